@@ -1,0 +1,133 @@
+# qualflow — one Makefile for the daemon, workers, CLI, tests and benchmarks.
+#
+#   make            build bin/qualflowd, bin/qualflow and the workers
+#   make run        install missing packages, build, start daemon + workers
+#   make test       install missing packages, build with ASan+UBSan, run all tests
+#   make soak       the long fault-injection runs (not part of make test)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Release objects go to build/release, sanitizer objects to build/asan; the
+# release binaries are copied to bin/.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VARIANT ?= release
+
+PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson libcurl
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -g \
+	-Iproto -Iconfig -Idaemon -Iworkers -Icli -Itests/unit
+ifeq ($(VARIANT),asan)
+CFLAGS_V := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_V := -fsanitize=address,undefined
+else
+CFLAGS_V := -O2
+LDFLAGS_V :=
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_V) $(PKG_CFLAGS) $(CFLAGS)
+LIBS       = $(PKG_LIBS) -lm
+
+B := build/$(VARIANT)
+
+# Shared library: the protocol codec and everything every process links.
+LIB_SRC    := $(wildcard proto/*.c) $(wildcard config/*.c)
+# Daemon modules (all but main) are a library too, so unit tests link them.
+DAEMON_MAIN := daemon/qualflowd.c
+DAEMON_SRC := $(filter-out $(DAEMON_MAIN),$(wildcard daemon/*.c))
+# Worker library: files named qf_*.c; every other .c in workers/ is a worker.
+WLIB_SRC   := $(wildcard workers/qf_*.c)
+WORKER_SRC := $(filter-out $(WLIB_SRC),$(wildcard workers/*.c))
+CLI_SRC    := $(wildcard cli/*.c)
+TEST_SRC   := $(wildcard tests/unit/test_*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIBQF   := $(B)/libqf.a
+LIBQFD  := $(B)/libqfd.a
+LIBQFW  := $(B)/libqfw.a
+WORKERS := $(patsubst workers/%.c,$(B)/bin/qualflow-%,$(WORKER_SRC))
+PROGS   := $(B)/bin/qualflowd $(B)/bin/qualflow $(WORKERS)
+TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
+BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+.PHONY: all build deps run test check-tests soak bench install clean format
+.DEFAULT_GOAL := all
+
+all: deps-quiet
+	@$(MAKE) --no-print-directory build
+	@mkdir -p bin && cp -f $(PROGS) bin/
+
+build: $(PROGS) $(TESTS) $(BENCHES)
+
+# Fails with the exact apt-get line when packages are missing and we are not root.
+deps:
+	@scripts/install-deps
+deps-quiet:
+	@pkg-config --exists $(PKGS) || scripts/install-deps
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBQF): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+$(LIBQFD): $(call obj,$(DAEMON_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+$(LIBQFW): $(call obj,$(WLIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/bin/qualflowd: $(call obj,$(DAEMON_MAIN)) $(LIBQFD) $(LIBQF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/bin/qualflow: $(call obj,$(CLI_SRC)) $(LIBQF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/bin/qualflow-%: $(B)/obj/workers/%.o $(LIBQFW) $(LIBQF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/bench/%: $(B)/obj/bench/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# make run: the daemon and every worker in the foreground, log lines prefixed.
+run: deps all
+	@scripts/run-all config/qualflow.yaml
+
+# make test: sanitizer build, then every unit, integration and protocol test.
+test: deps
+	@$(MAKE) --no-print-directory VARIANT=asan build
+	@$(MAKE) --no-print-directory all
+	@QF_BIN=$(CURDIR)/build/asan/bin QF_TESTS=$(CURDIR)/build/asan/tests \
+	  QF_RELEASE_BIN=$(CURDIR)/bin tests/run
+
+soak: deps all
+	@QF_BIN=$(CURDIR)/bin QF_TESTS=$(CURDIR)/build/release/tests QF_SOAK=1 \
+	  QF_RELEASE_BIN=$(CURDIR)/bin tests/run soak
+
+bench: deps
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/qualflow
+	install -m 755 bin/* $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 config/qualflow.yaml proto/PROTOCOL.md $(DESTDIR)$(PREFIX)/share/qualflow/
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h)
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,129 @@
+/*  qf_config — qualflow's configuration, loaded from YAML into an immutable
+    struct through one declarative table (name, type, range, default,
+    reloadable).
+
+    A configuration is built once by qf_config_load() and never changed
+    afterwards; SIGHUP builds a new one, and qf_config_reload_check() says
+    whether only reloadable values differ.  The struct is public and
+    read-only: every process reads fields directly through a
+    `const qf_config_t *`.
+
+    Errors name the file, the line and the key, say what was expected and
+    what to do, e.g.
+        config/qualflow.yaml:12: daemon.batch_max: expected an integer from
+        1 to 100000, got "abc"; fix the value or remove the key to use the
+        default (1000)
+*/
+#ifndef QF_CONFIG_H
+#define QF_CONFIG_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QF_CONFIG_LIST_MAX 64       /* longest list of any kind */
+#define QF_CONFIG_DEFAULT_PATH "config/qualflow.yaml"
+
+typedef enum { QF_DURABILITY_FULL = 0, QF_DURABILITY_NORMAL = 1 } qf_durability_t;
+typedef enum { QF_PERIOD_QUARTER = 0, QF_PERIOD_YEAR = 1 } qf_period_t;
+
+/* An issuing authority and the format of the certificate numbers it issues. */
+typedef struct {
+    char *name;          /* as written on certificates, UTF-8 */
+    char *pattern;       /* POSIX extended regular expression, anchored by the author */
+    regex_t regex;       /* compiled pattern */
+} qf_authority_t;
+
+/* A qualification category: the scopes it may carry, the industries it serves. */
+typedef struct {
+    char *name;                 /* e.g. "construction-general" */
+    char **scopes;              /* allowed scope values; empty = any */
+    size_t scope_count;
+    char **industries;          /* industries the category serves */
+    size_t industry_count;
+} qf_category_t;
+
+/* A durable consumer group: who receives which topics, and delivery policy. */
+typedef struct {
+    char *name;                 /* [a-z0-9._-], e.g. "legal" */
+    char *role;                 /* role its reported results act with; default = name */
+    char **topics;              /* exact topics, or prefixes ending in "*" ("*" = all) */
+    size_t topic_count;
+    int64_t ack_wait_ms;        /* lease length; default delivery.ack_wait_ms */
+    int max_deliveries;         /* attempts before dead letter; default delivery.max_deliveries */
+} qf_group_config_t;
+
+typedef struct {
+    char *path;                         /* the file this was loaded from */
+
+    /* daemon: — process settings; only log_level, syslog, batch_max and
+       heartbeat_ms are reloadable. */
+    char *database;                     /* SQLite file path */
+    char *command_endpoint;             /* ROUTER: requests and replies */
+    char *event_endpoint;               /* PUB: live event stream */
+    char *worker_endpoint;              /* ROUTER: consumer-group delivery */
+    qf_durability_t durability;         /* SQLite synchronous=FULL or NORMAL */
+    int log_level;                      /* a qf_log_level_t */
+    bool syslog;                        /* also log to syslog */
+    int batch_max;                      /* most messages handled per commit */
+    int heartbeat_ms;                   /* heartbeat interval both ways */
+
+    /* delivery: — defaults for consumer groups (reloadable). */
+    int64_t ack_wait_ms;                /* lease on a delivered event */
+    int max_deliveries;                 /* deliveries before the dead-letter list */
+    int64_t backoff_initial_ms;         /* first retry delay after a failure */
+    int64_t backoff_max_ms;             /* cap on the exponential backoff */
+    int window;                         /* most events in flight per worker instance */
+
+    /* policy: — what the company's policy leaves open (reloadable). */
+    char *timezone;                     /* "Asia/Shanghai" or "+08:00" */
+    int utc_offset_minutes;             /* derived from timezone */
+    int onboarding_training_days;       /* §5.1 [X] days */
+    qf_period_t assessment_period;      /* §5.2 quarter or year */
+    int callback_intervals_days[QF_CONFIG_LIST_MAX];  /* §6.4 after delivery */
+    size_t callback_interval_count;
+    int renewal_lead_days[QF_CONFIG_LIST_MAX];        /* §4.3, descending */
+    size_t renewal_lead_count;
+    int min_validity_for_sale_days;     /* §4.2 remaining validity to be sellable */
+    char *review_departments[QF_CONFIG_LIST_MAX];     /* §4.2 all must pass */
+    size_t review_department_count;
+    double min_return_ratio;            /* finance: expected revenue / cost */
+
+    qf_authority_t *authorities;        /* authorities: allowed issuers */
+    size_t authority_count;
+    qf_category_t *categories;          /* categories: */
+    size_t category_count;
+    qf_group_config_t *groups;          /* groups: durable consumer groups */
+    size_t group_count;
+} qf_config_t;
+
+/*  Loads and validates a YAML file. On success returns 0 and a new
+    configuration in *config_p (caller owns it). On failure returns
+    QF_EINVAL or QF_EIO and writes one message naming file, line and key
+    into error. */
+int qf_config_load (const char *path, qf_config_t **config_p, char *error, size_t error_size);
+
+/*  Destroys a configuration and sets *self_p to NULL; safe when NULL. */
+void qf_config_destroy (qf_config_t **self_p);
+
+/*  Says whether `next` may replace `current` on SIGHUP: returns 0 when every
+    non-reloadable value is unchanged, else QF_EINVAL with the first
+    changed key named in error. */
+int qf_config_reload_check (const qf_config_t *current, const qf_config_t *next, char *error,
+                            size_t error_size);
+
+/*  Look-ups; return NULL when the name is not configured. */
+const qf_authority_t *qf_config_authority (const qf_config_t *self, const char *name);
+const qf_category_t *qf_config_category (const qf_config_t *self, const char *name);
+const qf_group_config_t *qf_config_group (const qf_config_t *self, const char *name);
+
+/*  Whether a topic matches one subscription pattern: equal, or the pattern
+    ends in "*" and the topic starts with what precedes it. */
+bool qf_topic_matches (const char *pattern, const char *topic);
+
+/*  Prints the configuration reference (every key, type, range, default,
+    reloadable) generated from the declarative table, as Markdown. */
+void qf_config_print_reference (void *file);
+
+#endif

@@ -1,0 +1,557 @@
+/*  qf_commands — the command table and the handlers. */
+#include "qf_commands.h"
+#include "qf.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TEXT_MAX 4096
+
+typedef enum { A_TEXT, A_INT, A_DATE, A_NUMBER, A_ENUM, A_TEXT_LIST, A_TOKEN } arg_type_t;
+
+/* One argument of a command: its JSON type and the rule it must follow. */
+typedef struct {
+    const char *name;       /* key in args */
+    arg_type_t type;        /* what it must be */
+    bool required;          /* must be present */
+    int64_t min, max;       /* A_INT range; A_TEXT/A_TOKEN length */
+    const char *values;     /* A_ENUM: space-separated allowed values */
+} arg_spec_t;
+
+typedef int (handler_fn) (qf_ctx_t *ctx, json_t *args, json_t **result_p);
+
+/* One command: name, who may run it, its arguments, its handler. */
+typedef struct {
+    const char *name;       /* on the wire */
+    const char *roles;      /* space-separated roles, or "*" for any */
+    bool writes;            /* changes state */
+    handler_fn *handler;
+    arg_spec_t args[12];    /* NULL-name terminated */
+} command_t;
+
+static const char *s_roles = "admin sales review logistics legal finance technical management "
+                             "market leader hr";
+
+/* Sets the error message and field; returns rc for tail calls. */
+static int
+s_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (ctx->error, sizeof ctx->error, format, args);
+    va_end (args);
+    snprintf (ctx->field, sizeof ctx->field, "%s", field ? field : "");
+    return rc;
+}
+
+static bool
+s_word_in (const char *word, const char *list)
+{
+    size_t len = strlen (word);
+    for (const char *p = list; *p;) {
+        const char *end = strchr (p, ' ');
+        size_t n = end ? (size_t) (end - p) : strlen (p);
+        if (n == len && strncmp (p, word, n) == 0)
+            return true;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return false;
+}
+
+/* Handlers ------------------------------------------------------------------ */
+
+static int
+s_ping (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    (void) args;
+    *result_p = json_pack ("{s:b, s:I}", "pong", 1, "time", (json_int_t) ctx->now);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_status (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    (void) args;
+    *result_p = ctx->status_fn ? ctx->status_fn (ctx->status_arg) : json_object ();
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    int32_t issued = 0, expires = 0;
+    qf_date_parse (json_string_value (json_object_get (args, "issued")), &issued);
+    qf_date_parse (json_string_value (json_object_get (args, "expires")), &expires);
+    if (expires <= issued)
+        return s_error (ctx, QF_EINVAL, "args.expires",
+                        "args.expires must be after args.issued (%s)",
+                        json_string_value (json_object_get (args, "issued")));
+    if (!json_object_get (args, "name"))
+        json_object_set (args, "name", json_object_get (args, "cert_no"));
+    int64_t id = 0;
+    int rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not store the qualification: %s", qf_strerror (rc));
+    json_t *record = NULL;
+    rc = qf_store_qual_get (ctx->store, id, &record);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not read qualification %lld back", (long long) id);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    rc = qf_store_event_append (ctx->store, "qualification.created", subject, record, ctx->now,
+                                NULL);
+    if (rc) {
+        json_decref (record);
+        return s_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
+}
+
+/* Reads a qualification by the integer argument `key`, or fails with 404. */
+static int
+s_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
+{
+    json_int_t id = json_integer_value (json_object_get (args, key));
+    int rc = qf_store_qual_get (ctx->store, id, record_p);
+    if (rc == QF_ENOTFOUND) {
+        char field[64];
+        snprintf (field, sizeof field, "args.%s", key);
+        return s_error (ctx, rc, field, "no qualification with id %lld", (long long) id);
+    }
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not read qualification: %s", qf_strerror (rc));
+    return 0;
+}
+
+static int
+s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL, *reviews = NULL;
+    int rc = s_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    rc = qf_store_reviews_get (ctx->store, json_integer_value (json_object_get (record, "id")),
+                               -1, &reviews);
+    if (rc) {
+        json_decref (record);
+        return s_error (ctx, rc, NULL, "could not read reviews: %s", qf_strerror (rc));
+    }
+    json_object_set_new (record, "reviews", reviews);
+    *result_p = record;
+    return 0;
+}
+
+static int
+s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit");
+    json_t *items = NULL;
+    int rc = qf_store_qual_list (ctx->store, json_string_value (json_object_get (args, "state")),
+                                 json_integer_value (json_object_get (args, "after_id")),
+                                 limit ? (int) json_integer_value (limit) : 100, &items);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not list qualifications: %s", qf_strerror (rc));
+    size_t n = json_array_size (items);
+    json_int_t next = n ? json_integer_value (json_object_get (json_array_get (items, n - 1), "id"))
+                        : 0;
+    *result_p = json_pack ("{s:o, s:I}", "items", items, "next_after_id", next);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = s_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    const char *state = json_string_value (json_object_get (record, "state"));
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
+        json_decref (record);
+        return s_error (ctx, QF_ECONFLICT, "args.id",
+                        "qualification %lld is %s; only a draft or a qualification under "
+                        "rectification can be submitted for review",
+                        (long long) id, state);
+    }
+    int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
+    rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
+    json_decref (record);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not update qualification: %s", qf_strerror (rc));
+    json_t *departments = json_array ();
+    for (size_t i = 0; i < ctx->config->review_department_count; i++)
+        json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
+    json_t *payload = json_pack ("{s:O, s:i, s:o}", "qualification", record, "round", round,
+                                 "departments", departments);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject, payload,
+                                ctx->now, NULL);
+    json_decref (payload);
+    if (rc) {
+        json_decref (record);
+        return s_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
+}
+
+static bool
+s_is_department (const qf_config_t *config, const char *name)
+{
+    for (size_t i = 0; i < config->review_department_count; i++)
+        if (strcmp (config->review_departments[i], name) == 0)
+            return true;
+    return false;
+}
+
+static int
+s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *department = json_string_value (json_object_get (args, "department"));
+    const char *verdict = json_string_value (json_object_get (args, "verdict"));
+    int round = (int) json_integer_value (json_object_get (args, "round"));
+    if (!s_is_department (ctx->config, department))
+        return s_error (ctx, QF_EINVAL, "args.department",
+                        "department %s does not review qualifications; configured: "
+                        "policy.review_departments", department);
+    if (strcmp (ctx->role, "admin") != 0 && strcmp (ctx->role, department) != 0)
+        return s_error (ctx, QF_EFORBIDDEN, "args.department",
+                        "role %s may not report the review of department %s", ctx->role,
+                        department);
+    json_t *record = NULL;
+    int rc = s_load_qual (ctx, args, "qualification_id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    const char *state = json_string_value (json_object_get (record, "state"));
+    int current = (int) json_integer_value (json_object_get (record, "round"));
+    /* Reviews are independent: a report for the current round is recorded
+       even after another department has already failed it. */
+    if (round != current
+        || (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
+        rc = s_error (ctx, QF_ECONFLICT, "args.round",
+                      "qualification %lld is %s in review round %d; a report for round %d is "
+                      "not accepted", (long long) id, state, current, round);
+        json_decref (record);
+        return rc;
+    }
+    json_t *findings = json_object_get (args, "findings");
+    if (!findings) {
+        findings = json_array ();
+        json_object_set_new (args, "findings", findings);
+    }
+    const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
+    rc = qf_store_review_put (ctx->store, id, round, department, verdict, findings, suggestions,
+                              ctx->user, ctx->now);
+    if (rc == QF_ECONFLICT) {
+        json_decref (record);
+        return s_error (ctx, rc, "args.department",
+                        "department %s has already reported on qualification %lld round %d",
+                        department, (long long) id, round);
+    }
+    if (rc) {
+        json_decref (record);
+        return s_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
+    }
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    json_t *reviewed = json_pack ("{s:I, s:i, s:s, s:s, s:O, s:s}", "qualification_id", id,
+                                  "round", round, "department", department, "verdict", verdict,
+                                  "findings", findings, "suggestions", suggestions ? suggestions : "");
+    rc = qf_store_event_append (ctx->store, "qualification.reviewed", subject, reviewed,
+                                ctx->now, NULL);
+    json_decref (reviewed);
+
+    json_t *reviews = NULL;
+    if (rc == 0)
+        rc = qf_store_reviews_get (ctx->store, id, round, &reviews);
+    size_t passed = 0, reported = json_array_size (reviews);
+    for (size_t i = 0; i < reported; i++)
+        if (strcmp (json_string_value (json_object_get (json_array_get (reviews, i), "verdict")),
+                    "pass") == 0)
+            passed++;
+    json_decref (reviews);
+    const char *next_state = NULL, *topic = NULL;
+    if (strcmp (verdict, "fail") == 0 && strcmp (state, "in_review") == 0) {
+        next_state = "rectification";
+        topic = "qualification.review_failed";
+    }
+    else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
+        next_state = "approved";
+        topic = "qualification.approved";
+    }
+    if (rc == 0 && next_state) {
+        rc = qf_store_qual_set_state (ctx->store, id, next_state, round, ctx->now);
+        json_decref (record);
+        record = NULL;
+        if (rc == 0)
+            rc = qf_store_qual_get (ctx->store, id, &record);
+        if (rc == 0) {
+            json_t *payload = json_pack ("{s:O, s:i}", "qualification", record, "round", round);
+            if (strcmp (next_state, "rectification") == 0) {
+                json_object_set_new (payload, "department", json_string (department));
+                json_object_set (payload, "findings", findings);
+                json_object_set_new (payload, "suggestions",
+                                     json_string (suggestions ? suggestions : ""));
+            }
+            rc = qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL);
+            json_decref (payload);
+        }
+    }
+    if (rc) {
+        json_decref (record);
+        return s_error (ctx, rc, NULL, "could not complete the review: %s", qf_strerror (rc));
+    }
+    *result_p = json_pack ("{s:o, s:b}", "qualification", record, "complete",
+                           reported == ctx->config->review_department_count);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit");
+    json_t *events = NULL;
+    int rc = qf_store_events_json (ctx->store, json_integer_value (json_object_get (args, "after")),
+                                   limit ? (int) json_integer_value (limit) : 100,
+                                   json_string_value (json_object_get (args, "topic")), &events);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not read the event log: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:o, s:I}", "events", events, "last_seq",
+                           (json_int_t) qf_store_last_seq (ctx->store));
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* The table --------------------------------------------------------------- */
+
+static const command_t s_commands[] = {
+    {"ping", "*", false, s_ping, {{NULL}}},
+    {"status", "*", false, s_status, {{NULL}}},
+    {"qual.add", "admin review", true, s_qual_add,
+     {{"cert_no", A_TEXT, true, 1, 128},
+      {"authority", A_TEXT, true, 1, 256},
+      {"category", A_TOKEN, true, 1, 64},
+      {"scope", A_TEXT, true, 1, TEXT_MAX},
+      {"issued", A_DATE, true},
+      {"expires", A_DATE, true},
+      {"name", A_TEXT, false, 1, 256},
+      {"acquisition_cost", A_NUMBER, false},
+      {"expected_revenue", A_NUMBER, false},
+      {NULL}}},
+    {"qual.get", "*", false, s_qual_get, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"qual.list", "*", false, s_qual_list,
+     {{"state", A_ENUM, false, 0, 0, "draft in_review rectification approved rejected"},
+      {"after_id", A_INT, false, 0, INT64_MAX},
+      {"limit", A_INT, false, 1, 1000},
+      {NULL}}},
+    {"qual.submit", "admin review", true, s_qual_submit,
+     {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"review.report", "admin legal finance technical", true, s_review_report,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"round", A_INT, true, 1, 1000000},
+      {"department", A_TOKEN, true, 1, 64},
+      {"verdict", A_ENUM, true, 0, 0, "pass fail"},
+      {"findings", A_TEXT_LIST, false, 0, 100},
+      {"suggestions", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"events.list", "*", false, s_events_list,
+     {{"after", A_INT, false, 0, INT64_MAX},
+      {"limit", A_INT, false, 1, 1000},
+      {"topic", A_TOKEN, false, 1, QF_TOPIC_MAX},
+      {NULL}}},
+};
+#define COMMAND_COUNT (sizeof s_commands / sizeof s_commands[0])
+
+static const command_t *
+s_lookup (const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp (s_commands[i].name, name) == 0)
+            return &s_commands[i];
+    return NULL;
+}
+
+bool
+qf_commands_exists (const char *name)
+{
+    return s_lookup (name) != NULL;
+}
+
+bool
+qf_commands_writes (const char *name)
+{
+    const command_t *command = s_lookup (name);
+    return command && command->writes;
+}
+
+/* Checks one text value's length (in bytes) against the spec. */
+static int
+s_check_text (qf_ctx_t *ctx, const arg_spec_t *spec, const char *field, json_t *value)
+{
+    if (!json_is_string (value))
+        return s_error (ctx, QF_EINVAL, field, "%s must be a string", field);
+    size_t len = json_string_length (value);
+    int64_t min = spec->min, max = spec->max ? spec->max : TEXT_MAX;
+    if ((int64_t) len < min)
+        return s_error (ctx, QF_EINVAL, field, "%s must not be empty", field);
+    if ((int64_t) len > max)
+        return s_error (ctx, len > QF_BODY_MAX / 2 ? QF_ETOOBIG : QF_EINVAL, field,
+                        "%s is %zu bytes long; at most %lld are allowed", field, len,
+                        (long long) max);
+    /* jansson accepts escaped NULs only with JSON_ALLOW_NUL, which we never set. */
+    return 0;
+}
+
+static int
+s_check_arg (qf_ctx_t *ctx, const arg_spec_t *spec, json_t *value)
+{
+    char field[80];
+    snprintf (field, sizeof field, "args.%s", spec->name);
+    switch (spec->type) {
+    case A_TEXT:
+        return s_check_text (ctx, spec, field, value);
+    case A_TOKEN:
+        if (!json_is_string (value) || !qf_valid_token (json_string_value (value), (size_t) spec->max))
+            return s_error (ctx, QF_EINVAL, field,
+                            "%s must be 1-%lld characters of [a-z0-9._-]", field,
+                            (long long) spec->max);
+        return 0;
+    case A_INT:
+        if (!json_is_integer (value))
+            return s_error (ctx, QF_EINVAL, field, "%s must be an integer", field);
+        if (json_integer_value (value) < spec->min || json_integer_value (value) > spec->max)
+            return s_error (ctx, QF_EINVAL, field, "%s must be from %lld to %lld, got %lld",
+                            field, (long long) spec->min, (long long) spec->max,
+                            (long long) json_integer_value (value));
+        return 0;
+    case A_NUMBER:
+        if (!json_is_number (value) || json_number_value (value) < 0
+            || !isfinite (json_number_value (value)) || json_number_value (value) > 1e15)
+            return s_error (ctx, QF_EINVAL, field, "%s must be a number from 0 to 1e15", field);
+        return 0;
+    case A_DATE: {
+        int32_t day;
+        if (!json_is_string (value) || qf_date_parse (json_string_value (value), &day))
+            return s_error (ctx, QF_EINVAL, field,
+                            "%s must be a real calendar date YYYY-MM-DD (1900-9999)", field);
+        return 0;
+    }
+    case A_ENUM:
+        if (!json_is_string (value) || !s_word_in (json_string_value (value), spec->values))
+            return s_error (ctx, QF_EINVAL, field, "%s must be one of: %s", field, spec->values);
+        return 0;
+    case A_TEXT_LIST: {
+        if (!json_is_array (value))
+            return s_error (ctx, QF_EINVAL, field, "%s must be a list of strings", field);
+        if ((int64_t) json_array_size (value) > spec->max)
+            return s_error (ctx, QF_EINVAL, field, "%s has more than %lld items", field,
+                            (long long) spec->max);
+        arg_spec_t item = {spec->name, A_TEXT, true, 1, TEXT_MAX, NULL};
+        size_t i;
+        json_t *element;
+        json_array_foreach (value, i, element) {
+            int rc = s_check_text (ctx, &item, field, element);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    }
+    return QF_EINVAL;
+}
+
+int
+qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const char **user_p,
+                      json_t **args_p)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (body, key, value) {
+        if (strcmp (key, "role") != 0 && strcmp (key, "user") != 0 && strcmp (key, "args") != 0)
+            return s_error (ctx, QF_EINVAL, key,
+                            "unknown key \"%.40s\" in the request body; allowed: role, user, args",
+                            key);
+    }
+    json_t *role = json_object_get (body, "role");
+    if (!json_is_string (role) || !s_word_in (json_string_value (role), s_roles))
+        return s_error (ctx, QF_EINVAL, "role", "role must be one of: %s", s_roles);
+    json_t *user = json_object_get (body, "user");
+    if (user && (!json_is_string (user) || json_string_length (user) > 64))
+        return s_error (ctx, QF_EINVAL, "user", "user must be a string of at most 64 bytes");
+    json_t *args = json_object_get (body, "args");
+    if (args && !json_is_object (args))
+        return s_error (ctx, QF_EINVAL, "args", "args must be a JSON object");
+    *role_p = json_string_value (role);
+    *user_p = user ? json_string_value (user) : "";
+    *args_p = args;
+    return 0;
+}
+
+int
+qf_commands_authorize (qf_ctx_t *ctx, const char *name)
+{
+    const command_t *command = s_lookup (name);
+    if (!command)
+        return s_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"", name);
+    if (strcmp (command->roles, "*") != 0 && !s_word_in (ctx->role, command->roles))
+        return s_error (ctx, QF_EFORBIDDEN, "role",
+                        "role %s may not run %s; allowed roles: %s", ctx->role, name,
+                        command->roles);
+    return 0;
+}
+
+int
+qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p)
+{
+    ctx->error[0] = ctx->field[0] = 0;
+    const command_t *command = s_lookup (name);
+    if (!command)
+        return s_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"; see PROTOCOL.md 5.1",
+                        name);
+    int rc = qf_commands_authorize (ctx, name);
+    if (rc)
+        return rc;
+    /* Validate a private copy so handlers may fill defaults in. */
+    json_t *copy = args ? json_deep_copy (args) : json_object ();
+    if (!copy)
+        return s_error (ctx, QF_ENOMEM, NULL, "out of memory");
+    const char *key;
+    json_t *value;
+    json_object_foreach (copy, key, value) {
+        const arg_spec_t *spec = command->args;
+        while (spec->name && strcmp (spec->name, key) != 0)
+            spec++;
+        if (!spec->name) {
+            rc = s_error (ctx, QF_EINVAL, "args", "%s takes no argument \"%.40s\"", name, key);
+            goto done;
+        }
+        if (json_is_null (value) && !spec->required)
+            continue;
+        rc = s_check_arg (ctx, spec, value);
+        if (rc)
+            goto done;
+    }
+    for (const arg_spec_t *spec = command->args; spec->name; spec++)
+        if (spec->required && !json_object_get (copy, spec->name)) {
+            rc = s_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s", name,
+                          spec->name);
+            goto done;
+        }
+    /* Optional arguments given as null are treated as absent. */
+    for (const arg_spec_t *spec = command->args; spec->name; spec++)
+        if (json_is_null (json_object_get (copy, spec->name)))
+            json_object_del (copy, spec->name);
+    rc = command->handler (ctx, copy, result_p);
+done:
+    json_decref (copy);
+    return rc;
+}

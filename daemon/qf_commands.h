@@ -1,0 +1,52 @@
+/*  qf_commands — the command table: every command a client or a worker's
+    result may run, with its roles and its arguments, checked before the
+    handler runs (after Redis's command table).
+
+    A command runs inside the transaction and savepoint that the server has
+    opened; its state changes and the events it appends commit together.
+*/
+#ifndef QF_COMMANDS_H
+#define QF_COMMANDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "qf_config.h"
+#include "qf_store.h"
+
+/* What a command runs with. Filled by the server for each command. */
+typedef struct {
+    qf_store_t *store;                  /* open transaction */
+    const qf_config_t *config;          /* current configuration */
+    int64_t now;                        /* qf_time_now_ms() at batch start */
+    const char *role;                   /* acting role */
+    const char *user;                   /* acting user, for the record */
+    /* Server callbacks for commands that describe the daemon itself. */
+    json_t *(*status_fn) (void *arg);   /* returns a new status object */
+    void *status_arg;
+    char error[512];                    /* on failure: what was wrong and what to do */
+    char field[80];                     /* on failure: the offending field, or "" */
+} qf_ctx_t;
+
+/*  Looks a command up; returns false when there is none by that name. */
+bool qf_commands_exists (const char *name);
+
+/*  Whether the command changes state (reads need no transaction). */
+bool qf_commands_writes (const char *name);
+
+/*  Runs one command. `body` is the request body object (role, user, args).
+    On success returns 0 and a new result object in *result_p. On failure
+    returns a QF_E* code with ctx->error (and ctx->field) set; the caller
+    rolls the command's savepoint back. */
+int qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p);
+
+/*  Checks that the role may run the command: 0 or QF_EFORBIDDEN. */
+int qf_commands_authorize (qf_ctx_t *ctx, const char *name);
+
+/*  Checks a request body's envelope: role present and a known role, user
+    valid, args an object, no unknown keys. Fills *role_p, *user_p, *args_p
+    (borrowed from body). */
+int qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const char **user_p,
+                          json_t **args_p);
+
+#endif

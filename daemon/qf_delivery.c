@@ -1,0 +1,1069 @@
+/*  qf_delivery — durable consumer groups: delivered, acknowledged, retried. */
+#include "qf_delivery.h"
+#include "qf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+typedef struct group_s group_t;
+typedef struct member_s member_t;
+
+typedef enum { E_INFLIGHT, E_WAITING, E_ACKED } entry_state_t;
+
+/* An event a group has handed out and not yet seen acknowledged. */
+typedef struct {
+    uint64_t seq;                       /* event sequence number */
+    char event_id[QF_ID_MAX + 1];       /* checked against ACKs */
+    member_t *member;                   /* holder while E_INFLIGHT */
+    int64_t deadline;                   /* E_INFLIGHT: lease end; E_WAITING: not before */
+    uint32_t attempt;                   /* deliveries so far */
+    entry_state_t state;
+} entry_t;
+
+/* A live worker instance: one DEALER socket that said HELLO. */
+struct member_s {
+    unsigned char routing[QF_ROUTING_MAX]; /* ROUTER peer id */
+    size_t routing_size;
+    char instance[QF_ID_MAX + 1];       /* the worker's name for itself */
+    group_t *group;                     /* the group it belongs to */
+    int window;                         /* most unacknowledged events */
+    int in_flight;                      /* events it holds now */
+    int64_t last_heard;                 /* monotonic ms of its last message */
+    int64_t last_sent;                  /* monotonic ms of our last message to it */
+    bool welcome_pending;               /* WELCOME waits for the batch commit */
+    bool dead;                          /* to be removed after the current pass */
+    member_t *next;                     /* in the delivery's member list */
+};
+
+/* A consumer group: durable position plus what is in flight. */
+struct group_s {
+    char name[QF_NAME_MAX + 1];
+    char role[QF_NAME_MAX + 1];         /* role its results run with */
+    char **topics;                      /* subscription patterns (owned) */
+    size_t topic_count;
+    char *topics_json;                  /* as stored */
+    int64_t ack_wait_ms;
+    int max_deliveries;
+    bool configured;                    /* declared in the configuration */
+    uint64_t floor;                     /* persisted: all <= floor are done */
+    uint64_t next_seq;                  /* next event to consider handing out */
+    entry_t *entries;                   /* handed out, sorted by seq, from `head` */
+    size_t head, count, cap;
+    uint64_t *restored;                 /* acks above the floor found at load */
+    size_t restored_count, restored_at;
+    uint64_t *batch_acks;               /* acks of the open batch, to persist */
+    size_t batch_ack_count, batch_ack_cap;
+    bool dirty;                         /* position may have moved */
+    size_t rr;                          /* round-robin cursor */
+    uint64_t acked_total;               /* since start, for status */
+    uint64_t redelivered_total;
+    group_t *next;
+};
+
+/* A message that may only be sent after the batch commits. */
+typedef struct {
+    member_t *member;
+    qf_msg_t msg;
+} deferred_t;
+
+struct qf_delivery_t {
+    qf_store_t *store;                  /* not owned */
+    const qf_config_t *config;          /* not owned */
+    void *socket;                       /* worker ROUTER, not owned */
+    group_t *groups;                    /* owned list */
+    member_t *members;                  /* owned list */
+    size_t member_count;
+    uint64_t recovered_seq;             /* last seq at start: redeliveries may repeat */
+    deferred_t *deferred;               /* sent after commit */
+    size_t deferred_count, deferred_cap;
+    struct result_ref { group_t *group; uint64_t seq; } *result_entries;
+                                        /* acked with results in the open batch */
+    size_t result_count, result_cap;
+    int64_t last_tick;
+};
+
+static bool
+s_grow (void **items, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *grown = realloc (*items, n * size);
+    if (!grown)
+        return false;
+    *items = grown;
+    *cap = n;
+    return true;
+}
+
+static bool
+s_group_matches (group_t *group, const char *topic)
+{
+    for (size_t i = 0; i < group->topic_count; i++)
+        if (qf_topic_matches (group->topics[i], topic))
+            return true;
+    return false;
+}
+
+static void
+s_group_free (group_t *group)
+{
+    for (size_t i = 0; i < group->topic_count; i++)
+        free (group->topics[i]);
+    free (group->topics);
+    free (group->topics_json);
+    free (group->entries);
+    free (group->restored);
+    free (group->batch_acks);
+    free (group);
+}
+
+static group_t *
+s_group_find (qf_delivery_t *self, const char *name)
+{
+    for (group_t *group = self->groups; group; group = group->next)
+        if (strcmp (group->name, name) == 0)
+            return group;
+    return NULL;
+}
+
+/* Sets a group's topics from a JSON array of patterns; 0 or QF_EINVAL. */
+static int
+s_group_set_topics (group_t *group, json_t *topics)
+{
+    size_t n = json_array_size (topics);
+    char **list = calloc (n ? n : 1, sizeof *list);
+    char *text = json_dumps (topics, JSON_COMPACT);
+    if (!list || !text) {
+        free (list);
+        free (text);
+        return QF_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        list[i] = strdup (json_string_value (json_array_get (topics, i)));
+    for (size_t i = 0; i < group->topic_count; i++)
+        free (group->topics[i]);
+    free (group->topics);
+    free (group->topics_json);
+    group->topics = list;
+    group->topic_count = n;
+    group->topics_json = text;
+    return 0;
+}
+
+static group_t *
+s_group_new (qf_delivery_t *self, const char *name, json_t *topics, uint64_t floor)
+{
+    group_t *group = calloc (1, sizeof *group);
+    if (!group)
+        return NULL;
+    snprintf (group->name, sizeof group->name, "%s", name);
+    snprintf (group->role, sizeof group->role, "%s", name);
+    group->ack_wait_ms = self->config->ack_wait_ms;
+    group->max_deliveries = self->config->max_deliveries;
+    if (s_group_set_topics (group, topics)) {
+        s_group_free (group);
+        return NULL;
+    }
+    group->floor = floor;
+    group->next_seq = floor + 1;
+    group->next = self->groups;
+    self->groups = group;
+    return group;
+}
+
+/* Applies a configured group's role and delivery policy. */
+static void
+s_group_configure (group_t *group, const qf_group_config_t *config)
+{
+    group->configured = true;
+    snprintf (group->role, sizeof group->role, "%s", config->role ? config->role : group->name);
+    group->ack_wait_ms = config->ack_wait_ms;
+    group->max_deliveries = config->max_deliveries;
+}
+
+static json_t *
+s_topics_json (const qf_group_config_t *config)
+{
+    json_t *topics = json_array ();
+    for (size_t i = 0; i < config->topic_count; i++)
+        json_array_append_new (topics, json_string (config->topics[i]));
+    return topics;
+}
+
+static int
+s_restore_ack (uint64_t seq, void *arg)
+{
+    group_t *group = arg;
+    size_t cap = group->restored_count;
+    if (!s_grow ((void **) &group->restored, &cap, group->restored_count + 1, sizeof (uint64_t)))
+        return 1;
+    group->restored[group->restored_count++] = seq;
+    return 0;
+}
+
+static int
+s_load_group (const char *name, const char *topics_json, uint64_t floor, void *arg)
+{
+    qf_delivery_t *self = arg;
+    json_t *topics = json_loads (topics_json ? topics_json : "[]", 0, NULL);
+    if (!json_is_array (topics)) {
+        qf_error ("group %s has unreadable topics in the database; skipping it", name);
+        json_decref (topics);
+        return 0;
+    }
+    group_t *group = s_group_new (self, name, topics, floor);
+    json_decref (topics);
+    if (!group)
+        return 1;
+    return 0;
+}
+
+qf_delivery_t *
+qf_delivery_new (qf_store_t *store, const qf_config_t *config, void *socket)
+{
+    qf_delivery_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->config = config;
+    self->socket = socket;
+    return self;
+}
+
+void
+qf_delivery_destroy (qf_delivery_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    qf_delivery_t *self = *self_p;
+    while (self->groups) {
+        group_t *next = self->groups->next;
+        s_group_free (self->groups);
+        self->groups = next;
+    }
+    while (self->members) {
+        member_t *next = self->members->next;
+        free (self->members);
+        self->members = next;
+    }
+    for (size_t i = 0; i < self->deferred_count; i++)
+        qf_msg_reset (&self->deferred[i].msg);
+    free (self->deferred);
+    free (self->result_entries);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+qf_delivery_load (qf_delivery_t *self, int64_t now)
+{
+    self->recovered_seq = qf_store_last_seq (self->store);
+    int rc = qf_store_groups_load (self->store, s_load_group, self);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < self->config->group_count; i++) {
+        const qf_group_config_t *config = &self->config->groups[i];
+        json_t *topics = s_topics_json (config);
+        group_t *group = s_group_find (self, config->name);
+        if (!group)
+            group = s_group_new (self, config->name, topics, 0);
+        else if (s_group_set_topics (group, topics))
+            group = NULL;
+        json_decref (topics);
+        if (!group)
+            return QF_ENOMEM;
+        s_group_configure (group, config);
+        rc = qf_store_group_upsert (self->store, group->name, group->topics_json, now);
+        if (rc)
+            return rc;
+    }
+    for (group_t *group = self->groups; group; group = group->next) {
+        rc = qf_store_group_acks_load (self->store, group->name, s_restore_ack, group);
+        if (rc)
+            return rc;
+        qf_info ("group %s: position %llu, %zu acks above it, topics %s", group->name,
+                 (unsigned long long) group->floor, group->restored_count, group->topics_json);
+    }
+    return 0;
+}
+
+void
+qf_delivery_set_config (qf_delivery_t *self, const qf_config_t *config)
+{
+    self->config = config;
+    for (group_t *group = self->groups; group; group = group->next) {
+        const qf_group_config_t *gc = qf_config_group (config, group->name);
+        if (gc)
+            s_group_configure (group, gc);
+        else {
+            group->ack_wait_ms = config->ack_wait_ms;
+            group->max_deliveries = config->max_deliveries;
+        }
+    }
+}
+
+/* Sending ------------------------------------------------------------------ */
+
+/* Sends a message to a member now; marks it dead when it is unreachable. */
+static void
+s_send (qf_delivery_t *self, member_t *member, qf_msg_t *msg)
+{
+    memcpy (msg->routing, member->routing, member->routing_size);
+    msg->routing_size = member->routing_size;
+    int rc = qf_msg_send (msg, self->socket, ZMQ_DONTWAIT);
+    if (rc) {
+        qf_warn ("worker %s of group %s is unreachable (%s); re-delivering its events",
+                 member->instance, member->group ? member->group->name : "?", qf_strerror (rc));
+        member->dead = true;
+    }
+    member->last_sent = qf_time_mono_ms ();
+}
+
+static void
+s_send_error_to (qf_delivery_t *self, const unsigned char *routing, size_t routing_size,
+                 int status, uint64_t seq, const char *reason)
+{
+    qf_msg_t msg = {0};
+    msg.id = QF_MSG_ERROR;
+    memcpy (msg.routing, routing, routing_size);
+    msg.routing_size = routing_size;
+    msg.status = status;
+    msg.seq = seq;
+    snprintf (msg.reason, sizeof msg.reason, "%s", reason);
+    qf_msg_send (&msg, self->socket, ZMQ_DONTWAIT);
+}
+
+static void
+s_defer (qf_delivery_t *self, member_t *member, qf_msg_t *msg)
+{
+    if (!s_grow ((void **) &self->deferred, &self->deferred_cap, self->deferred_count + 1,
+                 sizeof (deferred_t))) {
+        qf_msg_reset (msg);
+        return;
+    }
+    self->deferred[self->deferred_count].member = member;
+    self->deferred[self->deferred_count].msg = *msg;
+    self->deferred_count++;
+    memset (msg, 0, sizeof *msg);
+}
+
+/* Entries ----------------------------------------------------------------- */
+
+static entry_t *
+s_entry_find (group_t *group, uint64_t seq)
+{
+    size_t lo = group->head, hi = group->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (group->entries[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < group->count && group->entries[lo].seq == seq)
+        return &group->entries[lo];
+    return NULL;
+}
+
+/* Drops acknowledged entries from the front; the floor follows. */
+static void
+s_group_compact (group_t *group)
+{
+    while (group->head < group->count && group->entries[group->head].state == E_ACKED)
+        group->head++;
+    if (group->head == group->count)
+        group->head = group->count = 0;
+    else if (group->head > 1024 && group->head * 2 > group->count) {
+        memmove (group->entries, group->entries + group->head,
+                 (group->count - group->head) * sizeof (entry_t));
+        group->count -= group->head;
+        group->head = 0;
+    }
+}
+
+/* The position: everything below the first entry not yet acknowledged. */
+static uint64_t
+s_group_floor (group_t *group)
+{
+    for (size_t i = group->head; i < group->count; i++)
+        if (group->entries[i].state != E_ACKED)
+            return group->entries[i].seq - 1;
+    return group->next_seq - 1;
+}
+
+/* Exponential backoff with jitter for the attempt-th retry. */
+static int64_t
+s_backoff (qf_delivery_t *self, uint32_t attempt)
+{
+    int64_t delay = self->config->backoff_initial_ms;
+    for (uint32_t i = 1; i < attempt && delay < self->config->backoff_max_ms; i++)
+        delay *= 2;
+    if (delay > self->config->backoff_max_ms)
+        delay = self->config->backoff_max_ms;
+    /* +-20% so that retries of a burst do not arrive together. */
+    int64_t jitter = delay / 5;
+    if (jitter > 0)
+        delay += (random () % (2 * jitter + 1)) - jitter;
+    return delay;
+}
+
+/* Takes an entry back from its holder: it waits to be handed out again. */
+static void
+s_entry_release (entry_t *entry, int64_t not_before)
+{
+    if (entry->state == E_INFLIGHT && entry->member)
+        entry->member->in_flight--;
+    entry->member = NULL;
+    entry->state = E_WAITING;
+    entry->deadline = not_before;
+}
+
+static void
+s_member_remove (qf_delivery_t *self, member_t *member, const char *why)
+{
+    group_t *group = member->group;
+    int released = 0;
+    if (group) {
+        int64_t now = qf_time_mono_ms ();
+        for (size_t i = group->head; i < group->count; i++)
+            if (group->entries[i].state == E_INFLIGHT && group->entries[i].member == member) {
+                s_entry_release (&group->entries[i], now);
+                released++;
+            }
+    }
+    qf_info ("worker %s left group %s (%s); %d events to re-deliver", member->instance,
+             group ? group->name : "?", why, released);
+    for (size_t i = 0; i < self->deferred_count; i++)
+        if (self->deferred[i].member == member)
+            self->deferred[i].member = NULL;
+    member_t **link = &self->members;
+    while (*link && *link != member)
+        link = &(*link)->next;
+    if (*link)
+        *link = member->next;
+    self->member_count--;
+    free (member);
+}
+
+static void
+s_reap_dead (qf_delivery_t *self)
+{
+    member_t *member = self->members;
+    while (member) {
+        member_t *next = member->next;
+        if (member->dead)
+            s_member_remove (self, member, "unreachable");
+        member = next;
+    }
+}
+
+static member_t *
+s_member_by_routing (qf_delivery_t *self, const qf_msg_t *msg)
+{
+    for (member_t *member = self->members; member; member = member->next)
+        if (member->routing_size == msg->routing_size
+            && memcmp (member->routing, msg->routing, msg->routing_size) == 0)
+            return member;
+    return NULL;
+}
+
+/* Handling ---------------------------------------------------------------- */
+
+static void
+s_hello_error (qf_delivery_t *self, qf_msg_t *msg, int status, const char *reason)
+{
+    qf_warn ("refused HELLO: %s", reason);
+    s_send_error_to (self, msg->routing, msg->routing_size, status, 0, reason);
+}
+
+static void
+s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
+{
+    char reason[512];
+    json_t *body = msg->body;
+    const char *key;
+    json_t *value;
+    json_object_foreach (body, key, value) {
+        if (strcmp (key, "group") && strcmp (key, "instance") && strcmp (key, "topics")
+            && strcmp (key, "window")) {
+            snprintf (reason, sizeof reason,
+                      "HELLO has unknown key \"%.40s\"; allowed: group, instance, topics, window",
+                      key);
+            return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST, reason);
+        }
+    }
+    const char *name = json_string_value (json_object_get (body, "group"));
+    const char *instance = json_string_value (json_object_get (body, "instance"));
+    json_t *topics = json_object_get (body, "topics");
+    json_t *window_j = json_object_get (body, "window");
+    if (!name || !qf_valid_token (name, QF_NAME_MAX))
+        return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
+                              "HELLO group must be 1-64 characters of [a-z0-9._-]");
+    if (!instance || !qf_valid_printable (instance, QF_ID_MAX))
+        return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
+                              "HELLO instance must be 1-64 printable ASCII characters");
+    if (topics) {
+        bool ok = json_is_array (topics) && json_array_size (topics) >= 1
+                  && json_array_size (topics) <= 32;
+        size_t i;
+        json_array_foreach (topics, i, value) {
+            const char *t = json_string_value (value);
+            size_t len = t ? strlen (t) : 0;
+            char stem[QF_TOPIC_MAX + 1] = "";
+            if (len && t[len - 1] == '*' && len <= QF_TOPIC_MAX)
+                snprintf (stem, sizeof stem, "%.*s", (int) (len - 1), t);
+            if (!t || !(qf_valid_token (t, QF_TOPIC_MAX) || strcmp (t, "*") == 0
+                        || (stem[0] && qf_valid_token (stem, QF_TOPIC_MAX))))
+                ok = false;
+        }
+        if (!ok)
+            return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
+                                  "HELLO topics must be a list of 1-32 topics or prefixes "
+                                  "ending in *");
+    }
+    int window = self->config->window;
+    if (window_j) {
+        if (!json_is_integer (window_j) || json_integer_value (window_j) < 1
+            || json_integer_value (window_j) > 10000)
+            return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
+                                  "HELLO window must be an integer from 1 to 10000");
+        if (json_integer_value (window_j) < window)
+            window = (int) json_integer_value (window_j);
+    }
+    group_t *group = s_group_find (self, name);
+    const qf_group_config_t *configured = qf_config_group (self->config, name);
+    if (configured && topics) {
+        json_t *expected = s_topics_json (configured);
+        bool same = json_equal (expected, topics);
+        json_decref (expected);
+        if (!same) {
+            snprintf (reason, sizeof reason,
+                      "group %s is configured with topics %s; omit topics from HELLO or match "
+                      "them", name, group ? group->topics_json : "?");
+            return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST, reason);
+        }
+    }
+    if (!group) {
+        if (!topics) {
+            snprintf (reason, sizeof reason,
+                      "group %s does not exist; send topics in HELLO to create it", name);
+            return s_hello_error (self, msg, QF_STATUS_NOT_FOUND, reason);
+        }
+        group = s_group_new (self, name, topics, 0);
+        if (!group)
+            return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
+        qf_info ("group %s created by worker %s with topics %s", name, instance,
+                 group->topics_json);
+    }
+    else if (topics && !group->configured) {
+        if (s_group_set_topics (group, topics))
+            return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
+    }
+    if (!group->configured) {
+        int rc = qf_store_group_upsert (self->store, group->name, group->topics_json, ctx->now);
+        if (rc)
+            return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR,
+                                  "could not save the group; see the daemon log");
+    }
+    /* A new session for this socket or this instance name replaces the old one. */
+    member_t *old = s_member_by_routing (self, msg);
+    if (old)
+        s_member_remove (self, old, "said HELLO again");
+    for (member_t *m = self->members; m; m = m->next)
+        if (m->group == group && strcmp (m->instance, instance) == 0) {
+            s_member_remove (self, m, "replaced by a new session of the same instance");
+            break;
+        }
+    member_t *member = calloc (1, sizeof *member);
+    if (!member)
+        return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
+    memcpy (member->routing, msg->routing, msg->routing_size);
+    member->routing_size = msg->routing_size;
+    snprintf (member->instance, sizeof member->instance, "%s", instance);
+    member->group = group;
+    member->window = window;
+    member->last_heard = member->last_sent = qf_time_mono_ms ();
+    member->welcome_pending = true;
+    member->next = self->members;
+    self->members = member;
+    self->member_count++;
+
+    qf_msg_t welcome = {0};
+    welcome.id = QF_MSG_WELCOME;
+    welcome.body = json_pack ("{s:s, s:s, s:i, s:i, s:I, s:i, s:o}", "group", group->name,
+                              "instance", member->instance, "window", window, "heartbeat_ms",
+                              self->config->heartbeat_ms, "ack_wait_ms",
+                              (json_int_t) group->ack_wait_ms, "max_deliveries",
+                              group->max_deliveries, "topics",
+                              json_loads (group->topics_json, 0, NULL));
+    s_defer (self, member, &welcome);
+    qf_info ("worker %s joined group %s (window %d)", member->instance, group->name, window);
+}
+
+/* Validates a result object {command, args}; returns NULL when acceptable. */
+static const char *
+s_check_result (json_t *result)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (result, key, value) {
+        if (strcmp (key, "command") != 0 && strcmp (key, "args") != 0)
+            return "an ACK result may only have the keys command and args";
+    }
+    json_t *command = json_object_get (result, "command");
+    if (!json_is_string (command) || !qf_valid_token (json_string_value (command), QF_NAME_MAX))
+        return "an ACK result needs \"command\", a command name";
+    json_t *args = json_object_get (result, "args");
+    if (args && !json_is_object (args))
+        return "an ACK result's \"args\" must be an object";
+    return NULL;
+}
+
+static void
+s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, member_t *member)
+{
+    (void) self;
+    if (entry->state == E_INFLIGHT && entry->member)
+        entry->member->in_flight--;
+    (void) member;
+    entry->member = NULL;
+    entry->state = E_ACKED;
+    group->acked_total++;
+    group->dirty = true;
+    size_t cap = group->batch_ack_cap;
+    if (s_grow ((void **) &group->batch_acks, &cap, group->batch_ack_count + 1, sizeof (uint64_t))) {
+        group->batch_ack_cap = cap;
+        group->batch_acks[group->batch_ack_count++] = entry->seq;
+    }
+}
+
+static void
+s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ctx)
+{
+    group_t *group = member->group;
+    entry_t *entry = s_entry_find (group, msg->seq);
+    char reason[QF_REASON_MAX];
+    if (!entry || entry->state == E_ACKED) {
+        snprintf (reason, sizeof reason,
+                  "event %llu is not awaiting an ack from group %s (duplicate, unknown, or "
+                  "another group's)", (unsigned long long) msg->seq, group->name);
+        qf_warn ("worker %s: %s", member->instance, reason);
+        s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_CONFLICT, msg->seq,
+                         reason);
+        return;
+    }
+    if (strcmp (entry->event_id, msg->event_id) != 0) {
+        snprintf (reason, sizeof reason, "event %llu has id %s, not %s",
+                  (unsigned long long) msg->seq, entry->event_id, msg->event_id);
+        qf_warn ("worker %s: %s", member->instance, reason);
+        s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_BAD_REQUEST, msg->seq,
+                         reason);
+        return;
+    }
+    if (msg->id != QF_MSG_ACK && !(entry->state == E_INFLIGHT && entry->member == member)) {
+        /* A late NACK or EXTEND from an instance whose lease ended changes nothing. */
+        qf_debug ("group %s: ignoring %s of event %llu from %s, which no longer holds it",
+                  group->name, qf_msg_type_name (msg->id), (unsigned long long) msg->seq,
+                  member->instance);
+        return;
+    }
+    if (msg->id == QF_MSG_EXTEND) {
+        entry->deadline = qf_time_mono_ms () + group->ack_wait_ms;
+        return;
+    }
+    if (msg->id == QF_MSG_NACK) {
+        int64_t delay = msg->delay > 0 ? msg->delay : s_backoff (self, entry->attempt);
+        qf_info ("group %s: event %llu failed in %s (attempt %u): %s; retry in %lld ms",
+                 group->name, (unsigned long long) msg->seq, member->instance, entry->attempt,
+                 msg->reason, (long long) delay);
+        s_entry_release (entry, qf_time_mono_ms () + delay);
+        return;
+    }
+    json_t *result = msg->body;
+    if (result && json_object_size (result) > 0) {
+        const char *problem = s_check_result (result);
+        bool seen = false;
+        int rc = 0;
+        if (!problem)
+            rc = qf_store_result_seen (self->store, group->name, entry->event_id, &seen);
+        if (!problem && rc == 0 && !seen) {
+            char user[QF_NAME_MAX + QF_ID_MAX + 4];
+            snprintf (user, sizeof user, "%s/%s", group->name, member->instance);
+            ctx->role = group->role;
+            ctx->user = user;
+            json_t *reply = NULL;
+            rc = qf_store_savepoint (self->store);
+            if (rc == 0)
+                rc = qf_commands_execute (ctx, json_string_value (json_object_get (result,
+                                                                                   "command")),
+                                          json_object_get (result, "args"), &reply);
+            json_decref (reply);
+            if (rc == 0)
+                rc = qf_store_result_add (self->store, group->name, entry->event_id, ctx->now);
+            if (rc == 0)
+                rc = qf_store_release (self->store);
+            else {
+                if (!ctx->error[0])
+                    snprintf (ctx->error, sizeof ctx->error, "%s", qf_strerror (rc));
+                qf_store_rollback_savepoint (self->store);
+                problem = ctx->error;
+            }
+        }
+        else if (rc)
+            problem = "the daemon could not read its results table; see its log";
+        if (problem) {
+            int status = rc ? qf_status_from_error (rc) : QF_STATUS_BAD_REQUEST;
+            snprintf (reason, sizeof reason, "result of event %llu refused: %s",
+                      (unsigned long long) msg->seq, problem);
+            qf_warn ("group %s worker %s: %s", group->name, member->instance, reason);
+            s_send_error_to (self, msg->routing, msg->routing_size, status, msg->seq, reason);
+            s_entry_release (entry, qf_time_mono_ms () + s_backoff (self, entry->attempt));
+            return;
+        }
+        if (!seen && s_grow ((void **) &self->result_entries, &self->result_cap,
+                             self->result_count + 1, sizeof (struct result_ref))) {
+            self->result_entries[self->result_count].group = group;
+            self->result_entries[self->result_count++].seq = entry->seq;
+        }
+    }
+    s_ack_done (self, group, entry, member);
+}
+
+void
+qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
+{
+    if (msg->id == QF_MSG_HELLO) {
+        s_handle_hello (self, msg, ctx);
+        return;
+    }
+    member_t *member = s_member_by_routing (self, msg);
+    if (!member) {
+        if (msg->id != QF_MSG_BYE)
+            s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_NOT_FOUND, 0,
+                             "no session for this socket; send HELLO");
+        return;
+    }
+    member->last_heard = qf_time_mono_ms ();
+    switch (msg->id) {
+    case QF_MSG_HEARTBEAT:
+        break;
+    case QF_MSG_BYE:
+        s_member_remove (self, member, "said BYE");
+        break;
+    case QF_MSG_ACK:
+    case QF_MSG_NACK:
+    case QF_MSG_EXTEND:
+        s_handle_ack (self, member, msg, ctx);
+        break;
+    default: {
+        char reason[128];
+        snprintf (reason, sizeof reason, "%s is not a message a worker sends",
+                  qf_msg_type_name (msg->id));
+        s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_BAD_REQUEST, 0, reason);
+    }
+    }
+}
+
+int
+qf_delivery_before_commit (qf_delivery_t *self)
+{
+    for (group_t *group = self->groups; group; group = group->next) {
+        if (!group->dirty)
+            continue;
+        uint64_t floor = s_group_floor (group);
+        int rc = 0;
+        if (floor != group->floor)
+            rc = qf_store_group_set_floor (self->store, group->name, floor);
+        for (size_t i = 0; rc == 0 && i < group->batch_ack_count; i++) {
+            uint64_t seq = group->batch_acks[i];
+            entry_t *entry = s_entry_find (group, seq);
+            /* An ack whose result was lost with a failed batch is no ack. */
+            if (seq > floor && (!entry || entry->state == E_ACKED))
+                rc = qf_store_group_ack_add (self->store, group->name, seq);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void
+qf_delivery_after_commit (qf_delivery_t *self, bool committed)
+{
+    for (group_t *group = self->groups; group; group = group->next) {
+        if (group->dirty && committed) {
+            group->floor = s_group_floor (group);
+            group->batch_ack_count = 0;
+            group->dirty = false;
+            s_group_compact (group);
+        }
+    }
+    if (!committed) {
+        /* The results were lost with the batch: hand those events out again. */
+        for (size_t i = 0; i < self->result_count; i++) {
+            entry_t *entry = s_entry_find (self->result_entries[i].group,
+                                           self->result_entries[i].seq);
+            if (entry && entry->state == E_ACKED) {
+                entry->state = E_WAITING;
+                entry->deadline = qf_time_mono_ms ();
+            }
+        }
+    }
+    self->result_count = 0;
+    for (size_t i = 0; i < self->deferred_count; i++) {
+        deferred_t *d = &self->deferred[i];
+        if (d->member && !d->member->dead) {
+            if (committed)
+                s_send (self, d->member, &d->msg);
+            else
+                s_member_remove (self, d->member, "its HELLO could not be committed");
+            if (d->msg.id == QF_MSG_WELCOME && d->member)
+                d->member->welcome_pending = false;
+        }
+        qf_msg_reset (&d->msg);
+    }
+    self->deferred_count = 0;
+    s_reap_dead (self);
+}
+
+/* Dispatch ---------------------------------------------------------------- */
+
+/* Picks the next live member of a group with room in its window. */
+static member_t *
+s_pick_member (qf_delivery_t *self, group_t *group)
+{
+    size_t n = 0;
+    for (member_t *m = self->members; m; m = m->next)
+        n++;
+    if (n == 0)
+        return NULL;
+    member_t *best = NULL;
+    size_t index = 0, start = group->rr % n;
+    /* Round robin from the cursor: first member with room after it. */
+    for (size_t pass = 0; pass < 2 && !best; pass++) {
+        index = 0;
+        for (member_t *m = self->members; m; m = m->next, index++) {
+            if (pass == 0 && index < start)
+                continue;
+            if (m->group == group && !m->dead && !m->welcome_pending && m->in_flight < m->window) {
+                best = m;
+                break;
+            }
+        }
+        start = 0;
+    }
+    if (best)
+        group->rr = index + 1;
+    return best;
+}
+
+typedef struct {
+    qf_delivery_t *self;
+    group_t *group;
+    entry_t *entry;         /* redelivery: the entry being handed out again */
+    int scanned;
+    bool stalled;           /* no member has room */
+} dispatch_t;
+
+static void
+s_deliver (qf_delivery_t *self, group_t *group, member_t *member, entry_t *entry,
+           const qf_event_t *event)
+{
+    qf_msg_t msg = {0};
+    msg.id = QF_MSG_DELIVER;
+    msg.seq = event->seq;
+    snprintf (msg.event_id, sizeof msg.event_id, "%s", event->id);
+    snprintf (msg.topic, sizeof msg.topic, "%s", event->topic);
+    snprintf (msg.subject, sizeof msg.subject, "%s", event->subject);
+    msg.time = event->time;
+    msg.attempt = entry->attempt;
+    if (entry->attempt > 1 || event->seq <= self->recovered_seq) {
+        bool seen = false;
+        if (qf_store_result_seen (self->store, group->name, event->id, &seen) == 0 && seen)
+            msg.flags |= QF_DELIVER_PROCESSED;
+    }
+    msg.raw = event->payload;
+    msg.raw_size = event->payload_size;
+    entry->state = E_INFLIGHT;
+    entry->member = member;
+    entry->deadline = qf_time_mono_ms () + group->ack_wait_ms;
+    member->in_flight++;
+    s_send (self, member, &msg);
+}
+
+static int
+s_dispatch_new (const qf_event_t *event, void *arg)
+{
+    dispatch_t *d = arg;
+    group_t *group = d->group;
+    d->scanned++;
+    bool wanted = s_group_matches (group, event->topic);
+    /* Skip what was acknowledged before a restart. */
+    while (group->restored_at < group->restored_count
+           && group->restored[group->restored_at] < event->seq)
+        group->restored_at++;
+    if (group->restored_at < group->restored_count
+        && group->restored[group->restored_at] == event->seq)
+        wanted = false;
+    if (!wanted) {
+        group->next_seq = event->seq + 1;
+        if (group->head == group->count)
+            group->dirty = true;
+        return 0;
+    }
+    member_t *member = s_pick_member (d->self, group);
+    if (!member) {
+        d->stalled = true;
+        return 1;
+    }
+    size_t cap = group->cap;
+    if (!s_grow ((void **) &group->entries, &cap, group->count + 1, sizeof (entry_t))) {
+        d->stalled = true;
+        return 1;
+    }
+    group->cap = cap;
+    entry_t *entry = &group->entries[group->count++];
+    memset (entry, 0, sizeof *entry);
+    entry->seq = event->seq;
+    snprintf (entry->event_id, sizeof entry->event_id, "%s", event->id);
+    entry->attempt = 1;
+    group->next_seq = event->seq + 1;
+    s_deliver (d->self, group, member, entry, event);
+    return 0;
+}
+
+static int
+s_redeliver (const qf_event_t *event, void *arg)
+{
+    dispatch_t *d = arg;
+    member_t *member = s_pick_member (d->self, d->group);
+    if (!member) {
+        d->stalled = true;
+        return 1;
+    }
+    d->entry->attempt++;
+    d->group->redelivered_total++;
+    s_deliver (d->self, d->group, member, d->entry, event);
+    return 0;
+}
+
+int
+qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq)
+{
+    int more = 0;
+    int64_t now = qf_time_mono_ms ();
+    for (group_t *group = self->groups; group; group = group->next) {
+        dispatch_t d = {self, group, NULL, 0, false};
+        /* Events to hand out again come first, in sequence order. */
+        for (size_t i = group->head; i < group->count && !d.stalled; i++) {
+            entry_t *entry = &group->entries[i];
+            if (entry->state != E_WAITING || entry->deadline > now)
+                continue;
+            d.entry = entry;
+            if (qf_store_event_get (self->store, entry->seq, s_redeliver, &d) == QF_ENOTFOUND) {
+                qf_error ("group %s: event %llu vanished from the log; dropping it",
+                          group->name, (unsigned long long) entry->seq);
+                s_ack_done (self, group, entry, NULL);
+            }
+        }
+        /* Then new events from the log, a bounded slice per pass. */
+        while (!d.stalled && group->next_seq <= last_seq && d.scanned < 4096) {
+            int before = d.scanned;
+            if (qf_store_events_after (self->store, group->next_seq - 1, 256, s_dispatch_new, &d))
+                break;
+            if (d.scanned == before)
+                break;
+        }
+        if (!d.stalled && group->next_seq <= last_seq)
+            more = 1;
+    }
+    s_reap_dead (self);
+    return more;
+}
+
+void
+qf_delivery_tick (qf_delivery_t *self)
+{
+    int64_t now = qf_time_mono_ms ();
+    int64_t heartbeat = self->config->heartbeat_ms;
+    for (member_t *member = self->members; member; member = member->next) {
+        if (now - member->last_heard > 3 * heartbeat) {
+            qf_warn ("worker %s of group %s silent for %lld ms (3 heartbeats); re-delivering "
+                     "its %d events", member->instance, member->group->name,
+                     (long long) (now - member->last_heard), member->in_flight);
+            member->dead = true;
+        }
+        else if (now - member->last_sent >= heartbeat && !member->welcome_pending) {
+            qf_msg_t msg = {0};
+            msg.id = QF_MSG_HEARTBEAT;
+            s_send (self, member, &msg);
+        }
+    }
+    s_reap_dead (self);
+    for (group_t *group = self->groups; group; group = group->next)
+        for (size_t i = group->head; i < group->count; i++) {
+            entry_t *entry = &group->entries[i];
+            if (entry->state == E_INFLIGHT && entry->deadline <= now) {
+                qf_info ("group %s: lease on event %llu held by %s expired after %lld ms; "
+                         "re-delivering", group->name, (unsigned long long) entry->seq,
+                         entry->member ? entry->member->instance : "?",
+                         (long long) group->ack_wait_ms);
+                s_entry_release (entry, now);
+            }
+        }
+}
+
+json_t *
+qf_delivery_status (qf_delivery_t *self)
+{
+    json_t *groups = json_array (), *workers = json_array ();
+    int64_t now = qf_time_mono_ms ();
+    for (group_t *group = self->groups; group; group = group->next) {
+        int in_flight = 0, waiting = 0, members = 0;
+        for (size_t i = group->head; i < group->count; i++) {
+            if (group->entries[i].state == E_INFLIGHT)
+                in_flight++;
+            else if (group->entries[i].state == E_WAITING)
+                waiting++;
+        }
+        for (member_t *m = self->members; m; m = m->next)
+            members += m->group == group;
+        json_t *topics = json_loads (group->topics_json, 0, NULL);
+        json_array_append_new (
+            groups, json_pack ("{s:s, s:o, s:I, s:I, s:i, s:i, s:i, s:I, s:I}", "name",
+                               group->name, "topics", topics ? topics : json_array (),
+                               "position", (json_int_t) group->floor, "next_seq",
+                               (json_int_t) group->next_seq, "in_flight", in_flight, "waiting",
+                               waiting, "members", members, "acked",
+                               (json_int_t) group->acked_total, "redelivered",
+                               (json_int_t) group->redelivered_total));
+    }
+    for (member_t *m = self->members; m; m = m->next)
+        json_array_append_new (workers,
+                               json_pack ("{s:s, s:s, s:i, s:i, s:I}", "group", m->group->name,
+                                          "instance", m->instance, "in_flight", m->in_flight,
+                                          "window", m->window, "idle_ms",
+                                          (json_int_t) (now - m->last_heard)));
+    return json_pack ("{s:o, s:o}", "groups", groups, "workers", workers);
+}
+
+bool
+qf_delivery_dirty (qf_delivery_t *self)
+{
+    for (group_t *group = self->groups; group; group = group->next)
+        if (group->dirty)
+            return true;
+    return self->deferred_count > 0;
+}
+
+size_t
+qf_delivery_member_count (qf_delivery_t *self)
+{
+    return self->member_count;
+}

@@ -1,0 +1,71 @@
+/*  qf_delivery — durable consumer groups on the worker socket: where an
+    event is delivered, acknowledged and retried.
+
+    The event log is the queue. Each group keeps a durable position (its ack
+    floor: every event at or below it is done) and, in memory, the events
+    it has handed out and not yet seen acknowledged. Events are read from
+    the log in sequence order and handed to the group's live instances, no
+    more than each instance's window at once; an event not acknowledged
+    within its lease (ack_wait), or whose instance goes silent, is handed
+    out again. Acks are applied inside the server's batch transaction and
+    the position is written just before the batch commits.
+
+    Memory is bounded by the windows: a stopped worker holds at most its
+    window; everything else waits in the log.
+*/
+#ifndef QF_DELIVERY_H
+#define QF_DELIVERY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "qf_commands.h"
+#include "qf_config.h"
+#include "qf_msg.h"
+#include "qf_store.h"
+
+typedef struct qf_delivery_t qf_delivery_t;
+
+/*  Creates the delivery engine over a store and the worker ROUTER socket
+    (a raw libzmq handle, not owned). Call qf_delivery_load() next. */
+qf_delivery_t *qf_delivery_new (qf_store_t *store, const qf_config_t *config, void *socket);
+void qf_delivery_destroy (qf_delivery_t **self_p);
+
+/*  Loads the groups of the configuration and of the database, creating
+    configured groups that are new; must run inside a transaction. */
+int qf_delivery_load (qf_delivery_t *self, int64_t now);
+
+/*  Uses a new configuration (after SIGHUP): delivery defaults and leases. */
+void qf_delivery_set_config (qf_delivery_t *self, const qf_config_t *config);
+
+/*  Handles one message from the worker socket inside the open batch
+    transaction. `ctx` is used to run results as commands. Replies that
+    depend on the commit (WELCOME) wait for qf_delivery_after_commit(). */
+void qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx);
+
+/*  Writes the positions and acks changed in this batch; call just before
+    the batch commits, inside its transaction. */
+int qf_delivery_before_commit (qf_delivery_t *self);
+
+/*  After the batch: `committed` says whether it reached the disk. Sends the
+    replies that waited for it; on failure, events whose results were lost
+    with the batch are handed out again. */
+void qf_delivery_after_commit (qf_delivery_t *self, bool committed);
+
+/*  Hands out events up to `last_seq` to instances with room in their
+    window. Returns 1 when work remains (call again soon), else 0. */
+int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq);
+
+/*  Timers: expired leases, silent instances, heartbeats. */
+void qf_delivery_tick (qf_delivery_t *self);
+
+/*  Status of groups and workers for the `status` command (new object). */
+json_t *qf_delivery_status (qf_delivery_t *self);
+
+/*  Whether positions or replies wait for a commit. */
+bool qf_delivery_dirty (qf_delivery_t *self);
+
+/*  Counts for tests and status. */
+size_t qf_delivery_member_count (qf_delivery_t *self);
+
+#endif

@@ -1,0 +1,458 @@
+/*  qf_server — the daemon's poll loop: batch, commit, then answer, publish
+    and deliver. */
+#include "qf_server.h"
+#include "qf.h"
+#include "qf_commands.h"
+#include "qf_delivery.h"
+#include "qf_store.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Set by signal handlers, read by the loop: the only process-wide flags. */
+static volatile sig_atomic_t s_stop_requested = 0;
+static volatile sig_atomic_t s_reload_requested = 0;
+
+/* A reply held until the batch that produced it has committed. */
+typedef struct {
+    qf_msg_t msg;
+    bool writes;        /* its command changed state */
+} reply_t;
+
+struct qf_server_t {
+    qf_config_t *config;            /* owned; replaced on reload */
+    qf_store_t *store;              /* owned */
+    qf_delivery_t *delivery;        /* owned */
+    zsock_t *command;               /* ROUTER */
+    zsock_t *worker;                /* ROUTER */
+    zsock_t *events;                /* PUB */
+    reply_t *replies;               /* held replies of the open batch */
+    size_t reply_count, reply_cap;
+    int64_t started;                /* wall clock ms at start */
+    int64_t next_tick;              /* monotonic ms of the next timer pass */
+    uint64_t batches, commands;     /* counters for status */
+};
+
+static void
+s_signal (int sig)
+{
+    if (sig == SIGHUP)
+        s_reload_requested = 1;
+    else
+        s_stop_requested = 1;
+}
+
+void
+qf_server_install_signals (void)
+{
+    /* czmq would install its own SIGINT handler; ours decides when to stop. */
+    zsys_handler_set (NULL);
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+    sigaction (SIGHUP, &action, NULL);
+    signal (SIGPIPE, SIG_IGN);
+}
+
+/* Creates, tunes and binds one socket; NULL with a message on failure. */
+static zsock_t *
+s_bind (int type, const char *endpoint, const char *key, char *error, size_t error_size)
+{
+    zsock_t *sock = zsock_new (type);
+    if (!sock) {
+        snprintf (error, error_size, "cannot create a socket for %s", key);
+        return NULL;
+    }
+    zsock_set_linger (sock, 200);
+    zsock_set_maxmsgsize (sock, QF_WIRE_MAX);
+    zsock_set_sndhwm (sock, 200000);
+    zsock_set_rcvhwm (sock, 200000);
+    if (type == ZMQ_ROUTER && strcmp (key, "daemon.worker_endpoint") == 0)
+        zsock_set_router_mandatory (sock, 1);
+    if (zsock_bind (sock, "%s", endpoint) < 0) {
+        snprintf (error, error_size,
+                  "cannot bind %s %s: %s; check that its directory exists and that no other "
+                  "process uses it, or change %s", key, endpoint, zmq_strerror (zmq_errno ()),
+                  key);
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    return sock;
+}
+
+qf_server_t *
+qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
+{
+    qf_server_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        qf_config_destroy (config_p);
+        snprintf (error, error_size, "out of memory");
+        return NULL;
+    }
+    self->config = *config_p;
+    *config_p = NULL;
+    self->started = qf_time_now_ms ();
+    self->store = qf_store_new (self->config->database, self->config->durability, error,
+                                error_size);
+    if (!self->store)
+        goto fail;
+    self->command = s_bind (ZMQ_ROUTER, self->config->command_endpoint,
+                            "daemon.command_endpoint", error, error_size);
+    if (!self->command)
+        goto fail;
+    self->worker = s_bind (ZMQ_ROUTER, self->config->worker_endpoint, "daemon.worker_endpoint",
+                           error, error_size);
+    if (!self->worker)
+        goto fail;
+    self->events = s_bind (ZMQ_PUB, self->config->event_endpoint, "daemon.event_endpoint", error,
+                           error_size);
+    if (!self->events)
+        goto fail;
+    self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
+    if (!self->delivery) {
+        snprintf (error, error_size, "out of memory");
+        goto fail;
+    }
+    int rc = qf_store_begin (self->store);
+    if (rc == 0)
+        rc = qf_delivery_load (self->delivery, self->started);
+    if (rc == 0)
+        rc = qf_store_commit (self->store);
+    if (rc) {
+        qf_store_rollback (self->store);
+        snprintf (error, error_size, "cannot load consumer groups from %s: %s",
+                  self->config->database, qf_strerror (rc));
+        goto fail;
+    }
+    qf_info ("qualflowd %s started: database %s (schema %d, last seq %llu), commands %s, "
+             "workers %s, events %s", QF_VERSION, self->config->database,
+             qf_store_schema_version (), (unsigned long long) qf_store_last_seq (self->store),
+             self->config->command_endpoint, self->config->worker_endpoint,
+             self->config->event_endpoint);
+    return self;
+fail:
+    qf_server_destroy (&self);
+    return NULL;
+}
+
+void
+qf_server_destroy (qf_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    qf_server_t *self = *self_p;
+    qf_delivery_destroy (&self->delivery);
+    zsock_destroy (&self->command);
+    zsock_destroy (&self->worker);
+    zsock_destroy (&self->events);
+    qf_store_destroy (&self->store);
+    for (size_t i = 0; i < self->reply_count; i++)
+        qf_msg_reset (&self->replies[i].msg);
+    free (self->replies);
+    qf_config_destroy (&self->config);
+    free (self);
+    *self_p = NULL;
+}
+
+static json_t *
+s_status (void *arg)
+{
+    qf_server_t *self = arg;
+    json_t *status = qf_delivery_status (self->delivery);
+    json_object_set_new (status, "version", json_string (QF_VERSION));
+    json_object_set_new (status, "uptime_s",
+                         json_integer ((qf_time_now_ms () - self->started) / 1000));
+    json_object_set_new (status, "database", json_string (self->config->database));
+    json_object_set_new (status, "schema_version", json_integer (qf_store_schema_version ()));
+    json_object_set_new (status, "last_seq",
+                         json_integer ((json_int_t) qf_store_last_seq (self->store)));
+    json_object_set_new (status, "endpoints",
+                         json_pack ("{s:s, s:s, s:s}", "command", self->config->command_endpoint,
+                                    "worker", self->config->worker_endpoint, "event",
+                                    self->config->event_endpoint));
+    json_object_set_new (status, "batches", json_integer ((json_int_t) self->batches));
+    json_object_set_new (status, "commands", json_integer ((json_int_t) self->commands));
+    return status;
+}
+
+/* Queues a reply to the request in `request` (its routing is reused). */
+static void
+s_reply (qf_server_t *self, qf_msg_t *request, int status, json_t *body, bool writes)
+{
+    if (self->reply_count == self->reply_cap) {
+        size_t cap = self->reply_cap ? self->reply_cap * 2 : 256;
+        reply_t *grown = realloc (self->replies, cap * sizeof *grown);
+        if (!grown) {
+            json_decref (body);
+            qf_error ("out of memory queueing a reply; the client will time out");
+            return;
+        }
+        self->replies = grown;
+        self->reply_cap = cap;
+    }
+    reply_t *reply = &self->replies[self->reply_count++];
+    memset (reply, 0, sizeof *reply);
+    reply->writes = writes;
+    qf_msg_t *msg = &reply->msg;
+    msg->id = QF_MSG_REPLY;
+    memcpy (msg->routing, request->routing, request->routing_size);
+    msg->routing_size = request->routing_size;
+    msg->req_envelope = request->req_envelope;
+    snprintf (msg->request_id, sizeof msg->request_id, "%s",
+              request->request_id[0] ? request->request_id : "-");
+    msg->status = status;
+    msg->body = body;
+}
+
+static void
+s_reply_error (qf_server_t *self, qf_msg_t *request, int status, const char *message,
+               const char *field)
+{
+    json_t *error = json_pack ("{s:i, s:s}", "status", status, "message", message);
+    if (field && *field)
+        json_object_set_new (error, "field", json_string (field));
+    s_reply (self, request, status, json_pack ("{s:o}", "error", error), false);
+}
+
+/* Opens the batch transaction on first need; 0 or a QF_E* code. */
+static int
+s_need_transaction (qf_server_t *self)
+{
+    return qf_store_in_transaction (self->store) ? 0 : qf_store_begin (self->store);
+}
+
+static void
+s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
+{
+    if (recv_rc == QF_EPROTO) {
+        qf_warn ("malformed request refused: %s", msg->error);
+        if (msg->routing_size)
+            s_reply_error (self, msg, QF_STATUS_BAD_REQUEST, msg->error, NULL);
+        return;
+    }
+    if (msg->id != QF_MSG_REQUEST) {
+        s_reply_error (self, msg, QF_STATUS_BAD_REQUEST,
+                       "the command socket takes REQUEST messages only", NULL);
+        return;
+    }
+    self->commands++;
+    qf_ctx_t ctx;
+    memset (&ctx, 0, sizeof ctx);
+    ctx.store = self->store;
+    ctx.config = self->config;
+    ctx.now = now;
+    ctx.status_fn = s_status;
+    ctx.status_arg = self;
+    json_t *args = NULL;
+    int rc = qf_commands_envelope (&ctx, msg->body, &ctx.role, &ctx.user, &args);
+    if (rc) {
+        s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
+        return;
+    }
+    bool writes = qf_commands_writes (msg->command);
+    if (writes) {
+        rc = s_need_transaction (self);
+        if (rc == 0)
+            rc = qf_store_savepoint (self->store);
+        if (rc) {
+            s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
+                           "the database could not start a transaction; nothing was changed; "
+                           "retry later", NULL);
+            return;
+        }
+    }
+    json_t *result = NULL;
+    rc = qf_commands_execute (&ctx, msg->command, args, &result);
+    if (writes) {
+        int sp = rc == 0 ? qf_store_release (self->store)
+                         : qf_store_rollback_savepoint (self->store);
+        if (sp && rc == 0) {
+            json_decref (result);
+            result = NULL;
+            rc = sp;
+            snprintf (ctx.error, sizeof ctx.error, "database error; nothing was changed");
+        }
+    }
+    if (rc) {
+        if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN)
+            qf_warn ("command %s failed: %s", msg->command, ctx.error);
+        s_reply_error (self, msg, qf_status_from_error (rc),
+                       ctx.error[0] ? ctx.error : qf_strerror (rc), ctx.field);
+        return;
+    }
+    s_reply (self, msg, QF_STATUS_OK, json_pack ("{s:o}", "result", result), writes);
+}
+
+static void
+s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
+{
+    if (recv_rc == QF_EPROTO) {
+        qf_warn ("malformed worker message refused: %s", msg->error);
+        qf_msg_t error = {0};
+        error.id = QF_MSG_ERROR;
+        memcpy (error.routing, msg->routing, msg->routing_size);
+        error.routing_size = msg->routing_size;
+        error.status = QF_STATUS_BAD_REQUEST;
+        snprintf (error.reason, sizeof error.reason, "%s", msg->error);
+        if (msg->routing_size)
+            qf_msg_send (&error, zsock_resolve (self->worker), ZMQ_DONTWAIT);
+        return;
+    }
+    if (s_need_transaction (self)) {
+        qf_error ("cannot open a transaction for worker messages; dropping a %s",
+                  qf_msg_type_name (msg->id));
+        return;
+    }
+    qf_ctx_t ctx;
+    memset (&ctx, 0, sizeof ctx);
+    ctx.store = self->store;
+    ctx.config = self->config;
+    ctx.now = now;
+    ctx.status_fn = s_status;
+    ctx.status_arg = self;
+    qf_delivery_handle (self->delivery, msg, &ctx);
+}
+
+/* Commits the batch, then answers, publishes and hands events on. */
+static void
+s_finish_batch (qf_server_t *self)
+{
+    bool committed = true;
+    if (qf_store_in_transaction (self->store) || qf_delivery_dirty (self->delivery)) {
+        int rc = s_need_transaction (self);
+        if (rc == 0)
+            rc = qf_delivery_before_commit (self->delivery);
+        if (rc == 0)
+            rc = qf_store_commit (self->store);
+        else
+            qf_store_rollback (self->store);
+        committed = rc == 0;
+        if (!committed)
+            qf_error ("batch of %zu requests could not be committed (%s); nothing in it was "
+                      "changed; clients are told to retry", self->reply_count, qf_strerror (rc));
+        qf_delivery_after_commit (self->delivery, committed);
+        self->batches++;
+    }
+    void *command = zsock_resolve (self->command);
+    for (size_t i = 0; i < self->reply_count; i++) {
+        qf_msg_t *msg = &self->replies[i].msg;
+        if (!committed && self->replies[i].writes) {
+            json_decref (msg->body);
+            msg->status = QF_STATUS_SERVER_ERROR;
+            msg->body = json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message",
+                                   "the daemon could not commit this request; nothing was "
+                                   "changed; retry later");
+        }
+        if (qf_msg_send (msg, command, ZMQ_DONTWAIT))
+            qf_debug ("reply to request %s could not be sent (client gone)", msg->request_id);
+        qf_msg_reset (msg);
+    }
+    self->reply_count = 0;
+    if (!committed)
+        return;
+    /* Publish after commit, from the bytes encoded once at append time. */
+    qf_event_list_t list;
+    qf_store_take_committed (self->store, &list);
+    void *events = zsock_resolve (self->events);
+    for (size_t i = 0; i < list.count; i++) {
+        qf_event_t *event = &list.items[i];
+        qf_msg_t msg = {0};
+        msg.id = QF_MSG_EVENT;
+        snprintf (msg.topic, sizeof msg.topic, "%s", event->topic);
+        msg.seq = event->seq;
+        snprintf (msg.event_id, sizeof msg.event_id, "%s", event->id);
+        snprintf (msg.subject, sizeof msg.subject, "%s", event->subject);
+        msg.time = event->time;
+        msg.raw = event->payload;
+        msg.raw_size = event->payload_size;
+        qf_msg_send (&msg, events, ZMQ_DONTWAIT);
+    }
+    qf_event_list_free (&list);
+}
+
+static void
+s_reload (qf_server_t *self)
+{
+    char error[1024];
+    qf_config_t *next = NULL;
+    if (qf_config_load (self->config->path, &next, error, sizeof error)) {
+        qf_error ("SIGHUP: configuration not reloaded, keeping the running one: %s", error);
+        return;
+    }
+    if (qf_config_reload_check (self->config, next, error, sizeof error)) {
+        qf_error ("SIGHUP: configuration not reloaded, keeping the running one: %s", error);
+        qf_config_destroy (&next);
+        return;
+    }
+    qf_delivery_set_config (self->delivery, next);
+    qf_config_destroy (&self->config);
+    self->config = next;
+    qf_log_init ("qualflowd", (qf_log_level_t) next->log_level, next->syslog);
+    qf_info ("SIGHUP: configuration reloaded from %s", next->path);
+}
+
+int
+qf_server_run (qf_server_t *self)
+{
+    zmq_pollitem_t items[] = {
+        {zsock_resolve (self->command), 0, ZMQ_POLLIN, 0},
+        {zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0},
+    };
+    int more = 0;
+    qf_msg_t msg = {0};
+    while (!s_stop_requested) {
+        if (s_reload_requested) {
+            s_reload_requested = 0;
+            s_reload (self);
+        }
+        int64_t mono = qf_time_mono_ms ();
+        long timeout = more ? 0 : (long) (self->next_tick > mono ? self->next_tick - mono : 0);
+        if (zmq_poll (items, 2, timeout) < 0 && zmq_errno () != EINTR) {
+            qf_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
+            break;
+        }
+        int64_t now = qf_time_now_ms ();
+        int handled = 0;
+        bool progress = true;
+        /* Drain both sockets in turn, never waiting on either. */
+        while (progress && handled < self->config->batch_max) {
+            progress = false;
+            int rc = qf_msg_recv (&msg, items[0].socket, true, ZMQ_DONTWAIT);
+            if (rc == 0 || rc == QF_EPROTO) {
+                s_handle_command (self, &msg, rc, now);
+                progress = true;
+                handled++;
+            }
+            rc = qf_msg_recv (&msg, items[1].socket, true, ZMQ_DONTWAIT);
+            if (rc == 0 || rc == QF_EPROTO) {
+                s_handle_worker (self, &msg, rc, now);
+                progress = true;
+                handled++;
+            }
+        }
+        qf_msg_reset (&msg);
+        s_finish_batch (self);
+        mono = qf_time_mono_ms ();
+        if (mono >= self->next_tick) {
+            qf_delivery_tick (self->delivery);
+            int interval = self->config->heartbeat_ms / 4;
+            self->next_tick = mono + (interval < 100 ? interval : 100);
+        }
+        more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store));
+        if (handled == self->config->batch_max)
+            more = 1;
+    }
+    /* Stop: the batch in hand was committed and answered above. */
+    s_finish_batch (self);
+    qf_info ("qualflowd stopping: %llu batches, %llu commands, last seq %llu",
+             (unsigned long long) self->batches, (unsigned long long) self->commands,
+             (unsigned long long) qf_store_last_seq (self->store));
+    return 0;
+}

@@ -1,0 +1,952 @@
+/*  qf_store — all durable state, in one SQLite file. */
+#include "qf_store.h"
+#include "qf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* Numbered migrations: migration N brings user_version from N-1 to N.
+   Append only; never edit a migration that has shipped. */
+static const char *s_migrations[] = {
+    /* 1: the event log, qualifications and their reviews, consumer groups. */
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  time INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  payload TEXT NOT NULL);"
+    "CREATE INDEX events_time ON events (time);"
+    "CREATE TABLE qualifications ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT NOT NULL,"
+    "  cert_no TEXT NOT NULL,"
+    "  authority TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  scope TEXT NOT NULL,"
+    "  issued INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  acquisition_cost REAL,"
+    "  expected_revenue REAL,"
+    "  state TEXT NOT NULL,"
+    "  round INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL);"
+    "CREATE INDEX qualifications_state ON qualifications (state, id);"
+    "CREATE INDEX qualifications_expires ON qualifications (expires);"
+    "CREATE TABLE reviews ("
+    "  qualification_id INTEGER NOT NULL REFERENCES qualifications (id),"
+    "  round INTEGER NOT NULL,"
+    "  department TEXT NOT NULL,"
+    "  verdict TEXT NOT NULL,"
+    "  findings TEXT NOT NULL,"
+    "  suggestions TEXT NOT NULL,"
+    "  reviewer TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  PRIMARY KEY (qualification_id, round, department)) WITHOUT ROWID;"
+    "CREATE TABLE groups ("
+    "  name TEXT PRIMARY KEY,"
+    "  topics TEXT NOT NULL,"
+    "  ack_floor INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE group_acks ("
+    "  group_name TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (group_name, seq)) WITHOUT ROWID;"
+    "CREATE TABLE results ("
+    "  group_name TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  PRIMARY KEY (group_name, event_id)) WITHOUT ROWID;",
+};
+#define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
+
+/* Every statement the daemon runs, prepared once at open. */
+typedef enum {
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+    ST_EVENT_INSERT, ST_EVENT_AFTER, ST_EVENT_GET, ST_EVENT_LAST, ST_EVENT_AFTER_TOPIC,
+    ST_QUAL_INSERT, ST_QUAL_GET, ST_QUAL_LIST, ST_QUAL_LIST_STATE, ST_QUAL_SET_STATE,
+    ST_REVIEW_INSERT, ST_REVIEW_GET, ST_REVIEW_GET_ALL,
+    ST_GROUP_LOAD, ST_GROUP_UPSERT, ST_GROUP_FLOOR, ST_GROUP_ACK_ADD, ST_GROUP_ACK_TRIM,
+    ST_GROUP_ACKS, ST_RESULT_SEEN, ST_RESULT_ADD,
+    ST_COUNT
+} stmt_id_t;
+
+static const char *s_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT cmd",
+    [ST_RELEASE] = "RELEASE cmd",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO cmd",
+    [ST_EVENT_INSERT] = "INSERT INTO events (id, time, topic, subject, payload) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_EVENT_AFTER] = "SELECT seq, id, time, topic, subject, payload FROM events "
+                       "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [ST_EVENT_AFTER_TOPIC] = "SELECT seq, id, time, topic, subject, payload FROM events "
+                             "WHERE seq > ?1 AND topic = ?3 ORDER BY seq LIMIT ?2",
+    [ST_EVENT_GET] = "SELECT seq, id, time, topic, subject, payload FROM events WHERE seq = ?1",
+    [ST_EVENT_LAST] = "SELECT coalesce (max (seq), 0) FROM events",
+    [ST_QUAL_INSERT] = "INSERT INTO qualifications (name, cert_no, authority, category, scope, "
+                       "issued, expires, acquisition_cost, expected_revenue, state, round, "
+                       "created, updated, created_by) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'draft', 0, ?10, ?10, ?11)",
+    [ST_QUAL_GET] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
+                    "acquisition_cost, expected_revenue, state, round, created, updated, "
+                    "created_by FROM qualifications WHERE id = ?1",
+    [ST_QUAL_LIST] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
+                     "acquisition_cost, expected_revenue, state, round, created, updated, "
+                     "created_by FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_QUAL_LIST_STATE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
+                           "expires, acquisition_cost, expected_revenue, state, round, "
+                           "created, updated, created_by FROM qualifications "
+                           "WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
+                          "WHERE id = ?1",
+    [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
+                         "findings, suggestions, reviewer, time) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_REVIEW_GET] = "SELECT round, department, verdict, findings, suggestions, reviewer, time "
+                      "FROM reviews WHERE qualification_id = ?1 AND round = ?2 "
+                      "ORDER BY department",
+    [ST_REVIEW_GET_ALL] = "SELECT round, department, verdict, findings, suggestions, reviewer, "
+                          "time FROM reviews WHERE qualification_id = ?1 "
+                          "ORDER BY round, department",
+    [ST_GROUP_LOAD] = "SELECT name, topics, ack_floor FROM groups ORDER BY name",
+    [ST_GROUP_UPSERT] = "INSERT INTO groups (name, topics, ack_floor, created) "
+                        "VALUES (?1, ?2, 0, ?3) "
+                        "ON CONFLICT (name) DO UPDATE SET topics = excluded.topics",
+    [ST_GROUP_FLOOR] = "UPDATE groups SET ack_floor = ?2 WHERE name = ?1",
+    [ST_GROUP_ACK_ADD] = "INSERT OR IGNORE INTO group_acks (group_name, seq) VALUES (?1, ?2)",
+    [ST_GROUP_ACK_TRIM] = "DELETE FROM group_acks WHERE group_name = ?1 AND seq <= ?2",
+    [ST_GROUP_ACKS] = "SELECT seq FROM group_acks WHERE group_name = ?1 ORDER BY seq",
+    [ST_RESULT_SEEN] = "SELECT 1 FROM results WHERE group_name = ?1 AND event_id = ?2",
+    [ST_RESULT_ADD] = "INSERT OR IGNORE INTO results (group_name, event_id, time) "
+                      "VALUES (?1, ?2, ?3)",
+};
+
+/* An event appended in the open transaction, kept to publish after commit. */
+typedef struct {
+    uint64_t seq;
+    char id[QF_EVENT_ID_SIZE + 1];
+    int64_t time;
+    char *topic;
+    char *subject;
+    char *payload;
+    size_t payload_size;
+} pending_t;
+
+/* The store. Owned by the server; one per process. */
+struct qf_store_t {
+    sqlite3 *db;                        /* the connection */
+    sqlite3_stmt *stmts[ST_COUNT];      /* prepared statements */
+    char *path;                         /* database file */
+    int lock_fd;                        /* flock()ed <path>.lock, -1 when none */
+    bool in_txn;                        /* inside BEGIN .. COMMIT */
+    pending_t *pending;                 /* events appended in this transaction */
+    size_t pending_count;
+    size_t pending_cap;
+    size_t savepoint_mark;              /* pending_count at the last savepoint */
+    pending_t *committed;               /* events of the last commit, for the server */
+    size_t committed_count;
+    uint64_t last_seq;                  /* highest committed seq */
+    uint8_t id_prefix[8];               /* random per open: event ids are unique */
+    uint64_t id_counter;                /* ... with this counter */
+};
+
+static void
+s_pending_free (pending_t *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free (items[i].topic);
+        free (items[i].subject);
+        free (items[i].payload);
+    }
+}
+
+/* Logs a SQLite failure with context and maps it to a QF_E* code. */
+static int
+s_sqlite_fail (qf_store_t *self, const char *what)
+{
+    int code = sqlite3_extended_errcode (self->db);
+    qf_error ("database %s: %s failed: %s (sqlite code %d)", self->path, what,
+              sqlite3_errmsg (self->db), code);
+    if ((code & 0xff) == SQLITE_CONSTRAINT)
+        return QF_ECONFLICT;
+    if ((code & 0xff) == SQLITE_NOMEM)
+        return QF_ENOMEM;
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+        return QF_EBUSY;
+    return QF_EIO;
+}
+
+/* Resets a statement and clears its bindings for the next use. */
+static sqlite3_stmt *
+s_stmt (qf_store_t *self, stmt_id_t id)
+{
+    sqlite3_stmt *stmt = self->stmts[id];
+    sqlite3_reset (stmt);
+    sqlite3_clear_bindings (stmt);
+    return stmt;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+s_exec (qf_store_t *self, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_sqlite_fail (self, what);
+    return 0;
+}
+
+static int
+s_lock (qf_store_t *self, char *error, size_t error_size)
+{
+    char lock_path[4200];
+    snprintf (lock_path, sizeof lock_path, "%s.lock", self->path);
+    self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (self->lock_fd < 0) {
+        snprintf (error, error_size, "cannot open lock file %s: %s; check the directory exists "
+                  "and is writable", lock_path, strerror (errno));
+        return QF_EIO;
+    }
+    if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "?";
+        ssize_t n = pread (self->lock_fd, pid, sizeof pid - 1, 0);
+        if (n > 0)
+            pid[n] = 0;
+        pid[strcspn (pid, "\n")] = 0;
+        snprintf (error, error_size, "database %s is in use by another qualflowd (pid %s); "
+                  "stop that daemon first or use another database", self->path, pid);
+        return QF_EBUSY;
+    }
+    char text[32];
+    int len = snprintf (text, sizeof text, "%d\n", (int) getpid ());
+    if (ftruncate (self->lock_fd, 0) != 0 || pwrite (self->lock_fd, text, (size_t) len, 0) != len)
+        qf_warn ("cannot write pid to %s: %s", lock_path, strerror (errno));
+    return 0;
+}
+
+static int
+s_migrate (qf_store_t *self, char *error, size_t error_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK
+        && sqlite3_step (stmt) == SQLITE_ROW)
+        version = sqlite3_column_int (stmt, 0);
+    sqlite3_finalize (stmt);
+    if (version > MIGRATION_COUNT) {
+        snprintf (error, error_size, "database %s has schema version %d, newer than this "
+                  "qualflowd understands (%d); run a newer qualflowd", self->path, version,
+                  MIGRATION_COUNT);
+        return QF_EINVAL;
+    }
+    for (int v = version; v < MIGRATION_COUNT; v++) {
+        char *errmsg = NULL;
+        char bump[64];
+        snprintf (bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        /* Each migration and its version bump commit together. */
+        if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK
+            || sqlite3_exec (self->db, s_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK
+            || sqlite3_exec (self->db, bump, NULL, NULL, &errmsg) != SQLITE_OK
+            || sqlite3_exec (self->db, "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK) {
+            snprintf (error, error_size, "database %s: migration %d failed: %s", self->path,
+                      v + 1, errmsg ? errmsg : "?");
+            sqlite3_free (errmsg);
+            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+            return QF_EIO;
+        }
+        qf_info ("database %s: applied migration %d", self->path, v + 1);
+    }
+    return 0;
+}
+
+int
+qf_store_schema_version (void)
+{
+    return MIGRATION_COUNT;
+}
+
+qf_store_t *
+qf_store_new (const char *path, qf_durability_t durability, char *error, size_t error_size)
+{
+    qf_store_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (error, error_size, "out of memory");
+        return NULL;
+    }
+    self->lock_fd = -1;
+    self->path = strdup (path);
+    if (!self->path) {
+        snprintf (error, error_size, "out of memory");
+        goto fail;
+    }
+    if (s_lock (self, error, error_size))
+        goto fail;
+    if (sqlite3_open_v2 (path, &self->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK) {
+        snprintf (error, error_size, "cannot open database %s: %s", path,
+                  self->db ? sqlite3_errmsg (self->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes (self->db, 1);
+    const char *pragmas = durability == QF_DURABILITY_FULL
+                              ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    char *errmsg = NULL;
+    if (sqlite3_exec (self->db, pragmas, NULL, NULL, &errmsg) != SQLITE_OK
+        || sqlite3_exec (self->db, "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;", NULL,
+                         NULL, &errmsg) != SQLITE_OK) {
+        snprintf (error, error_size, "cannot configure database %s: %s", path,
+                  errmsg ? errmsg : "?");
+        sqlite3_free (errmsg);
+        goto fail;
+    }
+    if (s_migrate (self, error, error_size))
+        goto fail;
+    for (int i = 0; i < ST_COUNT; i++)
+        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &self->stmts[i], NULL) != SQLITE_OK) {
+            snprintf (error, error_size, "database %s: cannot prepare statement %d: %s", path, i,
+                      sqlite3_errmsg (self->db));
+            goto fail;
+        }
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        self->last_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    if (getrandom (self->id_prefix, sizeof self->id_prefix, 0) != (ssize_t) sizeof self->id_prefix) {
+        snprintf (error, error_size, "cannot read random bytes for event ids: %s",
+                  strerror (errno));
+        goto fail;
+    }
+    return self;
+fail:
+    qf_store_destroy (&self);
+    return NULL;
+}
+
+void
+qf_store_destroy (qf_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    qf_store_t *self = *self_p;
+    if (self->in_txn)
+        qf_store_rollback (self);
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize (self->stmts[i]);
+    if (self->db) {
+        /* Fold the WAL back so the file is self-contained after a clean stop. */
+        sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_close (self->db);
+    }
+    s_pending_free (self->pending, self->pending_count);
+    free (self->pending);
+    s_pending_free (self->committed, self->committed_count);
+    free (self->committed);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
+    free (self->path);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+qf_store_path (qf_store_t *self)
+{
+    return self->path;
+}
+
+int
+qf_store_begin (qf_store_t *self)
+{
+    if (self->in_txn)
+        return 0;
+    int rc = s_exec (self, s_stmt (self, ST_BEGIN), "BEGIN");
+    if (rc == 0) {
+        self->in_txn = true;
+        self->savepoint_mark = 0;
+    }
+    return rc;
+}
+
+int
+qf_store_commit (qf_store_t *self)
+{
+    if (!self->in_txn)
+        return 0;
+    int rc = s_exec (self, s_stmt (self, ST_COMMIT), "COMMIT");
+    if (rc) {
+        qf_store_rollback (self);
+        return rc;
+    }
+    self->in_txn = false;
+    /* The appended events are now durable: hand them over. */
+    s_pending_free (self->committed, self->committed_count);
+    free (self->committed);
+    self->committed = self->pending;
+    self->committed_count = self->pending_count;
+    if (self->pending_count)
+        self->last_seq = self->pending[self->pending_count - 1].seq;
+    self->pending = NULL;
+    self->pending_count = self->pending_cap = 0;
+    return 0;
+}
+
+int
+qf_store_rollback (qf_store_t *self)
+{
+    int rc = 0;
+    if (self->in_txn && !sqlite3_get_autocommit (self->db))
+        rc = s_exec (self, s_stmt (self, ST_ROLLBACK), "ROLLBACK");
+    self->in_txn = false;
+    s_pending_free (self->pending, self->pending_count);
+    self->pending_count = 0;
+    return rc;
+}
+
+bool
+qf_store_in_transaction (qf_store_t *self)
+{
+    return self->in_txn;
+}
+
+int
+qf_store_savepoint (qf_store_t *self)
+{
+    self->savepoint_mark = self->pending_count;
+    return s_exec (self, s_stmt (self, ST_SAVEPOINT), "SAVEPOINT");
+}
+
+int
+qf_store_release (qf_store_t *self)
+{
+    return s_exec (self, s_stmt (self, ST_RELEASE), "RELEASE");
+}
+
+int
+qf_store_rollback_savepoint (qf_store_t *self)
+{
+    /* Events appended since the savepoint are undone with it. */
+    s_pending_free (self->pending + self->savepoint_mark,
+                    self->pending_count - self->savepoint_mark);
+    self->pending_count = self->savepoint_mark;
+    int rc = s_exec (self, s_stmt (self, ST_ROLLBACK_TO), "ROLLBACK TO");
+    if (rc == 0)
+        rc = s_exec (self, s_stmt (self, ST_RELEASE), "RELEASE");
+    return rc;
+}
+
+static void
+s_make_id (qf_store_t *self, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t bytes[16];
+    memcpy (bytes, self->id_prefix, 8);
+    uint64_t counter = ++self->id_counter;
+    for (int i = 0; i < 8; i++)
+        bytes[8 + i] = (uint8_t) (counter >> (56 - 8 * i));
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[bytes[i] >> 4];
+        out[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    out[32] = 0;
+}
+
+int
+qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
+                       json_t *payload, int64_t time, uint64_t *seq_p)
+{
+    if (!self->in_txn)
+        return QF_EINVAL;
+    if (self->pending_count == self->pending_cap) {
+        size_t cap = self->pending_cap ? self->pending_cap * 2 : 64;
+        pending_t *items = realloc (self->pending, cap * sizeof *items);
+        if (!items)
+            return QF_ENOMEM;
+        self->pending = items;
+        self->pending_cap = cap;
+    }
+    pending_t *item = &self->pending[self->pending_count];
+    memset (item, 0, sizeof *item);
+    item->payload = json_dumps (payload, JSON_COMPACT);
+    item->topic = strdup (topic);
+    item->subject = strdup (subject ? subject : "");
+    if (!item->payload || !item->topic || !item->subject) {
+        s_pending_free (item, 1);
+        return QF_ENOMEM;
+    }
+    item->payload_size = strlen (item->payload);
+    item->time = time;
+    s_make_id (self, item->id);
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_INSERT);
+    sqlite3_bind_text (stmt, 1, item->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, time);
+    sqlite3_bind_text (stmt, 3, item->topic, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, item->subject, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, item->payload, (int) item->payload_size, SQLITE_STATIC);
+    int rc = s_exec (self, stmt, "insert event");
+    if (rc) {
+        s_pending_free (item, 1);
+        return rc;
+    }
+    item->seq = (uint64_t) sqlite3_last_insert_rowid (self->db);
+    self->pending_count++;
+    if (seq_p)
+        *seq_p = item->seq;
+    return 0;
+}
+
+void
+qf_event_list_free (qf_event_list_t *list)
+{
+    for (size_t i = 0; i < list->arena_count; i++)
+        free (list->arena[i]);
+    free (list->arena);
+    free (list->items);
+    memset (list, 0, sizeof *list);
+}
+
+void
+qf_store_take_committed (qf_store_t *self, qf_event_list_t *list)
+{
+    memset (list, 0, sizeof *list);
+    size_t n = self->committed_count;
+    if (n == 0)
+        return;
+    list->items = calloc (n, sizeof *list->items);
+    list->arena = calloc (3 * n, sizeof *list->arena);
+    if (!list->items || !list->arena) {
+        /* Publishing is best effort; workers read the log anyway. */
+        qf_error ("out of memory handing %zu committed events to publish", n);
+        free (list->items);
+        free (list->arena);
+        memset (list, 0, sizeof *list);
+        s_pending_free (self->committed, n);
+    }
+    else {
+        for (size_t i = 0; i < n; i++) {
+            pending_t *p = &self->committed[i];
+            qf_event_t *e = &list->items[i];
+            e->seq = p->seq;
+            memcpy (e->id, p->id, sizeof e->id);
+            e->time = p->time;
+            e->topic = p->topic;
+            e->subject = p->subject;
+            e->payload = p->payload;
+            e->payload_size = p->payload_size;
+            list->arena[list->arena_count++] = p->topic;
+            list->arena[list->arena_count++] = p->subject;
+            list->arena[list->arena_count++] = p->payload;
+        }
+        list->count = n;
+    }
+    free (self->committed);
+    self->committed = NULL;
+    self->committed_count = 0;
+}
+
+uint64_t
+qf_store_last_seq (qf_store_t *self)
+{
+    return self->last_seq;
+}
+
+/* Fills an event from a row of (seq, id, time, topic, subject, payload). */
+static void
+s_row_event (sqlite3_stmt *stmt, qf_event_t *event)
+{
+    event->seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+    const char *id = (const char *) sqlite3_column_text (stmt, 1);
+    snprintf (event->id, sizeof event->id, "%s", id ? id : "");
+    event->time = sqlite3_column_int64 (stmt, 2);
+    event->topic = (const char *) sqlite3_column_text (stmt, 3);
+    event->subject = (const char *) sqlite3_column_text (stmt, 4);
+    event->payload = (const char *) sqlite3_column_text (stmt, 5);
+    event->payload_size = (size_t) sqlite3_column_bytes (stmt, 5);
+}
+
+static int
+s_events_run (qf_store_t *self, sqlite3_stmt *stmt, qf_event_fn *fn, void *arg)
+{
+    int rc, found = 0;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        qf_event_t event;
+        s_row_event (stmt, &event);
+        found++;
+        if (fn (&event, arg))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlite3_reset (stmt);
+        return s_sqlite_fail (self, "read events");
+    }
+    sqlite3_reset (stmt);
+    return found ? 0 : QF_ENOTFOUND;
+}
+
+int
+qf_store_events_after (qf_store_t *self, uint64_t after, int limit, qf_event_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_AFTER);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after);
+    sqlite3_bind_int (stmt, 2, limit);
+    int rc = s_events_run (self, stmt, fn, arg);
+    return rc == QF_ENOTFOUND ? 0 : rc;
+}
+
+int
+qf_store_event_get (qf_store_t *self, uint64_t seq, qf_event_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_GET);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
+    return s_events_run (self, stmt, fn, arg);
+}
+
+static int
+s_event_to_json (const qf_event_t *event, void *arg)
+{
+    json_t *list = arg;
+    json_t *payload = json_loadb (event->payload, event->payload_size, 0, NULL);
+    json_t *item = json_pack ("{s:I, s:s, s:I, s:s, s:s, s:o}", "seq", (json_int_t) event->seq,
+                              "id", event->id, "time", (json_int_t) event->time, "topic",
+                              event->topic, "subject", event->subject, "payload",
+                              payload ? payload : json_object ());
+    if (item)
+        json_array_append_new (list, item);
+    return 0;
+}
+
+int
+qf_store_events_json (qf_store_t *self, uint64_t after, int limit, const char *topic,
+                      json_t **list_p)
+{
+    json_t *list = json_array ();
+    if (!list)
+        return QF_ENOMEM;
+    sqlite3_stmt *stmt = s_stmt (self, topic ? ST_EVENT_AFTER_TOPIC : ST_EVENT_AFTER);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after);
+    sqlite3_bind_int (stmt, 2, limit);
+    if (topic)
+        sqlite3_bind_text (stmt, 3, topic, -1, SQLITE_TRANSIENT);
+    int rc = s_events_run (self, stmt, s_event_to_json, list);
+    if (rc && rc != QF_ENOTFOUND) {
+        json_decref (list);
+        return rc;
+    }
+    *list_p = list;
+    return 0;
+}
+
+/* Qualifications ---------------------------------------------------------- */
+
+static void
+s_bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
+{
+    json_t *value = json_object_get (args, key);
+    if (json_is_string (value))
+        sqlite3_bind_text (stmt, index, json_string_value (value),
+                           (int) json_string_length (value), SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_text (stmt, index, "", 0, SQLITE_STATIC);
+}
+
+static void
+s_bind_real_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
+{
+    json_t *value = json_object_get (args, key);
+    if (json_is_number (value))
+        sqlite3_bind_double (stmt, index, json_number_value (value));
+    else
+        sqlite3_bind_null (stmt, index);
+}
+
+static void
+s_bind_date_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
+{
+    int32_t day = 0;
+    qf_date_parse (json_string_value (json_object_get (args, key)), &day);
+    sqlite3_bind_int (stmt, index, day);
+}
+
+int
+qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *user,
+                      int64_t *id_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_INSERT);
+    s_bind_text_arg (stmt, 1, args, "name");
+    s_bind_text_arg (stmt, 2, args, "cert_no");
+    s_bind_text_arg (stmt, 3, args, "authority");
+    s_bind_text_arg (stmt, 4, args, "category");
+    s_bind_text_arg (stmt, 5, args, "scope");
+    s_bind_date_arg (stmt, 6, args, "issued");
+    s_bind_date_arg (stmt, 7, args, "expires");
+    s_bind_real_arg (stmt, 8, args, "acquisition_cost");
+    s_bind_real_arg (stmt, 9, args, "expected_revenue");
+    sqlite3_bind_int64 (stmt, 10, now);
+    sqlite3_bind_text (stmt, 11, user ? user : "", -1, SQLITE_TRANSIENT);
+    int rc = s_exec (self, stmt, "insert qualification");
+    if (rc == 0)
+        *id_p = sqlite3_last_insert_rowid (self->db);
+    return rc;
+}
+
+/* Builds a qualification record from a row of the ST_QUAL_* column list. */
+static json_t *
+s_row_qual (sqlite3_stmt *stmt)
+{
+    char issued[16], expires[16];
+    qf_date_format (sqlite3_column_int (stmt, 6), issued, sizeof issued);
+    qf_date_format (sqlite3_column_int (stmt, 7), expires, sizeof expires);
+    json_t *record = json_pack (
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "id",
+        (json_int_t) sqlite3_column_int64 (stmt, 0), "name", sqlite3_column_text (stmt, 1),
+        "cert_no", sqlite3_column_text (stmt, 2), "authority", sqlite3_column_text (stmt, 3),
+        "category", sqlite3_column_text (stmt, 4), "scope", sqlite3_column_text (stmt, 5),
+        "issued", issued, "expires", expires, "state", sqlite3_column_text (stmt, 10), "round",
+        sqlite3_column_int (stmt, 11), "created", (json_int_t) sqlite3_column_int64 (stmt, 12),
+        "updated", (json_int_t) sqlite3_column_int64 (stmt, 13), "created_by",
+        sqlite3_column_text (stmt, 14));
+    if (!record)
+        return NULL;
+    json_object_set_new (record, "acquisition_cost",
+                         sqlite3_column_type (stmt, 8) == SQLITE_NULL
+                             ? json_null ()
+                             : json_real (sqlite3_column_double (stmt, 8)));
+    json_object_set_new (record, "expected_revenue",
+                         sqlite3_column_type (stmt, 9) == SQLITE_NULL
+                             ? json_null ()
+                             : json_real (sqlite3_column_double (stmt, 9)));
+    return record;
+}
+
+int
+qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_GET);
+    sqlite3_bind_int64 (stmt, 1, id);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *record_p = s_row_qual (stmt);
+        sqlite3_reset (stmt);
+        return *record_p ? 0 : QF_ENOMEM;
+    }
+    sqlite3_reset (stmt);
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : s_sqlite_fail (self, "read qualification");
+}
+
+int
+qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
+                    json_t **items_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, state ? ST_QUAL_LIST_STATE : ST_QUAL_LIST);
+    sqlite3_bind_int64 (stmt, 1, after_id);
+    sqlite3_bind_int (stmt, 2, limit);
+    if (state)
+        sqlite3_bind_text (stmt, 3, state, -1, SQLITE_TRANSIENT);
+    json_t *items = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_append_new (items, s_row_qual (stmt));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (items);
+        return s_sqlite_fail (self, "list qualifications");
+    }
+    *items_p = items;
+    return 0;
+}
+
+int
+qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
+                         int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_STATE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 3, round);
+    sqlite3_bind_int64 (stmt, 4, now);
+    int rc = s_exec (self, stmt, "update qualification");
+    if (rc == 0 && sqlite3_changes (self->db) == 0)
+        return QF_ENOTFOUND;
+    return rc;
+}
+
+int
+qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *department,
+                     const char *verdict, json_t *findings, const char *suggestions,
+                     const char *reviewer, int64_t now)
+{
+    char *findings_text = json_dumps (findings, JSON_COMPACT);
+    if (!findings_text)
+        return QF_ENOMEM;
+    sqlite3_stmt *stmt = s_stmt (self, ST_REVIEW_INSERT);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_int (stmt, 2, round);
+    sqlite3_bind_text (stmt, 3, department, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, findings_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, suggestions ? suggestions : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 7, reviewer ? reviewer : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 8, now);
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    free (findings_text);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if ((sqlite3_extended_errcode (self->db) & 0xff) == SQLITE_CONSTRAINT)
+        return QF_ECONFLICT;
+    return s_sqlite_fail (self, "insert review");
+}
+
+int
+qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, round < 0 ? ST_REVIEW_GET_ALL : ST_REVIEW_GET);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    if (round >= 0)
+        sqlite3_bind_int (stmt, 2, round);
+    json_t *list = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *findings = (const char *) sqlite3_column_text (stmt, 3);
+        json_t *parsed = json_loads (findings ? findings : "[]", 0, NULL);
+        json_array_append_new (
+            list, json_pack ("{s:i, s:s, s:s, s:o, s:s, s:s, s:I}", "round",
+                             sqlite3_column_int (stmt, 0), "department",
+                             sqlite3_column_text (stmt, 1), "verdict",
+                             sqlite3_column_text (stmt, 2), "findings",
+                             parsed ? parsed : json_array (), "suggestions",
+                             sqlite3_column_text (stmt, 4), "reviewer",
+                             sqlite3_column_text (stmt, 5), "time",
+                             (json_int_t) sqlite3_column_int64 (stmt, 6)));
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return s_sqlite_fail (self, "read reviews");
+    }
+    *list_p = list;
+    return 0;
+}
+
+/* Consumer groups ----------------------------------------------------------- */
+
+int
+qf_store_groups_load (qf_store_t *self, qf_group_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_LOAD);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        if (fn ((const char *) sqlite3_column_text (stmt, 0),
+                (const char *) sqlite3_column_text (stmt, 1),
+                (uint64_t) sqlite3_column_int64 (stmt, 2), arg))
+            break;
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_sqlite_fail (self, "load groups");
+    return 0;
+}
+
+int
+qf_store_group_upsert (qf_store_t *self, const char *name, const char *topics_json, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_UPSERT);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, topics_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 3, now);
+    return s_exec (self, stmt, "save group");
+}
+
+int
+qf_store_group_set_floor (qf_store_t *self, const char *name, uint64_t floor)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_FLOOR);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) floor);
+    int rc = s_exec (self, stmt, "save group position");
+    if (rc)
+        return rc;
+    stmt = s_stmt (self, ST_GROUP_ACK_TRIM);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) floor);
+    return s_exec (self, stmt, "trim group acks");
+}
+
+int
+qf_store_group_ack_add (qf_store_t *self, const char *name, uint64_t seq)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACK_ADD);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    return s_exec (self, stmt, "save ack");
+}
+
+int
+qf_store_group_acks_load (qf_store_t *self, const char *name,
+                          int (*fn) (uint64_t seq, void *arg), void *arg)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACKS);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (fn ((uint64_t) sqlite3_column_int64 (stmt, 0), arg))
+            break;
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_sqlite_fail (self, "load group acks");
+    return 0;
+}
+
+int
+qf_store_result_seen (qf_store_t *self, const char *group, const char *event_id, bool *seen_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_RESULT_SEEN);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, event_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_sqlite_fail (self, "read results");
+    *seen_p = rc == SQLITE_ROW;
+    return 0;
+}
+
+int
+qf_store_result_add (qf_store_t *self, const char *group, const char *event_id, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_RESULT_ADD);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 3, now);
+    return s_exec (self, stmt, "save result");
+}
+
+int
+qf_store_check (qf_store_t *self, char *error, size_t error_size)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = QF_EIO;
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA integrity_check", -1, &stmt, NULL) == SQLITE_OK
+        && sqlite3_step (stmt) == SQLITE_ROW) {
+        const char *text = (const char *) sqlite3_column_text (stmt, 0);
+        snprintf (error, error_size, "%s", text ? text : "?");
+        rc = text && strcmp (text, "ok") == 0 ? 0 : QF_EIO;
+    }
+    sqlite3_finalize (stmt);
+    return rc;
+}

@@ -1,0 +1,132 @@
+/*  qf_store — all durable state, in one SQLite file. The only module that
+    touches sqlite3.
+
+    Where an event is committed: qf_store_event_append() writes the event in
+    the transaction of the state change that causes it (a transactional
+    outbox), and qf_store_commit() makes both durable at once.  The store
+    remembers the events appended in the open transaction; after a commit
+    qf_store_take_committed() hands them to the server to publish and
+    deliver, encoded once.
+
+    Transactions: the server opens one transaction per batch of messages
+    (group commit) and one savepoint per command inside it, so a failing
+    command rolls back alone.  The database is opened in WAL mode with
+    synchronous=FULL (or NORMAL when configured), its schema created and
+    upgraded by numbered migrations (PRAGMA user_version), and locked by an
+    advisory lock file so that two daemons cannot share it.
+
+    Every statement is prepared once at open and bound; no SQL is ever
+    built from input.
+*/
+#ifndef QF_STORE_H
+#define QF_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qf_config.h"
+
+typedef struct qf_store_t qf_store_t;
+
+#define QF_EVENT_ID_SIZE 32   /* hex characters */
+
+/* One committed (or about to be committed) event. */
+typedef struct {
+    uint64_t seq;                       /* strictly increasing, no gaps */
+    char id[QF_EVENT_ID_SIZE + 1];      /* unique, 32 hex characters */
+    int64_t time;                       /* ms since epoch */
+    const char *topic;                  /* borrowed */
+    const char *subject;                /* borrowed */
+    const char *payload;                /* JSON bytes, borrowed */
+    size_t payload_size;
+} qf_event_t;
+
+/* A list of events owned by the list (qf_store_take_committed). */
+typedef struct {
+    qf_event_t *items;   /* count entries; strings owned by `arena` */
+    size_t count;
+    char **arena;        /* owned strings */
+    size_t arena_count;
+} qf_event_list_t;
+
+void qf_event_list_free (qf_event_list_t *list);
+
+/*  Opens (creating if needed) the database at `path`, takes the daemon lock
+    `<path>.lock`, applies pending migrations. Returns NULL with a message in
+    error on failure (QF_EBUSY cases say which pid holds the lock). */
+qf_store_t *qf_store_new (const char *path, qf_durability_t durability, char *error,
+                          size_t error_size);
+void qf_store_destroy (qf_store_t **self_p);
+
+/*  The schema version this binary writes (migrations applied). */
+int qf_store_schema_version (void);
+const char *qf_store_path (qf_store_t *self);
+
+/* Transactions. begin is BEGIN IMMEDIATE; savepoints nest inside it. */
+int qf_store_begin (qf_store_t *self);
+int qf_store_commit (qf_store_t *self);
+int qf_store_rollback (qf_store_t *self);
+bool qf_store_in_transaction (qf_store_t *self);
+int qf_store_savepoint (qf_store_t *self);
+int qf_store_release (qf_store_t *self);
+int qf_store_rollback_savepoint (qf_store_t *self);
+
+/*  Appends an event in the open transaction. The payload is encoded once,
+    here. Fills *seq_p when not NULL. */
+int qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
+                           json_t *payload, int64_t time, uint64_t *seq_p);
+/*  Moves the events committed by the last qf_store_commit() into list
+    (caller frees with qf_event_list_free). */
+void qf_store_take_committed (qf_store_t *self, qf_event_list_t *list);
+/*  Highest committed seq, 0 when the log is empty. */
+uint64_t qf_store_last_seq (qf_store_t *self);
+
+/*  Calls fn for each event with seq > after, in order, at most limit; fn
+    returns 0 to go on, 1 to stop. Event fields are valid during the call. */
+typedef int (qf_event_fn) (const qf_event_t *event, void *arg);
+int qf_store_events_after (qf_store_t *self, uint64_t after, int limit, qf_event_fn *fn,
+                           void *arg);
+/*  One event by seq; QF_ENOTFOUND when absent. */
+int qf_store_event_get (qf_store_t *self, uint64_t seq, qf_event_fn *fn, void *arg);
+/*  Events as JSON for events.list: [{seq,id,time,topic,subject,payload}]. */
+int qf_store_events_json (qf_store_t *self, uint64_t after, int limit, const char *topic,
+                          json_t **list_p);
+
+/* Qualifications (§4). Records are JSON objects, as in PROTOCOL.md 5.2. */
+int qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *user,
+                          int64_t *id_p);
+int qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p);
+int qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
+                        json_t **items_p);
+int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
+                             int64_t now);
+/*  Records one department's verdict; QF_ECONFLICT when that department has
+    already reported for that round. */
+int qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *department,
+                         const char *verdict, json_t *findings, const char *suggestions,
+                         const char *reviewer, int64_t now);
+/*  Reviews of a qualification (round < 0: all rounds) as a JSON array. */
+int qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **list_p);
+
+/* Consumer groups: durable position (ack floor), acks above it, results. */
+typedef int (qf_group_fn) (const char *name, const char *topics_json, uint64_t ack_floor,
+                           void *arg);
+int qf_store_groups_load (qf_store_t *self, qf_group_fn *fn, void *arg);
+int qf_store_group_upsert (qf_store_t *self, const char *name, const char *topics_json,
+                           int64_t now);
+int qf_store_group_set_floor (qf_store_t *self, const char *name, uint64_t floor);
+int qf_store_group_ack_add (qf_store_t *self, const char *name, uint64_t seq);
+/*  Calls fn(seq) for each ack recorded above the group's floor, in order. */
+int qf_store_group_acks_load (qf_store_t *self, const char *name,
+                              int (*fn) (uint64_t seq, void *arg), void *arg);
+int qf_store_result_seen (qf_store_t *self, const char *group, const char *event_id,
+                          bool *seen_p);
+int qf_store_result_add (qf_store_t *self, const char *group, const char *event_id,
+                         int64_t now);
+
+/*  Runs PRAGMA integrity_check; 0 when "ok". */
+int qf_store_check (qf_store_t *self, char *error, size_t error_size);
+
+#endif

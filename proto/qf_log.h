@@ -1,0 +1,37 @@
+/*  qf_log — levelled logging to stderr or syslog.
+
+    One line per record: "2026-11-26T23:09:37.123Z qualflowd INFO message".
+    The level and destination are process-wide and set once at start-up
+    (or on SIGHUP reload); they are the only mutable state in this module.
+    Messages say what happened, to what, and what to do about it.
+*/
+#ifndef QF_LOG_H
+#define QF_LOG_H
+
+#include <stdbool.h>
+
+typedef enum {
+    QF_LOG_DEBUG = 0,
+    QF_LOG_INFO = 1,
+    QF_LOG_WARN = 2,
+    QF_LOG_ERROR = 3
+} qf_log_level_t;
+
+/*  Sets the program name shown in every line, the minimum level, and
+    whether records also go to syslog (LOG_DAEMON). */
+void qf_log_init (const char *name, qf_log_level_t level, bool use_syslog);
+void qf_log_set_level (qf_log_level_t level);
+/*  Parses "debug", "info", "warn" or "error"; returns -1 when unknown. */
+int qf_log_level_parse (const char *text);
+const char *qf_log_level_name (qf_log_level_t level);
+bool qf_log_enabled (qf_log_level_t level);
+
+void qf_log (qf_log_level_t level, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+#define qf_debug(...) do { if (qf_log_enabled (QF_LOG_DEBUG)) qf_log (QF_LOG_DEBUG, __VA_ARGS__); } while (0)
+#define qf_info(...)  qf_log (QF_LOG_INFO, __VA_ARGS__)
+#define qf_warn(...)  qf_log (QF_LOG_WARN, __VA_ARGS__)
+#define qf_error(...) qf_log (QF_LOG_ERROR, __VA_ARGS__)
+
+#endif

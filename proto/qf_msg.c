@@ -1,0 +1,488 @@
+/*  qf_msg — the QFLOW/1 wire codec. */
+#include "qf_msg.h"
+#include "qf_error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+/* The kinds of field a frame can hold, each with its own validation. */
+typedef enum {
+    F_REQUEST_ID, F_COMMAND, F_STATUS, F_SEQ, F_EVENT_ID, F_TOPIC, F_SUBJECT,
+    F_TIME, F_ATTEMPT, F_FLAGS, F_DELAY, F_REASON, F_BODY, F_END
+} field_t;
+
+static const char *s_field_names[] = {
+    "request_id", "command", "status", "seq", "event_id", "topic", "subject",
+    "time", "attempt", "flags", "delay", "reason", "body"};
+
+/* Frames after the type frame, per message type, as in PROTOCOL.md. */
+typedef struct {
+    const char *name;     /* type frame text */
+    field_t fields[9];    /* F_END-terminated */
+} type_spec_t;
+
+static const type_spec_t s_types[QF_MSG_COUNT] = {
+    [QF_MSG_REQUEST] = {"REQUEST", {F_REQUEST_ID, F_COMMAND, F_BODY, F_END}},
+    [QF_MSG_REPLY] = {"REPLY", {F_REQUEST_ID, F_STATUS, F_BODY, F_END}},
+    [QF_MSG_HELLO] = {"HELLO", {F_BODY, F_END}},
+    [QF_MSG_WELCOME] = {"WELCOME", {F_BODY, F_END}},
+    [QF_MSG_DELIVER] = {"DELIVER", {F_SEQ, F_EVENT_ID, F_TOPIC, F_SUBJECT, F_TIME, F_ATTEMPT,
+                                    F_FLAGS, F_BODY, F_END}},
+    [QF_MSG_ACK] = {"ACK", {F_SEQ, F_EVENT_ID, F_BODY, F_END}},
+    [QF_MSG_NACK] = {"NACK", {F_SEQ, F_EVENT_ID, F_DELAY, F_REASON, F_END}},
+    [QF_MSG_EXTEND] = {"EXTEND", {F_SEQ, F_EVENT_ID, F_END}},
+    [QF_MSG_HEARTBEAT] = {"HEARTBEAT", {F_END}},
+    [QF_MSG_BYE] = {"BYE", {F_END}},
+    [QF_MSG_ERROR] = {"ERROR", {F_STATUS, F_SEQ, F_REASON, F_END}},
+    [QF_MSG_EVENT] = {"EVENT", {F_SEQ, F_EVENT_ID, F_SUBJECT, F_TIME, F_BODY, F_END}},
+};
+
+#define MAX_FRAMES 14
+
+void
+qf_msg_reset (qf_msg_t *self)
+{
+    if (self->body)
+        json_decref (self->body);
+    memset (self, 0, sizeof *self);
+}
+
+const char *
+qf_msg_type_name (qf_msg_id_t id)
+{
+    return (id > QF_MSG_NONE && id < QF_MSG_COUNT) ? s_types[id].name : NULL;
+}
+
+bool
+qf_valid_token (const char *text, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++, n++) {
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+              || c == '-'))
+            return false;
+    }
+    return n > 0 && n <= max;
+}
+
+bool
+qf_valid_printable (const char *text, size_t max)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++, n++)
+        if (*p < 0x21 || *p > 0x7e)
+            return false;
+    return n > 0 && n <= max;
+}
+
+bool
+qf_valid_utf8 (const char *text, size_t size)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    size_t i = 0;
+    while (i < size) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            if (c == 0)
+                return false;
+            i++;
+            continue;
+        }
+        else if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
+        else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
+        else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
+        else
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if (i + k >= size || (s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* Reject overlong forms, surrogates and values past U+10FFFF. */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+int
+qf_status_from_error (int rc)
+{
+    switch (rc) {
+    case QF_OK: return QF_STATUS_OK;
+    case QF_EINVAL:
+    case QF_EPROTO: return QF_STATUS_BAD_REQUEST;
+    case QF_EFORBIDDEN: return QF_STATUS_FORBIDDEN;
+    case QF_ENOTFOUND: return QF_STATUS_NOT_FOUND;
+    case QF_ECONFLICT: return QF_STATUS_CONFLICT;
+    case QF_ETOOBIG: return QF_STATUS_TOO_LARGE;
+    case QF_EBUSY:
+    case QF_EAGAIN: return QF_STATUS_UNAVAILABLE;
+    default: return QF_STATUS_SERVER_ERROR;
+    }
+}
+
+const char *
+qf_status_name (int status)
+{
+    switch (status) {
+    case 200: return "ok";
+    case 400: return "bad request";
+    case 403: return "forbidden";
+    case 404: return "not found";
+    case 409: return "conflict";
+    case 413: return "too large";
+    case 500: return "server error";
+    case 503: return "unavailable";
+    default: return "unknown status";
+    }
+}
+
+/* Parses a strictly decimal, unsigned frame of at most 19 digits. */
+static bool
+s_parse_u64 (const char *data, size_t size, uint64_t *value_p)
+{
+    if (size == 0 || size > 19)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < size; i++) {
+        if (data[i] < '0' || data[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t) (data[i] - '0');
+    }
+    *value_p = v;
+    return true;
+}
+
+/* Copies a frame into a NUL-terminated field, failing when it does not fit. */
+static bool
+s_copy_text (char *dest, size_t cap, const char *data, size_t size)
+{
+    if (size >= cap || memchr (data, 0, size))
+        return false;
+    memcpy (dest, data, size);
+    dest[size] = 0;
+    return true;
+}
+
+static int
+s_fail (qf_msg_t *self, const char *format, const char *arg)
+{
+    snprintf (self->error, sizeof self->error, format, arg);
+    return QF_EPROTO;
+}
+
+/* Decodes one field frame into the message; returns 0 or QF_EPROTO. */
+static int
+s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
+{
+    const char *name = s_field_names[field];
+    uint64_t v = 0;
+    switch (field) {
+    case F_REQUEST_ID:
+        if (!s_copy_text (self->request_id, sizeof self->request_id, data, size)
+            || !qf_valid_printable (self->request_id, QF_ID_MAX)) {
+            self->request_id[0] = 0;
+            return s_fail (self, "%s must be 1-64 printable ASCII characters", name);
+        }
+        return 0;
+    case F_EVENT_ID:
+        if (!s_copy_text (self->event_id, sizeof self->event_id, data, size)
+            || !qf_valid_printable (self->event_id, QF_ID_MAX))
+            return s_fail (self, "%s must be 1-64 printable ASCII characters", name);
+        return 0;
+    case F_COMMAND:
+        if (!s_copy_text (self->command, sizeof self->command, data, size)
+            || !qf_valid_token (self->command, QF_NAME_MAX))
+            return s_fail (self, "%s must be 1-64 characters of [a-z0-9._-]", name);
+        return 0;
+    case F_TOPIC:
+        if (!s_copy_text (self->topic, sizeof self->topic, data, size)
+            || !qf_valid_token (self->topic, QF_TOPIC_MAX))
+            return s_fail (self, "%s must be 1-128 characters of [a-z0-9._-]", name);
+        return 0;
+    case F_SUBJECT:
+        if (size > 0
+            && (!s_copy_text (self->subject, sizeof self->subject, data, size)
+                || !qf_valid_printable (self->subject, QF_SUBJECT_MAX)))
+            return s_fail (self, "%s must be 0-128 printable ASCII characters", name);
+        return 0;
+    case F_REASON:
+        if (size > QF_REASON_MAX || !qf_valid_utf8 (data, size)
+            || !s_copy_text (self->reason, sizeof self->reason, data, size))
+            return s_fail (self, "%s must be at most 1024 bytes of UTF-8", name);
+        return 0;
+    case F_STATUS:
+        if (size != 3 || !s_parse_u64 (data, size, &v) || v < 100)
+            return s_fail (self, "%s must be a 3-digit status code", name);
+        self->status = (int) v;
+        return 0;
+    case F_SEQ:
+    case F_TIME:
+    case F_ATTEMPT:
+    case F_FLAGS:
+    case F_DELAY:
+        if (!s_parse_u64 (data, size, &v))
+            return s_fail (self, "%s must be an unsigned decimal number", name);
+        if ((field == F_ATTEMPT || field == F_FLAGS) && v > UINT32_MAX)
+            return s_fail (self, "%s is out of range", name);
+        if ((field == F_TIME || field == F_DELAY) && v > (uint64_t) INT64_MAX)
+            return s_fail (self, "%s is out of range", name);
+        if (field == F_SEQ) self->seq = v;
+        else if (field == F_TIME) self->time = (int64_t) v;
+        else if (field == F_ATTEMPT) self->attempt = (uint32_t) v;
+        else if (field == F_FLAGS) self->flags = (uint32_t) v;
+        else self->delay = (int64_t) v;
+        return 0;
+    case F_BODY: {
+        if (size > QF_BODY_MAX)
+            return s_fail (self, "%s is larger than the 1 MiB limit", name);
+        if (!qf_valid_utf8 (data, size))
+            return s_fail (self, "%s is not valid UTF-8", name);
+        json_error_t jerr;
+        json_t *json = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json) {
+            snprintf (self->error, sizeof self->error, "%s is not valid JSON: %s at offset %d",
+                      name, jerr.text, jerr.position);
+            return QF_EPROTO;
+        }
+        if (!json_is_object (json)) {
+            json_decref (json);
+            return s_fail (self, "%s must be a JSON object", name);
+        }
+        self->body = json;
+        return 0;
+    }
+    default:
+        return s_fail (self, "internal: unknown field %s", "?");
+    }
+}
+
+int
+qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
+{
+    qf_msg_reset (self);
+    zmq_msg_t frames[MAX_FRAMES];
+    int count = 0, rc = 0;
+    bool overflow = false;
+    /* Read the whole multipart message first so a bad one is always drained. */
+    while (true) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, socket, count == 0 ? flags : 0) < 0) {
+            int err = errno;
+            zmq_msg_close (&frame);
+            for (int i = 0; i < count; i++)
+                zmq_msg_close (&frames[i]);
+            if (err == EAGAIN)
+                return QF_EAGAIN;
+            return QF_EINTR;
+        }
+        int more = zmq_msg_more (&frame);
+        if (count < MAX_FRAMES)
+            frames[count++] = frame;
+        else {
+            overflow = true;
+            zmq_msg_close (&frame);
+        }
+        if (!more)
+            break;
+    }
+
+    int at = 0;
+    if (routed) {
+        size_t size = zmq_msg_size (&frames[0]);
+        if (size == 0 || size > QF_ROUTING_MAX) {
+            rc = s_fail (self, "bad routing id%s", "");
+            goto done;
+        }
+        memcpy (self->routing, zmq_msg_data (&frames[0]), size);
+        self->routing_size = size;
+        at = 1;
+        if (at < count && zmq_msg_size (&frames[at]) == 0) {
+            self->req_envelope = true;
+            at++;
+        }
+    }
+    char topic_frame[QF_TOPIC_MAX + 1] = "";
+    bool event_topic = false;
+    /* An EVENT on a SUB socket starts with its topic, before the signature. */
+    if (!routed && at < count && zmq_msg_size (&frames[at]) != strlen (QF_PROTOCOL)) {
+        if (!s_copy_text (topic_frame, sizeof topic_frame, zmq_msg_data (&frames[at]),
+                          zmq_msg_size (&frames[at]))
+            || !qf_valid_token (topic_frame, QF_TOPIC_MAX)) {
+            rc = s_fail (self, "first frame is neither %s nor a valid topic", QF_PROTOCOL);
+            goto done;
+        }
+        event_topic = true;
+        at++;
+    }
+    if (at >= count) {
+        rc = s_fail (self, "message has no %s signature frame", QF_PROTOCOL);
+        goto done;
+    }
+    {
+        const char *sig = zmq_msg_data (&frames[at]);
+        size_t size = zmq_msg_size (&frames[at]);
+        if (size != strlen (QF_PROTOCOL) || memcmp (sig, QF_PROTOCOL, size) != 0) {
+            char got[24] = "";
+            size_t n = size < sizeof got - 1 ? size : sizeof got - 1;
+            for (size_t i = 0; i < n; i++)
+                got[i] = (sig[i] >= 0x20 && sig[i] < 0x7f) ? sig[i] : '?';
+            snprintf (self->error, sizeof self->error,
+                      "unsupported protocol \"%s\": this peer speaks %s", got, QF_PROTOCOL);
+            rc = QF_EPROTO;
+            goto done;
+        }
+        at++;
+    }
+    if (at >= count) {
+        rc = s_fail (self, "message has no type frame%s", "");
+        goto done;
+    }
+    {
+        const char *name = zmq_msg_data (&frames[at]);
+        size_t size = zmq_msg_size (&frames[at]);
+        for (int t = QF_MSG_NONE + 1; t < QF_MSG_COUNT; t++)
+            if (strlen (s_types[t].name) == size && memcmp (s_types[t].name, name, size) == 0)
+                self->id = (qf_msg_id_t) t;
+        if (self->id == QF_MSG_NONE) {
+            char got[24] = "";
+            size_t n = size < sizeof got - 1 ? size : sizeof got - 1;
+            for (size_t i = 0; i < n; i++)
+                got[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '?';
+            rc = s_fail (self, "unknown message type \"%s\"", got);
+            goto done;
+        }
+        at++;
+    }
+    if ((self->id == QF_MSG_EVENT) != event_topic) {
+        rc = s_fail (self, "%s", event_topic ? "only EVENT messages carry a topic frame first"
+                                             : "EVENT message lacks its topic frame");
+        goto done;
+    }
+    if (event_topic)
+        strcpy (self->topic, topic_frame);
+    const field_t *fields = s_types[self->id].fields;
+    int nfields = 0;
+    while (fields[nfields] != F_END)
+        nfields++;
+    /* Decode what is there first so the request_id survives a count error. */
+    for (int i = 0; i < nfields && at + i < count; i++) {
+        rc = s_decode_field (self, fields[i], zmq_msg_data (&frames[at + i]),
+                             zmq_msg_size (&frames[at + i]));
+        if (rc)
+            goto done;
+    }
+    if (overflow || count - at != nfields) {
+        snprintf (self->error, sizeof self->error, "%s takes %d field frames, got %d",
+                  s_types[self->id].name, nfields, overflow ? count : count - at);
+        rc = QF_EPROTO;
+        goto done;
+    }
+done:
+    for (int i = 0; i < count; i++)
+        zmq_msg_close (&frames[i]);
+    if (rc && self->body) {
+        json_decref (self->body);
+        self->body = NULL;
+    }
+    return rc;
+}
+
+/* Sends one frame; `more` says another follows. */
+static int
+s_send_frame (void *socket, const void *data, size_t size, bool more, int flags)
+{
+    if (zmq_send (socket, data, size, (more ? ZMQ_SNDMORE : 0) | flags) < 0)
+        return errno == EAGAIN ? QF_EAGAIN : QF_EIO;
+    return 0;
+}
+
+int
+qf_msg_send (qf_msg_t *self, void *socket, int flags)
+{
+    if (self->id <= QF_MSG_NONE || self->id >= QF_MSG_COUNT)
+        return QF_EINVAL;
+    const type_spec_t *spec = &s_types[self->id];
+    char numbers[8][24];
+    const void *data[MAX_FRAMES];
+    size_t size[MAX_FRAMES];
+    char *encoded = NULL;
+    int n = 0, nnum = 0;
+
+    if (self->routing_size) {
+        data[n] = self->routing;
+        size[n++] = self->routing_size;
+        if (self->req_envelope) {
+            data[n] = "";
+            size[n++] = 0;
+        }
+    }
+    if (self->id == QF_MSG_EVENT) {
+        data[n] = self->topic;
+        size[n++] = strlen (self->topic);
+    }
+    data[n] = QF_PROTOCOL;
+    size[n++] = strlen (QF_PROTOCOL);
+    data[n] = spec->name;
+    size[n++] = strlen (spec->name);
+    for (const field_t *f = spec->fields; *f != F_END; f++) {
+        const char *text = NULL;
+        uint64_t num = 0;
+        bool is_num = false;
+        switch (*f) {
+        case F_REQUEST_ID: text = self->request_id; break;
+        case F_COMMAND: text = self->command; break;
+        case F_EVENT_ID: text = self->event_id; break;
+        case F_TOPIC: text = self->topic; break;
+        case F_SUBJECT: text = self->subject; break;
+        case F_REASON: text = self->reason; break;
+        case F_STATUS: num = (uint64_t) self->status; is_num = true; break;
+        case F_SEQ: num = self->seq; is_num = true; break;
+        case F_TIME: num = (uint64_t) self->time; is_num = true; break;
+        case F_ATTEMPT: num = self->attempt; is_num = true; break;
+        case F_FLAGS: num = self->flags; is_num = true; break;
+        case F_DELAY: num = (uint64_t) self->delay; is_num = true; break;
+        case F_BODY:
+            if (self->raw) {
+                data[n] = self->raw;
+                size[n++] = self->raw_size;
+            }
+            else if (self->body) {
+                encoded = json_dumps (self->body, JSON_COMPACT);
+                if (!encoded)
+                    return QF_ENOMEM;
+                data[n] = encoded;
+                size[n++] = strlen (encoded);
+            }
+            else {
+                data[n] = "{}";
+                size[n++] = 2;
+            }
+            continue;
+        default: break;
+        }
+        if (is_num) {
+            snprintf (numbers[nnum], sizeof numbers[nnum], "%llu", (unsigned long long) num);
+            data[n] = numbers[nnum++];
+        }
+        else
+            data[n] = text;
+        size[n] = strlen (data[n]);
+        n++;
+    }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = s_send_frame (socket, data[i], size[i], i + 1 < n, i == 0 ? flags : 0);
+    free (encoded);
+    return rc;
+}

@@ -1,0 +1,120 @@
+/*  qf_msg — the QFLOW/1 wire codec. proto/PROTOCOL.md is the authority;
+    this file follows it.
+
+    Every message is one ZeroMQ multipart message:
+
+        [routing id] [empty delimiter]  "QFLOW/1"  TYPE  field...
+
+    The routing id is present only on the daemon's ROUTER sockets; the empty
+    delimiter only when the peer is a REQ socket. On the PUB socket the
+    topic comes first so SUB prefix filtering works:
+
+        topic  "QFLOW/1"  "EVENT"  seq  event_id  subject  time  payload
+
+    A qf_msg_t is a plain value: the fields that a type uses are filled, the
+    others are zero. Text fields are NUL-terminated copies; `body` is parsed
+    JSON owned by the message; `raw`/`raw_size` point at bytes that the
+    caller owns and that are sent as the body/payload frame without being
+    encoded again (the daemon sends an event's stored payload this way).
+*/
+#ifndef QF_MSG_H
+#define QF_MSG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QF_PROTOCOL      "QFLOW/1"
+#define QF_ID_MAX        64        /* request ids, event ids, instance names */
+#define QF_NAME_MAX      64        /* commands, groups */
+#define QF_TOPIC_MAX     128
+#define QF_SUBJECT_MAX   128
+#define QF_REASON_MAX    1024
+#define QF_BODY_MAX      (1024 * 1024)      /* JSON body or payload frame */
+#define QF_WIRE_MAX      (2 * 1024 * 1024)  /* ZMQ_MAXMSGSIZE on every socket */
+#define QF_ROUTING_MAX   256
+
+/* Reply and error status codes, as in HTTP. */
+#define QF_STATUS_OK          200
+#define QF_STATUS_BAD_REQUEST 400
+#define QF_STATUS_FORBIDDEN   403
+#define QF_STATUS_NOT_FOUND   404
+#define QF_STATUS_CONFLICT    409
+#define QF_STATUS_TOO_LARGE   413
+#define QF_STATUS_SERVER_ERROR 500
+#define QF_STATUS_UNAVAILABLE 503
+
+typedef enum {
+    QF_MSG_NONE = 0,
+    QF_MSG_REQUEST,   /* client -> daemon: request_id command body */
+    QF_MSG_REPLY,     /* daemon -> client: request_id status body */
+    QF_MSG_HELLO,     /* worker -> daemon: body */
+    QF_MSG_WELCOME,   /* daemon -> worker: body */
+    QF_MSG_DELIVER,   /* daemon -> worker: seq event_id topic subject time attempt flags payload */
+    QF_MSG_ACK,       /* worker -> daemon: seq event_id body (result or {}) */
+    QF_MSG_NACK,      /* worker -> daemon: seq event_id delay reason */
+    QF_MSG_EXTEND,    /* worker -> daemon: seq event_id (extend the lease) */
+    QF_MSG_HEARTBEAT, /* both ways: no fields */
+    QF_MSG_BYE,       /* worker -> daemon: no fields */
+    QF_MSG_ERROR,     /* daemon -> worker: status seq reason */
+    QF_MSG_EVENT,     /* daemon PUB -> observers: topic seq event_id subject time payload */
+    QF_MSG_COUNT
+} qf_msg_id_t;
+
+/* DELIVER flags (a decimal bit field on the wire). */
+#define QF_DELIVER_PROCESSED 1   /* this group already recorded a result for the event */
+
+typedef struct {
+    qf_msg_id_t id;                       /* message type */
+    unsigned char routing[QF_ROUTING_MAX]; /* ROUTER peer id, routing_size bytes */
+    size_t routing_size;                  /* 0 when not on a ROUTER socket */
+    bool req_envelope;                    /* peer is REQ: an empty delimiter follows the id */
+    char request_id[QF_ID_MAX + 1];       /* REQUEST, REPLY */
+    char command[QF_NAME_MAX + 1];        /* REQUEST */
+    int status;                           /* REPLY, ERROR */
+    uint64_t seq;                         /* DELIVER, ACK, NACK, EXTEND, ERROR, EVENT */
+    char event_id[QF_ID_MAX + 1];         /* DELIVER, ACK, NACK, EXTEND, EVENT */
+    char topic[QF_TOPIC_MAX + 1];         /* DELIVER, EVENT */
+    char subject[QF_SUBJECT_MAX + 1];     /* DELIVER, EVENT */
+    int64_t time;                         /* DELIVER, EVENT: commit time, ms since epoch */
+    uint32_t attempt;                     /* DELIVER: 1 on first delivery */
+    uint32_t flags;                       /* DELIVER: QF_DELIVER_* bits */
+    int64_t delay;                        /* NACK: ms before the retry */
+    char reason[QF_REASON_MAX + 1];       /* NACK, ERROR */
+    json_t *body;                         /* decoded JSON object (owned), or NULL */
+    const char *raw;                      /* when sending: body/payload bytes (borrowed) */
+    size_t raw_size;                      /* length of raw */
+    char error[256];                      /* after QF_EPROTO: what was wrong */
+} qf_msg_t;
+
+/*  Resets a message to empty, releasing its body. Safe on a zeroed struct. */
+void qf_msg_reset (qf_msg_t *self);
+
+/*  Name of a type on the wire ("REQUEST", ...), or NULL. */
+const char *qf_msg_type_name (qf_msg_id_t id);
+
+/*  Receives one message from a libzmq socket handle (use zsock_resolve()).
+    `routed` says the socket is a ROUTER, so the first frame is a peer id.
+    `flags` is 0 or ZMQ_DONTWAIT. Returns 0, QF_EAGAIN (nothing to read),
+    QF_EINTR (interrupted or the context is closing), or QF_EPROTO with
+    self->error saying what was wrong; on QF_EPROTO the routing id and,
+    when it was readable, request_id are kept so the sender can be told. */
+int qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags);
+
+/*  Sends a message. Text fields and body must be valid for the type; when
+    `raw` is set it is sent in place of json-encoding `body`. Returns 0,
+    QF_EINVAL for a message that breaks the protocol's own rules, or
+    QF_EAGAIN/QF_EIO when the socket refused it. */
+int qf_msg_send (qf_msg_t *self, void *socket, int flags);
+
+/*  Validators used by the codec, exported for modules that check fields. */
+bool qf_valid_token (const char *text, size_t max);   /* [a-z0-9._-]+ */
+bool qf_valid_printable (const char *text, size_t max); /* 0x21..0x7e */
+bool qf_valid_utf8 (const char *text, size_t size);
+
+/*  Maps a QF_E* error code to a reply status. */
+int qf_status_from_error (int rc);
+const char *qf_status_name (int status);
+
+#endif

@@ -1,0 +1,104 @@
+# Shared helpers for integration tests: real daemon and worker processes in
+# a private temporary directory, talking over ipc.  Source this file, define
+# test functions, then call `qf_run_tests fn1 fn2 ...`.
+#
+# Environment: QF_BIN (binaries under test), QF_ROOT (repo root).
+set -u
+QF_ROOT=${QF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+QF_BIN=${QF_BIN:-$QF_ROOT/bin}
+QF_SUITE=${QF_SUITE:-$(basename "$0" .sh)}
+
+# Makes $QF_TMP with a config whose database and endpoints live inside it.
+qf_setup() {
+    QF_TMP=$(mktemp -d /tmp/qf-it.XXXXXX)
+    QF_CONF=$QF_TMP/qualflow.yaml
+    sed -e "s|^\(  database:\).*|\1 $QF_TMP/qualflow.db|" \
+        -e "s|^\(  command_endpoint:\).*|\1 ipc://$QF_TMP/command.sock|" \
+        -e "s|^\(  event_endpoint:\).*|\1 ipc://$QF_TMP/events.sock|" \
+        -e "s|^\(  worker_endpoint:\).*|\1 ipc://$QF_TMP/worker.sock|" \
+        -e "s|^\(  heartbeat_ms:\).*|\1 200|" \
+        "$QF_ROOT/config/qualflow.yaml" >"$QF_CONF"
+}
+
+# Sets one "  key: value" line of the test config (the key must exist).
+qf_config_set() {
+    sed -i -e "s|^\(  $1:\).*|\1 $2|" "$QF_CONF"
+}
+
+qf_cli() { "$QF_BIN/qualflow" -c "$QF_CONF" "$@"; }
+
+# Waits until the daemon answers ping, up to 10 s.
+qf_wait_ready() {
+    for _ in $(seq 1 100); do
+        qf_cli --timeout 500 ping >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "daemon did not become ready; its log:" >&2
+    tail -n 30 "$QF_TMP/daemon.log" >&2
+    return 1
+}
+
+qf_start_daemon() {
+    "$QF_BIN/qualflowd" -c "$QF_CONF" "$@" >>"$QF_TMP/daemon.log" 2>&1 &
+    QF_DAEMON_PID=$!
+    echo "$QF_DAEMON_PID" >>"$QF_TMP/pids"
+    qf_wait_ready
+}
+
+# Starts a worker: qf_start_worker legal [args...]; its pid in QF_LAST_PID.
+qf_start_worker() {
+    local name=$1; shift
+    "$QF_BIN/qualflow-$name" -c "$QF_CONF" "$@" >>"$QF_TMP/worker-$name.log" 2>&1 &
+    QF_LAST_PID=$!
+    echo "$QF_LAST_PID" >>"$QF_TMP/pids"
+}
+
+# Stops a process with a signal and waits for it (up to 10 s, then KILL).
+qf_stop() {
+    local pid=$1 sig=${2:-TERM}
+    kill -"$sig" "$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
+}
+
+# Polls a shell condition until true, up to $2 seconds (default 10).
+qf_wait_for() {
+    local cond=$1 limit=${2:-10} i
+    for i in $(seq 1 $((limit * 10))); do
+        eval "$cond" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Test bodies call qf_fail "why" and return 1 on failure.
+qf_fail() { echo "$*" >"$QF_TMP/why"; return 1; }
+
+qf_run_tests() {
+    local fn rc
+    for fn in "$@"; do
+        qf_setup
+        ( set +e; "$fn" ); rc=$?
+        if [ "$rc" -eq 0 ]; then
+            echo "PASS $QF_SUITE: $fn"
+        else
+            echo "FAIL $QF_SUITE: $fn: $(cat "$QF_TMP/why" 2>/dev/null || echo "exit $rc")"
+            echo "--- daemon log:"; tail -n 20 "$QF_TMP/daemon.log" 2>/dev/null
+        fi
+        qf_teardown_all
+    done
+}
+
+# Tests run in subshells, so started processes are recorded in $QF_TMP/pids.
+qf_teardown_all() {
+    local pid
+    if [ -f "$QF_TMP/pids" ]; then
+        while read -r pid; do qf_stop "$pid" TERM; done <"$QF_TMP/pids"
+    fi
+    [ -n "${QF_KEEP:-}" ] || rm -rf "$QF_TMP"
+}
