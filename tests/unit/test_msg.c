@@ -1,0 +1,328 @@
+/*  Codec tests: every message type round-trips over real ZeroMQ sockets, and
+    malformed input (truncated, wrong version, unknown type, oversized,
+    invalid JSON, invalid UTF-8, bad numbers) gives QF_EPROTO, never a crash. */
+#include "qf.h"
+#include "qf_test.h"
+
+#include <czmq.h>
+
+/* A connected DEALER -> ROUTER pair over inproc, plus PUB -> SUB. */
+static zsock_t *s_router, *s_dealer, *s_pub, *s_sub;
+
+static void
+s_setup (void)
+{
+    s_router = zsock_new_router ("inproc://test-msg");
+    s_dealer = zsock_new_dealer ("inproc://test-msg");
+    s_pub = zsock_new_pub ("inproc://test-msg-pub");
+    s_sub = zsock_new_sub ("inproc://test-msg-pub", "");
+    zsock_set_rcvtimeo (s_router, 2000);
+    zsock_set_rcvtimeo (s_dealer, 2000);
+    zsock_set_rcvtimeo (s_sub, 2000);
+    zclock_sleep (50);
+}
+
+static void
+s_teardown (void)
+{
+    zsock_destroy (&s_router);
+    zsock_destroy (&s_dealer);
+    zsock_destroy (&s_pub);
+    zsock_destroy (&s_sub);
+}
+
+/* Sends msg from the dealer and receives it on the router. */
+static int
+s_roundtrip (qf_msg_t *out, qf_msg_t *in)
+{
+    int rc = qf_msg_send (out, zsock_resolve (s_dealer), 0);
+    if (rc)
+        return rc;
+    return qf_msg_recv (in, zsock_resolve (s_router), true, 0);
+}
+
+/* Sends raw frames from the dealer; returns what the router's recv says. */
+static int
+s_raw (qf_msg_t *in, int count, const char **frames, const size_t *sizes)
+{
+    for (int i = 0; i < count; i++)
+        zmq_send (zsock_resolve (s_dealer), frames[i], sizes ? sizes[i] : strlen (frames[i]),
+                  i + 1 < count ? ZMQ_SNDMORE : 0);
+    return qf_msg_recv (in, zsock_resolve (s_router), true, 0);
+}
+
+QF_TEST (request_roundtrip)
+{
+    qf_msg_t out = {0}, in = {0};
+    out.id = QF_MSG_REQUEST;
+    strcpy (out.request_id, "r-1");
+    strcpy (out.command, "qual.add");
+    out.body = json_pack ("{s:s, s:{s:s}}", "role", "admin", "args", "scope", "建筑 '; --");
+    QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
+    QF_CHECK_EQ_INT (in.id, QF_MSG_REQUEST);
+    QF_CHECK_STR (in.request_id, "r-1");
+    QF_CHECK_STR (in.command, "qual.add");
+    QF_CHECK (in.routing_size > 0);
+    QF_CHECK (json_equal (in.body, out.body));
+    qf_msg_reset (&out);
+    qf_msg_reset (&in);
+}
+
+QF_TEST (every_worker_type_roundtrips)
+{
+    qf_msg_id_t types[] = {QF_MSG_REPLY,  QF_MSG_HELLO, QF_MSG_WELCOME,   QF_MSG_DELIVER,
+                           QF_MSG_ACK,    QF_MSG_NACK,  QF_MSG_EXTEND,    QF_MSG_HEARTBEAT,
+                           QF_MSG_BYE,    QF_MSG_ERROR};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        qf_msg_t out = {0}, in = {0};
+        out.id = types[i];
+        strcpy (out.request_id, "id-7");
+        out.status = 409;
+        out.seq = 1234567890123ULL;
+        strcpy (out.event_id, "0123456789abcdef0123456789abcdef");
+        strcpy (out.topic, "qualification.review_requested");
+        strcpy (out.subject, "qualification/42");
+        out.time = 1790000000123LL;
+        out.attempt = 3;
+        out.flags = QF_DELIVER_PROCESSED;
+        out.delay = 2500;
+        strcpy (out.reason, "失败: timeout");
+        out.body = json_pack ("{s:i}", "n", (int) i);
+        QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
+        QF_CHECK_EQ_INT (in.id, types[i]);
+        switch (types[i]) {
+        case QF_MSG_REPLY:
+            QF_CHECK_STR (in.request_id, "id-7");
+            QF_CHECK_EQ_INT (in.status, 409);
+            break;
+        case QF_MSG_DELIVER:
+            QF_CHECK_EQ_INT (in.seq, 1234567890123LL);
+            QF_CHECK_STR (in.topic, out.topic);
+            QF_CHECK_STR (in.subject, out.subject);
+            QF_CHECK_EQ_INT (in.time, out.time);
+            QF_CHECK_EQ_INT (in.attempt, 3);
+            QF_CHECK_EQ_INT (in.flags, QF_DELIVER_PROCESSED);
+            QF_CHECK (json_equal (in.body, out.body));
+            break;
+        case QF_MSG_ACK:
+            QF_CHECK_STR (in.event_id, out.event_id);
+            QF_CHECK (json_equal (in.body, out.body));
+            break;
+        case QF_MSG_NACK:
+            QF_CHECK_EQ_INT (in.delay, 2500);
+            QF_CHECK_STR (in.reason, out.reason);
+            break;
+        case QF_MSG_ERROR:
+            QF_CHECK_EQ_INT (in.status, 409);
+            QF_CHECK_STR (in.reason, out.reason);
+            break;
+        default:
+            break;
+        }
+        qf_msg_reset (&out);
+        qf_msg_reset (&in);
+    }
+}
+
+QF_TEST (event_roundtrips_on_pub_sub)
+{
+    qf_msg_t out = {0}, in = {0};
+    out.id = QF_MSG_EVENT;
+    strcpy (out.topic, "qualification.created");
+    out.seq = 9;
+    strcpy (out.event_id, "abc");
+    strcpy (out.subject, "qualification/9");
+    out.time = 5;
+    const char *payload = "{\"id\":9}";
+    out.raw = payload;
+    out.raw_size = strlen (payload);
+    QF_CHECK_EQ_INT (qf_msg_send (&out, zsock_resolve (s_pub), 0), 0);
+    QF_CHECK_EQ_INT (qf_msg_recv (&in, zsock_resolve (s_sub), false, 0), 0);
+    QF_CHECK_EQ_INT (in.id, QF_MSG_EVENT);
+    QF_CHECK_STR (in.topic, "qualification.created");
+    QF_CHECK_EQ_INT (in.seq, 9);
+    QF_CHECK_EQ_INT (json_integer_value (json_object_get (in.body, "id")), 9);
+    qf_msg_reset (&in);
+}
+
+QF_TEST (raw_body_is_sent_verbatim)
+{
+    qf_msg_t out = {0}, in = {0};
+    out.id = QF_MSG_ACK;
+    out.seq = 1;
+    strcpy (out.event_id, "e");
+    out.raw = "{\"command\":\"x\"}";
+    out.raw_size = strlen (out.raw);
+    QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
+    QF_CHECK_STR (json_string_value (json_object_get (in.body, "command")), "x");
+    qf_msg_reset (&in);
+}
+
+QF_TEST (wrong_version_is_refused)
+{
+    qf_msg_t in = {0};
+    const char *frames[] = {"QFLOW/2", "REQUEST", "1", "ping", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, frames, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "unsupported protocol") != NULL);
+    QF_CHECK (in.routing_size > 0);
+}
+
+QF_TEST (truncated_message_is_refused)
+{
+    qf_msg_t in = {0};
+    const char *frames[] = {QF_PROTOCOL, "REQUEST", "r-9", "ping"};
+    QF_CHECK_EQ_INT (s_raw (&in, 4, frames, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "takes 3 field frames") != NULL);
+    /* The request id survives so the sender can be told. */
+    QF_CHECK_STR (in.request_id, "r-9");
+    const char *only[] = {QF_PROTOCOL};
+    QF_CHECK_EQ_INT (s_raw (&in, 1, only, NULL), QF_EPROTO);
+}
+
+QF_TEST (extra_frames_are_refused)
+{
+    qf_msg_t in = {0};
+    const char *frames[] = {QF_PROTOCOL, "HEARTBEAT", "extra"};
+    QF_CHECK_EQ_INT (s_raw (&in, 3, frames, NULL), QF_EPROTO);
+    const char *many[20];
+    for (int i = 0; i < 20; i++)
+        many[i] = "x";
+    many[0] = QF_PROTOCOL;
+    many[1] = "REQUEST";
+    QF_CHECK_EQ_INT (s_raw (&in, 20, many, NULL), QF_EPROTO);
+}
+
+QF_TEST (unknown_type_is_refused)
+{
+    qf_msg_t in = {0};
+    const char *frames[] = {QF_PROTOCOL, "EXPLODE", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 3, frames, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "unknown message type") != NULL);
+}
+
+QF_TEST (invalid_json_is_refused)
+{
+    qf_msg_t in = {0};
+    const char *frames[] = {QF_PROTOCOL, "REQUEST", "1", "ping", "{\"role\": "};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, frames, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "not valid JSON") != NULL);
+    const char *array[] = {QF_PROTOCOL, "REQUEST", "1", "ping", "[1,2]"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, array, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "JSON object") != NULL);
+    const char *dup[] = {QF_PROTOCOL, "REQUEST", "1", "ping", "{\"a\":1,\"a\":2}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, dup, NULL), QF_EPROTO);
+}
+
+QF_TEST (invalid_utf8_is_refused)
+{
+    qf_msg_t in = {0};
+    const char *frames[] = {QF_PROTOCOL, "REQUEST", "1", "ping", "{\"a\":\"\xc3\x28\"}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, frames, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "UTF-8") != NULL);
+    const char *reason[] = {QF_PROTOCOL, "NACK", "1", "e", "0", "\xed\xa0\x80"};
+    QF_CHECK_EQ_INT (s_raw (&in, 6, reason, NULL), QF_EPROTO);
+    QF_CHECK (!qf_valid_utf8 ("\xc0\xaf", 2));   /* overlong */
+    QF_CHECK (!qf_valid_utf8 ("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    QF_CHECK (!qf_valid_utf8 ("\xe4\xb8", 2));   /* truncated */
+    QF_CHECK (qf_valid_utf8 ("资质", strlen ("资质")));
+}
+
+QF_TEST (oversized_body_is_refused)
+{
+    size_t size = QF_BODY_MAX + 10;
+    char *big = malloc (size);
+    QF_CHECK (big);
+    memset (big, ' ', size);
+    big[0] = '{';
+    big[size - 1] = '}';
+    const char *frames[] = {QF_PROTOCOL, "REQUEST", "1", "ping", big};
+    size_t sizes[] = {strlen (QF_PROTOCOL), 7, 1, 4, size};
+    qf_msg_t in = {0};
+    int rc = s_raw (&in, 5, frames, sizes);
+    free (big);
+    QF_CHECK_EQ_INT (rc, QF_EPROTO);
+    QF_CHECK (strstr (in.error, "1 MiB") != NULL);
+}
+
+QF_TEST (bad_fields_are_refused)
+{
+    qf_msg_t in = {0};
+    const char *bad_cmd[] = {QF_PROTOCOL, "REQUEST", "1", "Qual Add", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, bad_cmd, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "command") != NULL);
+    const char *bad_seq[] = {QF_PROTOCOL, "ACK", "-5", "e", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, bad_seq, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "seq") != NULL);
+    const char *huge_seq[] = {QF_PROTOCOL, "ACK", "99999999999999999999", "e", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, huge_seq, NULL), QF_EPROTO);
+    const char *empty_id[] = {QF_PROTOCOL, "REQUEST", "", "ping", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, empty_id, NULL), QF_EPROTO);
+    const char *status[] = {QF_PROTOCOL, "ERROR", "20", "0", "x"};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, status, NULL), QF_EPROTO);
+    const char *nul[] = {QF_PROTOCOL, "REQUEST", "a\0b", "ping", "{}"};
+    size_t nul_sizes[] = {7, 7, 3, 4, 2};
+    QF_CHECK_EQ_INT (s_raw (&in, 5, nul, nul_sizes), QF_EPROTO);
+}
+
+QF_TEST (nonblocking_recv_says_eagain)
+{
+    qf_msg_t in = {0};
+    QF_CHECK_EQ_INT (qf_msg_recv (&in, zsock_resolve (s_router), true, ZMQ_DONTWAIT), QF_EAGAIN);
+}
+
+QF_TEST (status_mapping)
+{
+    QF_CHECK_EQ_INT (qf_status_from_error (QF_OK), 200);
+    QF_CHECK_EQ_INT (qf_status_from_error (QF_EINVAL), 400);
+    QF_CHECK_EQ_INT (qf_status_from_error (QF_EFORBIDDEN), 403);
+    QF_CHECK_EQ_INT (qf_status_from_error (QF_ENOTFOUND), 404);
+    QF_CHECK_EQ_INT (qf_status_from_error (QF_ECONFLICT), 409);
+    QF_CHECK_EQ_INT (qf_status_from_error (QF_EIO), 500);
+    QF_CHECK_STR (qf_status_name (403), "forbidden");
+    QF_CHECK_STR (qf_msg_type_name (QF_MSG_DELIVER), "DELIVER");
+}
+
+QF_TEST (dates)
+{
+    int32_t day;
+    QF_CHECK_EQ_INT (qf_date_parse ("1970-01-01", &day), 0);
+    QF_CHECK_EQ_INT (day, 0);
+    QF_CHECK_EQ_INT (qf_date_parse ("2024-02-29", &day), 0);
+    char buf[16];
+    QF_CHECK_STR (qf_date_format (day, buf, sizeof buf), "2024-02-29");
+    QF_CHECK (qf_date_parse ("2023-02-29", &day) != 0);
+    QF_CHECK (qf_date_parse ("2025-13-01", &day) != 0);
+    QF_CHECK (qf_date_parse ("2025-1-01", &day) != 0);
+    QF_CHECK (qf_date_parse ("20250101", &day) != 0);
+    QF_CHECK (qf_date_parse ("", &day) != 0);
+    QF_CHECK (qf_date_parse (NULL, &day) != 0);
+    /* 2026-11-26T20:00Z is 2026-11-27 in Shanghai (UTC+8). */
+    int64_t ms = 1795723200000LL;
+    QF_CHECK_STR (qf_date_format (qf_date_from_ms (ms, 0), buf, sizeof buf), "2026-11-26");
+    QF_CHECK_STR (qf_date_format (qf_date_from_ms (ms, 480), buf, sizeof buf), "2026-11-27");
+}
+
+int
+main (void)
+{
+    s_test_suite = "msg";
+    s_setup ();
+    QF_RUN (request_roundtrip);
+    QF_RUN (every_worker_type_roundtrips);
+    QF_RUN (event_roundtrips_on_pub_sub);
+    QF_RUN (raw_body_is_sent_verbatim);
+    QF_RUN (wrong_version_is_refused);
+    QF_RUN (truncated_message_is_refused);
+    QF_RUN (extra_frames_are_refused);
+    QF_RUN (unknown_type_is_refused);
+    QF_RUN (invalid_json_is_refused);
+    QF_RUN (invalid_utf8_is_refused);
+    QF_RUN (oversized_body_is_refused);
+    QF_RUN (bad_fields_are_refused);
+    QF_RUN (nonblocking_recv_says_eagain);
+    QF_RUN (status_mapping);
+    QF_RUN (dates);
+    s_teardown ();
+    zsys_shutdown ();
+    return qf_test_done ();
+}

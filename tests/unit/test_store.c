@@ -1,0 +1,335 @@
+/*  Store tests on real SQLite files: migrations, the transactional outbox,
+    savepoints, the daemon lock, verbatim storage, consumer-group state. */
+#include "qf.h"
+#include "qf_store.h"
+#include "qf_test.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+static char s_dir[64];
+static char s_path[128];
+
+static void
+s_fresh (void)
+{
+    static int n = 0;
+    snprintf (s_path, sizeof s_path, "%s/store-%d.db", s_dir, ++n);
+}
+
+static qf_store_t *
+s_open (void)
+{
+    char error[512];
+    qf_store_t *store = qf_store_new (s_path, QF_DURABILITY_FULL, error, sizeof error);
+    if (!store)
+        printf ("# open failed: %s\n", error);
+    return store;
+}
+
+static int
+s_count (const qf_event_t *event, void *arg)
+{
+    (void) event;
+    (*(int *) arg)++;
+    return 0;
+}
+
+QF_TEST (creates_schema_and_reopens)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 0);
+    qf_store_destroy (&store);
+    QF_CHECK (store == NULL);
+    qf_store_destroy (&store); /* safe twice */
+    sqlite3 *db;
+    QF_CHECK_EQ_INT (sqlite3_open (s_path, &db), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
+    QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
+    QF_CHECK_EQ_INT (sqlite3_column_int (stmt, 0), qf_store_schema_version ());
+    sqlite3_finalize (stmt);
+    sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL);
+    QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
+    QF_CHECK_STR ((const char *) sqlite3_column_text (stmt, 0), "wal");
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+}
+
+QF_TEST (refuses_newer_schema)
+{
+    s_fresh ();
+    sqlite3 *db;
+    sqlite3_open (s_path, &db);
+    sqlite3_exec (db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+    sqlite3_close (db);
+    char error[512] = "";
+    qf_store_t *store = qf_store_new (s_path, QF_DURABILITY_FULL, error, sizeof error);
+    QF_CHECK (store == NULL);
+    QF_CHECK (strstr (error, "newer") != NULL);
+}
+
+QF_TEST (second_open_is_locked_out)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    char error[512] = "";
+    qf_store_t *other = qf_store_new (s_path, QF_DURABILITY_FULL, error, sizeof error);
+    QF_CHECK (other == NULL);
+    QF_CHECK (strstr (error, "in use by another qualflowd") != NULL);
+    qf_store_destroy (&store);
+    other = s_open ();
+    QF_CHECK (other);
+    qf_store_destroy (&other);
+}
+
+QF_TEST (outbox_commits_events_with_state)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    json_t *payload = json_pack ("{s:s}", "k", "值");
+    uint64_t seq1 = 0, seq2 = 0;
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "a.b", "s/1", payload, 1000, &seq1), 0);
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "a.c", "s/2", payload, 1001, &seq2), 0);
+    json_decref (payload);
+    QF_CHECK_EQ_INT (seq1, 1);
+    QF_CHECK_EQ_INT (seq2, 2);
+    /* Not visible as committed until the commit. */
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 2);
+    qf_event_list_t list;
+    qf_store_take_committed (store, &list);
+    QF_CHECK_EQ_INT (list.count, 2);
+    QF_CHECK_STR (list.items[0].topic, "a.b");
+    QF_CHECK_STR (list.items[1].subject, "s/2");
+    QF_CHECK_STR (list.items[0].payload, "{\"k\":\"值\"}");
+    QF_CHECK (strcmp (list.items[0].id, list.items[1].id) != 0);
+    QF_CHECK_EQ_INT (strlen (list.items[0].id), 32);
+    qf_event_list_free (&list);
+    qf_store_take_committed (store, &list);
+    QF_CHECK_EQ_INT (list.count, 0);
+    qf_store_destroy (&store);
+    store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 2);
+    int n = 0;
+    QF_CHECK_EQ_INT (qf_store_events_after (store, 0, 10, s_count, &n), 0);
+    QF_CHECK_EQ_INT (n, 2);
+    qf_store_destroy (&store);
+}
+
+QF_TEST (savepoint_rollback_drops_its_events_only)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    json_t *payload = json_object ();
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_savepoint (store), 0);
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "kept", "", payload, 1, NULL), 0);
+    QF_CHECK_EQ_INT (qf_store_release (store), 0);
+    QF_CHECK_EQ_INT (qf_store_savepoint (store), 0);
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "dropped", "", payload, 2, NULL), 0);
+    int64_t id = 0;
+    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "cert_no", "X", "authority",
+                              "A", "category", "c", "scope", "s", "issued", "2025-01-01",
+                              "expires", "2030-01-01");
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 5, "u", &id), 0);
+    QF_CHECK_EQ_INT (qf_store_rollback_savepoint (store), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_event_list_t list;
+    qf_store_take_committed (store, &list);
+    QF_CHECK_EQ_INT (list.count, 1);
+    QF_CHECK_STR (list.items[0].topic, "kept");
+    qf_event_list_free (&list);
+    json_t *record = NULL;
+    QF_CHECK_EQ_INT (qf_store_qual_get (store, id, &record), QF_ENOTFOUND);
+    /* A whole rollback leaves nothing either. */
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "gone", "", payload, 3, NULL), 0);
+    QF_CHECK_EQ_INT (qf_store_rollback (store), 0);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 1);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    uint64_t seq = 0;
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "next", "", payload, 4, &seq), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK (seq > 1);
+    json_decref (payload);
+    json_decref (args);
+    qf_store_destroy (&store);
+}
+
+QF_TEST (append_needs_transaction)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    json_t *payload = json_object ();
+    QF_CHECK_EQ_INT (qf_store_event_append (store, "x", "", payload, 1, NULL), QF_EINVAL);
+    json_decref (payload);
+    qf_store_destroy (&store);
+}
+
+QF_TEST (text_is_stored_verbatim)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    const char *nasty = "'; DROP TABLE qualifications; -- \"资质\" \\ %s %n";
+    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "cert_no", "D234000001",
+                              "authority", "安徽省住房和城乡建设厅", "category", "construction",
+                              "scope", nasty, "issued", "2025-01-01", "expires", "2030-06-30",
+                              "acquisition_cost", 1234.5);
+    int64_t id = 0;
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 77, "zhang", &id), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    json_t *record = NULL;
+    QF_CHECK_EQ_INT (qf_store_qual_get (store, id, &record), 0);
+    QF_CHECK_STR (json_string_value (json_object_get (record, "scope")), nasty);
+    QF_CHECK_STR (json_string_value (json_object_get (record, "expires")), "2030-06-30");
+    QF_CHECK_STR (json_string_value (json_object_get (record, "state")), "draft");
+    QF_CHECK (json_real_value (json_object_get (record, "acquisition_cost")) == 1234.5);
+    QF_CHECK (json_is_null (json_object_get (record, "expected_revenue")));
+    json_decref (record);
+    json_decref (args);
+    json_t *items = NULL;
+    QF_CHECK_EQ_INT (qf_store_qual_list (store, "draft", 0, 10, &items), 0);
+    QF_CHECK_EQ_INT (json_array_size (items), 1);
+    json_decref (items);
+    QF_CHECK_EQ_INT (qf_store_qual_list (store, "approved", 0, 10, &items), 0);
+    QF_CHECK_EQ_INT (json_array_size (items), 0);
+    json_decref (items);
+    qf_store_destroy (&store);
+}
+
+QF_TEST (review_once_per_department_and_round)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "cert_no", "X", "authority",
+                              "A", "category", "c", "scope", "s", "issued", "2025-01-01",
+                              "expires", "2030-01-01");
+    int64_t id = 0;
+    json_t *findings = json_pack ("[s]", "ok");
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2), 0);
+    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "fail", findings, "", "w", 3),
+                     QF_ECONFLICT);
+    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 2, "legal", "fail", findings, "x", "w", 3), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    json_t *reviews = NULL;
+    QF_CHECK_EQ_INT (qf_store_reviews_get (store, id, 1, &reviews), 0);
+    QF_CHECK_EQ_INT (json_array_size (reviews), 1);
+    json_decref (reviews);
+    QF_CHECK_EQ_INT (qf_store_reviews_get (store, id, -1, &reviews), 0);
+    QF_CHECK_EQ_INT (json_array_size (reviews), 2);
+    json_decref (reviews);
+    json_decref (findings);
+    json_decref (args);
+    qf_store_destroy (&store);
+}
+
+static int
+s_collect_seq (uint64_t seq, void *arg)
+{
+    uint64_t *sum = arg;
+    *sum += seq;
+    return 0;
+}
+
+static int
+s_group_found (const char *name, const char *topics, uint64_t floor, void *arg)
+{
+    (void) topics;
+    if (strcmp (name, "legal") == 0)
+        *(uint64_t *) arg = floor + 1000;
+    return 0;
+}
+
+QF_TEST (group_position_and_acks_persist)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_group_upsert (store, "legal", "[\"a.*\"]", 1), 0);
+    QF_CHECK_EQ_INT (qf_store_group_ack_add (store, "legal", 7), 0);
+    QF_CHECK_EQ_INT (qf_store_group_ack_add (store, "legal", 9), 0);
+    QF_CHECK_EQ_INT (qf_store_group_set_floor (store, "legal", 7), 0);
+    QF_CHECK_EQ_INT (qf_store_result_add (store, "legal", "ev1", 1), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_destroy (&store);
+    store = s_open ();
+    QF_CHECK (store);
+    uint64_t found = 0, sum = 0;
+    QF_CHECK_EQ_INT (qf_store_groups_load (store, s_group_found, &found), 0);
+    QF_CHECK_EQ_INT (found, 1007);
+    QF_CHECK_EQ_INT (qf_store_group_acks_load (store, "legal", s_collect_seq, &sum), 0);
+    QF_CHECK_EQ_INT (sum, 9); /* 7 was folded into the floor */
+    bool seen = false;
+    QF_CHECK_EQ_INT (qf_store_result_seen (store, "legal", "ev1", &seen), 0);
+    QF_CHECK (seen);
+    QF_CHECK_EQ_INT (qf_store_result_seen (store, "finance", "ev1", &seen), 0);
+    QF_CHECK (!seen);
+    char error[128];
+    QF_CHECK_EQ_INT (qf_store_check (store, error, sizeof error), 0);
+    QF_CHECK_STR (error, "ok");
+    qf_store_destroy (&store);
+}
+
+QF_TEST (events_json_filters_and_pages)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    json_t *payload = json_pack ("{s:i}", "n", 1);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    for (int i = 0; i < 10; i++)
+        QF_CHECK_EQ_INT (qf_store_event_append (store, i % 2 ? "odd" : "even", "s", payload, i,
+                                                NULL), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    json_t *list = NULL;
+    QF_CHECK_EQ_INT (qf_store_events_json (store, 4, 3, NULL, &list), 0);
+    QF_CHECK_EQ_INT (json_array_size (list), 3);
+    QF_CHECK_EQ_INT (json_integer_value (json_object_get (json_array_get (list, 0), "seq")), 5);
+    json_decref (list);
+    QF_CHECK_EQ_INT (qf_store_events_json (store, 0, 100, "odd", &list), 0);
+    QF_CHECK_EQ_INT (json_array_size (list), 5);
+    json_decref (list);
+    json_decref (payload);
+    qf_store_destroy (&store);
+}
+
+int
+main (void)
+{
+    s_test_suite = "store";
+    snprintf (s_dir, sizeof s_dir, "/tmp/qf-store-XXXXXX");
+    if (!mkdtemp (s_dir))
+        return 1;
+    qf_log_init ("test_store", QF_LOG_ERROR, false);
+    QF_RUN (creates_schema_and_reopens);
+    QF_RUN (refuses_newer_schema);
+    QF_RUN (second_open_is_locked_out);
+    QF_RUN (outbox_commits_events_with_state);
+    QF_RUN (savepoint_rollback_drops_its_events_only);
+    QF_RUN (append_needs_transaction);
+    QF_RUN (text_is_stored_verbatim);
+    QF_RUN (review_once_per_department_and_round);
+    QF_RUN (group_position_and_acks_persist);
+    QF_RUN (events_json_filters_and_pages);
+    char cmd[128];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
+    if (system (cmd) != 0)
+        return 1;
+    return qf_test_done ();
+}
