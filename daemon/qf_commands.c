@@ -173,11 +173,12 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *state = json_string_value (json_object_get (record, "state"));
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
+        rc = s_error (ctx, QF_ECONFLICT, "args.id",
+                      "qualification %lld is %s; only a draft or a qualification under "
+                      "rectification can be submitted for review",
+                      (long long) id, state);
         json_decref (record);
-        return s_error (ctx, QF_ECONFLICT, "args.id",
-                        "qualification %lld is %s; only a draft or a qualification under "
-                        "rectification can be submitted for review",
-                        (long long) id, state);
+        return rc;
     }
     int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
     rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);

@@ -216,6 +216,11 @@ s_reply_error (qf_server_t *self, qf_msg_t *request, int status, const char *mes
                const char *field)
 {
     json_t *error = json_pack ("{s:i, s:s}", "status", status, "message", message);
+    if (!error) {
+        /* Only invalid UTF-8 in a message makes this fail: never lose the reply. */
+        qf_error ("internal: unencodable error message for status %d", status);
+        error = json_pack ("{s:i, s:s}", "status", status, "message", qf_status_name (status));
+    }
     if (field && *field)
         json_object_set_new (error, "field", json_string (field));
     s_reply (self, request, status, json_pack ("{s:o}", "error", error), false);
