@@ -69,35 +69,44 @@ deps:
 deps-quiet:
 	@pkg-config --exists $(PKGS) || scripts/install-deps
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC      $<  ($(VARIANT))")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBQF): $(call obj,$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 $(LIBQFD): $(call obj,$(DAEMON_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 $(LIBQFW): $(call obj,$(WLIB_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/bin/qualflowd: $(call obj,$(DAEMON_MAIN)) $(LIBQFD) $(LIBQF)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(B)/bin/qualflow: $(call obj,$(CLI_SRC)) $(LIBQF)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(B)/bin/qualflow-%: $(B)/obj/workers/%.o $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(B)/bench/%: $(B)/obj/bench/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
