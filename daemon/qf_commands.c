@@ -1,6 +1,7 @@
 /*  qf_commands — the command table and the handlers. */
 #include "qf_commands.h"
 #include "qf.h"
+#include "qf_delivery.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -332,6 +333,133 @@ s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+/* Consumer groups and dead letters ------------------------------------------ */
+
+/* Fails with 404 unless the group named by args.group exists. */
+static int
+s_need_group (qf_ctx_t *ctx, json_t *args, const char **name_p)
+{
+    *name_p = json_string_value (json_object_get (args, "group"));
+    if (!qf_delivery_has_group (ctx->delivery, *name_p))
+        return s_error (ctx, QF_ENOTFOUND, "args.group",
+                        "no consumer group %s; see 'qualflow groups'", *name_p);
+    return 0;
+}
+
+static int
+s_groups_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    (void) args;
+    *result_p = json_pack ("{s:o, s:I}", "groups", qf_delivery_groups (ctx->delivery),
+                           "last_seq", (json_int_t) qf_store_last_seq (ctx->store));
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_groups_seek (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *name;
+    int rc = s_need_group (ctx, args, &name);
+    if (rc)
+        return rc;
+    json_t *seq_j = json_object_get (args, "seq"), *time_j = json_object_get (args, "time");
+    if ((seq_j != NULL) == (time_j != NULL))
+        return s_error (ctx, QF_EINVAL, "args.seq",
+                        "groups.seek needs exactly one of args.seq and args.time");
+    uint64_t seq = (uint64_t) json_integer_value (seq_j);
+    if (time_j) {
+        rc = qf_store_event_seq_at (ctx->store, json_integer_value (time_j), &seq);
+        if (rc)
+            return s_error (ctx, rc, NULL, "could not search the log by time");
+    }
+    rc = qf_delivery_seek (ctx->delivery, name, seq);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not move group %s: %s", name, qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:I}", "group", name, "next_seq", (json_int_t) seq);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_dlq_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *name;
+    int rc = s_need_group (ctx, args, &name);
+    if (rc)
+        return rc;
+    json_t *limit = json_object_get (args, "limit"), *items = NULL;
+    rc = qf_store_dlq_list (ctx->store, name, json_integer_value (json_object_get (args, "after")),
+                           limit ? (int) json_integer_value (limit) : 100, &items);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not read dead letters: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:o}", "group", name, "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_event_into (const qf_event_t *event, void *arg)
+{
+    json_t *item = arg;
+    json_t *payload = json_loadb (event->payload, event->payload_size, 0, NULL);
+    json_object_set_new (item, "event",
+                         json_pack ("{s:I, s:s, s:I, s:s, s:s, s:o}", "seq",
+                                    (json_int_t) event->seq, "id", event->id, "time",
+                                    (json_int_t) event->time, "topic", event->topic, "subject",
+                                    event->subject, "payload", payload ? payload : json_object ()));
+    return 1;
+}
+
+static int
+s_dlq_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *name;
+    int rc = s_need_group (ctx, args, &name);
+    if (rc)
+        return rc;
+    uint64_t seq = (uint64_t) json_integer_value (json_object_get (args, "seq"));
+    json_t *item = NULL;
+    rc = qf_store_dlq_get (ctx->store, name, seq, &item);
+    if (rc == QF_ENOTFOUND)
+        return s_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
+                        (unsigned long long) seq);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not read the dead letter: %s", qf_strerror (rc));
+    qf_store_event_get (ctx->store, seq, s_event_into, item);
+    *result_p = item;
+    return 0;
+}
+
+static int
+s_dlq_change (qf_ctx_t *ctx, json_t *args, json_t **result_p, bool retry)
+{
+    const char *name;
+    int rc = s_need_group (ctx, args, &name);
+    if (rc)
+        return rc;
+    uint64_t seq = (uint64_t) json_integer_value (json_object_get (args, "seq"));
+    rc = retry ? qf_delivery_dlq_retry (ctx->delivery, name, seq)
+               : qf_store_dlq_delete (ctx->store, name, seq);
+    if (rc == QF_ENOTFOUND)
+        return s_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
+                        (unsigned long long) seq);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not change the dead letter: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:I, s:s}", "group", name, "seq", (json_int_t) seq, "done",
+                           retry ? "sent back for delivery" : "dropped");
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_dlq_retry (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_dlq_change (ctx, args, result_p, true);
+}
+
+static int
+s_dlq_drop (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_dlq_change (ctx, args, result_p, false);
+}
+
 /* The table --------------------------------------------------------------- */
 
 static const command_t s_commands[] = {
@@ -364,6 +492,23 @@ static const command_t s_commands[] = {
       {"findings", A_TEXT_LIST, false, 0, 100},
       {"suggestions", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
+    {"groups.list", "*", false, s_groups_list, {{NULL}}},
+    {"groups.seek", "admin", true, s_groups_seek,
+     {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
+      {"seq", A_INT, false, 1, INT64_MAX},
+      {"time", A_INT, false, 0, INT64_MAX},
+      {NULL}}},
+    {"dlq.list", "*", false, s_dlq_list,
+     {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
+      {"after", A_INT, false, 0, INT64_MAX},
+      {"limit", A_INT, false, 1, 1000},
+      {NULL}}},
+    {"dlq.show", "*", false, s_dlq_show,
+     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"dlq.retry", "admin", true, s_dlq_retry,
+     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"dlq.drop", "admin", true, s_dlq_drop,
+     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"events.list", "*", false, s_events_list,
      {{"after", A_INT, false, 0, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
@@ -472,16 +617,22 @@ s_check_arg (qf_ctx_t *ctx, const arg_spec_t *spec, json_t *value)
 
 int
 qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const char **user_p,
-                      json_t **args_p)
+                      json_t **args_p, const char **key_p)
 {
     const char *key;
     json_t *value;
     json_object_foreach (body, key, value) {
-        if (strcmp (key, "role") != 0 && strcmp (key, "user") != 0 && strcmp (key, "args") != 0)
+        if (strcmp (key, "role") != 0 && strcmp (key, "user") != 0 && strcmp (key, "args") != 0
+            && strcmp (key, "idempotency_key") != 0)
             return s_error (ctx, QF_EINVAL, key,
-                            "unknown key \"%.40s\" in the request body; allowed: role, user, args",
-                            key);
+                            "unknown key \"%.40s\" in the request body; allowed: role, user, "
+                            "args, idempotency_key", key);
     }
+    json_t *idem = json_object_get (body, "idempotency_key");
+    if (idem && (!json_is_string (idem) || !qf_valid_printable (json_string_value (idem), QF_ID_MAX)))
+        return s_error (ctx, QF_EINVAL, "idempotency_key",
+                        "idempotency_key must be 1-64 printable ASCII characters");
+    *key_p = idem ? json_string_value (idem) : NULL;
     json_t *role = json_object_get (body, "role");
     if (!json_is_string (role) || !s_word_in (json_string_value (role), s_roles))
         return s_error (ctx, QF_EINVAL, "role", "role must be one of: %s", s_roles);

@@ -17,6 +17,7 @@
 /* What a command runs with. Filled by the server for each command. */
 typedef struct {
     qf_store_t *store;                  /* open transaction */
+    struct qf_delivery_t *delivery;     /* consumer groups, for groups.* and dlq.* */
     const qf_config_t *config;          /* current configuration */
     int64_t now;                        /* qf_time_now_ms() at batch start */
     const char *role;                   /* acting role */
@@ -44,9 +45,10 @@ int qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t *
 int qf_commands_authorize (qf_ctx_t *ctx, const char *name);
 
 /*  Checks a request body's envelope: role present and a known role, user
-    valid, args an object, no unknown keys. Fills *role_p, *user_p, *args_p
-    (borrowed from body). */
+    valid, args an object, idempotency_key (optional) 1-64 printable ASCII,
+    no unknown keys. Fills the pointers (borrowed from body; key NULL when
+    absent). */
 int qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const char **user_p,
-                          json_t **args_p);
+                          json_t **args_p, const char **key_p);
 
 #endif

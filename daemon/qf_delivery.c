@@ -21,7 +21,27 @@ typedef struct {
     int64_t deadline;                   /* E_INFLIGHT: lease end; E_WAITING: not before */
     uint32_t attempt;                   /* deliveries so far */
     entry_state_t state;
+    bool failed;                        /* has a row in the deliveries table */
+    bool pinned;                        /* a dead letter sent back: below the position */
+    char last_error[256];               /* why the last attempt failed */
 } entry_t;
+
+/* A change to the durable delivery state, written before the batch commits. */
+typedef enum { OP_FAILED, OP_DEAD, OP_CLEARED } op_kind_t;
+typedef struct {
+    op_kind_t kind;
+    uint64_t seq;
+    uint32_t attempts;
+    bool pinned;
+    char event_id[QF_ID_MAX + 1];
+    char error[256];
+} op_t;
+
+/* Attempts of a failed event, remembered across restarts. */
+typedef struct {
+    uint64_t seq;
+    uint32_t attempts;
+} restored_attempt_t;
 
 /* A live worker instance: one DEALER socket that said HELLO. */
 struct member_s {
@@ -56,6 +76,12 @@ struct group_s {
     size_t restored_count, restored_at;
     uint64_t *batch_acks;               /* acks of the open batch, to persist */
     size_t batch_ack_count, batch_ack_cap;
+    op_t *ops;                          /* delivery-state changes of the open batch */
+    size_t op_count, op_cap;
+    restored_attempt_t *attempts;       /* failed events above the floor, at load */
+    size_t attempt_count, attempt_cap, attempt_at;
+    entry_t *retries;                   /* dead letters sent back, below the floor */
+    size_t retry_count, retry_cap;
     bool dirty;                         /* position may have moved */
     size_t rr;                          /* round-robin cursor */
     uint64_t acked_total;               /* since start, for status */
@@ -120,6 +146,9 @@ s_group_free (group_t *group)
     free (group->entries);
     free (group->restored);
     free (group->batch_acks);
+    free (group->ops);
+    free (group->attempts);
+    free (group->retries);
     free (group);
 }
 
@@ -208,6 +237,32 @@ s_restore_ack (uint64_t seq, void *arg)
 }
 
 static int
+s_restore_delivery (uint64_t seq, uint32_t attempts, const char *last_error, bool pinned,
+                    void *arg)
+{
+    group_t *group = arg;
+    if (pinned && seq <= group->floor) {
+        if (!s_grow ((void **) &group->retries, &group->retry_cap, group->retry_count + 1,
+                     sizeof (entry_t)))
+            return 1;
+        entry_t *entry = &group->retries[group->retry_count++];
+        memset (entry, 0, sizeof *entry);
+        entry->seq = seq;
+        entry->attempt = attempts;
+        entry->state = E_WAITING;
+        entry->failed = entry->pinned = true;
+        snprintf (entry->last_error, sizeof entry->last_error, "%s", last_error ? last_error : "");
+        return 0;
+    }
+    if (!s_grow ((void **) &group->attempts, &group->attempt_cap, group->attempt_count + 1,
+                 sizeof (restored_attempt_t)))
+        return 1;
+    group->attempts[group->attempt_count].seq = seq;
+    group->attempts[group->attempt_count++].attempts = attempts;
+    return 0;
+}
+
+static int
 s_load_group (const char *name, const char *topics_json, uint64_t floor, void *arg)
 {
     qf_delivery_t *self = arg;
@@ -285,10 +340,14 @@ qf_delivery_load (qf_delivery_t *self, int64_t now)
     }
     for (group_t *group = self->groups; group; group = group->next) {
         rc = qf_store_group_acks_load (self->store, group->name, s_restore_ack, group);
+        if (rc == 0)
+            rc = qf_store_deliveries_load (self->store, group->name, s_restore_delivery, group);
         if (rc)
             return rc;
-        qf_info ("group %s: position %llu, %zu acks above it, topics %s", group->name,
-                 (unsigned long long) group->floor, group->restored_count, group->topics_json);
+        qf_info ("group %s: position %llu, %zu acks above it, %zu failed events to retry, "
+                 "topics %s", group->name, (unsigned long long) group->floor,
+                 group->restored_count, group->attempt_count + group->retry_count,
+                 group->topics_json);
     }
     return 0;
 }
@@ -368,13 +427,34 @@ s_entry_find (group_t *group, uint64_t seq)
     }
     if (lo < group->count && group->entries[lo].seq == seq)
         return &group->entries[lo];
+    for (size_t i = 0; i < group->retry_count; i++)
+        if (group->retries[i].seq == seq)
+            return &group->retries[i];
     return NULL;
 }
+
+/* Calls fn on every entry a group holds: the window and the retries. */
+#define FOR_EACH_ENTRY(group, entry, body)                                                 \
+    do {                                                                                   \
+        for (size_t _i = (group)->head; _i < (group)->count; _i++) {                       \
+            entry_t *entry = &(group)->entries[_i];                                        \
+            body;                                                                          \
+        }                                                                                  \
+        for (size_t _i = 0; _i < (group)->retry_count; _i++) {                             \
+            entry_t *entry = &(group)->retries[_i];                                        \
+            body;                                                                          \
+        }                                                                                  \
+    } while (0)
 
 /* Drops acknowledged entries from the front; the floor follows. */
 static void
 s_group_compact (group_t *group)
 {
+    size_t kept = 0;
+    for (size_t i = 0; i < group->retry_count; i++)
+        if (group->retries[i].state != E_ACKED)
+            group->retries[kept++] = group->retries[i];
+    group->retry_count = kept;
     while (group->head < group->count && group->entries[group->head].state == E_ACKED)
         group->head++;
     if (group->head == group->count)
@@ -424,18 +504,71 @@ s_entry_release (entry_t *entry, int64_t not_before)
     entry->deadline = not_before;
 }
 
+/* Records a change to write before the batch commits. */
+static void
+s_op (group_t *group, op_kind_t kind, entry_t *entry)
+{
+    group->dirty = true;
+    if (!s_grow ((void **) &group->ops, &group->op_cap, group->op_count + 1, sizeof (op_t))) {
+        qf_error ("out of memory recording delivery state of event %llu in group %s",
+                  (unsigned long long) entry->seq, group->name);
+        return;
+    }
+    op_t *op = &group->ops[group->op_count++];
+    op->kind = kind;
+    op->seq = entry->seq;
+    op->attempts = entry->attempt;
+    op->pinned = entry->pinned;
+    snprintf (op->event_id, sizeof op->event_id, "%s", entry->event_id);
+    snprintf (op->error, sizeof op->error, "%s", entry->last_error);
+}
+
+static void s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, member_t *member);
+
+/* An attempt failed: retry after `delay` ms (-1: exponential backoff), or
+   move the event to the dead-letter list after max_deliveries attempts. */
+static void
+s_entry_fail (qf_delivery_t *self, group_t *group, entry_t *entry, const char *error,
+              int64_t delay)
+{
+    snprintf (entry->last_error, sizeof entry->last_error, "%s", error);
+    if (entry->attempt >= (uint32_t) group->max_deliveries) {
+        qf_warn ("group %s: event %llu failed %u times, the most allowed; moved to the "
+                 "dead-letter list (last error: %s); see 'qualflow dlq list %s'",
+                 group->name, (unsigned long long) entry->seq, entry->attempt, error,
+                 group->name);
+        s_op (group, OP_DEAD, entry);
+        entry->failed = false;
+        s_ack_done (self, group, entry, NULL);
+        return;
+    }
+    int64_t wait = delay >= 0 ? delay : s_backoff (self, entry->attempt);
+    s_entry_release (entry, qf_time_mono_ms () + wait);
+    entry->failed = true;
+    s_op (group, OP_FAILED, entry);
+}
+
 static void
 s_member_remove (qf_delivery_t *self, member_t *member, const char *why)
 {
     group_t *group = member->group;
     int released = 0;
     if (group) {
-        int64_t now = qf_time_mono_ms ();
-        for (size_t i = group->head; i < group->count; i++)
-            if (group->entries[i].state == E_INFLIGHT && group->entries[i].member == member) {
-                s_entry_release (&group->entries[i], now);
+        bool clean = strcmp (why, "said BYE") == 0;
+        char error[256];
+        snprintf (error, sizeof error, "worker %s left while holding it (%s)", member->instance,
+                  why);
+        FOR_EACH_ENTRY (group, entry, {
+            if (entry->state == E_INFLIGHT && entry->member == member) {
+                /* A worker that vanished with the event counts as a failed attempt,
+                   so an event that crashes its workers ends as a dead letter. */
+                if (clean)
+                    s_entry_release (entry, qf_time_mono_ms ());
+                else
+                    s_entry_fail (self, group, entry, error, 0);
                 released++;
             }
+        });
     }
     qf_info ("worker %s left group %s (%s); %d events to re-deliver", member->instance,
              group ? group->name : "?", why, released);
@@ -634,6 +767,10 @@ s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, member_t *membe
     (void) member;
     entry->member = NULL;
     entry->state = E_ACKED;
+    if (entry->failed) {
+        s_op (group, OP_CLEARED, entry);
+        entry->failed = false;
+    }
     group->acked_total++;
     group->dirty = true;
     size_t cap = group->batch_ack_cap;
@@ -678,11 +815,11 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
         return;
     }
     if (msg->id == QF_MSG_NACK) {
-        int64_t delay = msg->delay > 0 ? msg->delay : s_backoff (self, entry->attempt);
-        qf_info ("group %s: event %llu failed in %s (attempt %u): %s; retry in %lld ms",
-                 group->name, (unsigned long long) msg->seq, member->instance, entry->attempt,
-                 msg->reason, (long long) delay);
-        s_entry_release (entry, qf_time_mono_ms () + delay);
+        qf_info ("group %s: event %llu failed in %s (attempt %u of %d): %s", group->name,
+                 (unsigned long long) msg->seq, member->instance, entry->attempt,
+                 group->max_deliveries, msg->reason);
+        s_entry_fail (self, group, entry, msg->reason[0] ? msg->reason : "NACK without reason",
+                      msg->delay > 0 ? msg->delay : -1);
         return;
     }
     json_t *result = msg->body;
@@ -723,7 +860,8 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
                       (unsigned long long) msg->seq, problem);
             qf_warn ("group %s worker %s: %s", group->name, member->instance, reason);
             s_send_error_to (self, msg->routing, msg->routing_size, status, msg->seq, reason);
-            s_entry_release (entry, qf_time_mono_ms () + s_backoff (self, entry->attempt));
+            if (entry->state == E_INFLIGHT && entry->member)
+                s_entry_fail (self, group, entry, reason, -1);
             return;
         }
         if (!seen && s_grow ((void **) &self->result_entries, &self->result_cap,
@@ -770,6 +908,44 @@ qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     }
 }
 
+static int
+s_topic_of (const qf_event_t *event, void *arg)
+{
+    snprintf (arg, QF_TOPIC_MAX + 1, "%s", event->topic);
+    return 1;
+}
+
+/* Writes one delivery-state change; dead letters also raise an event. */
+static int
+s_write_op (qf_delivery_t *self, group_t *group, op_t *op)
+{
+    if (op->kind == OP_FAILED)
+        return qf_store_delivery_put (self->store, group->name, op->seq, op->attempts, op->error,
+                                      op->pinned);
+    int rc = qf_store_delivery_delete (self->store, group->name, op->seq);
+    if (rc || op->kind == OP_CLEARED)
+        return rc;
+    char topic[QF_TOPIC_MAX + 1] = "";
+    qf_store_event_get (self->store, op->seq, s_topic_of, topic);
+    int64_t now = qf_time_now_ms ();
+    rc = qf_store_dlq_put (self->store, group->name, op->seq, op->event_id, topic, op->attempts,
+                           op->error, now);
+    /* Tell operators; never about a dead-letter event itself, so no chain. */
+    if (rc == 0 && strcmp (topic, "delivery.dead_lettered") != 0) {
+        json_t *payload = json_pack ("{s:s, s:I, s:s, s:s, s:i, s:s}", "group", group->name,
+                                     "seq", (json_int_t) op->seq, "event_id", op->event_id,
+                                     "topic", topic, "attempts", (int) op->attempts,
+                                     "last_error", op->error);
+        char subject[QF_SUBJECT_MAX + 1];
+        snprintf (subject, sizeof subject, "group/%s", group->name);
+        rc = payload ? qf_store_event_append (self->store, "delivery.dead_lettered", subject,
+                                              payload, now, NULL)
+                     : QF_ENOMEM;
+        json_decref (payload);
+    }
+    return rc;
+}
+
 int
 qf_delivery_before_commit (qf_delivery_t *self)
 {
@@ -787,6 +963,8 @@ qf_delivery_before_commit (qf_delivery_t *self)
             if (seq > floor && (!entry || entry->state == E_ACKED))
                 rc = qf_store_group_ack_add (self->store, group->name, seq);
         }
+        for (size_t i = 0; rc == 0 && i < group->op_count; i++)
+            rc = s_write_op (self, group, &group->ops[i]);
         if (rc)
             return rc;
     }
@@ -800,6 +978,7 @@ qf_delivery_after_commit (qf_delivery_t *self, bool committed)
         if (group->dirty && committed) {
             group->floor = s_group_floor (group);
             group->batch_ack_count = 0;
+            group->op_count = 0;
             group->dirty = false;
             s_group_compact (group);
         }
@@ -883,6 +1062,7 @@ s_deliver (qf_delivery_t *self, group_t *group, member_t *member, entry_t *entry
     snprintf (msg.subject, sizeof msg.subject, "%s", event->subject);
     msg.time = event->time;
     msg.attempt = entry->attempt;
+    snprintf (entry->event_id, sizeof entry->event_id, "%s", event->id);
     if (entry->attempt > 1 || event->seq <= self->recovered_seq) {
         bool seen = false;
         if (qf_store_result_seen (self->store, group->name, event->id, &seen) == 0 && seen)
@@ -933,6 +1113,15 @@ s_dispatch_new (const qf_event_t *event, void *arg)
     entry->seq = event->seq;
     snprintf (entry->event_id, sizeof entry->event_id, "%s", event->id);
     entry->attempt = 1;
+    /* An event that failed before a restart keeps counting its attempts. */
+    while (group->attempt_at < group->attempt_count
+           && group->attempts[group->attempt_at].seq < event->seq)
+        group->attempt_at++;
+    if (group->attempt_at < group->attempt_count
+        && group->attempts[group->attempt_at].seq == event->seq) {
+        entry->attempt = group->attempts[group->attempt_at].attempts + 1;
+        entry->failed = true;
+    }
     group->next_seq = event->seq + 1;
     s_deliver (d->self, group, member, entry, event);
     return 0;
@@ -960,9 +1149,13 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq)
     int64_t now = qf_time_mono_ms ();
     for (group_t *group = self->groups; group; group = group->next) {
         dispatch_t d = {self, group, NULL, 0, false};
-        /* Events to hand out again come first, in sequence order. */
-        for (size_t i = group->head; i < group->count && !d.stalled; i++) {
-            entry_t *entry = &group->entries[i];
+        /* Events to hand out again come first: dead letters sent back, then
+           failed events in sequence order. */
+        for (size_t i = 0; i < group->retry_count + group->count && !d.stalled; i++) {
+            if (i >= group->retry_count && i - group->retry_count < group->head)
+                continue;
+            entry_t *entry = i < group->retry_count ? &group->retries[i]
+                                                    : &group->entries[i - group->retry_count];
             if (entry->state != E_WAITING || entry->deadline > now)
                 continue;
             d.entry = entry;
@@ -1007,16 +1200,17 @@ qf_delivery_tick (qf_delivery_t *self)
     }
     s_reap_dead (self);
     for (group_t *group = self->groups; group; group = group->next)
-        for (size_t i = group->head; i < group->count; i++) {
-            entry_t *entry = &group->entries[i];
+        FOR_EACH_ENTRY (group, entry, {
             if (entry->state == E_INFLIGHT && entry->deadline <= now) {
-                qf_info ("group %s: lease on event %llu held by %s expired after %lld ms; "
-                         "re-delivering", group->name, (unsigned long long) entry->seq,
-                         entry->member ? entry->member->instance : "?",
-                         (long long) group->ack_wait_ms);
-                s_entry_release (entry, now);
+                char error[256];
+                snprintf (error, sizeof error, "lease of %lld ms expired in worker %s",
+                          (long long) group->ack_wait_ms,
+                          entry->member ? entry->member->instance : "?");
+                qf_info ("group %s: event %llu: %s; delivering it again", group->name,
+                         (unsigned long long) entry->seq, error);
+                s_entry_fail (self, group, entry, error, -1);
             }
-        }
+        });
 }
 
 json_t *
@@ -1066,4 +1260,103 @@ size_t
 qf_delivery_member_count (qf_delivery_t *self)
 {
     return self->member_count;
+}
+
+/* Operations for commands ---------------------------------------------------- */
+
+json_t *
+qf_delivery_groups (qf_delivery_t *self)
+{
+    json_t *status = qf_delivery_status (self);
+    json_t *groups = json_incref (json_object_get (status, "groups"));
+    json_decref (status);
+    uint64_t last = qf_store_last_seq (self->store);
+    size_t i;
+    json_t *item;
+    json_array_foreach (groups, i, item) {
+        int64_t dead = 0;
+        const char *name = json_string_value (json_object_get (item, "name"));
+        qf_store_dlq_count (self->store, name, &dead);
+        json_int_t position = json_integer_value (json_object_get (item, "position"));
+        json_object_set_new (item, "lag", json_integer ((json_int_t) last - position));
+        json_object_set_new (item, "dead_letters", json_integer (dead));
+        group_t *group = s_group_find (self, name);
+        if (group) {
+            json_object_set_new (item, "ack_wait_ms", json_integer (group->ack_wait_ms));
+            json_object_set_new (item, "max_deliveries", json_integer (group->max_deliveries));
+            json_object_set_new (item, "configured", json_boolean (group->configured));
+        }
+    }
+    return groups;
+}
+
+bool
+qf_delivery_has_group (qf_delivery_t *self, const char *name)
+{
+    return s_group_find (self, name) != NULL;
+}
+
+int
+qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq)
+{
+    group_t *group = s_group_find (self, name);
+    if (!group)
+        return QF_ENOTFOUND;
+    if (seq < 1)
+        seq = 1;
+    int rc = qf_store_group_reset (self->store, name, seq - 1);
+    if (rc)
+        return rc;
+    /* Whatever members hold now will be refused when they ack it. */
+    FOR_EACH_ENTRY (group, entry, {
+        if (entry->state == E_INFLIGHT && entry->member)
+            entry->member->in_flight--;
+    });
+    group->head = group->count = 0;
+    group->retry_count = 0;
+    group->restored_count = group->restored_at = 0;
+    group->attempt_count = group->attempt_at = 0;
+    group->batch_ack_count = group->op_count = 0;
+    group->floor = seq - 1;
+    group->next_seq = seq;
+    group->dirty = false;
+    qf_info ("group %s moved to sequence %llu: events from there on are delivered again",
+             name, (unsigned long long) seq);
+    return 0;
+}
+
+int
+qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq)
+{
+    group_t *group = s_group_find (self, name);
+    if (!group)
+        return QF_ENOTFOUND;
+    int rc = qf_store_dlq_delete (self->store, name, seq);
+    if (rc)
+        return rc;
+    rc = qf_store_group_ack_delete (self->store, name, seq);
+    if (rc == 0)
+        rc = qf_store_delivery_put (self->store, name, seq, 0, "sent back from the dead-letter list",
+                                    seq <= group->floor);
+    if (rc)
+        return rc;
+    entry_t *entry = s_entry_find (group, seq);
+    if (!entry && seq >= group->next_seq)
+        return 0; /* not reached yet: it will be delivered from the log */
+    if (!entry) {
+        if (!s_grow ((void **) &group->retries, &group->retry_cap, group->retry_count + 1,
+                     sizeof (entry_t)))
+            return QF_ENOMEM;
+        entry = &group->retries[group->retry_count++];
+        memset (entry, 0, sizeof *entry);
+        entry->seq = seq;
+        entry->pinned = seq <= group->floor;
+    }
+    entry->state = E_WAITING;
+    entry->attempt = 0;
+    entry->failed = true;
+    entry->deadline = 0;
+    entry->member = NULL;
+    qf_info ("group %s: dead letter %llu sent back for delivery", name, (unsigned long long) seq);
+    return 0;
 }

@@ -65,6 +65,19 @@ json_t *qf_delivery_status (qf_delivery_t *self);
 /*  Whether positions or replies wait for a commit. */
 bool qf_delivery_dirty (qf_delivery_t *self);
 
+/*  Groups with position, lag, in flight, members, redeliveries and dead
+    letters (new array). */
+json_t *qf_delivery_groups (qf_delivery_t *self);
+bool qf_delivery_has_group (qf_delivery_t *self, const char *name);
+
+/*  Moves a group's position so that delivery restarts at `seq` (history is
+    processed again, or skipped). Inside the batch transaction. */
+int qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq);
+
+/*  Sends a dead letter back for delivery, with its attempts reset. Inside
+    the batch transaction; QF_ENOTFOUND when there is no such dead letter. */
+int qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq);
+
 /*  Counts for tests and status. */
 size_t qf_delivery_member_count (qf_delivery_t *self);
 

@@ -255,8 +255,10 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     ctx.now = now;
     ctx.status_fn = s_status;
     ctx.status_arg = self;
+    ctx.delivery = self->delivery;
     json_t *args = NULL;
-    int rc = qf_commands_envelope (&ctx, msg->body, &ctx.role, &ctx.user, &args);
+    const char *idem_key = NULL;
+    int rc = qf_commands_envelope (&ctx, msg->body, &ctx.role, &ctx.user, &args, &idem_key);
     if (rc) {
         s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
         return;
@@ -273,26 +275,67 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
             return;
         }
     }
+    if (writes && idem_key) {
+        /* A retried command with the same key gets the first answer again. */
+        char *first_command = NULL, *first_reply = NULL;
+        rc = qf_store_idempotency_get (self->store, idem_key, &first_command, &first_reply);
+        if (rc != QF_ENOTFOUND) {
+            qf_store_release (self->store);
+            if (rc)
+                s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
+                               "could not read idempotency keys; retry later", NULL);
+            else if (strcmp (first_command, msg->command) != 0) {
+                char text[256];
+                snprintf (text, sizeof text, "idempotency_key %s was first used for %s, not %s; "
+                          "use a new key for a new command", idem_key, first_command,
+                          msg->command);
+                s_reply_error (self, msg, QF_STATUS_CONFLICT, text, "idempotency_key");
+            }
+            else {
+                json_t *body = json_loads (first_reply, 0, NULL);
+                if (body)
+                    s_reply (self, msg, QF_STATUS_OK, body, true);
+                else
+                    s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
+                                   "the stored reply for this idempotency_key is unreadable",
+                                   NULL);
+            }
+            free (first_command);
+            free (first_reply);
+            return;
+        }
+    }
     json_t *result = NULL;
     rc = qf_commands_execute (&ctx, msg->command, args, &result);
+    json_t *body = rc == 0 ? json_pack ("{s:o}", "result", result) : NULL;
+    if (rc == 0 && !body)
+        rc = QF_ENOMEM;
+    if (rc == 0 && writes && idem_key) {
+        char *text = json_dumps (body, JSON_COMPACT);
+        rc = text ? qf_store_idempotency_put (self->store, idem_key, msg->command, text, now)
+                  : QF_ENOMEM;
+        free (text);
+        if (rc)
+            snprintf (ctx.error, sizeof ctx.error, "could not record the idempotency_key; "
+                      "nothing was changed; retry");
+    }
     if (writes) {
         int sp = rc == 0 ? qf_store_release (self->store)
                          : qf_store_rollback_savepoint (self->store);
         if (sp && rc == 0) {
-            json_decref (result);
-            result = NULL;
             rc = sp;
             snprintf (ctx.error, sizeof ctx.error, "database error; nothing was changed");
         }
     }
     if (rc) {
+        json_decref (body);
         if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN)
             qf_warn ("command %s failed: %s", msg->command, ctx.error);
         s_reply_error (self, msg, qf_status_from_error (rc),
                        ctx.error[0] ? ctx.error : qf_strerror (rc), ctx.field);
         return;
     }
-    s_reply (self, msg, QF_STATUS_OK, json_pack ("{s:o}", "result", result), writes);
+    s_reply (self, msg, QF_STATUS_OK, body, writes);
 }
 
 static void
@@ -322,6 +365,7 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     ctx.now = now;
     ctx.status_fn = s_status;
     ctx.status_arg = self;
+    ctx.delivery = self->delivery;
     qf_delivery_handle (self->delivery, msg, &ctx);
 }
 

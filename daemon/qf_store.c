@@ -66,6 +66,29 @@ static const char *s_migrations[] = {
     "  event_id TEXT NOT NULL,"
     "  time INTEGER NOT NULL,"
     "  PRIMARY KEY (group_name, event_id)) WITHOUT ROWID;",
+    /* 2: reliable delivery: attempts that survive restarts, dead letters,
+       idempotency keys of client commands. */
+    "CREATE TABLE deliveries ("
+    "  group_name TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  last_error TEXT NOT NULL,"
+    "  pinned INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (group_name, seq)) WITHOUT ROWID;"
+    "CREATE TABLE dead_letters ("
+    "  group_name TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  last_error TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  PRIMARY KEY (group_name, seq)) WITHOUT ROWID;"
+    "CREATE TABLE idempotency ("
+    "  key TEXT PRIMARY KEY,"
+    "  command TEXT NOT NULL,"
+    "  reply TEXT NOT NULL,"
+    "  time INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -77,6 +100,9 @@ typedef enum {
     ST_REVIEW_INSERT, ST_REVIEW_GET, ST_REVIEW_GET_ALL,
     ST_GROUP_LOAD, ST_GROUP_UPSERT, ST_GROUP_FLOOR, ST_GROUP_ACK_ADD, ST_GROUP_ACK_TRIM,
     ST_GROUP_ACKS, ST_RESULT_SEEN, ST_RESULT_ADD,
+    ST_GROUP_ACK_DELETE, ST_GROUP_ACKS_CLEAR, ST_DELIVERY_PUT, ST_DELIVERY_DELETE,
+    ST_DELIVERIES_LOAD, ST_DELIVERIES_CLEAR, ST_DLQ_PUT, ST_DLQ_DELETE, ST_DLQ_LIST, ST_DLQ_GET,
+    ST_DLQ_COUNT, ST_EVENT_AT_TIME, ST_IDEM_GET, ST_IDEM_PUT,
     ST_COUNT
 } stmt_id_t;
 
@@ -131,6 +157,29 @@ static const char *s_sql[ST_COUNT] = {
     [ST_RESULT_SEEN] = "SELECT 1 FROM results WHERE group_name = ?1 AND event_id = ?2",
     [ST_RESULT_ADD] = "INSERT OR IGNORE INTO results (group_name, event_id, time) "
                       "VALUES (?1, ?2, ?3)",
+    [ST_GROUP_ACK_DELETE] = "DELETE FROM group_acks WHERE group_name = ?1 AND seq = ?2",
+    [ST_GROUP_ACKS_CLEAR] = "DELETE FROM group_acks WHERE group_name = ?1",
+    [ST_DELIVERY_PUT] = "INSERT INTO deliveries (group_name, seq, attempts, last_error, pinned) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (group_name, seq) DO UPDATE "
+                        "SET attempts = excluded.attempts, last_error = excluded.last_error, "
+                        "pinned = excluded.pinned",
+    [ST_DELIVERY_DELETE] = "DELETE FROM deliveries WHERE group_name = ?1 AND seq = ?2",
+    [ST_DELIVERIES_LOAD] = "SELECT seq, attempts, last_error, pinned FROM deliveries "
+                           "WHERE group_name = ?1 ORDER BY seq",
+    [ST_DELIVERIES_CLEAR] = "DELETE FROM deliveries WHERE group_name = ?1",
+    [ST_DLQ_PUT] = "INSERT OR REPLACE INTO dead_letters (group_name, seq, event_id, topic, "
+                   "attempts, last_error, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_DLQ_DELETE] = "DELETE FROM dead_letters WHERE group_name = ?1 AND seq = ?2",
+    [ST_DLQ_LIST] = "SELECT seq, event_id, topic, attempts, last_error, time FROM dead_letters "
+                    "WHERE group_name = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    [ST_DLQ_GET] = "SELECT seq, event_id, topic, attempts, last_error, time FROM dead_letters "
+                   "WHERE group_name = ?1 AND seq = ?2",
+    [ST_DLQ_COUNT] = "SELECT count (*) FROM dead_letters WHERE group_name = ?1",
+    [ST_EVENT_AT_TIME] = "SELECT coalesce ((SELECT seq FROM events WHERE time >= ?1 "
+                         "ORDER BY time, seq LIMIT 1), (SELECT coalesce (max (seq), 0) + 1 "
+                         "FROM events))",
+    [ST_IDEM_GET] = "SELECT command, reply FROM idempotency WHERE key = ?1",
+    [ST_IDEM_PUT] = "INSERT INTO idempotency (key, command, reply, time) VALUES (?1, ?2, ?3, ?4)",
 };
 
 /* An event appended in the open transaction, kept to publish after commit. */
@@ -949,4 +998,202 @@ qf_store_check (qf_store_t *self, char *error, size_t error_size)
     }
     sqlite3_finalize (stmt);
     return rc;
+}
+
+/* Reliable delivery ------------------------------------------------------- */
+
+int
+qf_store_group_ack_delete (qf_store_t *self, const char *name, uint64_t seq)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACK_DELETE);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    return s_exec (self, stmt, "delete ack");
+}
+
+int
+qf_store_group_reset (qf_store_t *self, const char *name, uint64_t floor)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACKS_CLEAR);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    int rc = s_exec (self, stmt, "clear acks");
+    if (rc == 0) {
+        stmt = s_stmt (self, ST_DELIVERIES_CLEAR);
+        sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+        rc = s_exec (self, stmt, "clear deliveries");
+    }
+    if (rc == 0)
+        rc = qf_store_group_set_floor (self, name, floor);
+    return rc;
+}
+
+int
+qf_store_delivery_put (qf_store_t *self, const char *group, uint64_t seq, uint32_t attempts,
+                       const char *last_error, bool pinned)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DELIVERY_PUT);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 3, attempts);
+    sqlite3_bind_text (stmt, 4, last_error ? last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 5, pinned ? 1 : 0);
+    return s_exec (self, stmt, "save delivery attempts");
+}
+
+int
+qf_store_delivery_delete (qf_store_t *self, const char *group, uint64_t seq)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DELIVERY_DELETE);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    return s_exec (self, stmt, "delete delivery attempts");
+}
+
+int
+qf_store_deliveries_load (qf_store_t *self, const char *group, qf_delivery_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DELIVERIES_LOAD);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (fn ((uint64_t) sqlite3_column_int64 (stmt, 0),
+                (uint32_t) sqlite3_column_int64 (stmt, 1),
+                (const char *) sqlite3_column_text (stmt, 2), sqlite3_column_int (stmt, 3) != 0,
+                arg))
+            break;
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_sqlite_fail (self, "load deliveries");
+    return 0;
+}
+
+int
+qf_store_dlq_put (qf_store_t *self, const char *group, uint64_t seq, const char *event_id,
+                  const char *topic, uint32_t attempts, const char *last_error, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_PUT);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_text (stmt, 3, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 5, attempts);
+    sqlite3_bind_text (stmt, 6, last_error ? last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 7, now);
+    return s_exec (self, stmt, "save dead letter");
+}
+
+int
+qf_store_dlq_delete (qf_store_t *self, const char *group, uint64_t seq)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_DELETE);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    int rc = s_exec (self, stmt, "delete dead letter");
+    if (rc == 0 && sqlite3_changes (self->db) == 0)
+        return QF_ENOTFOUND;
+    return rc;
+}
+
+static json_t *
+s_row_dead_letter (sqlite3_stmt *stmt)
+{
+    return json_pack ("{s:I, s:s, s:s, s:I, s:s, s:I}", "seq",
+                      (json_int_t) sqlite3_column_int64 (stmt, 0), "event_id",
+                      sqlite3_column_text (stmt, 1), "topic", sqlite3_column_text (stmt, 2),
+                      "attempts", (json_int_t) sqlite3_column_int64 (stmt, 3), "last_error",
+                      sqlite3_column_text (stmt, 4), "time",
+                      (json_int_t) sqlite3_column_int64 (stmt, 5));
+}
+
+int
+qf_store_dlq_list (qf_store_t *self, const char *group, uint64_t after, int limit,
+                   json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_LIST);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) after);
+    sqlite3_bind_int (stmt, 3, limit);
+    json_t *list = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_append_new (list, s_row_dead_letter (stmt));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return s_sqlite_fail (self, "list dead letters");
+    }
+    *list_p = list;
+    return 0;
+}
+
+int
+qf_store_dlq_get (qf_store_t *self, const char *group, uint64_t seq, json_t **item_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_GET);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *item_p = s_row_dead_letter (stmt);
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW)
+        return *item_p ? 0 : QF_ENOMEM;
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : s_sqlite_fail (self, "read dead letter");
+}
+
+int
+qf_store_dlq_count (qf_store_t *self, const char *group, int64_t *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_COUNT);
+    sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *count_p = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW ? 0 : s_sqlite_fail (self, "count dead letters");
+}
+
+int
+qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_AT_TIME);
+    sqlite3_bind_int64 (stmt, 1, time);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *seq_p = (uint64_t) sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW ? 0 : s_sqlite_fail (self, "find event by time");
+}
+
+int
+qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, char **reply_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_IDEM_GET);
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *command_p = strdup ((const char *) sqlite3_column_text (stmt, 0));
+        *reply_p = strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW) {
+        if (*command_p && *reply_p)
+            return 0;
+        free (*command_p);
+        free (*reply_p);
+        return QF_ENOMEM;
+    }
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : s_sqlite_fail (self, "read idempotency key");
+}
+
+int
+qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
+                          const char *reply, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_IDEM_PUT);
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, command, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, reply, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 4, now);
+    return s_exec (self, stmt, "save idempotency key");
 }

@@ -126,6 +126,37 @@ int qf_store_result_seen (qf_store_t *self, const char *group, const char *event
 int qf_store_result_add (qf_store_t *self, const char *group, const char *event_id,
                          int64_t now);
 
+/* Reliable delivery: attempts of events that failed, dead letters, seeks. */
+int qf_store_group_ack_delete (qf_store_t *self, const char *name, uint64_t seq);
+/*  Moves a group to `floor`, forgetting its acks and delivery attempts. */
+int qf_store_group_reset (qf_store_t *self, const char *name, uint64_t floor);
+/*  Remembers attempts of an event that failed; pinned = must be delivered
+    again even below the group's position (a dead letter sent for retry). */
+int qf_store_delivery_put (qf_store_t *self, const char *group, uint64_t seq, uint32_t attempts,
+                           const char *last_error, bool pinned);
+int qf_store_delivery_delete (qf_store_t *self, const char *group, uint64_t seq);
+typedef int (qf_delivery_fn) (uint64_t seq, uint32_t attempts, const char *last_error,
+                              bool pinned, void *arg);
+int qf_store_deliveries_load (qf_store_t *self, const char *group, qf_delivery_fn *fn,
+                              void *arg);
+int qf_store_dlq_put (qf_store_t *self, const char *group, uint64_t seq, const char *event_id,
+                      const char *topic, uint32_t attempts, const char *last_error, int64_t now);
+/*  QF_ENOTFOUND when there is no such dead letter. */
+int qf_store_dlq_delete (qf_store_t *self, const char *group, uint64_t seq);
+/*  Dead letters as JSON [{seq, event_id, topic, attempts, last_error, time}]. */
+int qf_store_dlq_list (qf_store_t *self, const char *group, uint64_t after, int limit,
+                       json_t **list_p);
+int qf_store_dlq_get (qf_store_t *self, const char *group, uint64_t seq, json_t **item_p);
+int qf_store_dlq_count (qf_store_t *self, const char *group, int64_t *count_p);
+/*  The first seq committed at or after `time` (last seq + 1 when none). */
+int qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p);
+
+/* Idempotency keys of client commands: the first successful reply. */
+int qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p,
+                              char **reply_p);
+int qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
+                              const char *reply, int64_t now);
+
 /*  Runs PRAGMA integrity_check; 0 when "ok". */
 int qf_store_check (qf_store_t *self, char *error, size_t error_size);
 
