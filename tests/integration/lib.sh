@@ -53,13 +53,21 @@ qf_start_worker() {
     echo "$QF_LAST_PID" >>"$QF_TMP/pids"
 }
 
+# Whether a process runs: a zombie (exited, parent gone, not yet reaped by
+# an init that may never reap) counts as stopped.
+qf_alive() {
+    local state
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # Stops a process with a signal and waits for it (up to 10 s, then KILL).
 qf_stop() {
     local pid=$1 sig=${2:-TERM}
     kill -"$sig" "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-        sleep 0.1
+    for _ in $(seq 1 200); do
+        qf_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+        sleep 0.05
     done
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null

@@ -1,0 +1,451 @@
+/*  qf_rules — the review rules of DOMAIN.md §4.2. */
+#include "qf_rules.h"
+#include "qf_error.h"
+#include "qf_log.h"
+#include "qf_time.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Longest piece of a record quoted in a finding: findings are text
+   arguments of at most 4096 bytes, and a record's text can be that long. */
+#define QUOTE_MAX       200
+#define FINDING_MAX     1024
+#define SUGGESTIONS_MAX 3000
+
+/* Cuts text at `max` bytes or less, never inside a UTF-8 sequence, and
+   marks the cut with "...". Writes into buf (at least max + 4 bytes). */
+static const char *
+s_quote (const char *text, char *buf, size_t max)
+{
+    size_t n = strlen (text);
+    if (n <= max)
+        return text;
+    n = max;
+    while (n > 0 && ((unsigned char) text[n] & 0xc0) == 0x80)
+        n--;
+    memcpy (buf, text, n);
+    memcpy (buf + n, "...", 4);
+    return buf;
+}
+
+/* Appends one printf-formatted finding to the array. */
+static void
+s_finding (json_t *findings, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_finding (json_t *findings, const char *format, ...)
+{
+    char text[FINDING_MAX];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    /* A cut at the buffer's end may split a character; drop the partial one. */
+    char cut[FINDING_MAX + 4];
+    json_t *value = json_string (s_quote (text, cut, sizeof text - 8));
+    if (value)
+        json_array_append_new (findings, value);
+}
+
+/* Whether the bytes at p start with a space we trim: ASCII white space,
+   U+00A0 or U+3000 (the ideographic space of Chinese text). Returns its
+   length or 0. */
+static size_t
+s_space_at (const unsigned char *p, size_t left)
+{
+    if (left >= 1 && (*p == ' ' || (*p >= '\t' && *p <= '\r')))
+        return 1;
+    if (left >= 2 && p[0] == 0xc2 && p[1] == 0xa0)
+        return 2;
+    if (left >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+        return 3;
+    return 0;
+}
+
+/* Finds text without leading and trailing spaces: start and length. */
+static void
+s_trim (const char *text, const char **start_p, size_t *size_p)
+{
+    const unsigned char *p = (const unsigned char *) text;
+    size_t size = strlen (text), k;
+    while (size > 0 && (k = s_space_at (p, size)) > 0) {
+        p += k;
+        size -= k;
+    }
+    /* Trailing: test the last 1, 2 and 3 bytes. */
+    bool trimmed = true;
+    while (size > 0 && trimmed) {
+        trimmed = false;
+        for (size_t len = 1; len <= 3 && len <= size; len++)
+            if (s_space_at (p + size - len, len) == len) {
+                size -= len;
+                trimmed = true;
+                break;
+            }
+    }
+    *start_p = (const char *) p;
+    *size_p = size;
+}
+
+/* The record's text field, or NULL when absent or not a string. */
+static const char *
+s_text (json_t *record, const char *key)
+{
+    return json_string_value (json_object_get (record, key));
+}
+
+/* Whether the record's scope is stated; copies the trimmed scope to buf. */
+static bool
+s_scope (json_t *record, char *buf, size_t size)
+{
+    const char *scope = s_text (record, "scope");
+    buf[0] = 0;
+    if (!scope)
+        return false;
+    const char *start;
+    size_t n;
+    s_trim (scope, &start, &n);
+    if (n == 0)
+        return false;
+    if (n >= size)
+        n = size - 1;
+    memcpy (buf, start, n);
+    buf[n] = 0;
+    return true;
+}
+
+/* Checks the category is configured; returns it or NULL with a finding. */
+static const qf_category_t *
+s_category (const qf_config_t *cfg, json_t *record, json_t *findings)
+{
+    char quote[QUOTE_MAX + 4];
+    const char *name = s_text (record, "category");
+    if (!name || !*name) {
+        s_finding (findings, "category is missing");
+        return NULL;
+    }
+    const qf_category_t *category = qf_config_category (cfg, name);
+    if (!category)
+        s_finding (findings, "category %s is not configured; use one of the configured categories",
+                   s_quote (name, quote, QUOTE_MAX));
+    return category;
+}
+
+static bool
+s_valid_args (const qf_config_t *cfg, json_t *qualification, json_t *findings)
+{
+    return cfg && json_is_object (qualification) && json_is_array (findings);
+}
+
+int
+qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today, json_t *findings)
+{
+    if (!s_valid_args (cfg, qualification, findings))
+        return QF_EINVAL;
+    size_t before = json_array_size (findings);
+    char quote[QUOTE_MAX + 4], quote2[QUOTE_MAX + 4];
+
+    /* The issuer must be one we accept, and the number must look like its numbers. */
+    const char *authority_name = s_text (qualification, "authority");
+    const char *cert_no = s_text (qualification, "cert_no");
+    const qf_authority_t *authority = NULL;
+    if (!authority_name || !*authority_name)
+        s_finding (findings, "issuing authority is missing");
+    else {
+        authority = qf_config_authority (cfg, authority_name);
+        if (!authority)
+            s_finding (findings,
+                       "authority %s is not on the list of allowed issuing authorities; "
+                       "verify the certificate through official channels",
+                       s_quote (authority_name, quote, QUOTE_MAX));
+    }
+    if (!cert_no || !*cert_no)
+        s_finding (findings, "certificate number is missing");
+    else if (authority && regexec (&authority->regex, cert_no, 0, NULL, 0) != 0)
+        s_finding (findings, "certificate number %s does not match the format of %s (%s)",
+                   s_quote (cert_no, quote, QUOTE_MAX),
+                   s_quote (authority->name, quote2, QUOTE_MAX), authority->pattern);
+
+    /* The customer needs enough validity left to use what they buy. */
+    const char *expires = s_text (qualification, "expires");
+    int32_t expiry_day = 0;
+    if (!expires || qf_date_parse (expires, &expiry_day) != 0)
+        s_finding (findings, "expiry date %s is not a valid date (YYYY-MM-DD)",
+                   expires ? s_quote (expires, quote, QUOTE_MAX) : "(missing)");
+    else {
+        int64_t remaining = (int64_t) expiry_day - today;
+        if (remaining < 0)
+            s_finding (findings, "certificate expired on %s, %lld days ago; it cannot be sold",
+                       expires, (long long) -remaining);
+        else if (remaining < cfg->min_validity_for_sale_days)
+            s_finding (findings,
+                       "remaining validity of %lld days (expires %s) is less than the required "
+                       "%d days",
+                       (long long) remaining, expires, cfg->min_validity_for_sale_days);
+    }
+
+    /* The scope must be stated precisely, and be one the category allows. */
+    char scope[4096 + 1];
+    bool has_scope = s_scope (qualification, scope, sizeof scope);
+    if (!has_scope)
+        s_finding (findings, "scope is empty; state the scope exactly as on the certificate");
+    const qf_category_t *category = s_category (cfg, qualification, findings);
+    if (has_scope && category && category->scope_count > 0) {
+        bool found = false;
+        for (size_t i = 0; i < category->scope_count && !found; i++)
+            found = strcmp (category->scopes[i], scope) == 0;
+        if (!found) {
+            char allowed[FINDING_MAX / 2] = "";
+            size_t used = 0;
+            for (size_t i = 0; i < category->scope_count && used < sizeof allowed; i++) {
+                int n = snprintf (allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "",
+                                  category->scopes[i]);
+                if (n < 0)
+                    break;
+                used += (size_t) n;
+            }
+            s_finding (findings, "scope %s is not one of the scopes of category %s (%s)",
+                       s_quote (scope, quote, QUOTE_MAX), category->name, allowed);
+        }
+    }
+    return json_array_size (findings) == before ? 1 : 0;
+}
+
+/* Reads a money field: 1 with the value, 0 when absent or null, -1 when
+   present but not a number >= 0 (with a finding). */
+static int
+s_amount (json_t *record, const char *key, double *value_p, json_t *findings)
+{
+    json_t *value = json_object_get (record, key);
+    if (!value || json_is_null (value))
+        return 0;
+    if (!json_is_number (value) || json_number_value (value) < 0
+        || !isfinite (json_number_value (value))) {
+        s_finding (findings, "%s is not a number of at least 0", key);
+        return -1;
+    }
+    *value_p = json_number_value (value);
+    return 1;
+}
+
+int
+qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today,
+                  json_t *findings)
+{
+    (void) today;
+    if (!s_valid_args (cfg, qualification, findings))
+        return QF_EINVAL;
+    double cost = 0, revenue = 0;
+    int has_cost = s_amount (qualification, "acquisition_cost", &cost, findings);
+    int has_revenue = s_amount (qualification, "expected_revenue", &revenue, findings);
+    if (has_cost < 0 || has_revenue < 0)
+        return 0;
+    if (!has_cost || !has_revenue) {
+        /* Until the acquisition lifecycle records costs, missing data is not a failure. */
+        s_finding (findings, "no cost data; finance check skipped (%s not recorded)",
+                   !has_cost && !has_revenue ? "acquisition_cost and expected_revenue"
+                   : !has_cost               ? "acquisition_cost"
+                                             : "expected_revenue");
+        return 1;
+    }
+    if (cost <= 0) {
+        s_finding (findings,
+                   "acquisition cost is 0, so the return ratio (expected revenue %.15g / cost) "
+                   "cannot be computed; record the real acquisition cost",
+                   revenue);
+        return 0;
+    }
+    double ratio = revenue / cost;
+    if (ratio >= cfg->min_return_ratio) {
+        s_finding (findings,
+                   "return ratio %.2f (expected revenue %.15g / acquisition cost %.15g) meets "
+                   "the minimum %.2f",
+                   ratio, revenue, cost, cfg->min_return_ratio);
+        return 1;
+    }
+    s_finding (findings,
+               "return ratio %.2f (expected revenue %.15g / acquisition cost %.15g) is below "
+               "the minimum %.2f",
+               ratio, revenue, cost, cfg->min_return_ratio);
+    return 0;
+}
+
+int
+qf_rules_technical (const qf_config_t *cfg, json_t *qualification, int32_t today,
+                    json_t *findings)
+{
+    (void) today;
+    if (!s_valid_args (cfg, qualification, findings))
+        return QF_EINVAL;
+    size_t before = json_array_size (findings);
+    const qf_category_t *category = s_category (cfg, qualification, findings);
+    if (category && category->industry_count == 0)
+        s_finding (findings,
+                   "category %s serves no industry, so it cannot be used in practice; "
+                   "configure the industries it serves",
+                   category->name);
+    char scope[4096 + 1];
+    if (!s_scope (qualification, scope, sizeof scope))
+        s_finding (findings, "scope is empty; state what the qualification covers");
+    return json_array_size (findings) == before ? 1 : 0;
+}
+
+qf_rules_fn
+qf_rules_for (const char *department)
+{
+    if (!department)
+        return NULL;
+    if (strcmp (department, "legal") == 0)
+        return qf_rules_legal;
+    if (strcmp (department, "finance") == 0)
+        return qf_rules_finance;
+    if (strcmp (department, "technical") == 0)
+        return qf_rules_technical;
+    return NULL;
+}
+
+/* Whether `department` is asked to review by this request. */
+static bool
+s_department_asked (const qf_config_t *cfg, const char *department, json_t *departments)
+{
+    if (json_is_array (departments)) {
+        size_t i;
+        json_t *name;
+        json_array_foreach (departments, i, name)
+            if (json_is_string (name) && strcmp (json_string_value (name), department) == 0)
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i < cfg->review_department_count; i++)
+        if (strcmp (cfg->review_departments[i], department) == 0)
+            return true;
+    return false;
+}
+
+/* Builds the suggestions text from the findings: what to fix, in order. */
+static json_t *
+s_suggestions (json_t *findings)
+{
+    char text[SUGGESTIONS_MAX];
+    int start = snprintf (text, sizeof text, "Rectify before resubmitting: ");
+    size_t used = start > 0 ? (size_t) start : 0;
+    bool full = false;
+    size_t i;
+    json_t *finding;
+    json_array_foreach (findings, i, finding) {
+        const char *item = json_string_value (finding);
+        if (!item)
+            continue;
+        int n = snprintf (text + used, sizeof text - used, "%s%zu. %s", i ? "; " : "", i + 1,
+                          item);
+        if (n < 0 || (size_t) n >= sizeof text - used) {
+            full = true;
+            break;
+        }
+        used += (size_t) n;
+    }
+    /* A cut at the limit may split a character: s_quote drops it. */
+    char cut[SUGGESTIONS_MAX + 4];
+    return json_string (full ? s_quote (text, cut, sizeof text - 8) : text);
+}
+
+int
+qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rule,
+                 json_t *payload, int32_t today, json_t **result_p, char *error,
+                 size_t error_size)
+{
+    if (error && error_size)
+        error[0] = 0;
+    if (!result_p)
+        return QF_EINVAL;
+    *result_p = NULL;
+    if (!cfg || !department || !rule) {
+        if (error)
+            snprintf (error, error_size, "no configuration, department or rule");
+        return QF_EINVAL;
+    }
+    json_t *qualification = json_object_get (payload, "qualification");
+    json_t *id = json_object_get (qualification, "id");
+    json_t *round = json_object_get (payload, "round");
+    if (!json_is_object (qualification) || !json_is_integer (id) || !json_is_integer (round)) {
+        if (error)
+            snprintf (error, error_size,
+                      "payload lacks %s", !json_is_object (qualification) ? "a qualification object"
+                                          : !json_is_integer (id) ? "qualification.id"
+                                                                  : "an integer round");
+        return QF_EINVAL;
+    }
+    if (!s_department_asked (cfg, department, json_object_get (payload, "departments")))
+        return 0;
+
+    json_t *findings = json_array ();
+    if (!findings)
+        return QF_ENOMEM;
+    int verdict = rule (cfg, qualification, today, findings);
+    if (verdict < 0) {
+        json_decref (findings);
+        if (error)
+            snprintf (error, error_size, "rule failed: %s", qf_strerror (verdict));
+        return verdict;
+    }
+    json_t *args = json_pack ("{s:I, s:I, s:s, s:s, s:o}", "qualification_id",
+                              json_integer_value (id), "round", json_integer_value (round),
+                              "department", department, "verdict", verdict ? "pass" : "fail",
+                              "findings", findings);
+    if (!args)
+        return QF_ENOMEM;   /* json_pack's "o" consumed findings */
+    if (!verdict) {
+        json_t *suggestions = s_suggestions (json_object_get (args, "findings"));
+        if (!suggestions || json_object_set_new (args, "suggestions", suggestions) != 0) {
+            json_decref (args);
+            return QF_ENOMEM;
+        }
+    }
+    *result_p = json_pack ("{s:s, s:o}", "command", "review.report", "args", args);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+int
+qf_rules_handle_review (const qf_config_t *cfg, const char *department,
+                        const qf_delivery_t *delivery, qf_outcome_t *outcome)
+{
+    if (!cfg || !department || !delivery || !outcome)
+        return QF_EINVAL;
+    if (strcmp (delivery->topic, QF_REVIEW_REQUESTED) != 0)
+        return 0;
+    if (delivery->processed) {
+        qf_debug ("seq %llu already reviewed by %s; acking without a new report",
+                  (unsigned long long) delivery->seq, department);
+        return 0;
+    }
+    qf_rules_fn rule = qf_rules_for (department);
+    if (!rule)
+        return qf_outcome_nack (outcome, 0, "no review rules for department %s", department);
+    int32_t today = qf_date_from_ms (qf_time_now_ms (), cfg->utc_offset_minutes);
+    char error[256];
+    int rc = qf_rules_review (cfg, department, rule, delivery->payload, today, &outcome->result,
+                              error, sizeof error);
+    if (rc == QF_EINVAL) {
+        qf_warn ("seq %llu %s (%s): %s; not a review request, NACKed", (unsigned long long)
+                 delivery->seq, delivery->topic, delivery->subject, error);
+        return qf_outcome_nack (outcome, 0, "malformed %s payload: %s", delivery->topic, error);
+    }
+    if (rc != 0)
+        return qf_outcome_nack (outcome, 0, "%s review failed: %s", department, qf_strerror (rc));
+    if (!outcome->result) {
+        qf_debug ("%s not asked to review %s", department, delivery->subject);
+        return 0;
+    }
+    json_t *args = json_object_get (outcome->result, "args");
+    json_t *findings = json_object_get (args, "findings");
+    qf_info ("%s review of qualification %lld round %lld: %s (%zu finding%s)", department,
+             (long long) json_integer_value (json_object_get (args, "qualification_id")),
+             (long long) json_integer_value (json_object_get (args, "round")),
+             json_string_value (json_object_get (args, "verdict")), json_array_size (findings),
+             json_array_size (findings) == 1 ? "" : "s");
+    return 0;
+}
