@@ -1,0 +1,268 @@
+"""Test harness for qualflow integration tests written in Python.
+
+Real processes only: qualflowd and the C workers from $QF_BIN, talking
+over ipc sockets in a private temporary directory.  The client and the
+protocol worker here speak QFLOW/1 as proto/PROTOCOL.md describes it.
+Every wait is bounded; every test prints PASS/FAIL lines for tests/run.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import zmq
+
+ROOT = os.environ.get("QF_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("QF_BIN") or os.path.join(ROOT, "bin")
+SIG = b"QFLOW/1"
+
+
+class Env:
+    """A temporary directory with a config whose database and sockets live in it."""
+
+    def __init__(self, overrides=None, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="qf-py.")
+        self.conf = os.path.join(self.dir, "qualflow.yaml")
+        self.db = os.path.join(self.dir, "qualflow.db")
+        values = {
+            "database": self.db,
+            "command_endpoint": "ipc://%s/command.sock" % self.dir,
+            "event_endpoint": "ipc://%s/events.sock" % self.dir,
+            "worker_endpoint": "ipc://%s/worker.sock" % self.dir,
+            "heartbeat_ms": "200",
+        }
+        values.update(overrides or {})
+        text = open(os.path.join(ROOT, "config", "qualflow.yaml"), encoding="utf-8").read()
+        for key, value in values.items():
+            text, n = re.subn(r"(?m)^(  %s:).*$" % re.escape(key), r"\g<1> %s" % value, text)
+            assert n == 1, "config key %s not found exactly once" % key
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write(text + extra)
+        self.procs = []
+        self.daemon = None
+        self.ctx = zmq.Context()
+
+    def endpoint(self, name):
+        return "ipc://%s/%s.sock" % (self.dir, name)
+
+    def start_daemon(self, wait=True):
+        log = open(os.path.join(self.dir, "daemon.log"), "ab")
+        self.daemon = subprocess.Popen([os.path.join(BIN, "qualflowd"), "-c", self.conf],
+                                       stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(self.daemon)
+        if wait:
+            client = self.client()
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                try:
+                    if client.call("ping", timeout=300)[0] == 200:
+                        break
+                except TimeoutError:
+                    pass
+                if self.daemon.poll() is not None:
+                    raise RuntimeError("qualflowd exited with %s" % self.daemon.returncode)
+            else:
+                raise RuntimeError("qualflowd did not answer within 20 s")
+            client.close()
+        return self.daemon
+
+    def kill_daemon(self, sig=signal.SIGKILL):
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            self.daemon.wait(timeout=30)
+
+    def start_worker(self, name, *args, env=None):
+        log = open(os.path.join(self.dir, "worker-%s.log" % name), "ab")
+        e = dict(os.environ)
+        e.update(env or {})
+        p = subprocess.Popen([os.path.join(BIN, "qualflow-" + name), "-c", self.conf] + list(args),
+                             stdout=log, stderr=subprocess.STDOUT, env=e)
+        self.procs.append(p)
+        return p
+
+    def client(self):
+        return Client(self.ctx, self.endpoint("command"))
+
+    def sql(self, query, *params):
+        con = sqlite3.connect(self.db, timeout=30)
+        try:
+            return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+    def rss_kib(self, pid):
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self, pid):
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.ctx.destroy(linger=0)
+        if not os.environ.get("QF_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Client:
+    """A DEALER client: call() waits for one reply; send()/recv() pipeline."""
+
+    def __init__(self, ctx, endpoint):
+        self.sock = ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(endpoint)
+        self.next_id = 0
+
+    def send(self, command, args=None, role="admin", key=None):
+        self.next_id += 1
+        body = {"role": role, "args": args or {}}
+        if key:
+            body["idempotency_key"] = key
+        rid = str(self.next_id).encode()
+        self.sock.send_multipart([SIG, b"REQUEST", rid, command.encode(),
+                                  json.dumps(body).encode()])
+        return rid
+
+    def recv(self, timeout=5000):
+        if not self.sock.poll(timeout):
+            raise TimeoutError("no reply within %d ms" % timeout)
+        f = self.sock.recv_multipart()
+        return f[2], int(f[3]), json.loads(f[4])
+
+    def call(self, command, args=None, role="admin", key=None, timeout=10000):
+        rid = self.send(command, args, role, key)
+        deadline = time.time() + timeout / 1000
+        while True:
+            left = int((deadline - time.time()) * 1000)
+            if left <= 0:
+                raise TimeoutError("no reply to %s" % command)
+            got, status, body = self.recv(left)
+            if got == rid:
+                return status, body
+
+    def close(self):
+        self.sock.close(linger=0)
+
+
+class Worker:
+    """A protocol-level worker session in a consumer group."""
+
+    def __init__(self, env, group, instance, topics=None, window=None):
+        self.sock = env.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(env.endpoint("worker"))
+        hello = {"group": group, "instance": instance}
+        if topics is not None:
+            hello["topics"] = topics
+        if window is not None:
+            hello["window"] = window
+        self.sock.send_multipart([SIG, b"HELLO", json.dumps(hello).encode()])
+        msg = self.recv(5000)
+        if msg[0] != b"WELCOME":
+            raise RuntimeError("HELLO refused: %r" % (msg,))
+        self.welcome = json.loads(msg[1])
+
+    def recv(self, timeout):
+        if not self.sock.poll(timeout):
+            return None
+        f = self.sock.recv_multipart()
+        assert f[0] == SIG, f
+        return f[1:]
+
+    def next_delivery(self, timeout=5000):
+        """The next DELIVER as a dict, answering HEARTBEATs; None on timeout."""
+        deadline = time.time() + timeout / 1000
+        while True:
+            left = int((deadline - time.time()) * 1000)
+            if left <= 0:
+                return None
+            msg = self.recv(left)
+            if msg is None:
+                return None
+            if msg[0] == b"HEARTBEAT":
+                self.sock.send_multipart([SIG, b"HEARTBEAT"])
+                continue
+            if msg[0] == b"DELIVER":
+                return {"seq": int(msg[1]), "id": msg[2].decode(), "topic": msg[3].decode(),
+                        "subject": msg[4].decode(), "time": int(msg[5]),
+                        "attempt": int(msg[6]), "flags": int(msg[7]),
+                        "payload": json.loads(msg[8])}
+            if msg[0] == b"ERROR":
+                self.last_error = (int(msg[1]), int(msg[2]), msg[3].decode())
+                continue
+
+    def ack(self, d, result=None):
+        self.sock.send_multipart([SIG, b"ACK", str(d["seq"]).encode(), d["id"].encode(),
+                                  json.dumps(result or {}).encode()])
+
+    def nack(self, d, delay=0, reason="failed"):
+        self.sock.send_multipart([SIG, b"NACK", str(d["seq"]).encode(), d["id"].encode(),
+                                  str(delay).encode(), reason.encode()])
+
+    def heartbeat(self):
+        self.sock.send_multipart([SIG, b"HEARTBEAT"])
+
+    def expect_error(self, timeout=3000):
+        deadline = time.time() + timeout / 1000
+        while time.time() < deadline:
+            msg = self.recv(int((deadline - time.time()) * 1000) + 1)
+            if msg is None:
+                return None
+            if msg[0] == b"ERROR":
+                return int(msg[1]), int(msg[2]), msg[3].decode()
+        return None
+
+    def close(self):
+        self.sock.send_multipart([SIG, b"BYE"])
+        self.sock.close(linger=100)
+
+
+GOOD = {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
+        "category": "construction-general", "scope": "建筑工程施工总承包二级",
+        "issued": "2025-01-01", "expires": "2030-01-01",
+        "acquisition_cost": 100000, "expected_revenue": 180000}
+
+
+def wait_for(cond, timeout, step=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def run(suite, tests):
+    """Runs each test function in order; prints PASS/FAIL; exits 1 on failure."""
+    failed = 0
+    for test in tests:
+        start = time.time()
+        try:
+            test()
+            print("PASS %s: %s (%.1fs)" % (suite, test.__name__, time.time() - start), flush=True)
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            failed += 1
+            print("FAIL %s: %s: %s" % (suite, test.__name__, e), flush=True)
+            traceback.print_exc(file=sys.stdout)
+    sys.exit(1 if failed else 0)

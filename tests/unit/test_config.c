@@ -1,0 +1,990 @@
+/*  test_config — qf_config: the shipped file, defaults, every kind of
+    error (message names file, line and key), reload check, topic matching,
+    the generated reference, and robustness against damaged files.
+
+    Run from the repository root (the shipped config/qualflow.yaml is
+    loaded by its relative path).  Fixtures are written to temporary files
+    made with mkstemp and removed after loading.
+*/
+#include "qf_config.h"
+#include "qf_error.h"
+#include "qf_log.h"
+#include "qf_test.h"
+
+#include <regex.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PATH_SIZE  64
+#define ERROR_SIZE 1024
+
+/*  Writes length bytes to a new temporary file whose name goes to path. */
+static bool
+s_write_fixture (const char *text, size_t length, char *path)
+{
+    snprintf (path, PATH_SIZE, "/tmp/qf-test-config-XXXXXX");
+    int fd = mkstemp (path);
+    if (fd < 0)
+        return false;
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = write (fd, text + done, length - done);
+        if (n <= 0) {
+            close (fd);
+            unlink (path);
+            return false;
+        }
+        done += (size_t) n;
+    }
+    close (fd);
+    return true;
+}
+
+/*  Loads bytes through a temporary file; path gets the file's name. */
+static int
+s_load_bytes (const char *text, size_t length, qf_config_t **config_p, char *path, char *error)
+{
+    error[0] = '\0';
+    if (!s_write_fixture (text, length, path))
+        return 999;
+    int rc = qf_config_load (path, config_p, error, ERROR_SIZE);
+    unlink (path);
+    return rc;
+}
+
+static int
+s_load (const char *yaml, qf_config_t **config_p, char *error)
+{
+    char path[PATH_SIZE];
+    return s_load_bytes (yaml, strlen (yaml), config_p, path, error);
+}
+
+/*  Whether loading the bytes is refused with QF_EINVAL, no configuration,
+    and one line "PATH:LINE: ..." holding every fragment (NULL-ended).
+    Prints the message when not, so a failure says what was produced. */
+static bool
+s_refused_va (const char *text, size_t length, int line, va_list fragments)
+{
+    char path[PATH_SIZE], error[ERROR_SIZE], location[PATH_SIZE + 32];
+    qf_config_t *config = NULL;
+    int rc = s_load_bytes (text, length, &config, path, error);
+    snprintf (location, sizeof location, "%s:%d: ", path, line);
+    bool ok = rc == QF_EINVAL && config == NULL && strncmp (error, location, strlen (location)) == 0
+              && !strchr (error, '\n') && strstr (error, "expected") && strstr (error, "; ");
+    for (const char *fragment = va_arg (fragments, const char *); ok && fragment;
+         fragment = va_arg (fragments, const char *))
+        ok = strstr (error, fragment) != NULL;
+    if (!ok)
+        printf ("    rc %d, wanted line %d, message: %s\n", rc, line, error);
+    qf_config_destroy (&config);
+    return ok;
+}
+
+static bool
+s_refused (const char *yaml, int line, ...)
+{
+    va_list fragments;
+    va_start (fragments, line);
+    bool ok = s_refused_va (yaml, strlen (yaml), line, fragments);
+    va_end (fragments);
+    return ok;
+}
+
+static bool
+s_refused_bytes (const char *text, size_t length, int line, ...)
+{
+    va_list fragments;
+    va_start (fragments, line);
+    bool ok = s_refused_va (text, length, line, fragments);
+    va_end (fragments);
+    return ok;
+}
+
+static bool
+s_regex_matches (const regex_t *regex, const char *text)
+{
+    return regexec (regex, text, 0, NULL, 0) == 0;
+}
+
+/*  Whether config holds every default of the table. */
+static bool
+s_has_defaults (const qf_config_t *c)
+{
+    return strcmp (c->database, "var/qualflow.db") == 0
+           && strcmp (c->command_endpoint, "ipc://run/command.sock") == 0
+           && strcmp (c->event_endpoint, "ipc://run/events.sock") == 0
+           && strcmp (c->worker_endpoint, "ipc://run/worker.sock") == 0
+           && c->durability == QF_DURABILITY_FULL && c->log_level == QF_LOG_INFO && !c->syslog
+           && c->batch_max == 1000 && c->heartbeat_ms == 1000 && c->ack_wait_ms == 30000
+           && c->max_deliveries == 5 && c->backoff_initial_ms == 1000
+           && c->backoff_max_ms == 60000 && c->window == 64
+           && strcmp (c->timezone, "Asia/Shanghai") == 0 && c->utc_offset_minutes == 480
+           && c->onboarding_training_days == 7 && c->assessment_period == QF_PERIOD_QUARTER
+           && c->callback_interval_count == 2 && c->callback_intervals_days[0] == 30
+           && c->callback_intervals_days[1] == 90 && c->renewal_lead_count == 4
+           && c->renewal_lead_days[0] == 90 && c->renewal_lead_days[1] == 60
+           && c->renewal_lead_days[2] == 30 && c->renewal_lead_days[3] == 7
+           && c->min_validity_for_sale_days == 180 && c->review_department_count == 3
+           && strcmp (c->review_departments[0], "legal") == 0
+           && strcmp (c->review_departments[1], "finance") == 0
+           && strcmp (c->review_departments[2], "technical") == 0
+           && c->min_return_ratio == 1.2;
+}
+
+QF_TEST (test_shipped_file_loads)
+{
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE] = "";
+    int rc = qf_config_load (QF_CONFIG_DEFAULT_PATH, &c, error, sizeof error);
+    if (rc)
+        printf ("    %s\n", error);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK (c != NULL);
+    QF_CHECK_STR (c->path, QF_CONFIG_DEFAULT_PATH);
+    QF_CHECK (s_has_defaults (c));
+
+    QF_CHECK_EQ_INT (c->authority_count, 4);
+    const qf_authority_t *a = qf_config_authority (c, "安徽省住房和城乡建设厅");
+    QF_CHECK (a != NULL);
+    QF_CHECK_STR (a->pattern, "^D234[0-9]{6}$");
+    QF_CHECK (s_regex_matches (&a->regex, "D234123456"));
+    QF_CHECK (!s_regex_matches (&a->regex, "D23412345"));
+    QF_CHECK (!s_regex_matches (&a->regex, "D334123456"));
+    a = qf_config_authority (c, "合肥市城乡建设局");
+    QF_CHECK (a && s_regex_matches (&a->regex, "D334000001"));
+    a = qf_config_authority (c, "中华人民共和国住房和城乡建设部");
+    QF_CHECK (a && s_regex_matches (&a->regex, "D112345678"));
+    QF_CHECK (!s_regex_matches (&a->regex, "D1123456789"));
+    a = qf_config_authority (c, "合肥市市场监督管理局");
+    QF_CHECK (a && s_regex_matches (&a->regex, "91340100MA2TH5KX3C"));
+    QF_CHECK (!s_regex_matches (&a->regex, "91340100MA2TH5KX3I"));   /* no I, O, S, V, Z */
+    QF_CHECK (qf_config_authority (c, "nowhere") == NULL);
+
+    QF_CHECK_EQ_INT (c->category_count, 3);
+    const qf_category_t *cat = qf_config_category (c, "construction-general");
+    QF_CHECK (cat != NULL);
+    QF_CHECK_EQ_INT (cat->scope_count, 3);
+    QF_CHECK_STR (cat->scopes[0], "建筑工程施工总承包二级");
+    QF_CHECK_STR (cat->scopes[2], "市政公用工程施工总承包三级");
+    QF_CHECK_EQ_INT (cat->industry_count, 2);
+    QF_CHECK_STR (cat->industries[1], "municipal");
+    cat = qf_config_category (c, "business-licence");
+    QF_CHECK (cat && cat->scope_count == 1 && strcmp (cat->scopes[0], "营业执照") == 0);
+    QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
+    QF_CHECK (qf_config_category (c, "security-permit") != NULL);
+
+    QF_CHECK_EQ_INT (c->group_count, 3);
+    const char *names[] = {"legal", "finance", "technical"};
+    for (size_t i = 0; i < 3; i++) {
+        const qf_group_config_t *g = qf_config_group (c, names[i]);
+        QF_CHECK (g != NULL);
+        QF_CHECK_STR (g->role, names[i]);
+        QF_CHECK_EQ_INT (g->topic_count, 1);
+        QF_CHECK_STR (g->topics[0], "qualification.review_requested");
+        QF_CHECK_EQ_INT (g->ack_wait_ms, 30000);
+        QF_CHECK_EQ_INT (g->max_deliveries, 5);
+    }
+    QF_CHECK (qf_config_group (c, "sales") == NULL);
+    qf_config_destroy (&c);
+    QF_CHECK (c == NULL);
+}
+
+QF_TEST (test_empty_file_gives_defaults)
+{
+    const char *inputs[] = {"{}\n", "", "# only a comment\n", "daemon:\ndelivery: ~\ngroups:\n",
+                            "---\n"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        qf_config_t *c = NULL;
+        char error[ERROR_SIZE];
+        int rc = s_load (inputs[i], &c, error);
+        if (rc)
+            printf ("    input %zu: %s\n", i, error);
+        QF_CHECK_EQ_INT (rc, 0);
+        QF_CHECK (s_has_defaults (c));
+        QF_CHECK (c->authority_count == 0 && c->authorities == NULL);
+        QF_CHECK (c->category_count == 0 && c->group_count == 0);
+        qf_config_destroy (&c);
+    }
+}
+
+QF_TEST (test_values_are_read)
+{
+    const char *yaml = "daemon:\n"
+                       "  database: /srv/qf/state.db\n"
+                       "  command_endpoint: tcp://127.0.0.1:5555\n"
+                       "  event_endpoint: inproc://events\n"
+                       "  durability: normal\n"
+                       "  log_level: debug\n"
+                       "  syslog: true\n"
+                       "  batch_max: 100000\n"
+                       "  heartbeat_ms: 100\n"
+                       "delivery:\n"
+                       "  ack_wait_ms: 86400000\n"
+                       "  backoff_initial_ms: 5\n"
+                       "  backoff_max_ms: 5\n"
+                       "policy:\n"
+                       "  timezone: \"-03:30\"\n"
+                       "  assessment_period: year\n"
+                       "  callback_intervals_days: [1, 3650]\n"
+                       "  renewal_lead_days: [7]\n"
+                       "  min_validity_for_sale_days: 0\n"
+                       "  review_departments: [legal, it-security.v2]\n"
+                       "  min_return_ratio: 0.5e1\n";
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    int rc = s_load (yaml, &c, error);
+    if (rc)
+        printf ("    %s\n", error);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK_STR (c->database, "/srv/qf/state.db");
+    QF_CHECK_STR (c->command_endpoint, "tcp://127.0.0.1:5555");
+    QF_CHECK_STR (c->event_endpoint, "inproc://events");
+    QF_CHECK_STR (c->worker_endpoint, "ipc://run/worker.sock");
+    QF_CHECK_EQ_INT (c->durability, QF_DURABILITY_NORMAL);
+    QF_CHECK_EQ_INT (c->log_level, QF_LOG_DEBUG);
+    QF_CHECK (c->syslog);
+    QF_CHECK_EQ_INT (c->batch_max, 100000);
+    QF_CHECK_EQ_INT (c->heartbeat_ms, 100);
+    QF_CHECK_EQ_INT (c->ack_wait_ms, 86400000);
+    QF_CHECK_EQ_INT (c->backoff_initial_ms, 5);
+    QF_CHECK_EQ_INT (c->backoff_max_ms, 5);
+    QF_CHECK_EQ_INT (c->utc_offset_minutes, -210);
+    QF_CHECK_EQ_INT (c->assessment_period, QF_PERIOD_YEAR);
+    QF_CHECK (c->callback_interval_count == 2 && c->callback_intervals_days[1] == 3650);
+    QF_CHECK (c->renewal_lead_count == 1 && c->renewal_lead_days[0] == 7);
+    QF_CHECK_EQ_INT (c->min_validity_for_sale_days, 0);
+    QF_CHECK_EQ_INT (c->review_department_count, 2);
+    QF_CHECK_STR (c->review_departments[1], "it-security.v2");
+    QF_CHECK (c->min_return_ratio == 5.0);
+    qf_config_destroy (&c);
+}
+
+QF_TEST (test_error_message_form)
+{
+    /* The example of the header, exactly. */
+    const char *yaml = "# 1\n# 2\n# 3\n# 4\n# 5\n# 6\n# 7\n# 8\n# 9\n# 10\n"
+                       "daemon:\n"
+                       "  batch_max: abc\n";
+    char path[PATH_SIZE], error[ERROR_SIZE], expected[ERROR_SIZE];
+    qf_config_t *c = NULL;
+    QF_CHECK_EQ_INT (s_load_bytes (yaml, strlen (yaml), &c, path, error), QF_EINVAL);
+    QF_CHECK (c == NULL);
+    snprintf (expected, sizeof expected,
+              "%s:12: daemon.batch_max: expected an integer from 1 to 100000, got \"abc\"; fix "
+              "the value or remove the key to use the default (1000)",
+              path);
+    QF_CHECK_STR (error, expected);
+
+    /* A NULL or tiny error buffer is fine. */
+    QF_CHECK (s_write_fixture (yaml, strlen (yaml), path));
+    QF_CHECK_EQ_INT (qf_config_load (path, &c, NULL, 0), QF_EINVAL);
+    char tiny[8];
+    QF_CHECK_EQ_INT (qf_config_load (path, &c, tiny, sizeof tiny), QF_EINVAL);
+    QF_CHECK_EQ_INT (strlen (tiny), 7);
+    unlink (path);
+    QF_CHECK (c == NULL);
+}
+
+QF_TEST (test_file_errors)
+{
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    const char *missing = "/tmp/qf-test-config-does-not-exist.yaml";
+    QF_CHECK_EQ_INT (qf_config_load (missing, &c, error, sizeof error), QF_EIO);
+    QF_CHECK (c == NULL);
+    QF_CHECK (strncmp (error, missing, strlen (missing)) == 0);
+    QF_CHECK (strstr (error, "No such file or directory") != NULL);
+    QF_CHECK (!strchr (error, '\n'));
+
+    QF_CHECK_EQ_INT (qf_config_load ("/tmp", &c, error, sizeof error), QF_EIO);
+    QF_CHECK (strstr (error, "/tmp: ") == error);
+    QF_CHECK (strstr (error, "Is a directory") != NULL);
+    QF_CHECK (c == NULL);
+}
+
+QF_TEST (test_syntax_errors)
+{
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: 10\n"
+                         "  log_level: [info\n"
+                         "  syslog: false\n",
+                         4, "expected valid YAML", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: 10\n"
+                         " heartbeat_ms: 10\n",
+                         3, "syntax error", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "\tbatch_max: 10\n",
+                         2, "tab", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: *nowhere\n",
+                         2, "undefined alias", NULL));
+    QF_CHECK (s_refused ("{}\n"
+                         "---\n"
+                         "daemon: {}\n",
+                         3, "one YAML document", NULL));
+    /* Deep nesting is refused quickly (libyaml is quadratic in it). */
+    size_t depth = 200000;
+    char *deep = malloc (2 * depth + 64);
+    QF_CHECK (deep != NULL);
+    int n = sprintf (deep, "daemon:\n  batch_max: ");
+    memset (deep + n, '[', depth);
+    memset (deep + n + depth, ']', depth);
+    strcpy (deep + n + 2 * depth, "\n");
+    bool ok = s_refused (deep, 2, "levels of nested", NULL);
+    free (deep);
+    QF_CHECK (ok);
+}
+
+QF_TEST (test_top_level_not_mapping)
+{
+    QF_CHECK (s_refused ("- daemon\n- policy\n", 1, "top level", "got a list", NULL));
+    QF_CHECK (s_refused ("# config\n\njust some text\n", 3, "top level", "\"just some text\"",
+                         NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  - batch_max: 1\n",
+                         2, "daemon: expected a mapping of daemon keys", "got a list", NULL));
+    QF_CHECK (s_refused ("policy: quarterly\n", 1, "policy: expected a mapping", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  name: legal\n",
+                         2, "groups: expected a list", "got a mapping", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - legal\n",
+                         2, "groups[0]: expected a mapping of name, role, topics", NULL));
+}
+
+QF_TEST (test_unknown_keys)
+{
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: 10\n"
+                         "  batch_maxx: 10\n",
+                         3, "daemon.batch_maxx:", "database, command_endpoint",
+                         "heartbeat_ms", "\"batch_maxx\"", NULL));
+    QF_CHECK (s_refused ("daemon: {}\n"
+                         "dameon: {}\n",
+                         2, "dameon:", "daemon, delivery, policy, authorities, categories, groups",
+                         NULL));
+    QF_CHECK (s_refused ("delivery:\n"
+                         "  window: 8\n"
+                         "  \"ack wait\": 10\n",
+                         3, "delivery.\"ack wait\":", "ack_wait_ms", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    topics: [a]\n"
+                         "  - name: finance\n"
+                         "    topix: [a]\n",
+                         5, "groups[1].topix:", "name, role, topics, ack_wait_ms, max_deliveries",
+                         NULL));
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: x\n"
+                         "    pattern: '^x$'\n"
+                         "    regex: '^x$'\n",
+                         4, "authorities[0].regex:", "name, pattern", NULL));
+    QF_CHECK (s_refused ("categories:\n"
+                         "  - name: x\n"
+                         "    scope: [a]\n",
+                         3, "categories[0].scope:", "name, scopes, industries", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  [a, b]: 1\n",
+                         2, "daemon: expected a key name", NULL));
+}
+
+QF_TEST (test_wrong_types)
+{
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  database:\n"
+                         "    path: x.db\n",
+                         3, "daemon.database:", "got a mapping", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: [1, 2]\n",
+                         2, "daemon.batch_max:", "got a list", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  database:\n",
+                         2, "daemon.database:", "got nothing", "var/qualflow.db", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: ~\n",
+                         2, "daemon.batch_max:", "got null", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  callback_intervals_days: 30\n",
+                         2, "policy.callback_intervals_days:", "expected a list", "got \"30\"",
+                         NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    topics: qualification.review_requested\n",
+                         3, "groups[0].topics:", "expected a list", NULL));
+    QF_CHECK (s_refused ("categories:\n"
+                         "  - name: x\n"
+                         "    scopes: [[a]]\n",
+                         3, "categories[0].scopes[0]:", "got a list", NULL));
+}
+
+QF_TEST (test_integers)
+{
+    struct {
+        const char *value;
+        const char *found;
+    } bad[] = {{"abc", "\"abc\""},
+               {"1.5", "\"1.5\""},
+               {"0x10", "\"0x10\""},
+               {"1e3", "\"1e3\""},
+               {"1_000", "\"1_000\""},
+               {"+5", "\"+5\""},
+               {"010", "leading zeros"},
+               {"\"100\"", "numbers are written without quotes"},
+               {"0", "got \"0\""},
+               {"-1", "got \"-1\""},
+               {"100001", "\"100001\""},
+               {"9223372036854775807", "\"9223372036854775807\""},
+               {"9223372036854775808", "\"9223372036854775808\""},
+               {"-9223372036854775809", "\"-9223372036854775809\""},
+               {"99999999999999999999999999", "\"99999999999999999999999999\""}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[256];
+        snprintf (yaml, sizeof yaml, "# limits\ndaemon:\n  batch_max: %s\n", bad[i].value);
+        QF_CHECK (s_refused (yaml, 3, "daemon.batch_max:", "from 1 to 100000", bad[i].found,
+                             "(1000)", NULL));
+    }
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    QF_CHECK_EQ_INT (s_load ("daemon:\n  batch_max: 1\n", &c, error), 0);
+    QF_CHECK_EQ_INT (c->batch_max, 1);
+    qf_config_destroy (&c);
+    QF_CHECK (s_refused ("delivery:\n"
+                         "  ack_wait_ms: 99\n",
+                         2, "delivery.ack_wait_ms:", "from 100 to 86400000", NULL));
+    QF_CHECK (s_refused ("delivery:\n"
+                         "  backoff_initial_ms: 3600001\n",
+                         2, "delivery.backoff_initial_ms:", "from 1 to 3600000", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  onboarding_training_days: 366\n",
+                         2, "policy.onboarding_training_days:", "from 1 to 365", "(7)", NULL));
+}
+
+QF_TEST (test_booleans_and_doubles)
+{
+    const char *bad_booleans[] = {"yes", "no", "on", "off", "True", "FALSE", "1", "\"true\""};
+    for (size_t i = 0; i < sizeof bad_booleans / sizeof bad_booleans[0]; i++) {
+        char yaml[128];
+        snprintf (yaml, sizeof yaml, "daemon:\n  syslog: %s\n", bad_booleans[i]);
+        QF_CHECK (s_refused (yaml, 2, "daemon.syslog:", "expected true or false", "(false)",
+                             NULL));
+    }
+    const char *bad_reals[] = {"100.5", "-0.1", ".nan", ".inf", "1,5", "\"1.2\"", "abc", "1e400"};
+    for (size_t i = 0; i < sizeof bad_reals / sizeof bad_reals[0]; i++) {
+        char yaml[128];
+        snprintf (yaml, sizeof yaml, "policy:\n  min_return_ratio: %s\n", bad_reals[i]);
+        QF_CHECK (s_refused (yaml, 2, "policy.min_return_ratio:", "a number from 0 to 100",
+                             "(1.2)", NULL));
+    }
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    QF_CHECK_EQ_INT (s_load ("daemon:\n  syslog: false\npolicy:\n  min_return_ratio: 100\n", &c,
+                             error),
+                     0);
+    QF_CHECK (!c->syslog && c->min_return_ratio == 100.0);
+    qf_config_destroy (&c);
+    QF_CHECK_EQ_INT (s_load ("policy:\n  min_return_ratio: 0\n", &c, error), 0);
+    QF_CHECK (c->min_return_ratio == 0.0);
+    qf_config_destroy (&c);
+}
+
+QF_TEST (test_duplicate_keys)
+{
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  batch_max: 10\n"
+                         "  syslog: true\n"
+                         "  batch_max: 20\n",
+                         4, "daemon.batch_max:", "first at line 2", NULL));
+    QF_CHECK (s_refused ("daemon: {}\n"
+                         "policy: {}\n"
+                         "daemon: {}\n",
+                         3, "daemon:", "first at line 1", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    topics: [a]\n"
+                         "    name: finance\n",
+                         4, "groups[0].name:", "first at line 2", NULL));
+}
+
+QF_TEST (test_enums)
+{
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  durability: fsync\n",
+                         2, "daemon.durability:", "one of full, normal", "\"fsync\"", "(full)",
+                         NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  log_level: verbose\n",
+                         2, "daemon.log_level:", "one of debug, info, warn, error", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  log_level: INFO\n",
+                         2, "daemon.log_level:", "\"INFO\"", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  assessment_period: month\n",
+                         2, "policy.assessment_period:", "one of quarter, year", NULL));
+}
+
+QF_TEST (test_strings_and_endpoints)
+{
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  database: \"\"\n",
+                         2, "daemon.database:", "got an empty string", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  command_endpoint: http://localhost\n",
+                         2, "daemon.command_endpoint:", "ipc://, tcp:// or inproc://", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  worker_endpoint: tcp://\n",
+                         2, "daemon.worker_endpoint:", NULL));
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: ''\n"
+                         "    pattern: '^x$'\n",
+                         2, "authorities[0].name:", "empty string", NULL));
+    QF_CHECK (s_refused ("categories:\n"
+                         "  - name: x\n"
+                         "    scopes: [a, '']\n",
+                         3, "categories[0].scopes[1]:", "empty string", NULL));
+    QF_CHECK (s_refused ("categories:\n"
+                         "  - name: Construction\n",
+                         2, "categories[0].name:", "a-z, 0-9", "\"Construction\"", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    role: Legal Team\n"
+                         "    topics: [a]\n",
+                         3, "groups[0].role:", "default to name", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    topics: [a.b, 'a*b']\n",
+                         3, "groups[0].topics[1]:", "\"a*b\"", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  review_departments: [legal, Finance]\n",
+                         2, "policy.review_departments[1]:", "\"Finance\"", NULL));
+    char yaml[8192];
+    int n = snprintf (yaml, sizeof yaml, "daemon:\n  database: ");
+    memset (yaml + n, 'x', 4097);
+    snprintf (yaml + n + 4097, sizeof yaml - (size_t) n - 4097, "\n");
+    QF_CHECK (s_refused (yaml, 2, "daemon.database:", "at most 4096 bytes", "got 4097 bytes",
+                         NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  database: |\n"
+                         "    two\n"
+                         "    lines\n",
+                         2, "daemon.database:", "control character", NULL));
+}
+
+QF_TEST (test_timezones)
+{
+    struct {
+        const char *text;
+        int minutes;
+    } good[] = {{"Asia/Shanghai", 480}, {"UTC", 0},        {"\"+08:00\"", 480},
+                {"\"+05:30\"", 330},    {"\"-12:00\"", -720}, {"\"+14:00\"", 840},
+                {"\"-00:00\"", 0}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char yaml[128], error[ERROR_SIZE];
+        qf_config_t *c = NULL;
+        snprintf (yaml, sizeof yaml, "policy:\n  timezone: %s\n", good[i].text);
+        int rc = s_load (yaml, &c, error);
+        if (rc)
+            printf ("    %s\n", error);
+        QF_CHECK_EQ_INT (rc, 0);
+        QF_CHECK_EQ_INT (c->utc_offset_minutes, good[i].minutes);
+        qf_config_destroy (&c);
+    }
+    const char *bad[] = {"Europe/Paris", "\"+14:01\"", "\"-12:30\"", "\"+8:00\"", "\"+08:60\"",
+                         "utc", "\"08:00\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[128];
+        snprintf (yaml, sizeof yaml, "policy:\n  timezone: %s\n", bad[i]);
+        QF_CHECK (s_refused (yaml, 2, "policy.timezone:", "-12:00 to +14:00", "(Asia/Shanghai)",
+                             NULL));
+    }
+}
+
+QF_TEST (test_regex)
+{
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: 合肥市城乡建设局\n"
+                         "    pattern: '^D334[0-9{6}$'\n",
+                         3, "authorities[0].pattern:", "POSIX extended regular expression",
+                         "does not compile", NULL));
+    /* The regerror text is in the message. */
+    regex_t regex;
+    char reason[128];
+    int status = regcomp (&regex, "a(b", REG_EXTENDED | REG_NOSUB);
+    QF_CHECK (status != 0);
+    regerror (status, &regex, reason, sizeof reason);
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: x\n"
+                         "    pattern: 'a(b'\n",
+                         3, reason, NULL));
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: x\n",
+                         2, "authorities[0].pattern:", "no pattern key", NULL));
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - pattern: '^x$'\n",
+                         2, "authorities[0].name:", "no name key", NULL));
+}
+
+QF_TEST (test_duplicate_names)
+{
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: 合肥市城乡建设局\n"
+                         "    pattern: '^D334[0-9]{6}$'\n"
+                         "  - name: 合肥市城乡建设局\n"
+                         "    pattern: '^D335[0-9]{6}$'\n",
+                         4, "authorities[1].name:", "\"合肥市城乡建设局\" again",
+                         "first at line 2", NULL));
+    QF_CHECK (s_refused ("categories:\n"
+                         "  - name: a\n"
+                         "  - name: b\n"
+                         "  - industries: [x]\n"
+                         "    name: a\n",
+                         5, "categories[2].name:", "first at line 2", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - {name: legal, topics: [a]}\n"
+                         "  - {name: legal, topics: [b]}\n",
+                         3, "groups[1].name:", "\"legal\" again", NULL));
+}
+
+QF_TEST (test_list_rules)
+{
+    QF_CHECK (s_refused ("policy:\n"
+                         "  callback_intervals_days:\n"
+                         "    - 30\n"
+                         "    - 90\n"
+                         "    - 60\n",
+                         5, "policy.callback_intervals_days[2]:", "above 90", "increasing", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  callback_intervals_days: [30, 30]\n",
+                         2, "policy.callback_intervals_days[1]:", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  renewal_lead_days: [7, 30, 60]\n",
+                         2, "policy.renewal_lead_days[1]:", "below 7", "decreasing",
+                         "[90, 60, 30, 7]", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  renewal_lead_days: []\n",
+                         2, "policy.renewal_lead_days:", "an empty list", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  renewal_lead_days: [17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, "
+                         "4, 3, 2, 1]\n",
+                         2, "policy.renewal_lead_days:", "1 to 16", "17 items", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  callback_intervals_days: [30, 3651]\n",
+                         2, "policy.callback_intervals_days[1]:", "from 1 to 3650", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  review_departments:\n"
+                         "    - legal\n"
+                         "    - finance\n"
+                         "    - legal\n",
+                         5, "policy.review_departments[2]:", "\"legal\" again", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    topics: []\n",
+                         3, "groups[0].topics:", "1 to 32", NULL));
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n",
+                         2, "groups[0].topics:", "no topics key", NULL));
+}
+
+QF_TEST (test_invalid_utf8)
+{
+    const char bad_byte[] = "daemon:\n  batch_max: 10\n  database: \"a\xff.db\"\n";
+    QF_CHECK (s_refused_bytes (bad_byte, sizeof bad_byte - 1, 3, "UTF-8", "0xFF", NULL));
+    const char cut[] = "authorities:\n  - name: \xe5\xae\n    pattern: x\n";
+    QF_CHECK (s_refused_bytes (cut, sizeof cut - 1, 2, "UTF-8", NULL));
+    const char nul[] = "daemon:\n  database: a\0b\n";
+    QF_CHECK (s_refused_bytes (nul, sizeof nul - 1, 2, "control characters", NULL));
+    QF_CHECK (s_refused ("daemon:\n"
+                         "  database: \"a\\0b\"\n",
+                         2, "daemon.database:", "NUL character", NULL));
+    QF_CHECK (s_refused ("categories:\n"
+                         "  - name: x\n"
+                         "    industries: [\"\\x01\"]\n",
+                         3, "categories[0].industries[0]:", "control character", NULL));
+}
+
+QF_TEST (test_cross_key_checks)
+{
+    QF_CHECK (s_refused ("delivery:\n"
+                         "  backoff_initial_ms: 5000\n"
+                         "  backoff_max_ms: 4000\n",
+                         3, "delivery.backoff_max_ms:", "at least delivery.backoff_initial_ms",
+                         NULL));
+    QF_CHECK (s_refused ("delivery:\n"
+                         "  backoff_initial_ms: 100000\n",
+                         2, "delivery.backoff_initial_ms:", "at most delivery.backoff_max_ms",
+                         NULL));
+}
+
+QF_TEST (test_group_defaults)
+{
+    /* groups: before delivery: still inherits delivery's values. */
+    const char *yaml = "groups:\n"
+                       "  - name: legal\n"
+                       "    topics: [qualification.*, audit.log]\n"
+                       "  - name: archive\n"
+                       "    role: auditor\n"
+                       "    topics: ['*']\n"
+                       "    ack_wait_ms: 120000\n"
+                       "    max_deliveries: 1\n"
+                       "delivery:\n"
+                       "  ack_wait_ms: 5000\n"
+                       "  max_deliveries: 9\n";
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    int rc = s_load (yaml, &c, error);
+    if (rc)
+        printf ("    %s\n", error);
+    QF_CHECK_EQ_INT (rc, 0);
+    const qf_group_config_t *g = qf_config_group (c, "legal");
+    QF_CHECK (g != NULL);
+    QF_CHECK_STR (g->role, "legal");
+    QF_CHECK_EQ_INT (g->ack_wait_ms, 5000);
+    QF_CHECK_EQ_INT (g->max_deliveries, 9);
+    QF_CHECK_EQ_INT (g->topic_count, 2);
+    QF_CHECK_STR (g->topics[0], "qualification.*");
+    g = qf_config_group (c, "archive");
+    QF_CHECK (g != NULL);
+    QF_CHECK_STR (g->role, "auditor");
+    QF_CHECK_EQ_INT (g->ack_wait_ms, 120000);
+    QF_CHECK_EQ_INT (g->max_deliveries, 1);
+    QF_CHECK_STR (g->topics[0], "*");
+    qf_config_destroy (&c);
+    QF_CHECK (s_refused ("groups:\n"
+                         "  - name: legal\n"
+                         "    topics: [a]\n"
+                         "    ack_wait_ms: 50\n",
+                         4, "groups[0].ack_wait_ms:", "default to delivery.ack_wait_ms", NULL));
+}
+
+/*  Loads the shipped file with one line replaced; returns the config. */
+static qf_config_t *
+s_load_variant (const char *from, const char *to, char *error)
+{
+    FILE *file = fopen (QF_CONFIG_DEFAULT_PATH, "rb");
+    if (!file)
+        return NULL;
+    static char text[65536];
+    size_t length = fread (text, 1, sizeof text - 1, file);
+    fclose (file);
+    text[length] = '\0';
+    char *at = strstr (text, from);
+    if (!at)
+        return NULL;
+    char changed[65536 + 256];
+    snprintf (changed, sizeof changed, "%.*s%s%s", (int) (at - text), text, to,
+              at + strlen (from));
+    qf_config_t *c = NULL;
+    if (s_load (changed, &c, error) != 0)
+        printf ("    %s\n", error);
+    return c;
+}
+
+QF_TEST (test_reload_check)
+{
+    char error[ERROR_SIZE];
+    qf_config_t *current = NULL, *next = NULL;
+    QF_CHECK_EQ_INT (qf_config_load (QF_CONFIG_DEFAULT_PATH, &current, error, sizeof error), 0);
+
+    /* Reloadable changes are accepted. */
+    next = s_load_variant ("log_level: info", "log_level: debug", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (next->log_level, QF_LOG_DEBUG);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), 0);
+    qf_config_destroy (&next);
+    next = s_load_variant ("pattern: '^D1[0-9]{8}$'", "pattern: '^D1[0-9]{9}$'", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), 0);
+    qf_config_destroy (&next);
+
+    /* Restart-only changes are refused, naming the key. */
+    next = s_load_variant ("database: var/qualflow.db", "database: var/other.db", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "daemon.database:") != NULL);
+    QF_CHECK (strstr (error, "restart") != NULL);
+    QF_CHECK (strstr (error, "var/other.db") != NULL);
+    QF_CHECK (!strchr (error, '\n'));
+    qf_config_destroy (&next);
+
+    next = s_load_variant ("durability: full", "durability: normal", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "daemon.durability:") != NULL);
+    qf_config_destroy (&next);
+
+    next = s_load_variant ("  - name: finance\n    topics: [qualification.review_requested]",
+                           "  - name: finance\n    topics: [qualification.*]", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "groups[1].topics:") != NULL);
+    QF_CHECK (strstr (error, "restart") != NULL);
+    qf_config_destroy (&next);
+
+    next = s_load_variant ("  - name: technical\n", "  - name: sales\n", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "\"technical\"") != NULL);
+    qf_config_destroy (&next);
+
+    /* A group's inherited ack_wait_ms follows delivery.ack_wait_ms. */
+    next = s_load_variant ("ack_wait_ms: 30000", "ack_wait_ms: 40000", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "groups[0].ack_wait_ms:") != NULL);
+    QF_CHECK (strstr (error, "follows delivery.ack_wait_ms") != NULL);
+    qf_config_destroy (&next);
+    qf_config_destroy (&current);
+}
+
+QF_TEST (test_topic_matches)
+{
+    QF_CHECK (qf_topic_matches ("qualification.review_requested",
+                                "qualification.review_requested"));
+    QF_CHECK (!qf_topic_matches ("qualification.review_requested", "qualification.review"));
+    QF_CHECK (!qf_topic_matches ("qualification.review", "qualification.review_requested"));
+    QF_CHECK (qf_topic_matches ("qualification.*", "qualification.review_requested"));
+    QF_CHECK (qf_topic_matches ("qualification.*", "qualification."));
+    QF_CHECK (!qf_topic_matches ("qualification.*", "qualification"));
+    QF_CHECK (!qf_topic_matches ("qualification.*", "order.created"));
+    QF_CHECK (qf_topic_matches ("*", "anything.at.all"));
+    QF_CHECK (qf_topic_matches ("*", ""));
+    QF_CHECK (!qf_topic_matches (NULL, "a"));
+    QF_CHECK (!qf_topic_matches ("a", NULL));
+}
+
+QF_TEST (test_reference)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    QF_CHECK (out != NULL);
+    qf_config_print_reference (out);
+    fclose (out);
+    const char *keys[] = {"`daemon.database`",
+                          "`daemon.command_endpoint`",
+                          "`daemon.event_endpoint`",
+                          "`daemon.worker_endpoint`",
+                          "`daemon.durability`",
+                          "`daemon.log_level`",
+                          "`daemon.syslog`",
+                          "`daemon.batch_max`",
+                          "`daemon.heartbeat_ms`",
+                          "`delivery.backoff_max_ms`",
+                          "`policy.callback_intervals_days`",
+                          "`policy.min_return_ratio`",
+                          "`authorities[].pattern`",
+                          "`categories[].scopes`",
+                          "`groups[].topics`"};
+    bool ok = strncmp (text, "| Key | Type |", 14) == 0;
+    for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++)
+        ok = strstr (text, keys[i]) != NULL;
+    ok = ok && strstr (text, "| `daemon.batch_max` | int | an integer from 1 to 100000 | `1000` | "
+                             "yes |")
+         && strstr (text, "| `daemon.database` | string |") && strstr (text, "no (restart)")
+         && strstr (text, "one of full, normal");
+    size_t lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    free (text);
+    QF_CHECK (ok);
+    QF_CHECK (lines >= 2 + 22 + 3 + 10);
+}
+
+/*  Loads text; anything but success must be QF_EINVAL with a one-line
+    message naming the file. Returns false on a broken contract. */
+static bool
+s_loads_cleanly (const char *text, size_t length)
+{
+    char path[PATH_SIZE], error[ERROR_SIZE];
+    qf_config_t *c = NULL;
+    int rc = s_load_bytes (text, length, &c, path, error);
+    bool ok = rc == 0 ? c != NULL
+                      : rc == QF_EINVAL && c == NULL && strncmp (error, path, strlen (path)) == 0
+                            && !strchr (error, '\n');
+    if (!ok)
+        printf ("    rc %d on %zu bytes: %s\n", rc, length, error);
+    qf_config_destroy (&c);
+    return ok;
+}
+
+QF_TEST (test_damaged_files)
+{
+    FILE *file = fopen (QF_CONFIG_DEFAULT_PATH, "rb");
+    QF_CHECK (file != NULL);
+    static char text[65536];
+    size_t length = fread (text, 1, sizeof text, file);
+    fclose (file);
+    QF_CHECK (length > 0 && length < sizeof text);
+    /* Every prefix: a file cut short anywhere. */
+    for (size_t n = 0; n <= length; n += 3)
+        QF_CHECK (s_loads_cleanly (text, n));
+    /* Single bytes overwritten with YAML's special characters and junk. */
+    const char damage[] = ":-[]{}\"'*&!|>#\t\n\xff\x01 %@`,?";
+    static char copy[65536];
+    for (size_t at = 0; at < length; at += 13) {
+        for (size_t d = 0; d < sizeof damage - 1; d++) {
+            memcpy (copy, text, length);
+            copy[at] = damage[d];
+            QF_CHECK (s_loads_cleanly (copy, length));
+        }
+    }
+    /* Aliases pointing back at their own parent. */
+    const char *loops[] = {"daemon: &d\n  batch_max: *d\n",
+                           "policy:\n  review_departments: &l [a, *l]\n",
+                           "groups: &g\n  - name: a\n    topics: *g\n",
+                           "&top\ndaemon: *top\n"};
+    for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++)
+        QF_CHECK (s_loads_cleanly (loops[i], strlen (loops[i])));
+}
+
+QF_TEST (test_destroy_is_safe)
+{
+    qf_config_destroy (NULL);
+    qf_config_t *c = NULL;
+    qf_config_destroy (&c);
+    char error[ERROR_SIZE];
+    QF_CHECK_EQ_INT (qf_config_load (QF_CONFIG_DEFAULT_PATH, &c, error, sizeof error), 0);
+    qf_config_destroy (&c);
+    QF_CHECK (c == NULL);
+    qf_config_destroy (&c);
+    QF_CHECK (qf_config_group (NULL, "legal") == NULL);
+    QF_CHECK (qf_config_authority (NULL, "x") == NULL);
+    QF_CHECK (qf_config_category (NULL, "x") == NULL);
+}
+
+int
+main (void)
+{
+    s_test_suite = "config";
+    QF_RUN (test_shipped_file_loads);
+    QF_RUN (test_empty_file_gives_defaults);
+    QF_RUN (test_values_are_read);
+    QF_RUN (test_error_message_form);
+    QF_RUN (test_file_errors);
+    QF_RUN (test_syntax_errors);
+    QF_RUN (test_top_level_not_mapping);
+    QF_RUN (test_unknown_keys);
+    QF_RUN (test_wrong_types);
+    QF_RUN (test_integers);
+    QF_RUN (test_booleans_and_doubles);
+    QF_RUN (test_duplicate_keys);
+    QF_RUN (test_enums);
+    QF_RUN (test_strings_and_endpoints);
+    QF_RUN (test_timezones);
+    QF_RUN (test_regex);
+    QF_RUN (test_duplicate_names);
+    QF_RUN (test_list_rules);
+    QF_RUN (test_invalid_utf8);
+    QF_RUN (test_cross_key_checks);
+    QF_RUN (test_group_defaults);
+    QF_RUN (test_reload_check);
+    QF_RUN (test_topic_matches);
+    QF_RUN (test_reference);
+    QF_RUN (test_damaged_files);
+    QF_RUN (test_destroy_is_safe);
+    return qf_test_done ();
+}
