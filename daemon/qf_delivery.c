@@ -70,6 +70,7 @@ struct group_s {
     bool configured;                    /* declared in the configuration */
     uint64_t floor;                     /* persisted: all <= floor are done */
     uint64_t next_seq;                  /* next event to consider handing out */
+    uint64_t replay_until;              /* after a seek: events below were seen before */
     entry_t *entries;                   /* handed out, sorted by seq, from `head` */
     size_t head, count, cap;
     uint64_t *restored;                 /* acks above the floor found at load */
@@ -1063,7 +1064,8 @@ s_deliver (qf_delivery_t *self, group_t *group, member_t *member, entry_t *entry
     msg.time = event->time;
     msg.attempt = entry->attempt;
     snprintf (entry->event_id, sizeof entry->event_id, "%s", event->id);
-    if (entry->attempt > 1 || event->seq <= self->recovered_seq) {
+    if (entry->attempt > 1 || event->seq <= self->recovered_seq
+        || event->seq < group->replay_until) {
         bool seen = false;
         if (qf_store_result_seen (self->store, group->name, event->id, &seen) == 0 && seen)
             msg.flags |= QF_DELIVER_PROCESSED;
@@ -1312,6 +1314,8 @@ qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq)
         if (entry->state == E_INFLIGHT && entry->member)
             entry->member->in_flight--;
     });
+    if (group->next_seq > group->replay_until)
+        group->replay_until = group->next_seq;
     group->head = group->count = 0;
     group->retry_count = 0;
     group->restored_count = group->restored_at = 0;

@@ -165,7 +165,7 @@ def test_sigstop_worker_memory_bounded():
     seconds = int(os.environ.get("QF_STOP_SECONDS", "30"))
     env = Env()
     try:
-        env.start_daemon()
+        env.start_daemon(release=True)
         legal = env.start_worker("legal")
         env.start_worker("finance")
         env.start_worker("technical")

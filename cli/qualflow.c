@@ -1,0 +1,1082 @@
+/*  qualflow — the command-line client of the qualflow daemon.
+
+        qualflow [global options] COMMAND [options] [arguments]
+
+    Global options may also follow the command. Every command has --help.
+    Output is for people by default (aligned tables with headers for lists,
+    "key: value" lines for one record); --json prints the daemon's result
+    as JSON for scripts.
+
+    Exit codes:
+      0  done
+      1  the daemon refused ("qualflow: <status name> (<status>): <message>"
+         on stderr), did not answer within --timeout ("qualflow: no answer
+         from the daemon at ..."), or answered with a malformed reply; or
+         the configuration could not be loaded
+      2  bad command line: unknown command or option, missing or invalid
+         argument (the command's usage line follows the message)
+
+    Arguments are checked here where that is cheap (dates, ids), but the
+    daemon is the authority: its error message is always shown as it is.
+    The commands and their results are in proto/PROTOCOL.md section 5.1.
+*/
+#include "qf.h"
+#include "qf_cli.h"
+#include "qf_table.h"
+
+#include <czmq.h>
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define DEFAULT_COMMAND_ENDPOINT "ipc://run/command.sock"
+#define DEFAULT_EVENT_ENDPOINT   "ipc://run/events.sock"
+#define DEFAULT_TIMEOUT_MS       5000
+#define DEFAULT_LINE_WIDTH       160 /* when stdout is not a terminal and $COLUMNS is unset */
+#define MAX_OPTS                 16  /* options of one command */
+#define MAX_ARGS                 8   /* positional arguments of one command */
+
+/* One command-line option. */
+typedef struct {
+    const char *name;  /* long form, "--cert-no" */
+    const char *alias; /* short form, "-c", or NULL */
+    const char *arg;   /* value placeholder, "X"; NULL for a flag */
+    const char *help;  /* one line for --help */
+} cli_opt_t;
+
+/* The value stored for a flag that is present. */
+static const char s_flag_set[] = "1";
+
+enum { G_CONFIG, G_ENDPOINT, G_JSON, G_TIMEOUT, G_AS, G_USER, G_HELP, G_VERSION, G_COUNT };
+
+static const cli_opt_t s_global_opts[] = {
+    [G_CONFIG] = {"--config", "-c", "FILE",
+                  "configuration file (default $QUALFLOW_CONFIG, else config/qualflow.yaml "
+                  "if it exists, else built-in endpoints)"},
+    [G_ENDPOINT] = {"--endpoint", "-e", "ENDPOINT",
+                    "the daemon's command endpoint, overriding the configuration"},
+    [G_JSON] = {"--json", NULL, NULL, "print the result as JSON, for scripts"},
+    [G_TIMEOUT] = {"--timeout", NULL, "MS", "how long to wait for each answer (default 5000)"},
+    [G_AS] = {"--as", NULL, "ROLE", "the role to act in (default $QUALFLOW_ROLE, else admin)"},
+    [G_USER] = {"--user", NULL, "NAME",
+                "who acts, recorded with changes (default $USER, else cli)"},
+    [G_HELP] = {"--help", "-h", NULL, "show help and exit"},
+    [G_VERSION] = {"--version", NULL, NULL, "show the version and exit"},
+    [G_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+typedef struct _cli_command_t cli_command_t;
+typedef int(cli_run_fn) (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                         int nargs);
+
+/* One subcommand: the command table is checked before dispatch. */
+struct _cli_command_t {
+    const char *group;      /* "qual" for "qual add", or NULL */
+    const char *name;       /* "add" */
+    const char *synopsis;   /* what follows the name in the usage line */
+    const char *brief;      /* a few words for the list of commands */
+    const char *summary;    /* what it does, one sentence */
+    const cli_opt_t *opts;  /* its options, NULL-terminated; or NULL */
+    int min_args, max_args; /* positional arguments allowed */
+    cli_run_fn *run;        /* returns an exit code */
+};
+
+/* ----------------------------------------------------------------------
+   Output helpers */
+
+void
+qf_cli_print_json (json_t *value)
+{
+    json_dumpf (value, stdout, JSON_INDENT (2) | JSON_ENCODE_ANY);
+    fputc ('\n', stdout);
+}
+
+/* Whether integers under this key are epoch milliseconds. */
+static bool
+s_is_time_key (const char *key)
+{
+    if (!key)
+        return false;
+    size_t len = strlen (key);
+    return streq (key, "time") || streq (key, "created") || streq (key, "updated")
+           || (len > 3 && streq (key + len - 3, "_at"));
+}
+
+char *
+qf_cli_format_value (const char *key, json_t *value)
+{
+    char buf[64];
+    switch (json_typeof (value)) {
+    case JSON_STRING:
+        return strdup (json_string_value (value));
+    case JSON_INTEGER:
+        if (s_is_time_key (key) && json_integer_value (value) > 0)
+            return strdup (qf_time_format (json_integer_value (value), buf, sizeof buf));
+        snprintf (buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value (value));
+        return strdup (buf);
+    case JSON_REAL:
+        snprintf (buf, sizeof buf, "%.15g", json_real_value (value));
+        return strdup (buf);
+    case JSON_TRUE:
+        return strdup ("true");
+    case JSON_FALSE:
+        return strdup ("false");
+    case JSON_NULL:
+        return strdup ("-");
+    case JSON_ARRAY: {
+        bool scalars = true;
+        size_t i;
+        json_t *item;
+        json_array_foreach (value, i, item) {
+            if (json_is_object (item) || json_is_array (item))
+                scalars = false;
+        }
+        if (scalars) {
+            size_t size = 1, used = 0;
+            char *out = calloc (1, size);
+            json_array_foreach (value, i, item) {
+                char *text = qf_cli_format_value (NULL, item);
+                size_t need = used + (i ? 2 : 0) + (text ? strlen (text) : 0) + 1;
+                char *grown = out && text ? realloc (out, need) : NULL;
+                if (!grown) {
+                    free (text);
+                    free (out);
+                    return NULL;
+                }
+                out = grown;
+                used += (size_t) sprintf (out + used, "%s%s", i ? ", " : "", text);
+                free (text);
+            }
+            return out;
+        }
+        return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
+    default:
+        return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
+}
+
+/* Prints an object as "key: value" lines, nested objects indented under
+   their key, leaving out the keys in `skip` (NULL-terminated, or NULL). */
+static void
+s_print_record (json_t *record, int indent, const char *const *skip)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (record, key, value) {
+        bool skipped = false;
+        for (int i = 0; skip && skip[i]; i++)
+            if (streq (skip[i], key))
+                skipped = true;
+        if (skipped)
+            continue;
+        char *clean_key = qf_table_clean (key);
+        if (json_is_object (value) && json_object_size (value) > 0) {
+            printf ("%*s%s:\n", indent, "", clean_key);
+            s_print_record (value, indent + 2, NULL);
+        }
+        else {
+            char *text = qf_cli_format_value (key, value);
+            char *clean = qf_table_clean (text);
+            printf ("%*s%s: %s\n", indent, "", clean_key, clean ? clean : "?");
+            free (clean);
+            free (text);
+        }
+        free (clean_key);
+    }
+}
+
+/* Prints an array of objects as a table: `n` columns, headers[i] over the
+   values of keys[i]; `keys` NULL means the union of the objects' keys, in
+   order of first appearance, headed by the keys upper-cased. Prints
+   "(none)" under the header when the array is empty. */
+static void
+s_print_object_table (qf_cli_t *cli, json_t *array, const char *const *headers,
+                      const char *const *keys, size_t n)
+{
+    const char *union_keys[32];
+    char union_headers[32][64];
+    const char *union_header_ptrs[32];
+    if (!keys) {
+        n = 0;
+        size_t i;
+        json_t *item;
+        json_array_foreach (array, i, item) {
+            const char *key;
+            json_t *value;
+            json_object_foreach (item, key, value) {
+                bool seen = false;
+                for (size_t k = 0; k < n; k++)
+                    if (streq (union_keys[k], key))
+                        seen = true;
+                if (!seen && n < 32) {
+                    union_keys[n] = key;
+                    size_t j = 0;
+                    for (; key[j] && j < sizeof union_headers[n] - 1; j++)
+                        union_headers[n][j] = (char) toupper ((unsigned char) key[j]);
+                    union_headers[n][j] = 0;
+                    union_header_ptrs[n] = union_headers[n];
+                    n++;
+                }
+            }
+        }
+        keys = union_keys;
+        headers = union_header_ptrs;
+        if (n == 0) {
+            printf ("(none)\n");
+            return;
+        }
+    }
+    qf_table_t *table = qf_table_new (n, headers);
+    if (!table)
+        return;
+    size_t i;
+    json_t *item;
+    json_array_foreach (array, i, item) {
+        char *cells[32] = {0};
+        for (size_t c = 0; c < n && c < 32; c++)
+            cells[c] = qf_cli_format_value (keys[c], json_object_get (item, keys[c])
+                                                          ? json_object_get (item, keys[c])
+                                                          : json_null ());
+        qf_table_add_row (table, (const char *const *) cells);
+        for (size_t c = 0; c < n && c < 32; c++)
+            free (cells[c]);
+    }
+    bool empty = qf_table_rows (table) == 0;
+    qf_table_print (table, stdout, true, cli->line_width);
+    if (empty)
+        printf ("(none)\n");
+    qf_table_destroy (&table);
+}
+
+/* ----------------------------------------------------------------------
+   Talking to the daemon */
+
+void
+qf_cli_print_no_answer (qf_cli_t *cli)
+{
+    fprintf (stderr,
+             "qualflow: no answer from the daemon at %s within %d ms; is qualflowd running? "
+             "(start it with 'make run' or 'bin/qualflowd -c %s')\n",
+             cli->command_endpoint, cli->timeout_ms,
+             cli->config_path ? cli->config_path : QF_CONFIG_DEFAULT_PATH);
+}
+
+/* Prints the daemon's refusal: "qualflow: conflict (409): message". */
+static void
+s_print_refusal (int status, json_t *reply)
+{
+    json_t *error = json_object_get (reply, "error");
+    const char *message = json_string_value (json_object_get (error, "message"));
+    const char *field = json_string_value (json_object_get (error, "field"));
+    char *clean = qf_table_clean (message ? message : "(the daemon gave no message)");
+    fprintf (stderr, "qualflow: %s (%d): %s", qf_status_name (status), status,
+             clean ? clean : "");
+    if (field && (!message || !strstr (message, field)))
+        fprintf (stderr, " (field %s)", field);
+    fputc ('\n', stderr);
+    free (clean);
+}
+
+int
+qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_t **result_p)
+{
+    *result_p = NULL;
+    if (!cli->client) {
+        cli->client = qf_client_new (cli->command_endpoint);
+        if (!cli->client) {
+            fprintf (stderr,
+                     "qualflow: cannot use '%s' as the daemon's endpoint; expected a ZeroMQ "
+                     "endpoint such as ipc://run/command.sock or tcp://127.0.0.1:5555\n",
+                     cli->command_endpoint);
+            json_decref (args);
+            return QF_EINVAL;
+        }
+    }
+    int status = 0;
+    json_t *reply = NULL;
+    int rc = qf_client_call (cli->client, command, cli->role, cli->user, args, cli->timeout_ms,
+                             &status, &reply);
+    json_decref (args);
+    switch (rc) {
+    case 0:
+        break;
+    case QF_ETIMEOUT:
+        if (!quiet)
+            qf_cli_print_no_answer (cli);
+        return rc;
+    case QF_EINTR:
+        if (!quiet)
+            fprintf (stderr, "qualflow: interrupted while waiting for the daemon\n");
+        return rc;
+    case QF_EPROTO:
+        fprintf (stderr, "qualflow: malformed reply from the daemon at %s: %s\n",
+                 cli->command_endpoint, qf_client_error (cli->client));
+        return rc;
+    case QF_ETOOBIG:
+        fprintf (stderr, "qualflow: the request is over the protocol's 1 MiB limit; send less\n");
+        return rc;
+    case QF_EINVAL:
+        fprintf (stderr,
+                 "qualflow: cannot send '%s': a command is 1-64 characters of [a-z0-9._-], "
+                 "and the role and user must be valid UTF-8\n",
+                 command);
+        return rc;
+    default:
+        fprintf (stderr, "qualflow: cannot send '%s' to %s: %s\n", command,
+                 cli->command_endpoint, qf_strerror (rc));
+        return rc;
+    }
+    if (status != QF_STATUS_OK) {
+        s_print_refusal (status, reply);
+        json_decref (reply);
+        return status;
+    }
+    json_t *result = json_object_get (reply, "result");
+    if (!json_is_object (result)) {
+        fprintf (stderr,
+                 "qualflow: malformed reply from the daemon at %s: status 200 without a "
+                 "result object\n",
+                 cli->command_endpoint);
+        json_decref (reply);
+        return QF_EPROTO;
+    }
+    json_incref (result);
+    json_decref (reply);
+    *result_p = result;
+    return 0;
+}
+
+/* ----------------------------------------------------------------------
+   Usage and help */
+
+/* The command's full name, "qual add". */
+static const char *
+s_command_name (const cli_command_t *cmd, char *buf, size_t size)
+{
+    if (cmd->group)
+        snprintf (buf, size, "%s %s", cmd->group, cmd->name);
+    else
+        snprintf (buf, size, "%s", cmd->name);
+    return buf;
+}
+
+static void
+s_print_usage_line (const cli_command_t *cmd, FILE *file)
+{
+    char name[64];
+    fprintf (file, "usage: qualflow [global options] %s%s%s\n",
+             s_command_name (cmd, name, sizeof name), *cmd->synopsis ? " " : "", cmd->synopsis);
+}
+
+static void
+s_print_options (const cli_opt_t *opts, FILE *file)
+{
+    for (int i = 0; opts && opts[i].name; i++) {
+        char left[64];
+        snprintf (left, sizeof left, "%s%s%s%s%s", opts[i].alias ? opts[i].alias : "",
+                  opts[i].alias ? ", " : "", opts[i].name, opts[i].arg ? " " : "",
+                  opts[i].arg ? opts[i].arg : "");
+        fprintf (file, "  %-24s %s\n", left, opts[i].help);
+    }
+}
+
+/* Writes "qualflow: <command>: <problem>" and the usage line to stderr;
+   returns the usage exit code. `cmd` NULL means the top level. */
+static int
+s_usage_error (const cli_command_t *cmd, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static int
+s_usage_error (const cli_command_t *cmd, const char *format, ...)
+{
+    char name[64];
+    fprintf (stderr, "qualflow: ");
+    if (cmd)
+        fprintf (stderr, "%s: ", s_command_name (cmd, name, sizeof name));
+    va_list ap;
+    va_start (ap, format);
+    vfprintf (stderr, format, ap);
+    va_end (ap);
+    fputc ('\n', stderr);
+    if (cmd) {
+        s_print_usage_line (cmd, stderr);
+        fprintf (stderr, "run 'qualflow %s --help' for details\n", name);
+    }
+    else {
+        fprintf (stderr, "usage: qualflow [global options] COMMAND [options] [arguments]\n"
+                         "run 'qualflow --help' for the commands\n");
+    }
+    return QF_CLI_USAGE;
+}
+
+static void
+s_print_command_help (const cli_command_t *cmd)
+{
+    s_print_usage_line (cmd, stdout);
+    printf ("\n%s\n", cmd->summary);
+    if (cmd->opts && cmd->opts[0].name) {
+        printf ("\noptions:\n");
+        s_print_options (cmd->opts, stdout);
+    }
+    printf ("\nglobal options (before or after the command):\n");
+    s_print_options (s_global_opts, stdout);
+}
+
+/* ----------------------------------------------------------------------
+   Argument parsing */
+
+/* Finds `word` in an option table: "--name", "-a", or "--name=value"
+   (value in *inline_value). Returns the option's index or -1. */
+static int
+s_match_option (const cli_opt_t *table, const char *word, const char **inline_value)
+{
+    for (int i = 0; table && table[i].name; i++) {
+        size_t len = strlen (table[i].name);
+        if (strncmp (word, table[i].name, len) == 0 && (word[len] == 0 || word[len] == '=')) {
+            *inline_value = word[len] == '=' ? word + len + 1 : NULL;
+            return i;
+        }
+        if (table[i].alias && streq (word, table[i].alias)) {
+            *inline_value = NULL;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Parses options from argv[*index] on: the command's own (into lvals) and
+   the global ones (into gvals). When `args` is NULL, stops at the first
+   word that is not an option (the command name); otherwise collects such
+   words into args. "--" ends the options. Returns 0, or QF_CLI_USAGE with
+   the problem written into `problem`. */
+static int
+s_parse_options (int argc, char **argv, int *index, const cli_opt_t *local, const char **gvals,
+                 const char **lvals, char **args, int *nargs, char *problem, size_t size)
+{
+    bool options_done = false;
+    while (*index < argc) {
+        const char *word = argv[*index];
+        if (options_done || word[0] != '-' || word[1] == 0) {
+            if (!args)
+                return 0;
+            if (*nargs >= MAX_ARGS) {
+                snprintf (problem, size, "unexpected argument '%s'", word);
+                return QF_CLI_USAGE;
+            }
+            args[(*nargs)++] = argv[(*index)++];
+            continue;
+        }
+        (*index)++;
+        if (streq (word, "--")) {
+            options_done = true;
+            if (!args)
+                return 0;
+            continue;
+        }
+        const char *inline_value = NULL;
+        const cli_opt_t *table = local;
+        const char **vals = lvals;
+        int i = s_match_option (local, word, &inline_value);
+        if (i < 0) {
+            table = s_global_opts;
+            vals = gvals;
+            i = s_match_option (s_global_opts, word, &inline_value);
+        }
+        if (i < 0) {
+            snprintf (problem, size, "unknown option '%s'", word);
+            return QF_CLI_USAGE;
+        }
+        if (!table[i].arg) {
+            if (inline_value) {
+                snprintf (problem, size, "option %s takes no value", table[i].name);
+                return QF_CLI_USAGE;
+            }
+            vals[i] = s_flag_set;
+        }
+        else if (inline_value)
+            vals[i] = inline_value;
+        else if (*index < argc)
+            vals[i] = argv[(*index)++];
+        else {
+            snprintf (problem, size, "option %s needs a value (%s)", table[i].name, table[i].arg);
+            return QF_CLI_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Parses a decimal integer from min to max, digits only. Returns 0 or -1. */
+static int
+s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value_p)
+{
+    if (!text || !*text || strlen (text) > 19)
+        return -1;
+    uint64_t v = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (uint64_t) (*p - '0');
+    }
+    if (v < min || v > max)
+        return -1;
+    *value_p = v;
+    return 0;
+}
+
+/* Parses a qualification id argument; on failure reports a usage error. */
+static int
+s_parse_id (const cli_command_t *cmd, const char *what, const char *text, uint64_t *id_p)
+{
+    if (s_parse_uint (text, 1, INT64_MAX, id_p) != 0)
+        return s_usage_error (cmd, "%s must be a positive integer, got \"%s\"", what, text);
+    return 0;
+}
+
+/* ----------------------------------------------------------------------
+   Commands */
+
+static int
+s_cmd_ping (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    (void) cmd, (void) opts, (void) args, (void) nargs;
+    json_t *result;
+    int64_t start = qf_time_mono_ms ();
+    if (qf_cli_call (cli, "ping", NULL, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json)
+        qf_cli_print_json (result);
+    else {
+        json_object_set_new (result, "round_trip_ms", json_integer (qf_time_mono_ms () - start));
+        json_object_set_new (result, "endpoint", json_string (cli->command_endpoint));
+        s_print_record (result, 0, NULL);
+    }
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+static int
+s_cmd_status (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    (void) cmd, (void) opts, (void) args, (void) nargs;
+    json_t *result;
+    if (qf_cli_call (cli, "status", NULL, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json) {
+        qf_cli_print_json (result);
+        json_decref (result);
+        return QF_CLI_OK;
+    }
+    static const char *const skip[] = {"groups", "workers", NULL};
+    s_print_record (result, 0, skip);
+
+    static const char *const group_headers[] = {"GROUP", "TOPICS", "POSITION", "IN_FLIGHT",
+                                                "MEMBERS"};
+    static const char *const group_keys[] = {"name", "topics", "position", "in_flight", "members"};
+    printf ("\ngroups:\n");
+    s_print_object_table (cli, json_object_get (result, "groups"), group_headers, group_keys, 5);
+
+    static const char *const worker_headers[] = {"GROUP", "INSTANCE", "IN_FLIGHT", "IDLE_MS"};
+    static const char *const worker_keys[] = {"group", "instance", "in_flight", "idle_ms"};
+    printf ("\nworkers:\n");
+    s_print_object_table (cli, json_object_get (result, "workers"), worker_headers, worker_keys,
+                          4);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+/* Prints one qualification record: JSON, or key: value lines with its
+   reviews (when present) as a table. */
+static void
+s_print_qualification (qf_cli_t *cli, json_t *record)
+{
+    if (cli->json) {
+        qf_cli_print_json (record);
+        return;
+    }
+    static const char *const skip[] = {"reviews", NULL};
+    s_print_record (record, 0, skip);
+    json_t *reviews = json_object_get (record, "reviews");
+    if (json_is_array (reviews)) {
+        printf ("\nreviews:\n");
+        s_print_object_table (cli, reviews, NULL, NULL, 0);
+    }
+}
+
+enum { QA_CERT_NO, QA_AUTHORITY, QA_CATEGORY, QA_SCOPE, QA_ISSUED, QA_EXPIRES, QA_NAME, QA_COST,
+       QA_REVENUE, QA_COUNT };
+
+static const cli_opt_t s_qual_add_opts[] = {
+    [QA_CERT_NO] = {"--cert-no", NULL, "X", "certificate number (required)"},
+    [QA_AUTHORITY] = {"--authority", NULL, "A",
+                      "issuing authority, as on the certificate (required)"},
+    [QA_CATEGORY] = {"--category", NULL, "C", "qualification category (required)"},
+    [QA_SCOPE] = {"--scope", NULL, "S", "scope, stated precisely (required)"},
+    [QA_ISSUED] = {"--issued", NULL, "YYYY-MM-DD", "date of issue (required)"},
+    [QA_EXPIRES] = {"--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"},
+    [QA_NAME] = {"--name", NULL, "N", "a name for people"},
+    [QA_COST] = {"--cost", NULL, "N", "acquisition cost, a number >= 0"},
+    [QA_REVENUE] = {"--revenue", NULL, "N", "expected revenue, a number >= 0"},
+    [QA_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+/* How each qual add option becomes an argument of qual.add. */
+typedef enum { ARG_TEXT, ARG_DATE, ARG_AMOUNT } arg_kind_t;
+static const struct {
+    int opt;          /* index in s_qual_add_opts */
+    const char *key;  /* argument name in PROTOCOL.md */
+    bool required;    /* must be given */
+    arg_kind_t kind;  /* how it is checked and encoded */
+} s_qual_add_args[] = {
+    {QA_CERT_NO, "cert_no", true, ARG_TEXT},   {QA_AUTHORITY, "authority", true, ARG_TEXT},
+    {QA_CATEGORY, "category", true, ARG_TEXT}, {QA_SCOPE, "scope", true, ARG_TEXT},
+    {QA_ISSUED, "issued", true, ARG_DATE},     {QA_EXPIRES, "expires", true, ARG_DATE},
+    {QA_NAME, "name", false, ARG_TEXT},        {QA_COST, "acquisition_cost", false, ARG_AMOUNT},
+    {QA_REVENUE, "expected_revenue", false, ARG_AMOUNT},
+};
+
+/* Parses a non-negative amount: an integer when it is whole, else a real. */
+static json_t *
+s_parse_amount (const char *text)
+{
+    char *end = NULL;
+    if (!*text || *text == '-' || *text == '+')
+        return NULL;
+    double v = strtod (text, &end);
+    if (*end || !isfinite (v) || v < 0)
+        return NULL;
+    if (v == floor (v) && v < 9007199254740992.0)
+        return json_integer ((json_int_t) v);
+    return json_real (v);
+}
+
+static int
+s_cmd_qual_add (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                int nargs)
+{
+    (void) args, (void) nargs;
+    int32_t issued = 0, expires = 0;
+    json_t *call_args = json_object ();
+    if (!call_args)
+        return QF_CLI_ERROR;
+    for (size_t i = 0; i < sizeof s_qual_add_args / sizeof s_qual_add_args[0]; i++) {
+        const char *option = s_qual_add_opts[s_qual_add_args[i].opt].name;
+        const char *text = opts[s_qual_add_args[i].opt];
+        if (!text) {
+            if (!s_qual_add_args[i].required)
+                continue;
+            json_decref (call_args);
+            return s_usage_error (cmd, "missing %s", option);
+        }
+        json_t *value = NULL;
+        switch (s_qual_add_args[i].kind) {
+        case ARG_DATE: {
+            int32_t day;
+            if (qf_date_parse (text, &day) != 0) {
+                json_decref (call_args);
+                return s_usage_error (cmd, "%s: \"%s\" is not a real date in the form YYYY-MM-DD",
+                                      option, text);
+            }
+            *(s_qual_add_args[i].opt == QA_ISSUED ? &issued : &expires) = day;
+            value = json_string (text);
+            break;
+        }
+        case ARG_AMOUNT:
+            value = s_parse_amount (text);
+            if (!value) {
+                json_decref (call_args);
+                return s_usage_error (cmd, "%s: expected a number >= 0, got \"%s\"", option, text);
+            }
+            break;
+        default:
+            value = json_string (text);
+            if (!value) {
+                json_decref (call_args);
+                return s_usage_error (cmd, "%s: not valid UTF-8", option);
+            }
+        }
+        json_object_set_new (call_args, s_qual_add_args[i].key, value);
+    }
+    if (expires <= issued) {
+        json_decref (call_args);
+        return s_usage_error (cmd, "--expires (%s) must be after --issued (%s)", opts[QA_EXPIRES],
+                              opts[QA_ISSUED]);
+    }
+    json_t *result;
+    if (qf_cli_call (cli, "qual.add", call_args, false, &result))
+        return QF_CLI_ERROR;
+    s_print_qualification (cli, result);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+static int
+s_cmd_qual_submit (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                   int nargs)
+{
+    (void) opts, (void) nargs;
+    uint64_t id;
+    if (s_parse_id (cmd, "ID", args[0], &id))
+        return QF_CLI_USAGE;
+    json_t *result;
+    if (qf_cli_call (cli, "qual.submit", json_pack ("{s:I}", "id", (json_int_t) id), false,
+                     &result))
+        return QF_CLI_ERROR;
+    s_print_qualification (cli, result);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+static int
+s_cmd_qual_show (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                 int nargs)
+{
+    (void) opts, (void) nargs;
+    uint64_t id;
+    if (s_parse_id (cmd, "ID", args[0], &id))
+        return QF_CLI_USAGE;
+    json_t *result;
+    if (qf_cli_call (cli, "qual.get", json_pack ("{s:I}", "id", (json_int_t) id), false, &result))
+        return QF_CLI_ERROR;
+    s_print_qualification (cli, result);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+enum { QL_STATE, QL_LIMIT, QL_AFTER, QL_COUNT };
+
+static const cli_opt_t s_qual_list_opts[] = {
+    [QL_STATE] = {"--state", NULL, "S", "only this state (draft, in_review, approved, ...)"},
+    [QL_LIMIT] = {"--limit", NULL, "N", "at most N records (1-1000, default 100)"},
+    [QL_AFTER] = {"--after", NULL, "ID", "records with ids after ID (for paging)"},
+    [QL_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+static int
+s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                 int nargs)
+{
+    (void) args, (void) nargs;
+    uint64_t limit = 100, after = 0;
+    if (opts[QL_LIMIT] && s_parse_uint (opts[QL_LIMIT], 1, 1000, &limit))
+        return s_usage_error (cmd, "--limit must be an integer from 1 to 1000, got \"%s\"",
+                              opts[QL_LIMIT]);
+    if (opts[QL_AFTER] && s_parse_uint (opts[QL_AFTER], 0, INT64_MAX, &after))
+        return s_usage_error (cmd, "--after must be an id (an integer >= 0), got \"%s\"",
+                              opts[QL_AFTER]);
+    json_t *call_args = json_object ();
+    if (!call_args)
+        return QF_CLI_ERROR;
+    if (opts[QL_STATE])
+        json_object_set_new (call_args, "state", json_string (opts[QL_STATE]));
+    if (opts[QL_LIMIT])
+        json_object_set_new (call_args, "limit", json_integer ((json_int_t) limit));
+    if (opts[QL_AFTER])
+        json_object_set_new (call_args, "after_id", json_integer ((json_int_t) after));
+    json_t *result;
+    if (qf_cli_call (cli, "qual.list", call_args, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json) {
+        qf_cli_print_json (result);
+        json_decref (result);
+        return QF_CLI_OK;
+    }
+    static const char *const headers[] = {"ID",        "STATE",    "ROUND",  "CERT_NO",
+                                          "AUTHORITY", "CATEGORY", "EXPIRES"};
+    static const char *const keys[] = {"id",        "state",    "round",  "cert_no",
+                                       "authority", "category", "expires"};
+    json_t *items = json_object_get (result, "items");
+    s_print_object_table (cli, items, headers, keys, 7);
+    json_t *next = json_object_get (result, "next_after_id");
+    if (json_array_size (items) == limit && json_is_integer (next))
+        fprintf (stderr, "(more: qualflow qual list --after %" JSON_INTEGER_FORMAT "%s%s)\n",
+                 json_integer_value (next), opts[QL_STATE] ? " --state " : "",
+                 opts[QL_STATE] ? opts[QL_STATE] : "");
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+enum { EV_AFTER, EV_LIMIT, EV_TOPIC, EV_FOLLOW, EV_COUNT };
+
+static const cli_opt_t s_events_opts[] = {
+    [EV_AFTER] = {"--after", NULL, "SEQ", "events after this sequence number (default 0)"},
+    [EV_LIMIT] = {"--limit", NULL, "N",
+                  "at most N events (default 100); with --follow and no --after, "
+                  "start N events before the end (default 10)"},
+    [EV_TOPIC] = {"--topic", NULL, "T", "only events with this topic"},
+    [EV_FOLLOW] = {"--follow", "-f", NULL,
+                   "keep printing new events as they are committed, until interrupted"},
+    [EV_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+static int
+s_cmd_events (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    (void) args, (void) nargs;
+    uint64_t after = 0, limit = opts[EV_FOLLOW] ? 10 : 100;
+    if (opts[EV_AFTER] && s_parse_uint (opts[EV_AFTER], 0, INT64_MAX, &after))
+        return s_usage_error (cmd,
+                              "--after must be a sequence number (an integer >= 0), got \"%s\"",
+                              opts[EV_AFTER]);
+    if (opts[EV_LIMIT] && s_parse_uint (opts[EV_LIMIT], 1, INT64_MAX, &limit))
+        return s_usage_error (cmd, "--limit must be a positive integer, got \"%s\"",
+                              opts[EV_LIMIT]);
+    if (opts[EV_TOPIC] && !qf_valid_token (opts[EV_TOPIC], QF_TOPIC_MAX))
+        return s_usage_error (cmd, "--topic must be 1-128 characters of [a-z0-9._-], got \"%s\"",
+                              opts[EV_TOPIC]);
+    return qf_cli_events (cli, opts[EV_AFTER] != NULL, after, (int64_t) limit, opts[EV_TOPIC],
+                          opts[EV_FOLLOW] != NULL);
+}
+
+static int
+s_cmd_call (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    (void) opts;
+    const char *command = args[0];
+    if (!qf_valid_token (command, QF_NAME_MAX))
+        return s_usage_error (cmd, "COMMAND must be 1-64 characters of [a-z0-9._-], got \"%s\"",
+                              command);
+    json_t *call_args = NULL;
+    if (nargs > 1) {
+        json_error_t error;
+        call_args = json_loads (args[1], JSON_REJECT_DUPLICATES, &error);
+        if (!call_args)
+            return s_usage_error (cmd, "JSON-ARGS is not valid JSON: %s (at character %d)",
+                                  error.text, error.position);
+        if (!json_is_object (call_args)) {
+            json_decref (call_args);
+            return s_usage_error (cmd, "JSON-ARGS must be a JSON object, such as '{\"id\": 1}'");
+        }
+    }
+    json_t *result;
+    if (qf_cli_call (cli, command, call_args, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json)
+        qf_cli_print_json (result);
+    else
+        s_print_record (result, 0, NULL);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+static const cli_command_t s_commands[] = {
+    {NULL, "ping", "", "check that the daemon answers",
+     "Check that the daemon answers, and how fast.", NULL, 0, 0, s_cmd_ping},
+    {NULL, "status", "", "daemon status, consumer groups and workers",
+     "Show the daemon's version, uptime, database, endpoints and last event sequence number, "
+     "then its consumer groups and connected workers.",
+     NULL, 0, 0, s_cmd_status},
+    {"qual", "add",
+     "--cert-no X --authority A --category C --scope S --issued YYYY-MM-DD "
+     "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N]", "register a qualification",
+     "Register a qualification; it starts in state draft. Prints the new record.",
+     s_qual_add_opts, 0, 0, s_cmd_qual_add},
+    {"qual", "submit", "ID", "submit a qualification for review",
+     "Submit a draft (or rectified) qualification for review by every review department.",
+     NULL, 1, 1, s_cmd_qual_submit},
+    {"qual", "show", "ID", "show a qualification and its reviews",
+     "Show a qualification and its reviews.", NULL, 1, 1, s_cmd_qual_show},
+    {"qual", "list", "[--state S] [--limit N] [--after ID]", "list qualifications",
+     "List qualifications in id order: id, state, round, cert_no, authority, category, "
+     "expires.",
+     s_qual_list_opts, 0, 0, s_cmd_qual_list},
+    {NULL, "events", "[--after SEQ] [--limit N] [--topic T] [--follow]",
+     "list or follow the event log",
+     "List the event log: seq, time (RFC 3339 UTC), topic, subject and payload, which is cut "
+     "to fit the line (with --json, one whole event object per line). With --follow, keep "
+     "printing new events in sequence order, filling any gap in the live stream from the "
+     "log, until interrupted.",
+     s_events_opts, 0, 0, s_cmd_events},
+    {NULL, "call", "COMMAND [JSON-ARGS]", "send any command",
+     "Send any command with the given arguments object and print its result, e.g. "
+     "qualflow call review.report '{\"qualification_id\": 1, ...}'.",
+     NULL, 1, 2, s_cmd_call},
+};
+#define COMMAND_COUNT (sizeof s_commands / sizeof s_commands[0])
+
+static void
+s_print_main_help (void)
+{
+    printf ("usage: qualflow [global options] COMMAND [options] [arguments]\n\n"
+            "The command-line client of qualflowd, the qualification workflow daemon.\n\n"
+            "commands:\n");
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        char name[64];
+        printf ("  %-13s %s\n", s_command_name (&s_commands[i], name, sizeof name),
+                s_commands[i].brief);
+    }
+    printf ("\nglobal options:\n");
+    s_print_options (s_global_opts, stdout);
+    printf ("\nRun 'qualflow COMMAND --help' for a command's details. Exit status: 0 done, "
+            "1 refused by the daemon or no answer, 2 bad command line.\n");
+}
+
+/* Prints the commands of a group, e.g. "qual", to `file`. */
+static void
+s_print_group_help (const char *group, FILE *file)
+{
+    fprintf (file, "usage: qualflow [global options] %s SUBCOMMAND ...\n\nsubcommands:\n", group);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (s_commands[i].group && streq (s_commands[i].group, group))
+            fprintf (file, "  %s %s %s\n", group, s_commands[i].name, s_commands[i].synopsis);
+    fprintf (file, "\nRun 'qualflow %s SUBCOMMAND --help' for details.\n", group);
+}
+
+/* Finds the command named by argv[*index] (and argv[*index + 1] for a
+   group). Returns it, or NULL after reporting: *exit_p is then the exit
+   code (0 after group help). */
+static const cli_command_t *
+s_find_command (int argc, char **argv, int *index, int *exit_p)
+{
+    const char *name = argv[(*index)++];
+    bool is_group = false;
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        if (s_commands[i].group && streq (s_commands[i].group, name))
+            is_group = true;
+        else if (!s_commands[i].group && streq (s_commands[i].name, name))
+            return &s_commands[i];
+    }
+    if (!is_group) {
+        *exit_p = s_usage_error (NULL, "unknown command '%s'", name);
+        return NULL;
+    }
+    if (*index >= argc) {
+        fprintf (stderr, "qualflow: %s: missing subcommand\n", name);
+        s_print_group_help (name, stderr);
+        *exit_p = QF_CLI_USAGE;
+        return NULL;
+    }
+    const char *sub = argv[(*index)++];
+    if (streq (sub, "--help") || streq (sub, "-h")) {
+        s_print_group_help (name, stdout);
+        *exit_p = QF_CLI_OK;
+        return NULL;
+    }
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (s_commands[i].group && streq (s_commands[i].group, name)
+            && streq (s_commands[i].name, sub))
+            return &s_commands[i];
+    fprintf (stderr, "qualflow: %s: unknown subcommand '%s'\n", name, sub);
+    s_print_group_help (name, stderr);
+    *exit_p = QF_CLI_USAGE;
+    return NULL;
+}
+
+/* Width of stdout's terminal, else $COLUMNS, else a wide default. */
+static int
+s_line_width (void)
+{
+    struct winsize ws;
+    if (isatty (STDOUT_FILENO) && ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *columns = getenv ("COLUMNS");
+    uint64_t v;
+    if (columns && s_parse_uint (columns, 20, 10000, &v) == 0)
+        return (int) v;
+    return DEFAULT_LINE_WIDTH;
+}
+
+/* Returns the environment variable's value when set and not empty. */
+static const char *
+s_env (const char *name)
+{
+    const char *value = getenv (name);
+    return value && *value ? value : NULL;
+}
+
+/* Fills the CLI settings from the global options, the environment and
+   the configuration. Returns an exit code (0 to go on). */
+static int
+s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
+{
+    cli->json = gvals[G_JSON] != NULL;
+    cli->timeout_ms = DEFAULT_TIMEOUT_MS;
+    if (gvals[G_TIMEOUT]) {
+        uint64_t ms;
+        if (s_parse_uint (gvals[G_TIMEOUT], 1, INT_MAX, &ms))
+            return s_usage_error (cmd, "--timeout must be a positive number of milliseconds, got "
+                                       "\"%s\"",
+                                  gvals[G_TIMEOUT]);
+        cli->timeout_ms = (int) ms;
+    }
+    cli->role = gvals[G_AS] ? gvals[G_AS] : s_env ("QUALFLOW_ROLE") ? s_env ("QUALFLOW_ROLE")
+                                                                    : "admin";
+    cli->user = gvals[G_USER] ? gvals[G_USER] : s_env ("USER") ? s_env ("USER") : "cli";
+    cli->line_width = s_line_width ();
+
+    cli->config_path = gvals[G_CONFIG]               ? gvals[G_CONFIG]
+                       : s_env ("QUALFLOW_CONFIG")   ? s_env ("QUALFLOW_CONFIG")
+                       : access (QF_CONFIG_DEFAULT_PATH, F_OK) == 0 ? QF_CONFIG_DEFAULT_PATH
+                                                                    : NULL;
+    if (cli->config_path) {
+        char error[512] = "";
+        int rc = qf_config_load (cli->config_path, &cli->config, error, sizeof error);
+        if (rc || !cli->config) {
+            fprintf (stderr, "qualflow: %s\n",
+                     *error ? error : "cannot load the configuration; check the file");
+            return QF_CLI_ERROR;
+        }
+    }
+    const qf_config_t *config = cli->config;
+    cli->command_endpoint = gvals[G_ENDPOINT]                      ? gvals[G_ENDPOINT]
+                            : config && config->command_endpoint ? config->command_endpoint
+                                                                 : DEFAULT_COMMAND_ENDPOINT;
+    cli->event_endpoint = config && config->event_endpoint ? config->event_endpoint
+                                                           : DEFAULT_EVENT_ENDPOINT;
+    return QF_CLI_OK;
+}
+
+int
+main (int argc, char **argv)
+{
+    const char *gvals[G_COUNT] = {0};
+    const char *lvals[MAX_OPTS] = {0};
+    char *args[MAX_ARGS] = {0};
+    int nargs = 0, index = 1, rc;
+    char problem[256];
+
+    if (s_parse_options (argc, argv, &index, NULL, gvals, NULL, NULL, NULL, problem,
+                         sizeof problem))
+        return s_usage_error (NULL, "%s", problem);
+    if (gvals[G_HELP]) {
+        s_print_main_help ();
+        return QF_CLI_OK;
+    }
+    if (gvals[G_VERSION]) {
+        printf ("qualflow %s (protocol %s)\n", QF_VERSION, QF_PROTOCOL);
+        return QF_CLI_OK;
+    }
+    if (index >= argc)
+        return s_usage_error (NULL, "no command given");
+
+    const cli_command_t *cmd = s_find_command (argc, argv, &index, &rc);
+    if (!cmd)
+        return rc;
+    if (s_parse_options (argc, argv, &index, cmd->opts, gvals, lvals, args, &nargs, problem,
+                         sizeof problem))
+        return s_usage_error (cmd, "%s", problem);
+    if (gvals[G_HELP]) {
+        s_print_command_help (cmd);
+        return QF_CLI_OK;
+    }
+    if (nargs < cmd->min_args)
+        return s_usage_error (cmd, "missing argument");
+    if (nargs > cmd->max_args)
+        return s_usage_error (cmd, "unexpected argument '%s'", args[cmd->max_args]);
+
+    qf_cli_t cli;
+    memset (&cli, 0, sizeof cli);
+    rc = s_resolve_settings (&cli, gvals, cmd);
+    if (rc == QF_CLI_OK)
+        rc = cmd->run (&cli, cmd, lvals, args, nargs);
+    fflush (stdout);
+    qf_client_destroy (&cli.client);
+    qf_config_destroy (&cli.config);
+    return rc;
+}
