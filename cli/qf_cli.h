@@ -8,6 +8,7 @@
 #ifndef QF_CLI_H
 #define QF_CLI_H
 
+#include "qf_cli_request.h"
 #include "qf_client.h"
 #include "qf_config.h"
 
@@ -30,11 +31,14 @@ typedef struct {
     int timeout_ms;               /* --timeout: per request */
     const char *role;             /* --as */
     const char *user;             /* --user */
+    const char *idempotency_key;  /* --idempotency-key, sent with every request; or NULL */
     int line_width;               /* table lines are cut to this many columns */
-    qf_client_t *client;          /* created on first use */
+    qf_client_t *client;          /* created on first use, without an idempotency key */
+    qf_cli_request_t *request;    /* created on first use, with an idempotency key */
 } qf_cli_t;
 
-/*  Runs one command on the daemon with the CLI's role, user and timeout.
+/*  Runs one command on the daemon with the CLI's role, user, timeout and
+    idempotency key.
     `args` is a JSON object, or NULL for none; the call takes ownership
     of it.
 

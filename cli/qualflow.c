@@ -53,7 +53,8 @@ typedef struct {
 /* The value stored for a flag that is present. */
 static const char s_flag_set[] = "1";
 
-enum { G_CONFIG, G_ENDPOINT, G_JSON, G_TIMEOUT, G_AS, G_USER, G_HELP, G_VERSION, G_COUNT };
+enum { G_CONFIG, G_ENDPOINT, G_JSON, G_TIMEOUT, G_AS, G_USER, G_IDEMPOTENCY_KEY, G_HELP, G_VERSION,
+       G_COUNT };
 
 static const cli_opt_t s_global_opts[] = {
     [G_CONFIG] = {"--config", "-c", "FILE",
@@ -66,6 +67,9 @@ static const cli_opt_t s_global_opts[] = {
     [G_AS] = {"--as", NULL, "ROLE", "the role to act in (default $QUALFLOW_ROLE, else admin)"},
     [G_USER] = {"--user", NULL, "NAME",
                 "who acts, recorded with changes (default $USER, else cli)"},
+    [G_IDEMPOTENCY_KEY] = {"--idempotency-key", NULL, "KEY",
+                           "sent with the request: a repeat with the same key changes nothing "
+                           "and gets the first answer (1-64 printable ASCII)"},
     [G_HELP] = {"--help", "-h", NULL, "show help and exit"},
     [G_VERSION] = {"--version", NULL, NULL, "show the version and exit"},
     [G_COUNT] = {NULL, NULL, NULL, NULL},
@@ -284,13 +288,37 @@ s_print_refusal (int status, json_t *reply)
     free (clean);
 }
 
+/* Sends one request whose body carries the idempotency key, which
+   qf_client_call() cannot send. Same contract as qf_client_call(). */
+static int
+s_call_keyed (qf_cli_t *cli, const char *command, json_t *args, int *status_p, json_t **reply_p)
+{
+    *reply_p = NULL;
+    json_t *body = json_object ();
+    if (!body)
+        return QF_ENOMEM;
+    int rc = QF_EINVAL; /* a role or user that is not valid UTF-8 */
+    if (json_object_set_new (body, "role", json_string (cli->role)) == 0
+        && (!cli->user || json_object_set_new (body, "user", json_string (cli->user)) == 0)
+        && json_object_set_new (body, "idempotency_key", json_string (cli->idempotency_key)) == 0
+        && (!args || json_object_set (body, "args", args) == 0))
+        rc = qf_cli_request_call (cli->request, command, body, cli->timeout_ms, status_p,
+                                  reply_p);
+    json_decref (body);
+    return rc;
+}
+
 int
 qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_t **result_p)
 {
     *result_p = NULL;
-    if (!cli->client) {
-        cli->client = qf_client_new (cli->command_endpoint);
-        if (!cli->client) {
+    bool keyed = cli->idempotency_key != NULL;
+    if (keyed ? !cli->request : !cli->client) {
+        if (keyed)
+            cli->request = qf_cli_request_new (cli->command_endpoint);
+        else
+            cli->client = qf_client_new (cli->command_endpoint);
+        if (keyed ? !cli->request : !cli->client) {
             fprintf (stderr,
                      "qualflow: cannot use '%s' as the daemon's endpoint; expected a ZeroMQ "
                      "endpoint such as ipc://run/command.sock or tcp://127.0.0.1:5555\n",
@@ -301,8 +329,9 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
     }
     int status = 0;
     json_t *reply = NULL;
-    int rc = qf_client_call (cli->client, command, cli->role, cli->user, args, cli->timeout_ms,
-                             &status, &reply);
+    int rc = keyed ? s_call_keyed (cli, command, args, &status, &reply)
+                   : qf_client_call (cli->client, command, cli->role, cli->user, args,
+                                     cli->timeout_ms, &status, &reply);
     json_decref (args);
     switch (rc) {
     case 0:
@@ -317,7 +346,8 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
         return rc;
     case QF_EPROTO:
         fprintf (stderr, "qualflow: malformed reply from the daemon at %s: %s\n",
-                 cli->command_endpoint, qf_client_error (cli->client));
+                 cli->command_endpoint,
+                 keyed ? qf_cli_request_error (cli->request) : qf_client_error (cli->client));
         return rc;
     case QF_ETOOBIG:
         fprintf (stderr, "qualflow: the request is over the protocol's 1 MiB limit; send less\n");
@@ -414,19 +444,6 @@ s_usage_error (const cli_command_t *cmd, const char *format, ...)
                          "run 'qualflow --help' for the commands\n");
     }
     return QF_CLI_USAGE;
-}
-
-static void
-s_print_command_help (const cli_command_t *cmd)
-{
-    s_print_usage_line (cmd, stdout);
-    printf ("\n%s\n", cmd->summary);
-    if (cmd->opts && cmd->opts[0].name) {
-        printf ("\noptions:\n");
-        s_print_options (cmd->opts, stdout);
-    }
-    printf ("\nglobal options (before or after the command):\n");
-    s_print_options (s_global_opts, stdout);
 }
 
 /* ----------------------------------------------------------------------
@@ -834,6 +851,293 @@ s_cmd_events (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
                           opts[EV_FOLLOW] != NULL);
 }
 
+/* Parses a consumer group name argument; on failure reports a usage
+   error. */
+static int
+s_parse_group (const cli_command_t *cmd, const char *text)
+{
+    if (!qf_valid_token (text, QF_NAME_MAX))
+        return s_usage_error (cmd, "GROUP must be 1-64 characters of [a-z0-9._-], got \"%s\"",
+                              text);
+    return 0;
+}
+
+/* Parses a dead letter's sequence number argument; on failure reports a
+   usage error. */
+static int
+s_parse_seq (const cli_command_t *cmd, const char *text, uint64_t *seq_p)
+{
+    if (s_parse_uint (text, 1, INT64_MAX, seq_p) != 0)
+        return s_usage_error (cmd, "SEQ must be a sequence number (a positive integer), got \"%s\"",
+                              text);
+    return 0;
+}
+
+/* Reads two decimal digits at `text` as a number from 0 to max. Returns
+   whether it could; reads nothing past a NUL. */
+static bool
+s_two_digits (const char *text, int max, int *value_p)
+{
+    if (!isdigit ((unsigned char) text[0]) || !isdigit ((unsigned char) text[1]))
+        return false;
+    *value_p = (text[0] - '0') * 10 + (text[1] - '0');
+    return *value_p <= max;
+}
+
+/* Parses a date "YYYY-MM-DD" (midnight UTC) or an RFC 3339 time
+   "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" into milliseconds
+   since the epoch; fraction digits past the millisecond are dropped.
+   Returns 0, or -1 when the text is neither or names an instant before
+   1970 (the protocol's times are not negative). */
+static int
+s_parse_instant (const char *text, int64_t *ms_p)
+{
+    char date[11];
+    int32_t day;
+    if (strlen (text) < 10)
+        return -1;
+    memcpy (date, text, 10);
+    date[10] = 0;
+    if (qf_date_parse (date, &day) != 0)
+        return -1;
+    int64_t ms = (int64_t) day * 86400000;
+    const char *p = text + 10;
+    if (*p) {
+        int hour, minute, second;
+        if ((*p != 'T' && *p != 't') || !s_two_digits (p + 1, 23, &hour) || p[3] != ':'
+            || !s_two_digits (p + 4, 59, &minute) || p[6] != ':'
+            || !s_two_digits (p + 7, 59, &second))
+            return -1;
+        ms += ((int64_t) hour * 3600 + minute * 60 + second) * 1000;
+        p += 9;
+        if (*p == '.') {
+            p++;
+            if (!isdigit ((unsigned char) *p))
+                return -1;
+            for (int scale = 100; isdigit ((unsigned char) *p); p++, scale /= 10)
+                ms += (*p - '0') * scale;
+        }
+        if (*p == 'Z' || *p == 'z')
+            p++;
+        else if (*p == '+' || *p == '-') {
+            int offset_hours, offset_minutes;
+            if (!s_two_digits (p + 1, 23, &offset_hours) || p[3] != ':'
+                || !s_two_digits (p + 4, 59, &offset_minutes))
+                return -1;
+            int64_t offset = ((int64_t) offset_hours * 60 + offset_minutes) * 60000;
+            ms += *p == '+' ? -offset : offset;
+            p += 6;
+        }
+        else
+            return -1;
+        if (*p)
+            return -1;
+    }
+    if (ms < 0)
+        return -1;
+    *ms_p = ms;
+    return 0;
+}
+
+/* Prints a JSON value as indented JSON, each line indented by `indent`
+   spaces and cleaned of control characters. */
+static void
+s_print_json_indented (json_t *value, int indent)
+{
+    char *text = json_dumps (value, JSON_INDENT (2) | JSON_ENCODE_ANY);
+    if (!text) {
+        printf ("%*s-\n", indent, "");
+        return;
+    }
+    char *line = text;
+    while (line) {
+        char *end = strchr (line, '\n');
+        if (end)
+            *end = 0;
+        char *clean = qf_table_clean (line);
+        printf ("%*s%s\n", indent, "", clean ? clean : "?");
+        free (clean);
+        line = end ? end + 1 : NULL;
+    }
+    free (text);
+}
+
+static int
+s_cmd_groups (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    (void) cmd, (void) opts, (void) args, (void) nargs;
+    json_t *result;
+    if (qf_cli_call (cli, "groups.list", NULL, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json) {
+        qf_cli_print_json (result);
+        json_decref (result);
+        return QF_CLI_OK;
+    }
+    static const char *const headers[] = {"GROUP",     "TOPICS",  "POSITION",    "LAG",
+                                          "IN_FLIGHT", "MEMBERS", "REDELIVERED", "DEAD"};
+    static const char *const keys[] = {"name",      "topics",  "position",    "lag",
+                                       "in_flight", "members", "redelivered", "dead_letters"};
+    s_print_object_table (cli, json_object_get (result, "groups"), headers, keys, 8);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+enum { GS_TO, GS_COUNT };
+
+static const cli_opt_t s_groups_seek_opts[] = {
+    [GS_TO] = {"--to", NULL, "SEQ|TIME",
+               "a sequence number, or a time: RFC 3339 (2026-11-26T23:21:40Z) or a date "
+               "(2026-11-26, midnight UTC) (required)"},
+    [GS_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+static int
+s_cmd_groups_seek (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                   int nargs)
+{
+    (void) nargs;
+    const char *to = opts[GS_TO];
+    if (s_parse_group (cmd, args[0]))
+        return QF_CLI_USAGE;
+    if (!to)
+        return s_usage_error (cmd, "missing --to");
+    json_t *call_args;
+    if (*to && strspn (to, "0123456789") == strlen (to)) {
+        uint64_t seq;
+        if (s_parse_uint (to, 1, INT64_MAX, &seq))
+            return s_usage_error (cmd, "--to: a sequence number must be a positive integer, "
+                                       "got \"%s\"",
+                                  to);
+        call_args = json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t) seq);
+    }
+    else {
+        int64_t ms;
+        if (s_parse_instant (to, &ms))
+            return s_usage_error (cmd, "--to must be a sequence number, an RFC 3339 time such as "
+                                       "2026-11-26T23:21:40Z or 2026-11-26T23:21:40.553Z, or a "
+                                       "date YYYY-MM-DD (from 1970 on), got \"%s\"",
+                                  to);
+        call_args = json_pack ("{s:s, s:I}", "group", args[0], "time", (json_int_t) ms);
+    }
+    json_t *result;
+    if (qf_cli_call (cli, "groups.seek", call_args, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json)
+        qf_cli_print_json (result);
+    else
+        s_print_record (result, 0, NULL);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+enum { DL_AFTER, DL_LIMIT, DL_COUNT };
+
+static const cli_opt_t s_dlq_list_opts[] = {
+    [DL_AFTER] = {"--after", NULL, "SEQ", "dead letters of events after this sequence number"},
+    [DL_LIMIT] = {"--limit", NULL, "N", "at most N dead letters (1-1000, default 100)"},
+    [DL_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+static int
+s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                int nargs)
+{
+    (void) nargs;
+    uint64_t limit = 100, after = 0;
+    if (s_parse_group (cmd, args[0]))
+        return QF_CLI_USAGE;
+    if (opts[DL_AFTER] && s_parse_uint (opts[DL_AFTER], 0, INT64_MAX, &after))
+        return s_usage_error (cmd,
+                              "--after must be a sequence number (an integer >= 0), got \"%s\"",
+                              opts[DL_AFTER]);
+    if (opts[DL_LIMIT] && s_parse_uint (opts[DL_LIMIT], 1, 1000, &limit))
+        return s_usage_error (cmd, "--limit must be an integer from 1 to 1000, got \"%s\"",
+                              opts[DL_LIMIT]);
+    json_t *call_args = json_pack ("{s:s}", "group", args[0]);
+    if (!call_args)
+        return QF_CLI_ERROR;
+    if (opts[DL_AFTER])
+        json_object_set_new (call_args, "after", json_integer ((json_int_t) after));
+    if (opts[DL_LIMIT])
+        json_object_set_new (call_args, "limit", json_integer ((json_int_t) limit));
+    json_t *result;
+    if (qf_cli_call (cli, "dlq.list", call_args, false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json) {
+        qf_cli_print_json (result);
+        json_decref (result);
+        return QF_CLI_OK;
+    }
+    static const char *const headers[] = {"SEQ", "TOPIC", "ATTEMPTS", "TIME", "LAST_ERROR"};
+    static const char *const keys[] = {"seq", "topic", "attempts", "time", "last_error"};
+    json_t *items = json_object_get (result, "items");
+    s_print_object_table (cli, items, headers, keys, 5);
+    json_t *last = json_object_get (json_array_get (items, json_array_size (items) - 1), "seq");
+    if (json_array_size (items) == limit && json_is_integer (last))
+        fprintf (stderr, "(more: qualflow dlq list %s --after %" JSON_INTEGER_FORMAT ")\n",
+                 args[0], json_integer_value (last));
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+static int
+s_cmd_dlq_show (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                int nargs)
+{
+    (void) opts, (void) nargs;
+    uint64_t seq;
+    if (s_parse_group (cmd, args[0]) || s_parse_seq (cmd, args[1], &seq))
+        return QF_CLI_USAGE;
+    json_t *result;
+    if (qf_cli_call (cli, "dlq.show", json_pack ("{s:s, s:I}", "group", args[0], "seq",
+                                                 (json_int_t) seq),
+                     false, &result))
+        return QF_CLI_ERROR;
+    if (cli->json) {
+        qf_cli_print_json (result);
+        json_decref (result);
+        return QF_CLI_OK;
+    }
+    printf ("group: %s\n", args[0]);
+    static const char *const skip[] = {"event", NULL};
+    s_print_record (result, 0, skip);
+    json_t *event = json_object_get (result, "event");
+    if (json_is_object (event)) {
+        static const char *const event_skip[] = {"payload", NULL};
+        printf ("\nevent:\n");
+        s_print_record (event, 2, event_skip);
+        printf ("  payload:\n");
+        s_print_json_indented (json_object_get (event, "payload"), 4);
+    }
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
+/* dlq retry and dlq drop: the daemon command is "dlq." and the name. */
+static int
+s_cmd_dlq_change (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                  int nargs)
+{
+    (void) opts, (void) nargs;
+    uint64_t seq;
+    if (s_parse_group (cmd, args[0]) || s_parse_seq (cmd, args[1], &seq))
+        return QF_CLI_USAGE;
+    char command[QF_NAME_MAX + 1];
+    snprintf (command, sizeof command, "dlq.%s", cmd->name);
+    json_t *result;
+    if (qf_cli_call (cli, command,
+                     json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t) seq), false,
+                     &result))
+        return QF_CLI_ERROR;
+    if (cli->json)
+        qf_cli_print_json (result);
+    else
+        s_print_record (result, 0, NULL);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
 static int
 s_cmd_call (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
@@ -893,6 +1197,34 @@ static const cli_command_t s_commands[] = {
      "printing new events in sequence order, filling any gap in the live stream from the "
      "log, until interrupted.",
      s_events_opts, 0, 0, s_cmd_events},
+    {NULL, "groups", "", "consumer groups: position, lag, dead letters",
+     "List the consumer groups: their topics; position (every event up to it is done for the "
+     "group); lag behind the end of the log; events in flight; connected members; deliveries "
+     "repeated after a failed attempt; and dead letters.",
+     NULL, 0, 0, s_cmd_groups},
+    {"groups", "seek", "GROUP --to SEQ|TIME", "move a group to replay or skip events",
+     "Move a consumer group so that delivery goes on from event SEQ, or from the first event "
+     "committed at or after TIME: the events from there on are delivered again, those before "
+     "it are done. Events in flight are forgotten (their acks are refused). Prints the group "
+     "and the next seq it gets. Role admin.",
+     s_groups_seek_opts, 1, 1, s_cmd_groups_seek},
+    {"dlq", "list", "GROUP [--after SEQ] [--limit N]", "list a group's dead letters",
+     "List a consumer group's dead letters, the events that failed max_deliveries times, in "
+     "seq order: seq, topic, attempts, time, and the last error, which is cut to fit the "
+     "line.",
+     s_dlq_list_opts, 1, 1, s_cmd_dlq_list},
+    {"dlq", "show", "GROUP SEQ", "show a dead letter and its event",
+     "Show a dead letter (attempts, time, last error) and its event: seq, id, time, topic, "
+     "subject and the payload as indented JSON.",
+     NULL, 2, 2, s_cmd_dlq_show},
+    {"dlq", "retry", "GROUP SEQ", "deliver a dead letter again",
+     "Send a dead letter back to its group: the event is delivered again, its attempts "
+     "counted from 0, and leaves the dead-letter list. Role admin.",
+     NULL, 2, 2, s_cmd_dlq_change},
+    {"dlq", "drop", "GROUP SEQ", "forget a dead letter",
+     "Remove a dead letter from the list without delivering it again; the event stays done "
+     "for the group. Role admin.",
+     NULL, 2, 2, s_cmd_dlq_change},
     {NULL, "call", "COMMAND [JSON-ARGS]", "send any command",
      "Send any command with the given arguments object and print its result, e.g. "
      "qualflow call review.report '{\"qualification_id\": 1, ...}'.",
@@ -917,35 +1249,83 @@ s_print_main_help (void)
             "1 refused by the daemon or no answer, 2 bad command line.\n");
 }
 
-/* Prints the commands of a group, e.g. "qual", to `file`. */
-static void
-s_print_group_help (const char *group, FILE *file)
+/* The command without a group named `name` ("groups"), or NULL. */
+static const cli_command_t *
+s_plain_command (const char *name)
 {
-    fprintf (file, "usage: qualflow [global options] %s SUBCOMMAND ...\n\nsubcommands:\n", group);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (!s_commands[i].group && streq (s_commands[i].name, name))
+            return &s_commands[i];
+    return NULL;
+}
+
+/* Prints the subcommands of group `group` as "  group name synopsis"
+   lines. */
+static void
+s_print_subcommands (const char *group, FILE *file)
+{
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (s_commands[i].group && streq (s_commands[i].group, group))
             fprintf (file, "  %s %s %s\n", group, s_commands[i].name, s_commands[i].synopsis);
+}
+
+/* Prints the commands of a group, e.g. "qual", to `file`. A group that
+   is also a command ("groups") lists that command first. */
+static void
+s_print_group_help (const char *group, FILE *file)
+{
+    const cli_command_t *plain = s_plain_command (group);
+    fprintf (file, "usage: qualflow [global options] %s %sSUBCOMMAND ...%s\n\nsubcommands:\n",
+             group, plain ? "[" : "", plain ? "]" : "");
+    if (plain)
+        fprintf (file, "  %s%s%s\n", group, *plain->synopsis ? " " : "", plain->synopsis);
+    s_print_subcommands (group, file);
     fprintf (file, "\nRun 'qualflow %s SUBCOMMAND --help' for details.\n", group);
 }
 
+/* Prints a command's help; a command that is also a group ("groups")
+   lists the group's subcommands too. */
+static void
+s_print_command_help (const cli_command_t *cmd)
+{
+    s_print_usage_line (cmd, stdout);
+    printf ("\n%s\n", cmd->summary);
+    for (size_t i = 0; !cmd->group && i < COMMAND_COUNT; i++)
+        if (s_commands[i].group && streq (s_commands[i].group, cmd->name)) {
+            printf ("\nsubcommands (run 'qualflow %s SUBCOMMAND --help' for details):\n",
+                    cmd->name);
+            s_print_subcommands (cmd->name, stdout);
+            break;
+        }
+    if (cmd->opts && cmd->opts[0].name) {
+        printf ("\noptions:\n");
+        s_print_options (cmd->opts, stdout);
+    }
+    printf ("\nglobal options (before or after the command):\n");
+    s_print_options (s_global_opts, stdout);
+}
+
 /* Finds the command named by argv[*index] (and argv[*index + 1] for a
-   group). Returns it, or NULL after reporting: *exit_p is then the exit
-   code (0 after group help). */
+   group). A name that is both a command and a group ("groups") is the
+   command unless a word that is not an option follows. Returns the
+   command, or NULL after reporting: *exit_p is then the exit code (0
+   after group help). */
 static const cli_command_t *
 s_find_command (int argc, char **argv, int *index, int *exit_p)
 {
     const char *name = argv[(*index)++];
+    const cli_command_t *plain = s_plain_command (name);
     bool is_group = false;
-    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (s_commands[i].group && streq (s_commands[i].group, name))
             is_group = true;
-        else if (!s_commands[i].group && streq (s_commands[i].name, name))
-            return &s_commands[i];
-    }
     if (!is_group) {
-        *exit_p = s_usage_error (NULL, "unknown command '%s'", name);
-        return NULL;
+        if (!plain)
+            *exit_p = s_usage_error (NULL, "unknown command '%s'", name);
+        return plain;
     }
+    if (plain && (*index >= argc || argv[*index][0] == '-'))
+        return plain;
     if (*index >= argc) {
         fprintf (stderr, "qualflow: %s: missing subcommand\n", name);
         s_print_group_help (name, stderr);
@@ -1008,6 +1388,11 @@ s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
     cli->role = gvals[G_AS] ? gvals[G_AS] : s_env ("QUALFLOW_ROLE") ? s_env ("QUALFLOW_ROLE")
                                                                     : "admin";
     cli->user = gvals[G_USER] ? gvals[G_USER] : s_env ("USER") ? s_env ("USER") : "cli";
+    cli->idempotency_key = gvals[G_IDEMPOTENCY_KEY];
+    if (cli->idempotency_key && !qf_valid_printable (cli->idempotency_key, QF_ID_MAX))
+        return s_usage_error (cmd, "--idempotency-key must be 1-64 printable ASCII characters "
+                                   "without spaces, got \"%s\"",
+                              cli->idempotency_key);
     cli->line_width = s_line_width ();
 
     cli->config_path = gvals[G_CONFIG]               ? gvals[G_CONFIG]
@@ -1077,6 +1462,7 @@ main (int argc, char **argv)
         rc = cmd->run (&cli, cmd, lvals, args, nargs);
     fflush (stdout);
     qf_client_destroy (&cli.client);
+    qf_cli_request_destroy (&cli.request);
     qf_config_destroy (&cli.config);
     return rc;
 }

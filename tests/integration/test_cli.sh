@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration tests of the qualflow CLI against a real daemon: exit codes,
-# messages, help, round trips of awkward text, JSON output, the event log
-# and `events --follow`.
+# messages, help, round trips of awkward text, JSON output, the event log,
+# `events --follow`, consumer groups, dead letters and idempotency keys.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -60,7 +60,16 @@ test_usage_errors_exit_2() {
     for args in "frobnicate" "qual" "qual frob" "--bogus ping" "ping --bogus" "qual show" \
         "qual show abc" "qual show 0" "qual submit -3" "qual show 1 2" "--timeout x ping" \
         "--timeout" "qual list --limit 0" "events --after x" "call" "call ping [1]" \
-        "call ping {bad" "call Bad.Name" "qual add --cert-no X" ""; do
+        "call ping {bad" "call Bad.Name" "qual add --cert-no X" "" "groups extra" \
+        "groups frob" "groups seek" "groups seek legal" "groups seek legal --to nonsense" \
+        "groups seek legal --to 0" "groups seek legal --to -1" "groups seek Bad --to 1" \
+        "groups seek legal --to 2026-02-30" "groups seek legal --to 2026-11-26T24:00:00Z" \
+        "groups seek legal --to 2026-11-26T23:21:40" "groups seek legal --to 2026-11-26T23:21:40.Z" \
+        "groups seek legal --to 1969-12-31T23:59:59Z" "groups seek legal nogroup --to 1" \
+        "dlq" "dlq frob" "dlq list" "dlq list poison --limit 0" "dlq list poison --after x" \
+        "dlq show poison" "dlq show poison x" "dlq show poison 0" "dlq retry poison" \
+        "dlq retry poison 1 2" "dlq drop Poison 1" "--idempotency-key" "--idempotency-key ping" \
+        "ping --idempotency-key="; do
         # shellcheck disable=SC2086
         run_cli $args
         [ "$RC" -eq 2 ] || { qf_fail "'qualflow $args': exit $RC, expected 2: $(cat "$QF_TMP/err")"; return 1; }
@@ -68,12 +77,22 @@ test_usage_errors_exit_2() {
     done
     run_cli qual add --cert-no X --authority A --category c --scope s --issued 2025-01-01
     grep -q -- "--expires" "$QF_TMP/err" || { qf_fail "missing option not named: $(cat "$QF_TMP/err")"; return 1; }
+    # A key with a space, a control character or more than 64 characters.
+    local key
+    for key in "a b" "$(printf 'a\tb')" "$(printf 'k%.0s' $(seq 1 65))" "钥匙"; do
+        run_cli --idempotency-key "$key" ping
+        [ "$RC" -eq 2 ] && grep -q -- "--idempotency-key must be 1-64 printable ASCII" "$QF_TMP/err" ||
+            { qf_fail "--idempotency-key '$key': exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    done
+    run_cli groups seek legal --to nonsense
+    grep -q "RFC 3339" "$QF_TMP/err" || { qf_fail "--to message: $(cat "$QF_TMP/err")"; return 1; }
 }
 
 test_help_for_every_subcommand() {
     local cmd
     for cmd in "" "ping" "status" "qual" "qual add" "qual submit" "qual show" "qual list" \
-        "events" "call"; do
+        "events" "call" "groups" "groups seek" "dlq" "dlq list" "dlq show" "dlq retry" \
+        "dlq drop"; do
         # shellcheck disable=SC2086
         run_cli $cmd --help
         [ "$RC" -eq 0 ] || { qf_fail "'qualflow $cmd --help': exit $RC"; return 1; }
@@ -85,6 +104,13 @@ test_help_for_every_subcommand() {
     grep -q -- "--cert-no" "$QF_TMP/out" || { qf_fail "qual add -h lists no options"; return 1; }
     run_cli --version
     [ "$RC" -eq 0 ] && grep -q "^qualflow [0-9]" "$QF_TMP/out" || { qf_fail "--version"; return 1; }
+    run_cli groups --help
+    grep -q "groups seek GROUP --to SEQ|TIME" "$QF_TMP/out" || { qf_fail "groups --help lists no seek"; return 1; }
+    run_cli groups seek --help
+    grep -q -- "--to SEQ|TIME" "$QF_TMP/out" || { qf_fail "groups seek --help lists no --to"; return 1; }
+    run_cli --help
+    grep -q -- "--idempotency-key KEY" "$QF_TMP/out" && grep -q "^  dlq retry " "$QF_TMP/out" ||
+        { qf_fail "--help lacks --idempotency-key or dlq retry: $(cat "$QF_TMP/out")"; return 1; }
 }
 
 test_qual_add_show_round_trip() {
@@ -368,6 +394,240 @@ test_call_and_global_options() {
     grep -q "张伟" "$QF_TMP/out" || { qf_fail "user not recorded: $(cat "$QF_TMP/out")"; return 1; }
 }
 
+# Checks a JSON file with Python statements over `r` (the parsed JSON):
+# json_check FILE 'EXPRESSION' asserts the expression.
+json_check() {
+    $PY -c "import json, sys; r = json.load(open(sys.argv[1])); assert $2, r" "$1" 2>/dev/null
+}
+
+test_groups_list_and_seek() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    run_cli groups
+    [ "$RC" -eq 0 ] || { qf_fail "groups: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    head -n 1 "$QF_TMP/out" |
+        grep -q "^GROUP  *TOPICS  *POSITION  *LAG  *IN_FLIGHT  *MEMBERS  *REDELIVERED  *DEAD$" ||
+        { qf_fail "groups header: $(cat "$QF_TMP/out")"; return 1; }
+    local group
+    for group in legal finance technical; do
+        grep -Eq "^$group +qualification\.review_requested +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
+            { qf_fail "groups row $group: $(cat "$QF_TMP/out")"; return 1; }
+    done
+    run_cli --json groups
+    [ "$RC" -eq 0 ] || { qf_fail "groups --json: exit $RC"; return 1; }
+    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["groups"]) == ["finance", "legal", "technical"]
+assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["groups"])
+assert r["last_seq"] == 0' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
+
+    # With no workers, a submitted qualification leaves every group behind.
+    local id
+    id=$(add_qual "scope") && qf_cli qual submit "$id" >/dev/null || { qf_fail "add/submit failed"; return 1; }
+    run_cli --json groups
+    json_check "$QF_TMP/out" 'r["last_seq"] == 2 and all(g["lag"] == 2 - g["position"] >= 1 for g in r["groups"])' ||
+        { qf_fail "lag after submit: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli groups
+    grep -Eq "^legal +qualification\.review_requested +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
+        { qf_fail "groups after submit: $(cat "$QF_TMP/out")"; return 1; }
+
+    run_cli groups seek legal --to 1
+    [ "$RC" -eq 0 ] && grep -qx "group: legal" "$QF_TMP/out" && grep -qx "next_seq: 1" "$QF_TMP/out" ||
+        { qf_fail "seek --to 1: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+    run_cli groups seek legal --to 2026-01-01T00:00:00Z
+    [ "$RC" -eq 0 ] && grep -q "^next_seq: [0-9]" "$QF_TMP/out" ||
+        { qf_fail "seek --to a time: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+    run_cli groups seek legal --to 2026-11-26T23:21:40.553Z
+    [ "$RC" -eq 0 ] || { qf_fail "seek --to a time with ms: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    # A time after every event: the group goes to the end of the log.
+    run_cli --json groups seek legal --to 9999-12-31
+    [ "$RC" -eq 0 ] && json_check "$QF_TMP/out" 'r == {"group": "legal", "next_seq": 3}' ||
+        { qf_fail "seek --to a date: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+    # The commit time of the second event, to the millisecond, finds it.
+    local second
+    second=$(qf_cli --json events --after 1 --limit 1 2>/dev/null | $PY -c '
+import json, sys, datetime
+t = json.loads(sys.stdin.readline())["time"]
+d = datetime.datetime.fromtimestamp(t // 1000, datetime.timezone.utc)
+print(d.strftime("%Y-%m-%dT%H:%M:%S") + ".%03dZ" % (t % 1000))')
+    run_cli --json groups seek legal --to "$second"
+    json_check "$QF_TMP/out" 'r["next_seq"] == 2' ||
+        { qf_fail "seek --to $second: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+
+    run_cli groups seek legal --to nonsense
+    [ "$RC" -eq 2 ] || { qf_fail "seek --to nonsense: exit $RC"; return 1; }
+    run_cli groups seek nogroup --to 1
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: not found (404): .*nogroup" "$QF_TMP/err" ||
+        { qf_fail "seek nogroup: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    run_cli --as sales groups seek legal --to 1
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: forbidden (403): " "$QF_TMP/err" ||
+        { qf_fail "seek as sales: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+}
+
+# Starts a worker (pyzmq, speaking PROTOCOL.md section 6 itself) that joins
+# the new group "poison" for qualification.created and NACKs every delivery
+# while $QF_TMP/ack does not exist, ACKs once it does. It logs "welcome",
+# "nack SEQ ATTEMPT" and "ack SEQ ATTEMPT" lines to $QF_TMP/poison.log.
+# Returns once it is welcomed.
+start_poison_worker() {
+    cat >"$QF_TMP/poison.py" <<'EOF'
+import json, os, sys, time, zmq
+endpoint, flag, log = sys.argv[1], sys.argv[2], sys.argv[3]
+out = open(log, "a", buffering=1)
+sock = zmq.Context().socket(zmq.DEALER)
+sock.setsockopt(zmq.LINGER, 0)
+sock.connect(endpoint)
+
+def send(kind, *fields):
+    sock.send_multipart([b"QFLOW/1", kind] + [f if isinstance(f, bytes) else str(f).encode()
+                                               for f in fields])
+
+send(b"HELLO", json.dumps({"group": "poison", "instance": "poison-%d" % os.getpid(),
+                           "topics": ["qualification.created"], "window": 1}))
+last_sent = time.monotonic()
+deadline = last_sent + 60
+while time.monotonic() < deadline:
+    if sock.poll(50):
+        frames = sock.recv_multipart()
+        kind = frames[1]
+        if kind == b"WELCOME":
+            print("welcome", frames[2].decode(), file=out)
+        elif kind == b"DELIVER":
+            seq, event_id, attempt = frames[2], frames[3], frames[7]
+            if os.path.exists(flag):
+                send(b"ACK", seq, event_id, b"{}")
+                print("ack", seq.decode(), attempt.decode(), file=out)
+            else:
+                send(b"NACK", seq, event_id, 0, b"poison: refused on purpose")
+                print("nack", seq.decode(), attempt.decode(), file=out)
+            last_sent = time.monotonic()
+        elif kind == b"ERROR":
+            print("error", [f.decode() for f in frames[2:]], file=out)
+    # Heartbeats keep the session while idle (heartbeat_ms is 200 here).
+    if time.monotonic() - last_sent > 0.1:
+        send(b"HEARTBEAT")
+        last_sent = time.monotonic()
+send(b"BYE")
+EOF
+    $PY "$QF_TMP/poison.py" "ipc://$QF_TMP/worker.sock" "$QF_TMP/ack" "$QF_TMP/poison.log" \
+        >>"$QF_TMP/poison.err" 2>&1 &
+    echo $! >>"$QF_TMP/pids"
+    qf_wait_for "grep -q '^welcome' '$QF_TMP/poison.log' 2>/dev/null" 10
+}
+
+test_dlq_poison() {
+    if ! $PY -c 'import zmq' 2>/dev/null; then
+        echo "# skipped: python3-zmq is not installed (scripts/install-deps installs it)" >&2
+        return 0
+    fi
+    qf_config_set max_deliveries 2
+    qf_config_set backoff_initial_ms 50
+    qf_config_set backoff_max_ms 100
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    start_poison_worker || { qf_fail "poison worker got no WELCOME: $(cat "$QF_TMP"/poison.*)"; return 1; }
+    add_qual "poison" >/dev/null || { qf_fail "qual add failed"; return 1; }
+    qf_wait_for "qf_cli dlq list poison 2>/dev/null | grep -q '^1 '" 10 ||
+        { qf_fail "no dead letter: $(cat "$QF_TMP/poison.log"; qf_cli dlq list poison 2>&1)"; return 1; }
+
+    run_cli dlq list poison
+    [ "$RC" -eq 0 ] || { qf_fail "dlq list: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    head -n 1 "$QF_TMP/out" | grep -q "^SEQ  *TOPIC  *ATTEMPTS  *TIME  *LAST_ERROR$" ||
+        { qf_fail "dlq list header: $(cat "$QF_TMP/out")"; return 1; }
+    grep -Eq "^1 +qualification\.created +2 +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +poison: refused on purpose$" \
+        "$QF_TMP/out" || { qf_fail "dlq list row: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --json dlq list poison
+    json_check "$QF_TMP/out" 'r["group"] == "poison" and [(i["seq"], i["attempts"]) for i in r["items"]] == [(1, 2)]' ||
+        { qf_fail "dlq list --json: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli groups
+    grep -Eq "^poison +qualification\.created +[0-9]+ +[0-9]+ +0 +1 +[0-9]+ +1$" "$QF_TMP/out" ||
+        { qf_fail "groups: poison has no dead letter: $(cat "$QF_TMP/out")"; return 1; }
+
+    run_cli dlq show poison 1
+    [ "$RC" -eq 0 ] || { qf_fail "dlq show: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    grep -qx "topic: qualification.created" "$QF_TMP/out" && grep -qx "attempts: 2" "$QF_TMP/out" &&
+        grep -qx "  subject: qualification/1" "$QF_TMP/out" &&
+        grep -qx '      "scope": "poison",' "$QF_TMP/out" ||
+        { qf_fail "dlq show: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --json dlq show poison 1
+    json_check "$QF_TMP/out" 'r["event"]["topic"] == "qualification.created" and r["event"]["payload"]["scope"] == "poison"' ||
+        { qf_fail "dlq show --json: $(cat "$QF_TMP/out")"; return 1; }
+
+    # Only admin may send it back.
+    run_cli --as sales dlq retry poison 1
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: forbidden (403): " "$QF_TMP/err" ||
+        { qf_fail "dlq retry as sales: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    touch "$QF_TMP/ack"
+    run_cli dlq retry poison 1
+    [ "$RC" -eq 0 ] || { qf_fail "dlq retry: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    run_cli --json dlq list poison
+    json_check "$QF_TMP/out" 'r["items"] == []' || { qf_fail "list after retry: $(cat "$QF_TMP/out")"; return 1; }
+    qf_wait_for "grep -q '^ack 1 1$' '$QF_TMP/poison.log'" 10 ||
+        { qf_fail "retried event not delivered from attempt 1: $(cat "$QF_TMP/poison.log")"; return 1; }
+    run_cli dlq show poison 1
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: not found (404): .*no dead letter" "$QF_TMP/err" ||
+        { qf_fail "dlq show after retry: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    run_cli dlq drop poison 999
+    [ "$RC" -eq 1 ] && grep -q "no dead letter" "$QF_TMP/err" ||
+        { qf_fail "dlq drop of a missing seq: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+
+    # A second poison event, dropped this time.
+    rm -f "$QF_TMP/ack"
+    add_qual "poison 2" >/dev/null || { qf_fail "qual add failed"; return 1; }
+    qf_wait_for "qf_cli --json dlq list poison | grep -q '\"seq\"'" 10 ||
+        { qf_fail "no second dead letter: $(cat "$QF_TMP/poison.log")"; return 1; }
+    local seq
+    seq=$(qf_cli --json dlq list poison | $PY -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["seq"])')
+    run_cli --as sales dlq drop poison "$seq"
+    [ "$RC" -eq 1 ] || { qf_fail "dlq drop as sales: exit $RC"; return 1; }
+    run_cli dlq drop poison "$seq"
+    [ "$RC" -eq 0 ] && grep -qx "seq: $seq" "$QF_TMP/out" ||
+        { qf_fail "dlq drop: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+    run_cli dlq list poison
+    [ "$(sed -n 2p "$QF_TMP/out")" = "(none)" ] || { qf_fail "list after drop: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --json groups
+    json_check "$QF_TMP/out" '[g["dead_letters"] for g in r["groups"] if g["name"] == "poison"] == [0]' ||
+        { qf_fail "groups after drop: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli dlq list nogroup
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: not found (404): " "$QF_TMP/err" ||
+        { qf_fail "dlq list nogroup: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+}
+
+test_idempotency_key() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local id1 id2
+    id1=$(add_qual "once" --idempotency-key k1) && id2=$(add_qual "once" --idempotency-key k1) ||
+        { qf_fail "qual add with a key failed"; return 1; }
+    [ -n "$id1" ] && [ "$id1" = "$id2" ] || { qf_fail "ids '$id1' and '$id2'"; return 1; }
+    run_cli --json qual list
+    json_check "$QF_TMP/out" 'len(r["items"]) == 1' || { qf_fail "not one qualification: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --json events --topic qualification.created
+    [ "$(wc -l <"$QF_TMP/out")" -eq 1 ] || { qf_fail "not one event: $(cat "$QF_TMP/out")"; return 1; }
+    # Another key makes another one; the same key with another command is refused.
+    id2=$(add_qual "twice" --idempotency-key k2)
+    [ "$id2" -gt "$id1" ] 2>/dev/null || { qf_fail "k2 gave id '$id2'"; return 1; }
+    run_cli --idempotency-key k1 qual submit "$id1"
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: conflict (409): .*k1" "$QF_TMP/err" ||
+        { qf_fail "k1 with qual submit: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    # A failed request stores nothing: the same key works once it succeeds.
+    run_cli --idempotency-key k3 qual submit 999
+    [ "$RC" -eq 1 ] || { qf_fail "submit 999: exit $RC"; return 1; }
+    run_cli --idempotency-key k3 qual submit "$id1"
+    [ "$RC" -eq 0 ] && grep -qx "state: in_review" "$QF_TMP/out" ||
+        { qf_fail "k3 after a failure: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+    run_cli --idempotency-key k3 qual submit "$id1"
+    [ "$RC" -eq 0 ] && grep -qx "state: in_review" "$QF_TMP/out" ||
+        { qf_fail "k3 repeated: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
+    # Read-only commands take a key too, and the daemon's refusals still show.
+    run_cli --idempotency-key k4 --json ping
+    [ "$RC" -eq 0 ] || { qf_fail "ping with a key: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    run_cli --idempotency-key k5 --as sales qual submit "$id2"
+    [ "$RC" -eq 1 ] && grep -q "^qualflow: forbidden (403): " "$QF_TMP/err" ||
+        { qf_fail "keyed refusal: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+}
+
+test_idempotency_key_no_daemon() {
+    run_cli --timeout 300 --idempotency-key k1 qual submit 1
+    [ "$RC" -eq 1 ] && grep -q "no answer from the daemon at ipc://$QF_TMP/command.sock within 300 ms" "$QF_TMP/err" ||
+        { qf_fail "exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+}
+
 qf_run_tests \
     test_no_daemon_exits_1_quickly \
     test_usage_errors_exit_2 \
@@ -381,4 +641,8 @@ qf_run_tests \
     test_events_follow_json_survives_restart \
     test_events_follow_fills_gaps \
     test_status_shows_database \
-    test_call_and_global_options
+    test_call_and_global_options \
+    test_groups_list_and_seek \
+    test_dlq_poison \
+    test_idempotency_key \
+    test_idempotency_key_no_daemon

@@ -14,6 +14,18 @@ HEARTBEAT both ways, ERROR 404 after silence, BYE) and, as a client, some
 requests (qual.add, qual.submit, and 400 for an unknown command, a wrong
 protocol frame and invalid JSON).
 
+The configuration is tightened so that leases and retries show within
+seconds (delivery.ack_wait_ms 800, max_deliveries 3, backoff 50-200 ms).
+Then, as further groups that it creates by HELLO, it checks section 6.3
+and 6.5: a lease that ends redelivers with attempt 2 and EXTEND keeps it;
+three NACKs put an event on the dead-letter list (dlq.list, dlq.show, the
+delivery.dead_lettered event) and dlq.retry delivers it again; a duplicate
+ACK gets ERROR 409; groups.list shows the position moving with the acks;
+groups.seek replays acked events in order; an ACK result runs once as the
+group's role (group `review` runs qual.submit) and its redelivery carries
+flags bit 1; and, as a client, that an idempotency_key makes a repeated
+qual.add return the same reply and create one qualification.
+
 Prints "PASS protocol_worker: name" or "FAIL protocol_worker: name: why"
 per check; exits non-zero when any failed.  The daemon is always stopped.
 """
@@ -35,6 +47,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 QF_BIN = os.path.abspath(os.environ.get("QF_BIN", os.path.join(REPO, "bin")))
 GROUP = "python-audit"
 HEARTBEAT_MS = 250
+ACK_WAIT_MS = 800          # delivery.ack_wait_ms of the test configuration
+MAX_DELIVERIES = 3         # delivery.max_deliveries
+BACKOFF_INITIAL_MS = 50    # delivery.backoff_initial_ms
+BACKOFF_MAX_MS = 200       # delivery.backoff_max_ms
 TEST_LIMIT_S = 55          # the whole test, daemon start included
 
 START = time.monotonic()
@@ -79,11 +95,22 @@ def write_config(tmp):
         "event_endpoint": "ipc://%s/events.sock" % tmp,
         "worker_endpoint": "ipc://%s/worker.sock" % tmp,
         "heartbeat_ms": str(HEARTBEAT_MS),
+        "ack_wait_ms": str(ACK_WAIT_MS),
+        "max_deliveries": str(MAX_DELIVERIES),
+        "backoff_initial_ms": str(BACKOFF_INITIAL_MS),
+        "backoff_max_ms": str(BACKOFF_MAX_MS),
     }
     out = []
+    seen = set()
     for line in lines:
         m = re.match(r"^(  (%s):).*$" % "|".join(subst), line)
         out.append("%s %s" % (m.group(1), subst[m.group(2)]) if m else line)
+        if m:
+            seen.add(m.group(2))
+    missing = sorted(set(subst) - seen)
+    if missing:
+        # Without them the lease and retry checks would wait for defaults.
+        raise OSError("config/qualflow.yaml has no line for %s" % ", ".join(missing))
 
     # The group, in the style of the groups already there: a list of
     # "- name: x" items or a mapping of names.
@@ -126,6 +153,11 @@ class Peer:
         self.last_sent = 0.0
         self.heartbeating = True
         self.next_id = 0
+        # When set, DELIVERs with a seq at or below it are acked with {} as
+        # they arrive and never reach the inbox: the history a new group is
+        # handed, which is not the concern of the check that created it.
+        self.ack_through = None
+        self.keep_heartbeats = True
 
     def _dealer(self, endpoint):
         sock = self.ctx.socket(zmq.DEALER)
@@ -145,12 +177,15 @@ class Peer:
         self.worker.send_multipart(frames)
         self.last_sent = time.monotonic()
 
-    def send_request(self, command, args=None, role="admin", request_id=None, raw=None):
+    def send_request(self, command, args=None, role="admin", request_id=None, raw=None,
+                     idempotency_key=None):
         if request_id is None:
             self.next_id += 1
             request_id = "py-%d" % self.next_id
-        body = raw if raw is not None else encode({"role": role, "user": "python",
-                                                   "args": args or {}})
+        body = {"role": role, "user": "python", "args": args or {}}
+        if idempotency_key is not None:
+            body["idempotency_key"] = idempotency_key
+        body = raw if raw is not None else encode(body)
         self.client.send_multipart([PROTOCOL, b"REQUEST", request_id.encode(),
                                     command.encode(), body])
         return request_id
@@ -188,7 +223,13 @@ class Peer:
                     frames = self.worker.recv_multipart(zmq.NOBLOCK)
                 except zmq.Again:
                     break
-                if len(frames) >= 2 and frames[0] == PROTOCOL:
+                if (self.ack_through is not None and len(frames) == 10
+                        and frames[0] == PROTOCOL and frames[1] == b"DELIVER"
+                        and frames[2].isdigit() and int(frames[2]) <= self.ack_through):
+                    self.send_worker("ACK", frames[2], frames[3], b"{}")
+                elif frames[1:2] == [b"HEARTBEAT"] and not self.keep_heartbeats:
+                    pass
+                elif len(frames) >= 2 and frames[0] == PROTOCOL:
                     self.inbox.append([frames[1].decode()] + frames[2:])
                 else:
                     self.inbox.append(["?malformed"] + frames)
@@ -205,8 +246,15 @@ class Peer:
             self.service(deadline - now)
         return self.replies.pop(request_id)
 
-    def call(self, command, args=None, role="admin", timeout_s=5.0):
-        return self.wait_reply(self.send_request(command, args, role), timeout_s)
+    def call(self, command, args=None, role="admin", timeout_s=5.0, idempotency_key=None):
+        return self.wait_reply(self.send_request(command, args, role,
+                                                 idempotency_key=idempotency_key), timeout_s)
+
+    def idle(self, seconds):
+        """Keeps the sockets serviced (heartbeats, auto-acks) for a while."""
+        end = time.monotonic() + min(seconds, left_s())
+        while time.monotonic() < end:
+            self.service(end - time.monotonic())
 
     def wait_worker(self, pred, timeout_s=5.0, what="a message"):
         """Waits for a worker-socket message satisfying pred; removes and
@@ -467,6 +515,414 @@ def check_hello_again_and_bye(st):
         st.peer.service(0.1)
 
 
+# --------------------------------------------------------------------------
+# Acknowledgements, leases, retries, dead letters and replay (sections 6.3
+# and 6.5).  Each check joins a group of its own, created by HELLO with
+# topics ["qualification.created"], so that only the qualifications it adds
+# are its concern: whatever older events the group is handed (the section
+# does not say where a new group starts in the log) are acked with {} on
+# arrival.
+
+CREATED = "qualification.created"
+
+
+def join_group(st, group):
+    """Ends the current worker session with BYE, opens a new socket and
+    says HELLO as `group` (created with topics [CREATED] when new); waits
+    for WELCOME. DELIVERs of events older than this call are acked at once."""
+    peer = st.peer
+    if peer.worker is not None:
+        peer.send_worker("BYE")
+    status, body = peer.call("groups.list")
+    expect(status == 200, "groups.list answered %d: %s" % (status, body))
+    last_seq = body.get("result", {}).get("last_seq")
+    expect(isinstance(last_seq, int), "groups.list has no last_seq: %s" % body)
+    peer.heartbeating = True
+    peer.open_worker()
+    peer.ack_through = last_seq
+    peer.keep_heartbeats = False
+    st.group = group
+    st.subjects = set()
+    instance = "py-%s-%d" % (group, os.getpid())
+    peer.send_worker("HELLO", encode({"group": group, "instance": instance,
+                                      "topics": [CREATED], "window": 10}))
+    msg = peer.wait_worker(lambda m: m[0] in ("WELCOME", "ERROR"), 5.0, "WELCOME")
+    if msg[0] == "ERROR":
+        raise Check("HELLO as %s refused: ERROR %s"
+                    % (group, [f.decode("utf-8", "replace") for f in msg[1:]]))
+    body = json.loads(msg[1].decode("utf-8"))
+    expect(body.get("group") == group, "WELCOME names group %s" % body.get("group"))
+    expect(body.get("ack_wait_ms") == ACK_WAIT_MS,
+           "WELCOME ack_wait_ms %s, configured %d" % (body.get("ack_wait_ms"), ACK_WAIT_MS))
+    expect(body.get("max_deliveries") == MAX_DELIVERIES,
+           "WELCOME max_deliveries %s, configured %d"
+           % (body.get("max_deliveries"), MAX_DELIVERIES))
+    return body
+
+
+def add_qual(st, cert_no):
+    """qual.add with GOOD_QUAL and this cert_no; returns the new record."""
+    status, body = st.peer.call("qual.add", dict(GOOD_QUAL, cert_no=cert_no))
+    expect(status == 200, "qual.add answered %d: %s" % (status, body))
+    record = body.get("result", {})
+    expect(isinstance(record.get("id"), int), "qual.add result has no id: %s" % body)
+    st.subjects.add("qualification/%d" % record["id"])
+    return record
+
+
+def next_deliver(st, record, timeout_s=5.0, what=None):
+    """Waits for the next DELIVER of this qualification's created event."""
+    subject = "qualification/%d" % record["id"]
+    msg = st.peer.wait_worker(lambda m: m[0] == "DELIVER" and len(m) == 9
+                              and m[4].decode() == subject, timeout_s,
+                              what or "DELIVER of %s" % subject)
+    d = deliver_fields(msg)
+    expect(d["topic"] == CREATED, "DELIVER topic %s for %s" % (d["topic"], subject))
+    return d
+
+
+def no_deliver(st, seq, seconds, why):
+    """Services the sockets for `seconds`; fails if seq is delivered."""
+    st.peer.idle(seconds)
+    again = [m for m in st.peer.inbox if is_deliver(seq=seq)(m)]
+    expect(not again, "seq %d delivered again %s (attempt %s)"
+           % (seq, why, [int(m[6]) for m in again]))
+
+
+def group_info(st, group):
+    status, body = st.peer.call("groups.list")
+    expect(status == 200, "groups.list answered %d: %s" % (status, body))
+    groups = {g.get("name"): g for g in body.get("result", {}).get("groups", [])}
+    expect(group in groups, "groups.list lists no group %s: %s" % (group, sorted(groups)))
+    return groups[group]
+
+
+def wait_position(st, group, low, high=None, timeout_s=5.0):
+    """Waits until the group's position is in [low, high]; returns it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        position = group_info(st, group).get("position")
+        if isinstance(position, int) and position >= low and (high is None or position <= high):
+            return position
+        expect(time.monotonic() < deadline,
+               "group %s position %s, expected %d..%s" % (group, position, low,
+                                                          "" if high is None else high))
+        st.peer.service(0.1)
+
+
+def expect_error(st, status, seq, timeout_s=3.0):
+    msg = st.peer.wait_worker(is_type("ERROR"), timeout_s, "ERROR %d" % status)
+    expect(len(msg) == 4, "ERROR has %d field frames, expected 3" % (len(msg) - 1))
+    expect(msg[1] == str(status).encode() and msg[2] == str(seq).encode(),
+           "ERROR %s seq %s (%s), expected %d seq %d"
+           % (msg[1].decode(), msg[2].decode(), msg[3].decode("utf-8", "replace"), status, seq))
+    return msg[3].decode("utf-8")
+
+
+def no_error(st, what):
+    errors = [[f.decode("utf-8", "replace") for f in m[1:]]
+              for m in st.peer.inbox if m[0] == "ERROR"]
+    expect(not errors, "ERROR %s: %s" % (what, errors))
+
+
+def check_lease_redelivers(st):
+    # Section 6.3: not answered within ack_wait_ms, the attempt failed and
+    # the event comes again, attempt 2, after the lease (and a backoff).
+    join_group(st, "py-lease")
+    record = add_qual(st, "D234000101")
+    first = next_deliver(st, record)
+    expect(first["attempt"] == 1, "first delivery attempt %d" % first["attempt"])
+    got = time.monotonic()
+    again = next_deliver(st, record, ACK_WAIT_MS / 1000.0 + 3.0, "redelivery after the lease")
+    waited = time.monotonic() - got
+    expect(again["seq"] == first["seq"] and again["event_id"] == first["event_id"],
+           "redelivered seq %d %s, first was %d %s"
+           % (again["seq"], again["event_id"], first["seq"], first["event_id"]))
+    expect(again["attempt"] == 2, "redelivery attempt %d, expected 2" % again["attempt"])
+    # The lease ran from the daemon's send; allow for the time the first
+    # DELIVER spent on the way to us.
+    expect(waited >= 0.75 * ACK_WAIT_MS / 1000.0,
+           "redelivered %.0f ms after the first delivery, before the %d ms lease ended"
+           % (waited * 1000, ACK_WAIT_MS))
+    st.peer.send_worker("ACK", str(again["seq"]), again["event_id"], b"{}")
+    wait_position(st, "py-lease", again["seq"])
+    no_error(st, "after ACK of the redelivery")
+    st.lease_acked = again
+
+
+def check_extend_keeps_lease(st):
+    # EXTEND restarts the lease: kept for 3 leases, the event never comes again.
+    expect(getattr(st, "group", None) == "py-lease", "no py-lease session (lease check failed)")
+    record = add_qual(st, "D234000102")
+    d = next_deliver(st, record)
+    end = time.monotonic() + 3 * ACK_WAIT_MS / 1000.0
+    while time.monotonic() < end:
+        st.peer.send_worker("EXTEND", str(d["seq"]), d["event_id"])
+        no_deliver(st, d["seq"], min(ACK_WAIT_MS / 4000.0, max(0.0, end - time.monotonic())),
+                   "while extended")
+    st.peer.send_worker("ACK", str(d["seq"]), d["event_id"], b"{}")
+    no_deliver(st, d["seq"], 1.5 * ACK_WAIT_MS / 1000.0, "after its ACK")
+    no_error(st, "for EXTEND or ACK")
+    wait_position(st, "py-lease", d["seq"])
+
+
+def check_duplicate_ack_409(st):
+    # An ACK for an event that is done is refused with ERROR 409 and the seq.
+    d = getattr(st, "lease_acked", None)
+    expect(d is not None, "no acked event (lease check failed)")
+    st.peer.inbox = [m for m in st.peer.inbox if m[0] != "ERROR"]
+    st.peer.send_worker("ACK", str(d["seq"]), d["event_id"], b"{}")
+    expect_error(st, 409, d["seq"])
+
+
+def check_dead_letter(st):
+    # max_deliveries NACKs: the event goes to the dead-letter list with the
+    # last reason, an event delivery.dead_lettered is appended, and no more
+    # deliveries come; dlq.retry (admin only) sends it back.
+    group = "py-dlq"
+    join_group(st, group)
+    record = add_qual(st, "D234000103")
+    d = None
+    for attempt in range(1, MAX_DELIVERIES + 1):
+        d = next_deliver(st, record, 5.0, "delivery attempt %d" % attempt)
+        expect(d["attempt"] == attempt, "delivery attempt %d, expected %d"
+               % (d["attempt"], attempt))
+        # delay 0: the daemon's backoff (50 ms doubling, at most 200 ms).
+        st.peer.send_worker("NACK", str(d["seq"]), d["event_id"], "0",
+                            "python nack %d" % attempt)
+    seq, event_id = d["seq"], d["event_id"]
+    last_reason = "python nack %d" % MAX_DELIVERIES
+
+    item = None
+    deadline = time.monotonic() + 5.0
+    while item is None:
+        status, body = st.peer.call("dlq.list", {"group": group})
+        expect(status == 200, "dlq.list answered %d: %s" % (status, body))
+        result = body.get("result", {})
+        expect(result.get("group") == group, "dlq.list group %s" % result.get("group"))
+        item = next((i for i in result.get("items", []) if i.get("seq") == seq), None)
+        if item is None:
+            expect(time.monotonic() < deadline, "seq %d not in dlq.list after %d NACKs: %s"
+                   % (seq, MAX_DELIVERIES, result))
+            st.peer.service(0.1)
+    expect(item.get("event_id") == event_id, "dead letter event_id %s" % item.get("event_id"))
+    expect(item.get("topic") == CREATED, "dead letter topic %s" % item.get("topic"))
+    expect(item.get("attempts") == MAX_DELIVERIES,
+           "dead letter attempts %s, expected %d" % (item.get("attempts"), MAX_DELIVERIES))
+    expect(last_reason in str(item.get("last_error")),
+           "dead letter last_error %r lacks the last reason %r" % (item.get("last_error"),
+                                                                   last_reason))
+    no_deliver(st, seq, 1.0, "after it went to the dead-letter list")
+
+    status, body = st.peer.call("dlq.show", {"group": group, "seq": seq})
+    expect(status == 200, "dlq.show answered %d: %s" % (status, body))
+    event = body.get("result", {}).get("event", {})
+    expect(event.get("seq") == seq and event.get("id") == event_id
+           and event.get("topic") == CREATED
+           and event.get("payload", {}).get("id") == record["id"],
+           "dlq.show event %s" % event)
+
+    status, body = st.peer.call("events.list", {"topic": "delivery.dead_lettered",
+                                                "limit": 1000})
+    expect(status == 200, "events.list answered %d: %s" % (status, body))
+    dead = [e for e in body.get("result", {}).get("events", [])
+            if e.get("payload", {}).get("group") == group
+            and e.get("payload", {}).get("seq") == seq]
+    expect(len(dead) == 1, "%d delivery.dead_lettered events for %s seq %d"
+           % (len(dead), group, seq))
+    payload = dead[0]["payload"]
+    expect(dead[0].get("subject") == "group/%s" % group, "subject %s" % dead[0].get("subject"))
+    expect(payload.get("event_id") == event_id and payload.get("attempts") == MAX_DELIVERIES
+           and last_reason in str(payload.get("last_error")),
+           "delivery.dead_lettered payload %s" % payload)
+
+    status, body = st.peer.call("dlq.retry", {"group": group, "seq": seq}, role="legal")
+    expect(status == 403, "dlq.retry as legal answered %d: %s" % (status, body))
+    no_deliver(st, seq, 0.3, "after a refused dlq.retry")
+    status, body = st.peer.call("dlq.retry", {"group": group, "seq": seq})
+    expect(status == 200, "dlq.retry answered %d: %s" % (status, body))
+    again = next_deliver(st, record, 5.0, "delivery after dlq.retry")
+    expect(again["seq"] == seq and again["event_id"] == event_id,
+           "dlq.retry delivered seq %d" % again["seq"])
+    expect(again["attempt"] == 1, "attempt %d after dlq.retry, expected 1 (attempts from 0)"
+           % again["attempt"])
+    st.peer.inbox = [m for m in st.peer.inbox if m[0] != "ERROR"]
+    st.peer.send_worker("ACK", str(seq), event_id, b"{}")
+    no_deliver(st, seq, 0.5, "after its ACK")
+    no_error(st, "after ACK of the retried dead letter")
+
+
+def check_position_and_seek(st):
+    # groups.list: the position stays below an unacked event and moves as
+    # the events are acked. groups.seek with seq: everything from there is
+    # delivered again, in seq order.
+    group = "py-replay"
+    join_group(st, group)
+    records = [add_qual(st, "D23400020%d" % i) for i in range(3)]
+    ds = [next_deliver(st, r) for r in records]
+    seqs = [d["seq"] for d in ds]
+    expect(seqs == sorted(seqs), "delivered in seq order %s" % seqs)
+    info = group_info(st, group)
+    expect(isinstance(info.get("position"), int) and info["position"] < seqs[0],
+           "position %s with seq %d unacked" % (info.get("position"), seqs[0]))
+    expect(info.get("in_flight", 0) >= 3, "in_flight %s with 3 unacked" % info.get("in_flight"))
+    st.peer.send_worker("ACK", str(ds[0]["seq"]), ds[0]["event_id"], b"{}")
+    wait_position(st, group, seqs[0], seqs[1] - 1)
+    for d in ds[1:]:
+        st.peer.send_worker("ACK", str(d["seq"]), d["event_id"], b"{}")
+    wait_position(st, group, seqs[2])
+    no_error(st, "after ACKs")
+
+    status, body = st.peer.call("groups.seek", {"group": group, "seq": seqs[0]})
+    expect(status == 200, "groups.seek answered %d: %s" % (status, body))
+    result = body.get("result", {})
+    expect(result.get("group") == group and result.get("next_seq") == seqs[0],
+           "groups.seek result %s, expected next_seq %d" % (result, seqs[0]))
+    replayed = [next_deliver(st, r, 5.0, "replay of seq %d" % d["seq"])
+                for r, d in zip(records, ds)]
+    # Nothing but the three (their arrival order: replay_in_order).
+    extra = [int(m[1]) for m in st.peer.inbox if m[0] == "DELIVER"]
+    expect(not extra, "more deliveries than the three replayed: %s" % extra)
+    for d, r in zip(ds, replayed):
+        expect(r["seq"] == d["seq"] and r["event_id"] == d["event_id"],
+               "replayed seq %d %s, first %d %s" % (r["seq"], r["event_id"], d["seq"],
+                                                     d["event_id"]))
+    st.peer.send_worker("ACK", str(replayed[-1]["seq"]), replayed[-1]["event_id"], b"{}")
+    for r in replayed[:-1]:
+        st.peer.send_worker("ACK", str(r["seq"]), r["event_id"], b"{}")
+    wait_position(st, group, seqs[2])
+    no_error(st, "after ACKs of the replay")
+
+
+def check_replay_in_order(st):
+    # Arrival order of a replay, observed directly (the wait above picks
+    # messages by subject): seek again and read the DELIVERs as they come.
+    group = "py-replay"
+    expect(getattr(st, "group", None) == group, "no py-replay session (seek check failed)")
+    status, body = st.peer.call("events.list", {"topic": CREATED, "limit": 1000})
+    expect(status == 200, "events.list answered %d: %s" % (status, body))
+    mine = sorted(e["seq"] for e in body.get("result", {}).get("events", [])
+                  if e.get("subject") in st.subjects)
+    expect(len(mine) == 3, "events.list shows %d events of the replay group" % len(mine))
+    status, body = st.peer.call("groups.seek", {"group": group, "seq": mine[0]})
+    expect(status == 200, "groups.seek answered %d: %s" % (status, body))
+    arrived = []
+    deadline = time.monotonic() + 5.0
+    while len(arrived) < 3:
+        msg = st.peer.wait_worker(is_type("DELIVER"), max(0.1, deadline - time.monotonic()),
+                                  "replayed DELIVER")
+        arrived.append(deliver_fields(msg))
+    expect([d["seq"] for d in arrived] == mine,
+           "replay arrived as seq %s, expected %s" % ([d["seq"] for d in arrived], mine))
+    for d in arrived:
+        st.peer.send_worker("ACK", str(d["seq"]), d["event_id"], b"{}")
+    wait_position(st, group, mine[-1])
+
+
+def check_idempotency_key(st):
+    # The same qual.add with the same key: the same reply, one qualification.
+    key = "py-idem-%d" % os.getpid()
+    cert_no = "D234000301"
+    args = dict(GOOD_QUAL, cert_no=cert_no)
+    first = st.peer.call("qual.add", args, idempotency_key=key)
+    expect(first[0] == 200, "qual.add answered %d: %s" % first)
+    second = st.peer.call("qual.add", args, idempotency_key=key)
+    expect(second == first, "second qual.add with the key answered %s, the first %s"
+           % (second, first))
+    status, body = st.peer.call("qual.list", {"limit": 1000})
+    expect(status == 200, "qual.list answered %d: %s" % (status, body))
+    same = [r for r in body.get("result", {}).get("items", []) if r.get("cert_no") == cert_no]
+    expect(len(same) == 1, "%d qualifications with cert_no %s after two qual.add with one key"
+           % (len(same), cert_no))
+    # The same key with another command is refused, and changes nothing.
+    status, body = st.peer.call("qual.submit", {"id": same[0]["id"]}, idempotency_key=key)
+    expect(status == 409, "qual.submit with qual.add's key answered %d: %s" % (status, body))
+    status, body = st.peer.call("qual.get", {"id": same[0]["id"]})
+    expect(status == 200 and body.get("result", {}).get("state") == "draft",
+           "qualification after the refused qual.submit: %d %s" % (status, body))
+
+
+def check_result_applied_once(st):
+    # Group `review` (role review may run qual.submit) acks a created event
+    # with {"command": "qual.submit", ...}: the qualification goes to
+    # in_review once. Replayed with groups.seek, the event carries flags
+    # bit 1 and the result is not applied again.
+    group = "review"
+    join_group(st, group)
+    record = add_qual(st, "D234000401")
+    subject = "qualification/%d" % record["id"]
+    d = next_deliver(st, record)
+    expect(d["flags"] & 1 == 0, "flags %d on a first delivery" % d["flags"])
+    result = encode({"command": "qual.submit", "args": {"id": record["id"]}})
+    st.peer.send_worker("ACK", str(d["seq"]), d["event_id"], result)
+    wait_position(st, group, d["seq"])
+    no_error(st, "after ACK with a qual.submit result")
+    status, body = st.peer.call("qual.get", {"id": record["id"]})
+    expect(status == 200, "qual.get answered %d: %s" % (status, body))
+    got = body.get("result", {})
+    expect(got.get("state") == "in_review" and got.get("round") == 1,
+           "after the ACK result the qualification is %s round %s"
+           % (got.get("state"), got.get("round")))
+    st.review_event = (record, d)
+
+    status, body = st.peer.call("groups.seek", {"group": group, "seq": d["seq"]})
+    expect(status == 200, "groups.seek answered %d: %s" % (status, body))
+    again = next_deliver(st, record, 5.0, "redelivery after groups.seek")
+    expect(again["seq"] == d["seq"], "redelivered seq %d" % again["seq"])
+    # Acked as section 6.2 says before judging the flags, so that the
+    # rest of this check and the next one still run when the bit is missing.
+    st.peer.send_worker("ACK", str(again["seq"]), again["event_id"], b"{}")
+    flags_wrong = None
+    if again["flags"] & 1 != 1:
+        flags_wrong = ("flags %d on the redelivery (after groups.seek) of an event whose "
+                       "result committed, expected bit 1" % again["flags"])
+    wait_position(st, group, d["seq"])
+    no_deliver(st, d["seq"], 0.5, "after its second ACK")
+    no_error(st, "after ACK of the redelivery")
+
+    status, body = st.peer.call("qual.get", {"id": record["id"]})
+    got = body.get("result", {})
+    expect(status == 200 and got.get("state") == "in_review" and got.get("round") == 1,
+           "after the redelivery the qualification is %s round %s"
+           % (got.get("state"), got.get("round")))
+    status, body = st.peer.call("events.list", {"topic": "qualification.review_requested",
+                                                "limit": 1000})
+    expect(status == 200, "events.list answered %d: %s" % (status, body))
+    requested = [e for e in body.get("result", {}).get("events", [])
+                 if e.get("subject") == subject]
+    expect(len(requested) == 1, "%d qualification.review_requested events for %s"
+           % (len(requested), subject))
+    expect(flags_wrong is None, flags_wrong)
+
+
+def check_result_repeated_not_applied(st):
+    # A worker that ignores flags bit 1 and sends the same result again:
+    # "a result is applied at most once per (group, event id)", so the
+    # daemon accepts the ACK without running qual.submit a second time
+    # (which would fail, as the record is in_review: ERROR and a NACK).
+    info = getattr(st, "review_event", None)
+    expect(info is not None, "no result acked (previous check failed)")
+    record, d = info
+    status, body = st.peer.call("groups.seek", {"group": "review", "seq": d["seq"]})
+    expect(status == 200, "groups.seek answered %d: %s" % (status, body))
+    again = next_deliver(st, record, 5.0, "redelivery after groups.seek")
+    result = encode({"command": "qual.submit", "args": {"id": record["id"]}})
+    st.peer.send_worker("ACK", str(again["seq"]), again["event_id"], result)
+    no_deliver(st, d["seq"], 1.0, "after an ACK repeating the recorded result")
+    no_error(st, "for an ACK repeating the recorded result")
+    status, body = st.peer.call("events.list", {"topic": "qualification.review_requested",
+                                                "limit": 1000})
+    requested = [e for e in body.get("result", {}).get("events", [])
+                 if e.get("subject") == "qualification/%d" % record["id"]]
+    expect(len(requested) == 1, "%d qualification.review_requested events" % len(requested))
+    status, body = st.peer.call("qual.get", {"id": record["id"]})
+    got = body.get("result", {})
+    expect(status == 200 and got.get("state") == "in_review" and got.get("round") == 1,
+           "the qualification is %s round %s" % (got.get("state"), got.get("round")))
+    wait_position(st, "review", d["seq"])
+    st.peer.send_worker("BYE")
+
+
 CHECKS = [
     ("hello_welcome", check_hello_welcome),
     ("request_qual_add", check_qual_add),
@@ -480,6 +936,15 @@ CHECKS = [
     ("heartbeats", check_heartbeats),
     ("silence_ends_session", check_silence_ends_session),
     ("hello_again_and_bye", check_hello_again_and_bye),
+    ("idempotency_key", check_idempotency_key),
+    ("lease_redelivers", check_lease_redelivers),
+    ("extend_keeps_lease", check_extend_keeps_lease),
+    ("duplicate_ack_409", check_duplicate_ack_409),
+    ("dead_letter_and_retry", check_dead_letter),
+    ("position_and_seek", check_position_and_seek),
+    ("replay_in_order", check_replay_in_order),
+    ("result_applied_once", check_result_applied_once),
+    ("result_repeated_not_applied", check_result_repeated_not_applied),
 ]
 
 
