@@ -263,6 +263,13 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
         s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
         return;
     }
+    /* Authorize before anything else, so a stored reply is never shown to
+       a role that may not run the command. */
+    rc = qf_commands_authorize (&ctx, msg->command);
+    if (rc) {
+        s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
+        return;
+    }
     bool writes = qf_commands_writes (msg->command);
     if (writes) {
         rc = s_need_transaction (self);
