@@ -766,12 +766,14 @@ s_cmd_qual_show (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
     return QF_CLI_OK;
 }
 
-enum { QL_STATE, QL_LIMIT, QL_AFTER, QL_COUNT };
+enum { QL_STATE, QL_LIMIT, QL_AFTER, QL_EXPIRING, QL_COUNT };
 
 static const cli_opt_t s_qual_list_opts[] = {
     [QL_STATE] = {"--state", NULL, "S", "only this state (draft, in_review, approved, ...)"},
     [QL_LIMIT] = {"--limit", NULL, "N", "at most N records (1-1000, default 100)"},
     [QL_AFTER] = {"--after", NULL, "ID", "records with ids after ID (for paging)"},
+    [QL_EXPIRING] = {"--expiring", NULL, "Nd",
+                     "only those expiring within N days from today (e.g. 30d), soonest first"},
     [QL_COUNT] = {NULL, NULL, NULL, NULL},
 };
 
@@ -787,9 +789,25 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
     if (opts[QL_AFTER] && s_parse_uint (opts[QL_AFTER], 0, INT64_MAX, &after))
         return s_usage_error (cmd, "--after must be an id (an integer >= 0), got \"%s\"",
                               opts[QL_AFTER]);
+    uint64_t days = 0;
+    if (opts[QL_EXPIRING]) {
+        char text[16];
+        size_t len = strlen (opts[QL_EXPIRING]);
+        if (len >= 2 && len < sizeof text && opts[QL_EXPIRING][len - 1] == 'd') {
+            memcpy (text, opts[QL_EXPIRING], len - 1);
+            text[len - 1] = 0;
+        }
+        else
+            text[0] = 0;
+        if (s_parse_uint (text, 0, 3650, &days))
+            return s_usage_error (cmd, "--expiring takes a number of days such as 30d "
+                                       "(0d to 3650d), got \"%s\"", opts[QL_EXPIRING]);
+    }
     json_t *call_args = json_object ();
     if (!call_args)
         return QF_CLI_ERROR;
+    if (opts[QL_EXPIRING])
+        json_object_set_new (call_args, "expiring_days", json_integer ((json_int_t) days));
     if (opts[QL_STATE])
         json_object_set_new (call_args, "state", json_string (opts[QL_STATE]));
     if (opts[QL_LIMIT])
@@ -1186,7 +1204,7 @@ static const cli_command_t s_commands[] = {
      NULL, 1, 1, s_cmd_qual_submit},
     {"qual", "show", "ID", "show a qualification and its reviews",
      "Show a qualification and its reviews.", NULL, 1, 1, s_cmd_qual_show},
-    {"qual", "list", "[--state S] [--limit N] [--after ID]", "list qualifications",
+    {"qual", "list", "[--state S] [--expiring Nd] [--limit N] [--after ID]", "list qualifications",
      "List qualifications in id order: id, state, round, cert_no, authority, category, "
      "expires.",
      s_qual_list_opts, 0, 0, s_cmd_qual_list},

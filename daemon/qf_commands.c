@@ -81,6 +81,23 @@ s_status (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+/* Sets a qualification's record as the result, encoded once: the bytes of
+   the event just appended, which carries the same record. */
+static int
+s_result_is_last_payload (qf_ctx_t *ctx, json_t *record, json_t **result_p)
+{
+    size_t size = 0;
+    const char *text = qf_store_last_payload (ctx->store, &size);
+    ctx->result_text = text ? strndup (text, size) : NULL;
+    if (!ctx->result_text) {
+        *result_p = record;
+        return 0;
+    }
+    json_decref (record);
+    *result_p = NULL;
+    return 0;
+}
+
 static int
 s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
@@ -97,10 +114,21 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
     if (rc)
         return s_error (ctx, rc, NULL, "could not store the qualification: %s", qf_strerror (rc));
-    json_t *record = NULL;
-    rc = qf_store_qual_get (ctx->store, id, &record);
-    if (rc)
-        return s_error (ctx, rc, NULL, "could not read qualification %lld back", (long long) id);
+    /* The record as qf_store_qual_get() would read it back, without the read. */
+    json_t *cost = json_object_get (args, "acquisition_cost");
+    json_t *revenue = json_object_get (args, "expected_revenue");
+    json_t *record = json_pack (
+        "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o}", "id",
+        (json_int_t) id, "name", json_object_get (args, "name"), "cert_no",
+        json_object_get (args, "cert_no"), "authority", json_object_get (args, "authority"),
+        "category", json_object_get (args, "category"), "scope", json_object_get (args, "scope"),
+        "issued", json_object_get (args, "issued"), "expires", json_object_get (args, "expires"),
+        "state", "draft", "round", 0, "created", (json_int_t) ctx->now, "updated",
+        (json_int_t) ctx->now, "created_by", ctx->user ? ctx->user : "", "acquisition_cost",
+        cost ? json_real (json_number_value (cost)) : json_null (), "expected_revenue",
+        revenue ? json_real (json_number_value (revenue)) : json_null ());
+    if (!record)
+        return s_error (ctx, QF_ENOMEM, NULL, "out of memory");
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
     rc = qf_store_event_append (ctx->store, "qualification.created", subject, record, ctx->now,
@@ -109,8 +137,7 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (record);
         return s_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     }
-    *result_p = record;
-    return 0;
+    return s_result_is_last_payload (ctx, record, result_p);
 }
 
 /* Reads a qualification by the integer argument `key`, or fails with 404. */
@@ -151,10 +178,18 @@ static int
 s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit");
+    json_t *expiring = json_object_get (args, "expiring_days");
     json_t *items = NULL;
-    int rc = qf_store_qual_list (ctx->store, json_string_value (json_object_get (args, "state")),
-                                 json_integer_value (json_object_get (args, "after_id")),
-                                 limit ? (int) json_integer_value (limit) : 100, &items);
+    int32_t from = INT32_MIN, to = INT32_MIN;
+    if (expiring) {
+        /* Today in the policy's time zone, through the expiry index. */
+        from = qf_date_from_ms (ctx->now, ctx->config->utc_offset_minutes);
+        to = from + (int32_t) json_integer_value (expiring);
+    }
+    int rc = qf_store_qual_list_expiring (
+        ctx->store, json_string_value (json_object_get (args, "state")),
+        json_integer_value (json_object_get (args, "after_id")),
+        limit ? (int) json_integer_value (limit) : 100, from, to, &items);
     if (rc)
         return s_error (ctx, rc, NULL, "could not list qualifications: %s", qf_strerror (rc));
     size_t n = json_array_size (items);
@@ -481,6 +516,7 @@ static const command_t s_commands[] = {
      {{"state", A_ENUM, false, 0, 0, "draft in_review rectification approved rejected"},
       {"after_id", A_INT, false, 0, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
+      {"expiring_days", A_INT, false, 0, 3650},
       {NULL}}},
     {"qual.submit", "admin review", true, s_qual_submit,
      {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
@@ -672,8 +708,8 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
     int rc = qf_commands_authorize (ctx, name);
     if (rc)
         return rc;
-    /* Validate a private copy so handlers may fill defaults in. */
-    json_t *copy = args ? json_deep_copy (args) : json_object ();
+    /* Validate a private (shallow) copy so handlers may fill defaults in. */
+    json_t *copy = args ? json_copy (args) : json_object ();
     if (!copy)
         return s_error (ctx, QF_ENOMEM, NULL, "out of memory");
     const char *key;

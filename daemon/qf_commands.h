@@ -25,6 +25,8 @@ typedef struct {
     /* Server callbacks for commands that describe the daemon itself. */
     json_t *(*status_fn) (void *arg);   /* returns a new status object */
     void *status_arg;
+    char *result_text;                  /* on success, optionally: the result already
+                                           encoded as JSON (owned); replaces *result_p */
     char error[512];                    /* on failure: what was wrong and what to do */
     char field[80];                     /* on failure: the offending field, or "" */
 } qf_ctx_t;

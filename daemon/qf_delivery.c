@@ -700,7 +700,9 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
             return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
     }
     if (!group->configured) {
-        int rc = qf_store_group_upsert (self->store, group->name, group->topics_json, ctx->now);
+        int rc = qf_store_begin (self->store);
+        if (rc == 0)
+            rc = qf_store_group_upsert (self->store, group->name, group->topics_json, ctx->now);
         if (rc)
             return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR,
                                   "could not save the group; see the daemon log");
@@ -836,7 +838,9 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
             ctx->role = group->role;
             ctx->user = user;
             json_t *reply = NULL;
-            rc = qf_store_savepoint (self->store);
+            rc = qf_store_begin (self->store);
+            if (rc == 0)
+                rc = qf_store_savepoint (self->store);
             if (rc == 0)
                 rc = qf_commands_execute (ctx, json_string_value (json_object_get (result,
                                                                                    "command")),
@@ -1058,12 +1062,12 @@ s_deliver (qf_delivery_t *self, group_t *group, member_t *member, entry_t *entry
     qf_msg_t msg = {0};
     msg.id = QF_MSG_DELIVER;
     msg.seq = event->seq;
-    snprintf (msg.event_id, sizeof msg.event_id, "%s", event->id);
-    snprintf (msg.topic, sizeof msg.topic, "%s", event->topic);
-    snprintf (msg.subject, sizeof msg.subject, "%s", event->subject);
+    qf_copy (msg.event_id, sizeof msg.event_id, event->id);
+    qf_copy (msg.topic, sizeof msg.topic, event->topic);
+    qf_copy (msg.subject, sizeof msg.subject, event->subject);
     msg.time = event->time;
     msg.attempt = entry->attempt;
-    snprintf (entry->event_id, sizeof entry->event_id, "%s", event->id);
+    qf_copy (entry->event_id, sizeof entry->event_id, event->id);
     if (entry->attempt > 1 || event->seq <= self->recovered_seq
         || event->seq < group->replay_until) {
         bool seen = false;
@@ -1113,7 +1117,7 @@ s_dispatch_new (const qf_event_t *event, void *arg)
     entry_t *entry = &group->entries[group->count++];
     memset (entry, 0, sizeof *entry);
     entry->seq = event->seq;
-    snprintf (entry->event_id, sizeof entry->event_id, "%s", event->id);
+    qf_copy (entry->event_id, sizeof entry->event_id, event->id);
     entry->attempt = 1;
     /* An event that failed before a restart keeps counting its attempts. */
     while (group->attempt_at < group->attempt_count
@@ -1145,7 +1149,7 @@ s_redeliver (const qf_event_t *event, void *arg)
 }
 
 int
-qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq)
+qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_list_t *recent)
 {
     int more = 0;
     int64_t now = qf_time_mono_ms ();
@@ -1167,8 +1171,18 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq)
                 s_ack_done (self, group, entry, NULL);
             }
         }
-        /* Then new events from the log, a bounded slice per pass. */
+        /* Then new events: those just committed straight from memory, the
+           bytes encoded once; older ones from the log, a bounded slice per pass. */
         while (!d.stalled && group->next_seq <= last_seq && d.scanned < 4096) {
+            if (recent && recent->count && group->next_seq >= recent->items[0].seq) {
+                size_t i = (size_t) (group->next_seq - recent->items[0].seq);
+                if (i < recent->count && recent->items[i].seq == group->next_seq) {
+                    for (; i < recent->count; i++)
+                        if (s_dispatch_new (&recent->items[i], &d))
+                            break;
+                    continue;
+                }
+            }
             int before = d.scanned;
             if (qf_store_events_after (self->store, group->next_seq - 1, 256, s_dispatch_new, &d))
                 break;
@@ -1256,6 +1270,17 @@ qf_delivery_dirty (qf_delivery_t *self)
         if (group->dirty)
             return true;
     return self->deferred_count > 0;
+}
+
+bool
+qf_delivery_must_commit (qf_delivery_t *self)
+{
+    if (self->deferred_count > 0 || self->result_count > 0)
+        return true;
+    for (group_t *group = self->groups; group; group = group->next)
+        if (group->op_count > 0)
+            return true;
+    return false;
 }
 
 size_t

@@ -53,8 +53,11 @@ int qf_delivery_before_commit (qf_delivery_t *self);
 void qf_delivery_after_commit (qf_delivery_t *self, bool committed);
 
 /*  Hands out events up to `last_seq` to instances with room in their
-    window. Returns 1 when work remains (call again soon), else 0. */
-int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq);
+    window. `recent` (may be NULL) holds the events of the last commit, so
+    groups that are caught up take them from memory instead of the log.
+    Returns 1 when work remains (call again soon), else 0. */
+int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq,
+                          const qf_event_list_t *recent);
 
 /*  Timers: expired leases, silent instances, heartbeats. */
 void qf_delivery_tick (qf_delivery_t *self);
@@ -64,6 +67,12 @@ json_t *qf_delivery_status (qf_delivery_t *self);
 
 /*  Whether positions or replies wait for a commit. */
 bool qf_delivery_dirty (qf_delivery_t *self);
+
+/*  Whether what waits cannot wait: a WELCOME, a result, a failure or a dead
+    letter. Plain acks can: losing them in a crash only means the events
+    are delivered again, so they ride along with the next commit, or with
+    one of their own after daemon.ack_flush_ms at most. */
+bool qf_delivery_must_commit (qf_delivery_t *self);
 
 /*  Groups with position, lag, in flight, members, redeliveries and dead
     letters (new array). */

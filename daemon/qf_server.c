@@ -21,6 +21,7 @@ static volatile sig_atomic_t s_reload_requested = 0;
 typedef struct {
     qf_msg_t msg;
     bool writes;        /* its command changed state */
+    char *raw;          /* the encoded body when not msg.body (owned) */
 } reply_t;
 
 struct qf_server_t {
@@ -35,6 +36,8 @@ struct qf_server_t {
     int64_t started;                /* wall clock ms at start */
     int64_t next_tick;              /* monotonic ms of the next timer pass */
     uint64_t batches, commands;     /* counters for status */
+    qf_event_list_t recent;         /* events of the last commit, for dispatch */
+    int64_t last_commit;            /* monotonic ms of the last commit */
 };
 
 static void
@@ -153,9 +156,12 @@ qf_server_destroy (qf_server_t **self_p)
     zsock_destroy (&self->worker);
     zsock_destroy (&self->events);
     qf_store_destroy (&self->store);
-    for (size_t i = 0; i < self->reply_count; i++)
+    for (size_t i = 0; i < self->reply_count; i++) {
         qf_msg_reset (&self->replies[i].msg);
+        free (self->replies[i].raw);
+    }
     free (self->replies);
+    qf_event_list_free (&self->recent);
     qf_config_destroy (&self->config);
     free (self);
     *self_p = NULL;
@@ -205,8 +211,8 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, json_t *body, bool wr
     memcpy (msg->routing, request->routing, request->routing_size);
     msg->routing_size = request->routing_size;
     msg->req_envelope = request->req_envelope;
-    snprintf (msg->request_id, sizeof msg->request_id, "%s",
-              request->request_id[0] ? request->request_id : "-");
+    qf_copy (msg->request_id, sizeof msg->request_id,
+             request->request_id[0] ? request->request_id : "-");
     msg->status = status;
     msg->body = body;
 }
@@ -314,11 +320,30 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     }
     json_t *result = NULL;
     rc = qf_commands_execute (&ctx, msg->command, args, &result);
-    json_t *body = rc == 0 ? json_pack ("{s:o}", "result", result) : NULL;
-    if (rc == 0 && !body)
-        rc = QF_ENOMEM;
+    json_t *body = NULL;
+    char *raw = NULL;
+    if (rc == 0 && ctx.result_text) {
+        /* The result is already encoded (an event's payload): wrap, do not re-encode. */
+        size_t size = strlen (ctx.result_text) + 16;
+        raw = malloc (size);
+        if (raw) {
+            size_t len = strlen (ctx.result_text);
+            memcpy (raw, "{\"result\":", 10);
+            memcpy (raw + 10, ctx.result_text, len);
+            memcpy (raw + 10 + len, "}", 2);
+        }
+        free (ctx.result_text);
+        json_decref (result);
+        if (!raw)
+            rc = QF_ENOMEM;
+    }
+    else if (rc == 0) {
+        body = json_pack ("{s:o}", "result", result);
+        if (!body)
+            rc = QF_ENOMEM;
+    }
     if (rc == 0 && writes && idem_key) {
-        char *text = json_dumps (body, JSON_COMPACT);
+        char *text = raw ? strdup (raw) : json_dumps (body, JSON_COMPACT);
         rc = text ? qf_store_idempotency_put (self->store, idem_key, msg->command, text, now)
                   : QF_ENOMEM;
         free (text);
@@ -336,6 +361,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     }
     if (rc) {
         json_decref (body);
+        free (raw);
         if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN)
             qf_warn ("command %s failed: %s", msg->command, ctx.error);
         s_reply_error (self, msg, qf_status_from_error (rc),
@@ -343,6 +369,14 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
         return;
     }
     s_reply (self, msg, QF_STATUS_OK, body, writes);
+    if (raw && self->reply_count) {
+        reply_t *reply = &self->replies[self->reply_count - 1];
+        reply->raw = raw;
+        reply->msg.raw = raw;
+        reply->msg.raw_size = strlen (raw);
+    }
+    else
+        free (raw);
 }
 
 static void
@@ -360,11 +394,6 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
             qf_msg_send (&error, zsock_resolve (self->worker), ZMQ_DONTWAIT);
         return;
     }
-    if (s_need_transaction (self)) {
-        qf_error ("cannot open a transaction for worker messages; dropping a %s",
-                  qf_msg_type_name (msg->id));
-        return;
-    }
     qf_ctx_t ctx;
     memset (&ctx, 0, sizeof ctx);
     ctx.store = self->store;
@@ -376,12 +405,20 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     qf_delivery_handle (self->delivery, msg, &ctx);
 }
 
-/* Commits the batch, then answers, publishes and hands events on. */
+/* Commits the batch, then answers, publishes and hands events on. Plain
+   acks alone wait up to ACK_FLUSH_MS for company (`force` commits them). */
+#define ACK_FLUSH_MS 50
+
 static void
-s_finish_batch (qf_server_t *self)
+s_finish_batch (qf_server_t *self, bool force)
 {
     bool committed = true;
-    if (qf_store_in_transaction (self->store) || qf_delivery_dirty (self->delivery)) {
+    int64_t mono = qf_time_mono_ms ();
+    bool acks_due = qf_delivery_dirty (self->delivery)
+                    && (force || mono - self->last_commit >= ACK_FLUSH_MS);
+    if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery)
+        || acks_due) {
+        self->last_commit = mono;
         int rc = s_need_transaction (self);
         if (rc == 0)
             rc = qf_delivery_before_commit (self->delivery);
@@ -401,6 +438,7 @@ s_finish_batch (qf_server_t *self)
         qf_msg_t *msg = &self->replies[i].msg;
         if (!committed && self->replies[i].writes) {
             json_decref (msg->body);
+            msg->raw = NULL;
             msg->status = QF_STATUS_SERVER_ERROR;
             msg->body = json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message",
                                    "the daemon could not commit this request; nothing was "
@@ -409,28 +447,31 @@ s_finish_batch (qf_server_t *self)
         if (qf_msg_send (msg, command, ZMQ_DONTWAIT))
             qf_debug ("reply to request %s could not be sent (client gone)", msg->request_id);
         qf_msg_reset (msg);
+        free (self->replies[i].raw);
+        self->replies[i].raw = NULL;
     }
     self->reply_count = 0;
     if (!committed)
         return;
     /* Publish after commit, from the bytes encoded once at append time. */
-    qf_event_list_t list;
-    qf_store_take_committed (self->store, &list);
+    qf_event_list_t *list = &self->recent;
+    qf_event_list_free (list);
+    qf_store_take_committed (self->store, list);
     void *events = zsock_resolve (self->events);
-    for (size_t i = 0; i < list.count; i++) {
-        qf_event_t *event = &list.items[i];
+    for (size_t i = 0; i < list->count; i++) {
+        qf_event_t *event = &list->items[i];
         qf_msg_t msg = {0};
         msg.id = QF_MSG_EVENT;
-        snprintf (msg.topic, sizeof msg.topic, "%s", event->topic);
+        qf_copy (msg.topic, sizeof msg.topic, event->topic);
         msg.seq = event->seq;
-        snprintf (msg.event_id, sizeof msg.event_id, "%s", event->id);
-        snprintf (msg.subject, sizeof msg.subject, "%s", event->subject);
+        qf_copy (msg.event_id, sizeof msg.event_id, event->id);
+        qf_copy (msg.subject, sizeof msg.subject, event->subject);
         msg.time = event->time;
         msg.raw = event->payload;
         msg.raw_size = event->payload_size;
         qf_msg_send (&msg, events, ZMQ_DONTWAIT);
     }
-    qf_event_list_free (&list);
+    /* The list stays until dispatch has handed the events to the groups. */
 }
 
 static void
@@ -494,19 +535,21 @@ qf_server_run (qf_server_t *self)
             }
         }
         qf_msg_reset (&msg);
-        s_finish_batch (self);
+        s_finish_batch (self, false);
         mono = qf_time_mono_ms ();
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
             int interval = self->config->heartbeat_ms / 4;
-            self->next_tick = mono + (interval < 100 ? interval : 100);
+            self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
-        more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store));
+        more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store),
+                                     &self->recent);
+        qf_event_list_free (&self->recent);
         if (handled == self->config->batch_max)
             more = 1;
     }
-    /* Stop: the batch in hand was committed and answered above. */
-    s_finish_batch (self);
+    /* Stop: the batch in hand was committed and answered above; the acks too. */
+    s_finish_batch (self, true);
     qf_info ("qualflowd stopping: %llu batches, %llu commands, last seq %llu",
              (unsigned long long) self->batches, (unsigned long long) self->commands,
              (unsigned long long) qf_store_last_seq (self->store));

@@ -102,7 +102,7 @@ typedef enum {
     ST_GROUP_ACKS, ST_RESULT_SEEN, ST_RESULT_ADD,
     ST_GROUP_ACK_DELETE, ST_GROUP_ACKS_CLEAR, ST_DELIVERY_PUT, ST_DELIVERY_DELETE,
     ST_DELIVERIES_LOAD, ST_DELIVERIES_CLEAR, ST_DLQ_PUT, ST_DLQ_DELETE, ST_DLQ_LIST, ST_DLQ_GET,
-    ST_DLQ_COUNT, ST_EVENT_AT_TIME, ST_IDEM_GET, ST_IDEM_PUT,
+    ST_DLQ_COUNT, ST_EVENT_AT_TIME, ST_IDEM_GET, ST_IDEM_PUT, ST_QUAL_LIST_EXPIRING,
     ST_COUNT
 } stmt_id_t;
 
@@ -135,6 +135,11 @@ static const char *s_sql[ST_COUNT] = {
                            "expires, acquisition_cost, expected_revenue, state, round, "
                            "created, updated, created_by FROM qualifications "
                            "WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_QUAL_LIST_EXPIRING] = "SELECT id, name, cert_no, authority, category, scope, issued, "
+                              "expires, acquisition_cost, expected_revenue, state, round, "
+                              "created, updated, created_by FROM qualifications "
+                              "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
+                              "AND id > ?1 ORDER BY expires, id LIMIT ?2",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
@@ -559,6 +564,15 @@ qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
     return 0;
 }
 
+const char *
+qf_store_last_payload (qf_store_t *self, size_t *size_p)
+{
+    if (self->pending_count == 0)
+        return NULL;
+    *size_p = self->pending[self->pending_count - 1].payload_size;
+    return self->pending[self->pending_count - 1].payload;
+}
+
 void
 qf_event_list_free (qf_event_list_t *list)
 {
@@ -801,11 +815,26 @@ int
 qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
                     json_t **items_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, state ? ST_QUAL_LIST_STATE : ST_QUAL_LIST);
+    return qf_store_qual_list_expiring (self, state, after_id, limit, INT32_MIN, INT32_MIN,
+                                        items_p);
+}
+
+int
+qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
+                             int32_t from_day, int32_t to_day, json_t **items_p)
+{
+    bool expiring = from_day != INT32_MIN;
+    sqlite3_stmt *stmt = s_stmt (self, expiring ? ST_QUAL_LIST_EXPIRING
+                                       : state  ? ST_QUAL_LIST_STATE
+                                                : ST_QUAL_LIST);
     sqlite3_bind_int64 (stmt, 1, after_id);
     sqlite3_bind_int (stmt, 2, limit);
     if (state)
         sqlite3_bind_text (stmt, 3, state, -1, SQLITE_TRANSIENT);
+    if (expiring) {
+        sqlite3_bind_int (stmt, 4, from_day);
+        sqlite3_bind_int (stmt, 5, to_day);
+    }
     json_t *items = json_array ();
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)

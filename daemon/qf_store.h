@@ -77,6 +77,11 @@ int qf_store_rollback_savepoint (qf_store_t *self);
     here. Fills *seq_p when not NULL. */
 int qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
                            json_t *payload, int64_t time, uint64_t *seq_p);
+/*  The JSON text of the event appended last in this transaction, as it
+    will be stored and published (valid until the next append, commit or
+    rollback). Lets a command answer with the same bytes: encoded once. */
+const char *qf_store_last_payload (qf_store_t *self, size_t *size_p);
+
 /*  Moves the events committed by the last qf_store_commit() into list
     (caller frees with qf_event_list_free). */
 void qf_store_take_committed (qf_store_t *self, qf_event_list_t *list);
@@ -100,6 +105,10 @@ int qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const cha
 int qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p);
 int qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
                         json_t **items_p);
+/*  Qualifications whose expiry day is within [from_day, to_day] (day
+    numbers), soonest first, through the expiry index. */
+int qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
+                                 int32_t from_day, int32_t to_day, json_t **items_p);
 int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
                              int64_t now);
 /*  Records one department's verdict; QF_ECONFLICT when that department has

@@ -113,6 +113,33 @@ qf_valid_utf8 (const char *text, size_t size)
     return true;
 }
 
+void
+qf_copy (char *dest, size_t cap, const char *src)
+{
+    size_t len = src ? strlen (src) : 0;
+    if (len >= cap)
+        len = cap - 1;
+    if (len)
+        memcpy (dest, src, len);
+    dest[len] = 0;
+}
+
+/* Formats an unsigned number in decimal; returns its length. */
+static size_t
+s_format_u64 (char *buf, uint64_t value)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = 0;
+    return n;
+}
+
 int
 qf_status_from_error (int rc)
 {
@@ -245,10 +272,12 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
     case F_BODY: {
         if (size > QF_BODY_MAX)
             return s_fail (self, "%s is larger than the 1 MiB limit", name);
-        if (!qf_valid_utf8 (data, size))
-            return s_fail (self, "%s is not valid UTF-8", name);
+        /* jansson validates UTF-8 while parsing; our own check only words
+           the error when the parse fails. */
         json_error_t jerr;
         json_t *json = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json && !qf_valid_utf8 (data, size))
+            return s_fail (self, "%s is not valid UTF-8", name);
         if (!json) {
             snprintf (self->error, sizeof self->error, "%s is not valid JSON: %s at offset %d",
                       name, jerr.text, jerr.position);
@@ -472,13 +501,14 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
         default: break;
         }
         if (is_num) {
-            snprintf (numbers[nnum], sizeof numbers[nnum], "%llu", (unsigned long long) num);
-            data[n] = numbers[nnum++];
+            size[n] = s_format_u64 (numbers[nnum], num);
+            data[n++] = numbers[nnum++];
         }
-        else
+        else {
             data[n] = text;
-        size[n] = strlen (data[n]);
-        n++;
+            size[n] = strlen (text);
+            n++;
+        }
     }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)

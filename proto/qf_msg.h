@@ -113,6 +113,10 @@ bool qf_valid_token (const char *text, size_t max);   /* [a-z0-9._-]+ */
 bool qf_valid_printable (const char *text, size_t max); /* 0x21..0x7e */
 bool qf_valid_utf8 (const char *text, size_t size);
 
+/*  Copies a string into a buffer of `cap` bytes, cutting it to fit; always
+    NUL-terminates. The hot paths use it instead of snprintf ("%s"). */
+void qf_copy (char *dest, size_t cap, const char *src);
+
 /*  Maps a QF_E* error code to a reply status. */
 int qf_status_from_error (int rc);
 const char *qf_status_name (int status);
