@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +216,56 @@ struct qf_store_t {
     uint64_t last_seq;                  /* highest committed seq */
     uint8_t id_prefix[8];               /* random per open: event ids are unique */
     uint64_t id_counter;                /* ... with this counter */
+    pthread_t checkpointer;             /* folds the WAL into the database */
+    bool checkpointer_running;
+    atomic_bool checkpointer_stop;
+    pthread_mutex_t checkpointer_lock;  /* with the condition, to wake it for stop */
+    pthread_cond_t checkpointer_wake;
 };
+
+#define CHECKPOINT_INTERVAL_MS 100
+
+/* The checkpointer: a thread with its own connection copies committed WAL
+   frames into the database file (PASSIVE: it never blocks the writer), so
+   the checkpoint that SQLite runs at commit in the daemon's loop has little
+   left to do and the loop does not stall on it. The loop's own checkpoint
+   is still needed: only a checkpoint that catches up with the writer lets
+   the WAL restart from its beginning. */
+static void *
+s_checkpointer (void *arg)
+{
+    qf_store_t *self = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK) {
+        qf_error ("database %s: the checkpoint thread cannot open it: %s; the WAL file will "
+                  "grow until restart", self->path, db ? sqlite3_errmsg (db) : "out of memory");
+        sqlite3_close (db);
+        return NULL;
+    }
+    sqlite3_busy_timeout (db, 100);
+    /* A connection learns the database is in WAL mode on its first read. */
+    sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
+    pthread_mutex_lock (&self->checkpointer_lock);
+    while (!atomic_load (&self->checkpointer_stop)) {
+        struct timespec until;
+        clock_gettime (CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_INTERVAL_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait (&self->checkpointer_wake, &self->checkpointer_lock, &until);
+        if (atomic_load (&self->checkpointer_stop))
+            break;
+        pthread_mutex_unlock (&self->checkpointer_lock);
+        int rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            qf_warn ("database %s: checkpoint failed: %s", self->path, sqlite3_errmsg (db));
+        pthread_mutex_lock (&self->checkpointer_lock);
+    }
+    pthread_mutex_unlock (&self->checkpointer_lock);
+    sqlite3_close (db);
+    return NULL;
+}
 
 static void
 s_pending_free (pending_t *items, size_t count)
@@ -341,6 +392,9 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
         return NULL;
     }
     self->lock_fd = -1;
+    pthread_mutex_init (&self->checkpointer_lock, NULL);
+    pthread_cond_init (&self->checkpointer_wake, NULL);
+    atomic_init (&self->checkpointer_stop, false);
     self->path = strdup (path);
     if (!self->path) {
         snprintf (error, error_size, "out of memory");
@@ -381,6 +435,14 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
+    /* Checkpoints: a thread copies WAL frames into the database in the
+       background; SQLite's own checkpoint at commit (every 1000 pages) then
+       finds almost nothing left to copy, and restarts the WAL so that it
+       stays small. */
+    if (pthread_create (&self->checkpointer, NULL, s_checkpointer, self) == 0)
+        self->checkpointer_running = true;
+    else
+        qf_warn ("database %s: no checkpoint thread; checkpoints run at commit only", path);
     if (getrandom (self->id_prefix, sizeof self->id_prefix, 0) != (ssize_t) sizeof self->id_prefix) {
         snprintf (error, error_size, "cannot read random bytes for event ids: %s",
                   strerror (errno));
@@ -398,6 +460,15 @@ qf_store_destroy (qf_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     qf_store_t *self = *self_p;
+    if (self->checkpointer_running) {
+        pthread_mutex_lock (&self->checkpointer_lock);
+        atomic_store (&self->checkpointer_stop, true);
+        pthread_cond_signal (&self->checkpointer_wake);
+        pthread_mutex_unlock (&self->checkpointer_lock);
+        pthread_join (self->checkpointer, NULL);
+    }
+    pthread_mutex_destroy (&self->checkpointer_lock);
+    pthread_cond_destroy (&self->checkpointer_wake);
     if (self->in_txn)
         qf_store_rollback (self);
     for (int i = 0; i < ST_COUNT; i++)

@@ -278,6 +278,11 @@ s_open (qf_worker_t *self)
         return QF_ENOMEM;
     zsock_set_linger (self->sock, 0);
     zsock_set_maxmsgsize (self->sock, QF_WIRE_MAX);
+    /* No high-water mark: what a worker sends (ACK, NACK, EXTEND) is bounded
+       by its window, and dropping an ACK at a full queue would stall the
+       event until its lease ends. */
+    zsock_set_sndhwm (self->sock, 0);
+    zsock_set_rcvhwm (self->sock, 0);
     if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
         qf_error ("cannot connect to worker endpoint %s: %s; check daemon.worker_endpoint",
                   self->endpoint, zmq_strerror (zmq_errno ()));
