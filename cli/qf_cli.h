@@ -8,7 +8,6 @@
 #ifndef QF_CLI_H
 #define QF_CLI_H
 
-#include "qf_cli_request.h"
 #include "qf_client.h"
 #include "qf_config.h"
 
@@ -34,7 +33,6 @@ typedef struct {
     const char *idempotency_key;  /* --idempotency-key, sent with every request; or NULL */
     int line_width;               /* table lines are cut to this many columns */
     qf_client_t *client;          /* created on first use, without an idempotency key */
-    qf_cli_request_t *request;    /* created on first use, with an idempotency key */
 } qf_cli_t;
 
 /*  Runs one command on the daemon with the CLI's role, user, timeout and

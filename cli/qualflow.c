@@ -288,37 +288,13 @@ s_print_refusal (int status, json_t *reply)
     free (clean);
 }
 
-/* Sends one request whose body carries the idempotency key, which
-   qf_client_call() cannot send. Same contract as qf_client_call(). */
-static int
-s_call_keyed (qf_cli_t *cli, const char *command, json_t *args, int *status_p, json_t **reply_p)
-{
-    *reply_p = NULL;
-    json_t *body = json_object ();
-    if (!body)
-        return QF_ENOMEM;
-    int rc = QF_EINVAL; /* a role or user that is not valid UTF-8 */
-    if (json_object_set_new (body, "role", json_string (cli->role)) == 0
-        && (!cli->user || json_object_set_new (body, "user", json_string (cli->user)) == 0)
-        && json_object_set_new (body, "idempotency_key", json_string (cli->idempotency_key)) == 0
-        && (!args || json_object_set (body, "args", args) == 0))
-        rc = qf_cli_request_call (cli->request, command, body, cli->timeout_ms, status_p,
-                                  reply_p);
-    json_decref (body);
-    return rc;
-}
-
 int
 qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_t **result_p)
 {
     *result_p = NULL;
-    bool keyed = cli->idempotency_key != NULL;
-    if (keyed ? !cli->request : !cli->client) {
-        if (keyed)
-            cli->request = qf_cli_request_new (cli->command_endpoint);
-        else
-            cli->client = qf_client_new (cli->command_endpoint);
-        if (keyed ? !cli->request : !cli->client) {
+    if (!cli->client) {
+        cli->client = qf_client_new (cli->command_endpoint);
+        if (!cli->client) {
             fprintf (stderr,
                      "qualflow: cannot use '%s' as the daemon's endpoint; expected a ZeroMQ "
                      "endpoint such as ipc://run/command.sock or tcp://127.0.0.1:5555\n",
@@ -329,9 +305,8 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
     }
     int status = 0;
     json_t *reply = NULL;
-    int rc = keyed ? s_call_keyed (cli, command, args, &status, &reply)
-                   : qf_client_call (cli->client, command, cli->role, cli->user, args,
-                                     cli->timeout_ms, &status, &reply);
+    int rc = qf_client_call_keyed (cli->client, command, cli->role, cli->user, args,
+                                   cli->idempotency_key, cli->timeout_ms, &status, &reply);
     json_decref (args);
     switch (rc) {
     case 0:
@@ -346,8 +321,7 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
         return rc;
     case QF_EPROTO:
         fprintf (stderr, "qualflow: malformed reply from the daemon at %s: %s\n",
-                 cli->command_endpoint,
-                 keyed ? qf_cli_request_error (cli->request) : qf_client_error (cli->client));
+                 cli->command_endpoint, qf_client_error (cli->client));
         return rc;
     case QF_ETOOBIG:
         fprintf (stderr, "qualflow: the request is over the protocol's 1 MiB limit; send less\n");
@@ -1480,7 +1454,6 @@ main (int argc, char **argv)
         rc = cmd->run (&cli, cmd, lvals, args, nargs);
     fflush (stdout);
     qf_client_destroy (&cli.client);
-    qf_cli_request_destroy (&cli.request);
     qf_config_destroy (&cli.config);
     return rc;
 }

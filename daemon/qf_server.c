@@ -239,6 +239,19 @@ s_need_transaction (qf_server_t *self)
     return qf_store_in_transaction (self->store) ? 0 : qf_store_begin (self->store);
 }
 
+/* What a command runs with: this batch's store, configuration and time. */
+static void
+s_ctx_init (qf_server_t *self, qf_ctx_t *ctx, int64_t now)
+{
+    memset (ctx, 0, sizeof *ctx);
+    ctx->store = self->store;
+    ctx->config = self->config;
+    ctx->now = now;
+    ctx->status_fn = s_status;
+    ctx->status_arg = self;
+    ctx->delivery = self->delivery;
+}
+
 static void
 s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
 {
@@ -255,13 +268,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     }
     self->commands++;
     qf_ctx_t ctx;
-    memset (&ctx, 0, sizeof ctx);
-    ctx.store = self->store;
-    ctx.config = self->config;
-    ctx.now = now;
-    ctx.status_fn = s_status;
-    ctx.status_arg = self;
-    ctx.delivery = self->delivery;
+    s_ctx_init (self, &ctx, now);
     json_t *args = NULL;
     const char *idem_key = NULL;
     int rc = qf_commands_envelope (&ctx, msg->body, &ctx.role, &ctx.user, &args, &idem_key);
@@ -395,13 +402,7 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
         return;
     }
     qf_ctx_t ctx;
-    memset (&ctx, 0, sizeof ctx);
-    ctx.store = self->store;
-    ctx.config = self->config;
-    ctx.now = now;
-    ctx.status_fn = s_status;
-    ctx.status_arg = self;
-    ctx.delivery = self->delivery;
+    s_ctx_init (self, &ctx, now);
     qf_delivery_handle (self->delivery, msg, &ctx);
 }
 

@@ -149,7 +149,7 @@ qf_client_error (qf_client_t *self)
    the deadline (0 = not at all). Returns 0 or a QF_E* code. */
 static int
 s_send_request (qf_client_t *self, const char *command, const char *role, const char *user,
-                json_t *args, char *request_id_out, int64_t deadline)
+                json_t *args, const char *key, char *request_id_out, int64_t deadline)
 {
     if (!self || !command || !qf_valid_token (command, QF_NAME_MAX) || !role
         || (args && !json_is_object (args)))
@@ -176,6 +176,13 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
     }
     if (args && json_object_set (body, "args", args) != 0)
         goto done;
+    if (key) {
+        json_t *jkey = json_string (key);
+        if (!jkey || json_object_set_new (body, "idempotency_key", jkey) != 0) {
+            rc = QF_EINVAL;
+            goto done;
+        }
+    }
     /* Encode here rather than in the codec so an oversized body is refused
        before the daemon's libzmq drops the connection over it. */
     encoded = json_dumps (body, JSON_COMPACT);
@@ -228,7 +235,7 @@ int
 qf_client_send (qf_client_t *self, const char *command, const char *role, const char *user,
                 json_t *args, char *request_id_out)
 {
-    return s_send_request (self, command, role, user, args, request_id_out, 0);
+    return s_send_request (self, command, role, user, args, NULL, request_id_out, 0);
 }
 
 int
@@ -244,12 +251,21 @@ int
 qf_client_call (qf_client_t *self, const char *command, const char *role, const char *user,
                 json_t *args, int timeout_ms, int *status_p, json_t **reply_p)
 {
+    return qf_client_call_keyed (self, command, role, user, args, NULL, timeout_ms, status_p,
+                                 reply_p);
+}
+
+int
+qf_client_call_keyed (qf_client_t *self, const char *command, const char *role, const char *user,
+                      json_t *args, const char *key, int timeout_ms, int *status_p,
+                      json_t **reply_p)
+{
     if (reply_p)
         *reply_p = NULL;
     int64_t deadline = s_deadline (timeout_ms);
     char request_id[QF_ID_MAX + 1];
     /* -1 means "wait forever" to s_send_request, 0 "do not wait". */
-    int rc = s_send_request (self, command, role, user, args, request_id,
+    int rc = s_send_request (self, command, role, user, args, key, request_id,
                              deadline < 0 ? -1 : deadline > 0 ? deadline : 1);
     if (rc)
         return rc;
