@@ -3,9 +3,11 @@
     Every scalar key is one row of s_keys (name, type, range, default,
     reloadable, where the value lives, what it means); each list-of-mappings
     section (authorities, categories, groups) is one row of s_sections with
-    a small table of its own keys.  Loading, defaults, freeing, the reload
-    check and the Markdown reference are all driven by these tables, so a
-    key is added in one place and documented by the same row.
+    a small table of its own keys.  The calendar's per-year date lists are
+    one key each too (type QF_CT_DATE_MAP), read into one sorted array of
+    day numbers.  Loading, defaults, freeing, the reload check and the
+    Markdown reference are all driven by these tables, so a key is added in
+    one place and documented by the same row.
 
     The YAML is loaded with libyaml's document API; every node keeps its
     start mark, so each message names the line of the value it is about.
@@ -17,6 +19,7 @@
 #include "qf_error.h"
 #include "qf_log.h"
 #include "qf_msg.h"
+#include "qf_time.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -39,10 +42,13 @@
 #define QF_QUOTE_SIZE (QF_QUOTE_MAX + 8)
 /* Buffers for generated phrases ("expected ...", defaults, values). */
 #define QF_PHRASE_SIZE 512
+/* Most years in one date map (its max_years may not be above). */
+#define QF_DATE_MAP_YEARS_MAX 50
 
 /* Enum fields are written through an int. */
 _Static_assert (sizeof (qf_durability_t) == sizeof (int), "qf_durability_t is not an int");
 _Static_assert (sizeof (qf_period_t) == sizeof (int), "qf_period_t is not an int");
+_Static_assert (sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
 
 /* What a key holds and how its value is stored at `offset`. */
 typedef enum {
@@ -57,10 +63,14 @@ typedef enum {
     QF_CT_BOOL,        /* bool: true or false */
     QF_CT_DOUBLE,      /* double, from min to max */
     QF_CT_ENUM,        /* int: index into names */
+    QF_CT_TIME,        /* int: "HH:MM" as minutes after midnight, 0 to 1439 */
     QF_CT_INT_LIST,    /* int[QF_CONFIG_LIST_MAX], size_t count at aux_offset */
     QF_CT_TOKEN_LIST,  /* char *[QF_CONFIG_LIST_MAX], size_t count at aux_offset */
     QF_CT_STRING_LIST, /* char ** (allocated), size_t count at aux_offset */
-    QF_CT_TOPIC_LIST   /* char ** (allocated), size_t count at aux_offset */
+    QF_CT_TOPIC_LIST,  /* char ** (allocated), size_t count at aux_offset */
+    QF_CT_DATE_MAP     /* int32_t * day numbers (allocated, ascending), size_t count at
+                          aux_offset; written as a mapping from a year (min to max) to a
+                          list of at most max_items dates in that year */
 } qf_ctype_t;
 
 /* One configuration key: a row of the declarative table. */
@@ -68,7 +78,10 @@ typedef struct {
     const char *key;              /* "daemon.batch_max"; in an entry table just "name" */
     qf_ctype_t type;              /* what it holds */
     int64_t min, max;             /* numbers (and list items): range; text: max bytes */
-    size_t min_items, max_items;  /* lists: how many items */
+    size_t min_items, max_items;  /* lists: how many items; date maps: dates per year */
+    size_t max_years;             /* date maps: most years */
+    const char *disjoint;         /* date maps: another date map none of its dates may be in */
+    bool weekend_only;            /* date maps: every date a Saturday or a Sunday */
     int order;                    /* int lists: +1 strictly increasing, -1 decreasing */
     bool unique;                  /* lists: no item twice */
     const char *const *names;     /* enums: allowed names, NULL-terminated */
@@ -103,6 +116,7 @@ typedef struct {
 static const char *const s_durability_names[] = {"full", "normal", NULL};
 static const char *const s_log_level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const s_period_names[] = {"quarter", "year", NULL};
+static const char *const s_shift_names[] = {"previous", "next", NULL};
 static const int s_callback_defaults[] = {30, 90};
 static const int s_renewal_defaults[] = {90, 60, 30, 7};
 static const char *const s_review_defaults[] = {"legal", "finance", "technical"};
@@ -187,11 +201,28 @@ static const qf_key_t s_keys[] = {
     {.key = "policy.min_return_ratio", .type = QF_CT_DOUBLE, .min = 0, .max = 100,
      .def_real = 1.2, .reloadable = true, .offset = CFG (min_return_ratio),
      .help = "§4.2 review: least expected revenue / cost ratio the finance review accepts"},
+
+    {.key = "calendar.reminder_time", .type = QF_CT_TIME, .def_int = 9 * 60, .reloadable = true,
+     .offset = CFG (reminder_minute),
+     .help = "local time (policy.timezone) at which reminders fire on a working day"},
+    {.key = "calendar.holiday_shift", .type = QF_CT_ENUM, .names = s_shift_names,
+     .def_int = QF_SHIFT_PREVIOUS, .reloadable = true, .offset = CFG (holiday_shift),
+     .help = "a reminder due on a day that is not a working day moves to the previous or the "
+             "next working day"},
+    {.key = "calendar.holidays", .type = QF_CT_DATE_MAP, .min = 1970, .max = 9999,
+     .max_items = QF_CONFIG_LIST_MAX, .max_years = QF_DATE_MAP_YEARS_MAX, .reloadable = true,
+     .offset = CFG (holidays), .aux_offset = CFG (holiday_count),
+     .help = "public holidays per year: dates that are not working days"},
+    {.key = "calendar.workdays", .type = QF_CT_DATE_MAP, .min = 1970, .max = 9999,
+     .max_items = QF_CONFIG_LIST_MAX, .max_years = QF_DATE_MAP_YEARS_MAX,
+     .disjoint = "calendar.holidays", .weekend_only = true, .reloadable = true,
+     .offset = CFG (workdays), .aux_offset = CFG (workday_count),
+     .help = "make-up working days (调休) per year: weekend dates that are working days"},
 };
 #define KEY_COUNT COUNT (s_keys)
 
 /* The mapping sections, in the order their keys appear in s_keys. */
-static const char *const s_mapping_sections[] = {"daemon", "delivery", "policy"};
+static const char *const s_mapping_sections[] = {"daemon", "delivery", "policy", "calendar"};
 #define MAPPING_SECTION_COUNT COUNT (s_mapping_sections)
 
 static const qf_key_t s_authority_keys[] = {
@@ -557,6 +588,52 @@ s_parse_timezone (const char *text, int *minutes)
     return true;
 }
 
+/*  "HH:MM" from 00:00 to 23:59, two digits each: sets *minutes after
+    midnight and returns true. */
+static bool
+s_parse_time (const char *text, size_t length, int *minutes)
+{
+    if (length != 5 || text[2] != ':')
+        return false;
+    const size_t digit_at[] = {0, 1, 3, 4};
+    for (size_t i = 0; i < COUNT (digit_at); i++)
+        if (text[digit_at[i]] < '0' || text[digit_at[i]] > '9')
+            return false;
+    int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    int mins = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hours > 23 || mins > 59)
+        return false;
+    *minutes = hours * 60 + mins;
+    return true;
+}
+
+/*  A date "YYYY-MM-DD" (a real day of a real month): sets *day (a day
+    number) and *year, returns true.  The node's text may hold a NUL. */
+static bool
+s_parse_date (const char *text, size_t length, int32_t *day, int *year)
+{
+    if (length != 10 || strlen (text) != length || qf_date_parse (text, day) != 0)
+        return false;
+    *year = atoi (text);
+    return true;
+}
+
+/*  Day of week of a day number, 0 = Monday … 6 = Sunday (1970-01-01 was
+    a Thursday). */
+static int
+s_weekday (int32_t day)
+{
+    int64_t shifted = ((int64_t) day + 3) % 7;
+    return (int) (shifted < 0 ? shifted + 7 : shifted);
+}
+
+static int
+s_compare_days (const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
+    return (x > y) - (x < y);
+}
+
 static bool
 s_valid_endpoint (const char *text)
 {
@@ -615,6 +692,8 @@ s_type_name (qf_ctype_t type)
     case QF_CT_TOKEN_LIST: return "name list";
     case QF_CT_STRING_LIST: return "string list";
     case QF_CT_TOPIC_LIST: return "topic list";
+    case QF_CT_TIME: return "time";
+    case QF_CT_DATE_MAP: return "dates by year";
     }
     return "?";
 }
@@ -680,6 +759,9 @@ s_expect_scalar (char *buffer, size_t size, qf_ctype_t type, const qf_key_t *k)
                   (long long) k->max);
         break;
     case QF_CT_BOOL: s_append (buffer, size, &used, "true or false"); break;
+    case QF_CT_TIME:
+        s_append (buffer, size, &used, "a time of day \"HH:MM\" from 00:00 to 23:59");
+        break;
     case QF_CT_ENUM:
         s_append (buffer, size, &used, "one of %s",
                   s_join_names (names, sizeof names, k->names));
@@ -698,6 +780,17 @@ s_expect (char *buffer, size_t size, const qf_key_t *k)
         return s_expect_scalar (buffer, size, k->type, k);
     size_t used = 0;
     buffer[0] = '\0';
+    if (k->type == QF_CT_DATE_MAP) {
+        s_append (buffer, size, &used,
+                  "a mapping of at most %zu years (%lld to %lld), each to a list of at most %zu "
+                  "distinct dates YYYY-MM-DD in that year",
+                  k->max_years, (long long) k->min, (long long) k->max, k->max_items);
+        if (k->weekend_only)
+            s_append (buffer, size, &used, ", each a Saturday or a Sunday");
+        if (k->disjoint)
+            s_append (buffer, size, &used, " and not in %s", k->disjoint);
+        return buffer;
+    }
     if (k->min_items == 0)
         s_append (buffer, size, &used, "a list of at most %zu ", k->max_items);
     else
@@ -771,6 +864,10 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
             break;
         case QF_CT_STRING_LIST:
         case QF_CT_TOPIC_LIST: snprintf (buffer, size, "[]"); break;
+        case QF_CT_TIME:
+            snprintf (buffer, size, "%02d:%02d", (int) k->def_int / 60, (int) k->def_int % 60);
+            break;
+        case QF_CT_DATE_MAP: snprintf (buffer, size, "{}"); break;
         default: snprintf (buffer, size, "%s", k->def_text ? k->def_text : ""); break;
         }
     }
@@ -781,7 +878,7 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
 static const char *
 s_advice (char *buffer, size_t size, const qf_key_t *k)
 {
-    char def[QF_PHRASE_SIZE];
+    char def[QF_PHRASE_SIZE - 64];   /* leaves room for the words around it */
     bool literal;
     if (k->required)
         snprintf (buffer, size, "fix the value");
@@ -789,6 +886,8 @@ s_advice (char *buffer, size_t size, const qf_key_t *k)
         snprintf (buffer, size, "fix the value or remove the key to default to %s", k->def_ref);
     else if (k->type == QF_CT_STRING_LIST || k->type == QF_CT_TOPIC_LIST)
         snprintf (buffer, size, "fix the value or remove the key (the default is an empty list)");
+    else if (k->type == QF_CT_DATE_MAP)
+        snprintf (buffer, size, "fix the value or remove the key (the default is no dates)");
     else
         snprintf (buffer, size, "fix the value or remove the key to use the default (%s)",
                   s_default_text (def, sizeof def, k, &literal));
@@ -1025,6 +1124,150 @@ s_set_list (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_
     return 0;
 }
 
+/*  Reads the year key of one entry of date map k: a plain integer from
+    k->min to k->max.  name is the entry's name for messages. */
+static int
+s_get_year (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_node_t *key,
+            int *year)
+{
+    char quoted[QF_QUOTE_SIZE], found[QF_PHRASE_SIZE];
+    const char *advice = "write each year as a plain number such as 2026, followed by a colon "
+                         "and its list of dates";
+    if (!key || key->type != YAML_SCALAR_NODE || s_is_null (key))
+        return s_fail (ld, QF_EINVAL, s_line (key), name,
+                       "expected a year from %lld to %lld as a key, got %s; %s",
+                       (long long) k->min, (long long) k->max,
+                       s_describe (quoted, sizeof quoted, key), advice);
+    const char *text = (const char *) key->data.scalar.value;
+    size_t length = key->data.scalar.length;
+    int64_t number = 0;
+    int syntax = s_parse_integer (text, length, &number);
+    s_quote (quoted, sizeof quoted, text, length);
+    if (syntax == 0 && key->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        snprintf (found, sizeof found, "the string %s (years are written without quotes)",
+                  quoted);
+    else if (syntax != 0 || number < k->min || number > k->max)
+        snprintf (found, sizeof found, "%s", quoted);
+    else {
+        *year = (int) number;
+        return 0;
+    }
+    return s_fail (ld, QF_EINVAL, s_line (key), name,
+                   "expected a year from %lld to %lld as the key, got %s; %s", (long long) k->min,
+                   (long long) k->max, found, advice);
+}
+
+/*  Reads date map k at node into one array of day numbers, sorted once
+    all years are read.  The array grows year by year and the count item
+    by item, so a failure half-way leaves nothing to leak. */
+static int
+s_set_date_map (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_node_t *node,
+                void *base)
+{
+    char expect[QF_PHRASE_SIZE], found[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE];
+    char year_name[QF_PHRASE_SIZE], item_name[QF_PHRASE_SIZE + 32], advice[QF_PHRASE_SIZE];
+    s_expect (expect, sizeof expect, k);
+    if (!node || node->type != YAML_MAPPING_NODE)
+        return s_reject (ld, k, name, node, expect, NULL, NULL);
+    size_t years = (size_t) (node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    assert (k->max_years <= QF_DATE_MAP_YEARS_MAX);
+    if (years > k->max_years) {
+        snprintf (found, sizeof found, "%zu years", years);
+        return s_reject (ld, k, name, node, expect, found,
+                         "remove the years that are over; past years are no longer needed");
+    }
+    int32_t **days_p = (int32_t **) ((char *) base + k->offset);
+    size_t *count = (size_t *) ((char *) base + k->aux_offset);
+    int year_numbers[QF_DATE_MAP_YEARS_MAX];
+    size_t year_lines[QF_DATE_MAP_YEARS_MAX];
+    for (size_t y = 0; y < years; y++) {
+        const yaml_node_pair_t *pair = &node->data.mapping.pairs.start[y];
+        const yaml_node_t *key = s_node (ld, pair->key), *list = s_node (ld, pair->value);
+        if (key && key->type == YAML_SCALAR_NODE)
+            s_key_name (year_name, sizeof year_name, name, (const char *) key->data.scalar.value,
+                        key->data.scalar.length);
+        else
+            snprintf (year_name, sizeof year_name, "%s", name);
+        int year = 0;
+        int rc = s_get_year (ld, k, year_name, key, &year);
+        if (rc)
+            return rc;
+        year_numbers[y] = year;
+        year_lines[y] = s_line (key);
+        for (size_t j = 0; j < y; j++)
+            if (year_numbers[j] == year)
+                return s_fail (ld, QF_EINVAL, s_line (key), year_name,
+                               "expected each year once, got %d again (first at line %zu); "
+                               "merge the two lists",
+                               year, year_lines[j]);
+
+        size_t n = list && list->type == YAML_SEQUENCE_NODE
+                       ? (size_t) (list->data.sequence.items.top - list->data.sequence.items.start)
+                       : 0;
+        snprintf (expect, sizeof expect,
+                  "a list of at most %zu distinct dates YYYY-MM-DD in %d", k->max_items, year);
+        snprintf (advice, sizeof advice,
+                  "write the dates as a list, e.g. %d: [%d-10-01, %d-10-02], or remove the year",
+                  year, year, year);
+        if (!list || list->type != YAML_SEQUENCE_NODE)
+            return s_reject (ld, k, year_name, list ? list : key, expect, NULL, advice);
+        if (n > k->max_items) {
+            snprintf (found, sizeof found, "%zu dates", n);
+            return s_reject (ld, k, year_name, list, expect, found,
+                             "list only the dates that differ from the usual week");
+        }
+        if (n == 0)
+            continue;
+        int32_t *grown = realloc (*days_p, (*count + n) * sizeof *grown);
+        if (!grown)
+            return s_no_memory (ld);
+        *days_p = grown;
+        size_t first = *count;
+        for (size_t i = 0; i < n; i++) {
+            const yaml_node_t *item = s_node (ld, list->data.sequence.items.start[i]);
+            snprintf (item_name, sizeof item_name, "%s[%zu]", year_name, i);
+            snprintf (expect, sizeof expect, "a date YYYY-MM-DD in %d (a real day of a real month)",
+                      year);
+            int32_t day = 0;
+            int date_year = 0;
+            if (!item || item->type != YAML_SCALAR_NODE || s_is_null (item)
+                || !s_parse_date ((const char *) item->data.scalar.value, item->data.scalar.length,
+                                  &day, &date_year))
+                return s_reject (ld, k, item_name, item, expect, NULL,
+                                 "write the date as YYYY-MM-DD, e.g. 2026-10-01");
+            const char *text = (const char *) item->data.scalar.value;
+            s_quote (quoted, sizeof quoted, text, item->data.scalar.length);
+            if (date_year != year) {
+                snprintf (found, sizeof found, "%s, which is in %d", quoted, date_year);
+                snprintf (advice, sizeof advice, "move the date to the %d list or correct its year",
+                          date_year);
+                return s_reject (ld, k, item_name, item, expect, found, advice);
+            }
+            if (k->weekend_only && s_weekday (day) < 5) {
+                static const char *const weekdays[] = {"Monday", "Tuesday", "Wednesday",
+                                                       "Thursday", "Friday"};
+                snprintf (found, sizeof found, "%s, a %s (already a working day)", quoted,
+                          weekdays[s_weekday (day)]);
+                return s_reject (ld, k, item_name, item, "a Saturday or a Sunday", found,
+                                 "list only the weekend days that are worked; check the date "
+                                 "against the notice");
+            }
+            for (size_t j = first; j < *count; j++) {
+                if ((*days_p)[j] != day)
+                    continue;
+                snprintf (found, sizeof found, "%s again (it is also item %zu)", quoted, j - first);
+                return s_reject (ld, k, item_name, item, "each date once", found,
+                                 "remove the repeated date");
+            }
+            (*days_p)[*count] = day;
+            *count += 1;
+        }
+    }
+    if (*count > 1)
+        qsort (*days_p, *count, sizeof **days_p, s_compare_days);
+    return 0;
+}
+
 /*  Reads the value of k at node into the struct at base. */
 static int
 s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_node_t *node,
@@ -1083,6 +1326,15 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
         }
         return s_reject (ld, k, name, node, expect, NULL, NULL);
     }
+    case QF_CT_TIME: {
+        s_expect_scalar (expect, sizeof expect, k->type, k);
+        if (!node || node->type != YAML_SCALAR_NODE || s_is_null (node)
+            || !s_parse_time ((const char *) node->data.scalar.value, node->data.scalar.length,
+                              (int *) at))
+            return s_reject (ld, k, name, node, expect, NULL, NULL);
+        return 0;
+    }
+    case QF_CT_DATE_MAP: return s_set_date_map (ld, k, name, node, base);
     case QF_CT_STRING:
     case QF_CT_ENDPOINT:
     case QF_CT_TOKEN:
@@ -1138,7 +1390,8 @@ s_set_default (const qf_key_t *k, qf_config_t *cfg)
     size_t *count = (size_t *) ((char *) cfg + k->aux_offset);
     switch (k->type) {
     case QF_CT_INT:
-    case QF_CT_ENUM: *(int *) at = (int) k->def_int; break;
+    case QF_CT_ENUM:
+    case QF_CT_TIME: *(int *) at = (int) k->def_int; break;
     case QF_CT_INT64: *(int64_t *) at = k->def_int; break;
     case QF_CT_BOOL: *(bool *) at = k->def_int != 0; break;
     case QF_CT_DOUBLE: *(double *) at = k->def_real; break;
@@ -1155,7 +1408,8 @@ s_set_default (const qf_key_t *k, qf_config_t *cfg)
         }
         break;
     case QF_CT_STRING_LIST:
-    case QF_CT_TOPIC_LIST: break;   /* empty */
+    case QF_CT_TOPIC_LIST:
+    case QF_CT_DATE_MAP: break;     /* empty */
     case QF_CT_TIMEZONE: {
         bool valid = s_parse_timezone (k->def_text, (int *) ((char *) cfg + k->aux_offset));
         assert (valid);
@@ -1212,6 +1466,11 @@ s_free_value (const qf_key_t *k, void *base)
         *count = 0;
         break;
     }
+    case QF_CT_DATE_MAP:
+        free (*(int32_t **) at);
+        *(int32_t **) at = NULL;
+        *count = 0;
+        break;
     default: break;
     }
 }
@@ -1246,11 +1505,16 @@ s_equal (const qf_key_t *k, const void *a, const void *b)
     }
     switch (k->type) {
     case QF_CT_INT:
-    case QF_CT_ENUM: return *(const int *) pa == *(const int *) pb;
+    case QF_CT_ENUM:
+    case QF_CT_TIME: return *(const int *) pa == *(const int *) pb;
     case QF_CT_INT64: return *(const int64_t *) pa == *(const int64_t *) pb;
     case QF_CT_BOOL: return *(const bool *) pa == *(const bool *) pb;
     case QF_CT_DOUBLE: return *(const double *) pa == *(const double *) pb;
     case QF_CT_INT_LIST: return memcmp (pa, pb, na * sizeof (int)) == 0;
+    case QF_CT_DATE_MAP:
+        return na == 0
+               || memcmp (*(int32_t *const *) pa, *(int32_t *const *) pb, na * sizeof (int32_t))
+                      == 0;
     case QF_CT_TOKEN_LIST:
     case QF_CT_STRING_LIST:
     case QF_CT_TOPIC_LIST: {
@@ -1296,6 +1560,21 @@ s_value_text (char *buffer, size_t size, const qf_key_t *k, const void *base)
     case QF_CT_TOPIC_LIST:
         s_format_list (buffer, size, NULL, *(const char *const *const *) at, count);
         break;
+    case QF_CT_TIME:
+        snprintf (buffer, size, "%02d:%02d", *(const int *) at / 60, *(const int *) at % 60);
+        break;
+    case QF_CT_DATE_MAP: {
+        const int32_t *days = *(int32_t *const *) at;
+        char date[16];
+        size_t used = 0;
+        buffer[0] = '\0';
+        s_append (buffer, size, &used, "[");
+        for (size_t i = 0; i < count; i++)
+            s_append (buffer, size, &used, "%s%s", i ? ", " : "",
+                      qf_date_format (days[i], date, sizeof date));
+        s_append (buffer, size, &used, "]");
+        break;
+    }
     default: {
         const char *text = *(char *const *) at;
         char quoted[QF_QUOTE_SIZE];
@@ -1373,11 +1652,12 @@ s_find_section_key (const char *section, const char *text, size_t length)
     return -1;
 }
 
-/*  Reads one of daemon:, delivery:, policy: (a mapping, or empty) into
-    cfg, recording in seen[] the line of every key given. */
+/*  Reads one of daemon:, delivery:, policy:, calendar: (a mapping, or
+    empty) into cfg, recording in seen[] the line of every key given and in
+    values[] its value's node. */
 static int
 s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const char *section,
-                        const yaml_node_t *node, size_t *seen)
+                        const yaml_node_t *node, size_t *seen, const yaml_node_t **values)
 {
     char keys[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], name[QF_PHRASE_SIZE];
     if (!node || s_is_null (node))
@@ -1411,6 +1691,7 @@ s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const char *sectio
                            "one of them",
                            seen[index]);
         seen[index] = s_line (key);
+        values[index] = value;
         int rc = s_set_value (ld, k, k->key, value, cfg);
         if (rc)
             return rc;
@@ -1543,6 +1824,68 @@ s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *s
     return 0;
 }
 
+/*  Finds day in date map k (read from node without error): writes the
+    item's name, e.g. "calendar.holidays.2026[3]", and returns its line;
+    0 when it is not there. */
+static size_t
+s_find_date (const s_load_t *ld, const qf_key_t *k, const yaml_node_t *node, int32_t day,
+             char *name, size_t size)
+{
+    char year_name[QF_PHRASE_SIZE - 32];
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        const yaml_node_t *key = s_node (ld, pair->key), *list = s_node (ld, pair->value);
+        s_key_name (year_name, sizeof year_name, k->key, (const char *) key->data.scalar.value,
+                    key->data.scalar.length);
+        for (size_t i = 0; list->data.sequence.items.start + i < list->data.sequence.items.top;
+             i++) {
+            const yaml_node_t *item = s_node (ld, list->data.sequence.items.start[i]);
+            int32_t found = 0;
+            int year;
+            if (s_parse_date ((const char *) item->data.scalar.value, item->data.scalar.length,
+                              &found, &year)
+                && found == day) {
+                snprintf (name, size, "%s[%zu]", year_name, i);
+                return s_line (item);
+            }
+        }
+    }
+    return 0;
+}
+
+/*  Refuses a date that is in both date map k (node) and date map other
+    (other_node), naming both places; the earliest such date is reported. */
+static int
+s_check_disjoint (const s_load_t *ld, const qf_config_t *cfg, const qf_key_t *k,
+                  const yaml_node_t *node, const qf_key_t *other, const yaml_node_t *other_node)
+{
+    const int32_t *mine = *(int32_t *const *) ((const char *) cfg + k->offset);
+    const int32_t *theirs = *(int32_t *const *) ((const char *) cfg + other->offset);
+    size_t n = *(const size_t *) ((const char *) cfg + k->aux_offset);
+    size_t m = *(const size_t *) ((const char *) cfg + other->aux_offset);
+    size_t i = 0, j = 0;
+    while (i < n && j < m && mine[i] != theirs[j]) {
+        if (mine[i] < theirs[j])
+            i++;
+        else
+            j++;
+    }
+    if (i == n || j == m)
+        return 0;
+    assert (node && other_node);   /* both lists have dates, so both were read */
+    char name[QF_PHRASE_SIZE], other_name[QF_PHRASE_SIZE], date[16];
+    size_t line = s_find_date (ld, k, node, mine[i], name, sizeof name);
+    size_t other_line = s_find_date (ld, other, other_node, mine[i], other_name,
+                                     sizeof other_name);
+    assert (line && other_line);
+    return s_fail (ld, QF_EINVAL, line, name,
+                   "expected a date not in %s, got \"%s\", which is also %s (line %zu); a day "
+                   "is either a holiday or a make-up working day: remove it from one of the two "
+                   "lists",
+                   other->key, qf_date_format (mine[i], date, sizeof date), other_name,
+                   other_line);
+}
+
 /*  Reads the whole document (root may be NULL for an empty file) into cfg
     and fills in the defaults. */
 static int
@@ -1553,6 +1896,7 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
     const yaml_node_t *sections[TOP_COUNT] = {NULL};
     size_t lines[TOP_COUNT] = {0};
     size_t seen[KEY_COUNT] = {0};
+    const yaml_node_t *values[KEY_COUNT] = {NULL};
     for (size_t i = 0; i < MAPPING_SECTION_COUNT; i++)
         top[i] = s_mapping_sections[i];
     for (size_t i = 0; i < SECTION_COUNT; i++)
@@ -1596,7 +1940,7 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
     }
     int rc;
     for (size_t i = 0; i < MAPPING_SECTION_COUNT; i++) {
-        rc = s_load_mapping_section (ld, cfg, top[i], sections[i], seen);
+        rc = s_load_mapping_section (ld, cfg, top[i], sections[i], seen, values);
         if (rc)
             return rc;
     }
@@ -1620,6 +1964,15 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
         return s_fail (ld, QF_EINVAL, seen[other], k->at_least,
                        "expected at most %s (%lld, its default), got %lld; lower %s or set %s",
                        k->key, (long long) mine, (long long) least, k->at_least, k->key);
+    }
+    for (size_t i = 0; i < KEY_COUNT; i++) {
+        if (!s_keys[i].disjoint)
+            continue;
+        int other = s_find_main_key (s_keys[i].disjoint);
+        assert (other >= 0);
+        rc = s_check_disjoint (ld, cfg, &s_keys[i], values[i], &s_keys[other], values[other]);
+        if (rc)
+            return rc;
     }
     for (size_t i = 0; i < SECTION_COUNT; i++) {
         rc = s_load_list_section (ld, cfg, &s_sections[i], sections[MAPPING_SECTION_COUNT + i]);

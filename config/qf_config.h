@@ -27,6 +27,7 @@
 
 typedef enum { QF_DURABILITY_FULL = 0, QF_DURABILITY_NORMAL = 1 } qf_durability_t;
 typedef enum { QF_PERIOD_QUARTER = 0, QF_PERIOD_YEAR = 1 } qf_period_t;
+typedef enum { QF_SHIFT_PREVIOUS = 0, QF_SHIFT_NEXT = 1 } qf_shift_t;
 
 /* An issuing authority and the format of the certificate numbers it issues. */
 typedef struct {
@@ -89,6 +90,16 @@ typedef struct {
     char *review_departments[QF_CONFIG_LIST_MAX];     /* §4.2 all must pass */
     size_t review_department_count;
     double min_return_ratio;            /* finance: expected revenue / cost */
+
+    /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */
+    int reminder_minute;                /* reminder_time as minutes after midnight, 0..1439 */
+    qf_shift_t holiday_shift;           /* a reminder due on a day off moves back or forward */
+    int32_t *holidays;                  /* day numbers that are not working days, ascending,
+                                           all years flattened; NULL when none */
+    size_t holiday_count;
+    int32_t *workdays;                  /* make-up working days (weekend days worked),
+                                           ascending, all years flattened; NULL when none */
+    size_t workday_count;
 
     qf_authority_t *authorities;        /* authorities: allowed issuers */
     size_t authority_count;

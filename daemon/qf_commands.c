@@ -1,7 +1,9 @@
 /*  qf_commands — the command table and the handlers. */
 #include "qf_commands.h"
 #include "qf.h"
+#include "qf_calendar.h"
 #include "qf_delivery.h"
+#include "qf_timers.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -10,7 +12,7 @@
 
 #define TEXT_MAX 4096
 
-typedef enum { A_TEXT, A_INT, A_DATE, A_NUMBER, A_ENUM, A_TEXT_LIST, A_TOKEN } arg_type_t;
+typedef enum { A_TEXT, A_INT, A_DATE, A_NUMBER, A_ENUM, A_TEXT_LIST, A_TOKEN, A_BOOL } arg_type_t;
 
 /* One argument of a command: its JSON type and the rule it must follow. */
 typedef struct {
@@ -33,7 +35,7 @@ typedef struct {
 } command_t;
 
 static const char *s_roles = "admin sales review logistics legal finance technical management "
-                             "market leader hr";
+                             "market leader hr renewal";
 
 /* Sets the error message and field; returns rc for tail calls. */
 static int
@@ -118,7 +120,7 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *cost = json_object_get (args, "acquisition_cost");
     json_t *revenue = json_object_get (args, "expected_revenue");
     json_t *record = json_pack (
-        "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o}", "id",
+        "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:b}", "id",
         (json_int_t) id, "name", json_object_get (args, "name"), "cert_no",
         json_object_get (args, "cert_no"), "authority", json_object_get (args, "authority"),
         "category", json_object_get (args, "category"), "scope", json_object_get (args, "scope"),
@@ -126,7 +128,7 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         "state", "draft", "round", 0, "created", (json_int_t) ctx->now, "updated",
         (json_int_t) ctx->now, "created_by", ctx->user ? ctx->user : "", "acquisition_cost",
         cost ? json_real (json_number_value (cost)) : json_null (), "expected_revenue",
-        revenue ? json_real (json_number_value (revenue)) : json_null ());
+        revenue ? json_real (json_number_value (revenue)) : json_null (), "suspended", 0);
     if (!record)
         return s_error (ctx, QF_ENOMEM, NULL, "out of memory");
     char subject[64];
@@ -156,6 +158,19 @@ s_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
     return 0;
 }
 
+/* §3.1: approved, in validity with the minimum left, not suspended. */
+static bool
+s_sellable (qf_ctx_t *ctx, json_t *record)
+{
+    int32_t expires = 0;
+    if (qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires))
+        return false;
+    int32_t today = qf_calendar_today (ctx->config, ctx->now);
+    return strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0
+           && !json_is_true (json_object_get (record, "suspended"))
+           && expires - today >= ctx->config->min_validity_for_sale_days;
+}
+
 static int
 s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
@@ -170,6 +185,11 @@ s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return s_error (ctx, rc, NULL, "could not read reviews: %s", qf_strerror (rc));
     }
     json_object_set_new (record, "reviews", reviews);
+    json_t *timers = NULL;
+    if (qf_store_timers_json (ctx->store, json_integer_value (json_object_get (record, "id")),
+                              &timers) == 0)
+        json_object_set_new (record, "timers", timers);
+    json_object_set_new (record, "sellable", json_boolean (s_sellable (ctx, record)));
     *result_p = record;
     return 0;
 }
@@ -181,7 +201,14 @@ s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *expiring = json_object_get (args, "expiring_days");
     json_t *items = NULL;
     int32_t from = INT32_MIN, to = INT32_MIN;
-    if (expiring) {
+    if (json_is_true (json_object_get (args, "sellable"))) {
+        if (expiring || json_object_get (args, "state"))
+            return s_error (ctx, QF_EINVAL, "args.sellable",
+                            "args.sellable cannot be combined with args.state or "
+                            "args.expiring_days");
+        from = qf_calendar_today (ctx->config, ctx->now) + ctx->config->min_validity_for_sale_days;
+    }
+    else if (expiring) {
         /* Today in the policy's time zone, through the expiry index. */
         from = qf_date_from_ms (ctx->now, ctx->config->utc_offset_minutes);
         to = from + (int32_t) json_integer_value (expiring);
@@ -325,6 +352,13 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
         next_state = "approved";
         topic = "qualification.approved";
+        /* §4.3: its expiry reminders start now; a renewal case is done. */
+        int32_t expires = 0;
+        qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
+        if (rc == 0)
+            rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
+        if (rc == 0)
+            rc = qf_store_renewal_close (ctx->store, id, ctx->now);
     }
     if (rc == 0 && next_state) {
         rc = qf_store_qual_set_state (ctx->store, id, next_state, round, ctx->now);
@@ -365,6 +399,122 @@ s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return s_error (ctx, rc, NULL, "could not read the event log: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o, s:I}", "events", events, "last_seq",
                            (json_int_t) qf_store_last_seq (ctx->store));
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Renewal (§4.3) ------------------------------------------------------------ */
+
+/* A renewed qualification must comply again: new expiry, review again. */
+static int
+s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = s_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    const char *state = json_string_value (json_object_get (record, "state"));
+    int32_t old_expires = 0, new_expires = 0;
+    qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
+    qf_date_parse (json_string_value (json_object_get (args, "expires")), &new_expires);
+    if (strcmp (state, "approved") != 0 && strcmp (state, "expired") != 0)
+        rc = s_error (ctx, QF_ECONFLICT, "args.id",
+                      "qualification %lld is %s; only an approved or expired qualification "
+                      "can be renewed", (long long) id, state);
+    else if (new_expires <= old_expires)
+        rc = s_error (ctx, QF_EINVAL, "args.expires",
+                      "the renewed expiry date must be after the current one (%s)",
+                      json_string_value (json_object_get (record, "expires")));
+    int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
+    json_t *previous = json_incref (json_object_get (record, "expires"));
+    json_decref (record);
+    record = NULL;
+    if (rc == 0)
+        rc = qf_store_qual_set_expires (ctx->store, id, new_expires, ctx->now);
+    if (rc == 0)
+        rc = qf_store_timers_cancel (ctx->store, id);
+    if (rc == 0)
+        rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    if (rc == 0) {
+        json_t *payload = json_pack ("{s:O, s:O}", "qualification", record, "previous_expires",
+                                     previous);
+        rc = qf_store_event_append (ctx->store, "qualification.renewal_requested", subject,
+                                    payload, ctx->now, NULL);
+        json_decref (payload);
+    }
+    if (rc == 0) {
+        json_t *departments = json_array ();
+        for (size_t i = 0; i < ctx->config->review_department_count; i++)
+            json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
+        json_t *payload = json_pack ("{s:O, s:i, s:o, s:b}", "qualification", record, "round",
+                                     round, "departments", departments, "renewal", 1);
+        rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject,
+                                    payload, ctx->now, NULL);
+        json_decref (payload);
+    }
+    json_decref (previous);
+    if (rc) {
+        json_decref (record);
+        if (!ctx->error[0])
+            s_error (ctx, rc, NULL, "could not renew: %s", qf_strerror (rc));
+        return rc;
+    }
+    *result_p = record;
+    return 0;
+}
+
+/* The renewal worker's report of a reminder: open the case, raise its
+   urgency, and tell the custodian and management (and sales when expired). */
+static int
+s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = s_load_qual (ctx, args, "qualification_id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    int lead = (int) json_integer_value (json_object_get (args, "lead_days"));
+    int32_t expires = 0;
+    qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
+    int days_left = expires - qf_calendar_today (ctx->config, ctx->now);
+    const char *urgency = days_left <= 0   ? "critical"
+                          : days_left <= 7  ? "urgent"
+                          : days_left <= 30 ? "high"
+                                            : "normal";
+    rc = qf_store_renewal_put (ctx->store, id, expires, ctx->now, urgency, lead);
+    json_t *recipients = json_pack ("[s, s]", "custodian", "management");
+    if (days_left <= 0)
+        json_array_append_new (recipients, json_string ("sales"));
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    json_t *payload = json_pack ("{s:o, s:s, s:i, s:i, s:o}", "qualification", record, "urgency",
+                                 urgency, "lead_days", lead, "days_left", days_left,
+                                 "recipients", recipients);
+    if (rc == 0)
+        rc = payload ? qf_store_event_append (ctx->store, "renewal.reminder", subject, payload,
+                                              ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not record the reminder: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:I, s:s, s:i}", "qualification_id", id, "urgency", urgency,
+                           "days_left", days_left);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_renewal_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit"), *items = NULL;
+    int rc = qf_store_renewals_json (ctx->store, json_string_value (json_object_get (args, "state")),
+                                     limit ? (int) json_integer_value (limit) : 100, &items);
+    if (rc)
+        return s_error (ctx, rc, NULL, "could not read renewal cases: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:o}", "items", items);
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -513,10 +663,11 @@ static const command_t s_commands[] = {
       {NULL}}},
     {"qual.get", "*", false, s_qual_get, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"qual.list", "*", false, s_qual_list,
-     {{"state", A_ENUM, false, 0, 0, "draft in_review rectification approved rejected"},
+     {{"state", A_ENUM, false, 0, 0, "draft in_review rectification approved rejected expired"},
       {"after_id", A_INT, false, 0, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
       {"expiring_days", A_INT, false, 0, 3650},
+      {"sellable", A_BOOL, false},
       {NULL}}},
     {"qual.submit", "admin review", true, s_qual_submit,
      {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
@@ -528,6 +679,14 @@ static const command_t s_commands[] = {
       {"findings", A_TEXT_LIST, false, 0, 100},
       {"suggestions", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
+    {"qual.renew", "admin review", true, s_qual_renew,
+     {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
+    {"renewal.remind", "admin renewal", true, s_renewal_remind,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"lead_days", A_INT, true, 0, 3650},
+      {NULL}}},
+    {"renewal.list", "*", false, s_renewal_list,
+     {{"state", A_ENUM, false, 0, 0, "open closed"}, {"limit", A_INT, false, 1, 1000}, {NULL}}},
     {"groups.list", "*", false, s_groups_list, {{NULL}}},
     {"groups.seek", "admin", true, s_groups_seek,
      {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
@@ -627,6 +786,10 @@ s_check_arg (qf_ctx_t *ctx, const arg_spec_t *spec, json_t *value)
                             "%s must be a real calendar date YYYY-MM-DD (1900-9999)", field);
         return 0;
     }
+    case A_BOOL:
+        if (!json_is_boolean (value))
+            return s_error (ctx, QF_EINVAL, field, "%s must be true or false", field);
+        return 0;
     case A_ENUM:
         if (!json_is_string (value) || !s_word_in (json_string_value (value), spec->values))
             return s_error (ctx, QF_EINVAL, field, "%s must be one of: %s", field, spec->values);

@@ -5,6 +5,7 @@
 #include "qf_commands.h"
 #include "qf_delivery.h"
 #include "qf_store.h"
+#include "qf_timers.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -475,6 +476,31 @@ s_finish_batch (qf_server_t *self, bool force)
     /* The list stays until dispatch has handed the events to the groups. */
 }
 
+/* Fires the timers that are due, in the batch's transaction, each in its
+   savepoint so that a failure loses no other work. Returns 1 when more
+   are due than one pass fires. */
+static int
+s_fire_timers (qf_server_t *self, int64_t now)
+{
+    int64_t due = INT64_MAX;
+    if (qf_store_timer_next (self->store, &due) || due > now)
+        return 0;
+    int fired = 0;
+    int rc = s_need_transaction (self);
+    if (rc == 0)
+        rc = qf_store_savepoint (self->store);
+    if (rc == 0) {
+        rc = qf_timers_fire (self->store, self->config, now, 64, &fired);
+        if (rc == 0)
+            rc = qf_store_release (self->store);
+        else
+            qf_store_rollback_savepoint (self->store);
+    }
+    if (rc)
+        qf_error ("timers could not fire (%s); they will be tried again", qf_strerror (rc));
+    return fired == 64;
+}
+
 static void
 s_reload (qf_server_t *self)
 {
@@ -517,6 +543,9 @@ qf_server_run (qf_server_t *self)
             break;
         }
         int64_t now = qf_time_now_ms ();
+        int timers_more = 0;
+        if (qf_time_mono_ms () >= self->next_tick)
+            timers_more = s_fire_timers (self, now);
         int handled = 0;
         bool progress = true;
         /* Drain both sockets in turn, never waiting on either. */
@@ -546,7 +575,7 @@ qf_server_run (qf_server_t *self)
         more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store),
                                      &self->recent);
         qf_event_list_free (&self->recent);
-        if (handled == self->config->batch_max)
+        if (handled == self->config->batch_max || timers_more)
             more = 1;
     }
     /* Stop: the batch in hand was committed and answered above; the acks too. */

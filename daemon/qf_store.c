@@ -91,6 +91,29 @@ static const char *s_migrations[] = {
     "  command TEXT NOT NULL,"
     "  reply TEXT NOT NULL,"
     "  time INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 3: expiry and renewal (§4.3): durable timers that follow the record,
+       renewal cases, and the suspension flag of policy changes (§7.2). */
+    "ALTER TABLE qualifications ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE timers ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  due INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  qualification_id INTEGER NOT NULL REFERENCES qualifications (id),"
+    "  lead_days INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  fired_at INTEGER);"
+    "CREATE INDEX timers_pending ON timers (due) WHERE state = 'pending';"
+    "CREATE INDEX timers_qualification ON timers (qualification_id, state);"
+    "CREATE TABLE renewal_cases ("
+    "  qualification_id INTEGER NOT NULL REFERENCES qualifications (id),"
+    "  expires INTEGER NOT NULL,"
+    "  opened INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  urgency TEXT NOT NULL,"
+    "  last_lead INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  PRIMARY KEY (qualification_id, expires)) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -105,6 +128,8 @@ typedef enum {
     ST_GROUP_ACK_DELETE, ST_GROUP_ACKS_CLEAR, ST_DELIVERY_PUT, ST_DELIVERY_DELETE,
     ST_DELIVERIES_LOAD, ST_DELIVERIES_CLEAR, ST_DLQ_PUT, ST_DLQ_DELETE, ST_DLQ_LIST, ST_DLQ_GET,
     ST_DLQ_COUNT, ST_EVENT_AT_TIME, ST_IDEM_GET, ST_IDEM_PUT, ST_QUAL_LIST_EXPIRING,
+    ST_QUAL_LIST_SELLABLE, ST_QUAL_SET_EXPIRES, ST_TIMER_ADD, ST_TIMERS_CANCEL, ST_TIMERS_DUE,
+    ST_TIMER_FIRED, ST_TIMER_NEXT, ST_TIMERS_OF, ST_RENEWAL_PUT, ST_RENEWAL_CLOSE, ST_RENEWALS,
     ST_COUNT
 } stmt_id_t;
 
@@ -129,19 +154,44 @@ static const char *s_sql[ST_COUNT] = {
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'draft', 0, ?10, ?10, ?11)",
     [ST_QUAL_GET] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
                     "acquisition_cost, expected_revenue, state, round, created, updated, "
-                    "created_by FROM qualifications WHERE id = ?1",
+                    "created_by, suspended FROM qualifications WHERE id = ?1",
     [ST_QUAL_LIST] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
                      "acquisition_cost, expected_revenue, state, round, created, updated, "
-                     "created_by FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
+                     "created_by, suspended FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
     [ST_QUAL_LIST_STATE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
                            "expires, acquisition_cost, expected_revenue, state, round, "
-                           "created, updated, created_by FROM qualifications "
+                           "created, updated, created_by, suspended FROM qualifications "
                            "WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_QUAL_LIST_EXPIRING] = "SELECT id, name, cert_no, authority, category, scope, issued, "
                               "expires, acquisition_cost, expected_revenue, state, round, "
-                              "created, updated, created_by FROM qualifications "
+                              "created, updated, created_by, suspended FROM qualifications "
                               "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
                               "AND id > ?1 ORDER BY expires, id LIMIT ?2",
+    [ST_QUAL_LIST_SELLABLE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
+                              "expires, acquisition_cost, expected_revenue, state, round, "
+                              "created, updated, created_by, suspended FROM qualifications "
+                              "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
+                              "AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_QUAL_SET_EXPIRES] = "UPDATE qualifications SET expires = ?2, updated = ?3 WHERE id = ?1",
+    [ST_TIMER_ADD] = "INSERT INTO timers (due, kind, qualification_id, lead_days, expires) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TIMERS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
+                         "WHERE qualification_id = ?1 AND state = 'pending'",
+    [ST_TIMERS_DUE] = "SELECT id, due, kind, qualification_id, lead_days, expires FROM timers "
+                      "WHERE state = 'pending' AND due <= ?1 ORDER BY due LIMIT ?2",
+    [ST_TIMER_FIRED] = "UPDATE timers SET state = 'fired', fired_at = ?2 WHERE id = ?1",
+    [ST_TIMER_NEXT] = "SELECT min (due) FROM timers WHERE state = 'pending'",
+    [ST_TIMERS_OF] = "SELECT kind, lead_days, due, state, fired_at FROM timers "
+                     "WHERE qualification_id = ?1 AND state != 'cancelled' ORDER BY due",
+    [ST_RENEWAL_PUT] = "INSERT INTO renewal_cases (qualification_id, expires, opened, updated, "
+                       "urgency, last_lead, state) VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'open') "
+                       "ON CONFLICT (qualification_id, expires) DO UPDATE SET updated = ?3, "
+                       "urgency = ?4, last_lead = ?5",
+    [ST_RENEWAL_CLOSE] = "UPDATE renewal_cases SET state = 'closed', updated = ?2 "
+                         "WHERE qualification_id = ?1 AND state = 'open'",
+    [ST_RENEWALS] = "SELECT qualification_id, expires, opened, updated, urgency, last_lead, state "
+                    "FROM renewal_cases WHERE (?1 IS NULL OR state = ?1) "
+                    "ORDER BY expires, qualification_id LIMIT ?2",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
@@ -864,6 +914,7 @@ s_row_qual (sqlite3_stmt *stmt)
                          sqlite3_column_type (stmt, 9) == SQLITE_NULL
                              ? json_null ()
                              : json_real (sqlite3_column_double (stmt, 9)));
+    json_object_set_new (record, "suspended", json_boolean (sqlite3_column_int (stmt, 15) != 0));
     return record;
 }
 
@@ -894,14 +945,18 @@ int
 qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
                              int32_t from_day, int32_t to_day, json_t **items_p)
 {
-    bool expiring = from_day != INT32_MIN;
-    sqlite3_stmt *stmt = s_stmt (self, expiring ? ST_QUAL_LIST_EXPIRING
-                                       : state  ? ST_QUAL_LIST_STATE
-                                                : ST_QUAL_LIST);
+    bool expiring = from_day != INT32_MIN && to_day != INT32_MIN;
+    bool sellable = from_day != INT32_MIN && to_day == INT32_MIN;
+    sqlite3_stmt *stmt = s_stmt (self, sellable   ? ST_QUAL_LIST_SELLABLE
+                                       : expiring ? ST_QUAL_LIST_EXPIRING
+                                       : state    ? ST_QUAL_LIST_STATE
+                                                  : ST_QUAL_LIST);
     sqlite3_bind_int64 (stmt, 1, after_id);
     sqlite3_bind_int (stmt, 2, limit);
-    if (state)
+    if (state && !sellable)
         sqlite3_bind_text (stmt, 3, state, -1, SQLITE_TRANSIENT);
+    if (sellable)
+        sqlite3_bind_int (stmt, 3, from_day);
     if (expiring) {
         sqlite3_bind_int (stmt, 4, from_day);
         sqlite3_bind_int (stmt, 5, to_day);
@@ -1296,4 +1351,161 @@ qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command
     sqlite3_bind_text (stmt, 3, reply, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 4, now);
     return s_exec (self, stmt, "save idempotency key");
+}
+
+/* Expiry timers and renewal cases ---------------------------------------- */
+
+int
+qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_EXPIRES);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int (stmt, 2, expires);
+    sqlite3_bind_int64 (stmt, 3, now);
+    return s_exec (self, stmt, "update expiry");
+}
+
+int
+qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qual_id,
+                    int lead_days, int32_t expires)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_ADD);
+    sqlite3_bind_int64 (stmt, 1, due);
+    sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 3, qual_id);
+    sqlite3_bind_int (stmt, 4, lead_days);
+    sqlite3_bind_int (stmt, 5, expires);
+    return s_exec (self, stmt, "add timer");
+}
+
+int
+qf_store_timers_cancel (qf_store_t *self, int64_t qual_id)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_CANCEL);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    return s_exec (self, stmt, "cancel timers");
+}
+
+int
+qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers, int *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_DUE);
+    sqlite3_bind_int64 (stmt, 1, now);
+    sqlite3_bind_int (stmt, 2, limit);
+    int rc, n = 0;
+    while (n < limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        qf_timer_t *t = &timers[n++];
+        t->id = sqlite3_column_int64 (stmt, 0);
+        t->due = sqlite3_column_int64 (stmt, 1);
+        qf_copy (t->kind, sizeof t->kind, (const char *) sqlite3_column_text (stmt, 2));
+        t->qualification_id = sqlite3_column_int64 (stmt, 3);
+        t->lead_days = sqlite3_column_int (stmt, 4);
+        t->expires = sqlite3_column_int (stmt, 5);
+    }
+    if (n < limit && rc != SQLITE_DONE) {
+        sqlite3_reset (stmt);
+        return s_sqlite_fail (self, "read due timers");
+    }
+    sqlite3_reset (stmt);
+    *count_p = n;
+    return 0;
+}
+
+int
+qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_FIRED);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    return s_exec (self, stmt, "mark timer fired");
+}
+
+int
+qf_store_timer_next (qf_store_t *self, int64_t *due_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_NEXT);
+    int rc = sqlite3_step (stmt);
+    *due_p = (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+                 ? sqlite3_column_int64 (stmt, 0)
+                 : INT64_MAX;
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW ? 0 : s_sqlite_fail (self, "read next timer");
+}
+
+int
+qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_OF);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    json_t *list = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_t *item = json_pack ("{s:s, s:i, s:I, s:s}", "kind", sqlite3_column_text (stmt, 0),
+                                  "lead_days", sqlite3_column_int (stmt, 1), "due",
+                                  (json_int_t) sqlite3_column_int64 (stmt, 2), "state",
+                                  sqlite3_column_text (stmt, 3));
+        if (item && sqlite3_column_type (stmt, 4) != SQLITE_NULL)
+            json_object_set_new (item, "fired_at",
+                                 json_integer (sqlite3_column_int64 (stmt, 4)));
+        json_array_append_new (list, item);
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return s_sqlite_fail (self, "read timers");
+    }
+    *list_p = list;
+    return 0;
+}
+
+int
+qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_t now,
+                      const char *urgency, int lead_days)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_RENEWAL_PUT);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_int (stmt, 2, expires);
+    sqlite3_bind_int64 (stmt, 3, now);
+    sqlite3_bind_text (stmt, 4, urgency, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 5, lead_days);
+    return s_exec (self, stmt, "save renewal case");
+}
+
+int
+qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_RENEWAL_CLOSE);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    return s_exec (self, stmt, "close renewal case");
+}
+
+int
+qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_RENEWALS);
+    if (state)
+        sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int (stmt, 2, limit);
+    json_t *list = json_array ();
+    int rc;
+    char expires[16];
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        qf_date_format (sqlite3_column_int (stmt, 1), expires, sizeof expires);
+        json_array_append_new (
+            list, json_pack ("{s:I, s:s, s:I, s:I, s:s, s:i, s:s}", "qualification_id",
+                             (json_int_t) sqlite3_column_int64 (stmt, 0), "expires", expires,
+                             "opened", (json_int_t) sqlite3_column_int64 (stmt, 2), "updated",
+                             (json_int_t) sqlite3_column_int64 (stmt, 3), "urgency",
+                             sqlite3_column_text (stmt, 4), "last_lead_days",
+                             sqlite3_column_int (stmt, 5), "state",
+                             sqlite3_column_text (stmt, 6)));
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return s_sqlite_fail (self, "read renewal cases");
+    }
+    *list_p = list;
+    return 0;
 }

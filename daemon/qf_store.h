@@ -106,7 +106,9 @@ int qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p);
 int qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
                         json_t **items_p);
 /*  Qualifications whose expiry day is within [from_day, to_day] (day
-    numbers), soonest first, through the expiry index. */
+    numbers), soonest first, through the expiry index. With to_day ==
+    INT32_MIN: the sellable ones, approved, not suspended, expiring on or
+    after from_day. */
 int qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
                                  int32_t from_day, int32_t to_day, json_t **items_p);
 int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
@@ -165,6 +167,35 @@ int qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_
                               char **reply_p);
 int qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
                               const char *reply, int64_t now);
+
+/* Expiry timers (§4.3): durable, in the database, never all in memory. */
+typedef struct {
+    int64_t id;
+    int64_t due;            /* ms since the epoch */
+    char kind[16];          /* "expiring" or "expired" */
+    int64_t qualification_id;
+    int lead_days;          /* days before expiry; 0 for "expired" */
+    int32_t expires;        /* the expiry day it was computed for */
+} qf_timer_t;
+
+int qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now);
+int qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qual_id,
+                        int lead_days, int32_t expires);
+/*  Cancels a qualification's pending timers (its expiry moved or renewed). */
+int qf_store_timers_cancel (qf_store_t *self, int64_t qual_id);
+/*  Up to `limit` pending timers due at or before `now`, earliest first,
+    through a partial index on pending timers. */
+int qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers,
+                         int *count_p);
+int qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now);
+/*  The earliest pending due time, INT64_MAX when none. */
+int qf_store_timer_next (qf_store_t *self, int64_t *due_p);
+int qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p);
+/*  Opens (or raises the urgency of) the renewal case of a qualification's expiry. */
+int qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_t now,
+                          const char *urgency, int lead_days);
+int qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now);
+int qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 
 /*  Runs PRAGMA integrity_check; 0 when "ok". */
 int qf_store_check (qf_store_t *self, char *error, size_t error_size);

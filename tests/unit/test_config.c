@@ -1,6 +1,7 @@
 /*  test_config — qf_config: the shipped file, defaults, every kind of
-    error (message names file, line and key), reload check, topic matching,
-    the generated reference, and robustness against damaged files.
+    error (message names file, line and key), the calendar section, reload
+    check, topic matching, the generated reference, and robustness against
+    damaged files.
 
     Run from the repository root (the shipped config/qualflow.yaml is
     loaded by its relative path).  Fixtures are written to temporary files
@@ -10,6 +11,7 @@
 #include "qf_error.h"
 #include "qf_log.h"
 #include "qf_test.h"
+#include "qf_time.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -132,7 +134,26 @@ s_has_defaults (const qf_config_t *c)
            && strcmp (c->review_departments[0], "legal") == 0
            && strcmp (c->review_departments[1], "finance") == 0
            && strcmp (c->review_departments[2], "technical") == 0
-           && c->min_return_ratio == 1.2;
+           && c->min_return_ratio == 1.2 && c->reminder_minute == 9 * 60
+           && c->holiday_shift == QF_SHIFT_PREVIOUS;
+}
+
+/*  The day number of a date, or INT32_MIN when the text is not one. */
+static int32_t
+s_day (const char *date)
+{
+    int32_t day;
+    return qf_date_parse (date, &day) == 0 ? day : INT32_MIN;
+}
+
+/*  Whether days[0..count) is strictly ascending. */
+static bool
+s_ascending (const int32_t *days, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (days[i - 1] >= days[i])
+            return false;
+    return true;
 }
 
 QF_TEST (test_shipped_file_loads)
@@ -177,7 +198,11 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
     QF_CHECK (qf_config_category (c, "security-permit") != NULL);
 
-    QF_CHECK_EQ_INT (c->group_count, 3);
+    QF_CHECK_EQ_INT (c->group_count, 4);
+    const qf_group_config_t *renewal = qf_config_group (c, "renewal");
+    QF_CHECK (renewal && renewal->topic_count == 2);
+    QF_CHECK_STR (renewal->topics[0], "certificate.expiring");
+    QF_CHECK_STR (renewal->topics[1], "certificate.expired");
     const char *names[] = {"legal", "finance", "technical"};
     for (size_t i = 0; i < 3; i++) {
         const qf_group_config_t *g = qf_config_group (c, names[i]);
@@ -189,6 +214,17 @@ QF_TEST (test_shipped_file_loads)
         QF_CHECK_EQ_INT (g->max_deliveries, 5);
     }
     QF_CHECK (qf_config_group (c, "sales") == NULL);
+
+    /* calendar: 2026 as published (33 days off, 6 make-up days), 2027 New Year. */
+    QF_CHECK_EQ_INT (c->holiday_count, 34);
+    QF_CHECK_EQ_INT (c->workday_count, 6);
+    QF_CHECK (s_ascending (c->holidays, c->holiday_count));
+    QF_CHECK (s_ascending (c->workdays, c->workday_count));
+    QF_CHECK_EQ_INT (c->holidays[0], s_day ("2026-01-01"));
+    QF_CHECK_EQ_INT (c->holidays[32], s_day ("2026-10-07"));
+    QF_CHECK_EQ_INT (c->holidays[33], s_day ("2027-01-01"));
+    QF_CHECK_EQ_INT (c->workdays[0], s_day ("2026-01-04"));
+    QF_CHECK_EQ_INT (c->workdays[5], s_day ("2026-10-10"));
     qf_config_destroy (&c);
     QF_CHECK (c == NULL);
 }
@@ -207,6 +243,8 @@ QF_TEST (test_empty_file_gives_defaults)
         QF_CHECK (s_has_defaults (c));
         QF_CHECK (c->authority_count == 0 && c->authorities == NULL);
         QF_CHECK (c->category_count == 0 && c->group_count == 0);
+        QF_CHECK (c->holiday_count == 0 && c->holidays == NULL);
+        QF_CHECK (c->workday_count == 0 && c->workdays == NULL);
         qf_config_destroy (&c);
     }
 }
@@ -366,7 +404,8 @@ QF_TEST (test_unknown_keys)
                          "heartbeat_ms", "\"batch_maxx\"", NULL));
     QF_CHECK (s_refused ("daemon: {}\n"
                          "dameon: {}\n",
-                         2, "dameon:", "daemon, delivery, policy, authorities, categories, groups",
+                         2, "dameon:",
+                         "daemon, delivery, policy, calendar, authorities, categories, groups",
                          NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
@@ -783,6 +822,221 @@ s_load_variant (const char *from, const char *to, char *error)
     return c;
 }
 
+QF_TEST (test_calendar_defaults)
+{
+    /* No calendar: section, an empty one, or one with other keys only. */
+    const char *inputs[] = {"policy:\n  timezone: UTC\n", "calendar:\n", "calendar: {}\n",
+                            "calendar:\n  holidays: {}\n  workdays: {}\n"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        qf_config_t *c = NULL;
+        char error[ERROR_SIZE];
+        int rc = s_load (inputs[i], &c, error);
+        if (rc)
+            printf ("    input %zu: %s\n", i, error);
+        QF_CHECK_EQ_INT (rc, 0);
+        QF_CHECK_EQ_INT (c->reminder_minute, 9 * 60);
+        QF_CHECK_EQ_INT (c->holiday_shift, QF_SHIFT_PREVIOUS);
+        QF_CHECK (c->holiday_count == 0 && c->holidays == NULL);
+        QF_CHECK (c->workday_count == 0 && c->workdays == NULL);
+        qf_config_destroy (&c);
+    }
+}
+
+QF_TEST (test_calendar_values)
+{
+    /* Years in any order, dates in any order, quoted or not: stored sorted. */
+    const char *yaml = "calendar:\n"
+                       "  reminder_time: 17:30\n"
+                       "  holiday_shift: next\n"
+                       "  workdays:\n"
+                       "    2026: [2026-10-10, '2026-09-20']\n"
+                       "  holidays:\n"
+                       "    2027:\n"
+                       "      - 2027-01-01\n"
+                       "    2025: []\n"
+                       "    2026: [2026-10-02, \"2026-10-01\", 2026-01-01]\n";
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    int rc = s_load (yaml, &c, error);
+    if (rc)
+        printf ("    %s\n", error);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK_EQ_INT (c->reminder_minute, 17 * 60 + 30);
+    QF_CHECK_EQ_INT (c->holiday_shift, QF_SHIFT_NEXT);
+    QF_CHECK_EQ_INT (c->holiday_count, 4);
+    QF_CHECK_EQ_INT (c->holidays[0], s_day ("2026-01-01"));
+    QF_CHECK_EQ_INT (c->holidays[1], s_day ("2026-10-01"));
+    QF_CHECK_EQ_INT (c->holidays[2], s_day ("2026-10-02"));
+    QF_CHECK_EQ_INT (c->holidays[3], s_day ("2027-01-01"));
+    QF_CHECK_EQ_INT (c->workday_count, 2);
+    QF_CHECK_EQ_INT (c->workdays[0], s_day ("2026-09-20"));
+    QF_CHECK_EQ_INT (c->workdays[1], s_day ("2026-10-10"));
+    qf_config_destroy (&c);
+
+    const char *times[] = {"\"00:00\"", "\"23:59\"", "09:00", "'12:05'"};
+    const int minutes[] = {0, 23 * 60 + 59, 9 * 60, 12 * 60 + 5};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        char text[128];
+        snprintf (text, sizeof text, "calendar:\n  reminder_time: %s\n", times[i]);
+        rc = s_load (text, &c, error);
+        if (rc)
+            printf ("    %s\n", error);
+        QF_CHECK_EQ_INT (rc, 0);
+        QF_CHECK_EQ_INT (c->reminder_minute, minutes[i]);
+        qf_config_destroy (&c);
+    }
+}
+
+QF_TEST (test_calendar_reminder_time)
+{
+    struct {
+        const char *value;
+        const char *found;
+    } bad[] = {{"\"9:00\"", "got \"9:00\""},   {"\"24:00\"", "got \"24:00\""},
+               {"\"09:60\"", "got \"09:60\""}, {"900", "got \"900\""},
+               {"9:00", "got \"9:00\""},       {"\"09:00:00\"", "got \"09:00:00\""},
+               {"\"09.00\"", "got \"09.00\""}, {"\"\"", "got \"\""},
+               {"~", "got null"},              {"[\"09:00\"]", "got a list"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[256];
+        snprintf (yaml, sizeof yaml, "# reminders\ncalendar:\n  holiday_shift: next\n"
+                                     "  reminder_time: %s\n",
+                  bad[i].value);
+        QF_CHECK (s_refused (yaml, 4, "calendar.reminder_time:",
+                             "expected a time of day \"HH:MM\" from 00:00 to 23:59", bad[i].found,
+                             "remove the key to use the default (09:00)", NULL));
+    }
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holiday_shift: before\n",
+                         2, "calendar.holiday_shift:", "one of previous, next", "\"before\"",
+                         "(previous)", NULL));
+}
+
+QF_TEST (test_calendar_dates)
+{
+    /* A date outside its year, named by year and index. */
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n"
+                         "    2026: [2026-01-01, 2026-01-02, 2026-01-03, 2027-01-01]\n",
+                         3, "calendar.holidays.2026[3]:", "expected a date YYYY-MM-DD in 2026",
+                         "\"2027-01-01\", which is in 2027", "move the date to the 2027 list", NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  workdays:\n"
+                         "    2026:\n"
+                         "      - 2026-02-14\n"
+                         "      - 2025-12-27\n",
+                         5, "calendar.workdays.2026[1]:", "which is in 2025", NULL));
+    /* Not a real date, or not written YYYY-MM-DD. */
+    const char *bad[] = {"2026-02-29", "2026-13-01", "2026-04-31", "2026-1-1", "26-01-01",
+                         "20260101",   "'2026-01-01 '", "2026-01-01T00:00", "[2026-01-01]", "~"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[256];
+        snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    2026: [2026-01-01, %s]\n",
+                  bad[i]);
+        QF_CHECK (s_refused (yaml, 3, "calendar.holidays.2026[1]:",
+                             "expected a date YYYY-MM-DD in 2026", "write the date as YYYY-MM-DD",
+                             NULL));
+    }
+    /* A duplicate date, and a duplicate year. */
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n"
+                         "    2026: [2026-10-01, 2026-10-02, 2026-10-01]\n",
+                         3, "calendar.holidays.2026[2]:", "each date once",
+                         "\"2026-10-01\" again (it is also item 0)", "remove the repeated date",
+                         NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n"
+                         "    2026: [2026-10-01]\n"
+                         "    2027: [2027-01-01]\n"
+                         "    2026: [2026-10-02]\n",
+                         5, "calendar.holidays.2026:", "each year once", "first at line 3",
+                         NULL));
+    /* Bad years. */
+    const char *years[] = {"1969", "10000", "abc", "\"2026\"", "02026", "-2026", "2026.0"};
+    for (size_t i = 0; i < sizeof years / sizeof years[0]; i++) {
+        char yaml[256];
+        snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    %s: [2026-01-01]\n", years[i]);
+        QF_CHECK (s_refused (yaml, 3, "calendar.holidays.", "expected a year from 1970 to 9999",
+                             NULL));
+    }
+    /* Wrong shapes. */
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays: [2026-01-01]\n",
+                         2, "calendar.holidays:", "a mapping of at most 50 years", "got a list",
+                         "the default is no dates", NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n",
+                         2, "calendar.holidays:", "got nothing", NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n"
+                         "    2026: 2026-01-01\n",
+                         3, "calendar.holidays.2026:", "a list of at most 64 distinct dates",
+                         "got \"2026-01-01\"", "e.g. 2026: [2026-10-01, 2026-10-02]", NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n"
+                         "    2027:\n",
+                         3, "calendar.holidays.2027:", "got nothing", NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidayz: {}\n",
+                         2, "calendar.holidayz:", "reminder_time, holiday_shift, holidays, workdays",
+                         NULL));
+
+    /* Limits: 64 dates a year, 50 years. */
+    char yaml[8192];
+    size_t used = (size_t) snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    2026: [");
+    for (int i = 0; i < 65; i++)
+        used += (size_t) snprintf (yaml + used, sizeof yaml - used, "%s2026-%02d-%02d",
+                                   i ? ", " : "", 1 + i / 28, 1 + i % 28);
+    snprintf (yaml + used, sizeof yaml - used, "]\n");
+    QF_CHECK (s_refused (yaml, 3, "calendar.holidays.2026:", "got 65 dates", NULL));
+    yaml[used - 12] = ']';   /* cut the 65th date: 64 are fine */
+    yaml[used - 11] = '\n';
+    yaml[used - 10] = '\0';
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    int rc = s_load (yaml, &c, error);
+    if (rc)
+        printf ("    %s\n", error);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK_EQ_INT (c->holiday_count, 64);
+    QF_CHECK (s_ascending (c->holidays, c->holiday_count));
+    qf_config_destroy (&c);
+    used = (size_t) snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n");
+    for (int y = 2000; y < 2051; y++)
+        used += (size_t) snprintf (yaml + used, sizeof yaml - used, "    %d: [%d-01-01]\n", y, y);
+    QF_CHECK (s_refused (yaml, 3, "calendar.holidays:", "got 51 years", NULL));
+}
+
+QF_TEST (test_calendar_workdays)
+{
+    /* A make-up working day on a weekday changes nothing: surely a typo. */
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  workdays:\n"
+                         "    2026: [2026-10-10, 2026-10-12]\n",
+                         3, "calendar.workdays.2026[1]:", "a Saturday or a Sunday",
+                         "\"2026-10-12\", a Monday", NULL));
+    /* A date in both lists names both places, whichever comes first. */
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  holidays:\n"
+                         "    2026: [2026-10-01, 2026-10-02, 2026-10-03]\n"
+                         "  workdays:\n"
+                         "    2026:\n"
+                         "      - 2026-09-20\n"
+                         "      - 2026-10-03\n",
+                         7, "calendar.workdays.2026[1]:", "expected a date not in calendar.holidays",
+                         "\"2026-10-03\", which is also calendar.holidays.2026[2] (line 3)",
+                         "remove it from one of the two lists", NULL));
+    QF_CHECK (s_refused ("calendar:\n"
+                         "  workdays:\n"
+                         "    2026: [2026-10-04]\n"
+                         "  holidays:\n"
+                         "    2025: [2025-10-01]\n"
+                         "    2026:\n"
+                         "      - 2026-10-04\n",
+                         3, "calendar.workdays.2026[0]:",
+                         "which is also calendar.holidays.2026[0] (line 7)", NULL));
+}
+
 QF_TEST (test_reload_check)
 {
     char error[ERROR_SIZE];
@@ -797,6 +1051,16 @@ QF_TEST (test_reload_check)
     qf_config_destroy (&next);
     next = s_load_variant ("pattern: '^D1[0-9]{8}$'", "pattern: '^D1[0-9]{9}$'", error);
     QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), 0);
+    qf_config_destroy (&next);
+    next = s_load_variant ("holiday_shift: previous", "holiday_shift: next", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (next->holiday_shift, QF_SHIFT_NEXT);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), 0);
+    qf_config_destroy (&next);
+    next = s_load_variant ("2027: [2027-01-01]", "2027: [2027-01-01, 2027-02-08]", error);
+    QF_CHECK (next != NULL);
+    QF_CHECK_EQ_INT (next->holiday_count, 35);
     QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), 0);
     qf_config_destroy (&next);
 
@@ -878,20 +1142,30 @@ QF_TEST (test_reference)
                           "`policy.min_return_ratio`",
                           "`authorities[].pattern`",
                           "`categories[].scopes`",
-                          "`groups[].topics`"};
+                          "`groups[].topics`",
+                          "`calendar.reminder_time`",
+                          "`calendar.holiday_shift`",
+                          "`calendar.holidays`",
+                          "`calendar.workdays`"};
     bool ok = strncmp (text, "| Key | Type |", 14) == 0;
     for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++)
         ok = strstr (text, keys[i]) != NULL;
     ok = ok && strstr (text, "| `daemon.batch_max` | int | an integer from 1 to 100000 | `1000` | "
                              "yes |")
          && strstr (text, "| `daemon.database` | string |") && strstr (text, "no (restart)")
-         && strstr (text, "one of full, normal");
+         && strstr (text, "one of full, normal")
+         && strstr (text, "| `calendar.reminder_time` | time | a time of day \"HH:MM\" from "
+                          "00:00 to 23:59 | `09:00` | yes |")
+         && strstr (text, "| `calendar.holiday_shift` | enum | one of previous, next | "
+                          "`previous` | yes |")
+         && strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
+                          "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
     for (const char *p = text; *p; p++)
         lines += *p == '\n';
     free (text);
     QF_CHECK (ok);
-    QF_CHECK (lines >= 2 + 22 + 3 + 10);
+    QF_CHECK (lines >= 2 + 26 + 3 + 10);
 }
 
 /*  Loads text; anything but success must be QF_EINVAL with a one-line
@@ -981,6 +1255,11 @@ main (void)
     QF_RUN (test_invalid_utf8);
     QF_RUN (test_cross_key_checks);
     QF_RUN (test_group_defaults);
+    QF_RUN (test_calendar_defaults);
+    QF_RUN (test_calendar_values);
+    QF_RUN (test_calendar_reminder_time);
+    QF_RUN (test_calendar_dates);
+    QF_RUN (test_calendar_workdays);
     QF_RUN (test_reload_check);
     QF_RUN (test_topic_matches);
     QF_RUN (test_reference);

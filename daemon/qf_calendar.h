@@ -1,0 +1,51 @@
+/*  qf_calendar — the business calendar: working days, holidays and the
+    time of day at which reminders fire.
+
+    Pure functions over a loaded configuration (calendar: and
+    policy.timezone); they keep no state and may be called from any thread.
+    Days are day numbers as in proto/qf_time.h: days since 1970-01-01,
+    reckoned in policy.timezone.
+
+    A working day is Monday to Friday unless calendar.holidays lists it;
+    Saturday and Sunday are working days only when calendar.workdays lists
+    them (the make-up days, 调休, of China's holiday arrangements).
+*/
+#ifndef QF_CALENDAR_H
+#define QF_CALENDAR_H
+
+#include "qf_config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*  Most days qf_calendar_working_day() and qf_calendar_next_working_day()
+    look at before giving up: no real calendar has a longer run of days off. */
+#define QF_CALENDAR_SEARCH_DAYS 60
+
+/*  Whether `day` (day number) is a working day: Monday–Friday unless listed
+    in calendar.holidays; Saturday/Sunday only when listed in
+    calendar.workdays. */
+bool qf_calendar_is_working_day (const qf_config_t *config, int32_t day);
+
+/*  `day` itself when it is a working day, else the previous (or next, per
+    calendar.holiday_shift) working day.  The search is bounded: when no
+    working day is found within QF_CALENDAR_SEARCH_DAYS days (a calendar
+    that lists every day as a holiday), returns `day` itself, so a reminder
+    is late rather than lost. */
+int32_t qf_calendar_working_day (const qf_config_t *config, int32_t day);
+
+/*  The next working day strictly after `day`; `day` + 1 when none is found
+    within QF_CALENDAR_SEARCH_DAYS days. */
+int32_t qf_calendar_next_working_day (const qf_config_t *config, int32_t day);
+
+/*  The instant (ms since the epoch) of calendar.reminder_time on `day`, in
+    policy.timezone (config->utc_offset_minutes). */
+int64_t qf_calendar_reminder_at (const qf_config_t *config, int32_t day);
+
+/*  The day number of an instant (ms since the epoch) in policy.timezone. */
+int32_t qf_calendar_today (const qf_config_t *config, int64_t now_ms);
+
+/*  Day of week of a day number: 0 = Monday … 6 = Sunday. */
+int qf_calendar_weekday (int32_t day);
+
+#endif

@@ -1,0 +1,351 @@
+/*  test_calendar — qf_calendar: weekdays, holidays, make-up working days,
+    the holiday shift both ways, the next working day, the reminder instant
+    and today's date in policy.timezone.
+
+    Every configuration is written to a temporary YAML file (mkstemp) and
+    loaded with qf_config_load, as the daemon does.  The base fixture is
+    China's 2026 calendar as published by the State Council on 2025-11-04:
+    National Day is 10-01 to 10-07, and 09-20 (Sun) and 10-10 (Sat) are
+    make-up working days.
+*/
+#include "qf_calendar.h"
+#include "qf_config.h"
+#include "qf_error.h"
+#include "qf_test.h"
+#include "qf_time.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PATH_SIZE  64
+#define ERROR_SIZE 1024
+
+/* China 2026 (State Council notice of 2025-11-04), as shipped. */
+#define CALENDAR_2026                                                                          \
+    "  holidays:\n"                                                                            \
+    "    2026: [2026-01-01, 2026-01-02, 2026-01-03,\n"                                         \
+    "           2026-02-15, 2026-02-16, 2026-02-17, 2026-02-18, 2026-02-19,\n"                 \
+    "           2026-02-20, 2026-02-21, 2026-02-22, 2026-02-23,\n"                             \
+    "           2026-04-04, 2026-04-05, 2026-04-06,\n"                                         \
+    "           2026-05-01, 2026-05-02, 2026-05-03, 2026-05-04, 2026-05-05,\n"                 \
+    "           2026-06-19, 2026-06-20, 2026-06-21,\n"                                         \
+    "           2026-09-25, 2026-09-26, 2026-09-27,\n"                                         \
+    "           2026-10-01, 2026-10-02, 2026-10-03, 2026-10-04, 2026-10-05,\n"                 \
+    "           2026-10-06, 2026-10-07%s]\n"                                                   \
+    "    2027: [2027-01-01]\n"                                                                 \
+    "  workdays:\n"                                                                            \
+    "    2026: [2026-01-04, 2026-02-14, 2026-02-28, 2026-05-09, 2026-09-20, 2026-10-10]\n"
+
+/*  Loads yaml through a temporary file; NULL (message printed) on error.
+    Caller owns the returned configuration. */
+static qf_config_t *
+s_load_yaml (const char *yaml)
+{
+    char path[PATH_SIZE], error[ERROR_SIZE] = "";
+    snprintf (path, sizeof path, "/tmp/qf-test-calendar-XXXXXX");
+    int fd = mkstemp (path);
+    if (fd < 0)
+        return NULL;
+    size_t length = strlen (yaml), done = 0;
+    while (done < length) {
+        ssize_t n = write (fd, yaml + done, length - done);
+        if (n <= 0)
+            break;
+        done += (size_t) n;
+    }
+    close (fd);
+    qf_config_t *config = NULL;
+    if (done == length && qf_config_load (path, &config, error, sizeof error) != 0)
+        printf ("    %s\n", error);
+    unlink (path);
+    return config;
+}
+
+/*  The 2026 calendar in `timezone`, with reminder_time `time`, holiday_shift
+    `shift`, and `extra` holidays appended to 2026 (", 2026-10-08" or ""). */
+static qf_config_t *
+s_load_2026 (const char *timezone, const char *time, const char *shift, const char *extra)
+{
+    char calendar[4096], yaml[4096 + 256];
+    snprintf (calendar, sizeof calendar, CALENDAR_2026, extra);
+    snprintf (yaml, sizeof yaml,
+              "policy:\n  timezone: \"%s\"\ncalendar:\n  reminder_time: \"%s\"\n"
+              "  holiday_shift: %s\n%s",
+              timezone, time, shift, calendar);
+    return s_load_yaml (yaml);
+}
+
+/*  The day number of a date; INT32_MIN when the text is not one. */
+static int32_t
+s_day (const char *date)
+{
+    int32_t day;
+    return qf_date_parse (date, &day) == 0 ? day : INT32_MIN;
+}
+
+/*  A day number as "YYYY-MM-DD" in a static buffer (one call per check). */
+static const char *
+s_date (int32_t day)
+{
+    static char buffer[2][16];
+    static int which = 0;
+    which = !which;
+    return qf_date_format (day, buffer[which], sizeof buffer[which]);
+}
+
+QF_TEST (test_weekday)
+{
+    QF_CHECK_EQ_INT (qf_calendar_weekday (0), 3);   /* 1970-01-01, a Thursday */
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1970-01-05")), 0);
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1969-12-31")), 2);   /* before day 0 */
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1969-12-28")), 6);
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("2026-10-01")), 3);
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("2026-10-10")), 5);
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("2026-10-04")), 6);
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("2000-02-29")), 1);
+    /* Seven days apart is the same weekday everywhere, extremes included. */
+    for (int32_t day = -3000; day < 3000; day += 37)
+        QF_CHECK_EQ_INT (qf_calendar_weekday (day), qf_calendar_weekday (day + 7));
+    QF_CHECK (qf_calendar_weekday (INT32_MIN) >= 0 && qf_calendar_weekday (INT32_MIN) <= 6);
+    QF_CHECK (qf_calendar_weekday (INT32_MAX) >= 0 && qf_calendar_weekday (INT32_MAX) <= 6);
+}
+
+QF_TEST (test_plain_week)
+{
+    /* No calendar: Monday to Friday work, the weekend does not. */
+    qf_config_t *c = s_load_yaml ("policy:\n  timezone: UTC\n");
+    QF_CHECK (c != NULL);
+    int32_t monday = s_day ("2026-10-05");
+    bool ok = true;
+    for (int i = 0; i < 7; i++)
+        ok = ok && qf_calendar_is_working_day (c, monday + i) == (i < 5);
+    QF_CHECK_EQ_INT (qf_calendar_working_day (c, monday + 5), monday + 4);   /* Sat -> Fri */
+    QF_CHECK_EQ_INT (qf_calendar_next_working_day (c, monday + 4), monday + 7);
+    qf_config_destroy (&c);
+    QF_CHECK (ok);
+}
+
+QF_TEST (test_holiday_is_not_working)
+{
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    bool ok = !qf_calendar_is_working_day (c, s_day ("2026-10-05"))   /* Monday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-01-01"))   /* Thursday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-02-16"))   /* Monday, 除夕 */
+              && !qf_calendar_is_working_day (c, s_day ("2027-01-01"))   /* Friday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-10-03"))   /* Saturday listed */
+              && qf_calendar_is_working_day (c, s_day ("2026-10-08"))    /* Thursday after */
+              && qf_calendar_is_working_day (c, s_day ("2026-09-30"))
+              && qf_calendar_is_working_day (c, s_day ("2026-12-31"));
+    qf_config_destroy (&c);
+    QF_CHECK (ok);
+}
+
+QF_TEST (test_makeup_day_is_working)
+{
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    bool ok = qf_calendar_is_working_day (c, s_day ("2026-10-10"))      /* Saturday */
+              && qf_calendar_is_working_day (c, s_day ("2026-02-14"))   /* Saturday */
+              && qf_calendar_is_working_day (c, s_day ("2026-01-04"))   /* Sunday */
+              && qf_calendar_is_working_day (c, s_day ("2026-09-20"))   /* Sunday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-10-11"))  /* plain Sunday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-10-17")); /* plain Saturday */
+    qf_config_destroy (&c);
+    QF_CHECK (ok);
+}
+
+QF_TEST (test_working_day_is_itself)
+{
+    const char *shifts[] = {"previous", "next"};
+    for (size_t i = 0; i < 2; i++) {
+        qf_config_t *c = s_load_2026 ("+08:00", "09:00", shifts[i], "");
+        QF_CHECK (c != NULL);
+        int32_t a = qf_calendar_working_day (c, s_day ("2026-09-30"));
+        int32_t b = qf_calendar_working_day (c, s_day ("2026-10-10"));   /* make-up Saturday */
+        qf_config_destroy (&c);
+        QF_CHECK_STR (s_date (a), "2026-09-30");
+        QF_CHECK_STR (s_date (b), "2026-10-10");
+    }
+}
+
+QF_TEST (test_shift_previous)
+{
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    QF_CHECK_EQ_INT (c->holiday_shift, QF_SHIFT_PREVIOUS);
+    /* Across the National Day week, back before the Mid-Autumn weekend too. */
+    int32_t national = qf_calendar_working_day (c, s_day ("2026-10-05"));
+    int32_t first = qf_calendar_working_day (c, s_day ("2026-10-01"));
+    int32_t last = qf_calendar_working_day (c, s_day ("2026-10-07"));
+    int32_t spring = qf_calendar_working_day (c, s_day ("2026-02-20"));
+    int32_t sunday = qf_calendar_working_day (c, s_day ("2026-10-11"));
+    int32_t new_year = qf_calendar_working_day (c, s_day ("2027-01-01"));
+    qf_config_destroy (&c);
+    QF_CHECK_STR (s_date (national), "2026-09-30");
+    QF_CHECK_STR (s_date (first), "2026-09-30");
+    QF_CHECK_STR (s_date (last), "2026-09-30");
+    QF_CHECK_STR (s_date (spring), "2026-02-14");   /* the make-up Saturday before */
+    QF_CHECK_STR (s_date (sunday), "2026-10-10");   /* the make-up Saturday */
+    QF_CHECK_STR (s_date (new_year), "2026-12-31");
+}
+
+QF_TEST (test_shift_next)
+{
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "next", "");
+    QF_CHECK (c != NULL);
+    QF_CHECK_EQ_INT (c->holiday_shift, QF_SHIFT_NEXT);
+    int32_t national = qf_calendar_working_day (c, s_day ("2026-10-05"));
+    int32_t spring = qf_calendar_working_day (c, s_day ("2026-02-15"));
+    int32_t saturday = qf_calendar_working_day (c, s_day ("2026-02-21"));
+    int32_t new_year = qf_calendar_working_day (c, s_day ("2026-01-01"));
+    qf_config_destroy (&c);
+    QF_CHECK_STR (s_date (national), "2026-10-08");   /* 10-01..10-07 off, as published */
+    QF_CHECK_STR (s_date (spring), "2026-02-24");
+    QF_CHECK_STR (s_date (saturday), "2026-02-24");
+    QF_CHECK_STR (s_date (new_year), "2026-01-04");   /* the make-up Sunday */
+
+    /* Had the break run to 10-08 (Thursday), the next working day is Friday. */
+    c = s_load_2026 ("+08:00", "09:00", "next", ", 2026-10-08");
+    QF_CHECK (c != NULL);
+    national = qf_calendar_working_day (c, s_day ("2026-10-05"));
+    int32_t after = qf_calendar_next_working_day (c, s_day ("2026-09-30"));
+    qf_config_destroy (&c);
+    QF_CHECK_STR (s_date (national), "2026-10-09");
+    QF_CHECK_STR (s_date (after), "2026-10-09");
+}
+
+QF_TEST (test_next_working_day)
+{
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    int32_t national = qf_calendar_next_working_day (c, s_day ("2026-09-30"));
+    int32_t makeup = qf_calendar_next_working_day (c, s_day ("2026-10-09"));   /* Fri -> Sat */
+    int32_t weekday = qf_calendar_next_working_day (c, s_day ("2026-10-12"));
+    int32_t spring = qf_calendar_next_working_day (c, s_day ("2026-02-14"));
+    int32_t inside = qf_calendar_next_working_day (c, s_day ("2026-10-03"));
+    int32_t year_end = qf_calendar_next_working_day (c, s_day ("2026-12-31"));
+    qf_config_destroy (&c);
+    QF_CHECK_STR (s_date (national), "2026-10-08");
+    QF_CHECK_STR (s_date (makeup), "2026-10-10");
+    QF_CHECK_STR (s_date (weekday), "2026-10-13");   /* strictly after, not the day itself */
+    QF_CHECK_STR (s_date (spring), "2026-02-24");
+    QF_CHECK_STR (s_date (inside), "2026-10-08");
+    QF_CHECK_STR (s_date (year_end), "2027-01-04");   /* 2027-01-01 listed, then a weekend */
+}
+
+QF_TEST (test_reminder_at)
+{
+    char text[32];
+    qf_config_t *c = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    QF_CHECK_EQ_INT (c->reminder_minute, 9 * 60);
+    int64_t at = qf_calendar_reminder_at (c, s_day ("2026-10-09"));
+    int32_t back = qf_calendar_today (c, at);
+    qf_config_destroy (&c);
+    QF_CHECK_STR (qf_time_format (at, text, sizeof text), "2026-10-09T01:00:00.000Z");
+    QF_CHECK_STR (s_date (back), "2026-10-09");
+
+    /* West of UTC, late in the day: the instant falls on the next UTC day. */
+    c = s_load_2026 ("-03:30", "23:59", "previous", "");
+    QF_CHECK (c != NULL);
+    at = qf_calendar_reminder_at (c, s_day ("2026-10-09"));
+    back = qf_calendar_today (c, at);
+    qf_config_destroy (&c);
+    QF_CHECK_STR (qf_time_format (at, text, sizeof text), "2026-10-10T03:29:00.000Z");
+    QF_CHECK_STR (s_date (back), "2026-10-09");
+
+    /* Midnight UTC before 1970. */
+    c = s_load_yaml ("policy:\n  timezone: UTC\ncalendar:\n  reminder_time: \"00:00\"\n");
+    QF_CHECK (c != NULL);
+    at = qf_calendar_reminder_at (c, s_day ("1969-12-31"));
+    qf_config_destroy (&c);
+    QF_CHECK_EQ_INT (at, -86400000);
+}
+
+QF_TEST (test_today)
+{
+    qf_config_t *shanghai = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
+    qf_config_t *utc = s_load_yaml ("policy:\n  timezone: UTC\n");
+    QF_CHECK (shanghai != NULL && utc != NULL);
+    /* 2026-11-26T20:00:00Z */
+    int64_t evening = (int64_t) s_day ("2026-11-26") * 86400000 + 20 * 3600000;
+    int32_t local = qf_calendar_today (shanghai, evening);
+    int32_t in_utc = qf_calendar_today (utc, evening);
+    /* 16:00Z is midnight in Shanghai: the last millisecond before is still the 26th. */
+    int64_t midnight = (int64_t) s_day ("2026-11-26") * 86400000 + 16 * 3600000;
+    int32_t before = qf_calendar_today (shanghai, midnight - 1);
+    int32_t after = qf_calendar_today (shanghai, midnight);
+    int32_t old = qf_calendar_today (utc, -1);
+    qf_config_destroy (&shanghai);
+    qf_config_destroy (&utc);
+    QF_CHECK_STR (s_date (local), "2026-11-27");
+    QF_CHECK_STR (s_date (in_utc), "2026-11-26");
+    QF_CHECK_STR (s_date (before), "2026-11-26");
+    QF_CHECK_STR (s_date (after), "2026-11-27");
+    QF_CHECK_STR (s_date (old), "1969-12-31");
+}
+
+QF_TEST (test_search_is_bounded)
+{
+    /* Every weekday from 2026-10-15 to 2027-03-15 is a holiday (at most 64 a
+       year, so the run spans two years): from 2026-12-31 no working day lies
+       within 60 days either way. */
+    char yaml[8192];
+    size_t used = (size_t) snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n");
+    int year = 0;
+    size_t per_year = 0;
+    bool fits = true;
+    for (int32_t day = s_day ("2026-10-15"); day <= s_day ("2027-03-15"); day++) {
+        if (qf_calendar_weekday (day) >= 5)
+            continue;
+        const char *date = s_date (day);
+        int this_year = atoi (date);
+        if (this_year != year) {
+            used += (size_t) snprintf (yaml + used, sizeof yaml - used, "%s    %d: [%s",
+                                       year ? "]\n" : "", this_year, date);
+            year = this_year;
+            per_year = 1;
+        }
+        else {
+            used += (size_t) snprintf (yaml + used, sizeof yaml - used, ", %s", date);
+            per_year++;
+        }
+        fits = fits && per_year <= 64 && used < sizeof yaml - 8;
+    }
+    snprintf (yaml + used, sizeof yaml - used, "]\n");
+    QF_CHECK (fits);
+    qf_config_t *c = s_load_yaml (yaml);
+    QF_CHECK (c != NULL);
+    int32_t middle = s_day ("2026-12-31");
+    int32_t previous = qf_calendar_working_day (c, middle);
+    int32_t next = qf_calendar_next_working_day (c, middle);
+    int32_t far = qf_calendar_next_working_day (c, s_day ("2027-01-29"));   /* 45 days on */
+    int32_t start = qf_calendar_working_day (c, s_day ("2026-10-20"));
+    qf_config_destroy (&c);
+    QF_CHECK_EQ_INT (previous, middle);   /* nothing found: the day itself */
+    QF_CHECK_EQ_INT (next, middle + 1);
+    QF_CHECK_STR (s_date (far), "2027-03-16");
+    QF_CHECK_STR (s_date (start), "2026-10-14");
+}
+
+int
+main (void)
+{
+    s_test_suite = "calendar";
+    QF_RUN (test_weekday);
+    QF_RUN (test_plain_week);
+    QF_RUN (test_holiday_is_not_working);
+    QF_RUN (test_makeup_day_is_working);
+    QF_RUN (test_working_day_is_itself);
+    QF_RUN (test_shift_previous);
+    QF_RUN (test_shift_next);
+    QF_RUN (test_next_working_day);
+    QF_RUN (test_reminder_at);
+    QF_RUN (test_today);
+    QF_RUN (test_search_is_bounded);
+    return qf_test_done ();
+}
