@@ -1,6 +1,7 @@
 /*  qf_commands — the command table and the handlers. */
 #include "qf_commands.h"
 #include "qf.h"
+#include "qf_command.h"
 #include "qf_calendar.h"
 #include "qf_delivery.h"
 #include "qf_timers.h"
@@ -10,36 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TEXT_MAX 4096
-
-typedef enum { A_TEXT, A_INT, A_DATE, A_NUMBER, A_ENUM, A_TEXT_LIST, A_TOKEN, A_BOOL } arg_type_t;
-
-/* One argument of a command: its JSON type and the rule it must follow. */
-typedef struct {
-    const char *name;       /* key in args */
-    arg_type_t type;        /* what it must be */
-    bool required;          /* must be present */
-    int64_t min, max;       /* A_INT range; A_TEXT/A_TOKEN length */
-    const char *values;     /* A_ENUM: space-separated allowed values */
-} arg_spec_t;
-
-typedef int (handler_fn) (qf_ctx_t *ctx, json_t *args, json_t **result_p);
-
-/* One command: name, who may run it, its arguments, its handler. */
-typedef struct {
-    const char *name;       /* on the wire */
-    const char *roles;      /* space-separated roles, or "*" for any */
-    bool writes;            /* changes state */
-    handler_fn *handler;
-    arg_spec_t args[12];    /* NULL-name terminated */
-} command_t;
-
 static const char *s_roles = "admin sales review logistics legal finance technical management "
                              "market leader hr renewal";
 
-/* Sets the error message and field; returns rc for tail calls. */
-static int
-s_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
+int
+qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
@@ -49,8 +25,8 @@ s_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
     return rc;
 }
 
-static bool
-s_word_in (const char *word, const char *list)
+bool
+qf_word_in (const char *word, const char *list)
 {
     size_t len = strlen (word);
     for (const char *p = list; *p;) {
@@ -107,7 +83,7 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     qf_date_parse (json_string_value (json_object_get (args, "issued")), &issued);
     qf_date_parse (json_string_value (json_object_get (args, "expires")), &expires);
     if (expires <= issued)
-        return s_error (ctx, QF_EINVAL, "args.expires",
+        return qf_ctx_error (ctx, QF_EINVAL, "args.expires",
                         "args.expires must be after args.issued (%s)",
                         json_string_value (json_object_get (args, "issued")));
     if (!json_object_get (args, "name"))
@@ -115,7 +91,7 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int64_t id = 0;
     int rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not store the qualification: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s", qf_strerror (rc));
     /* The record as qf_store_qual_get() would read it back, without the read. */
     json_t *cost = json_object_get (args, "acquisition_cost");
     json_t *revenue = json_object_get (args, "expected_revenue");
@@ -130,31 +106,30 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         cost ? json_real (json_number_value (cost)) : json_null (), "expected_revenue",
         revenue ? json_real (json_number_value (revenue)) : json_null (), "suspended", 0);
     if (!record)
-        return s_error (ctx, QF_ENOMEM, NULL, "out of memory");
+        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
     rc = qf_store_event_append (ctx->store, "qualification.created", subject, record, ctx->now,
                                 NULL);
     if (rc) {
         json_decref (record);
-        return s_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     }
     return s_result_is_last_payload (ctx, record, result_p);
 }
 
-/* Reads a qualification by the integer argument `key`, or fails with 404. */
-static int
-s_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
+int
+qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
 {
     json_int_t id = json_integer_value (json_object_get (args, key));
     int rc = qf_store_qual_get (ctx->store, id, record_p);
     if (rc == QF_ENOTFOUND) {
         char field[64];
         snprintf (field, sizeof field, "args.%s", key);
-        return s_error (ctx, rc, field, "no qualification with id %lld", (long long) id);
+        return qf_ctx_error (ctx, rc, field, "no qualification with id %lld", (long long) id);
     }
     if (rc)
-        return s_error (ctx, rc, NULL, "could not read qualification: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not read qualification: %s", qf_strerror (rc));
     return 0;
 }
 
@@ -175,14 +150,14 @@ static int
 s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL, *reviews = NULL;
-    int rc = s_load_qual (ctx, args, "id", &record);
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
     if (rc)
         return rc;
     rc = qf_store_reviews_get (ctx->store, json_integer_value (json_object_get (record, "id")),
                                -1, &reviews);
     if (rc) {
         json_decref (record);
-        return s_error (ctx, rc, NULL, "could not read reviews: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not read reviews: %s", qf_strerror (rc));
     }
     json_object_set_new (record, "reviews", reviews);
     json_t *timers = NULL;
@@ -203,7 +178,7 @@ s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int32_t from = INT32_MIN, to = INT32_MIN;
     if (json_is_true (json_object_get (args, "sellable"))) {
         if (expiring || json_object_get (args, "state"))
-            return s_error (ctx, QF_EINVAL, "args.sellable",
+            return qf_ctx_error (ctx, QF_EINVAL, "args.sellable",
                             "args.sellable cannot be combined with args.state or "
                             "args.expiring_days");
         from = qf_calendar_today (ctx->config, ctx->now) + ctx->config->min_validity_for_sale_days;
@@ -218,7 +193,7 @@ s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_integer_value (json_object_get (args, "after_id")),
         limit ? (int) json_integer_value (limit) : 100, from, to, &items);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not list qualifications: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not list qualifications: %s", qf_strerror (rc));
     size_t n = json_array_size (items);
     json_int_t next = n ? json_integer_value (json_object_get (json_array_get (items, n - 1), "id"))
                         : 0;
@@ -230,13 +205,13 @@ static int
 s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = s_load_qual (ctx, args, "id", &record);
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
     if (rc)
         return rc;
     const char *state = json_string_value (json_object_get (record, "state"));
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
-        rc = s_error (ctx, QF_ECONFLICT, "args.id",
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
                       "qualification %lld is %s; only a draft or a qualification under "
                       "rectification can be submitted for review",
                       (long long) id, state);
@@ -249,7 +224,7 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_store_qual_get (ctx->store, id, &record);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not update qualification: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not update qualification: %s", qf_strerror (rc));
     json_t *departments = json_array ();
     for (size_t i = 0; i < ctx->config->review_department_count; i++)
         json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
@@ -262,7 +237,7 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (payload);
     if (rc) {
         json_decref (record);
-        return s_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     }
     *result_p = record;
     return 0;
@@ -284,15 +259,15 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *verdict = json_string_value (json_object_get (args, "verdict"));
     int round = (int) json_integer_value (json_object_get (args, "round"));
     if (!s_is_department (ctx->config, department))
-        return s_error (ctx, QF_EINVAL, "args.department",
+        return qf_ctx_error (ctx, QF_EINVAL, "args.department",
                         "department %s does not review qualifications; configured: "
                         "policy.review_departments", department);
     if (strcmp (ctx->role, "admin") != 0 && strcmp (ctx->role, department) != 0)
-        return s_error (ctx, QF_EFORBIDDEN, "args.department",
+        return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
                         "role %s may not report the review of department %s", ctx->role,
                         department);
     json_t *record = NULL;
-    int rc = s_load_qual (ctx, args, "qualification_id", &record);
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
@@ -302,7 +277,7 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
        even after another department has already failed it. */
     if (round != current
         || (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
-        rc = s_error (ctx, QF_ECONFLICT, "args.round",
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.round",
                       "qualification %lld is %s in review round %d; a report for round %d is "
                       "not accepted", (long long) id, state, current, round);
         json_decref (record);
@@ -318,13 +293,13 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                               ctx->user, ctx->now);
     if (rc == QF_ECONFLICT) {
         json_decref (record);
-        return s_error (ctx, rc, "args.department",
+        return qf_ctx_error (ctx, rc, "args.department",
                         "department %s has already reported on qualification %lld round %d",
                         department, (long long) id, round);
     }
     if (rc) {
         json_decref (record);
-        return s_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
     }
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
@@ -380,7 +355,7 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     if (rc) {
         json_decref (record);
-        return s_error (ctx, rc, NULL, "could not complete the review: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not complete the review: %s", qf_strerror (rc));
     }
     *result_p = json_pack ("{s:o, s:b}", "qualification", record, "complete",
                            reported == ctx->config->review_department_count);
@@ -396,7 +371,7 @@ s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                    limit ? (int) json_integer_value (limit) : 100,
                                    json_string_value (json_object_get (args, "topic")), &events);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not read the event log: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not read the event log: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o, s:I}", "events", events, "last_seq",
                            (json_int_t) qf_store_last_seq (ctx->store));
     return *result_p ? 0 : QF_ENOMEM;
@@ -409,7 +384,7 @@ static int
 s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = s_load_qual (ctx, args, "id", &record);
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
@@ -418,11 +393,11 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
     qf_date_parse (json_string_value (json_object_get (args, "expires")), &new_expires);
     if (strcmp (state, "approved") != 0 && strcmp (state, "expired") != 0)
-        rc = s_error (ctx, QF_ECONFLICT, "args.id",
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
                       "qualification %lld is %s; only an approved or expired qualification "
                       "can be renewed", (long long) id, state);
     else if (new_expires <= old_expires)
-        rc = s_error (ctx, QF_EINVAL, "args.expires",
+        rc = qf_ctx_error (ctx, QF_EINVAL, "args.expires",
                       "the renewed expiry date must be after the current one (%s)",
                       json_string_value (json_object_get (record, "expires")));
     int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
@@ -460,7 +435,7 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc) {
         json_decref (record);
         if (!ctx->error[0])
-            s_error (ctx, rc, NULL, "could not renew: %s", qf_strerror (rc));
+            qf_ctx_error (ctx, rc, NULL, "could not renew: %s", qf_strerror (rc));
         return rc;
     }
     *result_p = record;
@@ -473,7 +448,7 @@ static int
 s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = s_load_qual (ctx, args, "qualification_id", &record);
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
@@ -500,7 +475,7 @@ s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                      : QF_ENOMEM;
     json_decref (payload);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not record the reminder: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not record the reminder: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:I, s:s, s:i}", "qualification_id", id, "urgency", urgency,
                            "days_left", days_left);
     return *result_p ? 0 : QF_ENOMEM;
@@ -513,7 +488,7 @@ s_renewal_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = qf_store_renewals_json (ctx->store, json_string_value (json_object_get (args, "state")),
                                      limit ? (int) json_integer_value (limit) : 100, &items);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not read renewal cases: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not read renewal cases: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o}", "items", items);
     return *result_p ? 0 : QF_ENOMEM;
 }
@@ -526,7 +501,7 @@ s_need_group (qf_ctx_t *ctx, json_t *args, const char **name_p)
 {
     *name_p = json_string_value (json_object_get (args, "group"));
     if (!qf_delivery_has_group (ctx->delivery, *name_p))
-        return s_error (ctx, QF_ENOTFOUND, "args.group",
+        return qf_ctx_error (ctx, QF_ENOTFOUND, "args.group",
                         "no consumer group %s; see 'qualflow groups'", *name_p);
     return 0;
 }
@@ -549,17 +524,17 @@ s_groups_seek (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     json_t *seq_j = json_object_get (args, "seq"), *time_j = json_object_get (args, "time");
     if ((seq_j != NULL) == (time_j != NULL))
-        return s_error (ctx, QF_EINVAL, "args.seq",
+        return qf_ctx_error (ctx, QF_EINVAL, "args.seq",
                         "groups.seek needs exactly one of args.seq and args.time");
     uint64_t seq = (uint64_t) json_integer_value (seq_j);
     if (time_j) {
         rc = qf_store_event_seq_at (ctx->store, json_integer_value (time_j), &seq);
         if (rc)
-            return s_error (ctx, rc, NULL, "could not search the log by time");
+            return qf_ctx_error (ctx, rc, NULL, "could not search the log by time");
     }
     rc = qf_delivery_seek (ctx->delivery, name, seq);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not move group %s: %s", name, qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not move group %s: %s", name, qf_strerror (rc));
     *result_p = json_pack ("{s:s, s:I}", "group", name, "next_seq", (json_int_t) seq);
     return *result_p ? 0 : QF_ENOMEM;
 }
@@ -575,7 +550,7 @@ s_dlq_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_store_dlq_list (ctx->store, name, json_integer_value (json_object_get (args, "after")),
                            limit ? (int) json_integer_value (limit) : 100, &items);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not read dead letters: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not read dead letters: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:s, s:o}", "group", name, "items", items);
     return *result_p ? 0 : QF_ENOMEM;
 }
@@ -604,10 +579,10 @@ s_dlq_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *item = NULL;
     rc = qf_store_dlq_get (ctx->store, name, seq, &item);
     if (rc == QF_ENOTFOUND)
-        return s_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
+        return qf_ctx_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
                         (unsigned long long) seq);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not read the dead letter: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not read the dead letter: %s", qf_strerror (rc));
     qf_store_event_get (ctx->store, seq, s_event_into, item);
     *result_p = item;
     return 0;
@@ -624,10 +599,10 @@ s_dlq_change (qf_ctx_t *ctx, json_t *args, json_t **result_p, bool retry)
     rc = retry ? qf_delivery_dlq_retry (ctx->delivery, name, seq)
                : qf_store_dlq_delete (ctx->store, name, seq);
     if (rc == QF_ENOTFOUND)
-        return s_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
+        return qf_ctx_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
                         (unsigned long long) seq);
     if (rc)
-        return s_error (ctx, rc, NULL, "could not change the dead letter: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not change the dead letter: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:s, s:I, s:s}", "group", name, "seq", (json_int_t) seq, "done",
                            retry ? "sent back for delivery" : "dropped");
     return *result_p ? 0 : QF_ENOMEM;
@@ -647,7 +622,7 @@ s_dlq_drop (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 
 /* The table --------------------------------------------------------------- */
 
-static const command_t s_commands[] = {
+static const qf_command_t s_commands[] = {
     {"ping", "*", false, s_ping, {{NULL}}},
     {"status", "*", false, s_status, {{NULL}}},
     {"qual.add", "admin review", true, s_qual_add,
@@ -710,14 +685,25 @@ static const command_t s_commands[] = {
       {"topic", A_TOKEN, false, 1, QF_TOPIC_MAX},
       {NULL}}},
 };
-#define COMMAND_COUNT (sizeof s_commands / sizeof s_commands[0])
+/* Every table of commands: this file's, and one per domain module. */
+static const struct {
+    const qf_command_t *commands;
+    const size_t *count;
+} s_tables[] = {
+    {s_commands, NULL},
+    {qf_custody_commands, &qf_custody_command_count},
+};
 
-static const command_t *
+static const qf_command_t *
 s_lookup (const char *name)
 {
-    for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (strcmp (s_commands[i].name, name) == 0)
-            return &s_commands[i];
+    for (size_t t = 0; t < sizeof s_tables / sizeof s_tables[0]; t++) {
+        size_t n = s_tables[t].count ? *s_tables[t].count
+                                     : sizeof s_commands / sizeof s_commands[0];
+        for (size_t i = 0; i < n; i++)
+            if (strcmp (s_tables[t].commands[i].name, name) == 0)
+                return &s_tables[t].commands[i];
+    }
     return NULL;
 }
 
@@ -730,22 +716,22 @@ qf_commands_exists (const char *name)
 bool
 qf_commands_writes (const char *name)
 {
-    const command_t *command = s_lookup (name);
+    const qf_command_t *command = s_lookup (name);
     return command && command->writes;
 }
 
 /* Checks one text value's length (in bytes) against the spec. */
 static int
-s_check_text (qf_ctx_t *ctx, const arg_spec_t *spec, const char *field, json_t *value)
+s_check_text (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json_t *value)
 {
     if (!json_is_string (value))
-        return s_error (ctx, QF_EINVAL, field, "%s must be a string", field);
+        return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a string", field);
     size_t len = json_string_length (value);
     int64_t min = spec->min, max = spec->max ? spec->max : TEXT_MAX;
     if ((int64_t) len < min)
-        return s_error (ctx, QF_EINVAL, field, "%s must not be empty", field);
+        return qf_ctx_error (ctx, QF_EINVAL, field, "%s must not be empty", field);
     if ((int64_t) len > max)
-        return s_error (ctx, len > QF_BODY_MAX / 2 ? QF_ETOOBIG : QF_EINVAL, field,
+        return qf_ctx_error (ctx, len > QF_BODY_MAX / 2 ? QF_ETOOBIG : QF_EINVAL, field,
                         "%s is %zu bytes long; at most %lld are allowed", field, len,
                         (long long) max);
     /* jansson accepts escaped NULs only with JSON_ALLOW_NUL, which we never set. */
@@ -753,7 +739,7 @@ s_check_text (qf_ctx_t *ctx, const arg_spec_t *spec, const char *field, json_t *
 }
 
 static int
-s_check_arg (qf_ctx_t *ctx, const arg_spec_t *spec, json_t *value)
+s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
 {
     char field[80];
     snprintf (field, sizeof field, "args.%s", spec->name);
@@ -762,45 +748,45 @@ s_check_arg (qf_ctx_t *ctx, const arg_spec_t *spec, json_t *value)
         return s_check_text (ctx, spec, field, value);
     case A_TOKEN:
         if (!json_is_string (value) || !qf_valid_token (json_string_value (value), (size_t) spec->max))
-            return s_error (ctx, QF_EINVAL, field,
+            return qf_ctx_error (ctx, QF_EINVAL, field,
                             "%s must be 1-%lld characters of [a-z0-9._-]", field,
                             (long long) spec->max);
         return 0;
     case A_INT:
         if (!json_is_integer (value))
-            return s_error (ctx, QF_EINVAL, field, "%s must be an integer", field);
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be an integer", field);
         if (json_integer_value (value) < spec->min || json_integer_value (value) > spec->max)
-            return s_error (ctx, QF_EINVAL, field, "%s must be from %lld to %lld, got %lld",
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be from %lld to %lld, got %lld",
                             field, (long long) spec->min, (long long) spec->max,
                             (long long) json_integer_value (value));
         return 0;
     case A_NUMBER:
         if (!json_is_number (value) || json_number_value (value) < 0
             || !isfinite (json_number_value (value)) || json_number_value (value) > 1e15)
-            return s_error (ctx, QF_EINVAL, field, "%s must be a number from 0 to 1e15", field);
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a number from 0 to 1e15", field);
         return 0;
     case A_DATE: {
         int32_t day;
         if (!json_is_string (value) || qf_date_parse (json_string_value (value), &day))
-            return s_error (ctx, QF_EINVAL, field,
+            return qf_ctx_error (ctx, QF_EINVAL, field,
                             "%s must be a real calendar date YYYY-MM-DD (1900-9999)", field);
         return 0;
     }
     case A_BOOL:
         if (!json_is_boolean (value))
-            return s_error (ctx, QF_EINVAL, field, "%s must be true or false", field);
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be true or false", field);
         return 0;
     case A_ENUM:
-        if (!json_is_string (value) || !s_word_in (json_string_value (value), spec->values))
-            return s_error (ctx, QF_EINVAL, field, "%s must be one of: %s", field, spec->values);
+        if (!json_is_string (value) || !qf_word_in (json_string_value (value), spec->values))
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be one of: %s", field, spec->values);
         return 0;
     case A_TEXT_LIST: {
         if (!json_is_array (value))
-            return s_error (ctx, QF_EINVAL, field, "%s must be a list of strings", field);
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a list of strings", field);
         if ((int64_t) json_array_size (value) > spec->max)
-            return s_error (ctx, QF_EINVAL, field, "%s has more than %lld items", field,
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s has more than %lld items", field,
                             (long long) spec->max);
-        arg_spec_t item = {spec->name, A_TEXT, true, 1, TEXT_MAX, NULL};
+        qf_arg_spec_t item = {spec->name, A_TEXT, true, 1, TEXT_MAX, NULL};
         size_t i;
         json_t *element;
         json_array_foreach (value, i, element) {
@@ -823,24 +809,24 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
     json_object_foreach (body, key, value) {
         if (strcmp (key, "role") != 0 && strcmp (key, "user") != 0 && strcmp (key, "args") != 0
             && strcmp (key, "idempotency_key") != 0)
-            return s_error (ctx, QF_EINVAL, key,
+            return qf_ctx_error (ctx, QF_EINVAL, key,
                             "unknown key \"%.40s\" in the request body; allowed: role, user, "
                             "args, idempotency_key", key);
     }
     json_t *idem = json_object_get (body, "idempotency_key");
     if (idem && (!json_is_string (idem) || !qf_valid_printable (json_string_value (idem), QF_ID_MAX)))
-        return s_error (ctx, QF_EINVAL, "idempotency_key",
+        return qf_ctx_error (ctx, QF_EINVAL, "idempotency_key",
                         "idempotency_key must be 1-64 printable ASCII characters");
     *key_p = idem ? json_string_value (idem) : NULL;
     json_t *role = json_object_get (body, "role");
-    if (!json_is_string (role) || !s_word_in (json_string_value (role), s_roles))
-        return s_error (ctx, QF_EINVAL, "role", "role must be one of: %s", s_roles);
+    if (!json_is_string (role) || !qf_word_in (json_string_value (role), s_roles))
+        return qf_ctx_error (ctx, QF_EINVAL, "role", "role must be one of: %s", s_roles);
     json_t *user = json_object_get (body, "user");
     if (user && (!json_is_string (user) || json_string_length (user) > 64))
-        return s_error (ctx, QF_EINVAL, "user", "user must be a string of at most 64 bytes");
+        return qf_ctx_error (ctx, QF_EINVAL, "user", "user must be a string of at most 64 bytes");
     json_t *args = json_object_get (body, "args");
     if (args && !json_is_object (args))
-        return s_error (ctx, QF_EINVAL, "args", "args must be a JSON object");
+        return qf_ctx_error (ctx, QF_EINVAL, "args", "args must be a JSON object");
     *role_p = json_string_value (role);
     *user_p = user ? json_string_value (user) : "";
     *args_p = args;
@@ -850,11 +836,11 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
 int
 qf_commands_authorize (qf_ctx_t *ctx, const char *name)
 {
-    const command_t *command = s_lookup (name);
+    const qf_command_t *command = s_lookup (name);
     if (!command)
-        return s_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"", name);
-    if (strcmp (command->roles, "*") != 0 && !s_word_in (ctx->role, command->roles))
-        return s_error (ctx, QF_EFORBIDDEN, "role",
+        return qf_ctx_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"", name);
+    if (strcmp (command->roles, "*") != 0 && !qf_word_in (ctx->role, command->roles))
+        return qf_ctx_error (ctx, QF_EFORBIDDEN, "role",
                         "role %s may not run %s; allowed roles: %s", ctx->role, name,
                         command->roles);
     return 0;
@@ -864,9 +850,9 @@ int
 qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p)
 {
     ctx->error[0] = ctx->field[0] = 0;
-    const command_t *command = s_lookup (name);
+    const qf_command_t *command = s_lookup (name);
     if (!command)
-        return s_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"; see PROTOCOL.md 5.1",
+        return qf_ctx_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"; see PROTOCOL.md 5.1",
                         name);
     int rc = qf_commands_authorize (ctx, name);
     if (rc)
@@ -874,15 +860,15 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
     /* Validate a private (shallow) copy so handlers may fill defaults in. */
     json_t *copy = args ? json_copy (args) : json_object ();
     if (!copy)
-        return s_error (ctx, QF_ENOMEM, NULL, "out of memory");
+        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
     const char *key;
     json_t *value;
     json_object_foreach (copy, key, value) {
-        const arg_spec_t *spec = command->args;
+        const qf_arg_spec_t *spec = command->args;
         while (spec->name && strcmp (spec->name, key) != 0)
             spec++;
         if (!spec->name) {
-            rc = s_error (ctx, QF_EINVAL, "args", "%s takes no argument \"%.40s\"", name, key);
+            rc = qf_ctx_error (ctx, QF_EINVAL, "args", "%s takes no argument \"%.40s\"", name, key);
             goto done;
         }
         if (json_is_null (value) && !spec->required)
@@ -891,14 +877,14 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
         if (rc)
             goto done;
     }
-    for (const arg_spec_t *spec = command->args; spec->name; spec++)
+    for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
         if (spec->required && !json_object_get (copy, spec->name)) {
-            rc = s_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s", name,
+            rc = qf_ctx_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s", name,
                           spec->name);
             goto done;
         }
     /* Optional arguments given as null are treated as absent. */
-    for (const arg_spec_t *spec = command->args; spec->name; spec++)
+    for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
         if (json_is_null (json_object_get (copy, spec->name)))
             json_object_del (copy, spec->name);
     rc = command->handler (ctx, copy, result_p);

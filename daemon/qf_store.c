@@ -1,6 +1,7 @@
 /*  qf_store — all durable state, in one SQLite file. */
 #include "qf_store.h"
 #include "qf.h"
+#include "qf_store_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +115,31 @@ static const char *s_migrations[] = {
     "  last_lead INTEGER NOT NULL,"
     "  state TEXT NOT NULL,"
     "  PRIMARY KEY (qualification_id, expires)) WITHOUT ROWID;",
+    /* 4: custody (§4.3): the archive record and loans of certificates. */
+    "CREATE TABLE archive ("
+    "  qualification_id INTEGER PRIMARY KEY REFERENCES qualifications (id),"
+    "  custodian TEXT NOT NULL,"
+    "  location TEXT NOT NULL,"
+    "  acquired INTEGER NOT NULL,"
+    "  notes TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE TABLE loans ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  qualification_id INTEGER NOT NULL REFERENCES qualifications (id),"
+    "  borrower TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL,"
+    "  due INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  requested_by TEXT NOT NULL,"
+    "  approved_by TEXT,"
+    "  requested INTEGER NOT NULL,"
+    "  approved INTEGER,"
+    "  lent INTEGER,"
+    "  returned INTEGER,"
+    "  last_overdue_day INTEGER);"
+    "CREATE INDEX loans_open ON loans (state, due);"
+    "CREATE INDEX loans_qualification ON loans (qualification_id, id);",
 };
 #define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -132,6 +158,7 @@ typedef enum {
     ST_TIMER_FIRED, ST_TIMER_NEXT, ST_TIMERS_OF, ST_RENEWAL_PUT, ST_RENEWAL_CLOSE, ST_RENEWALS,
     ST_COUNT
 } stmt_id_t;
+_Static_assert (ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
 
 static const char *s_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -239,40 +266,6 @@ static const char *s_sql[ST_COUNT] = {
     [ST_IDEM_PUT] = "INSERT INTO idempotency (key, command, reply, time) VALUES (?1, ?2, ?3, ?4)",
 };
 
-/* An event appended in the open transaction, kept to publish after commit. */
-typedef struct {
-    uint64_t seq;
-    char id[QF_EVENT_ID_SIZE + 1];
-    int64_t time;
-    char *topic;
-    char *subject;
-    char *payload;
-    size_t payload_size;
-} pending_t;
-
-/* The store. Owned by the server; one per process. */
-struct qf_store_t {
-    sqlite3 *db;                        /* the connection */
-    sqlite3_stmt *stmts[ST_COUNT];      /* prepared statements */
-    char *path;                         /* database file */
-    int lock_fd;                        /* flock()ed <path>.lock, -1 when none */
-    bool in_txn;                        /* inside BEGIN .. COMMIT */
-    pending_t *pending;                 /* events appended in this transaction */
-    size_t pending_count;
-    size_t pending_cap;
-    size_t savepoint_mark;              /* pending_count at the last savepoint */
-    pending_t *committed;               /* events of the last commit, for the server */
-    size_t committed_count;
-    uint64_t last_seq;                  /* highest committed seq */
-    uint8_t id_prefix[8];               /* random per open: event ids are unique */
-    uint64_t id_counter;                /* ... with this counter */
-    pthread_t checkpointer;             /* folds the WAL into the database */
-    bool checkpointer_running;
-    atomic_bool checkpointer_stop;
-    pthread_mutex_t checkpointer_lock;  /* with the condition, to wake it for stop */
-    pthread_cond_t checkpointer_wake;
-};
-
 #define CHECKPOINT_INTERVAL_MS 100
 
 /* The checkpointer: a thread with its own connection copies committed WAL
@@ -318,7 +311,7 @@ s_checkpointer (void *arg)
 }
 
 static void
-s_pending_free (pending_t *items, size_t count)
+s_pending_free (qf_pending_t *items, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         free (items[i].topic);
@@ -327,9 +320,8 @@ s_pending_free (pending_t *items, size_t count)
     }
 }
 
-/* Logs a SQLite failure with context and maps it to a QF_E* code. */
-static int
-s_sqlite_fail (qf_store_t *self, const char *what)
+int
+qf_store__fail (qf_store_t *self, const char *what)
 {
     int code = sqlite3_extended_errcode (self->db);
     qf_error ("database %s: %s failed: %s (sqlite code %d)", self->path, what,
@@ -353,14 +345,13 @@ s_stmt (qf_store_t *self, stmt_id_t id)
     return stmt;
 }
 
-/* Runs a statement that returns no rows. */
-static int
-s_exec (qf_store_t *self, sqlite3_stmt *stmt, const char *what)
+int
+qf_store__exec (qf_store_t *self, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return s_sqlite_fail (self, what);
+        return qf_store__fail (self, what);
     return 0;
 }
 
@@ -481,6 +472,8 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
                       sqlite3_errmsg (self->db));
             goto fail;
         }
+    if (qf_store_custody_open (self, error, error_size))
+        goto fail;
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
@@ -523,6 +516,7 @@ qf_store_destroy (qf_store_t **self_p)
         qf_store_rollback (self);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize (self->stmts[i]);
+    qf_store_custody_close (self);
     if (self->db) {
         /* Fold the WAL back so the file is self-contained after a clean stop. */
         sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -550,7 +544,7 @@ qf_store_begin (qf_store_t *self)
 {
     if (self->in_txn)
         return 0;
-    int rc = s_exec (self, s_stmt (self, ST_BEGIN), "BEGIN");
+    int rc = qf_store__exec (self, s_stmt (self, ST_BEGIN), "BEGIN");
     if (rc == 0) {
         self->in_txn = true;
         self->savepoint_mark = 0;
@@ -563,7 +557,7 @@ qf_store_commit (qf_store_t *self)
 {
     if (!self->in_txn)
         return 0;
-    int rc = s_exec (self, s_stmt (self, ST_COMMIT), "COMMIT");
+    int rc = qf_store__exec (self, s_stmt (self, ST_COMMIT), "COMMIT");
     if (rc) {
         qf_store_rollback (self);
         return rc;
@@ -586,7 +580,7 @@ qf_store_rollback (qf_store_t *self)
 {
     int rc = 0;
     if (self->in_txn && !sqlite3_get_autocommit (self->db))
-        rc = s_exec (self, s_stmt (self, ST_ROLLBACK), "ROLLBACK");
+        rc = qf_store__exec (self, s_stmt (self, ST_ROLLBACK), "ROLLBACK");
     self->in_txn = false;
     s_pending_free (self->pending, self->pending_count);
     self->pending_count = 0;
@@ -603,13 +597,13 @@ int
 qf_store_savepoint (qf_store_t *self)
 {
     self->savepoint_mark = self->pending_count;
-    return s_exec (self, s_stmt (self, ST_SAVEPOINT), "SAVEPOINT");
+    return qf_store__exec (self, s_stmt (self, ST_SAVEPOINT), "SAVEPOINT");
 }
 
 int
 qf_store_release (qf_store_t *self)
 {
-    return s_exec (self, s_stmt (self, ST_RELEASE), "RELEASE");
+    return qf_store__exec (self, s_stmt (self, ST_RELEASE), "RELEASE");
 }
 
 int
@@ -619,9 +613,9 @@ qf_store_rollback_savepoint (qf_store_t *self)
     s_pending_free (self->pending + self->savepoint_mark,
                     self->pending_count - self->savepoint_mark);
     self->pending_count = self->savepoint_mark;
-    int rc = s_exec (self, s_stmt (self, ST_ROLLBACK_TO), "ROLLBACK TO");
+    int rc = qf_store__exec (self, s_stmt (self, ST_ROLLBACK_TO), "ROLLBACK TO");
     if (rc == 0)
-        rc = s_exec (self, s_stmt (self, ST_RELEASE), "RELEASE");
+        rc = qf_store__exec (self, s_stmt (self, ST_RELEASE), "RELEASE");
     return rc;
 }
 
@@ -649,13 +643,13 @@ qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
         return QF_EINVAL;
     if (self->pending_count == self->pending_cap) {
         size_t cap = self->pending_cap ? self->pending_cap * 2 : 64;
-        pending_t *items = realloc (self->pending, cap * sizeof *items);
+        qf_pending_t *items = realloc (self->pending, cap * sizeof *items);
         if (!items)
             return QF_ENOMEM;
         self->pending = items;
         self->pending_cap = cap;
     }
-    pending_t *item = &self->pending[self->pending_count];
+    qf_pending_t *item = &self->pending[self->pending_count];
     memset (item, 0, sizeof *item);
     item->payload = json_dumps (payload, JSON_COMPACT);
     item->topic = strdup (topic);
@@ -673,7 +667,7 @@ qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
     sqlite3_bind_text (stmt, 3, item->topic, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, item->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, item->payload, (int) item->payload_size, SQLITE_STATIC);
-    int rc = s_exec (self, stmt, "insert event");
+    int rc = qf_store__exec (self, stmt, "insert event");
     if (rc) {
         s_pending_free (item, 1);
         return rc;
@@ -723,7 +717,7 @@ qf_store_take_committed (qf_store_t *self, qf_event_list_t *list)
     }
     else {
         for (size_t i = 0; i < n; i++) {
-            pending_t *p = &self->committed[i];
+            qf_pending_t *p = &self->committed[i];
             qf_event_t *e = &list->items[i];
             e->seq = p->seq;
             memcpy (e->id, p->id, sizeof e->id);
@@ -776,7 +770,7 @@ s_events_run (qf_store_t *self, sqlite3_stmt *stmt, qf_event_fn *fn, void *arg)
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         sqlite3_reset (stmt);
-        return s_sqlite_fail (self, "read events");
+        return qf_store__fail (self, "read events");
     }
     sqlite3_reset (stmt);
     return found ? 0 : QF_ENOTFOUND;
@@ -882,7 +876,7 @@ qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *u
     s_bind_real_arg (stmt, 9, args, "expected_revenue");
     sqlite3_bind_int64 (stmt, 10, now);
     sqlite3_bind_text (stmt, 11, user ? user : "", -1, SQLITE_TRANSIENT);
-    int rc = s_exec (self, stmt, "insert qualification");
+    int rc = qf_store__exec (self, stmt, "insert qualification");
     if (rc == 0)
         *id_p = sqlite3_last_insert_rowid (self->db);
     return rc;
@@ -930,7 +924,7 @@ qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p)
         return *record_p ? 0 : QF_ENOMEM;
     }
     sqlite3_reset (stmt);
-    return rc == SQLITE_DONE ? QF_ENOTFOUND : s_sqlite_fail (self, "read qualification");
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read qualification");
 }
 
 int
@@ -968,7 +962,7 @@ qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
         json_decref (items);
-        return s_sqlite_fail (self, "list qualifications");
+        return qf_store__fail (self, "list qualifications");
     }
     *items_p = items;
     return 0;
@@ -983,7 +977,7 @@ qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int ro
     sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, round);
     sqlite3_bind_int64 (stmt, 4, now);
-    int rc = s_exec (self, stmt, "update qualification");
+    int rc = qf_store__exec (self, stmt, "update qualification");
     if (rc == 0 && sqlite3_changes (self->db) == 0)
         return QF_ENOTFOUND;
     return rc;
@@ -1013,7 +1007,7 @@ qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *d
         return 0;
     if ((sqlite3_extended_errcode (self->db) & 0xff) == SQLITE_CONSTRAINT)
         return QF_ECONFLICT;
-    return s_sqlite_fail (self, "insert review");
+    return qf_store__fail (self, "insert review");
 }
 
 int
@@ -1041,7 +1035,7 @@ qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **lis
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
         json_decref (list);
-        return s_sqlite_fail (self, "read reviews");
+        return qf_store__fail (self, "read reviews");
     }
     *list_p = list;
     return 0;
@@ -1062,7 +1056,7 @@ qf_store_groups_load (qf_store_t *self, qf_group_fn *fn, void *arg)
     }
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return s_sqlite_fail (self, "load groups");
+        return qf_store__fail (self, "load groups");
     return 0;
 }
 
@@ -1073,7 +1067,7 @@ qf_store_group_upsert (qf_store_t *self, const char *name, const char *topics_js
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, topics_json, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 3, now);
-    return s_exec (self, stmt, "save group");
+    return qf_store__exec (self, stmt, "save group");
 }
 
 int
@@ -1082,13 +1076,13 @@ qf_store_group_set_floor (qf_store_t *self, const char *name, uint64_t floor)
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_FLOOR);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) floor);
-    int rc = s_exec (self, stmt, "save group position");
+    int rc = qf_store__exec (self, stmt, "save group position");
     if (rc)
         return rc;
     stmt = s_stmt (self, ST_GROUP_ACK_TRIM);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) floor);
-    return s_exec (self, stmt, "trim group acks");
+    return qf_store__exec (self, stmt, "trim group acks");
 }
 
 int
@@ -1097,7 +1091,7 @@ qf_store_group_ack_add (qf_store_t *self, const char *name, uint64_t seq)
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACK_ADD);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
-    return s_exec (self, stmt, "save ack");
+    return qf_store__exec (self, stmt, "save ack");
 }
 
 int
@@ -1112,7 +1106,7 @@ qf_store_group_acks_load (qf_store_t *self, const char *name,
             break;
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return s_sqlite_fail (self, "load group acks");
+        return qf_store__fail (self, "load group acks");
     return 0;
 }
 
@@ -1125,7 +1119,7 @@ qf_store_result_seen (qf_store_t *self, const char *group, const char *event_id,
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return s_sqlite_fail (self, "read results");
+        return qf_store__fail (self, "read results");
     *seen_p = rc == SQLITE_ROW;
     return 0;
 }
@@ -1137,7 +1131,7 @@ qf_store_result_add (qf_store_t *self, const char *group, const char *event_id, 
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, event_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 3, now);
-    return s_exec (self, stmt, "save result");
+    return qf_store__exec (self, stmt, "save result");
 }
 
 int
@@ -1163,7 +1157,7 @@ qf_store_group_ack_delete (qf_store_t *self, const char *name, uint64_t seq)
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACK_DELETE);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
-    return s_exec (self, stmt, "delete ack");
+    return qf_store__exec (self, stmt, "delete ack");
 }
 
 int
@@ -1171,11 +1165,11 @@ qf_store_group_reset (qf_store_t *self, const char *name, uint64_t floor)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACKS_CLEAR);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-    int rc = s_exec (self, stmt, "clear acks");
+    int rc = qf_store__exec (self, stmt, "clear acks");
     if (rc == 0) {
         stmt = s_stmt (self, ST_DELIVERIES_CLEAR);
         sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-        rc = s_exec (self, stmt, "clear deliveries");
+        rc = qf_store__exec (self, stmt, "clear deliveries");
     }
     if (rc == 0)
         rc = qf_store_group_set_floor (self, name, floor);
@@ -1192,7 +1186,7 @@ qf_store_delivery_put (qf_store_t *self, const char *group, uint64_t seq, uint32
     sqlite3_bind_int64 (stmt, 3, attempts);
     sqlite3_bind_text (stmt, 4, last_error ? last_error : "", -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 5, pinned ? 1 : 0);
-    return s_exec (self, stmt, "save delivery attempts");
+    return qf_store__exec (self, stmt, "save delivery attempts");
 }
 
 int
@@ -1201,7 +1195,7 @@ qf_store_delivery_delete (qf_store_t *self, const char *group, uint64_t seq)
     sqlite3_stmt *stmt = s_stmt (self, ST_DELIVERY_DELETE);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
-    return s_exec (self, stmt, "delete delivery attempts");
+    return qf_store__exec (self, stmt, "delete delivery attempts");
 }
 
 int
@@ -1218,7 +1212,7 @@ qf_store_deliveries_load (qf_store_t *self, const char *group, qf_delivery_fn *f
             break;
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return s_sqlite_fail (self, "load deliveries");
+        return qf_store__fail (self, "load deliveries");
     return 0;
 }
 
@@ -1234,7 +1228,7 @@ qf_store_dlq_put (qf_store_t *self, const char *group, uint64_t seq, const char 
     sqlite3_bind_int64 (stmt, 5, attempts);
     sqlite3_bind_text (stmt, 6, last_error ? last_error : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 7, now);
-    return s_exec (self, stmt, "save dead letter");
+    return qf_store__exec (self, stmt, "save dead letter");
 }
 
 int
@@ -1243,7 +1237,7 @@ qf_store_dlq_delete (qf_store_t *self, const char *group, uint64_t seq)
     sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_DELETE);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
-    int rc = s_exec (self, stmt, "delete dead letter");
+    int rc = qf_store__exec (self, stmt, "delete dead letter");
     if (rc == 0 && sqlite3_changes (self->db) == 0)
         return QF_ENOTFOUND;
     return rc;
@@ -1275,7 +1269,7 @@ qf_store_dlq_list (qf_store_t *self, const char *group, uint64_t after, int limi
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
         json_decref (list);
-        return s_sqlite_fail (self, "list dead letters");
+        return qf_store__fail (self, "list dead letters");
     }
     *list_p = list;
     return 0;
@@ -1293,7 +1287,7 @@ qf_store_dlq_get (qf_store_t *self, const char *group, uint64_t seq, json_t **it
     sqlite3_reset (stmt);
     if (rc == SQLITE_ROW)
         return *item_p ? 0 : QF_ENOMEM;
-    return rc == SQLITE_DONE ? QF_ENOTFOUND : s_sqlite_fail (self, "read dead letter");
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read dead letter");
 }
 
 int
@@ -1305,7 +1299,7 @@ qf_store_dlq_count (qf_store_t *self, const char *group, int64_t *count_p)
     if (rc == SQLITE_ROW)
         *count_p = sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
-    return rc == SQLITE_ROW ? 0 : s_sqlite_fail (self, "count dead letters");
+    return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "count dead letters");
 }
 
 int
@@ -1317,7 +1311,7 @@ qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
     if (rc == SQLITE_ROW)
         *seq_p = (uint64_t) sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
-    return rc == SQLITE_ROW ? 0 : s_sqlite_fail (self, "find event by time");
+    return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "find event by time");
 }
 
 int
@@ -1338,7 +1332,7 @@ qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, c
         free (*reply_p);
         return QF_ENOMEM;
     }
-    return rc == SQLITE_DONE ? QF_ENOTFOUND : s_sqlite_fail (self, "read idempotency key");
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read idempotency key");
 }
 
 int
@@ -1350,7 +1344,7 @@ qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command
     sqlite3_bind_text (stmt, 2, command, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, reply, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 4, now);
-    return s_exec (self, stmt, "save idempotency key");
+    return qf_store__exec (self, stmt, "save idempotency key");
 }
 
 /* Expiry timers and renewal cases ---------------------------------------- */
@@ -1362,7 +1356,7 @@ qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_int (stmt, 2, expires);
     sqlite3_bind_int64 (stmt, 3, now);
-    return s_exec (self, stmt, "update expiry");
+    return qf_store__exec (self, stmt, "update expiry");
 }
 
 int
@@ -1375,7 +1369,7 @@ qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qua
     sqlite3_bind_int64 (stmt, 3, qual_id);
     sqlite3_bind_int (stmt, 4, lead_days);
     sqlite3_bind_int (stmt, 5, expires);
-    return s_exec (self, stmt, "add timer");
+    return qf_store__exec (self, stmt, "add timer");
 }
 
 int
@@ -1383,7 +1377,7 @@ qf_store_timers_cancel (qf_store_t *self, int64_t qual_id)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_CANCEL);
     sqlite3_bind_int64 (stmt, 1, qual_id);
-    return s_exec (self, stmt, "cancel timers");
+    return qf_store__exec (self, stmt, "cancel timers");
 }
 
 int
@@ -1404,7 +1398,7 @@ qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timer
     }
     if (n < limit && rc != SQLITE_DONE) {
         sqlite3_reset (stmt);
-        return s_sqlite_fail (self, "read due timers");
+        return qf_store__fail (self, "read due timers");
     }
     sqlite3_reset (stmt);
     *count_p = n;
@@ -1417,7 +1411,7 @@ qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now)
     sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_FIRED);
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_int64 (stmt, 2, now);
-    return s_exec (self, stmt, "mark timer fired");
+    return qf_store__exec (self, stmt, "mark timer fired");
 }
 
 int
@@ -1429,7 +1423,7 @@ qf_store_timer_next (qf_store_t *self, int64_t *due_p)
                  ? sqlite3_column_int64 (stmt, 0)
                  : INT64_MAX;
     sqlite3_reset (stmt);
-    return rc == SQLITE_ROW ? 0 : s_sqlite_fail (self, "read next timer");
+    return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "read next timer");
 }
 
 int
@@ -1452,7 +1446,7 @@ qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p)
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
         json_decref (list);
-        return s_sqlite_fail (self, "read timers");
+        return qf_store__fail (self, "read timers");
     }
     *list_p = list;
     return 0;
@@ -1468,7 +1462,7 @@ qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_
     sqlite3_bind_int64 (stmt, 3, now);
     sqlite3_bind_text (stmt, 4, urgency, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 5, lead_days);
-    return s_exec (self, stmt, "save renewal case");
+    return qf_store__exec (self, stmt, "save renewal case");
 }
 
 int
@@ -1477,7 +1471,7 @@ qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now)
     sqlite3_stmt *stmt = s_stmt (self, ST_RENEWAL_CLOSE);
     sqlite3_bind_int64 (stmt, 1, qual_id);
     sqlite3_bind_int64 (stmt, 2, now);
-    return s_exec (self, stmt, "close renewal case");
+    return qf_store__exec (self, stmt, "close renewal case");
 }
 
 int
@@ -1504,7 +1498,7 @@ qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t *
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
         json_decref (list);
-        return s_sqlite_fail (self, "read renewal cases");
+        return qf_store__fail (self, "read renewal cases");
     }
     *list_p = list;
     return 0;

@@ -1,0 +1,56 @@
+/*  qf_command — the shape of a command, shared by the command table in
+    qf_commands.c and the tables of the domain modules (qf_custody.c, …):
+    name, roles, arguments with their rules, handler. A handler runs in the
+    batch transaction, inside its own savepoint, after its arguments have
+    been checked against the table.
+*/
+#ifndef QF_COMMAND_H
+#define QF_COMMAND_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qf_commands.h"
+
+#define TEXT_MAX 4096   /* default longest text argument, in bytes */
+
+typedef enum { A_TEXT, A_INT, A_DATE, A_NUMBER, A_ENUM, A_TEXT_LIST, A_TOKEN, A_BOOL } qf_arg_type_t;
+
+/* One argument of a command: its JSON type and the rule it must follow. */
+typedef struct {
+    const char *name;       /* key in args */
+    qf_arg_type_t type;     /* what it must be */
+    bool required;          /* must be present */
+    int64_t min, max;       /* A_INT range; A_TEXT/A_TOKEN/A_TEXT_LIST length */
+    const char *values;     /* A_ENUM: space-separated allowed values */
+} qf_arg_spec_t;
+
+typedef int (qf_handler_fn) (qf_ctx_t *ctx, json_t *args, json_t **result_p);
+
+/* One command: name, who may run it, its arguments, its handler. */
+typedef struct {
+    const char *name;       /* on the wire */
+    const char *roles;      /* space-separated roles, or "*" for any */
+    bool writes;            /* changes state */
+    qf_handler_fn *handler;
+    qf_arg_spec_t args[12]; /* NULL-name terminated */
+} qf_command_t;
+
+/*  Sets ctx->error and ctx->field; returns rc, for tail calls. */
+int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+/*  Reads the qualification whose id is the integer argument `key`; fails
+    with 404 naming the argument. Caller owns *record_p. */
+int qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p);
+
+/*  Whether `word` is one of the space-separated words of `list`. */
+bool qf_word_in (const char *word, const char *list);
+
+/* The domain modules' tables. */
+extern const qf_command_t qf_custody_commands[];
+extern const size_t qf_custody_command_count;
+
+#endif

@@ -1,0 +1,71 @@
+/*  qf_store_int — the store's insides, shared by the files of the store
+    module only (qf_store.c, qf_store_custody.c): the struct and the
+    statement helpers. Nothing outside daemon/qf_store*.c includes this. */
+#ifndef QF_STORE_INT_H
+#define QF_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "qf_store.h"
+
+#define QF_STORE_STMT_MAX 96    /* room for qf_store.c's statements */
+
+/* An event appended in the open transaction, kept to publish after commit. */
+typedef struct {
+    uint64_t seq;
+    char id[QF_EVENT_ID_SIZE + 1];
+    int64_t time;
+    char *topic;
+    char *subject;
+    char *payload;
+    size_t payload_size;
+} qf_pending_t;
+
+/* The store. Owned by the server; one per process. */
+struct qf_store_t {
+    sqlite3 *db;                        /* the connection */
+    sqlite3_stmt *stmts[QF_STORE_STMT_MAX]; /* qf_store.c's prepared statements */
+    char *path;                         /* database file */
+    int lock_fd;                        /* flock()ed <path>.lock, -1 when none */
+    bool in_txn;                        /* inside BEGIN .. COMMIT */
+    qf_pending_t *pending;                 /* events appended in this transaction */
+    size_t pending_count;
+    size_t pending_cap;
+    size_t savepoint_mark;              /* pending_count at the last savepoint */
+    qf_pending_t *committed;               /* events of the last commit, for the server */
+    size_t committed_count;
+    uint64_t last_seq;                  /* highest committed seq */
+    uint8_t id_prefix[8];               /* random per open: event ids are unique */
+    uint64_t id_counter;                /* ... with this counter */
+    pthread_t checkpointer;             /* folds the WAL into the database */
+    bool checkpointer_running;
+    atomic_bool checkpointer_stop;
+    pthread_mutex_t checkpointer_lock;  /* with the condition, to wake it for stop */
+    pthread_cond_t checkpointer_wake;
+    sqlite3_stmt **custody_stmts;       /* qf_store_custody.c's prepared statements */
+};
+
+/*  Logs a SQLite failure with context and maps it to a QF_E* code. */
+int qf_store__fail (qf_store_t *self, const char *what);
+
+/*  Runs a statement that returns no rows, then resets it. */
+int qf_store__exec (qf_store_t *self, sqlite3_stmt *stmt, const char *what);
+
+/*  Resets a statement and clears its bindings for the next use. */
+static inline sqlite3_stmt *
+qf_store__stmt (sqlite3_stmt *stmt)
+{
+    sqlite3_reset (stmt);
+    sqlite3_clear_bindings (stmt);
+    return stmt;
+}
+
+/*  The custody part (qf_store_custody.c): prepares and finalizes its
+    statements; called by qf_store_new and qf_store_destroy. */
+int qf_store_custody_open (qf_store_t *self, char *error, size_t error_size);
+void qf_store_custody_close (qf_store_t *self);
+
+#endif
