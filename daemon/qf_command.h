@@ -49,8 +49,13 @@ int qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **rec
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);
 
+/*  Ids of the active policies of a category, for review requests (new array). */
+json_t *qf_policy_active (qf_ctx_t *ctx, const char *category);
+
 /* The domain modules' tables. */
 extern const qf_command_t qf_custody_commands[];
 extern const size_t qf_custody_command_count;
+extern const qf_command_t qf_policy_commands[];
+extern const size_t qf_policy_command_count;
 
 #endif

@@ -228,8 +228,10 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *departments = json_array ();
     for (size_t i = 0; i < ctx->config->review_department_count; i++)
         json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
-    json_t *payload = json_pack ("{s:O, s:i, s:o}", "qualification", record, "round", round,
-                                 "departments", departments);
+    json_t *payload = json_pack (
+        "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments",
+        departments, "active_policies",
+        qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
     rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject, payload,
@@ -334,6 +336,20 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
         if (rc == 0)
             rc = qf_store_renewal_close (ctx->store, id, ctx->now);
+        /* §7.2: a suspension is lifted by the approval of a new review once
+           no active policy covers the category. */
+        json_t *active = qf_policy_active (
+            ctx, json_string_value (json_object_get (record, "category")));
+        if (rc == 0 && json_is_true (json_object_get (record, "suspended"))
+            && json_array_size (active) == 0) {
+            rc = qf_store_qual_set_suspended (ctx->store, id, false, ctx->now);
+            json_t *payload = json_pack ("{s:I, s:i}", "qualification_id", id, "round", round);
+            if (rc == 0)
+                rc = qf_store_event_append (ctx->store, "qualification.reinstated", subject,
+                                            payload, ctx->now, NULL);
+            json_decref (payload);
+        }
+        json_decref (active);
     }
     if (rc == 0 && next_state) {
         rc = qf_store_qual_set_state (ctx->store, id, next_state, round, ctx->now);
@@ -425,8 +441,10 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_t *departments = json_array ();
         for (size_t i = 0; i < ctx->config->review_department_count; i++)
             json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
-        json_t *payload = json_pack ("{s:O, s:i, s:o, s:b}", "qualification", record, "round",
-                                     round, "departments", departments, "renewal", 1);
+        json_t *payload = json_pack (
+            "{s:O, s:i, s:o, s:b, s:o}", "qualification", record, "round", round, "departments",
+            departments, "renewal", 1, "active_policies",
+            qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
         rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject,
                                     payload, ctx->now, NULL);
         json_decref (payload);
@@ -692,6 +710,7 @@ static const struct {
 } s_tables[] = {
     {s_commands, NULL},
     {qf_custody_commands, &qf_custody_command_count},
+    {qf_policy_commands, &qf_policy_command_count},
 };
 
 static const qf_command_t *

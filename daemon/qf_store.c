@@ -140,6 +140,22 @@ static const char *s_migrations[] = {
     "  last_overdue_day INTEGER);"
     "CREATE INDEX loans_open ON loans (state, due);"
     "CREATE INDEX loans_qualification ON loans (qualification_id, id);",
+    /* 5: policy changes (§7.2): recorded policies and the suspensions they cause. */
+    "CREATE TABLE policies ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  category TEXT NOT NULL,"
+    "  description TEXT NOT NULL,"
+    "  effective INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  recorded INTEGER NOT NULL,"
+    "  recorded_by TEXT NOT NULL,"
+    "  lifted INTEGER);"
+    "CREATE INDEX policies_category ON policies (category, state);"
+    "CREATE TABLE suspensions ("
+    "  policy_id INTEGER NOT NULL REFERENCES policies (id),"
+    "  qualification_id INTEGER NOT NULL REFERENCES qualifications (id),"
+    "  time INTEGER NOT NULL,"
+    "  PRIMARY KEY (policy_id, qualification_id)) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -156,6 +172,8 @@ typedef enum {
     ST_DLQ_COUNT, ST_EVENT_AT_TIME, ST_IDEM_GET, ST_IDEM_PUT, ST_QUAL_LIST_EXPIRING,
     ST_QUAL_LIST_SELLABLE, ST_QUAL_SET_EXPIRES, ST_TIMER_ADD, ST_TIMERS_CANCEL, ST_TIMERS_DUE,
     ST_TIMER_FIRED, ST_TIMER_NEXT, ST_TIMERS_OF, ST_RENEWAL_PUT, ST_RENEWAL_CLOSE, ST_RENEWALS,
+    ST_POLICY_ADD, ST_POLICY_GET, ST_POLICY_LIFT, ST_POLICIES, ST_POLICY_SUSPEND,
+    ST_POLICY_SUSPENDED, ST_POLICY_ACTIVE, ST_QUAL_SET_SUSPENDED,
     ST_COUNT
 } stmt_id_t;
 _Static_assert (ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
@@ -219,6 +237,22 @@ static const char *s_sql[ST_COUNT] = {
     [ST_RENEWALS] = "SELECT qualification_id, expires, opened, updated, urgency, last_lead, state "
                     "FROM renewal_cases WHERE (?1 IS NULL OR state = ?1) "
                     "ORDER BY expires, qualification_id LIMIT ?2",
+    [ST_POLICY_ADD] = "INSERT INTO policies (category, description, effective, state, recorded, "
+                      "recorded_by) VALUES (?1, ?2, ?3, 'active', ?4, ?5)",
+    [ST_POLICY_GET] = "SELECT id, category, description, effective, state, recorded, "
+                      "recorded_by, lifted FROM policies WHERE id = ?1",
+    [ST_POLICY_LIFT] = "UPDATE policies SET state = 'lifted', lifted = ?2 "
+                       "WHERE id = ?1 AND state = 'active'",
+    [ST_POLICIES] = "SELECT id, category, description, effective, state, recorded, recorded_by, "
+                    "lifted FROM policies WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
+    [ST_POLICY_SUSPEND] = "INSERT OR IGNORE INTO suspensions (policy_id, qualification_id, time) "
+                          "SELECT ?1, id, ?3 FROM qualifications WHERE category = ?2 "
+                          "AND state NOT IN ('expired', 'rejected')",
+    [ST_POLICY_SUSPENDED] = "SELECT qualification_id FROM suspensions WHERE policy_id = ?1 "
+                            "ORDER BY qualification_id",
+    [ST_POLICY_ACTIVE] = "SELECT id FROM policies WHERE category = ?1 AND state = 'active' "
+                         "ORDER BY id",
+    [ST_QUAL_SET_SUSPENDED] = "UPDATE qualifications SET suspended = ?2, updated = ?3 WHERE id = ?1",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
@@ -1502,4 +1536,148 @@ qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t *
     }
     *list_p = list;
     return 0;
+}
+
+/* Policy changes (§7.2) ----------------------------------------------------- */
+
+static json_t *
+s_row_policy (sqlite3_stmt *stmt)
+{
+    char effective[16];
+    qf_date_format (sqlite3_column_int (stmt, 3), effective, sizeof effective);
+    json_t *policy = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id",
+                                (json_int_t) sqlite3_column_int64 (stmt, 0), "category",
+                                sqlite3_column_text (stmt, 1), "description",
+                                sqlite3_column_text (stmt, 2), "effective", effective, "state",
+                                sqlite3_column_text (stmt, 4), "recorded",
+                                (json_int_t) sqlite3_column_int64 (stmt, 5), "recorded_by",
+                                sqlite3_column_text (stmt, 6));
+    if (policy)
+        json_object_set_new (policy, "lifted",
+                             sqlite3_column_type (stmt, 7) == SQLITE_NULL
+                                 ? json_null ()
+                                 : json_integer (sqlite3_column_int64 (stmt, 7)));
+    return policy;
+}
+
+int
+qf_store_policy_add (qf_store_t *self, const char *category, const char *description,
+                     int32_t effective, int64_t now, const char *user, int64_t *id_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ADD);
+    sqlite3_bind_text (stmt, 1, category, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, description, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 3, effective);
+    sqlite3_bind_int64 (stmt, 4, now);
+    sqlite3_bind_text (stmt, 5, user ? user : "", -1, SQLITE_STATIC);
+    int rc = qf_store__exec (self, stmt, "record policy");
+    if (rc == 0)
+        *id_p = sqlite3_last_insert_rowid (self->db);
+    return rc;
+}
+
+int
+qf_store_policy_get (qf_store_t *self, int64_t id, json_t **policy_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_GET);
+    sqlite3_bind_int64 (stmt, 1, id);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *policy_p = s_row_policy (stmt);
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW)
+        return *policy_p ? 0 : QF_ENOMEM;
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read policy");
+}
+
+int
+qf_store_policy_lift (qf_store_t *self, int64_t id, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_LIFT);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    int rc = qf_store__exec (self, stmt, "lift policy");
+    if (rc == 0 && sqlite3_changes (self->db) == 0)
+        return QF_ECONFLICT;
+    return rc;
+}
+
+int
+qf_store_policies_json (qf_store_t *self, const char *state, int limit, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICIES);
+    if (state)
+        sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int (stmt, 2, limit);
+    json_t *list = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_append_new (list, s_row_policy (stmt));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return qf_store__fail (self, "list policies");
+    }
+    *list_p = list;
+    return 0;
+}
+
+/* Runs a one-column integer query bound to (id or text) into a JSON array. */
+static int
+s_ids (qf_store_t *self, sqlite3_stmt *stmt, json_t **ids_p)
+{
+    json_t *ids = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_append_new (ids, json_integer (sqlite3_column_int64 (stmt, 0)));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (ids);
+        return qf_store__fail (self, "read ids");
+    }
+    *ids_p = ids;
+    return 0;
+}
+
+int
+qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category, int64_t now,
+                         json_t **ids_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_SUSPEND);
+    sqlite3_bind_int64 (stmt, 1, policy_id);
+    sqlite3_bind_text (stmt, 2, category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 3, now);
+    int rc = qf_store__exec (self, stmt, "suspend qualifications");
+    if (rc == 0)
+        rc = qf_store_policy_suspended (self, policy_id, ids_p);
+    for (size_t i = 0; rc == 0 && i < json_array_size (*ids_p); i++)
+        rc = qf_store_qual_set_suspended (
+            self, json_integer_value (json_array_get (*ids_p, i)), true, now);
+    return rc;
+}
+
+int
+qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_SUSPENDED);
+    sqlite3_bind_int64 (stmt, 1, policy_id);
+    return s_ids (self, stmt, ids_p);
+}
+
+int
+qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ACTIVE);
+    sqlite3_bind_text (stmt, 1, category, -1, SQLITE_TRANSIENT);
+    return s_ids (self, stmt, ids_p);
+}
+
+int
+qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_SUSPENDED);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int (stmt, 2, suspended ? 1 : 0);
+    sqlite3_bind_int64 (stmt, 3, now);
+    return qf_store__exec (self, stmt, "update suspension");
 }

@@ -197,6 +197,22 @@ int qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, in
 int qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now);
 int qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 
+/* Policy changes (§7.2). */
+int qf_store_policy_add (qf_store_t *self, const char *category, const char *description,
+                         int32_t effective, int64_t now, const char *user, int64_t *id_p);
+int qf_store_policy_get (qf_store_t *self, int64_t id, json_t **policy_p);
+/*  QF_ECONFLICT when the policy is not active. */
+int qf_store_policy_lift (qf_store_t *self, int64_t id, int64_t now);
+int qf_store_policies_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
+/*  Suspends the category's qualifications (not expired or rejected) under
+    the policy; *ids_p gets every qualification it suspends. Idempotent. */
+int qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category,
+                             int64_t now, json_t **ids_p);
+int qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p);
+/*  Ids of the active policies of a category (JSON array). */
+int qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p);
+int qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64_t now);
+
 /*  Runs PRAGMA integrity_check; 0 when "ok". */
 int qf_store_check (qf_store_t *self, char *error, size_t error_size);
 

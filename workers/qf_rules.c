@@ -386,6 +386,17 @@ qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rul
     if (!findings)
         return QF_ENOMEM;
     int verdict = rule (cfg, qualification, today, findings);
+    /* §7.2: no approval while an active policy change covers the category. */
+    json_t *active = json_object_get (payload, "active_policies");
+    if (verdict > 0 && strcmp (department, "legal") == 0 && json_array_size (active) > 0) {
+        char text[160];
+        snprintf (text, sizeof text, "category is under %zu active policy change%s (policy %lld); "
+                  "wait until it is lifted", json_array_size (active),
+                  json_array_size (active) == 1 ? "" : "s",
+                  (long long) json_integer_value (json_array_get (active, 0)));
+        json_array_append_new (findings, json_string (text));
+        verdict = 0;
+    }
     if (verdict < 0) {
         json_decref (findings);
         if (error)
@@ -415,6 +426,19 @@ qf_rules_handle_review (const qf_config_t *cfg, const char *department,
 {
     if (!cfg || !department || !delivery || !outcome)
         return QF_EINVAL;
+    if (strcmp (department, "legal") == 0 && strcmp (delivery->topic, "policy.changed") == 0) {
+        /* §7.2: the legal department suspends what a policy change affects. */
+        if (delivery->processed)
+            return 0;
+        json_t *id = json_object_get (json_object_get (delivery->payload, "policy"), "id");
+        if (!json_is_integer (id))
+            return qf_outcome_nack (outcome, 0, "malformed policy.changed payload: no policy.id");
+        outcome->result = json_pack ("{s:s, s:{s:O}}", "command", "policy.apply", "args",
+                                     "policy_id", id);
+        qf_info ("policy %lld changed: suspending the qualifications it affects",
+                 (long long) json_integer_value (id));
+        return outcome->result ? 0 : QF_ENOMEM;
+    }
     if (strcmp (delivery->topic, QF_REVIEW_REQUESTED) != 0)
         return 0;
     if (delivery->processed) {

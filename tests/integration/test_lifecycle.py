@@ -182,6 +182,78 @@ def test_today_under_faketime():
         env.close()
 
 
+def test_policy_change_suspends_then_lift_reviews_again():
+    import json
+    env = Env()
+    try:
+        Clock(env, "2026-06-01T02:00:00")
+        start_all(env)
+        c = env.client()
+        ids = []
+        for name in ("p1", "p2"):
+            qid = c.call("qual.add", dict(GOOD, name=name))[1]["result"]["id"]
+            c.call("qual.submit", {"id": qid})
+            ids.append(qid)
+        other = c.call("qual.add", dict(GOOD, category="security-permit", scope="安全生产许可证"))
+        other_id = other[1]["result"]["id"]
+        c.call("qual.submit", {"id": other_id})
+        for qid in ids + [other_id]:
+            assert approved(env, qid), qid
+        assert c.call("policy.record", {"category": "construction-general", "description": "x",
+                                        "effective": "2026-06-01"}, role="sales")[0] == 403
+        status, body = c.call("policy.record", {"category": "construction-general",
+                                                "description": "资质标准调整",
+                                                "effective": "2026-06-01"}, role="legal")
+        assert status == 200, body
+        pid = body["result"]["id"]
+        # The legal worker reacts to policy.changed and suspends both.
+        assert wait_for(lambda: len(events(env, "qualification.suspended")) == 2, 10)
+        assert all(json.loads(p)["recipients"] == ["sales"]
+                   for p in events(env, "qualification.suspended"))
+        sellable = [x["id"] for x in c.call("qual.list", {"sellable": True})[1]["result"]["items"]]
+        assert sellable == [other_id], sellable
+        for qid in ids:
+            q = c.call("qual.get", {"id": qid})[1]["result"]
+            assert q["suspended"] is True and q["sellable"] is False, q
+        # While the policy is active a resubmission fails the legal review.
+        # Lifting it sends both to a new review, whose approval reinstates them.
+        status, body = c.call("policy.lift", {"policy_id": pid}, role="management")
+        assert status == 200 and sorted(body["result"]["reviewed"]) == ids, body
+        assert c.call("policy.lift", {"policy_id": pid})[0] == 409
+        assert wait_for(lambda: len(events(env, "qualification.reinstated")) == 2, 20)
+        for qid in ids:
+            q = c.call("qual.get", {"id": qid})[1]["result"]
+            assert q["state"] == "approved" and q["suspended"] is False and q["sellable"], q
+            assert q["round"] == 2
+        policies = c.call("policy.list", {})[1]["result"]["items"]
+        assert policies[0]["state"] == "lifted"
+    finally:
+        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
+        env.close()
+
+
+def test_active_policy_fails_legal_review():
+    env = Env()
+    try:
+        Clock(env, "2026-06-01T02:00:00")
+        start_all(env)
+        c = env.client()
+        assert c.call("policy.record", {"category": "construction-general", "description": "halt",
+                                        "effective": "2026-06-01"})[0] == 200
+        qid = c.call("qual.add", GOOD)[1]["result"]["id"]
+        c.call("qual.submit", {"id": qid})
+        assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
+                        == "rectification", 20)
+        q = c.call("qual.get", {"id": qid})[1]["result"]
+        legal = [r for r in q["reviews"] if r["department"] == "legal"][0]
+        assert legal["verdict"] == "fail" and any("policy" in f for f in legal["findings"]), legal
+    finally:
+        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
+        env.close()
+
+
 if __name__ == "__main__":
     run("lifecycle", [test_reminders_holiday_expiry_renewal_and_downtime,
-                      test_changing_expiry_moves_timers, test_today_under_faketime])
+                      test_changing_expiry_moves_timers, test_today_under_faketime,
+                      test_policy_change_suspends_then_lift_reviews_again,
+                      test_active_policy_fails_legal_review])

@@ -208,8 +208,10 @@ QF_TEST (test_shipped_file_loads)
         const qf_group_config_t *g = qf_config_group (c, names[i]);
         QF_CHECK (g != NULL);
         QF_CHECK_STR (g->role, names[i]);
-        QF_CHECK_EQ_INT (g->topic_count, 1);
+        QF_CHECK_EQ_INT (g->topic_count, i == 0 ? 2 : 1);
         QF_CHECK_STR (g->topics[0], "qualification.review_requested");
+        if (i == 0)
+            QF_CHECK_STR (g->topics[1], "policy.changed");
         QF_CHECK_EQ_INT (g->ack_wait_ms, 30000);
         QF_CHECK_EQ_INT (g->max_deliveries, 5);
     }
