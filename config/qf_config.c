@@ -198,6 +198,11 @@ static const qf_key_t s_keys[] = {
      .def_count = COUNT (s_review_defaults), .reloadable = true,
      .offset = CFG (review_departments), .aux_offset = CFG (review_department_count),
      .help = "§4.2 review: departments that must all approve a review"},
+    {.key = "policy.review_confirmed_by_person", .type = QF_CT_TOKEN_LIST, .min_items = 0,
+     .max_items = 16, .unique = true, .def_texts = NULL, .def_count = 0, .reloadable = true,
+     .offset = CFG (review_confirm), .aux_offset = CFG (review_confirm_count),
+     .help = "§4.2 review: departments whose worker verdict a person confirms with "
+             "'qualflow review decide' (the others' verdicts stand)"},
     {.key = "policy.min_return_ratio", .type = QF_CT_DOUBLE, .min = 0, .max = 100,
      .def_real = 1.2, .reloadable = true, .offset = CFG (min_return_ratio),
      .help = "§4.2 review: least expected revenue / cost ratio the finance review accepts"},

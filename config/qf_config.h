@@ -89,6 +89,8 @@ typedef struct {
     int min_validity_for_sale_days;     /* §4.2 remaining validity to be sellable */
     char *review_departments[QF_CONFIG_LIST_MAX];     /* §4.2 all must pass */
     size_t review_department_count;
+    char *review_confirm[QF_CONFIG_LIST_MAX];         /* §4.2 a person confirms these */
+    size_t review_confirm_count;
     double min_return_ratio;            /* finance: expected revenue / cost */
 
     /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */

@@ -57,5 +57,7 @@ extern const qf_command_t qf_custody_commands[];
 extern const size_t qf_custody_command_count;
 extern const qf_command_t qf_policy_commands[];
 extern const size_t qf_policy_command_count;
+extern const qf_command_t qf_acquisition_commands[];
+extern const size_t qf_acquisition_command_count;
 
 #endif

@@ -254,90 +254,57 @@ s_is_department (const qf_config_t *config, const char *name)
     return false;
 }
 
-static int
-s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+static bool
+s_in_list (char *const *list, size_t count, const char *name)
 {
-    const char *department = json_string_value (json_object_get (args, "department"));
-    const char *verdict = json_string_value (json_object_get (args, "verdict"));
-    int round = (int) json_integer_value (json_object_get (args, "round"));
-    if (!s_is_department (ctx->config, department))
-        return qf_ctx_error (ctx, QF_EINVAL, "args.department",
-                        "department %s does not review qualifications; configured: "
-                        "policy.review_departments", department);
-    if (strcmp (ctx->role, "admin") != 0 && strcmp (ctx->role, department) != 0)
-        return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
-                        "role %s may not report the review of department %s", ctx->role,
-                        department);
-    json_t *record = NULL;
-    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
-    if (rc)
-        return rc;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp (list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* After a final verdict: any final fail sends the qualification to
+   rectification; all departments' final passes approve it (§4.2), which
+   starts its expiry reminders (§4.3) and may lift a suspension (§7.2).
+   Takes ownership of record; *complete_p says every department has a
+   final verdict. */
+static int
+s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *department,
+                  json_t *findings, const char *suggestions, json_t **result_p)
+{
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     const char *state = json_string_value (json_object_get (record, "state"));
-    int current = (int) json_integer_value (json_object_get (record, "round"));
-    /* Reviews are independent: a report for the current round is recorded
-       even after another department has already failed it. */
-    if (round != current
-        || (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
-        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.round",
-                      "qualification %lld is %s in review round %d; a report for round %d is "
-                      "not accepted", (long long) id, state, current, round);
-        json_decref (record);
-        return rc;
-    }
-    json_t *findings = json_object_get (args, "findings");
-    if (!findings) {
-        findings = json_array ();
-        json_object_set_new (args, "findings", findings);
-    }
-    const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
-    rc = qf_store_review_put (ctx->store, id, round, department, verdict, findings, suggestions,
-                              ctx->user, ctx->now);
-    if (rc == QF_ECONFLICT) {
-        json_decref (record);
-        return qf_ctx_error (ctx, rc, "args.department",
-                        "department %s has already reported on qualification %lld round %d",
-                        department, (long long) id, round);
-    }
-    if (rc) {
-        json_decref (record);
-        return qf_ctx_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
-    }
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
-    json_t *reviewed = json_pack ("{s:I, s:i, s:s, s:s, s:O, s:s}", "qualification_id", id,
-                                  "round", round, "department", department, "verdict", verdict,
-                                  "findings", findings, "suggestions", suggestions ? suggestions : "");
-    rc = qf_store_event_append (ctx->store, "qualification.reviewed", subject, reviewed,
-                                ctx->now, NULL);
-    json_decref (reviewed);
-
     json_t *reviews = NULL;
-    if (rc == 0)
-        rc = qf_store_reviews_get (ctx->store, id, round, &reviews);
-    size_t passed = 0, reported = json_array_size (reviews);
-    for (size_t i = 0; i < reported; i++)
-        if (strcmp (json_string_value (json_object_get (json_array_get (reviews, i), "verdict")),
-                    "pass") == 0)
+    int rc = qf_store_reviews_get (ctx->store, id, round, &reviews);
+    size_t passed = 0, failed = 0, final = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size (reviews); i++) {
+        json_t *review = json_array_get (reviews, i);
+        if (strcmp (json_string_value (json_object_get (review, "status")), "final") != 0)
+            continue;
+        final++;
+        if (strcmp (json_string_value (json_object_get (review, "verdict")), "pass") == 0)
             passed++;
+        else
+            failed++;
+    }
     json_decref (reviews);
     const char *next_state = NULL, *topic = NULL;
-    if (strcmp (verdict, "fail") == 0 && strcmp (state, "in_review") == 0) {
+    bool fail_now = failed > 0 && strcmp (state, "in_review") == 0;
+    if (fail_now) {
         next_state = "rectification";
         topic = "qualification.review_failed";
     }
     else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
         next_state = "approved";
         topic = "qualification.approved";
-        /* §4.3: its expiry reminders start now; a renewal case is done. */
         int32_t expires = 0;
         qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
         if (rc == 0)
             rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
         if (rc == 0)
             rc = qf_store_renewal_close (ctx->store, id, ctx->now);
-        /* §7.2: a suspension is lifted by the approval of a new review once
-           no active policy covers the category. */
         json_t *active = qf_policy_active (
             ctx, json_string_value (json_object_get (record, "category")));
         if (rc == 0 && json_is_true (json_object_get (record, "suspended"))
@@ -359,9 +326,9 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             rc = qf_store_qual_get (ctx->store, id, &record);
         if (rc == 0) {
             json_t *payload = json_pack ("{s:O, s:i}", "qualification", record, "round", round);
-            if (strcmp (next_state, "rectification") == 0) {
+            if (fail_now) {
                 json_object_set_new (payload, "department", json_string (department));
-                json_object_set (payload, "findings", findings);
+                json_object_set (payload, "findings", findings ? findings : json_array ());
                 json_object_set_new (payload, "suggestions",
                                      json_string (suggestions ? suggestions : ""));
             }
@@ -374,8 +341,210 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return qf_ctx_error (ctx, rc, NULL, "could not complete the review: %s", qf_strerror (rc));
     }
     *result_p = json_pack ("{s:o, s:b}", "qualification", record, "complete",
-                           reported == ctx->config->review_department_count);
+                           final == ctx->config->review_department_count);
     return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Loads the qualification of a review and checks the round is open. */
+static int
+s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round,
+                 json_t **record_p)
+{
+    if (!s_is_department (ctx->config, department))
+        return qf_ctx_error (ctx, QF_EINVAL, "args.department",
+                             "department %s does not review qualifications; configured: "
+                             "policy.review_departments", department);
+    if (strcmp (ctx->role, "admin") != 0 && strcmp (ctx->role, department) != 0)
+        return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
+                             "role %s may not review for department %s", ctx->role, department);
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", record_p);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (*record_p, "id"));
+    const char *state = json_string_value (json_object_get (*record_p, "state"));
+    int current = (int) json_integer_value (json_object_get (*record_p, "round"));
+    /* Reviews are independent: a report for the current round is recorded
+       even after another department has already failed it. */
+    if (round != current
+        || (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.round",
+                           "qualification %lld is %s in review round %d; a review for round %d "
+                           "is not accepted", (long long) id, state, current, round);
+        json_decref (*record_p);
+        *record_p = NULL;
+    }
+    return rc;
+}
+
+static int
+s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *department = json_string_value (json_object_get (args, "department"));
+    const char *verdict = json_string_value (json_object_get (args, "verdict"));
+    int round = (int) json_integer_value (json_object_get (args, "round"));
+    json_t *record = NULL;
+    int rc = s_review_target (ctx, args, department, round, &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    json_t *findings = json_object_get (args, "findings");
+    if (!findings) {
+        findings = json_array ();
+        json_object_set_new (args, "findings", findings);
+    }
+    const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
+    /* §4.2: configured departments' worker verdicts wait for a person. */
+    bool proposed = ctx->from_worker && s_in_list (ctx->config->review_confirm,
+                                                   ctx->config->review_confirm_count, department);
+    rc = qf_store_review_put (ctx->store, id, round, department, verdict, findings, suggestions,
+                              ctx->user, ctx->now, proposed);
+    if (rc == QF_ECONFLICT) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, "args.department",
+                             "department %s has already reported on qualification %lld round %d",
+                             department, (long long) id, round);
+    }
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
+    }
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    json_t *reviewed = json_pack ("{s:I, s:i, s:s, s:s, s:O, s:s, s:s}", "qualification_id", id,
+                                  "round", round, "department", department, "verdict", verdict,
+                                  "findings", findings, "suggestions",
+                                  suggestions ? suggestions : "", "status",
+                                  proposed ? "proposed" : "final");
+    rc = qf_store_event_append (ctx->store,
+                                proposed ? "qualification.review_proposed"
+                                         : "qualification.reviewed",
+                                subject, reviewed, ctx->now, NULL);
+    json_decref (reviewed);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    return s_review_outcome (ctx, record, round, department, findings, suggestions, result_p);
+}
+
+/* A person confirms (or overrides) a proposed verdict (§4.2). */
+static int
+s_review_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *department = json_string_value (json_object_get (args, "department"));
+    const char *verdict = json_string_value (json_object_get (args, "verdict"));
+    const char *note = json_string_value (json_object_get (args, "note"));
+    int round = (int) json_integer_value (json_object_get (args, "round"));
+    json_t *record = NULL;
+    int rc = s_review_target (ctx, args, department, round, &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    rc = qf_store_review_decide (ctx->store, id, round, department, verdict, note, ctx->user);
+    if (rc == QF_ENOTFOUND) {
+        json_decref (record);
+        return qf_ctx_error (ctx, QF_ECONFLICT, "args.department",
+                             "no verdict of %s awaits a decision for qualification %lld round %d",
+                             department, (long long) id, round);
+    }
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    json_t *payload = json_pack ("{s:I, s:i, s:s, s:s, s:s, s:s}", "qualification_id", id, "round",
+                                 round, "department", department, "verdict", verdict, "note",
+                                 note ? note : "", "decided_by", ctx->user ? ctx->user : "");
+    if (rc == 0)
+        rc = qf_store_event_append (ctx->store, "qualification.reviewed", subject, payload,
+                                    ctx->now, NULL);
+    json_decref (payload);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the decision: %s", qf_strerror (rc));
+    }
+    json_t *findings = json_pack ("[s]", note ? note : "decided by a person");
+    rc = s_review_outcome (ctx, record, round, department, findings, note, result_p);
+    json_decref (findings);
+    return rc;
+}
+
+/* The review report of the latest round: refused until every department
+   has a final verdict. */
+static int
+s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    int round = (int) json_integer_value (json_object_get (record, "round"));
+    json_t *reviews = NULL;
+    rc = round > 0 ? qf_store_reviews_get (ctx->store, id, round, &reviews) : QF_ENOTFOUND;
+    size_t final = 0, failed = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size (reviews); i++) {
+        json_t *review = json_array_get (reviews, i);
+        if (strcmp (json_string_value (json_object_get (review, "status")), "final") == 0) {
+            final++;
+            failed += strcmp (json_string_value (json_object_get (review, "verdict")), "fail") == 0;
+        }
+    }
+    if (rc == 0 && final < ctx->config->review_department_count)
+        rc = QF_ECONFLICT;
+    if (rc) {
+        json_decref (reviews);
+        json_decref (record);
+        return qf_ctx_error (ctx, rc == QF_ENOTFOUND ? QF_ECONFLICT : rc, "args.id",
+                             "qualification %lld has no complete review yet: %zu of %zu "
+                             "departments have a final verdict in round %d", (long long) id,
+                             final, ctx->config->review_department_count, round);
+    }
+    const char *outcome = failed ? "rectification or rejection" : "approved";
+    *result_p = json_pack ("{s:o, s:i, s:o, s:s}", "qualification", record, "round", round,
+                           "reviews", reviews, "outcome", outcome);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Management rejects a qualification that failed its review (§4.2). */
+static int
+s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    const char *state = json_string_value (json_object_get (record, "state"));
+    if (strcmp (state, "rectification") != 0 && strcmp (state, "in_review") != 0
+        && strcmp (state, "draft") != 0) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
+                           "qualification %lld is %s; only one in draft, review or "
+                           "rectification can be rejected", (long long) id, state);
+        json_decref (record);
+        return rc;
+    }
+    int round = (int) json_integer_value (json_object_get (record, "round"));
+    json_decref (record);
+    record = NULL;
+    rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
+    if (rc == 0)
+        rc = qf_store_timers_cancel (ctx->store, id);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    json_t *payload = rc == 0 ? json_pack ("{s:O, s:s}", "qualification", record, "reason",
+                                           json_string_value (json_object_get (args, "reason")))
+                              : NULL;
+    if (rc == 0)
+        rc = payload ? qf_store_event_append (ctx->store, "qualification.rejected", subject,
+                                              payload, ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not reject: %s", qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
 }
 
 static int
@@ -672,6 +841,16 @@ static const qf_command_t s_commands[] = {
       {"findings", A_TEXT_LIST, false, 0, 100},
       {"suggestions", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
+    {"review.decide", "admin legal finance technical", true, s_review_decide,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"round", A_INT, true, 1, 1000000},
+      {"department", A_TOKEN, true, 1, 64},
+      {"verdict", A_ENUM, true, 0, 0, "pass fail"},
+      {"note", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"qual.report", "*", false, s_qual_report, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"qual.reject", "admin management", true, s_qual_reject,
+     {{"id", A_INT, true, 1, INT64_MAX}, {"reason", A_TEXT, true, 1, TEXT_MAX}, {NULL}}},
     {"qual.renew", "admin review", true, s_qual_renew,
      {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
     {"renewal.remind", "admin renewal", true, s_renewal_remind,
@@ -711,6 +890,7 @@ static const struct {
     {s_commands, NULL},
     {qf_custody_commands, &qf_custody_command_count},
     {qf_policy_commands, &qf_policy_command_count},
+    {qf_acquisition_commands, &qf_acquisition_command_count},
 };
 
 static const qf_command_t *

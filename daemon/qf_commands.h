@@ -22,6 +22,7 @@ typedef struct {
     int64_t now;                        /* qf_time_now_ms() at batch start */
     const char *role;                   /* acting role */
     const char *user;                   /* acting user, for the record */
+    bool from_worker;                   /* a worker's result, not a person's request */
     /* Server callbacks for commands that describe the daemon itself. */
     json_t *(*status_fn) (void *arg);   /* returns a new status object */
     void *status_arg;

@@ -837,6 +837,7 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
             snprintf (user, sizeof user, "%s/%s", group->name, member->instance);
             ctx->role = group->role;
             ctx->user = user;
+            ctx->from_worker = true;
             json_t *reply = NULL;
             rc = qf_store_begin (self->store);
             if (rc == 0)

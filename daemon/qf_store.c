@@ -156,6 +156,35 @@ static const char *s_migrations[] = {
     "  qualification_id INTEGER NOT NULL REFERENCES qualifications (id),"
     "  time INTEGER NOT NULL,"
     "  PRIMARY KEY (policy_id, qualification_id)) WITHOUT ROWID;",
+    /* 6: reviews a person confirms (§4.2), and acquisition (§4.1). */
+    "ALTER TABLE reviews ADD COLUMN status TEXT NOT NULL DEFAULT 'final';"
+    "ALTER TABLE reviews ADD COLUMN decided_by TEXT;"
+    "CREATE TABLE candidates ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  industry TEXT NOT NULL,"
+    "  authority TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  notes TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  evaluation TEXT,"
+    "  decision TEXT,"
+    "  decided_by TEXT,"
+    "  via TEXT,"
+    "  agency TEXT,"
+    "  qualification_id INTEGER REFERENCES qualifications (id));"
+    "CREATE INDEX candidates_state ON candidates (state, id);"
+    "CREATE TABLE candidate_progress ("
+    "  candidate_id INTEGER NOT NULL REFERENCES candidates (id),"
+    "  time INTEGER NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  blocker TEXT);"
+    "CREATE INDEX candidate_progress_of ON candidate_progress (candidate_id, time);",
 };
 #define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -173,7 +202,9 @@ typedef enum {
     ST_QUAL_LIST_SELLABLE, ST_QUAL_SET_EXPIRES, ST_TIMER_ADD, ST_TIMERS_CANCEL, ST_TIMERS_DUE,
     ST_TIMER_FIRED, ST_TIMER_NEXT, ST_TIMERS_OF, ST_RENEWAL_PUT, ST_RENEWAL_CLOSE, ST_RENEWALS,
     ST_POLICY_ADD, ST_POLICY_GET, ST_POLICY_LIFT, ST_POLICIES, ST_POLICY_SUSPEND,
-    ST_POLICY_SUSPENDED, ST_POLICY_ACTIVE, ST_QUAL_SET_SUSPENDED,
+    ST_POLICY_SUSPENDED, ST_POLICY_ACTIVE, ST_QUAL_SET_SUSPENDED, ST_REVIEW_DECIDE,
+    ST_CAND_ADD, ST_CAND_GET, ST_CAND_LIST, ST_CAND_UPDATE, ST_CAND_PROGRESS_ADD,
+    ST_CAND_PROGRESS,
     ST_COUNT
 } stmt_id_t;
 _Static_assert (ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
@@ -253,16 +284,40 @@ static const char *s_sql[ST_COUNT] = {
     [ST_POLICY_ACTIVE] = "SELECT id FROM policies WHERE category = ?1 AND state = 'active' "
                          "ORDER BY id",
     [ST_QUAL_SET_SUSPENDED] = "UPDATE qualifications SET suspended = ?2, updated = ?3 WHERE id = ?1",
+    [ST_CAND_ADD] = "INSERT INTO candidates (name, category, industry, authority, source, notes, "
+                    "state, created, created_by, updated) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'candidate', ?7, ?8, ?7)",
+    [ST_CAND_GET] = "SELECT id, name, category, industry, authority, source, notes, state, "
+                    "created, created_by, updated, evaluation, decision, decided_by, via, agency, "
+                    "qualification_id FROM candidates WHERE id = ?1",
+    [ST_CAND_LIST] = "SELECT id, name, category, industry, authority, source, notes, state, "
+                     "created, created_by, updated, evaluation, decision, decided_by, via, "
+                     "agency, qualification_id FROM candidates "
+                     "WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
+    [ST_CAND_UPDATE] = "UPDATE candidates SET state = coalesce (?2, state), "
+                       "evaluation = coalesce (?3, evaluation), decision = coalesce (?4, decision), "
+                       "decided_by = coalesce (?5, decided_by), via = coalesce (?6, via), "
+                       "agency = coalesce (?7, agency), "
+                       "qualification_id = coalesce (?8, qualification_id), updated = ?9 "
+                       "WHERE id = ?1",
+    [ST_CAND_PROGRESS_ADD] = "INSERT INTO candidate_progress (candidate_id, time, author, note, "
+                             "blocker) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_CAND_PROGRESS] = "SELECT time, author, note, blocker FROM candidate_progress "
+                         "WHERE candidate_id = ?1 ORDER BY time, rowid",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
-                         "findings, suggestions, reviewer, time) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [ST_REVIEW_GET] = "SELECT round, department, verdict, findings, suggestions, reviewer, time "
-                      "FROM reviews WHERE qualification_id = ?1 AND round = ?2 "
+                         "findings, suggestions, reviewer, time, status) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_REVIEW_DECIDE] = "UPDATE reviews SET verdict = ?4, status = 'final', decided_by = ?5, "
+                         "suggestions = CASE WHEN ?6 = '' THEN suggestions ELSE ?6 END "
+                         "WHERE qualification_id = ?1 AND round = ?2 AND department = ?3 "
+                         "AND status = 'proposed'",
+    [ST_REVIEW_GET] = "SELECT round, department, verdict, findings, suggestions, reviewer, time, "
+                      "status, decided_by FROM reviews WHERE qualification_id = ?1 AND round = ?2 "
                       "ORDER BY department",
     [ST_REVIEW_GET_ALL] = "SELECT round, department, verdict, findings, suggestions, reviewer, "
-                          "time FROM reviews WHERE qualification_id = ?1 "
+                          "time, status, decided_by FROM reviews WHERE qualification_id = ?1 "
                           "ORDER BY round, department",
     [ST_GROUP_LOAD] = "SELECT name, topics, ack_floor FROM groups ORDER BY name",
     [ST_GROUP_UPSERT] = "INSERT INTO groups (name, topics, ack_floor, created) "
@@ -1020,7 +1075,7 @@ qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int ro
 int
 qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *department,
                      const char *verdict, json_t *findings, const char *suggestions,
-                     const char *reviewer, int64_t now)
+                     const char *reviewer, int64_t now, bool proposed)
 {
     char *findings_text = json_dumps (findings, JSON_COMPACT);
     if (!findings_text)
@@ -1034,6 +1089,7 @@ qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *d
     sqlite3_bind_text (stmt, 6, suggestions ? suggestions : "", -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 7, reviewer ? reviewer : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 8, now);
+    sqlite3_bind_text (stmt, 9, proposed ? "proposed" : "final", -1, SQLITE_STATIC);
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
     free (findings_text);
@@ -1056,15 +1112,19 @@ qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **lis
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         const char *findings = (const char *) sqlite3_column_text (stmt, 3);
         json_t *parsed = json_loads (findings ? findings : "[]", 0, NULL);
-        json_array_append_new (
-            list, json_pack ("{s:i, s:s, s:s, s:o, s:s, s:s, s:I}", "round",
-                             sqlite3_column_int (stmt, 0), "department",
-                             sqlite3_column_text (stmt, 1), "verdict",
-                             sqlite3_column_text (stmt, 2), "findings",
-                             parsed ? parsed : json_array (), "suggestions",
-                             sqlite3_column_text (stmt, 4), "reviewer",
-                             sqlite3_column_text (stmt, 5), "time",
-                             (json_int_t) sqlite3_column_int64 (stmt, 6)));
+        json_t *item = json_pack ("{s:i, s:s, s:s, s:o, s:s, s:s, s:I, s:s}", "round",
+                                  sqlite3_column_int (stmt, 0), "department",
+                                  sqlite3_column_text (stmt, 1), "verdict",
+                                  sqlite3_column_text (stmt, 2), "findings",
+                                  parsed ? parsed : json_array (), "suggestions",
+                                  sqlite3_column_text (stmt, 4), "reviewer",
+                                  sqlite3_column_text (stmt, 5), "time",
+                                  (json_int_t) sqlite3_column_int64 (stmt, 6), "status",
+                                  sqlite3_column_text (stmt, 7));
+        if (item && sqlite3_column_type (stmt, 8) != SQLITE_NULL)
+            json_object_set_new (item, "decided_by",
+                                 json_string ((const char *) sqlite3_column_text (stmt, 8)));
+        json_array_append_new (list, item);
     }
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
@@ -1680,4 +1740,165 @@ qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64
     sqlite3_bind_int (stmt, 2, suspended ? 1 : 0);
     sqlite3_bind_int64 (stmt, 3, now);
     return qf_store__exec (self, stmt, "update suspension");
+}
+
+int
+qf_store_review_decide (qf_store_t *self, int64_t qual_id, int round, const char *department,
+                        const char *verdict, const char *note, const char *decided_by)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_REVIEW_DECIDE);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_int (stmt, 2, round);
+    sqlite3_bind_text (stmt, 3, department, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, decided_by ? decided_by : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, note ? note : "", -1, SQLITE_STATIC);
+    int rc = qf_store__exec (self, stmt, "decide review");
+    if (rc == 0 && sqlite3_changes (self->db) == 0)
+        return QF_ENOTFOUND;
+    return rc;
+}
+
+/* Acquisition (§4.1) ---------------------------------------------------------- */
+
+static void
+s_bind_opt_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (text)
+        sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null (stmt, index);
+}
+
+static json_t *
+s_row_candidate (sqlite3_stmt *stmt)
+{
+    json_t *c = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
+                           (json_int_t) sqlite3_column_int64 (stmt, 0), "name",
+                           sqlite3_column_text (stmt, 1), "category", sqlite3_column_text (stmt, 2),
+                           "industry", sqlite3_column_text (stmt, 3), "authority",
+                           sqlite3_column_text (stmt, 4), "source", sqlite3_column_text (stmt, 5),
+                           "notes", sqlite3_column_text (stmt, 6), "state",
+                           sqlite3_column_text (stmt, 7), "created",
+                           (json_int_t) sqlite3_column_int64 (stmt, 8), "created_by",
+                           sqlite3_column_text (stmt, 9), "updated",
+                           (json_int_t) sqlite3_column_int64 (stmt, 10));
+    if (!c)
+        return NULL;
+    const char *evaluation = (const char *) sqlite3_column_text (stmt, 11);
+    json_t *parsed = evaluation ? json_loads (evaluation, 0, NULL) : NULL;
+    json_object_set_new (c, "evaluation", parsed ? parsed : json_null ());
+    static const char *keys[] = {"decision", "decided_by", "via", "agency"};
+    for (int i = 0; i < 4; i++)
+        json_object_set_new (c, keys[i],
+                             sqlite3_column_type (stmt, 12 + i) == SQLITE_NULL
+                                 ? json_null ()
+                                 : json_string ((const char *) sqlite3_column_text (stmt, 12 + i)));
+    json_object_set_new (c, "qualification_id",
+                         sqlite3_column_type (stmt, 16) == SQLITE_NULL
+                             ? json_null ()
+                             : json_integer (sqlite3_column_int64 (stmt, 16)));
+    return c;
+}
+
+int
+qf_store_candidate_add (qf_store_t *self, json_t *args, int64_t now, const char *user,
+                        int64_t *id_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_ADD);
+    s_bind_text_arg (stmt, 1, args, "name");
+    s_bind_text_arg (stmt, 2, args, "category");
+    s_bind_text_arg (stmt, 3, args, "industry");
+    s_bind_text_arg (stmt, 4, args, "authority");
+    s_bind_text_arg (stmt, 5, args, "source");
+    s_bind_text_arg (stmt, 6, args, "notes");
+    sqlite3_bind_int64 (stmt, 7, now);
+    sqlite3_bind_text (stmt, 8, user ? user : "", -1, SQLITE_TRANSIENT);
+    int rc = qf_store__exec (self, stmt, "add candidate");
+    if (rc == 0)
+        *id_p = sqlite3_last_insert_rowid (self->db);
+    return rc;
+}
+
+int
+qf_store_candidate_get (qf_store_t *self, int64_t id, json_t **candidate_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_GET);
+    sqlite3_bind_int64 (stmt, 1, id);
+    int rc = sqlite3_step (stmt);
+    json_t *c = rc == SQLITE_ROW ? s_row_candidate (stmt) : NULL;
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read candidate");
+    if (!c)
+        return QF_ENOMEM;
+    stmt = s_stmt (self, ST_CAND_PROGRESS);
+    sqlite3_bind_int64 (stmt, 1, id);
+    json_t *progress = json_array ();
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_t *item = json_pack ("{s:I, s:s, s:s}", "time",
+                                  (json_int_t) sqlite3_column_int64 (stmt, 0), "author",
+                                  sqlite3_column_text (stmt, 1), "note",
+                                  sqlite3_column_text (stmt, 2));
+        if (item && sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+            json_object_set_new (item, "blocker",
+                                 json_string ((const char *) sqlite3_column_text (stmt, 3)));
+        json_array_append_new (progress, item);
+    }
+    sqlite3_reset (stmt);
+    json_object_set_new (c, "progress", progress);
+    *candidate_p = c;
+    return rc == SQLITE_DONE ? 0 : qf_store__fail (self, "read candidate progress");
+}
+
+int
+qf_store_candidates_json (qf_store_t *self, const char *state, int limit, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_LIST);
+    s_bind_opt_text (stmt, 1, state);
+    sqlite3_bind_int (stmt, 2, limit);
+    json_t *list = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_append_new (list, s_row_candidate (stmt));
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return qf_store__fail (self, "list candidates");
+    }
+    *list_p = list;
+    return 0;
+}
+
+int
+qf_store_candidate_update (qf_store_t *self, int64_t id, const qf_candidate_change_t *change,
+                           int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_UPDATE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    s_bind_opt_text (stmt, 2, change->state);
+    s_bind_opt_text (stmt, 3, change->evaluation);
+    s_bind_opt_text (stmt, 4, change->decision);
+    s_bind_opt_text (stmt, 5, change->decided_by);
+    s_bind_opt_text (stmt, 6, change->via);
+    s_bind_opt_text (stmt, 7, change->agency);
+    if (change->qualification_id > 0)
+        sqlite3_bind_int64 (stmt, 8, change->qualification_id);
+    else
+        sqlite3_bind_null (stmt, 8);
+    sqlite3_bind_int64 (stmt, 9, now);
+    return qf_store__exec (self, stmt, "update candidate");
+}
+
+int
+qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, const char *author,
+                                 const char *note, const char *blocker)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_PROGRESS_ADD);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    sqlite3_bind_text (stmt, 3, author ? author : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 4, note, -1, SQLITE_TRANSIENT);
+    s_bind_opt_text (stmt, 5, blocker);
+    return qf_store__exec (self, stmt, "add candidate progress");
 }

@@ -117,7 +117,11 @@ int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, in
     already reported for that round. */
 int qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *department,
                          const char *verdict, json_t *findings, const char *suggestions,
-                         const char *reviewer, int64_t now);
+                         const char *reviewer, int64_t now, bool proposed);
+/*  A person's decision on a proposed verdict (§4.2): it becomes final.
+    QF_ENOTFOUND when there is no proposed verdict for that round. */
+int qf_store_review_decide (qf_store_t *self, int64_t qual_id, int round, const char *department,
+                            const char *verdict, const char *note, const char *decided_by);
 /*  Reviews of a qualification (round < 0: all rounds) as a JSON array. */
 int qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **list_p);
 
@@ -212,6 +216,27 @@ int qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids
 /*  Ids of the active policies of a category (JSON array). */
 int qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p);
 int qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64_t now);
+
+/* Acquisition (§4.1): candidate qualifications and their tracking. */
+typedef struct {
+    const char *state;          /* each NULL field is left as it is */
+    const char *evaluation;     /* JSON text of the evaluation report */
+    const char *decision;
+    const char *decided_by;
+    const char *via;            /* "agency" or "self" */
+    const char *agency;
+    int64_t qualification_id;   /* 0: unchanged */
+} qf_candidate_change_t;
+
+int qf_store_candidate_add (qf_store_t *self, json_t *args, int64_t now, const char *user,
+                            int64_t *id_p);
+/*  The candidate with its progress notes; QF_ENOTFOUND when none. */
+int qf_store_candidate_get (qf_store_t *self, int64_t id, json_t **candidate_p);
+int qf_store_candidates_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
+int qf_store_candidate_update (qf_store_t *self, int64_t id, const qf_candidate_change_t *change,
+                               int64_t now);
+int qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now,
+                                     const char *author, const char *note, const char *blocker);
 
 /*  Runs PRAGMA integrity_check; 0 when "ok". */
 int qf_store_check (qf_store_t *self, char *error, size_t error_size);

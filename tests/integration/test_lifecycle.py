@@ -252,8 +252,97 @@ def test_active_policy_fails_legal_review():
         env.close()
 
 
+def test_acquisition_from_candidate_to_review():
+    env = Env()
+    try:
+        Clock(env, "2026-06-01T02:00:00")
+        start_all(env)
+        c = env.client()
+        cand = {"name": "建筑工程施工总承包二级", "category": "construction-general",
+                "industry": "construction", "authority": "安徽省住房和城乡建设厅",
+                "source": "合肥市住建局政策新闻 2026-05"}
+        assert c.call("candidate.add", cand, role="sales")[0] == 403
+        status, body = c.call("candidate.add", cand, role="market")
+        assert status == 200, body
+        cid = body["result"]["id"]
+        # Management decides only on an evaluated candidate, and only management decides.
+        assert c.call("candidate.decide", {"candidate_id": cid, "decision": "acquire"},
+                      role="management")[0] == 409
+        evaluation = {"candidate_id": cid, "legality": "合法", "market_demand": "高",
+                      "potential_value": "约 18 万元", "report": "建议收购"}
+        assert c.call("candidate.evaluate", evaluation, role="review")[0] == 200
+        assert c.call("candidate.decide", {"candidate_id": cid, "decision": "acquire"},
+                      role="admin")[0] == 403
+        assert c.call("candidate.decide", {"candidate_id": cid, "decision": "acquire"},
+                      role="sales")[0] == 403
+        assert env.sql("SELECT state FROM candidates WHERE id=?", cid)[0][0] == "evaluated"
+        status, body = c.call("candidate.decide", {"candidate_id": cid, "decision": "acquire",
+                                                   "note": "同意"}, role="management")
+        assert status == 200 and body["result"]["state"] == "acquiring", body
+        assert c.call("candidate.track", {"candidate_id": cid, "via": "agency",
+                                          "progress": "x"}, role="review")[0] == 400
+        status, body = c.call("candidate.track", {"candidate_id": cid, "via": "agency",
+                                                  "agency": "合肥某代理公司", "progress": "材料已提交",
+                                                  "blocker": "缺少社保证明"}, role="review")
+        assert status == 200 and body["result"]["progress"][0]["blocker"] == "缺少社保证明"
+        assert len(events(env, "acquisition.blocked")) == 1
+        status, body = c.call("candidate.acquire", {
+            "candidate_id": cid, "cert_no": "D234000001", "scope": "建筑工程施工总承包二级",
+            "issued": "2025-01-01", "expires": "2030-01-01", "acquisition_cost": 100000,
+            "expected_revenue": 180000}, role="review")
+        assert status == 200, body
+        qid = body["result"]["qualification_id"]
+        assert approved(env, qid), "acquired qualification not reviewed and approved"
+        assert c.call("candidate.show", {"candidate_id": cid})[1]["result"]["state"] == "acquired"
+    finally:
+        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
+        env.close()
+
+
+def test_person_confirms_review_report_and_rejection():
+    env = Env({"review_confirmed_by_person": "[finance]"})
+    try:
+        Clock(env, "2026-06-01T02:00:00")
+        start_all(env)
+        c = env.client()
+        qid = c.call("qual.add", GOOD)[1]["result"]["id"]
+        c.call("qual.submit", {"id": qid})
+        # Legal and technical verdicts stand; finance's waits for a person.
+        assert wait_for(lambda: len(events(env, "qualification.review_proposed")) == 1, 10)
+        assert wait_for(lambda: env.sql("SELECT count(*) FROM reviews WHERE status='final'")[0][0]
+                        == 2, 10)
+        time.sleep(0.3)
+        assert env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0] == "in_review"
+        status, body = c.call("qual.report", {"id": qid})
+        assert status == 409 and "2 of 3" in body["error"]["message"], body
+        decide = {"qualification_id": qid, "round": 1, "department": "finance", "verdict": "pass",
+                  "note": "确认"}
+        assert c.call("review.decide", decide, role="legal")[0] == 403
+        status, body = c.call("review.decide", decide, role="finance")
+        assert status == 200 and body["result"]["qualification"]["state"] == "approved", body
+        assert c.call("review.decide", decide, role="finance")[0] == 409
+        status, body = c.call("qual.report", {"id": qid})
+        assert status == 200 and body["result"]["outcome"] == "approved", body
+        assert [r["status"] for r in body["result"]["reviews"]] == ["final"] * 3
+        # A failing one: rectification, then rejection by management only.
+        bad = c.call("qual.add", dict(GOOD, cert_no="X1"))[1]["result"]["id"]
+        c.call("qual.submit", {"id": bad})
+        assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", bad)[0][0]
+                        == "rectification", 10)
+        assert c.call("qual.reject", {"id": bad, "reason": "证书无法核实"}, role="sales")[0] == 403
+        status, body = c.call("qual.reject", {"id": bad, "reason": "证书无法核实"},
+                              role="management")
+        assert status == 200 and body["result"]["state"] == "rejected", body
+        assert c.call("qual.submit", {"id": bad})[0] == 409
+    finally:
+        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
+        env.close()
+
+
 if __name__ == "__main__":
     run("lifecycle", [test_reminders_holiday_expiry_renewal_and_downtime,
                       test_changing_expiry_moves_timers, test_today_under_faketime,
                       test_policy_change_suspends_then_lift_reviews_again,
-                      test_active_policy_fails_legal_review])
+                      test_active_policy_fails_legal_review,
+                      test_acquisition_from_candidate_to_review,
+                      test_person_confirms_review_report_and_rejection])

@@ -221,10 +221,10 @@ QF_TEST (review_once_per_department_and_round)
     json_t *findings = json_pack ("[s]", "ok");
     QF_CHECK_EQ_INT (qf_store_begin (store), 0);
     QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
-    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2), 0);
-    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "fail", findings, "", "w", 3),
+    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2, false), 0);
+    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "fail", findings, "", "w", 3, false),
                      QF_ECONFLICT);
-    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 2, "legal", "fail", findings, "x", "w", 3), 0);
+    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 2, "legal", "fail", findings, "x", "w", 3, true), 0);
     QF_CHECK_EQ_INT (qf_store_commit (store), 0);
     json_t *reviews = NULL;
     QF_CHECK_EQ_INT (qf_store_reviews_get (store, id, 1, &reviews), 0);

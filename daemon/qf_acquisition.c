@@ -1,0 +1,282 @@
+/*  qf_acquisition — acquiring qualifications (§4.1): market research adds
+    candidates, specialists submit an evaluation report (legality, market
+    demand, potential value) to management, management alone decides, the
+    processing team tracks the acquisition (by an agency or by the company)
+    and escalates blockers, and the acquired certificate goes to review. */
+#include "qf.h"
+#include "qf_command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Loads the candidate named by args.candidate_id, or fails with 404. */
+static int
+s_load (qf_ctx_t *ctx, json_t *args, json_t **candidate_p)
+{
+    json_int_t id = json_integer_value (json_object_get (args, "candidate_id"));
+    int rc = qf_store_candidate_get (ctx->store, id, candidate_p);
+    if (rc == QF_ENOTFOUND)
+        return qf_ctx_error (ctx, rc, "args.candidate_id", "no candidate with id %lld",
+                             (long long) id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the candidate: %s", qf_strerror (rc));
+    return 0;
+}
+
+/* Fails with 409 unless the candidate is in one of the space-separated states. */
+static int
+s_need_state (qf_ctx_t *ctx, json_t *candidate, const char *states, const char *what)
+{
+    const char *state = json_string_value (json_object_get (candidate, "state"));
+    if (qf_word_in (state, states))
+        return 0;
+    return qf_ctx_error (ctx, QF_ECONFLICT, "args.candidate_id",
+                         "candidate %lld is %s; %s", (long long) json_integer_value (
+                                                         json_object_get (candidate, "id")),
+                         state, what);
+}
+
+/* Applies a change, appends the event with the updated candidate, and
+   makes the candidate the result. */
+static int
+s_change (qf_ctx_t *ctx, json_int_t id, const qf_candidate_change_t *change, const char *topic,
+          json_t *extra, json_t **result_p)
+{
+    int rc = change ? qf_store_candidate_update (ctx->store, id, change, ctx->now) : 0;
+    json_t *candidate = NULL;
+    if (rc == 0)
+        rc = qf_store_candidate_get (ctx->store, id, &candidate);
+    char subject[64];
+    snprintf (subject, sizeof subject, "candidate/%lld", (long long) id);
+    json_t *payload = rc == 0 ? json_pack ("{s:O}", "candidate", candidate) : NULL;
+    if (payload && extra)
+        json_object_update (payload, extra);
+    if (rc == 0)
+        rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    json_decref (extra);
+    if (rc) {
+        json_decref (candidate);
+        return qf_ctx_error (ctx, rc, NULL, "could not update the candidate: %s",
+                             qf_strerror (rc));
+    }
+    *result_p = candidate;
+    return 0;
+}
+
+static int
+s_candidate_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    int64_t id = 0;
+    if (!json_object_get (args, "notes"))
+        json_object_set_new (args, "notes", json_string (""));
+    int rc = qf_store_candidate_add (ctx->store, args, ctx->now, ctx->user, &id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not add the candidate: %s", qf_strerror (rc));
+    return s_change (ctx, id, NULL, "acquisition.candidate_added", NULL, result_p);
+}
+
+static int
+s_candidate_evaluate (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *candidate = NULL;
+    int rc = s_load (ctx, args, &candidate);
+    if (rc == 0)
+        rc = s_need_state (ctx, candidate, "candidate evaluated",
+                           "only a candidate not yet decided can be evaluated");
+    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
+    json_decref (candidate);
+    if (rc)
+        return rc;
+    json_t *report = json_pack ("{s:O, s:O, s:O, s:O, s:s, s:I}", "legality",
+                                json_object_get (args, "legality"), "market_demand",
+                                json_object_get (args, "market_demand"), "potential_value",
+                                json_object_get (args, "potential_value"), "report",
+                                json_object_get (args, "report"), "author",
+                                ctx->user ? ctx->user : "", "time", (json_int_t) ctx->now);
+    char *text = report ? json_dumps (report, JSON_COMPACT) : NULL;
+    json_decref (report);
+    if (!text)
+        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
+    qf_candidate_change_t change = {.state = "evaluated", .evaluation = text};
+    rc = s_change (ctx, id, &change, "acquisition.evaluated",
+                   json_pack ("{s:[s]}", "recipients", "management"), result_p);
+    free (text);
+    return rc;
+}
+
+static int
+s_candidate_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *candidate = NULL;
+    int rc = s_load (ctx, args, &candidate);
+    if (rc == 0)
+        rc = s_need_state (ctx, candidate, "evaluated",
+                           "management decides on a candidate once its evaluation report is in");
+    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
+    json_decref (candidate);
+    if (rc)
+        return rc;
+    bool acquire = strcmp (json_string_value (json_object_get (args, "decision")), "acquire") == 0;
+    qf_candidate_change_t change = {.state = acquire ? "acquiring" : "declined",
+                                    .decision = acquire ? "acquire" : "decline",
+                                    .decided_by = ctx->user};
+    const char *note = json_string_value (json_object_get (args, "note"));
+    return s_change (ctx, id, &change, "acquisition.decided",
+                     json_pack ("{s:s}", "note", note ? note : ""), result_p);
+}
+
+static int
+s_candidate_track (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *candidate = NULL;
+    int rc = s_load (ctx, args, &candidate);
+    if (rc == 0)
+        rc = s_need_state (ctx, candidate, "acquiring",
+                           "only a candidate management decided to acquire is tracked");
+    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
+    json_decref (candidate);
+    if (rc)
+        return rc;
+    const char *via = json_string_value (json_object_get (args, "via"));
+    const char *agency = json_string_value (json_object_get (args, "agency"));
+    if (strcmp (via, "agency") == 0 && !agency)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.agency",
+                             "an acquisition through an agency names the agency (args.agency)");
+    const char *blocker = json_string_value (json_object_get (args, "blocker"));
+    rc = qf_store_candidate_progress_add (ctx->store, id, ctx->now, ctx->user,
+                                          json_string_value (json_object_get (args, "progress")),
+                                          blocker);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not record progress: %s", qf_strerror (rc));
+    qf_candidate_change_t change = {.via = via, .agency = agency};
+    /* A blocker is escalated to management (§4.1). */
+    return s_change (ctx, id, &change, blocker ? "acquisition.blocked" : "acquisition.progress",
+                     blocker ? json_pack ("{s:s, s:[s]}", "blocker", blocker, "recipients",
+                                          "management")
+                             : NULL,
+                     result_p);
+}
+
+static int
+s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *candidate = NULL;
+    int rc = s_load (ctx, args, &candidate);
+    if (rc == 0)
+        rc = s_need_state (ctx, candidate, "acquiring",
+                           "only a candidate management decided to acquire can be acquired");
+    if (rc) {
+        json_decref (candidate);
+        return rc;
+    }
+    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
+    /* The certificate in hand becomes a qualification and goes to review (§4.2). */
+    json_t *qual_args = json_pack ("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "name",
+                                   json_object_get (candidate, "name"), "authority",
+                                   json_object_get (candidate, "authority"), "category",
+                                   json_object_get (candidate, "category"), "cert_no",
+                                   json_object_get (args, "cert_no"), "scope",
+                                   json_object_get (args, "scope"), "issued",
+                                   json_object_get (args, "issued"), "expires",
+                                   json_object_get (args, "expires"));
+    json_decref (candidate);
+    static const char *money[] = {"acquisition_cost", "expected_revenue"};
+    for (int i = 0; qual_args && i < 2; i++)
+        if (json_object_get (args, money[i]))
+            json_object_set (qual_args, money[i], json_object_get (args, money[i]));
+    json_t *added = NULL, *submitted = NULL;
+    rc = qual_args ? qf_commands_execute (ctx, "qual.add", qual_args, &added) : QF_ENOMEM;
+    json_decref (qual_args);
+    json_int_t qid = 0;
+    if (rc == 0) {
+        if (ctx->result_text) {
+            /* qual.add answers with its encoded record (encoded once). */
+            json_t *record = json_loads (ctx->result_text, 0, NULL);
+            free (ctx->result_text);
+            ctx->result_text = NULL;
+            qid = json_integer_value (json_object_get (record, "id"));
+            json_decref (record);
+        }
+        else
+            qid = json_integer_value (json_object_get (added, "id"));
+        json_decref (added);
+        json_t *submit = json_pack ("{s:I}", "id", qid);
+        rc = qf_commands_execute (ctx, "qual.submit", submit, &submitted);
+        json_decref (submit);
+        json_decref (submitted);
+    }
+    if (rc)
+        return rc; /* ctx->error says what was wrong with the certificate */
+    qf_candidate_change_t change = {.state = "acquired", .qualification_id = qid};
+    return s_change (ctx, id, &change, "acquisition.acquired",
+                     json_pack ("{s:I}", "qualification_id", qid), result_p);
+}
+
+static int
+s_candidate_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_load (ctx, args, result_p);
+}
+
+static int
+s_candidate_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit"), *items = NULL;
+    int rc = qf_store_candidates_json (ctx->store,
+                                       json_string_value (json_object_get (args, "state")),
+                                       limit ? (int) json_integer_value (limit) : 100, &items);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not list candidates: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:o}", "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+const qf_command_t qf_acquisition_commands[] = {
+    {"candidate.add", "admin market", true, s_candidate_add,
+     {{"name", A_TEXT, true, 1, 256},
+      {"category", A_TOKEN, true, 1, 64},
+      {"industry", A_TEXT, true, 1, 128},
+      {"authority", A_TEXT, true, 1, 256},
+      {"source", A_TEXT, true, 1, TEXT_MAX},
+      {"notes", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"candidate.evaluate", "admin market review", true, s_candidate_evaluate,
+     {{"candidate_id", A_INT, true, 1, INT64_MAX},
+      {"legality", A_TEXT, true, 1, TEXT_MAX},
+      {"market_demand", A_TEXT, true, 1, TEXT_MAX},
+      {"potential_value", A_TEXT, true, 1, TEXT_MAX},
+      {"report", A_TEXT, true, 1, TEXT_MAX},
+      {NULL}}},
+    {"candidate.decide", "management", true, s_candidate_decide,
+     {{"candidate_id", A_INT, true, 1, INT64_MAX},
+      {"decision", A_ENUM, true, 0, 0, "acquire decline"},
+      {"note", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"candidate.track", "admin review", true, s_candidate_track,
+     {{"candidate_id", A_INT, true, 1, INT64_MAX},
+      {"via", A_ENUM, true, 0, 0, "agency self"},
+      {"agency", A_TEXT, false, 1, 256},
+      {"progress", A_TEXT, true, 1, TEXT_MAX},
+      {"blocker", A_TEXT, false, 1, TEXT_MAX},
+      {NULL}}},
+    {"candidate.acquire", "admin review", true, s_candidate_acquire,
+     {{"candidate_id", A_INT, true, 1, INT64_MAX},
+      {"cert_no", A_TEXT, true, 1, 128},
+      {"scope", A_TEXT, true, 1, TEXT_MAX},
+      {"issued", A_DATE, true},
+      {"expires", A_DATE, true},
+      {"acquisition_cost", A_NUMBER, false},
+      {"expected_revenue", A_NUMBER, false},
+      {NULL}}},
+    {"candidate.show", "*", false, s_candidate_show,
+     {{"candidate_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"candidate.list", "*", false, s_candidate_list,
+     {{"state", A_ENUM, false, 0, 0, "candidate evaluated acquiring declined acquired"},
+      {"limit", A_INT, false, 1, 1000},
+      {NULL}}},
+};
+const size_t qf_acquisition_command_count =
+    sizeof qf_acquisition_commands / sizeof qf_acquisition_commands[0];
