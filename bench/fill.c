@@ -1,7 +1,9 @@
 /*  fill — builds a benchmark database through the daemon's own store code:
     COUNT qualifications, each with its qualification.created event, expiry
-    dates spread over the next five years. Used to measure start-up time,
-    memory and the expiry query at scale without waiting for COUNT commands.
+    dates spread over the next five years, and pending expiry timers (five
+    per qualification, for at most 100,000 timers in all). Used to measure
+    start-up time, memory and the expiry query at scale without waiting for
+    COUNT commands.
 
       fill DATABASE COUNT
 */
@@ -48,6 +50,16 @@ main (int argc, char **argv)
         snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
         if (rc == 0)
             rc = qf_store_event_append (store, "qualification.created", subject, args, now, NULL);
+        /* The timers approval would schedule: 90, 60, 30, 7 days before, and the day. */
+        static const int leads[] = {90, 60, 30, 7, 0};
+        int32_t expiry = today + 1 + (int32_t) ((i * 7919) % 1825);
+        for (int k = 0; rc == 0 && i < 20000 && k < 5; k++) {
+            int64_t due = now + (int64_t) (expiry - leads[k] - today) * 86400000;
+            if (due < now + 86400000)
+                due = now + 86400000 + k; /* keep them pending: none fires during the bench */
+            rc = qf_store_timer_add (store, due, leads[k] ? "expiring" : "expired", id, leads[k],
+                                     expiry);
+        }
         json_decref (args);
         if (rc == 0 && (i % 10000 == 9999 || i == count - 1)) {
             rc = qf_store_commit (store);
