@@ -245,12 +245,12 @@ qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today,
     if (has_cost < 0 || has_revenue < 0)
         return 0;
     if (!has_cost || !has_revenue) {
-        /* Until the acquisition lifecycle records costs, missing data is not a failure. */
-        s_finding (findings, "no cost data; finance check skipped (%s not recorded)",
+        /* §4.2: finance weighs cost against expected revenue; without them it cannot pass. */
+        s_finding (findings, "no cost data: %s not recorded; record them and resubmit",
                    !has_cost && !has_revenue ? "acquisition_cost and expected_revenue"
                    : !has_cost               ? "acquisition_cost"
                                              : "expected_revenue");
-        return 1;
+        return 0;
     }
     if (cost <= 0) {
         s_finding (findings,

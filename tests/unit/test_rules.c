@@ -296,13 +296,13 @@ QF_TEST (finance_zero_cost_fails)
     QF_CHECK (s_found (s_findings, "acquisition cost is 0", NULL));
 }
 
-QF_TEST (finance_missing_data_passes_with_finding)
+QF_TEST (finance_missing_data_fails)
 {
     json_t *record = s_good ();
     json_object_del (record, "acquisition_cost");
     s_set (record, "expected_revenue", json_null ());
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 1);
-    QF_CHECK (s_found (s_findings, "no cost data; finance check skipped", NULL));
+    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 0);
+    QF_CHECK (s_found (s_findings, "no cost data", NULL));
 }
 
 QF_TEST (finance_non_number_fails)
@@ -491,7 +491,7 @@ main (void)
     RUN (finance_ratio_below_threshold_fails);
     RUN (finance_ratio_at_threshold_passes);
     RUN (finance_zero_cost_fails);
-    RUN (finance_missing_data_passes_with_finding);
+    RUN (finance_missing_data_fails);
     RUN (finance_non_number_fails);
     RUN (technical_unknown_category_fails);
     RUN (technical_category_without_industry_fails);
