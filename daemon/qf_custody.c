@@ -1,11 +1,378 @@
 /*  qf_custody — custody commands (§4.3): the archive record of a
     certificate and its loans (request, approval by a leader, lending,
     return), with an overdue event every working day until it is back. */
+#include "qf_custody.h"
 #include "qf.h"
+#include "qf_calendar.h"
 #include "qf_command.h"
 #include "qf_store_custody.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#define OVERDUE_BATCH 64   /* loans reminded per tick at most */
+
+/* Who acts, for the record: the user, or the role when no user was given. */
+static const char *
+s_who (qf_ctx_t *ctx)
+{
+    if (ctx->user && ctx->user[0])
+        return ctx->user;
+    return ctx->role ? ctx->role : "";
+}
+
+static void
+s_subject (int64_t qual_id, char *subject, size_t size)
+{
+    snprintf (subject, size, "qualification/%lld", (long long) qual_id);
+}
+
+/* Appends `topic` with payload {"loan": loan, "by": who}. Keeps loan. */
+static int
+s_loan_event (qf_ctx_t *ctx, const char *topic, json_t *loan)
+{
+    char subject[64];
+    s_subject (json_integer_value (json_object_get (loan, "qualification_id")), subject,
+               sizeof subject);
+    json_t *payload = json_pack ("{s:O, s:s}", "loan", loan, "by", s_who (ctx));
+    int rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    return 0;
+}
+
+/* Handlers ------------------------------------------------------------------ */
+
+static int
+s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    const char *state = json_string_value (json_object_get (record, "state"));
+    if (!state || strcmp (state, "approved") != 0) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
+                           "qualification %lld is %s; only an approved certificate is archived",
+                           (long long) id, state ? state : "unknown");
+        json_decref (record);
+        return rc;
+    }
+    json_decref (record);
+    const char *acquired_text = json_string_value (json_object_get (args, "acquired"));
+    int32_t acquired = 0;
+    qf_date_parse (acquired_text, &acquired);
+    int32_t today = qf_calendar_today (ctx->config, ctx->now);
+    if (acquired > today)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.acquired",
+                             "args.acquired (%s) must not be after today", acquired_text);
+    const char *custodian = json_string_value (json_object_get (args, "custodian"));
+    const char *location = json_string_value (json_object_get (args, "location"));
+    const char *notes = json_string_value (json_object_get (args, "notes"));
+    rc = qf_store_archive_put (ctx->store, id, custodian, location, acquired, notes, ctx->now);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not store the archive record: %s",
+                             qf_strerror (rc));
+    char subject[64];
+    s_subject (id, subject, sizeof subject);
+    json_t *payload = json_pack ("{s:I, s:s, s:s, s:s, s:s}", "qualification_id", id, "custodian",
+                                 custodian, "location", location, "acquired", acquired_text,
+                                 "by", s_who (ctx));
+    rc = payload ? qf_store_event_append (ctx->store, "custody.archived", subject, payload,
+                                          ctx->now, NULL)
+                 : QF_ENOMEM;
+    json_decref (payload);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    rc = qf_store_archive_get (ctx->store, id, result_p);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s",
+                             qf_strerror (rc));
+    return 0;
+}
+
+/* The archive record with what §4.3 lists from the qualification's record
+   (name, validity, scope) and the history of its loans. */
+static int
+s_custody_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    json_t *archive = NULL, *loans = NULL;
+    rc = qf_store_archive_get (ctx->store, id, &archive);
+    if (rc == QF_ENOTFOUND)
+        rc = qf_ctx_error (ctx, rc, "args.qualification_id",
+                           "qualification %lld has no archive record; custody.archive makes one",
+                           (long long) id);
+    else if (rc)
+        rc = qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s",
+                           qf_strerror (rc));
+    if (rc == 0) {
+        rc = qf_store_loans_of (ctx->store, id, qf_calendar_today (ctx->config, ctx->now), &loans);
+        if (rc)
+            qf_ctx_error (ctx, rc, NULL, "could not read loans: %s", qf_strerror (rc));
+    }
+    if (rc == 0) {
+        static const char *keys[] = {"name", "cert_no", "authority", "scope", "issued",
+                                     "expires", "state"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            json_t *value = json_object_get (record, keys[i]);
+            json_object_set (archive, keys[i], value ? value : json_null ());
+        }
+        json_object_set_new (archive, "loans", loans);
+        loans = NULL;
+        *result_p = archive;
+        archive = NULL;
+    }
+    json_decref (record);
+    json_decref (archive);
+    json_decref (loans);
+    return rc;
+}
+
+static int
+s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *due_text = json_string_value (json_object_get (args, "due"));
+    int32_t due = 0;
+    qf_date_parse (due_text, &due);
+    int32_t today = qf_calendar_today (ctx->config, ctx->now);
+    if (due <= today) {
+        char today_text[16];
+        qf_date_format (today, today_text, sizeof today_text);
+        return qf_ctx_error (ctx, QF_EINVAL, "args.due",
+                             "args.due (%s) must be after today (%s): a loan needs a return "
+                             "deadline in the future", due_text, today_text);
+    }
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    json_decref (record);
+    json_t *archive = NULL;
+    rc = qf_store_archive_get (ctx->store, id, &archive);
+    json_decref (archive);
+    if (rc == QF_ENOTFOUND)
+        return qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
+                             "qualification %lld has no archive record; its certificate cannot "
+                             "be borrowed before custody.archive", (long long) id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s",
+                             qf_strerror (rc));
+    int64_t open_id = 0;
+    rc = qf_store_loan_open_of (ctx->store, id, &open_id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read loans: %s", qf_strerror (rc));
+    if (open_id) {
+        json_t *open = NULL;
+        const char *state = "open";
+        if (qf_store_loan_get (ctx->store, open_id, today, &open) == 0)
+            state = json_string_value (json_object_get (open, "state"));
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
+                           "the certificate of qualification %lld already has loan %lld (%s); "
+                           "it must be returned (or the request refused) first",
+                           (long long) id, (long long) open_id, state);
+        json_decref (open);
+        return rc;
+    }
+    int64_t loan_id = 0;
+    rc = qf_store_loan_insert (ctx->store, id, json_string_value (json_object_get (args, "borrower")),
+                               json_string_value (json_object_get (args, "purpose")), due,
+                               s_who (ctx), ctx->now, &loan_id);
+    json_t *loan = NULL;
+    if (rc == 0)
+        rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not store the loan: %s", qf_strerror (rc));
+    rc = s_loan_event (ctx, "custody.borrow_requested", loan);
+    if (rc) {
+        json_decref (loan);
+        return rc;
+    }
+    *result_p = loan;
+    return 0;
+}
+
+/* Moves the loan named by args.loan_id to `state` and raises `topic`. */
+static int
+s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state,
+             const char *topic)
+{
+    json_int_t loan_id = json_integer_value (json_object_get (args, "loan_id"));
+    int32_t today = qf_calendar_today (ctx->config, ctx->now);
+    json_t *loan = NULL;
+    int rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
+    if (rc == QF_ENOTFOUND)
+        return qf_ctx_error (ctx, rc, "args.loan_id", "no loan with id %lld", (long long) loan_id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the loan: %s", qf_strerror (rc));
+    char was[32];
+    snprintf (was, sizeof was, "%s", json_string_value (json_object_get (loan, "state")));
+    json_decref (loan);
+    loan = NULL;
+    rc = qf_store_loan_set_state (ctx->store, loan_id, state, s_who (ctx), ctx->now);
+    if (rc == QF_ECONFLICT) {
+        if (strcmp (state, "lent") == 0 && strcmp (was, "requested") == 0)
+            return qf_ctx_error (ctx, rc, "args.loan_id",
+                                 "loan %lld is requested: a loan needs a leader's approval "
+                                 "before the certificate is lent", (long long) loan_id);
+        const char *from = strcmp (state, "lent") == 0       ? "an approved"
+                           : strcmp (state, "returned") == 0 ? "a lent"
+                                                             : "a requested";
+        return qf_ctx_error (ctx, rc, "args.loan_id", "loan %lld is %s; only %s loan can be %s",
+                             (long long) loan_id, was, from, state);
+    }
+    if (rc == 0)
+        rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not change the loan: %s", qf_strerror (rc));
+    rc = s_loan_event (ctx, topic, loan);
+    if (rc) {
+        json_decref (loan);
+        return rc;
+    }
+    *result_p = loan;
+    return 0;
+}
+
+static int
+s_loan_approve (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_loan_move (ctx, args, result_p, "approved", "custody.borrow_approved");
+}
+
+static int
+s_loan_refuse (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_loan_move (ctx, args, result_p, "refused", "custody.borrow_refused");
+}
+
+static int
+s_loan_lend (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_loan_move (ctx, args, result_p, "lent", "custody.lent");
+}
+
+static int
+s_loan_return (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    return s_loan_move (ctx, args, result_p, "returned", "custody.returned");
+}
+
+static int
+s_loan_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit"), *items = NULL;
+    int rc = qf_store_loans_list (
+        ctx->store, json_string_value (json_object_get (args, "state")),
+        json_integer_value (json_object_get (args, "qualification_id")),
+        limit ? (int) json_integer_value (limit) : 100, qf_calendar_today (ctx->config, ctx->now),
+        &items);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read loans: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:o}", "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Overdue ------------------------------------------------------------------- */
+
+int
+qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int *raised_p)
+{
+    if (raised_p)
+        *raised_p = 0;
+    int32_t today = qf_calendar_today (config, now);
+    if (!qf_calendar_is_working_day (config, today) || now < qf_calendar_reminder_at (config, today))
+        return 0;
+    json_t *loans = NULL;
+    int rc = qf_store_loans_overdue (store, today, OVERDUE_BATCH, &loans);
+    if (rc == 0 && json_array_size (loans) == 0) {
+        json_decref (loans);
+        return 0;
+    }
+    if (rc == 0)
+        rc = qf_store_begin (store);
+    if (rc == 0)
+        rc = qf_store_savepoint (store);
+    if (rc) {
+        json_decref (loans);
+        qf_error ("overdue loans could not be reminded (%s); they will be tried again",
+                  qf_strerror (rc));
+        return rc;
+    }
+    int raised = 0;
+    size_t i;
+    json_t *loan;
+    json_array_foreach (loans, i, loan) {
+        json_int_t loan_id = json_integer_value (json_object_get (loan, "id"));
+        int days = (int) json_integer_value (json_object_get (loan, "overdue_days"));
+        char subject[64];
+        s_subject (json_integer_value (json_object_get (loan, "qualification_id")), subject,
+                   sizeof subject);
+        json_t *payload = json_pack ("{s:O, s:i}", "loan", loan, "days_overdue", days);
+        rc = payload ? qf_store_event_append (store, "custody.borrow_overdue", subject, payload,
+                                              now, NULL)
+                     : QF_ENOMEM;
+        json_decref (payload);
+        if (rc == 0)
+            rc = qf_store_loan_overdue_mark (store, loan_id, today);
+        if (rc)
+            break;
+        raised++;
+    }
+    json_decref (loans);
+    if (rc == 0)
+        rc = qf_store_release (store);
+    if (rc) {
+        qf_store_rollback_savepoint (store);
+        qf_error ("overdue loans could not be reminded (%s); they will be tried again",
+                  qf_strerror (rc));
+        return rc;
+    }
+    if (raised)
+        qf_info ("%d overdue loan%s reminded", raised, raised == 1 ? "" : "s");
+    if (raised_p)
+        *raised_p = raised;
+    return 0;
+}
+
+/* The table ----------------------------------------------------------------- */
+
 const qf_command_t qf_custody_commands[] = {
-    {NULL},
+    {"custody.archive", "admin logistics", true, s_custody_archive,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"custodian", A_TEXT, true, 1, 128},
+      {"location", A_TEXT, true, 1, 256},
+      {"acquired", A_DATE, true},
+      {"notes", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"custody.show", "*", false, s_custody_show,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"loan.request", "admin sales logistics review", true, s_loan_request,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"borrower", A_TEXT, true, 1, 256},
+      {"purpose", A_TEXT, true, 1, TEXT_MAX},
+      {"due", A_DATE, true},
+      {NULL}}},
+    {"loan.approve", "leader admin", true, s_loan_approve,
+     {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"loan.refuse", "leader admin", true, s_loan_refuse,
+     {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"loan.lend", "logistics admin", true, s_loan_lend,
+     {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"loan.return", "logistics admin", true, s_loan_return,
+     {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"loan.list", "*", false, s_loan_list,
+     {{"state", A_ENUM, false, 0, 0, "open requested approved refused lent returned"},
+      {"qualification_id", A_INT, false, 1, INT64_MAX},
+      {"limit", A_INT, false, 1, 1000},
+      {NULL}}},
 };
-const size_t qf_custody_command_count = 0;
+const size_t qf_custody_command_count = sizeof qf_custody_commands / sizeof qf_custody_commands[0];

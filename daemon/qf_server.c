@@ -5,6 +5,7 @@
 #include "qf_commands.h"
 #include "qf_delivery.h"
 #include "qf_store.h"
+#include "qf_custody.h"
 #include "qf_timers.h"
 
 #include <czmq.h>
@@ -482,6 +483,8 @@ s_finish_batch (qf_server_t *self, bool force)
 static int
 s_fire_timers (qf_server_t *self, int64_t now)
 {
+    /* §4.3: once a working day, every lent certificate past its due date. */
+    qf_custody_tick (self->store, self->config, now, NULL);
     int64_t due = INT64_MAX;
     if (qf_store_timer_next (self->store, &due) || due > now)
         return 0;
