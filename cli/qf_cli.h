@@ -52,7 +52,9 @@ int qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, j
 void qf_cli_print_no_answer (qf_cli_t *cli);
 
 /*  Formats one JSON value for a person: strings as they are, integers
-    under a time key ("time", "created", "updated", "*_at") as RFC 3339
+    under a time key ("time", "created", "updated", "due", "opened",
+    "recorded", "lifted", "requested", "approved", "lent", "returned",
+    "*_at") as RFC 3339
     UTC, null as "-", arrays of scalars joined with ", ", anything else as
     compact JSON. Returns a string the caller frees, or NULL when out of
     memory. */

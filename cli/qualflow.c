@@ -76,6 +76,7 @@ static const cli_opt_t s_global_opts[] = {
 };
 
 typedef struct _cli_command_t cli_command_t;
+typedef struct _cli_call_t cli_call_t;
 typedef int(cli_run_fn) (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
                          int nargs);
 
@@ -89,6 +90,7 @@ struct _cli_command_t {
     const cli_opt_t *opts;  /* its options, NULL-terminated; or NULL */
     int min_args, max_args; /* positional arguments allowed */
     cli_run_fn *run;        /* returns an exit code */
+    const cli_call_t *call; /* for s_cmd_mapped: the daemon command it maps onto */
 };
 
 /* ----------------------------------------------------------------------
@@ -108,8 +110,13 @@ s_is_time_key (const char *key)
     if (!key)
         return false;
     size_t len = strlen (key);
-    return streq (key, "time") || streq (key, "created") || streq (key, "updated")
-           || (len > 3 && streq (key + len - 3, "_at"));
+    static const char *const names[] = {"time",   "created",  "updated", "due",      "opened",
+                                        "recorded", "lifted", "requested", "approved", "lent",
+                                        "returned", NULL};
+    for (int i = 0; names[i]; i++)
+        if (streq (key, names[i]))
+            return true;
+    return len > 3 && streq (key + len - 3, "_at");
 }
 
 char *
@@ -582,55 +589,91 @@ s_cmd_status (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
     return QF_CLI_OK;
 }
 
-/* Prints one qualification record: JSON, or key: value lines with its
-   reviews (when present) as a table. */
-static void
-s_print_qualification (qf_cli_t *cli, json_t *record)
+/* ----------------------------------------------------------------------
+   Commands that map their options onto one daemon command
+
+   Most commands check their options and arguments, send them as one
+   command's arguments, and print the result; they are described by a
+   cli_call_t (the daemon command, how each option becomes an argument,
+   how the result is printed) and run by s_cmd_mapped(). */
+
+/* How an option or positional argument is checked and encoded. */
+typedef enum {
+    ARG_TEXT,   /* text, sent as it is (valid UTF-8) */
+    ARG_TOKEN,  /* 1-64 characters of [a-z0-9._-] */
+    ARG_DATE,   /* a real date YYYY-MM-DD, sent as text */
+    ARG_AMOUNT, /* a number >= 0 */
+    ARG_ID,     /* a positive integer */
+    ARG_LIMIT,  /* an integer from 1 to 1000 */
+    ARG_ENUM,   /* one of the words of `values` */
+    ARG_FLAG,   /* an option without a value: sends `values`, or true when NULL */
+} arg_kind_t;
+
+/* The `opt` of positional argument n. */
+#define ARG_POS(n) (-1 - (n))
+
+/* One option or positional argument and the daemon argument it becomes.
+   Entries sharing a key are alternatives: at most one may be given, and
+   when they are required, one must be. */
+typedef struct {
+    int opt;            /* index in the command's options, or ARG_POS (n) */
+    const char *key;    /* the daemon's argument name; NULL ends a list */
+    bool required;      /* must be given */
+    arg_kind_t kind;    /* how it is checked and encoded */
+    const char *values; /* ARG_ENUM: allowed words, "pass|fail"; ARG_FLAG: the value sent */
+    const char *label;  /* a positional argument's name in the usage line, "ID" */
+    const char *after;  /* ARG_DATE: the key of a date this one must come after, or NULL */
+} arg_map_t;
+
+/* How a result is printed for people. */
+typedef enum {
+    OUT_RECORD, /* key: value lines; then list_key (if any) as a table */
+    OUT_QUAL,   /* a qualification with its reviews and timers */
+    OUT_LIST,   /* list_key as a table */
+    OUT_REPORT, /* a review report: qualification, departments, outcome */
+} out_kind_t;
+
+struct _cli_call_t {
+    const char *command;         /* daemon command; NULL means "<group>.<name>" */
+    const arg_map_t *args;       /* how options become arguments */
+    out_kind_t output;           /* how the result is printed */
+    const char *list_key;        /* OUT_RECORD, OUT_LIST: the array shown as a table */
+    const char *const *headers;  /* its column headers */
+    const char *const *keys;     /* the keys shown in them */
+    size_t columns;              /* how many */
+};
+
+/* The name of an entry in messages: its option, or its positional label. */
+static const char *
+s_arg_label (const cli_command_t *cmd, const arg_map_t *entry)
 {
-    if (cli->json) {
-        qf_cli_print_json (record);
-        return;
-    }
-    static const char *const skip[] = {"reviews", NULL};
-    s_print_record (record, 0, skip);
-    json_t *reviews = json_object_get (record, "reviews");
-    if (json_is_array (reviews)) {
-        printf ("\nreviews:\n");
-        s_print_object_table (cli, reviews, NULL, NULL, 0);
-    }
+    return entry->opt >= 0 ? cmd->opts[entry->opt].name : entry->label;
 }
 
-enum { QA_CERT_NO, QA_AUTHORITY, QA_CATEGORY, QA_SCOPE, QA_ISSUED, QA_EXPIRES, QA_NAME, QA_COST,
-       QA_REVENUE, QA_COUNT };
+/* The text given for an entry, or NULL. */
+static const char *
+s_arg_text (const arg_map_t *entry, const char **opts, char **args, int nargs)
+{
+    if (entry->opt >= 0)
+        return opts[entry->opt];
+    int pos = -1 - entry->opt;
+    return pos < nargs ? args[pos] : NULL;
+}
 
-static const cli_opt_t s_qual_add_opts[] = {
-    [QA_CERT_NO] = {"--cert-no", NULL, "X", "certificate number (required)"},
-    [QA_AUTHORITY] = {"--authority", NULL, "A",
-                      "issuing authority, as on the certificate (required)"},
-    [QA_CATEGORY] = {"--category", NULL, "C", "qualification category (required)"},
-    [QA_SCOPE] = {"--scope", NULL, "S", "scope, stated precisely (required)"},
-    [QA_ISSUED] = {"--issued", NULL, "YYYY-MM-DD", "date of issue (required)"},
-    [QA_EXPIRES] = {"--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"},
-    [QA_NAME] = {"--name", NULL, "N", "a name for people"},
-    [QA_COST] = {"--cost", NULL, "N", "acquisition cost, a number >= 0"},
-    [QA_REVENUE] = {"--revenue", NULL, "N", "expected revenue, a number >= 0"},
-    [QA_COUNT] = {NULL, NULL, NULL, NULL},
-};
-
-/* How each qual add option becomes an argument of qual.add. */
-typedef enum { ARG_TEXT, ARG_DATE, ARG_AMOUNT } arg_kind_t;
-static const struct {
-    int opt;          /* index in s_qual_add_opts */
-    const char *key;  /* argument name in PROTOCOL.md */
-    bool required;    /* must be given */
-    arg_kind_t kind;  /* how it is checked and encoded */
-} s_qual_add_args[] = {
-    {QA_CERT_NO, "cert_no", true, ARG_TEXT},   {QA_AUTHORITY, "authority", true, ARG_TEXT},
-    {QA_CATEGORY, "category", true, ARG_TEXT}, {QA_SCOPE, "scope", true, ARG_TEXT},
-    {QA_ISSUED, "issued", true, ARG_DATE},     {QA_EXPIRES, "expires", true, ARG_DATE},
-    {QA_NAME, "name", false, ARG_TEXT},        {QA_COST, "acquisition_cost", false, ARG_AMOUNT},
-    {QA_REVENUE, "expected_revenue", false, ARG_AMOUNT},
-};
+/* Whether `word` is one of the '|'-separated words of `list`. */
+static bool
+s_word_in (const char *word, const char *list)
+{
+    size_t len = strlen (word);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr (p, '|');
+        size_t n = end ? (size_t) (end - p) : strlen (p);
+        if (n == len && strncmp (p, word, n) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
 
 /* Parses a non-negative amount: an integer when it is whole, else a real. */
 static json_t *
@@ -647,100 +690,580 @@ s_parse_amount (const char *text)
     return json_real (v);
 }
 
-static int
-s_cmd_qual_add (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                int nargs)
+/* Checks and encodes one entry's text; reports a usage error and returns
+   NULL when it is not valid. `call_args` holds the entries before it. */
+static json_t *
+s_arg_value (const cli_command_t *cmd, const arg_map_t *map, const arg_map_t *entry,
+             const char *text, json_t *call_args)
 {
-    (void) args, (void) nargs;
-    int32_t issued = 0, expires = 0;
+    const char *label = s_arg_label (cmd, entry);
+    uint64_t number;
+    int32_t day, before;
+    json_t *value = NULL;
+    switch (entry->kind) {
+    case ARG_TOKEN:
+        if (!qf_valid_token (text, QF_NAME_MAX))
+            s_usage_error (cmd, "%s must be 1-64 characters of [a-z0-9._-], got \"%s\"", label,
+                           text);
+        else
+            value = json_string (text);
+        break;
+    case ARG_DATE:
+        if (qf_date_parse (text, &day) != 0) {
+            s_usage_error (cmd, "%s: \"%s\" is not a real date in the form YYYY-MM-DD", label,
+                           text);
+            break;
+        }
+        for (const arg_map_t *e = map; entry->after && e->key; e++) {
+            const char *earlier = json_string_value (json_object_get (call_args, e->key));
+            if (streq (e->key, entry->after) && earlier && qf_date_parse (earlier, &before) == 0
+                && day <= before) {
+                s_usage_error (cmd, "%s (%s) must be after %s (%s)", label, text,
+                               s_arg_label (cmd, e), earlier);
+                return NULL;
+            }
+        }
+        value = json_string (text);
+        break;
+    case ARG_AMOUNT:
+        value = s_parse_amount (text);
+        if (!value)
+            s_usage_error (cmd, "%s: expected a number >= 0, got \"%s\"", label, text);
+        break;
+    case ARG_ID:
+        if (s_parse_id (cmd, label, text, &number) == 0)
+            value = json_integer ((json_int_t) number);
+        break;
+    case ARG_LIMIT:
+        if (s_parse_uint (text, 1, 1000, &number))
+            s_usage_error (cmd, "%s must be an integer from 1 to 1000, got \"%s\"", label, text);
+        else
+            value = json_integer ((json_int_t) number);
+        break;
+    case ARG_ENUM:
+        if (!s_word_in (text, entry->values))
+            s_usage_error (cmd, "%s must be one of %s, got \"%s\"", label, entry->values, text);
+        else
+            value = json_string (text);
+        break;
+    case ARG_FLAG:
+        value = entry->values ? json_string (entry->values) : json_true ();
+        break;
+    default:
+        value = json_string (text);
+        if (!value)
+            s_usage_error (cmd, "%s: not valid UTF-8", label);
+    }
+    return value;
+}
+
+/* Reports the missing required entry `entry`, naming its alternatives. */
+static int
+s_arg_missing (const cli_command_t *cmd, const arg_map_t *map, const arg_map_t *entry)
+{
+    char names[256] = "";
+    size_t used = 0;
+    for (const arg_map_t *e = map; e->key && used < sizeof names; e++)
+        if (streq (e->key, entry->key))
+            used += (size_t) snprintf (names + used, sizeof names - used, "%s%s",
+                                       used ? " or " : "", s_arg_label (cmd, e));
+    return s_usage_error (cmd, "missing %s", names);
+}
+
+/* Builds a command's arguments from its options and positional arguments
+   as `map` says. Returns 0 with the arguments in *call_args_p, or an exit
+   code after reporting the problem. */
+static int
+s_build_args (const cli_command_t *cmd, const arg_map_t *map, const char **opts, char **args,
+              int nargs, json_t **call_args_p)
+{
     json_t *call_args = json_object ();
     if (!call_args)
         return QF_CLI_ERROR;
-    for (size_t i = 0; i < sizeof s_qual_add_args / sizeof s_qual_add_args[0]; i++) {
-        const char *option = s_qual_add_opts[s_qual_add_args[i].opt].name;
-        const char *text = opts[s_qual_add_args[i].opt];
-        if (!text) {
-            if (!s_qual_add_args[i].required)
-                continue;
+    for (const arg_map_t *entry = map; entry && entry->key; entry++) {
+        const char *text = s_arg_text (entry, opts, args, nargs);
+        if (!text)
+            continue;
+        for (const arg_map_t *e = map; e < entry; e++)
+            if (streq (e->key, entry->key) && s_arg_text (e, opts, args, nargs)) {
+                json_decref (call_args);
+                return s_usage_error (cmd, "%s cannot be combined with %s",
+                                      s_arg_label (cmd, entry), s_arg_label (cmd, e));
+            }
+        json_t *value = s_arg_value (cmd, map, entry, text, call_args);
+        if (!value) {
             json_decref (call_args);
-            return s_usage_error (cmd, "missing %s", option);
+            return QF_CLI_USAGE;
         }
-        json_t *value = NULL;
-        switch (s_qual_add_args[i].kind) {
-        case ARG_DATE: {
-            int32_t day;
-            if (qf_date_parse (text, &day) != 0) {
-                json_decref (call_args);
-                return s_usage_error (cmd, "%s: \"%s\" is not a real date in the form YYYY-MM-DD",
-                                      option, text);
-            }
-            *(s_qual_add_args[i].opt == QA_ISSUED ? &issued : &expires) = day;
-            value = json_string (text);
-            break;
-        }
-        case ARG_AMOUNT:
-            value = s_parse_amount (text);
-            if (!value) {
-                json_decref (call_args);
-                return s_usage_error (cmd, "%s: expected a number >= 0, got \"%s\"", option, text);
-            }
-            break;
-        default:
-            value = json_string (text);
-            if (!value) {
-                json_decref (call_args);
-                return s_usage_error (cmd, "%s: not valid UTF-8", option);
-            }
-        }
-        json_object_set_new (call_args, s_qual_add_args[i].key, value);
+        json_object_set_new (call_args, entry->key, value);
     }
-    if (expires <= issued) {
-        json_decref (call_args);
-        return s_usage_error (cmd, "--expires (%s) must be after --issued (%s)", opts[QA_EXPIRES],
-                              opts[QA_ISSUED]);
+    for (const arg_map_t *entry = map; entry && entry->key; entry++)
+        if (entry->required && !json_object_get (call_args, entry->key)) {
+            json_decref (call_args);
+            return s_arg_missing (cmd, map, entry);
+        }
+    *call_args_p = call_args;
+    return 0;
+}
+
+/* Prints "key: yes|no" for a boolean (or 0/1) field when it is present. */
+static void
+s_print_yes_no (json_t *record, const char *key)
+{
+    json_t *value = json_object_get (record, key);
+    if (json_is_boolean (value) || json_is_integer (value))
+        printf ("%s: %s\n", key,
+                json_is_true (value) || json_integer_value (value) ? "yes" : "no");
+}
+
+/* Prints one qualification record as key: value lines, then its reviews
+   and timers (when present) as tables. */
+static void
+s_print_qualification (qf_cli_t *cli, json_t *record)
+{
+    static const char *const skip[] = {"reviews", "timers", "sellable", "suspended", NULL};
+    s_print_record (record, 0, skip);
+    s_print_yes_no (record, "sellable");
+    s_print_yes_no (record, "suspended");
+    json_t *reviews = json_object_get (record, "reviews");
+    if (json_is_array (reviews)) {
+        printf ("\nreviews:\n");
+        s_print_object_table (cli, reviews, NULL, NULL, 0);
     }
-    json_t *result;
-    if (qf_cli_call (cli, "qual.add", call_args, false, &result))
+    json_t *timers = json_object_get (record, "timers");
+    if (json_is_array (timers)) {
+        static const char *const headers[] = {"KIND", "LEAD_DAYS", "DUE", "STATE"};
+        static const char *const keys[] = {"kind", "lead_days", "due", "state"};
+        printf ("\ntimers:\n");
+        s_print_object_table (cli, timers, headers, keys, 4);
+    }
+}
+
+/* Prints a review report: the qualification, any other fields, the
+   departments' verdicts as a table, and the outcome. */
+static void
+s_print_report (qf_cli_t *cli, json_t *result)
+{
+    static const char *const skip[] = {"qualification", "departments", "reviews", "outcome",
+                                       NULL};
+    static const char *const qual_skip[] = {"reviews", "timers", NULL};
+    json_t *qual = json_object_get (result, "qualification");
+    if (json_is_object (qual)) {
+        printf ("qualification:\n");
+        s_print_record (qual, 2, qual_skip);
+    }
+    s_print_record (result, 0, skip);
+    json_t *departments = json_object_get (result, "departments");
+    if (!departments)
+        departments = json_object_get (result, "reviews");
+    if (json_is_array (departments)) {
+        static const char *const headers[] = {"DEPARTMENT", "VERDICT", "STATUS", "FINDINGS"};
+        static const char *const keys[] = {"department", "verdict", "status", "findings"};
+        printf ("\ndepartments:\n");
+        s_print_object_table (cli, departments, headers, keys, 4);
+    }
+    json_t *outcome = json_object_get (result, "outcome");
+    if (json_is_object (outcome)) {
+        printf ("\noutcome:\n");
+        s_print_record (outcome, 2, NULL);
+    }
+    else if (outcome) {
+        char *text = qf_cli_format_value ("outcome", outcome);
+        char *clean = qf_table_clean (text);
+        printf ("\noutcome: %s\n", clean ? clean : "?");
+        free (clean);
+        free (text);
+    }
+}
+
+/* Prints a command's result: JSON, or as its call says. */
+static void
+s_print_result (qf_cli_t *cli, const cli_call_t *call, json_t *result)
+{
+    if (cli->json) {
+        qf_cli_print_json (result);
+        return;
+    }
+    json_t *list = call->list_key ? json_object_get (result, call->list_key) : NULL;
+    const char *const skip[] = {call->list_key, NULL};
+    switch (call->output) {
+    case OUT_QUAL:
+        s_print_qualification (cli, result);
+        break;
+    case OUT_REPORT:
+        s_print_report (cli, result);
+        break;
+    case OUT_LIST:
+        s_print_object_table (cli, list, call->headers, call->keys, call->columns);
+        break;
+    default:
+        s_print_record (result, 0, skip);
+        if (json_is_array (list)) {
+            printf ("\n%s:\n", call->list_key);
+            s_print_object_table (cli, list, call->headers, call->keys, call->columns);
+        }
+    }
+}
+
+/* Runs a command described by its cli_call_t. */
+static int
+s_cmd_mapped (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    const cli_call_t *call = cmd->call;
+    json_t *call_args = NULL, *result;
+    int rc = s_build_args (cmd, call->args, opts, args, nargs, &call_args);
+    if (rc)
+        return rc;
+    char command[QF_NAME_MAX + 1];
+    snprintf (command, sizeof command, "%s.%s", cmd->group, cmd->name);
+    if (qf_cli_call (cli, call->command ? call->command : command, call_args, false, &result))
         return QF_CLI_ERROR;
-    s_print_qualification (cli, result);
+    s_print_result (cli, call, result);
     json_decref (result);
     return QF_CLI_OK;
 }
+
+/* Qualifications ---------------------------------------------------------- */
+
+enum { QA_CERT_NO, QA_AUTHORITY, QA_CATEGORY, QA_SCOPE, QA_ISSUED, QA_EXPIRES, QA_NAME, QA_COST,
+       QA_REVENUE, QA_COUNT };
+
+/* The certificate's options, shared by qual add and candidate acquire. */
+#define OPT_CERT_NO {"--cert-no", NULL, "X", "certificate number (required)"}
+#define OPT_SCOPE   {"--scope", NULL, "S", "scope, stated precisely (required)"}
+#define OPT_ISSUED  {"--issued", NULL, "YYYY-MM-DD", "date of issue (required)"}
+#define OPT_EXPIRES {"--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"}
+#define OPT_COST    {"--cost", NULL, "N", "acquisition cost, a number >= 0"}
+#define OPT_REVENUE {"--revenue", NULL, "N", "expected revenue, a number >= 0"}
+
+static const cli_opt_t s_qual_add_opts[] = {
+    [QA_CERT_NO] = OPT_CERT_NO,
+    [QA_AUTHORITY] = {"--authority", NULL, "A",
+                      "issuing authority, as on the certificate (required)"},
+    [QA_CATEGORY] = {"--category", NULL, "C", "qualification category (required)"},
+    [QA_SCOPE] = OPT_SCOPE,
+    [QA_ISSUED] = OPT_ISSUED,
+    [QA_EXPIRES] = OPT_EXPIRES,
+    [QA_NAME] = {"--name", NULL, "N", "a name for people"},
+    [QA_COST] = OPT_COST,
+    [QA_REVENUE] = OPT_REVENUE,
+    [QA_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+static const arg_map_t s_qual_add_args[] = {
+    {QA_CERT_NO, "cert_no", true, ARG_TEXT},
+    {QA_AUTHORITY, "authority", true, ARG_TEXT},
+    {QA_CATEGORY, "category", true, ARG_TEXT},
+    {QA_SCOPE, "scope", true, ARG_TEXT},
+    {QA_ISSUED, "issued", true, ARG_DATE},
+    {QA_EXPIRES, "expires", true, ARG_DATE, NULL, NULL, "issued"},
+    {QA_NAME, "name", false, ARG_TEXT},
+    {QA_COST, "acquisition_cost", false, ARG_AMOUNT},
+    {QA_REVENUE, "expected_revenue", false, ARG_AMOUNT},
+    {0, NULL},
+};
+static const cli_call_t s_qual_add_call = {"qual.add", s_qual_add_args, OUT_QUAL};
+
+/* Commands whose only argument is a qualification's id. */
+static const arg_map_t s_id_args[] = {{ARG_POS (0), "id", true, ARG_ID, NULL, "ID"}, {0, NULL}};
+static const cli_call_t s_qual_submit_call = {"qual.submit", s_id_args, OUT_QUAL};
+static const cli_call_t s_qual_show_call = {"qual.get", s_id_args, OUT_QUAL};
+static const cli_call_t s_qual_report_call = {"qual.report", s_id_args, OUT_REPORT};
+
+enum { QR_EXPIRES, QR_COUNT };
+static const cli_opt_t s_qual_renew_opts[] = {
+    [QR_EXPIRES] = {"--expires", NULL, "YYYY-MM-DD",
+                    "the new end of validity, after the current one (required)"},
+    [QR_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_qual_renew_args[] = {
+    {ARG_POS (0), "id", true, ARG_ID, NULL, "ID"},
+    {QR_EXPIRES, "expires", true, ARG_DATE},
+    {0, NULL},
+};
+static const cli_call_t s_qual_renew_call = {"qual.renew", s_qual_renew_args, OUT_QUAL};
+
+enum { QJ_REASON, QJ_COUNT };
+static const cli_opt_t s_qual_reject_opts[] = {
+    [QJ_REASON] = {"--reason", NULL, "TEXT", "why it is rejected (required)"},
+    [QJ_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_qual_reject_args[] = {
+    {ARG_POS (0), "id", true, ARG_ID, NULL, "ID"},
+    {QJ_REASON, "reason", true, ARG_TEXT},
+    {0, NULL},
+};
+static const cli_call_t s_qual_reject_call = {"qual.reject", s_qual_reject_args, OUT_QUAL};
+
+/* Reviews and renewals ---------------------------------------------------- */
+
+enum { RD_ROUND, RD_DEPARTMENT, RD_VERDICT, RD_NOTE, RD_COUNT };
+static const cli_opt_t s_review_decide_opts[] = {
+    [RD_ROUND] = {"--round", NULL, "N", "the review round decided (required)"},
+    [RD_DEPARTMENT] = {"--department", NULL, "D", "the department deciding, e.g. legal (required)"},
+    [RD_VERDICT] = {"--verdict", NULL, "pass|fail", "the decision (required)"},
+    [RD_NOTE] = {"--note", NULL, "TEXT", "why, for the record"},
+    [RD_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_review_decide_args[] = {
+    {ARG_POS (0), "qualification_id", true, ARG_ID, NULL, "QUAL_ID"},
+    {RD_ROUND, "round", true, ARG_ID},
+    {RD_DEPARTMENT, "department", true, ARG_TOKEN},
+    {RD_VERDICT, "verdict", true, ARG_ENUM, "pass|fail"},
+    {RD_NOTE, "note", false, ARG_TEXT},
+    {0, NULL},
+};
+static const cli_call_t s_review_decide_call = {"review.decide", s_review_decide_args,
+                                                OUT_RECORD};
+
+/* Options of list commands: --state (its values in the help) and --limit. */
+enum { LS_STATE, LS_LIMIT, LS_QUAL, LS_COUNT };
+#define LIST_OPTS(states)                                                                        \
+    {[LS_STATE] = {"--state", NULL, "S", "only this state: " states},                            \
+     [LS_LIMIT] = {"--limit", NULL, "N", "at most N records (1-1000, default 100)"},             \
+     [LS_QUAL] = {NULL, NULL, NULL, NULL}}
+#define LIST_ARGS(states)                                                                        \
+    {{LS_STATE, "state", false, ARG_ENUM, states}, {LS_LIMIT, "limit", false, ARG_LIMIT}, {0, NULL}}
+
+static const cli_opt_t s_renewal_list_opts[] = LIST_OPTS ("open|closed");
+static const arg_map_t s_renewal_list_args[] = LIST_ARGS ("open|closed");
+static const char *const s_renewal_headers[] = {"QUAL_ID", "STATE",  "URGENCY", "EXPIRES",
+                                                "LAST_LEAD_DAYS", "OPENED", "UPDATED"};
+static const char *const s_renewal_keys[] = {"qualification_id", "state",  "urgency", "expires",
+                                             "last_lead_days",   "opened", "updated"};
+static const cli_call_t s_renewal_list_call = {"renewal.list",  s_renewal_list_args, OUT_LIST,
+                                               "items",         s_renewal_headers,
+                                               s_renewal_keys, 7};
+
+/* Policy changes ---------------------------------------------------------- */
+
+enum { PR_CATEGORY, PR_DESCRIPTION, PR_EFFECTIVE, PR_COUNT };
+static const cli_opt_t s_policy_record_opts[] = {
+    [PR_CATEGORY] = {"--category", NULL, "C", "the qualification category it covers (required)"},
+    [PR_DESCRIPTION] = {"--description", NULL, "TEXT", "what changed (required)"},
+    [PR_EFFECTIVE] = {"--effective", NULL, "YYYY-MM-DD", "when it takes effect (required)"},
+    [PR_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_policy_record_args[] = {
+    {PR_CATEGORY, "category", true, ARG_TOKEN},
+    {PR_DESCRIPTION, "description", true, ARG_TEXT},
+    {PR_EFFECTIVE, "effective", true, ARG_DATE},
+    {0, NULL},
+};
+static const cli_call_t s_policy_record_call = {"policy.record", s_policy_record_args,
+                                                OUT_RECORD};
+/* policy lift and policy apply: "policy." and the name. */
+static const arg_map_t s_policy_id_args[] = {
+    {ARG_POS (0), "policy_id", true, ARG_ID, NULL, "POLICY_ID"}, {0, NULL}};
+static const cli_call_t s_policy_change_call = {NULL, s_policy_id_args, OUT_RECORD};
+
+static const cli_opt_t s_policy_list_opts[] = LIST_OPTS ("active|lifted");
+static const arg_map_t s_policy_list_args[] = LIST_ARGS ("active|lifted");
+static const char *const s_policy_headers[] = {"ID",       "CATEGORY", "STATE",      "EFFECTIVE",
+                                               "RECORDED", "LIFTED",   "DESCRIPTION"};
+static const char *const s_policy_keys[] = {"id",       "category", "state",      "effective",
+                                            "recorded", "lifted",   "description"};
+static const cli_call_t s_policy_list_call = {"policy.list", s_policy_list_args, OUT_LIST, "items",
+                                              s_policy_headers, s_policy_keys, 7};
+
+/* Custody and loans ------------------------------------------------------- */
+
+enum { CA_CUSTODIAN, CA_LOCATION, CA_ACQUIRED, CA_NOTES, CA_COUNT };
+static const cli_opt_t s_custody_archive_opts[] = {
+    [CA_CUSTODIAN] = {"--custodian", NULL, "NAME", "who keeps the certificate (required)"},
+    [CA_LOCATION] = {"--location", NULL, "TEXT", "where it is kept (required)"},
+    [CA_ACQUIRED] = {"--acquired", NULL, "YYYY-MM-DD",
+                     "when the original came in, not after today (required)"},
+    [CA_NOTES] = {"--notes", NULL, "TEXT", "anything else worth recording"},
+    [CA_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_custody_archive_args[] = {
+    {ARG_POS (0), "qualification_id", true, ARG_ID, NULL, "QUAL_ID"},
+    {CA_CUSTODIAN, "custodian", true, ARG_TEXT},
+    {CA_LOCATION, "location", true, ARG_TEXT},
+    {CA_ACQUIRED, "acquired", true, ARG_DATE},
+    {CA_NOTES, "notes", false, ARG_TEXT},
+    {0, NULL},
+};
+static const cli_call_t s_custody_archive_call = {"custody.archive", s_custody_archive_args,
+                                                  OUT_RECORD};
+
+static const char *const s_loan_headers[] = {"ID",  "QUAL_ID",      "STATE",   "BORROWER",
+                                             "DUE", "OVERDUE_DAYS", "PURPOSE"};
+static const char *const s_loan_keys[] = {"id",  "qualification_id", "state",  "borrower",
+                                          "due", "overdue_days",     "purpose"};
+static const arg_map_t s_qual_id_args[] = {
+    {ARG_POS (0), "qualification_id", true, ARG_ID, NULL, "QUAL_ID"}, {0, NULL}};
+static const cli_call_t s_custody_show_call = {"custody.show", s_qual_id_args, OUT_RECORD, "loans",
+                                               s_loan_headers, s_loan_keys, 7};
+
+enum { LR_BORROWER, LR_PURPOSE, LR_DUE, LR_COUNT };
+static const cli_opt_t s_loan_request_opts[] = {
+    [LR_BORROWER] = {"--borrower", NULL, "NAME", "who borrows the certificate (required)"},
+    [LR_PURPOSE] = {"--purpose", NULL, "TEXT", "what for, e.g. a tender (required)"},
+    [LR_DUE] = {"--due", NULL, "YYYY-MM-DD", "when it must be back (required)"},
+    [LR_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_loan_request_args[] = {
+    {ARG_POS (0), "qualification_id", true, ARG_ID, NULL, "QUAL_ID"},
+    {LR_BORROWER, "borrower", true, ARG_TEXT},
+    {LR_PURPOSE, "purpose", true, ARG_TEXT},
+    {LR_DUE, "due", true, ARG_DATE},
+    {0, NULL},
+};
+static const cli_call_t s_loan_request_call = {"loan.request", s_loan_request_args, OUT_RECORD};
+/* loan approve, refuse, lend, return: "loan." and the name. */
+static const arg_map_t s_loan_id_args[] = {
+    {ARG_POS (0), "loan_id", true, ARG_ID, NULL, "LOAN_ID"}, {0, NULL}};
+static const cli_call_t s_loan_change_call = {NULL, s_loan_id_args, OUT_RECORD};
+
+#define LOAN_STATES "open|requested|approved|refused|lent|returned"
+static const cli_opt_t s_loan_list_opts[] = {
+    [LS_STATE] = {"--state", NULL, "S", "only this state: " LOAN_STATES},
+    [LS_LIMIT] = {"--limit", NULL, "N", "at most N records (1-1000, default 100)"},
+    [LS_QUAL] = {"--qual", NULL, "ID", "only the loans of this qualification"},
+    [LS_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_loan_list_args[] = {
+    {LS_STATE, "state", false, ARG_ENUM, LOAN_STATES},
+    {LS_LIMIT, "limit", false, ARG_LIMIT},
+    {LS_QUAL, "qualification_id", false, ARG_ID},
+    {0, NULL},
+};
+static const cli_call_t s_loan_list_call = {"loan.list", s_loan_list_args, OUT_LIST, "items",
+                                            s_loan_headers, s_loan_keys, 7};
+
+/* Acquisition candidates -------------------------------------------------- */
+
+enum { CN_NAME, CN_CATEGORY, CN_INDUSTRY, CN_AUTHORITY, CN_SOURCE, CN_NOTES, CN_COUNT };
+static const cli_opt_t s_candidate_add_opts[] = {
+    [CN_NAME] = {"--name", NULL, "N", "the qualification sought (required)"},
+    [CN_CATEGORY] = {"--category", NULL, "C", "its category (required)"},
+    [CN_INDUSTRY] = {"--industry", NULL, "I", "the industry it serves (required)"},
+    [CN_AUTHORITY] = {"--authority", NULL, "A", "the authority that issues it (required)"},
+    [CN_SOURCE] = {"--source", NULL, "S", "where the lead came from (required)"},
+    [CN_NOTES] = {"--notes", NULL, "T", "anything else worth recording"},
+    [CN_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_candidate_add_args[] = {
+    {CN_NAME, "name", true, ARG_TEXT},
+    {CN_CATEGORY, "category", true, ARG_TOKEN},
+    {CN_INDUSTRY, "industry", true, ARG_TEXT},
+    {CN_AUTHORITY, "authority", true, ARG_TEXT},
+    {CN_SOURCE, "source", true, ARG_TEXT},
+    {CN_NOTES, "notes", false, ARG_TEXT},
+    {0, NULL},
+};
+
+static const char *const s_progress_headers[] = {"TIME", "AUTHOR", "NOTE", "BLOCKER"};
+static const char *const s_progress_keys[] = {"time", "author", "note", "blocker"};
+/* Prints the candidate record with its progress notes as a table. */
+#define CANDIDATE_CALL(command, args)                                                            \
+    {command, args, OUT_RECORD, "progress", s_progress_headers, s_progress_keys, 4}
+static const cli_call_t s_candidate_add_call = CANDIDATE_CALL ("candidate.add",
+                                                               s_candidate_add_args);
+
+enum { CE_LEGALITY, CE_DEMAND, CE_VALUE, CE_REPORT, CE_COUNT };
+static const cli_opt_t s_candidate_evaluate_opts[] = {
+    [CE_LEGALITY] = {"--legality", NULL, "T", "is acquiring it lawful, and how (required)"},
+    [CE_DEMAND] = {"--demand", NULL, "T", "the market demand for it (required)"},
+    [CE_VALUE] = {"--value", NULL, "T", "its potential value (required)"},
+    [CE_REPORT] = {"--report", NULL, "T", "the evaluation report (required)"},
+    [CE_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_candidate_evaluate_args[] = {
+    {ARG_POS (0), "candidate_id", true, ARG_ID, NULL, "ID"},
+    {CE_LEGALITY, "legality", true, ARG_TEXT},
+    {CE_DEMAND, "market_demand", true, ARG_TEXT},
+    {CE_VALUE, "potential_value", true, ARG_TEXT},
+    {CE_REPORT, "report", true, ARG_TEXT},
+    {0, NULL},
+};
+static const cli_call_t s_candidate_evaluate_call = CANDIDATE_CALL ("candidate.evaluate",
+                                                                    s_candidate_evaluate_args);
+
+enum { CD_ACQUIRE, CD_DECLINE, CD_NOTE, CD_COUNT };
+static const cli_opt_t s_candidate_decide_opts[] = {
+    [CD_ACQUIRE] = {"--acquire", NULL, NULL, "decide to acquire it (this or --decline)"},
+    [CD_DECLINE] = {"--decline", NULL, NULL, "decide not to acquire it"},
+    [CD_NOTE] = {"--note", NULL, "T", "why, for the record"},
+    [CD_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_candidate_decide_args[] = {
+    {ARG_POS (0), "candidate_id", true, ARG_ID, NULL, "ID"},
+    {CD_ACQUIRE, "decision", true, ARG_FLAG, "acquire"},
+    {CD_DECLINE, "decision", true, ARG_FLAG, "decline"},
+    {CD_NOTE, "note", false, ARG_TEXT},
+    {0, NULL},
+};
+static const cli_call_t s_candidate_decide_call = CANDIDATE_CALL ("candidate.decide",
+                                                                  s_candidate_decide_args);
+
+enum { CT_VIA, CT_AGENCY, CT_PROGRESS, CT_BLOCKER, CT_COUNT };
+static const cli_opt_t s_candidate_track_opts[] = {
+    [CT_VIA] = {"--via", NULL, "agency|self", "who does the acquisition (required)"},
+    [CT_AGENCY] = {"--agency", NULL, "NAME", "the agency (required with --via agency)"},
+    [CT_PROGRESS] = {"--progress", NULL, "TEXT", "what happened (required)"},
+    [CT_BLOCKER] = {"--blocker", NULL, "TEXT", "what holds it up; management is told"},
+    [CT_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_candidate_track_args[] = {
+    {ARG_POS (0), "candidate_id", true, ARG_ID, NULL, "ID"},
+    {CT_VIA, "via", true, ARG_ENUM, "agency|self"},
+    {CT_AGENCY, "agency", false, ARG_TEXT},
+    {CT_PROGRESS, "progress", true, ARG_TEXT},
+    {CT_BLOCKER, "blocker", false, ARG_TEXT},
+    {0, NULL},
+};
+static const cli_call_t s_candidate_track_call = CANDIDATE_CALL ("candidate.track",
+                                                                 s_candidate_track_args);
 
 static int
-s_cmd_qual_submit (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                   int nargs)
+s_cmd_candidate_track (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                       int nargs)
 {
-    (void) opts, (void) nargs;
-    uint64_t id;
-    if (s_parse_id (cmd, "ID", args[0], &id))
-        return QF_CLI_USAGE;
-    json_t *result;
-    if (qf_cli_call (cli, "qual.submit", json_pack ("{s:I}", "id", (json_int_t) id), false,
-                     &result))
-        return QF_CLI_ERROR;
-    s_print_qualification (cli, result);
-    json_decref (result);
-    return QF_CLI_OK;
+    if (opts[CT_VIA] && streq (opts[CT_VIA], "agency") && !opts[CT_AGENCY])
+        return s_usage_error (cmd, "--via agency needs --agency NAME");
+    return s_cmd_mapped (cli, cmd, opts, args, nargs);
 }
 
-static int
-s_cmd_qual_show (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                 int nargs)
-{
-    (void) opts, (void) nargs;
-    uint64_t id;
-    if (s_parse_id (cmd, "ID", args[0], &id))
-        return QF_CLI_USAGE;
-    json_t *result;
-    if (qf_cli_call (cli, "qual.get", json_pack ("{s:I}", "id", (json_int_t) id), false, &result))
-        return QF_CLI_ERROR;
-    s_print_qualification (cli, result);
-    json_decref (result);
-    return QF_CLI_OK;
-}
+/* candidate acquire takes qual add's certificate options. */
+enum { CQ_CERT_NO, CQ_ISSUED, CQ_EXPIRES, CQ_SCOPE, CQ_COST, CQ_REVENUE, CQ_COUNT };
+static const cli_opt_t s_candidate_acquire_opts[] = {
+    [CQ_CERT_NO] = OPT_CERT_NO, [CQ_ISSUED] = OPT_ISSUED, [CQ_EXPIRES] = OPT_EXPIRES,
+    [CQ_SCOPE] = OPT_SCOPE,     [CQ_COST] = OPT_COST,     [CQ_REVENUE] = OPT_REVENUE,
+    [CQ_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_candidate_acquire_args[] = {
+    {ARG_POS (0), "candidate_id", true, ARG_ID, NULL, "ID"},
+    {CQ_CERT_NO, "cert_no", true, ARG_TEXT},
+    {CQ_ISSUED, "issued", true, ARG_DATE},
+    {CQ_EXPIRES, "expires", true, ARG_DATE, NULL, NULL, "issued"},
+    {CQ_SCOPE, "scope", true, ARG_TEXT},
+    {CQ_COST, "acquisition_cost", false, ARG_AMOUNT},
+    {CQ_REVENUE, "expected_revenue", false, ARG_AMOUNT},
+    {0, NULL},
+};
+static const cli_call_t s_candidate_acquire_call = CANDIDATE_CALL ("candidate.acquire",
+                                                                   s_candidate_acquire_args);
 
-enum { QL_STATE, QL_LIMIT, QL_AFTER, QL_EXPIRING, QL_COUNT };
+static const arg_map_t s_candidate_id_args[] = {
+    {ARG_POS (0), "candidate_id", true, ARG_ID, NULL, "ID"}, {0, NULL}};
+static const cli_call_t s_candidate_show_call = CANDIDATE_CALL ("candidate.show",
+                                                                s_candidate_id_args);
+
+#define CANDIDATE_STATES "candidate|evaluated|acquiring|declined|acquired"
+static const cli_opt_t s_candidate_list_opts[] = LIST_OPTS (CANDIDATE_STATES);
+static const arg_map_t s_candidate_list_args[] = LIST_ARGS (CANDIDATE_STATES);
+static const char *const s_candidate_headers[] = {"ID",        "STATE",     "CATEGORY", "INDUSTRY",
+                                                  "AUTHORITY", "QUAL_ID", "NAME"};
+static const char *const s_candidate_keys[] = {"id",        "state",     "category", "industry",
+                                               "authority", "qualification_id", "name"};
+static const cli_call_t s_candidate_list_call = {"candidate.list",  s_candidate_list_args,
+                                                 OUT_LIST,          "items",
+                                                 s_candidate_headers, s_candidate_keys, 7};
+
+enum { QL_STATE, QL_LIMIT, QL_AFTER, QL_EXPIRING, QL_SELLABLE, QL_COUNT };
 
 static const cli_opt_t s_qual_list_opts[] = {
     [QL_STATE] = {"--state", NULL, "S", "only this state (draft, in_review, approved, ...)"},
@@ -748,6 +1271,9 @@ static const cli_opt_t s_qual_list_opts[] = {
     [QL_AFTER] = {"--after", NULL, "ID", "records with ids after ID (for paging)"},
     [QL_EXPIRING] = {"--expiring", NULL, "Nd",
                      "only those expiring within N days from today (e.g. 30d), soonest first"},
+    [QL_SELLABLE] = {"--sellable", NULL, NULL,
+                     "only those sales may offer: approved, not suspended, with enough "
+                     "validity left (not with --state or --expiring)"},
     [QL_COUNT] = {NULL, NULL, NULL, NULL},
 };
 
@@ -777,9 +1303,14 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
             return s_usage_error (cmd, "--expiring takes a number of days such as 30d "
                                        "(0d to 3650d), got \"%s\"", opts[QL_EXPIRING]);
     }
+    if (opts[QL_SELLABLE] && (opts[QL_STATE] || opts[QL_EXPIRING]))
+        return s_usage_error (cmd, "--sellable cannot be combined with %s",
+                              opts[QL_STATE] ? "--state" : "--expiring");
     json_t *call_args = json_object ();
     if (!call_args)
         return QF_CLI_ERROR;
+    if (opts[QL_SELLABLE])
+        json_object_set_new (call_args, "sellable", json_true ());
     if (opts[QL_EXPIRING])
         json_object_set_new (call_args, "expiring_days", json_integer ((json_int_t) days));
     if (opts[QL_STATE])
@@ -1171,17 +1702,126 @@ static const cli_command_t s_commands[] = {
     {"qual", "add",
      "--cert-no X --authority A --category C --scope S --issued YYYY-MM-DD "
      "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N]", "register a qualification",
-     "Register a qualification; it starts in state draft. Prints the new record.",
-     s_qual_add_opts, 0, 0, s_cmd_qual_add},
+     "Register a qualification; it starts in state draft. Prints the new record. "
+     "Roles admin, review.",
+     s_qual_add_opts, 0, 0, s_cmd_mapped, &s_qual_add_call},
     {"qual", "submit", "ID", "submit a qualification for review",
-     "Submit a draft (or rectified) qualification for review by every review department.",
-     NULL, 1, 1, s_cmd_qual_submit},
+     "Submit a draft (or rectified) qualification for review by every review department. "
+     "Roles admin, review.",
+     NULL, 1, 1, s_cmd_mapped, &s_qual_submit_call},
     {"qual", "show", "ID", "show a qualification and its reviews",
-     "Show a qualification and its reviews.", NULL, 1, 1, s_cmd_qual_show},
-    {"qual", "list", "[--state S] [--expiring Nd] [--limit N] [--after ID]", "list qualifications",
+     "Show a qualification: its fields, whether it is sellable and suspended, its reviews, "
+     "and its expiry timers (kind, lead days, due time in RFC 3339 UTC, state).",
+     NULL, 1, 1, s_cmd_mapped, &s_qual_show_call},
+    {"qual", "list", "[--state S] [--expiring Nd] [--sellable] [--limit N] [--after ID]",
+     "list qualifications",
      "List qualifications in id order: id, state, round, cert_no, authority, category, "
-     "expires.",
+     "expires. With --sellable, only those sales may offer.",
      s_qual_list_opts, 0, 0, s_cmd_qual_list},
+    {"qual", "renew", "ID --expires YYYY-MM-DD", "renew an approved or expired qualification",
+     "Record a renewed certificate's new expiry date: the qualification goes to review again "
+     "in a new round, and its expiry timers start over once it is approved. Roles admin, "
+     "review.",
+     s_qual_renew_opts, 1, 1, s_cmd_mapped, &s_qual_renew_call},
+    {"qual", "report", "ID", "the review report of a qualification",
+     "Print the review report: the qualification's fields, each department's verdict, status "
+     "and findings, and the outcome.",
+     NULL, 1, 1, s_cmd_mapped, &s_qual_report_call},
+    {"qual", "reject", "ID --reason TEXT", "reject a qualification",
+     "Reject a qualification for good, with the reason on record.",
+     s_qual_reject_opts, 1, 1, s_cmd_mapped, &s_qual_reject_call},
+    {"review", "decide",
+     "QUAL_ID --round N --department D --verdict pass|fail [--note TEXT]",
+     "record a department's review decision",
+     "Record a department's decision on a review round of a qualification by hand.",
+     s_review_decide_opts, 1, 1, s_cmd_mapped, &s_review_decide_call},
+    {"renewal", "list", "[--state open|closed] [--limit N]", "list renewal cases",
+     "List renewal cases, opened by expiry reminders: qualification, state, urgency, "
+     "expiry date, the last reminder's lead days, when opened and last updated.",
+     s_renewal_list_opts, 0, 0, s_cmd_mapped, &s_renewal_list_call},
+    {"policy", "record", "--category C --description TEXT --effective YYYY-MM-DD",
+     "record a policy change",
+     "Record a policy change covering a category: the legal department then suspends that "
+     "category's qualifications (no longer sellable) until it is lifted. Roles admin, legal, "
+     "management.",
+     s_policy_record_opts, 0, 0, s_cmd_mapped, &s_policy_record_call},
+    {"policy", "apply", "POLICY_ID", "suspend what a policy change covers",
+     "Suspend the qualifications a policy change covers (the legal worker does this by "
+     "itself). Roles admin, legal.",
+     NULL, 1, 1, s_cmd_mapped, &s_policy_change_call},
+    {"policy", "lift", "POLICY_ID", "lift a policy change",
+     "Lift a policy change: the qualifications it suspended go to review again, and their "
+     "approval lifts the suspension. Roles admin, legal, management.",
+     NULL, 1, 1, s_cmd_mapped, &s_policy_change_call},
+    {"policy", "list", "[--state active|lifted] [--limit N]", "list policy changes",
+     "List policy changes: id, category, state, effective date, when recorded and lifted, "
+     "and the description, which is cut to fit the line.",
+     s_policy_list_opts, 0, 0, s_cmd_mapped, &s_policy_list_call},
+    {"custody", "archive",
+     "QUAL_ID --custodian NAME --location TEXT --acquired YYYY-MM-DD [--notes TEXT]",
+     "archive an approved certificate",
+     "Record where an approved qualification's certificate is kept and by whom. Roles admin, "
+     "logistics.",
+     s_custody_archive_opts, 1, 1, s_cmd_mapped, &s_custody_archive_call},
+    {"custody", "show", "QUAL_ID", "a certificate's archive record and loans",
+     "Show a certificate's archive record, with the qualification's name, validity and "
+     "scope, then its loans.",
+     NULL, 1, 1, s_cmd_mapped, &s_custody_show_call},
+    {"loan", "request", "QUAL_ID --borrower NAME --purpose TEXT --due YYYY-MM-DD",
+     "ask to borrow a certificate",
+     "Ask to borrow a certificate; a leader approves or refuses. Roles admin, sales, "
+     "logistics, review.",
+     s_loan_request_opts, 1, 1, s_cmd_mapped, &s_loan_request_call},
+    {"loan", "approve", "LOAN_ID", "approve a loan request",
+     "Approve a requested loan. Roles leader, admin.", NULL, 1, 1, s_cmd_mapped,
+     &s_loan_change_call},
+    {"loan", "refuse", "LOAN_ID", "refuse a loan request",
+     "Refuse a requested loan. Roles leader, admin.", NULL, 1, 1, s_cmd_mapped,
+     &s_loan_change_call},
+    {"loan", "lend", "LOAN_ID", "hand out an approved loan",
+     "Record that the certificate of an approved loan was handed out; it is overdue after "
+     "its due date. Roles logistics, admin.",
+     NULL, 1, 1, s_cmd_mapped, &s_loan_change_call},
+    {"loan", "return", "LOAN_ID", "take a lent certificate back",
+     "Record that a lent certificate came back. Roles logistics, admin.", NULL, 1, 1,
+     s_cmd_mapped, &s_loan_change_call},
+    {"loan", "list", "[--state S] [--qual ID] [--limit N]", "list loans",
+     "List loans: id, qualification, state, borrower, due date, days overdue and the "
+     "purpose, which is cut to fit the line. --state open means requested, approved or lent.",
+     s_loan_list_opts, 0, 0, s_cmd_mapped, &s_loan_list_call},
+    {"candidate", "add",
+     "--name N --category C --industry I --authority A --source S [--notes T]",
+     "register an acquisition candidate",
+     "Register a qualification the company may acquire. Roles admin, market.",
+     s_candidate_add_opts, 0, 0, s_cmd_mapped, &s_candidate_add_call},
+    {"candidate", "evaluate", "ID --legality T --demand T --value T --report T",
+     "submit a candidate's evaluation",
+     "Submit the evaluation of a candidate (legality, market demand, potential value, the "
+     "report); management is told to decide. Roles admin, market, review.",
+     s_candidate_evaluate_opts, 1, 1, s_cmd_mapped, &s_candidate_evaluate_call},
+    {"candidate", "decide", "ID --acquire|--decline [--note T]",
+     "decide whether to acquire a candidate",
+     "Decide whether to acquire an evaluated candidate. Role management.",
+     s_candidate_decide_opts, 1, 1, s_cmd_mapped, &s_candidate_decide_call},
+    {"candidate", "track", "ID --via agency|self [--agency NAME] --progress TEXT [--blocker TEXT]",
+     "record acquisition progress",
+     "Record progress on acquiring a candidate, through an agency or by the company itself; "
+     "a blocker is reported to management. Roles admin, review.",
+     s_candidate_track_opts, 1, 1, s_cmd_candidate_track, &s_candidate_track_call},
+    {"candidate", "acquire",
+     "ID --cert-no X --issued YYYY-MM-DD --expires YYYY-MM-DD --scope S [--cost N] "
+     "[--revenue N]",
+     "record the acquired certificate",
+     "Record the certificate obtained for a candidate: it becomes a qualification, submitted "
+     "for review. Roles admin, review.",
+     s_candidate_acquire_opts, 1, 1, s_cmd_mapped, &s_candidate_acquire_call},
+    {"candidate", "list", "[--state S] [--limit N]", "list acquisition candidates",
+     "List acquisition candidates: id, state, category, industry, authority, the "
+     "qualification made of it, and the name.",
+     s_candidate_list_opts, 0, 0, s_cmd_mapped, &s_candidate_list_call},
+    {"candidate", "show", "ID", "show a candidate and its progress",
+     "Show an acquisition candidate, its evaluation and decision, then its progress notes.",
+     NULL, 1, 1, s_cmd_mapped, &s_candidate_show_call},
     {NULL, "events", "[--after SEQ] [--limit N] [--topic T] [--follow]",
      "list or follow the event log",
      "List the event log: seq, time (RFC 3339 UTC), topic, subject and payload, which is cut "
@@ -1232,7 +1872,7 @@ s_print_main_help (void)
             "commands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++) {
         char name[64];
-        printf ("  %-13s %s\n", s_command_name (&s_commands[i], name, sizeof name),
+        printf ("  %-18s %s\n", s_command_name (&s_commands[i], name, sizeof name),
                 s_commands[i].brief);
     }
     printf ("\nglobal options:\n");

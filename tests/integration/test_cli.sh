@@ -409,7 +409,7 @@ test_groups_list_and_seek() {
         { qf_fail "groups header: $(cat "$QF_TMP/out")"; return 1; }
     local group
     for group in legal finance technical; do
-        grep -Eq "^$group +qualification\.review_requested +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
+        grep -Eq "^$group +qualification\.review_requested(, policy\.changed)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
             { qf_fail "groups row $group: $(cat "$QF_TMP/out")"; return 1; }
     done
     run_cli --json groups
@@ -425,7 +425,7 @@ assert r["last_seq"] == 0' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; r
     json_check "$QF_TMP/out" 'r["last_seq"] == 2 and all(g["lag"] == 2 - g["position"] >= 1 for g in r["groups"])' ||
         { qf_fail "lag after submit: $(cat "$QF_TMP/out")"; return 1; }
     run_cli groups
-    grep -Eq "^legal +qualification\.review_requested +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
+    grep -Eq "^legal +qualification\.review_requested, policy\.changed +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
         { qf_fail "groups after submit: $(cat "$QF_TMP/out")"; return 1; }
 
     run_cli groups seek legal --to 1
