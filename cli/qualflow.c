@@ -983,6 +983,26 @@ static const arg_map_t s_qual_renew_args[] = {
 };
 static const cli_call_t s_qual_renew_call = {"qual.renew", s_qual_renew_args, OUT_QUAL};
 
+enum { QX_NAME, QX_CERT_NO, QX_SCOPE, QX_COST, QX_REVENUE, QX_COUNT };
+static const cli_opt_t s_qual_rectify_opts[] = {
+    [QX_NAME] = {"--name", NULL, "N", "a name for people"},
+    [QX_CERT_NO] = {"--cert-no", NULL, "X", "corrected certificate number"},
+    [QX_SCOPE] = {"--scope", NULL, "S", "corrected scope"},
+    [QX_COST] = OPT_COST,
+    [QX_REVENUE] = OPT_REVENUE,
+    [QX_COUNT] = {NULL, NULL, NULL, NULL},
+};
+static const arg_map_t s_qual_rectify_args[] = {
+    {ARG_POS (0), "id", true, ARG_ID, NULL, "ID"},
+    {QX_NAME, "name", false, ARG_TEXT},
+    {QX_CERT_NO, "cert_no", false, ARG_TEXT},
+    {QX_SCOPE, "scope", false, ARG_TEXT},
+    {QX_COST, "acquisition_cost", false, ARG_AMOUNT},
+    {QX_REVENUE, "expected_revenue", false, ARG_AMOUNT},
+    {0, NULL},
+};
+static const cli_call_t s_qual_rectify_call = {"qual.rectify", s_qual_rectify_args, OUT_QUAL};
+
 enum { QJ_REASON, QJ_COUNT };
 static const cli_opt_t s_qual_reject_opts[] = {
     [QJ_REASON] = {"--reason", NULL, "TEXT", "why it is rejected (required)"},
@@ -1727,6 +1747,11 @@ static const cli_command_t s_commands[] = {
      "Print the review report: the qualification's fields, each department's verdict, status "
      "and findings, and the outcome.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_report_call},
+    {"qual", "rectify", "ID [--name N] [--cert-no X] [--scope S] [--cost N] [--revenue N]",
+     "correct a qualification under rectification",
+     "Correct what a failed review found, before 'qual submit' sends it to review again. "
+     "Roles admin, review.",
+     s_qual_rectify_opts, 1, 1, s_cmd_mapped, &s_qual_rectify_call},
     {"qual", "reject", "ID --reason TEXT", "reject a qualification",
      "Reject a qualification for good, with the reason on record.",
      s_qual_reject_opts, 1, 1, s_cmd_mapped, &s_qual_reject_call},

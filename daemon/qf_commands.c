@@ -562,6 +562,47 @@ s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+/* Rectification (§4.2): correct what a failed review found, then resubmit. */
+static int
+s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    const char *state = json_string_value (json_object_get (record, "state"));
+    if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
+                           "qualification %lld is %s; only a draft or one under rectification "
+                           "can be corrected", (long long) id, state);
+        json_decref (record);
+        return rc;
+    }
+    json_decref (record);
+    record = NULL;
+    if (json_object_size (args) < 2)
+        return qf_ctx_error (ctx, QF_EINVAL, "args",
+                             "qual.rectify needs at least one field to correct");
+    rc = qf_store_qual_rectify (ctx->store, id, args, ctx->now);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    json_t *payload = rc == 0 ? json_pack ("{s:O}", "qualification", record) : NULL;
+    if (rc == 0)
+        rc = payload ? qf_store_event_append (ctx->store, "qualification.rectified", subject,
+                                              payload, ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not correct: %s", qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
+}
+
 /* Renewal (§4.3) ------------------------------------------------------------ */
 
 /* A renewed qualification must comply again: new expiry, review again. */
@@ -851,6 +892,14 @@ static const qf_command_t s_commands[] = {
     {"qual.report", "*", false, s_qual_report, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"qual.reject", "admin management", true, s_qual_reject,
      {{"id", A_INT, true, 1, INT64_MAX}, {"reason", A_TEXT, true, 1, TEXT_MAX}, {NULL}}},
+    {"qual.rectify", "admin review", true, s_qual_rectify,
+     {{"id", A_INT, true, 1, INT64_MAX},
+      {"name", A_TEXT, false, 1, 256},
+      {"cert_no", A_TEXT, false, 1, 128},
+      {"scope", A_TEXT, false, 1, TEXT_MAX},
+      {"acquisition_cost", A_NUMBER, false},
+      {"expected_revenue", A_NUMBER, false},
+      {NULL}}},
     {"qual.renew", "admin review", true, s_qual_renew,
      {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
     {"renewal.remind", "admin renewal", true, s_renewal_remind,

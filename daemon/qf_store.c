@@ -204,7 +204,7 @@ typedef enum {
     ST_POLICY_ADD, ST_POLICY_GET, ST_POLICY_LIFT, ST_POLICIES, ST_POLICY_SUSPEND,
     ST_POLICY_SUSPENDED, ST_POLICY_ACTIVE, ST_QUAL_SET_SUSPENDED, ST_REVIEW_DECIDE,
     ST_CAND_ADD, ST_CAND_GET, ST_CAND_LIST, ST_CAND_UPDATE, ST_CAND_PROGRESS_ADD,
-    ST_CAND_PROGRESS,
+    ST_CAND_PROGRESS, ST_QUAL_RECTIFY,
     ST_COUNT
 } stmt_id_t;
 _Static_assert (ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
@@ -304,6 +304,11 @@ static const char *s_sql[ST_COUNT] = {
                              "blocker) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_CAND_PROGRESS] = "SELECT time, author, note, blocker FROM candidate_progress "
                          "WHERE candidate_id = ?1 ORDER BY time, rowid",
+    [ST_QUAL_RECTIFY] = "UPDATE qualifications SET name = coalesce (?2, name), "
+                        "cert_no = coalesce (?3, cert_no), scope = coalesce (?4, scope), "
+                        "acquisition_cost = coalesce (?5, acquisition_cost), "
+                        "expected_revenue = coalesce (?6, expected_revenue), updated = ?7 "
+                        "WHERE id = ?1",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
@@ -1901,4 +1906,18 @@ qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, cons
     sqlite3_bind_text (stmt, 4, note, -1, SQLITE_TRANSIENT);
     s_bind_opt_text (stmt, 5, blocker);
     return qf_store__exec (self, stmt, "add candidate progress");
+}
+
+int
+qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_RECTIFY);
+    sqlite3_bind_int64 (stmt, 1, id);
+    static const char *texts[] = {"name", "cert_no", "scope"};
+    for (int i = 0; i < 3; i++)
+        s_bind_opt_text (stmt, 2 + i, json_string_value (json_object_get (args, texts[i])));
+    s_bind_real_arg (stmt, 5, args, "acquisition_cost");
+    s_bind_real_arg (stmt, 6, args, "expected_revenue");
+    sqlite3_bind_int64 (stmt, 7, now);
+    return qf_store__exec (self, stmt, "rectify qualification");
 }

@@ -111,6 +111,9 @@ int qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, i
     after from_day. */
 int qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
                                  int32_t from_day, int32_t to_day, json_t **items_p);
+/*  Corrects the fields present in args (name, cert_no, scope,
+    acquisition_cost, expected_revenue); absent ones stay. */
+int qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now);
 int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
                              int64_t now);
 /*  Records one department's verdict; QF_ECONFLICT when that department has
