@@ -46,6 +46,10 @@ int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, 
     with 404 naming the argument. Caller owns *record_p. */
 int qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p);
 
+/*  Appends an event about `kind/id` (e.g. "qualification", 7) in the
+    command's transaction. Takes ownership of payload (NULL: QF_ENOMEM). */
+int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
+
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);
 

@@ -119,6 +119,42 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 int
+qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload)
+{
+    char subject[QF_SUBJECT_MAX + 1];
+    snprintf (subject, sizeof subject, "%s/%lld", kind, (long long) id);
+    int rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    return rc;
+}
+
+/* The tail of a command that changed one qualification: read it back,
+   raise `topic` with {"qualification": record} plus `extra`, answer the
+   record. */
+static int
+s_qual_changed (qf_ctx_t *ctx, int rc, json_int_t id, const char *topic, json_t *extra,
+                const char *what, json_t **result_p)
+{
+    json_t *record = NULL;
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    if (rc == 0) {
+        json_t *payload = json_pack ("{s:O}", "qualification", record);
+        if (payload && extra)
+            json_object_update (payload, extra);
+        rc = qf_ctx_emit (ctx, topic, "qualification", id, payload);
+    }
+    json_decref (extra);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not %s: %s", what, qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
+}
+
+int
 qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
 {
     json_int_t id = json_integer_value (json_object_get (args, key));
@@ -523,28 +559,12 @@ s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     int round = (int) json_integer_value (json_object_get (record, "round"));
     json_decref (record);
-    record = NULL;
     rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
     if (rc == 0)
         rc = qf_store_timers_cancel (ctx->store, id);
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, id, &record);
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
-    json_t *payload = rc == 0 ? json_pack ("{s:O, s:s}", "qualification", record, "reason",
-                                           json_string_value (json_object_get (args, "reason")))
-                              : NULL;
-    if (rc == 0)
-        rc = payload ? qf_store_event_append (ctx->store, "qualification.rejected", subject,
-                                              payload, ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
-    if (rc) {
-        json_decref (record);
-        return qf_ctx_error (ctx, rc, NULL, "could not reject: %s", qf_strerror (rc));
-    }
-    *result_p = record;
-    return 0;
+    return s_qual_changed (ctx, rc, id, "qualification.rejected",
+                           json_pack ("{s:O}", "reason", json_object_get (args, "reason")),
+                           "reject", result_p);
 }
 
 static int
@@ -580,27 +600,11 @@ s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     }
     json_decref (record);
-    record = NULL;
     if (json_object_size (args) < 2)
         return qf_ctx_error (ctx, QF_EINVAL, "args",
                              "qual.rectify needs at least one field to correct");
     rc = qf_store_qual_rectify (ctx->store, id, args, ctx->now);
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, id, &record);
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
-    json_t *payload = rc == 0 ? json_pack ("{s:O}", "qualification", record) : NULL;
-    if (rc == 0)
-        rc = payload ? qf_store_event_append (ctx->store, "qualification.rectified", subject,
-                                              payload, ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
-    if (rc) {
-        json_decref (record);
-        return qf_ctx_error (ctx, rc, NULL, "could not correct: %s", qf_strerror (rc));
-    }
-    *result_p = record;
-    return 0;
+    return s_qual_changed (ctx, rc, id, "qualification.rectified", NULL, "correct", result_p);
 }
 
 /* Renewal (§4.3) ------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include "qf_command.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *
@@ -30,13 +31,14 @@ s_load_policy (qf_ctx_t *ctx, json_t *args, json_t **policy_p)
     return 0;
 }
 
+/* Appends an event about `subject` ("policy/7"); takes the payload. */
 static int
 s_append (qf_ctx_t *ctx, const char *topic, const char *subject, json_t *payload)
 {
-    int rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
-    return rc;
+    const char *slash = strchr (subject, '/');
+    char kind[32];
+    snprintf (kind, sizeof kind, "%.*s", (int) (slash - subject), subject);
+    return qf_ctx_emit (ctx, topic, kind, atoll (slash + 1), payload);
 }
 
 static int
