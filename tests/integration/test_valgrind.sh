@@ -7,6 +7,9 @@ RELEASE=${QF_RELEASE_BIN:-$QF_ROOT/bin}
 
 test_daemon_is_clean_under_valgrind() {
     command -v valgrind >/dev/null || { qf_fail "valgrind is not installed"; return 1; }
+    # The test clock (test-only) lets timers and overdue loans fire.
+    export QUALFLOW_TEST_CLOCK_FILE=$QF_TMP/clock
+    echo $(( $(date -d 2026-06-01T02:00:00Z +%s) * 1000 )) >"$QF_TMP/clock"
     valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --show-leak-kinds=definite,indirect --error-exitcode=99 \
         --log-file="$QF_TMP/valgrind.log" \
@@ -37,6 +40,33 @@ test_daemon_is_clean_under_valgrind() {
         { qf_fail "qualification 1 was not approved"; return 1; }
     qf_wait_for "'${cli[0]}' -c '$QF_CONF' --json qual show 2 | grep -q '\"rectification\"'" 60 ||
         { qf_fail "qualification 2 did not fail review"; return 1; }
+    # The lifecycle paths too: custody, loans, policy, renewal, acquisition, timers.
+    local c=("${cli[@]}")
+    "${c[@]}" --as logistics custody archive 1 --custodian 王敏 --location A-3 \
+        --acquired 2026-06-01 >/dev/null || { qf_fail "custody archive"; return 1; }
+    "${c[@]}" --as sales loan request 1 --borrower 张伟 --purpose 投标 --due 2026-06-10 >/dev/null &&
+        "${c[@]}" --as leader loan approve 1 >/dev/null &&
+        "${c[@]}" --as logistics loan lend 1 >/dev/null || { qf_fail "loan"; return 1; }
+    echo $(( $(date -d 2026-06-11T01:30:00Z +%s) * 1000 )) >"$QF_TMP/clock"
+    qf_wait_for "'${cli[0]}' -c '$QF_CONF' --json events --topic custody.borrow_overdue | grep -q seq" 60 ||
+        { qf_fail "no overdue event"; return 1; }
+    "${c[@]}" --as logistics loan return 1 >/dev/null && "${c[@]}" custody show 1 >/dev/null ||
+        { qf_fail "loan return"; return 1; }
+    echo $(( $(date -d 2029-10-05T01:00:01Z +%s) * 1000 )) >"$QF_TMP/clock"
+    qf_wait_for "'${cli[0]}' -c '$QF_CONF' --json events --topic certificate.expiring | grep -q seq" 60 ||
+        { qf_fail "no expiry reminder"; return 1; }
+    "${c[@]}" --as legal policy record --category construction-general --description x \
+        --effective 2029-10-05 >/dev/null || { qf_fail "policy record"; return 1; }
+    qf_wait_for "'${cli[0]}' -c '$QF_CONF' --json events --topic qualification.suspended | grep -q seq" 60 ||
+        { qf_fail "no suspension"; return 1; }
+    "${c[@]}" --as management policy lift 1 >/dev/null && "${c[@]}" qual report 1 >/dev/null &&
+        "${c[@]}" renewal list >/dev/null && "${c[@]}" policy list >/dev/null ||
+        { qf_fail "lift/report/lists"; return 1; }
+    "${c[@]}" --as market candidate add --name n --category construction-general --industry i \
+        --authority a --source s >/dev/null &&
+        "${c[@]}" --as review candidate evaluate 1 --legality l --demand d --value v --report r >/dev/null &&
+        "${c[@]}" --as management candidate decide 1 --decline >/dev/null &&
+        "${c[@]}" candidate show 1 >/dev/null || { qf_fail "candidate"; return 1; }
     "${cli[@]}" call qual.add '{"cert_no":""}' >/dev/null 2>&1
     "${cli[@]}" call no.such '{}' >/dev/null 2>&1
     "${cli[@]}" status >/dev/null && "${cli[@]}" events >/dev/null ||
