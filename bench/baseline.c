@@ -95,8 +95,10 @@ main (int argc, char **argv)
                   "INSERT INTO position VALUES ('g', 0);",
                   NULL, NULL, NULL);
     sqlite3_stmt *ins, *pos, *begin, *commit;
-    sqlite3_prepare_v2 (db, "INSERT INTO events (id, time, topic, subject, payload) "
-                            "VALUES (?1, ?2, 'qualification.created', ?3, ?4)", -1, &ins, NULL);
+    sqlite3_prepare_v2 (db,
+                        "INSERT INTO events (id, time, topic, subject, payload) "
+                        "VALUES (?1, ?2, 'qualification.created', ?3, ?4)",
+                        -1, &ins, NULL);
     sqlite3_prepare_v2 (db, "UPDATE position SET floor = ?1 WHERE name = 'g'", -1, &pos, NULL);
     sqlite3_prepare_v2 (db, "BEGIN IMMEDIATE", -1, &begin, NULL);
     sqlite3_prepare_v2 (db, "COMMIT", -1, &commit, NULL);
@@ -124,10 +126,10 @@ main (int argc, char **argv)
             sqlite3_bind_text (ins, 1, id, -1, SQLITE_STATIC);
             sqlite3_bind_int64 (ins, 2, produced);
             sqlite3_bind_text (ins, 3, subject, -1, SQLITE_STATIC);
-            sqlite3_bind_text (ins, 4, payload, (int) plen, SQLITE_STATIC);
+            sqlite3_bind_text (ins, 4, payload, (int)plen, SQLITE_STATIC);
             sqlite3_step (ins);
             sqlite3_reset (ins);
-            seqs[n] = (long) sqlite3_last_insert_rowid (db);
+            seqs[n] = (long)sqlite3_last_insert_rowid (db);
         }
         sqlite3_step (commit);
         sqlite3_reset (commit);

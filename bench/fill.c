@@ -36,7 +36,7 @@ main (int argc, char **argv)
     for (long i = 0; i < count && rc == 0; i++) {
         if (i % 10000 == 0)
             rc = qf_store_begin (store);
-        qf_date_format (today + 1 + (int32_t) ((i * 7919) % 1825), expires, sizeof expires);
+        qf_date_format (today + 1 + (int32_t)((i * 7919) % 1825), expires, sizeof expires);
         json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f}", "name", "bench",
                                   "cert_no", "D234000001", "authority", "安徽省住房和城乡建设厅",
                                   "category", "construction-general", "scope",
@@ -47,14 +47,14 @@ main (int argc, char **argv)
             rc = qf_store_qual_insert (store, args, now, "bench", &id);
         json_object_set_new (args, "id", json_integer (id));
         json_object_set_new (args, "state", json_string ("draft"));
-        snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+        snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
         if (rc == 0)
             rc = qf_store_event_append (store, "qualification.created", subject, args, now, NULL);
         /* The timers approval would schedule: 90, 60, 30, 7 days before, and the day. */
         static const int leads[] = {90, 60, 30, 7, 0};
-        int32_t expiry = today + 1 + (int32_t) ((i * 7919) % 1825);
+        int32_t expiry = today + 1 + (int32_t)((i * 7919) % 1825);
         for (int k = 0; rc == 0 && i < 20000 && k < 5; k++) {
-            int64_t due = now + (int64_t) (expiry - leads[k] - today) * 86400000;
+            int64_t due = now + (int64_t)(expiry - leads[k] - today) * 86400000;
             if (due < now + 86400000)
                 due = now + 86400000 + k; /* keep them pending: none fires during the bench */
             rc = qf_store_timer_add (store, due, leads[k] ? "expiring" : "expired", id, leads[k],

@@ -24,22 +24,22 @@ s_ns (clockid_t clock)
 {
     struct timespec ts;
     clock_gettime (clock, &ts);
-    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static json_t *
 s_args (const char *name)
 {
-    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "cert_no",
-                      "D234000001", "authority", "安徽省住房和城乡建设厅", "category",
-                      "construction-general", "scope", "建筑工程施工总承包二级", "issued",
-                      "2025-01-01", "expires", "2030-01-01");
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "cert_no", "D234000001",
+                      "authority", "安徽省住房和城乡建设厅", "category", "construction-general",
+                      "scope", "建筑工程施工总承包二级", "issued", "2025-01-01", "expires",
+                      "2030-01-01");
 }
 
 static int
 s_cmp (const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -76,9 +76,9 @@ s_throughput (qf_client_t *client, long count, int window)
 static int
 s_latency (qf_client_t *client, int rate, double seconds)
 {
-    long total = (long) (rate * seconds);
-    int64_t *sent_at = calloc ((size_t) total, sizeof *sent_at);
-    int64_t *lat = calloc ((size_t) total, sizeof *lat);
+    long total = (long)(rate * seconds);
+    int64_t *sent_at = calloc ((size_t)total, sizeof *sent_at);
+    int64_t *lat = calloc ((size_t)total, sizeof *lat);
     long sent = 0, answered = 0;
     int64_t start = s_ns (CLOCK_MONOTONIC);
     int64_t interval = 1000000000LL / rate;
@@ -87,7 +87,7 @@ s_latency (qf_client_t *client, int rate, double seconds)
         int64_t now = s_ns (CLOCK_MONOTONIC);
         while (sent < total && now >= start + sent * interval) {
             char name[64];
-            snprintf (name, sizeof name, "t%lld", (long long) s_ns (CLOCK_REALTIME));
+            snprintf (name, sizeof name, "t%lld", (long long)s_ns (CLOCK_REALTIME));
             json_t *args = s_args (name);
             char id[QF_ID_MAX + 1];
             sent_at[sent] = s_ns (CLOCK_MONOTONIC);
@@ -96,7 +96,7 @@ s_latency (qf_client_t *client, int rate, double seconds)
             sent++;
         }
         int64_t next = start + sent * interval;
-        int wait_ms = sent < total ? (int) ((next - now) / 1000000) : 5000;
+        int wait_ms = sent < total ? (int)((next - now) / 1000000) : 5000;
         if (qf_client_recv (client, wait_ms < 0 ? 0 : wait_ms, &reply) == 0) {
             /* Request ids are "<pid>-<n>" with n counting from 1. */
             const char *dash = strrchr (reply.request_id, '-');
@@ -104,13 +104,12 @@ s_latency (qf_client_t *client, int rate, double seconds)
             if (n >= 0 && n < total)
                 lat[answered++] = s_ns (CLOCK_MONOTONIC) - sent_at[n];
             qf_msg_reset (&reply);
-        }
-        else if (sent >= total) {
+        } else if (sent >= total) {
             fprintf (stderr, "load: replies missing\n");
             break;
         }
     }
-    qsort (lat, (size_t) answered, sizeof *lat, s_cmp);
+    qsort (lat, (size_t)answered, sizeof *lat, s_cmp);
     printf ("latency_p50_ms %.3f latency_p99_ms %.3f count %ld\n",
             answered ? lat[answered / 2] / 1e6 : 0, answered ? lat[answered * 99 / 100] / 1e6 : 0,
             answered);

@@ -22,15 +22,15 @@ typedef struct {
 static int
 s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
 {
-    (void) worker;
-    (void) outcome;
+    (void)worker;
+    (void)outcome;
     sink_t *sink = arg;
     if (sink) {
         const char *name = json_string_value (json_object_get (delivery->payload, "name"));
         if (name && name[0] == 't') {
             struct timespec ts;
             clock_gettime (CLOCK_REALTIME, &ts);
-            int64_t now = (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+            int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
             if (sink->count == sink->cap) {
                 sink->cap = sink->cap ? sink->cap * 2 : 4096;
                 sink->samples = realloc (sink->samples, sink->cap * sizeof (int64_t));
@@ -44,7 +44,7 @@ s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outc
 static int
 s_cmp (const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
 }
 

@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 /* Exit codes. */
-#define QF_CLI_OK    0   /* done */
-#define QF_CLI_ERROR 1   /* refused by the daemon, no answer, or a local failure */
-#define QF_CLI_USAGE 2   /* bad command line */
+#define QF_CLI_OK    0 /* done */
+#define QF_CLI_ERROR 1 /* refused by the daemon, no answer, or a local failure */
+#define QF_CLI_USAGE 2 /* bad command line */
 
 /* The CLI's resolved settings and its connection. Owned by main(). */
 typedef struct {
@@ -66,7 +66,7 @@ void qf_cli_print_json (json_t *value);
 /*  The events subcommand (see cli/qf_cli_events.c). `after` is used when
     has_after; `limit` is the most events listed (or, with follow and no
     after, the backlog shown); `topic` may be NULL. Returns an exit code. */
-int qf_cli_events (qf_cli_t *cli, bool has_after, uint64_t after, int64_t limit,
-                   const char *topic, bool follow);
+int qf_cli_events (qf_cli_t *cli, bool has_after, uint64_t after, int64_t limit, const char *topic,
+                   bool follow);
 
 #endif

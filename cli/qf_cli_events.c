@@ -53,7 +53,7 @@ static uint64_t
 s_seq (json_t *event)
 {
     json_int_t seq = json_integer_value (json_object_get (event, "seq"));
-    return seq > 0 ? (uint64_t) seq : 0;
+    return seq > 0 ? (uint64_t)seq : 0;
 }
 
 /* Prints one event, or queues its row in table mode. */
@@ -69,7 +69,7 @@ s_emit (events_t *self, json_t *event)
         return;
     }
     char seq[24], time[40];
-    snprintf (seq, sizeof seq, "%llu", (unsigned long long) s_seq (event));
+    snprintf (seq, sizeof seq, "%llu", (unsigned long long)s_seq (event));
     qf_time_format (json_integer_value (json_object_get (event, "time")), time, sizeof time);
     const char *subject = json_string_value (json_object_get (event, "subject"));
     char *payload = json_dumps (json_object_get (event, "payload"), JSON_COMPACT | JSON_ENCODE_ANY);
@@ -93,8 +93,8 @@ s_list (events_t *self, uint64_t upto, uint64_t count, const char *topic, bool q
             page = count;
         if (page > PAGE_MAX)
             page = PAGE_MAX;
-        json_t *args = json_pack ("{s:I, s:I}", "after", (json_int_t) self->position, "limit",
-                                  (json_int_t) page);
+        json_t *args = json_pack ("{s:I, s:I}", "after", (json_int_t)self->position, "limit",
+                                  (json_int_t)page);
         if (!args)
             return QF_ENOMEM;
         if (topic)
@@ -128,7 +128,7 @@ static int
 s_list_once (events_t *self, const char *topic, uint64_t after, int64_t limit)
 {
     self->position = after;
-    if (s_list (self, UINT64_MAX, (uint64_t) limit, topic, false))
+    if (s_list (self, UINT64_MAX, (uint64_t)limit, topic, false))
         return QF_CLI_ERROR;
     if (!self->cli->json) {
         bool empty = qf_table_rows (self->table) == 0;
@@ -136,10 +136,9 @@ s_list_once (events_t *self, const char *topic, uint64_t after, int64_t limit)
         if (empty)
             printf ("(no events)\n");
     }
-    if (self->listed == (uint64_t) limit)
+    if (self->listed == (uint64_t)limit)
         fprintf (stderr, "(more may follow: qualflow events --after %llu%s%s)\n",
-                 (unsigned long long) self->position, topic ? " --topic " : "",
-                 topic ? topic : "");
+                 (unsigned long long)self->position, topic ? " --topic " : "", topic ? topic : "");
     return QF_CLI_OK;
 }
 
@@ -222,9 +221,9 @@ s_note_waiting (events_t *self)
 static json_t *
 s_event_json (qf_msg_t *msg)
 {
-    json_t *event = json_pack ("{s:I, s:s, s:I, s:s, s:s}", "seq", (json_int_t) msg->seq, "id",
-                               msg->event_id, "time", (json_int_t) msg->time, "topic", msg->topic,
-                               "subject", msg->subject);
+    json_t *event =
+        json_pack ("{s:I, s:s, s:I, s:s, s:s}", "seq", (json_int_t)msg->seq, "id", msg->event_id,
+                   "time", (json_int_t)msg->time, "topic", msg->topic, "subject", msg->subject);
     if (event)
         json_object_set (event, "payload", msg->body ? msg->body : json_object ());
     return event;
@@ -247,7 +246,7 @@ s_follow_start (events_t *self, int64_t backlog, uint64_t *after_p)
             return rc;
         json_int_t last = json_integer_value (json_object_get (result, "last_seq"));
         json_decref (result);
-        *after_p = last > backlog ? (uint64_t) (last - backlog) : 0;
+        *after_p = last > backlog ? (uint64_t)(last - backlog) : 0;
         return 0;
     }
     return QF_EINTR;
@@ -316,8 +315,7 @@ s_follow (events_t *self, bool has_after, uint64_t after, int64_t backlog)
                 rc = 0;
             }
             s_pending_drain (self);
-        }
-        else if (!self->pending_count && now >= next_poll) {
+        } else if (!self->pending_count && now >= next_poll) {
             /* Quiet: was the last event dropped on its way to us? */
             rc = s_list (self, UINT64_MAX, UINT64_MAX, NULL, true);
             if (rc == QF_ETIMEOUT)

@@ -8,12 +8,12 @@
 
 /* A table being filled and printed. Owned by its creator. */
 struct _qf_table_t {
-    size_t columns;      /* number of columns */
-    char **headers;      /* `columns` cleaned header strings */
-    int *min_width;      /* per column: width fixed in advance, 0 = none */
-    char ***rows;        /* pending rows, each `columns` cleaned strings */
-    size_t row_count;    /* rows in use */
-    size_t row_cap;      /* rows allocated */
+    size_t columns;   /* number of columns */
+    char **headers;   /* `columns` cleaned header strings */
+    int *min_width;   /* per column: width fixed in advance, 0 = none */
+    char ***rows;     /* pending rows, each `columns` cleaned strings */
+    size_t row_count; /* rows in use */
+    size_t row_cap;   /* rows allocated */
 };
 
 /* Decodes one UTF-8 character at `s` (NUL-terminated). Returns its length
@@ -27,19 +27,24 @@ s_utf8_decode (const unsigned char *s, uint32_t *cp)
     if (c < 0x80) {
         *cp = c;
         return 1;
-    }
-    else if ((c & 0xe0) == 0xc0) { n = 1; c &= 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; c &= 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; c &= 0x07; }
-    else
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 1;
+        c &= 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        c &= 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3;
+        c &= 0x07;
+    } else
         return 0;
     for (size_t k = 1; k <= n; k++) {
         if ((s[k] & 0xc0) != 0x80)
             return 0;
         c = (c << 6) | (s[k] & 0x3f);
     }
-    if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000)
-        || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+    if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+        (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
         return 0;
     *cp = c;
     return n + 1;
@@ -52,11 +57,11 @@ s_char_width (uint32_t cp)
 {
     static const uint32_t zero[][2] = {
         {0x0300, 0x036f}, {0x200b, 0x200f}, {0x20d0, 0x20ff}, {0xfe00, 0xfe0f}};
-    static const uint32_t wide[][2] = {
-        {0x1100, 0x115f},   {0x2e80, 0x303e},   {0x3041, 0x33ff},   {0x3400, 0x4dbf},
-        {0x4e00, 0x9fff},   {0xa000, 0xa4cf},   {0xac00, 0xd7a3},   {0xf900, 0xfaff},
-        {0xfe30, 0xfe4f},   {0xff00, 0xff60},   {0xffe0, 0xffe6},   {0x1f300, 0x1f64f},
-        {0x1f900, 0x1f9ff}, {0x20000, 0x2fffd}, {0x30000, 0x3fffd}};
+    static const uint32_t wide[][2] = {{0x1100, 0x115f},   {0x2e80, 0x303e},   {0x3041, 0x33ff},
+                                       {0x3400, 0x4dbf},   {0x4e00, 0x9fff},   {0xa000, 0xa4cf},
+                                       {0xac00, 0xd7a3},   {0xf900, 0xfaff},   {0xfe30, 0xfe4f},
+                                       {0xff00, 0xff60},   {0xffe0, 0xffe6},   {0x1f300, 0x1f64f},
+                                       {0x1f900, 0x1f9ff}, {0x20000, 0x2fffd}, {0x30000, 0x3fffd}};
     for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
         if (cp >= zero[i][0] && cp <= zero[i][1])
             return 0;
@@ -70,7 +75,7 @@ int
 qf_table_text_width (const char *text)
 {
     int width = 0;
-    const unsigned char *s = (const unsigned char *) text;
+    const unsigned char *s = (const unsigned char *)text;
     while (*s) {
         uint32_t cp;
         size_t n = s_utf8_decode (s, &cp);
@@ -96,26 +101,32 @@ qf_table_clean (const char *text)
     if (!out)
         return NULL;
     char *o = out;
-    const unsigned char *s = (const unsigned char *) text;
+    const unsigned char *s = (const unsigned char *)text;
     while (*s) {
         uint32_t cp;
         size_t n = s_utf8_decode (s, &cp);
         if (n == 0) {
             o += sprintf (o, "\\x%02x", *s);
             s++;
-        }
-        else if (cp == '\n') { memcpy (o, "\\n", 2); o += 2; s++; }
-        else if (cp == '\t') { memcpy (o, "\\t", 2); o += 2; s++; }
-        else if (cp == '\r') { memcpy (o, "\\r", 2); o += 2; s++; }
-        else if (cp < 0x20 || cp == 0x7f) {
-            o += sprintf (o, "\\x%02x", (unsigned) cp);
+        } else if (cp == '\n') {
+            memcpy (o, "\\n", 2);
+            o += 2;
             s++;
-        }
-        else if (cp >= 0x80 && cp <= 0x9f) {
-            o += sprintf (o, "\\u%04x", (unsigned) cp);
+        } else if (cp == '\t') {
+            memcpy (o, "\\t", 2);
+            o += 2;
+            s++;
+        } else if (cp == '\r') {
+            memcpy (o, "\\r", 2);
+            o += 2;
+            s++;
+        } else if (cp < 0x20 || cp == 0x7f) {
+            o += sprintf (o, "\\x%02x", (unsigned)cp);
+            s++;
+        } else if (cp >= 0x80 && cp <= 0x9f) {
+            o += sprintf (o, "\\u%04x", (unsigned)cp);
             s += n;
-        }
-        else {
+        } else {
             memcpy (o, s, n);
             o += n;
             s += n;
@@ -223,7 +234,7 @@ s_print_cell (FILE *file, const char *text, int width, bool pad, bool cut)
     if (cut && have > width) {
         /* Copy whole characters while they fit in width - 1, then "…". */
         int used = 0;
-        const unsigned char *s = (const unsigned char *) text;
+        const unsigned char *s = (const unsigned char *)text;
         while (*s) {
             uint32_t cp;
             size_t n = s_utf8_decode (s, &cp);
@@ -238,8 +249,7 @@ s_print_cell (FILE *file, const char *text, int width, bool pad, bool cut)
         }
         fputs ("…", file);
         have = used + 1;
-    }
-    else
+    } else
         fputs (text, file);
     if (pad)
         for (int i = have; i < width; i++)
@@ -258,8 +268,7 @@ s_print_line (qf_table_t *self, FILE *file, char **cells, const int *widths, int
             fputs ("  ", file);
             int w = qf_table_text_width (cells[c]);
             used += (w > widths[c] ? w : widths[c]) + 2;
-        }
-        else {
+        } else {
             int room = line_width > 0 ? line_width - used : 0;
             if (line_width > 0 && room < 16)
                 room = 16;

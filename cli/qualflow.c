@@ -53,8 +53,18 @@ typedef struct {
 /* The value stored for a flag that is present. */
 static const char s_flag_set[] = "1";
 
-enum { G_CONFIG, G_ENDPOINT, G_JSON, G_TIMEOUT, G_AS, G_USER, G_IDEMPOTENCY_KEY, G_HELP, G_VERSION,
-       G_COUNT };
+enum {
+    G_CONFIG,
+    G_ENDPOINT,
+    G_JSON,
+    G_TIMEOUT,
+    G_AS,
+    G_USER,
+    G_IDEMPOTENCY_KEY,
+    G_HELP,
+    G_VERSION,
+    G_COUNT
+};
 
 static const cli_opt_t s_global_opts[] = {
     [G_CONFIG] = {"--config", "-c", "FILE",
@@ -77,8 +87,8 @@ static const cli_opt_t s_global_opts[] = {
 
 typedef struct _cli_command_t cli_command_t;
 typedef struct _cli_call_t cli_call_t;
-typedef int(cli_run_fn) (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                         int nargs);
+typedef int (cli_run_fn) (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
+                          int nargs);
 
 /* One subcommand: the command table is checked before dispatch. */
 struct _cli_command_t {
@@ -110,9 +120,9 @@ s_is_time_key (const char *key)
     if (!key)
         return false;
     size_t len = strlen (key);
-    static const char *const names[] = {"time",   "created",  "updated", "due",      "opened",
-                                        "recorded", "lifted", "requested", "approved", "lent",
-                                        "returned", NULL};
+    static const char *const names[] = {"time",     "created",  "updated",  "due",
+                                        "opened",   "recorded", "lifted",   "requested",
+                                        "approved", "lent",     "returned", NULL};
     for (int i = 0; names[i]; i++)
         if (streq (key, names[i]))
             return true;
@@ -124,8 +134,7 @@ qf_cli_format_value (const char *key, json_t *value)
 {
     char buf[64];
     switch (json_typeof (value)) {
-    case JSON_STRING:
-        return strdup (json_string_value (value));
+    case JSON_STRING: return strdup (json_string_value (value));
     case JSON_INTEGER:
         if (s_is_time_key (key) && json_integer_value (value) > 0)
             return strdup (qf_time_format (json_integer_value (value), buf, sizeof buf));
@@ -134,24 +143,23 @@ qf_cli_format_value (const char *key, json_t *value)
     case JSON_REAL:
         snprintf (buf, sizeof buf, "%.15g", json_real_value (value));
         return strdup (buf);
-    case JSON_TRUE:
-        return strdup ("true");
-    case JSON_FALSE:
-        return strdup ("false");
-    case JSON_NULL:
-        return strdup ("-");
+    case JSON_TRUE: return strdup ("true");
+    case JSON_FALSE: return strdup ("false");
+    case JSON_NULL: return strdup ("-");
     case JSON_ARRAY: {
         bool scalars = true;
         size_t i;
         json_t *item;
-        json_array_foreach (value, i, item) {
+        json_array_foreach (value, i, item)
+        {
             if (json_is_object (item) || json_is_array (item))
                 scalars = false;
         }
         if (scalars) {
             size_t size = 1, used = 0;
             char *out = calloc (1, size);
-            json_array_foreach (value, i, item) {
+            json_array_foreach (value, i, item)
+            {
                 char *text = qf_cli_format_value (NULL, item);
                 size_t need = used + (i ? 2 : 0) + (text ? strlen (text) : 0) + 1;
                 char *grown = out && text ? realloc (out, need) : NULL;
@@ -161,15 +169,14 @@ qf_cli_format_value (const char *key, json_t *value)
                     return NULL;
                 }
                 out = grown;
-                used += (size_t) sprintf (out + used, "%s%s", i ? ", " : "", text);
+                used += (size_t)sprintf (out + used, "%s%s", i ? ", " : "", text);
                 free (text);
             }
             return out;
         }
         return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
     }
-    default:
-        return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
+    default: return json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY);
     }
 }
 
@@ -180,7 +187,8 @@ s_print_record (json_t *record, int indent, const char *const *skip)
 {
     const char *key;
     json_t *value;
-    json_object_foreach (record, key, value) {
+    json_object_foreach (record, key, value)
+    {
         bool skipped = false;
         for (int i = 0; skip && skip[i]; i++)
             if (streq (skip[i], key))
@@ -191,8 +199,7 @@ s_print_record (json_t *record, int indent, const char *const *skip)
         if (json_is_object (value) && json_object_size (value) > 0) {
             printf ("%*s%s:\n", indent, "", clean_key);
             s_print_record (value, indent + 2, NULL);
-        }
-        else {
+        } else {
             char *text = qf_cli_format_value (key, value);
             char *clean = qf_table_clean (text);
             printf ("%*s%s: %s\n", indent, "", clean_key, clean ? clean : "?");
@@ -218,10 +225,12 @@ s_print_object_table (qf_cli_t *cli, json_t *array, const char *const *headers,
         n = 0;
         size_t i;
         json_t *item;
-        json_array_foreach (array, i, item) {
+        json_array_foreach (array, i, item)
+        {
             const char *key;
             json_t *value;
-            json_object_foreach (item, key, value) {
+            json_object_foreach (item, key, value)
+            {
                 bool seen = false;
                 for (size_t k = 0; k < n; k++)
                     if (streq (union_keys[k], key))
@@ -230,7 +239,7 @@ s_print_object_table (qf_cli_t *cli, json_t *array, const char *const *headers,
                     union_keys[n] = key;
                     size_t j = 0;
                     for (; key[j] && j < sizeof union_headers[n] - 1; j++)
-                        union_headers[n][j] = (char) toupper ((unsigned char) key[j]);
+                        union_headers[n][j] = (char)toupper ((unsigned char)key[j]);
                     union_headers[n][j] = 0;
                     union_header_ptrs[n] = union_headers[n];
                     n++;
@@ -249,13 +258,14 @@ s_print_object_table (qf_cli_t *cli, json_t *array, const char *const *headers,
         return;
     size_t i;
     json_t *item;
-    json_array_foreach (array, i, item) {
+    json_array_foreach (array, i, item)
+    {
         char *cells[32] = {0};
         for (size_t c = 0; c < n && c < 32; c++)
             cells[c] = qf_cli_format_value (keys[c], json_object_get (item, keys[c])
-                                                          ? json_object_get (item, keys[c])
-                                                          : json_null ());
-        qf_table_add_row (table, (const char *const *) cells);
+                                                         ? json_object_get (item, keys[c])
+                                                         : json_null ());
+        qf_table_add_row (table, (const char *const *)cells);
         for (size_t c = 0; c < n && c < 32; c++)
             free (cells[c]);
     }
@@ -287,8 +297,7 @@ s_print_refusal (int status, json_t *reply)
     const char *message = json_string_value (json_object_get (error, "message"));
     const char *field = json_string_value (json_object_get (error, "field"));
     char *clean = qf_table_clean (message ? message : "(the daemon gave no message)");
-    fprintf (stderr, "qualflow: %s (%d): %s", qf_status_name (status), status,
-             clean ? clean : "");
+    fprintf (stderr, "qualflow: %s (%d): %s", qf_status_name (status), status, clean ? clean : "");
     if (field && (!message || !strstr (message, field)))
         fprintf (stderr, " (field %s)", field);
     fputc ('\n', stderr);
@@ -316,8 +325,7 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
                                    cli->idempotency_key, cli->timeout_ms, &status, &reply);
     json_decref (args);
     switch (rc) {
-    case 0:
-        break;
+    case 0: break;
     case QF_ETIMEOUT:
         if (!quiet)
             qf_cli_print_no_answer (cli);
@@ -340,8 +348,8 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
                  command);
         return rc;
     default:
-        fprintf (stderr, "qualflow: cannot send '%s' to %s: %s\n", command,
-                 cli->command_endpoint, qf_strerror (rc));
+        fprintf (stderr, "qualflow: cannot send '%s' to %s: %s\n", command, cli->command_endpoint,
+                 qf_strerror (rc));
         return rc;
     }
     if (status != QF_STATUS_OK) {
@@ -400,8 +408,7 @@ s_print_options (const cli_opt_t *opts, FILE *file)
 
 /* Writes "qualflow: <command>: <problem>" and the usage line to stderr;
    returns the usage exit code. `cmd` NULL means the top level. */
-static int
-s_usage_error (const cli_command_t *cmd, const char *format, ...)
+static int s_usage_error (const cli_command_t *cmd, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 static int
@@ -419,8 +426,7 @@ s_usage_error (const cli_command_t *cmd, const char *format, ...)
     if (cmd) {
         s_print_usage_line (cmd, stderr);
         fprintf (stderr, "run 'qualflow %s --help' for details\n", name);
-    }
-    else {
+    } else {
         fprintf (stderr, "usage: qualflow [global options] COMMAND [options] [arguments]\n"
                          "run 'qualflow --help' for the commands\n");
     }
@@ -497,8 +503,7 @@ s_parse_options (int argc, char **argv, int *index, const cli_opt_t *local, cons
                 return QF_CLI_USAGE;
             }
             vals[i] = s_flag_set;
-        }
-        else if (inline_value)
+        } else if (inline_value)
             vals[i] = inline_value;
         else if (*index < argc)
             vals[i] = argv[(*index)++];
@@ -520,7 +525,7 @@ s_parse_uint (const char *text, uint64_t min, uint64_t max, uint64_t *value_p)
     for (const char *p = text; *p; p++) {
         if (*p < '0' || *p > '9')
             return -1;
-        v = v * 10 + (uint64_t) (*p - '0');
+        v = v * 10 + (uint64_t)(*p - '0');
     }
     if (v < min || v > max)
         return -1;
@@ -543,7 +548,7 @@ s_parse_id (const cli_command_t *cmd, const char *what, const char *text, uint64
 static int
 s_cmd_ping (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) cmd, (void) opts, (void) args, (void) nargs;
+    (void)cmd, (void)opts, (void)args, (void)nargs;
     json_t *result;
     int64_t start = qf_time_mono_ms ();
     if (qf_cli_call (cli, "ping", NULL, false, &result))
@@ -562,7 +567,7 @@ s_cmd_ping (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **a
 static int
 s_cmd_status (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) cmd, (void) opts, (void) args, (void) nargs;
+    (void)cmd, (void)opts, (void)args, (void)nargs;
     json_t *result;
     if (qf_cli_call (cli, "status", NULL, false, &result))
         return QF_CLI_ERROR;
@@ -583,8 +588,7 @@ s_cmd_status (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
     static const char *const worker_headers[] = {"GROUP", "INSTANCE", "IN_FLIGHT", "IDLE_MS"};
     static const char *const worker_keys[] = {"group", "instance", "in_flight", "idle_ms"};
     printf ("\nworkers:\n");
-    s_print_object_table (cli, json_object_get (result, "workers"), worker_headers, worker_keys,
-                          4);
+    s_print_object_table (cli, json_object_get (result, "workers"), worker_headers, worker_keys, 4);
     json_decref (result);
     return QF_CLI_OK;
 }
@@ -634,13 +638,13 @@ typedef enum {
 } out_kind_t;
 
 struct _cli_call_t {
-    const char *command;         /* daemon command; NULL means "<group>.<name>" */
-    const arg_map_t *args;       /* how options become arguments */
-    out_kind_t output;           /* how the result is printed */
-    const char *list_key;        /* OUT_RECORD, OUT_LIST: the array shown as a table */
-    const char *const *headers;  /* its column headers */
-    const char *const *keys;     /* the keys shown in them */
-    size_t columns;              /* how many */
+    const char *command;        /* daemon command; NULL means "<group>.<name>" */
+    const arg_map_t *args;      /* how options become arguments */
+    out_kind_t output;          /* how the result is printed */
+    const char *list_key;       /* OUT_RECORD, OUT_LIST: the array shown as a table */
+    const char *const *headers; /* its column headers */
+    const char *const *keys;    /* the keys shown in them */
+    size_t columns;             /* how many */
 };
 
 /* The name of an entry in messages: its option, or its positional label. */
@@ -667,7 +671,7 @@ s_word_in (const char *word, const char *list)
     size_t len = strlen (word);
     for (const char *p = list; p && *p;) {
         const char *end = strchr (p, '|');
-        size_t n = end ? (size_t) (end - p) : strlen (p);
+        size_t n = end ? (size_t)(end - p) : strlen (p);
         if (n == len && strncmp (p, word, n) == 0)
             return true;
         p = end ? end + 1 : NULL;
@@ -686,7 +690,7 @@ s_parse_amount (const char *text)
     if (*end || !isfinite (v) || v < 0)
         return NULL;
     if (v == floor (v) && v < 9007199254740992.0)
-        return json_integer ((json_int_t) v);
+        return json_integer ((json_int_t)v);
     return json_real (v);
 }
 
@@ -716,8 +720,8 @@ s_arg_value (const cli_command_t *cmd, const arg_map_t *map, const arg_map_t *en
         }
         for (const arg_map_t *e = map; entry->after && e->key; e++) {
             const char *earlier = json_string_value (json_object_get (call_args, e->key));
-            if (streq (e->key, entry->after) && earlier && qf_date_parse (earlier, &before) == 0
-                && day <= before) {
+            if (streq (e->key, entry->after) && earlier && qf_date_parse (earlier, &before) == 0 &&
+                day <= before) {
                 s_usage_error (cmd, "%s (%s) must be after %s (%s)", label, text,
                                s_arg_label (cmd, e), earlier);
                 return NULL;
@@ -732,13 +736,13 @@ s_arg_value (const cli_command_t *cmd, const arg_map_t *map, const arg_map_t *en
         break;
     case ARG_ID:
         if (s_parse_id (cmd, label, text, &number) == 0)
-            value = json_integer ((json_int_t) number);
+            value = json_integer ((json_int_t)number);
         break;
     case ARG_LIMIT:
         if (s_parse_uint (text, 1, 1000, &number))
             s_usage_error (cmd, "%s must be an integer from 1 to 1000, got \"%s\"", label, text);
         else
-            value = json_integer ((json_int_t) number);
+            value = json_integer ((json_int_t)number);
         break;
     case ARG_ENUM:
         if (!s_word_in (text, entry->values))
@@ -746,9 +750,7 @@ s_arg_value (const cli_command_t *cmd, const arg_map_t *map, const arg_map_t *en
         else
             value = json_string (text);
         break;
-    case ARG_FLAG:
-        value = entry->values ? json_string (entry->values) : json_true ();
-        break;
+    case ARG_FLAG: value = entry->values ? json_string (entry->values) : json_true (); break;
     default:
         value = json_string (text);
         if (!value)
@@ -765,8 +767,8 @@ s_arg_missing (const cli_command_t *cmd, const arg_map_t *map, const arg_map_t *
     size_t used = 0;
     for (const arg_map_t *e = map; e->key && used < sizeof names; e++)
         if (streq (e->key, entry->key))
-            used += (size_t) snprintf (names + used, sizeof names - used, "%s%s",
-                                       used ? " or " : "", s_arg_label (cmd, e));
+            used += (size_t)snprintf (names + used, sizeof names - used, "%s%s", used ? " or " : "",
+                                      s_arg_label (cmd, e));
     return s_usage_error (cmd, "missing %s", names);
 }
 
@@ -812,8 +814,7 @@ s_print_yes_no (json_t *record, const char *key)
 {
     json_t *value = json_object_get (record, key);
     if (json_is_boolean (value) || json_is_integer (value))
-        printf ("%s: %s\n", key,
-                json_is_true (value) || json_integer_value (value) ? "yes" : "no");
+        printf ("%s: %s\n", key, json_is_true (value) || json_integer_value (value) ? "yes" : "no");
 }
 
 /* Prints one qualification record as key: value lines, then its reviews
@@ -844,8 +845,7 @@ s_print_qualification (qf_cli_t *cli, json_t *record)
 static void
 s_print_report (qf_cli_t *cli, json_t *result)
 {
-    static const char *const skip[] = {"qualification", "departments", "reviews", "outcome",
-                                       NULL};
+    static const char *const skip[] = {"qualification", "departments", "reviews", "outcome", NULL};
     static const char *const qual_skip[] = {"reviews", "timers", NULL};
     json_t *qual = json_object_get (result, "qualification");
     if (json_is_object (qual)) {
@@ -866,8 +866,7 @@ s_print_report (qf_cli_t *cli, json_t *result)
     if (json_is_object (outcome)) {
         printf ("\noutcome:\n");
         s_print_record (outcome, 2, NULL);
-    }
-    else if (outcome) {
+    } else if (outcome) {
         char *text = qf_cli_format_value ("outcome", outcome);
         char *clean = qf_table_clean (text);
         printf ("\noutcome: %s\n", clean ? clean : "?");
@@ -887,12 +886,8 @@ s_print_result (qf_cli_t *cli, const cli_call_t *call, json_t *result)
     json_t *list = call->list_key ? json_object_get (result, call->list_key) : NULL;
     const char *const skip[] = {call->list_key, NULL};
     switch (call->output) {
-    case OUT_QUAL:
-        s_print_qualification (cli, result);
-        break;
-    case OUT_REPORT:
-        s_print_report (cli, result);
-        break;
+    case OUT_QUAL: s_print_qualification (cli, result); break;
+    case OUT_REPORT: s_print_report (cli, result); break;
     case OUT_LIST:
         s_print_object_table (cli, list, call->headers, call->keys, call->columns);
         break;
@@ -925,16 +920,44 @@ s_cmd_mapped (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
 
 /* Qualifications ---------------------------------------------------------- */
 
-enum { QA_CERT_NO, QA_AUTHORITY, QA_CATEGORY, QA_SCOPE, QA_ISSUED, QA_EXPIRES, QA_NAME, QA_COST,
-       QA_REVENUE, QA_COUNT };
+enum {
+    QA_CERT_NO,
+    QA_AUTHORITY,
+    QA_CATEGORY,
+    QA_SCOPE,
+    QA_ISSUED,
+    QA_EXPIRES,
+    QA_NAME,
+    QA_COST,
+    QA_REVENUE,
+    QA_COUNT
+};
 
 /* The certificate's options, shared by qual add and candidate acquire. */
-#define OPT_CERT_NO {"--cert-no", NULL, "X", "certificate number (required)"}
-#define OPT_SCOPE   {"--scope", NULL, "S", "scope, stated precisely (required)"}
-#define OPT_ISSUED  {"--issued", NULL, "YYYY-MM-DD", "date of issue (required)"}
-#define OPT_EXPIRES {"--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"}
-#define OPT_COST    {"--cost", NULL, "N", "acquisition cost, a number >= 0"}
-#define OPT_REVENUE {"--revenue", NULL, "N", "expected revenue, a number >= 0"}
+#define OPT_CERT_NO                                                                                \
+    {                                                                                              \
+        "--cert-no", NULL, "X", "certificate number (required)"                                    \
+    }
+#define OPT_SCOPE                                                                                  \
+    {                                                                                              \
+        "--scope", NULL, "S", "scope, stated precisely (required)"                                 \
+    }
+#define OPT_ISSUED                                                                                 \
+    {                                                                                              \
+        "--issued", NULL, "YYYY-MM-DD", "date of issue (required)"                                 \
+    }
+#define OPT_EXPIRES                                                                                \
+    {                                                                                              \
+        "--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"              \
+    }
+#define OPT_COST                                                                                   \
+    {                                                                                              \
+        "--cost", NULL, "N", "acquisition cost, a number >= 0"                                     \
+    }
+#define OPT_REVENUE                                                                                \
+    {                                                                                              \
+        "--revenue", NULL, "N", "expected revenue, a number >= 0"                                  \
+    }
 
 static const cli_opt_t s_qual_add_opts[] = {
     [QA_CERT_NO] = OPT_CERT_NO,
@@ -1033,27 +1056,37 @@ static const arg_map_t s_review_decide_args[] = {
     {RD_NOTE, "note", false, ARG_TEXT},
     {0, NULL},
 };
-static const cli_call_t s_review_decide_call = {"review.decide", s_review_decide_args,
-                                                OUT_RECORD};
+static const cli_call_t s_review_decide_call = {"review.decide", s_review_decide_args, OUT_RECORD};
 
 /* Options of list commands: --state (its values in the help) and --limit. */
 enum { LS_STATE, LS_LIMIT, LS_QUAL, LS_COUNT };
-#define LIST_OPTS(states)                                                                        \
-    {[LS_STATE] = {"--state", NULL, "S", "only this state: " states},                            \
-     [LS_LIMIT] = {"--limit", NULL, "N", "at most N records (1-1000, default 100)"},             \
-     [LS_QUAL] = {NULL, NULL, NULL, NULL}}
-#define LIST_ARGS(states)                                                                        \
-    {{LS_STATE, "state", false, ARG_ENUM, states}, {LS_LIMIT, "limit", false, ARG_LIMIT}, {0, NULL}}
+#define LIST_OPTS(states)                                                                          \
+    {                                                                                              \
+        [LS_STATE] = {"--state", NULL, "S", "only this state: " states},                           \
+        [LS_LIMIT] = {"--limit", NULL, "N", "at most N records (1-1000, default 100)"},            \
+        [LS_QUAL] = {                                                                              \
+            NULL,                                                                                  \
+            NULL,                                                                                  \
+            NULL,                                                                                  \
+            NULL                                                                                   \
+        }                                                                                          \
+    }
+#define LIST_ARGS(states)                                                                          \
+    {                                                                                              \
+        {LS_STATE, "state", false, ARG_ENUM, states}, {LS_LIMIT, "limit", false, ARG_LIMIT},       \
+        {                                                                                          \
+            0, NULL                                                                                \
+        }                                                                                          \
+    }
 
 static const cli_opt_t s_renewal_list_opts[] = LIST_OPTS ("open|closed");
 static const arg_map_t s_renewal_list_args[] = LIST_ARGS ("open|closed");
-static const char *const s_renewal_headers[] = {"QUAL_ID", "STATE",  "URGENCY", "EXPIRES",
+static const char *const s_renewal_headers[] = {"QUAL_ID",        "STATE",  "URGENCY", "EXPIRES",
                                                 "LAST_LEAD_DAYS", "OPENED", "UPDATED"};
 static const char *const s_renewal_keys[] = {"qualification_id", "state",  "urgency", "expires",
                                              "last_lead_days",   "opened", "updated"};
-static const cli_call_t s_renewal_list_call = {"renewal.list",  s_renewal_list_args, OUT_LIST,
-                                               "items",         s_renewal_headers,
-                                               s_renewal_keys, 7};
+static const cli_call_t s_renewal_list_call = {
+    "renewal.list", s_renewal_list_args, OUT_LIST, "items", s_renewal_headers, s_renewal_keys, 7};
 
 /* Policy changes ---------------------------------------------------------- */
 
@@ -1070,8 +1103,7 @@ static const arg_map_t s_policy_record_args[] = {
     {PR_EFFECTIVE, "effective", true, ARG_DATE},
     {0, NULL},
 };
-static const cli_call_t s_policy_record_call = {"policy.record", s_policy_record_args,
-                                                OUT_RECORD};
+static const cli_call_t s_policy_record_call = {"policy.record", s_policy_record_args, OUT_RECORD};
 /* policy lift and policy apply: "policy." and the name. */
 static const arg_map_t s_policy_id_args[] = {
     {ARG_POS (0), "policy_id", true, ARG_ID, NULL, "POLICY_ID"}, {0, NULL}};
@@ -1083,8 +1115,8 @@ static const char *const s_policy_headers[] = {"ID",       "CATEGORY", "STATE", 
                                                "RECORDED", "LIFTED",   "DESCRIPTION"};
 static const char *const s_policy_keys[] = {"id",       "category", "state",      "effective",
                                             "recorded", "lifted",   "description"};
-static const cli_call_t s_policy_list_call = {"policy.list", s_policy_list_args, OUT_LIST, "items",
-                                              s_policy_headers, s_policy_keys, 7};
+static const cli_call_t s_policy_list_call = {
+    "policy.list", s_policy_list_args, OUT_LIST, "items", s_policy_headers, s_policy_keys, 7};
 
 /* Custody and loans ------------------------------------------------------- */
 
@@ -1108,14 +1140,14 @@ static const arg_map_t s_custody_archive_args[] = {
 static const cli_call_t s_custody_archive_call = {"custody.archive", s_custody_archive_args,
                                                   OUT_RECORD};
 
-static const char *const s_loan_headers[] = {"ID",  "QUAL_ID",      "STATE",   "BORROWER",
+static const char *const s_loan_headers[] = {"ID",  "QUAL_ID",      "STATE",  "BORROWER",
                                              "DUE", "OVERDUE_DAYS", "PURPOSE"};
 static const char *const s_loan_keys[] = {"id",  "qualification_id", "state",  "borrower",
                                           "due", "overdue_days",     "purpose"};
 static const arg_map_t s_qual_id_args[] = {
     {ARG_POS (0), "qualification_id", true, ARG_ID, NULL, "QUAL_ID"}, {0, NULL}};
 static const cli_call_t s_custody_show_call = {"custody.show", s_qual_id_args, OUT_RECORD, "loans",
-                                               s_loan_headers, s_loan_keys, 7};
+                                               s_loan_headers, s_loan_keys,    7};
 
 enum { LR_BORROWER, LR_PURPOSE, LR_DUE, LR_COUNT };
 static const cli_opt_t s_loan_request_opts[] = {
@@ -1133,8 +1165,8 @@ static const arg_map_t s_loan_request_args[] = {
 };
 static const cli_call_t s_loan_request_call = {"loan.request", s_loan_request_args, OUT_RECORD};
 /* loan approve, refuse, lend, return: "loan." and the name. */
-static const arg_map_t s_loan_id_args[] = {
-    {ARG_POS (0), "loan_id", true, ARG_ID, NULL, "LOAN_ID"}, {0, NULL}};
+static const arg_map_t s_loan_id_args[] = {{ARG_POS (0), "loan_id", true, ARG_ID, NULL, "LOAN_ID"},
+                                           {0, NULL}};
 static const cli_call_t s_loan_change_call = {NULL, s_loan_id_args, OUT_RECORD};
 
 #define LOAN_STATES "open|requested|approved|refused|lent|returned"
@@ -1150,8 +1182,8 @@ static const arg_map_t s_loan_list_args[] = {
     {LS_QUAL, "qualification_id", false, ARG_ID},
     {0, NULL},
 };
-static const cli_call_t s_loan_list_call = {"loan.list", s_loan_list_args, OUT_LIST, "items",
-                                            s_loan_headers, s_loan_keys, 7};
+static const cli_call_t s_loan_list_call = {"loan.list",    s_loan_list_args, OUT_LIST, "items",
+                                            s_loan_headers, s_loan_keys,      7};
 
 /* Acquisition candidates -------------------------------------------------- */
 
@@ -1178,10 +1210,12 @@ static const arg_map_t s_candidate_add_args[] = {
 static const char *const s_progress_headers[] = {"TIME", "AUTHOR", "NOTE", "BLOCKER"};
 static const char *const s_progress_keys[] = {"time", "author", "note", "blocker"};
 /* Prints the candidate record with its progress notes as a table. */
-#define CANDIDATE_CALL(command, args)                                                            \
-    {command, args, OUT_RECORD, "progress", s_progress_headers, s_progress_keys, 4}
-static const cli_call_t s_candidate_add_call = CANDIDATE_CALL ("candidate.add",
-                                                               s_candidate_add_args);
+#define CANDIDATE_CALL(command, args)                                                              \
+    {                                                                                              \
+        command, args, OUT_RECORD, "progress", s_progress_headers, s_progress_keys, 4              \
+    }
+static const cli_call_t s_candidate_add_call =
+    CANDIDATE_CALL ("candidate.add", s_candidate_add_args);
 
 enum { CE_LEGALITY, CE_DEMAND, CE_VALUE, CE_REPORT, CE_COUNT };
 static const cli_opt_t s_candidate_evaluate_opts[] = {
@@ -1199,8 +1233,8 @@ static const arg_map_t s_candidate_evaluate_args[] = {
     {CE_REPORT, "report", true, ARG_TEXT},
     {0, NULL},
 };
-static const cli_call_t s_candidate_evaluate_call = CANDIDATE_CALL ("candidate.evaluate",
-                                                                    s_candidate_evaluate_args);
+static const cli_call_t s_candidate_evaluate_call =
+    CANDIDATE_CALL ("candidate.evaluate", s_candidate_evaluate_args);
 
 enum { CD_ACQUIRE, CD_DECLINE, CD_NOTE, CD_COUNT };
 static const cli_opt_t s_candidate_decide_opts[] = {
@@ -1216,8 +1250,8 @@ static const arg_map_t s_candidate_decide_args[] = {
     {CD_NOTE, "note", false, ARG_TEXT},
     {0, NULL},
 };
-static const cli_call_t s_candidate_decide_call = CANDIDATE_CALL ("candidate.decide",
-                                                                  s_candidate_decide_args);
+static const cli_call_t s_candidate_decide_call =
+    CANDIDATE_CALL ("candidate.decide", s_candidate_decide_args);
 
 enum { CT_VIA, CT_AGENCY, CT_PROGRESS, CT_BLOCKER, CT_COUNT };
 static const cli_opt_t s_candidate_track_opts[] = {
@@ -1235,8 +1269,8 @@ static const arg_map_t s_candidate_track_args[] = {
     {CT_BLOCKER, "blocker", false, ARG_TEXT},
     {0, NULL},
 };
-static const cli_call_t s_candidate_track_call = CANDIDATE_CALL ("candidate.track",
-                                                                 s_candidate_track_args);
+static const cli_call_t s_candidate_track_call =
+    CANDIDATE_CALL ("candidate.track", s_candidate_track_args);
 
 static int
 s_cmd_candidate_track (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
@@ -1250,8 +1284,12 @@ s_cmd_candidate_track (qf_cli_t *cli, const cli_command_t *cmd, const char **opt
 /* candidate acquire takes qual add's certificate options. */
 enum { CQ_CERT_NO, CQ_ISSUED, CQ_EXPIRES, CQ_SCOPE, CQ_COST, CQ_REVENUE, CQ_COUNT };
 static const cli_opt_t s_candidate_acquire_opts[] = {
-    [CQ_CERT_NO] = OPT_CERT_NO, [CQ_ISSUED] = OPT_ISSUED, [CQ_EXPIRES] = OPT_EXPIRES,
-    [CQ_SCOPE] = OPT_SCOPE,     [CQ_COST] = OPT_COST,     [CQ_REVENUE] = OPT_REVENUE,
+    [CQ_CERT_NO] = OPT_CERT_NO,
+    [CQ_ISSUED] = OPT_ISSUED,
+    [CQ_EXPIRES] = OPT_EXPIRES,
+    [CQ_SCOPE] = OPT_SCOPE,
+    [CQ_COST] = OPT_COST,
+    [CQ_REVENUE] = OPT_REVENUE,
     [CQ_COUNT] = {NULL, NULL, NULL, NULL},
 };
 static const arg_map_t s_candidate_acquire_args[] = {
@@ -1264,24 +1302,24 @@ static const arg_map_t s_candidate_acquire_args[] = {
     {CQ_REVENUE, "expected_revenue", false, ARG_AMOUNT},
     {0, NULL},
 };
-static const cli_call_t s_candidate_acquire_call = CANDIDATE_CALL ("candidate.acquire",
-                                                                   s_candidate_acquire_args);
+static const cli_call_t s_candidate_acquire_call =
+    CANDIDATE_CALL ("candidate.acquire", s_candidate_acquire_args);
 
 static const arg_map_t s_candidate_id_args[] = {
     {ARG_POS (0), "candidate_id", true, ARG_ID, NULL, "ID"}, {0, NULL}};
-static const cli_call_t s_candidate_show_call = CANDIDATE_CALL ("candidate.show",
-                                                                s_candidate_id_args);
+static const cli_call_t s_candidate_show_call =
+    CANDIDATE_CALL ("candidate.show", s_candidate_id_args);
 
 #define CANDIDATE_STATES "candidate|evaluated|acquiring|declined|acquired"
 static const cli_opt_t s_candidate_list_opts[] = LIST_OPTS (CANDIDATE_STATES);
 static const arg_map_t s_candidate_list_args[] = LIST_ARGS (CANDIDATE_STATES);
-static const char *const s_candidate_headers[] = {"ID",        "STATE",     "CATEGORY", "INDUSTRY",
+static const char *const s_candidate_headers[] = {"ID",        "STATE",   "CATEGORY", "INDUSTRY",
                                                   "AUTHORITY", "QUAL_ID", "NAME"};
-static const char *const s_candidate_keys[] = {"id",        "state",     "category", "industry",
-                                               "authority", "qualification_id", "name"};
-static const cli_call_t s_candidate_list_call = {"candidate.list",  s_candidate_list_args,
-                                                 OUT_LIST,          "items",
-                                                 s_candidate_headers, s_candidate_keys, 7};
+static const char *const s_candidate_keys[] = {
+    "id", "state", "category", "industry", "authority", "qualification_id", "name"};
+static const cli_call_t s_candidate_list_call = {
+    "candidate.list",    s_candidate_list_args, OUT_LIST, "items",
+    s_candidate_headers, s_candidate_keys,      7};
 
 enum { QL_STATE, QL_LIMIT, QL_AFTER, QL_EXPIRING, QL_SELLABLE, QL_COUNT };
 
@@ -1298,10 +1336,9 @@ static const cli_opt_t s_qual_list_opts[] = {
 };
 
 static int
-s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                 int nargs)
+s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) args, (void) nargs;
+    (void)args, (void)nargs;
     uint64_t limit = 100, after = 0;
     if (opts[QL_LIMIT] && s_parse_uint (opts[QL_LIMIT], 1, 1000, &limit))
         return s_usage_error (cmd, "--limit must be an integer from 1 to 1000, got \"%s\"",
@@ -1316,12 +1353,13 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
         if (len >= 2 && len < sizeof text && opts[QL_EXPIRING][len - 1] == 'd') {
             memcpy (text, opts[QL_EXPIRING], len - 1);
             text[len - 1] = 0;
-        }
-        else
+        } else
             text[0] = 0;
         if (s_parse_uint (text, 0, 3650, &days))
-            return s_usage_error (cmd, "--expiring takes a number of days such as 30d "
-                                       "(0d to 3650d), got \"%s\"", opts[QL_EXPIRING]);
+            return s_usage_error (cmd,
+                                  "--expiring takes a number of days such as 30d "
+                                  "(0d to 3650d), got \"%s\"",
+                                  opts[QL_EXPIRING]);
     }
     if (opts[QL_SELLABLE] && (opts[QL_STATE] || opts[QL_EXPIRING]))
         return s_usage_error (cmd, "--sellable cannot be combined with %s",
@@ -1332,13 +1370,13 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
     if (opts[QL_SELLABLE])
         json_object_set_new (call_args, "sellable", json_true ());
     if (opts[QL_EXPIRING])
-        json_object_set_new (call_args, "expiring_days", json_integer ((json_int_t) days));
+        json_object_set_new (call_args, "expiring_days", json_integer ((json_int_t)days));
     if (opts[QL_STATE])
         json_object_set_new (call_args, "state", json_string (opts[QL_STATE]));
     if (opts[QL_LIMIT])
-        json_object_set_new (call_args, "limit", json_integer ((json_int_t) limit));
+        json_object_set_new (call_args, "limit", json_integer ((json_int_t)limit));
     if (opts[QL_AFTER])
-        json_object_set_new (call_args, "after_id", json_integer ((json_int_t) after));
+        json_object_set_new (call_args, "after_id", json_integer ((json_int_t)after));
     json_t *result;
     if (qf_cli_call (cli, "qual.list", call_args, false, &result))
         return QF_CLI_ERROR;
@@ -1378,19 +1416,18 @@ static const cli_opt_t s_events_opts[] = {
 static int
 s_cmd_events (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) args, (void) nargs;
+    (void)args, (void)nargs;
     uint64_t after = 0, limit = opts[EV_FOLLOW] ? 10 : 100;
     if (opts[EV_AFTER] && s_parse_uint (opts[EV_AFTER], 0, INT64_MAX, &after))
-        return s_usage_error (cmd,
-                              "--after must be a sequence number (an integer >= 0), got \"%s\"",
-                              opts[EV_AFTER]);
+        return s_usage_error (
+            cmd, "--after must be a sequence number (an integer >= 0), got \"%s\"", opts[EV_AFTER]);
     if (opts[EV_LIMIT] && s_parse_uint (opts[EV_LIMIT], 1, INT64_MAX, &limit))
         return s_usage_error (cmd, "--limit must be a positive integer, got \"%s\"",
                               opts[EV_LIMIT]);
     if (opts[EV_TOPIC] && !qf_valid_token (opts[EV_TOPIC], QF_TOPIC_MAX))
         return s_usage_error (cmd, "--topic must be 1-128 characters of [a-z0-9._-], got \"%s\"",
                               opts[EV_TOPIC]);
-    return qf_cli_events (cli, opts[EV_AFTER] != NULL, after, (int64_t) limit, opts[EV_TOPIC],
+    return qf_cli_events (cli, opts[EV_AFTER] != NULL, after, (int64_t)limit, opts[EV_TOPIC],
                           opts[EV_FOLLOW] != NULL);
 }
 
@@ -1421,7 +1458,7 @@ s_parse_seq (const cli_command_t *cmd, const char *text, uint64_t *seq_p)
 static bool
 s_two_digits (const char *text, int max, int *value_p)
 {
-    if (!isdigit ((unsigned char) text[0]) || !isdigit ((unsigned char) text[1]))
+    if (!isdigit ((unsigned char)text[0]) || !isdigit ((unsigned char)text[1]))
         return false;
     *value_p = (text[0] - '0') * 10 + (text[1] - '0');
     return *value_p <= max;
@@ -1443,35 +1480,33 @@ s_parse_instant (const char *text, int64_t *ms_p)
     date[10] = 0;
     if (qf_date_parse (date, &day) != 0)
         return -1;
-    int64_t ms = (int64_t) day * 86400000;
+    int64_t ms = (int64_t)day * 86400000;
     const char *p = text + 10;
     if (*p) {
         int hour, minute, second;
-        if ((*p != 'T' && *p != 't') || !s_two_digits (p + 1, 23, &hour) || p[3] != ':'
-            || !s_two_digits (p + 4, 59, &minute) || p[6] != ':'
-            || !s_two_digits (p + 7, 59, &second))
+        if ((*p != 'T' && *p != 't') || !s_two_digits (p + 1, 23, &hour) || p[3] != ':' ||
+            !s_two_digits (p + 4, 59, &minute) || p[6] != ':' || !s_two_digits (p + 7, 59, &second))
             return -1;
-        ms += ((int64_t) hour * 3600 + minute * 60 + second) * 1000;
+        ms += ((int64_t)hour * 3600 + minute * 60 + second) * 1000;
         p += 9;
         if (*p == '.') {
             p++;
-            if (!isdigit ((unsigned char) *p))
+            if (!isdigit ((unsigned char)*p))
                 return -1;
-            for (int scale = 100; isdigit ((unsigned char) *p); p++, scale /= 10)
+            for (int scale = 100; isdigit ((unsigned char)*p); p++, scale /= 10)
                 ms += (*p - '0') * scale;
         }
         if (*p == 'Z' || *p == 'z')
             p++;
         else if (*p == '+' || *p == '-') {
             int offset_hours, offset_minutes;
-            if (!s_two_digits (p + 1, 23, &offset_hours) || p[3] != ':'
-                || !s_two_digits (p + 4, 59, &offset_minutes))
+            if (!s_two_digits (p + 1, 23, &offset_hours) || p[3] != ':' ||
+                !s_two_digits (p + 4, 59, &offset_minutes))
                 return -1;
-            int64_t offset = ((int64_t) offset_hours * 60 + offset_minutes) * 60000;
+            int64_t offset = ((int64_t)offset_hours * 60 + offset_minutes) * 60000;
             ms += *p == '+' ? -offset : offset;
             p += 6;
-        }
-        else
+        } else
             return -1;
         if (*p)
             return -1;
@@ -1508,7 +1543,7 @@ s_print_json_indented (json_t *value, int indent)
 static int
 s_cmd_groups (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) cmd, (void) opts, (void) args, (void) nargs;
+    (void)cmd, (void)opts, (void)args, (void)nargs;
     json_t *result;
     if (qf_cli_call (cli, "groups.list", NULL, false, &result))
         return QF_CLI_ERROR;
@@ -1539,7 +1574,7 @@ static int
 s_cmd_groups_seek (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
                    int nargs)
 {
-    (void) nargs;
+    (void)nargs;
     const char *to = opts[GS_TO];
     if (s_parse_group (cmd, args[0]))
         return QF_CLI_USAGE;
@@ -1549,19 +1584,20 @@ s_cmd_groups_seek (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, c
     if (*to && strspn (to, "0123456789") == strlen (to)) {
         uint64_t seq;
         if (s_parse_uint (to, 1, INT64_MAX, &seq))
-            return s_usage_error (cmd, "--to: a sequence number must be a positive integer, "
-                                       "got \"%s\"",
+            return s_usage_error (cmd,
+                                  "--to: a sequence number must be a positive integer, "
+                                  "got \"%s\"",
                                   to);
-        call_args = json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t) seq);
-    }
-    else {
+        call_args = json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t)seq);
+    } else {
         int64_t ms;
         if (s_parse_instant (to, &ms))
-            return s_usage_error (cmd, "--to must be a sequence number, an RFC 3339 time such as "
-                                       "2026-11-26T23:21:40Z or 2026-11-26T23:21:40.553Z, or a "
-                                       "date YYYY-MM-DD (from 1970 on), got \"%s\"",
+            return s_usage_error (cmd,
+                                  "--to must be a sequence number, an RFC 3339 time such as "
+                                  "2026-11-26T23:21:40Z or 2026-11-26T23:21:40.553Z, or a "
+                                  "date YYYY-MM-DD (from 1970 on), got \"%s\"",
                                   to);
-        call_args = json_pack ("{s:s, s:I}", "group", args[0], "time", (json_int_t) ms);
+        call_args = json_pack ("{s:s, s:I}", "group", args[0], "time", (json_int_t)ms);
     }
     json_t *result;
     if (qf_cli_call (cli, "groups.seek", call_args, false, &result))
@@ -1583,17 +1619,15 @@ static const cli_opt_t s_dlq_list_opts[] = {
 };
 
 static int
-s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                int nargs)
+s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) nargs;
+    (void)nargs;
     uint64_t limit = 100, after = 0;
     if (s_parse_group (cmd, args[0]))
         return QF_CLI_USAGE;
     if (opts[DL_AFTER] && s_parse_uint (opts[DL_AFTER], 0, INT64_MAX, &after))
-        return s_usage_error (cmd,
-                              "--after must be a sequence number (an integer >= 0), got \"%s\"",
-                              opts[DL_AFTER]);
+        return s_usage_error (
+            cmd, "--after must be a sequence number (an integer >= 0), got \"%s\"", opts[DL_AFTER]);
     if (opts[DL_LIMIT] && s_parse_uint (opts[DL_LIMIT], 1, 1000, &limit))
         return s_usage_error (cmd, "--limit must be an integer from 1 to 1000, got \"%s\"",
                               opts[DL_LIMIT]);
@@ -1601,9 +1635,9 @@ s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char
     if (!call_args)
         return QF_CLI_ERROR;
     if (opts[DL_AFTER])
-        json_object_set_new (call_args, "after", json_integer ((json_int_t) after));
+        json_object_set_new (call_args, "after", json_integer ((json_int_t)after));
     if (opts[DL_LIMIT])
-        json_object_set_new (call_args, "limit", json_integer ((json_int_t) limit));
+        json_object_set_new (call_args, "limit", json_integer ((json_int_t)limit));
     json_t *result;
     if (qf_cli_call (cli, "dlq.list", call_args, false, &result))
         return QF_CLI_ERROR;
@@ -1618,24 +1652,23 @@ s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char
     s_print_object_table (cli, items, headers, keys, 5);
     json_t *last = json_object_get (json_array_get (items, json_array_size (items) - 1), "seq");
     if (json_array_size (items) == limit && json_is_integer (last))
-        fprintf (stderr, "(more: qualflow dlq list %s --after %" JSON_INTEGER_FORMAT ")\n",
-                 args[0], json_integer_value (last));
+        fprintf (stderr, "(more: qualflow dlq list %s --after %" JSON_INTEGER_FORMAT ")\n", args[0],
+                 json_integer_value (last));
     json_decref (result);
     return QF_CLI_OK;
 }
 
 static int
-s_cmd_dlq_show (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
-                int nargs)
+s_cmd_dlq_show (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) opts, (void) nargs;
+    (void)opts, (void)nargs;
     uint64_t seq;
     if (s_parse_group (cmd, args[0]) || s_parse_seq (cmd, args[1], &seq))
         return QF_CLI_USAGE;
     json_t *result;
-    if (qf_cli_call (cli, "dlq.show", json_pack ("{s:s, s:I}", "group", args[0], "seq",
-                                                 (json_int_t) seq),
-                     false, &result))
+    if (qf_cli_call (cli, "dlq.show",
+                     json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t)seq), false,
+                     &result))
         return QF_CLI_ERROR;
     if (cli->json) {
         qf_cli_print_json (result);
@@ -1662,7 +1695,7 @@ static int
 s_cmd_dlq_change (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args,
                   int nargs)
 {
-    (void) opts, (void) nargs;
+    (void)opts, (void)nargs;
     uint64_t seq;
     if (s_parse_group (cmd, args[0]) || s_parse_seq (cmd, args[1], &seq))
         return QF_CLI_USAGE;
@@ -1670,7 +1703,7 @@ s_cmd_dlq_change (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, ch
     snprintf (command, sizeof command, "dlq.%s", cmd->name);
     json_t *result;
     if (qf_cli_call (cli, command,
-                     json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t) seq), false,
+                     json_pack ("{s:s, s:I}", "group", args[0], "seq", (json_int_t)seq), false,
                      &result))
         return QF_CLI_ERROR;
     if (cli->json)
@@ -1684,7 +1717,7 @@ s_cmd_dlq_change (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, ch
 static int
 s_cmd_call (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
-    (void) opts;
+    (void)opts;
     const char *command = args[0];
     if (!qf_valid_token (command, QF_NAME_MAX))
         return s_usage_error (cmd, "COMMAND must be 1-64 characters of [a-z0-9._-], got \"%s\"",
@@ -1721,7 +1754,8 @@ static const cli_command_t s_commands[] = {
      NULL, 0, 0, s_cmd_status},
     {"qual", "add",
      "--cert-no X --authority A --category C --scope S --issued YYYY-MM-DD "
-     "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N]", "register a qualification",
+     "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N]",
+     "register a qualification",
      "Register a qualification; it starts in state draft. Prints the new record. "
      "Roles admin, review.",
      s_qual_add_opts, 0, 0, s_cmd_mapped, &s_qual_add_call},
@@ -1753,10 +1787,9 @@ static const cli_command_t s_commands[] = {
      "Roles admin, review.",
      s_qual_rectify_opts, 1, 1, s_cmd_mapped, &s_qual_rectify_call},
     {"qual", "reject", "ID --reason TEXT", "reject a qualification",
-     "Reject a qualification for good, with the reason on record.",
-     s_qual_reject_opts, 1, 1, s_cmd_mapped, &s_qual_reject_call},
-    {"review", "decide",
-     "QUAL_ID --round N --department D --verdict pass|fail [--note TEXT]",
+     "Reject a qualification for good, with the reason on record.", s_qual_reject_opts, 1, 1,
+     s_cmd_mapped, &s_qual_reject_call},
+    {"review", "decide", "QUAL_ID --round N --department D --verdict pass|fail [--note TEXT]",
      "record a department's review decision",
      "Record a department's decision on a review round of a qualification by hand.",
      s_review_decide_opts, 1, 1, s_cmd_mapped, &s_review_decide_call},
@@ -1808,17 +1841,16 @@ static const cli_command_t s_commands[] = {
      "its due date. Roles logistics, admin.",
      NULL, 1, 1, s_cmd_mapped, &s_loan_change_call},
     {"loan", "return", "LOAN_ID", "take a lent certificate back",
-     "Record that a lent certificate came back. Roles logistics, admin.", NULL, 1, 1,
-     s_cmd_mapped, &s_loan_change_call},
+     "Record that a lent certificate came back. Roles logistics, admin.", NULL, 1, 1, s_cmd_mapped,
+     &s_loan_change_call},
     {"loan", "list", "[--state S] [--qual ID] [--limit N]", "list loans",
      "List loans: id, qualification, state, borrower, due date, days overdue and the "
      "purpose, which is cut to fit the line. --state open means requested, approved or lent.",
      s_loan_list_opts, 0, 0, s_cmd_mapped, &s_loan_list_call},
-    {"candidate", "add",
-     "--name N --category C --industry I --authority A --source S [--notes T]",
+    {"candidate", "add", "--name N --category C --industry I --authority A --source S [--notes T]",
      "register an acquisition candidate",
-     "Register a qualification the company may acquire. Roles admin, market.",
-     s_candidate_add_opts, 0, 0, s_cmd_mapped, &s_candidate_add_call},
+     "Register a qualification the company may acquire. Roles admin, market.", s_candidate_add_opts,
+     0, 0, s_cmd_mapped, &s_candidate_add_call},
     {"candidate", "evaluate", "ID --legality T --demand T --value T --report T",
      "submit a candidate's evaluation",
      "Submit the evaluation of a candidate (legality, market demand, potential value, the "
@@ -1826,8 +1858,8 @@ static const cli_command_t s_commands[] = {
      s_candidate_evaluate_opts, 1, 1, s_cmd_mapped, &s_candidate_evaluate_call},
     {"candidate", "decide", "ID --acquire|--decline [--note T]",
      "decide whether to acquire a candidate",
-     "Decide whether to acquire an evaluated candidate. Role management.",
-     s_candidate_decide_opts, 1, 1, s_cmd_mapped, &s_candidate_decide_call},
+     "Decide whether to acquire an evaluated candidate. Role management.", s_candidate_decide_opts,
+     1, 1, s_cmd_mapped, &s_candidate_decide_call},
     {"candidate", "track", "ID --via agency|self [--agency NAME] --progress TEXT [--blocker TEXT]",
      "record acquisition progress",
      "Record progress on acquiring a candidate, through an agency or by the company itself; "
@@ -1845,8 +1877,8 @@ static const cli_command_t s_commands[] = {
      "qualification made of it, and the name.",
      s_candidate_list_opts, 0, 0, s_cmd_mapped, &s_candidate_list_call},
     {"candidate", "show", "ID", "show a candidate and its progress",
-     "Show an acquisition candidate, its evaluation and decision, then its progress notes.",
-     NULL, 1, 1, s_cmd_mapped, &s_candidate_show_call},
+     "Show an acquisition candidate, its evaluation and decision, then its progress notes.", NULL,
+     1, 1, s_cmd_mapped, &s_candidate_show_call},
     {NULL, "events", "[--after SEQ] [--limit N] [--topic T] [--follow]",
      "list or follow the event log",
      "List the event log: seq, time (RFC 3339 UTC), topic, subject and payload, which is cut "
@@ -1996,8 +2028,8 @@ s_find_command (int argc, char **argv, int *index, int *exit_p)
         return NULL;
     }
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (s_commands[i].group && streq (s_commands[i].group, name)
-            && streq (s_commands[i].name, sub))
+        if (s_commands[i].group && streq (s_commands[i].group, name) &&
+            streq (s_commands[i].name, sub))
             return &s_commands[i];
     fprintf (stderr, "qualflow: %s: unknown subcommand '%s'\n", name, sub);
     s_print_group_help (name, stderr);
@@ -2015,7 +2047,7 @@ s_line_width (void)
     const char *columns = getenv ("COLUMNS");
     uint64_t v;
     if (columns && s_parse_uint (columns, 20, 10000, &v) == 0)
-        return (int) v;
+        return (int)v;
     return DEFAULT_LINE_WIDTH;
 }
 
@@ -2037,23 +2069,26 @@ s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
     if (gvals[G_TIMEOUT]) {
         uint64_t ms;
         if (s_parse_uint (gvals[G_TIMEOUT], 1, INT_MAX, &ms))
-            return s_usage_error (cmd, "--timeout must be a positive number of milliseconds, got "
-                                       "\"%s\"",
+            return s_usage_error (cmd,
+                                  "--timeout must be a positive number of milliseconds, got "
+                                  "\"%s\"",
                                   gvals[G_TIMEOUT]);
-        cli->timeout_ms = (int) ms;
+        cli->timeout_ms = (int)ms;
     }
-    cli->role = gvals[G_AS] ? gvals[G_AS] : s_env ("QUALFLOW_ROLE") ? s_env ("QUALFLOW_ROLE")
-                                                                    : "admin";
+    cli->role = gvals[G_AS]               ? gvals[G_AS]
+                : s_env ("QUALFLOW_ROLE") ? s_env ("QUALFLOW_ROLE")
+                                          : "admin";
     cli->user = gvals[G_USER] ? gvals[G_USER] : s_env ("USER") ? s_env ("USER") : "cli";
     cli->idempotency_key = gvals[G_IDEMPOTENCY_KEY];
     if (cli->idempotency_key && !qf_valid_printable (cli->idempotency_key, QF_ID_MAX))
-        return s_usage_error (cmd, "--idempotency-key must be 1-64 printable ASCII characters "
-                                   "without spaces, got \"%s\"",
+        return s_usage_error (cmd,
+                              "--idempotency-key must be 1-64 printable ASCII characters "
+                              "without spaces, got \"%s\"",
                               cli->idempotency_key);
     cli->line_width = s_line_width ();
 
-    cli->config_path = gvals[G_CONFIG]               ? gvals[G_CONFIG]
-                       : s_env ("QUALFLOW_CONFIG")   ? s_env ("QUALFLOW_CONFIG")
+    cli->config_path = gvals[G_CONFIG]                              ? gvals[G_CONFIG]
+                       : s_env ("QUALFLOW_CONFIG")                  ? s_env ("QUALFLOW_CONFIG")
                        : access (QF_CONFIG_DEFAULT_PATH, F_OK) == 0 ? QF_CONFIG_DEFAULT_PATH
                                                                     : NULL;
     if (cli->config_path) {
@@ -2066,11 +2101,11 @@ s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
         }
     }
     const qf_config_t *config = cli->config;
-    cli->command_endpoint = gvals[G_ENDPOINT]                      ? gvals[G_ENDPOINT]
+    cli->command_endpoint = gvals[G_ENDPOINT]                    ? gvals[G_ENDPOINT]
                             : config && config->command_endpoint ? config->command_endpoint
                                                                  : DEFAULT_COMMAND_ENDPOINT;
-    cli->event_endpoint = config && config->event_endpoint ? config->event_endpoint
-                                                           : DEFAULT_EVENT_ENDPOINT;
+    cli->event_endpoint =
+        config && config->event_endpoint ? config->event_endpoint : DEFAULT_EVENT_ENDPOINT;
     return QF_CLI_OK;
 }
 

@@ -46,9 +46,9 @@
 #define QF_DATE_MAP_YEARS_MAX 50
 
 /* Enum fields are written through an int. */
-_Static_assert (sizeof (qf_durability_t) == sizeof (int), "qf_durability_t is not an int");
-_Static_assert (sizeof (qf_period_t) == sizeof (int), "qf_period_t is not an int");
-_Static_assert (sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
+_Static_assert(sizeof (qf_durability_t) == sizeof (int), "qf_durability_t is not an int");
+_Static_assert(sizeof (qf_period_t) == sizeof (int), "qf_period_t is not an int");
+_Static_assert(sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
 
 /* What a key holds and how its value is stored at `offset`. */
 typedef enum {
@@ -103,14 +103,14 @@ typedef struct {
 
 /* A top-level list of mappings, e.g. groups:, and the keys of its entries. */
 typedef struct {
-    const char *name;      /* top-level key */
-    const qf_key_t *keys;  /* keys of one entry; keys[0] is "name", unique per section */
+    const char *name;     /* top-level key */
+    const qf_key_t *keys; /* keys of one entry; keys[0] is "name", unique per section */
     size_t key_count;
-    size_t item_size;      /* sizeof one entry struct */
-    size_t array_offset;   /* entry array pointer in qf_config_t */
-    size_t count_offset;   /* entry count (size_t) in qf_config_t */
-    bool reloadable;       /* may change on SIGHUP */
-    const char *help;      /* one line for the reference */
+    size_t item_size;    /* sizeof one entry struct */
+    size_t array_offset; /* entry array pointer in qf_config_t */
+    size_t count_offset; /* entry count (size_t) in qf_config_t */
+    bool reloadable;     /* may change on SIGHUP */
+    const char *help;    /* one line for the reference */
 } qf_section_t;
 
 static const char *const s_durability_names[] = {"full", "normal", NULL};
@@ -121,107 +121,240 @@ static const int s_callback_defaults[] = {30, 90};
 static const int s_renewal_defaults[] = {90, 60, 30, 7};
 static const char *const s_review_defaults[] = {"legal", "finance", "technical"};
 
-#define CFG(field)  offsetof (qf_config_t, field)
-#define AUTH(field) offsetof (qf_authority_t, field)
-#define CAT(field)  offsetof (qf_category_t, field)
-#define GRP(field)  offsetof (qf_group_config_t, field)
+#define CFG(field)   offsetof (qf_config_t, field)
+#define AUTH(field)  offsetof (qf_authority_t, field)
+#define CAT(field)   offsetof (qf_category_t, field)
+#define GRP(field)   offsetof (qf_group_config_t, field)
 #define COUNT(array) (sizeof (array) / sizeof (array)[0])
 
 /* Every scalar key of the daemon:, delivery: and policy: sections. */
 static const qf_key_t s_keys[] = {
-    {.key = "daemon.database", .type = QF_CT_STRING, .max = 4096, .def_text = "var/qualflow.db",
-     .offset = CFG (database), .help = "SQLite database file (events, leases, records)"},
-    {.key = "daemon.command_endpoint", .type = QF_CT_ENDPOINT, .max = 1024,
-     .def_text = "ipc://run/command.sock", .offset = CFG (command_endpoint),
+    {.key = "daemon.database",
+     .type = QF_CT_STRING,
+     .max = 4096,
+     .def_text = "var/qualflow.db",
+     .offset = CFG (database),
+     .help = "SQLite database file (events, leases, records)"},
+    {.key = "daemon.command_endpoint",
+     .type = QF_CT_ENDPOINT,
+     .max = 1024,
+     .def_text = "ipc://run/command.sock",
+     .offset = CFG (command_endpoint),
      .help = "ROUTER endpoint for requests and replies"},
-    {.key = "daemon.event_endpoint", .type = QF_CT_ENDPOINT, .max = 1024,
-     .def_text = "ipc://run/events.sock", .offset = CFG (event_endpoint),
+    {.key = "daemon.event_endpoint",
+     .type = QF_CT_ENDPOINT,
+     .max = 1024,
+     .def_text = "ipc://run/events.sock",
+     .offset = CFG (event_endpoint),
      .help = "PUB endpoint for the live event stream"},
-    {.key = "daemon.worker_endpoint", .type = QF_CT_ENDPOINT, .max = 1024,
-     .def_text = "ipc://run/worker.sock", .offset = CFG (worker_endpoint),
+    {.key = "daemon.worker_endpoint",
+     .type = QF_CT_ENDPOINT,
+     .max = 1024,
+     .def_text = "ipc://run/worker.sock",
+     .offset = CFG (worker_endpoint),
      .help = "ROUTER endpoint for consumer-group delivery to workers"},
-    {.key = "daemon.durability", .type = QF_CT_ENUM, .names = s_durability_names,
-     .def_int = QF_DURABILITY_FULL, .offset = CFG (durability),
+    {.key = "daemon.durability",
+     .type = QF_CT_ENUM,
+     .names = s_durability_names,
+     .def_int = QF_DURABILITY_FULL,
+     .offset = CFG (durability),
      .help = "SQLite synchronous mode: full survives power loss, normal is faster"},
-    {.key = "daemon.log_level", .type = QF_CT_ENUM, .names = s_log_level_names,
-     .def_int = QF_LOG_INFO, .reloadable = true, .offset = CFG (log_level),
+    {.key = "daemon.log_level",
+     .type = QF_CT_ENUM,
+     .names = s_log_level_names,
+     .def_int = QF_LOG_INFO,
+     .reloadable = true,
+     .offset = CFG (log_level),
      .help = "least severe log level written"},
-    {.key = "daemon.syslog", .type = QF_CT_BOOL, .def_int = 0, .reloadable = true,
-     .offset = CFG (syslog), .help = "also send log records to syslog (LOG_DAEMON)"},
-    {.key = "daemon.batch_max", .type = QF_CT_INT, .min = 1, .max = 100000, .def_int = 1000,
-     .reloadable = true, .offset = CFG (batch_max),
+    {.key = "daemon.syslog",
+     .type = QF_CT_BOOL,
+     .def_int = 0,
+     .reloadable = true,
+     .offset = CFG (syslog),
+     .help = "also send log records to syslog (LOG_DAEMON)"},
+    {.key = "daemon.batch_max",
+     .type = QF_CT_INT,
+     .min = 1,
+     .max = 100000,
+     .def_int = 1000,
+     .reloadable = true,
+     .offset = CFG (batch_max),
      .help = "most messages handled per database commit"},
-    {.key = "daemon.heartbeat_ms", .type = QF_CT_INT, .min = 100, .max = 60000, .def_int = 1000,
-     .reloadable = true, .offset = CFG (heartbeat_ms),
+    {.key = "daemon.heartbeat_ms",
+     .type = QF_CT_INT,
+     .min = 100,
+     .max = 60000,
+     .def_int = 1000,
+     .reloadable = true,
+     .offset = CFG (heartbeat_ms),
      .help = "heartbeat interval between daemon and workers, both ways (ms)"},
 
-    {.key = "delivery.ack_wait_ms", .type = QF_CT_INT64, .min = 100, .max = 86400000,
-     .def_int = 30000, .reloadable = true, .offset = CFG (ack_wait_ms),
+    {.key = "delivery.ack_wait_ms",
+     .type = QF_CT_INT64,
+     .min = 100,
+     .max = 86400000,
+     .def_int = 30000,
+     .reloadable = true,
+     .offset = CFG (ack_wait_ms),
      .help = "lease on a delivered event before it is redelivered (ms); default for groups"},
-    {.key = "delivery.max_deliveries", .type = QF_CT_INT, .min = 1, .max = 1000, .def_int = 5,
-     .reloadable = true, .offset = CFG (max_deliveries),
+    {.key = "delivery.max_deliveries",
+     .type = QF_CT_INT,
+     .min = 1,
+     .max = 1000,
+     .def_int = 5,
+     .reloadable = true,
+     .offset = CFG (max_deliveries),
      .help = "deliveries of one event before it goes to the dead-letter list; default for groups"},
-    {.key = "delivery.backoff_initial_ms", .type = QF_CT_INT64, .min = 1, .max = 3600000,
-     .def_int = 1000, .reloadable = true, .offset = CFG (backoff_initial_ms),
+    {.key = "delivery.backoff_initial_ms",
+     .type = QF_CT_INT64,
+     .min = 1,
+     .max = 3600000,
+     .def_int = 1000,
+     .reloadable = true,
+     .offset = CFG (backoff_initial_ms),
      .help = "first retry delay after a failed delivery (ms)"},
-    {.key = "delivery.backoff_max_ms", .type = QF_CT_INT64, .min = 1, .max = 86400000,
-     .at_least = "delivery.backoff_initial_ms", .def_int = 60000, .reloadable = true,
-     .offset = CFG (backoff_max_ms), .help = "cap on the exponential retry backoff (ms)"},
-    {.key = "delivery.window", .type = QF_CT_INT, .min = 1, .max = 10000, .def_int = 64,
-     .reloadable = true, .offset = CFG (window),
+    {.key = "delivery.backoff_max_ms",
+     .type = QF_CT_INT64,
+     .min = 1,
+     .max = 86400000,
+     .at_least = "delivery.backoff_initial_ms",
+     .def_int = 60000,
+     .reloadable = true,
+     .offset = CFG (backoff_max_ms),
+     .help = "cap on the exponential retry backoff (ms)"},
+    {.key = "delivery.window",
+     .type = QF_CT_INT,
+     .min = 1,
+     .max = 10000,
+     .def_int = 64,
+     .reloadable = true,
+     .offset = CFG (window),
      .help = "most events in flight per worker instance"},
 
-    {.key = "policy.timezone", .type = QF_CT_TIMEZONE, .max = 64, .def_text = "Asia/Shanghai",
-     .reloadable = true, .offset = CFG (timezone), .aux_offset = CFG (utc_offset_minutes),
+    {.key = "policy.timezone",
+     .type = QF_CT_TIMEZONE,
+     .max = 64,
+     .def_text = "Asia/Shanghai",
+     .reloadable = true,
+     .offset = CFG (timezone),
+     .aux_offset = CFG (utc_offset_minutes),
      .help = "time zone in which policy dates and day counts are reckoned"},
-    {.key = "policy.onboarding_training_days", .type = QF_CT_INT, .min = 1, .max = 365,
-     .def_int = 7, .reloadable = true, .offset = CFG (onboarding_training_days),
+    {.key = "policy.onboarding_training_days",
+     .type = QF_CT_INT,
+     .min = 1,
+     .max = 365,
+     .def_int = 7,
+     .reloadable = true,
+     .offset = CFG (onboarding_training_days),
      .help = "§5.1 training: days a new employee has to complete onboarding training"},
-    {.key = "policy.assessment_period", .type = QF_CT_ENUM, .names = s_period_names,
-     .def_int = QF_PERIOD_QUARTER, .reloadable = true, .offset = CFG (assessment_period),
+    {.key = "policy.assessment_period",
+     .type = QF_CT_ENUM,
+     .names = s_period_names,
+     .def_int = QF_PERIOD_QUARTER,
+     .reloadable = true,
+     .offset = CFG (assessment_period),
      .help = "§5.2 assessment: how often staff are assessed"},
-    {.key = "policy.callback_intervals_days", .type = QF_CT_INT_LIST, .min = 1, .max = 3650,
-     .min_items = 1, .max_items = 16, .order = +1, .def_ints = s_callback_defaults,
-     .def_count = COUNT (s_callback_defaults), .reloadable = true,
-     .offset = CFG (callback_intervals_days), .aux_offset = CFG (callback_interval_count),
+    {.key = "policy.callback_intervals_days",
+     .type = QF_CT_INT_LIST,
+     .min = 1,
+     .max = 3650,
+     .min_items = 1,
+     .max_items = 16,
+     .order = +1,
+     .def_ints = s_callback_defaults,
+     .def_count = COUNT (s_callback_defaults),
+     .reloadable = true,
+     .offset = CFG (callback_intervals_days),
+     .aux_offset = CFG (callback_interval_count),
      .help = "§6.4 callbacks: days after delivery at which the customer is called back"},
-    {.key = "policy.renewal_lead_days", .type = QF_CT_INT_LIST, .min = 1, .max = 3650,
-     .min_items = 1, .max_items = 16, .order = -1, .def_ints = s_renewal_defaults,
-     .def_count = COUNT (s_renewal_defaults), .reloadable = true,
-     .offset = CFG (renewal_lead_days), .aux_offset = CFG (renewal_lead_count),
+    {.key = "policy.renewal_lead_days",
+     .type = QF_CT_INT_LIST,
+     .min = 1,
+     .max = 3650,
+     .min_items = 1,
+     .max_items = 16,
+     .order = -1,
+     .def_ints = s_renewal_defaults,
+     .def_count = COUNT (s_renewal_defaults),
+     .reloadable = true,
+     .offset = CFG (renewal_lead_days),
+     .aux_offset = CFG (renewal_lead_count),
      .help = "§4.3 renewal: days before expiry at which renewal reminders are sent"},
-    {.key = "policy.min_validity_for_sale_days", .type = QF_CT_INT, .min = 0, .max = 3650,
-     .def_int = 180, .reloadable = true, .offset = CFG (min_validity_for_sale_days),
+    {.key = "policy.min_validity_for_sale_days",
+     .type = QF_CT_INT,
+     .min = 0,
+     .max = 3650,
+     .def_int = 180,
+     .reloadable = true,
+     .offset = CFG (min_validity_for_sale_days),
      .help = "§4.2 review: least remaining validity (days) for a qualification to be sold"},
-    {.key = "policy.review_departments", .type = QF_CT_TOKEN_LIST, .min_items = 1,
-     .max_items = 16, .unique = true, .def_texts = s_review_defaults,
-     .def_count = COUNT (s_review_defaults), .reloadable = true,
-     .offset = CFG (review_departments), .aux_offset = CFG (review_department_count),
+    {.key = "policy.review_departments",
+     .type = QF_CT_TOKEN_LIST,
+     .min_items = 1,
+     .max_items = 16,
+     .unique = true,
+     .def_texts = s_review_defaults,
+     .def_count = COUNT (s_review_defaults),
+     .reloadable = true,
+     .offset = CFG (review_departments),
+     .aux_offset = CFG (review_department_count),
      .help = "§4.2 review: departments that must all approve a review"},
-    {.key = "policy.review_confirmed_by_person", .type = QF_CT_TOKEN_LIST, .min_items = 0,
-     .max_items = 16, .unique = true, .def_texts = NULL, .def_count = 0, .reloadable = true,
-     .offset = CFG (review_confirm), .aux_offset = CFG (review_confirm_count),
+    {.key = "policy.review_confirmed_by_person",
+     .type = QF_CT_TOKEN_LIST,
+     .min_items = 0,
+     .max_items = 16,
+     .unique = true,
+     .def_texts = NULL,
+     .def_count = 0,
+     .reloadable = true,
+     .offset = CFG (review_confirm),
+     .aux_offset = CFG (review_confirm_count),
      .help = "§4.2 review: departments whose worker verdict a person confirms with "
              "'qualflow review decide' (the others' verdicts stand)"},
-    {.key = "policy.min_return_ratio", .type = QF_CT_DOUBLE, .min = 0, .max = 100,
-     .def_real = 1.2, .reloadable = true, .offset = CFG (min_return_ratio),
+    {.key = "policy.min_return_ratio",
+     .type = QF_CT_DOUBLE,
+     .min = 0,
+     .max = 100,
+     .def_real = 1.2,
+     .reloadable = true,
+     .offset = CFG (min_return_ratio),
      .help = "§4.2 review: least expected revenue / cost ratio the finance review accepts"},
 
-    {.key = "calendar.reminder_time", .type = QF_CT_TIME, .def_int = 9 * 60, .reloadable = true,
+    {.key = "calendar.reminder_time",
+     .type = QF_CT_TIME,
+     .def_int = 9 * 60,
+     .reloadable = true,
      .offset = CFG (reminder_minute),
      .help = "local time (policy.timezone) at which reminders fire on a working day"},
-    {.key = "calendar.holiday_shift", .type = QF_CT_ENUM, .names = s_shift_names,
-     .def_int = QF_SHIFT_PREVIOUS, .reloadable = true, .offset = CFG (holiday_shift),
+    {.key = "calendar.holiday_shift",
+     .type = QF_CT_ENUM,
+     .names = s_shift_names,
+     .def_int = QF_SHIFT_PREVIOUS,
+     .reloadable = true,
+     .offset = CFG (holiday_shift),
      .help = "a reminder due on a day that is not a working day moves to the previous or the "
              "next working day"},
-    {.key = "calendar.holidays", .type = QF_CT_DATE_MAP, .min = 1970, .max = 9999,
-     .max_items = QF_CONFIG_LIST_MAX, .max_years = QF_DATE_MAP_YEARS_MAX, .reloadable = true,
-     .offset = CFG (holidays), .aux_offset = CFG (holiday_count),
+    {.key = "calendar.holidays",
+     .type = QF_CT_DATE_MAP,
+     .min = 1970,
+     .max = 9999,
+     .max_items = QF_CONFIG_LIST_MAX,
+     .max_years = QF_DATE_MAP_YEARS_MAX,
+     .reloadable = true,
+     .offset = CFG (holidays),
+     .aux_offset = CFG (holiday_count),
      .help = "public holidays per year: dates that are not working days"},
-    {.key = "calendar.workdays", .type = QF_CT_DATE_MAP, .min = 1970, .max = 9999,
-     .max_items = QF_CONFIG_LIST_MAX, .max_years = QF_DATE_MAP_YEARS_MAX,
-     .disjoint = "calendar.holidays", .weekend_only = true, .reloadable = true,
-     .offset = CFG (workdays), .aux_offset = CFG (workday_count),
+    {.key = "calendar.workdays",
+     .type = QF_CT_DATE_MAP,
+     .min = 1970,
+     .max = 9999,
+     .max_items = QF_CONFIG_LIST_MAX,
+     .max_years = QF_DATE_MAP_YEARS_MAX,
+     .disjoint = "calendar.holidays",
+     .weekend_only = true,
+     .reloadable = true,
+     .offset = CFG (workdays),
+     .aux_offset = CFG (workday_count),
      .help = "make-up working days (调休) per year: weekend dates that are working days"},
 };
 #define KEY_COUNT COUNT (s_keys)
@@ -231,37 +364,78 @@ static const char *const s_mapping_sections[] = {"daemon", "delivery", "policy",
 #define MAPPING_SECTION_COUNT COUNT (s_mapping_sections)
 
 static const qf_key_t s_authority_keys[] = {
-    {.key = "name", .type = QF_CT_STRING, .max = 256, .required = true, .offset = AUTH (name),
+    {.key = "name",
+     .type = QF_CT_STRING,
+     .max = 256,
+     .required = true,
+     .offset = AUTH (name),
      .help = "the authority as written on certificates; unique"},
-    {.key = "pattern", .type = QF_CT_REGEX, .max = 1024, .required = true,
-     .offset = AUTH (pattern), .aux_offset = AUTH (regex),
+    {.key = "pattern",
+     .type = QF_CT_REGEX,
+     .max = 1024,
+     .required = true,
+     .offset = AUTH (pattern),
+     .aux_offset = AUTH (regex),
      .help = "POSIX extended regular expression for its certificate numbers; anchor it"},
 };
 
 static const qf_key_t s_category_keys[] = {
-    {.key = "name", .type = QF_CT_TOKEN, .required = true, .offset = CAT (name),
+    {.key = "name",
+     .type = QF_CT_TOKEN,
+     .required = true,
+     .offset = CAT (name),
      .help = "category name; unique"},
-    {.key = "scopes", .type = QF_CT_STRING_LIST, .max = 256, .max_items = QF_CONFIG_LIST_MAX,
-     .unique = true, .offset = CAT (scopes), .aux_offset = CAT (scope_count),
+    {.key = "scopes",
+     .type = QF_CT_STRING_LIST,
+     .max = 256,
+     .max_items = QF_CONFIG_LIST_MAX,
+     .unique = true,
+     .offset = CAT (scopes),
+     .aux_offset = CAT (scope_count),
      .help = "scopes a qualification of this category may carry; empty = any"},
-    {.key = "industries", .type = QF_CT_STRING_LIST, .max = 256,
-     .max_items = QF_CONFIG_LIST_MAX, .unique = true, .offset = CAT (industries),
-     .aux_offset = CAT (industry_count), .help = "industries the category serves"},
+    {.key = "industries",
+     .type = QF_CT_STRING_LIST,
+     .max = 256,
+     .max_items = QF_CONFIG_LIST_MAX,
+     .unique = true,
+     .offset = CAT (industries),
+     .aux_offset = CAT (industry_count),
+     .help = "industries the category serves"},
 };
 
 static const qf_key_t s_group_keys[] = {
-    {.key = "name", .type = QF_CT_TOKEN, .required = true, .offset = GRP (name),
+    {.key = "name",
+     .type = QF_CT_TOKEN,
+     .required = true,
+     .offset = GRP (name),
      .help = "consumer group name; unique"},
-    {.key = "role", .type = QF_CT_TOKEN, .def_ref = "name", .offset = GRP (role),
+    {.key = "role",
+     .type = QF_CT_TOKEN,
+     .def_ref = "name",
+     .offset = GRP (role),
      .help = "role the group's reported results act with"},
-    {.key = "topics", .type = QF_CT_TOPIC_LIST, .required = true, .min_items = 1,
-     .max_items = 32, .unique = true, .offset = GRP (topics), .aux_offset = GRP (topic_count),
+    {.key = "topics",
+     .type = QF_CT_TOPIC_LIST,
+     .required = true,
+     .min_items = 1,
+     .max_items = 32,
+     .unique = true,
+     .offset = GRP (topics),
+     .aux_offset = GRP (topic_count),
      .help = "topics delivered to the group: exact, a prefix ending in *, or * for all"},
-    {.key = "ack_wait_ms", .type = QF_CT_INT64, .min = 100, .max = 86400000,
-     .def_ref = "delivery.ack_wait_ms", .offset = GRP (ack_wait_ms),
+    {.key = "ack_wait_ms",
+     .type = QF_CT_INT64,
+     .min = 100,
+     .max = 86400000,
+     .def_ref = "delivery.ack_wait_ms",
+     .offset = GRP (ack_wait_ms),
      .help = "lease on an event delivered to the group (ms)"},
-    {.key = "max_deliveries", .type = QF_CT_INT, .min = 1, .max = 1000,
-     .def_ref = "delivery.max_deliveries", .offset = GRP (max_deliveries),
+    {.key = "max_deliveries",
+     .type = QF_CT_INT,
+     .min = 1,
+     .max = 1000,
+     .def_ref = "delivery.max_deliveries",
+     .offset = GRP (max_deliveries),
      .help = "deliveries of one event before it goes to the dead-letter list"},
 };
 
@@ -279,9 +453,9 @@ static const qf_section_t s_sections[] = {
 
 /* What one load is working on, for messages. */
 typedef struct {
-    const char *path;        /* file named in messages */
-    yaml_document_t *doc;    /* loaded document, or NULL before parsing */
-    char *error;             /* caller's message buffer, may be NULL */
+    const char *path;     /* file named in messages */
+    yaml_document_t *doc; /* loaded document, or NULL before parsing */
+    char *error;          /* caller's message buffer, may be NULL */
     size_t error_size;
 } s_load_t;
 
@@ -304,7 +478,7 @@ s_append (char *buffer, size_t size, size_t *used, const char *format, ...)
     va_end (args);
     if (n < 0)
         return;
-    *used = (size_t) n >= size - *used ? size : *used + (size_t) n;
+    *used = (size_t)n >= size - *used ? size : *used + (size_t)n;
 }
 
 /*  Returns the length of the valid UTF-8 sequence at text (1 to 4), or 0
@@ -320,16 +494,13 @@ s_utf8_length (const unsigned char *text, size_t available)
     if (c >= 0xC2 && c <= 0xDF) {
         length = 2;
         code = c & 0x1F;
-    }
-    else if ((c & 0xF0) == 0xE0) {
+    } else if ((c & 0xF0) == 0xE0) {
         length = 3;
         code = c & 0x0F;
-    }
-    else if (c >= 0xF0 && c <= 0xF4) {
+    } else if (c >= 0xF0 && c <= 0xF4) {
         length = 4;
         code = c & 0x07;
-    }
-    else
+    } else
         return 0;
     if (available < length)
         return 0;
@@ -352,8 +523,8 @@ static const char *
 s_quote (char *buffer, size_t size, const char *text, size_t length)
 {
     assert (size >= QF_QUOTE_SIZE);
-    (void) size;
-    const unsigned char *in = (const unsigned char *) text;
+    (void)size;
+    const unsigned char *in = (const unsigned char *)text;
     size_t out = 0, i = 0;
     buffer[out++] = '"';
     while (i < length) {
@@ -362,28 +533,24 @@ s_quote (char *buffer, size_t size, const char *text, size_t length)
         unsigned char c = in[i];
         if (c == '"' || c == '\\') {
             piece[0] = '\\';
-            piece[1] = (char) c;
+            piece[1] = (char)c;
             piece_length = 2;
-        }
-        else if (c == '\n' || c == '\t' || c == '\r') {
+        } else if (c == '\n' || c == '\t' || c == '\r') {
             piece[0] = '\\';
             piece[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
             piece_length = 2;
-        }
-        else if (c < 0x20 || c == 0x7F) {
+        } else if (c < 0x20 || c == 0x7F) {
             snprintf (piece, sizeof piece, "\\x%02x", c);
             piece_length = 4;
-        }
-        else if (c < 0x80)
-            piece[0] = (char) c;
+        } else if (c < 0x80)
+            piece[0] = (char)c;
         else {
             consumed = s_utf8_length (in + i, length - i);
             if (consumed == 0) {
                 snprintf (piece, sizeof piece, "\\x%02x", c);
                 piece_length = 4;
                 consumed = 1;
-            }
-            else {
+            } else {
                 memcpy (piece, in + i, consumed);
                 piece_length = consumed;
             }
@@ -410,12 +577,12 @@ s_key_name (char *buffer, size_t size, const char *prefix, const char *text, siz
     bool plain = length > 0 && length <= QF_QUOTE_MAX;
     for (size_t i = 0; plain && i < length; i++) {
         char c = text[i];
-        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '_' || c == '-' || c == '.';
+        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || c == '.';
     }
     char quoted[QF_QUOTE_SIZE];
     snprintf (buffer, size, "%s%s%.*s", prefix ? prefix : "", prefix ? "." : "",
-              plain ? (int) length : -1,
+              plain ? (int)length : -1,
               plain ? text : s_quote (quoted, sizeof quoted, text, length));
     return buffer;
 }
@@ -438,8 +605,8 @@ s_join_keys (char *buffer, size_t size, const qf_key_t *keys, size_t count, cons
     size_t used = 0, prefix = section ? strlen (section) + 1 : 0;
     buffer[0] = '\0';
     for (size_t i = 0; i < count; i++) {
-        if (section
-            && (strncmp (keys[i].key, section, prefix - 1) != 0 || keys[i].key[prefix - 1] != '.'))
+        if (section &&
+            (strncmp (keys[i].key, section, prefix - 1) != 0 || keys[i].key[prefix - 1] != '.'))
             continue;
         s_append (buffer, size, &used, "%s%s", used ? ", " : "", keys[i].key + prefix);
     }
@@ -505,18 +672,18 @@ s_parse_integer (const char *text, size_t length, int64_t *value)
         return 2;
     uint64_t magnitude = 0;
     for (; i < length; i++) {
-        unsigned digit = (unsigned) (text[i] - '0');
+        unsigned digit = (unsigned)(text[i] - '0');
         if (magnitude > (UINT64_MAX - digit) / 10)
             return 3;
         magnitude = magnitude * 10 + digit;
     }
-    uint64_t limit = negative ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     if (magnitude > limit)
         return 3;
     if (negative)
-        *value = magnitude == limit ? INT64_MIN : -(int64_t) magnitude;
+        *value = magnitude == limit ? INT64_MIN : -(int64_t)magnitude;
     else
-        *value = (int64_t) magnitude;
+        *value = (int64_t)magnitude;
     return 0;
 }
 
@@ -628,14 +795,14 @@ s_parse_date (const char *text, size_t length, int32_t *day, int *year)
 static int
 s_weekday (int32_t day)
 {
-    int64_t shifted = ((int64_t) day + 3) % 7;
-    return (int) (shifted < 0 ? shifted + 7 : shifted);
+    int64_t shifted = ((int64_t)day + 3) % 7;
+    return (int)(shifted < 0 ? shifted + 7 : shifted);
 }
 
 static int
 s_compare_days (const void *a, const void *b)
 {
-    int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -727,7 +894,7 @@ s_expect_scalar (char *buffer, size_t size, qf_ctype_t type, const qf_key_t *k)
     switch (type) {
     case QF_CT_STRING:
         s_append (buffer, size, &used, "a non-empty string of at most %lld bytes",
-                  (long long) k->max);
+                  (long long)k->max);
         break;
     case QF_CT_ENDPOINT:
         s_append (buffer, size, &used,
@@ -749,27 +916,26 @@ s_expect_scalar (char *buffer, size_t size, qf_ctype_t type, const qf_key_t *k)
         break;
     case QF_CT_REGEX:
         s_append (buffer, size, &used, "a POSIX extended regular expression of at most %lld bytes",
-                  (long long) k->max);
+                  (long long)k->max);
         break;
     case QF_CT_INT:
     case QF_CT_INT64:
     case QF_CT_INT_LIST:
-        s_append (buffer, size, &used, "an integer from %lld to %lld", (long long) k->min,
-                  (long long) k->max);
+        s_append (buffer, size, &used, "an integer from %lld to %lld", (long long)k->min,
+                  (long long)k->max);
         if (k->at_least)
             s_append (buffer, size, &used, " and at least %s", k->at_least);
         break;
     case QF_CT_DOUBLE:
-        s_append (buffer, size, &used, "a number from %lld to %lld", (long long) k->min,
-                  (long long) k->max);
+        s_append (buffer, size, &used, "a number from %lld to %lld", (long long)k->min,
+                  (long long)k->max);
         break;
     case QF_CT_BOOL: s_append (buffer, size, &used, "true or false"); break;
     case QF_CT_TIME:
         s_append (buffer, size, &used, "a time of day \"HH:MM\" from 00:00 to 23:59");
         break;
     case QF_CT_ENUM:
-        s_append (buffer, size, &used, "one of %s",
-                  s_join_names (names, sizeof names, k->names));
+        s_append (buffer, size, &used, "one of %s", s_join_names (names, sizeof names, k->names));
         break;
     default: break;
     }
@@ -789,7 +955,7 @@ s_expect (char *buffer, size_t size, const qf_key_t *k)
         s_append (buffer, size, &used,
                   "a mapping of at most %zu years (%lld to %lld), each to a list of at most %zu "
                   "distinct dates YYYY-MM-DD in that year",
-                  k->max_years, (long long) k->min, (long long) k->max, k->max_items);
+                  k->max_years, (long long)k->min, (long long)k->max, k->max_items);
         if (k->weekend_only)
             s_append (buffer, size, &used, ", each a Saturday or a Sunday");
         if (k->disjoint)
@@ -804,8 +970,8 @@ s_expect (char *buffer, size_t size, const qf_key_t *k)
         s_append (buffer, size, &used, "distinct ");
     switch (k->type) {
     case QF_CT_INT_LIST:
-        s_append (buffer, size, &used, "integers from %lld to %lld", (long long) k->min,
-                  (long long) k->max);
+        s_append (buffer, size, &used, "integers from %lld to %lld", (long long)k->min,
+                  (long long)k->max);
         if (k->order)
             s_append (buffer, size, &used, " in strictly %s order",
                       k->order > 0 ? "increasing" : "decreasing");
@@ -816,7 +982,7 @@ s_expect (char *buffer, size_t size, const qf_key_t *k)
         break;
     case QF_CT_STRING_LIST:
         s_append (buffer, size, &used, "non-empty strings of at most %lld bytes each",
-                  (long long) k->max);
+                  (long long)k->max);
         break;
     case QF_CT_TOPIC_LIST:
         s_append (buffer, size, &used,
@@ -859,7 +1025,7 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
         *literal = true;
         switch (k->type) {
         case QF_CT_INT:
-        case QF_CT_INT64: snprintf (buffer, size, "%lld", (long long) k->def_int); break;
+        case QF_CT_INT64: snprintf (buffer, size, "%lld", (long long)k->def_int); break;
         case QF_CT_BOOL: snprintf (buffer, size, "%s", k->def_int ? "true" : "false"); break;
         case QF_CT_DOUBLE: snprintf (buffer, size, "%g", k->def_real); break;
         case QF_CT_ENUM: snprintf (buffer, size, "%s", k->names[k->def_int]); break;
@@ -870,7 +1036,7 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
         case QF_CT_STRING_LIST:
         case QF_CT_TOPIC_LIST: snprintf (buffer, size, "[]"); break;
         case QF_CT_TIME:
-            snprintf (buffer, size, "%02d:%02d", (int) k->def_int / 60, (int) k->def_int % 60);
+            snprintf (buffer, size, "%02d:%02d", (int)k->def_int / 60, (int)k->def_int % 60);
             break;
         case QF_CT_DATE_MAP: snprintf (buffer, size, "{}"); break;
         default: snprintf (buffer, size, "%s", k->def_text ? k->def_text : ""); break;
@@ -883,7 +1049,7 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
 static const char *
 s_advice (char *buffer, size_t size, const qf_key_t *k)
 {
-    char def[QF_PHRASE_SIZE - 64];   /* leaves room for the words around it */
+    char def[QF_PHRASE_SIZE - 64]; /* leaves room for the words around it */
     bool literal;
     if (k->required)
         snprintf (buffer, size, "fix the value");
@@ -922,12 +1088,11 @@ s_is_null (const yaml_node_t *node)
         return true;
     if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return false;
-    const char *text = (const char *) node->data.scalar.value;
+    const char *text = (const char *)node->data.scalar.value;
     size_t length = node->data.scalar.length;
-    return length == 0 || (length == 1 && text[0] == '~')
-           || (length == 4
-               && (memcmp (text, "null", 4) == 0 || memcmp (text, "Null", 4) == 0
-                   || memcmp (text, "NULL", 4) == 0));
+    return length == 0 || (length == 1 && text[0] == '~') ||
+           (length == 4 && (memcmp (text, "null", 4) == 0 || memcmp (text, "Null", 4) == 0 ||
+                            memcmp (text, "NULL", 4) == 0));
 }
 
 /*  Describes a node for "got ...": nothing, null, a mapping, a list, or
@@ -935,8 +1100,8 @@ s_is_null (const yaml_node_t *node)
 static const char *
 s_describe (char *buffer, size_t size, const yaml_node_t *node)
 {
-    if (!node || (node->type == YAML_SCALAR_NODE && node->data.scalar.length == 0
-                  && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE))
+    if (!node || (node->type == YAML_SCALAR_NODE && node->data.scalar.length == 0 &&
+                  node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE))
         return "nothing";
     if (s_is_null (node))
         return "null";
@@ -946,8 +1111,7 @@ s_describe (char *buffer, size_t size, const yaml_node_t *node)
         return "a list";
     if (node->type != YAML_SCALAR_NODE)
         return "nothing";
-    return s_quote (buffer, size, (const char *) node->data.scalar.value,
-                    node->data.scalar.length);
+    return s_quote (buffer, size, (const char *)node->data.scalar.value, node->data.scalar.length);
 }
 
 /*  Reports a bad value of k at node: "expected EXPECT, got FOUND; ADVICE".
@@ -977,7 +1141,7 @@ s_get_integer (const s_load_t *ld, const qf_key_t *k, const char *name, const ya
     s_expect_scalar (expect, sizeof expect, k->type == QF_CT_INT64 ? QF_CT_INT64 : QF_CT_INT, k);
     if (!node || node->type != YAML_SCALAR_NODE || s_is_null (node))
         return s_reject (ld, k, name, node, expect, NULL, NULL);
-    const char *text = (const char *) node->data.scalar.value;
+    const char *text = (const char *)node->data.scalar.value;
     size_t length = node->data.scalar.length;
     int64_t number = 0;
     int syntax = s_parse_integer (text, length, &number);
@@ -1007,15 +1171,15 @@ s_get_text (const s_load_t *ld, const qf_key_t *k, qf_ctype_t type, const char *
     s_expect_scalar (expect, sizeof expect, type, k);
     if (!node || node->type != YAML_SCALAR_NODE || s_is_null (node))
         return s_reject (ld, k, name, node, expect, NULL, NULL);
-    const char *text = (const char *) node->data.scalar.value;
+    const char *text = (const char *)node->data.scalar.value;
     size_t length = node->data.scalar.length;
     if (length == 0)
         return s_reject (ld, k, name, node, expect, "an empty string", NULL);
 
     const char *problem = NULL;
     for (size_t i = 0; i < length && !problem;) {
-        unsigned char c = (unsigned char) text[i];
-        size_t n = s_utf8_length ((const unsigned char *) text + i, length - i);
+        unsigned char c = (unsigned char)text[i];
+        size_t n = s_utf8_length ((const unsigned char *)text + i, length - i);
         if (c == '\0')
             problem = "contains a NUL character";
         else if (c < 0x20 || c == 0x7F)
@@ -1029,9 +1193,9 @@ s_get_text (const s_load_t *ld, const qf_key_t *k, qf_ctype_t type, const char *
                   s_quote (quoted, sizeof quoted, text, length), problem);
         return s_reject (ld, k, name, node, expect, found, NULL);
     }
-    bool free_text = type == QF_CT_STRING || type == QF_CT_REGEX || type == QF_CT_ENDPOINT
-                     || type == QF_CT_TIMEZONE;
-    if (free_text && k->max > 0 && length > (size_t) k->max) {
+    bool free_text = type == QF_CT_STRING || type == QF_CT_REGEX || type == QF_CT_ENDPOINT ||
+                     type == QF_CT_TIMEZONE;
+    if (free_text && k->max > 0 && length > (size_t)k->max) {
         snprintf (found, sizeof found, "%zu bytes", length);
         return s_reject (ld, k, name, node, expect, found, NULL);
     }
@@ -1063,7 +1227,7 @@ s_set_list (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_
     s_expect (expect, sizeof expect, k);
     if (!node || node->type != YAML_SEQUENCE_NODE)
         return s_reject (ld, k, name, node, expect, NULL, NULL);
-    size_t n = (size_t) (node->data.sequence.items.top - node->data.sequence.items.start);
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n < k->min_items || n > k->max_items) {
         if (n == 0)
             snprintf (found, sizeof found, "an empty list");
@@ -1072,16 +1236,16 @@ s_set_list (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_
         return s_reject (ld, k, name, node, expect, found, NULL);
     }
     assert (k->max_items <= QF_CONFIG_LIST_MAX);
-    char *at = (char *) base + k->offset;
-    size_t *count = (size_t *) ((char *) base + k->aux_offset);
+    char *at = (char *)base + k->offset;
+    size_t *count = (size_t *)((char *)base + k->aux_offset);
     char **texts = NULL;
     if (k->type == QF_CT_TOKEN_LIST)
-        texts = (char **) at;
+        texts = (char **)at;
     else if (k->type != QF_CT_INT_LIST && n > 0) {
         texts = calloc (n, sizeof *texts);
         if (!texts)
             return s_no_memory (ld);
-        *(char ***) at = texts;
+        *(char ***)at = texts;
     }
     for (size_t i = 0; i < n; i++) {
         const yaml_node_t *item = s_node (ld, node->data.sequence.items.start[i]);
@@ -1090,24 +1254,25 @@ s_set_list (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_
         int rc;
         if (k->type == QF_CT_INT_LIST) {
             int64_t value;
-            int *values = (int *) at;
+            int *values = (int *)at;
             rc = s_get_integer (ld, k, item_name, item, &value);
             if (rc)
                 return rc;
-            if (i > 0 && k->order
-                && (k->order > 0 ? value <= values[i - 1] : value >= values[i - 1])) {
+            if (i > 0 && k->order &&
+                (k->order > 0 ? value <= values[i - 1] : value >= values[i - 1])) {
                 char order_expect[QF_PHRASE_SIZE], advice[QF_PHRASE_SIZE];
                 snprintf (order_expect, sizeof order_expect,
                           "a value %s %d, the item before it (the list is strictly %s)",
                           k->order > 0 ? "above" : "below", values[i - 1],
                           k->order > 0 ? "increasing" : "decreasing");
-                snprintf (found, sizeof found, "%lld", (long long) value);
-                snprintf (advice, sizeof advice, "put the items in %s order without repeats, e.g. %s",
+                snprintf (found, sizeof found, "%lld", (long long)value);
+                snprintf (advice, sizeof advice,
+                          "put the items in %s order without repeats, e.g. %s",
                           k->order > 0 ? "increasing" : "decreasing",
                           s_format_list (quoted, sizeof quoted, k->def_ints, NULL, k->def_count));
                 return s_reject (ld, k, item_name, item, order_expect, found, advice);
             }
-            values[i] = (int) value;
+            values[i] = (int)value;
             *count = i + 1;
             continue;
         }
@@ -1140,26 +1305,24 @@ s_get_year (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml_
                          "and its list of dates";
     if (!key || key->type != YAML_SCALAR_NODE || s_is_null (key))
         return s_fail (ld, QF_EINVAL, s_line (key), name,
-                       "expected a year from %lld to %lld as a key, got %s; %s",
-                       (long long) k->min, (long long) k->max,
-                       s_describe (quoted, sizeof quoted, key), advice);
-    const char *text = (const char *) key->data.scalar.value;
+                       "expected a year from %lld to %lld as a key, got %s; %s", (long long)k->min,
+                       (long long)k->max, s_describe (quoted, sizeof quoted, key), advice);
+    const char *text = (const char *)key->data.scalar.value;
     size_t length = key->data.scalar.length;
     int64_t number = 0;
     int syntax = s_parse_integer (text, length, &number);
     s_quote (quoted, sizeof quoted, text, length);
     if (syntax == 0 && key->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        snprintf (found, sizeof found, "the string %s (years are written without quotes)",
-                  quoted);
+        snprintf (found, sizeof found, "the string %s (years are written without quotes)", quoted);
     else if (syntax != 0 || number < k->min || number > k->max)
         snprintf (found, sizeof found, "%s", quoted);
     else {
-        *year = (int) number;
+        *year = (int)number;
         return 0;
     }
     return s_fail (ld, QF_EINVAL, s_line (key), name,
-                   "expected a year from %lld to %lld as the key, got %s; %s", (long long) k->min,
-                   (long long) k->max, found, advice);
+                   "expected a year from %lld to %lld as the key, got %s; %s", (long long)k->min,
+                   (long long)k->max, found, advice);
 }
 
 /*  Reads date map k at node into one array of day numbers, sorted once
@@ -1174,22 +1337,22 @@ s_set_date_map (const s_load_t *ld, const qf_key_t *k, const char *name, const y
     s_expect (expect, sizeof expect, k);
     if (!node || node->type != YAML_MAPPING_NODE)
         return s_reject (ld, k, name, node, expect, NULL, NULL);
-    size_t years = (size_t) (node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    size_t years = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
     assert (k->max_years <= QF_DATE_MAP_YEARS_MAX);
     if (years > k->max_years) {
         snprintf (found, sizeof found, "%zu years", years);
         return s_reject (ld, k, name, node, expect, found,
                          "remove the years that are over; past years are no longer needed");
     }
-    int32_t **days_p = (int32_t **) ((char *) base + k->offset);
-    size_t *count = (size_t *) ((char *) base + k->aux_offset);
+    int32_t **days_p = (int32_t **)((char *)base + k->offset);
+    size_t *count = (size_t *)((char *)base + k->aux_offset);
     int year_numbers[QF_DATE_MAP_YEARS_MAX];
     size_t year_lines[QF_DATE_MAP_YEARS_MAX];
     for (size_t y = 0; y < years; y++) {
         const yaml_node_pair_t *pair = &node->data.mapping.pairs.start[y];
         const yaml_node_t *key = s_node (ld, pair->key), *list = s_node (ld, pair->value);
         if (key && key->type == YAML_SCALAR_NODE)
-            s_key_name (year_name, sizeof year_name, name, (const char *) key->data.scalar.value,
+            s_key_name (year_name, sizeof year_name, name, (const char *)key->data.scalar.value,
                         key->data.scalar.length);
         else
             snprintf (year_name, sizeof year_name, "%s", name);
@@ -1207,10 +1370,10 @@ s_set_date_map (const s_load_t *ld, const qf_key_t *k, const char *name, const y
                                year, year_lines[j]);
 
         size_t n = list && list->type == YAML_SEQUENCE_NODE
-                       ? (size_t) (list->data.sequence.items.top - list->data.sequence.items.start)
+                       ? (size_t)(list->data.sequence.items.top - list->data.sequence.items.start)
                        : 0;
-        snprintf (expect, sizeof expect,
-                  "a list of at most %zu distinct dates YYYY-MM-DD in %d", k->max_items, year);
+        snprintf (expect, sizeof expect, "a list of at most %zu distinct dates YYYY-MM-DD in %d",
+                  k->max_items, year);
         snprintf (advice, sizeof advice,
                   "write the dates as a list, e.g. %d: [%d-10-01, %d-10-02], or remove the year",
                   year, year, year);
@@ -1235,12 +1398,12 @@ s_set_date_map (const s_load_t *ld, const qf_key_t *k, const char *name, const y
                       year);
             int32_t day = 0;
             int date_year = 0;
-            if (!item || item->type != YAML_SCALAR_NODE || s_is_null (item)
-                || !s_parse_date ((const char *) item->data.scalar.value, item->data.scalar.length,
-                                  &day, &date_year))
+            if (!item || item->type != YAML_SCALAR_NODE || s_is_null (item) ||
+                !s_parse_date ((const char *)item->data.scalar.value, item->data.scalar.length,
+                               &day, &date_year))
                 return s_reject (ld, k, item_name, item, expect, NULL,
                                  "write the date as YYYY-MM-DD, e.g. 2026-10-01");
-            const char *text = (const char *) item->data.scalar.value;
+            const char *text = (const char *)item->data.scalar.value;
             s_quote (quoted, sizeof quoted, text, item->data.scalar.length);
             if (date_year != year) {
                 snprintf (found, sizeof found, "%s, which is in %d", quoted, date_year);
@@ -1249,8 +1412,8 @@ s_set_date_map (const s_load_t *ld, const qf_key_t *k, const char *name, const y
                 return s_reject (ld, k, item_name, item, expect, found, advice);
             }
             if (k->weekend_only && s_weekday (day) < 5) {
-                static const char *const weekdays[] = {"Monday", "Tuesday", "Wednesday",
-                                                       "Thursday", "Friday"};
+                static const char *const weekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                                       "Friday"};
                 snprintf (found, sizeof found, "%s, a %s (already a working day)", quoted,
                           weekdays[s_weekday (day)]);
                 return s_reject (ld, k, item_name, item, "a Saturday or a Sunday", found,
@@ -1279,7 +1442,7 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
              void *base)
 {
     char expect[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], found[QF_PHRASE_SIZE];
-    char *at = (char *) base + k->offset;
+    char *at = (char *)base + k->offset;
     int rc = 0;
     switch (k->type) {
     case QF_CT_INT:
@@ -1287,9 +1450,9 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
         int64_t value;
         rc = s_get_integer (ld, k, name, node, &value);
         if (rc == 0 && k->type == QF_CT_INT)
-            *(int *) at = (int) value;
+            *(int *)at = (int)value;
         else if (rc == 0)
-            *(int64_t *) at = value;
+            *(int64_t *)at = value;
         return rc;
     }
     case QF_CT_BOOL:
@@ -1298,14 +1461,14 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
         s_expect_scalar (expect, sizeof expect, k->type, k);
         if (!node || node->type != YAML_SCALAR_NODE || s_is_null (node))
             return s_reject (ld, k, name, node, expect, NULL, NULL);
-        const char *text = (const char *) node->data.scalar.value;
+        const char *text = (const char *)node->data.scalar.value;
         size_t length = node->data.scalar.length;
         bool plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         if (k->type == QF_CT_BOOL) {
             if (plain && length == 4 && memcmp (text, "true", 4) == 0)
-                *(bool *) at = true;
+                *(bool *)at = true;
             else if (plain && length == 5 && memcmp (text, "false", 5) == 0)
-                *(bool *) at = false;
+                *(bool *)at = false;
             else {
                 snprintf (found, sizeof found,
                           plain ? "%s (only true and false are booleans here)"
@@ -1317,15 +1480,15 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
         }
         if (k->type == QF_CT_DOUBLE) {
             double value;
-            if (!plain || !s_parse_real (text, length, &value) || value < (double) k->min
-                || value > (double) k->max)
+            if (!plain || !s_parse_real (text, length, &value) || value < (double)k->min ||
+                value > (double)k->max)
                 return s_reject (ld, k, name, node, expect, NULL, NULL);
-            *(double *) at = value;
+            *(double *)at = value;
             return 0;
         }
         for (int i = 0; k->names[i]; i++) {
             if (strlen (k->names[i]) == length && memcmp (k->names[i], text, length) == 0) {
-                *(int *) at = i;
+                *(int *)at = i;
                 return 0;
             }
         }
@@ -1333,9 +1496,9 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
     }
     case QF_CT_TIME: {
         s_expect_scalar (expect, sizeof expect, k->type, k);
-        if (!node || node->type != YAML_SCALAR_NODE || s_is_null (node)
-            || !s_parse_time ((const char *) node->data.scalar.value, node->data.scalar.length,
-                              (int *) at))
+        if (!node || node->type != YAML_SCALAR_NODE || s_is_null (node) ||
+            !s_parse_time ((const char *)node->data.scalar.value, node->data.scalar.length,
+                           (int *)at))
             return s_reject (ld, k, name, node, expect, NULL, NULL);
         return 0;
     }
@@ -1343,17 +1506,16 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
     case QF_CT_STRING:
     case QF_CT_ENDPOINT:
     case QF_CT_TOKEN:
-    case QF_CT_TOPIC:
-        return s_get_text (ld, k, k->type, name, node, (char **) at);
+    case QF_CT_TOPIC: return s_get_text (ld, k, k->type, name, node, (char **)at);
     case QF_CT_TIMEZONE: {
         char *copy = NULL;
         rc = s_get_text (ld, k, k->type, name, node, &copy);
         if (rc)
             return rc;
-        *(char **) at = copy;
-        bool valid = s_parse_timezone (copy, (int *) ((char *) base + k->aux_offset));
-        assert (valid);     /* s_get_text checked it */
-        (void) valid;
+        *(char **)at = copy;
+        bool valid = s_parse_timezone (copy, (int *)((char *)base + k->aux_offset));
+        assert (valid); /* s_get_text checked it */
+        (void)valid;
         return 0;
     }
     case QF_CT_REGEX: {
@@ -1361,7 +1523,7 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
         rc = s_get_text (ld, k, k->type, name, node, &copy);
         if (rc)
             return rc;
-        regex_t *regex = (regex_t *) ((char *) base + k->aux_offset);
+        regex_t *regex = (regex_t *)((char *)base + k->aux_offset);
         int status = regcomp (regex, copy, REG_EXTENDED | REG_NOSUB);
         if (status != 0) {
             char reason[256];
@@ -1372,14 +1534,13 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
             s_expect_scalar (expect, sizeof expect, k->type, k);
             return s_reject (ld, k, name, node, expect, found, NULL);
         }
-        *(char **) at = copy;   /* a pattern means a compiled regex to free */
+        *(char **)at = copy; /* a pattern means a compiled regex to free */
         return 0;
     }
     case QF_CT_INT_LIST:
     case QF_CT_TOKEN_LIST:
     case QF_CT_STRING_LIST:
-    case QF_CT_TOPIC_LIST:
-        return s_set_list (ld, k, name, node, base);
+    case QF_CT_TOPIC_LIST: return s_set_list (ld, k, name, node, base);
     }
     return 0;
 }
@@ -1391,34 +1552,34 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
 static int
 s_set_default (const qf_key_t *k, qf_config_t *cfg)
 {
-    char *at = (char *) cfg + k->offset;
-    size_t *count = (size_t *) ((char *) cfg + k->aux_offset);
+    char *at = (char *)cfg + k->offset;
+    size_t *count = (size_t *)((char *)cfg + k->aux_offset);
     switch (k->type) {
     case QF_CT_INT:
     case QF_CT_ENUM:
-    case QF_CT_TIME: *(int *) at = (int) k->def_int; break;
-    case QF_CT_INT64: *(int64_t *) at = k->def_int; break;
-    case QF_CT_BOOL: *(bool *) at = k->def_int != 0; break;
-    case QF_CT_DOUBLE: *(double *) at = k->def_real; break;
+    case QF_CT_TIME: *(int *)at = (int)k->def_int; break;
+    case QF_CT_INT64: *(int64_t *)at = k->def_int; break;
+    case QF_CT_BOOL: *(bool *)at = k->def_int != 0; break;
+    case QF_CT_DOUBLE: *(double *)at = k->def_real; break;
     case QF_CT_INT_LIST:
         memcpy (at, k->def_ints, k->def_count * sizeof (int));
         *count = k->def_count;
         break;
     case QF_CT_TOKEN_LIST:
         for (size_t i = 0; i < k->def_count; i++) {
-            ((char **) at)[i] = strdup (k->def_texts[i]);
-            if (!((char **) at)[i])
+            ((char **)at)[i] = strdup (k->def_texts[i]);
+            if (!((char **)at)[i])
                 return QF_ENOMEM;
             *count = i + 1;
         }
         break;
     case QF_CT_STRING_LIST:
     case QF_CT_TOPIC_LIST:
-    case QF_CT_DATE_MAP: break;     /* empty */
+    case QF_CT_DATE_MAP: break; /* empty */
     case QF_CT_TIMEZONE: {
-        bool valid = s_parse_timezone (k->def_text, (int *) ((char *) cfg + k->aux_offset));
+        bool valid = s_parse_timezone (k->def_text, (int *)((char *)cfg + k->aux_offset));
         assert (valid);
-        (void) valid;
+        (void)valid;
     }
     /* fall through */
     case QF_CT_STRING:
@@ -1427,8 +1588,8 @@ s_set_default (const qf_key_t *k, qf_config_t *cfg)
     case QF_CT_TOPIC:
     case QF_CT_REGEX:
         assert (k->def_text && k->type != QF_CT_REGEX);
-        *(char **) at = strdup (k->def_text);
-        if (!*(char **) at)
+        *(char **)at = strdup (k->def_text);
+        if (!*(char **)at)
             return QF_ENOMEM;
         break;
     }
@@ -1439,41 +1600,41 @@ s_set_default (const qf_key_t *k, qf_config_t *cfg)
 static void
 s_free_value (const qf_key_t *k, void *base)
 {
-    char *at = (char *) base + k->offset;
-    size_t *count = (size_t *) ((char *) base + k->aux_offset);
+    char *at = (char *)base + k->offset;
+    size_t *count = (size_t *)((char *)base + k->aux_offset);
     switch (k->type) {
     case QF_CT_REGEX:
-        if (*(char **) at)
-            regfree ((regex_t *) ((char *) base + k->aux_offset));
+        if (*(char **)at)
+            regfree ((regex_t *)((char *)base + k->aux_offset));
         /* fall through */
     case QF_CT_STRING:
     case QF_CT_ENDPOINT:
     case QF_CT_TIMEZONE:
     case QF_CT_TOKEN:
     case QF_CT_TOPIC:
-        free (*(char **) at);
-        *(char **) at = NULL;
+        free (*(char **)at);
+        *(char **)at = NULL;
         break;
     case QF_CT_TOKEN_LIST:
         for (size_t i = 0; i < *count; i++) {
-            free (((char **) at)[i]);
-            ((char **) at)[i] = NULL;
+            free (((char **)at)[i]);
+            ((char **)at)[i] = NULL;
         }
         *count = 0;
         break;
     case QF_CT_STRING_LIST:
     case QF_CT_TOPIC_LIST: {
-        char **items = *(char ***) at;
+        char **items = *(char ***)at;
         for (size_t i = 0; items && i < *count; i++)
             free (items[i]);
         free (items);
-        *(char ***) at = NULL;
+        *(char ***)at = NULL;
         *count = 0;
         break;
     }
     case QF_CT_DATE_MAP:
-        free (*(int32_t **) at);
-        *(int32_t **) at = NULL;
+        free (*(int32_t **)at);
+        *(int32_t **)at = NULL;
         *count = 0;
         break;
     default: break;
@@ -1485,53 +1646,52 @@ static void *
 s_section_items (const qf_section_t *sec, const qf_config_t *cfg, size_t *count)
 {
     void *items;
-    memcpy (&items, (const char *) cfg + sec->array_offset, sizeof items);
-    memcpy (count, (const char *) cfg + sec->count_offset, sizeof *count);
+    memcpy (&items, (const char *)cfg + sec->array_offset, sizeof items);
+    memcpy (count, (const char *)cfg + sec->count_offset, sizeof *count);
     return items;
 }
 
 static const char *
 s_item_name (const qf_section_t *sec, const void *items, size_t i)
 {
-    return *(char *const *) ((const char *) items + i * sec->item_size + sec->keys[0].offset);
+    return *(char *const *)((const char *)items + i * sec->item_size + sec->keys[0].offset);
 }
 
 /*  Whether key k holds the same value in the structs at a and b. */
 static bool
 s_equal (const qf_key_t *k, const void *a, const void *b)
 {
-    const char *pa = (const char *) a + k->offset, *pb = (const char *) b + k->offset;
+    const char *pa = (const char *)a + k->offset, *pb = (const char *)b + k->offset;
     size_t na = 0, nb = 0;
     if (k->type >= QF_CT_INT_LIST) {
-        na = *(const size_t *) ((const char *) a + k->aux_offset);
-        nb = *(const size_t *) ((const char *) b + k->aux_offset);
+        na = *(const size_t *)((const char *)a + k->aux_offset);
+        nb = *(const size_t *)((const char *)b + k->aux_offset);
         if (na != nb)
             return false;
     }
     switch (k->type) {
     case QF_CT_INT:
     case QF_CT_ENUM:
-    case QF_CT_TIME: return *(const int *) pa == *(const int *) pb;
-    case QF_CT_INT64: return *(const int64_t *) pa == *(const int64_t *) pb;
-    case QF_CT_BOOL: return *(const bool *) pa == *(const bool *) pb;
-    case QF_CT_DOUBLE: return *(const double *) pa == *(const double *) pb;
+    case QF_CT_TIME: return *(const int *)pa == *(const int *)pb;
+    case QF_CT_INT64: return *(const int64_t *)pa == *(const int64_t *)pb;
+    case QF_CT_BOOL: return *(const bool *)pa == *(const bool *)pb;
+    case QF_CT_DOUBLE: return *(const double *)pa == *(const double *)pb;
     case QF_CT_INT_LIST: return memcmp (pa, pb, na * sizeof (int)) == 0;
     case QF_CT_DATE_MAP:
-        return na == 0
-               || memcmp (*(int32_t *const *) pa, *(int32_t *const *) pb, na * sizeof (int32_t))
-                      == 0;
+        return na == 0 ||
+               memcmp (*(int32_t *const *)pa, *(int32_t *const *)pb, na * sizeof (int32_t)) == 0;
     case QF_CT_TOKEN_LIST:
     case QF_CT_STRING_LIST:
     case QF_CT_TOPIC_LIST: {
-        char *const *ia = k->type == QF_CT_TOKEN_LIST ? (char *const *) pa : *(char **const *) pa;
-        char *const *ib = k->type == QF_CT_TOKEN_LIST ? (char *const *) pb : *(char **const *) pb;
+        char *const *ia = k->type == QF_CT_TOKEN_LIST ? (char *const *)pa : *(char **const *)pa;
+        char *const *ib = k->type == QF_CT_TOKEN_LIST ? (char *const *)pb : *(char **const *)pb;
         for (size_t i = 0; i < na; i++)
             if (strcmp (ia[i], ib[i]) != 0)
                 return false;
         return true;
     }
     default: {
-        const char *sa = *(char *const *) pa, *sb = *(char *const *) pb;
+        const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
         return (!sa && !sb) || (sa && sb && strcmp (sa, sb) == 0);
     }
     }
@@ -1541,35 +1701,35 @@ s_equal (const qf_key_t *k, const void *a, const void *b)
 static const char *
 s_value_text (char *buffer, size_t size, const qf_key_t *k, const void *base)
 {
-    const char *at = (const char *) base + k->offset;
+    const char *at = (const char *)base + k->offset;
     size_t count = 0;
     if (k->type >= QF_CT_INT_LIST)
-        count = *(const size_t *) ((const char *) base + k->aux_offset);
+        count = *(const size_t *)((const char *)base + k->aux_offset);
     switch (k->type) {
-    case QF_CT_INT: snprintf (buffer, size, "%d", *(const int *) at); break;
-    case QF_CT_INT64: snprintf (buffer, size, "%lld", (long long) *(const int64_t *) at); break;
-    case QF_CT_BOOL: snprintf (buffer, size, "%s", *(const bool *) at ? "true" : "false"); break;
-    case QF_CT_DOUBLE: snprintf (buffer, size, "%g", *(const double *) at); break;
+    case QF_CT_INT: snprintf (buffer, size, "%d", *(const int *)at); break;
+    case QF_CT_INT64: snprintf (buffer, size, "%lld", (long long)*(const int64_t *)at); break;
+    case QF_CT_BOOL: snprintf (buffer, size, "%s", *(const bool *)at ? "true" : "false"); break;
+    case QF_CT_DOUBLE: snprintf (buffer, size, "%g", *(const double *)at); break;
     case QF_CT_ENUM: {
-        int i = *(const int *) at, n = 0;
+        int i = *(const int *)at, n = 0;
         while (k->names[n])
             n++;
         snprintf (buffer, size, "%s", i >= 0 && i < n ? k->names[i] : "?");
         break;
     }
-    case QF_CT_INT_LIST: s_format_list (buffer, size, (const int *) at, NULL, count); break;
+    case QF_CT_INT_LIST: s_format_list (buffer, size, (const int *)at, NULL, count); break;
     case QF_CT_TOKEN_LIST:
-        s_format_list (buffer, size, NULL, (const char *const *) at, count);
+        s_format_list (buffer, size, NULL, (const char *const *)at, count);
         break;
     case QF_CT_STRING_LIST:
     case QF_CT_TOPIC_LIST:
-        s_format_list (buffer, size, NULL, *(const char *const *const *) at, count);
+        s_format_list (buffer, size, NULL, *(const char *const *const *)at, count);
         break;
     case QF_CT_TIME:
-        snprintf (buffer, size, "%02d:%02d", *(const int *) at / 60, *(const int *) at % 60);
+        snprintf (buffer, size, "%02d:%02d", *(const int *)at / 60, *(const int *)at % 60);
         break;
     case QF_CT_DATE_MAP: {
-        const int32_t *days = *(int32_t *const *) at;
+        const int32_t *days = *(int32_t *const *)at;
         char date[16];
         size_t used = 0;
         buffer[0] = '\0';
@@ -1581,7 +1741,7 @@ s_value_text (char *buffer, size_t size, const qf_key_t *k, const void *base)
         break;
     }
     default: {
-        const char *text = *(char *const *) at;
+        const char *text = *(char *const *)at;
         char quoted[QF_QUOTE_SIZE];
         snprintf (buffer, size, "%s",
                   text ? s_quote (quoted, sizeof quoted, text, strlen (text)) : "nothing");
@@ -1596,15 +1756,15 @@ s_find_main_key (const char *key)
 {
     for (size_t i = 0; i < KEY_COUNT; i++)
         if (strcmp (s_keys[i].key, key) == 0)
-            return (int) i;
+            return (int)i;
     return -1;
 }
 
 static int64_t
 s_integer_value (const qf_key_t *k, const void *base)
 {
-    const char *at = (const char *) base + k->offset;
-    return k->type == QF_CT_INT64 ? *(const int64_t *) at : *(const int *) at;
+    const char *at = (const char *)base + k->offset;
+    return k->type == QF_CT_INT64 ? *(const int64_t *)at : *(const int *)at;
 }
 
 /*  Sets entry key k, absent from the file, from the key named by
@@ -1623,16 +1783,16 @@ s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf
         source = &s_keys[index];
         source_base = cfg;
     }
-    const char *from = (const char *) source_base + source->offset;
-    char *to = (char *) base + k->offset;
+    const char *from = (const char *)source_base + source->offset;
+    char *to = (char *)base + k->offset;
     switch (k->type) {
-    case QF_CT_INT: *(int *) to = (int) s_integer_value (source, source_base); break;
-    case QF_CT_INT64: *(int64_t *) to = s_integer_value (source, source_base); break;
+    case QF_CT_INT: *(int *)to = (int)s_integer_value (source, source_base); break;
+    case QF_CT_INT64: *(int64_t *)to = s_integer_value (source, source_base); break;
     case QF_CT_STRING:
     case QF_CT_TOKEN:
-        assert (*(char *const *) from);
-        *(char **) to = strdup (*(char *const *) from);
-        if (!*(char **) to)
+        assert (*(char *const *)from);
+        *(char **)to = strdup (*(char *const *)from);
+        if (!*(char **)to)
             return QF_ENOMEM;
         break;
     default: assert (!"def_ref is for int, int64 and text keys"); break;
@@ -1650,9 +1810,9 @@ s_find_section_key (const char *section, const char *text, size_t length)
     size_t n = strlen (section);
     for (size_t i = 0; i < KEY_COUNT; i++) {
         const char *key = s_keys[i].key;
-        if (strncmp (key, section, n) == 0 && key[n] == '.' && strlen (key + n + 1) == length
-            && memcmp (key + n + 1, text, length) == 0)
-            return (int) i;
+        if (strncmp (key, section, n) == 0 && key[n] == '.' && strlen (key + n + 1) == length &&
+            memcmp (key + n + 1, text, length) == 0)
+            return (int)i;
     }
     return -1;
 }
@@ -1680,7 +1840,7 @@ s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const char *sectio
             return s_fail (ld, QF_EINVAL, s_line (key), section,
                            "expected a key name (%s), got %s as a key; write \"key: value\"", keys,
                            s_describe (quoted, sizeof quoted, key));
-        const char *text = (const char *) key->data.scalar.value;
+        const char *text = (const char *)key->data.scalar.value;
         size_t length = key->data.scalar.length;
         int index = s_find_section_key (section, text, length);
         if (index < 0)
@@ -1726,12 +1886,11 @@ s_load_entry (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *sec,
             return s_fail (ld, QF_EINVAL, s_line (key), prefix,
                            "expected a key name (%s), got %s as a key; write \"key: value\"", keys,
                            s_describe (quoted, sizeof quoted, key));
-        const char *text = (const char *) key->data.scalar.value;
+        const char *text = (const char *)key->data.scalar.value;
         size_t length = key->data.scalar.length;
         size_t index = 0;
-        while (index < sec->key_count
-               && !(strlen (sec->keys[index].key) == length
-                    && memcmp (sec->keys[index].key, text, length) == 0))
+        while (index < sec->key_count && !(strlen (sec->keys[index].key) == length &&
+                                           memcmp (sec->keys[index].key, text, length) == 0))
             index++;
         if (index == sec->key_count)
             return s_fail (ld, QF_EINVAL, s_line (key),
@@ -1782,7 +1941,7 @@ s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *s
         return 0;
     s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, NULL);
     size_t n = node->type == YAML_SEQUENCE_NODE
-                   ? (size_t) (node->data.sequence.items.top - node->data.sequence.items.start)
+                   ? (size_t)(node->data.sequence.items.top - node->data.sequence.items.start)
                    : 0;
     if (node->type != YAML_SEQUENCE_NODE || n > QF_CONFIG_LIST_MAX) {
         char count_text[QF_PHRASE_SIZE];
@@ -1801,15 +1960,15 @@ s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *s
     char *items = calloc (n, sec->item_size);
     if (!items)
         return s_no_memory (ld);
-    memcpy ((char *) cfg + sec->array_offset, &items, sizeof items);
-    size_t *count = (size_t *) ((char *) cfg + sec->count_offset);
+    memcpy ((char *)cfg + sec->array_offset, &items, sizeof items);
+    size_t *count = (size_t *)((char *)cfg + sec->count_offset);
     size_t name_lines[QF_CONFIG_LIST_MAX];
     for (size_t i = 0; i < n; i++) {
         const yaml_node_t *item = s_node (ld, node->data.sequence.items.start[i]);
         char *base = items + i * sec->item_size;
         char prefix[64];
         snprintf (prefix, sizeof prefix, "%s[%zu]", sec->name, i);
-        *count = i + 1;   /* a half-read entry is freed with the rest */
+        *count = i + 1; /* a half-read entry is freed with the rest */
         int rc = s_load_entry (ld, cfg, sec, item, base, prefix, &name_lines[i]);
         if (rc)
             return rc;
@@ -1840,16 +1999,16 @@ s_find_date (const s_load_t *ld, const qf_key_t *k, const yaml_node_t *node, int
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
          pair < node->data.mapping.pairs.top; pair++) {
         const yaml_node_t *key = s_node (ld, pair->key), *list = s_node (ld, pair->value);
-        s_key_name (year_name, sizeof year_name, k->key, (const char *) key->data.scalar.value,
+        s_key_name (year_name, sizeof year_name, k->key, (const char *)key->data.scalar.value,
                     key->data.scalar.length);
         for (size_t i = 0; list->data.sequence.items.start + i < list->data.sequence.items.top;
              i++) {
             const yaml_node_t *item = s_node (ld, list->data.sequence.items.start[i]);
             int32_t found = 0;
             int year;
-            if (s_parse_date ((const char *) item->data.scalar.value, item->data.scalar.length,
-                              &found, &year)
-                && found == day) {
+            if (s_parse_date ((const char *)item->data.scalar.value, item->data.scalar.length,
+                              &found, &year) &&
+                found == day) {
                 snprintf (name, size, "%s[%zu]", year_name, i);
                 return s_line (item);
             }
@@ -1864,10 +2023,10 @@ static int
 s_check_disjoint (const s_load_t *ld, const qf_config_t *cfg, const qf_key_t *k,
                   const yaml_node_t *node, const qf_key_t *other, const yaml_node_t *other_node)
 {
-    const int32_t *mine = *(int32_t *const *) ((const char *) cfg + k->offset);
-    const int32_t *theirs = *(int32_t *const *) ((const char *) cfg + other->offset);
-    size_t n = *(const size_t *) ((const char *) cfg + k->aux_offset);
-    size_t m = *(const size_t *) ((const char *) cfg + other->aux_offset);
+    const int32_t *mine = *(int32_t *const *)((const char *)cfg + k->offset);
+    const int32_t *theirs = *(int32_t *const *)((const char *)cfg + other->offset);
+    size_t n = *(const size_t *)((const char *)cfg + k->aux_offset);
+    size_t m = *(const size_t *)((const char *)cfg + other->aux_offset);
     size_t i = 0, j = 0;
     while (i < n && j < m && mine[i] != theirs[j]) {
         if (mine[i] < theirs[j])
@@ -1877,18 +2036,16 @@ s_check_disjoint (const s_load_t *ld, const qf_config_t *cfg, const qf_key_t *k,
     }
     if (i == n || j == m)
         return 0;
-    assert (node && other_node);   /* both lists have dates, so both were read */
+    assert (node && other_node); /* both lists have dates, so both were read */
     char name[QF_PHRASE_SIZE], other_name[QF_PHRASE_SIZE], date[16];
     size_t line = s_find_date (ld, k, node, mine[i], name, sizeof name);
-    size_t other_line = s_find_date (ld, other, other_node, mine[i], other_name,
-                                     sizeof other_name);
+    size_t other_line = s_find_date (ld, other, other_node, mine[i], other_name, sizeof other_name);
     assert (line && other_line);
     return s_fail (ld, QF_EINVAL, line, name,
                    "expected a date not in %s, got \"%s\", which is also %s (line %zu); a day "
                    "is either a holiday or a make-up working day: remove it from one of the two "
                    "lists",
-                   other->key, qf_date_format (mine[i], date, sizeof date), other_name,
-                   other_line);
+                   other->key, qf_date_format (mine[i], date, sizeof date), other_name, other_line);
 }
 
 /*  Reads the whole document (root may be NULL for an empty file) into cfg
@@ -1923,10 +2080,10 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
                                "expected a section name (%s), got %s as a key; write "
                                "\"section:\" at the start of a line",
                                names, s_describe (quoted, sizeof quoted, key));
-            const char *text = (const char *) key->data.scalar.value;
+            const char *text = (const char *)key->data.scalar.value;
             size_t length = key->data.scalar.length, index = 0;
-            while (index < TOP_COUNT
-                   && !(strlen (top[index]) == length && memcmp (top[index], text, length) == 0))
+            while (index < TOP_COUNT &&
+                   !(strlen (top[index]) == length && memcmp (top[index], text, length) == 0))
                 index++;
             if (index == TOP_COUNT)
                 return s_fail (ld, QF_EINVAL, s_line (key),
@@ -1964,11 +2121,10 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
         if (seen[i])
             return s_fail (ld, QF_EINVAL, seen[i], k->key,
                            "expected at least %s (%lld), got %lld; raise %s or lower %s",
-                           k->at_least, (long long) least, (long long) mine, k->key,
-                           k->at_least);
+                           k->at_least, (long long)least, (long long)mine, k->key, k->at_least);
         return s_fail (ld, QF_EINVAL, seen[other], k->at_least,
                        "expected at most %s (%lld, its default), got %lld; lower %s or set %s",
-                       k->key, (long long) mine, (long long) least, k->at_least, k->key);
+                       k->key, (long long)mine, (long long)least, k->at_least, k->key);
     }
     for (size_t i = 0; i < KEY_COUNT; i++) {
         if (!s_keys[i].disjoint)
@@ -2065,11 +2221,11 @@ s_yaml_error (const s_load_t *ld, const yaml_parser_t *parser, const char *text,
             return s_fail (ld, QF_EINVAL, line, NULL,
                            "expected UTF-8 text without control characters, got byte 0x%02X at "
                            "offset %zu (%s); save the file as UTF-8 and remove that byte",
-                           (unsigned) parser->problem_value & 0xFFu, parser->problem_offset,
+                           (unsigned)parser->problem_value & 0xFFu, parser->problem_offset,
                            problem);
         return s_fail (ld, QF_EINVAL, line, NULL,
-                       "expected UTF-8 text, got %s at offset %zu; save the file as UTF-8",
-                       problem, parser->problem_offset);
+                       "expected UTF-8 text, got %s at offset %zu; save the file as UTF-8", problem,
+                       parser->problem_offset);
     }
     size_t line = parser->problem_mark.line + 1;
     size_t at = parser->problem_mark.index;
@@ -2099,7 +2255,7 @@ s_check_events (const s_load_t *ld, const char *text, size_t length)
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser))
         return s_no_memory (ld);
-    yaml_parser_set_input_string (&parser, (const unsigned char *) text, length);
+    yaml_parser_set_input_string (&parser, (const unsigned char *)text, length);
     int rc = 0, depth = 0;
     bool done = false;
     while (!done && rc == 0) {
@@ -2156,7 +2312,7 @@ qf_config_load (const char *path, qf_config_t **config_p, char *error, size_t er
     rc = s_check_events (&ld, text, length);
     if (rc)
         goto fail;
-    yaml_parser_set_input_string (&parser, (const unsigned char *) text, length);
+    yaml_parser_set_input_string (&parser, (const unsigned char *)text, length);
     if (!yaml_parser_load (&parser, &doc)) {
         rc = s_yaml_error (&ld, &parser, text, length);
         goto fail;
@@ -2381,8 +2537,8 @@ qf_config_print_reference (void *file)
     for (size_t i = 0; i < SECTION_COUNT; i++) {
         const qf_section_t *sec = &s_sections[i];
         snprintf (range, sizeof range, "a list of at most %d entries, each a mapping of %s",
-                  QF_CONFIG_LIST_MAX, s_join_keys (keys, sizeof keys, sec->keys, sec->key_count,
-                                                   NULL));
+                  QF_CONFIG_LIST_MAX,
+                  s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, NULL));
         fputs ("|", out);
         s_print_cell (out, sec->name, true);
         s_print_cell (out, "list of mappings", false);

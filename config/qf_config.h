@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QF_CONFIG_LIST_MAX 64       /* longest list of any kind */
+#define QF_CONFIG_LIST_MAX     64 /* longest list of any kind */
 #define QF_CONFIG_DEFAULT_PATH "config/qualflow.yaml"
 
 typedef enum { QF_DURABILITY_FULL = 0, QF_DURABILITY_NORMAL = 1 } qf_durability_t;
@@ -31,83 +31,83 @@ typedef enum { QF_SHIFT_PREVIOUS = 0, QF_SHIFT_NEXT = 1 } qf_shift_t;
 
 /* An issuing authority and the format of the certificate numbers it issues. */
 typedef struct {
-    char *name;          /* as written on certificates, UTF-8 */
-    char *pattern;       /* POSIX extended regular expression, anchored by the author */
-    regex_t regex;       /* compiled pattern */
+    char *name;    /* as written on certificates, UTF-8 */
+    char *pattern; /* POSIX extended regular expression, anchored by the author */
+    regex_t regex; /* compiled pattern */
 } qf_authority_t;
 
 /* A qualification category: the scopes it may carry, the industries it serves. */
 typedef struct {
-    char *name;                 /* e.g. "construction-general" */
-    char **scopes;              /* allowed scope values; empty = any */
+    char *name;    /* e.g. "construction-general" */
+    char **scopes; /* allowed scope values; empty = any */
     size_t scope_count;
-    char **industries;          /* industries the category serves */
+    char **industries; /* industries the category serves */
     size_t industry_count;
 } qf_category_t;
 
 /* A durable consumer group: who receives which topics, and delivery policy. */
 typedef struct {
-    char *name;                 /* [a-z0-9._-], e.g. "legal" */
-    char *role;                 /* role its reported results act with; default = name */
-    char **topics;              /* exact topics, or prefixes ending in "*" ("*" = all) */
+    char *name;    /* [a-z0-9._-], e.g. "legal" */
+    char *role;    /* role its reported results act with; default = name */
+    char **topics; /* exact topics, or prefixes ending in "*" ("*" = all) */
     size_t topic_count;
-    int64_t ack_wait_ms;        /* lease length; default delivery.ack_wait_ms */
-    int max_deliveries;         /* attempts before dead letter; default delivery.max_deliveries */
+    int64_t ack_wait_ms; /* lease length; default delivery.ack_wait_ms */
+    int max_deliveries;  /* attempts before dead letter; default delivery.max_deliveries */
 } qf_group_config_t;
 
 typedef struct {
-    char *path;                         /* the file this was loaded from */
+    char *path; /* the file this was loaded from */
 
     /* daemon: — process settings; only log_level, syslog, batch_max and
        heartbeat_ms are reloadable. */
-    char *database;                     /* SQLite file path */
-    char *command_endpoint;             /* ROUTER: requests and replies */
-    char *event_endpoint;               /* PUB: live event stream */
-    char *worker_endpoint;              /* ROUTER: consumer-group delivery */
-    qf_durability_t durability;         /* SQLite synchronous=FULL or NORMAL */
-    int log_level;                      /* a qf_log_level_t */
-    bool syslog;                        /* also log to syslog */
-    int batch_max;                      /* most messages handled per commit */
-    int heartbeat_ms;                   /* heartbeat interval both ways */
+    char *database;             /* SQLite file path */
+    char *command_endpoint;     /* ROUTER: requests and replies */
+    char *event_endpoint;       /* PUB: live event stream */
+    char *worker_endpoint;      /* ROUTER: consumer-group delivery */
+    qf_durability_t durability; /* SQLite synchronous=FULL or NORMAL */
+    int log_level;              /* a qf_log_level_t */
+    bool syslog;                /* also log to syslog */
+    int batch_max;              /* most messages handled per commit */
+    int heartbeat_ms;           /* heartbeat interval both ways */
 
     /* delivery: — defaults for consumer groups (reloadable). */
-    int64_t ack_wait_ms;                /* lease on a delivered event */
-    int max_deliveries;                 /* deliveries before the dead-letter list */
-    int64_t backoff_initial_ms;         /* first retry delay after a failure */
-    int64_t backoff_max_ms;             /* cap on the exponential backoff */
-    int window;                         /* most events in flight per worker instance */
+    int64_t ack_wait_ms;        /* lease on a delivered event */
+    int max_deliveries;         /* deliveries before the dead-letter list */
+    int64_t backoff_initial_ms; /* first retry delay after a failure */
+    int64_t backoff_max_ms;     /* cap on the exponential backoff */
+    int window;                 /* most events in flight per worker instance */
 
     /* policy: — what the company's policy leaves open (reloadable). */
-    char *timezone;                     /* "Asia/Shanghai" or "+08:00" */
-    int utc_offset_minutes;             /* derived from timezone */
-    int onboarding_training_days;       /* §5.1 [X] days */
-    qf_period_t assessment_period;      /* §5.2 quarter or year */
-    int callback_intervals_days[QF_CONFIG_LIST_MAX];  /* §6.4 after delivery */
+    char *timezone;                                  /* "Asia/Shanghai" or "+08:00" */
+    int utc_offset_minutes;                          /* derived from timezone */
+    int onboarding_training_days;                    /* §5.1 [X] days */
+    qf_period_t assessment_period;                   /* §5.2 quarter or year */
+    int callback_intervals_days[QF_CONFIG_LIST_MAX]; /* §6.4 after delivery */
     size_t callback_interval_count;
-    int renewal_lead_days[QF_CONFIG_LIST_MAX];        /* §4.3, descending */
+    int renewal_lead_days[QF_CONFIG_LIST_MAX]; /* §4.3, descending */
     size_t renewal_lead_count;
-    int min_validity_for_sale_days;     /* §4.2 remaining validity to be sellable */
-    char *review_departments[QF_CONFIG_LIST_MAX];     /* §4.2 all must pass */
+    int min_validity_for_sale_days;               /* §4.2 remaining validity to be sellable */
+    char *review_departments[QF_CONFIG_LIST_MAX]; /* §4.2 all must pass */
     size_t review_department_count;
-    char *review_confirm[QF_CONFIG_LIST_MAX];         /* §4.2 a person confirms these */
+    char *review_confirm[QF_CONFIG_LIST_MAX]; /* §4.2 a person confirms these */
     size_t review_confirm_count;
-    double min_return_ratio;            /* finance: expected revenue / cost */
+    double min_return_ratio; /* finance: expected revenue / cost */
 
     /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */
-    int reminder_minute;                /* reminder_time as minutes after midnight, 0..1439 */
-    qf_shift_t holiday_shift;           /* a reminder due on a day off moves back or forward */
-    int32_t *holidays;                  /* day numbers that are not working days, ascending,
+    int reminder_minute;      /* reminder_time as minutes after midnight, 0..1439 */
+    qf_shift_t holiday_shift; /* a reminder due on a day off moves back or forward */
+    int32_t *holidays;        /* day numbers that are not working days, ascending,
                                            all years flattened; NULL when none */
     size_t holiday_count;
-    int32_t *workdays;                  /* make-up working days (weekend days worked),
+    int32_t *workdays; /* make-up working days (weekend days worked),
                                            ascending, all years flattened; NULL when none */
     size_t workday_count;
 
-    qf_authority_t *authorities;        /* authorities: allowed issuers */
+    qf_authority_t *authorities; /* authorities: allowed issuers */
     size_t authority_count;
-    qf_category_t *categories;          /* categories: */
+    qf_category_t *categories; /* categories: */
     size_t category_count;
-    qf_group_config_t *groups;          /* groups: durable consumer groups */
+    qf_group_config_t *groups; /* groups: durable consumer groups */
     size_t group_count;
 } qf_config_t;
 

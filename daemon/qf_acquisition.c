@@ -18,7 +18,7 @@ s_load (qf_ctx_t *ctx, json_t *args, json_t **candidate_p)
     int rc = qf_store_candidate_get (ctx->store, id, candidate_p);
     if (rc == QF_ENOTFOUND)
         return qf_ctx_error (ctx, rc, "args.candidate_id", "no candidate with id %lld",
-                             (long long) id);
+                             (long long)id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the candidate: %s", qf_strerror (rc));
     return 0;
@@ -31,10 +31,9 @@ s_need_state (qf_ctx_t *ctx, json_t *candidate, const char *states, const char *
     const char *state = json_string_value (json_object_get (candidate, "state"));
     if (qf_word_in (state, states))
         return 0;
-    return qf_ctx_error (ctx, QF_ECONFLICT, "args.candidate_id",
-                         "candidate %lld is %s; %s", (long long) json_integer_value (
-                                                         json_object_get (candidate, "id")),
-                         state, what);
+    return qf_ctx_error (ctx, QF_ECONFLICT, "args.candidate_id", "candidate %lld is %s; %s",
+                         (long long)json_integer_value (json_object_get (candidate, "id")), state,
+                         what);
 }
 
 /* Applies a change, appends the event with the updated candidate, and
@@ -48,7 +47,7 @@ s_change (qf_ctx_t *ctx, json_int_t id, const qf_candidate_change_t *change, con
     if (rc == 0)
         rc = qf_store_candidate_get (ctx->store, id, &candidate);
     char subject[64];
-    snprintf (subject, sizeof subject, "candidate/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "candidate/%lld", (long long)id);
     json_t *payload = rc == 0 ? json_pack ("{s:O}", "candidate", candidate) : NULL;
     if (payload && extra)
         json_object_update (payload, extra);
@@ -59,8 +58,7 @@ s_change (qf_ctx_t *ctx, json_int_t id, const qf_candidate_change_t *change, con
     json_decref (extra);
     if (rc) {
         json_decref (candidate);
-        return qf_ctx_error (ctx, rc, NULL, "could not update the candidate: %s",
-                             qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not update the candidate: %s", qf_strerror (rc));
     }
     *result_p = candidate;
     return 0;
@@ -90,12 +88,11 @@ s_candidate_evaluate (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (candidate);
     if (rc)
         return rc;
-    json_t *report = json_pack ("{s:O, s:O, s:O, s:O, s:s, s:I}", "legality",
-                                json_object_get (args, "legality"), "market_demand",
-                                json_object_get (args, "market_demand"), "potential_value",
-                                json_object_get (args, "potential_value"), "report",
-                                json_object_get (args, "report"), "author",
-                                ctx->user ? ctx->user : "", "time", (json_int_t) ctx->now);
+    json_t *report = json_pack (
+        "{s:O, s:O, s:O, s:O, s:s, s:I}", "legality", json_object_get (args, "legality"),
+        "market_demand", json_object_get (args, "market_demand"), "potential_value",
+        json_object_get (args, "potential_value"), "report", json_object_get (args, "report"),
+        "author", ctx->user ? ctx->user : "", "time", (json_int_t)ctx->now);
     char *text = report ? json_dumps (report, JSON_COMPACT) : NULL;
     json_decref (report);
     if (!text)
@@ -153,11 +150,10 @@ s_candidate_track (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return qf_ctx_error (ctx, rc, NULL, "could not record progress: %s", qf_strerror (rc));
     qf_candidate_change_t change = {.via = via, .agency = agency};
     /* A blocker is escalated to management (§4.1). */
-    return s_change (ctx, id, &change, blocker ? "acquisition.blocked" : "acquisition.progress",
-                     blocker ? json_pack ("{s:s, s:[s]}", "blocker", blocker, "recipients",
-                                          "management")
-                             : NULL,
-                     result_p);
+    return s_change (
+        ctx, id, &change, blocker ? "acquisition.blocked" : "acquisition.progress",
+        blocker ? json_pack ("{s:s, s:[s]}", "blocker", blocker, "recipients", "management") : NULL,
+        result_p);
 }
 
 static int
@@ -174,14 +170,12 @@ s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     json_int_t id = json_integer_value (json_object_get (candidate, "id"));
     /* The certificate in hand becomes a qualification and goes to review (§4.2). */
-    json_t *qual_args = json_pack ("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "name",
-                                   json_object_get (candidate, "name"), "authority",
-                                   json_object_get (candidate, "authority"), "category",
-                                   json_object_get (candidate, "category"), "cert_no",
-                                   json_object_get (args, "cert_no"), "scope",
-                                   json_object_get (args, "scope"), "issued",
-                                   json_object_get (args, "issued"), "expires",
-                                   json_object_get (args, "expires"));
+    json_t *qual_args = json_pack (
+        "{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "name", json_object_get (candidate, "name"),
+        "authority", json_object_get (candidate, "authority"), "category",
+        json_object_get (candidate, "category"), "cert_no", json_object_get (args, "cert_no"),
+        "scope", json_object_get (args, "scope"), "issued", json_object_get (args, "issued"),
+        "expires", json_object_get (args, "expires"));
     json_decref (candidate);
     static const char *money[] = {"acquisition_cost", "expected_revenue"};
     for (int i = 0; qual_args && i < 2; i++)
@@ -199,8 +193,7 @@ s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             ctx->result_text = NULL;
             qid = json_integer_value (json_object_get (record, "id"));
             json_decref (record);
-        }
-        else
+        } else
             qid = json_integer_value (json_object_get (added, "id"));
         json_decref (added);
         json_t *submit = json_pack ("{s:I}", "id", qid);
@@ -225,9 +218,9 @@ static int
 s_candidate_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_candidates_json (ctx->store,
-                                       json_string_value (json_object_get (args, "state")),
-                                       limit ? (int) json_integer_value (limit) : 100, &items);
+    int rc =
+        qf_store_candidates_json (ctx->store, json_string_value (json_object_get (args, "state")),
+                                  limit ? (int)json_integer_value (limit) : 100, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list candidates: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o}", "items", items);
@@ -235,7 +228,10 @@ s_candidate_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 const qf_command_t qf_acquisition_commands[] = {
-    {"candidate.add", "admin market", true, s_candidate_add,
+    {"candidate.add",
+     "admin market",
+     true,
+     s_candidate_add,
      {{"name", A_TEXT, true, 1, 256},
       {"category", A_TOKEN, true, 1, 64},
       {"industry", A_TEXT, true, 1, 128},
@@ -243,26 +239,38 @@ const qf_command_t qf_acquisition_commands[] = {
       {"source", A_TEXT, true, 1, TEXT_MAX},
       {"notes", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
-    {"candidate.evaluate", "admin market review", true, s_candidate_evaluate,
+    {"candidate.evaluate",
+     "admin market review",
+     true,
+     s_candidate_evaluate,
      {{"candidate_id", A_INT, true, 1, INT64_MAX},
       {"legality", A_TEXT, true, 1, TEXT_MAX},
       {"market_demand", A_TEXT, true, 1, TEXT_MAX},
       {"potential_value", A_TEXT, true, 1, TEXT_MAX},
       {"report", A_TEXT, true, 1, TEXT_MAX},
       {NULL}}},
-    {"candidate.decide", "management", true, s_candidate_decide,
+    {"candidate.decide",
+     "management",
+     true,
+     s_candidate_decide,
      {{"candidate_id", A_INT, true, 1, INT64_MAX},
       {"decision", A_ENUM, true, 0, 0, "acquire decline"},
       {"note", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
-    {"candidate.track", "admin review", true, s_candidate_track,
+    {"candidate.track",
+     "admin review",
+     true,
+     s_candidate_track,
      {{"candidate_id", A_INT, true, 1, INT64_MAX},
       {"via", A_ENUM, true, 0, 0, "agency self"},
       {"agency", A_TEXT, false, 1, 256},
       {"progress", A_TEXT, true, 1, TEXT_MAX},
       {"blocker", A_TEXT, false, 1, TEXT_MAX},
       {NULL}}},
-    {"candidate.acquire", "admin review", true, s_candidate_acquire,
+    {"candidate.acquire",
+     "admin review",
+     true,
+     s_candidate_acquire,
      {{"candidate_id", A_INT, true, 1, INT64_MAX},
       {"cert_no", A_TEXT, true, 1, 128},
       {"scope", A_TEXT, true, 1, TEXT_MAX},
@@ -271,9 +279,15 @@ const qf_command_t qf_acquisition_commands[] = {
       {"acquisition_cost", A_NUMBER, false},
       {"expected_revenue", A_NUMBER, false},
       {NULL}}},
-    {"candidate.show", "*", false, s_candidate_show,
+    {"candidate.show",
+     "*",
+     false,
+     s_candidate_show,
      {{"candidate_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"candidate.list", "*", false, s_candidate_list,
+    {"candidate.list",
+     "*",
+     false,
+     s_candidate_list,
      {{"state", A_ENUM, false, 0, 0, "candidate evaluated acquiring declined acquired"},
       {"limit", A_INT, false, 1, 1000},
       {NULL}}},

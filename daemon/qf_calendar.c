@@ -35,8 +35,8 @@ int
 qf_calendar_weekday (int32_t day)
 {
     /* Day 0, 1970-01-01, was a Thursday (3); 64 bits so day + 3 cannot overflow. */
-    int64_t shifted = ((int64_t) day + 3) % 7;
-    return (int) (shifted < 0 ? shifted + 7 : shifted);
+    int64_t shifted = ((int64_t)day + 3) % 7;
+    return (int)(shifted < 0 ? shifted + 7 : shifted);
 }
 
 bool
@@ -57,8 +57,8 @@ qf_calendar_working_day (const qf_config_t *config, int32_t day)
     for (int i = 0; i <= QF_CALENDAR_SEARCH_DAYS; i++, candidate += step) {
         if (candidate < INT32_MIN || candidate > INT32_MAX)
             break;
-        if (qf_calendar_is_working_day (config, (int32_t) candidate))
-            return (int32_t) candidate;
+        if (qf_calendar_is_working_day (config, (int32_t)candidate))
+            return (int32_t)candidate;
     }
     return day;
 }
@@ -67,11 +67,10 @@ int32_t
 qf_calendar_next_working_day (const qf_config_t *config, int32_t day)
 {
     assert (config);
-    for (int64_t candidate = (int64_t) day + 1;
-         candidate <= (int64_t) day + QF_CALENDAR_SEARCH_DAYS && candidate <= INT32_MAX;
-         candidate++)
-        if (qf_calendar_is_working_day (config, (int32_t) candidate))
-            return (int32_t) candidate;
+    for (int64_t candidate = (int64_t)day + 1;
+         candidate <= (int64_t)day + QF_CALENDAR_SEARCH_DAYS && candidate <= INT32_MAX; candidate++)
+        if (qf_calendar_is_working_day (config, (int32_t)candidate))
+            return (int32_t)candidate;
     return day < INT32_MAX ? day + 1 : day;
 }
 
@@ -79,8 +78,8 @@ int64_t
 qf_calendar_reminder_at (const qf_config_t *config, int32_t day)
 {
     assert (config);
-    return (int64_t) day * MS_PER_DAY + (int64_t) config->reminder_minute * MS_PER_MINUTE
-           - (int64_t) config->utc_offset_minutes * MS_PER_MINUTE;
+    return (int64_t)day * MS_PER_DAY + (int64_t)config->reminder_minute * MS_PER_MINUTE -
+           (int64_t)config->utc_offset_minutes * MS_PER_MINUTE;
 }
 
 int32_t

@@ -14,26 +14,35 @@
 
 #include "qf_commands.h"
 
-#define TEXT_MAX 4096   /* default longest text argument, in bytes */
+#define TEXT_MAX 4096 /* default longest text argument, in bytes */
 
-typedef enum { A_TEXT, A_INT, A_DATE, A_NUMBER, A_ENUM, A_TEXT_LIST, A_TOKEN, A_BOOL } qf_arg_type_t;
+typedef enum {
+    A_TEXT,
+    A_INT,
+    A_DATE,
+    A_NUMBER,
+    A_ENUM,
+    A_TEXT_LIST,
+    A_TOKEN,
+    A_BOOL
+} qf_arg_type_t;
 
 /* One argument of a command: its JSON type and the rule it must follow. */
 typedef struct {
-    const char *name;       /* key in args */
-    qf_arg_type_t type;     /* what it must be */
-    bool required;          /* must be present */
-    int64_t min, max;       /* A_INT range; A_TEXT/A_TOKEN/A_TEXT_LIST length */
-    const char *values;     /* A_ENUM: space-separated allowed values */
+    const char *name;   /* key in args */
+    qf_arg_type_t type; /* what it must be */
+    bool required;      /* must be present */
+    int64_t min, max;   /* A_INT range; A_TEXT/A_TOKEN/A_TEXT_LIST length */
+    const char *values; /* A_ENUM: space-separated allowed values */
 } qf_arg_spec_t;
 
 typedef int (qf_handler_fn) (qf_ctx_t *ctx, json_t *args, json_t **result_p);
 
 /* One command: name, who may run it, its arguments, its handler. */
 typedef struct {
-    const char *name;       /* on the wire */
-    const char *roles;      /* space-separated roles, or "*" for any */
-    bool writes;            /* changes state */
+    const char *name;  /* on the wire */
+    const char *roles; /* space-separated roles, or "*" for any */
+    bool writes;       /* changes state */
     qf_handler_fn *handler;
     qf_arg_spec_t args[12]; /* NULL-name terminated */
 } qf_command_t;

@@ -31,7 +31,7 @@ qf_word_in (const char *word, const char *list)
     size_t len = strlen (word);
     for (const char *p = list; *p;) {
         const char *end = strchr (p, ' ');
-        size_t n = end ? (size_t) (end - p) : strlen (p);
+        size_t n = end ? (size_t)(end - p) : strlen (p);
         if (n == len && strncmp (p, word, n) == 0)
             return true;
         if (!end)
@@ -46,15 +46,15 @@ qf_word_in (const char *word, const char *list)
 static int
 s_ping (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    (void) args;
-    *result_p = json_pack ("{s:b, s:I}", "pong", 1, "time", (json_int_t) ctx->now);
+    (void)args;
+    *result_p = json_pack ("{s:b, s:I}", "pong", 1, "time", (json_int_t)ctx->now);
     return *result_p ? 0 : QF_ENOMEM;
 }
 
 static int
 s_status (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    (void) args;
+    (void)args;
     *result_p = ctx->status_fn ? ctx->status_fn (ctx->status_arg) : json_object ();
     return *result_p ? 0 : QF_ENOMEM;
 }
@@ -84,31 +84,32 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     qf_date_parse (json_string_value (json_object_get (args, "expires")), &expires);
     if (expires <= issued)
         return qf_ctx_error (ctx, QF_EINVAL, "args.expires",
-                        "args.expires must be after args.issued (%s)",
-                        json_string_value (json_object_get (args, "issued")));
+                             "args.expires must be after args.issued (%s)",
+                             json_string_value (json_object_get (args, "issued")));
     if (!json_object_get (args, "name"))
         json_object_set (args, "name", json_object_get (args, "cert_no"));
     int64_t id = 0;
     int rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
     if (rc)
-        return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s", qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s",
+                             qf_strerror (rc));
     /* The record as qf_store_qual_get() would read it back, without the read. */
     json_t *cost = json_object_get (args, "acquisition_cost");
     json_t *revenue = json_object_get (args, "expected_revenue");
     json_t *record = json_pack (
         "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:b}", "id",
-        (json_int_t) id, "name", json_object_get (args, "name"), "cert_no",
+        (json_int_t)id, "name", json_object_get (args, "name"), "cert_no",
         json_object_get (args, "cert_no"), "authority", json_object_get (args, "authority"),
         "category", json_object_get (args, "category"), "scope", json_object_get (args, "scope"),
         "issued", json_object_get (args, "issued"), "expires", json_object_get (args, "expires"),
-        "state", "draft", "round", 0, "created", (json_int_t) ctx->now, "updated",
-        (json_int_t) ctx->now, "created_by", ctx->user ? ctx->user : "", "acquisition_cost",
+        "state", "draft", "round", 0, "created", (json_int_t)ctx->now, "updated",
+        (json_int_t)ctx->now, "created_by", ctx->user ? ctx->user : "", "acquisition_cost",
         cost ? json_real (json_number_value (cost)) : json_null (), "expected_revenue",
         revenue ? json_real (json_number_value (revenue)) : json_null (), "suspended", 0);
     if (!record)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     rc = qf_store_event_append (ctx->store, "qualification.created", subject, record, ctx->now,
                                 NULL);
     if (rc) {
@@ -122,7 +123,7 @@ int
 qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload)
 {
     char subject[QF_SUBJECT_MAX + 1];
-    snprintf (subject, sizeof subject, "%s/%lld", kind, (long long) id);
+    snprintf (subject, sizeof subject, "%s/%lld", kind, (long long)id);
     int rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
                      : QF_ENOMEM;
     json_decref (payload);
@@ -162,7 +163,7 @@ qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_
     if (rc == QF_ENOTFOUND) {
         char field[64];
         snprintf (field, sizeof field, "args.%s", key);
-        return qf_ctx_error (ctx, rc, field, "no qualification with id %lld", (long long) id);
+        return qf_ctx_error (ctx, rc, field, "no qualification with id %lld", (long long)id);
     }
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read qualification: %s", qf_strerror (rc));
@@ -177,9 +178,9 @@ s_sellable (qf_ctx_t *ctx, json_t *record)
     if (qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires))
         return false;
     int32_t today = qf_calendar_today (ctx->config, ctx->now);
-    return strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0
-           && !json_is_true (json_object_get (record, "suspended"))
-           && expires - today >= ctx->config->min_validity_for_sale_days;
+    return strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0 &&
+           !json_is_true (json_object_get (record, "suspended")) &&
+           expires - today >= ctx->config->min_validity_for_sale_days;
 }
 
 static int
@@ -189,8 +190,8 @@ s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = qf_ctx_load_qual (ctx, args, "id", &record);
     if (rc)
         return rc;
-    rc = qf_store_reviews_get (ctx->store, json_integer_value (json_object_get (record, "id")),
-                               -1, &reviews);
+    rc = qf_store_reviews_get (ctx->store, json_integer_value (json_object_get (record, "id")), -1,
+                               &reviews);
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not read reviews: %s", qf_strerror (rc));
@@ -215,24 +216,23 @@ s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (json_is_true (json_object_get (args, "sellable"))) {
         if (expiring || json_object_get (args, "state"))
             return qf_ctx_error (ctx, QF_EINVAL, "args.sellable",
-                            "args.sellable cannot be combined with args.state or "
-                            "args.expiring_days");
+                                 "args.sellable cannot be combined with args.state or "
+                                 "args.expiring_days");
         from = qf_calendar_today (ctx->config, ctx->now) + ctx->config->min_validity_for_sale_days;
-    }
-    else if (expiring) {
+    } else if (expiring) {
         /* Today in the policy's time zone, through the expiry index. */
         from = qf_date_from_ms (ctx->now, ctx->config->utc_offset_minutes);
-        to = from + (int32_t) json_integer_value (expiring);
+        to = from + (int32_t)json_integer_value (expiring);
     }
     int rc = qf_store_qual_list_expiring (
         ctx->store, json_string_value (json_object_get (args, "state")),
         json_integer_value (json_object_get (args, "after_id")),
-        limit ? (int) json_integer_value (limit) : 100, from, to, &items);
+        limit ? (int)json_integer_value (limit) : 100, from, to, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list qualifications: %s", qf_strerror (rc));
     size_t n = json_array_size (items);
-    json_int_t next = n ? json_integer_value (json_object_get (json_array_get (items, n - 1), "id"))
-                        : 0;
+    json_int_t next =
+        n ? json_integer_value (json_object_get (json_array_get (items, n - 1), "id")) : 0;
     *result_p = json_pack ("{s:o, s:I}", "items", items, "next_after_id", next);
     return *result_p ? 0 : QF_ENOMEM;
 }
@@ -248,13 +248,13 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
-                      "qualification %lld is %s; only a draft or a qualification under "
-                      "rectification can be submitted for review",
-                      (long long) id, state);
+                           "qualification %lld is %s; only a draft or a qualification under "
+                           "rectification can be submitted for review",
+                           (long long)id, state);
         json_decref (record);
         return rc;
     }
-    int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
+    int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
     rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
     json_decref (record);
     if (rc == 0)
@@ -265,11 +265,11 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     for (size_t i = 0; i < ctx->config->review_department_count; i++)
         json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
     json_t *payload = json_pack (
-        "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments",
-        departments, "active_policies",
+        "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments", departments,
+        "active_policies",
         qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject, payload,
                                 ctx->now, NULL);
     json_decref (payload);
@@ -311,7 +311,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     const char *state = json_string_value (json_object_get (record, "state"));
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     json_t *reviews = NULL;
     int rc = qf_store_reviews_get (ctx->store, id, round, &reviews);
     size_t passed = 0, failed = 0, final = 0;
@@ -331,8 +331,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
     if (fail_now) {
         next_state = "rectification";
         topic = "qualification.review_failed";
-    }
-    else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
+    } else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
         next_state = "approved";
         topic = "qualification.approved";
         int32_t expires = 0;
@@ -341,10 +340,10 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
             rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
         if (rc == 0)
             rc = qf_store_renewal_close (ctx->store, id, ctx->now);
-        json_t *active = qf_policy_active (
-            ctx, json_string_value (json_object_get (record, "category")));
-        if (rc == 0 && json_is_true (json_object_get (record, "suspended"))
-            && json_array_size (active) == 0) {
+        json_t *active =
+            qf_policy_active (ctx, json_string_value (json_object_get (record, "category")));
+        if (rc == 0 && json_is_true (json_object_get (record, "suspended")) &&
+            json_array_size (active) == 0) {
             rc = qf_store_qual_set_suspended (ctx->store, id, false, ctx->now);
             json_t *payload = json_pack ("{s:I, s:i}", "qualification_id", id, "round", round);
             if (rc == 0)
@@ -383,13 +382,13 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
 
 /* Loads the qualification of a review and checks the round is open. */
 static int
-s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round,
-                 json_t **record_p)
+s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round, json_t **record_p)
 {
     if (!s_is_department (ctx->config, department))
         return qf_ctx_error (ctx, QF_EINVAL, "args.department",
                              "department %s does not review qualifications; configured: "
-                             "policy.review_departments", department);
+                             "policy.review_departments",
+                             department);
     if (strcmp (ctx->role, "admin") != 0 && strcmp (ctx->role, department) != 0)
         return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
                              "role %s may not review for department %s", ctx->role, department);
@@ -398,14 +397,15 @@ s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round,
         return rc;
     json_int_t id = json_integer_value (json_object_get (*record_p, "id"));
     const char *state = json_string_value (json_object_get (*record_p, "state"));
-    int current = (int) json_integer_value (json_object_get (*record_p, "round"));
+    int current = (int)json_integer_value (json_object_get (*record_p, "round"));
     /* Reviews are independent: a report for the current round is recorded
        even after another department has already failed it. */
-    if (round != current
-        || (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
+    if (round != current ||
+        (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.round",
                            "qualification %lld is %s in review round %d; a review for round %d "
-                           "is not accepted", (long long) id, state, current, round);
+                           "is not accepted",
+                           (long long)id, state, current, round);
         json_decref (*record_p);
         *record_p = NULL;
     }
@@ -417,7 +417,7 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     const char *department = json_string_value (json_object_get (args, "department"));
     const char *verdict = json_string_value (json_object_get (args, "verdict"));
-    int round = (int) json_integer_value (json_object_get (args, "round"));
+    int round = (int)json_integer_value (json_object_get (args, "round"));
     json_t *record = NULL;
     int rc = s_review_target (ctx, args, department, round, &record);
     if (rc)
@@ -438,23 +438,21 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (record);
         return qf_ctx_error (ctx, rc, "args.department",
                              "department %s has already reported on qualification %lld round %d",
-                             department, (long long) id, round);
+                             department, (long long)id, round);
     }
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
     }
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
-    json_t *reviewed = json_pack ("{s:I, s:i, s:s, s:s, s:O, s:s, s:s}", "qualification_id", id,
-                                  "round", round, "department", department, "verdict", verdict,
-                                  "findings", findings, "suggestions",
-                                  suggestions ? suggestions : "", "status",
-                                  proposed ? "proposed" : "final");
-    rc = qf_store_event_append (ctx->store,
-                                proposed ? "qualification.review_proposed"
-                                         : "qualification.reviewed",
-                                subject, reviewed, ctx->now, NULL);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    json_t *reviewed = json_pack (
+        "{s:I, s:i, s:s, s:s, s:O, s:s, s:s}", "qualification_id", id, "round", round, "department",
+        department, "verdict", verdict, "findings", findings, "suggestions",
+        suggestions ? suggestions : "", "status", proposed ? "proposed" : "final");
+    rc = qf_store_event_append (
+        ctx->store, proposed ? "qualification.review_proposed" : "qualification.reviewed", subject,
+        reviewed, ctx->now, NULL);
     json_decref (reviewed);
     if (rc) {
         json_decref (record);
@@ -470,7 +468,7 @@ s_review_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *department = json_string_value (json_object_get (args, "department"));
     const char *verdict = json_string_value (json_object_get (args, "verdict"));
     const char *note = json_string_value (json_object_get (args, "note"));
-    int round = (int) json_integer_value (json_object_get (args, "round"));
+    int round = (int)json_integer_value (json_object_get (args, "round"));
     json_t *record = NULL;
     int rc = s_review_target (ctx, args, department, round, &record);
     if (rc)
@@ -481,10 +479,10 @@ s_review_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (record);
         return qf_ctx_error (ctx, QF_ECONFLICT, "args.department",
                              "no verdict of %s awaits a decision for qualification %lld round %d",
-                             department, (long long) id, round);
+                             department, (long long)id, round);
     }
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     json_t *payload = json_pack ("{s:I, s:i, s:s, s:s, s:s, s:s}", "qualification_id", id, "round",
                                  round, "department", department, "verdict", verdict, "note",
                                  note ? note : "", "decided_by", ctx->user ? ctx->user : "");
@@ -512,7 +510,7 @@ s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    int round = (int) json_integer_value (json_object_get (record, "round"));
+    int round = (int)json_integer_value (json_object_get (record, "round"));
     json_t *reviews = NULL;
     rc = round > 0 ? qf_store_reviews_get (ctx->store, id, round, &reviews) : QF_ENOTFOUND;
     size_t final = 0, failed = 0;
@@ -530,8 +528,8 @@ s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (record);
         return qf_ctx_error (ctx, rc == QF_ENOTFOUND ? QF_ECONFLICT : rc, "args.id",
                              "qualification %lld has no complete review yet: %zu of %zu "
-                             "departments have a final verdict in round %d", (long long) id,
-                             final, ctx->config->review_department_count, round);
+                             "departments have a final verdict in round %d",
+                             (long long)id, final, ctx->config->review_department_count, round);
     }
     const char *outcome = failed ? "rectification or rejection" : "approved";
     *result_p = json_pack ("{s:o, s:i, s:o, s:s}", "qualification", record, "round", round,
@@ -549,15 +547,16 @@ s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     const char *state = json_string_value (json_object_get (record, "state"));
-    if (strcmp (state, "rectification") != 0 && strcmp (state, "in_review") != 0
-        && strcmp (state, "draft") != 0) {
+    if (strcmp (state, "rectification") != 0 && strcmp (state, "in_review") != 0 &&
+        strcmp (state, "draft") != 0) {
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
                            "qualification %lld is %s; only one in draft, review or "
-                           "rectification can be rejected", (long long) id, state);
+                           "rectification can be rejected",
+                           (long long)id, state);
         json_decref (record);
         return rc;
     }
-    int round = (int) json_integer_value (json_object_get (record, "round"));
+    int round = (int)json_integer_value (json_object_get (record, "round"));
     json_decref (record);
     rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
     if (rc == 0)
@@ -573,12 +572,12 @@ s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *limit = json_object_get (args, "limit");
     json_t *events = NULL;
     int rc = qf_store_events_json (ctx->store, json_integer_value (json_object_get (args, "after")),
-                                   limit ? (int) json_integer_value (limit) : 100,
+                                   limit ? (int)json_integer_value (limit) : 100,
                                    json_string_value (json_object_get (args, "topic")), &events);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the event log: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o, s:I}", "events", events, "last_seq",
-                           (json_int_t) qf_store_last_seq (ctx->store));
+                           (json_int_t)qf_store_last_seq (ctx->store));
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -595,7 +594,8 @@ s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
                            "qualification %lld is %s; only a draft or one under rectification "
-                           "can be corrected", (long long) id, state);
+                           "can be corrected",
+                           (long long)id, state);
         json_decref (record);
         return rc;
     }
@@ -624,13 +624,14 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     qf_date_parse (json_string_value (json_object_get (args, "expires")), &new_expires);
     if (strcmp (state, "approved") != 0 && strcmp (state, "expired") != 0)
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
-                      "qualification %lld is %s; only an approved or expired qualification "
-                      "can be renewed", (long long) id, state);
+                           "qualification %lld is %s; only an approved or expired qualification "
+                           "can be renewed",
+                           (long long)id, state);
     else if (new_expires <= old_expires)
         rc = qf_ctx_error (ctx, QF_EINVAL, "args.expires",
-                      "the renewed expiry date must be after the current one (%s)",
-                      json_string_value (json_object_get (record, "expires")));
-    int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
+                           "the renewed expiry date must be after the current one (%s)",
+                           json_string_value (json_object_get (record, "expires")));
+    int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
     json_t *previous = json_incref (json_object_get (record, "expires"));
     json_decref (record);
     record = NULL;
@@ -643,12 +644,12 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_store_qual_get (ctx->store, id, &record);
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     if (rc == 0) {
-        json_t *payload = json_pack ("{s:O, s:O}", "qualification", record, "previous_expires",
-                                     previous);
-        rc = qf_store_event_append (ctx->store, "qualification.renewal_requested", subject,
-                                    payload, ctx->now, NULL);
+        json_t *payload =
+            json_pack ("{s:O, s:O}", "qualification", record, "previous_expires", previous);
+        rc = qf_store_event_append (ctx->store, "qualification.renewal_requested", subject, payload,
+                                    ctx->now, NULL);
         json_decref (payload);
     }
     if (rc == 0) {
@@ -659,8 +660,8 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             "{s:O, s:i, s:o, s:b, s:o}", "qualification", record, "round", round, "departments",
             departments, "renewal", 1, "active_policies",
             qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
-        rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject,
-                                    payload, ctx->now, NULL);
+        rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject, payload,
+                                    ctx->now, NULL);
         json_decref (payload);
     }
     json_decref (previous);
@@ -684,11 +685,11 @@ s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    int lead = (int) json_integer_value (json_object_get (args, "lead_days"));
+    int lead = (int)json_integer_value (json_object_get (args, "lead_days"));
     int32_t expires = 0;
     qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
     int days_left = expires - qf_calendar_today (ctx->config, ctx->now);
-    const char *urgency = days_left <= 0   ? "critical"
+    const char *urgency = days_left <= 0    ? "critical"
                           : days_left <= 7  ? "urgent"
                           : days_left <= 30 ? "high"
                                             : "normal";
@@ -697,10 +698,10 @@ s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (days_left <= 0)
         json_array_append_new (recipients, json_string ("sales"));
     char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long) id);
-    json_t *payload = json_pack ("{s:o, s:s, s:i, s:i, s:o}", "qualification", record, "urgency",
-                                 urgency, "lead_days", lead, "days_left", days_left,
-                                 "recipients", recipients);
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    json_t *payload =
+        json_pack ("{s:o, s:s, s:i, s:i, s:o}", "qualification", record, "urgency", urgency,
+                   "lead_days", lead, "days_left", days_left, "recipients", recipients);
     if (rc == 0)
         rc = payload ? qf_store_event_append (ctx->store, "renewal.reminder", subject, payload,
                                               ctx->now, NULL)
@@ -717,8 +718,9 @@ static int
 s_renewal_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_renewals_json (ctx->store, json_string_value (json_object_get (args, "state")),
-                                     limit ? (int) json_integer_value (limit) : 100, &items);
+    int rc =
+        qf_store_renewals_json (ctx->store, json_string_value (json_object_get (args, "state")),
+                                limit ? (int)json_integer_value (limit) : 100, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read renewal cases: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o}", "items", items);
@@ -734,16 +736,16 @@ s_need_group (qf_ctx_t *ctx, json_t *args, const char **name_p)
     *name_p = json_string_value (json_object_get (args, "group"));
     if (!qf_delivery_has_group (ctx->delivery, *name_p))
         return qf_ctx_error (ctx, QF_ENOTFOUND, "args.group",
-                        "no consumer group %s; see 'qualflow groups'", *name_p);
+                             "no consumer group %s; see 'qualflow groups'", *name_p);
     return 0;
 }
 
 static int
 s_groups_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    (void) args;
-    *result_p = json_pack ("{s:o, s:I}", "groups", qf_delivery_groups (ctx->delivery),
-                           "last_seq", (json_int_t) qf_store_last_seq (ctx->store));
+    (void)args;
+    *result_p = json_pack ("{s:o, s:I}", "groups", qf_delivery_groups (ctx->delivery), "last_seq",
+                           (json_int_t)qf_store_last_seq (ctx->store));
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -757,8 +759,8 @@ s_groups_seek (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *seq_j = json_object_get (args, "seq"), *time_j = json_object_get (args, "time");
     if ((seq_j != NULL) == (time_j != NULL))
         return qf_ctx_error (ctx, QF_EINVAL, "args.seq",
-                        "groups.seek needs exactly one of args.seq and args.time");
-    uint64_t seq = (uint64_t) json_integer_value (seq_j);
+                             "groups.seek needs exactly one of args.seq and args.time");
+    uint64_t seq = (uint64_t)json_integer_value (seq_j);
     if (time_j) {
         rc = qf_store_event_seq_at (ctx->store, json_integer_value (time_j), &seq);
         if (rc)
@@ -767,7 +769,7 @@ s_groups_seek (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_delivery_seek (ctx->delivery, name, seq);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not move group %s: %s", name, qf_strerror (rc));
-    *result_p = json_pack ("{s:s, s:I}", "group", name, "next_seq", (json_int_t) seq);
+    *result_p = json_pack ("{s:s, s:I}", "group", name, "next_seq", (json_int_t)seq);
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -780,7 +782,7 @@ s_dlq_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
     rc = qf_store_dlq_list (ctx->store, name, json_integer_value (json_object_get (args, "after")),
-                           limit ? (int) json_integer_value (limit) : 100, &items);
+                            limit ? (int)json_integer_value (limit) : 100, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read dead letters: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:s, s:o}", "group", name, "items", items);
@@ -793,10 +795,10 @@ s_event_into (const qf_event_t *event, void *arg)
     json_t *item = arg;
     json_t *payload = json_loadb (event->payload, event->payload_size, 0, NULL);
     json_object_set_new (item, "event",
-                         json_pack ("{s:I, s:s, s:I, s:s, s:s, s:o}", "seq",
-                                    (json_int_t) event->seq, "id", event->id, "time",
-                                    (json_int_t) event->time, "topic", event->topic, "subject",
-                                    event->subject, "payload", payload ? payload : json_object ()));
+                         json_pack ("{s:I, s:s, s:I, s:s, s:s, s:o}", "seq", (json_int_t)event->seq,
+                                    "id", event->id, "time", (json_int_t)event->time, "topic",
+                                    event->topic, "subject", event->subject, "payload",
+                                    payload ? payload : json_object ()));
     return 1;
 }
 
@@ -807,12 +809,12 @@ s_dlq_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = s_need_group (ctx, args, &name);
     if (rc)
         return rc;
-    uint64_t seq = (uint64_t) json_integer_value (json_object_get (args, "seq"));
+    uint64_t seq = (uint64_t)json_integer_value (json_object_get (args, "seq"));
     json_t *item = NULL;
     rc = qf_store_dlq_get (ctx->store, name, seq, &item);
     if (rc == QF_ENOTFOUND)
         return qf_ctx_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
-                        (unsigned long long) seq);
+                             (unsigned long long)seq);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the dead letter: %s", qf_strerror (rc));
     qf_store_event_get (ctx->store, seq, s_event_into, item);
@@ -827,15 +829,16 @@ s_dlq_change (qf_ctx_t *ctx, json_t *args, json_t **result_p, bool retry)
     int rc = s_need_group (ctx, args, &name);
     if (rc)
         return rc;
-    uint64_t seq = (uint64_t) json_integer_value (json_object_get (args, "seq"));
+    uint64_t seq = (uint64_t)json_integer_value (json_object_get (args, "seq"));
     rc = retry ? qf_delivery_dlq_retry (ctx->delivery, name, seq)
                : qf_store_dlq_delete (ctx->store, name, seq);
     if (rc == QF_ENOTFOUND)
         return qf_ctx_error (ctx, rc, "args.seq", "group %s has no dead letter %llu", name,
-                        (unsigned long long) seq);
+                             (unsigned long long)seq);
     if (rc)
-        return qf_ctx_error (ctx, rc, NULL, "could not change the dead letter: %s", qf_strerror (rc));
-    *result_p = json_pack ("{s:s, s:I, s:s}", "group", name, "seq", (json_int_t) seq, "done",
+        return qf_ctx_error (ctx, rc, NULL, "could not change the dead letter: %s",
+                             qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:I, s:s}", "group", name, "seq", (json_int_t)seq, "done",
                            retry ? "sent back for delivery" : "dropped");
     return *result_p ? 0 : QF_ENOMEM;
 }
@@ -857,7 +860,10 @@ s_dlq_drop (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static const qf_command_t s_commands[] = {
     {"ping", "*", false, s_ping, {{NULL}}},
     {"status", "*", false, s_status, {{NULL}}},
-    {"qual.add", "admin review", true, s_qual_add,
+    {"qual.add",
+     "admin review",
+     true,
+     s_qual_add,
      {{"cert_no", A_TEXT, true, 1, 128},
       {"authority", A_TEXT, true, 1, 256},
       {"category", A_TOKEN, true, 1, 64},
@@ -869,16 +875,25 @@ static const qf_command_t s_commands[] = {
       {"expected_revenue", A_NUMBER, false},
       {NULL}}},
     {"qual.get", "*", false, s_qual_get, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"qual.list", "*", false, s_qual_list,
+    {"qual.list",
+     "*",
+     false,
+     s_qual_list,
      {{"state", A_ENUM, false, 0, 0, "draft in_review rectification approved rejected expired"},
       {"after_id", A_INT, false, 0, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
       {"expiring_days", A_INT, false, 0, 3650},
       {"sellable", A_BOOL, false},
       {NULL}}},
-    {"qual.submit", "admin review", true, s_qual_submit,
+    {"qual.submit",
+     "admin review",
+     true,
+     s_qual_submit,
      {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"review.report", "admin legal finance technical", true, s_review_report,
+    {"review.report",
+     "admin legal finance technical",
+     true,
+     s_review_report,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"round", A_INT, true, 1, 1000000},
       {"department", A_TOKEN, true, 1, 64},
@@ -886,7 +901,10 @@ static const qf_command_t s_commands[] = {
       {"findings", A_TEXT_LIST, false, 0, 100},
       {"suggestions", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
-    {"review.decide", "admin legal finance technical", true, s_review_decide,
+    {"review.decide",
+     "admin legal finance technical",
+     true,
+     s_review_decide,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"round", A_INT, true, 1, 1000000},
       {"department", A_TOKEN, true, 1, 64},
@@ -894,9 +912,15 @@ static const qf_command_t s_commands[] = {
       {"note", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
     {"qual.report", "*", false, s_qual_report, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"qual.reject", "admin management", true, s_qual_reject,
+    {"qual.reject",
+     "admin management",
+     true,
+     s_qual_reject,
      {{"id", A_INT, true, 1, INT64_MAX}, {"reason", A_TEXT, true, 1, TEXT_MAX}, {NULL}}},
-    {"qual.rectify", "admin review", true, s_qual_rectify,
+    {"qual.rectify",
+     "admin review",
+     true,
+     s_qual_rectify,
      {{"id", A_INT, true, 1, INT64_MAX},
       {"name", A_TEXT, false, 1, 256},
       {"cert_no", A_TEXT, false, 1, 128},
@@ -904,32 +928,59 @@ static const qf_command_t s_commands[] = {
       {"acquisition_cost", A_NUMBER, false},
       {"expected_revenue", A_NUMBER, false},
       {NULL}}},
-    {"qual.renew", "admin review", true, s_qual_renew,
+    {"qual.renew",
+     "admin review",
+     true,
+     s_qual_renew,
      {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
-    {"renewal.remind", "admin renewal", true, s_renewal_remind,
+    {"renewal.remind",
+     "admin renewal",
+     true,
+     s_renewal_remind,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"lead_days", A_INT, true, 0, 3650},
       {NULL}}},
-    {"renewal.list", "*", false, s_renewal_list,
+    {"renewal.list",
+     "*",
+     false,
+     s_renewal_list,
      {{"state", A_ENUM, false, 0, 0, "open closed"}, {"limit", A_INT, false, 1, 1000}, {NULL}}},
     {"groups.list", "*", false, s_groups_list, {{NULL}}},
-    {"groups.seek", "admin", true, s_groups_seek,
+    {"groups.seek",
+     "admin",
+     true,
+     s_groups_seek,
      {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
       {"seq", A_INT, false, 1, INT64_MAX},
       {"time", A_INT, false, 0, INT64_MAX},
       {NULL}}},
-    {"dlq.list", "*", false, s_dlq_list,
+    {"dlq.list",
+     "*",
+     false,
+     s_dlq_list,
      {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
       {"after", A_INT, false, 0, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
       {NULL}}},
-    {"dlq.show", "*", false, s_dlq_show,
+    {"dlq.show",
+     "*",
+     false,
+     s_dlq_show,
      {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"dlq.retry", "admin", true, s_dlq_retry,
+    {"dlq.retry",
+     "admin",
+     true,
+     s_dlq_retry,
      {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"dlq.drop", "admin", true, s_dlq_drop,
+    {"dlq.drop",
+     "admin",
+     true,
+     s_dlq_drop,
      {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"events.list", "*", false, s_events_list,
+    {"events.list",
+     "*",
+     false,
+     s_events_list,
      {{"after", A_INT, false, 0, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
       {"topic", A_TOKEN, false, 1, QF_TOPIC_MAX},
@@ -950,8 +1001,8 @@ static const qf_command_t *
 s_lookup (const char *name)
 {
     for (size_t t = 0; t < sizeof s_tables / sizeof s_tables[0]; t++) {
-        size_t n = s_tables[t].count ? *s_tables[t].count
-                                     : sizeof s_commands / sizeof s_commands[0];
+        size_t n =
+            s_tables[t].count ? *s_tables[t].count : sizeof s_commands / sizeof s_commands[0];
         for (size_t i = 0; i < n; i++)
             if (strcmp (s_tables[t].commands[i].name, name) == 0)
                 return &s_tables[t].commands[i];
@@ -980,12 +1031,12 @@ s_check_text (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json_
         return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a string", field);
     size_t len = json_string_length (value);
     int64_t min = spec->min, max = spec->max ? spec->max : TEXT_MAX;
-    if ((int64_t) len < min)
+    if ((int64_t)len < min)
         return qf_ctx_error (ctx, QF_EINVAL, field, "%s must not be empty", field);
-    if ((int64_t) len > max)
+    if ((int64_t)len > max)
         return qf_ctx_error (ctx, len > QF_BODY_MAX / 2 ? QF_ETOOBIG : QF_EINVAL, field,
-                        "%s is %zu bytes long; at most %lld are allowed", field, len,
-                        (long long) max);
+                             "%s is %zu bytes long; at most %lld are allowed", field, len,
+                             (long long)max);
     /* jansson accepts escaped NULs only with JSON_ALLOW_NUL, which we never set. */
     return 0;
 }
@@ -996,32 +1047,33 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     char field[80];
     snprintf (field, sizeof field, "args.%s", spec->name);
     switch (spec->type) {
-    case A_TEXT:
-        return s_check_text (ctx, spec, field, value);
+    case A_TEXT: return s_check_text (ctx, spec, field, value);
     case A_TOKEN:
-        if (!json_is_string (value) || !qf_valid_token (json_string_value (value), (size_t) spec->max))
+        if (!json_is_string (value) ||
+            !qf_valid_token (json_string_value (value), (size_t)spec->max))
             return qf_ctx_error (ctx, QF_EINVAL, field,
-                            "%s must be 1-%lld characters of [a-z0-9._-]", field,
-                            (long long) spec->max);
+                                 "%s must be 1-%lld characters of [a-z0-9._-]", field,
+                                 (long long)spec->max);
         return 0;
     case A_INT:
         if (!json_is_integer (value))
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be an integer", field);
         if (json_integer_value (value) < spec->min || json_integer_value (value) > spec->max)
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be from %lld to %lld, got %lld",
-                            field, (long long) spec->min, (long long) spec->max,
-                            (long long) json_integer_value (value));
+                                 field, (long long)spec->min, (long long)spec->max,
+                                 (long long)json_integer_value (value));
         return 0;
     case A_NUMBER:
-        if (!json_is_number (value) || json_number_value (value) < 0
-            || !isfinite (json_number_value (value)) || json_number_value (value) > 1e15)
-            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a number from 0 to 1e15", field);
+        if (!json_is_number (value) || json_number_value (value) < 0 ||
+            !isfinite (json_number_value (value)) || json_number_value (value) > 1e15)
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a number from 0 to 1e15",
+                                 field);
         return 0;
     case A_DATE: {
         int32_t day;
         if (!json_is_string (value) || qf_date_parse (json_string_value (value), &day))
             return qf_ctx_error (ctx, QF_EINVAL, field,
-                            "%s must be a real calendar date YYYY-MM-DD (1900-9999)", field);
+                                 "%s must be a real calendar date YYYY-MM-DD (1900-9999)", field);
         return 0;
     }
     case A_BOOL:
@@ -1030,18 +1082,20 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
         return 0;
     case A_ENUM:
         if (!json_is_string (value) || !qf_word_in (json_string_value (value), spec->values))
-            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be one of: %s", field, spec->values);
+            return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be one of: %s", field,
+                                 spec->values);
         return 0;
     case A_TEXT_LIST: {
         if (!json_is_array (value))
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a list of strings", field);
-        if ((int64_t) json_array_size (value) > spec->max)
+        if ((int64_t)json_array_size (value) > spec->max)
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s has more than %lld items", field,
-                            (long long) spec->max);
+                                 (long long)spec->max);
         qf_arg_spec_t item = {spec->name, A_TEXT, true, 1, TEXT_MAX, NULL};
         size_t i;
         json_t *element;
-        json_array_foreach (value, i, element) {
+        json_array_foreach (value, i, element)
+        {
             int rc = s_check_text (ctx, &item, field, element);
             if (rc)
                 return rc;
@@ -1058,17 +1112,20 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
 {
     const char *key;
     json_t *value;
-    json_object_foreach (body, key, value) {
-        if (strcmp (key, "role") != 0 && strcmp (key, "user") != 0 && strcmp (key, "args") != 0
-            && strcmp (key, "idempotency_key") != 0)
+    json_object_foreach (body, key, value)
+    {
+        if (strcmp (key, "role") != 0 && strcmp (key, "user") != 0 && strcmp (key, "args") != 0 &&
+            strcmp (key, "idempotency_key") != 0)
             return qf_ctx_error (ctx, QF_EINVAL, key,
-                            "unknown key \"%.40s\" in the request body; allowed: role, user, "
-                            "args, idempotency_key", key);
+                                 "unknown key \"%.40s\" in the request body; allowed: role, user, "
+                                 "args, idempotency_key",
+                                 key);
     }
     json_t *idem = json_object_get (body, "idempotency_key");
-    if (idem && (!json_is_string (idem) || !qf_valid_printable (json_string_value (idem), QF_ID_MAX)))
+    if (idem &&
+        (!json_is_string (idem) || !qf_valid_printable (json_string_value (idem), QF_ID_MAX)))
         return qf_ctx_error (ctx, QF_EINVAL, "idempotency_key",
-                        "idempotency_key must be 1-64 printable ASCII characters");
+                             "idempotency_key must be 1-64 printable ASCII characters");
     *key_p = idem ? json_string_value (idem) : NULL;
     json_t *role = json_object_get (body, "role");
     if (!json_is_string (role) || !qf_word_in (json_string_value (role), s_roles))
@@ -1093,8 +1150,8 @@ qf_commands_authorize (qf_ctx_t *ctx, const char *name)
         return qf_ctx_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"", name);
     if (strcmp (command->roles, "*") != 0 && !qf_word_in (ctx->role, command->roles))
         return qf_ctx_error (ctx, QF_EFORBIDDEN, "role",
-                        "role %s may not run %s; allowed roles: %s", ctx->role, name,
-                        command->roles);
+                             "role %s may not run %s; allowed roles: %s", ctx->role, name,
+                             command->roles);
     return 0;
 }
 
@@ -1104,8 +1161,8 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
     ctx->error[0] = ctx->field[0] = 0;
     const qf_command_t *command = s_lookup (name);
     if (!command)
-        return qf_ctx_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"; see PROTOCOL.md 5.1",
-                        name);
+        return qf_ctx_error (ctx, QF_EINVAL, "command",
+                             "unknown command \"%s\"; see PROTOCOL.md 5.1", name);
     int rc = qf_commands_authorize (ctx, name);
     if (rc)
         return rc;
@@ -1115,7 +1172,8 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
     const char *key;
     json_t *value;
-    json_object_foreach (copy, key, value) {
+    json_object_foreach (copy, key, value)
+    {
         const qf_arg_spec_t *spec = command->args;
         while (spec->name && strcmp (spec->name, key) != 0)
             spec++;
@@ -1132,7 +1190,7 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
     for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
         if (spec->required && !json_object_get (copy, spec->name)) {
             rc = qf_ctx_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s", name,
-                          spec->name);
+                               spec->name);
             goto done;
         }
     /* Optional arguments given as null are treated as absent. */

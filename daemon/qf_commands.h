@@ -16,20 +16,20 @@
 
 /* What a command runs with. Filled by the server for each command. */
 typedef struct {
-    qf_store_t *store;                  /* open transaction */
-    struct qf_delivery_t *delivery;     /* consumer groups, for groups.* and dlq.* */
-    const qf_config_t *config;          /* current configuration */
-    int64_t now;                        /* qf_time_now_ms() at batch start */
-    const char *role;                   /* acting role */
-    const char *user;                   /* acting user, for the record */
-    bool from_worker;                   /* a worker's result, not a person's request */
+    qf_store_t *store;              /* open transaction */
+    struct qf_delivery_t *delivery; /* consumer groups, for groups.* and dlq.* */
+    const qf_config_t *config;      /* current configuration */
+    int64_t now;                    /* qf_time_now_ms() at batch start */
+    const char *role;               /* acting role */
+    const char *user;               /* acting user, for the record */
+    bool from_worker;               /* a worker's result, not a person's request */
     /* Server callbacks for commands that describe the daemon itself. */
-    json_t *(*status_fn) (void *arg);   /* returns a new status object */
+    json_t *(*status_fn) (void *arg); /* returns a new status object */
     void *status_arg;
-    char *result_text;                  /* on success, optionally: the result already
+    char *result_text; /* on success, optionally: the result already
                                            encoded as JSON (owned); replaces *result_p */
-    char error[512];                    /* on failure: what was wrong and what to do */
-    char field[80];                     /* on failure: the offending field, or "" */
+    char error[512];   /* on failure: what was wrong and what to do */
+    char field[80];    /* on failure: the offending field, or "" */
 } qf_ctx_t;
 
 /*  Looks a command up; returns false when there is none by that name. */

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OVERDUE_BATCH 64   /* loans reminded per tick at most */
+#define OVERDUE_BATCH 64 /* loans reminded per tick at most */
 
 /* Who acts, for the record: the user, or the role when no user was given. */
 static const char *
@@ -24,7 +24,7 @@ s_who (qf_ctx_t *ctx)
 static void
 s_subject (int64_t qual_id, char *subject, size_t size)
 {
-    snprintf (subject, size, "qualification/%lld", (long long) qual_id);
+    snprintf (subject, size, "qualification/%lld", (long long)qual_id);
 }
 
 /* Appends `topic` with payload {"loan": loan, "by": who}. Keeps loan. */
@@ -57,7 +57,7 @@ s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (!state || strcmp (state, "approved") != 0) {
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
                            "qualification %lld is %s; only an approved certificate is archived",
-                           (long long) id, state ? state : "unknown");
+                           (long long)id, state ? state : "unknown");
         json_decref (record);
         return rc;
     }
@@ -78,9 +78,9 @@ s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              qf_strerror (rc));
     char subject[64];
     s_subject (id, subject, sizeof subject);
-    json_t *payload = json_pack ("{s:I, s:s, s:s, s:s, s:s}", "qualification_id", id, "custodian",
-                                 custodian, "location", location, "acquired", acquired_text,
-                                 "by", s_who (ctx));
+    json_t *payload =
+        json_pack ("{s:I, s:s, s:s, s:s, s:s}", "qualification_id", id, "custodian", custodian,
+                   "location", location, "acquired", acquired_text, "by", s_who (ctx));
     rc = payload ? qf_store_event_append (ctx->store, "custody.archived", subject, payload,
                                           ctx->now, NULL)
                  : QF_ENOMEM;
@@ -109,18 +109,18 @@ s_custody_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == QF_ENOTFOUND)
         rc = qf_ctx_error (ctx, rc, "args.qualification_id",
                            "qualification %lld has no archive record; custody.archive makes one",
-                           (long long) id);
+                           (long long)id);
     else if (rc)
-        rc = qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s",
-                           qf_strerror (rc));
+        rc =
+            qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s", qf_strerror (rc));
     if (rc == 0) {
         rc = qf_store_loans_of (ctx->store, id, qf_calendar_today (ctx->config, ctx->now), &loans);
         if (rc)
             qf_ctx_error (ctx, rc, NULL, "could not read loans: %s", qf_strerror (rc));
     }
     if (rc == 0) {
-        static const char *keys[] = {"name", "cert_no", "authority", "scope", "issued",
-                                     "expires", "state"};
+        static const char *keys[] = {"name",   "cert_no", "authority", "scope",
+                                     "issued", "expires", "state"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             json_t *value = json_object_get (record, keys[i]);
             json_object_set (archive, keys[i], value ? value : json_null ());
@@ -148,7 +148,8 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         qf_date_format (today, today_text, sizeof today_text);
         return qf_ctx_error (ctx, QF_EINVAL, "args.due",
                              "args.due (%s) must be after today (%s): a loan needs a return "
-                             "deadline in the future", due_text, today_text);
+                             "deadline in the future",
+                             due_text, today_text);
     }
     json_t *record = NULL;
     int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
@@ -162,7 +163,8 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == QF_ENOTFOUND)
         return qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
                              "qualification %lld has no archive record; its certificate cannot "
-                             "be borrowed before custody.archive", (long long) id);
+                             "be borrowed before custody.archive",
+                             (long long)id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s",
                              qf_strerror (rc));
@@ -178,12 +180,13 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
                            "the certificate of qualification %lld already has loan %lld (%s); "
                            "it must be returned (or the request refused) first",
-                           (long long) id, (long long) open_id, state);
+                           (long long)id, (long long)open_id, state);
         json_decref (open);
         return rc;
     }
     int64_t loan_id = 0;
-    rc = qf_store_loan_insert (ctx->store, id, json_string_value (json_object_get (args, "borrower")),
+    rc = qf_store_loan_insert (ctx->store, id,
+                               json_string_value (json_object_get (args, "borrower")),
                                json_string_value (json_object_get (args, "purpose")), due,
                                s_who (ctx), ctx->now, &loan_id);
     json_t *loan = NULL;
@@ -202,15 +205,14 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 
 /* Moves the loan named by args.loan_id to `state` and raises `topic`. */
 static int
-s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state,
-             const char *topic)
+s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state, const char *topic)
 {
     json_int_t loan_id = json_integer_value (json_object_get (args, "loan_id"));
     int32_t today = qf_calendar_today (ctx->config, ctx->now);
     json_t *loan = NULL;
     int rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
     if (rc == QF_ENOTFOUND)
-        return qf_ctx_error (ctx, rc, "args.loan_id", "no loan with id %lld", (long long) loan_id);
+        return qf_ctx_error (ctx, rc, "args.loan_id", "no loan with id %lld", (long long)loan_id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the loan: %s", qf_strerror (rc));
     char was[32];
@@ -222,12 +224,13 @@ s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state,
         if (strcmp (state, "lent") == 0 && strcmp (was, "requested") == 0)
             return qf_ctx_error (ctx, rc, "args.loan_id",
                                  "loan %lld is requested: a loan needs a leader's approval "
-                                 "before the certificate is lent", (long long) loan_id);
+                                 "before the certificate is lent",
+                                 (long long)loan_id);
         const char *from = strcmp (state, "lent") == 0       ? "an approved"
                            : strcmp (state, "returned") == 0 ? "a lent"
                                                              : "a requested";
         return qf_ctx_error (ctx, rc, "args.loan_id", "loan %lld is %s; only %s loan can be %s",
-                             (long long) loan_id, was, from, state);
+                             (long long)loan_id, was, from, state);
     }
     if (rc == 0)
         rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
@@ -270,11 +273,10 @@ static int
 s_loan_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_loans_list (
-        ctx->store, json_string_value (json_object_get (args, "state")),
-        json_integer_value (json_object_get (args, "qualification_id")),
-        limit ? (int) json_integer_value (limit) : 100, qf_calendar_today (ctx->config, ctx->now),
-        &items);
+    int rc = qf_store_loans_list (ctx->store, json_string_value (json_object_get (args, "state")),
+                                  json_integer_value (json_object_get (args, "qualification_id")),
+                                  limit ? (int)json_integer_value (limit) : 100,
+                                  qf_calendar_today (ctx->config, ctx->now), &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read loans: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o}", "items", items);
@@ -289,7 +291,8 @@ qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int 
     if (raised_p)
         *raised_p = 0;
     int32_t today = qf_calendar_today (config, now);
-    if (!qf_calendar_is_working_day (config, today) || now < qf_calendar_reminder_at (config, today))
+    if (!qf_calendar_is_working_day (config, today) ||
+        now < qf_calendar_reminder_at (config, today))
         return 0;
     json_t *loans = NULL;
     int rc = qf_store_loans_overdue (store, today, OVERDUE_BATCH, &loans);
@@ -310,9 +313,10 @@ qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int 
     int raised = 0;
     size_t i;
     json_t *loan;
-    json_array_foreach (loans, i, loan) {
+    json_array_foreach (loans, i, loan)
+    {
         json_int_t loan_id = json_integer_value (json_object_get (loan, "id"));
-        int days = (int) json_integer_value (json_object_get (loan, "overdue_days"));
+        int days = (int)json_integer_value (json_object_get (loan, "overdue_days"));
         char subject[64];
         s_subject (json_integer_value (json_object_get (loan, "qualification_id")), subject,
                    sizeof subject);
@@ -346,30 +350,54 @@ qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int 
 /* The table ----------------------------------------------------------------- */
 
 const qf_command_t qf_custody_commands[] = {
-    {"custody.archive", "admin logistics", true, s_custody_archive,
+    {"custody.archive",
+     "admin logistics",
+     true,
+     s_custody_archive,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"custodian", A_TEXT, true, 1, 128},
       {"location", A_TEXT, true, 1, 256},
       {"acquired", A_DATE, true},
       {"notes", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
-    {"custody.show", "*", false, s_custody_show,
+    {"custody.show",
+     "*",
+     false,
+     s_custody_show,
      {{"qualification_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"loan.request", "admin sales logistics review", true, s_loan_request,
+    {"loan.request",
+     "admin sales logistics review",
+     true,
+     s_loan_request,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"borrower", A_TEXT, true, 1, 256},
       {"purpose", A_TEXT, true, 1, TEXT_MAX},
       {"due", A_DATE, true},
       {NULL}}},
-    {"loan.approve", "leader admin", true, s_loan_approve,
+    {"loan.approve",
+     "leader admin",
+     true,
+     s_loan_approve,
      {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"loan.refuse", "leader admin", true, s_loan_refuse,
+    {"loan.refuse",
+     "leader admin",
+     true,
+     s_loan_refuse,
      {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"loan.lend", "logistics admin", true, s_loan_lend,
+    {"loan.lend",
+     "logistics admin",
+     true,
+     s_loan_lend,
      {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"loan.return", "logistics admin", true, s_loan_return,
+    {"loan.return",
+     "logistics admin",
+     true,
+     s_loan_return,
      {{"loan_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"loan.list", "*", false, s_loan_list,
+    {"loan.list",
+     "*",
+     false,
+     s_loan_list,
      {{"state", A_ENUM, false, 0, 0, "open requested approved refused lent returned"},
       {"qualification_id", A_INT, false, 1, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},

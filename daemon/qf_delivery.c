@@ -15,15 +15,15 @@ typedef enum { E_INFLIGHT, E_WAITING, E_ACKED } entry_state_t;
 
 /* An event a group has handed out and not yet seen acknowledged. */
 typedef struct {
-    uint64_t seq;                       /* event sequence number */
-    char event_id[QF_ID_MAX + 1];       /* checked against ACKs */
-    member_t *member;                   /* holder while E_INFLIGHT */
-    int64_t deadline;                   /* E_INFLIGHT: lease end; E_WAITING: not before */
-    uint32_t attempt;                   /* deliveries so far */
+    uint64_t seq;                 /* event sequence number */
+    char event_id[QF_ID_MAX + 1]; /* checked against ACKs */
+    member_t *member;             /* holder while E_INFLIGHT */
+    int64_t deadline;             /* E_INFLIGHT: lease end; E_WAITING: not before */
+    uint32_t attempt;             /* deliveries so far */
     entry_state_t state;
-    bool failed;                        /* has a row in the deliveries table */
-    bool pinned;                        /* a dead letter sent back: below the position */
-    char last_error[256];               /* why the last attempt failed */
+    bool failed;          /* has a row in the deliveries table */
+    bool pinned;          /* a dead letter sent back: below the position */
+    char last_error[256]; /* why the last attempt failed */
 } entry_t;
 
 /* A change to the durable delivery state, written before the batch commits. */
@@ -47,45 +47,45 @@ typedef struct {
 struct member_s {
     unsigned char routing[QF_ROUTING_MAX]; /* ROUTER peer id */
     size_t routing_size;
-    char instance[QF_ID_MAX + 1];       /* the worker's name for itself */
-    group_t *group;                     /* the group it belongs to */
-    int window;                         /* most unacknowledged events */
-    int in_flight;                      /* events it holds now */
-    int64_t last_heard;                 /* monotonic ms of its last message */
-    int64_t last_sent;                  /* monotonic ms of our last message to it */
-    bool welcome_pending;               /* WELCOME waits for the batch commit */
-    bool dead;                          /* to be removed after the current pass */
-    member_t *next;                     /* in the delivery's member list */
+    char instance[QF_ID_MAX + 1]; /* the worker's name for itself */
+    group_t *group;               /* the group it belongs to */
+    int window;                   /* most unacknowledged events */
+    int in_flight;                /* events it holds now */
+    int64_t last_heard;           /* monotonic ms of its last message */
+    int64_t last_sent;            /* monotonic ms of our last message to it */
+    bool welcome_pending;         /* WELCOME waits for the batch commit */
+    bool dead;                    /* to be removed after the current pass */
+    member_t *next;               /* in the delivery's member list */
 };
 
 /* A consumer group: durable position plus what is in flight. */
 struct group_s {
     char name[QF_NAME_MAX + 1];
-    char role[QF_NAME_MAX + 1];         /* role its results run with */
-    char **topics;                      /* subscription patterns (owned) */
+    char role[QF_NAME_MAX + 1]; /* role its results run with */
+    char **topics;              /* subscription patterns (owned) */
     size_t topic_count;
-    char *topics_json;                  /* as stored */
+    char *topics_json; /* as stored */
     int64_t ack_wait_ms;
     int max_deliveries;
-    bool configured;                    /* declared in the configuration */
-    uint64_t floor;                     /* persisted: all <= floor are done */
-    uint64_t next_seq;                  /* next event to consider handing out */
-    uint64_t replay_until;              /* after a seek: events below were seen before */
-    entry_t *entries;                   /* handed out, sorted by seq, from `head` */
+    bool configured;       /* declared in the configuration */
+    uint64_t floor;        /* persisted: all <= floor are done */
+    uint64_t next_seq;     /* next event to consider handing out */
+    uint64_t replay_until; /* after a seek: events below were seen before */
+    entry_t *entries;      /* handed out, sorted by seq, from `head` */
     size_t head, count, cap;
-    uint64_t *restored;                 /* acks above the floor found at load */
+    uint64_t *restored; /* acks above the floor found at load */
     size_t restored_count, restored_at;
-    uint64_t *batch_acks;               /* acks of the open batch, to persist */
+    uint64_t *batch_acks; /* acks of the open batch, to persist */
     size_t batch_ack_count, batch_ack_cap;
-    op_t *ops;                          /* delivery-state changes of the open batch */
+    op_t *ops; /* delivery-state changes of the open batch */
     size_t op_count, op_cap;
-    restored_attempt_t *attempts;       /* failed events above the floor, at load */
+    restored_attempt_t *attempts; /* failed events above the floor, at load */
     size_t attempt_count, attempt_cap, attempt_at;
-    entry_t *retries;                   /* dead letters sent back, below the floor */
+    entry_t *retries; /* dead letters sent back, below the floor */
     size_t retry_count, retry_cap;
-    bool dirty;                         /* position may have moved */
-    size_t rr;                          /* round-robin cursor */
-    uint64_t acked_total;               /* since start, for status */
+    bool dirty;           /* position may have moved */
+    size_t rr;            /* round-robin cursor */
+    uint64_t acked_total; /* since start, for status */
     uint64_t redelivered_total;
     group_t *next;
 };
@@ -97,17 +97,20 @@ typedef struct {
 } deferred_t;
 
 struct qf_delivery_t {
-    qf_store_t *store;                  /* not owned */
-    const qf_config_t *config;          /* not owned */
-    void *socket;                       /* worker ROUTER, not owned */
-    group_t *groups;                    /* owned list */
-    member_t *members;                  /* owned list */
+    qf_store_t *store;         /* not owned */
+    const qf_config_t *config; /* not owned */
+    void *socket;              /* worker ROUTER, not owned */
+    group_t *groups;           /* owned list */
+    member_t *members;         /* owned list */
     size_t member_count;
-    uint64_t recovered_seq;             /* last seq at start: redeliveries may repeat */
-    deferred_t *deferred;               /* sent after commit */
+    uint64_t recovered_seq; /* last seq at start: redeliveries may repeat */
+    deferred_t *deferred;   /* sent after commit */
     size_t deferred_count, deferred_cap;
-    struct result_ref { group_t *group; uint64_t seq; } *result_entries;
-                                        /* acked with results in the open batch */
+    struct result_ref {
+        group_t *group;
+        uint64_t seq;
+    } * result_entries;
+    /* acked with results in the open batch */
     size_t result_count, result_cap;
     int64_t last_tick;
 };
@@ -231,19 +234,18 @@ s_restore_ack (uint64_t seq, void *arg)
 {
     group_t *group = arg;
     size_t cap = group->restored_count;
-    if (!s_grow ((void **) &group->restored, &cap, group->restored_count + 1, sizeof (uint64_t)))
+    if (!s_grow ((void **)&group->restored, &cap, group->restored_count + 1, sizeof (uint64_t)))
         return 1;
     group->restored[group->restored_count++] = seq;
     return 0;
 }
 
 static int
-s_restore_delivery (uint64_t seq, uint32_t attempts, const char *last_error, bool pinned,
-                    void *arg)
+s_restore_delivery (uint64_t seq, uint32_t attempts, const char *last_error, bool pinned, void *arg)
 {
     group_t *group = arg;
     if (pinned && seq <= group->floor) {
-        if (!s_grow ((void **) &group->retries, &group->retry_cap, group->retry_count + 1,
+        if (!s_grow ((void **)&group->retries, &group->retry_cap, group->retry_count + 1,
                      sizeof (entry_t)))
             return 1;
         entry_t *entry = &group->retries[group->retry_count++];
@@ -255,7 +257,7 @@ s_restore_delivery (uint64_t seq, uint32_t attempts, const char *last_error, boo
         snprintf (entry->last_error, sizeof entry->last_error, "%s", last_error ? last_error : "");
         return 0;
     }
-    if (!s_grow ((void **) &group->attempts, &group->attempt_cap, group->attempt_count + 1,
+    if (!s_grow ((void **)&group->attempts, &group->attempt_cap, group->attempt_count + 1,
                  sizeof (restored_attempt_t)))
         return 1;
     group->attempts[group->attempt_count].seq = seq;
@@ -346,9 +348,9 @@ qf_delivery_load (qf_delivery_t *self, int64_t now)
         if (rc)
             return rc;
         qf_info ("group %s: position %llu, %zu acks above it, %zu failed events to retry, "
-                 "topics %s", group->name, (unsigned long long) group->floor,
-                 group->restored_count, group->attempt_count + group->retry_count,
-                 group->topics_json);
+                 "topics %s",
+                 group->name, (unsigned long long)group->floor, group->restored_count,
+                 group->attempt_count + group->retry_count, group->topics_json);
     }
     return 0;
 }
@@ -386,8 +388,8 @@ s_send (qf_delivery_t *self, member_t *member, qf_msg_t *msg)
 }
 
 static void
-s_send_error_to (qf_delivery_t *self, const unsigned char *routing, size_t routing_size,
-                 int status, uint64_t seq, const char *reason)
+s_send_error_to (qf_delivery_t *self, const unsigned char *routing, size_t routing_size, int status,
+                 uint64_t seq, const char *reason)
 {
     qf_msg_t msg = {0};
     msg.id = QF_MSG_ERROR;
@@ -402,7 +404,7 @@ s_send_error_to (qf_delivery_t *self, const unsigned char *routing, size_t routi
 static void
 s_defer (qf_delivery_t *self, member_t *member, qf_msg_t *msg)
 {
-    if (!s_grow ((void **) &self->deferred, &self->deferred_cap, self->deferred_count + 1,
+    if (!s_grow ((void **)&self->deferred, &self->deferred_cap, self->deferred_count + 1,
                  sizeof (deferred_t))) {
         qf_msg_reset (msg);
         return;
@@ -435,16 +437,16 @@ s_entry_find (group_t *group, uint64_t seq)
 }
 
 /* Calls fn on every entry a group holds: the window and the retries. */
-#define FOR_EACH_ENTRY(group, entry, body)                                                 \
-    do {                                                                                   \
-        for (size_t _i = (group)->head; _i < (group)->count; _i++) {                       \
-            entry_t *entry = &(group)->entries[_i];                                        \
-            body;                                                                          \
-        }                                                                                  \
-        for (size_t _i = 0; _i < (group)->retry_count; _i++) {                             \
-            entry_t *entry = &(group)->retries[_i];                                        \
-            body;                                                                          \
-        }                                                                                  \
+#define FOR_EACH_ENTRY(group, entry, body)                                                         \
+    do {                                                                                           \
+        for (size_t _i = (group)->head; _i < (group)->count; _i++) {                               \
+            entry_t *entry = &(group)->entries[_i];                                                \
+            body;                                                                                  \
+        }                                                                                          \
+        for (size_t _i = 0; _i < (group)->retry_count; _i++) {                                     \
+            entry_t *entry = &(group)->retries[_i];                                                \
+            body;                                                                                  \
+        }                                                                                          \
     } while (0)
 
 /* Drops acknowledged entries from the front; the floor follows. */
@@ -510,9 +512,9 @@ static void
 s_op (group_t *group, op_kind_t kind, entry_t *entry)
 {
     group->dirty = true;
-    if (!s_grow ((void **) &group->ops, &group->op_cap, group->op_count + 1, sizeof (op_t))) {
+    if (!s_grow ((void **)&group->ops, &group->op_cap, group->op_count + 1, sizeof (op_t))) {
         qf_error ("out of memory recording delivery state of event %llu in group %s",
-                  (unsigned long long) entry->seq, group->name);
+                  (unsigned long long)entry->seq, group->name);
         return;
     }
     op_t *op = &group->ops[group->op_count++];
@@ -529,15 +531,13 @@ static void s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, mem
 /* An attempt failed: retry after `delay` ms (-1: exponential backoff), or
    move the event to the dead-letter list after max_deliveries attempts. */
 static void
-s_entry_fail (qf_delivery_t *self, group_t *group, entry_t *entry, const char *error,
-              int64_t delay)
+s_entry_fail (qf_delivery_t *self, group_t *group, entry_t *entry, const char *error, int64_t delay)
 {
     snprintf (entry->last_error, sizeof entry->last_error, "%s", error);
-    if (entry->attempt >= (uint32_t) group->max_deliveries) {
+    if (entry->attempt >= (uint32_t)group->max_deliveries) {
         qf_warn ("group %s: event %llu failed %u times, the most allowed; moved to the "
                  "dead-letter list (last error: %s); see 'qualflow dlq list %s'",
-                 group->name, (unsigned long long) entry->seq, entry->attempt, error,
-                 group->name);
+                 group->name, (unsigned long long)entry->seq, entry->attempt, error, group->name);
         s_op (group, OP_DEAD, entry);
         entry->failed = false;
         s_ack_done (self, group, entry, NULL);
@@ -601,8 +601,8 @@ static member_t *
 s_member_by_routing (qf_delivery_t *self, const qf_msg_t *msg)
 {
     for (member_t *member = self->members; member; member = member->next)
-        if (member->routing_size == msg->routing_size
-            && memcmp (member->routing, msg->routing, msg->routing_size) == 0)
+        if (member->routing_size == msg->routing_size &&
+            memcmp (member->routing, msg->routing, msg->routing_size) == 0)
             return member;
     return NULL;
 }
@@ -623,9 +623,10 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     json_t *body = msg->body;
     const char *key;
     json_t *value;
-    json_object_foreach (body, key, value) {
-        if (strcmp (key, "group") && strcmp (key, "instance") && strcmp (key, "topics")
-            && strcmp (key, "window")) {
+    json_object_foreach (body, key, value)
+    {
+        if (strcmp (key, "group") && strcmp (key, "instance") && strcmp (key, "topics") &&
+            strcmp (key, "window")) {
             snprintf (reason, sizeof reason,
                       "HELLO has unknown key \"%.40s\"; allowed: group, instance, topics, window",
                       key);
@@ -643,17 +644,18 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
         return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
                               "HELLO instance must be 1-64 printable ASCII characters");
     if (topics) {
-        bool ok = json_is_array (topics) && json_array_size (topics) >= 1
-                  && json_array_size (topics) <= 32;
+        bool ok = json_is_array (topics) && json_array_size (topics) >= 1 &&
+                  json_array_size (topics) <= 32;
         size_t i;
-        json_array_foreach (topics, i, value) {
+        json_array_foreach (topics, i, value)
+        {
             const char *t = json_string_value (value);
             size_t len = t ? strlen (t) : 0;
             char stem[QF_TOPIC_MAX + 1] = "";
             if (len && t[len - 1] == '*' && len <= QF_TOPIC_MAX)
-                snprintf (stem, sizeof stem, "%.*s", (int) (len - 1), t);
-            if (!t || !(qf_valid_token (t, QF_TOPIC_MAX) || strcmp (t, "*") == 0
-                        || (stem[0] && qf_valid_token (stem, QF_TOPIC_MAX))))
+                snprintf (stem, sizeof stem, "%.*s", (int)(len - 1), t);
+            if (!t || !(qf_valid_token (t, QF_TOPIC_MAX) || strcmp (t, "*") == 0 ||
+                        (stem[0] && qf_valid_token (stem, QF_TOPIC_MAX))))
                 ok = false;
         }
         if (!ok)
@@ -663,12 +665,12 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     }
     int window = self->config->window;
     if (window_j) {
-        if (!json_is_integer (window_j) || json_integer_value (window_j) < 1
-            || json_integer_value (window_j) > 10000)
+        if (!json_is_integer (window_j) || json_integer_value (window_j) < 1 ||
+            json_integer_value (window_j) > 10000)
             return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
                                   "HELLO window must be an integer from 1 to 10000");
         if (json_integer_value (window_j) < window)
-            window = (int) json_integer_value (window_j);
+            window = (int)json_integer_value (window_j);
     }
     group_t *group = s_group_find (self, name);
     const qf_group_config_t *configured = qf_config_group (self->config, name);
@@ -679,7 +681,8 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
         if (!same) {
             snprintf (reason, sizeof reason,
                       "group %s is configured with topics %s; omit topics from HELLO or match "
-                      "them", name, group ? group->topics_json : "?");
+                      "them",
+                      name, group ? group->topics_json : "?");
             return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST, reason);
         }
     }
@@ -694,8 +697,7 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
             return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
         qf_info ("group %s created by worker %s with topics %s", name, instance,
                  group->topics_json);
-    }
-    else if (topics && !group->configured) {
+    } else if (topics && !group->configured) {
         if (s_group_set_topics (group, topics))
             return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
     }
@@ -732,12 +734,11 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
 
     qf_msg_t welcome = {0};
     welcome.id = QF_MSG_WELCOME;
-    welcome.body = json_pack ("{s:s, s:s, s:i, s:i, s:I, s:i, s:o}", "group", group->name,
-                              "instance", member->instance, "window", window, "heartbeat_ms",
-                              self->config->heartbeat_ms, "ack_wait_ms",
-                              (json_int_t) group->ack_wait_ms, "max_deliveries",
-                              group->max_deliveries, "topics",
-                              json_loads (group->topics_json, 0, NULL));
+    welcome.body =
+        json_pack ("{s:s, s:s, s:i, s:i, s:I, s:i, s:o}", "group", group->name, "instance",
+                   member->instance, "window", window, "heartbeat_ms", self->config->heartbeat_ms,
+                   "ack_wait_ms", (json_int_t)group->ack_wait_ms, "max_deliveries",
+                   group->max_deliveries, "topics", json_loads (group->topics_json, 0, NULL));
     s_defer (self, member, &welcome);
     qf_info ("worker %s joined group %s (window %d)", member->instance, group->name, window);
 }
@@ -748,7 +749,8 @@ s_check_result (json_t *result)
 {
     const char *key;
     json_t *value;
-    json_object_foreach (result, key, value) {
+    json_object_foreach (result, key, value)
+    {
         if (strcmp (key, "command") != 0 && strcmp (key, "args") != 0)
             return "an ACK result may only have the keys command and args";
     }
@@ -764,10 +766,10 @@ s_check_result (json_t *result)
 static void
 s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, member_t *member)
 {
-    (void) self;
+    (void)self;
     if (entry->state == E_INFLIGHT && entry->member)
         entry->member->in_flight--;
-    (void) member;
+    (void)member;
     entry->member = NULL;
     entry->state = E_ACKED;
     if (entry->failed) {
@@ -777,7 +779,7 @@ s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, member_t *membe
     group->acked_total++;
     group->dirty = true;
     size_t cap = group->batch_ack_cap;
-    if (s_grow ((void **) &group->batch_acks, &cap, group->batch_ack_count + 1, sizeof (uint64_t))) {
+    if (s_grow ((void **)&group->batch_acks, &cap, group->batch_ack_count + 1, sizeof (uint64_t))) {
         group->batch_ack_cap = cap;
         group->batch_acks[group->batch_ack_count++] = entry->seq;
     }
@@ -792,7 +794,8 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     if (!entry || entry->state == E_ACKED) {
         snprintf (reason, sizeof reason,
                   "event %llu is not awaiting an ack from group %s (duplicate, unknown, or "
-                  "another group's)", (unsigned long long) msg->seq, group->name);
+                  "another group's)",
+                  (unsigned long long)msg->seq, group->name);
         qf_warn ("worker %s: %s", member->instance, reason);
         s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_CONFLICT, msg->seq,
                          reason);
@@ -800,7 +803,7 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     }
     if (strcmp (entry->event_id, msg->event_id) != 0) {
         snprintf (reason, sizeof reason, "event %llu has id %s, not %s",
-                  (unsigned long long) msg->seq, entry->event_id, msg->event_id);
+                  (unsigned long long)msg->seq, entry->event_id, msg->event_id);
         qf_warn ("worker %s: %s", member->instance, reason);
         s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_BAD_REQUEST, msg->seq,
                          reason);
@@ -809,7 +812,7 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     if (msg->id != QF_MSG_ACK && !(entry->state == E_INFLIGHT && entry->member == member)) {
         /* A late NACK or EXTEND from an instance whose lease ended changes nothing. */
         qf_debug ("group %s: ignoring %s of event %llu from %s, which no longer holds it",
-                  group->name, qf_msg_type_name (msg->id), (unsigned long long) msg->seq,
+                  group->name, qf_msg_type_name (msg->id), (unsigned long long)msg->seq,
                   member->instance);
         return;
     }
@@ -819,7 +822,7 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     }
     if (msg->id == QF_MSG_NACK) {
         qf_info ("group %s: event %llu failed in %s (attempt %u of %d): %s", group->name,
-                 (unsigned long long) msg->seq, member->instance, entry->attempt,
+                 (unsigned long long)msg->seq, member->instance, entry->attempt,
                  group->max_deliveries, msg->reason);
         s_entry_fail (self, group, entry, msg->reason[0] ? msg->reason : "NACK without reason",
                       msg->delay > 0 ? msg->delay : -1);
@@ -843,8 +846,8 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
             if (rc == 0)
                 rc = qf_store_savepoint (self->store);
             if (rc == 0)
-                rc = qf_commands_execute (ctx, json_string_value (json_object_get (result,
-                                                                                   "command")),
+                rc = qf_commands_execute (ctx,
+                                          json_string_value (json_object_get (result, "command")),
                                           json_object_get (result, "args"), &reply);
             json_decref (reply);
             if (rc == 0)
@@ -857,20 +860,19 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
                 qf_store_rollback_savepoint (self->store);
                 problem = ctx->error;
             }
-        }
-        else if (rc)
+        } else if (rc)
             problem = "the daemon could not read its results table; see its log";
         if (problem) {
             int status = rc ? qf_status_from_error (rc) : QF_STATUS_BAD_REQUEST;
             snprintf (reason, sizeof reason, "result of event %llu refused: %s",
-                      (unsigned long long) msg->seq, problem);
+                      (unsigned long long)msg->seq, problem);
             qf_warn ("group %s worker %s: %s", group->name, member->instance, reason);
             s_send_error_to (self, msg->routing, msg->routing_size, status, msg->seq, reason);
             if (entry->state == E_INFLIGHT && entry->member)
                 s_entry_fail (self, group, entry, reason, -1);
             return;
         }
-        if (!seen && s_grow ((void **) &self->result_entries, &self->result_cap,
+        if (!seen && s_grow ((void **)&self->result_entries, &self->result_cap,
                              self->result_count + 1, sizeof (struct result_ref))) {
             self->result_entries[self->result_count].group = group;
             self->result_entries[self->result_count++].seq = entry->seq;
@@ -895,16 +897,11 @@ qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     }
     member->last_heard = qf_time_mono_ms ();
     switch (msg->id) {
-    case QF_MSG_HEARTBEAT:
-        break;
-    case QF_MSG_BYE:
-        s_member_remove (self, member, "said BYE");
-        break;
+    case QF_MSG_HEARTBEAT: break;
+    case QF_MSG_BYE: s_member_remove (self, member, "said BYE"); break;
     case QF_MSG_ACK:
     case QF_MSG_NACK:
-    case QF_MSG_EXTEND:
-        s_handle_ack (self, member, msg, ctx);
-        break;
+    case QF_MSG_EXTEND: s_handle_ack (self, member, msg, ctx); break;
     default: {
         char reason[128];
         snprintf (reason, sizeof reason, "%s is not a message a worker sends",
@@ -938,10 +935,9 @@ s_write_op (qf_delivery_t *self, group_t *group, op_t *op)
                            op->error, now);
     /* Tell operators; never about a dead-letter event itself, so no chain. */
     if (rc == 0 && strcmp (topic, "delivery.dead_lettered") != 0) {
-        json_t *payload = json_pack ("{s:s, s:I, s:s, s:s, s:i, s:s}", "group", group->name,
-                                     "seq", (json_int_t) op->seq, "event_id", op->event_id,
-                                     "topic", topic, "attempts", (int) op->attempts,
-                                     "last_error", op->error);
+        json_t *payload = json_pack ("{s:s, s:I, s:s, s:s, s:i, s:s}", "group", group->name, "seq",
+                                     (json_int_t)op->seq, "event_id", op->event_id, "topic", topic,
+                                     "attempts", (int)op->attempts, "last_error", op->error);
         char subject[QF_SUBJECT_MAX + 1];
         snprintf (subject, sizeof subject, "group/%s", group->name);
         rc = payload ? qf_store_event_append (self->store, "delivery.dead_lettered", subject,
@@ -992,8 +988,8 @@ qf_delivery_after_commit (qf_delivery_t *self, bool committed)
     if (!committed) {
         /* The results were lost with the batch: hand those events out again. */
         for (size_t i = 0; i < self->result_count; i++) {
-            entry_t *entry = s_entry_find (self->result_entries[i].group,
-                                           self->result_entries[i].seq);
+            entry_t *entry =
+                s_entry_find (self->result_entries[i].group, self->result_entries[i].seq);
             if (entry && entry->state == E_ACKED) {
                 entry->state = E_WAITING;
                 entry->deadline = qf_time_mono_ms ();
@@ -1051,9 +1047,9 @@ s_pick_member (qf_delivery_t *self, group_t *group)
 typedef struct {
     qf_delivery_t *self;
     group_t *group;
-    entry_t *entry;         /* redelivery: the entry being handed out again */
+    entry_t *entry; /* redelivery: the entry being handed out again */
     int scanned;
-    bool stalled;           /* no member has room */
+    bool stalled; /* no member has room */
 } dispatch_t;
 
 static void
@@ -1069,8 +1065,8 @@ s_deliver (qf_delivery_t *self, group_t *group, member_t *member, entry_t *entry
     msg.time = event->time;
     msg.attempt = entry->attempt;
     qf_copy (entry->event_id, sizeof entry->event_id, event->id);
-    if (entry->attempt > 1 || event->seq <= self->recovered_seq
-        || event->seq < group->replay_until) {
+    if (entry->attempt > 1 || event->seq <= self->recovered_seq ||
+        event->seq < group->replay_until) {
         bool seen = false;
         if (qf_store_result_seen (self->store, group->name, event->id, &seen) == 0 && seen)
             msg.flags |= QF_DELIVER_PROCESSED;
@@ -1092,11 +1088,11 @@ s_dispatch_new (const qf_event_t *event, void *arg)
     d->scanned++;
     bool wanted = s_group_matches (group, event->topic);
     /* Skip what was acknowledged before a restart. */
-    while (group->restored_at < group->restored_count
-           && group->restored[group->restored_at] < event->seq)
+    while (group->restored_at < group->restored_count &&
+           group->restored[group->restored_at] < event->seq)
         group->restored_at++;
-    if (group->restored_at < group->restored_count
-        && group->restored[group->restored_at] == event->seq)
+    if (group->restored_at < group->restored_count &&
+        group->restored[group->restored_at] == event->seq)
         wanted = false;
     if (!wanted) {
         group->next_seq = event->seq + 1;
@@ -1110,7 +1106,7 @@ s_dispatch_new (const qf_event_t *event, void *arg)
         return 1;
     }
     size_t cap = group->cap;
-    if (!s_grow ((void **) &group->entries, &cap, group->count + 1, sizeof (entry_t))) {
+    if (!s_grow ((void **)&group->entries, &cap, group->count + 1, sizeof (entry_t))) {
         d->stalled = true;
         return 1;
     }
@@ -1121,11 +1117,11 @@ s_dispatch_new (const qf_event_t *event, void *arg)
     qf_copy (entry->event_id, sizeof entry->event_id, event->id);
     entry->attempt = 1;
     /* An event that failed before a restart keeps counting its attempts. */
-    while (group->attempt_at < group->attempt_count
-           && group->attempts[group->attempt_at].seq < event->seq)
+    while (group->attempt_at < group->attempt_count &&
+           group->attempts[group->attempt_at].seq < event->seq)
         group->attempt_at++;
-    if (group->attempt_at < group->attempt_count
-        && group->attempts[group->attempt_at].seq == event->seq) {
+    if (group->attempt_at < group->attempt_count &&
+        group->attempts[group->attempt_at].seq == event->seq) {
         entry->attempt = group->attempts[group->attempt_at].attempts + 1;
         entry->failed = true;
     }
@@ -1167,8 +1163,8 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_lis
                 continue;
             d.entry = entry;
             if (qf_store_event_get (self->store, entry->seq, s_redeliver, &d) == QF_ENOTFOUND) {
-                qf_error ("group %s: event %llu vanished from the log; dropping it",
-                          group->name, (unsigned long long) entry->seq);
+                qf_error ("group %s: event %llu vanished from the log; dropping it", group->name,
+                          (unsigned long long)entry->seq);
                 s_ack_done (self, group, entry, NULL);
             }
         }
@@ -1176,7 +1172,7 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_lis
            bytes encoded once; older ones from the log, a bounded slice per pass. */
         while (!d.stalled && group->next_seq <= last_seq && d.scanned < 4096) {
             if (recent && recent->count && group->next_seq >= recent->items[0].seq) {
-                size_t i = (size_t) (group->next_seq - recent->items[0].seq);
+                size_t i = (size_t)(group->next_seq - recent->items[0].seq);
                 if (i < recent->count && recent->items[i].seq == group->next_seq) {
                     for (; i < recent->count; i++)
                         if (s_dispatch_new (&recent->items[i], &d))
@@ -1205,11 +1201,11 @@ qf_delivery_tick (qf_delivery_t *self)
     for (member_t *member = self->members; member; member = member->next) {
         if (now - member->last_heard > 3 * heartbeat) {
             qf_warn ("worker %s of group %s silent for %lld ms (3 heartbeats); re-delivering "
-                     "its %d events", member->instance, member->group->name,
-                     (long long) (now - member->last_heard), member->in_flight);
+                     "its %d events",
+                     member->instance, member->group->name, (long long)(now - member->last_heard),
+                     member->in_flight);
             member->dead = true;
-        }
-        else if (now - member->last_sent >= heartbeat && !member->welcome_pending) {
+        } else if (now - member->last_sent >= heartbeat && !member->welcome_pending) {
             qf_msg_t msg = {0};
             msg.id = QF_MSG_HEARTBEAT;
             s_send (self, member, &msg);
@@ -1221,10 +1217,10 @@ qf_delivery_tick (qf_delivery_t *self)
             if (entry->state == E_INFLIGHT && entry->deadline <= now) {
                 char error[256];
                 snprintf (error, sizeof error, "lease of %lld ms expired in worker %s",
-                          (long long) group->ack_wait_ms,
+                          (long long)group->ack_wait_ms,
                           entry->member ? entry->member->instance : "?");
                 qf_info ("group %s: event %llu: %s; delivering it again", group->name,
-                         (unsigned long long) entry->seq, error);
+                         (unsigned long long)entry->seq, error);
                 s_entry_fail (self, group, entry, error, -1);
             }
         });
@@ -1247,20 +1243,18 @@ qf_delivery_status (qf_delivery_t *self)
             members += m->group == group;
         json_t *topics = json_loads (group->topics_json, 0, NULL);
         json_array_append_new (
-            groups, json_pack ("{s:s, s:o, s:I, s:I, s:i, s:i, s:i, s:I, s:I}", "name",
-                               group->name, "topics", topics ? topics : json_array (),
-                               "position", (json_int_t) group->floor, "next_seq",
-                               (json_int_t) group->next_seq, "in_flight", in_flight, "waiting",
-                               waiting, "members", members, "acked",
-                               (json_int_t) group->acked_total, "redelivered",
-                               (json_int_t) group->redelivered_total));
+            groups, json_pack ("{s:s, s:o, s:I, s:I, s:i, s:i, s:i, s:I, s:I}", "name", group->name,
+                               "topics", topics ? topics : json_array (), "position",
+                               (json_int_t)group->floor, "next_seq", (json_int_t)group->next_seq,
+                               "in_flight", in_flight, "waiting", waiting, "members", members,
+                               "acked", (json_int_t)group->acked_total, "redelivered",
+                               (json_int_t)group->redelivered_total));
     }
     for (member_t *m = self->members; m; m = m->next)
-        json_array_append_new (workers,
-                               json_pack ("{s:s, s:s, s:i, s:i, s:I}", "group", m->group->name,
-                                          "instance", m->instance, "in_flight", m->in_flight,
-                                          "window", m->window, "idle_ms",
-                                          (json_int_t) (now - m->last_heard)));
+        json_array_append_new (workers, json_pack ("{s:s, s:s, s:i, s:i, s:I}", "group",
+                                                   m->group->name, "instance", m->instance,
+                                                   "in_flight", m->in_flight, "window", m->window,
+                                                   "idle_ms", (json_int_t)(now - m->last_heard)));
     return json_pack ("{s:o, s:o}", "groups", groups, "workers", workers);
 }
 
@@ -1301,12 +1295,13 @@ qf_delivery_groups (qf_delivery_t *self)
     uint64_t last = qf_store_last_seq (self->store);
     size_t i;
     json_t *item;
-    json_array_foreach (groups, i, item) {
+    json_array_foreach (groups, i, item)
+    {
         int64_t dead = 0;
         const char *name = json_string_value (json_object_get (item, "name"));
         qf_store_dlq_count (self->store, name, &dead);
         json_int_t position = json_integer_value (json_object_get (item, "position"));
-        json_object_set_new (item, "lag", json_integer ((json_int_t) last - position));
+        json_object_set_new (item, "lag", json_integer ((json_int_t)last - position));
         json_object_set_new (item, "dead_letters", json_integer (dead));
         group_t *group = s_group_find (self, name);
         if (group) {
@@ -1350,8 +1345,8 @@ qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq)
     group->floor = seq - 1;
     group->next_seq = seq;
     group->dirty = false;
-    qf_info ("group %s moved to sequence %llu: events from there on are delivered again",
-             name, (unsigned long long) seq);
+    qf_info ("group %s moved to sequence %llu: events from there on are delivered again", name,
+             (unsigned long long)seq);
     return 0;
 }
 
@@ -1366,15 +1361,15 @@ qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq)
         return rc;
     rc = qf_store_group_ack_delete (self->store, name, seq);
     if (rc == 0)
-        rc = qf_store_delivery_put (self->store, name, seq, 0, "sent back from the dead-letter list",
-                                    seq <= group->floor);
+        rc = qf_store_delivery_put (self->store, name, seq, 0,
+                                    "sent back from the dead-letter list", seq <= group->floor);
     if (rc)
         return rc;
     entry_t *entry = s_entry_find (group, seq);
     if (!entry && seq >= group->next_seq)
         return 0; /* not reached yet: it will be delivered from the log */
     if (!entry) {
-        if (!s_grow ((void **) &group->retries, &group->retry_cap, group->retry_count + 1,
+        if (!s_grow ((void **)&group->retries, &group->retry_cap, group->retry_count + 1,
                      sizeof (entry_t)))
             return QF_ENOMEM;
         entry = &group->retries[group->retry_count++];
@@ -1387,6 +1382,6 @@ qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq)
     entry->failed = true;
     entry->deadline = 0;
     entry->member = NULL;
-    qf_info ("group %s: dead letter %llu sent back for delivery", name, (unsigned long long) seq);
+    qf_info ("group %s: dead letter %llu sent back for delivery", name, (unsigned long long)seq);
     return 0;
 }

@@ -56,8 +56,7 @@ void qf_delivery_after_commit (qf_delivery_t *self, bool committed);
     window. `recent` (may be NULL) holds the events of the last commit, so
     groups that are caught up take them from memory instead of the log.
     Returns 1 when work remains (call again soon), else 0. */
-int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq,
-                          const qf_event_list_t *recent);
+int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_list_t *recent);
 
 /*  Timers: expired leases, silent instances, heartbeats. */
 void qf_delivery_tick (qf_delivery_t *self);

@@ -25,7 +25,7 @@ s_load_policy (qf_ctx_t *ctx, json_t *args, json_t **policy_p)
     json_int_t id = json_integer_value (json_object_get (args, "policy_id"));
     int rc = qf_store_policy_get (ctx->store, id, policy_p);
     if (rc == QF_ENOTFOUND)
-        return qf_ctx_error (ctx, rc, "args.policy_id", "no policy with id %lld", (long long) id);
+        return qf_ctx_error (ctx, rc, "args.policy_id", "no policy with id %lld", (long long)id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the policy: %s", qf_strerror (rc));
     return 0;
@@ -37,7 +37,7 @@ s_append (qf_ctx_t *ctx, const char *topic, const char *subject, json_t *payload
 {
     const char *slash = strchr (subject, '/');
     char kind[32];
-    snprintf (kind, sizeof kind, "%.*s", (int) (slash - subject), subject);
+    snprintf (kind, sizeof kind, "%.*s", (int)(slash - subject), subject);
     return qf_ctx_emit (ctx, topic, kind, atoll (slash + 1), payload);
 }
 
@@ -47,14 +47,15 @@ s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int32_t effective = 0;
     qf_date_parse (json_string_value (json_object_get (args, "effective")), &effective);
     int64_t id = 0;
-    int rc = qf_store_policy_add (ctx->store, json_string_value (json_object_get (args, "category")),
-                                  json_string_value (json_object_get (args, "description")),
-                                  effective, ctx->now, ctx->user, &id);
+    int rc =
+        qf_store_policy_add (ctx->store, json_string_value (json_object_get (args, "category")),
+                             json_string_value (json_object_get (args, "description")), effective,
+                             ctx->now, ctx->user, &id);
     json_t *policy = NULL;
     if (rc == 0)
         rc = qf_store_policy_get (ctx->store, id, &policy);
     char subject[64];
-    snprintf (subject, sizeof subject, "policy/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "policy/%lld", (long long)id);
     if (rc == 0)
         rc = s_append (ctx, "policy.changed", subject, json_pack ("{s:O}", "policy", policy));
     if (rc) {
@@ -76,28 +77,28 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (strcmp (json_string_value (json_object_get (policy, "state")), "active") != 0) {
         json_decref (policy);
         return qf_ctx_error (ctx, QF_ECONFLICT, "args.policy_id",
-                             "policy %lld is lifted; only an active policy suspends", (long long) id);
+                             "policy %lld is lifted; only an active policy suspends",
+                             (long long)id);
     }
     json_t *ids = NULL;
-    rc = qf_store_policy_suspend (ctx->store, id,
-                                  json_string_value (json_object_get (policy, "category")),
-                                  ctx->now, &ids);
+    rc = qf_store_policy_suspend (
+        ctx->store, id, json_string_value (json_object_get (policy, "category")), ctx->now, &ids);
     char subject[64];
     for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
         json_int_t qid = json_integer_value (json_array_get (ids, i));
-        snprintf (subject, sizeof subject, "qualification/%lld", (long long) qid);
+        snprintf (subject, sizeof subject, "qualification/%lld", (long long)qid);
         rc = s_append (ctx, "qualification.suspended", subject,
                        json_pack ("{s:I, s:I, s:s, s:[s]}", "qualification_id", qid, "policy_id",
                                   id, "reason",
                                   json_string_value (json_object_get (policy, "description")),
                                   "recipients", "sales"));
     }
-    snprintf (subject, sizeof subject, "policy/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "policy/%lld", (long long)id);
     /* Proposals and contracts that use them are flagged once sales exist (§6). */
     if (rc == 0)
-        rc = s_append (ctx, "policy.applied", subject,
-                       json_pack ("{s:I, s:O, s:[]}", "policy_id", id, "suspended", ids,
-                                  "flagged_contracts"));
+        rc = s_append (
+            ctx, "policy.applied", subject,
+            json_pack ("{s:I, s:O, s:[]}", "policy_id", id, "suspended", ids, "flagged_contracts"));
     json_decref (policy);
     if (rc) {
         json_decref (ids);
@@ -119,7 +120,7 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_store_policy_lift (ctx->store, id, ctx->now);
     if (rc == QF_ECONFLICT)
         return qf_ctx_error (ctx, rc, "args.policy_id", "policy %lld is already lifted",
-                             (long long) id);
+                             (long long)id);
     json_t *ids = NULL, *reviewed = json_array ();
     if (rc == 0)
         rc = qf_store_policy_suspended (ctx->store, id, &ids);
@@ -132,8 +133,9 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         if (rc)
             break;
         const char *state = json_string_value (json_object_get (record, "state"));
-        if (strcmp (state, "approved") == 0 && json_is_true (json_object_get (record, "suspended"))) {
-            int round = (int) json_integer_value (json_object_get (record, "round")) + 1;
+        if (strcmp (state, "approved") == 0 &&
+            json_is_true (json_object_get (record, "suspended"))) {
+            int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
             rc = qf_store_qual_set_state (ctx->store, qid, "in_review", round, ctx->now);
             json_decref (record);
             record = NULL;
@@ -143,21 +145,21 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             for (size_t d = 0; d < ctx->config->review_department_count; d++)
                 json_array_append_new (departments,
                                        json_string (ctx->config->review_departments[d]));
-            snprintf (subject, sizeof subject, "qualification/%lld", (long long) qid);
+            snprintf (subject, sizeof subject, "qualification/%lld", (long long)qid);
             if (rc == 0)
-                rc = s_append (ctx, "qualification.review_requested", subject,
-                               json_pack ("{s:O, s:i, s:O, s:o, s:I}", "qualification", record,
-                                          "round", round, "departments", departments,
-                                          "active_policies",
-                                          qf_policy_active (ctx, json_string_value (json_object_get (
-                                                                     record, "category"))),
-                                          "policy_lifted", id));
+                rc = s_append (
+                    ctx, "qualification.review_requested", subject,
+                    json_pack ("{s:O, s:i, s:O, s:o, s:I}", "qualification", record, "round", round,
+                               "departments", departments, "active_policies",
+                               qf_policy_active (
+                                   ctx, json_string_value (json_object_get (record, "category"))),
+                               "policy_lifted", id));
             json_decref (departments);
             json_array_append_new (reviewed, json_integer (qid));
         }
         json_decref (record);
     }
-    snprintf (subject, sizeof subject, "policy/%lld", (long long) id);
+    snprintf (subject, sizeof subject, "policy/%lld", (long long)id);
     if (rc == 0)
         rc = s_append (ctx, "policy.lifted", subject,
                        json_pack ("{s:I, s:O}", "policy_id", id, "reviewed", reviewed));
@@ -174,8 +176,9 @@ static int
 s_policy_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_policies_json (ctx->store, json_string_value (json_object_get (args, "state")),
-                                     limit ? (int) json_integer_value (limit) : 100, &items);
+    int rc =
+        qf_store_policies_json (ctx->store, json_string_value (json_object_get (args, "state")),
+                                limit ? (int)json_integer_value (limit) : 100, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list policies: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:o}", "items", items);
@@ -183,16 +186,28 @@ s_policy_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 const qf_command_t qf_policy_commands[] = {
-    {"policy.record", "admin legal management", true, s_policy_record,
+    {"policy.record",
+     "admin legal management",
+     true,
+     s_policy_record,
      {{"category", A_TOKEN, true, 1, 64},
       {"description", A_TEXT, true, 1, TEXT_MAX},
       {"effective", A_DATE, true},
       {NULL}}},
-    {"policy.apply", "admin legal", true, s_policy_apply,
+    {"policy.apply",
+     "admin legal",
+     true,
+     s_policy_apply,
      {{"policy_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"policy.lift", "admin legal management", true, s_policy_lift,
+    {"policy.lift",
+     "admin legal management",
+     true,
+     s_policy_lift,
      {{"policy_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"policy.list", "*", false, s_policy_list,
+    {"policy.list",
+     "*",
+     false,
+     s_policy_list,
      {{"state", A_ENUM, false, 0, 0, "active lifted"}, {"limit", A_INT, false, 1, 1000}, {NULL}}},
 };
 const size_t qf_policy_command_count = sizeof qf_policy_commands / sizeof qf_policy_commands[0];

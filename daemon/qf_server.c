@@ -22,24 +22,24 @@ static volatile sig_atomic_t s_reload_requested = 0;
 /* A reply held until the batch that produced it has committed. */
 typedef struct {
     qf_msg_t msg;
-    bool writes;        /* its command changed state */
-    char *raw;          /* the encoded body when not msg.body (owned) */
+    bool writes; /* its command changed state */
+    char *raw;   /* the encoded body when not msg.body (owned) */
 } reply_t;
 
 struct qf_server_t {
-    qf_config_t *config;            /* owned; replaced on reload */
-    qf_store_t *store;              /* owned */
-    qf_delivery_t *delivery;        /* owned */
-    zsock_t *command;               /* ROUTER */
-    zsock_t *worker;                /* ROUTER */
-    zsock_t *events;                /* PUB */
-    reply_t *replies;               /* held replies of the open batch */
+    qf_config_t *config;     /* owned; replaced on reload */
+    qf_store_t *store;       /* owned */
+    qf_delivery_t *delivery; /* owned */
+    zsock_t *command;        /* ROUTER */
+    zsock_t *worker;         /* ROUTER */
+    zsock_t *events;         /* PUB */
+    reply_t *replies;        /* held replies of the open batch */
     size_t reply_count, reply_cap;
-    int64_t started;                /* wall clock ms at start */
-    int64_t next_tick;              /* monotonic ms of the next timer pass */
-    uint64_t batches, commands;     /* counters for status */
-    qf_event_list_t recent;         /* events of the last commit, for dispatch */
-    int64_t last_commit;            /* monotonic ms of the last commit */
+    int64_t started;            /* wall clock ms at start */
+    int64_t next_tick;          /* monotonic ms of the next timer pass */
+    uint64_t batches, commands; /* counters for status */
+    qf_event_list_t recent;     /* events of the last commit, for dispatch */
+    int64_t last_commit;        /* monotonic ms of the last commit */
 };
 
 static void
@@ -84,8 +84,8 @@ s_bind (int type, const char *endpoint, const char *key, char *error, size_t err
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         snprintf (error, error_size,
                   "cannot bind %s %s: %s; check that its directory exists and that no other "
-                  "process uses it, or change %s", key, endpoint, zmq_strerror (zmq_errno ()),
-                  key);
+                  "process uses it, or change %s",
+                  key, endpoint, zmq_strerror (zmq_errno ()), key);
         zsock_destroy (&sock);
         return NULL;
     }
@@ -104,20 +104,20 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     self->config = *config_p;
     *config_p = NULL;
     self->started = qf_time_now_ms ();
-    self->store = qf_store_new (self->config->database, self->config->durability, error,
-                                error_size);
+    self->store =
+        qf_store_new (self->config->database, self->config->durability, error, error_size);
     if (!self->store)
         goto fail;
-    self->command = s_bind (ZMQ_ROUTER, self->config->command_endpoint,
-                            "daemon.command_endpoint", error, error_size);
+    self->command = s_bind (ZMQ_ROUTER, self->config->command_endpoint, "daemon.command_endpoint",
+                            error, error_size);
     if (!self->command)
         goto fail;
     self->worker = s_bind (ZMQ_ROUTER, self->config->worker_endpoint, "daemon.worker_endpoint",
                            error, error_size);
     if (!self->worker)
         goto fail;
-    self->events = s_bind (ZMQ_PUB, self->config->event_endpoint, "daemon.event_endpoint", error,
-                           error_size);
+    self->events =
+        s_bind (ZMQ_PUB, self->config->event_endpoint, "daemon.event_endpoint", error, error_size);
     if (!self->events)
         goto fail;
     self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
@@ -137,10 +137,10 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
         goto fail;
     }
     qf_info ("qualflowd %s started: database %s (schema %d, last seq %llu), commands %s, "
-             "workers %s, events %s", QF_VERSION, self->config->database,
-             qf_store_schema_version (), (unsigned long long) qf_store_last_seq (self->store),
-             self->config->command_endpoint, self->config->worker_endpoint,
-             self->config->event_endpoint);
+             "workers %s, events %s",
+             QF_VERSION, self->config->database, qf_store_schema_version (),
+             (unsigned long long)qf_store_last_seq (self->store), self->config->command_endpoint,
+             self->config->worker_endpoint, self->config->event_endpoint);
     return self;
 fail:
     qf_server_destroy (&self);
@@ -180,13 +180,13 @@ s_status (void *arg)
     json_object_set_new (status, "database", json_string (self->config->database));
     json_object_set_new (status, "schema_version", json_integer (qf_store_schema_version ()));
     json_object_set_new (status, "last_seq",
-                         json_integer ((json_int_t) qf_store_last_seq (self->store)));
+                         json_integer ((json_int_t)qf_store_last_seq (self->store)));
     json_object_set_new (status, "endpoints",
                          json_pack ("{s:s, s:s, s:s}", "command", self->config->command_endpoint,
                                     "worker", self->config->worker_endpoint, "event",
                                     self->config->event_endpoint));
-    json_object_set_new (status, "batches", json_integer ((json_int_t) self->batches));
-    json_object_set_new (status, "commands", json_integer ((json_int_t) self->commands));
+    json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
+    json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
     return status;
 }
 
@@ -293,7 +293,8 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
         if (rc) {
             s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
                            "the database could not start a transaction; nothing was changed; "
-                           "retry later", NULL);
+                           "retry later",
+                           NULL);
             return;
         }
     }
@@ -308,19 +309,18 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
                                "could not read idempotency keys; retry later", NULL);
             else if (strcmp (first_command, msg->command) != 0) {
                 char text[256];
-                snprintf (text, sizeof text, "idempotency_key %s was first used for %s, not %s; "
-                          "use a new key for a new command", idem_key, first_command,
-                          msg->command);
+                snprintf (text, sizeof text,
+                          "idempotency_key %s was first used for %s, not %s; "
+                          "use a new key for a new command",
+                          idem_key, first_command, msg->command);
                 s_reply_error (self, msg, QF_STATUS_CONFLICT, text, "idempotency_key");
-            }
-            else {
+            } else {
                 json_t *body = json_loads (first_reply, 0, NULL);
                 if (body)
                     s_reply (self, msg, QF_STATUS_OK, body, true);
                 else
                     s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
-                                   "the stored reply for this idempotency_key is unreadable",
-                                   NULL);
+                                   "the stored reply for this idempotency_key is unreadable", NULL);
             }
             free (first_command);
             free (first_reply);
@@ -345,8 +345,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
         json_decref (result);
         if (!raw)
             rc = QF_ENOMEM;
-    }
-    else if (rc == 0) {
+    } else if (rc == 0) {
         body = json_pack ("{s:o}", "result", result);
         if (!body)
             rc = QF_ENOMEM;
@@ -357,12 +356,13 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
                   : QF_ENOMEM;
         free (text);
         if (rc)
-            snprintf (ctx.error, sizeof ctx.error, "could not record the idempotency_key; "
+            snprintf (ctx.error, sizeof ctx.error,
+                      "could not record the idempotency_key; "
                       "nothing was changed; retry");
     }
     if (writes) {
-        int sp = rc == 0 ? qf_store_release (self->store)
-                         : qf_store_rollback_savepoint (self->store);
+        int sp =
+            rc == 0 ? qf_store_release (self->store) : qf_store_rollback_savepoint (self->store);
         if (sp && rc == 0) {
             rc = sp;
             snprintf (ctx.error, sizeof ctx.error, "database error; nothing was changed");
@@ -383,8 +383,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
         reply->raw = raw;
         reply->msg.raw = raw;
         reply->msg.raw_size = strlen (raw);
-    }
-    else
+    } else
         free (raw);
 }
 
@@ -417,10 +416,10 @@ s_finish_batch (qf_server_t *self, bool force)
 {
     bool committed = true;
     int64_t mono = qf_time_mono_ms ();
-    bool acks_due = qf_delivery_dirty (self->delivery)
-                    && (force || mono - self->last_commit >= ACK_FLUSH_MS);
-    if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery)
-        || acks_due) {
+    bool acks_due =
+        qf_delivery_dirty (self->delivery) && (force || mono - self->last_commit >= ACK_FLUSH_MS);
+    if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery) ||
+        acks_due) {
         self->last_commit = mono;
         int rc = s_need_transaction (self);
         if (rc == 0)
@@ -432,7 +431,8 @@ s_finish_batch (qf_server_t *self, bool force)
         committed = rc == 0;
         if (!committed)
             qf_error ("batch of %zu requests could not be committed (%s); nothing in it was "
-                      "changed; clients are told to retry", self->reply_count, qf_strerror (rc));
+                      "changed; clients are told to retry",
+                      self->reply_count, qf_strerror (rc));
         qf_delivery_after_commit (self->delivery, committed);
         self->batches++;
     }
@@ -521,7 +521,7 @@ s_reload (qf_server_t *self)
     qf_delivery_set_config (self->delivery, next);
     qf_config_destroy (&self->config);
     self->config = next;
-    qf_log_init ("qualflowd", (qf_log_level_t) next->log_level, next->syslog);
+    qf_log_init ("qualflowd", (qf_log_level_t)next->log_level, next->syslog);
     qf_info ("SIGHUP: configuration reloaded from %s", next->path);
 }
 
@@ -540,7 +540,7 @@ qf_server_run (qf_server_t *self)
             s_reload (self);
         }
         int64_t mono = qf_time_mono_ms ();
-        long timeout = more ? 0 : (long) (self->next_tick > mono ? self->next_tick - mono : 0);
+        long timeout = more ? 0 : (long)(self->next_tick > mono ? self->next_tick - mono : 0);
         if (zmq_poll (items, 2, timeout) < 0 && zmq_errno () != EINTR) {
             qf_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
             break;
@@ -575,8 +575,8 @@ qf_server_run (qf_server_t *self)
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
-        more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store),
-                                     &self->recent);
+        more =
+            qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), &self->recent);
         qf_event_list_free (&self->recent);
         if (handled == self->config->batch_max || timers_more)
             more = 1;
@@ -584,7 +584,7 @@ qf_server_run (qf_server_t *self)
     /* Stop: the batch in hand was committed and answered above; the acks too. */
     s_finish_batch (self, true);
     qf_info ("qualflowd stopping: %llu batches, %llu commands, last seq %llu",
-             (unsigned long long) self->batches, (unsigned long long) self->commands,
-             (unsigned long long) qf_store_last_seq (self->store));
+             (unsigned long long)self->batches, (unsigned long long)self->commands,
+             (unsigned long long)qf_store_last_seq (self->store));
     return 0;
 }

@@ -186,28 +186,82 @@ static const char *s_migrations[] = {
     "  blocker TEXT);"
     "CREATE INDEX candidate_progress_of ON candidate_progress (candidate_id, time);",
 };
-#define MIGRATION_COUNT ((int) (sizeof s_migrations / sizeof s_migrations[0]))
+#define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
 /* Every statement the daemon runs, prepared once at open. */
 typedef enum {
-    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-    ST_EVENT_INSERT, ST_EVENT_AFTER, ST_EVENT_GET, ST_EVENT_LAST, ST_EVENT_AFTER_TOPIC,
-    ST_QUAL_INSERT, ST_QUAL_GET, ST_QUAL_LIST, ST_QUAL_LIST_STATE, ST_QUAL_SET_STATE,
-    ST_REVIEW_INSERT, ST_REVIEW_GET, ST_REVIEW_GET_ALL,
-    ST_GROUP_LOAD, ST_GROUP_UPSERT, ST_GROUP_FLOOR, ST_GROUP_ACK_ADD, ST_GROUP_ACK_TRIM,
-    ST_GROUP_ACKS, ST_RESULT_SEEN, ST_RESULT_ADD,
-    ST_GROUP_ACK_DELETE, ST_GROUP_ACKS_CLEAR, ST_DELIVERY_PUT, ST_DELIVERY_DELETE,
-    ST_DELIVERIES_LOAD, ST_DELIVERIES_CLEAR, ST_DLQ_PUT, ST_DLQ_DELETE, ST_DLQ_LIST, ST_DLQ_GET,
-    ST_DLQ_COUNT, ST_EVENT_AT_TIME, ST_IDEM_GET, ST_IDEM_PUT, ST_QUAL_LIST_EXPIRING,
-    ST_QUAL_LIST_SELLABLE, ST_QUAL_SET_EXPIRES, ST_TIMER_ADD, ST_TIMERS_CANCEL, ST_TIMERS_DUE,
-    ST_TIMER_FIRED, ST_TIMER_NEXT, ST_TIMERS_OF, ST_RENEWAL_PUT, ST_RENEWAL_CLOSE, ST_RENEWALS,
-    ST_POLICY_ADD, ST_POLICY_GET, ST_POLICY_LIFT, ST_POLICIES, ST_POLICY_SUSPEND,
-    ST_POLICY_SUSPENDED, ST_POLICY_ACTIVE, ST_QUAL_SET_SUSPENDED, ST_REVIEW_DECIDE,
-    ST_CAND_ADD, ST_CAND_GET, ST_CAND_LIST, ST_CAND_UPDATE, ST_CAND_PROGRESS_ADD,
-    ST_CAND_PROGRESS, ST_QUAL_RECTIFY,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_EVENT_INSERT,
+    ST_EVENT_AFTER,
+    ST_EVENT_GET,
+    ST_EVENT_LAST,
+    ST_EVENT_AFTER_TOPIC,
+    ST_QUAL_INSERT,
+    ST_QUAL_GET,
+    ST_QUAL_LIST,
+    ST_QUAL_LIST_STATE,
+    ST_QUAL_SET_STATE,
+    ST_REVIEW_INSERT,
+    ST_REVIEW_GET,
+    ST_REVIEW_GET_ALL,
+    ST_GROUP_LOAD,
+    ST_GROUP_UPSERT,
+    ST_GROUP_FLOOR,
+    ST_GROUP_ACK_ADD,
+    ST_GROUP_ACK_TRIM,
+    ST_GROUP_ACKS,
+    ST_RESULT_SEEN,
+    ST_RESULT_ADD,
+    ST_GROUP_ACK_DELETE,
+    ST_GROUP_ACKS_CLEAR,
+    ST_DELIVERY_PUT,
+    ST_DELIVERY_DELETE,
+    ST_DELIVERIES_LOAD,
+    ST_DELIVERIES_CLEAR,
+    ST_DLQ_PUT,
+    ST_DLQ_DELETE,
+    ST_DLQ_LIST,
+    ST_DLQ_GET,
+    ST_DLQ_COUNT,
+    ST_EVENT_AT_TIME,
+    ST_IDEM_GET,
+    ST_IDEM_PUT,
+    ST_QUAL_LIST_EXPIRING,
+    ST_QUAL_LIST_SELLABLE,
+    ST_QUAL_SET_EXPIRES,
+    ST_TIMER_ADD,
+    ST_TIMERS_CANCEL,
+    ST_TIMERS_DUE,
+    ST_TIMER_FIRED,
+    ST_TIMER_NEXT,
+    ST_TIMERS_OF,
+    ST_RENEWAL_PUT,
+    ST_RENEWAL_CLOSE,
+    ST_RENEWALS,
+    ST_POLICY_ADD,
+    ST_POLICY_GET,
+    ST_POLICY_LIFT,
+    ST_POLICIES,
+    ST_POLICY_SUSPEND,
+    ST_POLICY_SUSPENDED,
+    ST_POLICY_ACTIVE,
+    ST_QUAL_SET_SUSPENDED,
+    ST_REVIEW_DECIDE,
+    ST_CAND_ADD,
+    ST_CAND_GET,
+    ST_CAND_LIST,
+    ST_CAND_UPDATE,
+    ST_CAND_PROGRESS_ADD,
+    ST_CAND_PROGRESS,
+    ST_QUAL_RECTIFY,
     ST_COUNT
 } stmt_id_t;
-_Static_assert (ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
+_Static_assert(ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
 
 static const char *s_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -283,7 +337,8 @@ static const char *s_sql[ST_COUNT] = {
                             "ORDER BY qualification_id",
     [ST_POLICY_ACTIVE] = "SELECT id FROM policies WHERE category = ?1 AND state = 'active' "
                          "ORDER BY id",
-    [ST_QUAL_SET_SUSPENDED] = "UPDATE qualifications SET suspended = ?2, updated = ?3 WHERE id = ?1",
+    [ST_QUAL_SET_SUSPENDED] =
+        "UPDATE qualifications SET suspended = ?2, updated = ?3 WHERE id = ?1",
     [ST_CAND_ADD] = "INSERT INTO candidates (name, category, industry, authority, source, notes, "
                     "state, created, created_by, updated) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'candidate', ?7, ?8, ?7)",
@@ -294,12 +349,13 @@ static const char *s_sql[ST_COUNT] = {
                      "created, created_by, updated, evaluation, decision, decided_by, via, "
                      "agency, qualification_id FROM candidates "
                      "WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
-    [ST_CAND_UPDATE] = "UPDATE candidates SET state = coalesce (?2, state), "
-                       "evaluation = coalesce (?3, evaluation), decision = coalesce (?4, decision), "
-                       "decided_by = coalesce (?5, decided_by), via = coalesce (?6, via), "
-                       "agency = coalesce (?7, agency), "
-                       "qualification_id = coalesce (?8, qualification_id), updated = ?9 "
-                       "WHERE id = ?1",
+    [ST_CAND_UPDATE] =
+        "UPDATE candidates SET state = coalesce (?2, state), "
+        "evaluation = coalesce (?3, evaluation), decision = coalesce (?4, decision), "
+        "decided_by = coalesce (?5, decided_by), via = coalesce (?6, via), "
+        "agency = coalesce (?7, agency), "
+        "qualification_id = coalesce (?8, qualification_id), updated = ?9 "
+        "WHERE id = ?1",
     [ST_CAND_PROGRESS_ADD] = "INSERT INTO candidate_progress (candidate_id, time, author, note, "
                              "blocker) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_CAND_PROGRESS] = "SELECT time, author, note, blocker FROM candidate_progress "
@@ -373,10 +429,11 @@ s_checkpointer (void *arg)
 {
     qf_store_t *self = arg;
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
-        != SQLITE_OK) {
+    if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         qf_error ("database %s: the checkpoint thread cannot open it: %s; the WAL file will "
-                  "grow until restart", self->path, db ? sqlite3_errmsg (db) : "out of memory");
+                  "grow until restart",
+                  self->path, db ? sqlite3_errmsg (db) : "out of memory");
         sqlite3_close (db);
         return NULL;
     }
@@ -456,8 +513,10 @@ s_lock (qf_store_t *self, char *error, size_t error_size)
     snprintf (lock_path, sizeof lock_path, "%s.lock", self->path);
     self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (self->lock_fd < 0) {
-        snprintf (error, error_size, "cannot open lock file %s: %s; check the directory exists "
-                  "and is writable", lock_path, strerror (errno));
+        snprintf (error, error_size,
+                  "cannot open lock file %s: %s; check the directory exists "
+                  "and is writable",
+                  lock_path, strerror (errno));
         return QF_EIO;
     }
     if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -466,13 +525,15 @@ s_lock (qf_store_t *self, char *error, size_t error_size)
         if (n > 0)
             pid[n] = 0;
         pid[strcspn (pid, "\n")] = 0;
-        snprintf (error, error_size, "database %s is in use by another qualflowd (pid %s); "
-                  "stop that daemon first or use another database", self->path, pid);
+        snprintf (error, error_size,
+                  "database %s is in use by another qualflowd (pid %s); "
+                  "stop that daemon first or use another database",
+                  self->path, pid);
         return QF_EBUSY;
     }
     char text[32];
-    int len = snprintf (text, sizeof text, "%d\n", (int) getpid ());
-    if (ftruncate (self->lock_fd, 0) != 0 || pwrite (self->lock_fd, text, (size_t) len, 0) != len)
+    int len = snprintf (text, sizeof text, "%d\n", (int)getpid ());
+    if (ftruncate (self->lock_fd, 0) != 0 || pwrite (self->lock_fd, text, (size_t)len, 0) != len)
         qf_warn ("cannot write pid to %s: %s", lock_path, strerror (errno));
     return 0;
 }
@@ -482,14 +543,15 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
 {
     sqlite3_stmt *stmt = NULL;
     int version = 0;
-    if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK
-        && sqlite3_step (stmt) == SQLITE_ROW)
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
         version = sqlite3_column_int (stmt, 0);
     sqlite3_finalize (stmt);
     if (version > MIGRATION_COUNT) {
-        snprintf (error, error_size, "database %s has schema version %d, newer than this "
-                  "qualflowd understands (%d); run a newer qualflowd", self->path, version,
-                  MIGRATION_COUNT);
+        snprintf (error, error_size,
+                  "database %s has schema version %d, newer than this "
+                  "qualflowd understands (%d); run a newer qualflowd",
+                  self->path, version, MIGRATION_COUNT);
         return QF_EINVAL;
     }
     for (int v = version; v < MIGRATION_COUNT; v++) {
@@ -497,12 +559,12 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
         char bump[64];
         snprintf (bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
         /* Each migration and its version bump commit together. */
-        if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK
-            || sqlite3_exec (self->db, s_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK
-            || sqlite3_exec (self->db, bump, NULL, NULL, &errmsg) != SQLITE_OK
-            || sqlite3_exec (self->db, "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK) {
-            snprintf (error, error_size, "database %s: migration %d failed: %s", self->path,
-                      v + 1, errmsg ? errmsg : "?");
+        if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK ||
+            sqlite3_exec (self->db, s_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK ||
+            sqlite3_exec (self->db, bump, NULL, NULL, &errmsg) != SQLITE_OK ||
+            sqlite3_exec (self->db, "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK) {
+            snprintf (error, error_size, "database %s: migration %d failed: %s", self->path, v + 1,
+                      errmsg ? errmsg : "?");
             sqlite3_free (errmsg);
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
             return QF_EIO;
@@ -538,8 +600,8 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
     if (s_lock (self, error, error_size))
         goto fail;
     if (sqlite3_open_v2 (path, &self->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)
-        != SQLITE_OK) {
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                         NULL) != SQLITE_OK) {
         snprintf (error, error_size, "cannot open database %s: %s", path,
                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
         goto fail;
@@ -549,9 +611,9 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
                               ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
     char *errmsg = NULL;
-    if (sqlite3_exec (self->db, pragmas, NULL, NULL, &errmsg) != SQLITE_OK
-        || sqlite3_exec (self->db, "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;", NULL,
-                         NULL, &errmsg) != SQLITE_OK) {
+    if (sqlite3_exec (self->db, pragmas, NULL, NULL, &errmsg) != SQLITE_OK ||
+        sqlite3_exec (self->db, "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;", NULL, NULL,
+                      &errmsg) != SQLITE_OK) {
         snprintf (error, error_size, "cannot configure database %s: %s", path,
                   errmsg ? errmsg : "?");
         sqlite3_free (errmsg);
@@ -560,8 +622,8 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
     if (s_migrate (self, error, error_size))
         goto fail;
     for (int i = 0; i < ST_COUNT; i++)
-        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &self->stmts[i], NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmts[i],
+                                NULL) != SQLITE_OK) {
             snprintf (error, error_size, "database %s: cannot prepare statement %d: %s", path, i,
                       sqlite3_errmsg (self->db));
             goto fail;
@@ -570,7 +632,7 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
         goto fail;
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
     if (sqlite3_step (stmt) == SQLITE_ROW)
-        self->last_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
     /* Checkpoints: a thread copies WAL frames into the database in the
        background; SQLite's own checkpoint at commit (every 1000 pages) then
@@ -580,7 +642,7 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
         self->checkpointer_running = true;
     else
         qf_warn ("database %s: no checkpoint thread; checkpoints run at commit only", path);
-    if (getrandom (self->id_prefix, sizeof self->id_prefix, 0) != (ssize_t) sizeof self->id_prefix) {
+    if (getrandom (self->id_prefix, sizeof self->id_prefix, 0) != (ssize_t)sizeof self->id_prefix) {
         snprintf (error, error_size, "cannot read random bytes for event ids: %s",
                   strerror (errno));
         goto fail;
@@ -721,7 +783,7 @@ s_make_id (qf_store_t *self, char *out)
     memcpy (bytes, self->id_prefix, 8);
     uint64_t counter = ++self->id_counter;
     for (int i = 0; i < 8; i++)
-        bytes[8 + i] = (uint8_t) (counter >> (56 - 8 * i));
+        bytes[8 + i] = (uint8_t)(counter >> (56 - 8 * i));
     for (int i = 0; i < 16; i++) {
         out[2 * i] = hex[bytes[i] >> 4];
         out[2 * i + 1] = hex[bytes[i] & 15];
@@ -730,8 +792,8 @@ s_make_id (qf_store_t *self, char *out)
 }
 
 int
-qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
-                       json_t *payload, int64_t time, uint64_t *seq_p)
+qf_store_event_append (qf_store_t *self, const char *topic, const char *subject, json_t *payload,
+                       int64_t time, uint64_t *seq_p)
 {
     if (!self->in_txn)
         return QF_EINVAL;
@@ -760,13 +822,13 @@ qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
     sqlite3_bind_int64 (stmt, 2, time);
     sqlite3_bind_text (stmt, 3, item->topic, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, item->subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 5, item->payload, (int) item->payload_size, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, item->payload, (int)item->payload_size, SQLITE_STATIC);
     int rc = qf_store__exec (self, stmt, "insert event");
     if (rc) {
         s_pending_free (item, 1);
         return rc;
     }
-    item->seq = (uint64_t) sqlite3_last_insert_rowid (self->db);
+    item->seq = (uint64_t)sqlite3_last_insert_rowid (self->db);
     self->pending_count++;
     if (seq_p)
         *seq_p = item->seq;
@@ -808,8 +870,7 @@ qf_store_take_committed (qf_store_t *self, qf_event_list_t *list)
         free (list->arena);
         memset (list, 0, sizeof *list);
         s_pending_free (self->committed, n);
-    }
-    else {
+    } else {
         for (size_t i = 0; i < n; i++) {
             qf_pending_t *p = &self->committed[i];
             qf_event_t *e = &list->items[i];
@@ -841,14 +902,14 @@ qf_store_last_seq (qf_store_t *self)
 static void
 s_row_event (sqlite3_stmt *stmt, qf_event_t *event)
 {
-    event->seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
-    const char *id = (const char *) sqlite3_column_text (stmt, 1);
+    event->seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
+    const char *id = (const char *)sqlite3_column_text (stmt, 1);
     snprintf (event->id, sizeof event->id, "%s", id ? id : "");
     event->time = sqlite3_column_int64 (stmt, 2);
-    event->topic = (const char *) sqlite3_column_text (stmt, 3);
-    event->subject = (const char *) sqlite3_column_text (stmt, 4);
-    event->payload = (const char *) sqlite3_column_text (stmt, 5);
-    event->payload_size = (size_t) sqlite3_column_bytes (stmt, 5);
+    event->topic = (const char *)sqlite3_column_text (stmt, 3);
+    event->subject = (const char *)sqlite3_column_text (stmt, 4);
+    event->payload = (const char *)sqlite3_column_text (stmt, 5);
+    event->payload_size = (size_t)sqlite3_column_bytes (stmt, 5);
 }
 
 static int
@@ -874,7 +935,7 @@ int
 qf_store_events_after (qf_store_t *self, uint64_t after, int limit, qf_event_fn *fn, void *arg)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_AFTER);
-    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)after);
     sqlite3_bind_int (stmt, 2, limit);
     int rc = s_events_run (self, stmt, fn, arg);
     return rc == QF_ENOTFOUND ? 0 : rc;
@@ -884,7 +945,7 @@ int
 qf_store_event_get (qf_store_t *self, uint64_t seq, qf_event_fn *fn, void *arg)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_GET);
-    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)seq);
     return s_events_run (self, stmt, fn, arg);
 }
 
@@ -893,10 +954,10 @@ s_event_to_json (const qf_event_t *event, void *arg)
 {
     json_t *list = arg;
     json_t *payload = json_loadb (event->payload, event->payload_size, 0, NULL);
-    json_t *item = json_pack ("{s:I, s:s, s:I, s:s, s:s, s:o}", "seq", (json_int_t) event->seq,
-                              "id", event->id, "time", (json_int_t) event->time, "topic",
-                              event->topic, "subject", event->subject, "payload",
-                              payload ? payload : json_object ());
+    json_t *item =
+        json_pack ("{s:I, s:s, s:I, s:s, s:s, s:o}", "seq", (json_int_t)event->seq, "id", event->id,
+                   "time", (json_int_t)event->time, "topic", event->topic, "subject",
+                   event->subject, "payload", payload ? payload : json_object ());
     if (item)
         json_array_append_new (list, item);
     return 0;
@@ -910,7 +971,7 @@ qf_store_events_json (qf_store_t *self, uint64_t after, int limit, const char *t
     if (!list)
         return QF_ENOMEM;
     sqlite3_stmt *stmt = s_stmt (self, topic ? ST_EVENT_AFTER_TOPIC : ST_EVENT_AFTER);
-    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) after);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)after);
     sqlite3_bind_int (stmt, 2, limit);
     if (topic)
         sqlite3_bind_text (stmt, 3, topic, -1, SQLITE_TRANSIENT);
@@ -930,8 +991,8 @@ s_bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
 {
     json_t *value = json_object_get (args, key);
     if (json_is_string (value))
-        sqlite3_bind_text (stmt, index, json_string_value (value),
-                           (int) json_string_length (value), SQLITE_TRANSIENT);
+        sqlite3_bind_text (stmt, index, json_string_value (value), (int)json_string_length (value),
+                           SQLITE_TRANSIENT);
     else
         sqlite3_bind_text (stmt, index, "", 0, SQLITE_STATIC);
 }
@@ -955,8 +1016,7 @@ s_bind_date_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
 }
 
 int
-qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *user,
-                      int64_t *id_p)
+qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *user, int64_t *id_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_INSERT);
     s_bind_text_arg (stmt, 1, args, "name");
@@ -985,12 +1045,12 @@ s_row_qual (sqlite3_stmt *stmt)
     qf_date_format (sqlite3_column_int (stmt, 7), expires, sizeof expires);
     json_t *record = json_pack (
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "id",
-        (json_int_t) sqlite3_column_int64 (stmt, 0), "name", sqlite3_column_text (stmt, 1),
+        (json_int_t)sqlite3_column_int64 (stmt, 0), "name", sqlite3_column_text (stmt, 1),
         "cert_no", sqlite3_column_text (stmt, 2), "authority", sqlite3_column_text (stmt, 3),
-        "category", sqlite3_column_text (stmt, 4), "scope", sqlite3_column_text (stmt, 5),
-        "issued", issued, "expires", expires, "state", sqlite3_column_text (stmt, 10), "round",
-        sqlite3_column_int (stmt, 11), "created", (json_int_t) sqlite3_column_int64 (stmt, 12),
-        "updated", (json_int_t) sqlite3_column_int64 (stmt, 13), "created_by",
+        "category", sqlite3_column_text (stmt, 4), "scope", sqlite3_column_text (stmt, 5), "issued",
+        issued, "expires", expires, "state", sqlite3_column_text (stmt, 10), "round",
+        sqlite3_column_int (stmt, 11), "created", (json_int_t)sqlite3_column_int64 (stmt, 12),
+        "updated", (json_int_t)sqlite3_column_int64 (stmt, 13), "created_by",
         sqlite3_column_text (stmt, 14));
     if (!record)
         return NULL;
@@ -1063,8 +1123,7 @@ qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_
 }
 
 int
-qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
-                         int64_t now)
+qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round, int64_t now)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_STATE);
     sqlite3_bind_int64 (stmt, 1, id);
@@ -1115,20 +1174,17 @@ qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **lis
     json_t *list = json_array ();
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *findings = (const char *) sqlite3_column_text (stmt, 3);
+        const char *findings = (const char *)sqlite3_column_text (stmt, 3);
         json_t *parsed = json_loads (findings ? findings : "[]", 0, NULL);
-        json_t *item = json_pack ("{s:i, s:s, s:s, s:o, s:s, s:s, s:I, s:s}", "round",
-                                  sqlite3_column_int (stmt, 0), "department",
-                                  sqlite3_column_text (stmt, 1), "verdict",
-                                  sqlite3_column_text (stmt, 2), "findings",
-                                  parsed ? parsed : json_array (), "suggestions",
-                                  sqlite3_column_text (stmt, 4), "reviewer",
-                                  sqlite3_column_text (stmt, 5), "time",
-                                  (json_int_t) sqlite3_column_int64 (stmt, 6), "status",
-                                  sqlite3_column_text (stmt, 7));
+        json_t *item = json_pack (
+            "{s:i, s:s, s:s, s:o, s:s, s:s, s:I, s:s}", "round", sqlite3_column_int (stmt, 0),
+            "department", sqlite3_column_text (stmt, 1), "verdict", sqlite3_column_text (stmt, 2),
+            "findings", parsed ? parsed : json_array (), "suggestions",
+            sqlite3_column_text (stmt, 4), "reviewer", sqlite3_column_text (stmt, 5), "time",
+            (json_int_t)sqlite3_column_int64 (stmt, 6), "status", sqlite3_column_text (stmt, 7));
         if (item && sqlite3_column_type (stmt, 8) != SQLITE_NULL)
             json_object_set_new (item, "decided_by",
-                                 json_string ((const char *) sqlite3_column_text (stmt, 8)));
+                                 json_string ((const char *)sqlite3_column_text (stmt, 8)));
         json_array_append_new (list, item);
     }
     sqlite3_reset (stmt);
@@ -1148,9 +1204,9 @@ qf_store_groups_load (qf_store_t *self, qf_group_fn *fn, void *arg)
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_LOAD);
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        if (fn ((const char *) sqlite3_column_text (stmt, 0),
-                (const char *) sqlite3_column_text (stmt, 1),
-                (uint64_t) sqlite3_column_int64 (stmt, 2), arg))
+        if (fn ((const char *)sqlite3_column_text (stmt, 0),
+                (const char *)sqlite3_column_text (stmt, 1),
+                (uint64_t)sqlite3_column_int64 (stmt, 2), arg))
             break;
     }
     sqlite3_reset (stmt);
@@ -1174,13 +1230,13 @@ qf_store_group_set_floor (qf_store_t *self, const char *name, uint64_t floor)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_FLOOR);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) floor);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)floor);
     int rc = qf_store__exec (self, stmt, "save group position");
     if (rc)
         return rc;
     stmt = s_stmt (self, ST_GROUP_ACK_TRIM);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) floor);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)floor);
     return qf_store__exec (self, stmt, "trim group acks");
 }
 
@@ -1189,19 +1245,19 @@ qf_store_group_ack_add (qf_store_t *self, const char *name, uint64_t seq)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACK_ADD);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     return qf_store__exec (self, stmt, "save ack");
 }
 
 int
-qf_store_group_acks_load (qf_store_t *self, const char *name,
-                          int (*fn) (uint64_t seq, void *arg), void *arg)
+qf_store_group_acks_load (qf_store_t *self, const char *name, int (*fn) (uint64_t seq, void *arg),
+                          void *arg)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACKS);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        if (fn ((uint64_t) sqlite3_column_int64 (stmt, 0), arg))
+        if (fn ((uint64_t)sqlite3_column_int64 (stmt, 0), arg))
             break;
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -1238,9 +1294,9 @@ qf_store_check (qf_store_t *self, char *error, size_t error_size)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = QF_EIO;
-    if (sqlite3_prepare_v2 (self->db, "PRAGMA integrity_check", -1, &stmt, NULL) == SQLITE_OK
-        && sqlite3_step (stmt) == SQLITE_ROW) {
-        const char *text = (const char *) sqlite3_column_text (stmt, 0);
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA integrity_check", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text (stmt, 0);
         snprintf (error, error_size, "%s", text ? text : "?");
         rc = text && strcmp (text, "ok") == 0 ? 0 : QF_EIO;
     }
@@ -1255,7 +1311,7 @@ qf_store_group_ack_delete (qf_store_t *self, const char *name, uint64_t seq)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_GROUP_ACK_DELETE);
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     return qf_store__exec (self, stmt, "delete ack");
 }
 
@@ -1281,7 +1337,7 @@ qf_store_delivery_put (qf_store_t *self, const char *group, uint64_t seq, uint32
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_DELIVERY_PUT);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     sqlite3_bind_int64 (stmt, 3, attempts);
     sqlite3_bind_text (stmt, 4, last_error ? last_error : "", -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 5, pinned ? 1 : 0);
@@ -1293,7 +1349,7 @@ qf_store_delivery_delete (qf_store_t *self, const char *group, uint64_t seq)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_DELIVERY_DELETE);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     return qf_store__exec (self, stmt, "delete delivery attempts");
 }
 
@@ -1304,9 +1360,8 @@ qf_store_deliveries_load (qf_store_t *self, const char *group, qf_delivery_fn *f
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        if (fn ((uint64_t) sqlite3_column_int64 (stmt, 0),
-                (uint32_t) sqlite3_column_int64 (stmt, 1),
-                (const char *) sqlite3_column_text (stmt, 2), sqlite3_column_int (stmt, 3) != 0,
+        if (fn ((uint64_t)sqlite3_column_int64 (stmt, 0), (uint32_t)sqlite3_column_int64 (stmt, 1),
+                (const char *)sqlite3_column_text (stmt, 2), sqlite3_column_int (stmt, 3) != 0,
                 arg))
             break;
     sqlite3_reset (stmt);
@@ -1321,7 +1376,7 @@ qf_store_dlq_put (qf_store_t *self, const char *group, uint64_t seq, const char 
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_PUT);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     sqlite3_bind_text (stmt, 3, event_id, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, topic, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 5, attempts);
@@ -1335,7 +1390,7 @@ qf_store_dlq_delete (qf_store_t *self, const char *group, uint64_t seq)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_DELETE);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     int rc = qf_store__exec (self, stmt, "delete dead letter");
     if (rc == 0 && sqlite3_changes (self->db) == 0)
         return QF_ENOTFOUND;
@@ -1345,21 +1400,19 @@ qf_store_dlq_delete (qf_store_t *self, const char *group, uint64_t seq)
 static json_t *
 s_row_dead_letter (sqlite3_stmt *stmt)
 {
-    return json_pack ("{s:I, s:s, s:s, s:I, s:s, s:I}", "seq",
-                      (json_int_t) sqlite3_column_int64 (stmt, 0), "event_id",
-                      sqlite3_column_text (stmt, 1), "topic", sqlite3_column_text (stmt, 2),
-                      "attempts", (json_int_t) sqlite3_column_int64 (stmt, 3), "last_error",
-                      sqlite3_column_text (stmt, 4), "time",
-                      (json_int_t) sqlite3_column_int64 (stmt, 5));
+    return json_pack (
+        "{s:I, s:s, s:s, s:I, s:s, s:I}", "seq", (json_int_t)sqlite3_column_int64 (stmt, 0),
+        "event_id", sqlite3_column_text (stmt, 1), "topic", sqlite3_column_text (stmt, 2),
+        "attempts", (json_int_t)sqlite3_column_int64 (stmt, 3), "last_error",
+        sqlite3_column_text (stmt, 4), "time", (json_int_t)sqlite3_column_int64 (stmt, 5));
 }
 
 int
-qf_store_dlq_list (qf_store_t *self, const char *group, uint64_t after, int limit,
-                   json_t **list_p)
+qf_store_dlq_list (qf_store_t *self, const char *group, uint64_t after, int limit, json_t **list_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_LIST);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) after);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)after);
     sqlite3_bind_int (stmt, 3, limit);
     json_t *list = json_array ();
     int rc;
@@ -1379,7 +1432,7 @@ qf_store_dlq_get (qf_store_t *self, const char *group, uint64_t seq, json_t **it
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_DLQ_GET);
     sqlite3_bind_text (stmt, 1, group, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)
         *item_p = s_row_dead_letter (stmt);
@@ -1408,7 +1461,7 @@ qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
     sqlite3_bind_int64 (stmt, 1, time);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)
-        *seq_p = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        *seq_p = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
     return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "find event by time");
 }
@@ -1420,8 +1473,8 @@ qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, c
     sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW) {
-        *command_p = strdup ((const char *) sqlite3_column_text (stmt, 0));
-        *reply_p = strdup ((const char *) sqlite3_column_text (stmt, 1));
+        *command_p = strdup ((const char *)sqlite3_column_text (stmt, 0));
+        *reply_p = strdup ((const char *)sqlite3_column_text (stmt, 1));
     }
     sqlite3_reset (stmt);
     if (rc == SQLITE_ROW) {
@@ -1435,8 +1488,8 @@ qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, c
 }
 
 int
-qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
-                          const char *reply, int64_t now)
+qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command, const char *reply,
+                          int64_t now)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_IDEM_PUT);
     sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
@@ -1459,8 +1512,8 @@ qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_
 }
 
 int
-qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qual_id,
-                    int lead_days, int32_t expires)
+qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qual_id, int lead_days,
+                    int32_t expires)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_ADD);
     sqlite3_bind_int64 (stmt, 1, due);
@@ -1490,7 +1543,7 @@ qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timer
         qf_timer_t *t = &timers[n++];
         t->id = sqlite3_column_int64 (stmt, 0);
         t->due = sqlite3_column_int64 (stmt, 1);
-        qf_copy (t->kind, sizeof t->kind, (const char *) sqlite3_column_text (stmt, 2));
+        qf_copy (t->kind, sizeof t->kind, (const char *)sqlite3_column_text (stmt, 2));
         t->qualification_id = sqlite3_column_int64 (stmt, 3);
         t->lead_days = sqlite3_column_int (stmt, 4);
         t->expires = sqlite3_column_int (stmt, 5);
@@ -1535,11 +1588,10 @@ qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p)
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         json_t *item = json_pack ("{s:s, s:i, s:I, s:s}", "kind", sqlite3_column_text (stmt, 0),
                                   "lead_days", sqlite3_column_int (stmt, 1), "due",
-                                  (json_int_t) sqlite3_column_int64 (stmt, 2), "state",
+                                  (json_int_t)sqlite3_column_int64 (stmt, 2), "state",
                                   sqlite3_column_text (stmt, 3));
         if (item && sqlite3_column_type (stmt, 4) != SQLITE_NULL)
-            json_object_set_new (item, "fired_at",
-                                 json_integer (sqlite3_column_int64 (stmt, 4)));
+            json_object_set_new (item, "fired_at", json_integer (sqlite3_column_int64 (stmt, 4)));
         json_array_append_new (list, item);
     }
     sqlite3_reset (stmt);
@@ -1587,12 +1639,11 @@ qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t *
         qf_date_format (sqlite3_column_int (stmt, 1), expires, sizeof expires);
         json_array_append_new (
             list, json_pack ("{s:I, s:s, s:I, s:I, s:s, s:i, s:s}", "qualification_id",
-                             (json_int_t) sqlite3_column_int64 (stmt, 0), "expires", expires,
-                             "opened", (json_int_t) sqlite3_column_int64 (stmt, 2), "updated",
-                             (json_int_t) sqlite3_column_int64 (stmt, 3), "urgency",
+                             (json_int_t)sqlite3_column_int64 (stmt, 0), "expires", expires,
+                             "opened", (json_int_t)sqlite3_column_int64 (stmt, 2), "updated",
+                             (json_int_t)sqlite3_column_int64 (stmt, 3), "urgency",
                              sqlite3_column_text (stmt, 4), "last_lead_days",
-                             sqlite3_column_int (stmt, 5), "state",
-                             sqlite3_column_text (stmt, 6)));
+                             sqlite3_column_int (stmt, 5), "state", sqlite3_column_text (stmt, 6)));
     }
     sqlite3_reset (stmt);
     if (rc != SQLITE_DONE) {
@@ -1610,13 +1661,11 @@ s_row_policy (sqlite3_stmt *stmt)
 {
     char effective[16];
     qf_date_format (sqlite3_column_int (stmt, 3), effective, sizeof effective);
-    json_t *policy = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id",
-                                (json_int_t) sqlite3_column_int64 (stmt, 0), "category",
-                                sqlite3_column_text (stmt, 1), "description",
-                                sqlite3_column_text (stmt, 2), "effective", effective, "state",
-                                sqlite3_column_text (stmt, 4), "recorded",
-                                (json_int_t) sqlite3_column_int64 (stmt, 5), "recorded_by",
-                                sqlite3_column_text (stmt, 6));
+    json_t *policy = json_pack (
+        "{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)sqlite3_column_int64 (stmt, 0),
+        "category", sqlite3_column_text (stmt, 1), "description", sqlite3_column_text (stmt, 2),
+        "effective", effective, "state", sqlite3_column_text (stmt, 4), "recorded",
+        (json_int_t)sqlite3_column_int64 (stmt, 5), "recorded_by", sqlite3_column_text (stmt, 6));
     if (policy)
         json_object_set_new (policy, "lifted",
                              sqlite3_column_type (stmt, 7) == SQLITE_NULL
@@ -1716,8 +1765,8 @@ qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *catego
     if (rc == 0)
         rc = qf_store_policy_suspended (self, policy_id, ids_p);
     for (size_t i = 0; rc == 0 && i < json_array_size (*ids_p); i++)
-        rc = qf_store_qual_set_suspended (
-            self, json_integer_value (json_array_get (*ids_p, i)), true, now);
+        rc = qf_store_qual_set_suspended (self, json_integer_value (json_array_get (*ids_p, i)),
+                                          true, now);
     return rc;
 }
 
@@ -1778,19 +1827,17 @@ s_bind_opt_text (sqlite3_stmt *stmt, int index, const char *text)
 static json_t *
 s_row_candidate (sqlite3_stmt *stmt)
 {
-    json_t *c = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
-                           (json_int_t) sqlite3_column_int64 (stmt, 0), "name",
-                           sqlite3_column_text (stmt, 1), "category", sqlite3_column_text (stmt, 2),
-                           "industry", sqlite3_column_text (stmt, 3), "authority",
-                           sqlite3_column_text (stmt, 4), "source", sqlite3_column_text (stmt, 5),
-                           "notes", sqlite3_column_text (stmt, 6), "state",
-                           sqlite3_column_text (stmt, 7), "created",
-                           (json_int_t) sqlite3_column_int64 (stmt, 8), "created_by",
-                           sqlite3_column_text (stmt, 9), "updated",
-                           (json_int_t) sqlite3_column_int64 (stmt, 10));
+    json_t *c = json_pack (
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
+        (json_int_t)sqlite3_column_int64 (stmt, 0), "name", sqlite3_column_text (stmt, 1),
+        "category", sqlite3_column_text (stmt, 2), "industry", sqlite3_column_text (stmt, 3),
+        "authority", sqlite3_column_text (stmt, 4), "source", sqlite3_column_text (stmt, 5),
+        "notes", sqlite3_column_text (stmt, 6), "state", sqlite3_column_text (stmt, 7), "created",
+        (json_int_t)sqlite3_column_int64 (stmt, 8), "created_by", sqlite3_column_text (stmt, 9),
+        "updated", (json_int_t)sqlite3_column_int64 (stmt, 10));
     if (!c)
         return NULL;
-    const char *evaluation = (const char *) sqlite3_column_text (stmt, 11);
+    const char *evaluation = (const char *)sqlite3_column_text (stmt, 11);
     json_t *parsed = evaluation ? json_loads (evaluation, 0, NULL) : NULL;
     json_object_set_new (c, "evaluation", parsed ? parsed : json_null ());
     static const char *keys[] = {"decision", "decided_by", "via", "agency"};
@@ -1798,7 +1845,7 @@ s_row_candidate (sqlite3_stmt *stmt)
         json_object_set_new (c, keys[i],
                              sqlite3_column_type (stmt, 12 + i) == SQLITE_NULL
                                  ? json_null ()
-                                 : json_string ((const char *) sqlite3_column_text (stmt, 12 + i)));
+                                 : json_string ((const char *)sqlite3_column_text (stmt, 12 + i)));
     json_object_set_new (c, "qualification_id",
                          sqlite3_column_type (stmt, 16) == SQLITE_NULL
                              ? json_null ()
@@ -1841,13 +1888,12 @@ qf_store_candidate_get (qf_store_t *self, int64_t id, json_t **candidate_p)
     sqlite3_bind_int64 (stmt, 1, id);
     json_t *progress = json_array ();
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        json_t *item = json_pack ("{s:I, s:s, s:s}", "time",
-                                  (json_int_t) sqlite3_column_int64 (stmt, 0), "author",
-                                  sqlite3_column_text (stmt, 1), "note",
-                                  sqlite3_column_text (stmt, 2));
+        json_t *item = json_pack (
+            "{s:I, s:s, s:s}", "time", (json_int_t)sqlite3_column_int64 (stmt, 0), "author",
+            sqlite3_column_text (stmt, 1), "note", sqlite3_column_text (stmt, 2));
         if (item && sqlite3_column_type (stmt, 3) != SQLITE_NULL)
             json_object_set_new (item, "blocker",
-                                 json_string ((const char *) sqlite3_column_text (stmt, 3)));
+                                 json_string ((const char *)sqlite3_column_text (stmt, 3)));
         json_array_append_new (progress, item);
     }
     sqlite3_reset (stmt);

@@ -30,24 +30,24 @@
 
 typedef struct qf_store_t qf_store_t;
 
-#define QF_EVENT_ID_SIZE 32   /* hex characters */
+#define QF_EVENT_ID_SIZE 32 /* hex characters */
 
 /* One committed (or about to be committed) event. */
 typedef struct {
-    uint64_t seq;                       /* strictly increasing, no gaps */
-    char id[QF_EVENT_ID_SIZE + 1];      /* unique, 32 hex characters */
-    int64_t time;                       /* ms since epoch */
-    const char *topic;                  /* borrowed */
-    const char *subject;                /* borrowed */
-    const char *payload;                /* JSON bytes, borrowed */
+    uint64_t seq;                  /* strictly increasing, no gaps */
+    char id[QF_EVENT_ID_SIZE + 1]; /* unique, 32 hex characters */
+    int64_t time;                  /* ms since epoch */
+    const char *topic;             /* borrowed */
+    const char *subject;           /* borrowed */
+    const char *payload;           /* JSON bytes, borrowed */
     size_t payload_size;
 } qf_event_t;
 
 /* A list of events owned by the list (qf_store_take_committed). */
 typedef struct {
-    qf_event_t *items;   /* count entries; strings owned by `arena` */
+    qf_event_t *items; /* count entries; strings owned by `arena` */
     size_t count;
-    char **arena;        /* owned strings */
+    char **arena; /* owned strings */
     size_t arena_count;
 } qf_event_list_t;
 
@@ -91,8 +91,7 @@ uint64_t qf_store_last_seq (qf_store_t *self);
 /*  Calls fn for each event with seq > after, in order, at most limit; fn
     returns 0 to go on, 1 to stop. Event fields are valid during the call. */
 typedef int (qf_event_fn) (const qf_event_t *event, void *arg);
-int qf_store_events_after (qf_store_t *self, uint64_t after, int limit, qf_event_fn *fn,
-                           void *arg);
+int qf_store_events_after (qf_store_t *self, uint64_t after, int limit, qf_event_fn *fn, void *arg);
 /*  One event by seq; QF_ENOTFOUND when absent. */
 int qf_store_event_get (qf_store_t *self, uint64_t seq, qf_event_fn *fn, void *arg);
 /*  Events as JSON for events.list: [{seq,id,time,topic,subject,payload}]. */
@@ -139,10 +138,8 @@ int qf_store_group_ack_add (qf_store_t *self, const char *name, uint64_t seq);
 /*  Calls fn(seq) for each ack recorded above the group's floor, in order. */
 int qf_store_group_acks_load (qf_store_t *self, const char *name,
                               int (*fn) (uint64_t seq, void *arg), void *arg);
-int qf_store_result_seen (qf_store_t *self, const char *group, const char *event_id,
-                          bool *seen_p);
-int qf_store_result_add (qf_store_t *self, const char *group, const char *event_id,
-                         int64_t now);
+int qf_store_result_seen (qf_store_t *self, const char *group, const char *event_id, bool *seen_p);
+int qf_store_result_add (qf_store_t *self, const char *group, const char *event_id, int64_t now);
 
 /* Reliable delivery: attempts of events that failed, dead letters, seeks. */
 int qf_store_group_ack_delete (qf_store_t *self, const char *name, uint64_t seq);
@@ -153,10 +150,9 @@ int qf_store_group_reset (qf_store_t *self, const char *name, uint64_t floor);
 int qf_store_delivery_put (qf_store_t *self, const char *group, uint64_t seq, uint32_t attempts,
                            const char *last_error, bool pinned);
 int qf_store_delivery_delete (qf_store_t *self, const char *group, uint64_t seq);
-typedef int (qf_delivery_fn) (uint64_t seq, uint32_t attempts, const char *last_error,
-                              bool pinned, void *arg);
-int qf_store_deliveries_load (qf_store_t *self, const char *group, qf_delivery_fn *fn,
+typedef int (qf_delivery_fn) (uint64_t seq, uint32_t attempts, const char *last_error, bool pinned,
                               void *arg);
+int qf_store_deliveries_load (qf_store_t *self, const char *group, qf_delivery_fn *fn, void *arg);
 int qf_store_dlq_put (qf_store_t *self, const char *group, uint64_t seq, const char *event_id,
                       const char *topic, uint32_t attempts, const char *last_error, int64_t now);
 /*  QF_ENOTFOUND when there is no such dead letter. */
@@ -170,19 +166,18 @@ int qf_store_dlq_count (qf_store_t *self, const char *group, int64_t *count_p);
 int qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p);
 
 /* Idempotency keys of client commands: the first successful reply. */
-int qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p,
-                              char **reply_p);
+int qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, char **reply_p);
 int qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
                               const char *reply, int64_t now);
 
 /* Expiry timers (§4.3): durable, in the database, never all in memory. */
 typedef struct {
     int64_t id;
-    int64_t due;            /* ms since the epoch */
-    char kind[16];          /* "expiring" or "expired" */
+    int64_t due;   /* ms since the epoch */
+    char kind[16]; /* "expiring" or "expired" */
     int64_t qualification_id;
-    int lead_days;          /* days before expiry; 0 for "expired" */
-    int32_t expires;        /* the expiry day it was computed for */
+    int lead_days;   /* days before expiry; 0 for "expired" */
+    int32_t expires; /* the expiry day it was computed for */
 } qf_timer_t;
 
 int qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now);
@@ -213,8 +208,8 @@ int qf_store_policy_lift (qf_store_t *self, int64_t id, int64_t now);
 int qf_store_policies_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 /*  Suspends the category's qualifications (not expired or rejected) under
     the policy; *ids_p gets every qualification it suspends. Idempotent. */
-int qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category,
-                             int64_t now, json_t **ids_p);
+int qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category, int64_t now,
+                             json_t **ids_p);
 int qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p);
 /*  Ids of the active policies of a category (JSON array). */
 int qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p);
@@ -222,13 +217,13 @@ int qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, i
 
 /* Acquisition (§4.1): candidate qualifications and their tracking. */
 typedef struct {
-    const char *state;          /* each NULL field is left as it is */
-    const char *evaluation;     /* JSON text of the evaluation report */
+    const char *state;      /* each NULL field is left as it is */
+    const char *evaluation; /* JSON text of the evaluation report */
     const char *decision;
     const char *decided_by;
-    const char *via;            /* "agency" or "self" */
+    const char *via; /* "agency" or "self" */
     const char *agency;
-    int64_t qualification_id;   /* 0: unchanged */
+    int64_t qualification_id; /* 0: unchanged */
 } qf_candidate_change_t;
 
 int qf_store_candidate_add (qf_store_t *self, json_t *args, int64_t now, const char *user,
@@ -238,8 +233,8 @@ int qf_store_candidate_get (qf_store_t *self, int64_t id, json_t **candidate_p);
 int qf_store_candidates_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 int qf_store_candidate_update (qf_store_t *self, int64_t id, const qf_candidate_change_t *change,
                                int64_t now);
-int qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now,
-                                     const char *author, const char *note, const char *blocker);
+int qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, const char *author,
+                                     const char *note, const char *blocker);
 
 /*  Runs PRAGMA integrity_check; 0 when "ok". */
 int qf_store_check (qf_store_t *self, char *error, size_t error_size);

@@ -26,8 +26,8 @@ typedef enum {
     CS_COUNT
 } custody_stmt_t;
 
-#define LOAN_COLUMNS                                                                       \
-    "id, qualification_id, borrower, purpose, due, state, requested_by, approved_by, "      \
+#define LOAN_COLUMNS                                                                               \
+    "id, qualification_id, borrower, purpose, due, state, requested_by, approved_by, "             \
     "requested, approved, lent, returned"
 
 static const char *s_sql[CS_COUNT + 1] = {
@@ -44,21 +44,19 @@ static const char *s_sql[CS_COUNT + 1] = {
         "INSERT INTO loans (qualification_id, borrower, purpose, due, state, requested_by,"
         " requested) VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6)",
     [CS_LOAN_GET] = "SELECT " LOAN_COLUMNS " FROM loans WHERE id = ?1",
-    [CS_LOAN_DECIDE] =
-        "UPDATE loans SET state = ?2, approved_by = ?3, approved = ?4"
-        " WHERE id = ?1 AND state = 'requested'",
-    [CS_LOAN_LEND] = "UPDATE loans SET state = 'lent', lent = ?2 WHERE id = ?1 AND state = 'approved'",
+    [CS_LOAN_DECIDE] = "UPDATE loans SET state = ?2, approved_by = ?3, approved = ?4"
+                       " WHERE id = ?1 AND state = 'requested'",
+    [CS_LOAN_LEND] =
+        "UPDATE loans SET state = 'lent', lent = ?2 WHERE id = ?1 AND state = 'approved'",
     [CS_LOAN_RETURN] =
         "UPDATE loans SET state = 'returned', returned = ?2 WHERE id = ?1 AND state = 'lent'",
-    [CS_LOAN_OPEN_OF] =
-        "SELECT id FROM loans WHERE qualification_id = ?1"
-        " AND state IN ('requested', 'approved', 'lent') ORDER BY id LIMIT 1",
+    [CS_LOAN_OPEN_OF] = "SELECT id FROM loans WHERE qualification_id = ?1"
+                        " AND state IN ('requested', 'approved', 'lent') ORDER BY id LIMIT 1",
     [CS_LOANS_OF] = "SELECT " LOAN_COLUMNS " FROM loans WHERE qualification_id = ?1 ORDER BY id",
-    [CS_LOANS_LIST] =
-        "SELECT " LOAN_COLUMNS " FROM loans"
-        " WHERE (?1 IS NULL OR state = ?1"
-        "        OR (?1 = 'open' AND state IN ('requested', 'approved', 'lent')))"
-        " AND (?2 IS NULL OR qualification_id = ?2) ORDER BY id LIMIT ?3",
+    [CS_LOANS_LIST] = "SELECT " LOAN_COLUMNS " FROM loans"
+                      " WHERE (?1 IS NULL OR state = ?1"
+                      "        OR (?1 = 'open' AND state IN ('requested', 'approved', 'lent')))"
+                      " AND (?2 IS NULL OR qualification_id = ?2) ORDER BY id LIMIT ?3",
     [CS_LOANS_OVERDUE] =
         "SELECT " LOAN_COLUMNS " FROM loans WHERE state = 'lent' AND due < ?1"
         " AND (last_overdue_day IS NULL OR last_overdue_day < ?1) ORDER BY due, id LIMIT ?2",
@@ -78,14 +76,14 @@ s_int_or_null (sqlite3_stmt *stmt, int column)
 {
     if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
         return json_null ();
-    return json_integer ((json_int_t) sqlite3_column_int64 (stmt, column));
+    return json_integer ((json_int_t)sqlite3_column_int64 (stmt, column));
 }
 
 static json_t *
 s_text_or_null (sqlite3_stmt *stmt, int column)
 {
     const unsigned char *text = sqlite3_column_text (stmt, column);
-    return text ? json_string ((const char *) text) : json_null ();
+    return text ? json_string ((const char *)text) : json_null ();
 }
 
 /* The loan of the current row (LOAN_COLUMNS), as JSON. */
@@ -95,19 +93,18 @@ s_loan_json (sqlite3_stmt *stmt, int32_t today)
     char due_text[16];
     int32_t due = sqlite3_column_int (stmt, 4);
     qf_date_format (due, due_text, sizeof due_text);
-    const char *state = (const char *) sqlite3_column_text (stmt, 5);
+    const char *state = (const char *)sqlite3_column_text (stmt, 5);
     int overdue = state && strcmp (state, "lent") == 0 && due < today ? today - due : 0;
-    return json_pack ("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:i}", "id",
-                      (json_int_t) sqlite3_column_int64 (stmt, 0), "qualification_id",
-                      (json_int_t) sqlite3_column_int64 (stmt, 1), "borrower",
-                      (const char *) sqlite3_column_text (stmt, 2), "purpose",
-                      (const char *) sqlite3_column_text (stmt, 3), "due", due_text, "state",
-                      state ? state : "", "requested_by",
-                      (const char *) sqlite3_column_text (stmt, 6), "approved_by",
-                      s_text_or_null (stmt, 7), "requested",
-                      (json_int_t) sqlite3_column_int64 (stmt, 8), "approved",
-                      s_int_or_null (stmt, 9), "lent", s_int_or_null (stmt, 10), "returned",
-                      s_int_or_null (stmt, 11), "overdue_days", overdue);
+    return json_pack (
+        "{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:i}", "id",
+        (json_int_t)sqlite3_column_int64 (stmt, 0), "qualification_id",
+        (json_int_t)sqlite3_column_int64 (stmt, 1), "borrower",
+        (const char *)sqlite3_column_text (stmt, 2), "purpose",
+        (const char *)sqlite3_column_text (stmt, 3), "due", due_text, "state", state ? state : "",
+        "requested_by", (const char *)sqlite3_column_text (stmt, 6), "approved_by",
+        s_text_or_null (stmt, 7), "requested", (json_int_t)sqlite3_column_int64 (stmt, 8),
+        "approved", s_int_or_null (stmt, 9), "lent", s_int_or_null (stmt, 10), "returned",
+        s_int_or_null (stmt, 11), "overdue_days", overdue);
 }
 
 /* Reads every row of a bound loan statement into a JSON array. */
@@ -176,12 +173,12 @@ qf_store_archive_get (qf_store_t *self, int64_t qual_id, json_t **record_p)
     char acquired[16];
     qf_date_format (sqlite3_column_int (stmt, 3), acquired, sizeof acquired);
     *record_p = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:I, s:I}", "qualification_id",
-                           (json_int_t) sqlite3_column_int64 (stmt, 0), "custodian",
-                           (const char *) sqlite3_column_text (stmt, 1), "location",
-                           (const char *) sqlite3_column_text (stmt, 2), "acquired", acquired,
-                           "notes", (const char *) sqlite3_column_text (stmt, 4), "created",
-                           (json_int_t) sqlite3_column_int64 (stmt, 5), "updated",
-                           (json_int_t) sqlite3_column_int64 (stmt, 6));
+                           (json_int_t)sqlite3_column_int64 (stmt, 0), "custodian",
+                           (const char *)sqlite3_column_text (stmt, 1), "location",
+                           (const char *)sqlite3_column_text (stmt, 2), "acquired", acquired,
+                           "notes", (const char *)sqlite3_column_text (stmt, 4), "created",
+                           (json_int_t)sqlite3_column_int64 (stmt, 5), "updated",
+                           (json_int_t)sqlite3_column_int64 (stmt, 6));
     sqlite3_reset (stmt);
     return *record_p ? 0 : QF_ENOMEM;
 }
@@ -189,9 +186,8 @@ qf_store_archive_get (qf_store_t *self, int64_t qual_id, json_t **record_p)
 /* Loans --------------------------------------------------------------------- */
 
 int
-qf_store_loan_insert (qf_store_t *self, int64_t qual_id, const char *borrower,
-                      const char *purpose, int32_t due, const char *requested_by, int64_t now,
-                      int64_t *id_p)
+qf_store_loan_insert (qf_store_t *self, int64_t qual_id, const char *borrower, const char *purpose,
+                      int32_t due, const char *requested_by, int64_t now, int64_t *id_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, CS_LOAN_INSERT);
     sqlite3_bind_int64 (stmt, 1, qual_id);
@@ -238,13 +234,11 @@ qf_store_loan_set_state (qf_store_t *self, int64_t id, const char *state, const 
         sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
         sqlite3_bind_text (stmt, 3, who ? who : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64 (stmt, 4, now);
-    }
-    else if (strcmp (state, "lent") == 0 || strcmp (state, "returned") == 0) {
+    } else if (strcmp (state, "lent") == 0 || strcmp (state, "returned") == 0) {
         stmt = s_stmt (self, strcmp (state, "lent") == 0 ? CS_LOAN_LEND : CS_LOAN_RETURN);
         sqlite3_bind_int64 (stmt, 1, id);
         sqlite3_bind_int64 (stmt, 2, now);
-    }
-    else
+    } else
         return QF_EINVAL;
     int rc = qf_store__exec (self, stmt, "change loan state");
     sqlite3_clear_bindings (stmt);
@@ -277,8 +271,8 @@ qf_store_loans_of (qf_store_t *self, int64_t qual_id, int32_t today, json_t **li
 }
 
 int
-qf_store_loans_list (qf_store_t *self, const char *state, int64_t qual_id, int limit,
-                     int32_t today, json_t **list_p)
+qf_store_loans_list (qf_store_t *self, const char *state, int64_t qual_id, int limit, int32_t today,
+                     json_t **list_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, CS_LOANS_LIST);
     if (state)

@@ -18,8 +18,7 @@
 
 /*  Creates or updates the archive record of a qualification. */
 int qf_store_archive_put (qf_store_t *self, int64_t qual_id, const char *custodian,
-                          const char *location, int32_t acquired, const char *notes,
-                          int64_t now);
+                          const char *location, int32_t acquired, const char *notes, int64_t now);
 /*  The archive record as {qualification_id, custodian, location, acquired
     (YYYY-MM-DD), notes, created, updated}; QF_ENOTFOUND when none. */
 int qf_store_archive_get (qf_store_t *self, int64_t qual_id, json_t **record_p);
@@ -28,8 +27,8 @@ int qf_store_archive_get (qf_store_t *self, int64_t qual_id, json_t **record_p);
 
 /*  A new loan in state 'requested'; fills *id_p. */
 int qf_store_loan_insert (qf_store_t *self, int64_t qual_id, const char *borrower,
-                          const char *purpose, int32_t due, const char *requested_by,
-                          int64_t now, int64_t *id_p);
+                          const char *purpose, int32_t due, const char *requested_by, int64_t now,
+                          int64_t *id_p);
 /*  One loan as JSON {id, qualification_id, borrower, purpose, due, state,
     requested_by, approved_by, requested, approved, lent, returned,
     overdue_days}; QF_ENOTFOUND when none. */

@@ -11,7 +11,7 @@
 
 #include "qf_store.h"
 
-#define QF_STORE_STMT_MAX 96    /* room for qf_store.c's statements */
+#define QF_STORE_STMT_MAX 96 /* room for qf_store.c's statements */
 
 /* An event appended in the open transaction, kept to publish after commit. */
 typedef struct {
@@ -26,26 +26,26 @@ typedef struct {
 
 /* The store. Owned by the server; one per process. */
 struct qf_store_t {
-    sqlite3 *db;                        /* the connection */
+    sqlite3 *db;                            /* the connection */
     sqlite3_stmt *stmts[QF_STORE_STMT_MAX]; /* qf_store.c's prepared statements */
-    char *path;                         /* database file */
-    int lock_fd;                        /* flock()ed <path>.lock, -1 when none */
-    bool in_txn;                        /* inside BEGIN .. COMMIT */
-    qf_pending_t *pending;                 /* events appended in this transaction */
+    char *path;                             /* database file */
+    int lock_fd;                            /* flock()ed <path>.lock, -1 when none */
+    bool in_txn;                            /* inside BEGIN .. COMMIT */
+    qf_pending_t *pending;                  /* events appended in this transaction */
     size_t pending_count;
     size_t pending_cap;
-    size_t savepoint_mark;              /* pending_count at the last savepoint */
-    qf_pending_t *committed;               /* events of the last commit, for the server */
+    size_t savepoint_mark;   /* pending_count at the last savepoint */
+    qf_pending_t *committed; /* events of the last commit, for the server */
     size_t committed_count;
-    uint64_t last_seq;                  /* highest committed seq */
-    uint8_t id_prefix[8];               /* random per open: event ids are unique */
-    uint64_t id_counter;                /* ... with this counter */
-    pthread_t checkpointer;             /* folds the WAL into the database */
+    uint64_t last_seq;      /* highest committed seq */
+    uint8_t id_prefix[8];   /* random per open: event ids are unique */
+    uint64_t id_counter;    /* ... with this counter */
+    pthread_t checkpointer; /* folds the WAL into the database */
     bool checkpointer_running;
     atomic_bool checkpointer_stop;
-    pthread_mutex_t checkpointer_lock;  /* with the condition, to wake it for stop */
+    pthread_mutex_t checkpointer_lock; /* with the condition, to wake it for stop */
     pthread_cond_t checkpointer_wake;
-    sqlite3_stmt **custody_stmts;       /* qf_store_custody.c's prepared statements */
+    sqlite3_stmt **custody_stmts; /* qf_store_custody.c's prepared statements */
 };
 
 /*  Logs a SQLite failure with context and maps it to a QF_E* code. */

@@ -48,17 +48,14 @@ main (int argc, char **argv)
         else if (strcmp (arg, "--config-reference") == 0) {
             qf_config_print_reference (stdout);
             return 0;
-        }
-        else if (strcmp (arg, "--version") == 0) {
+        } else if (strcmp (arg, "--version") == 0) {
             printf ("qualflowd %s (protocol %s, schema %d)\n", QF_VERSION, QF_PROTOCOL,
                     qf_store_schema_version ());
             return 0;
-        }
-        else if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0) {
+        } else if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0) {
             s_usage (stdout);
             return 0;
-        }
-        else {
+        } else {
             fprintf (stderr, "qualflowd: unknown or incomplete option \"%s\"\n", arg);
             s_usage (stderr);
             return 2;
@@ -79,7 +76,7 @@ main (int argc, char **argv)
         fprintf (stderr, "qualflowd: %s\n", error);
         return 1;
     }
-    qf_log_init ("qualflowd", verbose ? QF_LOG_DEBUG : (qf_log_level_t) config->log_level,
+    qf_log_init ("qualflowd", verbose ? QF_LOG_DEBUG : (qf_log_level_t)config->log_level,
                  config->syslog);
     qf_server_install_signals ();
     qf_server_t *server = qf_server_new (&config, error, sizeof error);

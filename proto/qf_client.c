@@ -11,16 +11,16 @@
 
 /* A command-socket client. Owned by its creator. */
 struct _qf_client_t {
-    zsock_t *dealer;       /* DEALER connected to the command endpoint */
-    char *endpoint;        /* as given to qf_client_new() */
-    long pid;              /* prefix of request ids, so a log tells processes apart */
-    uint64_t next_id;      /* counter part of the next request id */
-    char error[256];       /* why the last call got QF_EPROTO */
+    zsock_t *dealer;  /* DEALER connected to the command endpoint */
+    char *endpoint;   /* as given to qf_client_new() */
+    long pid;         /* prefix of request ids, so a log tells processes apart */
+    uint64_t next_id; /* counter part of the next request id */
+    char error[256];  /* why the last call got QF_EPROTO */
 };
 
 /* An event-stream subscriber. Owned by its creator. */
 struct _qf_sub_t {
-    zsock_t *sub;          /* SUB connected to the event endpoint */
+    zsock_t *sub; /* SUB connected to the event endpoint */
 };
 
 /* Makes a socket of `type` with the options every qualflow peer sets and
@@ -52,7 +52,7 @@ s_wait_readable (void *socket, int64_t deadline)
         long wait = -1;
         if (deadline >= 0) {
             int64_t left = deadline - qf_time_mono_ms ();
-            wait = left > 0 ? (long) left : 0;
+            wait = left > 0 ? (long)left : 0;
         }
         zmq_pollitem_t item = {socket, 0, ZMQ_POLLIN, 0};
         int rc = zmq_poll (&item, 1, wait);
@@ -88,8 +88,8 @@ s_recv_type (void *socket, int64_t deadline, qf_msg_id_t want, qf_msg_t *msg)
             return rc;
         if (msg->id != want) {
             /* Keep request_id: a misdirected message still names its request. */
-            snprintf (msg->error, sizeof msg->error, "expected %s, got %s",
-                      qf_msg_type_name (want), qf_msg_type_name (msg->id));
+            snprintf (msg->error, sizeof msg->error, "expected %s, got %s", qf_msg_type_name (want),
+                      qf_msg_type_name (msg->id));
             if (msg->body) {
                 json_decref (msg->body);
                 msg->body = NULL;
@@ -112,7 +112,7 @@ qf_client_new (const char *endpoint)
     self->dealer = s_socket_new (ZMQ_DEALER, endpoint);
     if (!self->dealer)
         goto fail;
-    self->pid = (long) getpid ();
+    self->pid = (long)getpid ();
     self->next_id = 1;
     return self;
 fail:
@@ -151,8 +151,8 @@ static int
 s_send_request (qf_client_t *self, const char *command, const char *role, const char *user,
                 json_t *args, const char *key, char *request_id_out, int64_t deadline)
 {
-    if (!self || !command || !qf_valid_token (command, QF_NAME_MAX) || !role
-        || (args && !json_is_object (args)))
+    if (!self || !command || !qf_valid_token (command, QF_NAME_MAX) || !role ||
+        (args && !json_is_object (args)))
         return QF_EINVAL;
 
     int rc = QF_ENOMEM;
@@ -164,7 +164,7 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
         goto done;
     json_t *jrole = json_string (role);
     if (!jrole || json_object_set_new (body, "role", jrole) != 0) {
-        rc = QF_EINVAL;   /* role is not valid UTF-8 */
+        rc = QF_EINVAL; /* role is not valid UTF-8 */
         goto done;
     }
     if (user) {
@@ -196,7 +196,7 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
 
     msg.id = QF_MSG_REQUEST;
     snprintf (msg.request_id, sizeof msg.request_id, "%ld-%llu", self->pid,
-              (unsigned long long) self->next_id++);
+              (unsigned long long)self->next_id++);
     snprintf (msg.command, sizeof msg.command, "%s", command);
     msg.raw = encoded;
     msg.raw_size = size;
@@ -213,7 +213,7 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
                 rc = QF_ETIMEOUT;
                 break;
             }
-            wait = (long) left;
+            wait = (long)left;
         }
         zmq_pollitem_t item = {socket, 0, ZMQ_POLLOUT, 0};
         if (zmq_poll (&item, 1, wait) < 0) {
@@ -243,8 +243,7 @@ qf_client_recv (qf_client_t *self, int timeout_ms, qf_msg_t *reply)
 {
     if (!self || !reply)
         return QF_EINVAL;
-    return s_recv_type (zsock_resolve (self->dealer), s_deadline (timeout_ms), QF_MSG_REPLY,
-                        reply);
+    return s_recv_type (zsock_resolve (self->dealer), s_deadline (timeout_ms), QF_MSG_REPLY, reply);
 }
 
 int
@@ -266,7 +265,9 @@ qf_client_call_keyed (qf_client_t *self, const char *command, const char *role, 
     char request_id[QF_ID_MAX + 1];
     /* -1 means "wait forever" to s_send_request, 0 "do not wait". */
     int rc = s_send_request (self, command, role, user, args, key, request_id,
-                             deadline < 0 ? -1 : deadline > 0 ? deadline : 1);
+                             deadline < 0   ? -1
+                             : deadline > 0 ? deadline
+                                            : 1);
     if (rc)
         return rc;
 
@@ -277,13 +278,13 @@ qf_client_call_keyed (qf_client_t *self, const char *command, const char *role, 
         rc = s_recv_type (socket, deadline, QF_MSG_REPLY, &reply);
         bool ours = strcmp (reply.request_id, request_id) == 0;
         if (rc == QF_EPROTO && reply.request_id[0] && !ours)
-            continue;     /* a malformed late answer to an older request */
+            continue; /* a malformed late answer to an older request */
         if (rc == QF_EPROTO)
             snprintf (self->error, sizeof self->error, "%s", reply.error);
         if (rc)
             break;
         if (!ours)
-            continue;     /* a late answer to a request that timed out */
+            continue; /* a late answer to a request that timed out */
         if (status_p)
             *status_p = reply.status;
         if (reply_p) {

@@ -82,9 +82,9 @@ int qf_client_call (qf_client_t *self, const char *command, const char *role, co
 /*  qf_client_call() with an idempotency key in the request body (NULL for
     none): retrying a state-changing command with the same key returns the
     first answer and changes nothing (PROTOCOL.md section 5). */
-int qf_client_call_keyed (qf_client_t *self, const char *command, const char *role, const char *user,
-                          json_t *args, const char *key, int timeout_ms, int *status_p,
-                          json_t **reply_p);
+int qf_client_call_keyed (qf_client_t *self, const char *command, const char *role,
+                          const char *user, json_t *args, const char *key, int timeout_ms,
+                          int *status_p, json_t **reply_p);
 
 /*  Pipelining: queues one REQUEST without waiting for its reply, with a
     fresh request id written to request_id_out (QF_ID_MAX + 1 bytes, may be

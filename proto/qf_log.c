@@ -75,8 +75,8 @@ qf_log (qf_log_level_t level, const char *format, ...)
     char stamp[32];
     strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     /* One fprintf so concurrent processes sharing a terminal do not interleave. */
-    fprintf (stderr, "%s.%03dZ %s %s %s\n", stamp, (int) (tv.tv_usec / 1000), s_name,
-             s_names[level], text);
+    fprintf (stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(tv.tv_usec / 1000), s_name, s_names[level],
+             text);
     if (s_syslog) {
         static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
         syslog (prio[level], "%s", text);

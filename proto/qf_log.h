@@ -26,10 +26,13 @@ int qf_log_level_parse (const char *text);
 const char *qf_log_level_name (qf_log_level_t level);
 bool qf_log_enabled (qf_log_level_t level);
 
-void qf_log (qf_log_level_t level, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
+void qf_log (qf_log_level_t level, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 
-#define qf_debug(...) do { if (qf_log_enabled (QF_LOG_DEBUG)) qf_log (QF_LOG_DEBUG, __VA_ARGS__); } while (0)
+#define qf_debug(...)                                                                              \
+    do {                                                                                           \
+        if (qf_log_enabled (QF_LOG_DEBUG))                                                         \
+            qf_log (QF_LOG_DEBUG, __VA_ARGS__);                                                    \
+    } while (0)
 #define qf_info(...)  qf_log (QF_LOG_INFO, __VA_ARGS__)
 #define qf_warn(...)  qf_log (QF_LOG_WARN, __VA_ARGS__)
 #define qf_error(...) qf_log (QF_LOG_ERROR, __VA_ARGS__)

@@ -10,18 +10,30 @@
 
 /* The kinds of field a frame can hold, each with its own validation. */
 typedef enum {
-    F_REQUEST_ID, F_COMMAND, F_STATUS, F_SEQ, F_EVENT_ID, F_TOPIC, F_SUBJECT,
-    F_TIME, F_ATTEMPT, F_FLAGS, F_DELAY, F_REASON, F_BODY, F_END
+    F_REQUEST_ID,
+    F_COMMAND,
+    F_STATUS,
+    F_SEQ,
+    F_EVENT_ID,
+    F_TOPIC,
+    F_SUBJECT,
+    F_TIME,
+    F_ATTEMPT,
+    F_FLAGS,
+    F_DELAY,
+    F_REASON,
+    F_BODY,
+    F_END
 } field_t;
 
-static const char *s_field_names[] = {
-    "request_id", "command", "status", "seq", "event_id", "topic", "subject",
-    "time", "attempt", "flags", "delay", "reason", "body"};
+static const char *s_field_names[] = {"request_id", "command", "status", "seq",     "event_id",
+                                      "topic",      "subject", "time",   "attempt", "flags",
+                                      "delay",      "reason",  "body"};
 
 /* Frames after the type frame, per message type, as in PROTOCOL.md. */
 typedef struct {
-    const char *name;     /* type frame text */
-    field_t fields[9];    /* F_END-terminated */
+    const char *name;  /* type frame text */
+    field_t fields[9]; /* F_END-terminated */
 } type_spec_t;
 
 static const type_spec_t s_types[QF_MSG_COUNT] = {
@@ -29,8 +41,9 @@ static const type_spec_t s_types[QF_MSG_COUNT] = {
     [QF_MSG_REPLY] = {"REPLY", {F_REQUEST_ID, F_STATUS, F_BODY, F_END}},
     [QF_MSG_HELLO] = {"HELLO", {F_BODY, F_END}},
     [QF_MSG_WELCOME] = {"WELCOME", {F_BODY, F_END}},
-    [QF_MSG_DELIVER] = {"DELIVER", {F_SEQ, F_EVENT_ID, F_TOPIC, F_SUBJECT, F_TIME, F_ATTEMPT,
-                                    F_FLAGS, F_BODY, F_END}},
+    [QF_MSG_DELIVER] = {"DELIVER",
+                        {F_SEQ, F_EVENT_ID, F_TOPIC, F_SUBJECT, F_TIME, F_ATTEMPT, F_FLAGS, F_BODY,
+                         F_END}},
     [QF_MSG_ACK] = {"ACK", {F_SEQ, F_EVENT_ID, F_BODY, F_END}},
     [QF_MSG_NACK] = {"NACK", {F_SEQ, F_EVENT_ID, F_DELAY, F_REASON, F_END}},
     [QF_MSG_EXTEND] = {"EXTEND", {F_SEQ, F_EVENT_ID, F_END}},
@@ -62,8 +75,7 @@ qf_valid_token (const char *text, size_t max)
     size_t n = 0;
     for (const char *p = text; *p; p++, n++) {
         char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
-              || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return false;
     }
     return n > 0 && n <= max;
@@ -73,7 +85,7 @@ bool
 qf_valid_printable (const char *text, size_t max)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++, n++)
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++, n++)
         if (*p < 0x21 || *p > 0x7e)
             return false;
     return n > 0 && n <= max;
@@ -82,7 +94,7 @@ qf_valid_printable (const char *text, size_t max)
 bool
 qf_valid_utf8 (const char *text, size_t size)
 {
-    const unsigned char *s = (const unsigned char *) text;
+    const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < size) {
         unsigned char c = s[i];
@@ -93,11 +105,16 @@ qf_valid_utf8 (const char *text, size_t size)
                 return false;
             i++;
             continue;
-        }
-        else if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
-        else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
-        else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
-        else
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07;
+        } else
             return false;
         for (size_t k = 1; k <= n; k++) {
             if (i + k >= size || (s[i + k] & 0xc0) != 0x80)
@@ -105,8 +122,8 @@ qf_valid_utf8 (const char *text, size_t size)
             cp = (cp << 6) | (s[i + k] & 0x3f);
         }
         /* Reject overlong forms, surrogates and values past U+10FFFF. */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
-            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
             return false;
         i += n + 1;
     }
@@ -131,7 +148,7 @@ s_format_u64 (char *buf, uint64_t value)
     char tmp[24];
     size_t n = 0;
     do {
-        tmp[n++] = (char) ('0' + value % 10);
+        tmp[n++] = (char)('0' + value % 10);
         value /= 10;
     } while (value);
     for (size_t i = 0; i < n; i++)
@@ -183,7 +200,7 @@ s_parse_u64 (const char *data, size_t size, uint64_t *value_p)
     for (size_t i = 0; i < size; i++) {
         if (data[i] < '0' || data[i] > '9')
             return false;
-        v = v * 10 + (uint64_t) (data[i] - '0');
+        v = v * 10 + (uint64_t)(data[i] - '0');
     }
     *value_p = v;
     return true;
@@ -215,42 +232,41 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
     uint64_t v = 0;
     switch (field) {
     case F_REQUEST_ID:
-        if (!s_copy_text (self->request_id, sizeof self->request_id, data, size)
-            || !qf_valid_printable (self->request_id, QF_ID_MAX)) {
+        if (!s_copy_text (self->request_id, sizeof self->request_id, data, size) ||
+            !qf_valid_printable (self->request_id, QF_ID_MAX)) {
             self->request_id[0] = 0;
             return s_fail (self, "%s must be 1-64 printable ASCII characters", name);
         }
         return 0;
     case F_EVENT_ID:
-        if (!s_copy_text (self->event_id, sizeof self->event_id, data, size)
-            || !qf_valid_printable (self->event_id, QF_ID_MAX))
+        if (!s_copy_text (self->event_id, sizeof self->event_id, data, size) ||
+            !qf_valid_printable (self->event_id, QF_ID_MAX))
             return s_fail (self, "%s must be 1-64 printable ASCII characters", name);
         return 0;
     case F_COMMAND:
-        if (!s_copy_text (self->command, sizeof self->command, data, size)
-            || !qf_valid_token (self->command, QF_NAME_MAX))
+        if (!s_copy_text (self->command, sizeof self->command, data, size) ||
+            !qf_valid_token (self->command, QF_NAME_MAX))
             return s_fail (self, "%s must be 1-64 characters of [a-z0-9._-]", name);
         return 0;
     case F_TOPIC:
-        if (!s_copy_text (self->topic, sizeof self->topic, data, size)
-            || !qf_valid_token (self->topic, QF_TOPIC_MAX))
+        if (!s_copy_text (self->topic, sizeof self->topic, data, size) ||
+            !qf_valid_token (self->topic, QF_TOPIC_MAX))
             return s_fail (self, "%s must be 1-128 characters of [a-z0-9._-]", name);
         return 0;
     case F_SUBJECT:
-        if (size > 0
-            && (!s_copy_text (self->subject, sizeof self->subject, data, size)
-                || !qf_valid_printable (self->subject, QF_SUBJECT_MAX)))
+        if (size > 0 && (!s_copy_text (self->subject, sizeof self->subject, data, size) ||
+                         !qf_valid_printable (self->subject, QF_SUBJECT_MAX)))
             return s_fail (self, "%s must be 0-128 printable ASCII characters", name);
         return 0;
     case F_REASON:
-        if (size > QF_REASON_MAX || !qf_valid_utf8 (data, size)
-            || !s_copy_text (self->reason, sizeof self->reason, data, size))
+        if (size > QF_REASON_MAX || !qf_valid_utf8 (data, size) ||
+            !s_copy_text (self->reason, sizeof self->reason, data, size))
             return s_fail (self, "%s must be at most 1024 bytes of UTF-8", name);
         return 0;
     case F_STATUS:
         if (size != 3 || !s_parse_u64 (data, size, &v) || v < 100)
             return s_fail (self, "%s must be a 3-digit status code", name);
-        self->status = (int) v;
+        self->status = (int)v;
         return 0;
     case F_SEQ:
     case F_TIME:
@@ -261,13 +277,18 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
             return s_fail (self, "%s must be an unsigned decimal number", name);
         if ((field == F_ATTEMPT || field == F_FLAGS) && v > UINT32_MAX)
             return s_fail (self, "%s is out of range", name);
-        if ((field == F_TIME || field == F_DELAY) && v > (uint64_t) INT64_MAX)
+        if ((field == F_TIME || field == F_DELAY) && v > (uint64_t)INT64_MAX)
             return s_fail (self, "%s is out of range", name);
-        if (field == F_SEQ) self->seq = v;
-        else if (field == F_TIME) self->time = (int64_t) v;
-        else if (field == F_ATTEMPT) self->attempt = (uint32_t) v;
-        else if (field == F_FLAGS) self->flags = (uint32_t) v;
-        else self->delay = (int64_t) v;
+        if (field == F_SEQ)
+            self->seq = v;
+        else if (field == F_TIME)
+            self->time = (int64_t)v;
+        else if (field == F_ATTEMPT)
+            self->attempt = (uint32_t)v;
+        else if (field == F_FLAGS)
+            self->flags = (uint32_t)v;
+        else
+            self->delay = (int64_t)v;
         return 0;
     case F_BODY: {
         if (size > QF_BODY_MAX)
@@ -290,8 +311,7 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
         self->body = json;
         return 0;
     }
-    default:
-        return s_fail (self, "internal: unknown field %s", "?");
+    default: return s_fail (self, "internal: unknown field %s", "?");
     }
 }
 
@@ -346,8 +366,8 @@ qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
     /* An EVENT on a SUB socket starts with its topic, before the signature. */
     if (!routed && at < count && zmq_msg_size (&frames[at]) != strlen (QF_PROTOCOL)) {
         if (!s_copy_text (topic_frame, sizeof topic_frame, zmq_msg_data (&frames[at]),
-                          zmq_msg_size (&frames[at]))
-            || !qf_valid_token (topic_frame, QF_TOPIC_MAX)) {
+                          zmq_msg_size (&frames[at])) ||
+            !qf_valid_token (topic_frame, QF_TOPIC_MAX)) {
             rc = s_fail (self, "first frame is neither %s nor a valid topic", QF_PROTOCOL);
             goto done;
         }
@@ -382,7 +402,7 @@ qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
         size_t size = zmq_msg_size (&frames[at]);
         for (int t = QF_MSG_NONE + 1; t < QF_MSG_COUNT; t++)
             if (strlen (s_types[t].name) == size && memcmp (s_types[t].name, name, size) == 0)
-                self->id = (qf_msg_id_t) t;
+                self->id = (qf_msg_id_t)t;
         if (self->id == QF_MSG_NONE) {
             char got[24] = "";
             size_t n = size < sizeof got - 1 ? size : sizeof got - 1;
@@ -394,8 +414,9 @@ qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
         at++;
     }
     if ((self->id == QF_MSG_EVENT) != event_topic) {
-        rc = s_fail (self, "%s", event_topic ? "only EVENT messages carry a topic frame first"
-                                             : "EVENT message lacks its topic frame");
+        rc = s_fail (self, "%s",
+                     event_topic ? "only EVENT messages carry a topic frame first"
+                                 : "EVENT message lacks its topic frame");
         goto done;
     }
     if (event_topic)
@@ -475,25 +496,41 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
         case F_TOPIC: text = self->topic; break;
         case F_SUBJECT: text = self->subject; break;
         case F_REASON: text = self->reason; break;
-        case F_STATUS: num = (uint64_t) self->status; is_num = true; break;
-        case F_SEQ: num = self->seq; is_num = true; break;
-        case F_TIME: num = (uint64_t) self->time; is_num = true; break;
-        case F_ATTEMPT: num = self->attempt; is_num = true; break;
-        case F_FLAGS: num = self->flags; is_num = true; break;
-        case F_DELAY: num = (uint64_t) self->delay; is_num = true; break;
+        case F_STATUS:
+            num = (uint64_t)self->status;
+            is_num = true;
+            break;
+        case F_SEQ:
+            num = self->seq;
+            is_num = true;
+            break;
+        case F_TIME:
+            num = (uint64_t)self->time;
+            is_num = true;
+            break;
+        case F_ATTEMPT:
+            num = self->attempt;
+            is_num = true;
+            break;
+        case F_FLAGS:
+            num = self->flags;
+            is_num = true;
+            break;
+        case F_DELAY:
+            num = (uint64_t)self->delay;
+            is_num = true;
+            break;
         case F_BODY:
             if (self->raw) {
                 data[n] = self->raw;
                 size[n++] = self->raw_size;
-            }
-            else if (self->body) {
+            } else if (self->body) {
                 encoded = json_dumps (self->body, JSON_COMPACT);
                 if (!encoded)
                     return QF_ENOMEM;
                 data[n] = encoded;
                 size[n++] = strlen (encoded);
-            }
-            else {
+            } else {
                 data[n] = "{}";
                 size[n++] = 2;
             }
@@ -503,8 +540,7 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
         if (is_num) {
             size[n] = s_format_u64 (numbers[nnum], num);
             data[n++] = numbers[nnum++];
-        }
-        else {
+        } else {
             data[n] = text;
             size[n] = strlen (text);
             n++;

@@ -25,25 +25,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QF_PROTOCOL      "QFLOW/1"
-#define QF_ID_MAX        64        /* request ids, event ids, instance names */
-#define QF_NAME_MAX      64        /* commands, groups */
-#define QF_TOPIC_MAX     128
-#define QF_SUBJECT_MAX   128
-#define QF_REASON_MAX    1024
-#define QF_BODY_MAX      (1024 * 1024)      /* JSON body or payload frame */
-#define QF_WIRE_MAX      (2 * 1024 * 1024)  /* ZMQ_MAXMSGSIZE on every socket */
-#define QF_ROUTING_MAX   256
+#define QF_PROTOCOL    "QFLOW/1"
+#define QF_ID_MAX      64 /* request ids, event ids, instance names */
+#define QF_NAME_MAX    64 /* commands, groups */
+#define QF_TOPIC_MAX   128
+#define QF_SUBJECT_MAX 128
+#define QF_REASON_MAX  1024
+#define QF_BODY_MAX    (1024 * 1024)     /* JSON body or payload frame */
+#define QF_WIRE_MAX    (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
+#define QF_ROUTING_MAX 256
 
 /* Reply and error status codes, as in HTTP. */
-#define QF_STATUS_OK          200
-#define QF_STATUS_BAD_REQUEST 400
-#define QF_STATUS_FORBIDDEN   403
-#define QF_STATUS_NOT_FOUND   404
-#define QF_STATUS_CONFLICT    409
-#define QF_STATUS_TOO_LARGE   413
+#define QF_STATUS_OK           200
+#define QF_STATUS_BAD_REQUEST  400
+#define QF_STATUS_FORBIDDEN    403
+#define QF_STATUS_NOT_FOUND    404
+#define QF_STATUS_CONFLICT     409
+#define QF_STATUS_TOO_LARGE    413
 #define QF_STATUS_SERVER_ERROR 500
-#define QF_STATUS_UNAVAILABLE 503
+#define QF_STATUS_UNAVAILABLE  503
 
 typedef enum {
     QF_MSG_NONE = 0,
@@ -63,29 +63,29 @@ typedef enum {
 } qf_msg_id_t;
 
 /* DELIVER flags (a decimal bit field on the wire). */
-#define QF_DELIVER_PROCESSED 1   /* this group already recorded a result for the event */
+#define QF_DELIVER_PROCESSED 1 /* this group already recorded a result for the event */
 
 typedef struct {
-    qf_msg_id_t id;                       /* message type */
+    qf_msg_id_t id;                        /* message type */
     unsigned char routing[QF_ROUTING_MAX]; /* ROUTER peer id, routing_size bytes */
-    size_t routing_size;                  /* 0 when not on a ROUTER socket */
-    bool req_envelope;                    /* peer is REQ: an empty delimiter follows the id */
-    char request_id[QF_ID_MAX + 1];       /* REQUEST, REPLY */
-    char command[QF_NAME_MAX + 1];        /* REQUEST */
-    int status;                           /* REPLY, ERROR */
-    uint64_t seq;                         /* DELIVER, ACK, NACK, EXTEND, ERROR, EVENT */
-    char event_id[QF_ID_MAX + 1];         /* DELIVER, ACK, NACK, EXTEND, EVENT */
-    char topic[QF_TOPIC_MAX + 1];         /* DELIVER, EVENT */
-    char subject[QF_SUBJECT_MAX + 1];     /* DELIVER, EVENT */
-    int64_t time;                         /* DELIVER, EVENT: commit time, ms since epoch */
-    uint32_t attempt;                     /* DELIVER: 1 on first delivery */
-    uint32_t flags;                       /* DELIVER: QF_DELIVER_* bits */
-    int64_t delay;                        /* NACK: ms before the retry */
-    char reason[QF_REASON_MAX + 1];       /* NACK, ERROR */
-    json_t *body;                         /* decoded JSON object (owned), or NULL */
-    const char *raw;                      /* when sending: body/payload bytes (borrowed) */
-    size_t raw_size;                      /* length of raw */
-    char error[256];                      /* after QF_EPROTO: what was wrong */
+    size_t routing_size;                   /* 0 when not on a ROUTER socket */
+    bool req_envelope;                     /* peer is REQ: an empty delimiter follows the id */
+    char request_id[QF_ID_MAX + 1];        /* REQUEST, REPLY */
+    char command[QF_NAME_MAX + 1];         /* REQUEST */
+    int status;                            /* REPLY, ERROR */
+    uint64_t seq;                          /* DELIVER, ACK, NACK, EXTEND, ERROR, EVENT */
+    char event_id[QF_ID_MAX + 1];          /* DELIVER, ACK, NACK, EXTEND, EVENT */
+    char topic[QF_TOPIC_MAX + 1];          /* DELIVER, EVENT */
+    char subject[QF_SUBJECT_MAX + 1];      /* DELIVER, EVENT */
+    int64_t time;                          /* DELIVER, EVENT: commit time, ms since epoch */
+    uint32_t attempt;                      /* DELIVER: 1 on first delivery */
+    uint32_t flags;                        /* DELIVER: QF_DELIVER_* bits */
+    int64_t delay;                         /* NACK: ms before the retry */
+    char reason[QF_REASON_MAX + 1];        /* NACK, ERROR */
+    json_t *body;                          /* decoded JSON object (owned), or NULL */
+    const char *raw;                       /* when sending: body/payload bytes (borrowed) */
+    size_t raw_size;                       /* length of raw */
+    char error[256];                       /* after QF_EPROTO: what was wrong */
 } qf_msg_t;
 
 /*  Resets a message to empty, releasing its body. Safe on a zeroed struct. */
@@ -109,7 +109,7 @@ int qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags);
 int qf_msg_send (qf_msg_t *self, void *socket, int flags);
 
 /*  Validators used by the codec, exported for modules that check fields. */
-bool qf_valid_token (const char *text, size_t max);   /* [a-z0-9._-]+ */
+bool qf_valid_token (const char *text, size_t max);     /* [a-z0-9._-]+ */
 bool qf_valid_printable (const char *text, size_t max); /* 0x21..0x7e */
 bool qf_valid_utf8 (const char *text, size_t size);
 

@@ -21,12 +21,12 @@ qf_time_now_ms (void)
             int n = fscanf (file, "%lld", &ms);
             fclose (file);
             if (n == 1 && ms > 0)
-                return (int64_t) ms;
+                return (int64_t)ms;
         }
     }
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t
@@ -34,18 +34,18 @@ qf_time_mono_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 char *
 qf_time_format (int64_t ms, char *buf, size_t size)
 {
-    time_t secs = (time_t) (ms / 1000);
+    time_t secs = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r (&secs, &tm);
     char stamp[24];
     strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03dZ", stamp, (int) (ms % 1000));
+    snprintf (buf, size, "%s.%03dZ", stamp, (int)(ms % 1000));
     return buf;
 }
 
@@ -84,7 +84,7 @@ qf_date_parse (const char *text, int32_t *day_p)
     if (!text || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
         return QF_EINVAL;
     for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit ((unsigned char) text[i]))
+        if (i != 4 && i != 7 && !isdigit ((unsigned char)text[i]))
             return QF_EINVAL;
     int y = atoi (text), m = atoi (text + 5), d = atoi (text + 8);
     if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1)
@@ -110,9 +110,9 @@ qf_date_format (int32_t day, char *buf, size_t size)
 int32_t
 qf_date_from_ms (int64_t ms, int offset_minutes)
 {
-    int64_t local = ms + (int64_t) offset_minutes * 60000;
+    int64_t local = ms + (int64_t)offset_minutes * 60000;
     int64_t day = local / 86400000;
     if (local < 0 && local % 86400000)
         day--;
-    return (int32_t) day;
+    return (int32_t)day;
 }

@@ -16,8 +16,8 @@
 static int
 s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
 {
-    (void) worker;
-    return qf_rules_handle_review ((const qf_config_t *) arg, "legal", delivery, outcome);
+    (void)worker;
+    return qf_rules_handle_review ((const qf_config_t *)arg, "legal", delivery, outcome);
 }
 
 int

@@ -25,7 +25,7 @@ s_quote (const char *text, char *buf, size_t max)
     if (n <= max)
         return text;
     n = max;
-    while (n > 0 && ((unsigned char) text[n] & 0xc0) == 0x80)
+    while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
         n--;
     memcpy (buf, text, n);
     memcpy (buf + n, "...", 4);
@@ -33,8 +33,8 @@ s_quote (const char *text, char *buf, size_t max)
 }
 
 /* Appends one printf-formatted finding to the array. */
-static void
-s_finding (json_t *findings, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+static void s_finding (json_t *findings, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static void
 s_finding (json_t *findings, const char *format, ...)
@@ -70,7 +70,7 @@ s_space_at (const unsigned char *p, size_t left)
 static void
 s_trim (const char *text, const char **start_p, size_t *size_p)
 {
-    const unsigned char *p = (const unsigned char *) text;
+    const unsigned char *p = (const unsigned char *)text;
     size_t size = strlen (text), k;
     while (size > 0 && (k = s_space_at (p, size)) > 0) {
         p += k;
@@ -87,7 +87,7 @@ s_trim (const char *text, const char **start_p, size_t *size_p)
                 break;
             }
     }
-    *start_p = (const char *) p;
+    *start_p = (const char *)p;
     *size_p = size;
 }
 
@@ -177,15 +177,15 @@ qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today, js
         s_finding (findings, "expiry date %s is not a valid date (YYYY-MM-DD)",
                    expires ? s_quote (expires, quote, QUOTE_MAX) : "(missing)");
     else {
-        int64_t remaining = (int64_t) expiry_day - today;
+        int64_t remaining = (int64_t)expiry_day - today;
         if (remaining < 0)
             s_finding (findings, "certificate expired on %s, %lld days ago; it cannot be sold",
-                       expires, (long long) -remaining);
+                       expires, (long long)-remaining);
         else if (remaining < cfg->min_validity_for_sale_days)
             s_finding (findings,
                        "remaining validity of %lld days (expires %s) is less than the required "
                        "%d days",
-                       (long long) remaining, expires, cfg->min_validity_for_sale_days);
+                       (long long)remaining, expires, cfg->min_validity_for_sale_days);
     }
 
     /* The scope must be stated precisely, and be one the category allows. */
@@ -206,7 +206,7 @@ qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today, js
                                   category->scopes[i]);
                 if (n < 0)
                     break;
-                used += (size_t) n;
+                used += (size_t)n;
             }
             s_finding (findings, "scope %s is not one of the scopes of category %s (%s)",
                        s_quote (scope, quote, QUOTE_MAX), category->name, allowed);
@@ -223,8 +223,8 @@ s_amount (json_t *record, const char *key, double *value_p, json_t *findings)
     json_t *value = json_object_get (record, key);
     if (!value || json_is_null (value))
         return 0;
-    if (!json_is_number (value) || json_number_value (value) < 0
-        || !isfinite (json_number_value (value))) {
+    if (!json_is_number (value) || json_number_value (value) < 0 ||
+        !isfinite (json_number_value (value))) {
         s_finding (findings, "%s is not a number of at least 0", key);
         return -1;
     }
@@ -233,10 +233,9 @@ s_amount (json_t *record, const char *key, double *value_p, json_t *findings)
 }
 
 int
-qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today,
-                  json_t *findings)
+qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today, json_t *findings)
 {
-    (void) today;
+    (void)today;
     if (!s_valid_args (cfg, qualification, findings))
         return QF_EINVAL;
     double cost = 0, revenue = 0;
@@ -275,10 +274,9 @@ qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today,
 }
 
 int
-qf_rules_technical (const qf_config_t *cfg, json_t *qualification, int32_t today,
-                    json_t *findings)
+qf_rules_technical (const qf_config_t *cfg, json_t *qualification, int32_t today, json_t *findings)
 {
-    (void) today;
+    (void)today;
     if (!s_valid_args (cfg, qualification, findings))
         return QF_EINVAL;
     size_t before = json_array_size (findings);
@@ -315,9 +313,9 @@ s_department_asked (const qf_config_t *cfg, const char *department, json_t *depa
     if (json_is_array (departments)) {
         size_t i;
         json_t *name;
-        json_array_foreach (departments, i, name)
-            if (json_is_string (name) && strcmp (json_string_value (name), department) == 0)
-                return true;
+        json_array_foreach (departments, i, name) if (json_is_string (name) &&
+                                                      strcmp (json_string_value (name),
+                                                              department) == 0) return true;
         return false;
     }
     for (size_t i = 0; i < cfg->review_department_count; i++)
@@ -332,21 +330,21 @@ s_suggestions (json_t *findings)
 {
     char text[SUGGESTIONS_MAX];
     int start = snprintf (text, sizeof text, "Rectify before resubmitting: ");
-    size_t used = start > 0 ? (size_t) start : 0;
+    size_t used = start > 0 ? (size_t)start : 0;
     bool full = false;
     size_t i;
     json_t *finding;
-    json_array_foreach (findings, i, finding) {
+    json_array_foreach (findings, i, finding)
+    {
         const char *item = json_string_value (finding);
         if (!item)
             continue;
-        int n = snprintf (text + used, sizeof text - used, "%s%zu. %s", i ? "; " : "", i + 1,
-                          item);
-        if (n < 0 || (size_t) n >= sizeof text - used) {
+        int n = snprintf (text + used, sizeof text - used, "%s%zu. %s", i ? "; " : "", i + 1, item);
+        if (n < 0 || (size_t)n >= sizeof text - used) {
             full = true;
             break;
         }
-        used += (size_t) n;
+        used += (size_t)n;
     }
     /* A cut at the limit may split a character: s_quote drops it. */
     char cut[SUGGESTIONS_MAX + 4];
@@ -354,9 +352,8 @@ s_suggestions (json_t *findings)
 }
 
 int
-qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rule,
-                 json_t *payload, int32_t today, json_t **result_p, char *error,
-                 size_t error_size)
+qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rule, json_t *payload,
+                 int32_t today, json_t **result_p, char *error, size_t error_size)
 {
     if (error && error_size)
         error[0] = 0;
@@ -373,10 +370,10 @@ qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rul
     json_t *round = json_object_get (payload, "round");
     if (!json_is_object (qualification) || !json_is_integer (id) || !json_is_integer (round)) {
         if (error)
-            snprintf (error, error_size,
-                      "payload lacks %s", !json_is_object (qualification) ? "a qualification object"
-                                          : !json_is_integer (id) ? "qualification.id"
-                                                                  : "an integer round");
+            snprintf (error, error_size, "payload lacks %s",
+                      !json_is_object (qualification) ? "a qualification object"
+                      : !json_is_integer (id)         ? "qualification.id"
+                                                      : "an integer round");
         return QF_EINVAL;
     }
     if (!s_department_asked (cfg, department, json_object_get (payload, "departments")))
@@ -390,10 +387,11 @@ qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rul
     json_t *active = json_object_get (payload, "active_policies");
     if (verdict > 0 && strcmp (department, "legal") == 0 && json_array_size (active) > 0) {
         char text[160];
-        snprintf (text, sizeof text, "category is under %zu active policy change%s (policy %lld); "
-                  "wait until it is lifted", json_array_size (active),
-                  json_array_size (active) == 1 ? "" : "s",
-                  (long long) json_integer_value (json_array_get (active, 0)));
+        snprintf (text, sizeof text,
+                  "category is under %zu active policy change%s (policy %lld); "
+                  "wait until it is lifted",
+                  json_array_size (active), json_array_size (active) == 1 ? "" : "s",
+                  (long long)json_integer_value (json_array_get (active, 0)));
         json_array_append_new (findings, json_string (text));
         verdict = 0;
     }
@@ -403,12 +401,12 @@ qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rul
             snprintf (error, error_size, "rule failed: %s", qf_strerror (verdict));
         return verdict;
     }
-    json_t *args = json_pack ("{s:I, s:I, s:s, s:s, s:o}", "qualification_id",
-                              json_integer_value (id), "round", json_integer_value (round),
-                              "department", department, "verdict", verdict ? "pass" : "fail",
-                              "findings", findings);
+    json_t *args =
+        json_pack ("{s:I, s:I, s:s, s:s, s:o}", "qualification_id", json_integer_value (id),
+                   "round", json_integer_value (round), "department", department, "verdict",
+                   verdict ? "pass" : "fail", "findings", findings);
     if (!args)
-        return QF_ENOMEM;   /* json_pack's "o" consumed findings */
+        return QF_ENOMEM; /* json_pack's "o" consumed findings */
     if (!verdict) {
         json_t *suggestions = s_suggestions (json_object_get (args, "findings"));
         if (!suggestions || json_object_set_new (args, "suggestions", suggestions) != 0) {
@@ -433,17 +431,17 @@ qf_rules_handle_review (const qf_config_t *cfg, const char *department,
         json_t *id = json_object_get (json_object_get (delivery->payload, "policy"), "id");
         if (!json_is_integer (id))
             return qf_outcome_nack (outcome, 0, "malformed policy.changed payload: no policy.id");
-        outcome->result = json_pack ("{s:s, s:{s:O}}", "command", "policy.apply", "args",
-                                     "policy_id", id);
+        outcome->result =
+            json_pack ("{s:s, s:{s:O}}", "command", "policy.apply", "args", "policy_id", id);
         qf_info ("policy %lld changed: suspending the qualifications it affects",
-                 (long long) json_integer_value (id));
+                 (long long)json_integer_value (id));
         return outcome->result ? 0 : QF_ENOMEM;
     }
     if (strcmp (delivery->topic, QF_REVIEW_REQUESTED) != 0)
         return 0;
     if (delivery->processed) {
         qf_debug ("seq %llu already reviewed by %s; acking without a new report",
-                  (unsigned long long) delivery->seq, department);
+                  (unsigned long long)delivery->seq, department);
         return 0;
     }
     qf_rules_fn rule = qf_rules_for (department);
@@ -454,8 +452,8 @@ qf_rules_handle_review (const qf_config_t *cfg, const char *department,
     int rc = qf_rules_review (cfg, department, rule, delivery->payload, today, &outcome->result,
                               error, sizeof error);
     if (rc == QF_EINVAL) {
-        qf_warn ("seq %llu %s (%s): %s; not a review request, NACKed", (unsigned long long)
-                 delivery->seq, delivery->topic, delivery->subject, error);
+        qf_warn ("seq %llu %s (%s): %s; not a review request, NACKed",
+                 (unsigned long long)delivery->seq, delivery->topic, delivery->subject, error);
         return qf_outcome_nack (outcome, 0, "malformed %s payload: %s", delivery->topic, error);
     }
     if (rc != 0)
@@ -467,8 +465,8 @@ qf_rules_handle_review (const qf_config_t *cfg, const char *department,
     json_t *args = json_object_get (outcome->result, "args");
     json_t *findings = json_object_get (args, "findings");
     qf_info ("%s review of qualification %lld round %lld: %s (%zu finding%s)", department,
-             (long long) json_integer_value (json_object_get (args, "qualification_id")),
-             (long long) json_integer_value (json_object_get (args, "round")),
+             (long long)json_integer_value (json_object_get (args, "qualification_id")),
+             (long long)json_integer_value (json_object_get (args, "round")),
              json_string_value (json_object_get (args, "verdict")), json_array_size (findings),
              json_array_size (findings) == 1 ? "" : "s");
     return 0;

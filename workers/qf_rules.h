@@ -36,8 +36,7 @@ typedef int (*qf_rules_fn) (const qf_config_t *cfg, json_t *qualification, int32
     today) is at least policy.min_validity_for_sale_days; the scope is stated
     (not blank) and, when the category lists scopes, is one of them; the
     category is configured. */
-int qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today,
-                    json_t *findings);
+int qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today, json_t *findings);
 
 /*  Finance: with acquisition_cost and expected_revenue recorded, passes iff
     cost > 0 and revenue / cost >= policy.min_return_ratio (the finding gives

@@ -38,33 +38,33 @@
 typedef enum { S_CLOSED = 0, S_HELLO_SENT, S_LIVE } state_t;
 
 struct _qf_worker_t {
-    char *endpoint;                      /* owned copy of the worker endpoint */
-    char group[QF_NAME_MAX + 1];         /* consumer group */
-    char instance[QF_ID_MAX + 1];        /* this process's name in the group */
-    int window_asked;                    /* HELLO window, 0 = daemon default */
-    int window;                          /* WELCOME window */
-    int heartbeat_ms;                    /* heartbeat interval in force */
-    int64_t ack_wait_ms;                 /* lease length from WELCOME */
-    int max_deliveries;                  /* from WELCOME, informational */
-    qf_worker_fn handler;                /* delivery handler, or NULL */
-    void *handler_arg;                   /* its argument (borrowed) */
+    char *endpoint;               /* owned copy of the worker endpoint */
+    char group[QF_NAME_MAX + 1];  /* consumer group */
+    char instance[QF_ID_MAX + 1]; /* this process's name in the group */
+    int window_asked;             /* HELLO window, 0 = daemon default */
+    int window;                   /* WELCOME window */
+    int heartbeat_ms;             /* heartbeat interval in force */
+    int64_t ack_wait_ms;          /* lease length from WELCOME */
+    int max_deliveries;           /* from WELCOME, informational */
+    qf_worker_fn handler;         /* delivery handler, or NULL */
+    void *handler_arg;            /* its argument (borrowed) */
 
-    zsock_t *sock;                       /* DEALER, NULL while closed */
-    void *handle;                        /* libzmq handle of sock */
-    state_t state;                       /* session state */
-    uint64_t sessions;                   /* WELCOMEs received */
-    int64_t hello_at;                    /* mono ms the HELLO was sent */
-    int64_t hello_wait_ms;               /* how long this HELLO may wait */
-    int64_t reopen_at;                   /* mono ms of the next attempt while closed */
-    int64_t backoff_ms;                  /* the next backoff to use */
-    int64_t last_heard;                  /* mono ms of the last message from the daemon */
-    int64_t last_sent;                   /* mono ms of the last message we sent */
-    volatile sig_atomic_t stopping;      /* set by qf_worker_stop */
+    zsock_t *sock;                  /* DEALER, NULL while closed */
+    void *handle;                   /* libzmq handle of sock */
+    state_t state;                  /* session state */
+    uint64_t sessions;              /* WELCOMEs received */
+    int64_t hello_at;               /* mono ms the HELLO was sent */
+    int64_t hello_wait_ms;          /* how long this HELLO may wait */
+    int64_t reopen_at;              /* mono ms of the next attempt while closed */
+    int64_t backoff_ms;             /* the next backoff to use */
+    int64_t last_heard;             /* mono ms of the last message from the daemon */
+    int64_t last_sent;              /* mono ms of the last message we sent */
+    volatile sig_atomic_t stopping; /* set by qf_worker_stop */
 
-    bool busy;                           /* a handler is running */
-    uint64_t busy_seq;                   /* ... on this delivery */
+    bool busy;         /* a handler is running */
+    uint64_t busy_seq; /* ... on this delivery */
     char busy_event_id[QF_ID_MAX + 1];
-    qf_msg_t in;                         /* receive buffer, reused */
+    qf_msg_t in; /* receive buffer, reused */
 };
 
 /* Truncates text in place so it does not end inside a UTF-8 sequence. */
@@ -74,11 +74,11 @@ s_utf8_trim (char *text)
     size_t n = strlen (text);
     size_t start = n;
     /* Find the start of the last character and check it is complete. */
-    while (start > 0 && ((unsigned char) text[start - 1] & 0xc0) == 0x80)
+    while (start > 0 && ((unsigned char)text[start - 1] & 0xc0) == 0x80)
         start--;
     if (start == 0)
         return;
-    unsigned char lead = (unsigned char) text[start - 1];
+    unsigned char lead = (unsigned char)text[start - 1];
     size_t need = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : 4;
     if (n - (start - 1) < need)
         text[start - 1] = 0;
@@ -116,8 +116,8 @@ qf_worker_new (const char *endpoint, const char *group, const char *instance, in
                 clean[n++] = *p;
         clean[n] = 0;
         char pid[16];
-        snprintf (pid, sizeof pid, "%ld", (long) getpid ());
-        int room = QF_ID_MAX - (int) strlen (group) - (int) strlen (pid) - 2;
+        snprintf (pid, sizeof pid, "%ld", (long)getpid ());
+        int room = QF_ID_MAX - (int)strlen (group) - (int)strlen (pid) - 2;
         if (room < 0)
             room = 0;
         snprintf (self->instance, sizeof self->instance, "%s-%.*s-%s", group, room, clean, pid);
@@ -263,7 +263,7 @@ qf_worker_extend (qf_worker_t *self, uint64_t seq, const char *event_id)
     snprintf (msg.event_id, sizeof msg.event_id, "%s", event_id);
     int rc = s_send (self, &msg);
     if (rc == 0)
-        qf_debug ("extended the lease on seq %llu", (unsigned long long) seq);
+        qf_debug ("extended the lease on seq %llu", (unsigned long long)seq);
     return rc;
 }
 
@@ -304,12 +304,12 @@ s_open (qf_worker_t *self)
     int64_t now = qf_time_mono_ms ();
     self->state = S_HELLO_SENT;
     self->hello_at = now;
-    int64_t wait = 3 * (int64_t) self->heartbeat_ms;
+    int64_t wait = 3 * (int64_t)self->heartbeat_ms;
     self->hello_wait_ms = wait > self->backoff_ms ? wait : self->backoff_ms;
     if (rc != 0)
         qf_debug ("HELLO not queued (%s); will retry", qf_strerror (rc));
     qf_debug ("HELLO sent to %s as %s/%s; waiting up to %lld ms", self->endpoint, self->group,
-              self->instance, (long long) self->hello_wait_ms);
+              self->instance, (long long)self->hello_wait_ms);
     return 0;
 }
 
@@ -335,7 +335,7 @@ static int64_t
 s_json_int (json_t *object, const char *key, int64_t fallback)
 {
     json_t *value = json_object_get (object, key);
-    return json_is_integer (value) ? (int64_t) json_integer_value (value) : fallback;
+    return json_is_integer (value) ? (int64_t)json_integer_value (value) : fallback;
 }
 
 static void
@@ -347,18 +347,18 @@ s_on_welcome (qf_worker_t *self, qf_msg_t *msg)
     }
     int64_t heartbeat = s_json_int (msg->body, "heartbeat_ms", self->heartbeat_ms);
     if (heartbeat >= 10 && heartbeat <= 3600 * 1000)
-        self->heartbeat_ms = (int) heartbeat;
+        self->heartbeat_ms = (int)heartbeat;
     self->ack_wait_ms = s_json_int (msg->body, "ack_wait_ms", 0);
     int64_t window = s_json_int (msg->body, "window", self->window_asked);
-    self->window = window > 0 && window <= WINDOW_MAX ? (int) window : self->window_asked;
-    self->max_deliveries = (int) s_json_int (msg->body, "max_deliveries", 0);
+    self->window = window > 0 && window <= WINDOW_MAX ? (int)window : self->window_asked;
+    self->max_deliveries = (int)s_json_int (msg->body, "max_deliveries", 0);
     self->state = S_LIVE;
     self->sessions++;
     self->backoff_ms = BACKOFF_INITIAL_MS;
     qf_info ("session %llu open on %s: group %s, instance %s, window %d, heartbeat %d ms, "
              "ack wait %lld ms",
-             (unsigned long long) self->sessions, self->endpoint, self->group, self->instance,
-             self->window, self->heartbeat_ms, (long long) self->ack_wait_ms);
+             (unsigned long long)self->sessions, self->endpoint, self->group, self->instance,
+             self->window, self->heartbeat_ms, (long long)self->ack_wait_ms);
 }
 
 static void
@@ -368,8 +368,8 @@ s_on_error (qf_worker_t *self, qf_msg_t *msg)
         /* 400 will not cure itself, but the operator may fix the config
            while we retry; 409 clears when the daemon expires our old session. */
         if (msg->status == QF_STATUS_CONFLICT)
-            qf_warn ("daemon refused HELLO for %s/%s: %d %s; retrying", self->group,
-                     self->instance, msg->status, msg->reason);
+            qf_warn ("daemon refused HELLO for %s/%s: %d %s; retrying", self->group, self->instance,
+                     msg->status, msg->reason);
         else
             qf_error ("daemon refused HELLO for %s/%s: %d %s; check the group's configuration",
                       self->group, self->instance, msg->status, msg->reason);
@@ -384,7 +384,7 @@ s_on_error (qf_worker_t *self, qf_msg_t *msg)
     }
     if (msg->seq)
         qf_warn ("daemon refused the answer for seq %llu: %d %s: %s; it will deliver again",
-                 (unsigned long long) msg->seq, msg->status, qf_status_name (msg->status),
+                 (unsigned long long)msg->seq, msg->status, qf_status_name (msg->status),
                  msg->reason);
     else
         qf_warn ("daemon reports %d %s: %s", msg->status, qf_status_name (msg->status),
@@ -395,7 +395,7 @@ static void
 s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
 {
     if (self->state != S_LIVE) {
-        qf_warn ("DELIVER seq %llu before WELCOME ignored", (unsigned long long) msg->seq);
+        qf_warn ("DELIVER seq %llu before WELCOME ignored", (unsigned long long)msg->seq);
         return;
     }
     qf_delivery_t delivery = {
@@ -409,7 +409,7 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
         .processed = (msg->flags & QF_DELIVER_PROCESSED) != 0,
         .payload = msg->body,
     };
-    qf_debug ("DELIVER seq %llu %s %s attempt %u flags %u", (unsigned long long) msg->seq,
+    qf_debug ("DELIVER seq %llu %s %s attempt %u flags %u", (unsigned long long)msg->seq,
               msg->topic, msg->subject, msg->attempt, msg->flags);
     qf_outcome_t outcome;
     memset (&outcome, 0, sizeof outcome);
@@ -433,18 +433,16 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
     snprintf (answer.event_id, sizeof answer.event_id, "%s", msg->event_id);
     if (rc == 0) {
         answer.id = QF_MSG_ACK;
-        answer.body = outcome.result;   /* qf_msg_reset releases it */
+        answer.body = outcome.result; /* qf_msg_reset releases it */
         outcome.result = NULL;
-    }
-    else {
+    } else {
         answer.id = QF_MSG_NACK;
         answer.delay = outcome.delay_ms > 0 ? outcome.delay_ms : 0;
         if (!outcome.reason[0])
             snprintf (outcome.reason, sizeof outcome.reason, "%s", qf_strerror (rc));
         snprintf (answer.reason, sizeof answer.reason, "%s", outcome.reason);
         json_decref (outcome.result);
-        qf_info ("NACK seq %llu %s: %s", (unsigned long long) msg->seq, msg->topic,
-                 answer.reason);
+        qf_info ("NACK seq %llu %s: %s", (unsigned long long)msg->seq, msg->topic, answer.reason);
     }
     s_send (self, &answer);
     qf_msg_reset (&answer);
@@ -456,20 +454,11 @@ s_on_message (qf_worker_t *self, qf_msg_t *msg)
 {
     self->last_heard = qf_time_mono_ms ();
     switch (msg->id) {
-    case QF_MSG_WELCOME:
-        s_on_welcome (self, msg);
-        break;
-    case QF_MSG_ERROR:
-        s_on_error (self, msg);
-        break;
-    case QF_MSG_DELIVER:
-        s_on_deliver (self, msg);
-        break;
-    case QF_MSG_HEARTBEAT:
-        break;
-    default:
-        qf_warn ("unexpected %s from the daemon ignored", qf_msg_type_name (msg->id));
-        break;
+    case QF_MSG_WELCOME: s_on_welcome (self, msg); break;
+    case QF_MSG_ERROR: s_on_error (self, msg); break;
+    case QF_MSG_DELIVER: s_on_deliver (self, msg); break;
+    case QF_MSG_HEARTBEAT: break;
+    default: qf_warn ("unexpected %s from the daemon ignored", qf_msg_type_name (msg->id)); break;
     }
 }
 
@@ -504,7 +493,7 @@ qf_worker_run (qf_worker_t *self)
         int64_t now = qf_time_mono_ms ();
         if (self->state == S_CLOSED) {
             if (now < self->reopen_at) {
-                zmq_poll (NULL, 0, (long) (self->reopen_at - now));
+                zmq_poll (NULL, 0, (long)(self->reopen_at - now));
                 continue;
             }
             int rc = s_open (self);
@@ -518,12 +507,12 @@ qf_worker_run (qf_worker_t *self)
             deadline = self->hello_at + self->hello_wait_ms;
         else {
             int64_t beat = self->last_sent + self->heartbeat_ms;
-            int64_t dead = self->last_heard + 3 * (int64_t) self->heartbeat_ms;
+            int64_t dead = self->last_heard + 3 * (int64_t)self->heartbeat_ms;
             deadline = beat < dead ? beat : dead;
         }
         int64_t timeout = deadline > now ? deadline - now : 0;
         zmq_pollitem_t item = {self->handle, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll (&item, 1, (long) timeout);
+        int n = zmq_poll (&item, 1, (long)timeout);
         if (n < 0) {
             if (zmq_errno () == EINTR)
                 continue;
@@ -540,18 +529,16 @@ qf_worker_run (qf_worker_t *self)
         now = qf_time_mono_ms ();
         if (self->state == S_HELLO_SENT && now - self->hello_at >= self->hello_wait_ms) {
             qf_warn ("no WELCOME from %s after %lld ms; is qualflowd running? retrying",
-                     self->endpoint, (long long) (now - self->hello_at));
+                     self->endpoint, (long long)(now - self->hello_at));
             /* The wait was the backoff: open again at once, wait longer next time. */
             s_backoff (self);
             s_lose_session (self, false);
-        }
-        else if (self->state == S_LIVE) {
-            if (now - self->last_heard >= 3 * (int64_t) self->heartbeat_ms) {
+        } else if (self->state == S_LIVE) {
+            if (now - self->last_heard >= 3 * (int64_t)self->heartbeat_ms) {
                 qf_warn ("nothing heard from %s for %lld ms; reconnecting", self->endpoint,
-                         (long long) (now - self->last_heard));
+                         (long long)(now - self->last_heard));
                 s_lose_session (self, false);
-            }
-            else if (now - self->last_sent >= self->heartbeat_ms) {
+            } else if (now - self->last_sent >= self->heartbeat_ms) {
                 qf_msg_t beat = {.id = QF_MSG_HEARTBEAT};
                 s_send (self, &beat);
             }
@@ -597,20 +584,15 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
     bool verbose = false;
 
     static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"instance", required_argument, NULL, 'i'},
-        {"window", required_argument, NULL, 'w'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"instance", required_argument, NULL, 'i'},
+        {"window", required_argument, NULL, 'w'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     optind = 1;
     int opt;
     while ((opt = getopt_long (argc, argv, "c:vh", options, NULL)) != -1) {
         switch (opt) {
-        case 'c':
-            path = optarg;
-            break;
+        case 'c': path = optarg; break;
         case 'i':
             if (!qf_valid_printable (optarg, QF_ID_MAX)) {
                 fprintf (stderr, "%s: --instance must be 1-%d printable ASCII characters\n",
@@ -627,18 +609,12 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
                          program, WINDOW_MAX, optarg);
                 return 2;
             }
-            window = (int) value;
+            window = (int)value;
             break;
         }
-        case 'v':
-            verbose = true;
-            break;
-        case 'h':
-            s_usage (stdout, program);
-            return 0;
-        default:
-            s_usage (stderr, program);
-            return 2;
+        case 'v': verbose = true; break;
+        case 'h': s_usage (stdout, program); return 0;
+        default: s_usage (stderr, program); return 2;
         }
     }
     if (optind < argc) {
@@ -658,7 +634,7 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
         fprintf (stderr, "%s: %s\n", program, error[0] ? error : qf_strerror (rc));
         return 1;
     }
-    qf_log_init (program, verbose ? QF_LOG_DEBUG : (qf_log_level_t) config->log_level,
+    qf_log_init (program, verbose ? QF_LOG_DEBUG : (qf_log_level_t)config->log_level,
                  config->syslog);
 
     int status = 1;
@@ -669,15 +645,13 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
     }
     qf_worker_set_heartbeat (worker, config->heartbeat_ms);
     qf_worker_set_handler (worker, handler, config);
-    qf_info ("starting %s as %s with %s, worker endpoint %s", program,
-             qf_worker_instance (worker), config->path ? config->path : path,
-             config->worker_endpoint);
+    qf_info ("starting %s as %s with %s, worker endpoint %s", program, qf_worker_instance (worker),
+             config->path ? config->path : path, config->worker_endpoint);
     rc = qf_worker_run (worker);
     if (rc == 0) {
         status = 0;
         qf_info ("%s stopped", program);
-    }
-    else
+    } else
         qf_error ("%s stopped: %s", program, qf_strerror (rc));
 done:
     qf_worker_destroy (&worker);

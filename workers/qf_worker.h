@@ -48,24 +48,24 @@ typedef struct _qf_worker_t qf_worker_t;
 /* One delivered event, as the handler sees it. Everything is borrowed from
    the worker and valid only during the handler call. */
 typedef struct {
-    uint64_t seq;             /* the event's sequence number in the log */
-    const char *event_id;     /* 32 lowercase hex characters */
-    const char *topic;        /* e.g. "qualification.review_requested" */
-    const char *subject;      /* e.g. "qualification/7"; "" when none */
-    int64_t time;             /* commit time, ms since the epoch */
-    uint32_t attempt;         /* 1 on the first delivery */
-    uint32_t flags;           /* QF_DELIVER_* bits as received */
-    bool processed;           /* flags & QF_DELIVER_PROCESSED: result already recorded,
+    uint64_t seq;         /* the event's sequence number in the log */
+    const char *event_id; /* 32 lowercase hex characters */
+    const char *topic;    /* e.g. "qualification.review_requested" */
+    const char *subject;  /* e.g. "qualification/7"; "" when none */
+    int64_t time;         /* commit time, ms since the epoch */
+    uint32_t attempt;     /* 1 on the first delivery */
+    uint32_t flags;       /* QF_DELIVER_* bits as received */
+    bool processed;       /* flags & QF_DELIVER_PROCESSED: result already recorded,
                                  ack without repeating side effects */
-    json_t *payload;          /* the parsed payload object */
+    json_t *payload;      /* the parsed payload object */
 } qf_delivery_t;
 
 /* What the handler decided; zeroed by the worker before each call. */
 typedef struct {
-    json_t *result;                  /* ACK: {"command":..., "args":...} or NULL for {};
+    json_t *result;                 /* ACK: {"command":..., "args":...} or NULL for {};
                                         the worker takes ownership (also on NACK) */
-    int64_t delay_ms;                /* NACK: ms before redelivery; 0 = daemon's backoff */
-    char reason[QF_REASON_MAX + 1];  /* NACK: why, UTF-8; empty = the error's name */
+    int64_t delay_ms;               /* NACK: ms before redelivery; 0 = daemon's backoff */
+    char reason[QF_REASON_MAX + 1]; /* NACK: why, UTF-8; empty = the error's name */
 } qf_outcome_t;
 
 /*  A delivery handler. Returns 0 to ACK with outcome->result, or a negative
@@ -124,8 +124,8 @@ int qf_outcome_nack (qf_outcome_t *outcome, int64_t delay_ms, const char *format
 const char *qf_worker_group (qf_worker_t *self);
 const char *qf_worker_instance (qf_worker_t *self);
 int qf_worker_heartbeat_ms (qf_worker_t *self);
-int64_t qf_worker_ack_wait_ms (qf_worker_t *self);   /* 0 until WELCOME */
-int qf_worker_window (qf_worker_t *self);             /* 0 = daemon default until WELCOME */
+int64_t qf_worker_ack_wait_ms (qf_worker_t *self); /* 0 until WELCOME */
+int qf_worker_window (qf_worker_t *self);          /* 0 = daemon default until WELCOME */
 /*  Whether a session is live (WELCOME received and not lost since). */
 bool qf_worker_connected (qf_worker_t *self);
 /*  How many sessions were opened (WELCOMEs received) since qf_worker_new. */

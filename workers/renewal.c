@@ -17,8 +17,8 @@
 static int
 s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
 {
-    (void) worker;
-    (void) arg;
+    (void)worker;
+    (void)arg;
     bool expired = strcmp (delivery->topic, "certificate.expired") == 0;
     if (!expired && strcmp (delivery->topic, "certificate.expiring") != 0)
         return 0;
@@ -28,11 +28,13 @@ s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outc
     json_t *id = json_object_get (qualification, "id");
     json_t *lead = json_object_get (delivery->payload, "lead_days");
     if (!json_is_integer (id) || !json_is_integer (lead))
-        return qf_outcome_nack (outcome, 0, "malformed %s payload: no qualification.id or "
-                                "lead_days", delivery->topic);
+        return qf_outcome_nack (outcome, 0,
+                                "malformed %s payload: no qualification.id or "
+                                "lead_days",
+                                delivery->topic);
     outcome->result = json_pack ("{s:s, s:{s:O, s:O}}", "command", "renewal.remind", "args",
                                  "qualification_id", id, "lead_days", lead);
-    qf_info ("qualification %lld: %s%s, renewal reminder", (long long) json_integer_value (id),
+    qf_info ("qualification %lld: %s%s, renewal reminder", (long long)json_integer_value (id),
              expired ? "expired" : "expiring",
              json_is_true (json_object_get (delivery->payload, "late")) ? " (late)" : "");
     return outcome->result ? 0 : QF_ENOMEM;

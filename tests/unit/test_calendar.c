@@ -24,19 +24,19 @@
 #define ERROR_SIZE 1024
 
 /* China 2026 (State Council notice of 2025-11-04), as shipped. */
-#define CALENDAR_2026                                                                          \
-    "  holidays:\n"                                                                            \
-    "    2026: [2026-01-01, 2026-01-02, 2026-01-03,\n"                                         \
-    "           2026-02-15, 2026-02-16, 2026-02-17, 2026-02-18, 2026-02-19,\n"                 \
-    "           2026-02-20, 2026-02-21, 2026-02-22, 2026-02-23,\n"                             \
-    "           2026-04-04, 2026-04-05, 2026-04-06,\n"                                         \
-    "           2026-05-01, 2026-05-02, 2026-05-03, 2026-05-04, 2026-05-05,\n"                 \
-    "           2026-06-19, 2026-06-20, 2026-06-21,\n"                                         \
-    "           2026-09-25, 2026-09-26, 2026-09-27,\n"                                         \
-    "           2026-10-01, 2026-10-02, 2026-10-03, 2026-10-04, 2026-10-05,\n"                 \
-    "           2026-10-06, 2026-10-07%s]\n"                                                   \
-    "    2027: [2027-01-01]\n"                                                                 \
-    "  workdays:\n"                                                                            \
+#define CALENDAR_2026                                                                              \
+    "  holidays:\n"                                                                                \
+    "    2026: [2026-01-01, 2026-01-02, 2026-01-03,\n"                                             \
+    "           2026-02-15, 2026-02-16, 2026-02-17, 2026-02-18, 2026-02-19,\n"                     \
+    "           2026-02-20, 2026-02-21, 2026-02-22, 2026-02-23,\n"                                 \
+    "           2026-04-04, 2026-04-05, 2026-04-06,\n"                                             \
+    "           2026-05-01, 2026-05-02, 2026-05-03, 2026-05-04, 2026-05-05,\n"                     \
+    "           2026-06-19, 2026-06-20, 2026-06-21,\n"                                             \
+    "           2026-09-25, 2026-09-26, 2026-09-27,\n"                                             \
+    "           2026-10-01, 2026-10-02, 2026-10-03, 2026-10-04, 2026-10-05,\n"                     \
+    "           2026-10-06, 2026-10-07%s]\n"                                                       \
+    "    2027: [2027-01-01]\n"                                                                     \
+    "  workdays:\n"                                                                                \
     "    2026: [2026-01-04, 2026-02-14, 2026-02-28, 2026-05-09, 2026-09-20, 2026-10-10]\n"
 
 /*  Loads yaml through a temporary file; NULL (message printed) on error.
@@ -54,7 +54,7 @@ s_load_yaml (const char *yaml)
         ssize_t n = write (fd, yaml + done, length - done);
         if (n <= 0)
             break;
-        done += (size_t) n;
+        done += (size_t)n;
     }
     close (fd);
     qf_config_t *config = NULL;
@@ -98,9 +98,9 @@ s_date (int32_t day)
 
 QF_TEST (test_weekday)
 {
-    QF_CHECK_EQ_INT (qf_calendar_weekday (0), 3);   /* 1970-01-01, a Thursday */
+    QF_CHECK_EQ_INT (qf_calendar_weekday (0), 3); /* 1970-01-01, a Thursday */
     QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1970-01-05")), 0);
-    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1969-12-31")), 2);   /* before day 0 */
+    QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1969-12-31")), 2); /* before day 0 */
     QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("1969-12-28")), 6);
     QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("2026-10-01")), 3);
     QF_CHECK_EQ_INT (qf_calendar_weekday (s_day ("2026-10-10")), 5);
@@ -122,7 +122,7 @@ QF_TEST (test_plain_week)
     bool ok = true;
     for (int i = 0; i < 7; i++)
         ok = ok && qf_calendar_is_working_day (c, monday + i) == (i < 5);
-    QF_CHECK_EQ_INT (qf_calendar_working_day (c, monday + 5), monday + 4);   /* Sat -> Fri */
+    QF_CHECK_EQ_INT (qf_calendar_working_day (c, monday + 5), monday + 4); /* Sat -> Fri */
     QF_CHECK_EQ_INT (qf_calendar_next_working_day (c, monday + 4), monday + 7);
     qf_config_destroy (&c);
     QF_CHECK (ok);
@@ -132,14 +132,14 @@ QF_TEST (test_holiday_is_not_working)
 {
     qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
     QF_CHECK (c != NULL);
-    bool ok = !qf_calendar_is_working_day (c, s_day ("2026-10-05"))   /* Monday */
-              && !qf_calendar_is_working_day (c, s_day ("2026-01-01"))   /* Thursday */
-              && !qf_calendar_is_working_day (c, s_day ("2026-02-16"))   /* Monday, 除夕 */
-              && !qf_calendar_is_working_day (c, s_day ("2027-01-01"))   /* Friday */
-              && !qf_calendar_is_working_day (c, s_day ("2026-10-03"))   /* Saturday listed */
-              && qf_calendar_is_working_day (c, s_day ("2026-10-08"))    /* Thursday after */
-              && qf_calendar_is_working_day (c, s_day ("2026-09-30"))
-              && qf_calendar_is_working_day (c, s_day ("2026-12-31"));
+    bool ok = !qf_calendar_is_working_day (c, s_day ("2026-10-05"))    /* Monday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-01-01")) /* Thursday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-02-16")) /* Monday, 除夕 */
+              && !qf_calendar_is_working_day (c, s_day ("2027-01-01")) /* Friday */
+              && !qf_calendar_is_working_day (c, s_day ("2026-10-03")) /* Saturday listed */
+              && qf_calendar_is_working_day (c, s_day ("2026-10-08"))  /* Thursday after */
+              && qf_calendar_is_working_day (c, s_day ("2026-09-30")) &&
+              qf_calendar_is_working_day (c, s_day ("2026-12-31"));
     qf_config_destroy (&c);
     QF_CHECK (ok);
 }
@@ -165,7 +165,7 @@ QF_TEST (test_working_day_is_itself)
         qf_config_t *c = s_load_2026 ("+08:00", "09:00", shifts[i], "");
         QF_CHECK (c != NULL);
         int32_t a = qf_calendar_working_day (c, s_day ("2026-09-30"));
-        int32_t b = qf_calendar_working_day (c, s_day ("2026-10-10"));   /* make-up Saturday */
+        int32_t b = qf_calendar_working_day (c, s_day ("2026-10-10")); /* make-up Saturday */
         qf_config_destroy (&c);
         QF_CHECK_STR (s_date (a), "2026-09-30");
         QF_CHECK_STR (s_date (b), "2026-10-10");
@@ -188,8 +188,8 @@ QF_TEST (test_shift_previous)
     QF_CHECK_STR (s_date (national), "2026-09-30");
     QF_CHECK_STR (s_date (first), "2026-09-30");
     QF_CHECK_STR (s_date (last), "2026-09-30");
-    QF_CHECK_STR (s_date (spring), "2026-02-14");   /* the make-up Saturday before */
-    QF_CHECK_STR (s_date (sunday), "2026-10-10");   /* the make-up Saturday */
+    QF_CHECK_STR (s_date (spring), "2026-02-14"); /* the make-up Saturday before */
+    QF_CHECK_STR (s_date (sunday), "2026-10-10"); /* the make-up Saturday */
     QF_CHECK_STR (s_date (new_year), "2026-12-31");
 }
 
@@ -203,10 +203,10 @@ QF_TEST (test_shift_next)
     int32_t saturday = qf_calendar_working_day (c, s_day ("2026-02-21"));
     int32_t new_year = qf_calendar_working_day (c, s_day ("2026-01-01"));
     qf_config_destroy (&c);
-    QF_CHECK_STR (s_date (national), "2026-10-08");   /* 10-01..10-07 off, as published */
+    QF_CHECK_STR (s_date (national), "2026-10-08"); /* 10-01..10-07 off, as published */
     QF_CHECK_STR (s_date (spring), "2026-02-24");
     QF_CHECK_STR (s_date (saturday), "2026-02-24");
-    QF_CHECK_STR (s_date (new_year), "2026-01-04");   /* the make-up Sunday */
+    QF_CHECK_STR (s_date (new_year), "2026-01-04"); /* the make-up Sunday */
 
     /* Had the break run to 10-08 (Thursday), the next working day is Friday. */
     c = s_load_2026 ("+08:00", "09:00", "next", ", 2026-10-08");
@@ -223,7 +223,7 @@ QF_TEST (test_next_working_day)
     qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
     QF_CHECK (c != NULL);
     int32_t national = qf_calendar_next_working_day (c, s_day ("2026-09-30"));
-    int32_t makeup = qf_calendar_next_working_day (c, s_day ("2026-10-09"));   /* Fri -> Sat */
+    int32_t makeup = qf_calendar_next_working_day (c, s_day ("2026-10-09")); /* Fri -> Sat */
     int32_t weekday = qf_calendar_next_working_day (c, s_day ("2026-10-12"));
     int32_t spring = qf_calendar_next_working_day (c, s_day ("2026-02-14"));
     int32_t inside = qf_calendar_next_working_day (c, s_day ("2026-10-03"));
@@ -231,10 +231,10 @@ QF_TEST (test_next_working_day)
     qf_config_destroy (&c);
     QF_CHECK_STR (s_date (national), "2026-10-08");
     QF_CHECK_STR (s_date (makeup), "2026-10-10");
-    QF_CHECK_STR (s_date (weekday), "2026-10-13");   /* strictly after, not the day itself */
+    QF_CHECK_STR (s_date (weekday), "2026-10-13"); /* strictly after, not the day itself */
     QF_CHECK_STR (s_date (spring), "2026-02-24");
     QF_CHECK_STR (s_date (inside), "2026-10-08");
-    QF_CHECK_STR (s_date (year_end), "2027-01-04");   /* 2027-01-01 listed, then a weekend */
+    QF_CHECK_STR (s_date (year_end), "2027-01-04"); /* 2027-01-01 listed, then a weekend */
 }
 
 QF_TEST (test_reminder_at)
@@ -272,11 +272,11 @@ QF_TEST (test_today)
     qf_config_t *utc = s_load_yaml ("policy:\n  timezone: UTC\n");
     QF_CHECK (shanghai != NULL && utc != NULL);
     /* 2026-11-26T20:00:00Z */
-    int64_t evening = (int64_t) s_day ("2026-11-26") * 86400000 + 20 * 3600000;
+    int64_t evening = (int64_t)s_day ("2026-11-26") * 86400000 + 20 * 3600000;
     int32_t local = qf_calendar_today (shanghai, evening);
     int32_t in_utc = qf_calendar_today (utc, evening);
     /* 16:00Z is midnight in Shanghai: the last millisecond before is still the 26th. */
-    int64_t midnight = (int64_t) s_day ("2026-11-26") * 86400000 + 16 * 3600000;
+    int64_t midnight = (int64_t)s_day ("2026-11-26") * 86400000 + 16 * 3600000;
     int32_t before = qf_calendar_today (shanghai, midnight - 1);
     int32_t after = qf_calendar_today (shanghai, midnight);
     int32_t old = qf_calendar_today (utc, -1);
@@ -295,7 +295,7 @@ QF_TEST (test_search_is_bounded)
        year, so the run spans two years): from 2026-12-31 no working day lies
        within 60 days either way. */
     char yaml[8192];
-    size_t used = (size_t) snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n");
+    size_t used = (size_t)snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n");
     int year = 0;
     size_t per_year = 0;
     bool fits = true;
@@ -305,13 +305,12 @@ QF_TEST (test_search_is_bounded)
         const char *date = s_date (day);
         int this_year = atoi (date);
         if (this_year != year) {
-            used += (size_t) snprintf (yaml + used, sizeof yaml - used, "%s    %d: [%s",
-                                       year ? "]\n" : "", this_year, date);
+            used += (size_t)snprintf (yaml + used, sizeof yaml - used, "%s    %d: [%s",
+                                      year ? "]\n" : "", this_year, date);
             year = this_year;
             per_year = 1;
-        }
-        else {
-            used += (size_t) snprintf (yaml + used, sizeof yaml - used, ", %s", date);
+        } else {
+            used += (size_t)snprintf (yaml + used, sizeof yaml - used, ", %s", date);
             per_year++;
         }
         fits = fits && per_year <= 64 && used < sizeof yaml - 8;
@@ -323,10 +322,10 @@ QF_TEST (test_search_is_bounded)
     int32_t middle = s_day ("2026-12-31");
     int32_t previous = qf_calendar_working_day (c, middle);
     int32_t next = qf_calendar_next_working_day (c, middle);
-    int32_t far = qf_calendar_next_working_day (c, s_day ("2027-01-29"));   /* 45 days on */
+    int32_t far = qf_calendar_next_working_day (c, s_day ("2027-01-29")); /* 45 days on */
     int32_t start = qf_calendar_working_day (c, s_day ("2026-10-20"));
     qf_config_destroy (&c);
-    QF_CHECK_EQ_INT (previous, middle);   /* nothing found: the day itself */
+    QF_CHECK_EQ_INT (previous, middle); /* nothing found: the day itself */
     QF_CHECK_EQ_INT (next, middle + 1);
     QF_CHECK_STR (s_date (far), "2027-03-16");
     QF_CHECK_STR (s_date (start), "2026-10-14");

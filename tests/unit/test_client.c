@@ -16,8 +16,8 @@
 
 /* What the fake daemon is told: where to bind and how to answer. */
 typedef struct {
-    char endpoint[128];     /* ipc endpoint to bind */
-    const char *mode;       /* see s_server_actor */
+    char endpoint[128]; /* ipc endpoint to bind */
+    const char *mode;   /* see s_server_actor */
 } server_args_t;
 
 /* Sends raw frames to a ROUTER peer: routing id, then NULL-terminated strings. */
@@ -103,15 +103,12 @@ s_server_actor (zsock_t *pipe, void *arg)
             s_reply (router, &req, "stale-1", 500, json_pack ("{s:{}}", "error"));
             s_send_raw (router, &req, "QFLOW/1", "REPLY", "stale-2", "abc", "{}", NULL);
             s_reply (router, &req, req.request_id, 200, s_echo_body (&req));
-        }
-        else if (streq (mode, "slow-first")) {
+        } else if (streq (mode, "slow-first")) {
             if (count++ == 0)
                 zclock_sleep (400);
             s_reply (router, &req, req.request_id, 200, s_echo_body (&req));
-        }
-        else if (streq (mode, "bad-body"))
-            s_send_raw (router, &req, "QFLOW/1", "REPLY", req.request_id, "200", "{not json",
-                        NULL);
+        } else if (streq (mode, "bad-body"))
+            s_send_raw (router, &req, "QFLOW/1", "REPLY", req.request_id, "200", "{not json", NULL);
         else if (streq (mode, "bad-frames"))
             s_send_raw (router, &req, "QFLOW/1", "REPLY", req.request_id, "200", NULL);
         else if (streq (mode, "bad-proto"))
@@ -144,7 +141,7 @@ static void
 s_endpoint (char *buf, size_t size)
 {
     static int counter = 0;
-    snprintf (buf, size, "ipc:///tmp/qf-test-client-%ld-%d.sock", (long) getpid (), ++counter);
+    snprintf (buf, size, "ipc:///tmp/qf-test-client-%ld-%d.sock", (long)getpid (), ++counter);
 }
 
 static zactor_t *
@@ -166,8 +163,8 @@ QF_TEST (test_round_trip)
     json_t *call_args = json_pack ("{s:s, s:i}", "x", "值 'quoted'; --", "n", 42);
     int status = 0;
     json_t *reply = NULL;
-    int rc = qf_client_call (client, "qual.get", "admin", "zhang.wei", call_args, 2000, &status,
-                             &reply);
+    int rc =
+        qf_client_call (client, "qual.get", "admin", "zhang.wei", call_args, 2000, &status, &reply);
     json_decref (call_args);
     QF_CHECK_EQ_INT (rc, 0);
     QF_CHECK_EQ_INT (status, 200);
@@ -207,8 +204,8 @@ QF_TEST (test_error_status)
     int status = 0;
     json_t *reply = NULL;
     json_t *call_args = json_pack ("{s:i}", "id", 7);
-    int rc = qf_client_call (client, "qual.submit", "admin", "cli", call_args, 2000, &status,
-                             &reply);
+    int rc =
+        qf_client_call (client, "qual.submit", "admin", "cli", call_args, 2000, &status, &reply);
     json_decref (call_args);
     QF_CHECK_EQ_INT (rc, 0);
     QF_CHECK_EQ_INT (status, 409);
@@ -231,9 +228,8 @@ QF_TEST (test_stale_reply_first)
     int rc = qf_client_call (client, "ping", "admin", NULL, NULL, 2000, &status, &reply);
     QF_CHECK_EQ_INT (rc, 0);
     QF_CHECK_EQ_INT (status, 200);
-    QF_CHECK_STR (json_string_value (json_object_get (json_object_get (reply, "result"),
-                                                      "command")),
-                  "ping");
+    QF_CHECK_STR (
+        json_string_value (json_object_get (json_object_get (reply, "result"), "command")), "ping");
     json_decref (reply);
     qf_client_destroy (&client);
     zactor_destroy (&server);
@@ -344,7 +340,7 @@ QF_TEST (test_pipelining)
     }
     QF_CHECK (strcmp (ids[0], ids[1]) != 0 && strcmp (ids[1], ids[2]) != 0);
     char prefix[32];
-    snprintf (prefix, sizeof prefix, "%ld-", (long) getpid ());
+    snprintf (prefix, sizeof prefix, "%ld-", (long)getpid ());
     QF_CHECK (strncmp (ids[0], prefix, strlen (prefix)) == 0);
     qf_msg_t reply;
     memset (&reply, 0, sizeof reply);
@@ -355,8 +351,8 @@ QF_TEST (test_pipelining)
         QF_CHECK_EQ_INT (rc, 0);
         QF_CHECK_EQ_INT (reply.id, QF_MSG_REPLY);
         bool match = strcmp (reply.request_id, ids[i]) == 0;
-        json_int_t n = json_integer_value (json_object_get (json_object_get (reply.body, "result"),
-                                                            "n"));
+        json_int_t n =
+            json_integer_value (json_object_get (json_object_get (reply.body, "result"), "n"));
         qf_msg_reset (&reply);
         QF_CHECK (match);
         QF_CHECK_EQ_INT (n, i);
@@ -379,8 +375,7 @@ QF_TEST (test_invalid_arguments)
     qf_client_t *client = qf_client_new (endpoint);
     QF_CHECK (client);
     json_t *reply = NULL;
-    QF_CHECK_EQ_INT (qf_client_call (client, "Bad Command", "admin", NULL, NULL, 100, NULL,
-                                     &reply),
+    QF_CHECK_EQ_INT (qf_client_call (client, "Bad Command", "admin", NULL, NULL, 100, NULL, &reply),
                      QF_EINVAL);
     QF_CHECK_EQ_INT (qf_client_call (client, "", "admin", NULL, NULL, 100, NULL, NULL), QF_EINVAL);
     QF_CHECK_EQ_INT (qf_client_call (client, NULL, "admin", NULL, NULL, 100, NULL, NULL),
@@ -419,9 +414,8 @@ s_publish (zsock_t *pub, const char *topic, uint64_t seq)
     event.id = QF_MSG_EVENT;
     snprintf (event.topic, sizeof event.topic, "%s", topic);
     event.seq = seq;
-    snprintf (event.event_id, sizeof event.event_id, "%032llx", (unsigned long long) seq);
-    snprintf (event.subject, sizeof event.subject, "qualification/%llu",
-              (unsigned long long) seq);
+    snprintf (event.event_id, sizeof event.event_id, "%032llx", (unsigned long long)seq);
+    snprintf (event.subject, sizeof event.subject, "qualification/%llu", (unsigned long long)seq);
     event.time = 1764198577123;
     event.body = json_pack ("{s:s}", "scope", "建筑工程施工总承包二级");
     qf_msg_send (&event, zsock_resolve (pub), 0);
@@ -445,15 +439,15 @@ QF_TEST (test_subscriber)
        until one arrives. */
     int rc = QF_ETIMEOUT;
     for (int i = 0; i < 100 && rc == QF_ETIMEOUT; i++) {
-        s_publish (pub, "contract.signed", 1000 + (uint64_t) i);
-        s_publish (pub, "qualification.created", 1 + (uint64_t) i);
+        s_publish (pub, "contract.signed", 1000 + (uint64_t)i);
+        s_publish (pub, "qualification.created", 1 + (uint64_t)i);
         rc = qf_sub_recv (sub, 50, &event);
     }
     QF_CHECK_EQ_INT (rc, 0);
     QF_CHECK_EQ_INT (event.id, QF_MSG_EVENT);
-    bool ok = strcmp (event.topic, "qualification.created") == 0 && event.seq >= 1
-              && event.seq < 1000 && event.time == 1764198577123 && strlen (event.event_id) == 32
-              && strncmp (event.subject, "qualification/", 14) == 0;
+    bool ok = strcmp (event.topic, "qualification.created") == 0 && event.seq >= 1 &&
+              event.seq < 1000 && event.time == 1764198577123 && strlen (event.event_id) == 32 &&
+              strncmp (event.subject, "qualification/", 14) == 0;
     const char *scope = json_string_value (json_object_get (event.body, "scope"));
     ok = ok && scope && strcmp (scope, "建筑工程施工总承包二级") == 0;
     qf_msg_reset (&event);

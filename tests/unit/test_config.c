@@ -40,7 +40,7 @@ s_write_fixture (const char *text, size_t length, char *path)
             unlink (path);
             return false;
         }
-        done += (size_t) n;
+        done += (size_t)n;
     }
     close (fd);
     return true;
@@ -75,8 +75,9 @@ s_refused_va (const char *text, size_t length, int line, va_list fragments)
     qf_config_t *config = NULL;
     int rc = s_load_bytes (text, length, &config, path, error);
     snprintf (location, sizeof location, "%s:%d: ", path, line);
-    bool ok = rc == QF_EINVAL && config == NULL && strncmp (error, location, strlen (location)) == 0
-              && !strchr (error, '\n') && strstr (error, "expected") && strstr (error, "; ");
+    bool ok = rc == QF_EINVAL && config == NULL &&
+              strncmp (error, location, strlen (location)) == 0 && !strchr (error, '\n') &&
+              strstr (error, "expected") && strstr (error, "; ");
     for (const char *fragment = va_arg (fragments, const char *); ok && fragment;
          fragment = va_arg (fragments, const char *))
         ok = strstr (error, fragment) != NULL;
@@ -116,26 +117,24 @@ s_regex_matches (const regex_t *regex, const char *text)
 static bool
 s_has_defaults (const qf_config_t *c)
 {
-    return strcmp (c->database, "var/qualflow.db") == 0
-           && strcmp (c->command_endpoint, "ipc://run/command.sock") == 0
-           && strcmp (c->event_endpoint, "ipc://run/events.sock") == 0
-           && strcmp (c->worker_endpoint, "ipc://run/worker.sock") == 0
-           && c->durability == QF_DURABILITY_FULL && c->log_level == QF_LOG_INFO && !c->syslog
-           && c->batch_max == 1000 && c->heartbeat_ms == 1000 && c->ack_wait_ms == 30000
-           && c->max_deliveries == 5 && c->backoff_initial_ms == 1000
-           && c->backoff_max_ms == 60000 && c->window == 64
-           && strcmp (c->timezone, "Asia/Shanghai") == 0 && c->utc_offset_minutes == 480
-           && c->onboarding_training_days == 7 && c->assessment_period == QF_PERIOD_QUARTER
-           && c->callback_interval_count == 2 && c->callback_intervals_days[0] == 30
-           && c->callback_intervals_days[1] == 90 && c->renewal_lead_count == 4
-           && c->renewal_lead_days[0] == 90 && c->renewal_lead_days[1] == 60
-           && c->renewal_lead_days[2] == 30 && c->renewal_lead_days[3] == 7
-           && c->min_validity_for_sale_days == 180 && c->review_department_count == 3
-           && strcmp (c->review_departments[0], "legal") == 0
-           && strcmp (c->review_departments[1], "finance") == 0
-           && strcmp (c->review_departments[2], "technical") == 0
-           && c->min_return_ratio == 1.2 && c->reminder_minute == 9 * 60
-           && c->holiday_shift == QF_SHIFT_PREVIOUS;
+    return strcmp (c->database, "var/qualflow.db") == 0 &&
+           strcmp (c->command_endpoint, "ipc://run/command.sock") == 0 &&
+           strcmp (c->event_endpoint, "ipc://run/events.sock") == 0 &&
+           strcmp (c->worker_endpoint, "ipc://run/worker.sock") == 0 &&
+           c->durability == QF_DURABILITY_FULL && c->log_level == QF_LOG_INFO && !c->syslog &&
+           c->batch_max == 1000 && c->heartbeat_ms == 1000 && c->ack_wait_ms == 30000 &&
+           c->max_deliveries == 5 && c->backoff_initial_ms == 1000 && c->backoff_max_ms == 60000 &&
+           c->window == 64 && strcmp (c->timezone, "Asia/Shanghai") == 0 &&
+           c->utc_offset_minutes == 480 && c->onboarding_training_days == 7 &&
+           c->assessment_period == QF_PERIOD_QUARTER && c->callback_interval_count == 2 &&
+           c->callback_intervals_days[0] == 30 && c->callback_intervals_days[1] == 90 &&
+           c->renewal_lead_count == 4 && c->renewal_lead_days[0] == 90 &&
+           c->renewal_lead_days[1] == 60 && c->renewal_lead_days[2] == 30 &&
+           c->renewal_lead_days[3] == 7 && c->min_validity_for_sale_days == 180 &&
+           c->review_department_count == 3 && strcmp (c->review_departments[0], "legal") == 0 &&
+           strcmp (c->review_departments[1], "finance") == 0 &&
+           strcmp (c->review_departments[2], "technical") == 0 && c->min_return_ratio == 1.2 &&
+           c->reminder_minute == 9 * 60 && c->holiday_shift == QF_SHIFT_PREVIOUS;
 }
 
 /*  The day number of a date, or INT32_MIN when the text is not one. */
@@ -182,7 +181,7 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK (!s_regex_matches (&a->regex, "D1123456789"));
     a = qf_config_authority (c, "合肥市市场监督管理局");
     QF_CHECK (a && s_regex_matches (&a->regex, "91340100MA2TH5KX3C"));
-    QF_CHECK (!s_regex_matches (&a->regex, "91340100MA2TH5KX3I"));   /* no I, O, S, V, Z */
+    QF_CHECK (!s_regex_matches (&a->regex, "91340100MA2TH5KX3I")); /* no I, O, S, V, Z */
     QF_CHECK (qf_config_authority (c, "nowhere") == NULL);
 
     QF_CHECK_EQ_INT (c->category_count, 3);
@@ -383,8 +382,8 @@ QF_TEST (test_syntax_errors)
 QF_TEST (test_top_level_not_mapping)
 {
     QF_CHECK (s_refused ("- daemon\n- policy\n", 1, "top level", "got a list", NULL));
-    QF_CHECK (s_refused ("# config\n\njust some text\n", 3, "top level", "\"just some text\"",
-                         NULL));
+    QF_CHECK (
+        s_refused ("# config\n\njust some text\n", 3, "top level", "\"just some text\"", NULL));
     QF_CHECK (s_refused ("daemon:\n"
                          "  - batch_max: 1\n",
                          2, "daemon: expected a mapping of daemon keys", "got a list", NULL));
@@ -402,13 +401,12 @@ QF_TEST (test_unknown_keys)
     QF_CHECK (s_refused ("daemon:\n"
                          "  batch_max: 10\n"
                          "  batch_maxx: 10\n",
-                         3, "daemon.batch_maxx:", "database, command_endpoint",
-                         "heartbeat_ms", "\"batch_maxx\"", NULL));
-    QF_CHECK (s_refused ("daemon: {}\n"
-                         "dameon: {}\n",
-                         2, "dameon:",
-                         "daemon, delivery, policy, calendar, authorities, categories, groups",
-                         NULL));
+                         3, "daemon.batch_maxx:", "database, command_endpoint", "heartbeat_ms",
+                         "\"batch_maxx\"", NULL));
+    QF_CHECK (s_refused (
+        "daemon: {}\n"
+        "dameon: {}\n",
+        2, "dameon:", "daemon, delivery, policy, calendar, authorities, categories, groups", NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
                          "  \"ack wait\": 10\n",
@@ -511,21 +509,19 @@ QF_TEST (test_booleans_and_doubles)
     for (size_t i = 0; i < sizeof bad_booleans / sizeof bad_booleans[0]; i++) {
         char yaml[128];
         snprintf (yaml, sizeof yaml, "daemon:\n  syslog: %s\n", bad_booleans[i]);
-        QF_CHECK (s_refused (yaml, 2, "daemon.syslog:", "expected true or false", "(false)",
-                             NULL));
+        QF_CHECK (s_refused (yaml, 2, "daemon.syslog:", "expected true or false", "(false)", NULL));
     }
     const char *bad_reals[] = {"100.5", "-0.1", ".nan", ".inf", "1,5", "\"1.2\"", "abc", "1e400"};
     for (size_t i = 0; i < sizeof bad_reals / sizeof bad_reals[0]; i++) {
         char yaml[128];
         snprintf (yaml, sizeof yaml, "policy:\n  min_return_ratio: %s\n", bad_reals[i]);
-        QF_CHECK (s_refused (yaml, 2, "policy.min_return_ratio:", "a number from 0 to 100",
-                             "(1.2)", NULL));
+        QF_CHECK (s_refused (yaml, 2, "policy.min_return_ratio:", "a number from 0 to 100", "(1.2)",
+                             NULL));
     }
     qf_config_t *c = NULL;
     char error[ERROR_SIZE];
-    QF_CHECK_EQ_INT (s_load ("daemon:\n  syslog: false\npolicy:\n  min_return_ratio: 100\n", &c,
-                             error),
-                     0);
+    QF_CHECK_EQ_INT (
+        s_load ("daemon:\n  syslog: false\npolicy:\n  min_return_ratio: 100\n", &c, error), 0);
     QF_CHECK (!c->syslog && c->min_return_ratio == 100.0);
     qf_config_destroy (&c);
     QF_CHECK_EQ_INT (s_load ("policy:\n  min_return_ratio: 0\n", &c, error), 0);
@@ -605,9 +601,9 @@ QF_TEST (test_strings_and_endpoints)
     char yaml[8192];
     int n = snprintf (yaml, sizeof yaml, "daemon:\n  database: ");
     memset (yaml + n, 'x', 4097);
-    snprintf (yaml + n + 4097, sizeof yaml - (size_t) n - 4097, "\n");
-    QF_CHECK (s_refused (yaml, 2, "daemon.database:", "at most 4096 bytes", "got 4097 bytes",
-                         NULL));
+    snprintf (yaml + n + 4097, sizeof yaml - (size_t)n - 4097, "\n");
+    QF_CHECK (
+        s_refused (yaml, 2, "daemon.database:", "at most 4096 bytes", "got 4097 bytes", NULL));
     QF_CHECK (s_refused ("daemon:\n"
                          "  database: |\n"
                          "    two\n"
@@ -620,7 +616,7 @@ QF_TEST (test_timezones)
     struct {
         const char *text;
         int minutes;
-    } good[] = {{"Asia/Shanghai", 480}, {"UTC", 0},        {"\"+08:00\"", 480},
+    } good[] = {{"Asia/Shanghai", 480}, {"UTC", 0},           {"\"+08:00\"", 480},
                 {"\"+05:30\"", 330},    {"\"-12:00\"", -720}, {"\"+14:00\"", 840},
                 {"\"-00:00\"", 0}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -634,13 +630,13 @@ QF_TEST (test_timezones)
         QF_CHECK_EQ_INT (c->utc_offset_minutes, good[i].minutes);
         qf_config_destroy (&c);
     }
-    const char *bad[] = {"Europe/Paris", "\"+14:01\"", "\"-12:30\"", "\"+8:00\"", "\"+08:60\"",
-                         "utc", "\"08:00\""};
+    const char *bad[] = {"Europe/Paris", "\"+14:01\"", "\"-12:30\"", "\"+8:00\"",
+                         "\"+08:60\"",   "utc",        "\"08:00\""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char yaml[128];
         snprintf (yaml, sizeof yaml, "policy:\n  timezone: %s\n", bad[i]);
-        QF_CHECK (s_refused (yaml, 2, "policy.timezone:", "-12:00 to +14:00", "(Asia/Shanghai)",
-                             NULL));
+        QF_CHECK (
+            s_refused (yaml, 2, "policy.timezone:", "-12:00 to +14:00", "(Asia/Shanghai)", NULL));
     }
 }
 
@@ -676,8 +672,8 @@ QF_TEST (test_duplicate_names)
                          "    pattern: '^D334[0-9]{6}$'\n"
                          "  - name: 合肥市城乡建设局\n"
                          "    pattern: '^D335[0-9]{6}$'\n",
-                         4, "authorities[1].name:", "\"合肥市城乡建设局\" again",
-                         "first at line 2", NULL));
+                         4, "authorities[1].name:", "\"合肥市城乡建设局\" again", "first at line 2",
+                         NULL));
     QF_CHECK (s_refused ("categories:\n"
                          "  - name: a\n"
                          "  - name: b\n"
@@ -816,8 +812,7 @@ s_load_variant (const char *from, const char *to, char *error)
     if (!at)
         return NULL;
     char changed[65536 + 256];
-    snprintf (changed, sizeof changed, "%.*s%s%s", (int) (at - text), text, to,
-              at + strlen (from));
+    snprintf (changed, sizeof changed, "%.*s%s%s", (int)(at - text), text, to, at + strlen (from));
     qf_config_t *c = NULL;
     if (s_load (changed, &c, error) != 0)
         printf ("    %s\n", error);
@@ -894,15 +889,21 @@ QF_TEST (test_calendar_reminder_time)
     struct {
         const char *value;
         const char *found;
-    } bad[] = {{"\"9:00\"", "got \"9:00\""},   {"\"24:00\"", "got \"24:00\""},
-               {"\"09:60\"", "got \"09:60\""}, {"900", "got \"900\""},
-               {"9:00", "got \"9:00\""},       {"\"09:00:00\"", "got \"09:00:00\""},
-               {"\"09.00\"", "got \"09.00\""}, {"\"\"", "got \"\""},
-               {"~", "got null"},              {"[\"09:00\"]", "got a list"}};
+    } bad[] = {{"\"9:00\"", "got \"9:00\""},
+               {"\"24:00\"", "got \"24:00\""},
+               {"\"09:60\"", "got \"09:60\""},
+               {"900", "got \"900\""},
+               {"9:00", "got \"9:00\""},
+               {"\"09:00:00\"", "got \"09:00:00\""},
+               {"\"09.00\"", "got \"09.00\""},
+               {"\"\"", "got \"\""},
+               {"~", "got null"},
+               {"[\"09:00\"]", "got a list"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char yaml[256];
-        snprintf (yaml, sizeof yaml, "# reminders\ncalendar:\n  holiday_shift: next\n"
-                                     "  reminder_time: %s\n",
+        snprintf (yaml, sizeof yaml,
+                  "# reminders\ncalendar:\n  holiday_shift: next\n"
+                  "  reminder_time: %s\n",
                   bad[i].value);
         QF_CHECK (s_refused (yaml, 4, "calendar.reminder_time:",
                              "expected a time of day \"HH:MM\" from 00:00 to 23:59", bad[i].found,
@@ -921,7 +922,8 @@ QF_TEST (test_calendar_dates)
                          "  holidays:\n"
                          "    2026: [2026-01-01, 2026-01-02, 2026-01-03, 2027-01-01]\n",
                          3, "calendar.holidays.2026[3]:", "expected a date YYYY-MM-DD in 2026",
-                         "\"2027-01-01\", which is in 2027", "move the date to the 2027 list", NULL));
+                         "\"2027-01-01\", which is in 2027", "move the date to the 2027 list",
+                         NULL));
     QF_CHECK (s_refused ("calendar:\n"
                          "  workdays:\n"
                          "    2026:\n"
@@ -929,15 +931,16 @@ QF_TEST (test_calendar_dates)
                          "      - 2025-12-27\n",
                          5, "calendar.workdays.2026[1]:", "which is in 2025", NULL));
     /* Not a real date, or not written YYYY-MM-DD. */
-    const char *bad[] = {"2026-02-29", "2026-13-01", "2026-04-31", "2026-1-1", "26-01-01",
-                         "20260101",   "'2026-01-01 '", "2026-01-01T00:00", "[2026-01-01]", "~"};
+    const char *bad[] = {"2026-02-29",   "2026-13-01", "2026-04-31",    "2026-1-1",
+                         "26-01-01",     "20260101",   "'2026-01-01 '", "2026-01-01T00:00",
+                         "[2026-01-01]", "~"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char yaml[256];
         snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    2026: [2026-01-01, %s]\n",
                   bad[i]);
-        QF_CHECK (s_refused (yaml, 3, "calendar.holidays.2026[1]:",
-                             "expected a date YYYY-MM-DD in 2026", "write the date as YYYY-MM-DD",
-                             NULL));
+        QF_CHECK (s_refused (yaml, 3,
+                             "calendar.holidays.2026[1]:", "expected a date YYYY-MM-DD in 2026",
+                             "write the date as YYYY-MM-DD", NULL));
     }
     /* A duplicate date, and a duplicate year. */
     QF_CHECK (s_refused ("calendar:\n"
@@ -951,15 +954,14 @@ QF_TEST (test_calendar_dates)
                          "    2026: [2026-10-01]\n"
                          "    2027: [2027-01-01]\n"
                          "    2026: [2026-10-02]\n",
-                         5, "calendar.holidays.2026:", "each year once", "first at line 3",
-                         NULL));
+                         5, "calendar.holidays.2026:", "each year once", "first at line 3", NULL));
     /* Bad years. */
     const char *years[] = {"1969", "10000", "abc", "\"2026\"", "02026", "-2026", "2026.0"};
     for (size_t i = 0; i < sizeof years / sizeof years[0]; i++) {
         char yaml[256];
         snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    %s: [2026-01-01]\n", years[i]);
-        QF_CHECK (s_refused (yaml, 3, "calendar.holidays.", "expected a year from 1970 to 9999",
-                             NULL));
+        QF_CHECK (
+            s_refused (yaml, 3, "calendar.holidays.", "expected a year from 1970 to 9999", NULL));
     }
     /* Wrong shapes. */
     QF_CHECK (s_refused ("calendar:\n"
@@ -978,20 +980,20 @@ QF_TEST (test_calendar_dates)
                          "  holidays:\n"
                          "    2027:\n",
                          3, "calendar.holidays.2027:", "got nothing", NULL));
-    QF_CHECK (s_refused ("calendar:\n"
-                         "  holidayz: {}\n",
-                         2, "calendar.holidayz:", "reminder_time, holiday_shift, holidays, workdays",
-                         NULL));
+    QF_CHECK (s_refused (
+        "calendar:\n"
+        "  holidayz: {}\n",
+        2, "calendar.holidayz:", "reminder_time, holiday_shift, holidays, workdays", NULL));
 
     /* Limits: 64 dates a year, 50 years. */
     char yaml[8192];
-    size_t used = (size_t) snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    2026: [");
+    size_t used = (size_t)snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n    2026: [");
     for (int i = 0; i < 65; i++)
-        used += (size_t) snprintf (yaml + used, sizeof yaml - used, "%s2026-%02d-%02d",
-                                   i ? ", " : "", 1 + i / 28, 1 + i % 28);
+        used += (size_t)snprintf (yaml + used, sizeof yaml - used, "%s2026-%02d-%02d",
+                                  i ? ", " : "", 1 + i / 28, 1 + i % 28);
     snprintf (yaml + used, sizeof yaml - used, "]\n");
     QF_CHECK (s_refused (yaml, 3, "calendar.holidays.2026:", "got 65 dates", NULL));
-    yaml[used - 12] = ']';   /* cut the 65th date: 64 are fine */
+    yaml[used - 12] = ']'; /* cut the 65th date: 64 are fine */
     yaml[used - 11] = '\n';
     yaml[used - 10] = '\0';
     qf_config_t *c = NULL;
@@ -1003,9 +1005,9 @@ QF_TEST (test_calendar_dates)
     QF_CHECK_EQ_INT (c->holiday_count, 64);
     QF_CHECK (s_ascending (c->holidays, c->holiday_count));
     qf_config_destroy (&c);
-    used = (size_t) snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n");
+    used = (size_t)snprintf (yaml, sizeof yaml, "calendar:\n  holidays:\n");
     for (int y = 2000; y < 2051; y++)
-        used += (size_t) snprintf (yaml + used, sizeof yaml - used, "    %d: [%d-01-01]\n", y, y);
+        used += (size_t)snprintf (yaml + used, sizeof yaml - used, "    %d: [%d-01-01]\n", y, y);
     QF_CHECK (s_refused (yaml, 3, "calendar.holidays:", "got 51 years", NULL));
 }
 
@@ -1025,18 +1027,19 @@ QF_TEST (test_calendar_workdays)
                          "    2026:\n"
                          "      - 2026-09-20\n"
                          "      - 2026-10-03\n",
-                         7, "calendar.workdays.2026[1]:", "expected a date not in calendar.holidays",
+                         7,
+                         "calendar.workdays.2026[1]:", "expected a date not in calendar.holidays",
                          "\"2026-10-03\", which is also calendar.holidays.2026[2] (line 3)",
                          "remove it from one of the two lists", NULL));
-    QF_CHECK (s_refused ("calendar:\n"
-                         "  workdays:\n"
-                         "    2026: [2026-10-04]\n"
-                         "  holidays:\n"
-                         "    2025: [2025-10-01]\n"
-                         "    2026:\n"
-                         "      - 2026-10-04\n",
-                         3, "calendar.workdays.2026[0]:",
-                         "which is also calendar.holidays.2026[0] (line 7)", NULL));
+    QF_CHECK (s_refused (
+        "calendar:\n"
+        "  workdays:\n"
+        "    2026: [2026-10-04]\n"
+        "  holidays:\n"
+        "    2025: [2025-10-01]\n"
+        "    2026:\n"
+        "      - 2026-10-04\n",
+        3, "calendar.workdays.2026[0]:", "which is also calendar.holidays.2026[0] (line 7)", NULL));
 }
 
 QF_TEST (test_reload_check)
@@ -1108,8 +1111,8 @@ QF_TEST (test_reload_check)
 
 QF_TEST (test_topic_matches)
 {
-    QF_CHECK (qf_topic_matches ("qualification.review_requested",
-                                "qualification.review_requested"));
+    QF_CHECK (
+        qf_topic_matches ("qualification.review_requested", "qualification.review_requested"));
     QF_CHECK (!qf_topic_matches ("qualification.review_requested", "qualification.review"));
     QF_CHECK (!qf_topic_matches ("qualification.review", "qualification.review_requested"));
     QF_CHECK (qf_topic_matches ("qualification.*", "qualification.review_requested"));
@@ -1152,16 +1155,17 @@ QF_TEST (test_reference)
     bool ok = strncmp (text, "| Key | Type |", 14) == 0;
     for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++)
         ok = strstr (text, keys[i]) != NULL;
-    ok = ok && strstr (text, "| `daemon.batch_max` | int | an integer from 1 to 100000 | `1000` | "
-                             "yes |")
-         && strstr (text, "| `daemon.database` | string |") && strstr (text, "no (restart)")
-         && strstr (text, "one of full, normal")
-         && strstr (text, "| `calendar.reminder_time` | time | a time of day \"HH:MM\" from "
-                          "00:00 to 23:59 | `09:00` | yes |")
-         && strstr (text, "| `calendar.holiday_shift` | enum | one of previous, next | "
-                          "`previous` | yes |")
-         && strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
-                          "(1970 to 9999), each to a list of at most 64 distinct dates");
+    ok = ok &&
+         strstr (text, "| `daemon.batch_max` | int | an integer from 1 to 100000 | `1000` | "
+                       "yes |") &&
+         strstr (text, "| `daemon.database` | string |") && strstr (text, "no (restart)") &&
+         strstr (text, "one of full, normal") &&
+         strstr (text, "| `calendar.reminder_time` | time | a time of day \"HH:MM\" from "
+                       "00:00 to 23:59 | `09:00` | yes |") &&
+         strstr (text, "| `calendar.holiday_shift` | enum | one of previous, next | "
+                       "`previous` | yes |") &&
+         strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
+                       "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
     for (const char *p = text; *p; p++)
         lines += *p == '\n';
@@ -1179,8 +1183,8 @@ s_loads_cleanly (const char *text, size_t length)
     qf_config_t *c = NULL;
     int rc = s_load_bytes (text, length, &c, path, error);
     bool ok = rc == 0 ? c != NULL
-                      : rc == QF_EINVAL && c == NULL && strncmp (error, path, strlen (path)) == 0
-                            && !strchr (error, '\n');
+                      : rc == QF_EINVAL && c == NULL && strncmp (error, path, strlen (path)) == 0 &&
+                            !strchr (error, '\n');
     if (!ok)
         printf ("    rc %d on %zu bytes: %s\n", rc, length, error);
     qf_config_destroy (&c);
@@ -1211,8 +1215,7 @@ QF_TEST (test_damaged_files)
     /* Aliases pointing back at their own parent. */
     const char *loops[] = {"daemon: &d\n  batch_max: *d\n",
                            "policy:\n  review_departments: &l [a, *l]\n",
-                           "groups: &g\n  - name: a\n    topics: *g\n",
-                           "&top\ndaemon: *top\n"};
+                           "groups: &g\n  - name: a\n    topics: *g\n", "&top\ndaemon: *top\n"};
     for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++)
         QF_CHECK (s_loads_cleanly (loops[i], strlen (loops[i])));
 }

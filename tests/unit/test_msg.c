@@ -70,9 +70,9 @@ QF_TEST (request_roundtrip)
 
 QF_TEST (every_worker_type_roundtrips)
 {
-    qf_msg_id_t types[] = {QF_MSG_REPLY,  QF_MSG_HELLO, QF_MSG_WELCOME,   QF_MSG_DELIVER,
-                           QF_MSG_ACK,    QF_MSG_NACK,  QF_MSG_EXTEND,    QF_MSG_HEARTBEAT,
-                           QF_MSG_BYE,    QF_MSG_ERROR};
+    qf_msg_id_t types[] = {QF_MSG_REPLY, QF_MSG_HELLO, QF_MSG_WELCOME, QF_MSG_DELIVER,
+                           QF_MSG_ACK,   QF_MSG_NACK,  QF_MSG_EXTEND,  QF_MSG_HEARTBEAT,
+                           QF_MSG_BYE,   QF_MSG_ERROR};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         qf_msg_t out = {0}, in = {0};
         out.id = types[i];
@@ -87,7 +87,7 @@ QF_TEST (every_worker_type_roundtrips)
         out.flags = QF_DELIVER_PROCESSED;
         out.delay = 2500;
         strcpy (out.reason, "失败: timeout");
-        out.body = json_pack ("{s:i}", "n", (int) i);
+        out.body = json_pack ("{s:i}", "n", (int)i);
         QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
         QF_CHECK_EQ_INT (in.id, types[i]);
         switch (types[i]) {
@@ -116,8 +116,7 @@ QF_TEST (every_worker_type_roundtrips)
             QF_CHECK_EQ_INT (in.status, 409);
             QF_CHECK_STR (in.reason, out.reason);
             break;
-        default:
-            break;
+        default: break;
         }
         qf_msg_reset (&out);
         qf_msg_reset (&in);
@@ -221,9 +220,9 @@ QF_TEST (invalid_utf8_is_refused)
     QF_CHECK (strstr (in.error, "UTF-8") != NULL);
     const char *reason[] = {QF_PROTOCOL, "NACK", "1", "e", "0", "\xed\xa0\x80"};
     QF_CHECK_EQ_INT (s_raw (&in, 6, reason, NULL), QF_EPROTO);
-    QF_CHECK (!qf_valid_utf8 ("\xc0\xaf", 2));   /* overlong */
+    QF_CHECK (!qf_valid_utf8 ("\xc0\xaf", 2));         /* overlong */
     QF_CHECK (!qf_valid_utf8 ("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-    QF_CHECK (!qf_valid_utf8 ("\xe4\xb8", 2));   /* truncated */
+    QF_CHECK (!qf_valid_utf8 ("\xe4\xb8", 2));         /* truncated */
     QF_CHECK (qf_valid_utf8 ("资质", strlen ("资质")));
 }
 

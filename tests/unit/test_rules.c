@@ -20,28 +20,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#define AUTHORITY  "安徽省住房和城乡建设厅"
-#define PATTERN    "^D234[0-9]{6}$"
-#define SCOPE      "建筑工程施工总承包二级"
+#define AUTHORITY "安徽省住房和城乡建设厅"
+#define PATTERN   "^D234[0-9]{6}$"
+#define SCOPE     "建筑工程施工总承包二级"
 
-static const char *s_yaml =
-    "policy:\n"
-    "  min_validity_for_sale_days: 180\n"
-    "  min_return_ratio: 1.2\n"
-    "authorities:\n"
-    "  - name: " AUTHORITY "\n"
-    "    pattern: '" PATTERN "'\n"
-    "  - name: 合肥市市场监督管理局\n"
-    "    pattern: '^HF-[0-9]{4}$'\n"
-    "categories:\n"
-    "  - name: construction-general\n"
-    "    scopes: [" SCOPE ", 建筑工程施工总承包三级]\n"
-    "    industries: [construction, real-estate]\n"
-    "  - name: safety-permit\n"
-    "    industries: [construction]\n"
-    "  - name: museum-curation\n"
-    "    scopes: []\n"
-    "    industries: []\n";
+static const char *s_yaml = "policy:\n"
+                            "  min_validity_for_sale_days: 180\n"
+                            "  min_return_ratio: 1.2\n"
+                            "authorities:\n"
+                            "  - name: " AUTHORITY "\n"
+                            "    pattern: '" PATTERN "'\n"
+                            "  - name: 合肥市市场监督管理局\n"
+                            "    pattern: '^HF-[0-9]{4}$'\n"
+                            "categories:\n"
+                            "  - name: construction-general\n"
+                            "    scopes: [" SCOPE ", 建筑工程施工总承包三级]\n"
+                            "    industries: [construction, real-estate]\n"
+                            "  - name: safety-permit\n"
+                            "    industries: [construction]\n"
+                            "  - name: museum-curation\n"
+                            "    scopes: []\n"
+                            "    industries: []\n";
 
 static qf_config_t *s_config = NULL;
 static int32_t s_today = 0;
@@ -52,9 +51,9 @@ s_good (void)
 {
     return json_pack ("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i}", "id", 7,
                       "name", "二级总承包", "cert_no", "D234000001", "authority", AUTHORITY,
-                      "category", "construction-general", "scope", SCOPE, "issued",
-                      "2025-01-01", "expires", "2030-01-01", "acquisition_cost", 100000,
-                      "expected_revenue", 180000, "state", "in_review", "round", 1);
+                      "category", "construction-general", "scope", SCOPE, "issued", "2025-01-01",
+                      "expires", "2030-01-01", "acquisition_cost", 100000, "expected_revenue",
+                      180000, "state", "in_review", "round", 1);
 }
 
 static void
@@ -69,7 +68,8 @@ s_found (json_t *findings, ...)
 {
     size_t i;
     json_t *item;
-    json_array_foreach (findings, i, item) {
+    json_array_foreach (findings, i, item)
+    {
         const char *text = json_string_value (item);
         if (!text)
             continue;
@@ -134,8 +134,9 @@ QF_TEST (legal_wrong_cert_pattern_fails)
     json_t *record = s_good ();
     s_set (record, "cert_no", json_string ("D23"));
     QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
-    bool named = s_found (s_findings, "certificate number D23 does not match the format of "
-                          AUTHORITY " (" PATTERN ")", NULL);
+    bool named = s_found (
+        s_findings,
+        "certificate number D23 does not match the format of " AUTHORITY " (" PATTERN ")", NULL);
     QF_CHECK (named);
     QF_CHECK_EQ_INT (json_array_size (s_findings), 1);
 }
@@ -223,7 +224,7 @@ QF_TEST (legal_scope_not_in_category_fails)
     s_set (record, "scope", json_string ("市政公用工程施工总承包一级"));
     QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
     QF_CHECK (s_found (s_findings, "市政公用工程施工总承包一级",
-                          "not one of the scopes of category construction-general", SCOPE, NULL));
+                       "not one of the scopes of category construction-general", SCOPE, NULL));
 }
 
 QF_TEST (legal_any_scope_when_category_lists_none)
@@ -258,7 +259,7 @@ QF_TEST (legal_long_values_are_quoted_short)
        is cut, at a character boundary, in the finding. */
     char cert[4000];
     for (size_t i = 0; i + 3 < sizeof cert; i += 3)
-        memcpy (cert + i, "证", 3);   /* 1333 three-byte characters */
+        memcpy (cert + i, "证", 3); /* 1333 three-byte characters */
     cert[3999] = 0;
     json_t *record = s_good ();
     s_set (record, "cert_no", json_string (cert));
@@ -286,7 +287,7 @@ QF_TEST (finance_ratio_at_threshold_passes)
     json_t *record = s_good ();
     s_set (record, "expected_revenue", json_integer (120000));
     QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 1);
-    }
+}
 
 QF_TEST (finance_zero_cost_fails)
 {
@@ -367,8 +368,7 @@ s_request (json_t *record, const char *departments)
     for (char *save = NULL, *name = strtok_r (copy, " ", &save); name;
          name = strtok_r (NULL, " ", &save))
         json_array_append_new (list, json_string (name));
-    return json_pack ("{s:o, s:i, s:o}", "qualification", record, "round", 2, "departments",
-                      list);
+    return json_pack ("{s:o, s:i, s:o}", "qualification", record, "round", 2, "departments", list);
 }
 
 QF_TEST (review_fail_report_shape)
@@ -378,17 +378,17 @@ QF_TEST (review_fail_report_shape)
     json_t *payload = s_request (record, "legal finance technical");
     json_t *result = NULL;
     char error[128];
-    int rc = qf_rules_review (s_config, "legal", qf_rules_legal, payload, s_today, &result,
-                              error, sizeof error);
+    int rc = qf_rules_review (s_config, "legal", qf_rules_legal, payload, s_today, &result, error,
+                              sizeof error);
     json_decref (payload);
     json_t *args = json_object_get (result, "args");
     const char *command = json_string_value (json_object_get (result, "command"));
-    bool ok = rc == 0 && command && strcmp (command, "review.report") == 0
-              && json_integer_value (json_object_get (args, "qualification_id")) == 7
-              && json_integer_value (json_object_get (args, "round")) == 2
-              && strcmp (json_string_value (json_object_get (args, "department")), "legal") == 0
-              && strcmp (json_string_value (json_object_get (args, "verdict")), "fail") == 0
-              && s_found (json_object_get (args, "findings"), "X1", NULL);
+    bool ok = rc == 0 && command && strcmp (command, "review.report") == 0 &&
+              json_integer_value (json_object_get (args, "qualification_id")) == 7 &&
+              json_integer_value (json_object_get (args, "round")) == 2 &&
+              strcmp (json_string_value (json_object_get (args, "department")), "legal") == 0 &&
+              strcmp (json_string_value (json_object_get (args, "verdict")), "fail") == 0 &&
+              s_found (json_object_get (args, "findings"), "X1", NULL);
     const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
     bool suggests = suggestions && strstr (suggestions, "X1") && strstr (suggestions, "Rectify");
     size_t keys = json_object_size (args);
@@ -402,8 +402,8 @@ QF_TEST (review_pass_report_has_no_suggestions)
 {
     json_t *payload = s_request (s_good (), "legal finance technical");
     json_t *result = NULL;
-    int rc = qf_rules_review (s_config, "finance", qf_rules_finance, payload, s_today, &result,
-                              NULL, 0);
+    int rc =
+        qf_rules_review (s_config, "finance", qf_rules_finance, payload, s_today, &result, NULL, 0);
     json_decref (payload);
     json_t *args = json_object_get (result, "args");
     bool pass = strcmp (json_string_value (json_object_get (args, "verdict")), "pass") == 0;
@@ -418,8 +418,8 @@ QF_TEST (review_other_department_not_asked)
 {
     json_t *payload = s_request (s_good (), "legal finance");
     json_t *result = NULL;
-    int rc = qf_rules_review (s_config, "technical", qf_rules_technical, payload, s_today,
-                              &result, NULL, 0);
+    int rc = qf_rules_review (s_config, "technical", qf_rules_technical, payload, s_today, &result,
+                              NULL, 0);
     json_decref (payload);
     bool empty = result == NULL;
     json_decref (result);
@@ -432,8 +432,8 @@ QF_TEST (review_malformed_payload_refused)
     json_t *payload = json_pack ("{s:s, s:i}", "qualification", "7", "round", 1);
     json_t *result = NULL;
     char error[128] = "";
-    int rc = qf_rules_review (s_config, "legal", qf_rules_legal, payload, s_today, &result,
-                              error, sizeof error);
+    int rc = qf_rules_review (s_config, "legal", qf_rules_legal, payload, s_today, &result, error,
+                              sizeof error);
     json_decref (payload);
     QF_CHECK_EQ_INT (rc, QF_EINVAL);
     QF_CHECK (result == NULL);

@@ -30,8 +30,8 @@ s_open (void)
 static int
 s_count (const qf_event_t *event, void *arg)
 {
-    (void) event;
-    (*(int *) arg)++;
+    (void)event;
+    (*(int *)arg)++;
     return 0;
 }
 
@@ -53,7 +53,7 @@ QF_TEST (creates_schema_and_reopens)
     sqlite3_finalize (stmt);
     sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL);
     QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
-    QF_CHECK_STR ((const char *) sqlite3_column_text (stmt, 0), "wal");
+    QF_CHECK_STR ((const char *)sqlite3_column_text (stmt, 0), "wal");
     sqlite3_finalize (stmt);
     sqlite3_close (db);
 }
@@ -137,9 +137,9 @@ QF_TEST (savepoint_rollback_drops_its_events_only)
     QF_CHECK_EQ_INT (qf_store_savepoint (store), 0);
     QF_CHECK_EQ_INT (qf_store_event_append (store, "dropped", "", payload, 2, NULL), 0);
     int64_t id = 0;
-    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "cert_no", "X", "authority",
-                              "A", "category", "c", "scope", "s", "issued", "2025-01-01",
-                              "expires", "2030-01-01");
+    json_t *args =
+        json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "cert_no", "X", "authority", "A", "category",
+                   "c", "scope", "s", "issued", "2025-01-01", "expires", "2030-01-01");
     QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 5, "u", &id), 0);
     QF_CHECK_EQ_INT (qf_store_rollback_savepoint (store), 0);
     QF_CHECK_EQ_INT (qf_store_commit (store), 0);
@@ -182,10 +182,10 @@ QF_TEST (text_is_stored_verbatim)
     qf_store_t *store = s_open ();
     QF_CHECK (store);
     const char *nasty = "'; DROP TABLE qualifications; -- \"资质\" \\ %s %n";
-    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "cert_no", "D234000001",
-                              "authority", "安徽省住房和城乡建设厅", "category", "construction",
-                              "scope", nasty, "issued", "2025-01-01", "expires", "2030-06-30",
-                              "acquisition_cost", 1234.5);
+    json_t *args =
+        json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "cert_no", "D234000001", "authority",
+                   "安徽省住房和城乡建设厅", "category", "construction", "scope", nasty, "issued",
+                   "2025-01-01", "expires", "2030-06-30", "acquisition_cost", 1234.5);
     int64_t id = 0;
     QF_CHECK_EQ_INT (qf_store_begin (store), 0);
     QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 77, "zhang", &id), 0);
@@ -214,17 +214,20 @@ QF_TEST (review_once_per_department_and_round)
     s_fresh ();
     qf_store_t *store = s_open ();
     QF_CHECK (store);
-    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "cert_no", "X", "authority",
-                              "A", "category", "c", "scope", "s", "issued", "2025-01-01",
-                              "expires", "2030-01-01");
+    json_t *args =
+        json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "cert_no", "X", "authority", "A", "category",
+                   "c", "scope", "s", "issued", "2025-01-01", "expires", "2030-01-01");
     int64_t id = 0;
     json_t *findings = json_pack ("[s]", "ok");
     QF_CHECK_EQ_INT (qf_store_begin (store), 0);
     QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
-    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2, false), 0);
-    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 1, "legal", "fail", findings, "", "w", 3, false),
-                     QF_ECONFLICT);
-    QF_CHECK_EQ_INT (qf_store_review_put (store, id, 2, "legal", "fail", findings, "x", "w", 3, true), 0);
+    QF_CHECK_EQ_INT (
+        qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2, false), 0);
+    QF_CHECK_EQ_INT (
+        qf_store_review_put (store, id, 1, "legal", "fail", findings, "", "w", 3, false),
+        QF_ECONFLICT);
+    QF_CHECK_EQ_INT (
+        qf_store_review_put (store, id, 2, "legal", "fail", findings, "x", "w", 3, true), 0);
     QF_CHECK_EQ_INT (qf_store_commit (store), 0);
     json_t *reviews = NULL;
     QF_CHECK_EQ_INT (qf_store_reviews_get (store, id, 1, &reviews), 0);
@@ -249,9 +252,9 @@ s_collect_seq (uint64_t seq, void *arg)
 static int
 s_group_found (const char *name, const char *topics, uint64_t floor, void *arg)
 {
-    (void) topics;
+    (void)topics;
     if (strcmp (name, "legal") == 0)
-        *(uint64_t *) arg = floor + 1000;
+        *(uint64_t *)arg = floor + 1000;
     return 0;
 }
 
@@ -294,8 +297,8 @@ QF_TEST (events_json_filters_and_pages)
     json_t *payload = json_pack ("{s:i}", "n", 1);
     QF_CHECK_EQ_INT (qf_store_begin (store), 0);
     for (int i = 0; i < 10; i++)
-        QF_CHECK_EQ_INT (qf_store_event_append (store, i % 2 ? "odd" : "even", "s", payload, i,
-                                                NULL), 0);
+        QF_CHECK_EQ_INT (
+            qf_store_event_append (store, i % 2 ? "odd" : "even", "s", payload, i, NULL), 0);
     QF_CHECK_EQ_INT (qf_store_commit (store), 0);
     json_t *list = NULL;
     QF_CHECK_EQ_INT (qf_store_events_json (store, 4, 3, NULL, &list), 0);

@@ -79,137 +79,140 @@ typedef struct {
     bool connected_at_end;    /* qf_worker_connected after the thread ended */
 } fixture_t;
 
-static int s_handler(qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome,
-                     void *arg)
+static int
+s_handler (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
 {
     fixture_t *f = arg;
     seen_t *seen = &f->seen;
-    pthread_mutex_lock(&f->lock);
+    pthread_mutex_lock (&f->lock);
     seen->calls++;
     seen->seq = delivery->seq;
-    snprintf(seen->event_id, sizeof seen->event_id, "%s", delivery->event_id);
-    snprintf(seen->topic, sizeof seen->topic, "%s", delivery->topic);
-    snprintf(seen->subject, sizeof seen->subject, "%s", delivery->subject);
+    snprintf (seen->event_id, sizeof seen->event_id, "%s", delivery->event_id);
+    snprintf (seen->topic, sizeof seen->topic, "%s", delivery->topic);
+    snprintf (seen->subject, sizeof seen->subject, "%s", delivery->subject);
     seen->time = delivery->time;
     seen->attempt = delivery->attempt;
     seen->flags = delivery->flags;
     seen->processed = delivery->processed;
-    json_decref(seen->payload);
-    seen->payload = delivery->payload ? json_deep_copy(delivery->payload) : NULL;
-    seen->connected = qf_worker_connected(worker);
-    seen->sessions = qf_worker_sessions(worker);
-    seen->ack_wait_ms = qf_worker_ack_wait_ms(worker);
-    seen->window = qf_worker_window(worker);
-    seen->heartbeat_ms = qf_worker_heartbeat_ms(worker);
+    json_decref (seen->payload);
+    seen->payload = delivery->payload ? json_deep_copy (delivery->payload) : NULL;
+    seen->connected = qf_worker_connected (worker);
+    seen->sessions = qf_worker_sessions (worker);
+    seen->ack_wait_ms = qf_worker_ack_wait_ms (worker);
+    seen->window = qf_worker_window (worker);
+    seen->heartbeat_ms = qf_worker_heartbeat_ms (worker);
     handler_mode_t mode = f->mode;
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock (&f->lock);
 
     switch (mode) {
     case H_ACK_RESULT:
-        outcome->result = json_pack("{s:s, s:{s:I}}", "command", "qual.submit", "args", "id",
-                                    json_integer_value(json_object_get(delivery->payload, "id")));
+        outcome->result =
+            json_pack ("{s:s, s:{s:I}}", "command", "qual.submit", "args", "id",
+                       json_integer_value (json_object_get (delivery->payload, "id")));
         return 0;
-    case H_ACK_EMPTY:
-        return 0;
-    case H_NACK:
-        return qf_outcome_nack(outcome, 1500, "database %s is down", "qf");
+    case H_ACK_EMPTY: return 0;
+    case H_NACK: return qf_outcome_nack (outcome, 1500, "database %s is down", "qf");
     case H_NACK_PLAIN:
         /* The worker owns the result also on NACK: ASan sees a leak otherwise. */
-        outcome->result = json_pack("{s:s}", "command", "ping");
+        outcome->result = json_pack ("{s:s}", "command", "ping");
         return QF_EIO;
-    case H_BAD_RESULT:
-        outcome->result = json_pack("[i]", 1);
-        return 0;
+    case H_BAD_RESULT: outcome->result = json_pack ("[i]", 1); return 0;
     case H_EXTEND: {
-        int rc = qf_worker_extend(worker, delivery->seq, delivery->event_id);
-        int wrong = qf_worker_extend(worker, delivery->seq + 1, delivery->event_id);
-        pthread_mutex_lock(&f->lock);
+        int rc = qf_worker_extend (worker, delivery->seq, delivery->event_id);
+        int wrong = qf_worker_extend (worker, delivery->seq + 1, delivery->event_id);
+        pthread_mutex_lock (&f->lock);
         seen->extend_rc = rc;
         seen->extend_wrong_rc = wrong;
-        pthread_mutex_unlock(&f->lock);
+        pthread_mutex_unlock (&f->lock);
         return 0;
     }
     }
     return 0;
 }
 
-static void *s_worker_thread(void *arg)
+static void *
+s_worker_thread (void *arg)
 {
     fixture_t *f = arg;
-    f->run_rc = qf_worker_run(f->worker);
+    f->run_rc = qf_worker_run (f->worker);
     return NULL;
 }
 
 /*  Binds the fake daemon, creates the worker (instance and window as
     given) and starts its loop. Returns 0, or -1 with everything released. */
-static int s_setup(fixture_t *f, const char *instance, int window, handler_mode_t mode)
+static int
+s_setup (fixture_t *f, const char *instance, int window, handler_mode_t mode)
 {
-    memset(f, 0, sizeof *f);
-    pthread_mutex_init(&f->lock, NULL);
+    memset (f, 0, sizeof *f);
+    pthread_mutex_init (&f->lock, NULL);
     f->mode = mode;
     f->run_rc = -100;
-    snprintf(f->endpoint, sizeof f->endpoint, "ipc:///tmp/qf-test-worker-%ld.sock", (long)getpid());
-    f->router = zsock_new(ZMQ_ROUTER);
+    snprintf (f->endpoint, sizeof f->endpoint, "ipc:///tmp/qf-test-worker-%ld.sock",
+              (long)getpid ());
+    f->router = zsock_new (ZMQ_ROUTER);
     if (!f->router)
         goto fail;
-    zsock_set_linger(f->router, 0);
-    if (zsock_bind(f->router, "%s", f->endpoint) != 0)
+    zsock_set_linger (f->router, 0);
+    if (zsock_bind (f->router, "%s", f->endpoint) != 0)
         goto fail;
-    f->handle = zsock_resolve(f->router);
-    f->worker = qf_worker_new(f->endpoint, "legal", instance, window);
+    f->handle = zsock_resolve (f->router);
+    f->worker = qf_worker_new (f->endpoint, "legal", instance, window);
     if (!f->worker)
         goto fail;
-    qf_worker_set_handler(f->worker, s_handler, f);
-    if (qf_worker_set_heartbeat(f->worker, HEARTBEAT_MS) != 0)
+    qf_worker_set_handler (f->worker, s_handler, f);
+    if (qf_worker_set_heartbeat (f->worker, HEARTBEAT_MS) != 0)
         goto fail;
-    if (pthread_create(&f->thread, NULL, s_worker_thread, f) != 0)
+    if (pthread_create (&f->thread, NULL, s_worker_thread, f) != 0)
         goto fail;
     f->running = true;
     return 0;
 fail:
-    qf_worker_destroy(&f->worker);
-    zsock_destroy(&f->router);
-    pthread_mutex_destroy(&f->lock);
+    qf_worker_destroy (&f->worker);
+    zsock_destroy (&f->router);
+    pthread_mutex_destroy (&f->lock);
     return -1;
 }
 
 /* Stops the worker and joins its thread (once); notes the accessors. */
-static void s_stop(fixture_t *f)
+static void
+s_stop (fixture_t *f)
 {
     if (!f->running)
         return;
-    qf_worker_stop(f->worker);
-    pthread_join(f->thread, NULL);
+    qf_worker_stop (f->worker);
+    pthread_join (f->thread, NULL);
     f->running = false;
-    f->sessions_at_end = qf_worker_sessions(f->worker);
-    f->connected_at_end = qf_worker_connected(f->worker);
+    f->sessions_at_end = qf_worker_sessions (f->worker);
+    f->connected_at_end = qf_worker_connected (f->worker);
 }
 
 /* Stops the worker if running and frees everything. */
-static void s_teardown(fixture_t *f)
+static void
+s_teardown (fixture_t *f)
 {
-    s_stop(f);
-    qf_worker_destroy(&f->worker);
-    zsock_destroy(&f->router);
-    json_decref(f->seen.payload);
+    s_stop (f);
+    qf_worker_destroy (&f->worker);
+    zsock_destroy (&f->router);
+    json_decref (f->seen.payload);
     f->seen.payload = NULL;
-    pthread_mutex_destroy(&f->lock);
+    pthread_mutex_destroy (&f->lock);
 }
 
 /*  Receives the next message from the worker within timeout_ms, skipping
     (and counting) HEARTBEATs when asked. Returns 0, QF_ETIMEOUT, or the
     codec's error. A HELLO's routing id becomes the peer to answer. */
-static int s_recv(fixture_t *f, qf_msg_t *msg, int timeout_ms, bool skip_heartbeats)
+static int
+s_recv (fixture_t *f, qf_msg_t *msg, int timeout_ms, bool skip_heartbeats)
 {
-    int64_t deadline = qf_time_mono_ms() + timeout_ms;
+    int64_t deadline = qf_time_mono_ms () + timeout_ms;
     while (true) {
-        int64_t left = deadline - qf_time_mono_ms();
+        int64_t left = deadline - qf_time_mono_ms ();
         if (left <= 0)
             return QF_ETIMEOUT;
         zmq_pollitem_t item = {f->handle, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, (long)left) <= 0)
+        if (zmq_poll (&item, 1, (long)left) <= 0)
             continue;
-        int rc = qf_msg_recv(msg, f->handle, true, ZMQ_DONTWAIT);
+        int rc = qf_msg_recv (msg, f->handle, true, ZMQ_DONTWAIT);
         if (rc == QF_EAGAIN)
             continue;
         if (rc != 0)
@@ -219,7 +222,7 @@ static int s_recv(fixture_t *f, qf_msg_t *msg, int timeout_ms, bool skip_heartbe
             continue;
         }
         if (msg->id == QF_MSG_HELLO) {
-            memcpy(f->peer, msg->routing, msg->routing_size);
+            memcpy (f->peer, msg->routing, msg->routing_size);
             f->peer_size = msg->routing_size;
         }
         return 0;
@@ -227,67 +230,73 @@ static int s_recv(fixture_t *f, qf_msg_t *msg, int timeout_ms, bool skip_heartbe
 }
 
 /* Sends msg to the worker (the peer of the last HELLO); releases its body. */
-static int s_send(fixture_t *f, qf_msg_t *msg)
+static int
+s_send (fixture_t *f, qf_msg_t *msg)
 {
-    memcpy(msg->routing, f->peer, f->peer_size);
+    memcpy (msg->routing, f->peer, f->peer_size);
     msg->routing_size = f->peer_size;
-    int rc = qf_msg_send(msg, f->handle, 0);
-    qf_msg_reset(msg);
+    int rc = qf_msg_send (msg, f->handle, 0);
+    qf_msg_reset (msg);
     return rc;
 }
 
-static int s_send_welcome(fixture_t *f, const char *instance)
+static int
+s_send_welcome (fixture_t *f, const char *instance)
 {
     qf_msg_t msg = {.id = QF_MSG_WELCOME};
-    msg.body = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:[s]}", "group", "legal", "instance",
-                         instance, "window", 5, "heartbeat_ms", HEARTBEAT_MS, "ack_wait_ms", 30000,
-                         "max_deliveries", 5, "topics", "qualification.review_requested");
-    return s_send(f, &msg);
+    msg.body = json_pack ("{s:s, s:s, s:i, s:i, s:i, s:i, s:[s]}", "group", "legal", "instance",
+                          instance, "window", 5, "heartbeat_ms", HEARTBEAT_MS, "ack_wait_ms", 30000,
+                          "max_deliveries", 5, "topics", "qualification.review_requested");
+    return s_send (f, &msg);
 }
 
-static int s_send_deliver(fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags)
+static int
+s_send_deliver (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags)
 {
     qf_msg_t msg = {.id = QF_MSG_DELIVER,
                     .seq = seq,
                     .time = 1764199777123LL,
                     .attempt = attempt,
                     .flags = flags};
-    snprintf(msg.event_id, sizeof msg.event_id, "%s", EVENT_ID);
-    snprintf(msg.topic, sizeof msg.topic, "%s", "qualification.review_requested");
-    snprintf(msg.subject, sizeof msg.subject, "%s", "qualification/7");
-    msg.body = json_pack("{s:i, s:s, s:[s,s]}", "id", 7, "name", "二级资质", "departments", "legal",
-                         "finance");
-    return s_send(f, &msg);
+    snprintf (msg.event_id, sizeof msg.event_id, "%s", EVENT_ID);
+    snprintf (msg.topic, sizeof msg.topic, "%s", "qualification.review_requested");
+    snprintf (msg.subject, sizeof msg.subject, "%s", "qualification/7");
+    msg.body = json_pack ("{s:i, s:s, s:[s,s]}", "id", 7, "name", "二级资质", "departments",
+                          "legal", "finance");
+    return s_send (f, &msg);
 }
 
-static int s_send_error(fixture_t *f, int status, uint64_t seq, const char *reason)
+static int
+s_send_error (fixture_t *f, int status, uint64_t seq, const char *reason)
 {
     qf_msg_t msg = {.id = QF_MSG_ERROR, .status = status, .seq = seq};
-    snprintf(msg.reason, sizeof msg.reason, "%s", reason);
-    return s_send(f, &msg);
+    snprintf (msg.reason, sizeof msg.reason, "%s", reason);
+    return s_send (f, &msg);
 }
 
 /* A copy of what the handler saw; its payload stays owned by the fixture
    and is valid until the next delivery. */
-static seen_t s_seen(fixture_t *f)
+static seen_t
+s_seen (fixture_t *f)
 {
-    pthread_mutex_lock(&f->lock);
+    pthread_mutex_lock (&f->lock);
     seen_t seen = f->seen;
-    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock (&f->lock);
     return seen;
 }
 
 /* Delivers `seq` and expects an ACK for it within WAIT_MS. */
-static void s_deliver_expect_ack(const char *s_test_name, fixture_t *f, uint64_t seq)
+static void
+s_deliver_expect_ack (const char *s_test_name, fixture_t *f, uint64_t seq)
 {
-    QF_CHECK_EQ_INT(s_send_deliver(f, seq, 1, 0), 0);
+    QF_CHECK_EQ_INT (s_send_deliver (f, seq, 1, 0), 0);
     qf_msg_t msg = {0};
-    QF_CHECK_EQ_INT(s_recv(f, &msg, WAIT_MS, true), 0);
+    QF_CHECK_EQ_INT (s_recv (f, &msg, WAIT_MS, true), 0);
     qf_msg_id_t id = msg.id;
     uint64_t acked = msg.seq;
-    qf_msg_reset(&msg);
-    QF_CHECK_STR(qf_msg_type_name(id), "ACK");
-    QF_CHECK_EQ_INT(acked, seq);
+    qf_msg_reset (&msg);
+    QF_CHECK_STR (qf_msg_type_name (id), "ACK");
+    QF_CHECK_EQ_INT (acked, seq);
 }
 
 /* --------------------------------------------------------------------------
@@ -296,491 +305,505 @@ static void s_deliver_expect_ack(const char *s_test_name, fixture_t *f, uint64_t
 
 /*  Expects a HELLO within WAIT_MS and checks its body. `window` 0 means
     the HELLO must not ask for one. */
-static void s_expect_hello(const char *s_test_name, fixture_t *f, qf_msg_t *msg,
-                           const char *instance, int window)
+static void
+s_expect_hello (const char *s_test_name, fixture_t *f, qf_msg_t *msg, const char *instance,
+                int window)
 {
-    int rc = s_recv(f, msg, WAIT_MS, true);
-    QF_CHECK_EQ_INT(rc, 0);
-    QF_CHECK_STR(qf_msg_type_name(msg->id), "HELLO");
-    QF_CHECK(json_is_object(msg->body));
-    QF_CHECK_STR(json_string_value(json_object_get(msg->body, "group")), "legal");
-    QF_CHECK_STR(json_string_value(json_object_get(msg->body, "instance")), instance);
-    json_t *w = json_object_get(msg->body, "window");
+    int rc = s_recv (f, msg, WAIT_MS, true);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK_STR (qf_msg_type_name (msg->id), "HELLO");
+    QF_CHECK (json_is_object (msg->body));
+    QF_CHECK_STR (json_string_value (json_object_get (msg->body, "group")), "legal");
+    QF_CHECK_STR (json_string_value (json_object_get (msg->body, "instance")), instance);
+    json_t *w = json_object_get (msg->body, "window");
     if (window)
-        QF_CHECK_EQ_INT(json_integer_value(w), window);
+        QF_CHECK_EQ_INT (json_integer_value (w), window);
     else
-        QF_CHECK(w == NULL);
+        QF_CHECK (w == NULL);
     /* A configured group: topics are omitted (section 6.2). */
-    QF_CHECK(json_object_get(msg->body, "topics") == NULL);
+    QF_CHECK (json_object_get (msg->body, "topics") == NULL);
 }
 
 /* HELLO, then WELCOME; on return the session is live. */
-static void s_open_session(const char *s_test_name, fixture_t *f, const char *instance)
+static void
+s_open_session (const char *s_test_name, fixture_t *f, const char *instance)
 {
     qf_msg_t msg = {0};
-    s_expect_hello(s_test_name, f, &msg, instance, 7);
-    qf_msg_reset(&msg);
+    s_expect_hello (s_test_name, f, &msg, instance, 7);
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
-    QF_CHECK_EQ_INT(s_send_welcome(f, instance), 0);
+    QF_CHECK_EQ_INT (s_send_welcome (f, instance), 0);
 }
 
-static void s_body_hello(const char *s_test_name, fixture_t *f)
+static void
+s_body_hello (const char *s_test_name, fixture_t *f)
 {
     qf_msg_t msg = {0};
-    s_expect_hello(s_test_name, f, &msg, "legal-test-1", 7);
-    qf_msg_reset(&msg);
+    s_expect_hello (s_test_name, f, &msg, "legal-test-1", 7);
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
     /* The worker waits for WELCOME: no second HELLO within 2 heartbeats. */
-    int rc = s_recv(f, &msg, 2 * HEARTBEAT_MS, true);
-    qf_msg_reset(&msg);
-    QF_CHECK_EQ_INT(rc, QF_ETIMEOUT);
-    QF_CHECK_EQ_INT(s_send_welcome(f, "legal-test-1"), 0);
-    s_deliver_expect_ack(s_test_name, f, 1);
+    int rc = s_recv (f, &msg, 2 * HEARTBEAT_MS, true);
+    qf_msg_reset (&msg);
+    QF_CHECK_EQ_INT (rc, QF_ETIMEOUT);
+    QF_CHECK_EQ_INT (s_send_welcome (f, "legal-test-1"), 0);
+    s_deliver_expect_ack (s_test_name, f, 1);
     if (s_test_current_failed)
         return;
-    seen_t seen = s_seen(f);
-    QF_CHECK(seen.connected);
-    QF_CHECK_EQ_INT(seen.sessions, 1);
+    seen_t seen = s_seen (f);
+    QF_CHECK (seen.connected);
+    QF_CHECK_EQ_INT (seen.sessions, 1);
 }
 
-QF_TEST(test_hello_fields)
+QF_TEST (test_hello_fields)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-1", 7, H_ACK_EMPTY), 0);
-    s_body_hello(s_test_name, &f);
-    s_teardown(&f);
-    QF_CHECK_EQ_INT(f.run_rc, 0);
-    QF_CHECK_EQ_INT(f.sessions_at_end, 1);
-    QF_CHECK(!f.connected_at_end);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-1", 7, H_ACK_EMPTY), 0);
+    s_body_hello (s_test_name, &f);
+    s_teardown (&f);
+    QF_CHECK_EQ_INT (f.run_rc, 0);
+    QF_CHECK_EQ_INT (f.sessions_at_end, 1);
+    QF_CHECK (!f.connected_at_end);
 }
 
 /* window 0 (the daemon's default) leaves the window out of HELLO; a NULL
    instance becomes "<group>-<host>-<pid>". */
-static void s_body_hello_defaults(const char *s_test_name, fixture_t *f)
+static void
+s_body_hello_defaults (const char *s_test_name, fixture_t *f)
 {
     char pid[32];
-    snprintf(pid, sizeof pid, "-%ld", (long)getpid());
-    const char *instance = qf_worker_instance(f->worker);
-    QF_CHECK(instance != NULL);
-    QF_CHECK(strncmp(instance, "legal-", 6) == 0);
-    QF_CHECK(strlen(instance) > strlen(pid) &&
-             strcmp(instance + strlen(instance) - strlen(pid), pid) == 0);
+    snprintf (pid, sizeof pid, "-%ld", (long)getpid ());
+    const char *instance = qf_worker_instance (f->worker);
+    QF_CHECK (instance != NULL);
+    QF_CHECK (strncmp (instance, "legal-", 6) == 0);
+    QF_CHECK (strlen (instance) > strlen (pid) &&
+              strcmp (instance + strlen (instance) - strlen (pid), pid) == 0);
     qf_msg_t msg = {0};
-    s_expect_hello(s_test_name, f, &msg, instance, 0);
-    qf_msg_reset(&msg);
+    s_expect_hello (s_test_name, f, &msg, instance, 0);
+    qf_msg_reset (&msg);
 }
 
-QF_TEST(test_hello_defaults)
+QF_TEST (test_hello_defaults)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, NULL, 0, H_ACK_EMPTY), 0);
-    s_body_hello_defaults(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, NULL, 0, H_ACK_EMPTY), 0);
+    s_body_hello_defaults (s_test_name, &f);
+    s_teardown (&f);
 }
 
-QF_TEST(test_new_rejects_invalid)
+QF_TEST (test_new_rejects_invalid)
 {
-    qf_worker_t *w = qf_worker_new("ipc:///tmp/x", "Legal", NULL, 0);
-    QF_CHECK(w == NULL);
-    w = qf_worker_new("ipc:///tmp/x", "legal", "has space", 0);
-    QF_CHECK(w == NULL);
-    w = qf_worker_new("ipc:///tmp/x", "legal", NULL, 10001);
-    QF_CHECK(w == NULL);
-    w = qf_worker_new("ipc:///tmp/x", "legal", NULL, -1);
-    QF_CHECK(w == NULL);
-    w = qf_worker_new("", "legal", NULL, 0);
-    QF_CHECK(w == NULL);
-    w = qf_worker_new(NULL, "legal", NULL, 0);
-    QF_CHECK(w == NULL);
-    w = qf_worker_new("ipc:///tmp/x", "legal", "legal-1", 10000);
-    QF_CHECK(w != NULL);
-    QF_CHECK_EQ_INT(qf_worker_set_heartbeat(w, 5), QF_EINVAL);
-    QF_CHECK_EQ_INT(qf_worker_set_heartbeat(w, 10), 0);
-    QF_CHECK_EQ_INT(qf_worker_window(w), 10000);
-    QF_CHECK_EQ_INT(qf_worker_ack_wait_ms(w), 0);
-    QF_CHECK(!qf_worker_connected(w));
+    qf_worker_t *w = qf_worker_new ("ipc:///tmp/x", "Legal", NULL, 0);
+    QF_CHECK (w == NULL);
+    w = qf_worker_new ("ipc:///tmp/x", "legal", "has space", 0);
+    QF_CHECK (w == NULL);
+    w = qf_worker_new ("ipc:///tmp/x", "legal", NULL, 10001);
+    QF_CHECK (w == NULL);
+    w = qf_worker_new ("ipc:///tmp/x", "legal", NULL, -1);
+    QF_CHECK (w == NULL);
+    w = qf_worker_new ("", "legal", NULL, 0);
+    QF_CHECK (w == NULL);
+    w = qf_worker_new (NULL, "legal", NULL, 0);
+    QF_CHECK (w == NULL);
+    w = qf_worker_new ("ipc:///tmp/x", "legal", "legal-1", 10000);
+    QF_CHECK (w != NULL);
+    QF_CHECK_EQ_INT (qf_worker_set_heartbeat (w, 5), QF_EINVAL);
+    QF_CHECK_EQ_INT (qf_worker_set_heartbeat (w, 10), 0);
+    QF_CHECK_EQ_INT (qf_worker_window (w), 10000);
+    QF_CHECK_EQ_INT (qf_worker_ack_wait_ms (w), 0);
+    QF_CHECK (!qf_worker_connected (w));
     /* No session: nothing to extend. */
-    QF_CHECK_EQ_INT(qf_worker_extend(w, 1, EVENT_ID), QF_EINVAL);
-    qf_worker_destroy(&w);
-    QF_CHECK(w == NULL);
-    qf_worker_destroy(&w);
+    QF_CHECK_EQ_INT (qf_worker_extend (w, 1, EVENT_ID), QF_EINVAL);
+    qf_worker_destroy (&w);
+    QF_CHECK (w == NULL);
+    qf_worker_destroy (&w);
 }
 
-static void s_body_deliver_ack(const char *s_test_name, fixture_t *f)
+static void
+s_body_deliver_ack (const char *s_test_name, fixture_t *f)
 {
-    s_open_session(s_test_name, f, "legal-test-2");
+    s_open_session (s_test_name, f, "legal-test-2");
     if (s_test_current_failed)
         return;
-    QF_CHECK_EQ_INT(s_send_deliver(f, 42, 1, 0), 0);
+    QF_CHECK_EQ_INT (s_send_deliver (f, 42, 1, 0), 0);
     qf_msg_t msg = {0};
-    int rc = s_recv(f, &msg, WAIT_MS, true);
-    QF_CHECK_EQ_INT(rc, 0);
+    int rc = s_recv (f, &msg, WAIT_MS, true);
+    QF_CHECK_EQ_INT (rc, 0);
     qf_msg_id_t id = msg.id;
     uint64_t seq = msg.seq;
     char event_id[QF_ID_MAX + 1];
-    snprintf(event_id, sizeof event_id, "%s", msg.event_id);
-    json_t *expected = json_pack("{s:s, s:{s:i}}", "command", "qual.submit", "args", "id", 7);
-    bool same = msg.body && json_equal(msg.body, expected);
-    json_decref(expected);
-    qf_msg_reset(&msg);
-    QF_CHECK_STR(qf_msg_type_name(id), "ACK");
-    QF_CHECK_EQ_INT(seq, 42);
-    QF_CHECK_STR(event_id, EVENT_ID);
-    QF_CHECK(same);
+    snprintf (event_id, sizeof event_id, "%s", msg.event_id);
+    json_t *expected = json_pack ("{s:s, s:{s:i}}", "command", "qual.submit", "args", "id", 7);
+    bool same = msg.body && json_equal (msg.body, expected);
+    json_decref (expected);
+    qf_msg_reset (&msg);
+    QF_CHECK_STR (qf_msg_type_name (id), "ACK");
+    QF_CHECK_EQ_INT (seq, 42);
+    QF_CHECK_STR (event_id, EVENT_ID);
+    QF_CHECK (same);
 
-    seen_t s = s_seen(f);
-    const char *name = json_string_value(json_object_get(s.payload, "name"));
-    bool payload_ok = json_is_object(s.payload) &&
-                      json_integer_value(json_object_get(s.payload, "id")) == 7 &&
-                      json_array_size(json_object_get(s.payload, "departments")) == 2 && name &&
-                      strcmp(name, "二级资质") == 0;
-    QF_CHECK_EQ_INT(s.calls, 1);
-    QF_CHECK_EQ_INT(s.seq, 42);
-    QF_CHECK_STR(s.event_id, EVENT_ID);
-    QF_CHECK_STR(s.topic, "qualification.review_requested");
-    QF_CHECK_STR(s.subject, "qualification/7");
-    QF_CHECK_EQ_INT(s.time, 1764199777123LL);
-    QF_CHECK_EQ_INT(s.attempt, 1);
-    QF_CHECK_EQ_INT(s.flags, 0);
-    QF_CHECK(!s.processed);
-    QF_CHECK(payload_ok);
+    seen_t s = s_seen (f);
+    const char *name = json_string_value (json_object_get (s.payload, "name"));
+    bool payload_ok = json_is_object (s.payload) &&
+                      json_integer_value (json_object_get (s.payload, "id")) == 7 &&
+                      json_array_size (json_object_get (s.payload, "departments")) == 2 && name &&
+                      strcmp (name, "二级资质") == 0;
+    QF_CHECK_EQ_INT (s.calls, 1);
+    QF_CHECK_EQ_INT (s.seq, 42);
+    QF_CHECK_STR (s.event_id, EVENT_ID);
+    QF_CHECK_STR (s.topic, "qualification.review_requested");
+    QF_CHECK_STR (s.subject, "qualification/7");
+    QF_CHECK_EQ_INT (s.time, 1764199777123LL);
+    QF_CHECK_EQ_INT (s.attempt, 1);
+    QF_CHECK_EQ_INT (s.flags, 0);
+    QF_CHECK (!s.processed);
+    QF_CHECK (payload_ok);
     /* WELCOME's values are in force. */
-    QF_CHECK(s.connected);
-    QF_CHECK_EQ_INT(s.ack_wait_ms, 30000);
-    QF_CHECK_EQ_INT(s.window, 5);
-    QF_CHECK_EQ_INT(s.heartbeat_ms, HEARTBEAT_MS);
+    QF_CHECK (s.connected);
+    QF_CHECK_EQ_INT (s.ack_wait_ms, 30000);
+    QF_CHECK_EQ_INT (s.window, 5);
+    QF_CHECK_EQ_INT (s.heartbeat_ms, HEARTBEAT_MS);
 }
 
-QF_TEST(test_deliver_ack_result)
+QF_TEST (test_deliver_ack_result)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-2", 7, H_ACK_RESULT), 0);
-    s_body_deliver_ack(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-2", 7, H_ACK_RESULT), 0);
+    s_body_deliver_ack (s_test_name, &f);
+    s_teardown (&f);
 }
 
 /* Delivers seq 9 and returns the answer in *msg. */
-static void s_deliver_and_answer(const char *s_test_name, fixture_t *f, const char *instance,
-                                 uint32_t attempt, uint32_t flags, qf_msg_t *msg)
+static void
+s_deliver_and_answer (const char *s_test_name, fixture_t *f, const char *instance, uint32_t attempt,
+                      uint32_t flags, qf_msg_t *msg)
 {
-    s_open_session(s_test_name, f, instance);
+    s_open_session (s_test_name, f, instance);
     if (s_test_current_failed)
         return;
-    QF_CHECK_EQ_INT(s_send_deliver(f, 9, attempt, flags), 0);
-    QF_CHECK_EQ_INT(s_recv(f, msg, WAIT_MS, true), 0);
+    QF_CHECK_EQ_INT (s_send_deliver (f, 9, attempt, flags), 0);
+    QF_CHECK_EQ_INT (s_recv (f, msg, WAIT_MS, true), 0);
 }
 
-static void s_body_nack(const char *s_test_name, fixture_t *f, handler_mode_t mode)
+static void
+s_body_nack (const char *s_test_name, fixture_t *f, handler_mode_t mode)
 {
     qf_msg_t msg = {0};
-    s_deliver_and_answer(s_test_name, f, "legal-test-3", 2, 0, &msg);
+    s_deliver_and_answer (s_test_name, f, "legal-test-3", 2, 0, &msg);
     qf_msg_id_t id = msg.id;
     uint64_t seq = msg.seq;
     int64_t delay = msg.delay;
     char reason[QF_REASON_MAX + 1], event_id[QF_ID_MAX + 1];
-    snprintf(reason, sizeof reason, "%s", msg.reason);
-    snprintf(event_id, sizeof event_id, "%s", msg.event_id);
-    qf_msg_reset(&msg);
+    snprintf (reason, sizeof reason, "%s", msg.reason);
+    snprintf (event_id, sizeof event_id, "%s", msg.event_id);
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
-    QF_CHECK_STR(qf_msg_type_name(id), "NACK");
-    QF_CHECK_EQ_INT(seq, 9);
-    QF_CHECK_STR(event_id, EVENT_ID);
+    QF_CHECK_STR (qf_msg_type_name (id), "NACK");
+    QF_CHECK_EQ_INT (seq, 9);
+    QF_CHECK_STR (event_id, EVENT_ID);
     if (mode == H_NACK) {
-        QF_CHECK_EQ_INT(delay, 1500);
-        QF_CHECK_STR(reason, "database qf is down");
+        QF_CHECK_EQ_INT (delay, 1500);
+        QF_CHECK_STR (reason, "database qf is down");
     } else if (mode == H_NACK_PLAIN) {
         /* No delay: the daemon's backoff; no reason: the error's name. */
-        QF_CHECK_EQ_INT(delay, 0);
-        QF_CHECK_STR(reason, qf_strerror(QF_EIO));
+        QF_CHECK_EQ_INT (delay, 0);
+        QF_CHECK_STR (reason, qf_strerror (QF_EIO));
     } else {
-        QF_CHECK_EQ_INT(delay, 0);
-        QF_CHECK(strstr(reason, "not a JSON object") != NULL);
+        QF_CHECK_EQ_INT (delay, 0);
+        QF_CHECK (strstr (reason, "not a JSON object") != NULL);
     }
-    QF_CHECK_EQ_INT(s_seen(f).calls, 1);
+    QF_CHECK_EQ_INT (s_seen (f).calls, 1);
 }
 
-QF_TEST(test_handler_failure_nacks)
+QF_TEST (test_handler_failure_nacks)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-3", 7, H_NACK), 0);
-    s_body_nack(s_test_name, &f, H_NACK);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-3", 7, H_NACK), 0);
+    s_body_nack (s_test_name, &f, H_NACK);
+    s_teardown (&f);
 }
 
-QF_TEST(test_handler_failure_default_reason)
+QF_TEST (test_handler_failure_default_reason)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-3", 7, H_NACK_PLAIN), 0);
-    s_body_nack(s_test_name, &f, H_NACK_PLAIN);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-3", 7, H_NACK_PLAIN), 0);
+    s_body_nack (s_test_name, &f, H_NACK_PLAIN);
+    s_teardown (&f);
 }
 
-QF_TEST(test_result_not_object_nacks)
+QF_TEST (test_result_not_object_nacks)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-3", 7, H_BAD_RESULT), 0);
-    s_body_nack(s_test_name, &f, H_BAD_RESULT);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-3", 7, H_BAD_RESULT), 0);
+    s_body_nack (s_test_name, &f, H_BAD_RESULT);
+    s_teardown (&f);
 }
 
-static void s_body_processed(const char *s_test_name, fixture_t *f)
+static void
+s_body_processed (const char *s_test_name, fixture_t *f)
 {
     qf_msg_t msg = {0};
-    s_deliver_and_answer(s_test_name, f, "legal-test-4", 3, QF_DELIVER_PROCESSED, &msg);
+    s_deliver_and_answer (s_test_name, f, "legal-test-4", 3, QF_DELIVER_PROCESSED, &msg);
     qf_msg_id_t id = msg.id;
-    bool empty = msg.body == NULL || json_object_size(msg.body) == 0;
-    qf_msg_reset(&msg);
+    bool empty = msg.body == NULL || json_object_size (msg.body) == 0;
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
-    QF_CHECK_STR(qf_msg_type_name(id), "ACK");
-    QF_CHECK(empty);
-    seen_t seen = s_seen(f);
-    QF_CHECK(seen.processed);
-    QF_CHECK_EQ_INT(seen.flags, QF_DELIVER_PROCESSED);
-    QF_CHECK_EQ_INT(seen.attempt, 3);
+    QF_CHECK_STR (qf_msg_type_name (id), "ACK");
+    QF_CHECK (empty);
+    seen_t seen = s_seen (f);
+    QF_CHECK (seen.processed);
+    QF_CHECK_EQ_INT (seen.flags, QF_DELIVER_PROCESSED);
+    QF_CHECK_EQ_INT (seen.attempt, 3);
 }
 
-QF_TEST(test_processed_flag)
+QF_TEST (test_processed_flag)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-4", 7, H_ACK_EMPTY), 0);
-    s_body_processed(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-4", 7, H_ACK_EMPTY), 0);
+    s_body_processed (s_test_name, &f);
+    s_teardown (&f);
 }
 
 /* A handler's qf_worker_extend sends EXTEND for its delivery before the ACK. */
-static void s_body_extend(const char *s_test_name, fixture_t *f)
+static void
+s_body_extend (const char *s_test_name, fixture_t *f)
 {
     qf_msg_t msg = {0};
-    s_deliver_and_answer(s_test_name, f, "legal-test-5", 1, 0, &msg);
+    s_deliver_and_answer (s_test_name, f, "legal-test-5", 1, 0, &msg);
     qf_msg_id_t id = msg.id;
     uint64_t seq = msg.seq;
     char event_id[QF_ID_MAX + 1];
-    snprintf(event_id, sizeof event_id, "%s", msg.event_id);
-    qf_msg_reset(&msg);
+    snprintf (event_id, sizeof event_id, "%s", msg.event_id);
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
-    QF_CHECK_STR(qf_msg_type_name(id), "EXTEND");
-    QF_CHECK_EQ_INT(seq, 9);
-    QF_CHECK_STR(event_id, EVENT_ID);
-    QF_CHECK_EQ_INT(s_recv(f, &msg, WAIT_MS, true), 0);
+    QF_CHECK_STR (qf_msg_type_name (id), "EXTEND");
+    QF_CHECK_EQ_INT (seq, 9);
+    QF_CHECK_STR (event_id, EVENT_ID);
+    QF_CHECK_EQ_INT (s_recv (f, &msg, WAIT_MS, true), 0);
     id = msg.id;
-    qf_msg_reset(&msg);
-    QF_CHECK_STR(qf_msg_type_name(id), "ACK");
-    seen_t seen = s_seen(f);
-    QF_CHECK_EQ_INT(seen.extend_rc, 0);
-    QF_CHECK_EQ_INT(seen.extend_wrong_rc, QF_EINVAL);
+    qf_msg_reset (&msg);
+    QF_CHECK_STR (qf_msg_type_name (id), "ACK");
+    seen_t seen = s_seen (f);
+    QF_CHECK_EQ_INT (seen.extend_rc, 0);
+    QF_CHECK_EQ_INT (seen.extend_wrong_rc, QF_EINVAL);
 }
 
-QF_TEST(test_extend_from_handler)
+QF_TEST (test_extend_from_handler)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-5", 7, H_EXTEND), 0);
-    s_body_extend(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-5", 7, H_EXTEND), 0);
+    s_body_extend (s_test_name, &f);
+    s_teardown (&f);
 }
 
 /* A DELIVER before WELCOME is not handed to the handler. */
-static void s_body_deliver_before_welcome(const char *s_test_name, fixture_t *f)
+static void
+s_body_deliver_before_welcome (const char *s_test_name, fixture_t *f)
 {
     qf_msg_t msg = {0};
-    s_expect_hello(s_test_name, f, &msg, "legal-test-6", 7);
-    qf_msg_reset(&msg);
+    s_expect_hello (s_test_name, f, &msg, "legal-test-6", 7);
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
-    QF_CHECK_EQ_INT(s_send_deliver(f, 5, 1, 0), 0);
-    int rc = s_recv(f, &msg, 200, true);
+    QF_CHECK_EQ_INT (s_send_deliver (f, 5, 1, 0), 0);
+    int rc = s_recv (f, &msg, 200, true);
     qf_msg_id_t id = msg.id;
-    qf_msg_reset(&msg);
-    QF_CHECK(rc == QF_ETIMEOUT || id == QF_MSG_HELLO);
-    QF_CHECK_EQ_INT(s_seen(f).calls, 0);
+    qf_msg_reset (&msg);
+    QF_CHECK (rc == QF_ETIMEOUT || id == QF_MSG_HELLO);
+    QF_CHECK_EQ_INT (s_seen (f).calls, 0);
 }
 
-QF_TEST(test_no_delivery_before_welcome)
+QF_TEST (test_no_delivery_before_welcome)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-6", 7, H_ACK_EMPTY), 0);
-    s_body_deliver_before_welcome(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-6", 7, H_ACK_EMPTY), 0);
+    s_body_deliver_before_welcome (s_test_name, &f);
+    s_teardown (&f);
 }
 
 /* ERROR 404 with seq 0: no session (the daemon restarted), say HELLO again.
    An ERROR about one event (seq != 0) leaves the session alone. */
-static void s_body_error_404(const char *s_test_name, fixture_t *f)
+static void
+s_body_error_404 (const char *s_test_name, fixture_t *f)
 {
-    s_open_session(s_test_name, f, "legal-test-7");
+    s_open_session (s_test_name, f, "legal-test-7");
     if (s_test_current_failed)
         return;
     unsigned char first[QF_ROUTING_MAX];
     size_t first_size = f->peer_size;
-    memcpy(first, f->peer, first_size);
+    memcpy (first, f->peer, first_size);
 
-    QF_CHECK_EQ_INT(s_send_error(f, QF_STATUS_CONFLICT, 9, "event 9 is done"), 0);
-    s_deliver_expect_ack(s_test_name, f, 10);
+    QF_CHECK_EQ_INT (s_send_error (f, QF_STATUS_CONFLICT, 9, "event 9 is done"), 0);
+    s_deliver_expect_ack (s_test_name, f, 10);
     if (s_test_current_failed)
         return;
-    QF_CHECK(f->peer_size == first_size && memcmp(f->peer, first, first_size) == 0);
+    QF_CHECK (f->peer_size == first_size && memcmp (f->peer, first, first_size) == 0);
     qf_msg_t msg = {0};
 
-    QF_CHECK_EQ_INT(s_send_error(f, QF_STATUS_NOT_FOUND, 0,
-                                 "no session for this socket; "
-                                 "send HELLO"),
-                    0);
-    int64_t sent = qf_time_mono_ms();
-    s_expect_hello(s_test_name, f, &msg, "legal-test-7", 7);
-    qf_msg_reset(&msg);
+    QF_CHECK_EQ_INT (s_send_error (f, QF_STATUS_NOT_FOUND, 0,
+                                   "no session for this socket; "
+                                   "send HELLO"),
+                     0);
+    int64_t sent = qf_time_mono_ms ();
+    s_expect_hello (s_test_name, f, &msg, "legal-test-7", 7);
+    qf_msg_reset (&msg);
     if (s_test_current_failed)
         return;
     /* At once, not after a heartbeat timeout; from a new socket. */
-    QF_CHECK(qf_time_mono_ms() - sent < 3 * HEARTBEAT_MS);
-    QF_CHECK(f->peer_size != first_size || memcmp(f->peer, first, first_size) != 0);
-    QF_CHECK_EQ_INT(s_send_welcome(f, "legal-test-7"), 0);
-    s_deliver_expect_ack(s_test_name, f, 11);
+    QF_CHECK (qf_time_mono_ms () - sent < 3 * HEARTBEAT_MS);
+    QF_CHECK (f->peer_size != first_size || memcmp (f->peer, first, first_size) != 0);
+    QF_CHECK_EQ_INT (s_send_welcome (f, "legal-test-7"), 0);
+    s_deliver_expect_ack (s_test_name, f, 11);
     if (s_test_current_failed)
         return;
-    QF_CHECK_EQ_INT(s_seen(f).sessions, 2);
+    QF_CHECK_EQ_INT (s_seen (f).sessions, 2);
 }
 
-QF_TEST(test_error_404_says_hello_again)
+QF_TEST (test_error_404_says_hello_again)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-7", 7, H_ACK_EMPTY), 0);
-    s_body_error_404(s_test_name, &f);
-    s_teardown(&f);
-    QF_CHECK_EQ_INT(f.sessions_at_end, 2);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-7", 7, H_ACK_EMPTY), 0);
+    s_body_error_404 (s_test_name, &f);
+    s_teardown (&f);
+    QF_CHECK_EQ_INT (f.sessions_at_end, 2);
 }
 
 /* While the daemon heartbeats, the worker keeps its session and heartbeats
    too; when the daemon falls silent for 3 heartbeats, it reconnects. */
-static void s_body_silence(const char *s_test_name, fixture_t *f)
+static void
+s_body_silence (const char *s_test_name, fixture_t *f)
 {
-    s_open_session(s_test_name, f, "legal-test-8");
+    s_open_session (s_test_name, f, "legal-test-8");
     if (s_test_current_failed)
         return;
     unsigned char first[QF_ROUTING_MAX];
     size_t first_size = f->peer_size;
-    memcpy(first, f->peer, first_size);
+    memcpy (first, f->peer, first_size);
 
     /* 10 heartbeat intervals with our HEARTBEATs: no new HELLO. */
     qf_msg_t msg = {0};
-    int64_t end = qf_time_mono_ms() + 10 * HEARTBEAT_MS;
-    while (qf_time_mono_ms() < end) {
+    int64_t end = qf_time_mono_ms () + 10 * HEARTBEAT_MS;
+    while (qf_time_mono_ms () < end) {
         qf_msg_t beat = {.id = QF_MSG_HEARTBEAT};
-        QF_CHECK_EQ_INT(s_send(f, &beat), 0);
-        int rc = s_recv(f, &msg, HEARTBEAT_MS / 2, true);
+        QF_CHECK_EQ_INT (s_send (f, &beat), 0);
+        int rc = s_recv (f, &msg, HEARTBEAT_MS / 2, true);
         qf_msg_id_t id = msg.id;
-        qf_msg_reset(&msg);
-        QF_CHECK(rc == QF_ETIMEOUT || id != QF_MSG_HELLO);
-        zclock_sleep(HEARTBEAT_MS / 2);
+        qf_msg_reset (&msg);
+        QF_CHECK (rc == QF_ETIMEOUT || id != QF_MSG_HELLO);
+        zclock_sleep (HEARTBEAT_MS / 2);
     }
     /* Several heartbeats were skipped by s_recv: the worker sends them when idle. */
-    QF_CHECK(f->heartbeats >= 4);
-    s_deliver_expect_ack(s_test_name, f, 12);
+    QF_CHECK (f->heartbeats >= 4);
+    s_deliver_expect_ack (s_test_name, f, 12);
     if (s_test_current_failed)
         return;
-    QF_CHECK(f->peer_size == first_size && memcmp(f->peer, first, first_size) == 0);
-    QF_CHECK_EQ_INT(s_seen(f).sessions, 1);
+    QF_CHECK (f->peer_size == first_size && memcmp (f->peer, first, first_size) == 0);
+    QF_CHECK_EQ_INT (s_seen (f).sessions, 1);
 
     /* Now silence. */
-    int64_t quiet_from = qf_time_mono_ms();
+    int64_t quiet_from = qf_time_mono_ms ();
     f->heartbeats = 0;
-    QF_CHECK_EQ_INT(s_recv(f, &msg, WAIT_MS, true), 0);
-    int64_t waited = qf_time_mono_ms() - quiet_from;
+    QF_CHECK_EQ_INT (s_recv (f, &msg, WAIT_MS, true), 0);
+    int64_t waited = qf_time_mono_ms () - quiet_from;
     qf_msg_id_t id = msg.id;
-    qf_msg_reset(&msg);
-    QF_CHECK_STR(qf_msg_type_name(id), "HELLO");
-    QF_CHECK(waited >= 3 * HEARTBEAT_MS - 60);
-    QF_CHECK(waited < 3 * HEARTBEAT_MS + 1000);
-    QF_CHECK(f->heartbeats >= 1);
-    QF_CHECK(f->peer_size != first_size || memcmp(f->peer, first, first_size) != 0);
-    QF_CHECK_EQ_INT(s_send_welcome(f, "legal-test-8"), 0);
-    s_deliver_expect_ack(s_test_name, f, 13);
+    qf_msg_reset (&msg);
+    QF_CHECK_STR (qf_msg_type_name (id), "HELLO");
+    QF_CHECK (waited >= 3 * HEARTBEAT_MS - 60);
+    QF_CHECK (waited < 3 * HEARTBEAT_MS + 1000);
+    QF_CHECK (f->heartbeats >= 1);
+    QF_CHECK (f->peer_size != first_size || memcmp (f->peer, first, first_size) != 0);
+    QF_CHECK_EQ_INT (s_send_welcome (f, "legal-test-8"), 0);
+    s_deliver_expect_ack (s_test_name, f, 13);
     if (s_test_current_failed)
         return;
-    QF_CHECK_EQ_INT(s_seen(f).sessions, 2);
+    QF_CHECK_EQ_INT (s_seen (f).sessions, 2);
 }
 
-QF_TEST(test_silence_reconnects)
+QF_TEST (test_silence_reconnects)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-8", 7, H_ACK_EMPTY), 0);
-    s_body_silence(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-8", 7, H_ACK_EMPTY), 0);
+    s_body_silence (s_test_name, &f);
+    s_teardown (&f);
 }
 
 /* qf_worker_stop on a live session: BYE from the session's socket, and
    qf_worker_run returns 0. */
-static void s_body_bye(const char *s_test_name, fixture_t *f)
+static void
+s_body_bye (const char *s_test_name, fixture_t *f)
 {
-    s_open_session(s_test_name, f, "legal-test-9");
+    s_open_session (s_test_name, f, "legal-test-9");
     if (s_test_current_failed)
         return;
     /* Live: a delivery is answered. */
-    s_deliver_expect_ack(s_test_name, f, 14);
+    s_deliver_expect_ack (s_test_name, f, 14);
     if (s_test_current_failed)
         return;
     unsigned char first[QF_ROUTING_MAX];
     size_t first_size = f->peer_size;
-    memcpy(first, f->peer, first_size);
+    memcpy (first, f->peer, first_size);
 
-    int64_t asked = qf_time_mono_ms();
-    qf_worker_stop(f->worker);
+    int64_t asked = qf_time_mono_ms ();
+    qf_worker_stop (f->worker);
     qf_msg_t msg = {0};
-    int rc = s_recv(f, &msg, WAIT_MS, true);
+    int rc = s_recv (f, &msg, WAIT_MS, true);
     qf_msg_id_t id = msg.id;
-    bool same_peer = msg.routing_size == first_size && memcmp(msg.routing, first, first_size) == 0;
-    qf_msg_reset(&msg);
-    QF_CHECK_EQ_INT(rc, 0);
-    QF_CHECK_STR(qf_msg_type_name(id), "BYE");
-    QF_CHECK(same_peer);
-    s_stop(f);
-    QF_CHECK(qf_time_mono_ms() - asked < 2 * HEARTBEAT_MS + 500);
-    QF_CHECK_EQ_INT(f->run_rc, 0);
-    QF_CHECK(!f->connected_at_end);
-    QF_CHECK_EQ_INT(f->sessions_at_end, 1);
+    bool same_peer = msg.routing_size == first_size && memcmp (msg.routing, first, first_size) == 0;
+    qf_msg_reset (&msg);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK_STR (qf_msg_type_name (id), "BYE");
+    QF_CHECK (same_peer);
+    s_stop (f);
+    QF_CHECK (qf_time_mono_ms () - asked < 2 * HEARTBEAT_MS + 500);
+    QF_CHECK_EQ_INT (f->run_rc, 0);
+    QF_CHECK (!f->connected_at_end);
+    QF_CHECK_EQ_INT (f->sessions_at_end, 1);
     /* Nothing after BYE. */
-    rc = s_recv(f, &msg, 3 * HEARTBEAT_MS, false);
-    qf_msg_reset(&msg);
-    QF_CHECK_EQ_INT(rc, QF_ETIMEOUT);
+    rc = s_recv (f, &msg, 3 * HEARTBEAT_MS, false);
+    qf_msg_reset (&msg);
+    QF_CHECK_EQ_INT (rc, QF_ETIMEOUT);
 }
 
-QF_TEST(test_bye_on_stop)
+QF_TEST (test_bye_on_stop)
 {
     fixture_t f;
-    QF_CHECK_EQ_INT(s_setup(&f, "legal-test-9", 7, H_ACK_EMPTY), 0);
-    s_body_bye(s_test_name, &f);
-    s_teardown(&f);
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-9", 7, H_ACK_EMPTY), 0);
+    s_body_bye (s_test_name, &f);
+    s_teardown (&f);
 }
 
 /* Runs one test under a watchdog: a hang kills the process (the runner
    counts that as a failure) instead of stalling. */
 #define RUN_BOUNDED(name)                                                                          \
     do {                                                                                           \
-        alarm(TEST_LIMIT_S);                                                                       \
-        QF_RUN(name);                                                                              \
-        alarm(0);                                                                                  \
+        alarm (TEST_LIMIT_S);                                                                      \
+        QF_RUN (name);                                                                             \
+        alarm (0);                                                                                 \
     } while (0)
 
-int main(void)
+int
+main (void)
 {
     s_test_suite = "worker";
     /* The worker logs its reconnections at warn; the test provokes them. */
-    qf_log_init("test_worker", QF_LOG_ERROR, false);
-    RUN_BOUNDED(test_new_rejects_invalid);
-    RUN_BOUNDED(test_hello_fields);
-    RUN_BOUNDED(test_hello_defaults);
-    RUN_BOUNDED(test_deliver_ack_result);
-    RUN_BOUNDED(test_handler_failure_nacks);
-    RUN_BOUNDED(test_handler_failure_default_reason);
-    RUN_BOUNDED(test_result_not_object_nacks);
-    RUN_BOUNDED(test_processed_flag);
-    RUN_BOUNDED(test_extend_from_handler);
-    RUN_BOUNDED(test_no_delivery_before_welcome);
-    RUN_BOUNDED(test_error_404_says_hello_again);
-    RUN_BOUNDED(test_silence_reconnects);
-    RUN_BOUNDED(test_bye_on_stop);
-    return qf_test_done();
+    qf_log_init ("test_worker", QF_LOG_ERROR, false);
+    RUN_BOUNDED (test_new_rejects_invalid);
+    RUN_BOUNDED (test_hello_fields);
+    RUN_BOUNDED (test_hello_defaults);
+    RUN_BOUNDED (test_deliver_ack_result);
+    RUN_BOUNDED (test_handler_failure_nacks);
+    RUN_BOUNDED (test_handler_failure_default_reason);
+    RUN_BOUNDED (test_result_not_object_nacks);
+    RUN_BOUNDED (test_processed_flag);
+    RUN_BOUNDED (test_extend_from_handler);
+    RUN_BOUNDED (test_no_delivery_before_welcome);
+    RUN_BOUNDED (test_error_404_says_hello_again);
+    RUN_BOUNDED (test_silence_reconnects);
+    RUN_BOUNDED (test_bye_on_stop);
+    return qf_test_done ();
 }
