@@ -4,6 +4,7 @@
 #include "qf_command.h"
 #include "qf_calendar.h"
 #include "qf_delivery.h"
+#include "qf_store_custody.h"
 #include "qf_timers.h"
 
 #include <math.h>
@@ -694,7 +695,14 @@ s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                           : days_left <= 30 ? "high"
                                             : "normal";
     rc = qf_store_renewal_put (ctx->store, id, expires, ctx->now, urgency, lead);
+    /* The named custodian of the archive record (§4.3), when there is one. */
+    json_t *archive = NULL, *custodian = NULL;
+    if (rc == 0 && qf_store_archive_get (ctx->store, id, &archive) == 0)
+        custodian = json_object_get (archive, "custodian");
     json_t *recipients = json_pack ("[s, s]", "custodian", "management");
+    if (json_is_string (custodian))
+        json_array_append (recipients, custodian);
+    json_decref (archive);
     if (days_left <= 0)
         json_array_append_new (recipients, json_string ("sales"));
     char subject[64];

@@ -90,6 +90,8 @@ test_the_policy_story() {
     qf_cli --json events --topic certificate.expiring | head -1 | grep -q '"lead_days":90' ||
         { qf_fail "first reminder is not the 90-day one"; return 1; }
     [ "$(count_events renewal.reminder)" -ge 4 ] || { qf_fail "renewal worker silent"; return 1; }
+    qf_cli --json events --topic renewal.reminder | head -1 | grep -q 王敏 ||
+        { qf_fail "the named custodian is not told"; return 1; }
     clock 2027-01-02T16:00:01   # 2027-01-03 00:00:01 in Hefei
     wait_events certificate.expired 1 || return 1
     wait_state "$qid" expired || return 1
