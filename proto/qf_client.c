@@ -145,6 +145,9 @@ qf_client_error (qf_client_t *self)
     return self ? self->error : "";
 }
 
+static int s_send_encoded (qf_client_t *self, const char *command, const char *encoded,
+                           size_t size, char *request_id_out, int64_t deadline);
+
 /* Builds and queues one REQUEST, waiting for room in the send queue until
    the deadline (0 = not at all). Returns 0 or a QF_E* code. */
 static int
@@ -157,8 +160,6 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
 
     int rc = QF_ENOMEM;
     char *encoded = NULL;
-    qf_msg_t msg;
-    memset (&msg, 0, sizeof msg);
     json_t *body = json_object ();
     if (!body)
         goto done;
@@ -188,12 +189,24 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
     encoded = json_dumps (body, JSON_COMPACT);
     if (!encoded)
         goto done;
-    size_t size = strlen (encoded);
-    if (size > QF_BODY_MAX) {
-        rc = QF_ETOOBIG;
-        goto done;
-    }
+    rc = s_send_encoded (self, command, encoded, strlen (encoded), request_id_out, deadline);
+done:
+    free (encoded);
+    json_decref (body);
+    return rc;
+}
 
+/* Queues one REQUEST whose body is already encoded, waiting for room in the
+   send queue until the deadline (0 = not at all). */
+static int
+s_send_encoded (qf_client_t *self, const char *command, const char *encoded, size_t size,
+                char *request_id_out, int64_t deadline)
+{
+    if (size > QF_BODY_MAX)
+        return QF_ETOOBIG;
+    int rc = 0;
+    qf_msg_t msg;
+    memset (&msg, 0, sizeof msg);
     msg.id = QF_MSG_REQUEST;
     snprintf (msg.request_id, sizeof msg.request_id, "%ld-%llu", self->pid,
               (unsigned long long)self->next_id++);
@@ -223,12 +236,18 @@ s_send_request (qf_client_t *self, const char *command, const char *role, const 
     }
     if (rc == 0 && request_id_out)
         memcpy (request_id_out, msg.request_id, sizeof msg.request_id);
-done:
-    free (encoded);
-    json_decref (body);
     msg.raw = NULL;
     qf_msg_reset (&msg);
     return rc;
+}
+
+int
+qf_client_send_encoded (qf_client_t *self, const char *command, const char *body, size_t size,
+                        char *request_id_out)
+{
+    if (!self || !command || !qf_valid_token (command, QF_NAME_MAX) || !body)
+        return QF_EINVAL;
+    return s_send_encoded (self, command, body, size, request_id_out, 0);
 }
 
 int

@@ -94,6 +94,12 @@ int qf_client_call_keyed (qf_client_t *self, const char *command, const char *ro
 int qf_client_send (qf_client_t *self, const char *command, const char *role, const char *user,
                     json_t *args, char *request_id_out);
 
+/*  Pipelining, for load generators that send the same body many times:
+    queues one REQUEST whose body (a JSON object, size bytes) the caller
+    encoded once. The daemon validates it like any other. */
+int qf_client_send_encoded (qf_client_t *self, const char *command, const char *body,
+                            size_t size, char *request_id_out);
+
 /*  Pipelining: receives the next REPLY, whichever request it answers, into
     `reply` (which the caller resets with qf_msg_reset() when done; a
     previous content is released). Waits at most timeout_ms (0 = do not
