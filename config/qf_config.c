@@ -428,6 +428,7 @@ static const qf_key_t s_group_keys[] = {
      .min = 100,
      .max = 86400000,
      .def_ref = "delivery.ack_wait_ms",
+     .reloadable = true, /* delivery policy: the daemon applies it to the running group */
      .offset = GRP (ack_wait_ms),
      .help = "lease on an event delivered to the group (ms)"},
     {.key = "max_deliveries",
@@ -435,6 +436,7 @@ static const qf_key_t s_group_keys[] = {
      .min = 1,
      .max = 1000,
      .def_ref = "delivery.max_deliveries",
+     .reloadable = true,
      .offset = GRP (max_deliveries),
      .help = "deliveries of one event before it goes to the dead-letter list"},
 };
@@ -2420,6 +2422,8 @@ qf_config_reload_check (const qf_config_t *current, const qf_config_t *next, cha
                                quoted, sec->name, restart);
             for (size_t k = 1; k < sec->key_count; k++) {
                 const qf_key_t *sk = &sec->keys[k];
+                if (sk->reloadable)
+                    continue;
                 const char *a = cur_items + c * sec->item_size;
                 const char *b = next_items + n * sec->item_size;
                 if (s_equal (sk, a, b))
@@ -2550,7 +2554,7 @@ qf_config_print_reference (void *file)
         for (size_t j = 0; j < sec->key_count; j++) {
             char key[QF_PHRASE_SIZE];
             snprintf (key, sizeof key, "%s[].%s", sec->name, sec->keys[j].key);
-            s_print_row (out, key, &sec->keys[j], sec->reloadable);
+            s_print_row (out, key, &sec->keys[j], sec->reloadable || sec->keys[j].reloadable);
         }
     }
 }
