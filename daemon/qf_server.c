@@ -185,6 +185,9 @@ s_status (void *arg)
                          json_pack ("{s:s, s:s, s:s}", "command", self->config->command_endpoint,
                                     "worker", self->config->worker_endpoint, "event",
                                     self->config->event_endpoint));
+    int64_t next_due = INT64_MAX;
+    if (qf_store_timer_next (self->store, &next_due) == 0 && next_due != INT64_MAX)
+        json_object_set_new (status, "next_timer_due", json_integer (next_due));
     json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
     json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
     return status;
