@@ -67,6 +67,7 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
                 ("expiring", 7, ms("2026-12-25T01:00:00")),    # Sunday -> Friday
                 ("expired", 0, ms("2027-01-02T16:00:00"))]     # 00:00 in Shanghai
         assert dues == want, dues
+        assert c.call("status")[1]["result"]["next_timer_due"] == want[0][2]
         sellable = c.call("qual.list", {"sellable": True})[1]["result"]["items"]
         assert [x["id"] for x in sellable] == [qid]
 
