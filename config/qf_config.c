@@ -188,6 +188,15 @@ static const qf_key_t s_keys[] = {
      .reloadable = true,
      .offset = CFG (heartbeat_ms),
      .help = "heartbeat interval between daemon and workers, both ways (ms)"},
+    {.key = "daemon.retention_days",
+     .type = QF_CT_INT,
+     .min = 0,
+     .max = 36500,
+     .def_int = 0,
+     .reloadable = true,
+     .offset = CFG (retention_days),
+     .help = "events older than this many days, once every consumer group is past them, are "
+             "deleted from the log (0: keep every event)"},
 
     {.key = "delivery.ack_wait_ms",
      .type = QF_CT_INT64,

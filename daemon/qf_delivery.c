@@ -1385,3 +1385,19 @@ qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq)
     qf_info ("group %s: dead letter %llu sent back for delivery", name, (unsigned long long)seq);
     return 0;
 }
+
+uint64_t
+qf_delivery_min_position (qf_delivery_t *self)
+{
+    uint64_t min = UINT64_MAX;
+    for (group_t *group = self->groups; group; group = group->next) {
+        uint64_t position = group->floor;
+        /* Dead letters sent back are below the position and still needed. */
+        for (size_t i = 0; i < group->retry_count; i++)
+            if (group->retries[i].seq - 1 < position)
+                position = group->retries[i].seq - 1;
+        if (position < min)
+            min = position;
+    }
+    return min == UINT64_MAX ? 0 : min;
+}

@@ -86,6 +86,10 @@ int qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq);
     the batch transaction; QF_ENOTFOUND when there is no such dead letter. */
 int qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq);
 
+/*  The lowest position of any group: every event at or below it is done
+    for every group (0 when there are no groups), for retention. */
+uint64_t qf_delivery_min_position (qf_delivery_t *self);
+
 /*  Counts for tests and status. */
 size_t qf_delivery_member_count (qf_delivery_t *self);
 

@@ -40,6 +40,7 @@ struct qf_server_t {
     uint64_t batches, commands; /* counters for status */
     qf_event_list_t recent;     /* events of the last commit, for dispatch */
     int64_t last_commit;        /* monotonic ms of the last commit */
+    int64_t last_retention; /* wall ms of the last retention pass */
 };
 
 static void
@@ -185,6 +186,9 @@ s_status (void *arg)
                          json_pack ("{s:s, s:s, s:s}", "command", self->config->command_endpoint,
                                     "worker", self->config->worker_endpoint, "event",
                                     self->config->event_endpoint));
+    uint64_t first = 0;
+    if (qf_store_event_first (self->store, &first) == 0)
+        json_object_set_new (status, "first_seq", json_integer ((json_int_t)first));
     int64_t next_due = INT64_MAX;
     if (qf_store_timer_next (self->store, &next_due) == 0 && next_due != INT64_MAX)
         json_object_set_new (status, "next_timer_due", json_integer (next_due));
@@ -507,6 +511,28 @@ s_fire_timers (qf_server_t *self, int64_t now)
     return fired == 64;
 }
 
+/* Retention: once a minute at most, deletes a slice of events older than
+   daemon.retention_days that every group is past. Dead letters keep their
+   own record; a seek below the oldest event starts at the oldest. */
+static void
+s_retain (qf_server_t *self, int64_t now)
+{
+    if (self->config->retention_days == 0 || now - self->last_retention < 60000)
+        return;
+    self->last_retention = now;
+    uint64_t up_to = qf_delivery_min_position (self->delivery);
+    int64_t before = now - (int64_t)self->config->retention_days * 86400000;
+    int deleted = 0;
+    if (up_to == 0 || s_need_transaction (self))
+        return;
+    int rc = qf_store_events_prune (self->store, up_to, before, 10000, &deleted);
+    if (rc)
+        qf_error ("retention: could not delete old events (%s); will try again", qf_strerror (rc));
+    else if (deleted)
+        qf_info ("retention: deleted %d events older than %d days", deleted,
+                 self->config->retention_days);
+}
+
 static void
 s_reload (qf_server_t *self)
 {
@@ -550,8 +576,10 @@ qf_server_run (qf_server_t *self)
         }
         int64_t now = qf_time_now_ms ();
         int timers_more = 0;
-        if (qf_time_mono_ms () >= self->next_tick)
+        if (qf_time_mono_ms () >= self->next_tick) {
             timers_more = s_fire_timers (self, now);
+            s_retain (self, now);
+        }
         int handled = 0;
         bool progress = true;
         /* Drain both sockets in turn, never waiting on either. */

@@ -259,6 +259,8 @@ typedef enum {
     ST_CAND_PROGRESS_ADD,
     ST_CAND_PROGRESS,
     ST_QUAL_RECTIFY,
+    ST_EVENTS_PRUNE,
+    ST_EVENT_FIRST,
     ST_COUNT
 } stmt_id_t;
 _Static_assert(ST_COUNT <= QF_STORE_STMT_MAX, "raise QF_STORE_STMT_MAX in qf_store_int.h");
@@ -365,6 +367,9 @@ static const char *s_sql[ST_COUNT] = {
                         "acquisition_cost = coalesce (?5, acquisition_cost), "
                         "expected_revenue = coalesce (?6, expected_revenue), updated = ?7 "
                         "WHERE id = ?1",
+    [ST_EVENTS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
+                        "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
+    [ST_EVENT_FIRST] = "SELECT coalesce (min (seq), 0) FROM events",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
     [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
@@ -1966,4 +1971,28 @@ qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
     s_bind_real_arg (stmt, 6, args, "expected_revenue");
     sqlite3_bind_int64 (stmt, 7, now);
     return qf_store__exec (self, stmt, "rectify qualification");
+}
+
+int
+qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int limit,
+                       int *deleted_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENTS_PRUNE);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)up_to_seq);
+    sqlite3_bind_int64 (stmt, 2, before);
+    sqlite3_bind_int (stmt, 3, limit);
+    int rc = qf_store__exec (self, stmt, "prune events");
+    *deleted_p = rc == 0 ? sqlite3_changes (self->db) : 0;
+    return rc;
+}
+
+int
+qf_store_event_first (qf_store_t *self, uint64_t *seq_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_FIRST);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *seq_p = (uint64_t)sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "read first event");
 }

@@ -236,6 +236,14 @@ int qf_store_candidate_update (qf_store_t *self, int64_t id, const qf_candidate_
 int qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, const char *author,
                                      const char *note, const char *blocker);
 
+/*  Retention: deletes up to `limit` events with seq <= up_to_seq committed
+    before `before` (ms); *deleted_p counts them. Sequence numbers are never
+    reused (AUTOINCREMENT). */
+int qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int limit,
+                           int *deleted_p);
+/*  The lowest seq still in the log, 0 when it is empty. */
+int qf_store_event_first (qf_store_t *self, uint64_t *seq_p);
+
 /*  Runs PRAGMA integrity_check; 0 when "ok". */
 int qf_store_check (qf_store_t *self, char *error, size_t error_size);
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Env, run, wait_for  # noqa: E402
+from qfharness import BIN, GOOD, Env, Worker, run, wait_for  # noqa: E402
 
 
 def ms(text):
@@ -342,10 +342,45 @@ def test_person_confirms_review_report_and_rejection():
         env.close()
 
 
+def test_retention_deletes_old_events_every_group_is_past():
+    env = Env({"retention_days": "1"})
+    try:
+        clock = Clock(env, "2026-06-01T02:00:00")
+        start_all(env)
+        c = env.client()
+        for _ in range(5):
+            assert c.call("qual.add", GOOD)[0] == 200
+        # Every group (with its worker) moves past the events it does not take.
+        assert wait_for(lambda: all(p >= 5 for (p,) in env.sql("SELECT ack_floor FROM groups")), 10)
+        clock.set("2026-06-02T01:59:00")     # less than a day: nothing goes
+        time.sleep(0.5)
+        assert env.sql("SELECT count(*) FROM events")[0][0] == 5
+        # A group that has not processed them holds them back.
+        slow = Worker(env, "slow", "slow-1", topics=["qualification.created"], window=10)
+        held = [slow.next_delivery(5000) for _ in range(5)]
+        clock.set("2026-06-03T02:01:30")     # two days later
+        time.sleep(0.5)
+        assert env.sql("SELECT count(*) FROM events")[0][0] == 5, "events of a lagging group went"
+        for d in held:
+            slow.ack(d)
+        clock.set("2026-06-03T02:03:00")
+        assert wait_for(lambda: env.sql("SELECT count(*) FROM events")[0][0] == 0, 10)
+        status = c.call("status")[1]["result"]
+        assert status["last_seq"] == 5 and status["first_seq"] == 0, status
+        assert c.call("qual.add", GOOD)[0] == 200
+        assert env.sql("SELECT seq FROM events")[0][0] == 6, "a sequence number was reused"
+        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 6, "state was deleted"
+        assert "retention: deleted 5 events" in open(os.path.join(env.dir, "daemon.log")).read()
+    finally:
+        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
+        env.close()
+
+
 if __name__ == "__main__":
     run("lifecycle", [test_reminders_holiday_expiry_renewal_and_downtime,
                       test_changing_expiry_moves_timers, test_today_under_faketime,
                       test_policy_change_suspends_then_lift_reviews_again,
                       test_active_policy_fails_legal_review,
                       test_acquisition_from_candidate_to_review,
-                      test_person_confirms_review_report_and_rejection])
+                      test_person_confirms_review_report_and_rejection,
+                      test_retention_deletes_old_events_every_group_is_past])
