@@ -930,6 +930,7 @@ enum {
     QA_NAME,
     QA_COST,
     QA_REVENUE,
+    QA_INDUSTRY,
     QA_COUNT
 };
 
@@ -954,6 +955,10 @@ enum {
     {                                                                                              \
         "--cost", NULL, "N", "acquisition cost, a number >= 0"                                     \
     }
+#define OPT_INDUSTRY                                                                               \
+    {                                                                                              \
+        "--industry", NULL, "I", "the industry it is meant for (technical review)"                 \
+    }
 #define OPT_REVENUE                                                                                \
     {                                                                                              \
         "--revenue", NULL, "N", "expected revenue, a number >= 0"                                  \
@@ -970,6 +975,7 @@ static const cli_opt_t s_qual_add_opts[] = {
     [QA_NAME] = {"--name", NULL, "N", "a name for people"},
     [QA_COST] = OPT_COST,
     [QA_REVENUE] = OPT_REVENUE,
+    [QA_INDUSTRY] = OPT_INDUSTRY,
     [QA_COUNT] = {NULL, NULL, NULL, NULL},
 };
 
@@ -983,6 +989,7 @@ static const arg_map_t s_qual_add_args[] = {
     {QA_NAME, "name", false, ARG_TEXT},
     {QA_COST, "acquisition_cost", false, ARG_AMOUNT},
     {QA_REVENUE, "expected_revenue", false, ARG_AMOUNT},
+    {QA_INDUSTRY, "industry", false, ARG_TEXT},
     {0, NULL},
 };
 static const cli_call_t s_qual_add_call = {"qual.add", s_qual_add_args, OUT_QUAL};
@@ -1006,13 +1013,14 @@ static const arg_map_t s_qual_renew_args[] = {
 };
 static const cli_call_t s_qual_renew_call = {"qual.renew", s_qual_renew_args, OUT_QUAL};
 
-enum { QX_NAME, QX_CERT_NO, QX_SCOPE, QX_COST, QX_REVENUE, QX_COUNT };
+enum { QX_NAME, QX_CERT_NO, QX_SCOPE, QX_COST, QX_REVENUE, QX_INDUSTRY, QX_COUNT };
 static const cli_opt_t s_qual_rectify_opts[] = {
     [QX_NAME] = {"--name", NULL, "N", "a name for people"},
     [QX_CERT_NO] = {"--cert-no", NULL, "X", "corrected certificate number"},
     [QX_SCOPE] = {"--scope", NULL, "S", "corrected scope"},
     [QX_COST] = OPT_COST,
     [QX_REVENUE] = OPT_REVENUE,
+    [QX_INDUSTRY] = OPT_INDUSTRY,
     [QX_COUNT] = {NULL, NULL, NULL, NULL},
 };
 static const arg_map_t s_qual_rectify_args[] = {
@@ -1022,6 +1030,7 @@ static const arg_map_t s_qual_rectify_args[] = {
     {QX_SCOPE, "scope", false, ARG_TEXT},
     {QX_COST, "acquisition_cost", false, ARG_AMOUNT},
     {QX_REVENUE, "expected_revenue", false, ARG_AMOUNT},
+    {QX_INDUSTRY, "industry", false, ARG_TEXT},
     {0, NULL},
 };
 static const cli_call_t s_qual_rectify_call = {"qual.rectify", s_qual_rectify_args, OUT_QUAL};
@@ -1754,7 +1763,7 @@ static const cli_command_t s_commands[] = {
      NULL, 0, 0, s_cmd_status},
     {"qual", "add",
      "--cert-no X --authority A --category C --scope S --issued YYYY-MM-DD "
-     "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N]",
+     "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N] [--industry I]",
      "register a qualification",
      "Register a qualification; it starts in state draft. Prints the new record. "
      "Roles admin, review.",
@@ -1781,7 +1790,8 @@ static const cli_command_t s_commands[] = {
      "Print the review report: the qualification's fields, each department's verdict, status "
      "and findings, and the outcome.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_report_call},
-    {"qual", "rectify", "ID [--name N] [--cert-no X] [--scope S] [--cost N] [--revenue N]",
+    {"qual", "rectify",
+     "ID [--name N] [--cert-no X] [--scope S] [--cost N] [--revenue N] [--industry I]",
      "correct a qualification under rectification",
      "Correct what a failed review found, before 'qual submit' sends it to review again. "
      "Roles admin, review.",

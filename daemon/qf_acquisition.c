@@ -176,6 +176,9 @@ s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_object_get (candidate, "category"), "cert_no", json_object_get (args, "cert_no"),
         "scope", json_object_get (args, "scope"), "issued", json_object_get (args, "issued"),
         "expires", json_object_get (args, "expires"));
+    /* The industry researched for the candidate goes to the technical review. */
+    if (qual_args)
+        json_object_set (qual_args, "industry", json_object_get (candidate, "industry"));
     json_decref (candidate);
     static const char *money[] = {"acquisition_cost", "expected_revenue"};
     for (int i = 0; qual_args && i < 2; i++)

@@ -98,15 +98,19 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *cost = json_object_get (args, "acquisition_cost");
     json_t *revenue = json_object_get (args, "expected_revenue");
     json_t *record = json_pack (
-        "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:b}", "id",
-        (json_int_t)id, "name", json_object_get (args, "name"), "cert_no",
+        "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:b, s:s}",
+        "id", (json_int_t)id, "name", json_object_get (args, "name"), "cert_no",
         json_object_get (args, "cert_no"), "authority", json_object_get (args, "authority"),
         "category", json_object_get (args, "category"), "scope", json_object_get (args, "scope"),
         "issued", json_object_get (args, "issued"), "expires", json_object_get (args, "expires"),
         "state", "draft", "round", 0, "created", (json_int_t)ctx->now, "updated",
         (json_int_t)ctx->now, "created_by", ctx->user ? ctx->user : "", "acquisition_cost",
         cost ? json_real (json_number_value (cost)) : json_null (), "expected_revenue",
-        revenue ? json_real (json_number_value (revenue)) : json_null (), "suspended", 0);
+        revenue ? json_real (json_number_value (revenue)) : json_null (), "suspended", 0,
+        "industry",
+        json_is_string (json_object_get (args, "industry"))
+            ? json_string_value (json_object_get (args, "industry"))
+            : "");
     if (!record)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
     char subject[64];
@@ -881,6 +885,7 @@ static const qf_command_t s_commands[] = {
       {"name", A_TEXT, false, 1, 256},
       {"acquisition_cost", A_NUMBER, false},
       {"expected_revenue", A_NUMBER, false},
+      {"industry", A_TEXT, false, 1, 128},
       {NULL}}},
     {"qual.get", "*", false, s_qual_get, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"qual.list",
@@ -935,6 +940,7 @@ static const qf_command_t s_commands[] = {
       {"scope", A_TEXT, false, 1, TEXT_MAX},
       {"acquisition_cost", A_NUMBER, false},
       {"expected_revenue", A_NUMBER, false},
+      {"industry", A_TEXT, false, 1, 128},
       {NULL}}},
     {"qual.renew",
      "admin review",

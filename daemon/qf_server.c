@@ -40,7 +40,7 @@ struct qf_server_t {
     uint64_t batches, commands; /* counters for status */
     qf_event_list_t recent;     /* events of the last commit, for dispatch */
     int64_t last_commit;        /* monotonic ms of the last commit */
-    int64_t last_retention; /* wall ms of the last retention pass */
+    int64_t last_retention;     /* wall ms of the last retention pass */
 };
 
 static void

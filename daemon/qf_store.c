@@ -185,6 +185,8 @@ static const char *s_migrations[] = {
     "  note TEXT NOT NULL,"
     "  blocker TEXT);"
     "CREATE INDEX candidate_progress_of ON candidate_progress (candidate_id, time);",
+    /* 7: the industry a qualification is meant for (§4.2 technical review). */
+    "ALTER TABLE qualifications ADD COLUMN industry TEXT NOT NULL DEFAULT '';",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -282,28 +284,32 @@ static const char *s_sql[ST_COUNT] = {
     [ST_EVENT_LAST] = "SELECT coalesce (max (seq), 0) FROM events",
     [ST_QUAL_INSERT] = "INSERT INTO qualifications (name, cert_no, authority, category, scope, "
                        "issued, expires, acquisition_cost, expected_revenue, state, round, "
-                       "created, updated, created_by) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'draft', 0, ?10, ?10, ?11)",
+                       "created, updated, created_by, industry) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'draft', 0, ?10, ?10, ?11, "
+                       "?12)",
     [ST_QUAL_GET] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
                     "acquisition_cost, expected_revenue, state, round, created, updated, "
-                    "created_by, suspended FROM qualifications WHERE id = ?1",
-    [ST_QUAL_LIST] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
-                     "acquisition_cost, expected_revenue, state, round, created, updated, "
-                     "created_by, suspended FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
+                    "created_by, suspended, industry FROM qualifications WHERE id = ?1",
+    [ST_QUAL_LIST] =
+        "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
+        "acquisition_cost, expected_revenue, state, round, created, updated, "
+        "created_by, suspended, industry FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
     [ST_QUAL_LIST_STATE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
                            "expires, acquisition_cost, expected_revenue, state, round, "
-                           "created, updated, created_by, suspended FROM qualifications "
+                           "created, updated, created_by, suspended, industry FROM qualifications "
                            "WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    [ST_QUAL_LIST_EXPIRING] = "SELECT id, name, cert_no, authority, category, scope, issued, "
-                              "expires, acquisition_cost, expected_revenue, state, round, "
-                              "created, updated, created_by, suspended FROM qualifications "
-                              "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
-                              "AND id > ?1 ORDER BY expires, id LIMIT ?2",
-    [ST_QUAL_LIST_SELLABLE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
-                              "expires, acquisition_cost, expected_revenue, state, round, "
-                              "created, updated, created_by, suspended FROM qualifications "
-                              "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
-                              "AND id > ?1 ORDER BY id LIMIT ?2",
+    [ST_QUAL_LIST_EXPIRING] =
+        "SELECT id, name, cert_no, authority, category, scope, issued, "
+        "expires, acquisition_cost, expected_revenue, state, round, "
+        "created, updated, created_by, suspended, industry FROM qualifications "
+        "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
+        "AND id > ?1 ORDER BY expires, id LIMIT ?2",
+    [ST_QUAL_LIST_SELLABLE] =
+        "SELECT id, name, cert_no, authority, category, scope, issued, "
+        "expires, acquisition_cost, expected_revenue, state, round, "
+        "created, updated, created_by, suspended, industry FROM qualifications "
+        "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
+        "AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_QUAL_SET_EXPIRES] = "UPDATE qualifications SET expires = ?2, updated = ?3 WHERE id = ?1",
     [ST_TIMER_ADD] = "INSERT INTO timers (due, kind, qualification_id, lead_days, expires) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -365,7 +371,8 @@ static const char *s_sql[ST_COUNT] = {
     [ST_QUAL_RECTIFY] = "UPDATE qualifications SET name = coalesce (?2, name), "
                         "cert_no = coalesce (?3, cert_no), scope = coalesce (?4, scope), "
                         "acquisition_cost = coalesce (?5, acquisition_cost), "
-                        "expected_revenue = coalesce (?6, expected_revenue), updated = ?7 "
+                        "expected_revenue = coalesce (?6, expected_revenue), updated = ?7, "
+                        "industry = coalesce (?8, industry) "
                         "WHERE id = ?1",
     [ST_EVENTS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
                         "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
@@ -1035,6 +1042,7 @@ qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *u
     s_bind_real_arg (stmt, 9, args, "expected_revenue");
     sqlite3_bind_int64 (stmt, 10, now);
     sqlite3_bind_text (stmt, 11, user ? user : "", -1, SQLITE_TRANSIENT);
+    s_bind_text_arg (stmt, 12, args, "industry");
     int rc = qf_store__exec (self, stmt, "insert qualification");
     if (rc == 0)
         *id_p = sqlite3_last_insert_rowid (self->db);
@@ -1068,6 +1076,8 @@ s_row_qual (sqlite3_stmt *stmt)
                              ? json_null ()
                              : json_real (sqlite3_column_double (stmt, 9)));
     json_object_set_new (record, "suspended", json_boolean (sqlite3_column_int (stmt, 15) != 0));
+    json_object_set_new (record, "industry",
+                         json_string ((const char *)sqlite3_column_text (stmt, 16)));
     return record;
 }
 
@@ -1970,6 +1980,7 @@ qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
     s_bind_real_arg (stmt, 5, args, "acquisition_cost");
     s_bind_real_arg (stmt, 6, args, "expected_revenue");
     sqlite3_bind_int64 (stmt, 7, now);
+    s_bind_opt_text (stmt, 8, json_string_value (json_object_get (args, "industry")));
     return qf_store__exec (self, stmt, "rectify qualification");
 }
 

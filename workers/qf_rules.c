@@ -289,7 +289,26 @@ qf_rules_technical (const qf_config_t *cfg, json_t *qualification, int32_t today
     char scope[4096 + 1];
     if (!s_scope (qualification, scope, sizeof scope))
         s_finding (findings, "scope is empty; state what the qualification covers");
-    return json_array_size (findings) == before ? 1 : 0;
+    /* §4.2 feasibility in real use: it must serve the industry it is meant for. */
+    const char *industry = json_string_value (json_object_get (qualification, "industry"));
+    size_t fails = json_array_size (findings) - before;
+    if (category && industry && *industry) {
+        bool served = false;
+        for (size_t i = 0; i < category->industry_count; i++)
+            served = served || strcmp (category->industries[i], industry) == 0;
+        if (!served) {
+            s_finding (findings,
+                       "category %s does not serve the industry %s; it serves %zu "
+                       "configured industr%s (categories[].industries)",
+                       category->name, industry, category->industry_count,
+                       category->industry_count == 1 ? "y" : "ies");
+            fails++;
+        }
+    } else if (category && fails == 0)
+        s_finding (findings, "no industry recorded; category %s serves %zu industr%s",
+                   category->name, category->industry_count,
+                   category->industry_count == 1 ? "y" : "ies");
+    return fails == 0 ? 1 : 0;
 }
 
 qf_rules_fn

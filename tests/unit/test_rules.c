@@ -126,7 +126,23 @@ QF_TEST (finance_good_passes_with_ratio)
 QF_TEST (technical_good_passes)
 {
     QF_CHECK_EQ_INT (s_run (qf_rules_technical, s_good ()), 1);
+    QF_CHECK (s_found (s_findings, "no industry recorded", NULL));
+}
+
+QF_TEST (technical_served_industry_passes_clean)
+{
+    json_t *record = s_good ();
+    s_set (record, "industry", json_string ("real-estate"));
+    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 1);
     QF_CHECK_EQ_INT (json_array_size (s_findings), 0);
+}
+
+QF_TEST (technical_unserved_industry_fails)
+{
+    json_t *record = s_good ();
+    s_set (record, "industry", json_string ("mining"));
+    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 0);
+    QF_CHECK (s_found (s_findings, "does not serve the industry mining", NULL));
 }
 
 QF_TEST (legal_wrong_cert_pattern_fails)
@@ -473,6 +489,8 @@ main (void)
     RUN (legal_good_passes);
     RUN (finance_good_passes_with_ratio);
     RUN (technical_good_passes);
+    RUN (technical_served_industry_passes_clean);
+    RUN (technical_unserved_industry_fails);
     RUN (legal_wrong_cert_pattern_fails);
     RUN (legal_cert_of_other_authority_fails);
     RUN (legal_unknown_authority_fails);
