@@ -935,34 +935,15 @@ enum {
 };
 
 /* The certificate's options, shared by qual add and candidate acquire. */
-#define OPT_CERT_NO                                                                                \
-    {                                                                                              \
-        "--cert-no", NULL, "X", "certificate number (required)"                                    \
-    }
-#define OPT_SCOPE                                                                                  \
-    {                                                                                              \
-        "--scope", NULL, "S", "scope, stated precisely (required)"                                 \
-    }
-#define OPT_ISSUED                                                                                 \
-    {                                                                                              \
-        "--issued", NULL, "YYYY-MM-DD", "date of issue (required)"                                 \
-    }
-#define OPT_EXPIRES                                                                                \
-    {                                                                                              \
-        "--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"              \
-    }
-#define OPT_COST                                                                                   \
-    {                                                                                              \
-        "--cost", NULL, "N", "acquisition cost, a number >= 0"                                     \
-    }
-#define OPT_INDUSTRY                                                                               \
-    {                                                                                              \
-        "--industry", NULL, "I", "the industry it is meant for (technical review)"                 \
-    }
-#define OPT_REVENUE                                                                                \
-    {                                                                                              \
-        "--revenue", NULL, "N", "expected revenue, a number >= 0"                                  \
-    }
+// clang-format off
+#define OPT_CERT_NO  {"--cert-no", NULL, "X", "certificate number (required)"}
+#define OPT_SCOPE    {"--scope", NULL, "S", "scope, stated precisely (required)"}
+#define OPT_ISSUED   {"--issued", NULL, "YYYY-MM-DD", "date of issue (required)"}
+#define OPT_EXPIRES  {"--expires", NULL, "YYYY-MM-DD", "end of validity, after --issued (required)"}
+#define OPT_COST     {"--cost", NULL, "N", "acquisition cost, a number >= 0"}
+#define OPT_REVENUE  {"--revenue", NULL, "N", "expected revenue, a number >= 0"}
+#define OPT_INDUSTRY {"--industry", NULL, "I", "the industry it is meant for (technical review)"}
+// clang-format on
 
 static const cli_opt_t s_qual_add_opts[] = {
     [QA_CERT_NO] = OPT_CERT_NO,

@@ -542,25 +542,36 @@ s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+/* Loads the qualification args.id and checks its state is one of the
+   space-separated `states`; a 409 otherwise says what `rule` allows. */
+static int
+s_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *states, const char *rule,
+                json_t **record_p)
+{
+    int rc = qf_ctx_load_qual (ctx, args, "id", record_p);
+    if (rc)
+        return rc;
+    const char *state = json_string_value (json_object_get (*record_p, "state"));
+    if (qf_word_in (state, states))
+        return 0;
+    rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id", "qualification %lld is %s; %s",
+                       (long long)json_integer_value (json_object_get (*record_p, "id")), state,
+                       rule);
+    json_decref (*record_p);
+    *record_p = NULL;
+    return rc;
+}
+
 /* Management rejects a qualification that failed its review (§4.2). */
 static int
 s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    int rc = s_load_qual_in (ctx, args, "draft in_review rectification",
+                             "only one in draft, review or rectification can be rejected", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    const char *state = json_string_value (json_object_get (record, "state"));
-    if (strcmp (state, "rectification") != 0 && strcmp (state, "in_review") != 0 &&
-        strcmp (state, "draft") != 0) {
-        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
-                           "qualification %lld is %s; only one in draft, review or "
-                           "rectification can be rejected",
-                           (long long)id, state);
-        json_decref (record);
-        return rc;
-    }
     int round = (int)json_integer_value (json_object_get (record, "round"));
     json_decref (record);
     rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
@@ -591,19 +602,11 @@ static int
 s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    int rc = s_load_qual_in (ctx, args, "draft rectification",
+                             "only a draft or one under rectification can be corrected", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    const char *state = json_string_value (json_object_get (record, "state"));
-    if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
-        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
-                           "qualification %lld is %s; only a draft or one under rectification "
-                           "can be corrected",
-                           (long long)id, state);
-        json_decref (record);
-        return rc;
-    }
     json_decref (record);
     if (json_object_size (args) < 2)
         return qf_ctx_error (ctx, QF_EINVAL, "args",

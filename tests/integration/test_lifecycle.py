@@ -327,6 +327,10 @@ def test_person_confirms_review_report_and_rejection():
         status, body = c.call("qual.report", {"id": qid})
         assert status == 200 and body["result"]["outcome"] == "approved", body
         assert [r["status"] for r in body["result"]["reviews"]] == ["final"] * 3
+        # An approved qualification is neither corrected nor rejected.
+        status, body = c.call("qual.rectify", {"id": qid, "scope": "x"})
+        assert status == 409 and "is approved" in body["error"]["message"], body
+        assert c.call("qual.reject", {"id": qid, "reason": "r"}, role="management")[0] == 409
         # A failing one: rectification, then rejection by management only.
         bad = c.call("qual.add", dict(GOOD, cert_no="X1"))[1]["result"]["id"]
         c.call("qual.submit", {"id": bad})
