@@ -36,6 +36,19 @@ s_need_state (qf_ctx_t *ctx, json_t *candidate, const char *states, const char *
                          what);
 }
 
+/* Loads the candidate args.candidate_id, checks its state, gives its id. */
+static int
+s_load_in (qf_ctx_t *ctx, json_t *args, const char *states, const char *what, json_int_t *id_p)
+{
+    json_t *candidate = NULL;
+    int rc = s_load (ctx, args, &candidate);
+    if (rc == 0)
+        rc = s_need_state (ctx, candidate, states, what);
+    *id_p = json_integer_value (json_object_get (candidate, "id"));
+    json_decref (candidate);
+    return rc;
+}
+
 /* Applies a change, appends the event with the updated candidate, and
    makes the candidate the result. */
 static int
@@ -79,13 +92,9 @@ s_candidate_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static int
 s_candidate_evaluate (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    json_t *candidate = NULL;
-    int rc = s_load (ctx, args, &candidate);
-    if (rc == 0)
-        rc = s_need_state (ctx, candidate, "candidate evaluated",
-                           "only a candidate not yet decided can be evaluated");
-    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
-    json_decref (candidate);
+    json_int_t id = 0;
+    int rc = s_load_in (ctx, args, "candidate evaluated",
+                        "only a candidate not yet decided can be evaluated", &id);
     if (rc)
         return rc;
     json_t *report = json_pack (
@@ -107,13 +116,9 @@ s_candidate_evaluate (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static int
 s_candidate_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    json_t *candidate = NULL;
-    int rc = s_load (ctx, args, &candidate);
-    if (rc == 0)
-        rc = s_need_state (ctx, candidate, "evaluated",
-                           "management decides on a candidate once its evaluation report is in");
-    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
-    json_decref (candidate);
+    json_int_t id = 0;
+    int rc = s_load_in (ctx, args, "evaluated",
+                        "management decides on a candidate once its evaluation report is in", &id);
     if (rc)
         return rc;
     bool acquire = strcmp (json_string_value (json_object_get (args, "decision")), "acquire") == 0;
@@ -128,13 +133,9 @@ s_candidate_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static int
 s_candidate_track (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    json_t *candidate = NULL;
-    int rc = s_load (ctx, args, &candidate);
-    if (rc == 0)
-        rc = s_need_state (ctx, candidate, "acquiring",
-                           "only a candidate management decided to acquire is tracked");
-    json_int_t id = json_integer_value (json_object_get (candidate, "id"));
-    json_decref (candidate);
+    json_int_t id = 0;
+    int rc = s_load_in (ctx, args, "acquiring",
+                        "only a candidate management decided to acquire is tracked", &id);
     if (rc)
         return rc;
     const char *via = json_string_value (json_object_get (args, "via"));

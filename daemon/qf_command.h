@@ -59,6 +59,11 @@ int qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **rec
     command's transaction. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
 
+/*  qf_ctx_load_qual, and a 409 unless its state is one of the
+    space-separated `states`; the message ends with `rule`, what is allowed. */
+int qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
+                         const char *rule, json_t **record_p);
+
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);
 

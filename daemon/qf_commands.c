@@ -161,6 +161,26 @@ s_qual_changed (qf_ctx_t *ctx, int rc, json_int_t id, const char *topic, json_t 
 }
 
 int
+qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
+                     const char *rule, json_t **record_p)
+{
+    int rc = qf_ctx_load_qual (ctx, args, key, record_p);
+    if (rc)
+        return rc;
+    const char *state = json_string_value (json_object_get (*record_p, "state"));
+    if (state && qf_word_in (state, states))
+        return 0;
+    char field[64];
+    snprintf (field, sizeof field, "args.%s", key);
+    rc = qf_ctx_error (ctx, QF_ECONFLICT, field, "qualification %lld is %s; %s",
+                       (long long)json_integer_value (json_object_get (*record_p, "id")),
+                       state ? state : "unknown", rule);
+    json_decref (*record_p);
+    *record_p = NULL;
+    return rc;
+}
+
+int
 qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
 {
     json_int_t id = json_integer_value (json_object_get (args, key));
@@ -542,32 +562,13 @@ s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
-/* Loads the qualification args.id and checks its state is one of the
-   space-separated `states`; a 409 otherwise says what `rule` allows. */
-static int
-s_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *states, const char *rule,
-                json_t **record_p)
-{
-    int rc = qf_ctx_load_qual (ctx, args, "id", record_p);
-    if (rc)
-        return rc;
-    const char *state = json_string_value (json_object_get (*record_p, "state"));
-    if (qf_word_in (state, states))
-        return 0;
-    rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id", "qualification %lld is %s; %s",
-                       (long long)json_integer_value (json_object_get (*record_p, "id")), state,
-                       rule);
-    json_decref (*record_p);
-    *record_p = NULL;
-    return rc;
-}
-
 /* Management rejects a qualification that failed its review (§4.2). */
 static int
 s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = s_load_qual_in (ctx, args, "draft in_review rectification",
+    int rc =
+        qf_ctx_load_qual_in (ctx, args, "id", "draft in_review rectification",
                              "only one in draft, review or rectification can be rejected", &record);
     if (rc)
         return rc;
@@ -602,7 +603,8 @@ static int
 s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = s_load_qual_in (ctx, args, "draft rectification",
+    int rc =
+        qf_ctx_load_qual_in (ctx, args, "id", "draft rectification",
                              "only a draft or one under rectification can be corrected", &record);
     if (rc)
         return rc;
@@ -622,20 +624,16 @@ static int
 s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    int rc =
+        qf_ctx_load_qual_in (ctx, args, "id", "approved expired",
+                             "only an approved or expired qualification can be renewed", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    const char *state = json_string_value (json_object_get (record, "state"));
     int32_t old_expires = 0, new_expires = 0;
     qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
     qf_date_parse (json_string_value (json_object_get (args, "expires")), &new_expires);
-    if (strcmp (state, "approved") != 0 && strcmp (state, "expired") != 0)
-        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
-                           "qualification %lld is %s; only an approved or expired qualification "
-                           "can be renewed",
-                           (long long)id, state);
-    else if (new_expires <= old_expires)
+    if (new_expires <= old_expires)
         rc = qf_ctx_error (ctx, QF_EINVAL, "args.expires",
                            "the renewed expiry date must be after the current one (%s)",
                            json_string_value (json_object_get (record, "expires")));

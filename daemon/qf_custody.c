@@ -49,18 +49,11 @@ static int
 s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
+    int rc = qf_ctx_load_qual_in (ctx, args, "qualification_id", "approved",
+                                  "only an approved certificate is archived", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    const char *state = json_string_value (json_object_get (record, "state"));
-    if (!state || strcmp (state, "approved") != 0) {
-        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
-                           "qualification %lld is %s; only an approved certificate is archived",
-                           (long long)id, state ? state : "unknown");
-        json_decref (record);
-        return rc;
-    }
     json_decref (record);
     const char *acquired_text = json_string_value (json_object_get (args, "acquired"));
     int32_t acquired = 0;

@@ -148,6 +148,9 @@ def test_changing_expiry_moves_timers():
         pending = [t["due"] for t in timers if t["state"] == "pending"]
         assert len(pending) == 5 and not set(pending) & set(first), timers
         assert env.sql("SELECT count(*) FROM timers WHERE state='cancelled'")[0][0] == 5
+        draft = c.call("qual.add", GOOD)[1]["result"]["id"]
+        status, body = c.call("qual.renew", {"id": draft, "expires": "2031-01-01"})
+        assert status == 409 and "is draft" in body["error"]["message"], body
     finally:
         os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
