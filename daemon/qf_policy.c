@@ -7,7 +7,6 @@
 #include "qf_command.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 json_t *
@@ -31,16 +30,6 @@ s_load_policy (qf_ctx_t *ctx, json_t *args, json_t **policy_p)
     return 0;
 }
 
-/* Appends an event about `subject` ("policy/7"); takes the payload. */
-static int
-s_append (qf_ctx_t *ctx, const char *topic, const char *subject, json_t *payload)
-{
-    const char *slash = strchr (subject, '/');
-    char kind[32];
-    snprintf (kind, sizeof kind, "%.*s", (int)(slash - subject), subject);
-    return qf_ctx_emit (ctx, topic, kind, atoll (slash + 1), payload);
-}
-
 static int
 s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
@@ -54,10 +43,9 @@ s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *policy = NULL;
     if (rc == 0)
         rc = qf_store_policy_get (ctx->store, id, &policy);
-    char subject[64];
-    snprintf (subject, sizeof subject, "policy/%lld", (long long)id);
     if (rc == 0)
-        rc = s_append (ctx, "policy.changed", subject, json_pack ("{s:O}", "policy", policy));
+        rc = qf_ctx_emit (ctx, "policy.changed", "policy", id,
+                          json_pack ("{s:O}", "policy", policy));
     if (rc) {
         json_decref (policy);
         return qf_ctx_error (ctx, rc, NULL, "could not record the policy: %s", qf_strerror (rc));
@@ -83,21 +71,18 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *ids = NULL;
     rc = qf_store_policy_suspend (
         ctx->store, id, json_string_value (json_object_get (policy, "category")), ctx->now, &ids);
-    char subject[64];
     for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
         json_int_t qid = json_integer_value (json_array_get (ids, i));
-        snprintf (subject, sizeof subject, "qualification/%lld", (long long)qid);
-        rc = s_append (ctx, "qualification.suspended", subject,
-                       json_pack ("{s:I, s:I, s:s, s:[s]}", "qualification_id", qid, "policy_id",
-                                  id, "reason",
-                                  json_string_value (json_object_get (policy, "description")),
-                                  "recipients", "sales"));
+        rc = qf_ctx_emit (ctx, "qualification.suspended", "qualification", qid,
+                          json_pack ("{s:I, s:I, s:s, s:[s]}", "qualification_id", qid, "policy_id",
+                                     id, "reason",
+                                     json_string_value (json_object_get (policy, "description")),
+                                     "recipients", "sales"));
     }
-    snprintf (subject, sizeof subject, "policy/%lld", (long long)id);
     /* Proposals and contracts that use them are flagged once sales exist (§6). */
     if (rc == 0)
-        rc = s_append (
-            ctx, "policy.applied", subject,
+        rc = qf_ctx_emit (
+            ctx, "policy.applied", "policy", id,
             json_pack ("{s:I, s:O, s:[]}", "policy_id", id, "suspended", ids, "flagged_contracts"));
     json_decref (policy);
     if (rc) {
@@ -124,7 +109,6 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *ids = NULL, *reviewed = json_array ();
     if (rc == 0)
         rc = qf_store_policy_suspended (ctx->store, id, &ids);
-    char subject[64];
     /* Each suspended qualification must comply again: a new review. */
     for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
         json_int_t qid = json_integer_value (json_array_get (ids, i));
@@ -145,10 +129,9 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             for (size_t d = 0; d < ctx->config->review_department_count; d++)
                 json_array_append_new (departments,
                                        json_string (ctx->config->review_departments[d]));
-            snprintf (subject, sizeof subject, "qualification/%lld", (long long)qid);
             if (rc == 0)
-                rc = s_append (
-                    ctx, "qualification.review_requested", subject,
+                rc = qf_ctx_emit (
+                    ctx, "qualification.review_requested", "qualification", qid,
                     json_pack ("{s:O, s:i, s:O, s:o, s:I}", "qualification", record, "round", round,
                                "departments", departments, "active_policies",
                                qf_policy_active (
@@ -159,10 +142,9 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         }
         json_decref (record);
     }
-    snprintf (subject, sizeof subject, "policy/%lld", (long long)id);
     if (rc == 0)
-        rc = s_append (ctx, "policy.lifted", subject,
-                       json_pack ("{s:I, s:O}", "policy_id", id, "reviewed", reviewed));
+        rc = qf_ctx_emit (ctx, "policy.lifted", "policy", id,
+                          json_pack ("{s:I, s:O}", "policy_id", id, "reviewed", reviewed));
     json_decref (ids);
     if (rc) {
         json_decref (reviewed);
