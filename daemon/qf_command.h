@@ -64,6 +64,11 @@ int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id,
 int qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
                          const char *rule, json_t **record_p);
 
+/*  Appends qualification.review_requested for the record's `round`, with the
+    configured departments and the category's active policies, plus the
+    keys of `extra` (taken; may be NULL). */
+int qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra);
+
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);
 

@@ -161,6 +161,23 @@ s_qual_changed (qf_ctx_t *ctx, int rc, json_int_t id, const char *topic, json_t 
 }
 
 int
+qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra)
+{
+    json_t *departments = json_array ();
+    for (size_t i = 0; departments && i < ctx->config->review_department_count; i++)
+        json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
+    json_t *payload = json_pack (
+        "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments", departments,
+        "active_policies",
+        qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
+    if (payload && extra)
+        json_object_update (payload, extra);
+    json_decref (extra);
+    return qf_ctx_emit (ctx, "qualification.review_requested", "qualification",
+                        json_integer_value (json_object_get (record, "id")), payload);
+}
+
+int
 qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
                      const char *rule, json_t **record_p)
 {
@@ -286,18 +303,7 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_store_qual_get (ctx->store, id, &record);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not update qualification: %s", qf_strerror (rc));
-    json_t *departments = json_array ();
-    for (size_t i = 0; i < ctx->config->review_department_count; i++)
-        json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
-    json_t *payload = json_pack (
-        "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments", departments,
-        "active_policies",
-        qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
-    rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject, payload,
-                                ctx->now, NULL);
-    json_decref (payload);
+    rc = qf_ctx_request_review (ctx, record, round, NULL);
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
@@ -658,18 +664,8 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                     ctx->now, NULL);
         json_decref (payload);
     }
-    if (rc == 0) {
-        json_t *departments = json_array ();
-        for (size_t i = 0; i < ctx->config->review_department_count; i++)
-            json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
-        json_t *payload = json_pack (
-            "{s:O, s:i, s:o, s:b, s:o}", "qualification", record, "round", round, "departments",
-            departments, "renewal", 1, "active_policies",
-            qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
-        rc = qf_store_event_append (ctx->store, "qualification.review_requested", subject, payload,
-                                    ctx->now, NULL);
-        json_decref (payload);
-    }
+    if (rc == 0)
+        rc = qf_ctx_request_review (ctx, record, round, json_pack ("{s:b}", "renewal", 1));
     json_decref (previous);
     if (rc) {
         json_decref (record);

@@ -125,19 +125,9 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             record = NULL;
             if (rc == 0)
                 rc = qf_store_qual_get (ctx->store, qid, &record);
-            json_t *departments = json_array ();
-            for (size_t d = 0; d < ctx->config->review_department_count; d++)
-                json_array_append_new (departments,
-                                       json_string (ctx->config->review_departments[d]));
             if (rc == 0)
-                rc = qf_ctx_emit (
-                    ctx, "qualification.review_requested", "qualification", qid,
-                    json_pack ("{s:O, s:i, s:O, s:o, s:I}", "qualification", record, "round", round,
-                               "departments", departments, "active_policies",
-                               qf_policy_active (
-                                   ctx, json_string_value (json_object_get (record, "category"))),
-                               "policy_lifted", id));
-            json_decref (departments);
+                rc = qf_ctx_request_review (ctx, record, round,
+                                            json_pack ("{s:I}", "policy_lifted", id));
             json_array_append_new (reviewed, json_integer (qid));
         }
         json_decref (record);
