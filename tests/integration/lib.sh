@@ -61,17 +61,33 @@ qf_alive() {
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# Waits up to $2 seconds (default 10) for a child process to exit and
+# returns its exit status. A process still running then is a hang: its
+# threads' stacks go to stderr (when gdb is there), it is killed, and the
+# status is 255, so no test ever waits forever.
+qf_wait_exit() {
+    local pid=$1 limit=${2:-10} rc
+    for _ in $(seq 1 $((limit * 20))); do
+        if ! qf_alive "$pid"; then
+            wait "$pid" 2>/dev/null; rc=$?
+            return $rc
+        fi
+        sleep 0.05
+    done
+    echo "process $pid still running after ${limit}s: $(tr '\0' ' ' <"/proc/$pid/cmdline")" >&2
+    command -v gdb >/dev/null &&
+        timeout 30 gdb -p "$pid" -batch -ex 'thread apply all bt' 2>/dev/null | grep -E '^(#|Thread)' >&2
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 255
+}
+
 # Stops a process with a signal and waits for it (up to 10 s, then KILL).
 qf_stop() {
     local pid=$1 sig=${2:-TERM}
     kill -"$sig" "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 200); do
-        qf_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 1
+    qf_wait_exit "$pid" 10 >/dev/null 2>&1
+    [ $? -ne 255 ]
 }
 
 # Polls a shell condition until true, up to $2 seconds (default 10).
@@ -87,11 +103,28 @@ qf_wait_for() {
 # Test bodies call qf_fail "why" and return 1 on failure.
 qf_fail() { echo "$*" >"$QF_TMP/why"; return 1; }
 
+# Kills a process and all its descendants.
+qf_kill_tree() {
+    local child
+    for child in $(pgrep -P "$1"); do qf_kill_tree "$child"; done
+    kill -KILL "$1" 2>/dev/null
+}
+
+# Runs each test function in a subshell with a watchdog: a test still
+# running after QF_TEST_LIMIT seconds (default 240) is killed with all it
+# started and reported as failed, and the next test runs.
 qf_run_tests() {
-    local fn rc
+    local fn rc pid dog limit=${QF_TEST_LIMIT:-240}
     for fn in "$@"; do
         qf_setup
-        ( set +e; "$fn" ); rc=$?
+        ( set +e; "$fn" ) &
+        pid=$!
+        ( sleep "$limit"
+          echo "still running after ${limit}s: killed by the watchdog" >"$QF_TMP/why"
+          qf_kill_tree "$pid" ) &
+        dog=$!
+        wait "$pid"; rc=$?
+        qf_kill_tree "$dog"; wait "$dog" 2>/dev/null
         if [ "$rc" -eq 0 ]; then
             echo "PASS $QF_SUITE: $fn"
         else

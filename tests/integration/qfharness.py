@@ -135,6 +135,7 @@ class Client:
     def __init__(self, ctx, endpoint):
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.SNDTIMEO, 5000)  # a dead peer never blocks a send forever
         self.sock.connect(endpoint)
         self.next_id = 0
 
@@ -175,6 +176,7 @@ class Worker:
     def __init__(self, env, group, instance, topics=None, window=None):
         self.sock = env.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.SNDTIMEO, 5000)
         self.sock.connect(env.endpoint("worker"))
         hello = {"group": group, "instance": instance}
         if topics is not None:
@@ -257,15 +259,32 @@ def wait_for(cond, timeout, step=0.05):
     return cond()
 
 
+class TestTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise TestTimeout("still running after %s s: stopped by the watchdog" % TEST_LIMIT)
+
+
+# Each test gets this many seconds (QF_TEST_LIMIT); a hang fails that test,
+# its harness cleans up, and the next test runs.
+TEST_LIMIT = int(os.environ.get("QF_TEST_LIMIT", "300"))
+
+
 def run(suite, tests):
     """Runs each test function in order; prints PASS/FAIL; exits 1 on failure."""
     failed = 0
+    signal.signal(signal.SIGALRM, _on_alarm)
     for test in tests:
         start = time.time()
+        signal.alarm(TEST_LIMIT)
         try:
             test()
+            signal.alarm(0)
             print("PASS %s: %s (%.1fs)" % (suite, test.__name__, time.time() - start), flush=True)
         except Exception as e:  # noqa: BLE001 - every failure is reported
+            signal.alarm(0)
             failed += 1
             print("FAIL %s: %s: %s" % (suite, test.__name__, e), flush=True)
             traceback.print_exc(file=sys.stdout)

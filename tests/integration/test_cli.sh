@@ -36,7 +36,7 @@ start_follow() {
 stop_follow() {
     kill -TERM "$FOLLOW_PID"
     local rc
-    wait "$FOLLOW_PID"; rc=$?
+    qf_wait_exit "$FOLLOW_PID" 10; rc=$?
     [ "$rc" -eq 0 ] || { qf_fail "events --follow exited $rc on SIGTERM: $(cat "$QF_TMP"/*.err)"; return 1; }
 }
 

@@ -78,6 +78,8 @@ tmp, pid = sys.argv[1], int(sys.argv[2])
 ctx = zmq.Context()
 s = ctx.socket(zmq.DEALER); s.setsockopt(zmq.LINGER, 0)
 s.connect("ipc://%s/command.sock" % tmp)
+# Once the daemon is gone nobody reads this socket: a blocking send would
+# wait forever when its queue fills, so sends never block.
 args = {"cert_no": "D234000001", "authority": "A", "category": "c", "scope": "s",
         "issued": "2025-01-01", "expires": "2030-01-01"}
 ok = set()
@@ -88,8 +90,12 @@ while time.time() < deadline:
     if sent < 3000:
         for _ in range(50):
             args["name"] = "burst-%d" % sent
-            s.send_multipart([b"QFLOW/1", b"REQUEST", str(sent).encode(), b"qual.add",
-                              json.dumps({"role": "admin", "args": args}).encode()])
+            try:
+                s.send_multipart([b"QFLOW/1", b"REQUEST", str(sent).encode(), b"qual.add",
+                                  json.dumps({"role": "admin", "args": args}).encode()],
+                                 zmq.NOBLOCK)
+            except zmq.Again:
+                break
             sent += 1
     if sent >= 1000 and not killed:
         os.kill(pid, signal.SIGTERM); killed = True
@@ -103,7 +109,9 @@ with open(tmp + "/answered", "w") as out:
     out.write("\n".join(sorted(ok)))
 print("answered ok:", len(ok), "sent:", sent)
 EOF
-    wait "$QF_DAEMON_PID"; local rc=$?
+    local rc
+    qf_wait_exit "$QF_DAEMON_PID" 20; rc=$?
+    [ $rc -ne 255 ] || { qf_fail "daemon still running 20 s after SIGTERM"; return 1; }
     [ $rc -eq 0 ] || { qf_fail "daemon exit status $rc after SIGTERM"; return 1; }
     local answered missing n_q n_e
     answered=$(wc -l <"$QF_TMP/answered")

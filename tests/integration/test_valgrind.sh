@@ -84,7 +84,8 @@ PY
     kill -TERM "${workers[@]}" 2>/dev/null
     sleep 0.5
     kill -TERM "$vpid"
-    wait "$vpid"; local rc=$?
+    local rc
+    qf_wait_exit "$vpid" 60; rc=$?
     [ $rc -eq 0 ] || { qf_fail "valgrind exit $rc: $(grep -E 'ERROR SUMMARY|definitely|indirectly|Invalid' "$QF_TMP/valgrind.log" | head -5)"; return 1; }
     grep -q "ERROR SUMMARY: 0 errors" "$QF_TMP/valgrind.log" ||
         { qf_fail "$(grep 'ERROR SUMMARY' "$QF_TMP/valgrind.log")"; return 1; }
