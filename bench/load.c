@@ -49,8 +49,8 @@ s_throughput (qf_client_t *client, long count, int window)
     long sent = 0, answered = 0, failed = 0;
     /* The same request every time: encoded once, as a real client of one
        kind of command would, so that the client's CPU goes to sending. */
-    json_t *body = json_pack ("{s:s, s:s, s:o}", "role", "admin", "user", "bench", "args",
-                              s_args ("bench"));
+    json_t *body =
+        json_pack ("{s:s, s:s, s:o}", "role", "admin", "user", "bench", "args", s_args ("bench"));
     char *encoded = json_dumps (body, JSON_COMPACT);
     json_decref (body);
     size_t size = strlen (encoded);

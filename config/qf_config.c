@@ -197,6 +197,15 @@ static const qf_key_t s_keys[] = {
      .offset = CFG (retention_days),
      .help = "events older than this many days, once every consumer group is past them, are "
              "deleted from the log (0: keep every event)"},
+    {.key = "daemon.idempotency_hours",
+     .type = QF_CT_INT,
+     .min = 1,
+     .max = 87600,
+     .def_int = 24,
+     .reloadable = true,
+     .offset = CFG (idempotency_hours),
+     .help = "a client's idempotency key is remembered at least this long: a retry within it "
+             "returns the first reply; later the key is forgotten"},
 
     {.key = "delivery.ack_wait_ms",
      .type = QF_CT_INT64,

@@ -70,6 +70,7 @@ typedef struct {
     int batch_max;              /* most messages handled per commit */
     int heartbeat_ms;           /* heartbeat interval both ways */
     int retention_days;         /* delete events older than this once done; 0 = keep */
+    int idempotency_hours;      /* keep client idempotency keys this long */
 
     /* delivery: — defaults for consumer groups (reloadable). */
     int64_t ack_wait_ms;        /* lease on a delivered event */

@@ -512,20 +512,32 @@ s_fire_timers (qf_server_t *self, int64_t now)
 }
 
 /* Retention: once a minute at most, deletes a slice of events older than
-   daemon.retention_days that every group is past. Dead letters keep their
-   own record; a seek below the oldest event starts at the oldest. */
+   daemon.retention_days that every group is past, with the results recorded
+   for them, and idempotency keys older than daemon.idempotency_hours. Dead
+   letters keep their own record; a seek below the oldest event starts at
+   the oldest. */
 static void
 s_retain (qf_server_t *self, int64_t now)
 {
-    if (self->config->retention_days == 0 || now - self->last_retention < 60000)
+    if (now - self->last_retention < 60000)
         return;
     self->last_retention = now;
-    uint64_t up_to = qf_delivery_min_position (self->delivery);
-    int64_t before = now - (int64_t)self->config->retention_days * 86400000;
-    int deleted = 0;
-    if (up_to == 0 || s_need_transaction (self))
+    if (s_need_transaction (self))
         return;
-    int rc = qf_store_events_prune (self->store, up_to, before, 10000, &deleted);
+    int deleted = 0;
+    int64_t before = now - (int64_t)self->config->idempotency_hours * 3600000;
+    int rc = qf_store_idempotency_prune (self->store, before, 10000, &deleted);
+    if (rc)
+        qf_error ("retention: could not delete old idempotency keys (%s); will try again",
+                  qf_strerror (rc));
+    else if (deleted)
+        qf_info ("retention: forgot %d idempotency keys older than %d hours", deleted,
+                 self->config->idempotency_hours);
+    uint64_t up_to = qf_delivery_min_position (self->delivery);
+    if (self->config->retention_days == 0 || up_to == 0)
+        return;
+    before = now - (int64_t)self->config->retention_days * 86400000;
+    rc = qf_store_events_prune (self->store, up_to, before, 10000, &deleted);
     if (rc)
         qf_error ("retention: could not delete old events (%s); will try again", qf_strerror (rc));
     else if (deleted)

@@ -187,6 +187,12 @@ static const char *s_migrations[] = {
     "CREATE INDEX candidate_progress_of ON candidate_progress (candidate_id, time);",
     /* 7: the industry a qualification is meant for (§4.2 technical review). */
     "ALTER TABLE qualifications ADD COLUMN industry TEXT NOT NULL DEFAULT '';",
+    /* 8: what retention needs to prune: results go with their events,
+       idempotency keys after daemon.idempotency_hours. */
+    "CREATE INDEX results_event ON results (event_id);"
+    "CREATE INDEX idempotency_time ON idempotency (time);"
+    "DELETE FROM results WHERE NOT EXISTS "
+    "  (SELECT 1 FROM events WHERE events.id = results.event_id);",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -262,6 +268,8 @@ typedef enum {
     ST_CAND_PROGRESS,
     ST_QUAL_RECTIFY,
     ST_EVENTS_PRUNE,
+    ST_RESULTS_PRUNE,
+    ST_IDEM_PRUNE,
     ST_EVENT_FIRST,
     ST_COUNT
 } stmt_id_t;
@@ -376,6 +384,11 @@ static const char *s_sql[ST_COUNT] = {
                         "WHERE id = ?1",
     [ST_EVENTS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
                         "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
+    /* The same slice of events as ST_EVENTS_PRUNE: their results go first. */
+    [ST_RESULTS_PRUNE] = "DELETE FROM results WHERE event_id IN (SELECT id FROM events "
+                         "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
+    [ST_IDEM_PRUNE] = "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency "
+                      "WHERE time < ?1 LIMIT ?2)",
     [ST_EVENT_FIRST] = "SELECT coalesce (min (seq), 0) FROM events",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
@@ -1988,11 +2001,29 @@ int
 qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int limit,
                        int *deleted_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, ST_EVENTS_PRUNE);
-    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)up_to_seq);
-    sqlite3_bind_int64 (stmt, 2, before);
-    sqlite3_bind_int (stmt, 3, limit);
-    int rc = qf_store__exec (self, stmt, "prune events");
+    /* A result only guards against redelivery of its event: once the event
+       is gone it can never be delivered again, so its results go with it. */
+    int rc = 0;
+    *deleted_p = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        sqlite3_stmt *stmt = s_stmt (self, i == 0 ? ST_RESULTS_PRUNE : ST_EVENTS_PRUNE);
+        sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)up_to_seq);
+        sqlite3_bind_int64 (stmt, 2, before);
+        sqlite3_bind_int (stmt, 3, limit);
+        rc = qf_store__exec (self, stmt, i == 0 ? "prune results" : "prune events");
+    }
+    if (rc == 0)
+        *deleted_p = sqlite3_changes (self->db);
+    return rc;
+}
+
+int
+qf_store_idempotency_prune (qf_store_t *self, int64_t before, int limit, int *deleted_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_IDEM_PRUNE);
+    sqlite3_bind_int64 (stmt, 1, before);
+    sqlite3_bind_int (stmt, 2, limit);
+    int rc = qf_store__exec (self, stmt, "prune idempotency keys");
     *deleted_p = rc == 0 ? sqlite3_changes (self->db) : 0;
     return rc;
 }

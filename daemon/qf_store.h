@@ -238,9 +238,11 @@ int qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, 
 
 /*  Retention: deletes up to `limit` events with seq <= up_to_seq committed
     before `before` (ms); *deleted_p counts them. Sequence numbers are never
-    reused (AUTOINCREMENT). */
+    reused (AUTOINCREMENT). The results recorded for them go too. */
 int qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int limit,
                            int *deleted_p);
+/*  Deletes up to `limit` idempotency keys first used before `before` (ms). */
+int qf_store_idempotency_prune (qf_store_t *self, int64_t before, int limit, int *deleted_p);
 /*  The lowest seq still in the log, 0 when it is empty. */
 int qf_store_event_first (qf_store_t *self, uint64_t *seq_p);
 

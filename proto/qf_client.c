@@ -145,8 +145,8 @@ qf_client_error (qf_client_t *self)
     return self ? self->error : "";
 }
 
-static int s_send_encoded (qf_client_t *self, const char *command, const char *encoded,
-                           size_t size, char *request_id_out, int64_t deadline);
+static int s_send_encoded (qf_client_t *self, const char *command, const char *encoded, size_t size,
+                           char *request_id_out, int64_t deadline);
 
 /* Builds and queues one REQUEST, waiting for room in the send queue until
    the deadline (0 = not at all). Returns 0 or a QF_E* code. */

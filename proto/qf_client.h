@@ -97,8 +97,8 @@ int qf_client_send (qf_client_t *self, const char *command, const char *role, co
 /*  Pipelining, for load generators that send the same body many times:
     queues one REQUEST whose body (a JSON object, size bytes) the caller
     encoded once. The daemon validates it like any other. */
-int qf_client_send_encoded (qf_client_t *self, const char *command, const char *body,
-                            size_t size, char *request_id_out);
+int qf_client_send_encoded (qf_client_t *self, const char *command, const char *body, size_t size,
+                            char *request_id_out);
 
 /*  Pipelining: receives the next REPLY, whichever request it answers, into
     `reply` (which the caller resets with qf_msg_reset() when done; a

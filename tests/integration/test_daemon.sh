@@ -16,6 +16,15 @@ test_check_config_accepts_shipped_file() {
     [[ $out == *valid* ]] || { qf_fail "unexpected output: $out"; return 1; }
 }
 
+# The README's configuration reference is the daemon's own table, so the
+# documentation cannot drift from the code.
+test_readme_configuration_reference_is_current() {
+    "$QF_BIN/qualflowd" --config-reference >"$QF_TMP/reference" || { qf_fail "no reference"; return 1; }
+    grep '^| `' "$QF_ROOT/README.md" | grep -F -x -v -f - "$QF_TMP/reference" | grep '^| `' >"$QF_TMP/missing"
+    [ ! -s "$QF_TMP/missing" ] ||
+        { qf_fail "README.md lacks these lines of qualflowd --config-reference: $(head -3 "$QF_TMP/missing")"; return 1; }
+}
+
 test_check_config_names_line_of_wrong_type() {
     local bad=$QF_TMP/bad.yaml line out rc
     cp "$QF_CONF" "$bad"
@@ -207,7 +216,8 @@ print("ok")
 EOF
 }
 
-qf_run_tests test_check_config_accepts_shipped_file test_check_config_names_line_of_wrong_type \
+qf_run_tests test_check_config_accepts_shipped_file test_readme_configuration_reference_is_current \
+    test_check_config_names_line_of_wrong_type \
     test_daemon_refuses_to_start_on_bad_config test_second_daemon_on_same_database_is_refused \
     test_kill9_after_answer_loses_nothing test_sigterm_in_burst_commits_what_it_answered \
     test_sighup_reloads_and_refuses_restart_keys test_hostile_input_on_both_sockets

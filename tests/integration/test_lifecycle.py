@@ -355,21 +355,27 @@ def test_retention_deletes_old_events_every_group_is_past():
         clock = Clock(env, "2026-06-01T02:00:00")
         start_all(env)
         c = env.client()
-        for _ in range(5):
+        first = c.call("qual.add", GOOD, key="order-1")
+        assert first[0] == 200
+        for _ in range(4):
             assert c.call("qual.add", GOOD)[0] == 200
         # Every group (with its worker) moves past the events it does not take.
         assert wait_for(lambda: all(p >= 5 for (p,) in env.sql("SELECT ack_floor FROM groups")), 10)
         clock.set("2026-06-02T01:59:00")     # less than a day: nothing goes
         time.sleep(0.5)
         assert env.sql("SELECT count(*) FROM events")[0][0] == 5
+        assert c.call("qual.add", GOOD, key="order-1") == first, "the key was forgotten early"
         # A group that has not processed them holds them back.
         slow = Worker(env, "slow", "slow-1", topics=["qualification.created"], window=10)
         held = [slow.next_delivery(5000) for _ in range(5)]
         clock.set("2026-06-03T02:01:30")     # two days later
-        time.sleep(0.5)
+        # Idempotency keys go after daemon.idempotency_hours (24), events or not.
+        assert wait_for(lambda: env.sql("SELECT count(*) FROM idempotency")[0][0] == 0, 10)
         assert env.sql("SELECT count(*) FROM events")[0][0] == 5, "events of a lagging group went"
-        for d in held:
-            slow.ack(d)
+        for d in held:    # each with a result, recorded against its event
+            slow.ack(d, {"command": "ping"})
+        assert wait_for(lambda: env.sql("SELECT count(*) FROM results WHERE group_name='slow'")[0][0]
+                        == 5, 10)
         # Once the acks are committed, the next retention pass (a minute on) may go.
         assert wait_for(lambda: env.sql("SELECT ack_floor FROM groups WHERE name='slow'")[0][0]
                         >= 5, 10)
@@ -377,7 +383,10 @@ def test_retention_deletes_old_events_every_group_is_past():
         assert wait_for(lambda: env.sql("SELECT count(*) FROM events")[0][0] == 0, 10)
         status = c.call("status")[1]["result"]
         assert status["last_seq"] == 5 and status["first_seq"] == 0, status
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert env.sql("SELECT count(*) FROM results")[0][0] == 0, "results outlived their events"
+        # The forgotten key runs its command again.
+        status, again = c.call("qual.add", GOOD, key="order-1")
+        assert status == 200 and again["result"]["id"] != first[1]["result"]["id"], again
         assert env.sql("SELECT seq FROM events")[0][0] == 6, "a sequence number was reused"
         assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 6, "state was deleted"
         assert "retention: deleted 5 events" in open(os.path.join(env.dir, "daemon.log")).read()
