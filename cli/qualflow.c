@@ -994,11 +994,27 @@ static const arg_map_t s_qual_renew_args[] = {
 };
 static const cli_call_t s_qual_renew_call = {"qual.renew", s_qual_renew_args, OUT_QUAL};
 
-enum { QX_NAME, QX_CERT_NO, QX_SCOPE, QX_COST, QX_REVENUE, QX_INDUSTRY, QX_COUNT };
+enum {
+    QX_NAME,
+    QX_CERT_NO,
+    QX_AUTHORITY,
+    QX_CATEGORY,
+    QX_SCOPE,
+    QX_ISSUED,
+    QX_EXPIRES,
+    QX_COST,
+    QX_REVENUE,
+    QX_INDUSTRY,
+    QX_COUNT
+};
 static const cli_opt_t s_qual_rectify_opts[] = {
     [QX_NAME] = {"--name", NULL, "N", "a name for people"},
     [QX_CERT_NO] = {"--cert-no", NULL, "X", "corrected certificate number"},
+    [QX_AUTHORITY] = {"--authority", NULL, "A", "corrected issuing authority"},
+    [QX_CATEGORY] = {"--category", NULL, "C", "corrected category"},
     [QX_SCOPE] = {"--scope", NULL, "S", "corrected scope"},
+    [QX_ISSUED] = {"--issued", NULL, "YYYY-MM-DD", "corrected date of issue"},
+    [QX_EXPIRES] = {"--expires", NULL, "YYYY-MM-DD", "corrected end of validity"},
     [QX_COST] = OPT_COST,
     [QX_REVENUE] = OPT_REVENUE,
     [QX_INDUSTRY] = OPT_INDUSTRY,
@@ -1008,7 +1024,11 @@ static const arg_map_t s_qual_rectify_args[] = {
     {ARG_POS (0), "id", true, ARG_ID, NULL, "ID"},
     {QX_NAME, "name", false, ARG_TEXT},
     {QX_CERT_NO, "cert_no", false, ARG_TEXT},
+    {QX_AUTHORITY, "authority", false, ARG_TEXT},
+    {QX_CATEGORY, "category", false, ARG_TEXT},
     {QX_SCOPE, "scope", false, ARG_TEXT},
+    {QX_ISSUED, "issued", false, ARG_DATE},
+    {QX_EXPIRES, "expires", false, ARG_DATE},
     {QX_COST, "acquisition_cost", false, ARG_AMOUNT},
     {QX_REVENUE, "expected_revenue", false, ARG_AMOUNT},
     {QX_INDUSTRY, "industry", false, ARG_TEXT},
@@ -1772,10 +1792,12 @@ static const cli_command_t s_commands[] = {
      "and findings, and the outcome.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_report_call},
     {"qual", "rectify",
-     "ID [--name N] [--cert-no X] [--scope S] [--cost N] [--revenue N] [--industry I]",
-     "correct a qualification under rectification",
-     "Correct what a failed review found, before 'qual submit' sends it to review again. "
-     "Roles admin, review.",
+     "ID [--name N] [--cert-no X] [--authority A] [--category C] [--scope S] [--issued D] "
+     "[--expires D] [--cost N] [--revenue N] [--industry I]",
+     "correct a draft or a qualification under rectification",
+     "Correct what a failed review found (or a draft's data), before 'qual submit' sends it "
+     "to review again; the expiry must stay after the date of issue. An approved "
+     "qualification's expiry changes only with 'qual renew'. Roles admin, review.",
      s_qual_rectify_opts, 1, 1, s_cmd_mapped, &s_qual_rectify_call},
     {"qual", "reject", "ID --reason TEXT", "reject a qualification",
      "Reject a qualification for good, with the reason on record.", s_qual_reject_opts, 1, 1,

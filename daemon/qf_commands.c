@@ -615,10 +615,24 @@ s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    json_decref (record);
+    /* The dates as they will be: a correction of one must still fit the other. */
+    const char *issued = json_string_value (json_object_get (args, "issued"));
+    const char *expires = json_string_value (json_object_get (args, "expires"));
+    const char *was_issued = json_string_value (json_object_get (record, "issued"));
+    const char *was_expires = json_string_value (json_object_get (record, "expires"));
+    int32_t from = 0, to = 0;
+    qf_date_parse (issued ? issued : was_issued, &from);
+    qf_date_parse (expires ? expires : was_expires, &to);
     if (json_object_size (args) < 2)
-        return qf_ctx_error (ctx, QF_EINVAL, "args",
-                             "qual.rectify needs at least one field to correct");
+        rc = qf_ctx_error (ctx, QF_EINVAL, "args",
+                           "qual.rectify needs at least one field to correct");
+    else if (to <= from)
+        rc = qf_ctx_error (ctx, QF_EINVAL, expires ? "args.expires" : "args.issued",
+                           "the expiry date (%s) must be after the date of issue (%s)",
+                           expires ? expires : was_expires, issued ? issued : was_issued);
+    json_decref (record);
+    if (rc)
+        return rc;
     rc = qf_store_qual_rectify (ctx->store, id, args, ctx->now);
     return s_qual_changed (ctx, rc, id, "qualification.rectified", NULL, "correct", result_p);
 }
@@ -934,7 +948,11 @@ static const qf_command_t s_commands[] = {
      {{"id", A_INT, true, 1, INT64_MAX},
       {"name", A_TEXT, false, 1, 256},
       {"cert_no", A_TEXT, false, 1, 128},
+      {"authority", A_TEXT, false, 1, 256},
+      {"category", A_TOKEN, false, 1, 64},
       {"scope", A_TEXT, false, 1, TEXT_MAX},
+      {"issued", A_DATE, false},
+      {"expires", A_DATE, false},
       {"acquisition_cost", A_NUMBER, false},
       {"expected_revenue", A_NUMBER, false},
       {"industry", A_TEXT, false, 1, 128},

@@ -380,7 +380,10 @@ static const char *s_sql[ST_COUNT] = {
                         "cert_no = coalesce (?3, cert_no), scope = coalesce (?4, scope), "
                         "acquisition_cost = coalesce (?5, acquisition_cost), "
                         "expected_revenue = coalesce (?6, expected_revenue), updated = ?7, "
-                        "industry = coalesce (?8, industry) "
+                        "industry = coalesce (?8, industry), "
+                        "authority = coalesce (?9, authority), "
+                        "category = coalesce (?10, category), issued = coalesce (?11, issued), "
+                        "expires = coalesce (?12, expires) "
                         "WHERE id = ?1",
     [ST_EVENTS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
                         "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
@@ -1994,6 +1997,15 @@ qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
     s_bind_real_arg (stmt, 6, args, "expected_revenue");
     sqlite3_bind_int64 (stmt, 7, now);
     s_bind_opt_text (stmt, 8, json_string_value (json_object_get (args, "industry")));
+    s_bind_opt_text (stmt, 9, json_string_value (json_object_get (args, "authority")));
+    s_bind_opt_text (stmt, 10, json_string_value (json_object_get (args, "category")));
+    static const char *dates[] = {"issued", "expires"};
+    for (int i = 0; i < 2; i++) {
+        if (json_object_get (args, dates[i]))
+            s_bind_date_arg (stmt, 11 + i, args, dates[i]);
+        else
+            sqlite3_bind_null (stmt, 11 + i);
+    }
     return qf_store__exec (self, stmt, "rectify qualification");
 }
 

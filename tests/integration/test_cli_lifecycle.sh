@@ -249,4 +249,42 @@ test_candidate() {
     return 0
 }
 
-qf_run_tests test_help_and_usage_errors test_lifecycle test_candidate
+# A draft's data is corrected before review; the review and the timers then
+# go by the corrected record. A correction that breaks a rule is refused
+# and changes nothing; an approved qualification is not corrected.
+test_rectify_corrects_a_draft() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local w
+    for w in legal finance technical; do
+        qf_start_worker "$w" || { qf_fail "worker $w did not start"; return 1; }
+    done
+    expect_rc 0 --json qual add --cert-no D234000001 --authority "某市不存在的发证机关" \
+        --category construction-general --scope "$SCOPE" --issued 2025-01-01 \
+        --expires 2027-01-01 --cost 100000 --revenue 180000 --industry construction || return 1
+    local id
+    id=$(json_field id <"$QF_TMP/out")
+    expect_rc 1 qual rectify "$id" --expires 2024-06-01 || return 1
+    grep -q "expiry date (2024-06-01) must be after the date of issue (2025-01-01).*args.expires" \
+        "$QF_TMP/err" || { qf_fail "unclear refusal: $(cat "$QF_TMP/err")"; return 1; }
+    [ "$(qual_field "$id" expires)" = 2027-01-01 ] || { qf_fail "a refused correction changed the record"; return 1; }
+    expect_rc 0 qual rectify "$id" --authority "$AUTHORITY" --issued 2025-02-01 --expires 2030-01-01 ||
+        return 1
+    [ "$(qual_field "$id" authority)" = "$AUTHORITY" ] && [ "$(qual_field "$id" issued)" = 2025-02-01 ] &&
+        [ "$(qual_field "$id" expires)" = 2030-01-01 ] ||
+        { qf_fail "correction not stored: $(qf_cli --json qual show "$id")"; return 1; }
+    qf_cli events | grep -q "qualification.rectified" || { qf_fail "no qualification.rectified event"; return 1; }
+    expect_rc 0 qual submit "$id" || return 1
+    wait_state "$id" approved || return 1
+    # The expiry timer is due on the corrected date (00:00 Asia/Shanghai).
+    local due
+    due=$(qf_cli --json qual show "$id" | $PY -c 'import json, sys
+d = json.load(sys.stdin)
+print([t["due"] for t in d["timers"] if t["kind"] == "expired"][0])')
+    [ "$due" = $(( $(date -d "2030-01-01T00:00:00+08:00" +%s) * 1000 )) ] ||
+        { qf_fail "expired timer due $due, not on the corrected expiry"; return 1; }
+    expect_rc 1 qual rectify "$id" --scope x || return 1
+    grep -q "is approved; only a draft or one under rectification" "$QF_TMP/err" ||
+        { qf_fail "approved record corrected: $(cat "$QF_TMP/err")"; return 1; }
+}
+
+qf_run_tests test_help_and_usage_errors test_lifecycle test_candidate test_rectify_corrects_a_draft
