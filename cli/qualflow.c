@@ -22,6 +22,7 @@
 */
 #include "qf.h"
 #include "qf_cli.h"
+#include "qf_security.h"
 #include "qf_table.h"
 
 #include <czmq.h>
@@ -61,6 +62,7 @@ enum {
     G_AS,
     G_USER,
     G_IDEMPOTENCY_KEY,
+    G_CERT,
     G_HELP,
     G_VERSION,
     G_COUNT
@@ -80,6 +82,9 @@ static const cli_opt_t s_global_opts[] = {
     [G_IDEMPOTENCY_KEY] = {"--idempotency-key", NULL, "KEY",
                            "sent with the request: a repeat with the same key changes nothing "
                            "and gets the first answer (1-64 printable ASCII)"},
+    [G_CERT] = {"--cert", NULL, "FILE",
+                "with security.curve: the secret certificate to present (default "
+                "security.certificate)"},
     [G_HELP] = {"--help", "-h", NULL, "show help and exit"},
     [G_VERSION] = {"--version", NULL, NULL, "show the version and exit"},
     [G_COUNT] = {NULL, NULL, NULL, NULL},
@@ -544,6 +549,34 @@ s_parse_id (const cli_command_t *cmd, const char *what, const char *text, uint64
 
 /* ----------------------------------------------------------------------
    Commands */
+
+enum { KG_DIR, KG_ROLES, KG_GROUPS, KG_COUNT };
+static const cli_opt_t s_keygen_opts[] = {
+    [KG_DIR] = {"--dir", NULL, "DIR", "where to write NAME.key and NAME.key_secret (default .)"},
+    [KG_ROLES] = {"--roles", NULL, "\"R ...\"",
+                  "request roles the holder may claim, space-separated, or \"*\""},
+    [KG_GROUPS] = {"--groups", NULL, "\"G ...\"",
+                   "consumer groups the holder may join, space-separated, or \"*\""},
+    [KG_COUNT] = {NULL, NULL, NULL, NULL},
+};
+
+/* Local: writes a certificate pair; no daemon involved. */
+static int
+s_cmd_keygen (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
+{
+    (void)cli, (void)cmd, (void)nargs;
+    const char *dir = opts[KG_DIR] ? opts[KG_DIR] : ".";
+    char error[1024];
+    if (qf_security_keygen (dir, args[0], opts[KG_ROLES], opts[KG_GROUPS], error, sizeof error)) {
+        fprintf (stderr, "qualflow: %s\n", error);
+        return QF_CLI_ERROR;
+    }
+    printf ("%s/%s.key         public: give it to the daemon's security.clients_dir (or, for "
+            "the server, to clients as security.server_public)\n"
+            "%s/%s.key_secret  secret (mode 0600): keep it with its owner\n",
+            dir, args[0], dir, args[0]);
+    return QF_CLI_OK;
+}
 
 static int
 s_cmd_ping (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **args, int nargs)
@@ -1758,6 +1791,13 @@ s_cmd_call (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char **a
 static const cli_command_t s_commands[] = {
     {NULL, "ping", "", "check that the daemon answers",
      "Check that the daemon answers, and how fast.", NULL, 0, 0, s_cmd_ping},
+    {NULL, "keygen", "NAME [--dir DIR] [--roles \"R ...\"] [--groups \"G ...\"]",
+     "make a CURVE certificate pair",
+     "Write NAME.key (public) and NAME.key_secret (secret) for security.curve. The public file "
+     "of a client or worker goes into the daemon's security.clients_dir; its metadata names "
+     "the roles it may claim and the groups it may join. Make the daemon's own pair with "
+     "'keygen server'. Never overwrites a file.",
+     s_keygen_opts, 1, 1, s_cmd_keygen},
     {NULL, "status", "", "daemon status, consumer groups and workers",
      "Show the daemon's version, uptime, database, endpoints and last event sequence number, "
      "then its consumer groups and connected workers.",
@@ -2119,6 +2159,14 @@ s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
                                                                  : DEFAULT_COMMAND_ENDPOINT;
     cli->event_endpoint =
         config && config->event_endpoint ? config->event_endpoint : DEFAULT_EVENT_ENDPOINT;
+    if (config && config->curve && cmd->run != s_cmd_keygen) {
+        char error[1024] = "";
+        if (qf_security_client_set (gvals[G_CERT] ? gvals[G_CERT] : config->certificate,
+                                    config->server_public, error, sizeof error)) {
+            fprintf (stderr, "qualflow: %s\n", error);
+            return QF_CLI_ERROR;
+        }
+    }
     return QF_CLI_OK;
 }
 
@@ -2167,6 +2215,7 @@ main (int argc, char **argv)
         rc = cmd->run (&cli, cmd, lvals, args, nargs);
     fflush (stdout);
     qf_client_destroy (&cli.client);
+    qf_security_client_reset ();
     qf_config_destroy (&cli.config);
     return rc;
 }

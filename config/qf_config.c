@@ -207,6 +207,39 @@ static const qf_key_t s_keys[] = {
      .help = "a client's idempotency key is remembered at least this long: a retry within it "
              "returns the first reply; later the key is forgotten"},
 
+    {.key = "security.curve",
+     .type = QF_CT_BOOL,
+     .def_int = 0,
+     .offset = CFG (curve),
+     .help = "CURVE on every socket: traffic encrypted, only peers whose certificate is in "
+             "security.clients_dir get in, and a request's role must be one its certificate "
+             "allows"},
+    {.key = "security.server_secret",
+     .type = QF_CT_STRING,
+     .max = 4096,
+     .def_text = "config/keys/server.key_secret",
+     .offset = CFG (server_secret),
+     .help = "the daemon's secret certificate (qualflow keygen server --dir config/keys)"},
+    {.key = "security.server_public",
+     .type = QF_CT_STRING,
+     .max = 4096,
+     .def_text = "config/keys/server.key",
+     .offset = CFG (server_public),
+     .help = "the daemon's public certificate, which clients and workers check it by"},
+    {.key = "security.clients_dir",
+     .type = QF_CT_STRING,
+     .max = 4096,
+     .def_text = "config/keys/clients",
+     .offset = CFG (clients_dir),
+     .help = "public certificates (NAME.key) of the clients and workers allowed in, with their "
+             "roles and groups; re-read on each connection"},
+    {.key = "security.certificate",
+     .type = QF_CT_STRING,
+     .max = 4096,
+     .def_text = "config/keys/client.key_secret",
+     .offset = CFG (certificate),
+     .help = "the secret certificate the CLI and workers present (their --cert overrides it)"},
+
     {.key = "delivery.ack_wait_ms",
      .type = QF_CT_INT64,
      .min = 100,
@@ -378,7 +411,8 @@ static const qf_key_t s_keys[] = {
 #define KEY_COUNT COUNT (s_keys)
 
 /* The mapping sections, in the order their keys appear in s_keys. */
-static const char *const s_mapping_sections[] = {"daemon", "delivery", "policy", "calendar"};
+static const char *const s_mapping_sections[] = {"daemon", "security", "delivery", "policy",
+                                                 "calendar"};
 #define MAPPING_SECTION_COUNT COUNT (s_mapping_sections)
 
 static const qf_key_t s_authority_keys[] = {

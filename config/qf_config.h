@@ -72,6 +72,13 @@ typedef struct {
     int retention_days;         /* delete events older than this once done; 0 = keep */
     int idempotency_hours;      /* keep client idempotency keys this long */
 
+    /* security: — CURVE authentication (restart-only); see proto/qf_security.h. */
+    bool curve;          /* encrypt and authenticate every socket */
+    char *server_secret; /* the daemon's secret certificate */
+    char *server_public; /* the daemon's public certificate, for clients */
+    char *clients_dir;   /* public certificates of those allowed in */
+    char *certificate;   /* a client's (CLI, worker) own secret certificate */
+
     /* delivery: — defaults for consumer groups (reloadable). */
     int64_t ack_wait_ms;        /* lease on a delivered event */
     int max_deliveries;         /* deliveries before the dead-letter list */

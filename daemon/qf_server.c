@@ -7,6 +7,7 @@
 #include "qf_store.h"
 #include "qf_custody.h"
 #include "qf_timers.h"
+#include "qf_security.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -33,6 +34,7 @@ struct qf_server_t {
     zsock_t *command;        /* ROUTER */
     zsock_t *worker;         /* ROUTER */
     zsock_t *events;         /* PUB */
+    qf_security_t *security; /* CURVE server, or NULL when security.curve is off */
     reply_t *replies;        /* held replies of the open batch */
     size_t reply_count, reply_cap;
     int64_t started;            /* wall clock ms at start */
@@ -69,13 +71,16 @@ qf_server_install_signals (void)
 
 /* Creates, tunes and binds one socket; NULL with a message on failure. */
 static zsock_t *
-s_bind (int type, const char *endpoint, const char *key, char *error, size_t error_size)
+s_bind (qf_security_t *security, int type, const char *endpoint, const char *key, char *error,
+        size_t error_size)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock) {
         snprintf (error, error_size, "cannot create a socket for %s", key);
         return NULL;
     }
+    if (security)
+        qf_security_server_apply (security, sock);
     zsock_set_linger (sock, 200);
     zsock_set_maxmsgsize (sock, QF_WIRE_MAX);
     zsock_set_sndhwm (sock, 200000);
@@ -109,16 +114,22 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
         qf_store_new (self->config->database, self->config->durability, error, error_size);
     if (!self->store)
         goto fail;
-    self->command = s_bind (ZMQ_ROUTER, self->config->command_endpoint, "daemon.command_endpoint",
-                            error, error_size);
+    if (self->config->curve) {
+        self->security = qf_security_server_new (self->config->server_secret,
+                                                 self->config->clients_dir, error, error_size);
+        if (!self->security)
+            goto fail;
+    }
+    self->command = s_bind (self->security, ZMQ_ROUTER, self->config->command_endpoint,
+                            "daemon.command_endpoint", error, error_size);
     if (!self->command)
         goto fail;
-    self->worker = s_bind (ZMQ_ROUTER, self->config->worker_endpoint, "daemon.worker_endpoint",
-                           error, error_size);
+    self->worker = s_bind (self->security, ZMQ_ROUTER, self->config->worker_endpoint,
+                           "daemon.worker_endpoint", error, error_size);
     if (!self->worker)
         goto fail;
-    self->events =
-        s_bind (ZMQ_PUB, self->config->event_endpoint, "daemon.event_endpoint", error, error_size);
+    self->events = s_bind (self->security, ZMQ_PUB, self->config->event_endpoint,
+                           "daemon.event_endpoint", error, error_size);
     if (!self->events)
         goto fail;
     self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
@@ -138,10 +149,12 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
         goto fail;
     }
     qf_info ("qualflowd %s started: database %s (schema %d, last seq %llu), commands %s, "
-             "workers %s, events %s",
+             "workers %s, events %s; %s",
              QF_VERSION, self->config->database, qf_store_schema_version (),
              (unsigned long long)qf_store_last_seq (self->store), self->config->command_endpoint,
-             self->config->worker_endpoint, self->config->event_endpoint);
+             self->config->worker_endpoint, self->config->event_endpoint,
+             self->security ? "CURVE on: only peers with a certificate in security.clients_dir"
+                            : "CURVE off: roles are not authenticated");
     return self;
 fail:
     qf_server_destroy (&self);
@@ -158,6 +171,7 @@ qf_server_destroy (qf_server_t **self_p)
     zsock_destroy (&self->command);
     zsock_destroy (&self->worker);
     zsock_destroy (&self->events);
+    qf_security_server_destroy (&self->security);
     qf_store_destroy (&self->store);
     for (size_t i = 0; i < self->reply_count; i++) {
         qf_msg_reset (&self->replies[i].msg);
@@ -284,6 +298,21 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     if (rc) {
         s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
         return;
+    }
+    /* With CURVE, the role claimed must be one the certificate allows, and
+       the user is the certificate's name, whatever the request says. */
+    if (msg->authenticated) {
+        if (!qf_security_allows (msg->peer_roles, ctx.role)) {
+            char text[QF_PEER_LIST_MAX + 256];
+            snprintf (text, sizeof text,
+                      "certificate \"%s\" may act as: %s; not as %s (add the role to its "
+                      "certificate's roles, or use one it has)",
+                      msg->peer_name, msg->peer_roles[0] ? msg->peer_roles : "no role", ctx.role);
+            qf_warn ("refused %s from %s: %s", msg->command, msg->peer_name, text);
+            s_reply_error (self, msg, QF_STATUS_FORBIDDEN, text, "role");
+            return;
+        }
+        ctx.user = msg->peer_name;
     }
     /* Authorize before anything else, so a stored reply is never shown to
        a role that may not run the command. */

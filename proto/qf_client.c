@@ -1,6 +1,7 @@
 /*  qf_client — the client side of the daemon's command and event sockets. */
 #include "qf_client.h"
 #include "qf_error.h"
+#include "qf_security.h"
 #include "qf_time.h"
 
 #include <czmq.h>
@@ -36,6 +37,7 @@ s_socket_new (int type, const char *endpoint)
     /* A client that gives up must not hang the process at exit. */
     zsock_set_linger (sock, 0);
     zsock_set_maxmsgsize (sock, QF_WIRE_MAX);
+    qf_security_client_apply (sock);
     if (zsock_connect (sock, "%s", endpoint) != 0) {
         zsock_destroy (&sock);
         return NULL;

@@ -315,6 +315,34 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
     }
 }
 
+/* Copies a metadata property; a missing or too long one copies as "" so
+   that a cut list never grants a role it did not name. */
+static void
+s_property (char *dest, size_t size, zmq_msg_t *frame, const char *name)
+{
+    const char *value = zmq_msg_gets (frame, name);
+    if (value && strlen (value) < size)
+        memcpy (dest, value, strlen (value) + 1);
+    else
+        dest[0] = '\0';
+}
+
+/* Who the peer is, from the ZAP handler's answer that ZeroMQ attaches to
+   every frame of a CURVE connection. */
+static void
+s_peer (qf_msg_t *self, zmq_msg_t *frame)
+{
+    const char *user = zmq_msg_gets (frame, "User-Id");
+    if (!user || !*user)
+        return;
+    self->authenticated = true;
+    s_property (self->peer_name, sizeof self->peer_name, frame, "name");
+    if (!self->peer_name[0] || !qf_valid_token (self->peer_name, QF_NAME_MAX))
+        snprintf (self->peer_name, sizeof self->peer_name, "key-%.8s", user);
+    s_property (self->peer_roles, sizeof self->peer_roles, frame, "roles");
+    s_property (self->peer_groups, sizeof self->peer_groups, frame, "groups");
+}
+
 int
 qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
 {
@@ -355,6 +383,9 @@ qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
         }
         memcpy (self->routing, zmq_msg_data (&frames[0]), size);
         self->routing_size = size;
+        /* The routing id frame that ROUTER makes up may lack the
+           connection's metadata; the peer's own frames carry it. */
+        s_peer (self, &frames[count > 1 ? 1 : 0]);
         at = 1;
         if (at < count && zmq_msg_size (&frames[at]) == 0) {
             self->req_envelope = true;

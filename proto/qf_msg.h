@@ -25,15 +25,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QF_PROTOCOL    "QFLOW/1"
-#define QF_ID_MAX      64 /* request ids, event ids, instance names */
-#define QF_NAME_MAX    64 /* commands, groups */
-#define QF_TOPIC_MAX   128
-#define QF_SUBJECT_MAX 128
-#define QF_REASON_MAX  1024
-#define QF_BODY_MAX    (1024 * 1024)     /* JSON body or payload frame */
-#define QF_WIRE_MAX    (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
-#define QF_ROUTING_MAX 256
+#define QF_PROTOCOL      "QFLOW/1"
+#define QF_ID_MAX        64 /* request ids, event ids, instance names */
+#define QF_NAME_MAX      64 /* commands, groups */
+#define QF_TOPIC_MAX     128
+#define QF_SUBJECT_MAX   128
+#define QF_REASON_MAX    1024
+#define QF_BODY_MAX      (1024 * 1024)     /* JSON body or payload frame */
+#define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
+#define QF_ROUTING_MAX   256
+#define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (ZAP metadata) */
 
 /* Reply and error status codes, as in HTTP. */
 #define QF_STATUS_OK           200
@@ -86,6 +87,12 @@ typedef struct {
     const char *raw;                       /* when sending: body/payload bytes (borrowed) */
     size_t raw_size;                       /* length of raw */
     char error[256];                       /* after QF_EPROTO: what was wrong */
+    /* Received on a CURVE ROUTER: who the peer's certificate says it is
+       (see qf_security.h). Unset (authenticated false) without CURVE. */
+    bool authenticated;                     /* the peer passed CURVE authentication */
+    char peer_name[QF_NAME_MAX + 1];        /* its certificate's name */
+    char peer_roles[QF_PEER_LIST_MAX + 1];  /* roles it may claim, space-separated */
+    char peer_groups[QF_PEER_LIST_MAX + 1]; /* groups it may join, space-separated */
 } qf_msg_t;
 
 /*  Resets a message to empty, releasing its body. Safe on a zeroed struct. */

@@ -15,6 +15,7 @@
 */
 #include "qf_worker.h"
 #include "qf_config.h"
+#include "qf_security.h"
 #include "qf_error.h"
 #include "qf_log.h"
 #include "qf_time.h"
@@ -283,6 +284,7 @@ s_open (qf_worker_t *self)
        event until its lease ends. */
     zsock_set_sndhwm (self->sock, 0);
     zsock_set_rcvhwm (self->sock, 0);
+    qf_security_client_apply (self->sock);
     if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
         qf_error ("cannot connect to worker endpoint %s: %s; check daemon.worker_endpoint",
                   self->endpoint, zmq_strerror (zmq_errno ()));
@@ -560,12 +562,14 @@ static void
 s_usage (FILE *file, const char *program)
 {
     fprintf (file,
-             "usage: %s [-c CONFIG] [--instance NAME] [--window N] [-v] [-h]\n"
+             "usage: %s [-c CONFIG] [--instance NAME] [--window N] [--cert FILE] [-v] [-h]\n"
              "  -c CONFIG        configuration file (default $QUALFLOW_CONFIG, else %s)\n"
              "  --instance NAME  name of this process in its group (default "
              "<group>-<host>-<pid>)\n"
              "  --window N       most unacknowledged events to hold, 1-%d (default: the "
              "daemon's)\n"
+             "  --cert FILE      with security.curve: this worker's secret certificate\n"
+             "                   (default security.certificate)\n"
              "  -v               debug logging\n"
              "  -h               this help\n",
              program, QF_CONFIG_DEFAULT_PATH, WINDOW_MAX);
@@ -579,14 +583,18 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
     const char *path = getenv ("QUALFLOW_CONFIG");
     if (!path || !*path)
         path = QF_CONFIG_DEFAULT_PATH;
-    const char *instance = NULL;
+    const char *instance = NULL, *cert = NULL;
     int window = 0;
     bool verbose = false;
 
     static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'}, {"instance", required_argument, NULL, 'i'},
-        {"window", required_argument, NULL, 'w'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"instance", required_argument, NULL, 'i'},
+        {"window", required_argument, NULL, 'w'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"cert", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     optind = 1;
     int opt;
@@ -613,6 +621,7 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
             break;
         }
         case 'v': verbose = true; break;
+        case 'k': cert = optarg; break;
         case 'h': s_usage (stdout, program); return 0;
         default: s_usage (stderr, program); return 2;
         }
@@ -638,7 +647,13 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
                  config->syslog);
 
     int status = 1;
-    qf_worker_t *worker = qf_worker_new (config->worker_endpoint, group, instance, window);
+    qf_worker_t *worker = NULL;
+    if (config->curve && qf_security_client_set (cert ? cert : config->certificate,
+                                                 config->server_public, error, sizeof error)) {
+        qf_error ("%s", error);
+        goto done;
+    }
+    worker = qf_worker_new (config->worker_endpoint, group, instance, window);
     if (!worker) {
         qf_error ("cannot create the %s worker for %s", group, config->worker_endpoint);
         goto done;
@@ -655,6 +670,7 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
         qf_error ("%s stopped: %s", program, qf_strerror (rc));
 done:
     qf_worker_destroy (&worker);
+    qf_security_client_reset ();
     qf_config_destroy (&config);
     return status;
 }

@@ -100,6 +100,21 @@ qf_wait_for() {
     return 1
 }
 
+# Runs the CLI, keeping stdout, stderr and the exit code in $QF_TMP/out,
+# $QF_TMP/err and $RC.
+run_cli() {
+    qf_cli "$@" >"$QF_TMP/out" 2>"$QF_TMP/err"
+    RC=$?
+}
+
+# Expects exit code $1 from the CLI with the remaining arguments.
+expect_rc() {
+    local want=$1; shift
+    run_cli "$@"
+    [ "$RC" -eq "$want" ] ||
+        { qf_fail "'qualflow $*': exit $RC, not $want: $(head -c 400 "$QF_TMP/err")"; return 1; }
+}
+
 # Test bodies call qf_fail "why" and return 1 on failure.
 qf_fail() { echo "$*" >"$QF_TMP/why"; return 1; }
 

@@ -6,13 +6,6 @@
 
 PY=/usr/bin/python3
 
-# Runs the CLI, keeping stdout, stderr and the exit code in $QF_TMP/out,
-# $QF_TMP/err and $RC.
-run_cli() {
-    qf_cli "$@" >"$QF_TMP/out" 2>"$QF_TMP/err"
-    RC=$?
-}
-
 # Adds a qualification with the given scope (and optional extra options);
 # prints its id.
 add_qual() {

@@ -19,20 +19,6 @@ for k in sys.argv[1].split("."):
 print("" if d is None else d)' "$1"
 }
 
-# Runs the CLI, output in $QF_TMP/out and err, exit code in RC.
-run_cli() {
-    qf_cli "$@" >"$QF_TMP/out" 2>"$QF_TMP/err"
-    RC=$?
-}
-
-# Expects exit code $1 from the CLI with the remaining arguments.
-expect_rc() {
-    local want=$1; shift
-    run_cli "$@"
-    [ "$RC" -eq "$want" ] ||
-        { qf_fail "'qualflow $*': exit $RC, not $want: $(head -c 400 "$QF_TMP/err")"; return 1; }
-}
-
 qual_field() { qf_cli --json qual show "$1" 2>/dev/null | json_field "$2"; }
 
 # Waits until qualification $1 is in state $2 (up to $3 s, default 20).

@@ -406,7 +406,8 @@ QF_TEST (test_unknown_keys)
     QF_CHECK (s_refused (
         "daemon: {}\n"
         "dameon: {}\n",
-        2, "dameon:", "daemon, delivery, policy, calendar, authorities, categories, groups", NULL));
+        2, "dameon:",
+        "daemon, security, delivery, policy, calendar, authorities, categories, groups", NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
                          "  \"ack wait\": 10\n",
