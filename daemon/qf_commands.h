@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "qf_config.h"
+#include "qf_msg.h"
 #include "qf_store.h"
 
 /* What a command runs with. Filled by the server for each command. */
@@ -23,6 +24,7 @@ typedef struct {
     const char *role;               /* acting role */
     const char *user;               /* acting user, for the record */
     bool from_worker;               /* a worker's result, not a person's request */
+    const qf_peer_t *peer;          /* with CURVE: who sent it, else NULL */
     /* Server callbacks for commands that describe the daemon itself. */
     json_t *(*status_fn) (void *arg); /* returns a new status object */
     void *status_arg;

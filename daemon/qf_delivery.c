@@ -644,11 +644,12 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     if (!instance || !qf_valid_printable (instance, QF_ID_MAX))
         return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
                               "HELLO instance must be 1-64 printable ASCII characters");
-    if (msg->authenticated && !qf_security_allows (msg->peer_groups, name)) {
+    const qf_peer_t *peer = ctx->peer;
+    if (peer && (!peer->authenticated || !qf_security_allows (peer->groups, name))) {
         snprintf (reason, sizeof reason,
                   "certificate \"%s\" may join groups: %s; not %s (add the group to its "
                   "certificate's groups)",
-                  msg->peer_name, msg->peer_groups[0] ? msg->peer_groups : "none", name);
+                  peer->name, peer->groups[0] ? peer->groups : "none", name);
         qf_warn ("worker %s refused: %s", instance, reason);
         return s_hello_error (self, msg, QF_STATUS_FORBIDDEN, reason);
     }

@@ -276,7 +276,7 @@ s_ctx_init (qf_server_t *self, qf_ctx_t *ctx, int64_t now)
 }
 
 static void
-s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
+s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int recv_rc, int64_t now)
 {
     if (recv_rc == QF_EPROTO) {
         qf_warn ("malformed request refused: %s", msg->error);
@@ -301,18 +301,23 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     }
     /* With CURVE, the role claimed must be one the certificate allows, and
        the user is the certificate's name, whatever the request says. */
-    if (msg->authenticated) {
-        if (!qf_security_allows (msg->peer_roles, ctx.role)) {
+    if (peer) {
+        /* Fail closed: with CURVE on, a message that carries no identity is
+           refused, whatever let it in. */
+        if (!peer->authenticated || !qf_security_allows (peer->roles, ctx.role)) {
             char text[QF_PEER_LIST_MAX + 256];
-            snprintf (text, sizeof text,
-                      "certificate \"%s\" may act as: %s; not as %s (add the role to its "
-                      "certificate's roles, or use one it has)",
-                      msg->peer_name, msg->peer_roles[0] ? msg->peer_roles : "no role", ctx.role);
-            qf_warn ("refused %s from %s: %s", msg->command, msg->peer_name, text);
+            if (!peer->authenticated)
+                snprintf (text, sizeof text, "no CURVE identity came with the request");
+            else
+                snprintf (text, sizeof text,
+                          "certificate \"%s\" may act as: %s; not as %s (add the role to its "
+                          "certificate's roles, or use one it has)",
+                          peer->name, peer->roles[0] ? peer->roles : "no role", ctx.role);
+            qf_warn ("refused %s from %s: %s", msg->command, peer->name, text);
             s_reply_error (self, msg, QF_STATUS_FORBIDDEN, text, "role");
             return;
         }
-        ctx.user = msg->peer_name;
+        ctx.user = peer->name;
     }
     /* Authorize before anything else, so a stored reply is never shown to
        a role that may not run the command. */
@@ -424,7 +429,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
 }
 
 static void
-s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
+s_handle_worker (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int recv_rc, int64_t now)
 {
     if (recv_rc == QF_EPROTO) {
         qf_warn ("malformed worker message refused: %s", msg->error);
@@ -440,6 +445,7 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, int recv_rc, int64_t now)
     }
     qf_ctx_t ctx;
     s_ctx_init (self, &ctx, now);
+    ctx.peer = peer;
     qf_delivery_handle (self->delivery, msg, &ctx);
 }
 
@@ -604,6 +610,9 @@ qf_server_run (qf_server_t *self)
     };
     int more = 0;
     qf_msg_t msg = {0};
+    /* Who sent each message: read only with CURVE, where it decides. */
+    qf_peer_t peer_store;
+    qf_peer_t *peer = self->security ? &peer_store : NULL;
     while (!s_stop_requested) {
         if (s_reload_requested) {
             s_reload_requested = 0;
@@ -626,15 +635,15 @@ qf_server_run (qf_server_t *self)
         /* Drain both sockets in turn, never waiting on either. */
         while (progress && handled < self->config->batch_max) {
             progress = false;
-            int rc = qf_msg_recv (&msg, items[0].socket, true, ZMQ_DONTWAIT);
+            int rc = qf_msg_recv_from (&msg, items[0].socket, true, ZMQ_DONTWAIT, peer);
             if (rc == 0 || rc == QF_EPROTO) {
-                s_handle_command (self, &msg, rc, now);
+                s_handle_command (self, &msg, peer, rc, now);
                 progress = true;
                 handled++;
             }
-            rc = qf_msg_recv (&msg, items[1].socket, true, ZMQ_DONTWAIT);
+            rc = qf_msg_recv_from (&msg, items[1].socket, true, ZMQ_DONTWAIT, peer);
             if (rc == 0 || rc == QF_EPROTO) {
-                s_handle_worker (self, &msg, rc, now);
+                s_handle_worker (self, &msg, peer, rc, now);
                 progress = true;
                 handled++;
             }

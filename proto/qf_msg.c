@@ -330,23 +330,31 @@ s_property (char *dest, size_t size, zmq_msg_t *frame, const char *name)
 /* Who the peer is, from the ZAP handler's answer that ZeroMQ attaches to
    every frame of a CURVE connection. */
 static void
-s_peer (qf_msg_t *self, zmq_msg_t *frame)
+s_peer (qf_peer_t *peer, zmq_msg_t *frame)
 {
     const char *user = zmq_msg_gets (frame, "User-Id");
     if (!user || !*user)
         return;
-    self->authenticated = true;
-    s_property (self->peer_name, sizeof self->peer_name, frame, "name");
-    if (!self->peer_name[0] || !qf_valid_token (self->peer_name, QF_NAME_MAX))
-        snprintf (self->peer_name, sizeof self->peer_name, "key-%.8s", user);
-    s_property (self->peer_roles, sizeof self->peer_roles, frame, "roles");
-    s_property (self->peer_groups, sizeof self->peer_groups, frame, "groups");
+    peer->authenticated = true;
+    s_property (peer->name, sizeof peer->name, frame, "name");
+    if (!peer->name[0] || !qf_valid_token (peer->name, QF_NAME_MAX))
+        snprintf (peer->name, sizeof peer->name, "key-%.8s", user);
+    s_property (peer->roles, sizeof peer->roles, frame, "roles");
+    s_property (peer->groups, sizeof peer->groups, frame, "groups");
 }
 
 int
 qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
 {
+    return qf_msg_recv_from (self, socket, routed, flags, NULL);
+}
+
+int
+qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_t *peer)
+{
     qf_msg_reset (self);
+    if (peer)
+        memset (peer, 0, sizeof *peer);
     zmq_msg_t frames[MAX_FRAMES];
     int count = 0, rc = 0;
     bool overflow = false;
@@ -385,7 +393,8 @@ qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
         self->routing_size = size;
         /* The routing id frame that ROUTER makes up may lack the
            connection's metadata; the peer's own frames carry it. */
-        s_peer (self, &frames[count > 1 ? 1 : 0]);
+        if (peer)
+            s_peer (peer, &frames[count > 1 ? 1 : 0]);
         at = 1;
         if (at < count && zmq_msg_size (&frames[at]) == 0) {
             self->req_envelope = true;

@@ -87,13 +87,16 @@ typedef struct {
     const char *raw;                       /* when sending: body/payload bytes (borrowed) */
     size_t raw_size;                       /* length of raw */
     char error[256];                       /* after QF_EPROTO: what was wrong */
-    /* Received on a CURVE ROUTER: who the peer's certificate says it is
-       (see qf_security.h). Unset (authenticated false) without CURVE. */
-    bool authenticated;                     /* the peer passed CURVE authentication */
-    char peer_name[QF_NAME_MAX + 1];        /* its certificate's name */
-    char peer_roles[QF_PEER_LIST_MAX + 1];  /* roles it may claim, space-separated */
-    char peer_groups[QF_PEER_LIST_MAX + 1]; /* groups it may join, space-separated */
 } qf_msg_t;
+
+/* Who sent a message over CURVE, from its certificate (see qf_security.h).
+   Kept out of qf_msg_t, which every message in flight carries. */
+typedef struct {
+    bool authenticated;                /* the peer passed CURVE authentication */
+    char name[QF_NAME_MAX + 1];        /* its certificate's name */
+    char roles[QF_PEER_LIST_MAX + 1];  /* roles it may claim, space-separated */
+    char groups[QF_PEER_LIST_MAX + 1]; /* groups it may join, space-separated */
+} qf_peer_t;
 
 /*  Resets a message to empty, releasing its body. Safe on a zeroed struct. */
 void qf_msg_reset (qf_msg_t *self);
@@ -108,6 +111,11 @@ const char *qf_msg_type_name (qf_msg_id_t id);
     self->error saying what was wrong; on QF_EPROTO the routing id and,
     when it was readable, request_id are kept so the sender can be told. */
 int qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags);
+
+/*  qf_msg_recv, and when `peer` is not NULL, who sent it: on a CURVE ROUTER
+    socket the certificate's name, roles and groups; otherwise
+    peer->authenticated is false. */
+int qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_t *peer);
 
 /*  Sends a message. Text fields and body must be valid for the type; when
     `raw` is set it is sent in place of json-encoding `body`. Returns 0,

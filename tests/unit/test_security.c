@@ -110,11 +110,13 @@ QF_TEST (test_round_trip_carries_the_certificate)
     zstr_sendx (dealer, QF_PROTOCOL, "REQUEST", "1", "ping", "{\"role\":\"review\"}", NULL);
     zsock_set_rcvtimeo (router, 5000);
     qf_msg_t msg = {0};
-    QF_CHECK (qf_msg_recv (&msg, zsock_resolve (router), true, 0) == 0);
-    QF_CHECK (msg.authenticated);
-    QF_CHECK_STR (msg.peer_name, "carol");
-    QF_CHECK_STR (msg.peer_roles, "review");
-    QF_CHECK_STR (msg.peer_groups, "technical");
+    qf_peer_t peer;
+    QF_CHECK (qf_msg_recv_from (&msg, zsock_resolve (router), true, 0, &peer) == 0);
+    QF_CHECK (peer.authenticated);
+    QF_CHECK_STR (peer.name, "carol");
+    QF_CHECK_STR (peer.roles, "review");
+    QF_CHECK_STR (peer.groups, "technical");
+    QF_CHECK_STR (msg.command, "ping");
     qf_msg_reset (&msg);
     zsock_destroy (&dealer);
     zsock_destroy (&router);
