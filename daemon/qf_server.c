@@ -193,6 +193,10 @@ s_status (void *arg)
     json_object_set_new (status, "uptime_s",
                          json_integer ((qf_time_now_ms () - self->started) / 1000));
     json_object_set_new (status, "database", json_string (self->config->database));
+    json_object_set_new (status, "security", json_string (self->security ? "curve" : "none"));
+    if (self->security)
+        json_object_set_new (status, "server_public_key",
+                             json_string (qf_security_server_public (self->security)));
     json_object_set_new (status, "schema_version", json_integer (qf_store_schema_version ()));
     json_object_set_new (status, "last_seq",
                          json_integer ((json_int_t)qf_store_last_seq (self->store)));

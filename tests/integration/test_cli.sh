@@ -360,6 +360,7 @@ test_status_shows_database() {
     grep -qF "database: $QF_TMP/qualflow.db" "$QF_TMP/out" || { qf_fail "database: $(cat "$QF_TMP/out")"; return 1; }
     grep -q "^version: " "$QF_TMP/out" && grep -q "^last_seq: 0" "$QF_TMP/out" ||
         { qf_fail "version/last_seq: $(cat "$QF_TMP/out")"; return 1; }
+    grep -q "^security: none" "$QF_TMP/out" || { qf_fail "security: $(cat "$QF_TMP/out")"; return 1; }
     grep -q "^GROUP  *TOPICS" "$QF_TMP/out" && grep -q "^legal  " "$QF_TMP/out" ||
         { qf_fail "groups table: $(cat "$QF_TMP/out")"; return 1; }
     run_cli --json status

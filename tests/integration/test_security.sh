@@ -36,6 +36,10 @@ test_roles_come_from_the_certificate() {
     make_keys || { qf_fail "keygen failed"; return 1; }
     qf_start_daemon || { qf_fail "daemon did not start with CURVE"; return 1; }
     grep -q "CURVE on" "$QF_TMP/daemon.log" || { qf_fail "the daemon does not say CURVE is on"; return 1; }
+    expect_rc 0 status || return 1
+    grep -q "^security: curve" "$QF_TMP/out" &&
+        grep -qF "server_public_key: $(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$QF_TMP/keys/server.key")" "$QF_TMP/out" ||
+        { qf_fail "status does not show CURVE: $(head -n 12 "$QF_TMP/out")"; return 1; }
     local alice=$QF_TMP/keys/secret/alice.key_secret
     expect_rc 0 --cert "$alice" --as sales qual list || return 1
     expect_rc 1 --cert "$alice" --as admin ping || return 1
