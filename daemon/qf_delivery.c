@@ -1,6 +1,7 @@
 /*  qf_delivery — durable consumer groups: delivered, acknowledged, retried. */
 #include "qf_delivery.h"
 #include "qf_security.h"
+#include "qf_tail.h"
 #include "qf.h"
 
 #include <errno.h>
@@ -1156,7 +1157,7 @@ s_redeliver (const qf_event_t *event, void *arg)
 }
 
 int
-qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_list_t *recent)
+qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail)
 {
     int more = 0;
     int64_t now = qf_time_mono_ms ();
@@ -1172,23 +1173,26 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_lis
             if (entry->state != E_WAITING || entry->deadline > now)
                 continue;
             d.entry = entry;
-            if (qf_store_event_get (self->store, entry->seq, s_redeliver, &d) == QF_ENOTFOUND) {
+            size_t run = 0;
+            const qf_event_t *held = tail ? qf_tail_find (tail, entry->seq, &run) : NULL;
+            if (held)
+                s_redeliver (held, &d);
+            else if (qf_store_event_get (self->store, entry->seq, s_redeliver, &d) ==
+                     QF_ENOTFOUND) {
                 qf_error ("group %s: event %llu vanished from the log; dropping it", group->name,
                           (unsigned long long)entry->seq);
                 s_ack_done (self, group, entry, NULL);
             }
         }
-        /* Then new events: those just committed straight from memory, the
+        /* Then new events: recent ones straight from the tail in memory, the
            bytes encoded once; older ones from the log, a bounded slice per pass. */
         while (!d.stalled && group->next_seq <= last_seq && d.scanned < 4096) {
-            if (recent && recent->count && group->next_seq >= recent->items[0].seq) {
-                size_t i = (size_t)(group->next_seq - recent->items[0].seq);
-                if (i < recent->count && recent->items[i].seq == group->next_seq) {
-                    for (; i < recent->count; i++)
-                        if (s_dispatch_new (&recent->items[i], &d))
-                            break;
-                    continue;
-                }
+            size_t run = 0;
+            const qf_event_t *held = tail ? qf_tail_find (tail, group->next_seq, &run) : NULL;
+            if (held) {
+                for (size_t i = 0; i < run && !s_dispatch_new (&held[i], &d); i++)
+                    ;
+                continue;
             }
             int before = d.scanned;
             if (qf_store_events_after (self->store, group->next_seq - 1, 256, s_dispatch_new, &d))

@@ -23,6 +23,7 @@
 #include "qf_config.h"
 #include "qf_msg.h"
 #include "qf_store.h"
+#include "qf_tail.h"
 
 typedef struct qf_delivery_t qf_delivery_t;
 
@@ -53,10 +54,10 @@ int qf_delivery_before_commit (qf_delivery_t *self);
 void qf_delivery_after_commit (qf_delivery_t *self, bool committed);
 
 /*  Hands out events up to `last_seq` to instances with room in their
-    window. `recent` (may be NULL) holds the events of the last commit, so
-    groups that are caught up take them from memory instead of the log.
-    Returns 1 when work remains (call again soon), else 0. */
-int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, const qf_event_list_t *recent);
+    window. `tail` (may be NULL) holds the newest committed events, so groups
+    that are caught up or a little behind take them from memory instead of
+    the log. Returns 1 when work remains (call again soon), else 0. */
+int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail);
 
 /*  Timers: expired leases, silent instances, heartbeats. */
 void qf_delivery_tick (qf_delivery_t *self);

@@ -40,7 +40,7 @@ struct qf_server_t {
     int64_t started;            /* wall clock ms at start */
     int64_t next_tick;          /* monotonic ms of the next timer pass */
     uint64_t batches, commands; /* counters for status */
-    qf_event_list_t recent;     /* events of the last commit, for dispatch */
+    qf_tail_t *tail;            /* the newest committed events, for dispatch */
     int64_t last_commit;        /* monotonic ms of the last commit */
     int64_t last_retention;     /* wall ms of the last retention pass */
 };
@@ -68,6 +68,11 @@ qf_server_install_signals (void)
     sigaction (SIGHUP, &action, NULL);
     signal (SIGPIPE, SIG_IGN);
 }
+
+/* The newest events kept in memory for delivery (qf_tail.h): a group up to
+   this far behind reads no log. Payloads average well under 1 KiB. */
+#define TAIL_EVENTS 8192
+#define TAIL_BYTES  (8u << 20)
 
 /* Creates, tunes and binds one socket; NULL with a message on failure. */
 static zsock_t *
@@ -133,7 +138,8 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     if (!self->events)
         goto fail;
     self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
-    if (!self->delivery) {
+    self->tail = qf_tail_new (TAIL_EVENTS, TAIL_BYTES);
+    if (!self->delivery || !self->tail) {
         snprintf (error, error_size, "out of memory");
         goto fail;
     }
@@ -178,7 +184,7 @@ qf_server_destroy (qf_server_t **self_p)
         free (self->replies[i].raw);
     }
     free (self->replies);
-    qf_event_list_free (&self->recent);
+    qf_tail_destroy (&self->tail);
     qf_config_destroy (&self->config);
     free (self);
     *self_p = NULL;
@@ -503,8 +509,7 @@ s_finish_batch (qf_server_t *self, bool force)
     if (!committed)
         return;
     /* Publish after commit, from the bytes encoded once at append time. */
-    qf_event_list_t *list = &self->recent;
-    qf_event_list_free (list);
+    qf_event_list_t committed_events, *list = &committed_events;
     qf_store_take_committed (self->store, list);
     void *events = zsock_resolve (self->events);
     for (size_t i = 0; i < list->count; i++) {
@@ -520,7 +525,8 @@ s_finish_batch (qf_server_t *self, bool force)
         msg.raw_size = event->payload_size;
         qf_msg_send (&msg, events, ZMQ_DONTWAIT);
     }
-    /* The list stays until dispatch has handed the events to the groups. */
+    /* Delivery takes them from memory while they are recent. */
+    qf_tail_push (self->tail, list);
 }
 
 /* Fires the timers that are due, in the batch's transaction, each in its
@@ -660,9 +666,7 @@ qf_server_run (qf_server_t *self)
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
-        more =
-            qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), &self->recent);
-        qf_event_list_free (&self->recent);
+        more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), self->tail);
         if (handled == self->config->batch_max || timers_more)
             more = 1;
     }
