@@ -819,6 +819,23 @@ s_make_id (qf_store_t *self, char *out)
     out[32] = 0;
 }
 
+/* Encodes a payload once, into an allocation of its exact size: through a
+   scratch buffer, which spares json_dumps' growing buffer and final copy. */
+static char *
+s_encode (json_t *payload)
+{
+    char scratch[4096];
+    size_t size = json_dumpb (payload, scratch, sizeof scratch, JSON_COMPACT);
+    if (size == 0 || size >= sizeof scratch)
+        return json_dumps (payload, JSON_COMPACT);
+    char *text = malloc (size + 1);
+    if (text) {
+        memcpy (text, scratch, size);
+        text[size] = '\0';
+    }
+    return text;
+}
+
 int
 qf_store_event_append (qf_store_t *self, const char *topic, const char *subject, json_t *payload,
                        int64_t time, uint64_t *seq_p)
@@ -835,7 +852,7 @@ qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
     }
     qf_pending_t *item = &self->pending[self->pending_count];
     memset (item, 0, sizeof *item);
-    item->payload = json_dumps (payload, JSON_COMPACT);
+    item->payload = s_encode (payload);
     item->topic = strdup (topic);
     item->subject = strdup (subject ? subject : "");
     if (!item->payload || !item->topic || !item->subject) {
