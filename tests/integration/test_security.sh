@@ -122,6 +122,35 @@ test_workers_join_only_their_groups_and_events_are_encrypted() {
     qf_wait_for "grep -q qualification.created '$QF_TMP/follow'" 10 ||
         { qf_fail "no event over the encrypted stream: $(cat "$QF_TMP/follow.err")"; return 1; }
     qf_stop "$follow"
+    # The stream itself: a CURVE subscriber with a known certificate gets the
+    # next event; a plain subscriber gets nothing (the CLI above could also
+    # have read the event from the log).
+    $PY - "$QF_TMP" "$QF_BIN/qualflow" "$QF_CONF" <<'EOF' || { qf_fail "event socket: see the log"; return 1; }
+import re, subprocess, sys, time, zmq
+tmp, cli, conf = sys.argv[1:4]
+def key(path, which):
+    return re.search(r'%s-key = "(.{40})"' % which, open(path).read()).group(1).encode()
+ctx = zmq.Context()
+secure, plain = ctx.socket(zmq.SUB), ctx.socket(zmq.SUB)
+secure.curve_serverkey = key(tmp + "/keys/server.key", "public")
+secure.curve_publickey = key(tmp + "/keys/secret/alice.key_secret", "public")
+secure.curve_secretkey = key(tmp + "/keys/secret/alice.key_secret", "secret")
+for s in (secure, plain):
+    s.setsockopt(zmq.LINGER, 0)
+    s.setsockopt(zmq.SUBSCRIBE, b"qualification.")
+    s.connect("ipc://%s/events.sock" % tmp)
+time.sleep(1.0)  # both subscriptions reach the daemon (or fail to)
+subprocess.run([cli, "-c", conf, "--as", "admin", "qual", "add", "--cert-no", "D234000001",
+                "--authority", "A", "--category", "c", "--scope", "s", "--issued", "2025-01-01",
+                "--expires", "2030-01-01"], check=True, stdout=subprocess.DEVNULL)
+if not secure.poll(5000):
+    sys.exit("the CURVE subscriber got no event")
+frames = secure.recv_multipart()
+if frames[0] != b"qualification.created":
+    sys.exit("unexpected first frame %r" % frames[0])
+if plain.poll(1000):
+    sys.exit("a plain subscriber got %r" % plain.recv_multipart()[:1])
+EOF
     # A clean stop (under the sanitizers: nothing leaked by authentication).
     local rc
     kill -TERM "$QF_DAEMON_PID"
