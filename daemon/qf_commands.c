@@ -78,20 +78,33 @@ s_result_is_last_payload (qf_ctx_t *ctx, json_t *record, json_t **result_p)
     return 0;
 }
 
+/* A certificate's validity: the expiry after the date of issue (both already
+   valid dates). `field` names the argument to blame. */
+static int
+s_dates_in_order (qf_ctx_t *ctx, const char *issued, const char *expires, const char *field)
+{
+    int32_t from = 0, to = 0;
+    qf_date_parse (issued, &from);
+    qf_date_parse (expires, &to);
+    if (to > from)
+        return 0;
+    return qf_ctx_error (ctx, QF_EINVAL, field,
+                         "the expiry date (%s) must be after the date of issue (%s)", expires,
+                         issued);
+}
+
 static int
 s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    int32_t issued = 0, expires = 0;
-    qf_date_parse (json_string_value (json_object_get (args, "issued")), &issued);
-    qf_date_parse (json_string_value (json_object_get (args, "expires")), &expires);
-    if (expires <= issued)
-        return qf_ctx_error (ctx, QF_EINVAL, "args.expires",
-                             "args.expires must be after args.issued (%s)",
-                             json_string_value (json_object_get (args, "issued")));
+    int rc = s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
+                               json_string_value (json_object_get (args, "expires")),
+                               "args.expires");
+    if (rc)
+        return rc;
     if (!json_object_get (args, "name"))
         json_object_set (args, "name", json_object_get (args, "cert_no"));
     int64_t id = 0;
-    int rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
+    rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s",
                              qf_strerror (rc));
@@ -619,18 +632,14 @@ s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     /* The dates as they will be: a correction of one must still fit the other. */
     const char *issued = json_string_value (json_object_get (args, "issued"));
     const char *expires = json_string_value (json_object_get (args, "expires"));
-    const char *was_issued = json_string_value (json_object_get (record, "issued"));
-    const char *was_expires = json_string_value (json_object_get (record, "expires"));
-    int32_t from = 0, to = 0;
-    qf_date_parse (issued ? issued : was_issued, &from);
-    qf_date_parse (expires ? expires : was_expires, &to);
     if (json_object_size (args) < 2)
         rc = qf_ctx_error (ctx, QF_EINVAL, "args",
                            "qual.rectify needs at least one field to correct");
-    else if (to <= from)
-        rc = qf_ctx_error (ctx, QF_EINVAL, expires ? "args.expires" : "args.issued",
-                           "the expiry date (%s) must be after the date of issue (%s)",
-                           expires ? expires : was_expires, issued ? issued : was_issued);
+    else
+        rc = s_dates_in_order (
+            ctx, issued ? issued : json_string_value (json_object_get (record, "issued")),
+            expires ? expires : json_string_value (json_object_get (record, "expires")),
+            expires ? "args.expires" : "args.issued");
     json_decref (record);
     if (rc)
         return rc;

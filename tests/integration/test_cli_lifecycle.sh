@@ -253,6 +253,16 @@ test_rectify_corrects_a_draft() {
     grep -q "expiry date (2024-06-01) must be after the date of issue (2025-01-01).*args.expires" \
         "$QF_TMP/err" || { qf_fail "unclear refusal: $(cat "$QF_TMP/err")"; return 1; }
     [ "$(qual_field "$id" expires)" = 2027-01-01 ] || { qf_fail "a refused correction changed the record"; return 1; }
+    expect_rc 1 call qual.rectify "{\"id\": $id}" || return 1
+    grep -q "needs at least one field to correct" "$QF_TMP/err" ||
+        { qf_fail "empty correction: $(cat "$QF_TMP/err")"; return 1; }
+    # The daemon checks the order of the dates on add too, not only the CLI.
+    expect_rc 1 call qual.add "{\"cert_no\": \"D234000009\", \"authority\": \"$AUTHORITY\",
+        \"category\": \"construction-general\", \"scope\": \"$SCOPE\",
+        \"issued\": \"2025-01-01\", \"expires\": \"2024-12-31\"}" || return 1
+    grep -q "expiry date (2024-12-31) must be after the date of issue (2025-01-01)" "$QF_TMP/err" ||
+        { qf_fail "qual.add dates: $(cat "$QF_TMP/err")"; return 1; }
+    [ "$(qf_cli --json qual list | grep -c D234000009)" -eq 0 ] || { qf_fail "a refused add was stored"; return 1; }
     expect_rc 0 qual rectify "$id" --authority "$AUTHORITY" --issued 2025-02-01 --expires 2030-01-01 ||
         return 1
     [ "$(qual_field "$id" authority)" = "$AUTHORITY" ] && [ "$(qual_field "$id" issued)" = 2025-02-01 ] &&
