@@ -5,6 +5,8 @@ over ipc sockets in a private temporary directory.  The client and the
 protocol worker here speak QFLOW/1 as proto/PROTOCOL.md describes it.
 Every wait is bounded; every test prints PASS/FAIL lines for tests/run.
 """
+import calendar
+import datetime
 import json
 import os
 import re
@@ -125,6 +127,7 @@ class Env:
                 p.kill()
                 p.wait()
         self.ctx.destroy(linger=0)
+        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         if not os.environ.get("QF_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -248,6 +251,39 @@ GOOD = {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅
         "category": "construction-general", "scope": "建筑工程施工总承包二级",
         "issued": "2025-01-01", "expires": "2030-01-01",
         "acquisition_cost": 100000, "expected_revenue": 180000}
+
+
+def ms(text):
+    """Epoch milliseconds of an ISO UTC time like 2026-09-30T01:00:00."""
+    return calendar.timegm(datetime.datetime.fromisoformat(text).timetuple()) * 1000
+
+
+class Clock:
+    """The daemon's test clock (QUALFLOW_TEST_CLOCK_FILE, read through
+    qf_time_now_ms()); set for the processes an Env starts from now on, and
+    forgotten by Env.close()."""
+
+    def __init__(self, env, start):
+        self.path = os.path.join(env.dir, "clock")
+        self.set(start)
+        os.environ["QUALFLOW_TEST_CLOCK_FILE"] = self.path
+
+    def set(self, text):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(ms(text)))
+        os.replace(tmp, self.path)
+
+
+def events(env, topic):
+    """The decoded payloads of the events of one topic, in order."""
+    return [json.loads(r[0]) for r in
+            env.sql("SELECT payload FROM events WHERE topic=? ORDER BY seq", topic)]
+
+
+def approved(env, qid, timeout=20):
+    return wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
+                    == "approved", timeout)
 
 
 def wait_for(cond, timeout, step=0.05):

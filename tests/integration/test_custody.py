@@ -3,43 +3,12 @@ the archive record, loans that need a leader's approval and a return
 deadline, and one custody.borrow_overdue event per working day until the
 certificate is back. The daemon reads time through qf_time_now_ms(), which
 the test-only QUALFLOW_TEST_CLOCK_FILE overrides."""
-import calendar
-import datetime
-import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import GOOD, Env, run, wait_for  # noqa: E402
-
-
-def ms(text):
-    """Epoch milliseconds of an ISO UTC time like 2026-09-30T01:00:00."""
-    return calendar.timegm(datetime.datetime.fromisoformat(text).timetuple()) * 1000
-
-
-class Clock:
-    def __init__(self, env, start):
-        self.path = os.path.join(env.dir, "clock")
-        self.set(start)
-        os.environ["QUALFLOW_TEST_CLOCK_FILE"] = self.path
-
-    def set(self, text):
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(ms(text)))
-        os.replace(tmp, self.path)
-
-
-def events(env, topic):
-    return [json.loads(r[0]) for r in
-            env.sql("SELECT payload FROM events WHERE topic=? ORDER BY seq", topic)]
-
-
-def approved(env, qid, timeout=20):
-    return wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
-                    == "approved", timeout)
+from qfharness import GOOD, Clock, Env, approved, events, ms, run, wait_for  # noqa: E402
 
 
 def settle():
@@ -112,7 +81,6 @@ def test_archive_needs_approved():
                                                   "2026-05-28", "safe 1"), r
         assert r["loans"] == [], r
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -250,7 +218,6 @@ def test_loan_approval_lending_overdue_and_return():
         assert [x["state"] for x in loans] == ["returned", "refused"], loans
         assert c.call("loan.list", {"state": "open"})[1]["result"]["items"] == []
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 

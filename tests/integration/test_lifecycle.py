@@ -1,37 +1,12 @@
 """Expiry and renewal (§4.3) with real processes and the test clock: a year
 of durable timers in seconds. The daemon and the workers read time through
 qf_time_now_ms(), which the test-only QUALFLOW_TEST_CLOCK_FILE overrides."""
-import calendar
-import datetime
 import os
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Env, Worker, run, wait_for  # noqa: E402
-
-
-def ms(text):
-    """Epoch milliseconds of an ISO UTC time like 2026-09-30T01:00:00."""
-    return calendar.timegm(datetime.datetime.fromisoformat(text).timetuple()) * 1000
-
-
-class Clock:
-    def __init__(self, env, start):
-        self.path = os.path.join(env.dir, "clock")
-        self.set(start)
-        os.environ["QUALFLOW_TEST_CLOCK_FILE"] = self.path
-
-    def set(self, text):
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(ms(text)))
-        os.replace(tmp, self.path)
-
-
-def events(env, topic):
-    return [r[0] for r in env.sql("SELECT payload FROM events WHERE topic=? ORDER BY seq", topic)]
+from qfharness import GOOD, Clock, Env, Worker, approved, events, ms, run, wait_for  # noqa: E402
 
 
 def start_all(env):
@@ -40,13 +15,7 @@ def start_all(env):
         env.start_worker(w)
 
 
-def approved(env, qid, timeout=20):
-    return wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
-                    == "approved", timeout)
-
-
 def test_reminders_holiday_expiry_renewal_and_downtime():
-    import json
     env = Env()
     try:
         clock = Clock(env, "2026-06-01T02:00:00")
@@ -77,9 +46,9 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
             clock.set(when)
             assert wait_for(lambda: len(events(env, "renewal.reminder")) == len(urgencies) + 1, 10), \
                 "no reminder %d days before" % lead
-            expiring = json.loads(events(env, "certificate.expiring")[-1])
+            expiring = events(env, "certificate.expiring")[-1]
             assert expiring["lead_days"] == lead and expiring["late"] is False, expiring
-            reminder = json.loads(events(env, "renewal.reminder")[-1])
+            reminder = events(env, "renewal.reminder")[-1]
             assert reminder["recipients"] == ["custodian", "management"], reminder
             urgencies.append(reminder["urgency"])
         print("# urgencies: %s" % urgencies)
@@ -96,7 +65,7 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
         clock.set("2027-01-02T16:00:01")
         assert wait_for(lambda: len(events(env, "certificate.expired")) == 1, 10)
         assert wait_for(lambda: len(events(env, "renewal.reminder")) == 5, 10)
-        reminder = json.loads(events(env, "renewal.reminder")[-1])
+        reminder = events(env, "renewal.reminder")[-1]
         assert reminder["urgency"] == "critical" and "sales" in reminder["recipients"], reminder
         assert env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0] == "expired"
 
@@ -122,13 +91,12 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
         env.start_daemon()
         assert wait_for(lambda: len(events(env, "certificate.expiring")) == before + 2, 10)
         time.sleep(0.5)
-        fired = [json.loads(p) for p in events(env, "certificate.expiring")[before:]]
+        fired = events(env, "certificate.expiring")[before:]
         assert len(fired) == 2, fired
         assert [f["lead_days"] for f in fired] == [90, 60] and all(f["late"] for f in fired), fired
         log = open(os.path.join(env.dir, "daemon.log")).read()
         assert "fired late" in log
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -152,7 +120,6 @@ def test_changing_expiry_moves_timers():
         status, body = c.call("qual.renew", {"id": draft, "expires": "2031-01-01"})
         assert status == 409 and "is draft" in body["error"]["message"], body
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -189,7 +156,6 @@ def test_today_under_faketime():
 
 
 def test_policy_change_suspends_then_lift_reviews_again():
-    import json
     env = Env()
     try:
         Clock(env, "2026-06-01T02:00:00")
@@ -214,7 +180,7 @@ def test_policy_change_suspends_then_lift_reviews_again():
         pid = body["result"]["id"]
         # The legal worker reacts to policy.changed and suspends both.
         assert wait_for(lambda: len(events(env, "qualification.suspended")) == 2, 10)
-        assert all(json.loads(p)["recipients"] == ["sales"]
+        assert all(p["recipients"] == ["sales"]
                    for p in events(env, "qualification.suspended"))
         sellable = [x["id"] for x in c.call("qual.list", {"sellable": True})[1]["result"]["items"]]
         assert sellable == [other_id], sellable
@@ -234,7 +200,6 @@ def test_policy_change_suspends_then_lift_reviews_again():
         policies = c.call("policy.list", {})[1]["result"]["items"]
         assert policies[0]["state"] == "lifted"
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -254,7 +219,6 @@ def test_active_policy_fails_legal_review():
         legal = [r for r in q["reviews"] if r["department"] == "legal"][0]
         assert legal["verdict"] == "fail" and any("policy" in f for f in legal["findings"]), legal
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -301,7 +265,6 @@ def test_acquisition_from_candidate_to_review():
         assert approved(env, qid), "acquired qualification not reviewed and approved"
         assert c.call("candidate.show", {"candidate_id": cid})[1]["result"]["state"] == "acquired"
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -345,7 +308,6 @@ def test_person_confirms_review_report_and_rejection():
         assert status == 200 and body["result"]["state"] == "rejected", body
         assert c.call("qual.submit", {"id": bad})[0] == 409
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
@@ -391,7 +353,6 @@ def test_retention_deletes_old_events_every_group_is_past():
         assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 6, "state was deleted"
         assert "retention: deleted 5 events" in open(os.path.join(env.dir, "daemon.log")).read()
     finally:
-        os.environ.pop("QUALFLOW_TEST_CLOCK_FILE", None)
         env.close()
 
 
