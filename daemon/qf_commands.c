@@ -96,9 +96,9 @@ s_dates_in_order (qf_ctx_t *ctx, const char *issued, const char *expires, const 
 static int
 s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    int rc = s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
-                               json_string_value (json_object_get (args, "expires")),
-                               "args.expires");
+    int rc =
+        s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
+                          json_string_value (json_object_get (args, "expires")), "args.expires");
     if (rc)
         return rc;
     if (!json_object_get (args, "name"))

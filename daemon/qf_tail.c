@@ -8,6 +8,7 @@
 
 struct _qf_tail_t {
     qf_event_list_t ring[RING_SIZE]; /* oldest at `first`, `count` in use */
+    size_t ring_bytes[RING_SIZE];    /* payload bytes of each commit */
     size_t first, count;
     size_t events, bytes; /* totals over the ring */
     size_t max_events, max_bytes;
@@ -28,7 +29,7 @@ s_drop_oldest (qf_tail_t *self)
 {
     qf_event_list_t *oldest = &self->ring[self->first];
     self->events -= oldest->count;
-    self->bytes -= s_list_bytes (oldest);
+    self->bytes -= self->ring_bytes[self->first];
     qf_event_list_free (oldest);
     self->first = (self->first + 1) % RING_SIZE;
     self->count--;
@@ -69,7 +70,9 @@ qf_tail_push (qf_tail_t *self, qf_event_list_t *list)
            (self->count == RING_SIZE || self->events + list->count > self->max_events ||
             self->bytes + bytes > self->max_bytes))
         s_drop_oldest (self);
-    self->ring[(self->first + self->count) % RING_SIZE] = *list;
+    size_t slot = (self->first + self->count) % RING_SIZE;
+    self->ring[slot] = *list;
+    self->ring_bytes[slot] = bytes;
     self->count++;
     self->events += list->count;
     self->bytes += bytes;

@@ -69,6 +69,10 @@ QF_TEST (test_bad_files_are_named)
     QF_CHECK (qf_security_client_set (path, pub, error, sizeof error) == -1);
     QF_CHECK (strstr (error, "security.certificate") && strstr (error, "missing.key_secret") &&
               strstr (error, "keygen"));
+    char secret[128];
+    s_path (secret, sizeof secret, "alice.key_secret");
+    QF_CHECK (qf_security_client_set (secret, path, error, sizeof error) == -1);
+    QF_CHECK (strstr (error, "security.server_public") && strstr (error, "missing.key_secret"));
     /* A public certificate with no secret beside it cannot serve. */
     char only[128];
     s_path (only, sizeof only, "public-only.key");
