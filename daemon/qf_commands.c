@@ -1073,7 +1073,7 @@ s_check_text (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json_
     if ((int64_t)len < min)
         return qf_ctx_error (ctx, QF_EINVAL, field, "%s must not be empty", field);
     if ((int64_t)len > max)
-        return qf_ctx_error (ctx, len > QF_BODY_MAX / 2 ? QF_ETOOBIG : QF_EINVAL, field,
+        return qf_ctx_error (ctx, QF_ETOOBIG, field,
                              "%s is %zu bytes long; at most %lld are allowed", field, len,
                              (long long)max);
     /* jansson accepts escaped NULs only with JSON_ALLOW_NUL, which we never set. */
@@ -1092,6 +1092,10 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     switch (spec->type) {
     case A_TEXT: return s_check_text (ctx, spec, field, value);
     case A_TOKEN:
+        if (json_is_string (value) && json_string_length (value) > (size_t)spec->max)
+            return qf_ctx_error (ctx, QF_ETOOBIG, field,
+                                 "%s is %zu characters long; at most %lld are allowed", field,
+                                 json_string_length (value), (long long)spec->max);
         if (!json_is_string (value) ||
             !qf_valid_token (json_string_value (value), (size_t)spec->max))
             return qf_ctx_error (ctx, QF_EINVAL, field,
@@ -1132,7 +1136,7 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
         if (!json_is_array (value))
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be a list of strings", field);
         if ((int64_t)json_array_size (value) > spec->max)
-            return qf_ctx_error (ctx, QF_EINVAL, field, "%s has more than %lld items", field,
+            return qf_ctx_error (ctx, QF_ETOOBIG, field, "%s has more than %lld items", field,
                                  (long long)spec->max);
         qf_arg_spec_t item = {spec->name, A_TEXT, true, 1, TEXT_MAX, NULL};
         size_t i;
@@ -1165,6 +1169,10 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
                                  key);
     }
     json_t *idem = json_object_get (body, "idempotency_key");
+    if (json_is_string (idem) && json_string_length (idem) > QF_ID_MAX)
+        return qf_ctx_error (ctx, QF_ETOOBIG, "idempotency_key",
+                             "idempotency_key is %zu bytes long; at most %d are allowed",
+                             json_string_length (idem), QF_ID_MAX);
     if (idem &&
         (!json_is_string (idem) || !qf_valid_printable (json_string_value (idem), QF_ID_MAX)))
         return qf_ctx_error (ctx, QF_EINVAL, "idempotency_key",
@@ -1174,8 +1182,12 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
     if (!json_is_string (role) || !qf_word_in (json_string_value (role), s_roles))
         return qf_ctx_error (ctx, QF_EINVAL, "role", "role must be one of: %s", s_roles);
     json_t *user = json_object_get (body, "user");
-    if (user && (!json_is_string (user) || json_string_length (user) > 64))
+    if (user && !json_is_string (user))
         return qf_ctx_error (ctx, QF_EINVAL, "user", "user must be a string of at most 64 bytes");
+    if (user && json_string_length (user) > QF_ID_MAX)
+        return qf_ctx_error (ctx, QF_ETOOBIG, "user",
+                             "user is %zu bytes long; at most %d are allowed",
+                             json_string_length (user), QF_ID_MAX);
     json_t *args = json_object_get (body, "args");
     if (args && !json_is_object (args))
         return qf_ctx_error (ctx, QF_EINVAL, "args", "args must be a JSON object");

@@ -639,6 +639,13 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     const char *instance = json_string_value (json_object_get (body, "instance"));
     json_t *topics = json_object_get (body, "topics");
     json_t *window_j = json_object_get (body, "window");
+    /* A value over its limit is 413, like any field (PROTOCOL.md 4). */
+    if ((name && strlen (name) > QF_NAME_MAX) || (instance && strlen (instance) > QF_ID_MAX))
+        return s_hello_error (self, msg, QF_STATUS_TOO_LARGE,
+                              "HELLO group and instance are at most 64 bytes each");
+    if (json_array_size (topics) > 32)
+        return s_hello_error (self, msg, QF_STATUS_TOO_LARGE,
+                              "HELLO topics has more than 32 items");
     if (!name || !qf_valid_token (name, QF_NAME_MAX))
         return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
                               "HELLO group must be 1-64 characters of [a-z0-9._-]");
@@ -655,13 +662,15 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
         return s_hello_error (self, msg, QF_STATUS_FORBIDDEN, reason);
     }
     if (topics) {
-        bool ok = json_is_array (topics) && json_array_size (topics) >= 1 &&
-                  json_array_size (topics) <= 32;
+        bool ok = json_is_array (topics) && json_array_size (topics) >= 1;
         size_t i;
         json_array_foreach (topics, i, value)
         {
             const char *t = json_string_value (value);
             size_t len = t ? strlen (t) : 0;
+            if (len > QF_TOPIC_MAX)
+                return s_hello_error (self, msg, QF_STATUS_TOO_LARGE,
+                                      "HELLO topics: a pattern is at most 128 bytes");
             char stem[QF_TOPIC_MAX + 1] = "";
             if (len && t[len - 1] == '*' && len <= QF_TOPIC_MAX)
                 snprintf (stem, sizeof stem, "%.*s", (int)(len - 1), t);

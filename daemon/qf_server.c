@@ -245,7 +245,7 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, json_t *body, bool wr
     msg->routing_size = request->routing_size;
     msg->req_envelope = request->req_envelope;
     qf_copy (msg->request_id, sizeof msg->request_id,
-             request->request_id[0] ? request->request_id : "-");
+             request->request_id[0] ? request->request_id : QF_REQUEST_ID_UNKNOWN);
     msg->status = status;
     msg->body = body;
 }
@@ -291,12 +291,24 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     if (recv_rc == QF_EPROTO) {
         qf_warn ("malformed request refused: %s", msg->error);
         if (msg->routing_size)
-            s_reply_error (self, msg, QF_STATUS_BAD_REQUEST, msg->error, NULL);
+            s_reply_error (self, msg, msg->error_status, msg->error, msg->error_field);
         return;
     }
     if (msg->id != QF_MSG_REQUEST) {
+        char text[128];
+        snprintf (text, sizeof text, "the command socket takes REQUEST messages only, not %s",
+                  qf_msg_type_name (msg->id));
+        msg->request_id[0] = 0;
+        s_reply_error (self, msg, QF_STATUS_BAD_REQUEST, text, "type");
+        return;
+    }
+    /* "-" answers requests whose id could not be read; a client's own "-"
+       could not be told apart from those. */
+    if (strcmp (msg->request_id, QF_REQUEST_ID_UNKNOWN) == 0) {
         s_reply_error (self, msg, QF_STATUS_BAD_REQUEST,
-                       "the command socket takes REQUEST messages only", NULL);
+                       "request_id \"-\" is reserved for replies to requests whose id could not "
+                       "be read; use another",
+                       "request_id");
         return;
     }
     self->commands++;
@@ -422,7 +434,8 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     if (rc) {
         json_decref (body);
         free (raw);
-        if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN)
+        if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN &&
+            rc != QF_ETOOBIG)
             qf_warn ("command %s failed: %s", msg->command, ctx.error);
         s_reply_error (self, msg, qf_status_from_error (rc),
                        ctx.error[0] ? ctx.error : qf_strerror (rc), ctx.field);
@@ -447,7 +460,7 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int re
         error.id = QF_MSG_ERROR;
         memcpy (error.routing, msg->routing, msg->routing_size);
         error.routing_size = msg->routing_size;
-        error.status = QF_STATUS_BAD_REQUEST;
+        error.status = msg->error_status;
         snprintf (error.reason, sizeof error.reason, "%s", msg->error);
         if (msg->routing_size)
             qf_msg_send (&error, zsock_resolve (self->worker), ZMQ_DONTWAIT);

@@ -217,10 +217,40 @@ s_copy_text (char *dest, size_t cap, const char *data, size_t size)
     return true;
 }
 
-static int
-s_fail (qf_msg_t *self, const char *format, const char *arg)
+/* Copies up to cap-1 bytes of a frame for an error message, printable only. */
+static void
+s_printable (char *dest, size_t cap, const char *data, size_t size)
 {
-    snprintf (self->error, sizeof self->error, format, arg);
+    size_t n = size < cap - 1 ? size : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        dest[i] = (data[i] >= 0x20 && data[i] < 0x7f) ? data[i] : '?';
+    dest[n] = 0;
+}
+
+/* Refuses a message: `field` names the frame to blame, `status` is 400 or
+   413 (PROTOCOL.md 4); `format` takes the field's name as its one %s. */
+static int
+s_refuse (qf_msg_t *self, int status, const char *field, const char *format)
+{
+    snprintf (self->error, sizeof self->error, format, field);
+    qf_copy (self->error_field, sizeof self->error_field, field);
+    self->error_status = status;
+    return QF_EPROTO;
+}
+
+static int
+s_fail (qf_msg_t *self, const char *field, const char *format)
+{
+    return s_refuse (self, QF_STATUS_BAD_REQUEST, field, format);
+}
+
+/* A frame longer than its field's limit: 413, naming the field and sizes. */
+static int
+s_too_large (qf_msg_t *self, const char *field, size_t size, size_t max)
+{
+    s_refuse (self, QF_STATUS_TOO_LARGE, field, "%s");
+    snprintf (self->error, sizeof self->error, "%s is %zu bytes; at most %zu are allowed", field,
+              size, max);
     return QF_EPROTO;
 }
 
@@ -232,40 +262,46 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
     uint64_t v = 0;
     switch (field) {
     case F_REQUEST_ID:
-        if (!s_copy_text (self->request_id, sizeof self->request_id, data, size) ||
-            !qf_valid_printable (self->request_id, QF_ID_MAX)) {
-            self->request_id[0] = 0;
-            return s_fail (self, "%s must be 1-64 printable ASCII characters", name);
+    case F_EVENT_ID: {
+        char *dest = field == F_REQUEST_ID ? self->request_id : self->event_id;
+        if (size > QF_ID_MAX)
+            return s_too_large (self, name, size, QF_ID_MAX);
+        if (!s_copy_text (dest, QF_ID_MAX + 1, data, size) ||
+            !qf_valid_printable (dest, QF_ID_MAX)) {
+            dest[0] = 0;
+            return s_fail (self, name, "%s must be 1-64 printable ASCII characters");
         }
         return 0;
-    case F_EVENT_ID:
-        if (!s_copy_text (self->event_id, sizeof self->event_id, data, size) ||
-            !qf_valid_printable (self->event_id, QF_ID_MAX))
-            return s_fail (self, "%s must be 1-64 printable ASCII characters", name);
-        return 0;
+    }
     case F_COMMAND:
-        if (!s_copy_text (self->command, sizeof self->command, data, size) ||
-            !qf_valid_token (self->command, QF_NAME_MAX))
-            return s_fail (self, "%s must be 1-64 characters of [a-z0-9._-]", name);
+    case F_TOPIC: {
+        char *dest = field == F_COMMAND ? self->command : self->topic;
+        size_t max = field == F_COMMAND ? QF_NAME_MAX : QF_TOPIC_MAX;
+        if (size > max)
+            return s_too_large (self, name, size, max);
+        if (!s_copy_text (dest, max + 1, data, size) || !qf_valid_token (dest, max))
+            return s_fail (self, name,
+                           field == F_COMMAND ? "%s must be 1-64 characters of [a-z0-9._-]"
+                                              : "%s must be 1-128 characters of [a-z0-9._-]");
         return 0;
-    case F_TOPIC:
-        if (!s_copy_text (self->topic, sizeof self->topic, data, size) ||
-            !qf_valid_token (self->topic, QF_TOPIC_MAX))
-            return s_fail (self, "%s must be 1-128 characters of [a-z0-9._-]", name);
-        return 0;
+    }
     case F_SUBJECT:
+        if (size > QF_SUBJECT_MAX)
+            return s_too_large (self, name, size, QF_SUBJECT_MAX);
         if (size > 0 && (!s_copy_text (self->subject, sizeof self->subject, data, size) ||
                          !qf_valid_printable (self->subject, QF_SUBJECT_MAX)))
-            return s_fail (self, "%s must be 0-128 printable ASCII characters", name);
+            return s_fail (self, name, "%s must be 0-128 printable ASCII characters");
         return 0;
     case F_REASON:
-        if (size > QF_REASON_MAX || !qf_valid_utf8 (data, size) ||
+        if (size > QF_REASON_MAX)
+            return s_too_large (self, name, size, QF_REASON_MAX);
+        if (!qf_valid_utf8 (data, size) ||
             !s_copy_text (self->reason, sizeof self->reason, data, size))
-            return s_fail (self, "%s must be at most 1024 bytes of UTF-8", name);
+            return s_fail (self, name, "%s must be at most 1024 bytes of UTF-8 without NUL");
         return 0;
     case F_STATUS:
         if (size != 3 || !s_parse_u64 (data, size, &v) || v < 100)
-            return s_fail (self, "%s must be a 3-digit status code", name);
+            return s_fail (self, name, "%s must be a 3-digit status code");
         self->status = (int)v;
         return 0;
     case F_SEQ:
@@ -274,11 +310,11 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
     case F_FLAGS:
     case F_DELAY:
         if (!s_parse_u64 (data, size, &v))
-            return s_fail (self, "%s must be an unsigned decimal number", name);
+            return s_fail (self, name, "%s must be an unsigned decimal number");
         if ((field == F_ATTEMPT || field == F_FLAGS) && v > UINT32_MAX)
-            return s_fail (self, "%s is out of range", name);
+            return s_fail (self, name, "%s is out of range");
         if ((field == F_TIME || field == F_DELAY) && v > (uint64_t)INT64_MAX)
-            return s_fail (self, "%s is out of range", name);
+            return s_fail (self, name, "%s is out of range");
         if (field == F_SEQ)
             self->seq = v;
         else if (field == F_TIME)
@@ -291,27 +327,33 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
             self->delay = (int64_t)v;
         return 0;
     case F_BODY: {
-        if (size > QF_BODY_MAX)
-            return s_fail (self, "%s is larger than the 1 MiB limit", name);
+        if (size > QF_BODY_MAX) {
+            s_too_large (self, name, size, QF_BODY_MAX);
+            snprintf (self->error, sizeof self->error,
+                      "%s is %zu bytes, larger than the 1 MiB limit (%d bytes)", name, size,
+                      QF_BODY_MAX);
+            return QF_EPROTO;
+        }
         /* jansson validates UTF-8 while parsing; our own check only words
            the error when the parse fails. */
         json_error_t jerr;
         json_t *json = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
         if (!json && !qf_valid_utf8 (data, size))
-            return s_fail (self, "%s is not valid UTF-8", name);
+            return s_fail (self, name, "%s is not valid UTF-8");
         if (!json) {
+            s_fail (self, name, "%s");
             snprintf (self->error, sizeof self->error, "%s is not valid JSON: %s at offset %d",
                       name, jerr.text, jerr.position);
             return QF_EPROTO;
         }
         if (!json_is_object (json)) {
             json_decref (json);
-            return s_fail (self, "%s must be a JSON object", name);
+            return s_fail (self, name, "%s must be a JSON object");
         }
         self->body = json;
         return 0;
     }
-    default: return s_fail (self, "internal: unknown field %s", "?");
+    default: return s_fail (self, "type", "internal: unknown field in %s");
     }
 }
 
@@ -383,10 +425,11 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
     }
 
     int at = 0;
+    int sig_at = -1; /* the protocol frame, once found */
     if (routed) {
         size_t size = zmq_msg_size (&frames[0]);
         if (size == 0 || size > QF_ROUTING_MAX) {
-            rc = s_fail (self, "bad routing id%s", "");
+            rc = s_fail (self, "routing", "bad %s id");
             goto done;
         }
         memcpy (self->routing, zmq_msg_data (&frames[0]), size);
@@ -408,33 +451,32 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
         if (!s_copy_text (topic_frame, sizeof topic_frame, zmq_msg_data (&frames[at]),
                           zmq_msg_size (&frames[at])) ||
             !qf_valid_token (topic_frame, QF_TOPIC_MAX)) {
-            rc = s_fail (self, "first frame is neither %s nor a valid topic", QF_PROTOCOL);
+            rc = s_fail (self, "protocol", "first frame is neither QFLOW/1 nor a valid topic");
             goto done;
         }
         event_topic = true;
         at++;
     }
     if (at >= count) {
-        rc = s_fail (self, "message has no %s signature frame", QF_PROTOCOL);
+        rc = s_fail (self, "protocol", "message has no QFLOW/1 %s frame");
         goto done;
     }
+    sig_at = at;
     {
         const char *sig = zmq_msg_data (&frames[at]);
         size_t size = zmq_msg_size (&frames[at]);
         if (size != strlen (QF_PROTOCOL) || memcmp (sig, QF_PROTOCOL, size) != 0) {
-            char got[24] = "";
-            size_t n = size < sizeof got - 1 ? size : sizeof got - 1;
-            for (size_t i = 0; i < n; i++)
-                got[i] = (sig[i] >= 0x20 && sig[i] < 0x7f) ? sig[i] : '?';
+            char got[24];
+            s_printable (got, sizeof got, sig, size);
+            rc = s_fail (self, "protocol", "%s");
             snprintf (self->error, sizeof self->error,
                       "unsupported protocol \"%s\": this peer speaks %s", got, QF_PROTOCOL);
-            rc = QF_EPROTO;
             goto done;
         }
         at++;
     }
     if (at >= count) {
-        rc = s_fail (self, "message has no type frame%s", "");
+        rc = s_fail (self, "type", "message has no %s frame");
         goto done;
     }
     {
@@ -444,19 +486,18 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
             if (strlen (s_types[t].name) == size && memcmp (s_types[t].name, name, size) == 0)
                 self->id = (qf_msg_id_t)t;
         if (self->id == QF_MSG_NONE) {
-            char got[24] = "";
-            size_t n = size < sizeof got - 1 ? size : sizeof got - 1;
-            for (size_t i = 0; i < n; i++)
-                got[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '?';
-            rc = s_fail (self, "unknown message type \"%s\"", got);
+            char got[24];
+            s_printable (got, sizeof got, name, size);
+            rc = s_fail (self, "type", "%s");
+            snprintf (self->error, sizeof self->error, "unknown message type \"%s\"", got);
             goto done;
         }
         at++;
     }
     if ((self->id == QF_MSG_EVENT) != event_topic) {
-        rc = s_fail (self, "%s",
-                     event_topic ? "only EVENT messages carry a topic frame first"
-                                 : "EVENT message lacks its topic frame");
+        rc = s_fail (self, "topic",
+                     event_topic ? "only EVENT messages carry a %s frame first"
+                                 : "EVENT message lacks its %s frame");
         goto done;
     }
     if (event_topic)
@@ -473,12 +514,26 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
             goto done;
     }
     if (overflow || count - at != nfields) {
-        snprintf (self->error, sizeof self->error, "%s takes %d field frames, got %d",
-                  s_types[self->id].name, nfields, overflow ? count : count - at);
-        rc = QF_EPROTO;
+        /* Blame the first missing field, or the frames as a whole when there
+           are too many. */
+        bool short_of = !overflow && count - at < nfields;
+        rc = s_fail (self, short_of ? s_field_names[fields[count - at]] : "frames", "%s");
+        snprintf (self->error, sizeof self->error, "%s takes %d field frames, got %d%s%s",
+                  s_types[self->id].name, nfields, overflow ? count : count - at,
+                  short_of ? "; missing: " : "", short_of ? self->error_field : "");
         goto done;
     }
 done:
+    /* A message whose protocol frame or type could not be read may still be
+       a REQUEST: with exactly its five frames, its third is the request_id. */
+    if (rc && self->id == QF_MSG_NONE && sig_at >= 0 && !overflow && count - sig_at == 5 &&
+        !self->request_id[0]) {
+        size_t size = zmq_msg_size (&frames[sig_at + 2]);
+        if (!s_copy_text (self->request_id, sizeof self->request_id,
+                          zmq_msg_data (&frames[sig_at + 2]), size) ||
+            !qf_valid_printable (self->request_id, QF_ID_MAX))
+            self->request_id[0] = 0;
+    }
     for (int i = 0; i < count; i++)
         zmq_msg_close (&frames[i]);
     if (rc && self->body) {

@@ -6,8 +6,9 @@
         [routing id] [empty delimiter]  "QFLOW/1"  TYPE  field...
 
     The routing id is present only on the daemon's ROUTER sockets; the empty
-    delimiter only when the peer is a REQ socket. On the PUB socket the
-    topic comes first so SUB prefix filtering works:
+    delimiter only when the peer sent one (a REQ socket does): it is read
+    when present and sent back only when `req_envelope` is set. On the PUB
+    socket the topic comes first so SUB prefix filtering works:
 
         topic  "QFLOW/1"  "EVENT"  seq  event_id  subject  time  payload
 
@@ -35,6 +36,10 @@
 #define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
 #define QF_ROUTING_MAX   256
 #define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (ZAP metadata) */
+
+/* The request_id of a REPLY to a request whose own id could not be read;
+   reserved, so a client never uses it (PROTOCOL.md 5). */
+#define QF_REQUEST_ID_UNKNOWN "-"
 
 /* Reply and error status codes, as in HTTP. */
 #define QF_STATUS_OK           200
@@ -87,6 +92,9 @@ typedef struct {
     const char *raw;                       /* when sending: body/payload bytes (borrowed) */
     size_t raw_size;                       /* length of raw */
     char error[256];                       /* after QF_EPROTO: what was wrong */
+    char error_field[16];                  /* after QF_EPROTO: the frame to blame (PROTOCOL.md 4) */
+    int error_status;                      /* after QF_EPROTO: 413 when a frame is over its
+                                              limit, else 400 */
 } qf_msg_t;
 
 /* Who sent a message over CURVE, from its certificate (see qf_security.h).
@@ -108,8 +116,12 @@ const char *qf_msg_type_name (qf_msg_id_t id);
     `routed` says the socket is a ROUTER, so the first frame is a peer id.
     `flags` is 0 or ZMQ_DONTWAIT. Returns 0, QF_EAGAIN (nothing to read),
     QF_EINTR (interrupted or the context is closing), or QF_EPROTO with
-    self->error saying what was wrong; on QF_EPROTO the routing id and,
-    when it was readable, request_id are kept so the sender can be told. */
+    self->error saying what was wrong, self->error_field naming the frame
+    and self->error_status the status to answer with (413 for a frame over
+    its limit, else 400). On QF_EPROTO the routing id and the best
+    request_id that can be read are kept so the sender can be told: the
+    REQUEST's own, or, when the protocol frame or the type is wrong, the
+    third frame of a five-frame message if it is a valid id. */
 int qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags);
 
 /*  qf_msg_recv, and when `peer` is not NULL, who sent it: on a CURVE ROUTER

@@ -57,7 +57,7 @@ def test_archive_needs_approved():
         assert c.call("custody.archive", dict(ARCHIVE, qualification_id=qid),
                       role="sales")[0] == 403
         assert c.call("custody.archive", dict(ARCHIVE, qualification_id=qid,
-                                              custodian="x" * 129), role="logistics")[0] == 400
+                                              custodian="x" * 129), role="logistics")[0] == 413
         status, body = c.call("custody.archive", dict(ARCHIVE, qualification_id=qid),
                               role="logistics")
         assert status == 200, body

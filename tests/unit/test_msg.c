@@ -241,6 +241,9 @@ QF_TEST (oversized_body_is_refused)
     free (big);
     QF_CHECK_EQ_INT (rc, QF_EPROTO);
     QF_CHECK (strstr (in.error, "1 MiB") != NULL);
+    QF_CHECK_STR (in.error_field, "body");
+    QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
+    QF_CHECK_STR (in.request_id, "1");
 }
 
 QF_TEST (bad_fields_are_refused)
@@ -261,6 +264,71 @@ QF_TEST (bad_fields_are_refused)
     const char *nul[] = {QF_PROTOCOL, "REQUEST", "a\0b", "ping", "{}"};
     size_t nul_sizes[] = {7, 7, 3, 4, 2};
     QF_CHECK_EQ_INT (s_raw (&in, 5, nul, nul_sizes), QF_EPROTO);
+}
+
+QF_TEST (refusals_name_the_field_and_status)
+{
+    /* Each refusal names the frame to blame; over its limit is 413. */
+    struct {
+        int count;
+        const char *frames[6];
+        const char *field;
+        int status;
+        const char *request_id; /* what the sender can still be told */
+    } cases[] = {
+        {5, {QF_PROTOCOL, "REQUEST", "", "ping", "{}"}, "request_id", 400, ""},
+        {5, {QF_PROTOCOL, "REQUEST", "a b", "ping", "{}"}, "request_id", 400, ""},
+        {2, {QF_PROTOCOL, "REQUEST"}, "request_id", 400, ""},
+        {3, {QF_PROTOCOL, "REQUEST", "r1"}, "command", 400, "r1"},
+        {5, {QF_PROTOCOL, "REQUEST", "r2", "Ping", "{}"}, "command", 400, "r2"},
+        {5, {QF_PROTOCOL, "REQUEST", "r3", "ping", "{"}, "body", 400, "r3"},
+        {6, {QF_PROTOCOL, "REQUEST", "r4", "ping", "{}", "x"}, "frames", 400, "r4"},
+        {5, {"QFLOW/2", "REQUEST", "r5", "ping", "{}"}, "protocol", 400, "r5"},
+        {5, {QF_PROTOCOL, "REQUESTS", "r6", "ping", "{}"}, "type", 400, "r6"},
+        /* Not a REQUEST's five frames: nothing to recover. */
+        {4, {QF_PROTOCOL, "NOPE", "r7", "ping"}, "type", 400, ""},
+        {1, {"QFLOW/2"}, "protocol", 400, ""},
+        {5, {QF_PROTOCOL, "ACK", "x", "e", "{}"}, "seq", 400, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        qf_msg_t in = {0};
+        QF_CHECK_EQ_INT (s_raw (&in, cases[i].count, cases[i].frames, NULL), QF_EPROTO);
+        QF_CHECK_STR (in.error_field, cases[i].field);
+        QF_CHECK_EQ_INT (in.error_status, cases[i].status);
+        QF_CHECK_STR (in.request_id, cases[i].request_id);
+        qf_msg_reset (&in);
+    }
+    char long_id[QF_ID_MAX + 2], long_name[QF_NAME_MAX + 2], long_reason[QF_REASON_MAX + 2];
+    memset (long_id, 'r', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = 0;
+    memset (long_name, 'c', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = 0;
+    memset (long_reason, 'x', sizeof long_reason - 1);
+    long_reason[sizeof long_reason - 1] = 0;
+    struct {
+        int count;
+        const char *frames[6];
+        const char *field;
+    } large[] = {
+        {5, {QF_PROTOCOL, "REQUEST", long_id, "ping", "{}"}, "request_id"},
+        {5, {QF_PROTOCOL, "REQUEST", "r", long_name, "{}"}, "command"},
+        {6, {QF_PROTOCOL, "NACK", "1", "e", "0", long_reason}, "reason"},
+        {4, {QF_PROTOCOL, "EXTEND", "1", long_id}, "event_id"},
+    };
+    for (size_t i = 0; i < sizeof large / sizeof large[0]; i++) {
+        qf_msg_t in = {0};
+        QF_CHECK_EQ_INT (s_raw (&in, large[i].count, large[i].frames, NULL), QF_EPROTO);
+        QF_CHECK_STR (in.error_field, large[i].field);
+        QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
+        QF_CHECK (strstr (in.error, "at most") != NULL);
+    }
+    /* At the limit is fine. */
+    long_id[QF_ID_MAX] = 0;
+    long_reason[QF_REASON_MAX] = 0;
+    const char *at_limit[] = {QF_PROTOCOL, "NACK", "1", long_id, "0", long_reason};
+    qf_msg_t in = {0};
+    QF_CHECK_EQ_INT (s_raw (&in, 6, at_limit, NULL), 0);
+    QF_CHECK_EQ_INT ((int)strlen (in.reason), QF_REASON_MAX);
 }
 
 QF_TEST (nonblocking_recv_says_eagain)
@@ -318,6 +386,7 @@ main (void)
     QF_RUN (invalid_utf8_is_refused);
     QF_RUN (oversized_body_is_refused);
     QF_RUN (bad_fields_are_refused);
+    QF_RUN (refusals_name_the_field_and_status);
     QF_RUN (nonblocking_recv_says_eagain);
     QF_RUN (status_mapping);
     QF_RUN (dates);

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""The edges of QFLOW/1 (proto/PROTOCOL.md) against a real qualflowd, with
+raw DEALER (and REQ) sockets from pyzmq:
+
+- the empty delimiter: what a peer sends and gets on each socket (section 2);
+- requests that cannot be read: the best request_id and a `field` (section 5);
+- values over their limit get 413 naming the field (sections 4 and 9);
+- BYE gives events back without counting a failed attempt, and attempts
+  never pass max_deliveries (section 6.3, 6.4);
+- WELCOME says the window granted and its cap, and where a group created by
+  HELLO starts (section 6.2);
+- groups.seek refuses a seq beyond the end of the log (section 6.5).
+
+Prints "PASS protocol_edges: name" or "FAIL protocol_edges: name: why".
+"""
+import contextlib
+import json
+import os
+import sys
+import time
+
+import zmq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from qfharness import GOOD, SIG, Env, run, wait_for  # noqa: E402
+
+SUITE = "protocol_edges"
+WINDOW = 3  # delivery.window of the test daemon
+MAX_DELIVERIES = 2
+FAST = {"max_deliveries": str(MAX_DELIVERIES), "window": str(WINDOW),
+        "backoff_initial_ms": "50", "backoff_max_ms": "100"}
+
+
+@contextlib.contextmanager
+def daemon():
+    """A qualflowd with the test configuration, stopped and removed after."""
+    with daemon() as env:
+        yield env
+
+
+def dealer(env, name, ctx=None):
+    sock = (ctx or env.ctx).socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDTIMEO, 5000)
+    sock.connect(env.endpoint(name))
+    return sock
+
+
+def recv(sock, timeout_ms=5000):
+    assert sock.poll(timeout_ms), "no answer within %d ms" % timeout_ms
+    return sock.recv_multipart()
+
+
+def reply(sock, frames, timeout_ms=5000):
+    """Sends raw frames on the command socket; returns (request_id, status,
+    error object) of the REPLY, which must come without a delimiter."""
+    sock.send_multipart(frames)
+    got = recv(sock, timeout_ms)
+    assert len(got) == 5 and got[0] == SIG and got[1] == b"REPLY", got[:3]
+    body = json.loads(got[4])
+    return got[2].decode(), int(got[3]), body.get("error", {})
+
+
+def request(rid, command, body):
+    return [SIG, b"REQUEST", rid, command, json.dumps(body).encode()]
+
+
+def qual_add(client, n, cert="D2340000"):
+    """Adds n qualifications (as review), each raising qualification.created."""
+    for i in range(n):
+        status, body = client.call("qual.add", dict(GOOD, cert_no="%s%02d" % (cert, i)),
+                                   role="review")
+        assert status == 200, body
+
+
+def created_seqs(env):
+    return [r[0] for r in env.sql(
+        "SELECT seq FROM events WHERE topic='qualification.created' ORDER BY seq")]
+
+
+class Session:
+    """A worker session on a raw DEALER that answers HEARTBEATs."""
+
+    def __init__(self, env, group, instance, window=None, lead=()):
+        self.sock = dealer(env, "worker")
+        hello = {"group": group, "instance": instance, "topics": ["qualification.created"]}
+        if window is not None:
+            hello["window"] = window
+        self.sock.send_multipart(list(lead) + [SIG, b"HELLO", json.dumps(hello).encode()])
+        self.first = recv(self.sock)
+        assert self.first[:2] == [SIG, b"WELCOME"], self.first[:4]
+        self.welcome = json.loads(self.first[2])
+
+    def send(self, *frames):
+        self.sock.send_multipart([SIG] + [f if isinstance(f, bytes) else str(f).encode()
+                                          for f in frames])
+
+    def next(self, timeout_ms=5000):
+        """The next DELIVER or ERROR (as frames after the signature), or None."""
+        deadline = time.time() + timeout_ms / 1000
+        while True:
+            left = int((deadline - time.time()) * 1000)
+            if left <= 0 or not self.sock.poll(left):
+                return None
+            f = self.sock.recv_multipart()
+            assert f[0] == SIG, f[:3]
+            if f[1] == b"HEARTBEAT":
+                self.send(b"HEARTBEAT")
+                continue
+            return f[1:]
+
+    def deliver(self, timeout_ms=5000):
+        msg = self.next(timeout_ms)
+        assert msg is not None and msg[0] == b"DELIVER", msg
+        return {"seq": int(msg[1]), "id": msg[2], "attempt": int(msg[6])}
+
+    def close(self, bye=True):
+        if bye:
+            self.send(b"BYE")
+        self.sock.close(linger=200)
+
+
+def position(client, group):
+    status, body = client.call("groups.list")
+    assert status == 200, body
+    return next(g["position"] for g in body["result"]["groups"] if g["name"] == group)
+
+
+def dead_letters(client, group):
+    status, body = client.call("dlq.list", {"group": group})
+    assert status == 200, body
+    return {d["seq"]: d for d in body["result"]["items"]}
+
+
+# ---------------------------------------------------------------------------
+# Section 2: the empty delimiter.
+
+
+
+# ---------------------------------------------------------------------------
+# Sections 4, 5, 9: what cannot be read, and what is too large.
+
+def test_unreadable_requests_name_the_field():
+    with daemon() as env:
+        c = dealer(env, "command")
+        ping = json.dumps({"role": "admin"}).encode()
+        cases = [
+            # (frames, request_id of the reply, status, field)
+            ([SIG, b"REQUEST", b"", b"ping", ping], "-", 400, "request_id"),
+            ([SIG, b"REQUEST", b"has space", b"ping", ping], "-", 400, "request_id"),
+            ([SIG, b"REQUEST", b"-", b"ping", ping], "-", 400, "request_id"),
+            ([SIG, b"REQUEST"], "-", 400, "request_id"),
+            ([SIG, b"REQUEST", b"u1"], "u1", 400, "command"),
+            ([SIG, b"REQUEST", b"u2", b"ping"], "u2", 400, "body"),
+            ([b"QFLOW/9", b"REQUEST", b"u3", b"ping", ping], "u3", 400, "protocol"),
+            ([SIG, b"REQUESTS", b"u4", b"ping", ping], "u4", 400, "type"),
+            ([SIG, b"HELLO", ping], "-", 400, "type"),
+            ([SIG, b"REQUEST", b"u5", b"Ping Me", ping], "u5", 400, "command"),
+            ([SIG, b"REQUEST", b"u6", b"ping", b'{"role": '], "u6", 400, "body"),
+            ([SIG, b"REQUEST", b"u7", b"ping", b"[1]"], "u7", 400, "body"),
+            ([SIG, b"REQUEST", b"u8", b"ping", ping, b"extra"], "u8", 400, "frames"),
+        ]
+        for frames, rid, status, field in cases:
+            got = reply(c, frames)
+            assert got[0] == rid and got[1] == status and got[2].get("field") == field, \
+                (frames[:4], got)
+            assert got[2].get("status") == status and got[2].get("message"), got
+
+
+def test_over_limit_gets_413_with_the_field():
+    with daemon() as env:
+        c = dealer(env, "command")
+        good = {"role": "review", "args": GOOD}
+        too_large = [
+            (request(b"t1", b"qual.add", dict(good, args=dict(GOOD, scope="x" * 5001))),
+             "t1", "args.scope"),
+            (request(b"t2", b"qual.add", dict(good, args=dict(GOOD, category="c" * 65))),
+             "t2", "args.category"),
+            (request(b"t3", b"qual.add", dict(good, user="u" * 65)), "t3", "user"),
+            (request(b"t4", b"qual.add", dict(good, idempotency_key="k" * 65)), "t4",
+             "idempotency_key"),
+            (request(b"r" * 65, b"ping", {"role": "admin"}), "-", "request_id"),
+            (request(b"t5", b"a" * 65, {"role": "admin"}), "t5", "command"),
+            ([SIG, b"REQUEST", b"t6", b"ping", b"{" + b" " * (1024 * 1024 + 1) + b"}"], "t6",
+             "body"),
+        ]
+        for frames, rid, field in too_large:
+            got = reply(c, frames)
+            assert got[0] == rid and got[1] == 413 and got[2].get("field") == field, \
+                (frames[2][:20], frames[3][:20], got)
+        # At the limit is fine: 4096 bytes of scope, a 64-byte user.
+        got = reply(c, request(b"t7", b"qual.add", dict(good, user="u" * 64,
+                                                        args=dict(GOOD, scope="x" * 4096))))
+        assert got[1] == 200, got
+        # The worker socket: ERROR 413 naming the field in its reason.
+        w = dealer(env, "worker")
+        w.send_multipart([SIG, b"NACK", b"1", b"e", b"0", b"r" * 1025])
+        err = recv(w)
+        assert err[:4] == [SIG, b"ERROR", b"413", b"0"] and err[4].startswith(b"reason"), err
+        w.send_multipart([SIG, b"HELLO", json.dumps({"group": "g", "instance": "i" * 65,
+                                                     "topics": ["x"]}).encode()])
+        err = recv(w)
+        assert err[:3] == [SIG, b"ERROR", b"413"] and b"instance" in err[4], err
+
+
+# ---------------------------------------------------------------------------
+# Section 6: attempts, WELCOME, seek.
+
+
+
+
+
+
+
+if __name__ == "__main__":
+    run(SUITE, [test_unreadable_requests_name_the_field, test_over_limit_gets_413_with_the_field])
