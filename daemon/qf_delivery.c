@@ -565,9 +565,13 @@ s_member_remove (qf_delivery_t *self, member_t *member, const char *why)
             if (entry->state == E_INFLIGHT && entry->member == member) {
                 /* A worker that vanished with the event counts as a failed attempt,
                    so an event that crashes its workers ends as a dead letter. */
-                if (clean)
+                if (clean) {
+                    /* A worker that said BYE failed nothing: the delivery it
+                       gave back is not an attempt (PROTOCOL.md 6.4.8). */
                     s_entry_release (entry, qf_time_mono_ms ());
-                else
+                    if (entry->attempt > 0)
+                        entry->attempt--;
+                } else
                     s_entry_fail (self, group, entry, error, 0);
                 released++;
             }
@@ -1064,6 +1068,16 @@ s_pick_member (qf_delivery_t *self, group_t *group)
     return best;
 }
 
+/* The number of the next attempt after `attempts` failed ones. It never
+   passes max_deliveries: an event already at the maximum when a reload or
+   a restart lowered it gets one last attempt, numbered max_deliveries. */
+static uint32_t
+s_next_attempt (const group_t *group, uint32_t attempts)
+{
+    uint32_t max = group->max_deliveries > 0 ? (uint32_t)group->max_deliveries : 1;
+    return attempts < max ? attempts + 1 : max;
+}
+
 typedef struct {
     qf_delivery_t *self;
     group_t *group;
@@ -1142,7 +1156,7 @@ s_dispatch_new (const qf_event_t *event, void *arg)
         group->attempt_at++;
     if (group->attempt_at < group->attempt_count &&
         group->attempts[group->attempt_at].seq == event->seq) {
-        entry->attempt = group->attempts[group->attempt_at].attempts + 1;
+        entry->attempt = s_next_attempt (group, group->attempts[group->attempt_at].attempts);
         entry->failed = true;
     }
     group->next_seq = event->seq + 1;
@@ -1159,7 +1173,7 @@ s_redeliver (const qf_event_t *event, void *arg)
         d->stalled = true;
         return 1;
     }
-    d->entry->attempt++;
+    d->entry->attempt = s_next_attempt (d->group, d->entry->attempt);
     d->group->redelivered_total++;
     s_deliver (d->self, d->group, member, d->entry, event);
     return 0;

@@ -206,6 +206,32 @@ def test_over_limit_gets_413_with_the_field():
 # ---------------------------------------------------------------------------
 # Section 6: attempts, WELCOME, seek.
 
+def test_bye_is_not_a_failed_attempt():
+    with daemon() as env:
+        c = env.client()
+        qual_add(c, 1)
+        seq = created_seqs(env)[0]
+        a = Session(env, "bye", "a")
+        d = a.deliver()
+        assert (d["seq"], d["attempt"]) == (seq, 1), d
+        a.close()  # BYE with the event in hand: given back, not failed
+        b = Session(env, "bye", "b")
+        d = b.deliver()
+        assert (d["seq"], d["attempt"]) == (seq, 1), "after BYE: %s" % d
+        b.send(b"NACK", seq, d["id"], 0, b"first failure")
+        d = b.deliver()
+        assert d["attempt"] == 2, "after one NACK: %s" % d
+        b.close()  # BYE again, at the last attempt
+        b = Session(env, "bye", "b2")
+        d = b.deliver()
+        assert d["attempt"] == MAX_DELIVERIES, "attempt %d after BYE at the last one" % \
+            d["attempt"]
+        b.send(b"NACK", seq, d["id"], 0, b"second failure")
+        assert wait_for(lambda: seq in dead_letters(c, "bye"), 5), "not dead-lettered"
+        dl = dead_letters(c, "bye")[seq]
+        assert dl["attempts"] == MAX_DELIVERIES, dl
+        assert dl["last_error"] == "second failure", dl
+        b.close()
 
 
 
@@ -213,4 +239,5 @@ def test_over_limit_gets_413_with_the_field():
 
 
 if __name__ == "__main__":
-    run(SUITE, [test_unreadable_requests_name_the_field, test_over_limit_gets_413_with_the_field])
+    run(SUITE, [test_unreadable_requests_name_the_field, test_over_limit_gets_413_with_the_field,
+                test_bye_is_not_a_failed_attempt])
