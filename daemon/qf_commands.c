@@ -799,6 +799,14 @@ s_groups_seek (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         if (rc)
             return qf_ctx_error (ctx, rc, NULL, "could not search the log by time");
     }
+    /* Past the end, the group would silently skip the events still to come. */
+    uint64_t end = qf_store_last_seq (ctx->store) + 1;
+    if (seq > end)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.seq",
+                             "args.seq %llu is beyond the end of the log (last seq %llu); use at "
+                             "most %llu, which skips every event so far",
+                             (unsigned long long)seq, (unsigned long long)(end - 1),
+                             (unsigned long long)end);
     rc = qf_delivery_seek (ctx->delivery, name, seq);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not move group %s: %s", name, qf_strerror (rc));

@@ -695,6 +695,9 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
                                   "HELLO window must be an integer from 1 to 10000");
         if (json_integer_value (window_j) < window)
             window = (int)json_integer_value (window_j);
+        else if (json_integer_value (window_j) > window)
+            qf_info ("worker %s asked for window %lld; granted delivery.window %d", instance,
+                     (long long)json_integer_value (window_j), window);
     }
     group_t *group = s_group_find (self, name);
     const qf_group_config_t *configured = qf_config_group (self->config, name);
@@ -758,11 +761,14 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
 
     qf_msg_t welcome = {0};
     welcome.id = QF_MSG_WELCOME;
-    welcome.body =
-        json_pack ("{s:s, s:s, s:i, s:i, s:I, s:i, s:o}", "group", group->name, "instance",
-                   member->instance, "window", window, "heartbeat_ms", self->config->heartbeat_ms,
-                   "ack_wait_ms", (json_int_t)group->ack_wait_ms, "max_deliveries",
-                   group->max_deliveries, "topics", json_loads (group->topics_json, 0, NULL));
+    /* window_max and position tell the worker what it asked cannot: that a
+       larger window was capped, and where the group starts (PROTOCOL.md 6.2). */
+    welcome.body = json_pack (
+        "{s:s, s:s, s:i, s:i, s:i, s:I, s:i, s:o, s:I}", "group", group->name, "instance",
+        member->instance, "window", window, "window_max", self->config->window, "heartbeat_ms",
+        self->config->heartbeat_ms, "ack_wait_ms", (json_int_t)group->ack_wait_ms, "max_deliveries",
+        group->max_deliveries, "topics", json_loads (group->topics_json, 0, NULL), "position",
+        (json_int_t)group->floor);
     s_defer (self, member, &welcome);
     qf_info ("worker %s joined group %s (window %d)", member->instance, group->name, window);
 }

@@ -234,10 +234,58 @@ def test_bye_is_not_a_failed_attempt():
         b.close()
 
 
+def test_welcome_window_and_start():
+    with daemon() as env:
+        c = env.client()
+        qual_add(c, WINDOW + 2)
+        seqs = created_seqs(env)
+        # A group created by HELLO starts at the beginning of the log; a
+        # window above delivery.window is granted as delivery.window.
+        s = Session(env, "fresh", "f", window=WINDOW * 10)
+        w = s.welcome
+        assert w["window"] == WINDOW and w["window_max"] == WINDOW, w
+        assert w["position"] == 0, w
+        held = [s.deliver() for _ in range(WINDOW)]
+        assert [d["seq"] for d in held] == seqs[:WINDOW], held
+        msg = s.next(600)
+        assert msg is None, "more than the window delivered: %s" % (msg,)
+        for d in held:
+            s.send(b"ACK", d["seq"], d["id"], b"{}")
+        rest = [s.deliver() for _ in range(len(seqs) - WINDOW)]
+        assert [d["seq"] for d in rest] == seqs[WINDOW:], rest
+        for d in rest:
+            s.send(b"ACK", d["seq"], d["id"], b"{}")
+        s.close()
+        # A smaller window is granted as asked; position shows the progress.
+        assert wait_for(lambda: position(c, "fresh") == seqs[-1], 5), position(c, "fresh")
+        s = Session(env, "fresh", "f2", window=1)
+        assert s.welcome["window"] == 1 and s.welcome["position"] == seqs[-1], s.welcome
+        s.close()
 
 
+def test_seek_beyond_the_end_is_refused():
+    with daemon() as env:
+        c = env.client()
+        qual_add(c, 2)
+        Session(env, "seeker", "s").close()
+        status, body = c.call("groups.list")
+        last = body["result"]["last_seq"]
+        status, body = c.call("groups.seek", {"group": "seeker", "seq": last + 2})
+        assert status == 400 and body["error"]["field"] == "args.seq", body
+        assert str(last) in body["error"]["message"], body
+        status, body = c.call("groups.seek", {"group": "seeker", "seq": last + 1})
+        assert status == 200 and body["result"]["next_seq"] == last + 1, body
+        status, body = c.call("groups.seek", {"group": "seeker", "time": 2 ** 62})
+        assert status == 200 and body["result"]["next_seq"] == last + 1, body
+        # From last + 1 the group gets the next event, not a later one.
+        s = Session(env, "seeker", "s2")
+        qual_add(c, 1, cert="E2340000")
+        d = s.deliver()
+        assert d["seq"] == created_seqs(env)[-1], (d, created_seqs(env))
+        s.close()
 
 
 if __name__ == "__main__":
     run(SUITE, [test_unreadable_requests_name_the_field, test_over_limit_gets_413_with_the_field,
-                test_bye_is_not_a_failed_attempt])
+                test_bye_is_not_a_failed_attempt, test_welcome_window_and_start,
+                test_seek_beyond_the_end_is_refused])
