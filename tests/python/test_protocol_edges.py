@@ -135,6 +135,37 @@ def dead_letters(client, group):
 # ---------------------------------------------------------------------------
 # Section 2: the empty delimiter.
 
+def test_delimiter_on_each_socket():
+    with daemon() as env:
+        c = dealer(env, "command")
+        # Command socket, DEALER without a delimiter: the reply has none.
+        c.send_multipart(request(b"d1", b"ping", {"role": "admin"}))
+        got = recv(c)
+        assert got[:4] == [SIG, b"REPLY", b"d1", b"200"], got[:4]
+        # With one: the reply mirrors it, as a REQ peer needs.
+        c.send_multipart([b""] + request(b"d2", b"ping", {"role": "admin"}))
+        got = recv(c)
+        assert got[:5] == [b"", SIG, b"REPLY", b"d2", b"200"], got[:5]
+        # A REQ socket (which adds and strips the delimiter itself) works.
+        r = env.ctx.socket(zmq.REQ)
+        r.setsockopt(zmq.LINGER, 0)
+        r.connect(env.endpoint("command"))
+        r.send_multipart(request(b"d3", b"ping", {"role": "admin"}))
+        got = recv(r)
+        assert got[:4] == [SIG, b"REPLY", b"d3", b"200"], got[:4]
+        r.close()
+        # Worker socket: a leading empty frame is accepted and ignored, and
+        # nothing the daemon sends there starts with one.
+        for lead, name in (([b""], "with"), ([], "without")):
+            s = Session(env, "delim-" + name, "i-" + name, lead=lead)
+            assert s.first[0] == SIG, s.first[:2]
+            s.sock.send_multipart(lead + [SIG, b"HEARTBEAT"])
+            s.sock.send_multipart(lead + [SIG, b"ACK", b"999999", b"e", b"{}"])
+            err = s.sock.recv_multipart() if s.sock.poll(5000) else None
+            while err is not None and err[1] == b"HEARTBEAT":
+                err = s.sock.recv_multipart() if s.sock.poll(5000) else None
+            assert err is not None and err[:3] == [SIG, b"ERROR", b"409"], err
+            s.close()
 
 
 # ---------------------------------------------------------------------------
@@ -286,6 +317,6 @@ def test_seek_beyond_the_end_is_refused():
 
 
 if __name__ == "__main__":
-    run(SUITE, [test_unreadable_requests_name_the_field, test_over_limit_gets_413_with_the_field,
-                test_bye_is_not_a_failed_attempt, test_welcome_window_and_start,
-                test_seek_beyond_the_end_is_refused])
+    run(SUITE, [test_delimiter_on_each_socket, test_unreadable_requests_name_the_field,
+                test_over_limit_gets_413_with_the_field, test_bye_is_not_a_failed_attempt,
+                test_welcome_window_and_start, test_seek_beyond_the_end_is_refused])
