@@ -34,8 +34,12 @@ FAST = {"max_deliveries": str(MAX_DELIVERIES), "window": str(WINDOW),
 @contextlib.contextmanager
 def daemon():
     """A qualflowd with the test configuration, stopped and removed after."""
-    with daemon() as env:
+    env = Env(FAST)
+    try:
+        env.start_daemon()
         yield env
+    finally:
+        env.close()
 
 
 def dealer(env, name, ctx=None):
