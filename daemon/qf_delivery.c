@@ -1023,6 +1023,9 @@ qf_delivery_after_commit (qf_delivery_t *self, bool committed)
             if (entry && entry->state == E_ACKED) {
                 entry->state = E_WAITING;
                 entry->deadline = qf_time_mono_ms ();
+                /* The worker did its part: the daemon's failure is not an attempt. */
+                if (entry->attempt > 0)
+                    entry->attempt--;
             }
         }
     }
