@@ -125,9 +125,9 @@ s_is_time_key (const char *key)
     if (!key)
         return false;
     size_t len = strlen (key);
-    static const char *const names[] = {"time",     "created",  "updated",  "due",
-                                        "opened",   "recorded", "lifted",   "requested",
-                                        "approved", "lent",     "returned", NULL};
+    static const char *const names[] = {"time",     "created", "updated",   "due",      "opened",
+                                        "recorded", "lifted",  "requested", "approved", "lent",
+                                        "returned", "since",   NULL};
     for (int i = 0; names[i]; i++)
         if (streq (key, names[i]))
             return true;

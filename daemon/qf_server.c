@@ -216,6 +216,26 @@ s_status (void *arg)
     int64_t next_due = INT64_MAX;
     if (qf_store_timer_next (self->store, &next_due) == 0 && next_due != INT64_MAX)
         json_object_set_new (status, "next_timer_due", json_integer (next_due));
+    qf_store_storage_t storage;
+    qf_store_storage (self->store, &storage);
+    json_t *disk = json_pack ("{s:s, s:I, s:I}", "state",
+                              storage.full  ? "full"
+                              : storage.low ? "low"
+                                            : "ok",
+                              "free_bytes", (json_int_t)storage.free_bytes, "wal_bytes",
+                              (json_int_t)storage.wal_bytes);
+    if (storage.full) {
+        json_object_set_new (disk, "since", json_integer (storage.since));
+        json_object_set_new (disk, "refused_commits", json_integer ((json_int_t)storage.refused));
+        json_object_set_new (disk, "message",
+                             json_string ("no space left on the database's disk: commits are "
+                                          "refused; free space there and they resume by "
+                                          "themselves"));
+    } else if (storage.low)
+        json_object_set_new (disk, "message",
+                             json_string ("little space left on the database's disk: free space "
+                                          "there before commits are refused"));
+    json_object_set_new (status, "storage", disk);
     json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
     json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
     return status;
@@ -479,28 +499,36 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int re
 static void
 s_finish_batch (qf_server_t *self, bool force)
 {
-    bool committed = true;
+    int rc = 0;
     int64_t mono = qf_time_mono_ms ();
     bool acks_due =
         qf_delivery_dirty (self->delivery) && (force || mono - self->last_commit >= ACK_FLUSH_MS);
     if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery) ||
         acks_due) {
         self->last_commit = mono;
-        int rc = s_need_transaction (self);
+        rc = s_need_transaction (self);
         if (rc == 0)
             rc = qf_delivery_before_commit (self->delivery);
         if (rc == 0)
             rc = qf_store_commit (self->store);
         else
             qf_store_rollback (self->store);
-        committed = rc == 0;
-        if (!committed)
-            qf_error ("batch of %zu requests could not be committed (%s); nothing in it was "
-                      "changed; clients are told to retry",
-                      self->reply_count, qf_strerror (rc));
-        qf_delivery_after_commit (self->delivery, committed);
+        /* The same text for every failed batch, so that qf_log counts the
+           repeats of a lasting failure instead of printing each. */
+        if (rc)
+            qf_error ("a batch could not be committed: %s; nothing in it was changed; its "
+                      "clients are told to retry",
+                      qf_strerror (rc));
+        qf_delivery_after_commit (self->delivery, rc == 0);
         self->batches++;
     }
+    bool committed = rc == 0;
+    const char *why = rc == QF_EFULL
+                          ? "storage full: the database's disk has no space left, so the daemon "
+                            "could not commit this request; nothing was changed; retry after the "
+                            "operator has freed space there (qualflow status shows storage)"
+                          : "the daemon could not commit this request; nothing was changed; "
+                            "retry later";
     void *command = zsock_resolve (self->command);
     for (size_t i = 0; i < self->reply_count; i++) {
         qf_msg_t *msg = &self->replies[i].msg;
@@ -508,9 +536,7 @@ s_finish_batch (qf_server_t *self, bool force)
             json_decref (msg->body);
             msg->raw = NULL;
             msg->status = QF_STATUS_SERVER_ERROR;
-            msg->body = json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message",
-                                   "the daemon could not commit this request; nothing was "
-                                   "changed; retry later");
+            msg->body = json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message", why);
         }
         if (qf_msg_send (msg, command, ZMQ_DONTWAIT))
             qf_debug ("reply to request %s could not be sent (client gone)", msg->request_id);
@@ -676,6 +702,7 @@ qf_server_run (qf_server_t *self)
         mono = qf_time_mono_ms ();
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
+            qf_log_flush (false); /* the counts of repeated failures that have stopped */
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* Numbered migrations: migration N brings user_version from N-1 to N.
@@ -446,6 +448,75 @@ static const char *s_sql[ST_COUNT] = {
 
 #define CHECKPOINT_INTERVAL_MS 100
 
+/* Low on space: under 8 MiB free (twice the WAL's journal_size_limit), the
+   loop folds the WAL back after each commit; over 16 MiB it stops. */
+#define LOW_SPACE_ENTER (8 << 20)
+#define LOW_SPACE_LEAVE (16 << 20)
+
+/* Whether the last failure of `db` was for want of disk space: SQLITE_FULL,
+   or an I/O error whose system error says so (a write past a quota). */
+static bool
+s_full (sqlite3 *db)
+{
+    int code = sqlite3_extended_errcode (db) & 0xff;
+    int error = sqlite3_system_errno (db);
+    return code == SQLITE_FULL || (code == SQLITE_IOERR && (error == ENOSPC || error == EDQUOT));
+}
+
+/* Runs a PASSIVE checkpoint (it never waits for the writer) on `db`, the
+   checkpointer's connection or the loop's. One that leaves no frame behind
+   is counted in checkpoints_done: a transaction that begins after it
+   starts the WAL again from its beginning. Returns the SQLite code. */
+static int
+s_checkpoint (qf_store_t *self, sqlite3 *db)
+{
+    int frames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    if (rc == SQLITE_OK && copied == frames)
+        atomic_fetch_add (&self->checkpoints_done, 1);
+    else if (rc != SQLITE_OK && rc != SQLITE_BUSY && s_full (db))
+        qf_warn ("database %s: checkpoint failed: no space left on its disk (%s); it is tried "
+                 "again every %d ms and commits resume once it succeeds",
+                 self->path, sqlite3_errmsg (db), CHECKPOINT_INTERVAL_MS);
+    else if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        qf_warn ("database %s: checkpoint failed: %s", self->path, sqlite3_errmsg (db));
+    return rc;
+}
+
+/* Free bytes on the database's disk for an unprivileged writer, -1 when
+   unknown. */
+static int64_t
+s_free_bytes (qf_store_t *self)
+{
+    struct statvfs fs;
+    if (statvfs (self->path, &fs) != 0)
+        return -1;
+    return (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
+}
+
+/* Whether the disk is low on space (under LOW_SPACE_ENTER free, until over
+   LOW_SPACE_LEAVE again); says so when that changes. */
+static bool
+s_low_space (qf_store_t *self)
+{
+    int64_t free_bytes = s_free_bytes (self);
+    if (free_bytes < 0)
+        return self->low_space;
+    if (!self->low_space && free_bytes < LOW_SPACE_ENTER) {
+        self->low_space = true;
+        qf_warn ("database %s: less than %d MiB left on its disk: the WAL is folded into the "
+                 "database at every commit so that it does not grow (commits are slower); "
+                 "free space there",
+                 self->path, LOW_SPACE_ENTER >> 20);
+    } else if (self->low_space && free_bytes > LOW_SPACE_LEAVE) {
+        self->low_space = false;
+        qf_info ("database %s: more than %d MiB free on its disk again: checkpoints run in the "
+                 "background again",
+                 self->path, LOW_SPACE_LEAVE >> 20);
+    }
+    return self->low_space;
+}
+
 /* The checkpointer: a thread with its own connection copies committed WAL
    frames into the database file (PASSIVE: it never blocks the writer), so
    the checkpoint that SQLite runs at commit in the daemon's loop has little
@@ -468,6 +539,7 @@ s_checkpointer (void *arg)
     sqlite3_busy_timeout (db, 100);
     /* A connection learns the database is in WAL mode on its first read. */
     sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
+    atomic_store (&self->checkpointing, true);
     pthread_mutex_lock (&self->checkpointer_lock);
     while (!atomic_load (&self->checkpointer_stop)) {
         struct timespec until;
@@ -479,12 +551,11 @@ s_checkpointer (void *arg)
         if (atomic_load (&self->checkpointer_stop))
             break;
         pthread_mutex_unlock (&self->checkpointer_lock);
-        int rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-            qf_warn ("database %s: checkpoint failed: %s", self->path, sqlite3_errmsg (db));
+        s_checkpoint (self, db);
         pthread_mutex_lock (&self->checkpointer_lock);
     }
     pthread_mutex_unlock (&self->checkpointer_lock);
+    atomic_store (&self->checkpointing, false);
     sqlite3_close (db);
     return NULL;
 }
@@ -503,6 +574,12 @@ int
 qf_store__fail (qf_store_t *self, const char *what)
 {
     int code = sqlite3_extended_errcode (self->db);
+    if (s_full (self->db)) {
+        qf_error ("database %s: %s failed: no space left on its disk (%s, sqlite code %d); "
+                  "free space there: commits resume by themselves",
+                  self->path, what, sqlite3_errmsg (self->db), code);
+        return QF_EFULL;
+    }
     qf_error ("database %s: %s failed: %s (sqlite code %d)", self->path, what,
               sqlite3_errmsg (self->db), code);
     if ((code & 0xff) == SQLITE_CONSTRAINT)
@@ -620,6 +697,8 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
     pthread_mutex_init (&self->checkpointer_lock, NULL);
     pthread_cond_init (&self->checkpointer_wake, NULL);
     atomic_init (&self->checkpointer_stop, false);
+    atomic_init (&self->checkpointing, false);
+    atomic_init (&self->checkpoints_done, 0);
     self->path = strdup (path);
     if (!self->path) {
         snprintf (error, error_size, "out of memory");
@@ -638,10 +717,17 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
     const char *pragmas = durability == QF_DURABILITY_FULL
                               ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    /* journal_size_limit: the WAL file is cut back to 4 MiB when it restarts,
+       so that a burst does not keep its space, and on a full disk the frames
+       a checkpoint must fold into the database (the space it needs to bring
+       commits back) are bounded by it. 4 MiB is SQLite's automatic
+       checkpoint point (1000 pages), which the WAL seldom passes. */
     char *errmsg = NULL;
     if (sqlite3_exec (self->db, pragmas, NULL, NULL, &errmsg) != SQLITE_OK ||
-        sqlite3_exec (self->db, "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;", NULL, NULL,
-                      &errmsg) != SQLITE_OK) {
+        sqlite3_exec (self->db,
+                      "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
+                      "PRAGMA journal_size_limit=4194304;",
+                      NULL, NULL, &errmsg) != SQLITE_OK) {
         snprintf (error, error_size, "cannot configure database %s: %s", path,
                   errmsg ? errmsg : "?");
         sqlite3_free (errmsg);
@@ -723,11 +809,29 @@ qf_store_path (qf_store_t *self)
     return self->path;
 }
 
+void
+qf_store_storage (qf_store_t *self, qf_store_storage_t *storage)
+{
+    storage->full = self->full_since != 0;
+    storage->low = self->low_space;
+    storage->since = self->full_since;
+    storage->refused = self->full_refused;
+    storage->free_bytes = s_free_bytes (self);
+    char wal[4200];
+    snprintf (wal, sizeof wal, "%s-wal", self->path);
+    struct stat st;
+    storage->wal_bytes = stat (wal, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
 int
 qf_store_begin (qf_store_t *self)
 {
     if (self->in_txn)
         return 0;
+    /* Read before BEGIN: a checkpoint counted by then emptied the WAL
+       before this transaction's snapshot (qf_store_commit). */
+    self->begin_checkpoints = atomic_load (&self->checkpoints_done);
+    self->begin_changes = sqlite3_total_changes64 (self->db);
     int rc = qf_store__exec (self, s_stmt (self, ST_BEGIN), "BEGIN");
     if (rc == 0) {
         self->in_txn = true;
@@ -741,11 +845,47 @@ qf_store_commit (qf_store_t *self)
 {
     if (!self->in_txn)
         return 0;
+    /* A transaction that changed no row writes nothing (a retention pass
+       with nothing to delete): it neither needs space nor shows that space
+       came back. */
+    bool writes = sqlite3_total_changes64 (self->db) != self->begin_changes;
+    /* Full: a COMMIT now would append to the WAL and take the space that
+       comes back, which the checkpoint needs to grow the database. So it is
+       tried again only by a transaction that began after a checkpoint
+       emptied the WAL (it starts the WAL again instead of growing it), or
+       at once when there is no checkpoint thread to wait for. */
+    if (writes && self->full_since && self->begin_checkpoints == self->full_checkpoints &&
+        atomic_load (&self->checkpointing)) {
+        qf_store_rollback (self);
+        self->full_refused++;
+        return QF_EFULL;
+    }
+    unsigned checkpoints = atomic_load (&self->checkpoints_done);
     int rc = qf_store__exec (self, s_stmt (self, ST_COMMIT), "COMMIT");
     if (rc) {
         qf_store_rollback (self);
+        if (rc == QF_EFULL) {
+            if (!self->full_since)
+                self->full_since = qf_time_now_ms ();
+            self->full_refused++;
+            self->full_checkpoints = checkpoints;
+        }
         return rc;
     }
+    if (writes && self->full_since) {
+        qf_info ("database %s: commits are written again, after %llu refused for want of space "
+                 "in %lld s",
+                 self->path, (unsigned long long)self->full_refused,
+                 (long long)((qf_time_now_ms () - self->full_since) / 1000));
+        self->full_since = 0;
+        self->full_refused = 0;
+    }
+    /* Low on space, the checkpointer seldom catches up between one commit
+       and the next transaction, so the WAL would grow into the space the
+       database needs; folded back here, the next transaction starts it
+       again and reuses its file. */
+    if (writes && s_low_space (self))
+        s_checkpoint (self, self->db);
     self->in_txn = false;
     /* The appended events are now durable: hand them over. */
     s_pending_free (self->committed, self->committed_count);

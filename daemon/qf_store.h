@@ -60,11 +60,36 @@ qf_store_t *qf_store_new (const char *path, qf_durability_t durability, char *er
                           size_t error_size);
 void qf_store_destroy (qf_store_t **self_p);
 
+/* Whether commits can be written, for status. */
+typedef struct {
+    bool full;          /* the last commit failed, or was refused, for want of space */
+    bool low;           /* little space left: the WAL is folded back at each commit */
+    int64_t since;      /* when full: wall ms of the first refused commit */
+    uint64_t refused;   /* when full: commits refused since then */
+    int64_t free_bytes; /* free space on the database's disk, -1 when unknown */
+    int64_t wal_bytes;  /* the size of the WAL file, -1 when it cannot be read */
+} qf_store_storage_t;
+
+/*  Fills *storage with the state of the database's storage. */
+void qf_store_storage (qf_store_t *self, qf_store_storage_t *storage);
+
 /*  The schema version this binary writes (migrations applied). */
 int qf_store_schema_version (void);
 const char *qf_store_path (qf_store_t *self);
 
-/* Transactions. begin is BEGIN IMMEDIATE; savepoints nest inside it. */
+/* Transactions. begin is BEGIN IMMEDIATE; savepoints nest inside it.
+   commit returns QF_EFULL when the database's disk has no space left: the
+   transaction is rolled back, and the store is "full" until a commit
+   succeeds. While full, a commit is tried only after the checkpoint thread
+   has folded the whole WAL into the database since the last failure;
+   until then it is refused at once (QF_EFULL, nothing written), so the
+   space that comes back goes to the checkpoint first. After it the WAL
+   starts again from its beginning and commits reuse its file: freeing as
+   much space as the checkpoint needs (at most the WAL, whose file is cut
+   back to 4 MiB at each restart) brings commits back. With less than
+   8 MiB free, commit also folds the WAL back into the database at once
+   (a checkpoint in the caller's thread), so that the WAL does not grow
+   into the space the database needs. */
 int qf_store_begin (qf_store_t *self);
 int qf_store_commit (qf_store_t *self);
 int qf_store_rollback (qf_store_t *self);

@@ -45,6 +45,15 @@ struct qf_store_t {
     atomic_bool checkpointer_stop;
     pthread_mutex_t checkpointer_lock; /* with the condition, to wake it for stop */
     pthread_cond_t checkpointer_wake;
+    atomic_bool checkpointing;    /* the checkpointer has its connection and runs */
+    atomic_uint checkpoints_done; /* checkpoints that left no frame behind in the WAL */
+    int64_t full_since;           /* wall ms of the first commit refused for want of space; 0:
+                                     commits are written */
+    uint64_t full_refused;        /* commits refused since full_since */
+    unsigned full_checkpoints;    /* checkpoints_done before the last commit that failed */
+    unsigned begin_checkpoints;   /* checkpoints_done before the open transaction began */
+    int64_t begin_changes;        /* sqlite3_total_changes64 then */
+    bool low_space;               /* little space left: the loop checkpoints at each commit */
     sqlite3_stmt **custody_stmts; /* qf_store_custody.c's prepared statements */
 };
 

@@ -88,6 +88,7 @@ main (int argc, char **argv)
     int rc = qf_server_run (server);
     qf_server_destroy (&server);
     zsys_shutdown ();
+    qf_log_flush (true); /* no count of repeated messages is lost */
     qf_info ("qualflowd stopped cleanly");
     return rc == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@ qf_strerror (int rc)
     case QF_EBUSY: return "busy (locked by another process)";
     case QF_ETOOBIG: return "too large";
     case QF_EAGAIN: return "try again";
+    case QF_EFULL: return "storage full (no space left on the database's disk)";
     default: return "unknown error";
     }
 }

@@ -21,6 +21,7 @@
 #define QF_EBUSY      -10 /* locked by another process */
 #define QF_ETOOBIG    -11 /* over a size limit */
 #define QF_EAGAIN     -12 /* nothing to read now */
+#define QF_EFULL      -13 /* no space left on the database's disk */
 
 /*  Returns a static, human-readable name for an error code. */
 const char *qf_strerror (int rc);

@@ -1,7 +1,10 @@
 /*  qf_log — levelled logging to stderr or syslog. */
 #include "qf_log.h"
+#include "qf_time.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +18,27 @@ static qf_log_level_t s_level = QF_LOG_INFO;
 static bool s_syslog = false;
 
 static const char *s_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+
+/* Warnings and errors printed lately, to count their repeats. More distinct
+   messages than slots in one window push the oldest out (its count is
+   printed first), so a storm of many texts is limited less, never lost. */
+#define REPEAT_SLOTS 16
+#define REPEAT_TEXT  256
+
+/* One recent message. Owned by the table below. */
+typedef struct {
+    uint64_t hash;          /* of the level and the whole text; 0 when the slot is free */
+    qf_log_level_t level;   /* the level it is printed at */
+    char text[REPEAT_TEXT]; /* the text (its start when longer), for the summary */
+    int64_t since;          /* monotonic ms when the window opened */
+    unsigned long count;    /* identical records not printed since then */
+} repeat_t;
+
+/* The recent messages and the window, under s_repeat_lock: the checkpoint
+   thread logs too. */
+static pthread_mutex_t s_repeat_lock = PTHREAD_MUTEX_INITIALIZER;
+static repeat_t s_repeats[REPEAT_SLOTS];
+static int s_repeat_ms = 10000;
 
 void
 qf_log_init (const char *name, qf_log_level_t level, bool use_syslog)
@@ -57,17 +81,10 @@ qf_log_enabled (qf_log_level_t level)
     return level >= s_level;
 }
 
-void
-qf_log (qf_log_level_t level, const char *format, ...)
+/* Writes one line to stderr, and to syslog when on. */
+static void
+s_emit (qf_log_level_t level, const char *text)
 {
-    if (level < s_level)
-        return;
-    char text[2048];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-
     struct timeval tv;
     gettimeofday (&tv, NULL);
     struct tm tm;
@@ -81,4 +98,109 @@ qf_log (qf_log_level_t level, const char *format, ...)
         static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
         syslog (prio[level], "%s", text);
     }
+}
+
+/* FNV-1a over the level and the text; never 0, which marks a free slot. */
+static uint64_t
+s_hash (qf_log_level_t level, const char *text)
+{
+    uint64_t hash = 1469598103934665603ull ^ (uint64_t)level;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        hash = (hash ^ *p) * 1099511628211ull;
+    return hash ? hash : 1;
+}
+
+/* Prints how often a slot's text was held back, then opens a new window. */
+static void
+s_summarize (repeat_t *slot, int64_t now)
+{
+    char line[REPEAT_TEXT + 96];
+    long long seconds = (now - slot->since + 500) / 1000;
+    snprintf (line, sizeof line, "%s (repeated %lu more times in the last %lld s)", slot->text,
+              slot->count, seconds > 0 ? seconds : 1);
+    s_emit (slot->level, line);
+    slot->since = now;
+    slot->count = 0;
+}
+
+/* The summaries due; with `all`, every pending one, then an empty table. */
+static void
+s_flush_locked (int64_t now, bool all)
+{
+    for (int i = 0; i < REPEAT_SLOTS; i++) {
+        repeat_t *slot = &s_repeats[i];
+        if (slot->hash && slot->count && (all || now - slot->since >= s_repeat_ms))
+            s_summarize (slot, now);
+        if (all)
+            slot->hash = 0;
+    }
+}
+
+void
+qf_log (qf_log_level_t level, const char *format, ...)
+{
+    if (level < s_level)
+        return;
+    char text[2048];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    if (level < QF_LOG_WARN) {
+        s_emit (level, text);
+        return;
+    }
+    pthread_mutex_lock (&s_repeat_lock);
+    if (s_repeat_ms <= 0) {
+        s_emit (level, text);
+        pthread_mutex_unlock (&s_repeat_lock);
+        return;
+    }
+    int64_t now = qf_time_mono_ms ();
+    s_flush_locked (now, false);
+    uint64_t hash = s_hash (level, text);
+    repeat_t *slot = NULL, *victim = NULL;
+    for (int i = 0; i < REPEAT_SLOTS && !slot; i++) {
+        repeat_t *r = &s_repeats[i];
+        if (r->hash == hash && strncmp (r->text, text, REPEAT_TEXT - 1) == 0)
+            slot = r;
+        /* For a new text: a free slot, else the one whose window opened first. */
+        else if (!victim || (victim->hash && (!r->hash || r->since < victim->since)))
+            victim = r;
+    }
+    if (slot && now - slot->since < s_repeat_ms) {
+        slot->count++;
+        pthread_mutex_unlock (&s_repeat_lock);
+        return;
+    }
+    if (!slot) {
+        slot = victim;
+        if (slot->hash && slot->count)
+            s_summarize (slot, now);
+        slot->hash = hash;
+        slot->level = level;
+        size_t len = strnlen (text, sizeof slot->text - 1);
+        memcpy (slot->text, text, len);
+        slot->text[len] = '\0';
+    }
+    slot->since = now;
+    slot->count = 0;
+    s_emit (level, text);
+    pthread_mutex_unlock (&s_repeat_lock);
+}
+
+void
+qf_log_flush (bool all)
+{
+    pthread_mutex_lock (&s_repeat_lock);
+    s_flush_locked (qf_time_mono_ms (), all);
+    pthread_mutex_unlock (&s_repeat_lock);
+}
+
+void
+qf_log_set_repeat_ms (int ms)
+{
+    pthread_mutex_lock (&s_repeat_lock);
+    s_repeat_ms = ms;
+    pthread_mutex_unlock (&s_repeat_lock);
 }

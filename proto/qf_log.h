@@ -2,8 +2,17 @@
 
     One line per record: "2026-11-26T23:09:37.123Z qualflowd INFO message".
     The level and destination are process-wide and set once at start-up
-    (or on SIGHUP reload); they are the only mutable state in this module.
-    Messages say what happened, to what, and what to do about it.
+    (or on SIGHUP reload). Messages say what happened, to what, and what to
+    do about it.
+
+    Repeats: a warning or an error whose text is identical to one printed
+    less than the repeat window ago (10 s) is counted instead of printed;
+    when the window ends, one line "TEXT (repeated N more times in the last
+    S s)" says how many there were, and a new window opens. A failure that
+    repeats for every request (a full disk) thus writes one line per window,
+    not one per request. Debug and info records are always printed. The
+    table of recent texts is the module's other process-wide state; it is
+    locked, so any thread may log.
 */
 #ifndef QF_LOG_H
 #define QF_LOG_H
@@ -27,6 +36,17 @@ const char *qf_log_level_name (qf_log_level_t level);
 bool qf_log_enabled (qf_log_level_t level);
 
 void qf_log (qf_log_level_t level, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+/*  Prints the summary line of every repeated message whose window has
+    ended. A process calls it from its loop now and then, so the count of
+    a failure that stopped is not held back until the next record; with
+    `all`, prints every pending count at once and forgets the table (at
+    exit, so no count is lost). */
+void qf_log_flush (bool all);
+
+/*  Sets the repeat window in milliseconds (default 10000); 0 prints every
+    record. For tests and for debugging a failure line by line. */
+void qf_log_set_repeat_ms (int ms);
 
 #define qf_debug(...)                                                                              \
     do {                                                                                           \

@@ -528,6 +528,7 @@ qf_worker_run (qf_worker_t *self)
         if (self->stopping || zsys_interrupted)
             break;
 
+        qf_log_flush (false); /* the counts of repeated warnings that have stopped */
         now = qf_time_mono_ms ();
         if (self->state == S_HELLO_SENT && now - self->hello_at >= self->hello_wait_ms) {
             qf_warn ("no WELCOME from %s after %lld ms; is qualflowd running? retrying",
@@ -552,6 +553,7 @@ qf_worker_run (qf_worker_t *self)
         qf_info ("session closed: BYE sent for %s/%s", self->group, self->instance);
     }
     s_close (self);
+    qf_log_flush (true); /* no count of repeated messages is lost */
     return 0;
 }
 
