@@ -159,7 +159,7 @@ s_policy_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 
 const qf_command_t qf_policy_commands[] = {
     {"policy.record",
-     "admin legal management",
+     "legal management",
      true,
      s_policy_record,
      {{"category", A_TOKEN, true, 1, 64},
@@ -167,12 +167,12 @@ const qf_command_t qf_policy_commands[] = {
       {"effective", A_DATE, true},
       {NULL}}},
     {"policy.apply",
-     "admin legal",
+     "legal",
      true,
      s_policy_apply,
      {{"policy_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"policy.lift",
-     "admin legal management",
+     "legal management",
      true,
      s_policy_lift,
      {{"policy_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
