@@ -440,12 +440,6 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
 static int
 s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round, json_t **record_p)
 {
-    if (!s_in_list (ctx->config->review_departments, ctx->config->review_department_count,
-                    department))
-        return qf_ctx_error (ctx, QF_EINVAL, "args.department",
-                             "department %s does not review qualifications; configured: "
-                             "policy.review_departments",
-                             department);
     /* A department speaks for itself: its people, and its worker's
        results, which run in its group's role. */
     if (strcmp (ctx->role, department) != 0)
@@ -913,8 +907,8 @@ static const qf_command_t s_commands[] = {
      true,
      s_qual_add,
      {{"cert_no", A_TEXT, true, 1, 128},
-      {"authority", A_TEXT, true, 1, 256},
-      {"category", A_TOKEN, true, 1, 64},
+      {"authority", A_AUTHORITY, true, 1, 256},
+      {"category", A_CATEGORY, true, 1, 64},
       {"scope", A_TEXT, true, 1, TEXT_MAX},
       {"issued", A_DATE, true},
       {"expires", A_DATE, true},
@@ -941,7 +935,7 @@ static const qf_command_t s_commands[] = {
      s_review_report,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"round", A_INT, true, 1, 1000000},
-      {"department", A_TOKEN, true, 1, 64},
+      {"department", A_DEPARTMENT, true, 1, 64},
       {"verdict", A_ENUM, true, 0, 0, "pass fail"},
       {"findings", A_TEXT_LIST, false, 0, 100},
       {"suggestions", A_TEXT, false, 0, TEXT_MAX},
@@ -952,7 +946,7 @@ static const qf_command_t s_commands[] = {
      s_review_decide,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"round", A_INT, true, 1, 1000000},
-      {"department", A_TOKEN, true, 1, 64},
+      {"department", A_DEPARTMENT, true, 1, 64},
       {"verdict", A_ENUM, true, 0, 0, "pass fail"},
       {"note", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
@@ -969,8 +963,8 @@ static const qf_command_t s_commands[] = {
      {{"id", A_INT, true, 1, INT64_MAX},
       {"name", A_TEXT, false, 1, 256},
       {"cert_no", A_TEXT, false, 1, 128},
-      {"authority", A_TEXT, false, 1, 256},
-      {"category", A_TOKEN, false, 1, 64},
+      {"authority", A_AUTHORITY, false, 1, 256},
+      {"category", A_CATEGORY, false, 1, 64},
       {"scope", A_TEXT, false, 1, TEXT_MAX},
       {"issued", A_DATE, false},
       {"expires", A_DATE, false},
@@ -1100,6 +1094,34 @@ s_check_token (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json
     return 0;
 }
 
+/* Refuses a value the configuration does not list, naming what is
+   allowed. The configured entries are `count` structs `stride` bytes
+   apart, each starting with its name (qf_category_t, qf_authority_t, or
+   a plain array of names); `key` is where the configuration lists them. */
+static int
+s_not_configured (qf_ctx_t *ctx, const char *field, json_t *value, const char *what,
+                  const char *key, const void *entries, size_t count, size_t stride)
+{
+    char allowed[320] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = *(char *const *)((const char *)entries + i * stride);
+        /* Whole names only, with room left for ", ...". */
+        if (used + strlen (name) + 2 + 6 >= sizeof allowed) {
+            snprintf (allowed + used, sizeof allowed - used, ", ...");
+            break;
+        }
+        used +=
+            (size_t)snprintf (allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", name);
+    }
+    const char *text = json_string_value (value);
+    return qf_ctx_error (ctx, QF_EINVAL, field,
+                         "%s \"%.*s\" is not a configured %s; use one of: %s (%s in the "
+                         "configuration)",
+                         field, s_utf8_cut (text, 64), text, what,
+                         count ? allowed : "none configured", key);
+}
+
 static int
 s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
 {
@@ -1112,6 +1134,34 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     switch (spec->type) {
     case A_TEXT: return s_check_text (ctx, spec, field, value);
     case A_TOKEN: return s_check_token (ctx, spec, field, value);
+    case A_CATEGORY: {
+        const qf_config_t *config = ctx->config;
+        int rc = s_check_token (ctx, spec, field, value);
+        if (rc == 0 && !qf_config_category (config, json_string_value (value)))
+            rc = s_not_configured (ctx, field, value, "category", "categories", config->categories,
+                                   config->category_count, sizeof *config->categories);
+        return rc;
+    }
+    case A_AUTHORITY: {
+        const qf_config_t *config = ctx->config;
+        int rc = s_check_text (ctx, spec, field, value);
+        if (rc == 0 && !qf_config_authority (config, json_string_value (value)))
+            rc = s_not_configured (ctx, field, value, "issuing authority", "authorities",
+                                   config->authorities, config->authority_count,
+                                   sizeof *config->authorities);
+        return rc;
+    }
+    case A_DEPARTMENT: {
+        const qf_config_t *config = ctx->config;
+        int rc = s_check_token (ctx, spec, field, value);
+        if (rc == 0 && !s_in_list (config->review_departments, config->review_department_count,
+                                   json_string_value (value)))
+            rc = s_not_configured (ctx, field, value, "review department",
+                                   "policy.review_departments", config->review_departments,
+                                   config->review_department_count,
+                                   sizeof config->review_departments[0]);
+        return rc;
+    }
     case A_INT:
         if (!json_is_integer (value))
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be an integer", field);

@@ -162,7 +162,7 @@ const qf_command_t qf_policy_commands[] = {
      "legal management",
      true,
      s_policy_record,
-     {{"category", A_TOKEN, true, 1, 64},
+     {{"category", A_CATEGORY, true, 1, 64},
       {"description", A_TEXT, true, 1, TEXT_MAX},
       {"effective", A_DATE, true},
       {NULL}}},

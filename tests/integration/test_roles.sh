@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Who may run what: admin runs operations and reads but takes no business
-# decision (§4.3: only a leader approves a loan), whatever the CLI's
-# default role; the CLI takes its role from --as, $QUALFLOW_ROLE or
-# cli.role and says how to give one; a department reviews only for itself.
+# Who may run what, and with which values, checked when a command is given:
+# admin runs operations and reads but takes no business decision (§4.3:
+# only a leader approves a loan), whatever the CLI's default role; the CLI
+# takes its role from --as, $QUALFLOW_ROLE or cli.role and says how to give
+# one; a department reviews only for itself; and the values the
+# configuration enumerates (category, issuing authority, review department,
+# role) are refused at once, with the allowed ones in the message.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -154,6 +157,59 @@ test_department_reviews_for_itself() {
     expect_rc 0 --as legal call review.report "$report" || return 1
 }
 
+test_configured_values_checked_when_given() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local categories="use one of: construction-general, security-permit, business-licence (categories in the configuration)"
+    run_cli --as review qual add --cert-no D234000001 --authority "$AUTHORITY" \
+        --category construction-genral --scope "$SCOPE" --issued 2025-01-01 --expires 2030-01-01
+    refused_with 400 "args.category \"construction-genral\" is not a configured category; $categories" ||
+        return 1
+    run_cli --as review qual add --cert-no D234000001 --authority 某市不存在的发证机关 \
+        --category construction-general --scope "$SCOPE" --issued 2025-01-01 --expires 2030-01-01
+    refused_with 400 "args.authority \"某市不存在的发证机关\" is not a configured issuing authority" \
+        "use one of: $AUTHORITY, 合肥市城乡建设局" "(authorities in the configuration)" || return 1
+    [ "$(qual_count)" -eq 0 ] || { qf_fail "a refused qualification was stored"; return 1; }
+
+    # Corrections are checked the same way, and change nothing when refused.
+    expect_rc 0 --as review --json qual add --cert-no D234000001 --authority "$AUTHORITY" \
+        --category construction-general --scope "$SCOPE" --issued 2025-01-01 \
+        --expires 2030-01-01 || return 1
+    local id
+    id=$(json_field id <"$QF_TMP/out")
+    run_cli --as review qual rectify "$id" --category security-permt
+    refused_with 400 "args.category \"security-permt\" is not a configured category" || return 1
+    run_cli --as review qual rectify "$id" --authority 某局
+    refused_with 400 "args.authority \"某局\" is not a configured issuing authority" || return 1
+    qf_cli --json qual show "$id" | grep -q '"category": "construction-general"' ||
+        { qf_fail "a refused correction changed the record"; return 1; }
+
+    run_cli --as market candidate add --name n --category construction-genral --industry construction \
+        --authority "$AUTHORITY" --source s
+    refused_with 400 "args.category \"construction-genral\"" || return 1
+    run_cli --as market candidate add --name n --category construction-general \
+        --industry construction --authority "Anhui" --source s
+    refused_with 400 "args.authority \"Anhui\" is not a configured issuing authority" || return 1
+    run_cli --as legal policy record --category construction-genral --description d \
+        --effective 2026-01-01
+    refused_with 400 "args.category \"construction-genral\" is not a configured category" || return 1
+    run_cli --as legal call review.report \
+        "{\"qualification_id\": $id, \"round\": 1, \"department\": \"legel\", \"verdict\": \"pass\"}"
+    refused_with 400 "args.department \"legel\" is not a configured review department; use one of: legal, finance, technical (policy.review_departments in the configuration)" ||
+        return 1
+
+    # The role is checked before anything is sent, with the roles in the message.
+    run_cli --as salse qual list
+    [ "$RC" -eq 2 ] && grep -q -- '--as must be one of: admin, sales, review, .*, renewal; got "salse"' \
+        "$QF_TMP/err" || { qf_fail "--as salse: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    QUALFLOW_ROLE=Leader run_cli qual list
+    [ "$RC" -eq 2 ] && grep -q 'QUALFLOW_ROLE must be one of: admin, sales' "$QF_TMP/err" ||
+        { qf_fail "QUALFLOW_ROLE=Leader: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+    sed 's|^cli:|cli:\n  role: salse|' "$QF_CONF" >"$QF_TMP/bad.yaml"
+    "$QF_BIN/qualflow" -c "$QF_TMP/bad.yaml" ping >"$QF_TMP/out" 2>"$QF_TMP/err"
+    [ $? -eq 1 ] && grep -q 'cli.role: expected one of admin, sales, .*, got "salse"' "$QF_TMP/err" ||
+        { qf_fail "cli.role salse: $(cat "$QF_TMP/err")"; return 1; }
+}
+
 # PROTOCOL.md says what the daemon does: the roles of §5 are the ones it
 # accepts, and the roles column of §5.1 is, for every command, the roles
 # it lets in (a 403 about the role otherwise), probed one by one.
@@ -200,4 +256,5 @@ EOF
 }
 
 qf_run_tests test_admin_takes_no_business_decision test_business_commands_refuse_admin_on_the_wire \
-    test_department_reviews_for_itself test_protocol_lists_each_commands_roles
+    test_department_reviews_for_itself test_configured_values_checked_when_given \
+    test_protocol_lists_each_commands_roles
