@@ -50,7 +50,7 @@ s_throughput (qf_client_t *client, long count, int window)
     /* The same request every time: encoded once, as a real client of one
        kind of command would, so that the client's CPU goes to sending. */
     json_t *body =
-        json_pack ("{s:s, s:s, s:o}", "role", "admin", "user", "bench", "args", s_args ("bench"));
+        json_pack ("{s:s, s:s, s:o}", "role", "review", "user", "bench", "args", s_args ("bench"));
     char *encoded = json_dumps (body, JSON_COMPACT);
     json_decref (body);
     size_t size = strlen (encoded);
@@ -96,7 +96,7 @@ s_latency (qf_client_t *client, int rate, double seconds)
             json_t *args = s_args (name);
             char id[QF_ID_MAX + 1];
             sent_at[sent] = s_ns (CLOCK_MONOTONIC);
-            qf_client_send (client, "qual.add", "admin", "bench", args, id);
+            qf_client_send (client, "qual.add", "review", "bench", args, id);
             json_decref (args);
             sent++;
         }

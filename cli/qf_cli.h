@@ -28,7 +28,8 @@ typedef struct {
     const char *event_endpoint;   /* where events --follow subscribes */
     bool json;                    /* --json: machine-readable output */
     int timeout_ms;               /* --timeout: per request */
-    const char *role;             /* --as */
+    const char *role;             /* --as, $QUALFLOW_ROLE, cli.role, else admin */
+    bool role_given;              /* by one of those, not the operations default */
     const char *user;             /* --user */
     const char *idempotency_key;  /* --idempotency-key, sent with every request; or NULL */
     int line_width;               /* table lines are cut to this many columns */

@@ -22,6 +22,7 @@
 */
 #include "qf.h"
 #include "qf_cli.h"
+#include "qf_role.h"
 #include "qf_security.h"
 #include "qf_table.h"
 
@@ -76,7 +77,9 @@ static const cli_opt_t s_global_opts[] = {
                     "the daemon's command endpoint, overriding the configuration"},
     [G_JSON] = {"--json", NULL, NULL, "print the result as JSON, for scripts"},
     [G_TIMEOUT] = {"--timeout", NULL, "MS", "how long to wait for each answer (default 5000)"},
-    [G_AS] = {"--as", NULL, "ROLE", "the role to act in (default $QUALFLOW_ROLE, else admin)"},
+    [G_AS] = {"--as", NULL, "ROLE",
+              "the role to act in (default $QUALFLOW_ROLE, else cli.role of the configuration, "
+              "else admin, which runs operations and reads but no business command)"},
     [G_USER] = {"--user", NULL, "NAME",
                 "who acts, recorded with changes (default $USER, else cli)"},
     [G_IDEMPOTENCY_KEY] = {"--idempotency-key", NULL, "KEY",
@@ -359,6 +362,14 @@ qf_cli_call (qf_cli_t *cli, const char *command, json_t *args, bool quiet, json_
     }
     if (status != QF_STATUS_OK) {
         s_print_refusal (status, reply);
+        const char *field =
+            json_string_value (json_object_get (json_object_get (reply, "error"), "field"));
+        if (status == QF_STATUS_FORBIDDEN && !cli->role_given && field && streq (field, "role"))
+            fprintf (stderr,
+                     "qualflow: no role was given, so the request went as %s, the operations "
+                     "role; act in a business role with --as ROLE, the environment variable "
+                     "QUALFLOW_ROLE, or cli.role in the configuration\n",
+                     cli->role);
         json_decref (reply);
         return status;
     }
@@ -1807,11 +1818,11 @@ static const cli_command_t s_commands[] = {
      "--expires YYYY-MM-DD [--name N] [--cost N] [--revenue N] [--industry I]",
      "register a qualification",
      "Register a qualification; it starts in state draft. Prints the new record. "
-     "Roles admin, review.",
+     "Role review.",
      s_qual_add_opts, 0, 0, s_cmd_mapped, &s_qual_add_call},
     {"qual", "submit", "ID", "submit a qualification for review",
      "Submit a draft (or rectified) qualification for review by every review department. "
-     "Roles admin, review.",
+     "Role review.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_submit_call},
     {"qual", "show", "ID", "show a qualification and its reviews",
      "Show a qualification: its fields, whether it is sellable and suspended, its reviews, "
@@ -1824,7 +1835,7 @@ static const cli_command_t s_commands[] = {
      s_qual_list_opts, 0, 0, s_cmd_qual_list},
     {"qual", "renew", "ID --expires YYYY-MM-DD", "renew an approved or expired qualification",
      "Record a renewed certificate's new expiry date: the qualification goes to review again "
-     "in a new round, and its expiry timers start over once it is approved. Roles admin, "
+     "in a new round, and its expiry timers start over once it is approved. Role "
      "review.",
      s_qual_renew_opts, 1, 1, s_cmd_mapped, &s_qual_renew_call},
     {"qual", "report", "ID", "the review report of a qualification",
@@ -1837,14 +1848,15 @@ static const cli_command_t s_commands[] = {
      "correct a draft or a qualification under rectification",
      "Correct what a failed review found (or a draft's data), before 'qual submit' sends it "
      "to review again; the expiry must stay after the date of issue. An approved "
-     "qualification's expiry changes only with 'qual renew'. Roles admin, review.",
+     "qualification's expiry changes only with 'qual renew'. Role review.",
      s_qual_rectify_opts, 1, 1, s_cmd_mapped, &s_qual_rectify_call},
     {"qual", "reject", "ID --reason TEXT", "reject a qualification",
-     "Reject a qualification for good, with the reason on record.", s_qual_reject_opts, 1, 1,
-     s_cmd_mapped, &s_qual_reject_call},
+     "Reject a qualification for good, with the reason on record. Role management.",
+     s_qual_reject_opts, 1, 1, s_cmd_mapped, &s_qual_reject_call},
     {"review", "decide", "QUAL_ID --round N --department D --verdict pass|fail [--note TEXT]",
      "record a department's review decision",
-     "Record a department's decision on a review round of a qualification by hand.",
+     "Record a department's decision on a review round of a qualification by hand. Role: "
+     "the department's own (legal, finance or technical).",
      s_review_decide_opts, 1, 1, s_cmd_mapped, &s_review_decide_call},
     {"renewal", "list", "[--state open|closed] [--limit N]", "list renewal cases",
      "List renewal cases, opened by expiry reminders: qualification, state, urgency, "
@@ -1853,16 +1865,16 @@ static const cli_command_t s_commands[] = {
     {"policy", "record", "--category C --description TEXT --effective YYYY-MM-DD",
      "record a policy change",
      "Record a policy change covering a category: the legal department then suspends that "
-     "category's qualifications (no longer sellable) until it is lifted. Roles admin, legal, "
+     "category's qualifications (no longer sellable) until it is lifted. Roles legal, "
      "management.",
      s_policy_record_opts, 0, 0, s_cmd_mapped, &s_policy_record_call},
     {"policy", "apply", "POLICY_ID", "suspend what a policy change covers",
      "Suspend the qualifications a policy change covers (the legal worker does this by "
-     "itself). Roles admin, legal.",
+     "itself). Role legal.",
      NULL, 1, 1, s_cmd_mapped, &s_policy_change_call},
     {"policy", "lift", "POLICY_ID", "lift a policy change",
      "Lift a policy change: the qualifications it suspended go to review again, and their "
-     "approval lifts the suspension. Roles admin, legal, management.",
+     "approval lifts the suspension. Roles legal, management.",
      NULL, 1, 1, s_cmd_mapped, &s_policy_change_call},
     {"policy", "list", "[--state active|lifted] [--limit N]", "list policy changes",
      "List policy changes: id, category, state, effective date, when recorded and lifted, "
@@ -1871,7 +1883,7 @@ static const cli_command_t s_commands[] = {
     {"custody", "archive",
      "QUAL_ID --custodian NAME --location TEXT --acquired YYYY-MM-DD [--notes TEXT]",
      "archive an approved certificate",
-     "Record where an approved qualification's certificate is kept and by whom. Roles admin, "
+     "Record where an approved qualification's certificate is kept and by whom. Role "
      "logistics.",
      s_custody_archive_opts, 1, 1, s_cmd_mapped, &s_custody_archive_call},
     {"custody", "show", "QUAL_ID", "a certificate's archive record and loans",
@@ -1880,21 +1892,19 @@ static const cli_command_t s_commands[] = {
      NULL, 1, 1, s_cmd_mapped, &s_custody_show_call},
     {"loan", "request", "QUAL_ID --borrower NAME --purpose TEXT --due YYYY-MM-DD",
      "ask to borrow a certificate",
-     "Ask to borrow a certificate; a leader approves or refuses. Roles admin, sales, "
+     "Ask to borrow a certificate; a leader approves or refuses. Roles sales, "
      "logistics, review.",
      s_loan_request_opts, 1, 1, s_cmd_mapped, &s_loan_request_call},
     {"loan", "approve", "LOAN_ID", "approve a loan request",
-     "Approve a requested loan. Roles leader, admin.", NULL, 1, 1, s_cmd_mapped,
-     &s_loan_change_call},
-    {"loan", "refuse", "LOAN_ID", "refuse a loan request",
-     "Refuse a requested loan. Roles leader, admin.", NULL, 1, 1, s_cmd_mapped,
-     &s_loan_change_call},
+     "Approve a requested loan. Role leader.", NULL, 1, 1, s_cmd_mapped, &s_loan_change_call},
+    {"loan", "refuse", "LOAN_ID", "refuse a loan request", "Refuse a requested loan. Role leader.",
+     NULL, 1, 1, s_cmd_mapped, &s_loan_change_call},
     {"loan", "lend", "LOAN_ID", "hand out an approved loan",
      "Record that the certificate of an approved loan was handed out; it is overdue after "
-     "its due date. Roles logistics, admin.",
+     "its due date. Role logistics.",
      NULL, 1, 1, s_cmd_mapped, &s_loan_change_call},
     {"loan", "return", "LOAN_ID", "take a lent certificate back",
-     "Record that a lent certificate came back. Roles logistics, admin.", NULL, 1, 1, s_cmd_mapped,
+     "Record that a lent certificate came back. Role logistics.", NULL, 1, 1, s_cmd_mapped,
      &s_loan_change_call},
     {"loan", "list", "[--state S] [--qual ID] [--limit N]", "list loans",
      "List loans: id, qualification, state, borrower, due date, days overdue and the "
@@ -1902,12 +1912,12 @@ static const cli_command_t s_commands[] = {
      s_loan_list_opts, 0, 0, s_cmd_mapped, &s_loan_list_call},
     {"candidate", "add", "--name N --category C --industry I --authority A --source S [--notes T]",
      "register an acquisition candidate",
-     "Register a qualification the company may acquire. Roles admin, market.", s_candidate_add_opts,
-     0, 0, s_cmd_mapped, &s_candidate_add_call},
+     "Register a qualification the company may acquire. Role market.", s_candidate_add_opts, 0, 0,
+     s_cmd_mapped, &s_candidate_add_call},
     {"candidate", "evaluate", "ID --legality T --demand T --value T --report T",
      "submit a candidate's evaluation",
      "Submit the evaluation of a candidate (legality, market demand, potential value, the "
-     "report); management is told to decide. Roles admin, market, review.",
+     "report); management is told to decide. Roles market, review.",
      s_candidate_evaluate_opts, 1, 1, s_cmd_mapped, &s_candidate_evaluate_call},
     {"candidate", "decide", "ID --acquire|--decline [--note T]",
      "decide whether to acquire a candidate",
@@ -1916,14 +1926,14 @@ static const cli_command_t s_commands[] = {
     {"candidate", "track", "ID --via agency|self [--agency NAME] --progress TEXT [--blocker TEXT]",
      "record acquisition progress",
      "Record progress on acquiring a candidate, through an agency or by the company itself; "
-     "a blocker is reported to management. Roles admin, review.",
+     "a blocker is reported to management. Role review.",
      s_candidate_track_opts, 1, 1, s_cmd_candidate_track, &s_candidate_track_call},
     {"candidate", "acquire",
      "ID --cert-no X --issued YYYY-MM-DD --expires YYYY-MM-DD --scope S [--cost N] "
      "[--revenue N]",
      "record the acquired certificate",
      "Record the certificate obtained for a candidate: it becomes a qualification, submitted "
-     "for review. Roles admin, review.",
+     "for review. Role review.",
      s_candidate_acquire_opts, 1, 1, s_cmd_mapped, &s_candidate_acquire_call},
     {"candidate", "list", "[--state S] [--limit N]", "list acquisition candidates",
      "List acquisition candidates: id, state, category, industry, authority, the "
@@ -2128,9 +2138,6 @@ s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
                                   gvals[G_TIMEOUT]);
         cli->timeout_ms = (int)ms;
     }
-    cli->role = gvals[G_AS]               ? gvals[G_AS]
-                : s_env ("QUALFLOW_ROLE") ? s_env ("QUALFLOW_ROLE")
-                                          : "admin";
     cli->user = gvals[G_USER] ? gvals[G_USER] : s_env ("USER") ? s_env ("USER") : "cli";
     cli->idempotency_key = gvals[G_IDEMPOTENCY_KEY];
     if (cli->idempotency_key && !qf_valid_printable (cli->idempotency_key, QF_ID_MAX))
@@ -2154,6 +2161,20 @@ s_resolve_settings (qf_cli_t *cli, const char **gvals, const cli_command_t *cmd)
         }
     }
     const qf_config_t *config = cli->config;
+    /* Without a role the CLI still runs operations (status, dlq, …) and
+       reads, as admin; the daemon refuses admin every business command. */
+    const char *source = gvals[G_AS] ? "--as" : s_env ("QUALFLOW_ROLE") ? "QUALFLOW_ROLE" : NULL;
+    const char *role = gvals[G_AS]                  ? gvals[G_AS]
+                       : s_env ("QUALFLOW_ROLE")    ? s_env ("QUALFLOW_ROLE")
+                       : config && config->cli_role ? config->cli_role
+                                                    : NULL;
+    cli->role_given = role != NULL;
+    cli->role = role ? role : QF_ROLE_OPERATIONS;
+    if (source && !qf_role_known (cli->role)) {
+        char roles[256];
+        return s_usage_error (cmd, "%s must be one of: %s; got \"%s\"", source,
+                              qf_role_list (roles, sizeof roles, ", "), cli->role);
+    }
     cli->command_endpoint = gvals[G_ENDPOINT]                    ? gvals[G_ENDPOINT]
                             : config && config->command_endpoint ? config->command_endpoint
                                                                  : DEFAULT_COMMAND_ENDPOINT;

@@ -19,6 +19,7 @@
 #include "qf_error.h"
 #include "qf_log.h"
 #include "qf_msg.h"
+#include "qf_role.h"
 #include "qf_time.h"
 
 #include <assert.h>
@@ -55,7 +56,8 @@ typedef enum {
     QF_CT_STRING,      /* char *: non-empty UTF-8 text, at most `max` bytes */
     QF_CT_ENDPOINT,    /* char *: "ipc://", "tcp://" or "inproc://" and an address */
     QF_CT_TIMEZONE,    /* char *, and int minutes east of UTC at aux_offset */
-    QF_CT_TOKEN,       /* char *: [a-z0-9._-], 1 to QF_NAME_MAX bytes */
+    QF_CT_TOKEN,       /* char *: [a-z0-9._-], 1 to QF_NAME_MAX bytes; one of names when
+                          given; NULL when absent and without def_text */
     QF_CT_TOPIC,       /* char *: a topic, a topic prefix ending in '*', or "*" */
     QF_CT_REGEX,       /* char * pattern, and regex_t at aux_offset (compiled iff pattern) */
     QF_CT_INT,         /* int, from min to max */
@@ -84,7 +86,7 @@ typedef struct {
     bool weekend_only;            /* date maps: every date a Saturday or a Sunday */
     int order;                    /* int lists: +1 strictly increasing, -1 decreasing */
     bool unique;                  /* lists: no item twice */
-    const char *const *names;     /* enums: allowed names, NULL-terminated */
+    const char *const *names;     /* enums, tokens: allowed names, NULL-terminated */
     const char *at_least;         /* numbers: another key this one may not be below */
     bool required;                /* entry keys: no default, must be given */
     const char *def_ref;          /* entry keys: default copied from a sibling key, else
@@ -407,12 +409,20 @@ static const qf_key_t s_keys[] = {
      .offset = CFG (workdays),
      .aux_offset = CFG (workday_count),
      .help = "make-up working days (调休) per year: weekend dates that are working days"},
+
+    {.key = "cli.role",
+     .type = QF_CT_TOKEN,
+     .names = qf_roles,
+     .reloadable = true,
+     .offset = CFG (cli_role),
+     .help = "role the qualflow CLI acts in when neither --as nor $QUALFLOW_ROLE names one; "
+             "without any, the CLI acts as admin, which business commands refuse"},
 };
 #define KEY_COUNT COUNT (s_keys)
 
 /* The mapping sections, in the order their keys appear in s_keys. */
-static const char *const s_mapping_sections[] = {"daemon", "security", "delivery", "policy",
-                                                 "calendar"};
+static const char *const s_mapping_sections[] = {"daemon", "security", "delivery",
+                                                 "policy", "calendar", "cli"};
 #define MAPPING_SECTION_COUNT COUNT (s_mapping_sections)
 
 static const qf_key_t s_authority_keys[] = {
@@ -959,8 +969,12 @@ s_expect_scalar (char *buffer, size_t size, qf_ctype_t type, const qf_key_t *k)
                   "Asia/Shanghai, UTC or a UTC offset from -12:00 to +14:00 such as +08:00");
         break;
     case QF_CT_TOKEN:
-        s_append (buffer, size, &used,
-                  "a name of 1 to %d characters from a-z, 0-9, '.', '_' and '-'", QF_NAME_MAX);
+        if (k->names)
+            s_append (buffer, size, &used, "one of %s",
+                      s_join_names (names, sizeof names, k->names));
+        else
+            s_append (buffer, size, &used,
+                      "a name of 1 to %d characters from a-z, 0-9, '.', '_' and '-'", QF_NAME_MAX);
         break;
     case QF_CT_TOPIC:
         s_append (buffer, size, &used,
@@ -1093,7 +1107,10 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
             snprintf (buffer, size, "%02d:%02d", (int)k->def_int / 60, (int)k->def_int % 60);
             break;
         case QF_CT_DATE_MAP: snprintf (buffer, size, "{}"); break;
-        default: snprintf (buffer, size, "%s", k->def_text ? k->def_text : ""); break;
+        default:
+            *literal = k->def_text != NULL;
+            snprintf (buffer, size, "%s", k->def_text ? k->def_text : "none");
+            break;
         }
     }
     return buffer;
@@ -1113,6 +1130,8 @@ s_advice (char *buffer, size_t size, const qf_key_t *k)
         snprintf (buffer, size, "fix the value or remove the key (the default is an empty list)");
     else if (k->type == QF_CT_DATE_MAP)
         snprintf (buffer, size, "fix the value or remove the key (the default is no dates)");
+    else if (!k->def_text && k->type == QF_CT_TOKEN)
+        snprintf (buffer, size, "fix the value or remove the key (it has no default)");
     else
         snprintf (buffer, size, "fix the value or remove the key to use the default (%s)",
                   s_default_text (def, sizeof def, k, &literal));
@@ -1215,6 +1234,18 @@ s_get_integer (const s_load_t *ld, const qf_key_t *k, const char *name, const ya
     return 0;
 }
 
+/*  Whether a token is one of k's names, when k lists the names allowed. */
+static bool
+s_allowed_name (const qf_key_t *k, const char *text, size_t length)
+{
+    if (k->type != QF_CT_TOKEN || !k->names)
+        return true;
+    for (size_t i = 0; k->names[i]; i++)
+        if (strlen (k->names[i]) == length && memcmp (k->names[i], text, length) == 0)
+            return true;
+    return false;
+}
+
 /*  Reads a text value of `type` for key k (k->max bytes at most for the
     free-text types) and returns a copy in *copy_p (caller owns it). */
 static int
@@ -1256,7 +1287,7 @@ s_get_text (const s_load_t *ld, const qf_key_t *k, qf_ctype_t type, const char *
     int minutes;
     bool valid = true;
     if (type == QF_CT_TOKEN)
-        valid = qf_valid_token (text, QF_NAME_MAX);
+        valid = qf_valid_token (text, QF_NAME_MAX) && s_allowed_name (k, text, length);
     else if (type == QF_CT_TOPIC)
         valid = s_valid_topic (text);
     else if (type == QF_CT_ENDPOINT)
@@ -1641,7 +1672,10 @@ s_set_default (const qf_key_t *k, qf_config_t *cfg)
     case QF_CT_TOKEN:
     case QF_CT_TOPIC:
     case QF_CT_REGEX:
-        assert (k->def_text && k->type != QF_CT_REGEX);
+        /* Only a name may go without a default: it then stays unset (NULL). */
+        assert ((k->def_text || k->type == QF_CT_TOKEN) && k->type != QF_CT_REGEX);
+        if (!k->def_text)
+            break;
         *(char **)at = strdup (k->def_text);
         if (!*(char **)at)
             return QF_ENOMEM;

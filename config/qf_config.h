@@ -112,6 +112,10 @@ typedef struct {
                                            ascending, all years flattened; NULL when none */
     size_t workday_count;
 
+    /* cli: — the command-line client's own settings (reloadable; the daemon
+       reads them only to check them). */
+    char *cli_role; /* role the CLI acts in without --as and $QUALFLOW_ROLE; NULL: none */
+
     qf_authority_t *authorities; /* authorities: allowed issuers */
     size_t authority_count;
     qf_category_t *categories; /* categories: */

@@ -24,7 +24,12 @@ typedef enum {
     A_ENUM,
     A_TEXT_LIST,
     A_TOKEN,
-    A_BOOL
+    A_BOOL,
+    /* Values the configuration enumerates, checked against the running
+       configuration when the command is given (not only at review). */
+    A_CATEGORY,  /* a token: one of categories[].name */
+    A_AUTHORITY, /* a text: one of authorities[].name */
+    A_DEPARTMENT /* a token: one of policy.review_departments */
 } qf_arg_type_t;
 
 /* One argument of a command: its JSON type and the rule it must follow. */
@@ -32,7 +37,7 @@ typedef struct {
     const char *name;   /* key in args */
     qf_arg_type_t type; /* what it must be */
     bool required;      /* must be present */
-    int64_t min, max;   /* A_INT range; A_TEXT/A_TOKEN/A_TEXT_LIST length */
+    int64_t min, max;   /* A_INT range; length of texts, tokens and lists */
     const char *values; /* A_ENUM: space-separated allowed values */
 } qf_arg_spec_t;
 

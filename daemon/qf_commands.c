@@ -4,6 +4,7 @@
 #include "qf_command.h"
 #include "qf_calendar.h"
 #include "qf_delivery.h"
+#include "qf_role.h"
 #include "qf_store_custody.h"
 #include "qf_timers.h"
 
@@ -13,16 +14,35 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *s_roles = "admin sales review logistics legal finance technical management "
-                             "market leader hr renewal";
+/* The length of text cut to at most max bytes without splitting a UTF-8
+   character: replies carry messages as JSON strings, which must stay valid. */
+static int
+s_utf8_cut (const char *text, size_t max)
+{
+    if (strlen (text) <= max)
+        return (int)strlen (text);
+    while (max > 0 && ((unsigned char)text[max] & 0xc0) == 0x80)
+        max--;
+    return (int)max;
+}
 
 int
 qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    vsnprintf (ctx->error, sizeof ctx->error, format, args);
+    int length = vsnprintf (ctx->error, sizeof ctx->error, format, args);
     va_end (args);
+    if (length >= (int)sizeof ctx->error) {
+        /* A message cut to fit: drop its last character if it was cut in two. */
+        size_t end = sizeof ctx->error - 1, lead = end;
+        while (lead > 0 && ((unsigned char)ctx->error[lead - 1] & 0xc0) == 0x80)
+            lead--;
+        unsigned char c = lead > 0 ? (unsigned char)ctx->error[lead - 1] : 0;
+        size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        if (lead > 0 && lead - 1 + need > end)
+            ctx->error[lead - 1] = '\0';
+    }
     snprintf (ctx->field, sizeof ctx->field, "%s", field ? field : "");
     return rc;
 }
@@ -327,15 +347,6 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 static bool
-s_is_department (const qf_config_t *config, const char *name)
-{
-    for (size_t i = 0; i < config->review_department_count; i++)
-        if (strcmp (config->review_departments[i], name) == 0)
-            return true;
-    return false;
-}
-
-static bool
 s_in_list (char *const *list, size_t count, const char *name)
 {
     for (size_t i = 0; i < count; i++)
@@ -429,14 +440,12 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
 static int
 s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round, json_t **record_p)
 {
-    if (!s_is_department (ctx->config, department))
-        return qf_ctx_error (ctx, QF_EINVAL, "args.department",
-                             "department %s does not review qualifications; configured: "
-                             "policy.review_departments",
-                             department);
-    if (strcmp (ctx->role, "admin") != 0 && strcmp (ctx->role, department) != 0)
+    /* A department speaks for itself: its people, and its worker's
+       results, which run in its group's role. */
+    if (strcmp (ctx->role, department) != 0)
         return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
-                             "role %s may not review for department %s", ctx->role, department);
+                             "role %s may not review for department %s; only role %s may",
+                             ctx->role, department, department);
     int rc = qf_ctx_load_qual (ctx, args, "qualification_id", record_p);
     if (rc)
         return rc;
@@ -902,12 +911,12 @@ static const qf_command_t s_commands[] = {
     {"ping", "*", false, s_ping, {{NULL}}},
     {"status", "*", false, s_status, {{NULL}}},
     {"qual.add",
-     "admin review",
+     "review",
      true,
      s_qual_add,
      {{"cert_no", A_TEXT, true, 1, 128},
-      {"authority", A_TEXT, true, 1, 256},
-      {"category", A_TOKEN, true, 1, 64},
+      {"authority", A_AUTHORITY, true, 1, 256},
+      {"category", A_CATEGORY, true, 1, 64},
       {"scope", A_TEXT, true, 1, TEXT_MAX},
       {"issued", A_DATE, true},
       {"expires", A_DATE, true},
@@ -927,47 +936,43 @@ static const qf_command_t s_commands[] = {
       {"expiring_days", A_INT, false, 0, 3650},
       {"sellable", A_BOOL, false},
       {NULL}}},
-    {"qual.submit",
-     "admin review",
-     true,
-     s_qual_submit,
-     {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"qual.submit", "review", true, s_qual_submit, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"review.report",
-     "admin legal finance technical",
+     "legal finance technical",
      true,
      s_review_report,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"round", A_INT, true, 1, 1000000},
-      {"department", A_TOKEN, true, 1, 64},
+      {"department", A_DEPARTMENT, true, 1, 64},
       {"verdict", A_ENUM, true, 0, 0, "pass fail"},
       {"findings", A_TEXT_LIST, false, 0, 100},
       {"suggestions", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
     {"review.decide",
-     "admin legal finance technical",
+     "legal finance technical",
      true,
      s_review_decide,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
       {"round", A_INT, true, 1, 1000000},
-      {"department", A_TOKEN, true, 1, 64},
+      {"department", A_DEPARTMENT, true, 1, 64},
       {"verdict", A_ENUM, true, 0, 0, "pass fail"},
       {"note", A_TEXT, false, 0, TEXT_MAX},
       {NULL}}},
     {"qual.report", "*", false, s_qual_report, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
     {"qual.reject",
-     "admin management",
+     "management",
      true,
      s_qual_reject,
      {{"id", A_INT, true, 1, INT64_MAX}, {"reason", A_TEXT, true, 1, TEXT_MAX}, {NULL}}},
     {"qual.rectify",
-     "admin review",
+     "review",
      true,
      s_qual_rectify,
      {{"id", A_INT, true, 1, INT64_MAX},
       {"name", A_TEXT, false, 1, 256},
       {"cert_no", A_TEXT, false, 1, 128},
-      {"authority", A_TEXT, false, 1, 256},
-      {"category", A_TOKEN, false, 1, 64},
+      {"authority", A_AUTHORITY, false, 1, 256},
+      {"category", A_CATEGORY, false, 1, 64},
       {"scope", A_TEXT, false, 1, TEXT_MAX},
       {"issued", A_DATE, false},
       {"expires", A_DATE, false},
@@ -976,12 +981,12 @@ static const qf_command_t s_commands[] = {
       {"industry", A_TEXT, false, 1, 128},
       {NULL}}},
     {"qual.renew",
-     "admin review",
+     "review",
      true,
      s_qual_renew,
      {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
     {"renewal.remind",
-     "admin renewal",
+     "renewal",
      true,
      s_renewal_remind,
      {{"qualification_id", A_INT, true, 1, INT64_MAX},
@@ -1089,6 +1094,47 @@ s_check_text (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json_
 }
 
 static int
+s_check_token (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json_t *value)
+{
+    if (json_is_string (value) && json_string_length (value) > (size_t)spec->max)
+        return qf_ctx_error (ctx, QF_ETOOBIG, field,
+                             "%s is %zu characters long; at most %lld are allowed", field,
+                             json_string_length (value), (long long)spec->max);
+    if (!json_is_string (value) || !qf_valid_token (json_string_value (value), (size_t)spec->max))
+        return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be 1-%lld characters of [a-z0-9._-]",
+                             field, (long long)spec->max);
+    return 0;
+}
+
+/* Refuses a value the configuration does not list, naming what is
+   allowed. The configured entries are `count` structs `stride` bytes
+   apart, each starting with its name (qf_category_t, qf_authority_t, or
+   a plain array of names); `key` is where the configuration lists them. */
+static int
+s_not_configured (qf_ctx_t *ctx, const char *field, json_t *value, const char *what,
+                  const char *key, const void *entries, size_t count, size_t stride)
+{
+    char allowed[320] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = *(char *const *)((const char *)entries + i * stride);
+        /* Whole names only, with room left for ", ...". */
+        if (used + strlen (name) + 2 + 6 >= sizeof allowed) {
+            snprintf (allowed + used, sizeof allowed - used, ", ...");
+            break;
+        }
+        used +=
+            (size_t)snprintf (allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", name);
+    }
+    const char *text = json_string_value (value);
+    return qf_ctx_error (ctx, QF_EINVAL, field,
+                         "%s \"%.*s\" is not a configured %s; use one of: %s (%s in the "
+                         "configuration)",
+                         field, s_utf8_cut (text, 64), text, what,
+                         count ? allowed : "none configured", key);
+}
+
+static int
 s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
 {
     /* "args.NAME", built without snprintf: this runs for every argument of
@@ -1099,17 +1145,35 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     memcpy (field + 5, spec->name, n + 1);
     switch (spec->type) {
     case A_TEXT: return s_check_text (ctx, spec, field, value);
-    case A_TOKEN:
-        if (json_is_string (value) && json_string_length (value) > (size_t)spec->max)
-            return qf_ctx_error (ctx, QF_ETOOBIG, field,
-                                 "%s is %zu characters long; at most %lld are allowed", field,
-                                 json_string_length (value), (long long)spec->max);
-        if (!json_is_string (value) ||
-            !qf_valid_token (json_string_value (value), (size_t)spec->max))
-            return qf_ctx_error (ctx, QF_EINVAL, field,
-                                 "%s must be 1-%lld characters of [a-z0-9._-]", field,
-                                 (long long)spec->max);
-        return 0;
+    case A_TOKEN: return s_check_token (ctx, spec, field, value);
+    case A_CATEGORY: {
+        const qf_config_t *config = ctx->config;
+        int rc = s_check_token (ctx, spec, field, value);
+        if (rc == 0 && !qf_config_category (config, json_string_value (value)))
+            rc = s_not_configured (ctx, field, value, "category", "categories", config->categories,
+                                   config->category_count, sizeof *config->categories);
+        return rc;
+    }
+    case A_AUTHORITY: {
+        const qf_config_t *config = ctx->config;
+        int rc = s_check_text (ctx, spec, field, value);
+        if (rc == 0 && !qf_config_authority (config, json_string_value (value)))
+            rc = s_not_configured (ctx, field, value, "issuing authority", "authorities",
+                                   config->authorities, config->authority_count,
+                                   sizeof *config->authorities);
+        return rc;
+    }
+    case A_DEPARTMENT: {
+        const qf_config_t *config = ctx->config;
+        int rc = s_check_token (ctx, spec, field, value);
+        if (rc == 0 && !s_in_list (config->review_departments, config->review_department_count,
+                                   json_string_value (value)))
+            rc = s_not_configured (ctx, field, value, "review department",
+                                   "policy.review_departments", config->review_departments,
+                                   config->review_department_count,
+                                   sizeof config->review_departments[0]);
+        return rc;
+    }
     case A_INT:
         if (!json_is_integer (value))
             return qf_ctx_error (ctx, QF_EINVAL, field, "%s must be an integer", field);
@@ -1187,8 +1251,20 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
                              "idempotency_key must be 1-64 printable ASCII characters");
     *key_p = idem ? json_string_value (idem) : NULL;
     json_t *role = json_object_get (body, "role");
-    if (!json_is_string (role) || !qf_word_in (json_string_value (role), s_roles))
-        return qf_ctx_error (ctx, QF_EINVAL, "role", "role must be one of: %s", s_roles);
+    if (!json_is_string (role) || !qf_role_known (json_string_value (role))) {
+        /* The daemon never picks a role for a client: a request says who
+           it acts as, and admin is no default for business commands. */
+        char roles[256];
+        qf_role_list (roles, sizeof roles, ", ");
+        if (!role)
+            return qf_ctx_error (ctx, QF_EINVAL, "role",
+                                 "the request has no role; set role to one of: %s", roles);
+        if (json_is_string (role))
+            return qf_ctx_error (ctx, QF_EINVAL, "role", "role \"%.*s\" is unknown; use one of: %s",
+                                 s_utf8_cut (json_string_value (role), 64),
+                                 json_string_value (role), roles);
+        return qf_ctx_error (ctx, QF_EINVAL, "role", "role must be a string, one of: %s", roles);
+    }
     json_t *user = json_object_get (body, "user");
     if (user && !json_is_string (user))
         return qf_ctx_error (ctx, QF_EINVAL, "user", "user must be a string of at most 64 bytes");
@@ -1211,11 +1287,15 @@ qf_commands_authorize (qf_ctx_t *ctx, const char *name)
     const qf_command_t *command = s_lookup (name);
     if (!command)
         return qf_ctx_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"", name);
-    if (strcmp (command->roles, "*") != 0 && !qf_word_in (ctx->role, command->roles))
+    if (strcmp (command->roles, "*") == 0 || qf_word_in (ctx->role, command->roles))
+        return 0;
+    if (strcmp (ctx->role, QF_ROLE_OPERATIONS) == 0)
         return qf_ctx_error (ctx, QF_EFORBIDDEN, "role",
-                             "role %s may not run %s; allowed roles: %s", ctx->role, name,
-                             command->roles);
-    return 0;
+                             "role %s may not run %s: %s runs operations, not business "
+                             "decisions; allowed roles: %s",
+                             ctx->role, name, ctx->role, command->roles);
+    return qf_ctx_error (ctx, QF_EFORBIDDEN, "role", "role %s may not run %s; allowed roles: %s",
+                         ctx->role, name, command->roles);
 }
 
 int

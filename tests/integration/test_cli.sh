@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 # prints its id.
 add_qual() {
     local scope=$1; shift
-    qf_cli --json qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
+    qf_cli --as review --json qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
         --category construction-general --scope "$scope" \
         --issued 2025-01-01 --expires 2030-01-01 "$@" |
         $PY -c 'import json, sys; print(json.load(sys.stdin)["id"])'
@@ -142,13 +142,13 @@ EOF
     grep -qxF "scope: $chinese" "$QF_TMP/out" || { qf_fail "human Chinese scope: $(cat "$QF_TMP/out")"; return 1; }
 
     # Human qual add prints the id and the state.
-    run_cli qual add --cert-no D234000003 --authority 安徽省住房和城乡建设厅 \
+    run_cli --as review qual add --cert-no D234000003 --authority 安徽省住房和城乡建设厅 \
         --category construction-general --scope x --issued 2025-01-01 --expires 2030-01-01
     [ "$RC" -eq 0 ] && grep -qx "id: $((id2 + 1))" "$QF_TMP/out" && grep -qx "state: draft" "$QF_TMP/out" ||
         { qf_fail "human qual add: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
 
     # The table is still there, and submit moves the state.
-    run_cli qual submit "$id1"
+    run_cli --as review qual submit "$id1"
     [ "$RC" -eq 0 ] && grep -qx "state: in_review" "$QF_TMP/out" ||
         { qf_fail "qual submit: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
 }
@@ -163,8 +163,8 @@ test_daemon_refusals_exit_1() {
     run_cli --as sales qual submit "$id"
     [ "$RC" -eq 1 ] && grep -q "^qualflow: forbidden (403): " "$QF_TMP/err" ||
         { qf_fail "role refusal: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
-    run_cli qual submit "$id"
-    run_cli qual submit "$id"
+    run_cli --as review qual submit "$id"
+    run_cli --as review qual submit "$id"
     [ "$RC" -eq 1 ] && grep -q "^qualflow: conflict (409): " "$QF_TMP/err" ||
         { qf_fail "second submit: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
     run_cli call qual.get '{"id": 1, "typo": 2}'
@@ -174,16 +174,16 @@ test_daemon_refusals_exit_1() {
 
 test_invalid_date_refused() {
     qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
-    run_cli qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
+    run_cli --as review qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
         --category construction-general --scope s --issued 2025-02-30 --expires 2030-01-01
     [ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || { qf_fail "exit $RC"; return 1; }
     grep -q "issued" "$QF_TMP/err" || { qf_fail "field not named: $(cat "$QF_TMP/err")"; return 1; }
-    run_cli qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
+    run_cli --as review qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
         --category construction-general --scope s --issued 2025-01-01 --expires 2024-01-01
     [ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || { qf_fail "expires before issued: exit $RC"; return 1; }
     grep -q "expires" "$QF_TMP/err" || { qf_fail "expires not named: $(cat "$QF_TMP/err")"; return 1; }
     # The daemon refuses it too, when the CLI's check is bypassed.
-    run_cli call qual.add '{"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
+    run_cli --as review call qual.add '{"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
         "category": "construction-general", "scope": "s", "issued": "2025-13-01",
         "expires": "2030-01-01"}'
     [ "$RC" -eq 1 ] || { qf_fail "daemon date check: exit $RC"; return 1; }
@@ -265,7 +265,7 @@ test_events_follow_json_survives_restart() {
     sleep 1
     qf_start_daemon || { qf_fail "daemon did not restart"; return 1; }
     add_qual "two" >/dev/null || { qf_fail "qual add after restart failed"; return 1; }
-    qf_cli qual submit 2 >/dev/null || { qf_fail "qual submit failed"; return 1; }
+    qf_cli --as review qual submit 2 >/dev/null || { qf_fail "qual submit failed"; return 1; }
     qf_wait_for "grep -q '\"seq\": *3' '$QF_TMP/follow.out'" 15 ||
         { qf_fail "events after restart not shown: $(cat "$QF_TMP/follow.out" "$QF_TMP/follow.out.err")"; return 1; }
     stop_follow || return 1
@@ -381,7 +381,7 @@ test_call_and_global_options() {
     QUALFLOW_CONFIG=$QF_CONF "$QF_BIN/qualflow" --timeout 2000 ping >/dev/null 2>"$QF_TMP/err" ||
         { qf_fail "QUALFLOW_CONFIG: $(cat "$QF_TMP/err")"; return 1; }
     # --user is recorded with the change.
-    run_cli --user 张伟 --json call qual.add '{"cert_no": "D234000001", "authority": "a",
+    run_cli --as review --user 张伟 --json call qual.add '{"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
         "category": "construction-general", "scope": "s", "issued": "2025-01-01",
         "expires": "2030-01-01"}'
     [ "$RC" -eq 0 ] || { qf_fail "call qual.add: $(cat "$QF_TMP/err")"; return 1; }
@@ -412,11 +412,13 @@ test_groups_list_and_seek() {
 assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["groups"])
 assert r["last_seq"] == 0' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
 
-    # With no workers, a submitted qualification leaves every group behind.
+    # With no workers, a submitted qualification leaves every review group
+    # behind; renewal takes neither event, so it moves past both.
     local id
-    id=$(add_qual "scope") && qf_cli qual submit "$id" >/dev/null || { qf_fail "add/submit failed"; return 1; }
+    id=$(add_qual "scope") && qf_cli --as review qual submit "$id" >/dev/null ||
+        { qf_fail "add/submit failed"; return 1; }
     run_cli --json groups
-    json_check "$QF_TMP/out" 'r["last_seq"] == 2 and all(g["lag"] == 2 - g["position"] >= 1 for g in r["groups"])' ||
+    json_check "$QF_TMP/out" 'r["last_seq"] == 2 and all(g["lag"] == 2 - g["position"] >= 1 if g["name"] != "renewal" else g["lag"] == 0 for g in r["groups"])' ||
         { qf_fail "lag after submit: $(cat "$QF_TMP/out")"; return 1; }
     run_cli groups
     grep -Eq "^legal +qualification\.review_requested, policy\.changed +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
@@ -596,16 +598,16 @@ test_idempotency_key() {
     # Another key makes another one; the same key with another command is refused.
     id2=$(add_qual "twice" --idempotency-key k2)
     [ "$id2" -gt "$id1" ] 2>/dev/null || { qf_fail "k2 gave id '$id2'"; return 1; }
-    run_cli --idempotency-key k1 qual submit "$id1"
+    run_cli --as review --idempotency-key k1 qual submit "$id1"
     [ "$RC" -eq 1 ] && grep -q "^qualflow: conflict (409): .*k1" "$QF_TMP/err" ||
         { qf_fail "k1 with qual submit: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
     # A failed request stores nothing: the same key works once it succeeds.
-    run_cli --idempotency-key k3 qual submit 999
+    run_cli --as review --idempotency-key k3 qual submit 999
     [ "$RC" -eq 1 ] || { qf_fail "submit 999: exit $RC"; return 1; }
-    run_cli --idempotency-key k3 qual submit "$id1"
+    run_cli --as review --idempotency-key k3 qual submit "$id1"
     [ "$RC" -eq 0 ] && grep -qx "state: in_review" "$QF_TMP/out" ||
         { qf_fail "k3 after a failure: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
-    run_cli --idempotency-key k3 qual submit "$id1"
+    run_cli --as review --idempotency-key k3 qual submit "$id1"
     [ "$RC" -eq 0 ] && grep -qx "state: in_review" "$QF_TMP/out" ||
         { qf_fail "k3 repeated: exit $RC: $(cat "$QF_TMP/out" "$QF_TMP/err")"; return 1; }
     # Read-only commands take a key too, and the daemon's refusals still show.

@@ -98,13 +98,13 @@ test_lifecycle() {
         qf_start_worker "$w" || { qf_fail "worker $w did not start"; return 1; }
     done
     expect_rc 0 renewal list || return 1
-    expect_rc 0 --json qual add --cert-no D234000001 --authority "$AUTHORITY" \
+    expect_rc 0 --as review --json qual add --cert-no D234000001 --authority "$AUTHORITY" \
         --category construction-general --scope "$SCOPE" --issued 2025-01-01 \
         --expires 2030-01-01 --name "lifecycle" --cost 100000 --revenue 180000 || return 1
     local id
     id=$(json_field id <"$QF_TMP/out")
     [ -n "$id" ] || { qf_fail "qual add printed no id"; return 1; }
-    expect_rc 0 qual submit "$id" || return 1
+    expect_rc 0 --as review qual submit "$id" || return 1
     wait_state "$id" approved || return 1
     [ "$(sellable_ids)" = "$id" ] || { qf_fail "not sellable: $(sellable_ids)"; return 1; }
     expect_rc 0 qual list --sellable || return 1
@@ -123,7 +123,7 @@ test_lifecycle() {
 
     # Renewal: a second round, then approved with the timers pending.
     expect_rc 2 qual renew "$id" --expires 2031-02-29 || return 1
-    expect_rc 0 qual renew "$id" --expires 2031-01-01 || return 1
+    expect_rc 0 --as review qual renew "$id" --expires 2031-01-01 || return 1
     grep -qx "round: 2" "$QF_TMP/out" || { qf_fail "renew: $(cat "$QF_TMP/out")"; return 1; }
     wait_state "$id" approved || return 1
     expect_rc 0 qual show "$id" || return 1
@@ -133,7 +133,8 @@ test_lifecycle() {
     grep -q "^KIND  *LEAD_DAYS  *DUE  *STATE" "$QF_TMP/out" &&
         grep -Eq "^expiring +[0-9]+ +20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +pending" "$QF_TMP/out" ||
         { qf_fail "no pending timers: $(cat "$QF_TMP/out")"; return 1; }
-    expect_rc 1 qual renew "$id" --expires 2030-06-01 || return 1
+    expect_rc 1 --as review qual renew "$id" --expires 2030-06-01 || return 1
+    grep -q "bad request (400)" "$QF_TMP/err" || { qf_fail "early renewal: $(cat "$QF_TMP/err")"; return 1; }
 
     # A policy change suspends it; lifting it sends it to review again.
     expect_rc 0 --as legal policy record --category construction-general \
@@ -184,7 +185,7 @@ test_lifecycle() {
     fi
 
     # Rejection of a new qualification, and a hand-made review decision.
-    expect_rc 0 --json qual add --cert-no D234000002 --authority "$AUTHORITY" \
+    expect_rc 0 --as review --json qual add --cert-no D234000002 --authority "$AUTHORITY" \
         --category construction-general --scope "$SCOPE" --issued 2025-01-01 \
         --expires 2030-01-01 || return 1
     local id2
@@ -223,12 +224,12 @@ test_candidate() {
         --value "约 50 万" --report "建议收购" || return 1
     expect_rc 1 --as market candidate decide "$cid" --acquire || return 1
     expect_rc 0 --as management candidate decide "$cid" --acquire --note "同意" || return 1
-    expect_rc 0 candidate track "$cid" --via agency --agency "某代办" --progress "材料已递交" \
+    expect_rc 0 --as review candidate track "$cid" --via agency --agency "某代办" --progress "材料已递交" \
         --blocker "等待审批" || return 1
     expect_rc 0 candidate show "$cid" || return 1
     grep -q "^TIME  *AUTHOR  *NOTE  *BLOCKER" "$QF_TMP/out" && grep -q "材料已递交" "$QF_TMP/out" ||
         { qf_fail "candidate show: $(cat "$QF_TMP/out")"; return 1; }
-    expect_rc 0 --json candidate acquire "$cid" --cert-no D234000009 --issued 2025-01-01 \
+    expect_rc 0 --as review --json candidate acquire "$cid" --cert-no D234000009 --issued 2025-01-01 \
         --expires 2030-01-01 --scope "$SCOPE" --cost 100000 --revenue 180000 || return 1
     expect_rc 0 candidate list --state acquired || return 1
     grep -q "^$cid  *acquired" "$QF_TMP/out" || { qf_fail "candidate list: $(cat "$QF_TMP/out")"; return 1; }
@@ -244,32 +245,33 @@ test_rectify_corrects_a_draft() {
     for w in legal finance technical; do
         qf_start_worker "$w" || { qf_fail "worker $w did not start"; return 1; }
     done
-    expect_rc 0 --json qual add --cert-no D234000001 --authority "某市不存在的发证机关" \
+    # Filed under the wrong (configured) authority, whose numbers start D334.
+    expect_rc 0 --as review --json qual add --cert-no D234000001 --authority 合肥市城乡建设局 \
         --category construction-general --scope "$SCOPE" --issued 2025-01-01 \
         --expires 2027-01-01 --cost 100000 --revenue 180000 --industry construction || return 1
     local id
     id=$(json_field id <"$QF_TMP/out")
-    expect_rc 1 qual rectify "$id" --expires 2024-06-01 || return 1
+    expect_rc 1 --as review qual rectify "$id" --expires 2024-06-01 || return 1
     grep -q "expiry date (2024-06-01) must be after the date of issue (2025-01-01).*args.expires" \
         "$QF_TMP/err" || { qf_fail "unclear refusal: $(cat "$QF_TMP/err")"; return 1; }
     [ "$(qual_field "$id" expires)" = 2027-01-01 ] || { qf_fail "a refused correction changed the record"; return 1; }
-    expect_rc 1 call qual.rectify "{\"id\": $id}" || return 1
+    expect_rc 1 --as review call qual.rectify "{\"id\": $id}" || return 1
     grep -q "needs at least one field to correct" "$QF_TMP/err" ||
         { qf_fail "empty correction: $(cat "$QF_TMP/err")"; return 1; }
     # The daemon checks the order of the dates on add too, not only the CLI.
-    expect_rc 1 call qual.add "{\"cert_no\": \"D234000009\", \"authority\": \"$AUTHORITY\",
+    expect_rc 1 --as review call qual.add "{\"cert_no\": \"D234000009\", \"authority\": \"$AUTHORITY\",
         \"category\": \"construction-general\", \"scope\": \"$SCOPE\",
         \"issued\": \"2025-01-01\", \"expires\": \"2024-12-31\"}" || return 1
     grep -q "expiry date (2024-12-31) must be after the date of issue (2025-01-01)" "$QF_TMP/err" ||
         { qf_fail "qual.add dates: $(cat "$QF_TMP/err")"; return 1; }
     [ "$(qf_cli --json qual list | grep -c D234000009)" -eq 0 ] || { qf_fail "a refused add was stored"; return 1; }
-    expect_rc 0 qual rectify "$id" --authority "$AUTHORITY" --issued 2025-02-01 --expires 2030-01-01 ||
+    expect_rc 0 --as review qual rectify "$id" --authority "$AUTHORITY" --issued 2025-02-01 --expires 2030-01-01 ||
         return 1
     [ "$(qual_field "$id" authority)" = "$AUTHORITY" ] && [ "$(qual_field "$id" issued)" = 2025-02-01 ] &&
         [ "$(qual_field "$id" expires)" = 2030-01-01 ] ||
         { qf_fail "correction not stored: $(qf_cli --json qual show "$id")"; return 1; }
     qf_cli events | grep -q "qualification.rectified" || { qf_fail "no qualification.rectified event"; return 1; }
-    expect_rc 0 qual submit "$id" || return 1
+    expect_rc 0 --as review qual submit "$id" || return 1
     wait_state "$id" approved || return 1
     # The expiry timer is due on the corrected date (00:00 Asia/Shanghai).
     local due
@@ -278,7 +280,7 @@ d = json.load(sys.stdin)
 print([t["due"] for t in d["timers"] if t["kind"] == "expired"][0])')
     [ "$due" = $(( $(date -d "2030-01-01T00:00:00+08:00" +%s) * 1000 )) ] ||
         { qf_fail "expired timer due $due, not on the corrected expiry"; return 1; }
-    expect_rc 1 qual rectify "$id" --scope x || return 1
+    expect_rc 1 --as review qual rectify "$id" --scope x || return 1
     grep -q "is approved; only a draft or one under rectification" "$QF_TMP/err" ||
         { qf_fail "approved record corrected: $(cat "$QF_TMP/err")"; return 1; }
 }

@@ -24,10 +24,10 @@ def start(env):
 
 
 def approved_qualification(env, c):
-    status, body = c.call("qual.add", dict(GOOD, expires="2027-01-03"))
+    status, body = c.call("qual.add", dict(GOOD, expires="2027-01-03"), role="review")
     assert status == 200, body
     qid = body["result"]["id"]
-    assert c.call("qual.submit", {"id": qid})[0] == 200
+    assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
     assert approved(env, qid), env.sql("SELECT state FROM qualifications")
     return qid
 
@@ -41,7 +41,7 @@ def test_archive_needs_approved():
     try:
         Clock(env, "2026-06-01T02:00:00")
         c = start(env)
-        status, body = c.call("qual.add", dict(GOOD, cert_no="D234000002"))
+        status, body = c.call("qual.add", dict(GOOD, cert_no="D234000002"), role="review")
         assert status == 200, body
         draft = body["result"]["id"]
         status, body = c.call("custody.archive", dict(ARCHIVE, qualification_id=draft),
@@ -49,7 +49,8 @@ def test_archive_needs_approved():
         assert status == 409, (status, body)
         assert c.call("custody.show", {"qualification_id": draft})[0] == 404
         status, body = c.call("loan.request", {"qualification_id": draft, "borrower": "李雷",
-                                               "purpose": "tender", "due": "2026-06-10"})
+                                               "purpose": "tender", "due": "2026-06-10"},
+                              role="sales")
         assert status == 409 and "no archive record" in body["error"]["message"], body
         assert c.call("custody.archive", dict(ARCHIVE, qualification_id=999),
                       role="logistics")[0] == 404
@@ -64,7 +65,7 @@ def test_archive_needs_approved():
         assert body["result"]["custodian"] == ARCHIVE["custodian"], body
         # Updating keeps one record and raises a second event.
         status, body = c.call("custody.archive", dict(ARCHIVE, qualification_id=qid,
-                                                      location="safe 1"), role="admin")
+                                                      location="safe 1"), role="logistics")
         assert status == 200 and body["result"]["location"] == "safe 1", body
         assert env.sql("SELECT count(*) FROM archive")[0][0] == 1
         archived = events(env, "custody.archived")

@@ -60,9 +60,9 @@ test_kill9_after_answer_loses_nothing() {
     for round in 1 2 3; do
         qf_start_daemon || { qf_fail "daemon did not start (round $round)"; return 1; }
         for i in 1 2 3 4 5; do
-            qf_cli call qual.add "$GOOD" >/dev/null || { qf_fail "qual.add failed"; return 1; }
+            qf_cli --as review call qual.add "$GOOD" >/dev/null || { qf_fail "qual.add failed"; return 1; }
         done
-        qf_cli call qual.submit "{\"id\": $((round * 5))}" >/dev/null ||
+        qf_cli --as review call qual.submit "{\"id\": $((round * 5))}" >/dev/null ||
             { qf_fail "submit failed"; return 1; }
         kill -9 "$QF_DAEMON_PID"; wait "$QF_DAEMON_PID" 2>/dev/null
         n_q=$(sql "SELECT count(*) FROM qualifications")
@@ -89,7 +89,8 @@ s = ctx.socket(zmq.DEALER); s.setsockopt(zmq.LINGER, 0)
 s.connect("ipc://%s/command.sock" % tmp)
 # Once the daemon is gone nobody reads this socket: a blocking send would
 # wait forever when its queue fills, so sends never block.
-args = {"cert_no": "D234000001", "authority": "A", "category": "c", "scope": "s",
+args = {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
+        "category": "construction-general", "scope": "s",
         "issued": "2025-01-01", "expires": "2030-01-01"}
 ok = set()
 sent = 0
@@ -101,7 +102,7 @@ while time.time() < deadline:
             args["name"] = "burst-%d" % sent
             try:
                 s.send_multipart([b"QFLOW/1", b"REQUEST", str(sent).encode(), b"qual.add",
-                                  json.dumps({"role": "admin", "args": args}).encode()],
+                                  json.dumps({"role": "review", "args": args}).encode()],
                                  zmq.NOBLOCK)
             except zmq.Again:
                 break
@@ -133,7 +134,7 @@ EOF
     [ "$n_q" -eq "$n_e" ] || { qf_fail "$n_q qualifications but $n_e events"; return 1; }
     [ "$(sql 'PRAGMA integrity_check')" = ok ] || { qf_fail "integrity_check failed"; return 1; }
     qf_start_daemon || { qf_fail "restart failed"; return 1; }
-    qf_cli call qual.add "$GOOD" >/dev/null || { qf_fail "no service after restart"; return 1; }
+    qf_cli --as review call qual.add "$GOOD" >/dev/null || { qf_fail "no service after restart"; return 1; }
 }
 
 test_sighup_reloads_and_refuses_restart_keys() {
@@ -182,11 +183,11 @@ ask(req(b"ping", b"{" + b" " * (1024 * 1024 + 5) + b"}"), b"413")     # over 1 M
 ask(req(b"no.such.command", b'{"role":"admin"}'), b"400")
 ask(req(b"ping", b'{"args":{}}'), b"400")                          # role missing
 ask(req(b"qual.get", b'{"role":"admin","args":{"id":1,"extra":2}}'), b"400")
-good = {"cert_no": "D234000001", "authority": "A", "category": "construction-general",
+good = {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅", "category": "construction-general",
         "scope": "s", "issued": "2025-01-01", "expires": "2030-01-01"}
 def add(**change):
     a = dict(good); a.update(change)
-    return req(b"qual.add", json.dumps({"role": "admin", "args": a}).encode())
+    return req(b"qual.add", json.dumps({"role": "review", "args": a}).encode())
 ask(add(issued="2025-02-30"), b"400")
 ask(add(expires="2024-01-01"), b"400")
 ask(add(scope=""), b"400")
@@ -195,7 +196,7 @@ ask(add(acquisition_cost=-1), b"400")
 ask(add(category="Bad Category"), b"400")
 ask(req(b"qual.add", json.dumps({"role": "sales", "args": good}).encode()), b"403")
 ask(req(b"qual.get", b'{"role":"admin","args":{"id":999}}'), b"404")
-ask(req(b"qual.submit", b'{"role":"admin","args":{"id":999}}'), b"404")
+ask(req(b"qual.submit", b'{"role":"review","args":{"id":999}}'), b"404")
 r = ask(add(scope="'; DROP TABLE qualifications; --"), b"200")
 qid = r["result"]["id"]
 r = ask(req(b"qual.get", json.dumps({"role": "admin", "args": {"id": qid}}).encode()), b"200")

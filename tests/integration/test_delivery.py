@@ -16,7 +16,7 @@ def add_many(client, n, window=200):
     while ok < n:
         while sent < n and pending < window:
             args = dict(GOOD, name="q-%d" % sent)
-            client.send("qual.add", args)
+            client.send("qual.add", args, role="review")
             sent += 1
             pending += 1
         _, status, body = client.recv(20000)
@@ -65,7 +65,7 @@ def test_poison_event_dead_letters_with_backoff_then_retry():
         env.start_daemon()
         c = env.client()
         w = Worker(env, "poison", "p-1", topics=["qualification.created"])
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         cpu0 = env.cpu_seconds(env.daemon.pid)
         times = []
         for attempt in range(1, 5):
@@ -103,7 +103,7 @@ def test_poison_event_dead_letters_with_backoff_then_retry():
         assert c.call("dlq.list", {"group": "poison"})[1]["result"]["items"] == []
         assert c.call("dlq.retry", {"group": "poison", "seq": seq})[0] == 404
         # Drop: a second poison event, dropped from the list for good.
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         for _ in range(4):
             d = w.next_delivery(5000)
             w.nack(d, 1, "again")
@@ -121,7 +121,7 @@ def test_dead_letter_attempts_survive_restart():
         env.start_daemon()
         c = env.client()
         w = Worker(env, "poison", "p-1", topics=["qualification.created"])
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         for attempt in (1, 2):
             d = w.next_delivery(5000)
             assert d["attempt"] == attempt
@@ -148,7 +148,7 @@ def test_refused_acks_change_nothing():
         c = env.client()
         a = Worker(env, "alpha", "a-1", topics=["qualification.created"])
         b = Worker(env, "beta", "b-1", topics=["qualification.review_requested"])
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         d = a.next_delivery(5000)
         before = group(c, "alpha")["position"]
         b.ack(d)  # beta never got this event
@@ -167,7 +167,7 @@ def test_refused_acks_change_nothing():
         err = a.expect_error()
         assert err and err[0] == 409, err
         bad_result = {"command": "qual.add", "args": {"cert_no": ""}}
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         d2 = a.next_delivery(5000)
         a.ack(d2, bad_result)  # alpha's role may not run qual.add: refused, NACKed
         err = a.expect_error()
@@ -186,8 +186,8 @@ def test_silent_worker_detected_within_three_heartbeats():
         c = env.client()
         silent = Worker(env, "pair", "silent", topics=["qualification.created"], window=1)
         other = Worker(env, "pair", "other", window=1)
-        assert c.call("qual.add", GOOD)[0] == 200
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         # Each holds one event; "silent" now stops answering anything.
         first = silent.next_delivery(5000)
         d = other.next_delivery(5000)
@@ -210,7 +210,7 @@ def test_lease_expires_unless_extended():
         env.start_daemon()
         c = env.client()
         w = Worker(env, "slow", "s-1", topics=["qualification.created"])
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         d = w.next_delivery(5000)
         # Keep the lease alive for 1.5 s with EXTEND (and heartbeats).
         end = time.time() + 1.5
@@ -218,7 +218,7 @@ def test_lease_expires_unless_extended():
             w.sock.send_multipart([b"QFLOW/1", b"EXTEND", str(d["seq"]).encode(), d["id"].encode()])
             assert w.next_delivery(250) is None, "redelivered despite EXTEND"
         w.ack(d)
-        assert c.call("qual.add", GOOD)[0] == 200
+        assert c.call("qual.add", GOOD, role="review")[0] == 200
         d = w.next_delivery(5000)
         again = w.next_delivery(3000)  # not acked: the lease ends, it comes back
         assert again is not None and again["seq"] == d["seq"] and again["attempt"] == 2, again
@@ -258,22 +258,22 @@ def test_idempotency_key_returns_first_result():
     try:
         env.start_daemon()
         c = env.client()
-        s1, b1 = c.call("qual.add", GOOD, key="order-7")
-        s2, b2 = c.call("qual.add", dict(GOOD, name="other"), key="order-7")
+        s1, b1 = c.call("qual.add", GOOD, role="review", key="order-7")
+        s2, b2 = c.call("qual.add", dict(GOOD, name="other"), role="review", key="order-7")
         assert s1 == s2 == 200 and b1 == b2, (b1, b2)
         assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 1
-        status, body = c.call("qual.submit", {"id": 1}, key="order-7")
+        status, body = c.call("qual.submit", {"id": 1}, role="review", key="order-7")
         assert status == 409 and "first used for qual.add" in body["error"]["message"], body
         # Two in one batch: still one effect.
-        c.send("qual.add", GOOD, key="k2")
-        c.send("qual.add", GOOD, key="k2")
+        c.send("qual.add", GOOD, role="review", key="k2")
+        c.send("qual.add", GOOD, role="review", key="k2")
         r1, r2 = c.recv(), c.recv()
         assert r1[2] == r2[2] and r1[1] == 200
         assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
         env.kill_daemon()
         env.start_daemon()
         c = env.client()
-        assert c.call("qual.add", GOOD, key="order-7")[1] == b1
+        assert c.call("qual.add", GOOD, role="review", key="order-7")[1] == b1
         assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
     finally:
         env.close()

@@ -43,8 +43,8 @@ TEMPLATES = {
     "policy.record": {"category": "construction-general", "description": "d",
                       "effective": "2026-01-01"},
     "policy.apply": {"policy_id": 1}, "policy.lift": {"policy_id": 1},
-    "candidate.add": {"name": "n", "category": "c", "industry": "i", "authority": "a",
-                      "source": "s"},
+    "candidate.add": {"name": "n", "category": "construction-general", "industry": "i",
+                      "authority": "安徽省住房和城乡建设厅", "source": "s"},
     "candidate.evaluate": {"candidate_id": 1, "legality": "l", "market_demand": "m",
                            "potential_value": "v", "report": "r"},
     "candidate.decide": {"candidate_id": 1, "decision": "acquire"},
@@ -56,6 +56,16 @@ TEMPLATES = {
 }
 ROLES = ["admin", "sales", "review", "legal", "finance", "technical", "management", "leader",
          "logistics", "market", "renewal", "hr", "nobody"]
+# A role each business command allows, so that most requests reach the
+# argument checks and the handlers; every other command takes admin.
+ROLE_OF = {"qual.add": "review", "qual.submit": "review", "qual.renew": "review",
+           "qual.rectify": "review", "qual.reject": "management", "review.report": "legal",
+           "review.decide": "finance", "renewal.remind": "renewal", "policy.record": "legal",
+           "policy.apply": "legal", "policy.lift": "management", "candidate.add": "market",
+           "candidate.evaluate": "market", "candidate.decide": "management",
+           "candidate.track": "review", "candidate.acquire": "review",
+           "custody.archive": "logistics", "loan.request": "sales", "loan.approve": "leader",
+           "loan.refuse": "leader", "loan.lend": "logistics", "loan.return": "logistics"}
 
 
 def value(rng, depth=0):
@@ -106,7 +116,8 @@ def test_random_requests_and_frames():
                 # A valid request with one field changed reaches the handlers.
                 args = dict(TEMPLATES[command])
                 args[rng.choice(list(args))] = value(rng)
-            body = {"role": "admin" if rng.random() < 0.6 else rng.choice(ROLES), "args": args}
+            role = ROLE_OF.get(command, "admin") if rng.random() < 0.6 else rng.choice(ROLES)
+            body = {"role": role, "args": args}
             if rng.random() < 0.05:
                 body = value(rng)
             raw = json.dumps(body, ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass")

@@ -22,10 +22,10 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
         start_all(env)
         c = env.client()
         # 90 days before 2027-01-03 is 2026-10-05, inside the National Day holiday.
-        status, body = c.call("qual.add", dict(GOOD, expires="2027-01-03"))
+        status, body = c.call("qual.add", dict(GOOD, expires="2027-01-03"), role="review")
         assert status == 200, body
         qid = body["result"]["id"]
-        assert c.call("qual.submit", {"id": qid})[0] == 200
+        assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
         assert approved(env, qid), env.sql("SELECT state FROM qualifications")
         q = c.call("qual.get", {"id": qid})[1]["result"]
         assert q["sellable"] is True, q
@@ -70,8 +70,8 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
         assert env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0] == "expired"
 
         # Renewal: a new expiry date, reviewed again, approved, sellable again.
-        assert c.call("qual.renew", {"id": qid, "expires": "2026-12-01"})[0] == 400
-        status, body = c.call("qual.renew", {"id": qid, "expires": "2030-01-03"})
+        assert c.call("qual.renew", {"id": qid, "expires": "2026-12-01"}, role="review")[0] == 400
+        status, body = c.call("qual.renew", {"id": qid, "expires": "2030-01-03"}, role="review")
         assert status == 200 and body["result"]["state"] == "in_review", body
         assert body["result"]["round"] == 2
         assert approved(env, qid), "renewed qualification not approved again"
@@ -106,18 +106,18 @@ def test_changing_expiry_moves_timers():
         Clock(env, "2026-06-01T02:00:00")
         start_all(env)
         c = env.client()
-        qid = c.call("qual.add", dict(GOOD, expires="2028-06-30"))[1]["result"]["id"]
-        c.call("qual.submit", {"id": qid})
+        qid = c.call("qual.add", dict(GOOD, expires="2028-06-30"), role="review")[1]["result"]["id"]
+        c.call("qual.submit", {"id": qid}, role="review")
         assert approved(env, qid)
         first = [t["due"] for t in c.call("qual.get", {"id": qid})[1]["result"]["timers"]]
-        assert c.call("qual.renew", {"id": qid, "expires": "2029-06-30"})[0] == 200
+        assert c.call("qual.renew", {"id": qid, "expires": "2029-06-30"}, role="review")[0] == 200
         assert approved(env, qid)
         timers = c.call("qual.get", {"id": qid})[1]["result"]["timers"]
         pending = [t["due"] for t in timers if t["state"] == "pending"]
         assert len(pending) == 5 and not set(pending) & set(first), timers
         assert env.sql("SELECT count(*) FROM timers WHERE state='cancelled'")[0][0] == 5
-        draft = c.call("qual.add", GOOD)[1]["result"]["id"]
-        status, body = c.call("qual.renew", {"id": draft, "expires": "2031-01-01"})
+        draft = c.call("qual.add", GOOD, role="review")[1]["result"]["id"]
+        status, body = c.call("qual.renew", {"id": draft, "expires": "2031-01-01"}, role="review")
         assert status == 409 and "is draft" in body["error"]["message"], body
     finally:
         env.close()
@@ -133,7 +133,8 @@ def test_today_under_faketime():
     try:
         env.start_daemon()
         c = env.client()
-        qid = c.call("qual.add", dict(GOOD, issued="2020-01-01", expires="2024-10-20"))[1]["result"]["id"]
+        qid = c.call("qual.add", dict(GOOD, issued="2020-01-01", expires="2024-10-20"),
+                     role="review")[1]["result"]["id"]
         env.kill_daemon()
         os.environ.update({"LD_PRELOAD": lib, "FAKETIME": "@2024-10-01 12:00:00",
                            "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
@@ -163,12 +164,13 @@ def test_policy_change_suspends_then_lift_reviews_again():
         c = env.client()
         ids = []
         for name in ("p1", "p2"):
-            qid = c.call("qual.add", dict(GOOD, name=name))[1]["result"]["id"]
-            c.call("qual.submit", {"id": qid})
+            qid = c.call("qual.add", dict(GOOD, name=name), role="review")[1]["result"]["id"]
+            c.call("qual.submit", {"id": qid}, role="review")
             ids.append(qid)
-        other = c.call("qual.add", dict(GOOD, category="security-permit", scope="安全生产许可证"))
+        other = c.call("qual.add", dict(GOOD, category="security-permit", scope="安全生产许可证"),
+                       role="review")
         other_id = other[1]["result"]["id"]
-        c.call("qual.submit", {"id": other_id})
+        c.call("qual.submit", {"id": other_id}, role="review")
         for qid in ids + [other_id]:
             assert approved(env, qid), qid
         assert c.call("policy.record", {"category": "construction-general", "description": "x",
@@ -191,7 +193,7 @@ def test_policy_change_suspends_then_lift_reviews_again():
         # Lifting it sends both to a new review, whose approval reinstates them.
         status, body = c.call("policy.lift", {"policy_id": pid}, role="management")
         assert status == 200 and sorted(body["result"]["reviewed"]) == ids, body
-        assert c.call("policy.lift", {"policy_id": pid})[0] == 409
+        assert c.call("policy.lift", {"policy_id": pid}, role="legal")[0] == 409
         assert wait_for(lambda: len(events(env, "qualification.reinstated")) == 2, 20)
         for qid in ids:
             q = c.call("qual.get", {"id": qid})[1]["result"]
@@ -210,9 +212,9 @@ def test_active_policy_fails_legal_review():
         start_all(env)
         c = env.client()
         assert c.call("policy.record", {"category": "construction-general", "description": "halt",
-                                        "effective": "2026-06-01"})[0] == 200
-        qid = c.call("qual.add", GOOD)[1]["result"]["id"]
-        c.call("qual.submit", {"id": qid})
+                                        "effective": "2026-06-01"}, role="legal")[0] == 200
+        qid = c.call("qual.add", GOOD, role="review")[1]["result"]["id"]
+        c.call("qual.submit", {"id": qid}, role="review")
         assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
                         == "rectification", 20)
         q = c.call("qual.get", {"id": qid})[1]["result"]
@@ -274,8 +276,8 @@ def test_person_confirms_review_report_and_rejection():
         Clock(env, "2026-06-01T02:00:00")
         start_all(env)
         c = env.client()
-        qid = c.call("qual.add", GOOD)[1]["result"]["id"]
-        c.call("qual.submit", {"id": qid})
+        qid = c.call("qual.add", GOOD, role="review")[1]["result"]["id"]
+        c.call("qual.submit", {"id": qid}, role="review")
         # Legal and technical verdicts stand; finance's waits for a person.
         assert wait_for(lambda: len(events(env, "qualification.review_proposed")) == 1, 10)
         assert wait_for(lambda: env.sql("SELECT count(*) FROM reviews WHERE status='final'")[0][0]
@@ -294,19 +296,19 @@ def test_person_confirms_review_report_and_rejection():
         assert status == 200 and body["result"]["outcome"] == "approved", body
         assert [r["status"] for r in body["result"]["reviews"]] == ["final"] * 3
         # An approved qualification is neither corrected nor rejected.
-        status, body = c.call("qual.rectify", {"id": qid, "scope": "x"})
+        status, body = c.call("qual.rectify", {"id": qid, "scope": "x"}, role="review")
         assert status == 409 and "is approved" in body["error"]["message"], body
         assert c.call("qual.reject", {"id": qid, "reason": "r"}, role="management")[0] == 409
         # A failing one: rectification, then rejection by management only.
-        bad = c.call("qual.add", dict(GOOD, cert_no="X1"))[1]["result"]["id"]
-        c.call("qual.submit", {"id": bad})
+        bad = c.call("qual.add", dict(GOOD, cert_no="X1"), role="review")[1]["result"]["id"]
+        c.call("qual.submit", {"id": bad}, role="review")
         assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", bad)[0][0]
                         == "rectification", 10)
         assert c.call("qual.reject", {"id": bad, "reason": "证书无法核实"}, role="sales")[0] == 403
         status, body = c.call("qual.reject", {"id": bad, "reason": "证书无法核实"},
                               role="management")
         assert status == 200 and body["result"]["state"] == "rejected", body
-        assert c.call("qual.submit", {"id": bad})[0] == 409
+        assert c.call("qual.submit", {"id": bad}, role="review")[0] == 409
     finally:
         env.close()
 
@@ -317,16 +319,17 @@ def test_retention_deletes_old_events_every_group_is_past():
         clock = Clock(env, "2026-06-01T02:00:00")
         start_all(env)
         c = env.client()
-        first = c.call("qual.add", GOOD, key="order-1")
+        first = c.call("qual.add", GOOD, role="review", key="order-1")
         assert first[0] == 200
         for _ in range(4):
-            assert c.call("qual.add", GOOD)[0] == 200
+            assert c.call("qual.add", GOOD, role="review")[0] == 200
         # Every group (with its worker) moves past the events it does not take.
         assert wait_for(lambda: all(p >= 5 for (p,) in env.sql("SELECT ack_floor FROM groups")), 10)
         clock.set("2026-06-02T01:59:00")     # less than a day: nothing goes
         time.sleep(0.5)
         assert env.sql("SELECT count(*) FROM events")[0][0] == 5
-        assert c.call("qual.add", GOOD, key="order-1") == first, "the key was forgotten early"
+        assert c.call("qual.add", GOOD, role="review", key="order-1") == first, \
+            "the key was forgotten early"
         # A group that has not processed them holds them back.
         slow = Worker(env, "slow", "slow-1", topics=["qualification.created"], window=10)
         held = [slow.next_delivery(5000) for _ in range(5)]
@@ -347,7 +350,7 @@ def test_retention_deletes_old_events_every_group_is_past():
         assert status["last_seq"] == 5 and status["first_seq"] == 0, status
         assert env.sql("SELECT count(*) FROM results")[0][0] == 0, "results outlived their events"
         # The forgotten key runs its command again.
-        status, again = c.call("qual.add", GOOD, key="order-1")
+        status, again = c.call("qual.add", GOOD, role="review", key="order-1")
         assert status == 200 and again["result"]["id"] != first[1]["result"]["id"], again
         assert env.sql("SELECT seq FROM events")[0][0] == 6, "a sequence number was reused"
         assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 6, "state was deleted"

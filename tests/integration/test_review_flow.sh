@@ -37,7 +37,7 @@ if d is not None:
 # Adds a qualification with the given certificate number; prints its id.
 add_qual() {
     local cert=$1 out
-    out=$(qf_cli --json qual add --cert-no "$cert" --authority "$AUTHORITY" \
+    out=$(qf_cli --as review --json qual add --cert-no "$cert" --authority "$AUTHORITY" \
         --category construction-general --scope "$SCOPE" --issued 2025-01-01 \
         --expires 2030-01-01 --name "review flow $cert" --cost 100000 --revenue 180000) \
         || { echo "qual add failed: $out" >&2; return 1; }
@@ -74,7 +74,7 @@ test_good_qualification_approved() {
     id=$(add_qual D234000001)
     [ -n "$id" ] || { qf_fail "qual add printed no id"; return 1; }
     [ "$(qual_state "$id")" = draft ] || { qf_fail "new qualification is not draft"; return 1; }
-    qf_cli qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
+    qf_cli --as review qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
     wait_state "$id" approved 20 ||
         { qf_fail "qualification $id is $(qual_state "$id"), not approved; $(worker_logs)"; return 1; }
     local events
@@ -97,7 +97,7 @@ test_bad_certificate_goes_to_rectification() {
     local id
     id=$(add_qual X1)
     [ -n "$id" ] || { qf_fail "qual add printed no id"; return 1; }
-    qf_cli qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
+    qf_cli --as review qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
     wait_state "$id" rectification 20 ||
         { qf_fail "qualification $id is $(qual_state "$id"), not rectification; $(worker_logs)"; return 1; }
     local show
@@ -129,7 +129,7 @@ test_worker_down_review_waits() {
     qf_stop "$PID_legal" TERM
     local id
     id=$(add_qual D234000003)
-    qf_cli qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
+    qf_cli --as review qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
     # Finance and technical pass; without legal the review cannot finish.
     sleep 2
     [ "$(qual_state "$id")" = in_review ] ||
@@ -150,7 +150,7 @@ test_workers_reconnect_to_restarted_daemon() {
     qf_start_daemon || { qf_fail "daemon did not restart"; return 1; }
     local id
     id=$(add_qual D234000004)
-    qf_cli qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
+    qf_cli --as review qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
     wait_state "$id" approved 25 ||
         { qf_fail "qualification $id is $(qual_state "$id") after the daemon restarted; $(worker_logs)"; return 1; }
     local w

@@ -50,8 +50,19 @@ test_roles_come_from_the_certificate() {
         --category c --scope s --issued 2025-01-01 --expires 2030-01-01 || return 1
     grep -q "role management may not run qual.add" "$QF_TMP/err" ||
         { qf_fail "command roles not applied: $(cat "$QF_TMP/err")"; return 1; }
+    # Without a role the CLI acts as admin: a certificate without it is
+    # refused, and the CLI says how to name a role it has.
+    expect_rc 1 --cert "$alice" qual list || return 1
+    grep -q 'not as admin' "$QF_TMP/err" && grep -q -- '--as ROLE' "$QF_TMP/err" ||
+        { qf_fail "no role, no hint: $(cat "$QF_TMP/err")"; return 1; }
+    # A certificate allowed every role still takes no business decision as admin.
+    expect_rc 0 status || return 1
+    expect_rc 1 --as admin qual add --cert-no D234000001 --authority "$AUTHORITY" \
+        --category construction-general --scope s --issued 2025-01-01 --expires 2030-01-01 || return 1
+    grep -q "role admin may not run qual.add" "$QF_TMP/err" ||
+        { qf_fail "admin added a qualification: $(cat "$QF_TMP/err")"; return 1; }
     # The user on record is the certificate's name, not what --user claims.
-    add_qual --as admin --user someone-else >"$QF_TMP/out" || { qf_fail "ops could not add"; return 1; }
+    add_qual --as review --user someone-else >"$QF_TMP/out" || { qf_fail "ops could not add"; return 1; }
     [ "$($PY -c 'import json,sys; print(json.load(sys.stdin)["created_by"])' <"$QF_TMP/out")" = ops ] ||
         { qf_fail "created_by is not the certificate's name: $(cat "$QF_TMP/out")"; return 1; }
     [ "$(sqlite3 "$QF_TMP/qualflow.db" 'SELECT count(*) FROM qualifications')" -eq 1 ] ||
@@ -118,7 +129,7 @@ test_workers_join_only_their_groups_and_events_are_encrypted() {
     local follow=$!
     echo "$follow" >>"$QF_TMP/pids"
     sleep 0.5
-    add_qual --as admin >/dev/null || { qf_fail "add failed"; return 1; }
+    add_qual --as review >/dev/null || { qf_fail "add failed"; return 1; }
     qf_wait_for "grep -q qualification.created '$QF_TMP/follow'" 10 ||
         { qf_fail "no event over the encrypted stream: $(cat "$QF_TMP/follow.err")"; return 1; }
     qf_stop "$follow"
@@ -140,9 +151,10 @@ for s in (secure, plain):
     s.setsockopt(zmq.SUBSCRIBE, b"qualification.")
     s.connect("ipc://%s/events.sock" % tmp)
 time.sleep(1.0)  # both subscriptions reach the daemon (or fail to)
-subprocess.run([cli, "-c", conf, "--as", "admin", "qual", "add", "--cert-no", "D234000001",
-                "--authority", "A", "--category", "c", "--scope", "s", "--issued", "2025-01-01",
-                "--expires", "2030-01-01"], check=True, stdout=subprocess.DEVNULL)
+subprocess.run([cli, "-c", conf, "--as", "review", "qual", "add", "--cert-no", "D234000001",
+                "--authority", "安徽省住房和城乡建设厅", "--category", "construction-general",
+                "--scope", "s", "--issued", "2025-01-01", "--expires", "2030-01-01"],
+               check=True, stdout=subprocess.DEVNULL)
 if not secure.poll(5000):
     sys.exit("the CURVE subscriber got no event")
 frames = secure.recv_multipart()

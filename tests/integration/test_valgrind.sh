@@ -27,14 +27,14 @@ test_daemon_is_clean_under_valgrind() {
         echo $! >>"$QF_TMP/pids"
     done
     local cli=("$RELEASE/qualflow" -c "$QF_CONF" --timeout 5000)
-    "${cli[@]}" qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
+    "${cli[@]}" --as review qual add --cert-no D234000001 --authority 安徽省住房和城乡建设厅 \
         --category construction-general --scope 建筑工程施工总承包二级 \
         --issued 2025-01-01 --expires 2030-01-01 --cost 100 --revenue 200 >/dev/null ||
         { qf_fail "qual add failed"; return 1; }
-    "${cli[@]}" qual add --cert-no X1 --authority 安徽省住房和城乡建设厅 \
+    "${cli[@]}" --as review qual add --cert-no X1 --authority 安徽省住房和城乡建设厅 \
         --category construction-general --scope 建筑工程施工总承包二级 \
         --issued 2025-01-01 --expires 2030-01-01 >/dev/null || { qf_fail "add 2 failed"; return 1; }
-    "${cli[@]}" qual submit 1 >/dev/null && "${cli[@]}" qual submit 2 >/dev/null ||
+    "${cli[@]}" --as review qual submit 1 >/dev/null && "${cli[@]}" --as review qual submit 2 >/dev/null ||
         { qf_fail "submit failed"; return 1; }
     qf_wait_for "'${cli[0]}' -c '$QF_CONF' --json qual show 1 | grep -q '\"approved\"'" 60 ||
         { qf_fail "qualification 1 was not approved"; return 1; }
@@ -65,11 +65,13 @@ test_daemon_is_clean_under_valgrind() {
         "${c[@]}" renewal list >/dev/null && "${c[@]}" policy list >/dev/null ||
         { qf_fail "lift/report/lists"; return 1; }
     "${c[@]}" --as market candidate add --name n --category construction-general --industry i \
-        --authority a --source s >/dev/null &&
+        --authority 安徽省住房和城乡建设厅 --source s >/dev/null &&
         "${c[@]}" --as review candidate evaluate 1 --legality l --demand d --value v --report r >/dev/null &&
         "${c[@]}" --as management candidate decide 1 --decline >/dev/null &&
         "${c[@]}" candidate show 1 >/dev/null || { qf_fail "candidate"; return 1; }
-    "${cli[@]}" call qual.add '{"cert_no":""}' >/dev/null 2>&1
+    "${cli[@]}" --as review call qual.add '{"cert_no":""}' >/dev/null 2>&1
+    "${cli[@]}" --as review call qual.add '{"category":"construction-genral"}' >/dev/null 2>&1
+    "${cli[@]}" call qual.add '{}' >/dev/null 2>&1
     "${cli[@]}" call no.such '{}' >/dev/null 2>&1
     "${cli[@]}" status >/dev/null && "${cli[@]}" events >/dev/null ||
         { qf_fail "status/events failed"; return 1; }

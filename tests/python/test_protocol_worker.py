@@ -344,7 +344,7 @@ def check_hello_welcome(st):
 
 
 def check_qual_add(st):
-    status, body = st.peer.call("qual.add", GOOD_QUAL)
+    status, body = st.peer.call("qual.add", GOOD_QUAL, role="review")
     expect(status == 200, "qual.add answered %d: %s" % (status, body))
     record = body.get("result", {})
     expect(isinstance(record.get("id"), int), "qual.add result has no id: %s" % body)
@@ -355,7 +355,7 @@ def check_qual_add(st):
 
 def check_qual_submit(st):
     expect(st.qual_id is not None, "no qualification (qual.add failed)")
-    status, body = st.peer.call("qual.submit", {"id": st.qual_id})
+    status, body = st.peer.call("qual.submit", {"id": st.qual_id}, role="review")
     expect(status == 200, "qual.submit answered %d: %s" % (status, body))
     record = body.get("result", {})
     expect(record.get("state") == "in_review", "submitted record is %s" % record.get("state"))
@@ -416,7 +416,7 @@ def check_ack(st):
 
 def check_nack_redelivers(st):
     args = dict(GOOD_QUAL, cert_no="D234000002")
-    status, body = st.peer.call("qual.add", args)
+    status, body = st.peer.call("qual.add", args, role="review")
     expect(status == 200, "qual.add answered %d: %s" % (status, body))
     d = deliver_fields(st.peer.wait_worker(is_deliver("qualification.created"), 5.0,
                                            "DELIVER of the new qualification"))
@@ -562,7 +562,7 @@ def join_group(st, group):
 
 def add_qual(st, cert_no):
     """qual.add with GOOD_QUAL and this cert_no; returns the new record."""
-    status, body = st.peer.call("qual.add", dict(GOOD_QUAL, cert_no=cert_no))
+    status, body = st.peer.call("qual.add", dict(GOOD_QUAL, cert_no=cert_no), role="review")
     expect(status == 200, "qual.add answered %d: %s" % (status, body))
     record = body.get("result", {})
     expect(isinstance(record.get("id"), int), "qual.add result has no id: %s" % body)
@@ -824,9 +824,9 @@ def check_idempotency_key(st):
     key = "py-idem-%d" % os.getpid()
     cert_no = "D234000301"
     args = dict(GOOD_QUAL, cert_no=cert_no)
-    first = st.peer.call("qual.add", args, idempotency_key=key)
+    first = st.peer.call("qual.add", args, role="review", idempotency_key=key)
     expect(first[0] == 200, "qual.add answered %d: %s" % first)
-    second = st.peer.call("qual.add", args, idempotency_key=key)
+    second = st.peer.call("qual.add", args, role="review", idempotency_key=key)
     expect(second == first, "second qual.add with the key answered %s, the first %s"
            % (second, first))
     status, body = st.peer.call("qual.list", {"limit": 1000})
@@ -835,7 +835,8 @@ def check_idempotency_key(st):
     expect(len(same) == 1, "%d qualifications with cert_no %s after two qual.add with one key"
            % (len(same), cert_no))
     # The same key with another command is refused, and changes nothing.
-    status, body = st.peer.call("qual.submit", {"id": same[0]["id"]}, idempotency_key=key)
+    status, body = st.peer.call("qual.submit", {"id": same[0]["id"]}, role="review",
+                                idempotency_key=key)
     expect(status == 409, "qual.submit with qual.add's key answered %d: %s" % (status, body))
     status, body = st.peer.call("qual.get", {"id": same[0]["id"]})
     expect(status == 200 and body.get("result", {}).get("state") == "draft",

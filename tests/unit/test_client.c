@@ -205,7 +205,7 @@ QF_TEST (test_error_status)
     json_t *reply = NULL;
     json_t *call_args = json_pack ("{s:i}", "id", 7);
     int rc =
-        qf_client_call (client, "qual.submit", "admin", "cli", call_args, 2000, &status, &reply);
+        qf_client_call (client, "qual.submit", "review", "cli", call_args, 2000, &status, &reply);
     json_decref (call_args);
     QF_CHECK_EQ_INT (rc, 0);
     QF_CHECK_EQ_INT (status, 409);

@@ -134,7 +134,7 @@ s_has_defaults (const qf_config_t *c)
            c->review_department_count == 3 && strcmp (c->review_departments[0], "legal") == 0 &&
            strcmp (c->review_departments[1], "finance") == 0 &&
            strcmp (c->review_departments[2], "technical") == 0 && c->min_return_ratio == 1.2 &&
-           c->reminder_minute == 9 * 60 && c->holiday_shift == QF_SHIFT_PREVIOUS;
+           c->reminder_minute == 9 * 60 && c->holiday_shift == QF_SHIFT_PREVIOUS && !c->cli_role;
 }
 
 /*  The day number of a date, or INT32_MIN when the text is not one. */
@@ -407,7 +407,8 @@ QF_TEST (test_unknown_keys)
         "daemon: {}\n"
         "dameon: {}\n",
         2, "dameon:",
-        "daemon, security, delivery, policy, calendar, authorities, categories, groups", NULL));
+        "daemon, security, delivery, policy, calendar, cli, authorities, categories, groups",
+        NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
                          "  \"ack wait\": 10\n",
@@ -563,6 +564,29 @@ QF_TEST (test_enums)
     QF_CHECK (s_refused ("policy:\n"
                          "  assessment_period: month\n",
                          2, "policy.assessment_period:", "one of quarter, year", NULL));
+}
+
+/*  cli.role has no default, and only a role the daemon knows is accepted. */
+QF_TEST (test_cli_role)
+{
+    char error[ERROR_SIZE];
+    qf_config_t *c = NULL;
+    QF_CHECK_EQ_INT (s_load ("cli:\n  role: leader\n", &c, error), 0);
+    QF_CHECK (c && c->cli_role && strcmp (c->cli_role, "leader") == 0);
+    qf_config_destroy (&c);
+    QF_CHECK_EQ_INT (s_load ("cli:\n", &c, error), 0);
+    QF_CHECK (c && c->cli_role == NULL);
+    qf_config_destroy (&c);
+    QF_CHECK (s_refused ("cli:\n"
+                         "  role: salse\n",
+                         2, "cli.role:", "one of admin, sales, review", "renewal", "\"salse\"",
+                         "it has no default", NULL));
+    QF_CHECK (s_refused ("cli:\n"
+                         "  role: Leader\n",
+                         2, "cli.role:", "\"Leader\"", NULL));
+    QF_CHECK (s_refused ("cli:\n"
+                         "  rol: leader\n",
+                         2, "cli.rol:", "(role)", NULL));
 }
 
 QF_TEST (test_strings_and_endpoints)
@@ -1165,6 +1189,9 @@ QF_TEST (test_reference)
                        "00:00 to 23:59 | `09:00` | yes |") &&
          strstr (text, "| `calendar.holiday_shift` | enum | one of previous, next | "
                        "`previous` | yes |") &&
+         strstr (text, "| `cli.role` | name | one of admin, sales, review, logistics, legal, "
+                       "finance, technical, management, market, leader, hr, renewal | none | "
+                       "yes |") &&
          strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
                        "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
@@ -1253,6 +1280,7 @@ main (void)
     QF_RUN (test_booleans_and_doubles);
     QF_RUN (test_duplicate_keys);
     QF_RUN (test_enums);
+    QF_RUN (test_cli_role);
     QF_RUN (test_strings_and_endpoints);
     QF_RUN (test_timezones);
     QF_RUN (test_regex);

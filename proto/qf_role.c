@@ -1,0 +1,35 @@
+/*  qf_role — the roles a request may act in. */
+#include "qf_role.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* §2: the people of the policy, plus the operations role and the renewal
+   worker's role. */
+const char *const qf_roles[] = {
+    QF_ROLE_OPERATIONS, "sales",  "review", "logistics", "legal",   "finance", "technical",
+    "management",       "market", "leader", "hr",        "renewal", NULL};
+
+bool
+qf_role_known (const char *name)
+{
+    for (size_t i = 0; name && qf_roles[i]; i++)
+        if (strcmp (qf_roles[i], name) == 0)
+            return true;
+    return false;
+}
+
+const char *
+qf_role_list (char *buffer, size_t size, const char *separator)
+{
+    size_t used = 0;
+    if (size)
+        buffer[0] = '\0';
+    for (size_t i = 0; qf_roles[i] && used < size; i++) {
+        int n = snprintf (buffer + used, size - used, "%s%s", i ? separator : "", qf_roles[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buffer;
+}
