@@ -1,14 +1,16 @@
 /*  fill — builds a benchmark database through the daemon's own store code:
     COUNT qualifications, each with its qualification.created event, expiry
     dates spread over the next five years, and pending expiry timers (five
-    per qualification, for at most 100,000 timers in all). Used to measure
-    start-up time, memory and the expiry query at scale without waiting for
-    COUNT commands.
+    per qualification, for at most 100,000 timers in all), placed by the
+    calendar of CONFIG as approval places them, none due within a day. Used
+    to measure start-up time, memory and the expiry query at scale without
+    waiting for COUNT commands.
 
-      fill DATABASE COUNT
+      fill DATABASE COUNT [CONFIG]
 */
 #include "qf.h"
 #include "qf_store.h"
+#include "qf_timers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +18,23 @@
 int
 main (int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf (stderr, "usage: fill DATABASE COUNT\n");
+    if (argc != 3 && argc != 4) {
+        fprintf (stderr, "usage: fill DATABASE COUNT [CONFIG]\n");
         return 2;
     }
     long count = atol (argv[2]);
-    char error[512];
+    char error[1024];
     qf_log_init ("fill", QF_LOG_WARN, false);
+    qf_config_t *config = NULL;
+    if (qf_config_load (argc == 4 ? argv[3] : QF_CONFIG_DEFAULT_PATH, &config, error,
+                        sizeof error)) {
+        fprintf (stderr, "fill: %s\n", error);
+        return 1;
+    }
     qf_store_t *store = qf_store_new (argv[1], QF_DURABILITY_NORMAL, error, sizeof error);
     if (!store) {
         fprintf (stderr, "fill: %s\n", error);
+        qf_config_destroy (&config);
         return 1;
     }
     int64_t now = qf_time_now_ms ();
@@ -50,16 +59,11 @@ main (int argc, char **argv)
         snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
         if (rc == 0)
             rc = qf_store_event_append (store, "qualification.created", subject, args, now, NULL);
-        /* The timers approval would schedule: 90, 60, 30, 7 days before, and the day. */
-        static const int leads[] = {90, 60, 30, 7, 0};
+        /* The timers approval would schedule, but none within a day: none
+           fires during the bench. */
         int32_t expiry = today + 1 + (int32_t)((i * 7919) % 1825);
-        for (int k = 0; rc == 0 && i < 20000 && k < 5; k++) {
-            int64_t due = now + (int64_t)(expiry - leads[k] - today) * 86400000;
-            if (due < now + 86400000)
-                due = now + 86400000 + k; /* keep them pending: none fires during the bench */
-            rc = qf_store_timer_add (store, due, leads[k] ? "expiring" : "expired", id, leads[k],
-                                     expiry);
-        }
+        if (rc == 0 && i < 20000)
+            rc = qf_timers_schedule (store, config, id, expiry, now + 86400000);
         json_decref (args);
         if (rc == 0 && (i % 10000 == 9999 || i == count - 1)) {
             rc = qf_store_commit (store);
@@ -68,7 +72,15 @@ main (int argc, char **argv)
             qf_event_list_free (&list);
         }
     }
+    /* The calendar they were placed by: the daemon does not place them again. */
+    if (rc == 0)
+        rc = qf_store_begin (store);
+    if (rc == 0)
+        rc = qf_timers_calendar_sync (store, config, now, "fill", NULL);
+    if (rc == 0)
+        rc = qf_store_commit (store);
     qf_store_destroy (&store);
+    qf_config_destroy (&config);
     if (rc)
         fprintf (stderr, "fill: %s\n", qf_strerror (rc));
     return rc ? 1 : 0;

@@ -1148,7 +1148,8 @@ enum { PR_CATEGORY, PR_DESCRIPTION, PR_EFFECTIVE, PR_COUNT };
 static const cli_opt_t s_policy_record_opts[] = {
     [PR_CATEGORY] = {"--category", NULL, "C", "the qualification category it covers (required)"},
     [PR_DESCRIPTION] = {"--description", NULL, "TEXT", "what changed (required)"},
-    [PR_EFFECTIVE] = {"--effective", NULL, "YYYY-MM-DD", "when it takes effect (required)"},
+    [PR_EFFECTIVE] = {"--effective", NULL, "YYYY-MM-DD",
+                      "the day it takes effect; a later day than today waits for it (required)"},
     [PR_COUNT] = {NULL, NULL, NULL, NULL},
 };
 static const arg_map_t s_policy_record_args[] = {
@@ -1163,8 +1164,8 @@ static const arg_map_t s_policy_id_args[] = {
     {ARG_POS (0), "policy_id", true, ARG_ID, NULL, "POLICY_ID"}, {0, NULL}};
 static const cli_call_t s_policy_change_call = {NULL, s_policy_id_args, OUT_RECORD};
 
-static const cli_opt_t s_policy_list_opts[] = LIST_OPTS ("active|lifted");
-static const arg_map_t s_policy_list_args[] = LIST_ARGS ("active|lifted");
+static const cli_opt_t s_policy_list_opts[] = LIST_OPTS ("pending|active|lifted");
+static const arg_map_t s_policy_list_args[] = LIST_ARGS ("pending|active|lifted");
 static const char *const s_policy_headers[] = {"ID",       "CATEGORY", "STATE",      "EFFECTIVE",
                                                "RECORDED", "LIFTED",   "DESCRIPTION"};
 static const char *const s_policy_keys[] = {"id",       "category", "state",      "effective",
@@ -1810,8 +1811,9 @@ static const cli_command_t s_commands[] = {
      "'keygen server'. Never overwrites a file.",
      s_keygen_opts, 1, 1, s_cmd_keygen},
     {NULL, "status", "", "daemon status, consumer groups and workers",
-     "Show the daemon's version, uptime, database, endpoints and last event sequence number, "
-     "then its consumer groups and connected workers.",
+     "Show the daemon's version, uptime, database, endpoints and last event sequence number; "
+     "the calendar: the years calendar.holidays lists and, with a warning, the pending "
+     "reminders in years it does not list; then its consumer groups and connected workers.",
      NULL, 0, 0, s_cmd_status},
     {"qual", "add",
      "--cert-no X --authority A --category C --scope S --issued YYYY-MM-DD "
@@ -1864,7 +1866,8 @@ static const cli_command_t s_commands[] = {
      s_renewal_list_opts, 0, 0, s_cmd_mapped, &s_renewal_list_call},
     {"policy", "record", "--category C --description TEXT --effective YYYY-MM-DD",
      "record a policy change",
-     "Record a policy change covering a category: the legal department then suspends that "
+     "Record a policy change covering a category. From its effective date (at once when that "
+     "is today or earlier; until then it is pending) the legal department suspends that "
      "category's qualifications (no longer sellable) until it is lifted. Roles legal, "
      "management.",
      s_policy_record_opts, 0, 0, s_cmd_mapped, &s_policy_record_call},
@@ -1873,12 +1876,15 @@ static const cli_command_t s_commands[] = {
      "itself). Role legal.",
      NULL, 1, 1, s_cmd_mapped, &s_policy_change_call},
     {"policy", "lift", "POLICY_ID", "lift a policy change",
-     "Lift a policy change: the qualifications it suspended go to review again, and their "
-     "approval lifts the suspension. Roles legal, management.",
+     "Lift a policy change: every qualification it suspended is no longer suspended, "
+     "whatever its state; the approved ones go to review again, and their approval "
+     "reinstates them. A pending policy lifted before its date never takes effect. Roles "
+     "legal, management.",
      NULL, 1, 1, s_cmd_mapped, &s_policy_change_call},
-    {"policy", "list", "[--state active|lifted] [--limit N]", "list policy changes",
-     "List policy changes: id, category, state, effective date, when recorded and lifted, "
-     "and the description, which is cut to fit the line.",
+    {"policy", "list", "[--state pending|active|lifted] [--limit N]", "list policy changes",
+     "List policy changes: id, category, state (pending until its effective date, then "
+     "active until lifted), effective date, when recorded and lifted, and the description, "
+     "which is cut to fit the line.",
      s_policy_list_opts, 0, 0, s_cmd_mapped, &s_policy_list_call},
     {"custody", "archive",
      "QUAL_ID --custodian NAME --location TEXT --acquired YYYY-MM-DD [--notes TEXT]",

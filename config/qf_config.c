@@ -44,7 +44,7 @@
 /* Buffers for generated phrases ("expected ...", defaults, values). */
 #define QF_PHRASE_SIZE 512
 /* Most years in one date map (its max_years may not be above). */
-#define QF_DATE_MAP_YEARS_MAX 50
+#define QF_DATE_MAP_YEARS_MAX QF_CONFIG_YEARS_MAX
 
 /* Enum fields are written through an int. */
 _Static_assert(sizeof (qf_durability_t) == sizeof (int), "qf_durability_t is not an int");
@@ -100,6 +100,7 @@ typedef struct {
     bool reloadable;              /* may change on SIGHUP (main keys) */
     size_t offset;                /* where the value lives in its struct */
     size_t aux_offset;            /* list count, timezone minutes or compiled regex */
+    size_t years_offset;          /* date maps: the qf_years_t of the years listed; 0: none */
     const char *help;             /* one line for the reference */
 } qf_key_t;
 
@@ -396,6 +397,7 @@ static const qf_key_t s_keys[] = {
      .reloadable = true,
      .offset = CFG (holidays),
      .aux_offset = CFG (holiday_count),
+     .years_offset = CFG (holiday_years),
      .help = "public holidays per year: dates that are not working days"},
     {.key = "calendar.workdays",
      .type = QF_CT_DATE_MAP,
@@ -1518,6 +1520,19 @@ s_set_date_map (const s_load_t *ld, const qf_key_t *k, const char *name, const y
     }
     if (*count > 1)
         qsort (*days_p, *count, sizeof **days_p, s_compare_days);
+    if (k->years_offset) {
+        /* Kept sorted: the years a calendar covers, for the daemon's warnings. */
+        qf_years_t *listed = (qf_years_t *)((char *)base + k->years_offset);
+        listed->count = 0;
+        for (size_t y = 0; y < years; y++) {
+            size_t at = listed->count++;
+            while (at > 0 && listed->year[at - 1] > year_numbers[y]) {
+                listed->year[at] = listed->year[at - 1];
+                at--;
+            }
+            listed->year[at] = year_numbers[y];
+        }
+    }
     return 0;
 }
 
@@ -1724,6 +1739,8 @@ s_free_value (const qf_key_t *k, void *base)
         free (*(int32_t **)at);
         *(int32_t **)at = NULL;
         *count = 0;
+        if (k->years_offset)
+            ((qf_years_t *)((char *)base + k->years_offset))->count = 0;
         break;
     default: break;
     }

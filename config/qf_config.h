@@ -23,11 +23,19 @@
 #include <stdint.h>
 
 #define QF_CONFIG_LIST_MAX     64 /* longest list of any kind */
+#define QF_CONFIG_YEARS_MAX    50 /* most years in one per-year date list */
 #define QF_CONFIG_DEFAULT_PATH "config/qualflow.yaml"
 
 typedef enum { QF_DURABILITY_FULL = 0, QF_DURABILITY_NORMAL = 1 } qf_durability_t;
 typedef enum { QF_PERIOD_QUARTER = 0, QF_PERIOD_YEAR = 1 } qf_period_t;
 typedef enum { QF_SHIFT_PREVIOUS = 0, QF_SHIFT_NEXT = 1 } qf_shift_t;
+
+/* The years a per-year date list (calendar.holidays) names, ascending,
+   whether or not it gives dates for them. */
+typedef struct {
+    int year[QF_CONFIG_YEARS_MAX]; /* the years, ascending */
+    size_t count;                  /* how many */
+} qf_years_t;
 
 /* An issuing authority and the format of the certificate numbers it issues. */
 typedef struct {
@@ -108,7 +116,9 @@ typedef struct {
     int32_t *holidays;        /* day numbers that are not working days, ascending,
                                            all years flattened; NULL when none */
     size_t holiday_count;
-    int32_t *workdays; /* make-up working days (weekend days worked),
+    qf_years_t holiday_years; /* the years calendar.holidays lists: a year not
+                                 listed has only Monday–Friday */
+    int32_t *workdays;        /* make-up working days (weekend days worked),
                                            ascending, all years flattened; NULL when none */
     size_t workday_count;
 

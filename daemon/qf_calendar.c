@@ -10,6 +10,8 @@
 
 #include <assert.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #define MS_PER_DAY    INT64_C (86400000)
 #define MS_PER_MINUTE INT64_C (60000)
@@ -75,11 +77,16 @@ qf_calendar_next_working_day (const qf_config_t *config, int32_t day)
 }
 
 int64_t
-qf_calendar_reminder_at (const qf_config_t *config, int32_t day)
+qf_calendar_day_start (const qf_config_t *config, int32_t day)
 {
     assert (config);
-    return (int64_t)day * MS_PER_DAY + (int64_t)config->reminder_minute * MS_PER_MINUTE -
-           (int64_t)config->utc_offset_minutes * MS_PER_MINUTE;
+    return (int64_t)day * MS_PER_DAY - (int64_t)config->utc_offset_minutes * MS_PER_MINUTE;
+}
+
+int64_t
+qf_calendar_reminder_at (const qf_config_t *config, int32_t day)
+{
+    return qf_calendar_day_start (config, day) + (int64_t)config->reminder_minute * MS_PER_MINUTE;
 }
 
 int32_t
@@ -87,4 +94,96 @@ qf_calendar_today (const qf_config_t *config, int64_t now_ms)
 {
     assert (config);
     return qf_date_from_ms (now_ms, config->utc_offset_minutes);
+}
+
+int
+qf_calendar_year (int32_t day)
+{
+    char date[16];
+    return atoi (qf_date_format (day, date, sizeof date));
+}
+
+int32_t
+qf_calendar_year_start (int year)
+{
+    char date[16];
+    snprintf (date, sizeof date, "%04d-01-01", year < 1900 ? 1900 : year > 9999 ? 9999 : year);
+    int32_t day = 0;
+    int rc = qf_date_parse (date, &day);
+    assert (rc == 0);
+    (void)rc;
+    return day;
+}
+
+bool
+qf_calendar_has_year (const qf_config_t *config, int year)
+{
+    assert (config);
+    for (size_t i = 0; i < config->holiday_years.count; i++)
+        if (config->holiday_years.year[i] == year)
+            return true;
+    return false;
+}
+
+/* FNV-1a, 64 bits: a fingerprint, not a defence against anyone. */
+static uint64_t
+s_fnv (uint64_t hash, const void *data, size_t size)
+{
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < size; i++) {
+        hash ^= bytes[i];
+        hash *= UINT64_C (0x100000001b3);
+    }
+    return hash;
+}
+
+void
+qf_calendar_fingerprint (const qf_config_t *config, char *text, size_t size)
+{
+    assert (config && size >= QF_CALENDAR_FINGERPRINT_SIZE);
+    /* Each part's length goes in first, so that no two calendars run together. */
+    int32_t settings[5] = {config->utc_offset_minutes, config->reminder_minute,
+                           (int32_t)config->holiday_shift, (int32_t)config->holiday_count,
+                           (int32_t)config->workday_count};
+    uint64_t hash = s_fnv (UINT64_C (0xcbf29ce484222325), settings, sizeof settings);
+    if (config->holiday_count)
+        hash = s_fnv (hash, config->holidays, config->holiday_count * sizeof (int32_t));
+    if (config->workday_count)
+        hash = s_fnv (hash, config->workdays, config->workday_count * sizeof (int32_t));
+    snprintf (text, size, "%016llx", (unsigned long long)hash);
+}
+
+bool
+qf_calendar_coverage (const qf_config_t *config, int32_t today, char *text, size_t size)
+{
+    assert (config && size > 0);
+    int year = qf_calendar_year (today);
+    size_t used = 0;
+    text[0] = '\0';
+    if (config->holiday_years.count == 0)
+        used += (size_t)snprintf (text, size, "calendar.holidays lists no year");
+    else {
+        used += (size_t)snprintf (text, size, "calendar.holidays lists");
+        for (size_t i = 0; i < config->holiday_years.count && used < size; i++)
+            used += (size_t)snprintf (text + used, size - used, "%s %d", i ? "," : "",
+                                      config->holiday_years.year[i]);
+    }
+    bool this_year = qf_calendar_has_year (config, year);
+    bool next_year = qf_calendar_has_year (config, year + 1);
+    if (used < size && (!this_year || !next_year)) {
+        char missing[32];
+        if (!this_year && !next_year)
+            snprintf (missing, sizeof missing, "%d and %d have", year, year + 1);
+        else
+            snprintf (missing, sizeof missing, "%d has", this_year ? year + 1 : year);
+        snprintf (text + used, size - used,
+                  "; %s none: reminders and deadlines then fall on any Monday to Friday, public "
+                  "holidays included; add each year's holidays and make-up working days from "
+                  "the State Council notice (published around November) and reload",
+                  missing);
+    } else if (used < size)
+        snprintf (text + used, size - used,
+                  "; a year not listed has no holidays: reminders in it fall on any Monday to "
+                  "Friday");
+    return !this_year || !next_year;
 }

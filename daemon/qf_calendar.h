@@ -9,6 +9,12 @@
     A working day is Monday to Friday unless calendar.holidays lists it;
     Saturday and Sunday are working days only when calendar.workdays lists
     them (the make-up days, 调休, of China's holiday arrangements).
+
+    A year that calendar.holidays does not list has no holidays at all: its
+    reminders fall on any Monday to Friday, National Day week included.
+    The State Council publishes each year's arrangement around November, so
+    the coming year is usually missing until then; qf_calendar_coverage()
+    and the daemon's warnings (qf_timers_uncovered) say so.
 */
 #ifndef QF_CALENDAR_H
 #define QF_CALENDAR_H
@@ -47,5 +53,32 @@ int32_t qf_calendar_today (const qf_config_t *config, int64_t now_ms);
 
 /*  Day of week of a day number: 0 = Monday … 6 = Sunday. */
 int qf_calendar_weekday (int32_t day);
+
+/*  The instant (ms since the epoch) at which `day` begins in
+    policy.timezone: 00:00 local time. */
+int64_t qf_calendar_day_start (const qf_config_t *config, int32_t day);
+
+/*  The year of a day number, and the day number of 1 January of `year`
+    (years 1900 to 9999; outside, the nearest of the two ends). */
+int qf_calendar_year (int32_t day);
+int32_t qf_calendar_year_start (int year);
+
+/*  Whether calendar.holidays lists `year` (its holidays are configured). */
+bool qf_calendar_has_year (const qf_config_t *config, int year);
+
+/*  Size of a fingerprint's text, with its terminating NUL. */
+#define QF_CALENDAR_FINGERPRINT_SIZE 17
+
+/*  Writes into text (QF_CALENDAR_FINGERPRINT_SIZE bytes) 16 hex digits that
+    change whenever a setting that places a timer changes: holidays,
+    make-up working days, reminder time, holiday shift, time zone. The
+    daemon keeps the one its pending timers were placed by. */
+void qf_calendar_fingerprint (const qf_config_t *config, char *text, size_t size);
+
+/*  Writes one line for people about which years calendar.holidays covers,
+    naming this year (of `today`) and the next when they are missing, e.g.
+    "holidays are configured for 2026, 2027; 2028 has none: ...". Returns
+    true when this year or the next is missing. */
+bool qf_calendar_coverage (const qf_config_t *config, int32_t today, char *text, size_t size);
 
 #endif

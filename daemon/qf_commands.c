@@ -6,6 +6,7 @@
 #include "qf_delivery.h"
 #include "qf_role.h"
 #include "qf_store_custody.h"
+#include "qf_policy.h"
 #include "qf_timers.h"
 
 #include <assert.h>
@@ -396,18 +397,8 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
             rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
         if (rc == 0)
             rc = qf_store_renewal_close (ctx->store, id, ctx->now);
-        json_t *active =
-            qf_policy_active (ctx, json_string_value (json_object_get (record, "category")));
-        if (rc == 0 && json_is_true (json_object_get (record, "suspended")) &&
-            json_array_size (active) == 0) {
-            rc = qf_store_qual_set_suspended (ctx->store, id, false, ctx->now);
-            json_t *payload = json_pack ("{s:I, s:i}", "qualification_id", id, "round", round);
-            if (rc == 0)
-                rc = qf_store_event_append (ctx->store, "qualification.reinstated", subject,
-                                            payload, ctx->now, NULL);
-            json_decref (payload);
-        }
-        json_decref (active);
+        if (rc == 0)
+            rc = qf_policy_approved (ctx, record, round);
     }
     if (rc == 0 && next_state) {
         rc = qf_store_qual_set_state (ctx->store, id, next_state, round, ctx->now);

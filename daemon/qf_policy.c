@@ -1,10 +1,16 @@
 /*  qf_policy — policy changes (§7.2, "avoid"): a recorded change raises
-    policy.changed; the legal worker answers with policy.apply, which
-    suspends the category's qualifications (no longer sellable) and tells
-    sales; lifting the policy sends them to a new review, and their
-    approval lifts the suspension. */
+    policy.changed on its effective date (at once when that is today or
+    earlier; else a durable timer waits for it, qf_policy.h); the legal
+    worker answers with policy.apply, which suspends the category's
+    qualifications (no longer sellable) and tells sales. Lifting the policy
+    clears every suspension it caused, whatever the qualification's state,
+    and sends the approved ones to a new review, whose approval reinstates
+    them. */
+#include "qf_policy.h"
 #include "qf.h"
+#include "qf_calendar.h"
 #include "qf_command.h"
+#include "qf_timers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,16 +41,20 @@ s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     int32_t effective = 0;
     qf_date_parse (json_string_value (json_object_get (args, "effective")), &effective);
+    /* Ahead of its date a policy waits, durably; from its date it acts. */
+    bool pending = effective > qf_calendar_today (ctx->config, ctx->now);
     int64_t id = 0;
     int rc =
         qf_store_policy_add (ctx->store, json_string_value (json_object_get (args, "category")),
                              json_string_value (json_object_get (args, "description")), effective,
-                             ctx->now, ctx->user, &id);
+                             pending ? "pending" : "active", ctx->now, ctx->user, &id);
+    if (rc == 0 && pending)
+        rc = qf_timers_schedule_policy (ctx->store, ctx->config, id, effective, ctx->now);
     json_t *policy = NULL;
     if (rc == 0)
         rc = qf_store_policy_get (ctx->store, id, &policy);
     if (rc == 0)
-        rc = qf_ctx_emit (ctx, "policy.changed", "policy", id,
+        rc = qf_ctx_emit (ctx, pending ? "policy.scheduled" : "policy.changed", "policy", id,
                           json_pack ("{s:O}", "policy", policy));
     if (rc) {
         json_decref (policy);
@@ -52,6 +62,31 @@ s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     *result_p = policy;
     return 0;
+}
+
+int
+qf_policy_take_effect (qf_store_t *store, int64_t policy_id, int64_t now, bool late)
+{
+    int rc = qf_store_policy_activate (store, policy_id);
+    if (rc == QF_ECONFLICT)
+        return 0; /* lifted before its date: nothing takes effect */
+    json_t *policy = NULL;
+    if (rc == 0)
+        rc = qf_store_policy_get (store, policy_id, &policy);
+    if (rc)
+        return rc;
+    qf_info ("policy %lld (%s) takes effect on its date %s%s: policy.changed raised for the "
+             "legal department",
+             (long long)policy_id, json_string_value (json_object_get (policy, "category")),
+             json_string_value (json_object_get (policy, "effective")),
+             late ? ", late (the daemon was down)" : "");
+    char subject[64];
+    snprintf (subject, sizeof subject, "policy/%lld", (long long)policy_id);
+    json_t *payload = json_pack ("{s:o}", "policy", policy);
+    rc = payload ? qf_store_event_append (store, "policy.changed", subject, payload, now, NULL)
+                 : QF_ENOMEM;
+    json_decref (payload);
+    return rc;
 }
 
 static int
@@ -62,11 +97,20 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (policy, "id"));
-    if (strcmp (json_string_value (json_object_get (policy, "state")), "active") != 0) {
+    const char *state = json_string_value (json_object_get (policy, "state"));
+    if (strcmp (state, "active") != 0) {
+        if (strcmp (state, "pending") == 0)
+            rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.policy_id",
+                               "policy %lld takes effect on %s; it can be applied from then "
+                               "(policy.changed is raised on that date)",
+                               (long long)id,
+                               json_string_value (json_object_get (policy, "effective")));
+        else
+            rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.policy_id",
+                               "policy %lld is lifted; only an active policy suspends",
+                               (long long)id);
         json_decref (policy);
-        return qf_ctx_error (ctx, QF_ECONFLICT, "args.policy_id",
-                             "policy %lld is lifted; only an active policy suspends",
-                             (long long)id);
+        return rc;
     }
     json_t *ids = NULL;
     rc = qf_store_policy_suspend (
@@ -93,6 +137,45 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+/* Clears the suspension policy `id` put on qualification `qid`, unless
+   another active policy holds it too; an approved one goes to a new review
+   (it must comply again), remembered so that its approval reinstates it. */
+static int
+s_unsuspend (qf_ctx_t *ctx, json_int_t id, json_int_t qid, json_t *reviewed, json_t *cleared)
+{
+    bool held = false;
+    int rc = qf_store_suspension_held (ctx->store, qid, &held);
+    if (rc || held)
+        return rc;
+    json_t *record = NULL;
+    rc = qf_store_qual_get (ctx->store, qid, &record);
+    if (rc)
+        return rc == QF_ENOTFOUND ? 0 : rc;
+    bool flagged = json_is_true (json_object_get (record, "suspended"));
+    bool approved = strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0;
+    int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
+    json_decref (record);
+    record = NULL;
+    if (!flagged)
+        return 0;
+    rc = qf_store_qual_set_suspended (ctx->store, qid, false, ctx->now);
+    if (rc == 0)
+        json_array_append_new (cleared, json_integer (qid));
+    if (rc || !approved)
+        return rc;
+    rc = qf_store_qual_set_state (ctx->store, qid, "in_review", round, ctx->now);
+    if (rc == 0)
+        rc = qf_store_suspension_review (ctx->store, id, qid, round);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, qid, &record);
+    if (rc == 0)
+        rc = qf_ctx_request_review (ctx, record, round, json_pack ("{s:I}", "policy_lifted", id));
+    if (rc == 0)
+        json_array_append_new (reviewed, json_integer (qid));
+    json_decref (record);
+    return rc;
+}
+
 static int
 s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
@@ -101,47 +184,61 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (policy, "id"));
+    bool pending = strcmp (json_string_value (json_object_get (policy, "state")), "pending") == 0;
     json_decref (policy);
     rc = qf_store_policy_lift (ctx->store, id, ctx->now);
     if (rc == QF_ECONFLICT)
         return qf_ctx_error (ctx, rc, "args.policy_id", "policy %lld is already lifted",
                              (long long)id);
-    json_t *ids = NULL, *reviewed = json_array ();
+    /* Lifted before its date: it never takes effect. */
+    if (rc == 0 && pending)
+        rc = qf_store_policy_timers_cancel (ctx->store, id);
+    json_t *ids = NULL, *reviewed = json_array (), *cleared = json_array ();
     if (rc == 0)
         rc = qf_store_policy_suspended (ctx->store, id, &ids);
-    /* Each suspended qualification must comply again: a new review. */
-    for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
-        json_int_t qid = json_integer_value (json_array_get (ids, i));
-        json_t *record = NULL;
-        rc = qf_store_qual_get (ctx->store, qid, &record);
-        if (rc)
-            break;
-        const char *state = json_string_value (json_object_get (record, "state"));
-        if (strcmp (state, "approved") == 0 &&
-            json_is_true (json_object_get (record, "suspended"))) {
-            int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
-            rc = qf_store_qual_set_state (ctx->store, qid, "in_review", round, ctx->now);
-            json_decref (record);
-            record = NULL;
-            if (rc == 0)
-                rc = qf_store_qual_get (ctx->store, qid, &record);
-            if (rc == 0)
-                rc = qf_ctx_request_review (ctx, record, round,
-                                            json_pack ("{s:I}", "policy_lifted", id));
-            json_array_append_new (reviewed, json_integer (qid));
-        }
-        json_decref (record);
-    }
+    for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++)
+        rc = s_unsuspend (ctx, id, json_integer_value (json_array_get (ids, i)), reviewed, cleared);
+    json_decref (ids);
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "policy.lifted", "policy", id,
-                          json_pack ("{s:I, s:O}", "policy_id", id, "reviewed", reviewed));
-    json_decref (ids);
+                          json_pack ("{s:I, s:O, s:O}", "policy_id", id, "reviewed", reviewed,
+                                     "unsuspended", cleared));
     if (rc) {
         json_decref (reviewed);
+        json_decref (cleared);
         return qf_ctx_error (ctx, rc, NULL, "could not lift the policy: %s", qf_strerror (rc));
     }
-    *result_p = json_pack ("{s:I, s:o}", "policy_id", id, "reviewed", reviewed);
+    *result_p = json_pack ("{s:I, s:o, s:o}", "policy_id", id, "reviewed", reviewed, "unsuspended",
+                           cleared);
     return *result_p ? 0 : QF_ENOMEM;
+}
+
+int
+qf_policy_approved (qf_ctx_t *ctx, json_t *record, int round)
+{
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    bool flagged = json_is_true (json_object_get (record, "suspended"));
+    int64_t lifted = 0;
+    int rc = qf_store_suspension_reviewed (ctx->store, id, round, &lifted);
+    bool reinstate = rc == 0 && !flagged;
+    if (rc == QF_ENOTFOUND) {
+        /* Flagged with no active policy left in its category (it was
+           rectified into another one): the flag goes with the approval. */
+        rc = 0;
+        json_t *active =
+            qf_policy_active (ctx, json_string_value (json_object_get (record, "category")));
+        if (flagged && json_array_size (active) == 0) {
+            rc = qf_store_qual_set_suspended (ctx->store, id, false, ctx->now);
+            reinstate = true;
+        }
+        json_decref (active);
+    }
+    if (rc || !reinstate)
+        return rc;
+    json_t *payload = json_pack ("{s:I, s:i}", "qualification_id", id, "round", round);
+    if (payload && lifted)
+        json_object_set_new (payload, "policy_id", json_integer (lifted));
+    return qf_ctx_emit (ctx, "qualification.reinstated", "qualification", id, payload);
 }
 
 static int
@@ -180,6 +277,8 @@ const qf_command_t qf_policy_commands[] = {
      "*",
      false,
      s_policy_list,
-     {{"state", A_ENUM, false, 0, 0, "active lifted"}, {"limit", A_INT, false, 1, 1000}, {NULL}}},
+     {{"state", A_ENUM, false, 0, 0, "pending active lifted"},
+      {"limit", A_INT, false, 1, 1000},
+      {NULL}}},
 };
 const size_t qf_policy_command_count = sizeof qf_policy_commands / sizeof qf_policy_commands[0];

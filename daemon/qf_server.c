@@ -146,14 +146,19 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     int rc = qf_store_begin (self->store);
     if (rc == 0)
         rc = qf_delivery_load (self->delivery, self->started);
+    /* A file changed while the daemon was down moves the timers too. */
+    if (rc == 0)
+        rc = qf_timers_calendar_sync (self->store, self->config, self->started, "start", NULL);
     if (rc == 0)
         rc = qf_store_commit (self->store);
     if (rc) {
         qf_store_rollback (self->store);
-        snprintf (error, error_size, "cannot load consumer groups from %s: %s",
+        snprintf (error, error_size,
+                  "cannot load consumer groups or place timers by the calendar from %s: %s",
                   self->config->database, qf_strerror (rc));
         goto fail;
     }
+    qf_timers_warn_uncovered (self->store, self->config, "start");
     qf_info ("qualflowd %s started: database %s (schema %d, last seq %llu), commands %s, "
              "workers %s, events %s; %s",
              QF_VERSION, self->config->database, qf_store_schema_version (),
@@ -236,6 +241,7 @@ s_status (void *arg)
                              json_string ("little space left on the database's disk: free space "
                                           "there before commits are refused"));
     json_object_set_new (status, "storage", disk);
+    json_object_set_new (status, "calendar", qf_timers_calendar_status (self->store, self->config));
     json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
     json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
     return status;
@@ -643,11 +649,27 @@ s_reload (qf_server_t *self)
         qf_config_destroy (&next);
         return;
     }
+    /* The timers move with the calendar in one transaction: either the new
+       configuration with its timers, or the old one with theirs. */
+    int rc = s_need_transaction (self);
+    if (rc == 0)
+        rc = qf_timers_calendar_sync (self->store, next, qf_time_now_ms (), "SIGHUP", NULL);
+    if (rc == 0)
+        rc = qf_store_commit (self->store);
+    if (rc) {
+        qf_store_rollback (self->store);
+        qf_error ("SIGHUP: configuration not reloaded, keeping the running one: the pending "
+                  "timers could not be placed by the new calendar (%s); send SIGHUP again",
+                  qf_strerror (rc));
+        qf_config_destroy (&next);
+        return;
+    }
     qf_delivery_set_config (self->delivery, next);
     qf_config_destroy (&self->config);
     self->config = next;
     qf_log_init ("qualflowd", (qf_log_level_t)next->log_level, next->syslog);
     qf_info ("SIGHUP: configuration reloaded from %s", next->path);
+    qf_timers_warn_uncovered (self->store, self->config, "SIGHUP");
 }
 
 int

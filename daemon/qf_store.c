@@ -195,6 +195,35 @@ static const char *s_migrations[] = {
     "CREATE INDEX idempotency_time ON idempotency (time);"
     "DELETE FROM results WHERE NOT EXISTS "
     "  (SELECT 1 FROM events WHERE events.id = results.event_id);",
+    /* 9: timers that are not a qualification's (a policy change's
+       effective date, §7.2), each with its anchor day and the time it was
+       placed; settings the daemon remembers (the calendar its pending
+       timers were placed by); the review a policy's lifting opened. The
+       timers table is rebuilt: its qualification_id may now be NULL. */
+    "CREATE TABLE timers_new ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  due INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  qualification_id INTEGER REFERENCES qualifications (id),"
+    "  policy_id INTEGER REFERENCES policies (id),"
+    "  lead_days INTEGER NOT NULL,"
+    "  anchor INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  fired_at INTEGER,"
+    "  placed INTEGER NOT NULL DEFAULT 0,"
+    "  CHECK ((qualification_id IS NULL) <> (policy_id IS NULL)));"
+    "INSERT INTO timers_new (id, due, kind, qualification_id, lead_days, anchor, state, "
+    "  fired_at) SELECT id, due, kind, qualification_id, lead_days, expires, state, fired_at "
+    "  FROM timers;"
+    "DROP TABLE timers;"
+    "ALTER TABLE timers_new RENAME TO timers;"
+    "CREATE INDEX timers_pending ON timers (due) WHERE state = 'pending';"
+    "CREATE INDEX timers_qualification ON timers (qualification_id, state);"
+    "CREATE INDEX timers_policy ON timers (policy_id, state) WHERE policy_id IS NOT NULL;"
+    "CREATE TABLE settings ("
+    "  name TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL) WITHOUT ROWID;"
+    "ALTER TABLE suspensions ADD COLUMN review_round INTEGER;",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -246,19 +275,30 @@ typedef enum {
     ST_QUAL_SET_EXPIRES,
     ST_TIMER_ADD,
     ST_TIMERS_CANCEL,
+    ST_POLICY_TIMERS_CANCEL,
     ST_TIMERS_DUE,
+    ST_TIMERS_PENDING,
+    ST_TIMER_MOVE,
     ST_TIMER_FIRED,
     ST_TIMER_NEXT,
+    ST_TIMER_LAST,
+    ST_TIMERS_COUNT,
     ST_TIMERS_OF,
+    ST_SETTING_GET,
+    ST_SETTING_PUT,
     ST_RENEWAL_PUT,
     ST_RENEWAL_CLOSE,
     ST_RENEWALS,
     ST_POLICY_ADD,
     ST_POLICY_GET,
+    ST_POLICY_ACTIVATE,
     ST_POLICY_LIFT,
     ST_POLICIES,
     ST_POLICY_SUSPEND,
     ST_POLICY_SUSPENDED,
+    ST_SUSPENSION_HELD,
+    ST_SUSPENSION_REVIEW,
+    ST_SUSPENSION_REVIEWED,
     ST_POLICY_ACTIVE,
     ST_QUAL_SET_SUSPENDED,
     ST_REVIEW_DECIDE,
@@ -321,16 +361,29 @@ static const char *s_sql[ST_COUNT] = {
         "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
         "AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_QUAL_SET_EXPIRES] = "UPDATE qualifications SET expires = ?2, updated = ?3 WHERE id = ?1",
-    [ST_TIMER_ADD] = "INSERT INTO timers (due, kind, qualification_id, lead_days, expires) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TIMER_ADD] = "INSERT INTO timers (due, kind, qualification_id, policy_id, lead_days, "
+                     "anchor, placed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_TIMERS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
                          "WHERE qualification_id = ?1 AND state = 'pending'",
-    [ST_TIMERS_DUE] = "SELECT id, due, kind, qualification_id, lead_days, expires FROM timers "
-                      "WHERE state = 'pending' AND due <= ?1 ORDER BY due LIMIT ?2",
+    [ST_POLICY_TIMERS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
+                                "WHERE policy_id = ?1 AND state = 'pending'",
+    [ST_TIMERS_DUE] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
+                      "placed FROM timers WHERE state = 'pending' AND due <= ?1 "
+                      "ORDER BY due LIMIT ?2",
+    [ST_TIMERS_PENDING] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
+                          "placed FROM timers WHERE state = 'pending' AND id > ?1 "
+                          "ORDER BY id LIMIT ?2",
+    [ST_TIMER_MOVE] = "UPDATE timers SET due = ?2, placed = ?3 WHERE id = ?1 AND state = 'pending'",
     [ST_TIMER_FIRED] = "UPDATE timers SET state = 'fired', fired_at = ?2 WHERE id = ?1",
     [ST_TIMER_NEXT] = "SELECT min (due) FROM timers WHERE state = 'pending'",
+    [ST_TIMER_LAST] = "SELECT max (due) FROM timers WHERE state = 'pending'",
+    [ST_TIMERS_COUNT] = "SELECT count (*) FROM timers WHERE state = 'pending' AND due >= ?2 "
+                        "AND due < ?3 AND kind = ?1",
     [ST_TIMERS_OF] = "SELECT kind, lead_days, due, state, fired_at FROM timers "
                      "WHERE qualification_id = ?1 AND state != 'cancelled' ORDER BY due",
+    [ST_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    [ST_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?1, ?2) "
+                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     [ST_RENEWAL_PUT] = "INSERT INTO renewal_cases (qualification_id, expires, opened, updated, "
                        "urgency, last_lead, state) VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'open') "
                        "ON CONFLICT (qualification_id, expires) DO UPDATE SET updated = ?3, "
@@ -341,11 +394,13 @@ static const char *s_sql[ST_COUNT] = {
                     "FROM renewal_cases WHERE (?1 IS NULL OR state = ?1) "
                     "ORDER BY expires, qualification_id LIMIT ?2",
     [ST_POLICY_ADD] = "INSERT INTO policies (category, description, effective, state, recorded, "
-                      "recorded_by) VALUES (?1, ?2, ?3, 'active', ?4, ?5)",
+                      "recorded_by) VALUES (?1, ?2, ?3, ?6, ?4, ?5)",
+    [ST_POLICY_ACTIVATE] = "UPDATE policies SET state = 'active' "
+                           "WHERE id = ?1 AND state = 'pending'",
     [ST_POLICY_GET] = "SELECT id, category, description, effective, state, recorded, "
                       "recorded_by, lifted FROM policies WHERE id = ?1",
     [ST_POLICY_LIFT] = "UPDATE policies SET state = 'lifted', lifted = ?2 "
-                       "WHERE id = ?1 AND state = 'active'",
+                       "WHERE id = ?1 AND state IN ('active', 'pending')",
     [ST_POLICIES] = "SELECT id, category, description, effective, state, recorded, recorded_by, "
                     "lifted FROM policies WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
     [ST_POLICY_SUSPEND] = "INSERT OR IGNORE INTO suspensions (policy_id, qualification_id, time) "
@@ -353,6 +408,14 @@ static const char *s_sql[ST_COUNT] = {
                           "AND state NOT IN ('expired', 'rejected')",
     [ST_POLICY_SUSPENDED] = "SELECT qualification_id FROM suspensions WHERE policy_id = ?1 "
                             "ORDER BY qualification_id",
+    [ST_SUSPENSION_HELD] = "SELECT 1 FROM suspensions JOIN policies ON policies.id = policy_id "
+                           "WHERE qualification_id = ?1 AND policies.state = 'active' LIMIT 1",
+    [ST_SUSPENSION_REVIEW] = "UPDATE suspensions SET review_round = ?3 "
+                             "WHERE policy_id = ?1 AND qualification_id = ?2",
+    [ST_SUSPENSION_REVIEWED] =
+        "SELECT policy_id FROM suspensions JOIN policies ON policies.id = policy_id "
+        "WHERE qualification_id = ?1 AND review_round = ?2 AND policies.state = 'lifted' "
+        "ORDER BY policy_id LIMIT 1",
     [ST_POLICY_ACTIVE] = "SELECT id FROM policies WHERE category = ?1 AND state = 'active' "
                          "ORDER BY id",
     [ST_QUAL_SET_SUSPENDED] =
@@ -1700,15 +1763,18 @@ qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_
 }
 
 int
-qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qual_id, int lead_days,
-                    int32_t expires)
+qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_ADD);
-    sqlite3_bind_int64 (stmt, 1, due);
-    sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 3, qual_id);
-    sqlite3_bind_int (stmt, 4, lead_days);
-    sqlite3_bind_int (stmt, 5, expires);
+    sqlite3_bind_int64 (stmt, 1, timer->due);
+    sqlite3_bind_text (stmt, 2, timer->kind, -1, SQLITE_STATIC);
+    if (timer->qualification_id)
+        sqlite3_bind_int64 (stmt, 3, timer->qualification_id);
+    if (timer->policy_id)
+        sqlite3_bind_int64 (stmt, 4, timer->policy_id);
+    sqlite3_bind_int (stmt, 5, timer->lead_days);
+    sqlite3_bind_int (stmt, 6, timer->anchor);
+    sqlite3_bind_int64 (stmt, 7, now);
     return qf_store__exec (self, stmt, "add timer");
 }
 
@@ -1721,28 +1787,64 @@ qf_store_timers_cancel (qf_store_t *self, int64_t qual_id)
 }
 
 int
-qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers, int *count_p)
+qf_store_policy_timers_cancel (qf_store_t *self, int64_t policy_id)
 {
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_DUE);
-    sqlite3_bind_int64 (stmt, 1, now);
-    sqlite3_bind_int (stmt, 2, limit);
-    int rc, n = 0;
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_TIMERS_CANCEL);
+    sqlite3_bind_int64 (stmt, 1, policy_id);
+    return qf_store__exec (self, stmt, "cancel a policy's timers");
+}
+
+/* Reads up to `limit` rows of (id, due, kind, qualification_id, policy_id,
+   lead_days, anchor, placed) from a bound statement. */
+static int
+s_timers_read (qf_store_t *self, sqlite3_stmt *stmt, int limit, qf_timer_t *timers, int *count_p)
+{
+    int rc = SQLITE_DONE, n = 0;
     while (n < limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         qf_timer_t *t = &timers[n++];
         t->id = sqlite3_column_int64 (stmt, 0);
         t->due = sqlite3_column_int64 (stmt, 1);
         qf_copy (t->kind, sizeof t->kind, (const char *)sqlite3_column_text (stmt, 2));
-        t->qualification_id = sqlite3_column_int64 (stmt, 3);
-        t->lead_days = sqlite3_column_int (stmt, 4);
-        t->expires = sqlite3_column_int (stmt, 5);
-    }
-    if (n < limit && rc != SQLITE_DONE) {
-        sqlite3_reset (stmt);
-        return qf_store__fail (self, "read due timers");
+        t->qualification_id = sqlite3_column_int64 (stmt, 3); /* NULL reads as 0 */
+        t->policy_id = sqlite3_column_int64 (stmt, 4);
+        t->lead_days = sqlite3_column_int (stmt, 5);
+        t->anchor = sqlite3_column_int (stmt, 6);
+        t->placed = sqlite3_column_int64 (stmt, 7);
     }
     sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return qf_store__fail (self, "read timers");
     *count_p = n;
     return 0;
+}
+
+int
+qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers, int *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_DUE);
+    sqlite3_bind_int64 (stmt, 1, now);
+    sqlite3_bind_int (stmt, 2, limit);
+    return s_timers_read (self, stmt, limit, timers, count_p);
+}
+
+int
+qf_store_timers_pending (qf_store_t *self, int64_t after_id, int limit, qf_timer_t *timers,
+                         int *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_PENDING);
+    sqlite3_bind_int64 (stmt, 1, after_id);
+    sqlite3_bind_int (stmt, 2, limit);
+    return s_timers_read (self, stmt, limit, timers, count_p);
+}
+
+int
+qf_store_timer_move (qf_store_t *self, int64_t id, int64_t due, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_MOVE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, due);
+    sqlite3_bind_int64 (stmt, 3, now);
+    return qf_store__exec (self, stmt, "move timer");
 }
 
 int
@@ -1754,16 +1856,65 @@ qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now)
     return qf_store__exec (self, stmt, "mark timer fired");
 }
 
+/* The integer in the first column of a bound statement's first row;
+   `none` when there is no row or it is NULL. */
+static int
+s_int_or (qf_store_t *self, sqlite3_stmt *stmt, int64_t none, int64_t *value_p, const char *what)
+{
+    int rc = sqlite3_step (stmt);
+    *value_p = (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+                   ? sqlite3_column_int64 (stmt, 0)
+                   : none;
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : qf_store__fail (self, what);
+}
+
 int
 qf_store_timer_next (qf_store_t *self, int64_t *due_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_NEXT);
+    return s_int_or (self, s_stmt (self, ST_TIMER_NEXT), INT64_MAX, due_p, "read next timer");
+}
+
+int
+qf_store_timer_last (qf_store_t *self, int64_t *due_p)
+{
+    return s_int_or (self, s_stmt (self, ST_TIMER_LAST), INT64_MIN, due_p, "read last timer");
+}
+
+int
+qf_store_timers_count (qf_store_t *self, const char *kind, int64_t from, int64_t to,
+                       int64_t *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_COUNT);
+    sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, from);
+    sqlite3_bind_int64 (stmt, 3, to);
+    return s_int_or (self, stmt, 0, count_p, "count timers");
+}
+
+int
+qf_store_setting_get (qf_store_t *self, const char *name, char **value_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_SETTING_GET);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step (stmt);
-    *due_p = (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-                 ? sqlite3_column_int64 (stmt, 0)
-                 : INT64_MAX;
+    *value_p = NULL;
+    if (rc == SQLITE_ROW) {
+        *value_p = strdup ((const char *)sqlite3_column_text (stmt, 0));
+        sqlite3_reset (stmt);
+        return *value_p ? 0 : QF_ENOMEM;
+    }
     sqlite3_reset (stmt);
-    return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "read next timer");
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read setting");
+}
+
+int
+qf_store_setting_put (qf_store_t *self, const char *name, const char *value)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_SETTING_PUT);
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+    return qf_store__exec (self, stmt, "save setting");
 }
 
 int
@@ -1864,9 +2015,11 @@ s_row_policy (sqlite3_stmt *stmt)
 
 int
 qf_store_policy_add (qf_store_t *self, const char *category, const char *description,
-                     int32_t effective, int64_t now, const char *user, int64_t *id_p)
+                     int32_t effective, const char *state, int64_t now, const char *user,
+                     int64_t *id_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ADD);
+    sqlite3_bind_text (stmt, 6, state, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 1, category, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, description, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, effective);
@@ -1890,6 +2043,17 @@ qf_store_policy_get (qf_store_t *self, int64_t id, json_t **policy_p)
     if (rc == SQLITE_ROW)
         return *policy_p ? 0 : QF_ENOMEM;
     return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read policy");
+}
+
+int
+qf_store_policy_activate (qf_store_t *self, int64_t id)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ACTIVATE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    int rc = qf_store__exec (self, stmt, "activate policy");
+    if (rc == 0 && sqlite3_changes (self->db) == 0)
+        return QF_ECONFLICT;
+    return rc;
 }
 
 int
@@ -1964,6 +2128,37 @@ qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p)
     sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_SUSPENDED);
     sqlite3_bind_int64 (stmt, 1, policy_id);
     return s_ids (self, stmt, ids_p);
+}
+
+int
+qf_store_suspension_held (qf_store_t *self, int64_t qual_id, bool *held_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_HELD);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    int64_t held = 0;
+    int rc = s_int_or (self, stmt, 0, &held, "read suspensions");
+    *held_p = held != 0;
+    return rc;
+}
+
+int
+qf_store_suspension_review (qf_store_t *self, int64_t policy_id, int64_t qual_id, int round)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_REVIEW);
+    sqlite3_bind_int64 (stmt, 1, policy_id);
+    sqlite3_bind_int64 (stmt, 2, qual_id);
+    sqlite3_bind_int (stmt, 3, round);
+    return qf_store__exec (self, stmt, "record the review of a lifted suspension");
+}
+
+int
+qf_store_suspension_reviewed (qf_store_t *self, int64_t qual_id, int round, int64_t *policy_id_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_REVIEWED);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_int (stmt, 2, round);
+    int rc = s_int_or (self, stmt, 0, policy_id_p, "read suspensions");
+    return rc == 0 && *policy_id_p == 0 ? QF_ENOTFOUND : rc;
 }
 
 int

@@ -195,28 +195,47 @@ int qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_
 int qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
                               const char *reply, int64_t now);
 
-/* Expiry timers (§4.3): durable, in the database, never all in memory. */
+/* Durable timers: expiry reminders (§4.3) and a policy change's effective
+   date (§7.2); in the database, never all in memory. A timer belongs to one
+   qualification or one policy. Its due time is placed from its anchor day
+   by its kind's rule (qf_timers.c), and placed again from the anchor when
+   the calendar changes. */
 typedef struct {
     int64_t id;
-    int64_t due;   /* ms since the epoch */
-    char kind[16]; /* "expiring" or "expired" */
-    int64_t qualification_id;
-    int lead_days;   /* days before expiry; 0 for "expired" */
-    int32_t expires; /* the expiry day it was computed for */
+    int64_t due;              /* ms since the epoch */
+    char kind[24];            /* "expiring", "expired", "policy_effective" */
+    int64_t qualification_id; /* the qualification it is about, or 0 */
+    int64_t policy_id;        /* the policy it is about, or 0 */
+    int lead_days;            /* days before the anchor; 0 when none */
+    int32_t anchor;           /* the day it is placed from: expiry, effective date */
+    int64_t placed;           /* ms when it was last placed; 0 when placed by schema 8 */
 } qf_timer_t;
 
 int qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now);
-int qf_store_timer_add (qf_store_t *self, int64_t due, const char *kind, int64_t qual_id,
-                        int lead_days, int32_t expires);
+/*  Adds a pending timer (its id is not read), placed at `now`. */
+int qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now);
 /*  Cancels a qualification's pending timers (its expiry moved or renewed). */
 int qf_store_timers_cancel (qf_store_t *self, int64_t qual_id);
+/*  Cancels a policy's pending timers (it was lifted before its date). */
+int qf_store_policy_timers_cancel (qf_store_t *self, int64_t policy_id);
 /*  Up to `limit` pending timers due at or before `now`, earliest first,
     through a partial index on pending timers. */
 int qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers,
                          int *count_p);
+/*  Up to `limit` pending timers with id > after_id, in id order: every
+    pending timer, a page at a time. */
+int qf_store_timers_pending (qf_store_t *self, int64_t after_id, int limit, qf_timer_t *timers,
+                             int *count_p);
+/*  Places a pending timer again: due at `due`, placed at `now`. */
+int qf_store_timer_move (qf_store_t *self, int64_t id, int64_t due, int64_t now);
 int qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now);
 /*  The earliest pending due time, INT64_MAX when none. */
 int qf_store_timer_next (qf_store_t *self, int64_t *due_p);
+/*  The latest pending due time, INT64_MIN when none. */
+int qf_store_timer_last (qf_store_t *self, int64_t *due_p);
+/*  How many pending timers of `kind` are due in [from, to). */
+int qf_store_timers_count (qf_store_t *self, const char *kind, int64_t from, int64_t to,
+                           int64_t *count_p);
 int qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p);
 /*  Opens (or raises the urgency of) the renewal case of a qualification's expiry. */
 int qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_t now,
@@ -224,11 +243,21 @@ int qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, in
 int qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now);
 int qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 
-/* Policy changes (§7.2). */
+/*  Settings the daemon keeps across restarts, by name ("calendar": the
+    fingerprint of the calendar its pending timers were placed by).
+    get: QF_ENOTFOUND when never put; caller frees *value_p. */
+int qf_store_setting_get (qf_store_t *self, const char *name, char **value_p);
+int qf_store_setting_put (qf_store_t *self, const char *name, const char *value);
+
+/* Policy changes (§7.2). A policy is "pending" until its effective date,
+   then "active" until it is "lifted". */
 int qf_store_policy_add (qf_store_t *self, const char *category, const char *description,
-                         int32_t effective, int64_t now, const char *user, int64_t *id_p);
+                         int32_t effective, const char *state, int64_t now, const char *user,
+                         int64_t *id_p);
 int qf_store_policy_get (qf_store_t *self, int64_t id, json_t **policy_p);
-/*  QF_ECONFLICT when the policy is not active. */
+/*  A pending policy takes effect; QF_ECONFLICT when it is not pending. */
+int qf_store_policy_activate (qf_store_t *self, int64_t id);
+/*  QF_ECONFLICT when the policy is already lifted. */
 int qf_store_policy_lift (qf_store_t *self, int64_t id, int64_t now);
 int qf_store_policies_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 /*  Suspends the category's qualifications (not expired or rejected) under
@@ -236,6 +265,14 @@ int qf_store_policies_json (qf_store_t *self, const char *state, int limit, json
 int qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category, int64_t now,
                              json_t **ids_p);
 int qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p);
+/*  Whether an active policy suspends the qualification. */
+int qf_store_suspension_held (qf_store_t *self, int64_t qual_id, bool *held_p);
+/*  Remembers that lifting policy_id sent the qualification to review `round`. */
+int qf_store_suspension_review (qf_store_t *self, int64_t policy_id, int64_t qual_id, int round);
+/*  The lifted policy whose lifting sent the qualification to review
+    `round`; QF_ENOTFOUND when none did. */
+int qf_store_suspension_reviewed (qf_store_t *self, int64_t qual_id, int round,
+                                  int64_t *policy_id_p);
 /*  Ids of the active policies of a category (JSON array). */
 int qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p);
 int qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64_t now);

@@ -1,17 +1,30 @@
-/*  qf_timers — expiry and renewal reminders (§4.3) as durable timers.
+/*  qf_timers — durable timers: expiry and renewal reminders (§4.3) and the
+    day a policy change takes effect (§7.2).
 
-    A qualification's timers live in the database, one row each, and
-    follow its record: approving it schedules a reminder at each
-    policy.renewal_lead_days before expiry, on a working day at
-    calendar.reminder_time (moved off holidays per calendar.holiday_shift),
-    plus "expired" at the start of the expiry day; moving the expiry date
-    or renewing cancels them and schedules new ones. Only the pending ones
+    Timers live in the database, one row each, and only the pending ones
     that are due are read, through a partial index, so the daemon never
-    holds them in memory.
+    holds them in memory. A timer keeps the day it is placed from (its
+    anchor: the expiry day, the effective date) and its lead in days; its
+    kind says how its due time follows from them, in policy.timezone:
+      expiring          lead_days before expiry, on a working day at
+                        calendar.reminder_time (moved off days off per
+                        calendar.holiday_shift);
+      expired           00:00 of the expiry day;
+      policy_effective  00:00 of the policy's effective date.
+    A qualification's timers follow its record: approving it schedules a
+    reminder at each policy.renewal_lead_days and "expired"; moving the
+    expiry date or renewing cancels them and schedules new ones.
+
+    When the calendar changes (holidays, make-up days, reminder time,
+    holiday shift, time zone), by SIGHUP or by a restart with another file,
+    every pending timer is placed again from its anchor, in the transaction
+    that applies the change: the database keeps a fingerprint of the
+    calendar its pending timers were placed by.
 
     Firing is idempotent: a timer fires once, in the transaction that
     appends its event and marks it fired. After downtime each missed timer
-    fires once at start-up, marked late (never once per missed day).
+    fires once at start-up, marked late (never once per missed day); so
+    does one that a calendar change placed before the present.
 */
 #ifndef QF_TIMERS_H
 #define QF_TIMERS_H
@@ -27,10 +40,38 @@
 int qf_timers_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_id,
                         int32_t expires, int64_t now);
 
-/*  Fires up to `limit` due timers: appends certificate.expiring or
-    certificate.expired (and moves an approved qualification to expired),
-    marks each fired. Inside a transaction. *fired_p counts them. */
+/*  Schedules the start of a pending policy's effective date, when the
+    policy takes effect (qf_policy_take_effect). Inside a transaction. */
+int qf_timers_schedule_policy (qf_store_t *store, const qf_config_t *config, int64_t policy_id,
+                               int32_t effective, int64_t now);
+
+/*  Fires up to `limit` due timers: appends each kind's events (and moves
+    an approved qualification to expired, makes a policy active), marks
+    each fired. Inside a transaction. *fired_p counts them. */
 int qf_timers_fire (qf_store_t *store, const qf_config_t *config, int64_t now, int limit,
                     int *fired_p);
+
+/*  When the calendar's fingerprint differs from the one the database
+    keeps (or none is kept yet), places every pending timer again from its
+    anchor and keeps the new fingerprint; logs the change with the number
+    of timers moved. Inside the transaction that applies the configuration;
+    `when` names the occasion in the log ("start", "SIGHUP"). *moved_p
+    (may be NULL) counts the timers moved. */
+int qf_timers_calendar_sync (qf_store_t *store, const qf_config_t *config, int64_t now,
+                             const char *when, int *moved_p);
+
+/*  The pending reminders placed on working days that fall in years
+    calendar.holidays does not list, as a new JSON object {"YEAR": count}
+    (empty when there are none). Caller owns *years_p. */
+int qf_timers_uncovered (qf_store_t *store, const qf_config_t *config, json_t **years_p);
+
+/*  Logs a warning naming those years and what to do, when there are any;
+    `when` names the occasion ("start", "SIGHUP"). */
+void qf_timers_warn_uncovered (qf_store_t *store, const qf_config_t *config, const char *when);
+
+/*  The calendar part of the daemon's status: {holiday_years, fingerprint,
+    timers_without_holidays, and a warning when that is not empty}. Caller
+    owns the result; NULL when out of memory. */
+json_t *qf_timers_calendar_status (qf_store_t *store, const qf_config_t *config);
 
 #endif

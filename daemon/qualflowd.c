@@ -1,6 +1,7 @@
 /*  qualflowd — the qualflow daemon. A thin main: options, configuration,
     then the server loop (daemon/qf_server.c). */
 #include "qf.h"
+#include "qf_calendar.h"
 #include "qf_config.h"
 #include "qf_server.h"
 #include "qf_store.h"
@@ -69,6 +70,11 @@ main (int argc, char **argv)
             return 1;
         }
         printf ("%s: configuration is valid\n", check);
+        /* Valid, yet a year without holidays places reminders on them. */
+        char coverage[1024];
+        bool missing = qf_calendar_coverage (config, qf_calendar_today (config, qf_time_now_ms ()),
+                                             coverage, sizeof coverage);
+        printf ("%s: %s%s\n", check, missing ? "warning: " : "", coverage);
         qf_config_destroy (&config);
         return 0;
     }

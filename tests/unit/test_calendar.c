@@ -331,6 +331,91 @@ QF_TEST (test_search_is_bounded)
     QF_CHECK_STR (s_date (start), "2026-10-14");
 }
 
+QF_TEST (test_years_and_day_start)
+{
+    QF_CHECK_EQ_INT (qf_calendar_year (s_day ("2029-10-03")), 2029);
+    QF_CHECK_EQ_INT (qf_calendar_year (s_day ("1969-12-31")), 1969);
+    QF_CHECK_STR (s_date (qf_calendar_year_start (2027)), "2027-01-01");
+    QF_CHECK_STR (s_date (qf_calendar_year_start (2028) - 1), "2027-12-31");
+    qf_config_t *c = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    int64_t start = qf_calendar_day_start (c, s_day ("2026-10-09"));
+    bool listed = qf_calendar_has_year (c, 2026) && qf_calendar_has_year (c, 2027) &&
+                  !qf_calendar_has_year (c, 2028);
+    qf_config_destroy (&c);
+    char text[32];
+    QF_CHECK_STR (qf_time_format (start, text, sizeof text), "2026-10-08T16:00:00.000Z");
+    QF_CHECK (listed);
+}
+
+QF_TEST (test_fingerprint)
+{
+    /* Equal calendars, equal prints; each setting that places a timer changes it. */
+    char base[QF_CALENDAR_FINGERPRINT_SIZE], other[QF_CALENDAR_FINGERPRINT_SIZE];
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    qf_calendar_fingerprint (c, base, sizeof base);
+    qf_config_destroy (&c);
+    QF_CHECK_EQ_INT (strlen (base), 16);
+    c = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    qf_calendar_fingerprint (c, other, sizeof other);
+    qf_config_destroy (&c);
+    QF_CHECK_STR (other, base); /* the same offset, however written */
+    struct {
+        const char *timezone, *time, *shift, *extra;
+    } changes[] = {{"+09:00", "09:00", "previous", ""},
+                   {"+08:00", "09:01", "previous", ""},
+                   {"+08:00", "09:00", "next", ""},
+                   {"+08:00", "09:00", "previous", ", 2026-10-08"}};
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        c = s_load_2026 (changes[i].timezone, changes[i].time, changes[i].shift, changes[i].extra);
+        QF_CHECK (c != NULL);
+        qf_calendar_fingerprint (c, other, sizeof other);
+        qf_config_destroy (&c);
+        QF_CHECK (strcmp (other, base) != 0);
+    }
+    /* A make-up day moved from the holidays to the workdays changes it too. */
+    c = s_load_yaml ("calendar:\n  holidays:\n    2026: [2026-10-10]\n");
+    QF_CHECK (c != NULL);
+    qf_calendar_fingerprint (c, base, sizeof base);
+    qf_config_destroy (&c);
+    c = s_load_yaml ("calendar:\n  workdays:\n    2026: [2026-10-10]\n");
+    QF_CHECK (c != NULL);
+    qf_calendar_fingerprint (c, other, sizeof other);
+    qf_config_destroy (&c);
+    QF_CHECK (strcmp (other, base) != 0);
+}
+
+QF_TEST (test_coverage)
+{
+    char text[1024];
+    qf_config_t *c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    bool covered_2026 = qf_calendar_coverage (c, s_day ("2026-06-01"), text, sizeof text);
+    char covered_text[1024];
+    snprintf (covered_text, sizeof covered_text, "%s", text);
+    bool missing_2028 = qf_calendar_coverage (c, s_day ("2027-06-01"), text, sizeof text);
+    qf_config_destroy (&c);
+    QF_CHECK (!covered_2026);
+    QF_CHECK (strstr (covered_text, "calendar.holidays lists 2026, 2027;") != NULL);
+    QF_CHECK (missing_2028);
+    QF_CHECK (strstr (text, "2028 has none") != NULL);
+    c = s_load_yaml ("policy:\n  timezone: UTC\n");
+    QF_CHECK (c != NULL);
+    bool none = qf_calendar_coverage (c, s_day ("2026-06-01"), text, sizeof text);
+    qf_config_destroy (&c);
+    QF_CHECK (none);
+    QF_CHECK (strstr (text, "lists no year; 2026 and 2027 have none") != NULL);
+    /* A small buffer is cut, never overrun. */
+    c = s_load_2026 ("+08:00", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    char small[12];
+    qf_calendar_coverage (c, s_day ("2027-06-01"), small, sizeof small);
+    qf_config_destroy (&c);
+    QF_CHECK_EQ_INT (strlen (small), sizeof small - 1);
+}
+
 int
 main (void)
 {
@@ -346,5 +431,8 @@ main (void)
     QF_RUN (test_reminder_at);
     QF_RUN (test_today);
     QF_RUN (test_search_is_bounded);
+    QF_RUN (test_years_and_day_start);
+    QF_RUN (test_fingerprint);
+    QF_RUN (test_coverage);
     return qf_test_done ();
 }

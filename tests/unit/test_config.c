@@ -860,6 +860,7 @@ QF_TEST (test_calendar_defaults)
         QF_CHECK_EQ_INT (c->holiday_shift, QF_SHIFT_PREVIOUS);
         QF_CHECK (c->holiday_count == 0 && c->holidays == NULL);
         QF_CHECK (c->workday_count == 0 && c->workdays == NULL);
+        QF_CHECK_EQ_INT (c->holiday_years.count, 0);
         qf_config_destroy (&c);
     }
 }
@@ -893,6 +894,11 @@ QF_TEST (test_calendar_values)
     QF_CHECK_EQ_INT (c->workday_count, 2);
     QF_CHECK_EQ_INT (c->workdays[0], s_day ("2026-09-20"));
     QF_CHECK_EQ_INT (c->workdays[1], s_day ("2026-10-10"));
+    /* Every year listed, sorted, an empty one too: it has its holidays (none). */
+    QF_CHECK_EQ_INT (c->holiday_years.count, 3);
+    QF_CHECK_EQ_INT (c->holiday_years.year[0], 2025);
+    QF_CHECK_EQ_INT (c->holiday_years.year[1], 2026);
+    QF_CHECK_EQ_INT (c->holiday_years.year[2], 2027);
     qf_config_destroy (&c);
 
     const char *times[] = {"\"00:00\"", "\"23:59\"", "09:00", "'12:05'"};
