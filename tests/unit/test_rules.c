@@ -2,14 +2,15 @@
     loaded configuration: each department's checks, the findings' wording,
     and the review.report a worker sends.
 
-    The configuration is a small YAML file written to a temporary directory
-    and loaded with qf_config_load, so the rules see exactly what a worker
-    sees in production. "Today" is fixed at 2026-01-01.
+    The configuration is a small YAML text loaded with qf_test_config
+    (through a temporary file and qf_config_load), so the rules see exactly
+    what a worker sees in production. "Today" is fixed at 2026-01-01.
 */
 #include "qf_config.h"
 #include "qf_error.h"
 #include "qf_rules.h"
 #include "qf_test.h"
+#include "qf_test_config.h"
 #include "qf_time.h"
 
 #include <jansson.h>
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define AUTHORITY "安徽省住房和城乡建设厅"
 #define PATTERN   "^D234[0-9]{6}$"
@@ -539,29 +539,20 @@ QF_TEST (review_malformed_payload_refused)
     QF_CHECK (strstr (error, "qualification") != NULL);
 }
 
-/* Loads `policy` followed by s_yaml as a configuration file; prints the
-   failure and returns false when it does not load. */
+/* Loads `policy` followed by s_yaml; prints the failure and returns false
+   when it does not load. */
 static bool
 s_load (const char *policy, qf_config_t **config_p)
 {
-    char dir[] = "/tmp/qf-test-rules.XXXXXX";
-    if (!mkdtemp (dir)) {
-        printf ("FAIL rules: setup: cannot make a temporary directory\n");
-        return false;
+    char *yaml = malloc (strlen (policy) + strlen (s_yaml) + 1);
+    if (yaml) {
+        strcpy (yaml, policy);
+        strcat (yaml, s_yaml);
+        *config_p = qf_test_config (yaml);
+        free (yaml);
     }
-    char path[sizeof dir + 32];
-    snprintf (path, sizeof path, "%s/qualflow.yaml", dir);
-    FILE *file = fopen (path, "w");
-    if (!file || fputs (policy, file) < 0 || fputs (s_yaml, file) < 0 || fclose (file) != 0) {
-        printf ("FAIL rules: setup: cannot write %s\n", path);
-        return false;
-    }
-    char error[1024] = "";
-    int rc = qf_config_load (path, config_p, error, sizeof error);
-    unlink (path);
-    rmdir (dir);
-    if (rc != 0 || !*config_p) {
-        printf ("FAIL rules: setup: qf_config_load: %s\n", error);
+    if (!yaml || !*config_p) {
+        printf ("FAIL rules: setup: the test configuration does not load\n");
         return false;
     }
     return true;
