@@ -15,12 +15,15 @@ qf_timers_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_i
         int lead = config->renewal_lead_days[i];
         int32_t day = qf_calendar_working_day (config, expires - lead);
         int64_t due = qf_calendar_reminder_at (config, day);
-        if (due > now)
+        /* A reminder due this very millisecond is not yet missed. */
+        if (due >= now)
             rc = qf_store_timer_add (store, due, "expiring", qual_id, lead, expires);
     }
-    /* Expired: from the first moment of the expiry day, in the policy's time zone. */
+    /* Expired: from the first moment of the expiry day, in the policy's time
+       zone. Made even when that moment has come: a qualification approved
+       on or after its expiry day must still move to expired and tell sales. */
     int64_t expired_at = (int64_t)expires * 86400000 - (int64_t)config->utc_offset_minutes * 60000;
-    if (rc == 0 && expired_at > now)
+    if (rc == 0)
         rc = qf_store_timer_add (store, expired_at, "expired", qual_id, 0, expires);
     return rc;
 }

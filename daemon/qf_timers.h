@@ -4,7 +4,8 @@
     follow its record: approving it schedules a reminder at each
     policy.renewal_lead_days before expiry, on a working day at
     calendar.reminder_time (moved off holidays per calendar.holiday_shift),
-    plus "expired" at the start of the expiry day; moving the expiry date
+    plus "expired" at the start of the expiry day (made even when that has
+    passed, so it fires at once); moving the expiry date
     or renewing cancels them and schedules new ones. Only the pending ones
     that are due are read, through a partial index, so the daemon never
     holds them in memory.
@@ -23,7 +24,8 @@
 #define QF_TIMER_LATE_MS 60000
 
 /*  Replaces a qualification's pending timers with those of its expiry day.
-    Inside a transaction. Reminders whose time has passed are not made. */
+    Inside a transaction. Reminders whose time has passed are not made;
+    one due exactly now is. The "expired" timer is always made. */
 int qf_timers_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_id,
                         int32_t expires, int64_t now);
 
