@@ -1126,14 +1126,24 @@ QF_TEST (test_topic_matches)
     QF_CHECK (!qf_topic_matches ("a", NULL));
 }
 
-QF_TEST (test_reference)
+/*  The configuration reference as text (caller frees), or NULL. */
+static char *
+s_reference (void)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream (&text, &size);
-    QF_CHECK (out != NULL);
+    if (!out)
+        return NULL;
     qf_config_print_reference (out);
     fclose (out);
+    return text;
+}
+
+QF_TEST (test_reference)
+{
+    char *text = s_reference ();
+    QF_CHECK (text != NULL);
     const char *keys[] = {"`daemon.database`",
                           "`daemon.command_endpoint`",
                           "`daemon.event_endpoint`",
@@ -1224,12 +1234,8 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
 
 QF_TEST (test_ranges_at_their_edges)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    QF_CHECK (out != NULL);
-    qf_config_print_reference (out);
-    fclose (out);
+    char *text = s_reference ();
+    QF_CHECK (text != NULL);
     bool ok = true;
     for (size_t i = 0; i < sizeof s_ranges / sizeof s_ranges[0]; i++) {
         /* The reference states the range this test holds the loader to. */
