@@ -245,7 +245,7 @@ QF_TEST (approved_on_its_expiry_day_still_expires)
 #define RUN(name)                                                                                  \
     do {                                                                                           \
         static int _n = 0;                                                                         \
-        char _path[128], _error[256];                                                              \
+        char _path[256], _error[256];                                                              \
         snprintf (_path, sizeof _path, "%s/timers-%s-%d.db", s_dir, #name, ++_n);                  \
         s_store = qf_store_new (_path, QF_DURABILITY_NORMAL, _error, sizeof _error);               \
         if (!s_store) {                                                                            \
