@@ -247,6 +247,16 @@ qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_
     return 0;
 }
 
+/* The first expiry day a sellable qualification may have today: the
+   minimum validity ahead, and never today itself, since a certificate
+   expires when its expiry day begins (even with a minimum of 0). */
+static int32_t
+s_sellable_from (qf_ctx_t *ctx)
+{
+    int days = ctx->config->min_validity_for_sale_days;
+    return qf_calendar_today (ctx->config, ctx->now) + (days > 0 ? days : 1);
+}
+
 /* §3.1: approved, in validity with the minimum left, not suspended. */
 static bool
 s_sellable (qf_ctx_t *ctx, json_t *record)
@@ -254,10 +264,9 @@ s_sellable (qf_ctx_t *ctx, json_t *record)
     int32_t expires = 0;
     if (qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires))
         return false;
-    int32_t today = qf_calendar_today (ctx->config, ctx->now);
     return strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0 &&
            !json_is_true (json_object_get (record, "suspended")) &&
-           expires - today >= ctx->config->min_validity_for_sale_days;
+           expires >= s_sellable_from (ctx);
 }
 
 static int
@@ -295,7 +304,7 @@ s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             return qf_ctx_error (ctx, QF_EINVAL, "args.sellable",
                                  "args.sellable cannot be combined with args.state or "
                                  "args.expiring_days");
-        from = qf_calendar_today (ctx->config, ctx->now) + ctx->config->min_validity_for_sale_days;
+        from = s_sellable_from (ctx);
     } else if (expiring) {
         /* Today in the policy's time zone, through the expiry index. */
         from = qf_date_from_ms (ctx->now, ctx->config->utc_offset_minutes);

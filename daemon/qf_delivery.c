@@ -482,19 +482,20 @@ s_group_floor (group_t *group)
     return group->next_seq - 1;
 }
 
-/* Exponential backoff with jitter for the attempt-th retry. */
-static int64_t
-s_backoff (qf_delivery_t *self, uint32_t attempt)
+int64_t
+qf_delivery_backoff_ms (const qf_config_t *config, uint32_t attempt, long dice)
 {
-    int64_t delay = self->config->backoff_initial_ms;
-    for (uint32_t i = 1; i < attempt && delay < self->config->backoff_max_ms; i++)
+    int64_t delay = config->backoff_initial_ms;
+    for (uint32_t i = 1; i < attempt && delay < config->backoff_max_ms; i++)
         delay *= 2;
-    if (delay > self->config->backoff_max_ms)
-        delay = self->config->backoff_max_ms;
+    if (delay > config->backoff_max_ms)
+        delay = config->backoff_max_ms;
     /* +-20% so that retries of a burst do not arrive together. */
     int64_t jitter = delay / 5;
-    if (jitter > 0)
-        delay += (random () % (2 * jitter + 1)) - jitter;
+    if (jitter > 0) {
+        int64_t roll = (int64_t)dice % (2 * jitter + 1);
+        delay += (roll < 0 ? -roll : roll) - jitter;
+    }
     return delay;
 }
 
@@ -545,7 +546,8 @@ s_entry_fail (qf_delivery_t *self, group_t *group, entry_t *entry, const char *e
         s_ack_done (self, group, entry, NULL);
         return;
     }
-    int64_t wait = delay >= 0 ? delay : s_backoff (self, entry->attempt);
+    int64_t wait =
+        delay >= 0 ? delay : qf_delivery_backoff_ms (self->config, entry->attempt, random ());
     s_entry_release (entry, qf_time_mono_ms () + wait);
     entry->failed = true;
     s_op (group, OP_FAILED, entry);

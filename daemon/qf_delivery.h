@@ -36,6 +36,14 @@ void qf_delivery_destroy (qf_delivery_t **self_p);
     configured groups that are new; must run inside a transaction. */
 int qf_delivery_load (qf_delivery_t *self, int64_t now);
 
+/*  The wait before an event is handed out again after its attempt-th
+    delivery failed (attempt >= 1): delivery.backoff_initial_ms, doubled
+    for each failure before this one, at most delivery.backoff_max_ms; then
+    moved by up to a fifth either way as `dice` says (any value, e.g.
+    random(); a dice of exactly delay / 5 leaves the delay unmoved), so
+    the retries of a burst do not arrive together. */
+int64_t qf_delivery_backoff_ms (const qf_config_t *config, uint32_t attempt, long dice);
+
 /*  Uses a new configuration (after SIGHUP): delivery defaults and leases. */
 void qf_delivery_set_config (qf_delivery_t *self, const qf_config_t *config);
 

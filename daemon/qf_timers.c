@@ -24,14 +24,18 @@ typedef struct {
     const char *kind;
     placement_t placement;
     fire_fn *fire;
+    /* Made even when its time has passed, so it fires at once: a
+       qualification approved on or after its expiry day must still move to
+       expired and tell sales. Other kinds whose time has passed are missed. */
+    bool due_when_past;
 } timer_kind_t;
 
 static fire_fn s_fire_expiry, s_fire_policy;
 
 static const timer_kind_t s_kinds[] = {
-    {"expiring", PLACE_REMINDER, s_fire_expiry},
-    {"expired", PLACE_DAY_START, s_fire_expiry},
-    {"policy_effective", PLACE_DAY_START, s_fire_policy},
+    {"expiring", PLACE_REMINDER, s_fire_expiry, false},
+    {"expired", PLACE_DAY_START, s_fire_expiry, true},
+    {"policy_effective", PLACE_DAY_START, s_fire_policy, false},
 };
 #define KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
 
@@ -56,13 +60,14 @@ s_place (const qf_config_t *config, const timer_kind_t *kind, int32_t anchor, in
     return qf_calendar_day_start (config, day);
 }
 
-/* Adds a timer of `kind` unless its time has passed. */
+/* Adds a timer of `kind` unless its time has passed (a timer due this very
+   millisecond is not yet missed). */
 static int
 s_add (qf_store_t *store, const qf_config_t *config, qf_timer_t *timer, int64_t now)
 {
     const timer_kind_t *kind = s_kind (timer->kind);
     timer->due = s_place (config, kind, timer->anchor, timer->lead_days);
-    return timer->due > now ? qf_store_timer_add (store, timer, now) : 0;
+    return timer->due >= now || kind->due_when_past ? qf_store_timer_add (store, timer, now) : 0;
 }
 
 int

@@ -9,7 +9,8 @@
       expiring          lead_days before expiry, on a working day at
                         calendar.reminder_time (moved off days off per
                         calendar.holiday_shift);
-      expired           00:00 of the expiry day;
+      expired           00:00 of the expiry day (made even when that has
+                        passed, so it fires at once);
       policy_effective  00:00 of the policy's effective date.
     A qualification's timers follow its record: approving it schedules a
     reminder at each policy.renewal_lead_days and "expired"; moving the
@@ -36,7 +37,8 @@
 #define QF_TIMER_LATE_MS 60000
 
 /*  Replaces a qualification's pending timers with those of its expiry day.
-    Inside a transaction. Reminders whose time has passed are not made. */
+    Inside a transaction. Reminders whose time has passed are not made;
+    one due exactly now is. The "expired" timer is always made. */
 int qf_timers_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_id,
                         int32_t expires, int64_t now);
 

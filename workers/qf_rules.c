@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Longest piece of a record quoted in a finding: findings are text
@@ -177,8 +178,12 @@ qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today, js
         s_finding (findings, "expiry date %s is not a valid date (YYYY-MM-DD)",
                    expires ? s_quote (expires, quote, QUOTE_MAX) : "(missing)");
     else {
+        /* A certificate is valid until its expiry day begins (the daemon's
+           "expired" timer fires then), so `remaining` counts today. */
         int64_t remaining = (int64_t)expiry_day - today;
-        if (remaining < 0)
+        if (remaining == 0)
+            s_finding (findings, "certificate expired on %s, today; it cannot be sold", expires);
+        else if (remaining < 0)
             s_finding (findings, "certificate expired on %s, %lld days ago; it cannot be sold",
                        expires, (long long)-remaining);
         else if (remaining < cfg->min_validity_for_sale_days)
@@ -232,6 +237,29 @@ s_amount (json_t *record, const char *key, double *value_p, json_t *findings)
     return 1;
 }
 
+/* Amounts and the minimum are decimals, but their binary forms are off by
+   parts in 10^16: 8.04 / 6.70 computes 1.1999999999999997 for an exact 1.2.
+   A ratio within one part in 10^12 of the minimum meets it, which still
+   tells apart one fen in ten billion yuan. */
+#define RATIO_SLACK 1e-12
+
+/* Decimal places to show a ratio and its minimum with: at least 2, enough
+   to write the minimum exactly and, when the ratio fails, to show it apart
+   from the minimum ("1.1999 is below 1.2000", never "1.20 is below 1.20"). */
+static int
+s_ratio_places (double ratio, double minimum, bool meets)
+{
+    int places = 2;
+    for (; places < 12; places++) {
+        char shown[64], least[64];
+        snprintf (least, sizeof least, "%.*f", places, minimum);
+        snprintf (shown, sizeof shown, "%.*f", places, ratio);
+        if (strtod (least, NULL) == minimum && (meets || strcmp (shown, least) != 0))
+            break;
+    }
+    return places;
+}
+
 int
 qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today, json_t *findings)
 {
@@ -259,18 +287,14 @@ qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today, 
         return 0;
     }
     double ratio = revenue / cost;
-    if (ratio >= cfg->min_return_ratio) {
-        s_finding (findings,
-                   "return ratio %.2f (expected revenue %.15g / acquisition cost %.15g) meets "
-                   "the minimum %.2f",
-                   ratio, revenue, cost, cfg->min_return_ratio);
-        return 1;
-    }
+    bool meets = ratio >= cfg->min_return_ratio * (1 - RATIO_SLACK);
+    int places = s_ratio_places (ratio, cfg->min_return_ratio, meets);
     s_finding (findings,
-               "return ratio %.2f (expected revenue %.15g / acquisition cost %.15g) is below "
-               "the minimum %.2f",
-               ratio, revenue, cost, cfg->min_return_ratio);
-    return 0;
+               "return ratio %.*f (expected revenue %.15g / acquisition cost %.15g) %s "
+               "the minimum %.*f",
+               places, ratio, revenue, cost, meets ? "meets" : "is below", places,
+               cfg->min_return_ratio);
+    return meets ? 1 : 0;
 }
 
 int

@@ -32,16 +32,20 @@ typedef int (*qf_rules_fn) (const qf_config_t *cfg, json_t *qualification, int32
                             json_t *findings);
 
 /*  Legal: the authority is on the allowed list; the certificate number
-    matches that authority's pattern; the remaining validity (expires minus
-    today) is at least policy.min_validity_for_sale_days; the scope is stated
+    matches that authority's pattern; the certificate has not expired (it
+    expires when its expiry day begins) and the remaining validity (expires
+    minus today) is at least policy.min_validity_for_sale_days; the scope is stated
     (not blank) and, when the category lists scopes, is one of them; the
     category is configured. */
 int qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today, json_t *findings);
 
 /*  Finance: with acquisition_cost and expected_revenue recorded, passes iff
-    cost > 0 and revenue / cost >= policy.min_return_ratio (the finding gives
-    the ratio either way). Without them, passes with the finding
-    "no cost data; finance check skipped". `today` is unused. */
+    cost > 0 and revenue / cost >= policy.min_return_ratio, the ratio
+    counted as meeting the minimum within one part in 10^12 (decimal amounts
+    such as 8.04 / 6.70 are inexact in binary). The finding gives the ratio
+    either way, with enough decimals to tell a failing one from the minimum.
+    Without them it fails with the finding "no cost data: ... not recorded".
+    `today` is unused. */
 int qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today,
                       json_t *findings);
 

@@ -2,8 +2,8 @@
     the holiday shift both ways, the next working day, the reminder instant
     and today's date in policy.timezone.
 
-    Every configuration is written to a temporary YAML file (mkstemp) and
-    loaded with qf_config_load, as the daemon does.  The base fixture is
+    Every configuration is loaded from YAML text with qf_test_config, as the
+    daemon loads its file.  The base fixture is
     China's 2026 calendar as published by the State Council on 2025-11-04:
     National Day is 10-01 to 10-07, and 09-20 (Sun) and 10-10 (Sat) are
     make-up working days.
@@ -12,16 +12,13 @@
 #include "qf_config.h"
 #include "qf_error.h"
 #include "qf_test.h"
+#include "qf_test_config.h"
 #include "qf_time.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define PATH_SIZE  64
-#define ERROR_SIZE 1024
 
 /* China 2026 (State Council notice of 2025-11-04), as shipped. */
 #define CALENDAR_2026                                                                              \
@@ -39,31 +36,6 @@
     "  workdays:\n"                                                                                \
     "    2026: [2026-01-04, 2026-02-14, 2026-02-28, 2026-05-09, 2026-09-20, 2026-10-10]\n"
 
-/*  Loads yaml through a temporary file; NULL (message printed) on error.
-    Caller owns the returned configuration. */
-static qf_config_t *
-s_load_yaml (const char *yaml)
-{
-    char path[PATH_SIZE], error[ERROR_SIZE] = "";
-    snprintf (path, sizeof path, "/tmp/qf-test-calendar-XXXXXX");
-    int fd = mkstemp (path);
-    if (fd < 0)
-        return NULL;
-    size_t length = strlen (yaml), done = 0;
-    while (done < length) {
-        ssize_t n = write (fd, yaml + done, length - done);
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    close (fd);
-    qf_config_t *config = NULL;
-    if (done == length && qf_config_load (path, &config, error, sizeof error) != 0)
-        printf ("    %s\n", error);
-    unlink (path);
-    return config;
-}
-
 /*  The 2026 calendar in `timezone`, with reminder_time `time`, holiday_shift
     `shift`, and `extra` holidays appended to 2026 (", 2026-10-08" or ""). */
 static qf_config_t *
@@ -75,7 +47,7 @@ s_load_2026 (const char *timezone, const char *time, const char *shift, const ch
               "policy:\n  timezone: \"%s\"\ncalendar:\n  reminder_time: \"%s\"\n"
               "  holiday_shift: %s\n%s",
               timezone, time, shift, calendar);
-    return s_load_yaml (yaml);
+    return qf_test_config (yaml);
 }
 
 /*  The day number of a date; INT32_MIN when the text is not one. */
@@ -116,7 +88,7 @@ QF_TEST (test_weekday)
 QF_TEST (test_plain_week)
 {
     /* No calendar: Monday to Friday work, the weekend does not. */
-    qf_config_t *c = s_load_yaml ("policy:\n  timezone: UTC\n");
+    qf_config_t *c = qf_test_config ("policy:\n  timezone: UTC\n");
     QF_CHECK (c != NULL);
     int32_t monday = s_day ("2026-10-05");
     bool ok = true;
@@ -259,7 +231,7 @@ QF_TEST (test_reminder_at)
     QF_CHECK_STR (s_date (back), "2026-10-09");
 
     /* Midnight UTC before 1970. */
-    c = s_load_yaml ("policy:\n  timezone: UTC\ncalendar:\n  reminder_time: \"00:00\"\n");
+    c = qf_test_config ("policy:\n  timezone: UTC\ncalendar:\n  reminder_time: \"00:00\"\n");
     QF_CHECK (c != NULL);
     at = qf_calendar_reminder_at (c, s_day ("1969-12-31"));
     qf_config_destroy (&c);
@@ -269,7 +241,7 @@ QF_TEST (test_reminder_at)
 QF_TEST (test_today)
 {
     qf_config_t *shanghai = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
-    qf_config_t *utc = s_load_yaml ("policy:\n  timezone: UTC\n");
+    qf_config_t *utc = qf_test_config ("policy:\n  timezone: UTC\n");
     QF_CHECK (shanghai != NULL && utc != NULL);
     /* 2026-11-26T20:00:00Z */
     int64_t evening = (int64_t)s_day ("2026-11-26") * 86400000 + 20 * 3600000;
@@ -317,7 +289,7 @@ QF_TEST (test_search_is_bounded)
     }
     snprintf (yaml + used, sizeof yaml - used, "]\n");
     QF_CHECK (fits);
-    qf_config_t *c = s_load_yaml (yaml);
+    qf_config_t *c = qf_test_config (yaml);
     QF_CHECK (c != NULL);
     int32_t middle = s_day ("2026-12-31");
     int32_t previous = qf_calendar_working_day (c, middle);
@@ -376,11 +348,11 @@ QF_TEST (test_fingerprint)
         QF_CHECK (strcmp (other, base) != 0);
     }
     /* A make-up day moved from the holidays to the workdays changes it too. */
-    c = s_load_yaml ("calendar:\n  holidays:\n    2026: [2026-10-10]\n");
+    c = qf_test_config ("calendar:\n  holidays:\n    2026: [2026-10-10]\n");
     QF_CHECK (c != NULL);
     qf_calendar_fingerprint (c, base, sizeof base);
     qf_config_destroy (&c);
-    c = s_load_yaml ("calendar:\n  workdays:\n    2026: [2026-10-10]\n");
+    c = qf_test_config ("calendar:\n  workdays:\n    2026: [2026-10-10]\n");
     QF_CHECK (c != NULL);
     qf_calendar_fingerprint (c, other, sizeof other);
     qf_config_destroy (&c);
@@ -401,7 +373,7 @@ QF_TEST (test_coverage)
     QF_CHECK (strstr (covered_text, "calendar.holidays lists 2026, 2027;") != NULL);
     QF_CHECK (missing_2028);
     QF_CHECK (strstr (text, "2028 has none") != NULL);
-    c = s_load_yaml ("policy:\n  timezone: UTC\n");
+    c = qf_test_config ("policy:\n  timezone: UTC\n");
     QF_CHECK (c != NULL);
     bool none = qf_calendar_coverage (c, s_day ("2026-06-01"), text, sizeof text);
     qf_config_destroy (&c);

@@ -1,7 +1,7 @@
 /*  test_config — qf_config: the shipped file, defaults, every kind of
     error (message names file, line and key), the calendar section, reload
-    check, topic matching, the generated reference, and robustness against
-    damaged files.
+    check, topic matching, the generated reference, every numeric key just
+    below, at and just above its range, and robustness against damaged files.
 
     Run from the repository root (the shipped config/qualflow.yaml is
     loaded by its relative path).  Fixtures are written to temporary files
@@ -1156,14 +1156,24 @@ QF_TEST (test_topic_matches)
     QF_CHECK (!qf_topic_matches ("a", NULL));
 }
 
-QF_TEST (test_reference)
+/*  The configuration reference as text (caller frees), or NULL. */
+static char *
+s_reference (void)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream (&text, &size);
-    QF_CHECK (out != NULL);
+    if (!out)
+        return NULL;
     qf_config_print_reference (out);
     fclose (out);
+    return text;
+}
+
+QF_TEST (test_reference)
+{
+    char *text = s_reference ();
+    QF_CHECK (text != NULL);
     const char *keys[] = {"`daemon.database`",
                           "`daemon.command_endpoint`",
                           "`daemon.event_endpoint`",
@@ -1206,6 +1216,104 @@ QF_TEST (test_reference)
     free (text);
     QF_CHECK (ok);
     QF_CHECK (lines >= 2 + 26 + 3 + 10);
+}
+
+/*  Every numeric key at its edges: its least and most values. */
+static const struct {
+    const char *key;   /* as in the reference: section.key or groups[].key */
+    const char *least; /* least value allowed, as written in YAML */
+    const char *most;  /* most value allowed */
+    const char *below; /* just below the least */
+    const char *above; /* just above the most */
+    bool list;         /* an int list: the value is tried as its only item */
+} s_ranges[] = {
+    {"daemon.batch_max", "1", "100000", "0", "100001", false},
+    {"daemon.heartbeat_ms", "100", "60000", "99", "60001", false},
+    {"daemon.retention_days", "0", "36500", "-1", "36501", false},
+    {"daemon.idempotency_hours", "1", "87600", "0", "87601", false},
+    {"delivery.ack_wait_ms", "100", "86400000", "99", "86400001", false},
+    {"delivery.max_deliveries", "1", "1000", "0", "1001", false},
+    {"delivery.backoff_initial_ms", "1", "3600000", "0", "3600001", false},
+    {"delivery.backoff_max_ms", "1", "86400000", "0", "86400001", false},
+    {"delivery.window", "1", "10000", "0", "10001", false},
+    {"policy.onboarding_training_days", "1", "365", "0", "366", false},
+    {"policy.callback_intervals_days", "1", "3650", "0", "3651", true},
+    {"policy.renewal_lead_days", "1", "3650", "0", "3651", true},
+    {"policy.min_validity_for_sale_days", "0", "3650", "-1", "3651", false},
+    {"policy.min_return_ratio", "0", "100", "-0.001", "100.001", false},
+    {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
+    {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
+};
+
+/*  The YAML setting range i's key to value. The two backoff keys are set
+    apart from each other (one must not exceed the other), and a group key
+    goes in a group of its own. */
+static void
+s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
+{
+    const char *key = s_ranges[i].key;
+    const char *dot = strchr (key, '.');
+    char item[64];
+    snprintf (item, sizeof item, s_ranges[i].list ? "[%s]" : "%s", value);
+    if (strncmp (key, "groups[].", 9) == 0)
+        snprintf (yaml, size, "groups:\n  - name: g\n    topics: [x]\n    %s: %s\n", key + 9, item);
+    else if (strncmp (key, "delivery.backoff_", 17) == 0)
+        snprintf (yaml, size, "delivery:\n  %s: %s\n  %s: %s\n", dot + 1, item,
+                  strcmp (dot + 1, "backoff_max_ms") == 0 ? "backoff_initial_ms" : "backoff_max_ms",
+                  strcmp (dot + 1, "backoff_max_ms") == 0 ? "1" : "86400000");
+    else
+        snprintf (yaml, size, "%.*s:\n  %s: %s\n", (int)(dot - key), key, dot + 1, item);
+}
+
+QF_TEST (test_ranges_at_their_edges)
+{
+    char *text = s_reference ();
+    QF_CHECK (text != NULL);
+    bool ok = true;
+    for (size_t i = 0; i < sizeof s_ranges / sizeof s_ranges[0]; i++) {
+        /* The reference states the range this test holds the loader to. */
+        char row[128], range[128];
+        snprintf (row, sizeof row, "| `%s` |", s_ranges[i].key);
+        snprintf (range, sizeof range, "from %s to %s", s_ranges[i].least, s_ranges[i].most);
+        const char *line = strstr (text, row);
+        const char *end = line ? strchr (line, '\n') : NULL;
+        const char *found = line ? strstr (line, range) : NULL;
+        if (!found || found > end) {
+            printf ("    the reference does not give %s the range %s\n", s_ranges[i].key, range);
+            ok = false;
+        }
+        const char *values[] = {s_ranges[i].below, s_ranges[i].least, s_ranges[i].most,
+                                s_ranges[i].above};
+        for (size_t v = 0; v < 4; v++) {
+            char yaml[256], error[ERROR_SIZE];
+            qf_config_t *c = NULL;
+            s_range_yaml (i, values[v], yaml, sizeof yaml);
+            int rc = s_load (yaml, &c, error);
+            bool inside = v == 1 || v == 2;
+            if (inside ? rc != 0 : rc != QF_EINVAL || !strstr (error, range)) {
+                printf ("    %s: %s %s: rc %d: %s\n", s_ranges[i].key, values[v],
+                        inside ? "refused" : "not refused naming its range", rc, error);
+                ok = false;
+            }
+            qf_config_destroy (&c);
+        }
+    }
+    /* Every numeric key of the reference has its edges above. */
+    for (const char *p = text; (p = strstr (p, "\n| `")) != NULL; p++) {
+        const char *type = strstr (p + 4, "` | ");
+        if (!type || (strncmp (type + 4, "int", 3) != 0 && strncmp (type + 4, "double", 6) != 0))
+            continue;
+        bool listed = false;
+        for (size_t i = 0; !listed && i < sizeof s_ranges / sizeof s_ranges[0]; i++)
+            listed = strlen (s_ranges[i].key) == (size_t)(type - (p + 4)) &&
+                     strncmp (s_ranges[i].key, p + 4, strlen (s_ranges[i].key)) == 0;
+        if (!listed) {
+            printf ("    %.*s has no edges in s_ranges\n", (int)(type - (p + 4)), p + 4);
+            ok = false;
+        }
+    }
+    free (text);
+    QF_CHECK (ok);
 }
 
 /*  Loads text; anything but success must be QF_EINVAL with a one-line
@@ -1303,6 +1411,7 @@ main (void)
     QF_RUN (test_reload_check);
     QF_RUN (test_topic_matches);
     QF_RUN (test_reference);
+    QF_RUN (test_ranges_at_their_edges);
     QF_RUN (test_damaged_files);
     QF_RUN (test_destroy_is_safe);
     return qf_test_done ();

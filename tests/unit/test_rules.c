@@ -2,14 +2,15 @@
     loaded configuration: each department's checks, the findings' wording,
     and the review.report a worker sends.
 
-    The configuration is a small YAML file written to a temporary directory
-    and loaded with qf_config_load, so the rules see exactly what a worker
-    sees in production. "Today" is fixed at 2026-01-01.
+    The configuration is a small YAML text loaded with qf_test_config
+    (through a temporary file and qf_config_load), so the rules see exactly
+    what a worker sees in production. "Today" is fixed at 2026-01-01.
 */
 #include "qf_config.h"
 #include "qf_error.h"
 #include "qf_rules.h"
 #include "qf_test.h"
+#include "qf_test_config.h"
 #include "qf_time.h"
 
 #include <jansson.h>
@@ -18,16 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define AUTHORITY "安徽省住房和城乡建设厅"
 #define PATTERN   "^D234[0-9]{6}$"
 #define SCOPE     "建筑工程施工总承包二级"
 
-static const char *s_yaml = "policy:\n"
-                            "  min_validity_for_sale_days: 180\n"
-                            "  min_return_ratio: 1.2\n"
-                            "authorities:\n"
+/* The policy section goes before this; main() loads it with two. */
+static const char *s_yaml = "authorities:\n"
                             "  - name: " AUTHORITY "\n"
                             "    pattern: '" PATTERN "'\n"
                             "  - name: 合肥市市场监督管理局\n"
@@ -90,14 +88,24 @@ s_found (json_t *findings, ...)
    without a leak, and dumped after a failed test so CI shows the cause. */
 static json_t *s_findings = NULL;
 
-/* Runs `rule` on `record` (consumed) and returns the verdict. */
+/* The same configuration with policy.min_validity_for_sale_days 0 and
+   policy.min_return_ratio 1.1, for the edges those values have. */
+static qf_config_t *s_config_zero = NULL;
+
+/* Runs `rule` under `config` on `record` (consumed); returns the verdict. */
+static int
+s_run_with (const qf_config_t *config, qf_rules_fn rule, json_t *record)
+{
+    json_array_clear (s_findings);
+    int verdict = rule (config, record, s_today, s_findings);
+    json_decref (record);
+    return verdict;
+}
+
 static int
 s_run (qf_rules_fn rule, json_t *record)
 {
-    json_array_clear (s_findings);
-    int verdict = rule (s_config, record, s_today, s_findings);
-    json_decref (record);
-    return verdict;
+    return s_run_with (s_config, rule, record);
 }
 
 #define RUN(name)                                                                                  \
@@ -191,6 +199,43 @@ QF_TEST (legal_validity_at_minimum_passes)
     json_t *record = s_good ();
     s_set (record, "expires", json_string (expires));
     QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 1);
+}
+
+/* An expiry `days` after today, as the record's text. */
+static json_t *
+s_expiring_in (int32_t days)
+{
+    char expires[16];
+    qf_date_format (s_today + days, expires, sizeof expires);
+    json_t *record = s_good ();
+    s_set (record, "expires", json_string (expires));
+    return record;
+}
+
+QF_TEST (legal_validity_edges)
+{
+    /* policy.min_validity_for_sale_days is 180: one day short fails, the
+       minimum and one more pass. */
+    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (179)), 0);
+    QF_CHECK (s_found (s_findings, "remaining validity of 179 days", "required 180 days", NULL));
+    QF_CHECK_EQ_INT (json_array_size (s_findings), 1);
+    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (180)), 1);
+    QF_CHECK_EQ_INT (json_array_size (s_findings), 0);
+    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (181)), 1);
+}
+
+QF_TEST (legal_expiry_day_edges_with_no_minimum)
+{
+    /* With a minimum of 0, a certificate is still sold only while valid:
+       it expires when its expiry day begins, as the daemon's timer says. */
+    QF_CHECK_EQ_INT (s_run_with (s_config_zero, qf_rules_legal, s_expiring_in (1)), 1);
+    QF_CHECK_EQ_INT (s_run_with (s_config_zero, qf_rules_legal, s_expiring_in (0)), 0);
+    QF_CHECK (s_found (s_findings, "expired on 2026-01-01, today", NULL));
+    QF_CHECK_EQ_INT (s_run_with (s_config_zero, qf_rules_legal, s_expiring_in (-1)), 0);
+    QF_CHECK (s_found (s_findings, "expired on 2025-12-31, 1 days ago", NULL));
+    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (0)), 0);
+    QF_CHECK (s_found (s_findings, "expired on 2026-01-01, today", NULL));
+    QF_CHECK_EQ_INT (json_array_size (s_findings), 1);
 }
 
 QF_TEST (legal_expired_fails)
@@ -303,6 +348,44 @@ QF_TEST (finance_ratio_at_threshold_passes)
     json_t *record = s_good ();
     s_set (record, "expected_revenue", json_integer (120000));
     QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 1);
+}
+
+/* Runs finance on the good record with these amounts. */
+static int
+s_finance (const qf_config_t *config, double cost, double revenue)
+{
+    json_t *record = s_good ();
+    s_set (record, "acquisition_cost", json_real (cost));
+    s_set (record, "expected_revenue", json_real (revenue));
+    return s_run_with (config, qf_rules_finance, record);
+}
+
+QF_TEST (finance_ratio_edges)
+{
+    /* policy.min_return_ratio is 1.2: just below fails, at and just above pass. */
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000, 119999), 0);
+    QF_CHECK (s_found (s_findings, "return ratio 1.19999", "below the minimum 1.20000", NULL));
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000, 119000), 0);
+    QF_CHECK (s_found (s_findings, "return ratio 1.19 ", "below the minimum 1.20", NULL));
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000, 70000), 0);
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000, 120000), 1);
+    QF_CHECK (s_found (s_findings, "return ratio 1.20 ", "meets the minimum 1.20", NULL));
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000, 120001), 1);
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000, 121000), 1);
+}
+
+QF_TEST (finance_ratio_exact_in_decimal_passes)
+{
+    /* 8.04 / 6.70 is exactly 1.2, though in binary it computes
+       1.1999999999999997; likewise 0.11 / 0.1 against a minimum of 1.1. */
+    QF_CHECK_EQ_INT (s_finance (s_config, 6.70, 8.04), 1);
+    QF_CHECK (s_found (s_findings, "return ratio 1.20 ", "meets the minimum 1.20", NULL));
+    QF_CHECK_EQ_INT (s_finance (s_config, 13.40, 16.08), 1);
+    QF_CHECK_EQ_INT (s_finance (s_config_zero, 0.1, 0.11), 1);
+    /* One fen less is below, even on a large amount. */
+    QF_CHECK_EQ_INT (s_finance (s_config, 6.70, 8.03), 0);
+    QF_CHECK_EQ_INT (s_finance (s_config, 100000000, 119999999.99), 0);
+    QF_CHECK (s_found (s_findings, "below the minimum", NULL));
 }
 
 QF_TEST (finance_zero_cost_fails)
@@ -456,31 +539,35 @@ QF_TEST (review_malformed_payload_refused)
     QF_CHECK (strstr (error, "qualification") != NULL);
 }
 
+/* Loads `policy` followed by s_yaml; prints the failure and returns false
+   when it does not load. */
+static bool
+s_load (const char *policy, qf_config_t **config_p)
+{
+    char *yaml = malloc (strlen (policy) + strlen (s_yaml) + 1);
+    if (yaml) {
+        strcpy (yaml, policy);
+        strcat (yaml, s_yaml);
+        *config_p = qf_test_config (yaml);
+        free (yaml);
+    }
+    if (!yaml || !*config_p) {
+        printf ("FAIL rules: setup: the test configuration does not load\n");
+        return false;
+    }
+    return true;
+}
+
 int
 main (void)
 {
     s_test_suite = "rules";
     s_findings = json_array ();
-    char dir[] = "/tmp/qf-test-rules.XXXXXX";
-    if (!mkdtemp (dir)) {
-        printf ("FAIL rules: setup: cannot make a temporary directory\n");
+    if (!s_load ("policy:\n  min_validity_for_sale_days: 180\n  min_return_ratio: 1.2\n",
+                 &s_config) ||
+        !s_load ("policy:\n  min_validity_for_sale_days: 0\n  min_return_ratio: 1.1\n",
+                 &s_config_zero))
         return 1;
-    }
-    char path[sizeof dir + 32];
-    snprintf (path, sizeof path, "%s/qualflow.yaml", dir);
-    FILE *file = fopen (path, "w");
-    if (!file || fputs (s_yaml, file) < 0 || fclose (file) != 0) {
-        printf ("FAIL rules: setup: cannot write %s\n", path);
-        return 1;
-    }
-    char error[1024] = "";
-    int rc = qf_config_load (path, &s_config, error, sizeof error);
-    unlink (path);
-    rmdir (dir);
-    if (rc != 0 || !s_config) {
-        printf ("FAIL rules: setup: qf_config_load: %s\n", error);
-        return 1;
-    }
     if (qf_date_parse ("2026-01-01", &s_today) != 0) {
         printf ("FAIL rules: setup: qf_date_parse\n");
         return 1;
@@ -496,6 +583,8 @@ main (void)
     RUN (legal_unknown_authority_fails);
     RUN (legal_validity_too_short_fails);
     RUN (legal_validity_at_minimum_passes);
+    RUN (legal_validity_edges);
+    RUN (legal_expiry_day_edges_with_no_minimum);
     RUN (legal_expired_fails);
     RUN (legal_invalid_expiry_fails);
     RUN (legal_empty_scope_fails);
@@ -508,6 +597,8 @@ main (void)
     RUN (legal_long_values_are_quoted_short);
     RUN (finance_ratio_below_threshold_fails);
     RUN (finance_ratio_at_threshold_passes);
+    RUN (finance_ratio_edges);
+    RUN (finance_ratio_exact_in_decimal_passes);
     RUN (finance_zero_cost_fails);
     RUN (finance_missing_data_fails);
     RUN (finance_non_number_fails);
@@ -522,5 +613,6 @@ main (void)
 
     json_decref (s_findings);
     qf_config_destroy (&s_config);
+    qf_config_destroy (&s_config_zero);
     return qf_test_done ();
 }
