@@ -5,7 +5,9 @@
     Global options may also follow the command. Every command has --help.
     Output is for people by default (aligned tables with headers for lists,
     "key: value" lines for one record); --json prints the daemon's result
-    as JSON for scripts.
+    as JSON for scripts, and a list as one document {"items": [...],
+    "next": cursor or null} (qf_cli_print_list_json); events --follow
+    --json prints one event object per line instead (JSON Lines).
 
     Exit codes:
       0  done
@@ -74,7 +76,9 @@ static const cli_opt_t s_global_opts[] = {
                   "if it exists, else built-in endpoints)"},
     [G_ENDPOINT] = {"--endpoint", "-e", "ENDPOINT",
                     "the daemon's command endpoint, overriding the configuration"},
-    [G_JSON] = {"--json", NULL, NULL, "print the result as JSON, for scripts"},
+    [G_JSON] = {"--json", NULL, NULL,
+                "print the result as JSON, for scripts; a list is one document "
+                "{\"items\": [...], \"next\": cursor or null}"},
     [G_TIMEOUT] = {"--timeout", NULL, "MS", "how long to wait for each answer (default 5000)"},
     [G_AS] = {"--as", NULL, "ROLE", "the role to act in (default $QUALFLOW_ROLE, else admin)"},
     [G_USER] = {"--user", NULL, "NAME",
@@ -116,6 +120,20 @@ qf_cli_print_json (json_t *value)
 {
     json_dumpf (value, stdout, JSON_INDENT (2) | JSON_ENCODE_ANY);
     fputc ('\n', stdout);
+}
+
+void
+qf_cli_print_list_json (json_t *items, int64_t next)
+{
+    json_t *document =
+        json_pack ("{s:o, s:o}", "items", items ? json_incref (items) : json_array (), "next",
+                   next > 0 ? json_integer ((json_int_t)next) : json_null ());
+    if (!document) {
+        fprintf (stderr, "qualflow: out of memory printing the list\n");
+        return;
+    }
+    qf_cli_print_json (document);
+    json_decref (document);
 }
 
 /* Whether integers under this key are epoch milliseconds. */
@@ -912,11 +930,15 @@ s_print_report (qf_cli_t *cli, json_t *result)
 static void
 s_print_result (qf_cli_t *cli, const cli_call_t *call, json_t *result)
 {
+    json_t *list = call->list_key ? json_object_get (result, call->list_key) : NULL;
     if (cli->json) {
-        qf_cli_print_json (result);
+        /* These lists have no paging (--after): nothing comes next. */
+        if (call->output == OUT_LIST)
+            qf_cli_print_list_json (list, 0);
+        else
+            qf_cli_print_json (result);
         return;
     }
-    json_t *list = call->list_key ? json_object_get (result, call->list_key) : NULL;
     const char *const skip[] = {call->list_key, NULL};
     switch (call->output) {
     case OUT_QUAL: s_print_qualification (cli, result); break;
@@ -1423,8 +1445,11 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
     json_t *result;
     if (qf_cli_call (cli, "qual.list", call_args, false, &result))
         return QF_CLI_ERROR;
+    json_t *items = json_object_get (result, "items");
+    json_t *next = json_object_get (result, "next_after_id");
+    bool full = json_array_size (items) == limit && json_is_integer (next);
     if (cli->json) {
-        qf_cli_print_json (result);
+        qf_cli_print_list_json (items, full ? json_integer_value (next) : 0);
         json_decref (result);
         return QF_CLI_OK;
     }
@@ -1432,10 +1457,8 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
                                           "AUTHORITY", "CATEGORY", "EXPIRES"};
     static const char *const keys[] = {"id",        "state",    "round",  "cert_no",
                                        "authority", "category", "expires"};
-    json_t *items = json_object_get (result, "items");
     s_print_object_table (cli, items, headers, keys, 7);
-    json_t *next = json_object_get (result, "next_after_id");
-    if (json_array_size (items) == limit && json_is_integer (next))
+    if (full)
         fprintf (stderr, "(more: qualflow qual list --after %" JSON_INTEGER_FORMAT "%s%s)\n",
                  json_integer_value (next), opts[QL_STATE] ? " --state " : "",
                  opts[QL_STATE] ? opts[QL_STATE] : "");
@@ -1591,7 +1614,7 @@ s_cmd_groups (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
     if (qf_cli_call (cli, "groups.list", NULL, false, &result))
         return QF_CLI_ERROR;
     if (cli->json) {
-        qf_cli_print_json (result);
+        qf_cli_print_list_json (json_object_get (result, "groups"), 0);
         json_decref (result);
         return QF_CLI_OK;
     }
@@ -1684,17 +1707,18 @@ s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char
     json_t *result;
     if (qf_cli_call (cli, "dlq.list", call_args, false, &result))
         return QF_CLI_ERROR;
+    json_t *items = json_object_get (result, "items");
+    json_t *last = json_object_get (json_array_get (items, json_array_size (items) - 1), "seq");
+    bool full = json_array_size (items) == limit && json_is_integer (last);
     if (cli->json) {
-        qf_cli_print_json (result);
+        qf_cli_print_list_json (items, full ? json_integer_value (last) : 0);
         json_decref (result);
         return QF_CLI_OK;
     }
     static const char *const headers[] = {"SEQ", "TOPIC", "ATTEMPTS", "TIME", "LAST_ERROR"};
     static const char *const keys[] = {"seq", "topic", "attempts", "time", "last_error"};
-    json_t *items = json_object_get (result, "items");
     s_print_object_table (cli, items, headers, keys, 5);
-    json_t *last = json_object_get (json_array_get (items, json_array_size (items) - 1), "seq");
-    if (json_array_size (items) == limit && json_is_integer (last))
+    if (full)
         fprintf (stderr, "(more: qualflow dlq list %s --after %" JSON_INTEGER_FORMAT ")\n", args[0],
                  json_integer_value (last));
     json_decref (result);
@@ -1935,9 +1959,10 @@ static const cli_command_t s_commands[] = {
     {NULL, "events", "[--after SEQ] [--limit N] [--topic T] [--follow]",
      "list or follow the event log",
      "List the event log: seq, time (RFC 3339 UTC), topic, subject and payload, which is cut "
-     "to fit the line (with --json, one whole event object per line). With --follow, keep "
-     "printing new events in sequence order, filling any gap in the live stream from the "
-     "log, until interrupted.",
+     "to fit the line (with --json, one document {\"items\": [events], \"next\": SEQ or "
+     "null}). With --follow, print the last N events (--limit, default 10) or those after "
+     "--after, then keep printing new events in sequence order, filling any gap in the live "
+     "stream from the log, until interrupted (with --json, one event object per line).",
      s_events_opts, 0, 0, s_cmd_events},
     {NULL, "groups", "", "consumer groups: position, lag, dead letters",
      "List the consumer groups: their topics; position (every event up to it is done for the "
