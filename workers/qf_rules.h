@@ -40,8 +40,8 @@ int qf_rules_legal (const qf_config_t *cfg, json_t *qualification, int32_t today
 
 /*  Finance: with acquisition_cost and expected_revenue recorded, passes iff
     cost > 0 and revenue / cost >= policy.min_return_ratio (the finding gives
-    the ratio either way). Without them, passes with the finding
-    "no cost data; finance check skipped". `today` is unused. */
+    the ratio either way). Without them, fails with the finding
+    "no cost data: ... not recorded". `today` is unused. */
 int qf_rules_finance (const qf_config_t *cfg, json_t *qualification, int32_t today,
                       json_t *findings);
 
@@ -61,6 +61,12 @@ qf_rules_fn qf_rules_for (const char *department);
         {"command": "review.report", "args": {"qualification_id", "round",
          "department", "verdict": "pass"|"fail", "findings": [...],
          "suggestions": "..." (only on fail)}}
+    The findings say what is wrong; the suggestions say what to do about
+    them, without repeating them: the 'qualflow qual rectify ID' command
+    with the options of the fields found wrong, then what else may answer
+    a finding (configure an authority or a category's industries, wait for
+    a policy change to be lifted, reject). A `rule` that is not one of the
+    departments' gets a generic 'qual rectify' suggestion.
     Returns 0, QF_EINVAL (payload lacks a qualification with an integer id
     or an integer round; *result_p NULL; `error` says what) or QF_ENOMEM.
     Caller owns *result_p. */
