@@ -54,10 +54,9 @@ void qf_cli_print_no_answer (qf_cli_t *cli);
 /*  Formats one JSON value for a person: strings as they are, integers
     under a time key ("time", "created", "updated", "due", "opened",
     "recorded", "lifted", "requested", "approved", "lent", "returned",
-    "*_at") as RFC 3339
-    UTC, null as "-", arrays of scalars joined with ", ", anything else as
-    compact JSON. Returns a string the caller frees, or NULL when out of
-    memory. */
+    "*_at") as RFC 3339 UTC, null and an empty array as "-", arrays of
+    scalars joined with ", ", anything else as compact JSON. Returns a
+    string the caller frees, or NULL when out of memory. */
 char *qf_cli_format_value (const char *key, json_t *value);
 
 /*  Prints a JSON value to stdout as indented JSON and a newline. */

@@ -178,6 +178,8 @@ qf_cli_format_value (const char *key, json_t *value)
             if (json_is_object (item) || json_is_array (item))
                 scalars = false;
         }
+        if (json_array_size (value) == 0)
+            return strdup ("-");
         if (scalars) {
             size_t size = 1, used = 0;
             char *out = calloc (1, size);
@@ -861,26 +863,75 @@ s_build_args (const cli_command_t *cmd, const arg_map_t *map, const char **opts,
 
 /* Prints "key: yes|no" for a boolean (or 0/1) field when it is present. */
 static void
-s_print_yes_no (json_t *record, const char *key)
+s_print_yes_no (json_t *record, const char *key, int indent)
 {
     json_t *value = json_object_get (record, key);
     if (json_is_boolean (value) || json_is_integer (value))
-        printf ("%s: %s\n", key, json_is_true (value) || json_integer_value (value) ? "yes" : "no");
+        printf ("%*s%s: %s\n", indent, "", key,
+                json_is_true (value) || json_integer_value (value) ? "yes" : "no");
+}
+
+/* Prints a qualification's fields as key: value lines, its flags as
+   yes/no last; the same in every command that shows one. */
+static void
+s_print_qual_fields (json_t *record, int indent)
+{
+    static const char *const skip[] = {"reviews", "timers", "sellable", "suspended", NULL};
+    s_print_record (record, indent, skip);
+    s_print_yes_no (record, "sellable", indent);
+    s_print_yes_no (record, "suspended", indent);
+}
+
+/* Prints reviews as a table: `with_round` adds their round. The findings
+   come last, cut to fit the line. */
+static void
+s_print_reviews (qf_cli_t *cli, json_t *reviews, bool with_round)
+{
+    static const char *const headers[] = {"ROUND", "DEPARTMENT", "VERDICT", "STATUS", "FINDINGS"};
+    static const char *const keys[] = {"round", "department", "verdict", "status", "findings"};
+    size_t skip = with_round ? 0 : 1;
+    s_print_object_table (cli, reviews, headers + skip, keys + skip, 5 - skip);
+}
+
+/* Prints what the failed reviews of round `round` suggest doing, one
+   "department: suggestions" line each, under a "to do:" heading; nothing
+   when none suggests anything. */
+static void
+s_print_suggestions (json_t *reviews, json_int_t round)
+{
+    bool heading = false;
+    size_t i;
+    json_t *review;
+    json_array_foreach (reviews, i, review)
+    {
+        const char *text = json_string_value (json_object_get (review, "suggestions"));
+        json_t *its_round = json_object_get (review, "round");
+        if (!text || !*text || (its_round && json_integer_value (its_round) != round))
+            continue;
+        if (!heading)
+            printf ("\nto do:\n");
+        heading = true;
+        char *department =
+            qf_table_clean (json_string_value (json_object_get (review, "department")));
+        char *clean = qf_table_clean (text);
+        printf ("  %s: %s\n", department ? department : "?", clean ? clean : "?");
+        free (clean);
+        free (department);
+    }
 }
 
 /* Prints one qualification record as key: value lines, then its reviews
-   and timers (when present) as tables. */
+   (with what the failed ones of its round suggest) and timers (when
+   present) as tables. */
 static void
 s_print_qualification (qf_cli_t *cli, json_t *record)
 {
-    static const char *const skip[] = {"reviews", "timers", "sellable", "suspended", NULL};
-    s_print_record (record, 0, skip);
-    s_print_yes_no (record, "sellable");
-    s_print_yes_no (record, "suspended");
+    s_print_qual_fields (record, 0);
     json_t *reviews = json_object_get (record, "reviews");
     if (json_is_array (reviews)) {
         printf ("\nreviews:\n");
-        s_print_object_table (cli, reviews, NULL, NULL, 0);
+        s_print_reviews (cli, reviews, true);
+        s_print_suggestions (reviews, json_integer_value (json_object_get (record, "round")));
     }
     json_t *timers = json_object_get (record, "timers");
     if (json_is_array (timers)) {
@@ -892,26 +943,25 @@ s_print_qualification (qf_cli_t *cli, json_t *record)
 }
 
 /* Prints a review report: the qualification, any other fields, the
-   departments' verdicts as a table, and the outcome. */
+   departments' verdicts as a table with what the failed ones suggest,
+   and the outcome. */
 static void
 s_print_report (qf_cli_t *cli, json_t *result)
 {
     static const char *const skip[] = {"qualification", "departments", "reviews", "outcome", NULL};
-    static const char *const qual_skip[] = {"reviews", "timers", NULL};
     json_t *qual = json_object_get (result, "qualification");
     if (json_is_object (qual)) {
         printf ("qualification:\n");
-        s_print_record (qual, 2, qual_skip);
+        s_print_qual_fields (qual, 2);
     }
     s_print_record (result, 0, skip);
     json_t *departments = json_object_get (result, "departments");
     if (!departments)
         departments = json_object_get (result, "reviews");
     if (json_is_array (departments)) {
-        static const char *const headers[] = {"DEPARTMENT", "VERDICT", "STATUS", "FINDINGS"};
-        static const char *const keys[] = {"department", "verdict", "status", "findings"};
         printf ("\ndepartments:\n");
-        s_print_object_table (cli, departments, headers, keys, 4);
+        s_print_reviews (cli, departments, false);
+        s_print_suggestions (departments, json_integer_value (json_object_get (result, "round")));
     }
     json_t *outcome = json_object_get (result, "outcome");
     if (json_is_object (outcome)) {

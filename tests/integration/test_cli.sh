@@ -253,6 +253,28 @@ test_events_follow_prints_new_event() {
     grep -q "^SEQ " "$QF_TMP/follow.out" || { qf_fail "no header"; return 1; }
 }
 
+# Without --after, following starts with the last 10 events (--limit N:
+# the last N), as the README says.
+test_events_follow_starts_ten_back() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local i
+    for i in $(seq 1 12); do
+        add_qual "scope $i" --as review >/dev/null || { qf_fail "qual add failed"; return 1; }
+    done
+    start_follow follow.out
+    qf_wait_for "grep -q '^12 ' '$QF_TMP/follow.out'" 10 ||
+        { qf_fail "backlog: $(cat "$QF_TMP/follow.out" "$QF_TMP/follow.out.err")"; return 1; }
+    stop_follow || return 1
+    [ "$(grep -Eo '^[0-9]+ ' "$QF_TMP/follow.out" | tr -d ' ' | tr '\n' ' ')" = "3 4 5 6 7 8 9 10 11 12 " ] ||
+        { qf_fail "not the last 10: $(cat "$QF_TMP/follow.out")"; return 1; }
+    start_follow follow2.out --limit 2
+    qf_wait_for "grep -q '^12 ' '$QF_TMP/follow2.out'" 10 ||
+        { qf_fail "backlog: $(cat "$QF_TMP/follow2.out" "$QF_TMP/follow2.out.err")"; return 1; }
+    stop_follow || return 1
+    [ "$(grep -Eo '^[0-9]+ ' "$QF_TMP/follow2.out" | tr -d ' ' | tr '\n' ' ')" = "11 12 " ] ||
+        { qf_fail "--limit 2: not the last 2: $(cat "$QF_TMP/follow2.out")"; return 1; }
+}
+
 test_events_follow_json_survives_restart() {
     qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
     add_qual "one" >/dev/null || { qf_fail "qual add failed"; return 1; }
@@ -679,6 +701,7 @@ qf_run_tests \
     test_qual_list_json_and_table \
     test_events_lists_created \
     test_events_follow_prints_new_event \
+    test_events_follow_starts_ten_back \
     test_events_follow_json_survives_restart \
     test_events_follow_fills_gaps \
     test_status_shows_database \
