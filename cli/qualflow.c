@@ -1888,8 +1888,10 @@ static const cli_command_t s_commands[] = {
      "Roles admin, review.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_submit_call},
     {"qual", "show", "ID", "show a qualification and its reviews",
-     "Show a qualification: its fields, whether it is sellable and suspended, its reviews, "
-     "and its expiry timers (kind, lead days, due time in RFC 3339 UTC, state).",
+     "Show a qualification: its fields, whether it is sellable and suspended (yes/no), its "
+     "reviews (round, department, verdict, status, findings) with what the failed ones of its "
+     "round suggest doing (\"to do\"), and its expiry timers (kind, lead days, due time in "
+     "RFC 3339 UTC, state).",
      NULL, 1, 1, s_cmd_mapped, &s_qual_show_call},
     {"qual", "list", "[--state S] [--expiring Nd] [--sellable] [--limit N] [--after ID]",
      "list qualifications",
@@ -1903,7 +1905,7 @@ static const cli_command_t s_commands[] = {
      s_qual_renew_opts, 1, 1, s_cmd_mapped, &s_qual_renew_call},
     {"qual", "report", "ID", "the review report of a qualification",
      "Print the review report: the qualification's fields, each department's verdict, status "
-     "and findings, and the outcome.",
+     "and findings with what the failed ones suggest doing (\"to do\"), and the outcome.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_report_call},
     {"qual", "rectify",
      "ID [--name N] [--cert-no X] [--authority A] [--category C] [--scope S] [--issued D] "
