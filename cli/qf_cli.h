@@ -55,14 +55,20 @@ void qf_cli_print_no_answer (qf_cli_t *cli);
 /*  Formats one JSON value for a person: strings as they are, integers
     under a time key ("time", "created", "updated", "due", "opened",
     "recorded", "lifted", "requested", "approved", "lent", "returned",
-    "*_at") as RFC 3339
-    UTC, null as "-", arrays of scalars joined with ", ", anything else as
-    compact JSON. Returns a string the caller frees, or NULL when out of
-    memory. */
+    "*_at") as RFC 3339 UTC, null and an empty array as "-", arrays of
+    scalars joined with ", ", anything else as compact JSON. Returns a
+    string the caller frees, or NULL when out of memory. */
 char *qf_cli_format_value (const char *key, json_t *value);
 
 /*  Prints a JSON value to stdout as indented JSON and a newline. */
 void qf_cli_print_json (json_t *value);
+
+/*  Prints what a list command prints with --json (and no --follow): one
+    JSON document {"items": [...], "next": N}, where `next` is the value
+    for the command's --after that gives the next page, or null (`next`
+    0) when this page is the last one or the command has no paging.
+    `items` is borrowed; NULL prints an empty list. */
+void qf_cli_print_list_json (json_t *items, int64_t next);
 
 /*  The events subcommand (see cli/qf_cli_events.c). `after` is used when
     has_after; `limit` is the most events listed (or, with follow and no

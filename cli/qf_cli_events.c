@@ -33,6 +33,8 @@ typedef struct {
     qf_cli_t *cli;        /* settings and connection */
     const char *filter;   /* --topic, applied locally when following, or NULL */
     qf_table_t *table;    /* rows being printed (table mode) */
+    json_t *items;        /* events listed with --json and no --follow, printed as one
+                             document at the end; NULL otherwise */
     uint64_t position;    /* every seq up to this one has been handled */
     json_t **pending;     /* live events past a gap, sorted by seq, owned */
     size_t pending_count; /* entries in use */
@@ -56,13 +58,18 @@ s_seq (json_t *event)
     return seq > 0 ? (uint64_t)seq : 0;
 }
 
-/* Prints one event, or queues its row in table mode. */
+/* Prints one event (a JSON line when following), or queues it: its row in
+   table mode, the event itself when listing with --json. */
 static void
 s_emit (events_t *self, json_t *event)
 {
     const char *topic = json_string_value (json_object_get (event, "topic"));
     if (!s_topic_matches (self->filter, topic ? topic : ""))
         return;
+    if (self->items) {
+        json_array_append (self->items, event);
+        return;
+    }
     if (self->cli->json) {
         json_dumpf (event, stdout, JSON_COMPACT);
         fputc ('\n', stdout);
@@ -122,21 +129,24 @@ s_list (events_t *self, uint64_t upto, uint64_t count, const char *topic, bool q
     return 0;
 }
 
-/* Lists at most `limit` events after `after` once, as a table or as JSON
-   lines. Returns an exit code. */
+/* Lists at most `limit` events after `after` once, as a table or as one
+   JSON document. Returns an exit code. */
 static int
 s_list_once (events_t *self, const char *topic, uint64_t after, int64_t limit)
 {
     self->position = after;
     if (s_list (self, UINT64_MAX, (uint64_t)limit, topic, false))
         return QF_CLI_ERROR;
-    if (!self->cli->json) {
+    bool full = self->listed == (uint64_t)limit;
+    if (self->items)
+        qf_cli_print_list_json (self->items, full ? (int64_t)self->position : 0);
+    else {
         bool empty = qf_table_rows (self->table) == 0;
         qf_table_print (self->table, stdout, true, self->cli->line_width);
         if (empty)
             printf ("(no events)\n");
     }
-    if (self->listed == (uint64_t)limit)
+    if (full)
         fprintf (stderr, "(more may follow: qualflow events --after %llu%s%s)\n",
                  (unsigned long long)self->position, topic ? " --topic " : "", topic ? topic : "");
     return QF_CLI_OK;
@@ -342,13 +352,19 @@ qf_cli_events (qf_cli_t *cli, bool has_after, uint64_t after, int64_t limit, con
     self.cli = cli;
     self.filter = follow ? topic : NULL;
     self.table = qf_table_new (5, headers);
-    if (!self.table)
+    if (cli->json && !follow)
+        self.items = json_array ();
+    if (!self.table || (cli->json && !follow && !self.items)) {
+        qf_table_destroy (&self.table);
+        json_decref (self.items);
         return QF_CLI_ERROR;
+    }
     int rc = follow ? s_follow (&self, has_after, after, limit)
                     : s_list_once (&self, topic, after, limit);
     for (size_t i = 0; i < self.pending_count; i++)
         json_decref (self.pending[i]);
     free (self.pending);
     qf_table_destroy (&self.table);
+    json_decref (self.items);
     return rc;
 }

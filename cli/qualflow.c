@@ -5,7 +5,9 @@
     Global options may also follow the command. Every command has --help.
     Output is for people by default (aligned tables with headers for lists,
     "key: value" lines for one record); --json prints the daemon's result
-    as JSON for scripts.
+    as JSON for scripts, and a list as one document {"items": [...],
+    "next": cursor or null} (qf_cli_print_list_json); events --follow
+    --json prints one event object per line instead (JSON Lines).
 
     Exit codes:
       0  done
@@ -75,7 +77,9 @@ static const cli_opt_t s_global_opts[] = {
                   "if it exists, else built-in endpoints)"},
     [G_ENDPOINT] = {"--endpoint", "-e", "ENDPOINT",
                     "the daemon's command endpoint, overriding the configuration"},
-    [G_JSON] = {"--json", NULL, NULL, "print the result as JSON, for scripts"},
+    [G_JSON] = {"--json", NULL, NULL,
+                "print the result as JSON, for scripts; a list is one document "
+                "{\"items\": [...], \"next\": cursor or null}"},
     [G_TIMEOUT] = {"--timeout", NULL, "MS", "how long to wait for each answer (default 5000)"},
     [G_AS] = {"--as", NULL, "ROLE",
               "the role to act in (default $QUALFLOW_ROLE, else cli.role of the configuration, "
@@ -121,6 +125,20 @@ qf_cli_print_json (json_t *value)
     fputc ('\n', stdout);
 }
 
+void
+qf_cli_print_list_json (json_t *items, int64_t next)
+{
+    json_t *document =
+        json_pack ("{s:o, s:o}", "items", items ? json_incref (items) : json_array (), "next",
+                   next > 0 ? json_integer ((json_int_t)next) : json_null ());
+    if (!document) {
+        fprintf (stderr, "qualflow: out of memory printing the list\n");
+        return;
+    }
+    qf_cli_print_json (document);
+    json_decref (document);
+}
+
 /* Whether integers under this key are epoch milliseconds. */
 static bool
 s_is_time_key (const char *key)
@@ -163,6 +181,8 @@ qf_cli_format_value (const char *key, json_t *value)
             if (json_is_object (item) || json_is_array (item))
                 scalars = false;
         }
+        if (json_array_size (value) == 0)
+            return strdup ("-");
         if (scalars) {
             size_t size = 1, used = 0;
             char *out = calloc (1, size);
@@ -854,26 +874,75 @@ s_build_args (const cli_command_t *cmd, const arg_map_t *map, const char **opts,
 
 /* Prints "key: yes|no" for a boolean (or 0/1) field when it is present. */
 static void
-s_print_yes_no (json_t *record, const char *key)
+s_print_yes_no (json_t *record, const char *key, int indent)
 {
     json_t *value = json_object_get (record, key);
     if (json_is_boolean (value) || json_is_integer (value))
-        printf ("%s: %s\n", key, json_is_true (value) || json_integer_value (value) ? "yes" : "no");
+        printf ("%*s%s: %s\n", indent, "", key,
+                json_is_true (value) || json_integer_value (value) ? "yes" : "no");
+}
+
+/* Prints a qualification's fields as key: value lines, its flags as
+   yes/no last; the same in every command that shows one. */
+static void
+s_print_qual_fields (json_t *record, int indent)
+{
+    static const char *const skip[] = {"reviews", "timers", "sellable", "suspended", NULL};
+    s_print_record (record, indent, skip);
+    s_print_yes_no (record, "sellable", indent);
+    s_print_yes_no (record, "suspended", indent);
+}
+
+/* Prints reviews as a table: `with_round` adds their round. The findings
+   come last, cut to fit the line. */
+static void
+s_print_reviews (qf_cli_t *cli, json_t *reviews, bool with_round)
+{
+    static const char *const headers[] = {"ROUND", "DEPARTMENT", "VERDICT", "STATUS", "FINDINGS"};
+    static const char *const keys[] = {"round", "department", "verdict", "status", "findings"};
+    size_t skip = with_round ? 0 : 1;
+    s_print_object_table (cli, reviews, headers + skip, keys + skip, 5 - skip);
+}
+
+/* Prints what the failed reviews of round `round` suggest doing, one
+   "department: suggestions" line each, under a "to do:" heading; nothing
+   when none suggests anything. */
+static void
+s_print_suggestions (json_t *reviews, json_int_t round)
+{
+    bool heading = false;
+    size_t i;
+    json_t *review;
+    json_array_foreach (reviews, i, review)
+    {
+        const char *text = json_string_value (json_object_get (review, "suggestions"));
+        json_t *its_round = json_object_get (review, "round");
+        if (!text || !*text || (its_round && json_integer_value (its_round) != round))
+            continue;
+        if (!heading)
+            printf ("\nto do:\n");
+        heading = true;
+        char *department =
+            qf_table_clean (json_string_value (json_object_get (review, "department")));
+        char *clean = qf_table_clean (text);
+        printf ("  %s: %s\n", department ? department : "?", clean ? clean : "?");
+        free (clean);
+        free (department);
+    }
 }
 
 /* Prints one qualification record as key: value lines, then its reviews
-   and timers (when present) as tables. */
+   (with what the failed ones of its round suggest) and timers (when
+   present) as tables. */
 static void
 s_print_qualification (qf_cli_t *cli, json_t *record)
 {
-    static const char *const skip[] = {"reviews", "timers", "sellable", "suspended", NULL};
-    s_print_record (record, 0, skip);
-    s_print_yes_no (record, "sellable");
-    s_print_yes_no (record, "suspended");
+    s_print_qual_fields (record, 0);
     json_t *reviews = json_object_get (record, "reviews");
     if (json_is_array (reviews)) {
         printf ("\nreviews:\n");
-        s_print_object_table (cli, reviews, NULL, NULL, 0);
+        s_print_reviews (cli, reviews, true);
+        s_print_suggestions (reviews, json_integer_value (json_object_get (record, "round")));
     }
     json_t *timers = json_object_get (record, "timers");
     if (json_is_array (timers)) {
@@ -885,26 +954,25 @@ s_print_qualification (qf_cli_t *cli, json_t *record)
 }
 
 /* Prints a review report: the qualification, any other fields, the
-   departments' verdicts as a table, and the outcome. */
+   departments' verdicts as a table with what the failed ones suggest,
+   and the outcome. */
 static void
 s_print_report (qf_cli_t *cli, json_t *result)
 {
     static const char *const skip[] = {"qualification", "departments", "reviews", "outcome", NULL};
-    static const char *const qual_skip[] = {"reviews", "timers", NULL};
     json_t *qual = json_object_get (result, "qualification");
     if (json_is_object (qual)) {
         printf ("qualification:\n");
-        s_print_record (qual, 2, qual_skip);
+        s_print_qual_fields (qual, 2);
     }
     s_print_record (result, 0, skip);
     json_t *departments = json_object_get (result, "departments");
     if (!departments)
         departments = json_object_get (result, "reviews");
     if (json_is_array (departments)) {
-        static const char *const headers[] = {"DEPARTMENT", "VERDICT", "STATUS", "FINDINGS"};
-        static const char *const keys[] = {"department", "verdict", "status", "findings"};
         printf ("\ndepartments:\n");
-        s_print_object_table (cli, departments, headers, keys, 4);
+        s_print_reviews (cli, departments, false);
+        s_print_suggestions (departments, json_integer_value (json_object_get (result, "round")));
     }
     json_t *outcome = json_object_get (result, "outcome");
     if (json_is_object (outcome)) {
@@ -923,11 +991,15 @@ s_print_report (qf_cli_t *cli, json_t *result)
 static void
 s_print_result (qf_cli_t *cli, const cli_call_t *call, json_t *result)
 {
+    json_t *list = call->list_key ? json_object_get (result, call->list_key) : NULL;
     if (cli->json) {
-        qf_cli_print_json (result);
+        /* These lists have no paging (--after): nothing comes next. */
+        if (call->output == OUT_LIST)
+            qf_cli_print_list_json (list, 0);
+        else
+            qf_cli_print_json (result);
         return;
     }
-    json_t *list = call->list_key ? json_object_get (result, call->list_key) : NULL;
     const char *const skip[] = {call->list_key, NULL};
     switch (call->output) {
     case OUT_QUAL: s_print_qualification (cli, result); break;
@@ -1435,8 +1507,11 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
     json_t *result;
     if (qf_cli_call (cli, "qual.list", call_args, false, &result))
         return QF_CLI_ERROR;
+    json_t *items = json_object_get (result, "items");
+    json_t *next = json_object_get (result, "next_after_id");
+    bool full = json_array_size (items) == limit && json_is_integer (next);
     if (cli->json) {
-        qf_cli_print_json (result);
+        qf_cli_print_list_json (items, full ? json_integer_value (next) : 0);
         json_decref (result);
         return QF_CLI_OK;
     }
@@ -1444,10 +1519,8 @@ s_cmd_qual_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, cha
                                           "AUTHORITY", "CATEGORY", "EXPIRES"};
     static const char *const keys[] = {"id",        "state",    "round",  "cert_no",
                                        "authority", "category", "expires"};
-    json_t *items = json_object_get (result, "items");
     s_print_object_table (cli, items, headers, keys, 7);
-    json_t *next = json_object_get (result, "next_after_id");
-    if (json_array_size (items) == limit && json_is_integer (next))
+    if (full)
         fprintf (stderr, "(more: qualflow qual list --after %" JSON_INTEGER_FORMAT "%s%s)\n",
                  json_integer_value (next), opts[QL_STATE] ? " --state " : "",
                  opts[QL_STATE] ? opts[QL_STATE] : "");
@@ -1603,7 +1676,7 @@ s_cmd_groups (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
     if (qf_cli_call (cli, "groups.list", NULL, false, &result))
         return QF_CLI_ERROR;
     if (cli->json) {
-        qf_cli_print_json (result);
+        qf_cli_print_list_json (json_object_get (result, "groups"), 0);
         json_decref (result);
         return QF_CLI_OK;
     }
@@ -1696,17 +1769,18 @@ s_cmd_dlq_list (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char
     json_t *result;
     if (qf_cli_call (cli, "dlq.list", call_args, false, &result))
         return QF_CLI_ERROR;
+    json_t *items = json_object_get (result, "items");
+    json_t *last = json_object_get (json_array_get (items, json_array_size (items) - 1), "seq");
+    bool full = json_array_size (items) == limit && json_is_integer (last);
     if (cli->json) {
-        qf_cli_print_json (result);
+        qf_cli_print_list_json (items, full ? json_integer_value (last) : 0);
         json_decref (result);
         return QF_CLI_OK;
     }
     static const char *const headers[] = {"SEQ", "TOPIC", "ATTEMPTS", "TIME", "LAST_ERROR"};
     static const char *const keys[] = {"seq", "topic", "attempts", "time", "last_error"};
-    json_t *items = json_object_get (result, "items");
     s_print_object_table (cli, items, headers, keys, 5);
-    json_t *last = json_object_get (json_array_get (items, json_array_size (items) - 1), "seq");
-    if (json_array_size (items) == limit && json_is_integer (last))
+    if (full)
         fprintf (stderr, "(more: qualflow dlq list %s --after %" JSON_INTEGER_FORMAT ")\n", args[0],
                  json_integer_value (last));
     json_decref (result);
@@ -1827,8 +1901,10 @@ static const cli_command_t s_commands[] = {
      "Role review.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_submit_call},
     {"qual", "show", "ID", "show a qualification and its reviews",
-     "Show a qualification: its fields, whether it is sellable and suspended, its reviews, "
-     "and its expiry timers (kind, lead days, due time in RFC 3339 UTC, state).",
+     "Show a qualification: its fields, whether it is sellable and suspended (yes/no), its "
+     "reviews (round, department, verdict, status, findings) with what the failed ones of its "
+     "round suggest doing (\"to do\"), and its expiry timers (kind, lead days, due time in "
+     "RFC 3339 UTC, state).",
      NULL, 1, 1, s_cmd_mapped, &s_qual_show_call},
     {"qual", "list", "[--state S] [--expiring Nd] [--sellable] [--limit N] [--after ID]",
      "list qualifications",
@@ -1842,7 +1918,7 @@ static const cli_command_t s_commands[] = {
      s_qual_renew_opts, 1, 1, s_cmd_mapped, &s_qual_renew_call},
     {"qual", "report", "ID", "the review report of a qualification",
      "Print the review report: the qualification's fields, each department's verdict, status "
-     "and findings, and the outcome.",
+     "and findings with what the failed ones suggest doing (\"to do\"), and the outcome.",
      NULL, 1, 1, s_cmd_mapped, &s_qual_report_call},
     {"qual", "rectify",
      "ID [--name N] [--cert-no X] [--authority A] [--category C] [--scope S] [--issued D] "
@@ -1951,9 +2027,10 @@ static const cli_command_t s_commands[] = {
     {NULL, "events", "[--after SEQ] [--limit N] [--topic T] [--follow]",
      "list or follow the event log",
      "List the event log: seq, time (RFC 3339 UTC), topic, subject and payload, which is cut "
-     "to fit the line (with --json, one whole event object per line). With --follow, keep "
-     "printing new events in sequence order, filling any gap in the live stream from the "
-     "log, until interrupted.",
+     "to fit the line (with --json, one document {\"items\": [events], \"next\": SEQ or "
+     "null}). With --follow, print the last N events (--limit, default 10) or those after "
+     "--after, then keep printing new events in sequence order, filling any gap in the live "
+     "stream from the log, until interrupted (with --json, one event object per line).",
      s_events_opts, 0, 0, s_cmd_events},
     {NULL, "groups", "", "consumer groups: position, lag, dead letters",
      "List the consumer groups: their topics; position (every event up to it is done for the "

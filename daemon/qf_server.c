@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Set by signal handlers, read by the loop: the only process-wide flags. */
 static volatile sig_atomic_t s_stop_requested = 0;
@@ -201,6 +202,9 @@ s_status (void *arg)
     qf_server_t *self = arg;
     json_t *status = qf_delivery_status (self->delivery);
     json_object_set_new (status, "version", json_string (QF_VERSION));
+    /* The pid tells a starter (scripts/run-all) that the daemon answering
+       is the one it started, not another one already serving the endpoint. */
+    json_object_set_new (status, "pid", json_integer ((json_int_t)getpid ()));
     json_object_set_new (status, "uptime_s",
                          json_integer ((qf_time_now_ms () - self->started) / 1000));
     json_object_set_new (status, "database", json_string (self->config->database));

@@ -65,6 +65,12 @@ qf_rules_fn qf_rules_for (const char *department);
         {"command": "review.report", "args": {"qualification_id", "round",
          "department", "verdict": "pass"|"fail", "findings": [...],
          "suggestions": "..." (only on fail)}}
+    The findings say what is wrong; the suggestions say what to do about
+    them, without repeating them: the 'qualflow qual rectify ID' command
+    with the options of the fields found wrong, then what else may answer
+    a finding (configure an authority or a category's industries, wait for
+    a policy change to be lifted, reject). A `rule` that is not one of the
+    departments' gets a generic 'qual rectify' suggestion.
     Returns 0, QF_EINVAL (payload lacks a qualification with an integer id
     or an integer round; *result_p NULL; `error` says what) or QF_ENOMEM.
     Caller owns *result_p. */

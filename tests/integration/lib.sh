@@ -100,6 +100,22 @@ qf_wait_for() {
     return 1
 }
 
+# Prints the items of a list command's --json output (on stdin) one per
+# line as compact JSON: a list is one document {"items": [...], "next": ...};
+# events --follow --json prints JSON Lines, taken as they are.
+qf_json_items() {
+    /usr/bin/python3 -c '
+import json, sys
+text = sys.stdin.read()
+try:
+    doc = json.loads(text)
+    items = doc["items"] if isinstance(doc, dict) and "items" in doc else [doc]
+except ValueError:
+    items = [json.loads(line) for line in text.splitlines() if line.strip()]
+for item in items:
+    print(json.dumps(item, ensure_ascii=False, separators=(",", ":")))'
+}
+
 # Runs the CLI, keeping stdout, stderr and the exit code in $QF_TMP/out,
 # $QF_TMP/err and $RC.
 run_cli() {

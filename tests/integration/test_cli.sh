@@ -223,9 +223,10 @@ test_events_lists_created() {
     run_cli --json events --topic qualification.created
     $PY -c '
 import json, sys
-lines = sys.stdin.read().splitlines()
-assert len(lines) == 1, lines
-e = json.loads(lines[0])
+doc = json.load(sys.stdin)
+assert sorted(doc) == ["items", "next"] and doc["next"] is None, doc
+assert len(doc["items"]) == 1, doc
+e = doc["items"][0]
 assert e["seq"] == 1 and e["topic"] == "qualification.created", e
 assert e["payload"]["scope"] == "建筑工程施工总承包二级", e' <"$QF_TMP/out" ||
         { qf_fail "--json: $(cat "$QF_TMP/out")"; return 1; }
@@ -250,6 +251,28 @@ test_events_follow_prints_new_event() {
     [ "$(grep -c 'qualification\.created' "$QF_TMP/follow.out")" -eq 2 ] ||
         { qf_fail "duplicates or missing: $(cat "$QF_TMP/follow.out")"; return 1; }
     grep -q "^SEQ " "$QF_TMP/follow.out" || { qf_fail "no header"; return 1; }
+}
+
+# Without --after, following starts with the last 10 events (--limit N:
+# the last N), as the README says.
+test_events_follow_starts_ten_back() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local i
+    for i in $(seq 1 12); do
+        add_qual "scope $i" --as review >/dev/null || { qf_fail "qual add failed"; return 1; }
+    done
+    start_follow follow.out
+    qf_wait_for "grep -q '^12 ' '$QF_TMP/follow.out'" 10 ||
+        { qf_fail "backlog: $(cat "$QF_TMP/follow.out" "$QF_TMP/follow.out.err")"; return 1; }
+    stop_follow || return 1
+    [ "$(grep -Eo '^[0-9]+ ' "$QF_TMP/follow.out" | tr -d ' ' | tr '\n' ' ')" = "3 4 5 6 7 8 9 10 11 12 " ] ||
+        { qf_fail "not the last 10: $(cat "$QF_TMP/follow.out")"; return 1; }
+    start_follow follow2.out --limit 2
+    qf_wait_for "grep -q '^12 ' '$QF_TMP/follow2.out'" 10 ||
+        { qf_fail "backlog: $(cat "$QF_TMP/follow2.out" "$QF_TMP/follow2.out.err")"; return 1; }
+    stop_follow || return 1
+    [ "$(grep -Eo '^[0-9]+ ' "$QF_TMP/follow2.out" | tr -d ' ' | tr '\n' ' ')" = "11 12 " ] ||
+        { qf_fail "--limit 2: not the last 2: $(cat "$QF_TMP/follow2.out")"; return 1; }
 }
 
 test_events_follow_json_survives_restart() {
@@ -408,17 +431,17 @@ test_groups_list_and_seek() {
     done
     run_cli --json groups
     [ "$RC" -eq 0 ] || { qf_fail "groups --json: exit $RC"; return 1; }
-    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["groups"]) == ["finance", "legal", "renewal", "technical"]
-assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["groups"])
-assert r["last_seq"] == 0' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
+    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["finance", "legal", "renewal", "technical"]
+assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["items"])
+assert r["next"] is None' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
 
-    # With no workers, a submitted qualification leaves every review group
-    # behind; renewal takes neither event, so it moves past both.
+    # With no workers, a submitted qualification leaves every group that
+    # takes it behind (renewal, which does not, soon moves past it).
     local id
     id=$(add_qual "scope") && qf_cli --as review qual submit "$id" >/dev/null ||
         { qf_fail "add/submit failed"; return 1; }
     run_cli --json groups
-    json_check "$QF_TMP/out" 'r["last_seq"] == 2 and all(g["lag"] == 2 - g["position"] >= 1 if g["name"] != "renewal" else g["lag"] == 0 for g in r["groups"])' ||
+    json_check "$QF_TMP/out" 'all(g["lag"] == 2 - g["position"] >= 1 for g in r["items"] if "qualification.review_requested" in g["topics"])' ||
         { qf_fail "lag after submit: $(cat "$QF_TMP/out")"; return 1; }
     run_cli groups
     grep -Eq "^legal +qualification\.review_requested, policy\.changed +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
@@ -440,7 +463,7 @@ assert r["last_seq"] == 0' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; r
     local second
     second=$(qf_cli --json events --after 1 --limit 1 2>/dev/null | $PY -c '
 import json, sys, datetime
-t = json.loads(sys.stdin.readline())["time"]
+t = json.load(sys.stdin)["items"][0]["time"]
 d = datetime.datetime.fromtimestamp(t // 1000, datetime.timezone.utc)
 print(d.strftime("%Y-%m-%dT%H:%M:%S") + ".%03dZ" % (t % 1000))')
     run_cli --json groups seek legal --to "$second"
@@ -529,7 +552,7 @@ test_dlq_poison() {
     grep -Eq "^1 +qualification\.created +2 +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +poison: refused on purpose$" \
         "$QF_TMP/out" || { qf_fail "dlq list row: $(cat "$QF_TMP/out")"; return 1; }
     run_cli --json dlq list poison
-    json_check "$QF_TMP/out" 'r["group"] == "poison" and [(i["seq"], i["attempts"]) for i in r["items"]] == [(1, 2)]' ||
+    json_check "$QF_TMP/out" '[(i["seq"], i["attempts"]) for i in r["items"]] == [(1, 2)] and r["next"] is None' ||
         { qf_fail "dlq list --json: $(cat "$QF_TMP/out")"; return 1; }
     run_cli groups
     grep -Eq "^poison +qualification\.created +[0-9]+ +[0-9]+ +0 +1 +[0-9]+ +1$" "$QF_TMP/out" ||
@@ -578,7 +601,7 @@ test_dlq_poison() {
     run_cli dlq list poison
     [ "$(sed -n 2p "$QF_TMP/out")" = "(none)" ] || { qf_fail "list after drop: $(cat "$QF_TMP/out")"; return 1; }
     run_cli --json groups
-    json_check "$QF_TMP/out" '[g["dead_letters"] for g in r["groups"] if g["name"] == "poison"] == [0]' ||
+    json_check "$QF_TMP/out" '[g["dead_letters"] for g in r["items"] if g["name"] == "poison"] == [0]' ||
         { qf_fail "groups after drop: $(cat "$QF_TMP/out")"; return 1; }
     run_cli dlq list nogroup
     [ "$RC" -eq 1 ] && grep -q "^qualflow: not found (404): " "$QF_TMP/err" ||
@@ -594,7 +617,7 @@ test_idempotency_key() {
     run_cli --json qual list
     json_check "$QF_TMP/out" 'len(r["items"]) == 1' || { qf_fail "not one qualification: $(cat "$QF_TMP/out")"; return 1; }
     run_cli --json events --topic qualification.created
-    [ "$(wc -l <"$QF_TMP/out")" -eq 1 ] || { qf_fail "not one event: $(cat "$QF_TMP/out")"; return 1; }
+    json_check "$QF_TMP/out" 'len(r["items"]) == 1' || { qf_fail "not one event: $(cat "$QF_TMP/out")"; return 1; }
     # Another key makes another one; the same key with another command is refused.
     id2=$(add_qual "twice" --idempotency-key k2)
     [ "$id2" -gt "$id1" ] 2>/dev/null || { qf_fail "k2 gave id '$id2'"; return 1; }
@@ -618,6 +641,51 @@ test_idempotency_key() {
         { qf_fail "keyed refusal: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
 }
 
+# A list without --follow prints one JSON document, {"items": [...],
+# "next": cursor or null}, that any JSON parser reads; --follow keeps JSON
+# Lines.
+test_list_json_is_one_document() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local i cmd
+    for i in 1 2 3; do
+        add_qual "scope $i" --as review >/dev/null || { qf_fail "qual add failed"; return 1; }
+    done
+    for cmd in "events" "events --topic qualification.created" "--as review qual list" \
+        "--as review qual list --sellable" "groups" "dlq list legal" "--as review renewal list" \
+        "--as review policy list" "--as review candidate list" "--as review loan list"; do
+        # shellcheck disable=SC2086
+        run_cli --json $cmd
+        [ "$RC" -eq 0 ] || { qf_fail "$cmd --json: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
+        $PY -m json.tool <"$QF_TMP/out" >/dev/null ||
+            { qf_fail "$cmd --json is not one JSON document: $(head -c 300 "$QF_TMP/out")"; return 1; }
+        json_check "$QF_TMP/out" 'sorted(r) == ["items", "next"] and isinstance(r["items"], list)' ||
+            { qf_fail "$cmd --json: not {items, next}: $(head -c 300 "$QF_TMP/out")"; return 1; }
+    done
+    # next is what --after takes for the following page, null on the last.
+    run_cli --json events --limit 2
+    json_check "$QF_TMP/out" '[e["seq"] for e in r["items"]] == [1, 2] and r["next"] == 2' ||
+        { qf_fail "events --limit 2: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --json events --after 2 --limit 2
+    json_check "$QF_TMP/out" '[e["seq"] for e in r["items"]] == [3] and r["next"] is None' ||
+        { qf_fail "events --after 2: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --as review --json qual list --limit 2
+    json_check "$QF_TMP/out" '[q["id"] for q in r["items"]] == [1, 2] and r["next"] == 2' ||
+        { qf_fail "qual list --limit 2: $(cat "$QF_TMP/out")"; return 1; }
+    run_cli --as review --json qual list --after 2 --limit 2
+    json_check "$QF_TMP/out" '[q["id"] for q in r["items"]] == [3] and r["next"] is None' ||
+        { qf_fail "qual list --after 2: $(cat "$QF_TMP/out")"; return 1; }
+    # Following: one compact event object per line.
+    start_follow follow.out --json --after 0
+    qf_wait_for '[ "$(wc -l <"$QF_TMP/follow.out")" -ge 3 ]' 10 ||
+        { qf_fail "follow: $(cat "$QF_TMP/follow.out" "$QF_TMP/follow.out.err")"; return 1; }
+    stop_follow || return 1
+    $PY -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert [json.loads(l)["seq"] for l in lines] == [1, 2, 3], lines' "$QF_TMP/follow.out" ||
+        { qf_fail "follow --json is not JSON Lines: $(cat "$QF_TMP/follow.out")"; return 1; }
+}
+
 test_idempotency_key_no_daemon() {
     run_cli --timeout 300 --idempotency-key k1 qual submit 1
     [ "$RC" -eq 1 ] && grep -q "no answer from the daemon at ipc://$QF_TMP/command.sock within 300 ms" "$QF_TMP/err" ||
@@ -634,11 +702,13 @@ qf_run_tests \
     test_qual_list_json_and_table \
     test_events_lists_created \
     test_events_follow_prints_new_event \
+    test_events_follow_starts_ten_back \
     test_events_follow_json_survives_restart \
     test_events_follow_fills_gaps \
     test_status_shows_database \
     test_call_and_global_options \
     test_groups_list_and_seek \
+    test_list_json_is_one_document \
     test_dlq_poison \
     test_idempotency_key \
     test_idempotency_key_no_daemon

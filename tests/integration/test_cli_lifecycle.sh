@@ -113,10 +113,14 @@ test_lifecycle() {
 
     # The review report of round 1.
     if has_command qual.report; then
-        expect_rc 0 qual report "$id" || return 1
+        expect_rc 0 --as review qual report "$id" || return 1
         grep -q "^DEPARTMENT  *VERDICT  *STATUS  *FINDINGS" "$QF_TMP/out" &&
             grep -q "^legal  *pass" "$QF_TMP/out" && grep -q "^outcome: approved" "$QF_TMP/out" ||
             { qf_fail "qual report: $(cat "$QF_TMP/out")"; return 1; }
+        # The report prints the qualification's flags as qual show does.
+        grep -qx "  suspended: no" "$QF_TMP/out" || { qf_fail "qual report: suspended: $(cat "$QF_TMP/out")"; return 1; }
+        expect_rc 0 --as review qual show "$id" || return 1
+        grep -qx "suspended: no" "$QF_TMP/out" || { qf_fail "qual show: suspended: $(cat "$QF_TMP/out")"; return 1; }
     else
         expect_rc 1 qual report "$id" || return 1
     fi

@@ -18,7 +18,7 @@ field() {  # field KEY < json
     $PY -c "import json,sys; print(json.load(sys.stdin)$1)"
 }
 count_events() {
-    qf_cli --json events --topic "$1" --limit 1000 2>/dev/null | grep -c '"seq"'
+    qf_cli --json events --topic "$1" --limit 1000 2>/dev/null | qf_json_items | wc -l
 }
 state_of() {
     qf_cli --json qual show "$1" | field '["state"]'
@@ -87,10 +87,10 @@ test_the_policy_story() {
         clock "$when"; n=$((n + 1))
         wait_events certificate.expiring "$n" || return 1
     done
-    qf_cli --json events --topic certificate.expiring | head -1 | grep -q '"lead_days":90' ||
+    qf_cli --json events --topic certificate.expiring | qf_json_items | head -1 | grep -q '"lead_days":90' ||
         { qf_fail "first reminder is not the 90-day one"; return 1; }
     [ "$(count_events renewal.reminder)" -ge 4 ] || { qf_fail "renewal worker silent"; return 1; }
-    qf_cli --json events --topic renewal.reminder | head -1 | grep -q 王敏 ||
+    qf_cli --json events --topic renewal.reminder | qf_json_items | head -1 | grep -q 王敏 ||
         { qf_fail "the named custodian is not told"; return 1; }
     clock 2027-01-02T16:00:01   # 2027-01-03 00:00:01 in Hefei
     wait_events certificate.expired 1 || return 1

@@ -488,13 +488,70 @@ QF_TEST (review_fail_report_shape)
               strcmp (json_string_value (json_object_get (args, "department")), "legal") == 0 &&
               strcmp (json_string_value (json_object_get (args, "verdict")), "fail") == 0 &&
               s_found (json_object_get (args, "findings"), "X1", NULL);
+    /* The suggestions say what to do, and do not repeat the findings. */
     const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
-    bool suggests = suggestions && strstr (suggestions, "X1") && strstr (suggestions, "Rectify");
+    const char *finding =
+        json_string_value (json_array_get (json_object_get (args, "findings"), 0));
+    bool suggests = suggestions && finding &&
+                    strstr (suggestions, "'qualflow --as review qual rectify 7 --cert-no X'") &&
+                    strstr (suggestions, "'qualflow --as review qual submit 7'") &&
+                    !strstr (suggestions, "X1");
+    bool repeats = suggestions && finding && strstr (suggestions, finding);
     size_t keys = json_object_size (args);
     json_decref (result);
     QF_CHECK (ok);
     QF_CHECK (suggests);
+    QF_CHECK (!repeats);
     QF_CHECK_EQ_INT (keys, 6);
+}
+
+/* Runs department `department`'s review of `record` (consumed) and
+   returns its suggestions (caller frees), or NULL when it passed. */
+static char *
+s_suggestions_of (const char *department, json_t *record, json_t *active_policies)
+{
+    json_t *payload = s_request (record, "legal finance technical");
+    if (active_policies)
+        json_object_set_new (payload, "active_policies", active_policies);
+    json_t *result = NULL;
+    qf_rules_review (s_config, department, qf_rules_for (department), payload, s_today, &result,
+                     NULL, 0);
+    json_decref (payload);
+    const char *text =
+        json_string_value (json_object_get (json_object_get (result, "args"), "suggestions"));
+    char *copy = text ? strdup (text) : NULL;
+    json_decref (result);
+    return copy;
+}
+
+QF_TEST (review_suggestions_say_what_to_do)
+{
+    /* A return ratio below the minimum: correct the figures, or reject. */
+    json_t *record = s_good ();
+    s_set (record, "expected_revenue", json_integer (100));
+    char *finance = s_suggestions_of ("finance", record, NULL);
+    /* Several fields wrong: one rectify command with all their options. */
+    record = s_good ();
+    s_set (record, "cert_no", json_string ("X1"));
+    s_set (record, "scope", json_string ("   "));
+    char *legal = s_suggestions_of ("legal", record, NULL);
+    /* Nothing to correct: wait for the policy change to be lifted. */
+    char *policy = s_suggestions_of ("legal", s_good (), json_pack ("[i]", 3));
+    bool finance_ok = finance && strstr (finance, "qual rectify 7 --cost N --revenue N'") &&
+                      strstr (finance, "'qualflow --as management qual reject 7 --reason TEXT'");
+    bool legal_ok = legal && strstr (legal, "qual rectify 7 --cert-no X --scope S'") &&
+                    !strstr (legal, "reject");
+    bool policy_ok = policy && strstr (policy, "Once policy change 3 is lifted") &&
+                     strstr (policy, "qual submit 7'") && !strstr (policy, "rectify");
+    if (!finance_ok || !legal_ok || !policy_ok)
+        printf ("# finance: %s\n# legal: %s\n# policy: %s\n", finance ? finance : "-",
+                legal ? legal : "-", policy ? policy : "-");
+    free (finance);
+    free (legal);
+    free (policy);
+    QF_CHECK (finance_ok);
+    QF_CHECK (legal_ok);
+    QF_CHECK (policy_ok);
 }
 
 QF_TEST (review_pass_report_has_no_suggestions)
@@ -607,6 +664,7 @@ main (void)
     RUN (technical_empty_scope_fails);
     RUN (rules_refuse_bad_arguments);
     RUN (review_fail_report_shape);
+    RUN (review_suggestions_say_what_to_do);
     RUN (review_pass_report_has_no_suggestions);
     RUN (review_other_department_not_asked);
     RUN (review_malformed_payload_refused);
