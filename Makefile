@@ -4,6 +4,7 @@
 #   make run        install missing packages, build, start daemon + workers
 #   make test       install missing packages, build with ASan+UBSan, run all tests
 #   make soak       the long fault-injection runs (not part of make test)
+#   make fuzz       install clang, run each fuzz target FUZZ_SECONDS (60) seconds
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -20,6 +21,11 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-i
 	-Iproto -Iconfig -Idaemon -Iworkers -Icli -Itests/unit
 ifeq ($(VARIANT),asan)
 CFLAGS_V := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_V := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+# make fuzz: clang, every object instrumented for libFuzzer's coverage.
+CFLAGS_V := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
 LDFLAGS_V := -fsanitize=address,undefined
 else
 CFLAGS_V := -O2
@@ -43,6 +49,10 @@ WORKER_SRC := $(filter-out $(WLIB_SRC),$(wildcard workers/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, each with its corpus in tests/fuzz/corpus/NAME/.
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -53,15 +63,19 @@ WORKERS := $(patsubst workers/%.c,$(B)/bin/qualflow-%,$(WORKER_SRC))
 PROGS   := $(B)/bin/qualflowd $(B)/bin/qualflow $(WORKERS)
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+# Each fuzz target with a plain main() that replays its corpus: make test
+# runs them (tests/run picks up test_*), with no need for clang.
+REPLAYS := $(patsubst %,$(B)/tests/test_fuzz_%,$(FUZZ_NAMES))
+FUZZERS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
-.PHONY: all build deps run test check-tests soak bench install clean format
+.PHONY: all build deps run test check-tests soak bench fuzz fuzzers install clean format
 .DEFAULT_GOAL := all
 
 all: deps-quiet
 	@$(MAKE) --no-print-directory build
 	@mkdir -p bin && cp -f $(PROGS) bin/
 
-build: $(PROGS) $(TESTS) $(BENCHES)
+build: $(PROGS) $(TESTS) $(REPLAYS) $(BENCHES)
 
 # Fails with the exact apt-get line when packages are missing and we are not root.
 deps:
@@ -103,6 +117,15 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(REPLAYS): $(B)/tests/test_fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
+	$(LIBQFD) $(LIBQF)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(FUZZERS): $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBQFD) $(LIBQF)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(LIBS)
 $(B)/bench/%: $(B)/obj/bench/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
@@ -130,13 +153,30 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
+# make fuzz: each target in turn for FUZZ_SECONDS seconds, starting from its
+# seed corpus; what it learns goes to build/fuzz/corpus/NAME, a crashing
+# input to build/fuzz/crashes/ (replay one with build/asan/tests/test_fuzz_NAME
+# FILE; copy an input worth keeping into tests/fuzz/corpus/NAME/).
+fuzz: deps
+	@scripts/install-deps --fuzz
+	@$(MAKE) --no-print-directory VARIANT=fuzz CC=clang fuzzers
+	@for name in $(FUZZ_NAMES); do \
+	  mkdir -p build/fuzz/corpus/$$name build/fuzz/crashes && \
+	  echo "fuzz_$$name: $(FUZZ_SECONDS) s" && \
+	  build/fuzz/fuzz/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crashes/$$name- \
+	    build/fuzz/corpus/$$name tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+fuzzers: $(FUZZERS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/qualflow
 	install -m 755 bin/* $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 config/qualflow.yaml proto/PROTOCOL.md $(DESTDIR)$(PREFIX)/share/qualflow/
 
 format:
-	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	rm -rf build bin

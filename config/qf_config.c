@@ -20,6 +20,7 @@
 #include "qf_log.h"
 #include "qf_msg.h"
 #include "qf_role.h"
+#include "qf_pattern.h"
 #include "qf_time.h"
 
 #include <assert.h>
@@ -436,7 +437,7 @@ static const qf_key_t s_authority_keys[] = {
      .help = "the authority as written on certificates; unique"},
     {.key = "pattern",
      .type = QF_CT_REGEX,
-     .max = 1024,
+     .max = QF_PATTERN_BYTES_MAX,
      .required = true,
      .offset = AUTH (pattern),
      .aux_offset = AUTH (regex),
@@ -985,8 +986,10 @@ s_expect_scalar (char *buffer, size_t size, qf_ctype_t type, const qf_key_t *k)
                   QF_TOPIC_MAX);
         break;
     case QF_CT_REGEX:
-        s_append (buffer, size, &used, "a POSIX extended regular expression of at most %lld bytes",
-                  (long long)k->max);
+        s_append (buffer, size, &used,
+                  "a POSIX extended regular expression of at most %lld bytes, without "
+                  "back-references, repeating at most %d times",
+                  (long long)k->max, QF_PATTERN_REPEAT_MAX);
         break;
     case QF_CT_INT:
     case QF_CT_INT64:
@@ -1623,6 +1626,15 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
         rc = s_get_text (ld, k, k->type, name, node, &copy);
         if (rc)
             return rc;
+        /* Refused before regcomp, which is where the cost would be paid. */
+        char why[QF_PHRASE_SIZE / 2], advice[QF_PHRASE_SIZE / 2];
+        if (qf_pattern_check (copy, why, sizeof why, advice, sizeof advice) != 0) {
+            snprintf (found, sizeof found, "%s, which %s",
+                      s_quote (quoted, sizeof quoted, copy, strlen (copy)), why);
+            free (copy);
+            s_expect_scalar (expect, sizeof expect, k->type, k);
+            return s_reject (ld, k, name, node, expect, found, advice);
+        }
         regex_t *regex = (regex_t *)((char *)base + k->aux_offset);
         int status = regcomp (regex, copy, REG_EXTENDED | REG_NOSUB);
         if (status != 0) {

@@ -1225,6 +1225,35 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     return QF_EINVAL;
 }
 
+/*  Checks a command's arguments (an object) against its table entry: no
+    unknown key, each value of its type and range (null stands for an
+    absent optional argument), every required one present. */
+static int
+s_check_args (qf_ctx_t *ctx, const qf_command_t *command, json_t *args)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (args, key, value)
+    {
+        const qf_arg_spec_t *spec = command->args;
+        while (spec->name && strcmp (spec->name, key) != 0)
+            spec++;
+        if (!spec->name)
+            return qf_ctx_error (ctx, QF_EINVAL, "args", "%s takes no argument \"%.40s\"",
+                                 command->name, key);
+        if (json_is_null (value) && !spec->required)
+            continue;
+        int rc = s_check_arg (ctx, spec, value);
+        if (rc)
+            return rc;
+    }
+    for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
+        if (spec->required && !json_object_get (args, spec->name))
+            return qf_ctx_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s",
+                                 command->name, spec->name);
+    return 0;
+}
+
 int
 qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const char **user_p,
                       json_t **args_p, const char **key_p)
@@ -1313,35 +1342,27 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
     json_t *copy = args ? json_copy (args) : json_object ();
     if (!copy)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    const char *key;
-    json_t *value;
-    json_object_foreach (copy, key, value)
-    {
-        const qf_arg_spec_t *spec = command->args;
-        while (spec->name && strcmp (spec->name, key) != 0)
-            spec++;
-        if (!spec->name) {
-            rc = qf_ctx_error (ctx, QF_EINVAL, "args", "%s takes no argument \"%.40s\"", name, key);
-            goto done;
-        }
-        if (json_is_null (value) && !spec->required)
-            continue;
-        rc = s_check_arg (ctx, spec, value);
-        if (rc)
-            goto done;
+    rc = s_check_args (ctx, command, copy);
+    if (rc == 0) {
+        /* Optional arguments given as null are treated as absent. */
+        for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
+            if (json_is_null (json_object_get (copy, spec->name)))
+                json_object_del (copy, spec->name);
+        rc = command->handler (ctx, copy, result_p);
     }
-    for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
-        if (spec->required && !json_object_get (copy, spec->name)) {
-            rc = qf_ctx_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s", name,
-                               spec->name);
-            goto done;
-        }
-    /* Optional arguments given as null are treated as absent. */
-    for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
-        if (json_is_null (json_object_get (copy, spec->name)))
-            json_object_del (copy, spec->name);
-    rc = command->handler (ctx, copy, result_p);
-done:
     json_decref (copy);
     return rc;
+}
+
+int
+qf_commands_check (qf_ctx_t *ctx, const char *name, json_t *args)
+{
+    ctx->error[0] = ctx->field[0] = 0;
+    const qf_command_t *command = s_lookup (name);
+    if (!command)
+        return qf_ctx_error (ctx, QF_EINVAL, "command",
+                             "unknown command \"%s\"; see PROTOCOL.md 5.1", name);
+    if (!json_is_object (args))
+        return qf_ctx_error (ctx, QF_EINVAL, "args", "args must be a JSON object");
+    return s_check_args (ctx, command, args);
 }

@@ -46,6 +46,11 @@ bool qf_commands_writes (const char *name);
     rolls the command's savepoint back. */
 int qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p);
 
+/*  Checks a command's arguments, an object, against the command table the
+    way qf_commands_execute does before the handler runs, without running
+    it: 0, or QF_EINVAL/QF_ETOOBIG with ctx->error and ctx->field. */
+int qf_commands_check (qf_ctx_t *ctx, const char *name, json_t *args);
+
 /*  Checks that the role may run the command: 0 or QF_EFORBIDDEN. */
 int qf_commands_authorize (qf_ctx_t *ctx, const char *name);
 

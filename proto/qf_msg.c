@@ -53,8 +53,6 @@ static const type_spec_t s_types[QF_MSG_COUNT] = {
     [QF_MSG_EVENT] = {"EVENT", {F_SEQ, F_EVENT_ID, F_SUBJECT, F_TIME, F_BODY, F_END}},
 };
 
-#define MAX_FRAMES 14
-
 void
 qf_msg_reset (qf_msg_t *self)
 {
@@ -397,49 +395,64 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
     qf_msg_reset (self);
     if (peer)
         memset (peer, 0, sizeof *peer);
-    zmq_msg_t frames[MAX_FRAMES];
-    int count = 0, rc = 0;
-    bool overflow = false;
+    /* One frame more than any message has, so that too many is seen. */
+    zmq_msg_t frames[QF_MSG_FRAMES_MAX + 1];
+    qf_frame_t views[QF_MSG_FRAMES_MAX + 1];
+    int count = 0;
     /* Read the whole multipart message first so a bad one is always drained. */
     while (true) {
-        zmq_msg_t frame;
-        zmq_msg_init (&frame);
-        if (zmq_msg_recv (&frame, socket, count == 0 ? flags : 0) < 0) {
+        zmq_msg_t extra;
+        zmq_msg_t *frame = count <= QF_MSG_FRAMES_MAX ? &frames[count] : &extra;
+        zmq_msg_init (frame);
+        if (zmq_msg_recv (frame, socket, count == 0 ? flags : 0) < 0) {
             int err = errno;
-            zmq_msg_close (&frame);
+            zmq_msg_close (frame);
             for (int i = 0; i < count; i++)
                 zmq_msg_close (&frames[i]);
             if (err == EAGAIN)
                 return QF_EAGAIN;
             return QF_EINTR;
         }
-        int more = zmq_msg_more (&frame);
-        if (count < MAX_FRAMES)
-            frames[count++] = frame;
-        else {
-            overflow = true;
-            zmq_msg_close (&frame);
-        }
+        int more = zmq_msg_more (frame);
+        if (frame == &extra)
+            zmq_msg_close (&extra);
+        else
+            count++;
         if (!more)
             break;
     }
+    /* Small frames live inside their zmq_msg_t: take the views in place. */
+    for (int i = 0; i < count; i++) {
+        views[i].data = zmq_msg_data (&frames[i]);
+        views[i].size = zmq_msg_size (&frames[i]);
+    }
+    int rc = qf_msg_decode (self, views, count, routed);
+    /* The routing id frame that ROUTER makes up may lack the connection's
+       metadata; the peer's own frames carry it. */
+    if (peer && self->routing_size > 0)
+        s_peer (peer, &frames[count > 1 ? 1 : 0]);
+    for (int i = 0; i < count; i++)
+        zmq_msg_close (&frames[i]);
+    return rc;
+}
 
-    int at = 0;
+int
+qf_msg_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed)
+{
+    qf_msg_reset (self);
+    int at = 0, rc = 0;
     int sig_at = -1; /* the protocol frame, once found */
+    bool overflow = count > QF_MSG_FRAMES_MAX;
     if (routed) {
-        size_t size = zmq_msg_size (&frames[0]);
+        size_t size = count > 0 ? frames[0].size : 0;
         if (size == 0 || size > QF_ROUTING_MAX) {
             rc = s_fail (self, "routing", "bad %s id");
             goto done;
         }
-        memcpy (self->routing, zmq_msg_data (&frames[0]), size);
+        memcpy (self->routing, frames[0].data, size);
         self->routing_size = size;
-        /* The routing id frame that ROUTER makes up may lack the
-           connection's metadata; the peer's own frames carry it. */
-        if (peer)
-            s_peer (peer, &frames[count > 1 ? 1 : 0]);
         at = 1;
-        if (at < count && zmq_msg_size (&frames[at]) == 0) {
+        if (at < count && frames[at].size == 0) {
             self->req_envelope = true;
             at++;
         }
@@ -447,9 +460,8 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
     char topic_frame[QF_TOPIC_MAX + 1] = "";
     bool event_topic = false;
     /* An EVENT on a SUB socket starts with its topic, before the signature. */
-    if (!routed && at < count && zmq_msg_size (&frames[at]) != strlen (QF_PROTOCOL)) {
-        if (!s_copy_text (topic_frame, sizeof topic_frame, zmq_msg_data (&frames[at]),
-                          zmq_msg_size (&frames[at])) ||
+    if (!routed && at < count && frames[at].size != strlen (QF_PROTOCOL)) {
+        if (!s_copy_text (topic_frame, sizeof topic_frame, frames[at].data, frames[at].size) ||
             !qf_valid_token (topic_frame, QF_TOPIC_MAX)) {
             rc = s_fail (self, "protocol", "first frame is neither QFLOW/1 nor a valid topic");
             goto done;
@@ -462,38 +474,32 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
         goto done;
     }
     sig_at = at;
-    {
-        const char *sig = zmq_msg_data (&frames[at]);
-        size_t size = zmq_msg_size (&frames[at]);
-        if (size != strlen (QF_PROTOCOL) || memcmp (sig, QF_PROTOCOL, size) != 0) {
-            char got[24];
-            s_printable (got, sizeof got, sig, size);
-            rc = s_fail (self, "protocol", "%s");
-            snprintf (self->error, sizeof self->error,
-                      "unsupported protocol \"%s\": this peer speaks %s", got, QF_PROTOCOL);
-            goto done;
-        }
-        at++;
+    if (frames[at].size != strlen (QF_PROTOCOL) ||
+        memcmp (frames[at].data, QF_PROTOCOL, frames[at].size) != 0) {
+        char got[24];
+        s_printable (got, sizeof got, frames[at].data, frames[at].size);
+        rc = s_fail (self, "protocol", "%s");
+        snprintf (self->error, sizeof self->error,
+                  "unsupported protocol \"%s\": this peer speaks %s", got, QF_PROTOCOL);
+        goto done;
     }
+    at++;
     if (at >= count) {
         rc = s_fail (self, "type", "message has no %s frame");
         goto done;
     }
-    {
-        const char *name = zmq_msg_data (&frames[at]);
-        size_t size = zmq_msg_size (&frames[at]);
-        for (int t = QF_MSG_NONE + 1; t < QF_MSG_COUNT; t++)
-            if (strlen (s_types[t].name) == size && memcmp (s_types[t].name, name, size) == 0)
-                self->id = (qf_msg_id_t)t;
-        if (self->id == QF_MSG_NONE) {
-            char got[24];
-            s_printable (got, sizeof got, name, size);
-            rc = s_fail (self, "type", "%s");
-            snprintf (self->error, sizeof self->error, "unknown message type \"%s\"", got);
-            goto done;
-        }
-        at++;
+    for (int t = QF_MSG_NONE + 1; t < QF_MSG_COUNT; t++)
+        if (strlen (s_types[t].name) == frames[at].size &&
+            memcmp (s_types[t].name, frames[at].data, frames[at].size) == 0)
+            self->id = (qf_msg_id_t)t;
+    if (self->id == QF_MSG_NONE) {
+        char got[24];
+        s_printable (got, sizeof got, frames[at].data, frames[at].size);
+        rc = s_fail (self, "type", "%s");
+        snprintf (self->error, sizeof self->error, "unknown message type \"%s\"", got);
+        goto done;
     }
+    at++;
     if ((self->id == QF_MSG_EVENT) != event_topic) {
         rc = s_fail (self, "topic",
                      event_topic ? "only EVENT messages carry a %s frame first"
@@ -508,8 +514,7 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
         nfields++;
     /* Decode what is there first so the request_id survives a count error. */
     for (int i = 0; i < nfields && at + i < count; i++) {
-        rc = s_decode_field (self, fields[i], zmq_msg_data (&frames[at + i]),
-                             zmq_msg_size (&frames[at + i]));
+        rc = s_decode_field (self, fields[i], frames[at + i].data, frames[at + i].size);
         if (rc)
             goto done;
     }
@@ -518,9 +523,14 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
            are too many. */
         bool short_of = !overflow && count - at < nfields;
         rc = s_fail (self, short_of ? s_field_names[fields[count - at]] : "frames", "%s");
-        snprintf (self->error, sizeof self->error, "%s takes %d field frames, got %d%s%s",
-                  s_types[self->id].name, nfields, overflow ? count : count - at,
-                  short_of ? "; missing: " : "", short_of ? self->error_field : "");
+        if (overflow)
+            snprintf (self->error, sizeof self->error,
+                      "%s takes %d field frames, got more than %d", s_types[self->id].name,
+                      nfields, QF_MSG_FRAMES_MAX - at);
+        else
+            snprintf (self->error, sizeof self->error, "%s takes %d field frames, got %d%s%s",
+                      s_types[self->id].name, nfields, count - at,
+                      short_of ? "; missing: " : "", short_of ? self->error_field : "");
         goto done;
     }
 done:
@@ -528,14 +538,11 @@ done:
        a REQUEST: with exactly its five frames, its third is the request_id. */
     if (rc && self->id == QF_MSG_NONE && sig_at >= 0 && !overflow && count - sig_at == 5 &&
         !self->request_id[0]) {
-        size_t size = zmq_msg_size (&frames[sig_at + 2]);
-        if (!s_copy_text (self->request_id, sizeof self->request_id,
-                          zmq_msg_data (&frames[sig_at + 2]), size) ||
+        if (!s_copy_text (self->request_id, sizeof self->request_id, frames[sig_at + 2].data,
+                          frames[sig_at + 2].size) ||
             !qf_valid_printable (self->request_id, QF_ID_MAX))
             self->request_id[0] = 0;
     }
-    for (int i = 0; i < count; i++)
-        zmq_msg_close (&frames[i]);
     if (rc && self->body) {
         json_decref (self->body);
         self->body = NULL;
@@ -559,8 +566,8 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
         return QF_EINVAL;
     const type_spec_t *spec = &s_types[self->id];
     char numbers[8][24];
-    const void *data[MAX_FRAMES];
-    size_t size[MAX_FRAMES];
+    const void *data[QF_MSG_FRAMES_MAX];
+    size_t size[QF_MSG_FRAMES_MAX];
     char *encoded = NULL;
     int n = 0, nnum = 0;
 

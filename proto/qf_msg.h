@@ -124,6 +124,21 @@ const char *qf_msg_type_name (qf_msg_id_t id);
     third frame of a five-frame message if it is a valid id. */
 int qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags);
 
+/* One frame of a received message: its bytes, borrowed. */
+typedef struct {
+    const void *data;
+    size_t size;
+} qf_frame_t;
+
+#define QF_MSG_FRAMES_MAX 14 /* most frames a message may have, envelope included */
+
+/*  Decodes a message whose `count` frames were already received, as
+    qf_msg_recv does once it has read them all; `routed` as there. A count
+    above QF_MSG_FRAMES_MAX is a protocol error. Returns 0 or QF_EPROTO
+    with self->error, keeping the routing id and request_id as qf_msg_recv
+    does. Needs no socket, so tests and the fuzz harness call it on bytes. */
+int qf_msg_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed);
+
 /*  qf_msg_recv, and when `peer` is not NULL, who sent it: on a CURVE ROUTER
     socket the certificate's name, roles and groups; otherwise
     peer->authenticated is false. */

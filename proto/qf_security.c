@@ -3,6 +3,8 @@
 
 #include "qf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -152,6 +154,81 @@ s_valid_words (const char *list)
     return words > 0;
 }
 
+/*  The text of a certificate file in CZMQ's format (what zcert_save
+    writes and zcert_load reads), public or with the secret key too.
+    Caller owns the result; NULL when out of memory. */
+static char *
+s_cert_text (zcert_t *cert, const char *name, const char *roles, const char *groups, bool secret)
+{
+    zconfig_t *root = zconfig_new ("root", NULL);
+    if (!root)
+        return NULL;
+    if (secret) {
+        zconfig_set_comment (root, "   ZeroMQ CURVE **Secret** Certificate");
+        zconfig_set_comment (root, "   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its "
+                                   "permissions.");
+    } else {
+        zconfig_set_comment (root, "   ZeroMQ CURVE Public Certificate");
+        zconfig_set_comment (root, "   Give it to the daemon's security.clients_dir (or, for "
+                                   "the server, to clients as security.server_public).");
+    }
+    zconfig_put (root, "/metadata/name", name);
+    if (roles)
+        zconfig_put (root, "/metadata/roles", roles);
+    if (groups)
+        zconfig_put (root, "/metadata/groups", groups);
+    zconfig_put (root, "/curve/public-key", zcert_public_txt (cert));
+    if (secret)
+        zconfig_put (root, "/curve/secret-key", zcert_secret_txt (cert));
+    char *text = zconfig_str_save (root);
+    zconfig_destroy (&root);
+    return text;
+}
+
+/*  Writes `text` to a new file at `path` with exactly `mode`. O_EXCL and
+    O_NOFOLLOW refuse an existing file and a symbolic link, even one that
+    points nowhere, instead of writing through it; fchmod makes the mode
+    independent of the umask. On failure nothing is left at `path`. */
+static int
+s_write_new (const char *path, const char *text, mode_t mode, char *error, size_t error_size)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        if (errno == EEXIST || errno == ELOOP)
+            snprintf (error, error_size,
+                      "%s already exists (as a file or a symbolic link); remove it first or "
+                      "choose another name (a certificate is never overwritten)",
+                      path);
+        else
+            snprintf (error, error_size, "cannot create %s: %s", path, strerror (errno));
+        return -1;
+    }
+    size_t size = strlen (text), done = 0;
+    int rc = fchmod (fd, mode);
+    while (rc == 0 && done < size) {
+        ssize_t n = write (fd, text + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = -1;
+        else
+            done += (size_t)n;
+    }
+    if (rc == 0)
+        rc = fsync (fd);
+    int err = errno;
+    if (close (fd) != 0 && rc == 0) {
+        rc = -1;
+        err = errno;
+    }
+    if (rc != 0) {
+        snprintf (error, error_size, "cannot write %s: %s", path, strerror (err));
+        unlink (path);
+        return -1;
+    }
+    return 0;
+}
+
 int
 qf_security_keygen (const char *dir, const char *name, const char *roles, const char *groups,
                     char *error, size_t error_size)
@@ -171,14 +248,33 @@ qf_security_keygen (const char *dir, const char *name, const char *roles, const 
                   roles && !s_valid_words (roles) ? roles : groups);
         return -1;
     }
-    char public_path[4096], secret_path[4200];
-    snprintf (public_path, sizeof public_path, "%s/%s.key", dir, name);
-    snprintf (secret_path, sizeof secret_path, "%s_secret", public_path);
-    if (access (public_path, F_OK) == 0 || access (secret_path, F_OK) == 0) {
+    if (!dir || !*dir) {
+        snprintf (error, error_size, "--dir is empty; give a directory, or leave it out for .");
+        return -1;
+    }
+    /* CZMQ builds a certificate's secret file name in a 256-byte buffer
+       when it loads one (zcert_load), so a longer path could not be used. */
+    char public_path[QF_CERT_PATH_MAX + 1], secret_path[QF_CERT_PATH_MAX + 1];
+    size_t length = strlen (dir) + 1 + strlen (name) + strlen (".key_secret");
+    if (length > QF_CERT_PATH_MAX) {
         snprintf (error, error_size,
-                  "%s already exists; remove it first or choose another name (a certificate is "
-                  "never overwritten)",
-                  public_path);
+                  "the path of %s.key_secret in --dir would be %zu bytes long; certificate "
+                  "paths can be at most %d bytes (CZMQ cannot read longer ones): use a shorter "
+                  "--dir",
+                  name, length, QF_CERT_PATH_MAX);
+        return -1;
+    }
+    snprintf (public_path, sizeof public_path, "%s/%s.key", dir, name);
+    snprintf (secret_path, sizeof secret_path, "%s/%s.key_secret", dir, name);
+    struct stat st;
+    const char *taken = lstat (public_path, &st) == 0   ? public_path
+                        : lstat (secret_path, &st) == 0 ? secret_path
+                                                        : NULL;
+    if (taken) {
+        snprintf (error, error_size,
+                  "%s already exists (as a file or a symbolic link); remove it first or choose "
+                  "another name (a certificate is never overwritten)",
+                  taken);
         return -1;
     }
     if (zsys_dir_create ("%s", dir) != 0) {
@@ -186,22 +282,22 @@ qf_security_keygen (const char *dir, const char *name, const char *roles, const 
         return -1;
     }
     zcert_t *cert = zcert_new ();
-    if (!cert) {
-        snprintf (error, error_size, "cannot generate a key pair");
-        return -1;
-    }
-    zcert_set_meta (cert, "name", "%s", name);
-    if (roles)
-        zcert_set_meta (cert, "roles", "%s", roles);
-    if (groups)
-        zcert_set_meta (cert, "groups", "%s", groups);
-    int rc = zcert_save (cert, public_path);
+    char *public_text = cert ? s_cert_text (cert, name, roles, groups, false) : NULL;
+    char *secret_text = cert ? s_cert_text (cert, name, roles, groups, true) : NULL;
     zcert_destroy (&cert);
-    if (rc != 0 || chmod (secret_path, 0600) != 0) {
-        snprintf (error, error_size, "cannot write %s and %s", public_path, secret_path);
-        return -1;
+    int rc = -1;
+    if (!public_text || !secret_text)
+        snprintf (error, error_size, "cannot generate a key pair");
+    else if (s_write_new (secret_path, secret_text, 0600, error, error_size) == 0) {
+        rc = s_write_new (public_path, public_text, 0644, error, error_size);
+        if (rc != 0)
+            unlink (secret_path);
     }
-    return 0;
+    if (secret_text)
+        memset (secret_text, 0, strlen (secret_text));
+    zstr_free (&public_text);
+    zstr_free (&secret_text);
+    return rc;
 }
 
 bool

@@ -62,9 +62,15 @@ void qf_security_client_apply (zsock_t *sock);
 /*  Forgets the process's identity. */
 void qf_security_client_reset (void);
 
-/*  Writes a new certificate pair, DIR/NAME.key and DIR/NAME.key_secret,
-    with the given metadata (roles and groups may be NULL). Refuses to
-    overwrite. 0, or -1 with a message. */
+/* Longest certificate path CZMQ can load (zcert_load names the secret
+   file in a 256-byte buffer). */
+#define QF_CERT_PATH_MAX 255
+
+/*  Writes a new certificate pair, DIR/NAME.key (mode 0644) and
+    DIR/NAME.key_secret (mode 0600), with the given metadata (roles and
+    groups may be NULL). Refuses an existing file or symbolic link at
+    either path, and paths longer than QF_CERT_PATH_MAX. 0, or -1 with a
+    message. */
 int qf_security_keygen (const char *dir, const char *name, const char *roles, const char *groups,
                         char *error, size_t error_size);
 

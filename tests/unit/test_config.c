@@ -10,6 +10,7 @@
 #include "qf_config.h"
 #include "qf_error.h"
 #include "qf_log.h"
+#include "qf_pattern.h"
 #include "qf_test.h"
 #include "qf_time.h"
 
@@ -688,6 +689,126 @@ QF_TEST (test_regex)
     QF_CHECK (s_refused ("authorities:\n"
                          "  - pattern: '^x$'\n",
                          2, "authorities[0].name:", "no name key", NULL));
+}
+
+/*  Whether a configuration whose one authority has `pattern` is refused
+    at that pattern's line with a message holding `fragment`. */
+static bool
+s_pattern_refused (const char *pattern, const char *fragment)
+{
+    char yaml[600];
+    snprintf (yaml, sizeof yaml, "authorities:\n  - name: x\n    pattern: '%s'\n", pattern);
+    return s_refused (yaml, 3, "authorities[0].pattern:", fragment, NULL);
+}
+
+/*  Patterns that would cost the C library's matcher gigabytes or minutes
+    are refused at load, before regcomp, with what to do; patterns up to
+    the limits load and match. */
+QF_TEST (test_regex_cost)
+{
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: x\n"
+                         "    pattern: 'a{32767}{32767}'\n",
+                         3, "authorities[0].pattern:", "repeats {32767}", "above 255",
+                         "use a count of at most 255", NULL));
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: x\n"
+                         "    pattern: '^(.*)(.*)(.*)(.*)(.*)\\1\\2\\3\\4\\5$'\n",
+                         3, "authorities[0].pattern:", "back-reference \\1", "exponential",
+                         "without back-references", NULL));
+    QF_CHECK (s_refused ("authorities:\n"
+                         "  - name: x\n"
+                         "    pattern: '^x$'\n"
+                         "  - name: y\n"
+                         "    pattern: '((a{16}){16}){16}'\n",
+                         5, "authorities[1].pattern:", "expands to", "at most 256",
+                         "smaller repetition counts", NULL));
+    QF_CHECK (s_pattern_refused ("x{0,256}", "repeats {0,256}"));
+    QF_CHECK (s_pattern_refused ("x{300,}", "repeats {300,}"));
+    char pattern[300];
+    snprintf (pattern, sizeof pattern, "^%0257d$", 0);
+    QF_CHECK (s_pattern_refused (pattern, "got 259 bytes"));
+    snprintf (pattern, sizeof pattern, "%.33s%.33s", "((((((((((((((((((((((((((((((((((",
+              "))))))))))))))))))))))))))))))))))");
+    QF_CHECK (s_pattern_refused (pattern, "nests parentheses more than 32 deep"));
+
+    /* At the limits, and look-alikes of refused forms, load and work. */
+    qf_config_t *c = NULL;
+    char error[ERROR_SIZE];
+    int rc = s_load ("authorities:\n"
+                     "  - name: a\n"
+                     "    pattern: '^[0-9]{128}$'\n"
+                     "  - name: b\n"
+                     "    pattern: '^(.?){84}#$'\n"
+                     "  - name: c\n"
+                     "    pattern: '^[\\1]{2}\\\\1\\{3}$'\n"
+                     "  - name: d\n"
+                     "    pattern: '^D234[0-9]{6}$'\n",
+                     &c, error);
+    if (rc != 0)
+        printf ("    %s\n", error);
+    QF_CHECK_EQ_INT (rc, 0);
+    if (c) {
+        char digits[300];
+        memset (digits, '7', 128);
+        digits[128] = '\0';
+        QF_CHECK (s_regex_matches (&qf_config_authority (c, "a")->regex, digits));
+        digits[127] = '\0';
+        QF_CHECK (!s_regex_matches (&qf_config_authority (c, "a")->regex, digits));
+        /* A 128-byte number against the largest optional repetition. */
+        memset (digits, 'x', 128);
+        digits[128] = '\0';
+        QF_CHECK (!s_regex_matches (&qf_config_authority (c, "b")->regex, digits));
+        QF_CHECK (s_regex_matches (&qf_config_authority (c, "c")->regex, "1\\\\1{3}"));
+        QF_CHECK (s_regex_matches (&qf_config_authority (c, "d")->regex, "D234000001"));
+    }
+    qf_config_destroy (&c);
+}
+
+/*  qf_pattern_check on its own: each rule, and the counting behind the
+    size limit (nested repetitions multiply, alternatives add). */
+QF_TEST (test_pattern_check)
+{
+    static const struct {
+        const char *pattern;
+        int rc;
+    } cases[] = {
+        {"^D234[0-9]{6}$", 0},
+        {"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}$", 0},
+        {"(.?){85}", 0},     /* 3 * 85 + 1: the limit */
+        {"((.?){8}){8}", 0}, /* (3 * 8 + 2) * 8 + 1 */
+        {"[]1\\9]{200}", 0}, /* a backslash in brackets is a character */
+        {"a\\\\1", 0},       /* an escaped backslash, then 1 */
+        {"[[:digit:]\\1]+", 0},
+        {"\\{9999}", 0}, /* an escaped brace opens no interval */
+        {"x{,255}", 0},
+        {"x{254,}", 0},
+        {"a|b|c", 0},
+        {"(a)(b)(c)", 0},
+        {"", 0},
+        {"(a)\\1", QF_EINVAL},
+        {"x\\9", QF_EINVAL},
+        {"x{256}", QF_EINVAL},
+        {"x{0,256}", QF_EINVAL},
+        {"(.?){86}", QF_EINVAL},
+        {"x{2}{200}", QF_EINVAL},
+        {"((.?){9}){9}", QF_EINVAL},
+        {"((((((((.?)?)?)?)?)?)?)?){20}", QF_EINVAL},
+        {"a{99999999999999999999}", QF_EINVAL},
+    };
+    char why[256], advice[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        why[0] = advice[0] = '\0';
+        int rc = qf_pattern_check (cases[i].pattern, why, sizeof why, advice, sizeof advice);
+        if (rc != cases[i].rc)
+            printf ("    %s: rc %d, %s\n", cases[i].pattern, rc, why);
+        QF_CHECK_EQ_INT (rc, cases[i].rc);
+        QF_CHECK (rc == 0 || (why[0] && advice[0]));
+    }
+    /* Saturated sizes still report, without overflowing. */
+    QF_CHECK_EQ_INT (qf_pattern_check ("((((((((x{255}){255}){255}){255}){255}){255}){255}){255})",
+                                       why, sizeof why, advice, sizeof advice),
+                     QF_EINVAL);
 }
 
 QF_TEST (test_duplicate_names)
@@ -1398,6 +1519,8 @@ main (void)
     QF_RUN (test_strings_and_endpoints);
     QF_RUN (test_timezones);
     QF_RUN (test_regex);
+    QF_RUN (test_regex_cost);
+    QF_RUN (test_pattern_check);
     QF_RUN (test_duplicate_names);
     QF_RUN (test_list_rules);
     QF_RUN (test_invalid_utf8);

@@ -188,7 +188,29 @@ QF_TEST (extra_frames_are_refused)
         many[i] = "x";
     many[0] = QF_PROTOCOL;
     many[1] = "REQUEST";
+    many[4] = "{}";
     QF_CHECK_EQ_INT (s_raw (&in, 20, many, NULL), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "REQUEST takes 3 field frames, got more than") != NULL);
+}
+
+QF_TEST (decode_needs_no_socket)
+{
+    /* Frames are sized bytes, not strings: none of these is NUL-terminated. */
+    const char bytes[] = "\x01\x02" QF_PROTOCOL "REQUESTr-1pingx{\"role\":\"admin\"}";
+    qf_frame_t frames[] = {{bytes, 2},      {"", 0},         {bytes + 2, 7},  {bytes + 9, 7},
+                           {bytes + 16, 3}, {bytes + 19, 4}, {bytes + 24, 16}};
+    qf_msg_t in = {0};
+    QF_CHECK_EQ_INT (qf_msg_decode (&in, frames, 7, true), 0);
+    QF_CHECK_EQ_INT (in.id, QF_MSG_REQUEST);
+    QF_CHECK (in.req_envelope && in.routing_size == 2);
+    QF_CHECK_STR (in.request_id, "r-1");
+    QF_CHECK_STR (in.command, "ping");
+    QF_CHECK_STR (json_string_value (json_object_get (in.body, "role")), "admin");
+    qf_msg_reset (&in);
+    QF_CHECK_EQ_INT (qf_msg_decode (&in, frames, 0, true), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "routing id") != NULL);
+    QF_CHECK_EQ_INT (qf_msg_decode (&in, frames + 2, 0, false), QF_EPROTO);
+    QF_CHECK (strstr (in.error, "no QFLOW/1 signature") != NULL);
 }
 
 QF_TEST (unknown_type_is_refused)
@@ -381,6 +403,7 @@ main (void)
     QF_RUN (wrong_version_is_refused);
     QF_RUN (truncated_message_is_refused);
     QF_RUN (extra_frames_are_refused);
+    QF_RUN (decode_needs_no_socket);
     QF_RUN (unknown_type_is_refused);
     QF_RUN (invalid_json_is_refused);
     QF_RUN (invalid_utf8_is_refused);

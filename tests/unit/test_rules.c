@@ -23,6 +23,9 @@
 #define AUTHORITY "安徽省住房和城乡建设厅"
 #define PATTERN   "^D234[0-9]{6}$"
 #define SCOPE     "建筑工程施工总承包二级"
+/* The costliest kind of pattern the configuration accepts (qf_pattern.h):
+   an optional atom repeated up to the size limit. */
+#define LARGEST "^(.?){84}#$"
 
 /* The policy section goes before this; main() loads it with two. */
 static const char *s_yaml = "authorities:\n"
@@ -30,6 +33,8 @@ static const char *s_yaml = "authorities:\n"
                             "    pattern: '" PATTERN "'\n"
                             "  - name: 合肥市市场监督管理局\n"
                             "    pattern: '^HF-[0-9]{4}$'\n"
+                            "  - name: 最大格式局\n"
+                            "    pattern: '" LARGEST "'\n"
                             "categories:\n"
                             "  - name: construction-general\n"
                             "    scopes: [" SCOPE ", 建筑工程施工总承包三级]\n"
@@ -172,6 +177,26 @@ QF_TEST (legal_cert_of_other_authority_fails)
     s_set (record, "cert_no", json_string ("HF-1234"));
     QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
     QF_CHECK (s_found (s_findings, "HF-1234", "does not match", NULL));
+}
+
+QF_TEST (legal_largest_pattern_with_longest_number)
+{
+    /* The legal worker matches a 128-byte number (the most qual.add takes)
+       against the largest pattern loading allows, and answers. */
+    char number[129];
+    memset (number, 'x', 128);
+    number[128] = '\0';
+    json_t *record = s_good ();
+    s_set (record, "authority", json_string ("最大格式局"));
+    s_set (record, "cert_no", json_string (number));
+    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK (s_found (s_findings, "does not match the format of 最大格式局", NULL));
+    memset (number, 'x', 84);
+    strcpy (number + 84, "#");
+    record = s_good ();
+    s_set (record, "authority", json_string ("最大格式局"));
+    s_set (record, "cert_no", json_string (number));
+    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 1);
 }
 
 QF_TEST (legal_unknown_authority_fails)
@@ -637,6 +662,7 @@ main (void)
     RUN (technical_unserved_industry_fails);
     RUN (legal_wrong_cert_pattern_fails);
     RUN (legal_cert_of_other_authority_fails);
+    RUN (legal_largest_pattern_with_longest_number);
     RUN (legal_unknown_authority_fails);
     RUN (legal_validity_too_short_fails);
     RUN (legal_validity_at_minimum_passes);

@@ -45,6 +45,7 @@ QF_TEST (test_keygen_writes_a_pair_once)
     s_path (sec, sizeof sec, "alice.key_secret");
     struct stat st;
     QF_CHECK (stat (sec, &st) == 0 && (st.st_mode & 0777) == 0600);
+    QF_CHECK (stat (pub, &st) == 0 && (st.st_mode & 0777) == 0644);
     zcert_t *cert = zcert_load (pub);
     QF_CHECK (cert != NULL);
     if (cert) {
@@ -53,6 +54,18 @@ QF_TEST (test_keygen_writes_a_pair_once)
         QF_CHECK_STR (zcert_meta (cert, "groups"), "legal");
         zcert_destroy (&cert);
     }
+    /* CZMQ reads both files back: the secret one holds the pair, the
+       public one only the public key. */
+    zcert_t *pair = zcert_load (sec);
+    zconfig_t *public_only = zconfig_load (pub);
+    QF_CHECK (pair && public_only);
+    if (pair && public_only) {
+        QF_CHECK (strcmp (zcert_secret_txt (pair), "0000000000000000000000000000000000000000"));
+        QF_CHECK_STR (zconfig_get (public_only, "curve/public-key", ""), zcert_public_txt (pair));
+        QF_CHECK_STR (zconfig_get (public_only, "curve/secret-key", "none"), "none");
+    }
+    zcert_destroy (&pair);
+    zconfig_destroy (&public_only);
     QF_CHECK (qf_security_keygen (s_dir, "alice", NULL, NULL, error, sizeof error) == -1);
     QF_CHECK (strstr (error, "already exists") != NULL);
     QF_CHECK (qf_security_keygen (s_dir, "Alice Smith", NULL, NULL, error, sizeof error) == -1);
