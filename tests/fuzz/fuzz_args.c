@@ -12,10 +12,31 @@
 #include "qf_fuzz.h"
 
 #include "qf_commands.h"
+#include "qf_config.h"
 #include "qf_error.h"
 #include "qf_msg.h"
 
 #include <string.h>
+
+/*  The shipped configuration, loaded once: arguments whose values the
+    configuration lists (category, authority, department) are checked
+    against it, as in the daemon. Read from $QF_ROOT, else the current
+    folder (make fuzz and the replay run at the top of the tree). */
+static const qf_config_t *
+s_config (void)
+{
+    static qf_config_t *config = NULL;
+    if (!config) {
+        char path[4096], error[1024] = "";
+        const char *root = getenv ("QF_ROOT");
+        snprintf (path, sizeof path, "%s/config/qualflow.yaml", root ? root : ".");
+        if (qf_config_load (path, &config, error, sizeof error) != 0) {
+            fprintf (stderr, "fuzz: cannot load %s: %s\n", path, error);
+            abort ();
+        }
+    }
+    return config;
+}
 
 /*  Whether a failed step left a message and a known error code. */
 static bool
@@ -45,6 +66,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
     qf_ctx_t ctx;
     memset (&ctx, 0, sizeof ctx);
+    ctx.config = s_config ();
     const char *role = NULL, *user = NULL, *key = NULL;
     json_t *args = NULL;
     int rc = qf_commands_envelope (&ctx, msg.body, &role, &user, &args, &key);

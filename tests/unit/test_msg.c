@@ -210,7 +210,7 @@ QF_TEST (decode_needs_no_socket)
     QF_CHECK_EQ_INT (qf_msg_decode (&in, frames, 0, true), QF_EPROTO);
     QF_CHECK (strstr (in.error, "routing id") != NULL);
     QF_CHECK_EQ_INT (qf_msg_decode (&in, frames + 2, 0, false), QF_EPROTO);
-    QF_CHECK (strstr (in.error, "no QFLOW/1 signature") != NULL);
+    QF_CHECK (strstr (in.error, "no QFLOW/1 protocol frame") != NULL);
 }
 
 QF_TEST (unknown_type_is_refused)
