@@ -155,7 +155,7 @@ test_workers_reconnect_to_restarted_daemon() {
         { qf_fail "qualification $id is $(qual_state "$id") after the daemon restarted; $(worker_logs)"; return 1; }
     local w
     for w in legal finance technical; do
-        grep -q 'session 2 open' "$QF_TMP/worker-$w.log" ||
+        qf_wait_for "grep -Eq 'session [2-9] open' '$QF_TMP/worker-$w.log'" 10 ||
             { qf_fail "$w did not open a second session: $(tail -n 3 "$QF_TMP/worker-$w.log")"; return 1; }
     done
     return 0
