@@ -155,7 +155,12 @@ qf_run_tests() {
           qf_kill_tree "$pid" ) &
         dog=$!
         wait "$pid"; rc=$?
-        qf_kill_tree "$dog"; wait "$dog" 2>/dev/null
+        # The watchdog goes before its sleep: killed the other way round, it
+        # would wake and write its verdict over the test's own reason.
+        local naps
+        naps=$(pgrep -P "$dog")
+        kill -KILL "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
+        [ -n "$naps" ] && kill -KILL $naps 2>/dev/null
         if [ "$rc" -eq 0 ]; then
             echo "PASS $QF_SUITE: $fn"
         else
