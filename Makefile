@@ -1,24 +1,29 @@
 # qualflow — one Makefile for the daemon, workers, CLI, tests and benchmarks.
 #
-#   make            build bin/qualflowd, bin/qualflow and the workers
+#   make            build bin/qualflowd, bin/qualflow and the workers (installs nothing)
+#   make deps       install the Debian packages the build and the tests need
 #   make run        install missing packages, build, start daemon + workers
 #   make test       install missing packages, build with ASan+UBSan, run all tests
+#   make check      the same as make test
 #   make soak       the long fault-injection runs (not part of make test)
 #   make fuzz       install clang, run each fuzz target FUZZ_SECONDS (60) seconds
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
 # Release objects go to build/release, sanitizer objects to build/asan; the
-# release binaries are copied to bin/.
+# release binaries are copied to bin/. CPPFLAGS, CFLAGS and LDFLAGS are
+# honoured; warnings are errors unless WERROR=0 (for packagers whose
+# compiler knows warnings this code has not met yet).
 
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VARIANT ?= release
+WERROR  ?= 1
 
-PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson libcurl
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -g \
-	-Iproto -Iconfig -Idaemon -Iworkers -Icli -Itests/unit
+PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
+	-Wno-missing-field-initializers -g -Iproto -Iconfig -Idaemon -Iworkers -Icli -Itests/unit
 ifeq ($(VARIANT),asan)
 CFLAGS_V := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS_V := -fsanitize=address,undefined
@@ -33,7 +38,7 @@ LDFLAGS_V :=
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_V) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS_BASE) $(CFLAGS_V) $(PKG_CFLAGS) $(CFLAGS)
 LIBS       = $(PKG_LIBS) -lm -pthread
 
 B := build/$(VARIANT)
@@ -68,10 +73,12 @@ BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 REPLAYS := $(patsubst %,$(B)/tests/test_fuzz_%,$(FUZZ_NAMES))
 FUZZERS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
-.PHONY: all build deps run test check-tests soak bench fuzz fuzzers install clean format
+.PHONY: all build deps libs run test check check-tests soak bench fuzz fuzzers install clean format
 .DEFAULT_GOAL := all
+# Objects and archives are kept, so a second make rebuilds only what changed.
+.SECONDARY:
 
-all: deps-quiet
+all: libs
 	@$(MAKE) --no-print-directory build
 	@mkdir -p bin && cp -f $(PROGS) bin/
 
@@ -80,8 +87,12 @@ build: $(PROGS) $(TESTS) $(REPLAYS) $(BENCHES)
 # Fails with the exact apt-get line when packages are missing and we are not root.
 deps:
 	@scripts/install-deps
-deps-quiet:
-	@pkg-config --exists $(PKGS) || scripts/install-deps
+# A plain build installs nothing: it says what is missing and how to get it.
+libs:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "qualflow: missing libraries: $$(for p in $(PKGS); do pkg-config --exists $$p || printf '%s ' $$p; done)" >&2; \
+	  echo "qualflow: run 'make deps' (as root it installs the Debian packages; otherwise it prints the apt-get line)" >&2; \
+	  exit 1; }
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -143,6 +154,8 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@QF_BIN=$(CURDIR)/build/asan/bin QF_TESTS=$(CURDIR)/build/asan/tests \
 	  QF_RELEASE_BIN=$(CURDIR)/bin tests/run
+
+check: test
 
 soak: deps all
 	@QF_BIN=$(CURDIR)/bin QF_TESTS=$(CURDIR)/build/release/tests QF_SOAK=1 \
