@@ -60,6 +60,12 @@ void qf_cli_print_no_answer (qf_cli_t *cli);
     string the caller frees, or NULL when out of memory. */
 char *qf_cli_format_value (const char *key, json_t *value);
 
+/*  Prints a JSON value to stdout, dumped with jansson's `flags`, and a
+    newline. DEL, C1, bidirectional controls and line separators in its
+    strings are written as \uXXXX escapes (qf_text.h, QF_TEXT_JSON): the
+    same JSON to a parser, and shown on a terminal as stored. */
+void qf_cli_dump_json (json_t *value, size_t flags);
+
 /*  Prints a JSON value to stdout as indented JSON and a newline. */
 void qf_cli_print_json (json_t *value);
 

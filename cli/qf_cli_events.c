@@ -71,8 +71,7 @@ s_emit (events_t *self, json_t *event)
         return;
     }
     if (self->cli->json) {
-        json_dumpf (event, stdout, JSON_COMPACT);
-        fputc ('\n', stdout);
+        qf_cli_dump_json (event, JSON_COMPACT);
         return;
     }
     char seq[24], time[40];

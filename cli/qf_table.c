@@ -1,6 +1,7 @@
 /*  qf_table — aligned text tables for the CLI's human-readable output. */
 #include "qf_table.h"
 #include "qf_error.h"
+#include "qf_text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,40 +16,6 @@ struct _qf_table_t {
     size_t row_count; /* rows in use */
     size_t row_cap;   /* rows allocated */
 };
-
-/* Decodes one UTF-8 character at `s` (NUL-terminated). Returns its length
-   in bytes and the code point in *cp, or 0 when the bytes there are not
-   valid UTF-8. */
-static size_t
-s_utf8_decode (const unsigned char *s, uint32_t *cp)
-{
-    size_t n;
-    uint32_t c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xe0) == 0xc0) {
-        n = 1;
-        c &= 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 2;
-        c &= 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 3;
-        c &= 0x07;
-    } else
-        return 0;
-    for (size_t k = 1; k <= n; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[k] & 0x3f);
-    }
-    if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-        (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-        return 0;
-    *cp = c;
-    return n + 1;
-}
 
 /* Terminal columns one code point takes: 2 for East Asian wide and
    full-width characters, 0 for combining marks, else 1. */
@@ -78,7 +45,7 @@ qf_table_text_width (const char *text)
     const unsigned char *s = (const unsigned char *)text;
     while (*s) {
         uint32_t cp;
-        size_t n = s_utf8_decode (s, &cp);
+        size_t n = qf_text_utf8_decode (s, &cp);
         if (n == 0) {
             width++;
             s++;
@@ -93,47 +60,7 @@ qf_table_text_width (const char *text)
 char *
 qf_table_clean (const char *text)
 {
-    if (!text)
-        text = "-";
-    /* Each input byte becomes at most 4 output bytes ("\xNN"), and a
-       C1 control (2 bytes) at most 6 ("\u0085"). */
-    char *out = malloc (strlen (text) * 4 + 1);
-    if (!out)
-        return NULL;
-    char *o = out;
-    const unsigned char *s = (const unsigned char *)text;
-    while (*s) {
-        uint32_t cp;
-        size_t n = s_utf8_decode (s, &cp);
-        if (n == 0) {
-            o += sprintf (o, "\\x%02x", *s);
-            s++;
-        } else if (cp == '\n') {
-            memcpy (o, "\\n", 2);
-            o += 2;
-            s++;
-        } else if (cp == '\t') {
-            memcpy (o, "\\t", 2);
-            o += 2;
-            s++;
-        } else if (cp == '\r') {
-            memcpy (o, "\\r", 2);
-            o += 2;
-            s++;
-        } else if (cp < 0x20 || cp == 0x7f) {
-            o += sprintf (o, "\\x%02x", (unsigned)cp);
-            s++;
-        } else if (cp >= 0x80 && cp <= 0x9f) {
-            o += sprintf (o, "\\u%04x", (unsigned)cp);
-            s += n;
-        } else {
-            memcpy (o, s, n);
-            o += n;
-            s += n;
-        }
-    }
-    *o = 0;
-    return out;
+    return qf_text_escaped (text ? text : "-", QF_TEXT_PLAIN);
 }
 
 qf_table_t *
@@ -237,7 +164,7 @@ s_print_cell (FILE *file, const char *text, int width, bool pad, bool cut)
         const unsigned char *s = (const unsigned char *)text;
         while (*s) {
             uint32_t cp;
-            size_t n = s_utf8_decode (s, &cp);
+            size_t n = qf_text_utf8_decode (s, &cp);
             int w = n ? s_char_width (cp) : 1;
             if (n == 0)
                 n = 1;

@@ -2,8 +2,9 @@
 
     Columns are aligned by display width, not bytes: a CJK character takes
     two terminal columns, a combining mark none. Cells are copied and
-    cleaned on the way in (control characters become visible escapes such
-    as "\n", so one record is always one line). The last column may be cut
+    cleaned on the way in (control and bidirectional characters become
+    visible escapes such as "\n" or "\u202e", so one record is always one
+    line and reads in the order it is stored). The last column may be cut
     to fit a line width, ending in "…".
 
     A table can stream: qf_table_print() forgets the rows it printed, and
@@ -42,9 +43,10 @@ size_t qf_table_rows (qf_table_t *self);
     never below 16 columns of its own). */
 void qf_table_print (qf_table_t *self, FILE *file, bool header, int line_width);
 
-/*  Returns a copy of `text` with control characters escaped ("\n", "\t",
-    "\x1b") and invalid UTF-8 bytes as "\xNN", or NULL when out of memory.
-    Caller frees it. */
+/*  Returns a copy of `text` (NULL: "-") made safe to show by
+    qf_text_escape(): control characters escaped ("\n", "\t", "\x1b"),
+    bidirectional controls as "\u202e", invalid UTF-8 bytes as "\xNN"; or
+    NULL when out of memory. Caller frees it. */
 char *qf_table_clean (const char *text);
 
 /*  Display width of UTF-8 text in terminal columns. */

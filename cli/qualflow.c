@@ -27,6 +27,7 @@
 #include "qf_role.h"
 #include "qf_security.h"
 #include "qf_table.h"
+#include "qf_text.h"
 
 #include <czmq.h>
 #include <ctype.h>
@@ -119,10 +120,23 @@ struct _cli_command_t {
    Output helpers */
 
 void
+qf_cli_dump_json (json_t *value, size_t flags)
+{
+    char *text = json_dumps (value, flags | JSON_ENCODE_ANY);
+    char *safe = text ? qf_text_escaped (text, QF_TEXT_JSON) : NULL;
+    if (safe)
+        fputs (safe, stdout);
+    else
+        fprintf (stderr, "qualflow: out of memory printing JSON\n");
+    fputc ('\n', stdout);
+    free (safe);
+    free (text);
+}
+
+void
 qf_cli_print_json (json_t *value)
 {
-    json_dumpf (value, stdout, JSON_INDENT (2) | JSON_ENCODE_ANY);
-    fputc ('\n', stdout);
+    qf_cli_dump_json (value, JSON_INDENT (2));
 }
 
 void

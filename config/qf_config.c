@@ -243,6 +243,18 @@ static const qf_key_t s_keys[] = {
      .def_text = "config/keys/client.key_secret",
      .offset = CFG (certificate),
      .help = "the secret certificate the CLI and workers present (their --cert overrides it)"},
+    {.key = "security.socket_group",
+     .type = QF_CT_TOKEN,
+     .offset = CFG (socket_group),
+     .help = "group whose members may use the ipc sockets: the daemon gives them this group and "
+             "mode 0660, and their directory may let the group in, not write; none: mode 0600, "
+             "the daemon's user only"},
+    {.key = "security.allow_shared_files",
+     .type = QF_CT_BOOL,
+     .def_int = 0,
+     .offset = CFG (allow_shared_files),
+     .help = "start even when the database, its -wal or -shm file, its directory or a socket's "
+             "directory lets other users in: each is then a warning, not a refusal"},
 
     {.key = "delivery.ack_wait_ms",
      .type = QF_CT_INT64,

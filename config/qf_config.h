@@ -87,6 +87,11 @@ typedef struct {
     char *clients_dir;   /* public certificates of those allowed in */
     char *certificate;   /* a client's (CLI, worker) own secret certificate */
 
+    /* security: — who may reach the daemon's files (restart-only); see
+       daemon/qf_files.h. */
+    char *socket_group;      /* group given the ipc sockets (mode 0660); NULL: mode 0600 */
+    bool allow_shared_files; /* files others may reach only warn */
+
     /* delivery: — defaults for consumer groups (reloadable). */
     int64_t ack_wait_ms;        /* lease on a delivered event */
     int max_deliveries;         /* deliveries before the dead-letter list */

@@ -4,6 +4,7 @@
 #include "qf.h"
 #include "qf_commands.h"
 #include "qf_delivery.h"
+#include "qf_files.h"
 #include "qf_store.h"
 #include "qf_custody.h"
 #include "qf_timers.h"
@@ -116,6 +117,8 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     self->config = *config_p;
     *config_p = NULL;
     self->started = qf_time_now_ms ();
+    if (qf_files_check (self->config, error, error_size))
+        goto fail;
     self->store =
         qf_store_new (self->config->database, self->config->durability, error, error_size);
     if (!self->store)
@@ -137,6 +140,8 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     self->events = s_bind (self->security, ZMQ_PUB, self->config->event_endpoint,
                            "daemon.event_endpoint", error, error_size);
     if (!self->events)
+        goto fail;
+    if (qf_files_restrict_sockets (self->config, error, error_size))
         goto fail;
     self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
     self->tail = qf_tail_new (TAIL_EVENTS, TAIL_BYTES);

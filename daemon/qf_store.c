@@ -679,7 +679,7 @@ s_lock (qf_store_t *self, char *error, size_t error_size)
 {
     char lock_path[4200];
     snprintf (lock_path, sizeof lock_path, "%s.lock", self->path);
-    self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (self->lock_fd < 0) {
         snprintf (error, error_size,
                   "cannot open lock file %s: %s; check the directory exists "
@@ -703,6 +703,31 @@ s_lock (qf_store_t *self, char *error, size_t error_size)
     int len = snprintf (text, sizeof text, "%d\n", (int)getpid ());
     if (ftruncate (self->lock_fd, 0) != 0 || pwrite (self->lock_fd, text, (size_t)len, 0) != len)
         qf_warn ("cannot write pid to %s: %s", lock_path, strerror (errno));
+    return 0;
+}
+
+/* Creates the database file, empty, readable by its owner only when it
+   does not exist yet. SQLite would create it with mode 0644 (less the
+   umask), and it gives the -wal and -shm files the database file's mode,
+   so this one mode keeps all three private. */
+static int
+s_create_private (const char *path, char *error, size_t error_size)
+{
+    int fd = open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return 0;
+        snprintf (error, error_size, "cannot create database %s: %s", path, strerror (errno));
+        return QF_EIO;
+    }
+    /* 0600 whatever the umask: an umask of 0277 would leave it unwritable. */
+    int rc = fchmod (fd, 0600);
+    close (fd);
+    if (rc != 0) {
+        snprintf (error, error_size, "cannot set the mode of database %s: %s", path,
+                  strerror (errno));
+        return QF_EIO;
+    }
     return 0;
 }
 
@@ -768,6 +793,8 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
         goto fail;
     }
     if (s_lock (self, error, error_size))
+        goto fail;
+    if (s_create_private (path, error, error_size))
         goto fail;
     if (sqlite3_open_v2 (path, &self->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

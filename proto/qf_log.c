@@ -1,5 +1,6 @@
 /*  qf_log — levelled logging to stderr or syslog. */
 #include "qf_log.h"
+#include "qf_text.h"
 #include "qf_time.h"
 
 #include <pthread.h>
@@ -18,6 +19,9 @@ static qf_log_level_t s_level = QF_LOG_INFO;
 static bool s_syslog = false;
 
 static const char *s_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+
+/* Longest record text, in bytes before escaping; a longer one is cut. */
+#define QF_LOG_TEXT_MAX 2047
 
 /* Warnings and errors printed lately, to count their repeats. More distinct
    messages than slots in one window push the oldest out (its count is
@@ -81,10 +85,15 @@ qf_log_enabled (qf_log_level_t level)
     return level >= s_level;
 }
 
-/* Writes one line to stderr, and to syslog when on. */
+/* Writes one line to stderr, and to syslog when on. The text is escaped
+   here, on its way out, so that no caller can forget to: a string a peer
+   sent (a NACK reason, a HELLO key) cannot end the line and forge the next
+   one, nor send a terminal escape sequence. */
 static void
-s_emit (qf_log_level_t level, const char *text)
+s_emit (qf_log_level_t level, const char *raw)
 {
+    char text[QF_TEXT_ESCAPED_SIZE (QF_LOG_TEXT_MAX)];
+    qf_text_escape (raw, QF_TEXT_PLAIN, text, sizeof text);
     struct timeval tv;
     gettimeofday (&tv, NULL);
     struct tm tm;
@@ -141,7 +150,7 @@ qf_log (qf_log_level_t level, const char *format, ...)
 {
     if (level < s_level)
         return;
-    char text[2048];
+    char text[QF_LOG_TEXT_MAX + 1];
     va_list args;
     va_start (args, format);
     vsnprintf (text, sizeof text, format, args);

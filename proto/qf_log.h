@@ -5,6 +5,12 @@
     (or on SIGHUP reload). Messages say what happened, to what, and what to
     do about it.
 
+    Escaped: every record's text goes through qf_text_escape() (qf_text.h)
+    on its way out, so a control character ("\n", ESC), a bidirectional
+    control or invalid UTF-8 in a string a peer sent is written as a
+    visible escape ("\n", "\x1b", "\u202e", "\xff"): one record is one
+    line, whatever it quotes.
+
     Repeats: a warning or an error whose text is identical to one printed
     less than the repeat window ago (10 s) is counted instead of printed;
     when the window ends, one line "TEXT (repeated N more times in the last

@@ -275,6 +275,14 @@ class Clock:
         os.replace(tmp, self.path)
 
 
+def cli(env, *args):
+    """What `qualflow -c CONF ARGS...` prints on stdout; it must exit 0."""
+    p = subprocess.run([os.path.join(BIN, "qualflow"), "-c", env.conf] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, "qualflow %s: %s" % (" ".join(args), p.stderr)
+    return p.stdout
+
+
 def events(env, topic):
     """The decoded payloads of the events of one topic, in order."""
     return [json.loads(r[0]) for r in

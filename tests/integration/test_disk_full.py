@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Env, run, wait_for  # noqa: E402
+from qfharness import GOOD, Env, cli, run, wait_for  # noqa: E402
 
 DISK = "2m"                  # the small disk
 CHUNK = 64 * 1024            # the filler's files
@@ -119,13 +119,6 @@ def drive(client, prefix, done, window=8, deadline=60):
 def log_lines(env):
     with open(os.path.join(env.dir, "daemon.log"), errors="replace") as f:
         return f.read().splitlines()
-
-
-def cli(env, *args):
-    p = subprocess.run([os.path.join(BIN, "qualflow"), "-c", env.conf] + list(args),
-                       capture_output=True, text=True, timeout=30)
-    assert p.returncode == 0, "qualflow %s: %s" % (" ".join(args), p.stderr)
-    return p.stdout
 
 
 def test_full_disk_few_log_lines_clear_replies_and_recovery():

@@ -171,6 +171,28 @@ QF_TEST (test_zero_window_prints_every_record)
     QF_CHECK_EQ_INT (capture.lines, 7);
 }
 
+/* A record quoting what a peer sent stays one line: its newline, escape
+   sequence and bidirectional control are written as escapes, in every
+   kind of line (a record, and the summary of its repeats). */
+QF_TEST (test_records_are_escaped)
+{
+    capture_t capture;
+    s_capture_begin (&capture, 60000);
+    const char *reason = "bad\n2026-12-01T08:00:00.000Z test_log ERROR forged\x1b[31m\xe2\x80\xae!";
+    qf_info ("event 7 failed: %s", reason);
+    qf_warn ("event 8 failed: %s", reason);
+    qf_warn ("event 8 failed: %s", reason);
+    s_capture_end (&capture);
+    QF_CHECK_EQ_INT (capture.lines, 3);
+    QF_CHECK (strstr (capture.text, "INFO event 7 failed: bad\\n2026-12-01T08:00:00.000Z test_log "
+                                    "ERROR forged\\x1b[31m\\u202e!\n"));
+    QF_CHECK (strstr (capture.text, "WARN event 8 failed: bad\\n2026-12-01T08:00:00.000Z test_log "
+                                    "ERROR forged\\x1b[31m\\u202e! (repeated 1 more times"));
+    QF_CHECK (!strchr (capture.text, '\x1b'));
+    QF_CHECK (!strstr (capture.text, "\xe2\x80\xae"));
+    free (capture.text);
+}
+
 int
 main (void)
 {
@@ -182,5 +204,6 @@ main (void)
     QF_RUN (test_more_texts_than_slots_lose_nothing);
     QF_RUN (test_threads_share_the_count);
     QF_RUN (test_zero_window_prints_every_record);
+    QF_RUN (test_records_are_escaped);
     return qf_test_done ();
 }

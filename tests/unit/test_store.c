@@ -5,6 +5,7 @@
 #include "qf_test.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char s_dir[64];
@@ -56,6 +57,32 @@ QF_TEST (creates_schema_and_reopens)
     QF_CHECK_STR ((const char *)sqlite3_column_text (stmt, 0), "wal");
     sqlite3_finalize (stmt);
     sqlite3_close (db);
+}
+
+/* The database, its WAL and its shared memory are the owner's only,
+   whatever the umask: SQLite alone would create them 0644. */
+QF_TEST (files_are_private)
+{
+    s_fresh ();
+    mode_t saved = umask (022);
+    qf_store_t *store = s_open ();
+    umask (saved);
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    json_t *payload = json_object ();
+    int rc = qf_store_event_append (store, "t", "s", payload, 0, NULL);
+    json_decref (payload);
+    QF_CHECK_EQ_INT (rc, 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    const char *suffixes[] = {"", "-wal", "-shm", ".lock"};
+    for (int i = 0; i < 4; i++) {
+        char path[256];
+        struct stat st;
+        snprintf (path, sizeof path, "%s%s", s_path, suffixes[i]);
+        QF_CHECK_EQ_INT (stat (path, &st), 0);
+        QF_CHECK_EQ_INT (st.st_mode & 0777, 0600);
+    }
+    qf_store_destroy (&store);
 }
 
 QF_TEST (refuses_newer_schema)
@@ -321,6 +348,7 @@ main (void)
         return 1;
     qf_log_init ("test_store", QF_LOG_ERROR, false);
     QF_RUN (creates_schema_and_reopens);
+    QF_RUN (files_are_private);
     QF_RUN (refuses_newer_schema);
     QF_RUN (second_open_is_locked_out);
     QF_RUN (outbox_commits_events_with_state);
