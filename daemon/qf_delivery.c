@@ -115,6 +115,8 @@ struct qf_delivery_t {
     /* acked with results in the open batch */
     size_t result_count, result_cap;
     int64_t last_tick;
+    uint64_t dropped;   /* sessions ended because the worker's queue was full */
+    uint64_t log_reads; /* reads of the event log by dispatch, for status */
 };
 
 static bool
@@ -381,7 +383,15 @@ s_send (qf_delivery_t *self, member_t *member, qf_msg_t *msg)
     memcpy (msg->routing, member->routing, member->routing_size);
     msg->routing_size = member->routing_size;
     int rc = qf_msg_send (msg, self->socket, ZMQ_DONTWAIT);
-    if (rc) {
+    if (rc == QF_EAGAIN && !member->dead) {
+        /* Its window bounds the deliveries; what fills the queue past them
+           is messages it never reads (daemon.peer_queue_bytes). */
+        qf_warn ("worker %s of group %s leaves its messages unread and its queue is full; "
+                 "ending its session and re-delivering its events",
+                 member->instance, member->group ? member->group->name : "?");
+        self->dropped++;
+        member->dead = true;
+    } else if (rc && !member->dead) {
         qf_warn ("worker %s of group %s is unreachable (%s); re-delivering its events",
                  member->instance, member->group ? member->group->name : "?", qf_strerror (rc));
         member->dead = true;
@@ -1330,6 +1340,12 @@ size_t
 qf_delivery_member_count (qf_delivery_t *self)
 {
     return self->member_count;
+}
+
+uint64_t
+qf_delivery_dropped (qf_delivery_t *self)
+{
+    return self->dropped;
 }
 
 /* Operations for commands ---------------------------------------------------- */

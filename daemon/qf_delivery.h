@@ -102,4 +102,8 @@ uint64_t qf_delivery_min_position (qf_delivery_t *self);
 /*  Counts for tests and status. */
 size_t qf_delivery_member_count (qf_delivery_t *self);
 
+/*  Worker sessions ended because the worker left its messages unread until
+    its queue was full, since start. */
+uint64_t qf_delivery_dropped (qf_delivery_t *self);
+
 #endif
