@@ -32,6 +32,7 @@
 #define QF_TOPIC_MAX     128
 #define QF_SUBJECT_MAX   128
 #define QF_REASON_MAX    1024
+#define QF_DELAY_MAX     86400000          /* NACK delay: 24 h in ms (PROTOCOL.md 6.3) */
 #define QF_BODY_MAX      (1024 * 1024)     /* JSON body or payload frame */
 #define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
 #define QF_ROUTING_MAX   256
