@@ -1703,6 +1703,10 @@ s_cmd_groups (qf_cli_t *cli, const cli_command_t *cmd, const char **opts, char *
     return QF_CLI_OK;
 }
 
+static const arg_map_t s_groups_delete_args[] = {
+    {ARG_POS (0), "group", true, ARG_TOKEN, NULL, "GROUP"}, {0, NULL}};
+static const cli_call_t s_groups_delete_call = {"groups.delete", s_groups_delete_args, OUT_RECORD};
+
 enum { GS_TO, GS_COUNT };
 
 static const cli_opt_t s_groups_seek_opts[] = {
@@ -2057,6 +2061,13 @@ static const cli_command_t s_commands[] = {
      "it are done. Events in flight are forgotten (their acks are refused). Prints the group "
      "and the next seq it gets. Role admin.",
      s_groups_seek_opts, 1, 1, s_cmd_groups_seek},
+    {"groups", "delete", "GROUP", "delete a group that a worker created",
+     "Delete a consumer group that a worker's HELLO created (not one the configuration "
+     "declares): its position, acks, dead letters and recorded results go with it, and its "
+     "connected workers get ERROR 404 and are disconnected. Workers may create at most "
+     "delivery.hello_groups_max groups; this makes room. Prints the group, its dead letters "
+     "and the workers that were connected. Role admin.",
+     NULL, 1, 1, s_cmd_mapped, &s_groups_delete_call},
     {"dlq", "list", "GROUP [--after SEQ] [--limit N]", "list a group's dead letters",
      "List a consumer group's dead letters, the events that failed max_deliveries times, in "
      "seq order: seq, topic, attempts, time, and the last error, which is cut to fit the "

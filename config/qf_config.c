@@ -184,6 +184,24 @@ static const qf_key_t s_keys[] = {
      .reloadable = true,
      .offset = CFG (batch_max),
      .help = "most messages handled per database commit"},
+    {.key = "daemon.batch_max_bytes",
+     .type = QF_CT_INT64,
+     .min = 1 << 20,
+     .max = 1 << 30,
+     .def_int = 16 << 20,
+     .reloadable = true,
+     .offset = CFG (batch_max_bytes),
+     .help = "most bytes of replies given in one batch: a batch also ends, and commits, when "
+             "its replies reach this"},
+    {.key = "daemon.peer_queue_bytes",
+     .type = QF_CT_INT64,
+     .min = 4 << 20,
+     .max = INT64_C (1) << 32,
+     .def_int = 16 << 20,
+     .offset = CFG (peer_queue_bytes),
+     .help = "most bytes queued for one peer that does not read: a client's replies past it "
+             "are dropped, a worker past it loses its session, a subscriber misses events "
+             "(counted in status as send_queues)"},
     {.key = "daemon.heartbeat_ms",
      .type = QF_CT_INT,
      .min = 100,
@@ -297,6 +315,16 @@ static const qf_key_t s_keys[] = {
      .reloadable = true,
      .offset = CFG (window),
      .help = "most events in flight per worker instance"},
+    {.key = "delivery.hello_groups_max",
+     .type = QF_CT_INT,
+     .min = 0,
+     .max = 100,
+     .def_int = 16,
+     .reloadable = true,
+     .offset = CFG (hello_groups_max),
+     .help = "most consumer groups that workers' HELLOs may create (configured groups do not "
+             "count): past it a HELLO naming a new group is refused until an admin deletes one "
+             "(qualflow groups delete)"},
 
     {.key = "policy.timezone",
      .type = QF_CT_TIMEZONE,

@@ -76,6 +76,8 @@ typedef struct {
     int log_level;              /* a qf_log_level_t */
     bool syslog;                /* also log to syslog */
     int batch_max;              /* most messages handled per commit */
+    int64_t batch_max_bytes;    /* most bytes of replies waiting for one commit */
+    int64_t peer_queue_bytes;   /* most bytes queued for one peer that does not read */
     int heartbeat_ms;           /* heartbeat interval both ways */
     int retention_days;         /* delete events older than this once done; 0 = keep */
     int idempotency_hours;      /* keep client idempotency keys this long */
@@ -98,6 +100,7 @@ typedef struct {
     int64_t backoff_initial_ms; /* first retry delay after a failure */
     int64_t backoff_max_ms;     /* cap on the exponential backoff */
     int window;                 /* most events in flight per worker instance */
+    int hello_groups_max;       /* most groups HELLOs may create */
 
     /* policy: — what the company's policy leaves open (reloadable). */
     char *timezone;                                  /* "Asia/Shanghai" or "+08:00" */

@@ -823,6 +823,33 @@ s_groups_seek (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+/* Deletes a group that HELLO created (delivery.hello_groups_max counts
+   them), with everything recorded for it. */
+static int
+s_groups_delete (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *name;
+    int rc = s_need_group (ctx, args, &name);
+    if (rc)
+        return rc;
+    int64_t dead = 0;
+    int members = 0;
+    rc = qf_store_dlq_count (ctx->store, name, &dead);
+    if (rc == 0)
+        rc = qf_delivery_delete (ctx->delivery, name, &members);
+    if (rc == QF_ECONFLICT)
+        return qf_ctx_error (ctx, rc, "args.group",
+                             "group %s is declared in the configuration (groups:); remove it "
+                             "there and restart qualflowd, then delete it",
+                             name);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not delete group %s: %s", name,
+                             qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:I, s:i}", "group", name, "dead_letters", (json_int_t)dead,
+                           "workers", members);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
 static int
 s_dlq_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
@@ -1006,6 +1033,11 @@ static const qf_command_t s_commands[] = {
       {"seq", A_INT, false, 1, INT64_MAX},
       {"time", A_INT, false, 0, INT64_MAX},
       {NULL}}},
+    {"groups.delete",
+     "admin",
+     true,
+     s_groups_delete,
+     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {NULL}}},
     {"dlq.list",
      "*",
      false,

@@ -70,6 +70,7 @@ struct group_s {
     int64_t ack_wait_ms;
     int max_deliveries;
     bool configured;       /* declared in the configuration */
+    bool deleting;         /* groups.delete in the open batch: gone once it commits */
     uint64_t floor;        /* persisted: all <= floor are done */
     uint64_t next_seq;     /* next event to consider handing out */
     uint64_t replay_until; /* after a seek: events below were seen before */
@@ -115,6 +116,8 @@ struct qf_delivery_t {
     /* acked with results in the open batch */
     size_t result_count, result_cap;
     int64_t last_tick;
+    uint64_t dropped;   /* sessions ended because the worker's queue was full */
+    uint64_t log_reads; /* reads of the event log by dispatch, for status */
 };
 
 static bool
@@ -158,13 +161,25 @@ s_group_free (group_t *group)
     free (group);
 }
 
+/* The group of that name; one being deleted is no longer found. */
 static group_t *
 s_group_find (qf_delivery_t *self, const char *name)
 {
     for (group_t *group = self->groups; group; group = group->next)
-        if (strcmp (group->name, name) == 0)
+        if (!group->deleting && strcmp (group->name, name) == 0)
             return group;
     return NULL;
+}
+
+/* Groups that HELLOs created (or that the configuration no longer
+   declares), which delivery.hello_groups_max bounds. */
+static int
+s_hello_groups (qf_delivery_t *self)
+{
+    int count = 0;
+    for (group_t *group = self->groups; group; group = group->next)
+        count += !group->configured && !group->deleting;
+    return count;
 }
 
 /* Sets a group's topics from a JSON array of patterns; 0 or QF_EINVAL. */
@@ -381,7 +396,15 @@ s_send (qf_delivery_t *self, member_t *member, qf_msg_t *msg)
     memcpy (msg->routing, member->routing, member->routing_size);
     msg->routing_size = member->routing_size;
     int rc = qf_msg_send (msg, self->socket, ZMQ_DONTWAIT);
-    if (rc) {
+    if (rc == QF_EAGAIN && !member->dead) {
+        /* Its window bounds the deliveries; what fills the queue past them
+           is messages it never reads (daemon.peer_queue_bytes). */
+        qf_warn ("worker %s of group %s leaves its messages unread and its queue is full; "
+                 "ending its session and re-delivering its events",
+                 member->instance, member->group ? member->group->name : "?");
+        self->dropped++;
+        member->dead = true;
+    } else if (rc && !member->dead) {
         qf_warn ("worker %s of group %s is unreachable (%s); re-delivering its events",
                  member->instance, member->group ? member->group->name : "?", qf_strerror (rc));
         member->dead = true;
@@ -530,6 +553,7 @@ s_op (group_t *group, op_kind_t kind, entry_t *entry)
 }
 
 static void s_ack_done (qf_delivery_t *self, group_t *group, entry_t *entry, member_t *member);
+static void s_finish_deletes (qf_delivery_t *self, bool committed);
 
 /* An attempt failed: retry after `delay` ms (-1: exponential backoff), or
    move the event to the dead-letter list after max_deliveries attempts. */
@@ -721,6 +745,21 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
                       "group %s does not exist; send topics in HELLO to create it", name);
             return s_hello_error (self, msg, QF_STATUS_NOT_FOUND, reason);
         }
+        /* Each group costs a row, memory and a place in status: a peer may
+           not create them without end. */
+        if (s_hello_groups (self) >= self->config->hello_groups_max) {
+            /* One text for every refusal, so that qf_log counts the repeats. */
+            qf_warn ("refused a HELLO that would create a group: workers have created "
+                     "delivery.hello_groups_max groups already");
+            snprintf (reason, sizeof reason,
+                      "group %s does not exist, and workers have created %d groups, the most "
+                      "delivery.hello_groups_max allows; join an existing group, declare this "
+                      "one in the configuration, or have an admin delete one (qualflow groups "
+                      "delete)",
+                      name, self->config->hello_groups_max);
+            s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_CONFLICT, 0, reason);
+            return;
+        }
         group = s_group_new (self, name, topics, 0);
         if (!group)
             return s_hello_error (self, msg, QF_STATUS_SERVER_ERROR, "out of memory");
@@ -823,6 +862,19 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     group_t *group = member->group;
     entry_t *entry = s_entry_find (group, msg->seq);
     char reason[QF_REASON_MAX];
+    if (msg->id == QF_MSG_NACK && msg->delay > QF_DELAY_MAX) {
+        /* Larger delays would overflow the retry time, or park the event
+           for ever; the event stays with the worker, its lease running. */
+        snprintf (reason, sizeof reason,
+                  "NACK delay %lld ms is over the %d ms (24 h) allowed; nothing was changed; "
+                  "send at most that, or 0 for the daemon's backoff",
+                  (long long)msg->delay, QF_DELAY_MAX);
+        qf_warn ("worker %s: a NACK was refused: its delay is over %d ms", member->instance,
+                 QF_DELAY_MAX);
+        s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_BAD_REQUEST, msg->seq,
+                         reason);
+        return;
+    }
     if (!entry || entry->state == E_ACKED) {
         snprintf (reason, sizeof reason,
                   "event %llu is not awaiting an ack from group %s (duplicate, unknown, or "
@@ -928,6 +980,13 @@ qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
         return;
     }
     member->last_heard = qf_time_mono_ms ();
+    if (member->group->deleting && msg->id != QF_MSG_BYE) {
+        /* Nothing may be recorded for a group whose rows this batch deletes. */
+        s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_NOT_FOUND, msg->seq,
+                         "this worker's group is being deleted (groups.delete); nothing was "
+                         "changed");
+        return;
+    }
     switch (msg->id) {
     case QF_MSG_HEARTBEAT: break;
     case QF_MSG_BYE: s_member_remove (self, member, "said BYE"); break;
@@ -984,7 +1043,7 @@ int
 qf_delivery_before_commit (qf_delivery_t *self)
 {
     for (group_t *group = self->groups; group; group = group->next) {
-        if (!group->dirty)
+        if (!group->dirty || group->deleting)
             continue;
         uint64_t floor = s_group_floor (group);
         int rc = 0;
@@ -1046,6 +1105,48 @@ qf_delivery_after_commit (qf_delivery_t *self, bool committed)
     }
     self->deferred_count = 0;
     s_reap_dead (self);
+    s_finish_deletes (self, committed);
+}
+
+/* Ends what groups.delete began in the batch that just ended: once it has
+   committed, the group's workers are told and their sessions end, and the
+   group is gone; if it failed, the group stays as it was. */
+static void
+s_finish_deletes (qf_delivery_t *self, bool committed)
+{
+    group_t **link = &self->groups;
+    while (*link) {
+        group_t *group = *link;
+        if (!group->deleting) {
+            link = &group->next;
+            continue;
+        }
+        if (!committed) {
+            group->deleting = false;
+            link = &group->next;
+            continue;
+        }
+        /* Its events are forgotten, not failed: no attempt is counted. */
+        group->head = group->count = group->retry_count = 0;
+        member_t *member = self->members;
+        while (member) {
+            member_t *next = member->next;
+            if (member->group == group) {
+                char reason[256];
+                snprintf (reason, sizeof reason,
+                          "group %s was deleted by an operator (groups.delete); this session "
+                          "has ended",
+                          group->name);
+                s_send_error_to (self, member->routing, member->routing_size, QF_STATUS_NOT_FOUND,
+                                 0, reason);
+                s_member_remove (self, member, "its group was deleted");
+            }
+            member = next;
+        }
+        qf_info ("group %s deleted", group->name);
+        *link = group->next;
+        s_group_free (group);
+    }
 }
 
 /* Dispatch ---------------------------------------------------------------- */
@@ -1077,6 +1178,16 @@ s_pick_member (qf_delivery_t *self, group_t *group)
     if (best)
         group->rr = index + 1;
     return best;
+}
+
+/* Whether a live member of the group has room in its window. */
+static bool
+s_group_has_room (qf_delivery_t *self, group_t *group)
+{
+    for (member_t *m = self->members; m; m = m->next)
+        if (m->group == group && !m->dead && !m->welcome_pending && m->in_flight < m->window)
+            return true;
+    return false;
 }
 
 /* The number of the next attempt after `attempts` failed ones. It never
@@ -1196,6 +1307,11 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail)
     int more = 0;
     int64_t now = qf_time_mono_ms ();
     for (group_t *group = self->groups; group; group = group->next) {
+        /* A group that no live worker has room in has nothing to do: it
+           neither reads the log nor holds the loop (an idle group, or one
+           whose workers are busy, costs nothing). */
+        if (group->deleting || !s_group_has_room (self, group))
+            continue;
         dispatch_t d = {self, group, NULL, 0, false};
         /* Events to hand out again come first: dead letters sent back, then
            failed events in sequence order. */
@@ -1209,10 +1325,12 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail)
             d.entry = entry;
             size_t run = 0;
             const qf_event_t *held = tail ? qf_tail_find (tail, entry->seq, &run) : NULL;
-            if (held)
+            if (held) {
                 s_redeliver (held, &d);
-            else if (qf_store_event_get (self->store, entry->seq, s_redeliver, &d) ==
-                     QF_ENOTFOUND) {
+                continue;
+            }
+            self->log_reads++;
+            if (qf_store_event_get (self->store, entry->seq, s_redeliver, &d) == QF_ENOTFOUND) {
                 qf_error ("group %s: event %llu vanished from the log; dropping it", group->name,
                           (unsigned long long)entry->seq);
                 s_ack_done (self, group, entry, NULL);
@@ -1229,6 +1347,7 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail)
                 continue;
             }
             int before = d.scanned;
+            self->log_reads++;
             if (qf_store_events_after (self->store, group->next_seq - 1, 256, s_dispatch_new, &d))
                 break;
             if (d.scanned == before)
@@ -1280,6 +1399,8 @@ qf_delivery_status (qf_delivery_t *self)
     json_t *groups = json_array (), *workers = json_array ();
     int64_t now = qf_time_mono_ms ();
     for (group_t *group = self->groups; group; group = group->next) {
+        if (group->deleting)
+            continue;
         int in_flight = 0, waiting = 0, members = 0;
         for (size_t i = group->head; i < group->count; i++) {
             if (group->entries[i].state == E_INFLIGHT)
@@ -1303,7 +1424,8 @@ qf_delivery_status (qf_delivery_t *self)
                                                    m->group->name, "instance", m->instance,
                                                    "in_flight", m->in_flight, "window", m->window,
                                                    "idle_ms", (json_int_t)(now - m->last_heard)));
-    return json_pack ("{s:o, s:o}", "groups", groups, "workers", workers);
+    return json_pack ("{s:o, s:o, s:I}", "groups", groups, "workers", workers, "log_reads",
+                      (json_int_t)self->log_reads);
 }
 
 bool
@@ -1330,6 +1452,12 @@ size_t
 qf_delivery_member_count (qf_delivery_t *self)
 {
     return self->member_count;
+}
+
+uint64_t
+qf_delivery_dropped (qf_delivery_t *self)
+{
+    return self->dropped;
 }
 
 /* Operations for commands ---------------------------------------------------- */
@@ -1399,6 +1527,25 @@ qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq)
 }
 
 int
+qf_delivery_delete (qf_delivery_t *self, const char *name, int *members_p)
+{
+    group_t *group = s_group_find (self, name);
+    if (!group)
+        return QF_ENOTFOUND;
+    if (group->configured)
+        return QF_ECONFLICT;
+    int rc = qf_store_group_delete (self->store, name);
+    if (rc)
+        return rc;
+    int members = 0;
+    for (member_t *m = self->members; m; m = m->next)
+        members += m->group == group;
+    *members_p = members;
+    group->deleting = true;
+    return 0;
+}
+
+int
 qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq)
 {
     group_t *group = s_group_find (self, name);
@@ -1439,6 +1586,8 @@ qf_delivery_min_position (qf_delivery_t *self)
 {
     uint64_t min = UINT64_MAX;
     for (group_t *group = self->groups; group; group = group->next) {
+        if (group->deleting)
+            continue;
         uint64_t position = group->floor;
         /* Dead letters sent back are below the position and still needed. */
         for (size_t i = 0; i < group->retry_count; i++)

@@ -91,6 +91,14 @@ bool qf_delivery_has_group (qf_delivery_t *self, const char *name);
     processed again, or skipped). Inside the batch transaction. */
 int qf_delivery_seek (qf_delivery_t *self, const char *name, uint64_t seq);
 
+/*  Deletes a consumer group that the configuration does not declare: its
+    row, position, acks, delivery attempts, dead letters and recorded
+    results, in the batch transaction. Once the batch commits its workers
+    get ERROR 404 and their sessions end, and HELLO may create a group of
+    that name again. *members_p is how many sessions end. QF_ENOTFOUND: no
+    such group; QF_ECONFLICT: the configuration declares it. */
+int qf_delivery_delete (qf_delivery_t *self, const char *name, int *members_p);
+
 /*  Sends a dead letter back for delivery, with its attempts reset. Inside
     the batch transaction; QF_ENOTFOUND when there is no such dead letter. */
 int qf_delivery_dlq_retry (qf_delivery_t *self, const char *name, uint64_t seq);
@@ -101,5 +109,9 @@ uint64_t qf_delivery_min_position (qf_delivery_t *self);
 
 /*  Counts for tests and status. */
 size_t qf_delivery_member_count (qf_delivery_t *self);
+
+/*  Worker sessions ended because the worker left its messages unread until
+    its queue was full, since start. */
+uint64_t qf_delivery_dropped (qf_delivery_t *self);
 
 #endif

@@ -9,6 +9,7 @@
 #include "qf_custody.h"
 #include "qf_timers.h"
 #include "qf_security.h"
+#include "qf_sendq.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -22,11 +23,13 @@
 static volatile sig_atomic_t s_stop_requested = 0;
 static volatile sig_atomic_t s_reload_requested = 0;
 
-/* A reply held until the batch that produced it has committed. */
+/* A reply held until the batch that produced it has committed: its body is
+   encoded once, when the command ends, and only those bytes are kept. */
 typedef struct {
-    qf_msg_t msg;
-    bool writes; /* its command changed state */
-    char *raw;   /* the encoded body when not msg.body (owned) */
+    qf_msg_t msg; /* routing, request_id and status; no body */
+    bool writes;  /* its command changed state */
+    char *raw;    /* the encoded body (owned) */
+    size_t size;  /* bytes of raw */
 } reply_t;
 
 struct qf_server_t {
@@ -39,6 +42,11 @@ struct qf_server_t {
     qf_security_t *security; /* CURVE server, or NULL when security.curve is off */
     reply_t *replies;        /* held replies of the open batch */
     size_t reply_count, reply_cap;
+    size_t reply_bytes;         /* bytes of the replies given in the open batch */
+    qf_sendq_t *sendq;          /* what each client has left unread, bounded */
+    int event_hwm;              /* ZMQ_SNDHWM of the event socket now */
+    size_t event_largest;       /* largest payload published lately */
+    uint64_t event_largest_seq; /* the seq of that event */
     int64_t started;            /* wall clock ms at start */
     int64_t next_tick;          /* monotonic ms of the next timer pass */
     uint64_t batches, commands; /* counters for status */
@@ -76,10 +84,33 @@ qf_server_install_signals (void)
 #define TAIL_EVENTS 8192
 #define TAIL_BYTES  (8u << 20)
 
-/* Creates, tunes and binds one socket; NULL with a message on failure. */
+/* What an EVENT costs a subscriber's queue besides its payload: its other
+   frames and their zmq_msg_t. */
+#define EVENT_OVERHEAD 1024
+/* The largest worker message that no window bounds: an ERROR and its reason. */
+#define WORKER_SMALL_MAX (QF_REASON_MAX + QF_SENDQ_OVERHEAD)
+/* The most DELIVERs one worker holds: the largest window (PROTOCOL.md 6.2). */
+#define WINDOW_LIMIT 10000
+/* The largest frame a subscriber sends: a subscription is one byte and a
+   topic prefix (at most QF_TOPIC_MAX), and the handshake's commands (CURVE
+   INITIATE, about 300 bytes with its metadata) must fit too. */
+#define SUBSCRIBER_FRAME_MAX 512
+
+/* How many messages libzmq may queue for one peer: the byte budget over the
+   largest message, at least 1 and at most what an int holds. */
+static int
+s_hwm (int64_t budget, int64_t largest)
+{
+    int64_t hwm = budget / largest;
+    return hwm < 1 ? 1 : hwm > INT32_MAX ? INT32_MAX : (int)hwm;
+}
+
+/* Creates, tunes and binds one socket; NULL with a message on failure.
+   `sndhwm` bounds what waits for each peer, `frame_max` each frame a peer
+   sends (libzmq disconnects a peer that sends a larger one). */
 static zsock_t *
-s_bind (qf_security_t *security, int type, const char *endpoint, const char *key, char *error,
-        size_t error_size)
+s_bind (qf_security_t *security, int type, const char *endpoint, const char *key, int sndhwm,
+        int frame_max, char *error, size_t error_size)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock) {
@@ -89,10 +120,12 @@ s_bind (qf_security_t *security, int type, const char *endpoint, const char *key
     if (security)
         qf_security_server_apply (security, sock);
     zsock_set_linger (sock, 200);
-    zsock_set_maxmsgsize (sock, QF_WIRE_MAX);
-    zsock_set_sndhwm (sock, 200000);
+    zsock_set_maxmsgsize (sock, frame_max);
+    zsock_set_sndhwm (sock, sndhwm);
     zsock_set_rcvhwm (sock, 200000);
-    if (type == ZMQ_ROUTER && strcmp (key, "daemon.worker_endpoint") == 0)
+    /* A full queue makes the send fail instead of dropping the message
+       silently, so that the daemon knows and counts it. */
+    if (type == ZMQ_ROUTER)
         zsock_set_router_mandatory (sock, 1);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         snprintf (error, error_size,
@@ -129,16 +162,32 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
         if (!self->security)
             goto fail;
     }
+    /* Each peer may have daemon.peer_queue_bytes waiting for it: a client's
+       replies are counted in bytes by the send queue (the high water mark
+       only backs it up); a worker holds its window of deliveries plus that
+       budget of small messages; a subscriber, that budget of events as
+       large as the largest lately (s_event_hwm), since libzmq counts only
+       messages. */
+    int64_t budget = self->config->peer_queue_bytes;
+    self->event_hwm = s_hwm (budget, EVENT_OVERHEAD);
+    self->sendq = qf_sendq_new ((size_t)budget);
+    if (!self->sendq) {
+        snprintf (error, error_size, "out of memory");
+        goto fail;
+    }
     self->command = s_bind (self->security, ZMQ_ROUTER, self->config->command_endpoint,
-                            "daemon.command_endpoint", error, error_size);
+                            "daemon.command_endpoint", s_hwm (budget, QF_SENDQ_OVERHEAD),
+                            QF_WIRE_MAX, error, error_size);
     if (!self->command)
         goto fail;
-    self->worker = s_bind (self->security, ZMQ_ROUTER, self->config->worker_endpoint,
-                           "daemon.worker_endpoint", error, error_size);
+    self->worker =
+        s_bind (self->security, ZMQ_ROUTER, self->config->worker_endpoint, "daemon.worker_endpoint",
+                s_hwm (budget, WORKER_SMALL_MAX) + WINDOW_LIMIT, QF_WIRE_MAX, error, error_size);
     if (!self->worker)
         goto fail;
-    self->events = s_bind (self->security, ZMQ_PUB, self->config->event_endpoint,
-                           "daemon.event_endpoint", error, error_size);
+    self->events =
+        s_bind (self->security, ZMQ_PUB, self->config->event_endpoint, "daemon.event_endpoint",
+                self->event_hwm, SUBSCRIBER_FRAME_MAX, error, error_size);
     if (!self->events)
         goto fail;
     if (qf_files_restrict_sockets (self->config, error, error_size))
@@ -190,11 +239,10 @@ qf_server_destroy (qf_server_t **self_p)
     zsock_destroy (&self->events);
     qf_security_server_destroy (&self->security);
     qf_store_destroy (&self->store);
-    for (size_t i = 0; i < self->reply_count; i++) {
-        qf_msg_reset (&self->replies[i].msg);
+    for (size_t i = 0; i < self->reply_count; i++)
         free (self->replies[i].raw);
-    }
     free (self->replies);
+    qf_sendq_destroy (&self->sendq);
     qf_tail_destroy (&self->tail);
     qf_config_destroy (&self->config);
     free (self);
@@ -251,30 +299,65 @@ s_status (void *arg)
                                           "there before commits are refused"));
     json_object_set_new (status, "storage", disk);
     json_object_set_new (status, "calendar", qf_timers_calendar_status (self->store, self->config));
+    json_object_set_new (
+        status, "send_queues",
+        json_pack ("{s:I, s:I, s:i, s:I, s:I}", "peer_queue_bytes",
+                   (json_int_t)self->config->peer_queue_bytes, "clients_with_unread_replies",
+                   (json_int_t)qf_sendq_peers (self->sendq), "event_messages_per_subscriber",
+                   self->event_hwm, "replies_dropped", (json_int_t)qf_sendq_dropped (self->sendq),
+                   "workers_dropped", (json_int_t)qf_delivery_dropped (self->delivery)));
     json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
     json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
     return status;
 }
 
-/* Queues a reply to the request in `request` (its routing is reused). */
+/* Sends a reply now, through the send queue, which takes `raw`. A client
+   that leaves its replies unread loses those past daemon.peer_queue_bytes. */
 static void
-s_reply (qf_server_t *self, qf_msg_t *request, int status, json_t *body, bool writes)
+s_send_reply (qf_server_t *self, qf_msg_t *msg, char *raw, size_t size)
 {
-    if (self->reply_count == self->reply_cap) {
-        size_t cap = self->reply_cap ? self->reply_cap * 2 : 256;
-        reply_t *grown = realloc (self->replies, cap * sizeof *grown);
-        if (!grown) {
-            json_decref (body);
-            qf_error ("out of memory queueing a reply; the client will time out");
-            return;
-        }
-        self->replies = grown;
-        self->reply_cap = cap;
+    int rc = qf_sendq_send (self->sendq, msg, raw, size, zsock_resolve (self->command));
+    /* One text for every client, so that qf_log counts the repeats. */
+    if (rc == QF_EAGAIN)
+        qf_warn ("a client leaves its replies unread: daemon.peer_queue_bytes of them wait for "
+                 "it, so a reply to it was dropped (status shows send_queues.replies_dropped)");
+    else if (rc)
+        qf_debug ("reply to request %s could not be sent (client gone)", msg->request_id);
+}
+
+/* Answers the request in `request` (its routing is reused) with an encoded
+   body, taking `raw`. A reply that changed nothing, given while the batch
+   has changed nothing either, goes out at once: it depends on no commit.
+   Any other waits for the batch's commit. */
+static void
+s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool writes)
+{
+    if (!raw) {
+        qf_error ("out of memory encoding a reply; the client will time out");
+        return;
     }
-    reply_t *reply = &self->replies[self->reply_count++];
-    memset (reply, 0, sizeof *reply);
-    reply->writes = writes;
-    qf_msg_t *msg = &reply->msg;
+    qf_msg_t now = {0}, *msg = &now;
+    if (writes || qf_store_in_transaction (self->store)) {
+        if (self->reply_count == self->reply_cap) {
+            size_t cap = self->reply_cap ? self->reply_cap * 2 : 256;
+            reply_t *grown = realloc (self->replies, cap * sizeof *grown);
+            if (!grown) {
+                free (raw);
+                qf_error ("out of memory queueing a reply; the client will time out");
+                return;
+            }
+            self->replies = grown;
+            self->reply_cap = cap;
+        }
+        reply_t *reply = &self->replies[self->reply_count++];
+        memset (reply, 0, sizeof *reply);
+        reply->writes = writes;
+        reply->raw = raw;
+        reply->size = strlen (raw);
+        msg = &reply->msg;
+    }
+    /* Bounds the batch's work as well as the replies it holds. */
+    self->reply_bytes += strlen (raw);
     msg->id = QF_MSG_REPLY;
     memcpy (msg->routing, request->routing, request->routing_size);
     msg->routing_size = request->routing_size;
@@ -282,7 +365,17 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, json_t *body, bool wr
     qf_copy (msg->request_id, sizeof msg->request_id,
              request->request_id[0] ? request->request_id : QF_REQUEST_ID_UNKNOWN);
     msg->status = status;
-    msg->body = body;
+    if (msg == &now)
+        s_send_reply (self, msg, raw, strlen (raw));
+}
+
+/* Encodes a reply's body once; the tree is released. NULL when out of memory. */
+static char *
+s_encode (json_t *body)
+{
+    char *raw = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    json_decref (body);
+    return raw;
 }
 
 static void
@@ -297,7 +390,42 @@ s_reply_error (qf_server_t *self, qf_msg_t *request, int status, const char *mes
     }
     if (field && *field)
         json_object_set_new (error, "field", json_string (field));
-    s_reply (self, request, status, json_pack ("{s:o}", "error", error), false);
+    s_reply (self, request, status, s_encode (json_pack ("{s:o}", "error", error)), false);
+}
+
+/* The body of a successful reply, {"result": ...}, encoded once from the
+   result tree (released) or from the result the command already encoded
+   (an event's payload, taken from ctx->result_text). A body larger than a
+   client may read (QF_BODY_MAX) is refused with QF_ETOOBIG. */
+static int
+s_encode_result (qf_ctx_t *ctx, json_t *result, char **raw_p)
+{
+    char *text = ctx->result_text;
+    ctx->result_text = NULL;
+    if (!text)
+        text = json_dumps (result, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref (result);
+    size_t len = text ? strlen (text) : 0;
+    char *raw = text ? malloc (len + 12) : NULL;
+    if (raw) {
+        memcpy (raw, "{\"result\":", 10);
+        memcpy (raw + 10, text, len);
+        memcpy (raw + 10 + len, "}", 2);
+    }
+    free (text);
+    if (!raw)
+        return QF_ENOMEM;
+    if (len + 11 > QF_BODY_MAX) {
+        free (raw);
+        snprintf (ctx->error, sizeof ctx->error,
+                  "the reply would be %zu bytes, over the %d a body may have; ask for less (a "
+                  "smaller limit)",
+                  len + 11, QF_BODY_MAX);
+        ctx->field[0] = 0;
+        return QF_ETOOBIG;
+    }
+    *raw_p = raw;
+    return 0;
 }
 
 /* Opens the batch transaction on first need; 0 or a QF_E* code. */
@@ -414,11 +542,13 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
                 s_reply_error (self, msg, QF_STATUS_CONFLICT, text, "idempotency_key");
             } else {
                 json_t *body = json_loads (first_reply, 0, NULL);
-                if (body)
-                    s_reply (self, msg, QF_STATUS_OK, body, true);
-                else
+                if (body) {
+                    s_reply (self, msg, QF_STATUS_OK, first_reply, true);
+                    first_reply = NULL;
+                } else
                     s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
                                    "the stored reply for this idempotency_key is unreadable", NULL);
+                json_decref (body);
             }
             free (first_command);
             free (first_reply);
@@ -427,32 +557,17 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     }
     json_t *result = NULL;
     rc = qf_commands_execute (&ctx, msg->command, args, &result);
-    json_t *body = NULL;
     char *raw = NULL;
-    if (rc == 0 && ctx.result_text) {
-        /* The result is already encoded (an event's payload): wrap, do not re-encode. */
-        size_t size = strlen (ctx.result_text) + 16;
-        raw = malloc (size);
-        if (raw) {
-            size_t len = strlen (ctx.result_text);
-            memcpy (raw, "{\"result\":", 10);
-            memcpy (raw + 10, ctx.result_text, len);
-            memcpy (raw + 10 + len, "}", 2);
-        }
-        free (ctx.result_text);
+    /* Encoded before the savepoint is released, so that a reply too large
+       to send undoes its change. */
+    if (rc == 0)
+        rc = s_encode_result (&ctx, result, &raw);
+    else {
         json_decref (result);
-        if (!raw)
-            rc = QF_ENOMEM;
-    } else if (rc == 0) {
-        body = json_pack ("{s:o}", "result", result);
-        if (!body)
-            rc = QF_ENOMEM;
+        free (ctx.result_text);
     }
     if (rc == 0 && writes && idem_key) {
-        char *text = raw ? strdup (raw) : json_dumps (body, JSON_COMPACT);
-        rc = text ? qf_store_idempotency_put (self->store, idem_key, msg->command, text, now)
-                  : QF_ENOMEM;
-        free (text);
+        rc = qf_store_idempotency_put (self->store, idem_key, msg->command, raw, now);
         if (rc)
             snprintf (ctx.error, sizeof ctx.error,
                       "could not record the idempotency_key; "
@@ -467,7 +582,6 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
         }
     }
     if (rc) {
-        json_decref (body);
         free (raw);
         if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN &&
             rc != QF_ETOOBIG)
@@ -476,14 +590,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
                        ctx.error[0] ? ctx.error : qf_strerror (rc), ctx.field);
         return;
     }
-    s_reply (self, msg, QF_STATUS_OK, body, writes);
-    if (raw && self->reply_count) {
-        reply_t *reply = &self->replies[self->reply_count - 1];
-        reply->raw = raw;
-        reply->msg.raw = raw;
-        reply->msg.raw_size = strlen (raw);
-    } else
-        free (raw);
+    s_reply (self, msg, QF_STATUS_OK, raw, writes);
 }
 
 static void
@@ -505,6 +612,38 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int re
     s_ctx_init (self, &ctx, now);
     ctx.peer = peer;
     qf_delivery_handle (self->delivery, msg, &ctx);
+}
+
+/* Sets the event socket's high water mark from daemon.peer_queue_bytes and
+   the largest event published lately, before publishing `list`: libzmq
+   counts a subscriber's queue in messages only, so a subscriber that never
+   reads holds about that budget, and one that reads keeps a queue long
+   enough for many small events at once. The largest is forgotten after
+   EVENT_WINDOW events without one as large; messages queued under it were
+   counted by it, so a stalled subscriber holds at most about twice the
+   budget while it shrinks. */
+#define EVENT_WINDOW 4096
+
+static void
+s_event_hwm (qf_server_t *self, const qf_event_list_t *list)
+{
+    if (list->count == 0)
+        return;
+    size_t largest = 0;
+    for (size_t i = 0; i < list->count; i++)
+        if (list->items[i].payload_size > largest)
+            largest = list->items[i].payload_size;
+    uint64_t seq = list->items[list->count - 1].seq;
+    if (largest >= self->event_largest || seq > self->event_largest_seq + EVENT_WINDOW) {
+        self->event_largest = largest;
+        self->event_largest_seq = seq;
+    }
+    int hwm =
+        s_hwm (self->config->peer_queue_bytes, (int64_t)(self->event_largest + EVENT_OVERHEAD));
+    if (hwm != self->event_hwm) {
+        zsock_set_sndhwm (self->events, hwm);
+        self->event_hwm = hwm;
+    }
 }
 
 /* Commits the batch, then answers, publishes and hands events on. Plain
@@ -544,28 +683,28 @@ s_finish_batch (qf_server_t *self, bool force)
                             "operator has freed space there (qualflow status shows storage)"
                           : "the daemon could not commit this request; nothing was changed; "
                             "retry later";
-    void *command = zsock_resolve (self->command);
     for (size_t i = 0; i < self->reply_count; i++) {
-        qf_msg_t *msg = &self->replies[i].msg;
-        if (!committed && self->replies[i].writes) {
-            json_decref (msg->body);
-            msg->raw = NULL;
-            msg->status = QF_STATUS_SERVER_ERROR;
-            msg->body = json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message", why);
+        reply_t *reply = &self->replies[i];
+        if (!committed && reply->writes) {
+            free (reply->raw);
+            reply->msg.status = QF_STATUS_SERVER_ERROR;
+            reply->raw =
+                s_encode (json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message", why));
+            reply->size = reply->raw ? strlen (reply->raw) : 0;
         }
-        if (qf_msg_send (msg, command, ZMQ_DONTWAIT))
-            qf_debug ("reply to request %s could not be sent (client gone)", msg->request_id);
-        qf_msg_reset (msg);
-        free (self->replies[i].raw);
-        self->replies[i].raw = NULL;
+        if (reply->raw)
+            s_send_reply (self, &reply->msg, reply->raw, reply->size);
+        reply->raw = NULL;
     }
     self->reply_count = 0;
+    self->reply_bytes = 0;
     if (!committed)
         return;
     /* Publish after commit, from the bytes encoded once at append time. */
     qf_event_list_t committed_events, *list = &committed_events;
     qf_store_take_committed (self->store, list);
     void *events = zsock_resolve (self->events);
+    s_event_hwm (self, list);
     for (size_t i = 0; i < list->count; i++) {
         qf_event_t *event = &list->items[i];
         qf_msg_t msg = {0};
@@ -712,8 +851,10 @@ qf_server_run (qf_server_t *self)
         }
         int handled = 0;
         bool progress = true;
-        /* Drain both sockets in turn, never waiting on either. */
-        while (progress && handled < self->config->batch_max) {
+        /* Drain both sockets in turn, never waiting on either, until the
+           batch has its most messages or its replies their most bytes. */
+        bool full = false;
+        while (progress && !full) {
             progress = false;
             int rc = qf_msg_recv_from (&msg, items[0].socket, true, ZMQ_DONTWAIT, peer);
             if (rc == 0 || rc == QF_EPROTO) {
@@ -727,18 +868,21 @@ qf_server_run (qf_server_t *self)
                 progress = true;
                 handled++;
             }
+            full = handled >= self->config->batch_max ||
+                   self->reply_bytes >= (size_t)self->config->batch_max_bytes;
         }
         qf_msg_reset (&msg);
         s_finish_batch (self, false);
         mono = qf_time_mono_ms ();
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
+            qf_sendq_sweep (self->sendq);
             qf_log_flush (false); /* the counts of repeated failures that have stopped */
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
         more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), self->tail);
-        if (handled == self->config->batch_max || timers_more)
+        if (full || timers_more)
             more = 1;
     }
     /* Stop: the batch in hand was committed and answered above; the acks too. */

@@ -258,6 +258,9 @@ typedef enum {
     ST_RESULT_ADD,
     ST_GROUP_ACK_DELETE,
     ST_GROUP_ACKS_CLEAR,
+    ST_GROUP_DELETE,
+    ST_GROUP_RESULTS_CLEAR,
+    ST_GROUP_DLQ_CLEAR,
     ST_DELIVERY_PUT,
     ST_DELIVERY_DELETE,
     ST_DELIVERIES_LOAD,
@@ -486,6 +489,9 @@ static const char *s_sql[ST_COUNT] = {
                       "VALUES (?1, ?2, ?3)",
     [ST_GROUP_ACK_DELETE] = "DELETE FROM group_acks WHERE group_name = ?1 AND seq = ?2",
     [ST_GROUP_ACKS_CLEAR] = "DELETE FROM group_acks WHERE group_name = ?1",
+    [ST_GROUP_DELETE] = "DELETE FROM groups WHERE name = ?1",
+    [ST_GROUP_RESULTS_CLEAR] = "DELETE FROM results WHERE group_name = ?1",
+    [ST_GROUP_DLQ_CLEAR] = "DELETE FROM dead_letters WHERE group_name = ?1",
     [ST_DELIVERY_PUT] = "INSERT INTO deliveries (group_name, seq, attempts, last_error, pinned) "
                         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (group_name, seq) DO UPDATE "
                         "SET attempts = excluded.attempts, last_error = excluded.last_error, "
@@ -1606,6 +1612,21 @@ qf_store_group_reset (qf_store_t *self, const char *name, uint64_t floor)
     }
     if (rc == 0)
         rc = qf_store_group_set_floor (self, name, floor);
+    return rc;
+}
+
+int
+qf_store_group_delete (qf_store_t *self, const char *name)
+{
+    static const stmt_id_t statements[] = {ST_GROUP_ACKS_CLEAR, ST_DELIVERIES_CLEAR,
+                                           ST_GROUP_DLQ_CLEAR, ST_GROUP_RESULTS_CLEAR,
+                                           ST_GROUP_DELETE};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof statements / sizeof statements[0]; i++) {
+        sqlite3_stmt *stmt = s_stmt (self, statements[i]);
+        sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+        rc = qf_store__exec (self, stmt, "delete group");
+    }
     return rc;
 }
 

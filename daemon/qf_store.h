@@ -168,6 +168,9 @@ int qf_store_result_add (qf_store_t *self, const char *group, const char *event_
 
 /* Reliable delivery: attempts of events that failed, dead letters, seeks. */
 int qf_store_group_ack_delete (qf_store_t *self, const char *name, uint64_t seq);
+/*  Deletes a group with its acks, delivery attempts, dead letters and
+    recorded results. */
+int qf_store_group_delete (qf_store_t *self, const char *name);
 /*  Moves a group to `floor`, forgetting its acks and delivery attempts. */
 int qf_store_group_reset (qf_store_t *self, const char *name, uint64_t floor);
 /*  Remembers attempts of an event that failed; pinned = must be delivered

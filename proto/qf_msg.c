@@ -559,17 +559,38 @@ s_send_frame (void *socket, const void *data, size_t size, bool more, int flags)
     return 0;
 }
 
+/* Sends the body frame without a copy: libzmq frees it with raw_free,
+   also when the send fails. */
+static int
+s_send_owned (void *socket, qf_msg_t *self, bool more, int flags)
+{
+    zmq_msg_t frame;
+    if (zmq_msg_init_data (&frame, (void *)self->raw, self->raw_size, self->raw_free,
+                           self->raw_hint)) {
+        self->raw_free ((void *)self->raw, self->raw_hint);
+        return QF_ENOMEM;
+    }
+    if (zmq_msg_send (&frame, socket, (more ? ZMQ_SNDMORE : 0) | flags) >= 0)
+        return 0;
+    int rc = errno == EAGAIN ? QF_EAGAIN : QF_EIO;
+    zmq_msg_close (&frame);
+    return rc;
+}
+
 int
 qf_msg_send (qf_msg_t *self, void *socket, int flags)
 {
-    if (self->id <= QF_MSG_NONE || self->id >= QF_MSG_COUNT)
+    if (self->id <= QF_MSG_NONE || self->id >= QF_MSG_COUNT) {
+        if (self->raw && self->raw_free)
+            self->raw_free ((void *)self->raw, self->raw_hint);
         return QF_EINVAL;
+    }
     const type_spec_t *spec = &s_types[self->id];
     char numbers[8][24];
     const void *data[QF_MSG_FRAMES_MAX];
     size_t size[QF_MSG_FRAMES_MAX];
     char *encoded = NULL;
-    int n = 0, nnum = 0;
+    int n = 0, nnum = 0, owned = -1;
 
     if (self->routing_size) {
         data[n] = self->routing;
@@ -624,6 +645,8 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
             break;
         case F_BODY:
             if (self->raw) {
+                if (self->raw_free)
+                    owned = n;
                 data[n] = self->raw;
                 size[n++] = self->raw_size;
             } else if (self->body) {
@@ -648,9 +671,16 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
             n++;
         }
     }
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++)
-        rc = s_send_frame (socket, data[i], size[i], i + 1 < n, i == 0 ? flags : 0);
+    int rc = 0, i;
+    for (i = 0; i < n && rc == 0; i++) {
+        if (i == owned)
+            rc = s_send_owned (socket, self, i + 1 < n, i == 0 ? flags : 0);
+        else
+            rc = s_send_frame (socket, data[i], size[i], i + 1 < n, i == 0 ? flags : 0);
+    }
+    /* A frame before the owned one failed: libzmq never saw the bytes. */
+    if (owned >= i)
+        self->raw_free ((void *)self->raw, self->raw_hint);
     free (encoded);
     return rc;
 }

@@ -32,6 +32,7 @@
 #define QF_TOPIC_MAX     128
 #define QF_SUBJECT_MAX   128
 #define QF_REASON_MAX    1024
+#define QF_DELAY_MAX     86400000          /* NACK delay: 24 h in ms (PROTOCOL.md 6.3) */
 #define QF_BODY_MAX      (1024 * 1024)     /* JSON body or payload frame */
 #define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
 #define QF_ROUTING_MAX   256
@@ -68,6 +69,9 @@ typedef enum {
     QF_MSG_COUNT
 } qf_msg_id_t;
 
+/* Frees the bytes of a message's `raw` that libzmq took without a copy. */
+typedef void (qf_msg_free_fn) (void *data, void *hint);
+
 /* DELIVER flags (a decimal bit field on the wire). */
 #define QF_DELIVER_PROCESSED 1 /* this group already recorded a result for the event */
 
@@ -91,6 +95,10 @@ typedef struct {
     json_t *body;                          /* decoded JSON object (owned), or NULL */
     const char *raw;                       /* when sending: body/payload bytes (borrowed) */
     size_t raw_size;                       /* length of raw */
+    qf_msg_free_fn *raw_free;              /* when sending, if set: libzmq takes raw without a
+                                              copy and calls raw_free (raw, raw_hint) once done
+                                              with it, maybe from its I/O thread */
+    void *raw_hint;                        /* passed to raw_free */
     char error[256];                       /* after QF_EPROTO: what was wrong */
     char error_field[16];                  /* after QF_EPROTO: the frame to blame (PROTOCOL.md 4) */
     int error_status;                      /* after QF_EPROTO: 413 when a frame is over its
@@ -145,7 +153,9 @@ int qf_msg_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool rou
 int qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_t *peer);
 
 /*  Sends a message. Text fields and body must be valid for the type; when
-    `raw` is set it is sent in place of json-encoding `body`. Returns 0,
+    `raw` is set it is sent in place of json-encoding `body`, and when
+    `raw_free` is set too, raw_free always runs, whatever is returned (the
+    sender uses it to learn when the bytes have left its queue). Returns 0,
     QF_EINVAL for a message that breaks the protocol's own rules, or
     QF_EAGAIN/QF_EIO when the socket refused it. */
 int qf_msg_send (qf_msg_t *self, void *socket, int flags);

@@ -244,7 +244,8 @@ qf_outcome_nack (qf_outcome_t *outcome, int64_t delay_ms, const char *format, ..
 {
     if (!outcome)
         return QF_EIO;
-    outcome->delay_ms = delay_ms > 0 ? delay_ms : 0;
+    /* The daemon refuses a longer delay (PROTOCOL.md 6.3). */
+    outcome->delay_ms = delay_ms <= 0 ? 0 : delay_ms > QF_DELAY_MAX ? QF_DELAY_MAX : delay_ms;
     va_list args;
     va_start (args, format);
     vsnprintf (outcome->reason, sizeof outcome->reason, format, args);
