@@ -44,6 +44,7 @@ struct qf_server_t {
     qf_tail_t *tail;            /* the newest committed events, for dispatch */
     int64_t last_commit;        /* monotonic ms of the last commit */
     int64_t last_retention;     /* wall ms of the last retention pass */
+    uint64_t security_seen;     /* qf_security_generation() at the last revocation sweep */
 };
 
 static void
@@ -358,14 +359,20 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
            refused, whatever let it in. */
         if (!peer->authenticated || !qf_security_allows (peer->roles, ctx.role)) {
             char text[QF_PEER_LIST_MAX + 256];
-            if (!peer->authenticated)
+            if (!peer->authenticated && peer->key[0])
+                snprintf (text, sizeof text,
+                          "no certificate in security.clients_dir has this connection's public "
+                          "key %s any more: it was revoked",
+                          peer->key);
+            else if (!peer->authenticated)
                 snprintf (text, sizeof text, "no CURVE identity came with the request");
             else
                 snprintf (text, sizeof text,
                           "certificate \"%s\" may act as: %s; not as %s (add the role to its "
                           "certificate's roles, or use one it has)",
                           peer->name, peer->roles[0] ? peer->roles : "no role", ctx.role);
-            qf_warn ("refused %s from %s: %s", msg->command, peer->name, text);
+            qf_warn ("refused %s from %s: %s", msg->command,
+                     peer->authenticated ? peer->name : "a revoked certificate", text);
             s_reply_error (self, msg, QF_STATUS_FORBIDDEN, text, "role");
             return;
         }
@@ -676,13 +683,47 @@ s_reload (qf_server_t *self)
     qf_timers_warn_uncovered (self->store, self->config, "SIGHUP");
 }
 
+static bool
+s_key_known (const char *key, void *arg)
+{
+    return qf_security_knows (arg, key);
+}
+
+/* Looks at the client directory now and then; once it has changed, the
+   sessions of workers whose certificate went end at once. */
+static void
+s_security_tick (qf_server_t *self)
+{
+    qf_security_tick (self->security);
+    uint64_t generation = qf_security_generation (self->security);
+    if (generation != self->security_seen) {
+        self->security_seen = generation;
+        qf_delivery_revoke (self->delivery, s_key_known, self->security);
+    }
+}
+
+/* Receives one message without waiting; with CURVE, `peer` says who sent
+   it, from the daemon's own table of certificates (qf_security.h). */
+static int
+s_recv (qf_server_t *self, qf_msg_t *msg, void *socket, qf_peer_t *peer)
+{
+    int rc = qf_msg_recv_from (msg, socket, true, ZMQ_DONTWAIT, peer);
+    if (peer && (rc == 0 || rc == QF_EPROTO))
+        qf_security_identify (self->security, peer);
+    return rc;
+}
+
 int
 qf_server_run (qf_server_t *self)
 {
+    /* With CURVE, the ZAP handler is polled too: it answers new
+       connections between batches (qf_security.h). */
     zmq_pollitem_t items[] = {
         {zsock_resolve (self->command), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0},
+        {self->security ? qf_security_zap_socket (self->security) : NULL, 0, ZMQ_POLLIN, 0},
     };
+    int nitems = self->security ? 3 : 2;
     int more = 0;
     qf_msg_t msg = {0};
     /* Who sent each message: read only with CURVE, where it decides. */
@@ -695,7 +736,7 @@ qf_server_run (qf_server_t *self)
         }
         int64_t mono = qf_time_mono_ms ();
         long timeout = more ? 0 : (long)(self->next_tick > mono ? self->next_tick - mono : 0);
-        if (zmq_poll (items, 2, timeout) < 0 && zmq_errno () != EINTR) {
+        if (zmq_poll (items, nitems, timeout) < 0 && zmq_errno () != EINTR) {
             qf_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
             break;
         }
@@ -710,13 +751,15 @@ qf_server_run (qf_server_t *self)
         /* Drain both sockets in turn, never waiting on either. */
         while (progress && handled < self->config->batch_max) {
             progress = false;
-            int rc = qf_msg_recv_from (&msg, items[0].socket, true, ZMQ_DONTWAIT, peer);
+            if (self->security)
+                qf_security_zap_handle (self->security);
+            int rc = s_recv (self, &msg, items[0].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 s_handle_command (self, &msg, peer, rc, now);
                 progress = true;
                 handled++;
             }
-            rc = qf_msg_recv_from (&msg, items[1].socket, true, ZMQ_DONTWAIT, peer);
+            rc = s_recv (self, &msg, items[1].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 s_handle_worker (self, &msg, peer, rc, now);
                 progress = true;
@@ -728,6 +771,8 @@ qf_server_run (qf_server_t *self)
         mono = qf_time_mono_ms ();
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
+            if (self->security)
+                s_security_tick (self);
             qf_log_flush (false); /* the counts of repeated failures that have stopped */
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
