@@ -65,7 +65,7 @@ struct member_s {
 /* A consumer group: durable position plus what is in flight. */
 struct group_s {
     char name[QF_NAME_MAX + 1];
-    char role[QF_NAME_MAX + 1]; /* role its results run with */
+    char role[QF_NAME_MAX + 1]; /* role its results run with; "" for none */
     char **topics;              /* subscription patterns (owned) */
     size_t topic_count;
     char *topics_json; /* as stored */
@@ -200,7 +200,11 @@ s_group_new (qf_delivery_t *self, const char *name, json_t *topics, uint64_t flo
     if (!group)
         return NULL;
     snprintf (group->name, sizeof group->name, "%s", name);
-    snprintf (group->role, sizeof group->role, "%s", name);
+    /* A group that is not configured was named by whoever said HELLO
+       first: with CURVE, its name grants nothing, so its results run no
+       command (s_group_configure gives a configured group its role).
+       Without CURVE any client may claim any role anyway. */
+    snprintf (group->role, sizeof group->role, "%s", self->config->curve ? "" : name);
     group->ack_wait_ms = self->config->ack_wait_ms;
     group->max_deliveries = self->config->max_deliveries;
     if (s_group_set_topics (group, topics)) {
@@ -869,8 +873,16 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     json_t *result = msg->body;
     if (result && json_object_size (result) > 0) {
         const char *problem = s_check_result (result);
-        bool seen = false;
         int rc = 0;
+        if (!problem && !group->role[0]) {
+            snprintf (ctx->error, sizeof ctx->error,
+                      "group %s has no role: it is not in the configuration, so its results "
+                      "run no command; declare it under groups: with a role, or ack with {}",
+                      group->name);
+            problem = ctx->error;
+            rc = QF_EFORBIDDEN;
+        }
+        bool seen = false;
         if (!problem)
             rc = qf_store_result_seen (self->store, group->name, entry->event_id, &seen);
         if (!problem && rc == 0 && !seen) {
@@ -898,7 +910,7 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
                 qf_store_rollback_savepoint (self->store);
                 problem = ctx->error;
             }
-        } else if (rc)
+        } else if (rc && !problem)
             problem = "the daemon could not read its results table; see its log";
         if (problem) {
             int status = rc ? qf_status_from_error (rc) : QF_STATUS_BAD_REQUEST;

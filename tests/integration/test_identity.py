@@ -289,6 +289,42 @@ def test_a_session_belongs_to_the_key_that_said_hello():
         env.close()
 
 
+def test_a_group_named_after_a_role_gets_no_role():
+    # A certificate allowed every group creates group "management" by
+    # HELLO and reports a qual.reject, which only management may run.
+    env = CurveEnv({"ops": ("--roles", "*", "--groups", "*"),
+                    "anyone": ("--roles", "sales", "--groups", "*")})
+    try:
+        env.start_daemon()
+        c = env.socket("command", "ops")
+        worker = env.socket("worker", "anyone")
+        hello(worker, "management", "m-1", ["qualification.created"])
+        assert worker_recv(worker, b"WELCOME") is not None
+        qid = add_qual(c, "D234000201")["id"]
+        deliver = worker_recv(worker, b"DELIVER")
+        assert deliver is not None
+        result = {"command": "qual.reject", "args": {"id": qid, "reason": "as management"}}
+        worker_send(worker, b"ACK", deliver[0], deliver[1], json.dumps(result).encode())
+        error = worker_recv(worker, b"ERROR", 3)
+        state = lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
+        if error is None:
+            rejected = wait_for(lambda: state() == "rejected", 5)
+            raise AssertionError("the result was %s" % (
+                "run: a group named management rejected the qualification" if rejected
+                else "accepted"))
+        assert error[0] == b"403" and b"group management has no role" in error[2], error
+        assert state() == "draft", state()
+        # An ack without a result is still an ack.
+        deliver = worker_recv(worker, b"DELIVER", 10)
+        assert deliver is not None, "the refused result was not delivered again"
+        worker_send(worker, b"ACK", deliver[0], deliver[1], b"{}")
+        assert wait_for(lambda: env.sql("SELECT ack_floor FROM groups WHERE name='management'")
+                        [0][0] >= int(deliver[0]), 10)
+        worker.close(linger=0)
+    finally:
+        env.close()
+
+
 class BobEnv(CurveEnv):
     """CURVE with bob, who may act in sales and management."""
 
@@ -393,6 +429,7 @@ def test_revocation_by_downgrade_with_cp_p():
 if __name__ == "__main__":
     run("identity", [test_handshake_metadata_grants_nothing,
                      test_a_session_belongs_to_the_key_that_said_hello,
+                     test_a_group_named_after_a_role_gets_no_role,
                      test_revocation_by_rename, test_a_revoked_worker_loses_its_session,
                      test_revocation_by_move_into_a_subfolder,
                      test_revocation_by_downgrade_with_cp_p])
