@@ -378,6 +378,11 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
         }
         ctx.user = peer->name;
     }
+    /* An idempotency key is the sender's own: the certificate's with CURVE,
+       else the declared user's, so that one client's key never returns
+       another's reply. */
+    char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX];
+    snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user", peer ? peer->key : ctx.user);
     /* Authorize before anything else, so a stored reply is never shown to
        a role that may not run the command. */
     rc = qf_commands_authorize (&ctx, msg->command);
@@ -401,7 +406,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     if (writes && idem_key) {
         /* A retried command with the same key gets the first answer again. */
         char *first_command = NULL, *first_reply = NULL;
-        rc = qf_store_idempotency_get (self->store, idem_key, &first_command, &first_reply);
+        rc = qf_store_idempotency_get (self->store, owner, idem_key, &first_command, &first_reply);
         if (rc != QF_ENOTFOUND) {
             qf_store_release (self->store);
             if (rc)
@@ -452,7 +457,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     }
     if (rc == 0 && writes && idem_key) {
         char *text = raw ? strdup (raw) : json_dumps (body, JSON_COMPACT);
-        rc = text ? qf_store_idempotency_put (self->store, idem_key, msg->command, text, now)
+        rc = text ? qf_store_idempotency_put (self->store, owner, idem_key, msg->command, text, now)
                   : QF_ENOMEM;
         free (text);
         if (rc)

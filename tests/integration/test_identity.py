@@ -325,6 +325,51 @@ def test_a_group_named_after_a_role_gets_no_role():
         env.close()
 
 
+def test_idempotency_keys_are_each_senders_own_with_curve():
+    env = CurveEnv({"ops": ("--roles", "*", "--groups", "*"),
+                    "mallory": ("--roles", "review"),
+                    "alice": ("--roles", "review")})
+    try:
+        env.start_daemon()
+        mallory, alice = env.socket("command", "mallory"), env.socket("command", "alice")
+        theirs = add_qual(mallory, "D234000301", key="add-1")
+        # Alice's request with the same key, even claiming to be mallory,
+        # is hers: it runs, and her retry gets her own reply back.
+        mine = add_qual(alice, "D234000302", key="add-1", user="mallory")
+        assert mine["cert_no"] == "D234000302", "alice got mallory's reply: %s" % mine
+        assert mine["created_by"] == "alice", mine
+        assert add_qual(alice, "D234000302", key="add-1") == mine
+        assert add_qual(mallory, "D234000301", key="add-1") == theirs
+        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+    finally:
+        env.close()
+
+
+def test_idempotency_keys_are_each_users_own_without_curve():
+    env = Env()
+    try:
+        env.start_daemon()
+        c = env.client()
+        mallory = add_qual_plain(c, "D234000401", "mallory")
+        alice = add_qual_plain(c, "D234000402", "alice")
+        assert alice["cert_no"] == "D234000402", "alice got mallory's reply: %s" % alice
+        assert add_qual_plain(c, "D234000402", "alice") == alice
+        assert add_qual_plain(c, "D234000401", "mallory") == mallory
+        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+        assert sorted(r[0] for r in env.sql("SELECT owner FROM idempotency")) == \
+            ["user:alice", "user:mallory"]
+    finally:
+        env.close()
+
+
+def add_qual_plain(c, cert_no, user):
+    """qual.add with key "add-1" as a declared user, on a plain client."""
+    status, body = c.call("qual.add", dict(GOOD, cert_no=cert_no), role="review", key="add-1",
+                          user=user)
+    assert status == 200, body
+    return body["result"]
+
+
 class BobEnv(CurveEnv):
     """CURVE with bob, who may act in sales and management."""
 
@@ -430,6 +475,8 @@ if __name__ == "__main__":
     run("identity", [test_handshake_metadata_grants_nothing,
                      test_a_session_belongs_to_the_key_that_said_hello,
                      test_a_group_named_after_a_role_gets_no_role,
+                     test_idempotency_keys_are_each_senders_own_with_curve,
+                     test_idempotency_keys_are_each_users_own_without_curve,
                      test_revocation_by_rename, test_a_revoked_worker_loses_its_session,
                      test_revocation_by_move_into_a_subfolder,
                      test_revocation_by_downgrade_with_cp_p])
