@@ -35,7 +35,7 @@
 #define QF_BODY_MAX      (1024 * 1024)     /* JSON body or payload frame */
 #define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
 #define QF_ROUTING_MAX   256
-#define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (ZAP metadata) */
+#define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (its metadata) */
 
 /* The request_id of a REPLY to a request whose own id could not be read;
    reserved, so a client never uses it (PROTOCOL.md 5). */

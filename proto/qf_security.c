@@ -320,9 +320,11 @@ qf_security_server_new (const char *secret_path, const char *clients_dir, char *
     }
     self->zap = zsock_new (ZMQ_REP);
     if (self->zap) {
-        /* Never block the server's loop: it reads only what is there. */
+        /* The server's loop reads only what is there. A reply goes to
+           libzmq's own thread, which reads it at once; the bound only
+           keeps a stalled pipe from stopping the loop for long. */
         zsock_set_rcvtimeo (self->zap, 0);
-        zsock_set_sndtimeo (self->zap, 0);
+        zsock_set_sndtimeo (self->zap, 1000);
         zsock_set_linger (self->zap, 0);
     }
     if (!self->zap || zsock_bind (self->zap, ZAP_ENDPOINT) != 0) {
@@ -414,8 +416,12 @@ s_zap_answer (qf_security_t *self, zmsg_t *request)
         zmsg_addstr (reply, text);
         zmsg_addstr (reply, strcmp (status, "200") == 0 ? key : "");
         zmsg_addmem (reply, "", 0);
-        if (zmsg_send (&reply, self->zap) != 0)
+        if (zmsg_send (&reply, self->zap) != 0) {
+            qf_error ("could not answer a CURVE authentication request (%s): new connections "
+                      "may fail until the daemon is restarted",
+                      zmq_strerror (zmq_errno ()));
             zmsg_destroy (&reply);
+        }
     }
     zstr_free (&version);
     zstr_free (&sequence);
