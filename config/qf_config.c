@@ -253,8 +253,8 @@ static const qf_key_t s_keys[] = {
      .max = 4096,
      .def_text = "config/keys/clients",
      .offset = CFG (clients_dir),
-     .help = "public certificates (NAME.key) of the clients and workers allowed in, with their "
-             "roles and groups; re-read on each connection"},
+     .help = "public certificates (NAME.key, at the top of the directory) of the clients and "
+             "workers allowed in, with their roles and groups; re-read whenever they change"},
     {.key = "security.certificate",
      .type = QF_CT_STRING,
      .max = 4096,

@@ -49,21 +49,23 @@ typedef struct {
 struct member_s {
     unsigned char routing[QF_ROUTING_MAX]; /* ROUTER peer id */
     size_t routing_size;
-    char instance[QF_ID_MAX + 1]; /* the worker's name for itself */
-    group_t *group;               /* the group it belongs to */
-    int window;                   /* most unacknowledged events */
-    int in_flight;                /* events it holds now */
-    int64_t last_heard;           /* monotonic ms of its last message */
-    int64_t last_sent;            /* monotonic ms of our last message to it */
-    bool welcome_pending;         /* WELCOME waits for the batch commit */
-    bool dead;                    /* to be removed after the current pass */
-    member_t *next;               /* in the delivery's member list */
+    char instance[QF_ID_MAX + 1];  /* the worker's name for itself */
+    char key[QF_PEER_KEY_MAX + 1]; /* with CURVE: the public key that said HELLO */
+    char owner[QF_NAME_MAX + 1];   /* with CURVE: that certificate's name */
+    group_t *group;                /* the group it belongs to */
+    int window;                    /* most unacknowledged events */
+    int in_flight;                 /* events it holds now */
+    int64_t last_heard;            /* monotonic ms of its last message */
+    int64_t last_sent;             /* monotonic ms of our last message to it */
+    bool welcome_pending;          /* WELCOME waits for the batch commit */
+    bool dead;                     /* to be removed after the current pass */
+    member_t *next;                /* in the delivery's member list */
 };
 
 /* A consumer group: durable position plus what is in flight. */
 struct group_s {
     char name[QF_NAME_MAX + 1];
-    char role[QF_NAME_MAX + 1]; /* role its results run with */
+    char role[QF_NAME_MAX + 1]; /* role its results run with; "" for none */
     char **topics;              /* subscription patterns (owned) */
     size_t topic_count;
     char *topics_json; /* as stored */
@@ -213,7 +215,11 @@ s_group_new (qf_delivery_t *self, const char *name, json_t *topics, uint64_t flo
     if (!group)
         return NULL;
     snprintf (group->name, sizeof group->name, "%s", name);
-    snprintf (group->role, sizeof group->role, "%s", name);
+    /* A group that is not configured was named by whoever said HELLO
+       first: with CURVE, its name grants nothing, so its results run no
+       command (s_group_configure gives a configured group its role).
+       Without CURVE any client may claim any role anyway. */
+    snprintf (group->role, sizeof group->role, "%s", self->config->curve ? "" : name);
     group->ack_wait_ms = self->config->ack_wait_ms;
     group->max_deliveries = self->config->max_deliveries;
     if (s_group_set_topics (group, topics)) {
@@ -683,7 +689,7 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
         return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
                               "HELLO instance must be 1-64 printable ASCII characters");
     const qf_peer_t *peer = ctx->peer;
-    if (peer && (!peer->authenticated || !qf_security_allows (peer->groups, name))) {
+    if (peer && !qf_security_allows (peer->groups, name)) {
         snprintf (reason, sizeof reason,
                   "certificate \"%s\" may join groups: %s; not %s (add the group to its "
                   "certificate's groups)",
@@ -792,6 +798,10 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     memcpy (member->routing, msg->routing, msg->routing_size);
     member->routing_size = msg->routing_size;
     snprintf (member->instance, sizeof member->instance, "%s", instance);
+    if (peer) {
+        qf_copy (member->key, sizeof member->key, peer->key);
+        qf_copy (member->owner, sizeof member->owner, peer->name);
+    }
     member->group = group;
     member->window = window;
     member->last_heard = member->last_sent = qf_time_mono_ms ();
@@ -915,8 +925,16 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     json_t *result = msg->body;
     if (result && json_object_size (result) > 0) {
         const char *problem = s_check_result (result);
-        bool seen = false;
         int rc = 0;
+        if (!problem && !group->role[0]) {
+            snprintf (ctx->error, sizeof ctx->error,
+                      "group %s has no role: it is not in the configuration, so its results "
+                      "run no command; declare it under groups: with a role, or ack with {}",
+                      group->name);
+            problem = ctx->error;
+            rc = QF_EFORBIDDEN;
+        }
+        bool seen = false;
         if (!problem)
             rc = qf_store_result_seen (self->store, group->name, entry->event_id, &seen);
         if (!problem && rc == 0 && !seen) {
@@ -944,7 +962,7 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
                 qf_store_rollback_savepoint (self->store);
                 problem = ctx->error;
             }
-        } else if (rc)
+        } else if (rc && !problem)
             problem = "the daemon could not read its results table; see its log";
         if (problem) {
             int status = rc ? qf_status_from_error (rc) : QF_STATUS_BAD_REQUEST;
@@ -965,14 +983,68 @@ s_handle_ack (qf_delivery_t *self, member_t *member, qf_msg_t *msg, qf_ctx_t *ct
     s_ack_done (self, group, entry, member);
 }
 
+static void
+s_revoked_reason (char *reason, size_t size, const char *key)
+{
+    snprintf (reason, size,
+              "no certificate in security.clients_dir has this connection's public key %s any "
+              "more: it was revoked",
+              key && *key ? key : "(none)");
+}
+
+void
+qf_delivery_revoke (qf_delivery_t *self, bool (*known) (const char *key, void *arg), void *arg)
+{
+    member_t *member = self->members;
+    while (member) {
+        member_t *next = member->next;
+        if (member->key[0] && !known (member->key, arg)) {
+            char reason[QF_REASON_MAX];
+            s_revoked_reason (reason, sizeof reason, member->key);
+            s_send_error_to (self, member->routing, member->routing_size, QF_STATUS_FORBIDDEN, 0,
+                             reason);
+            s_member_remove (self, member, "its certificate was revoked");
+        }
+        member = next;
+    }
+}
+
+/*  With CURVE, whether the sender may speak for the session of its routing
+    id: a session belongs to the public key that said its HELLO, so a peer
+    that connects later with the same routing id (ZMQ_ROUTING_ID is the
+    peer's choice) cannot act in it, nor replace it. A revoked certificate
+    loses its session. Refuses with ERROR 403 and returns false. */
+static bool
+s_same_sender (qf_delivery_t *self, qf_msg_t *msg, const qf_peer_t *peer, member_t *member)
+{
+    if (!peer || (peer->authenticated && (!member || strcmp (member->key, peer->key) == 0)))
+        return true;
+    char reason[QF_REASON_MAX];
+    if (!peer->authenticated) {
+        s_revoked_reason (reason, sizeof reason, peer->key);
+        if (member && strcmp (member->key, peer->key) == 0)
+            s_member_remove (self, member, "its certificate was revoked");
+    } else
+        snprintf (reason, sizeof reason,
+                  "this routing id belongs to a session of certificate \"%s\", not \"%s\": "
+                  "connect with a routing id of your own (or none), or wait until that session "
+                  "ends",
+                  member->owner, peer->name);
+    qf_warn ("refused %s: %s", qf_msg_type_name (msg->id), reason);
+    s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_FORBIDDEN, 0, reason);
+    return false;
+}
+
 void
 qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
 {
+    member_t *member = s_member_by_routing (self, msg);
+    if (!s_same_sender (self, msg, ctx->peer, member))
+        return;
     if (msg->id == QF_MSG_HELLO) {
         s_handle_hello (self, msg, ctx);
         return;
     }
-    member_t *member = s_member_by_routing (self, msg);
     if (!member) {
         if (msg->id != QF_MSG_BYE)
             s_send_error_to (self, msg->routing, msg->routing_size, QF_STATUS_NOT_FOUND, 0,

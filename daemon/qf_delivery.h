@@ -67,6 +67,12 @@ void qf_delivery_after_commit (qf_delivery_t *self, bool committed);
     the log. Returns 1 when work remains (call again soon), else 0. */
 int qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail);
 
+/*  With CURVE: ends, with ERROR 403, the session of every instance whose
+    certificate `known` no longer finds (revoked), so that no event goes
+    to it after the daemon has seen the revocation. */
+void qf_delivery_revoke (qf_delivery_t *self, bool (*known) (const char *key, void *arg),
+                         void *arg);
+
 /*  Timers: expired leases, silent instances, heartbeats. */
 void qf_delivery_tick (qf_delivery_t *self);
 

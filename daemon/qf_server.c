@@ -53,6 +53,7 @@ struct qf_server_t {
     qf_tail_t *tail;            /* the newest committed events, for dispatch */
     int64_t last_commit;        /* monotonic ms of the last commit */
     int64_t last_retention;     /* wall ms of the last retention pass */
+    uint64_t security_seen;     /* qf_security_generation() at the last revocation sweep */
 };
 
 static void
@@ -491,19 +492,30 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
            refused, whatever let it in. */
         if (!peer->authenticated || !qf_security_allows (peer->roles, ctx.role)) {
             char text[QF_PEER_LIST_MAX + 256];
-            if (!peer->authenticated)
+            if (!peer->authenticated && peer->key[0])
+                snprintf (text, sizeof text,
+                          "no certificate in security.clients_dir has this connection's public "
+                          "key %s any more: it was revoked",
+                          peer->key);
+            else if (!peer->authenticated)
                 snprintf (text, sizeof text, "no CURVE identity came with the request");
             else
                 snprintf (text, sizeof text,
                           "certificate \"%s\" may act as: %s; not as %s (add the role to its "
                           "certificate's roles, or use one it has)",
                           peer->name, peer->roles[0] ? peer->roles : "no role", ctx.role);
-            qf_warn ("refused %s from %s: %s", msg->command, peer->name, text);
+            qf_warn ("refused %s from %s: %s", msg->command,
+                     peer->authenticated ? peer->name : "a revoked certificate", text);
             s_reply_error (self, msg, QF_STATUS_FORBIDDEN, text, "role");
             return;
         }
         ctx.user = peer->name;
     }
+    /* An idempotency key is the sender's own: the certificate's with CURVE,
+       else the declared user's, so that one client's key never returns
+       another's reply. */
+    char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX];
+    snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user", peer ? peer->key : ctx.user);
     /* Authorize before anything else, so a stored reply is never shown to
        a role that may not run the command. */
     rc = qf_commands_authorize (&ctx, msg->command);
@@ -527,7 +539,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     if (writes && idem_key) {
         /* A retried command with the same key gets the first answer again. */
         char *first_command = NULL, *first_reply = NULL;
-        rc = qf_store_idempotency_get (self->store, idem_key, &first_command, &first_reply);
+        rc = qf_store_idempotency_get (self->store, owner, idem_key, &first_command, &first_reply);
         if (rc != QF_ENOTFOUND) {
             qf_store_release (self->store);
             if (rc)
@@ -567,7 +579,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
         free (ctx.result_text);
     }
     if (rc == 0 && writes && idem_key) {
-        rc = qf_store_idempotency_put (self->store, idem_key, msg->command, raw, now);
+        rc = qf_store_idempotency_put (self->store, owner, idem_key, msg->command, raw, now);
         if (rc)
             snprintf (ctx.error, sizeof ctx.error,
                       "could not record the idempotency_key; "
@@ -820,13 +832,47 @@ s_reload (qf_server_t *self)
     qf_timers_warn_uncovered (self->store, self->config, "SIGHUP");
 }
 
+static bool
+s_key_known (const char *key, void *arg)
+{
+    return qf_security_knows (arg, key);
+}
+
+/* Looks at the client directory now and then; once it has changed, the
+   sessions of workers whose certificate went end at once. */
+static void
+s_security_tick (qf_server_t *self)
+{
+    qf_security_tick (self->security);
+    uint64_t generation = qf_security_generation (self->security);
+    if (generation != self->security_seen) {
+        self->security_seen = generation;
+        qf_delivery_revoke (self->delivery, s_key_known, self->security);
+    }
+}
+
+/* Receives one message without waiting; with CURVE, `peer` says who sent
+   it, from the daemon's own table of certificates (qf_security.h). */
+static int
+s_recv (qf_server_t *self, qf_msg_t *msg, void *socket, qf_peer_t *peer)
+{
+    int rc = qf_msg_recv_from (msg, socket, true, ZMQ_DONTWAIT, peer);
+    if (peer && (rc == 0 || rc == QF_EPROTO))
+        qf_security_identify (self->security, peer);
+    return rc;
+}
+
 int
 qf_server_run (qf_server_t *self)
 {
+    /* With CURVE, the ZAP handler is polled too: it answers new
+       connections between batches (qf_security.h). */
     zmq_pollitem_t items[] = {
         {zsock_resolve (self->command), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0},
+        {self->security ? qf_security_zap_socket (self->security) : NULL, 0, ZMQ_POLLIN, 0},
     };
+    int nitems = self->security ? 3 : 2;
     int more = 0;
     qf_msg_t msg = {0};
     /* Who sent each message: read only with CURVE, where it decides. */
@@ -839,7 +885,7 @@ qf_server_run (qf_server_t *self)
         }
         int64_t mono = qf_time_mono_ms ();
         long timeout = more ? 0 : (long)(self->next_tick > mono ? self->next_tick - mono : 0);
-        if (zmq_poll (items, 2, timeout) < 0 && zmq_errno () != EINTR) {
+        if (zmq_poll (items, nitems, timeout) < 0 && zmq_errno () != EINTR) {
             qf_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
             break;
         }
@@ -856,13 +902,15 @@ qf_server_run (qf_server_t *self)
         bool full = false;
         while (progress && !full) {
             progress = false;
-            int rc = qf_msg_recv_from (&msg, items[0].socket, true, ZMQ_DONTWAIT, peer);
+            if (self->security)
+                qf_security_zap_handle (self->security);
+            int rc = s_recv (self, &msg, items[0].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 s_handle_command (self, &msg, peer, rc, now);
                 progress = true;
                 handled++;
             }
-            rc = qf_msg_recv_from (&msg, items[1].socket, true, ZMQ_DONTWAIT, peer);
+            rc = s_recv (self, &msg, items[1].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 s_handle_worker (self, &msg, peer, rc, now);
                 progress = true;
@@ -877,6 +925,8 @@ qf_server_run (qf_server_t *self)
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
             qf_sendq_sweep (self->sendq);
+            if (self->security)
+                s_security_tick (self);
             qf_log_flush (false); /* the counts of repeated failures that have stopped */
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);

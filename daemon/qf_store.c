@@ -224,6 +224,22 @@ static const char *s_migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL) WITHOUT ROWID;"
     "ALTER TABLE suspensions ADD COLUMN review_round INTEGER;",
+    /* 10: idempotency keys belong to who sent them (the certificate with
+       CURVE, else the declared user), so one client's key never returns
+       another's reply. Keys recorded before had no owner: they keep the
+       empty one, which no request has, and age out as before. */
+    "CREATE TABLE idempotency_new ("
+    "  owner TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  reply TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  PRIMARY KEY (owner, key)) WITHOUT ROWID;"
+    "INSERT INTO idempotency_new (owner, key, command, reply, time) "
+    "  SELECT '', key, command, reply, time FROM idempotency;"
+    "DROP TABLE idempotency;"
+    "ALTER TABLE idempotency_new RENAME TO idempotency;"
+    "CREATE INDEX idempotency_time ON idempotency (time);",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -458,8 +474,8 @@ static const char *s_sql[ST_COUNT] = {
     /* The same slice of events as ST_EVENTS_PRUNE: their results go first. */
     [ST_RESULTS_PRUNE] = "DELETE FROM results WHERE event_id IN (SELECT id FROM events "
                          "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
-    [ST_IDEM_PRUNE] = "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency "
-                      "WHERE time < ?1 LIMIT ?2)",
+    [ST_IDEM_PRUNE] = "DELETE FROM idempotency WHERE (owner, key) IN (SELECT owner, key FROM "
+                      "idempotency WHERE time < ?1 LIMIT ?2)",
     [ST_EVENT_FIRST] = "SELECT coalesce (min (seq), 0) FROM events",
     [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
                           "WHERE id = ?1",
@@ -511,8 +527,9 @@ static const char *s_sql[ST_COUNT] = {
     [ST_EVENT_AT_TIME] = "SELECT coalesce ((SELECT seq FROM events WHERE time >= ?1 "
                          "ORDER BY time, seq LIMIT 1), (SELECT coalesce (max (seq), 0) + 1 "
                          "FROM events))",
-    [ST_IDEM_GET] = "SELECT command, reply FROM idempotency WHERE key = ?1",
-    [ST_IDEM_PUT] = "INSERT INTO idempotency (key, command, reply, time) VALUES (?1, ?2, ?3, ?4)",
+    [ST_IDEM_GET] = "SELECT command, reply FROM idempotency WHERE owner = ?1 AND key = ?2",
+    [ST_IDEM_PUT] = "INSERT INTO idempotency (owner, key, command, reply, time) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 #define CHECKPOINT_INTERVAL_MS 100
@@ -1766,10 +1783,12 @@ qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
 }
 
 int
-qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, char **reply_p)
+qf_store_idempotency_get (qf_store_t *self, const char *owner, const char *key, char **command_p,
+                          char **reply_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_IDEM_GET);
-    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW) {
         *command_p = strdup ((const char *)sqlite3_column_text (stmt, 0));
@@ -1787,14 +1806,15 @@ qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, c
 }
 
 int
-qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command, const char *reply,
-                          int64_t now)
+qf_store_idempotency_put (qf_store_t *self, const char *owner, const char *key, const char *command,
+                          const char *reply, int64_t now)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_IDEM_PUT);
-    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 2, command, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 3, reply, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 4, now);
+    sqlite3_bind_text (stmt, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, command, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, reply, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 5, now);
     return qf_store__exec (self, stmt, "save idempotency key");
 }
 

@@ -193,10 +193,13 @@ int qf_store_dlq_count (qf_store_t *self, const char *group, int64_t *count_p);
 /*  The first seq committed at or after `time` (last seq + 1 when none). */
 int qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p);
 
-/* Idempotency keys of client commands: the first successful reply. */
-int qf_store_idempotency_get (qf_store_t *self, const char *key, char **command_p, char **reply_p);
-int qf_store_idempotency_put (qf_store_t *self, const char *key, const char *command,
-                              const char *reply, int64_t now);
+/* Idempotency keys of client commands: the first successful reply, per
+   owner (who sent the command: "curve:KEY" or "user:NAME"); the same key
+   of two owners is two keys. */
+int qf_store_idempotency_get (qf_store_t *self, const char *owner, const char *key,
+                              char **command_p, char **reply_p);
+int qf_store_idempotency_put (qf_store_t *self, const char *owner, const char *key,
+                              const char *command, const char *reply, int64_t now);
 
 /* Durable timers: expiry reminders (§4.3) and a policy change's effective
    date (§7.2); in the database, never all in memory. A timer belongs to one

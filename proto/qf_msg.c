@@ -355,32 +355,17 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
     }
 }
 
-/* Copies a metadata property; a missing or too long one copies as "" so
-   that a cut list never grants a role it did not name. */
-static void
-s_property (char *dest, size_t size, zmq_msg_t *frame, const char *name)
-{
-    const char *value = zmq_msg_gets (frame, name);
-    if (value && strlen (value) < size)
-        memcpy (dest, value, strlen (value) + 1);
-    else
-        dest[0] = '\0';
-}
-
-/* Who the peer is, from the ZAP handler's answer that ZeroMQ attaches to
-   every frame of a CURVE connection. */
+/* The public key CURVE authenticated: the ZAP handler's User-Id, which
+   ZeroMQ attaches to every frame of the connection. Nothing else is read:
+   ZeroMQ fills the properties a ZAP reply lacks from the metadata the peer
+   sent in its own handshake, so any other name could be the peer's word
+   (the ZAP handler's User-Id always wins). */
 static void
 s_peer (qf_peer_t *peer, zmq_msg_t *frame)
 {
     const char *user = zmq_msg_gets (frame, "User-Id");
-    if (!user || !*user)
-        return;
-    peer->authenticated = true;
-    s_property (peer->name, sizeof peer->name, frame, "name");
-    if (!peer->name[0] || !qf_valid_token (peer->name, QF_NAME_MAX))
-        snprintf (peer->name, sizeof peer->name, "key-%.8s", user);
-    s_property (peer->roles, sizeof peer->roles, frame, "roles");
-    s_property (peer->groups, sizeof peer->groups, frame, "groups");
+    if (user && strlen (user) == QF_PEER_KEY_MAX)
+        memcpy (peer->key, user, QF_PEER_KEY_MAX + 1);
 }
 
 int

@@ -36,7 +36,7 @@
 #define QF_BODY_MAX      (1024 * 1024)     /* JSON body or payload frame */
 #define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
 #define QF_ROUTING_MAX   256
-#define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (ZAP metadata) */
+#define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (its metadata) */
 
 /* The request_id of a REPLY to a request whose own id could not be read;
    reserved, so a client never uses it (PROTOCOL.md 5). */
@@ -105,10 +105,16 @@ typedef struct {
                                               limit, else 400 */
 } qf_msg_t;
 
-/* Who sent a message over CURVE, from its certificate (see qf_security.h).
-   Kept out of qf_msg_t, which every message in flight carries. */
+#define QF_PEER_KEY_MAX 40 /* a CURVE public key in Z85 */
+
+/* Who sent a message over CURVE (see qf_security.h). The codec fills only
+   `key`, the one property of a message that the peer cannot choose;
+   qf_security_identify() fills the rest from the daemon's own table of
+   certificates. Kept out of qf_msg_t, which every message in flight
+   carries. */
 typedef struct {
-    bool authenticated;                /* the peer passed CURVE authentication */
+    char key[QF_PEER_KEY_MAX + 1];     /* public key CURVE authenticated, or "" */
+    bool authenticated;                /* a certificate in clients_dir has the key */
     char name[QF_NAME_MAX + 1];        /* its certificate's name */
     char roles[QF_PEER_LIST_MAX + 1];  /* roles it may claim, space-separated */
     char groups[QF_PEER_LIST_MAX + 1]; /* groups it may join, space-separated */
@@ -147,9 +153,9 @@ typedef struct {
     does. Needs no socket, so tests and the fuzz harness call it on bytes. */
 int qf_msg_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed);
 
-/*  qf_msg_recv, and when `peer` is not NULL, who sent it: on a CURVE ROUTER
-    socket the certificate's name, roles and groups; otherwise
-    peer->authenticated is false. */
+/*  qf_msg_recv, and when `peer` is not NULL, the public key that CURVE
+    authenticated on a ROUTER socket (the ZAP User-Id) in peer->key; every
+    other field of `peer` is cleared, for qf_security_identify(). */
 int qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_t *peer);
 
 /*  Sends a message. Text fields and body must be valid for the type; when

@@ -142,11 +142,13 @@ class Client:
         self.sock.connect(endpoint)
         self.next_id = 0
 
-    def send(self, command, args=None, role="admin", key=None):
+    def send(self, command, args=None, role="admin", key=None, user=None):
         self.next_id += 1
         body = {"role": role, "args": args or {}}
         if key:
             body["idempotency_key"] = key
+        if user:
+            body["user"] = user
         rid = str(self.next_id).encode()
         self.sock.send_multipart([SIG, b"REQUEST", rid, command.encode(),
                                   json.dumps(body).encode()])
@@ -158,8 +160,8 @@ class Client:
         f = self.sock.recv_multipart()
         return f[2], int(f[3]), json.loads(f[4])
 
-    def call(self, command, args=None, role="admin", key=None, timeout=10000):
-        rid = self.send(command, args, role, key)
+    def call(self, command, args=None, role="admin", key=None, timeout=10000, user=None):
+        rid = self.send(command, args, role, key, user)
         deadline = time.time() + timeout / 1000
         while True:
             left = int((deadline - time.time()) * 1000)

@@ -339,6 +339,39 @@ QF_TEST (events_json_filters_and_pages)
     qf_store_destroy (&store);
 }
 
+QF_TEST (idempotency_keys_belong_to_their_owner)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (
+        qf_store_idempotency_put (store, "user:mallory", "k1", "qual.add", "{\"m\":1}", 1000), 0);
+    char *command = NULL, *reply = NULL;
+    /* Another owner's key of the same name is not theirs to read... */
+    QF_CHECK_EQ_INT (qf_store_idempotency_get (store, "user:alice", "k1", &command, &reply),
+                     QF_ENOTFOUND);
+    /* ...and theirs to use. */
+    QF_CHECK_EQ_INT (
+        qf_store_idempotency_put (store, "user:alice", "k1", "qual.add", "{\"a\":1}", 2000), 0);
+    QF_CHECK_EQ_INT (qf_store_idempotency_get (store, "user:mallory", "k1", &command, &reply), 0);
+    QF_CHECK_STR (reply, "{\"m\":1}");
+    free (command);
+    free (reply);
+    QF_CHECK_EQ_INT (qf_store_idempotency_get (store, "user:alice", "k1", &command, &reply), 0);
+    QF_CHECK_STR (reply, "{\"a\":1}");
+    free (command);
+    free (reply);
+    QF_CHECK (qf_store_idempotency_put (store, "user:alice", "k1", "qual.add", "{}", 3000) != 0);
+    int deleted = 0;
+    QF_CHECK_EQ_INT (qf_store_idempotency_prune (store, 1500, 100, &deleted), 0);
+    QF_CHECK_EQ_INT (deleted, 1);
+    QF_CHECK_EQ_INT (qf_store_idempotency_get (store, "user:mallory", "k1", &command, &reply),
+                     QF_ENOTFOUND);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -358,6 +391,7 @@ main (void)
     QF_RUN (review_once_per_department_and_round);
     QF_RUN (group_position_and_acks_persist);
     QF_RUN (events_json_filters_and_pages);
+    QF_RUN (idempotency_keys_belong_to_their_owner);
     char cmd[128];
     snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
     if (system (cmd) != 0)
