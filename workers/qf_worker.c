@@ -379,6 +379,17 @@ s_on_error (qf_worker_t *self, qf_msg_t *msg)
         s_lose_session (self, true);
         return;
     }
+    if (msg->seq == 0 && msg->status == QF_STATUS_FORBIDDEN) {
+        /* The daemon ended the session: the certificate was revoked or no
+           longer allows the group. Heartbeating on would only be ignored;
+           say HELLO again after a backoff, so that a restored certificate
+           brings the worker back by itself. */
+        qf_error ("daemon ended the session of %s/%s: %d %s; check its certificate in "
+                  "security.clients_dir; saying HELLO again after a backoff",
+                  self->group, self->instance, msg->status, msg->reason);
+        s_lose_session (self, true);
+        return;
+    }
     if (msg->seq == 0 && msg->status == QF_STATUS_NOT_FOUND) {
         qf_warn ("daemon has no session for %s (it restarted?): %s; saying HELLO again",
                  self->instance, msg->reason);

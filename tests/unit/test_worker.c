@@ -673,6 +673,51 @@ QF_TEST (test_error_404_says_hello_again)
     QF_CHECK_EQ_INT (f.sessions_at_end, 2);
 }
 
+/* ERROR 403 with seq 0: the daemon ended the session (a revoked
+   certificate); the worker stops using it and says HELLO again from a new
+   socket, after a backoff, instead of heartbeating into nothing. */
+static void
+s_body_error_403 (const char *s_test_name, fixture_t *f)
+{
+    s_open_session (s_test_name, f, "legal-test-9");
+    if (s_test_current_failed)
+        return;
+    unsigned char first[QF_ROUTING_MAX];
+    size_t first_size = f->peer_size;
+    memcpy (first, f->peer, first_size);
+    QF_CHECK_EQ_INT (s_send_error (f, QF_STATUS_FORBIDDEN, 0, "certificate revoked"), 0);
+    /* The daemon side keeps heartbeating, so only the ERROR can make the
+       worker say HELLO again (never its silence detection). */
+    qf_msg_t msg = {0};
+    bool hello = false;
+    int64_t end = qf_time_mono_ms () + WAIT_MS;
+    while (!hello && qf_time_mono_ms () < end) {
+        qf_msg_t beat = {.id = QF_MSG_HEARTBEAT};
+        QF_CHECK_EQ_INT (s_send (f, &beat), 0);
+        if (s_recv (f, &msg, HEARTBEAT_MS / 2, true) == 0)
+            hello = msg.id == QF_MSG_HELLO;
+        qf_msg_reset (&msg);
+    }
+    QF_CHECK (hello);
+    if (s_test_current_failed)
+        return;
+    QF_CHECK (f->peer_size != first_size || memcmp (f->peer, first, first_size) != 0);
+    QF_CHECK_EQ_INT (s_send_welcome (f, "legal-test-9"), 0);
+    s_deliver_expect_ack (s_test_name, f, 14);
+    if (s_test_current_failed)
+        return;
+    QF_CHECK_EQ_INT (s_seen (f).sessions, 2);
+}
+
+QF_TEST (test_error_403_ends_the_session)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-9", 7, H_ACK_EMPTY), 0);
+    s_body_error_403 (s_test_name, &f);
+    s_teardown (&f);
+    QF_CHECK_EQ_INT (f.sessions_at_end, 2);
+}
+
 /* While the daemon heartbeats, the worker keeps its session and heartbeats
    too; when the daemon falls silent for 3 heartbeats, it reconnects. */
 static void
@@ -803,6 +848,7 @@ main (void)
     RUN_BOUNDED (test_extend_from_handler);
     RUN_BOUNDED (test_no_delivery_before_welcome);
     RUN_BOUNDED (test_error_404_says_hello_again);
+    RUN_BOUNDED (test_error_403_ends_the_session);
     RUN_BOUNDED (test_silence_reconnects);
     RUN_BOUNDED (test_bye_on_stop);
     return qf_test_done ();
