@@ -20,7 +20,7 @@ typedef struct {
 } sink_t;
 
 static int
-s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
+s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
 {
     (void)worker;
     (void)outcome;

@@ -13,7 +13,7 @@
 /*  Handles one delivery with the configuration as `arg`; see
     qf_rules_handle_review. */
 static int
-s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
+s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
 {
     (void)worker;
     return qf_rules_handle_review ((const qf_config_t *)arg, "finance", delivery, outcome);

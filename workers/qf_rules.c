@@ -593,7 +593,7 @@ qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn rul
 
 int
 qf_rules_handle_review (const qf_config_t *cfg, const char *department,
-                        const qf_delivery_t *delivery, qf_outcome_t *outcome)
+                        const qf_worker_event_t *delivery, qf_outcome_t *outcome)
 {
     if (!cfg || !department || !delivery || !outcome)
         return QF_EINVAL;

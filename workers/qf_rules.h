@@ -85,6 +85,6 @@ int qf_rules_review (const qf_config_t *cfg, const char *department, qf_rules_fn
     that is not a review request NACKs (the daemon dead-letters it after
     max_deliveries). Returns what a qf_worker_fn returns. */
 int qf_rules_handle_review (const qf_config_t *cfg, const char *department,
-                            const qf_delivery_t *delivery, qf_outcome_t *outcome);
+                            const qf_worker_event_t *delivery, qf_outcome_t *outcome);
 
 #endif

@@ -412,7 +412,7 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
         qf_warn ("DELIVER seq %llu before WELCOME ignored", (unsigned long long)msg->seq);
         return;
     }
-    qf_delivery_t delivery = {
+    qf_worker_event_t delivery = {
         .seq = msg->seq,
         .event_id = msg->event_id,
         .topic = msg->topic,

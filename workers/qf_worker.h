@@ -17,7 +17,7 @@
     Usage:
 
         static int
-        s_handle (qf_worker_t *worker, const qf_delivery_t *delivery,
+        s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery,
                   qf_outcome_t *outcome, void *arg)
         {
             outcome->result = json_pack ("{s:s, s:{}}", "command", "ping", "args");
@@ -58,7 +58,7 @@ typedef struct {
     bool processed;       /* flags & QF_DELIVER_PROCESSED: result already recorded,
                                  ack without repeating side effects */
     json_t *payload;      /* the parsed payload object */
-} qf_delivery_t;
+} qf_worker_event_t;
 
 /* What the handler decided; zeroed by the worker before each call. */
 typedef struct {
@@ -72,7 +72,7 @@ typedef struct {
     QF_E* code to NACK with outcome->delay_ms and outcome->reason. `arg` is
     the pointer given to qf_worker_set_handler (qf_worker_main passes the
     loaded `const qf_config_t *`). */
-typedef int (*qf_worker_fn) (qf_worker_t *worker, const qf_delivery_t *delivery,
+typedef int (*qf_worker_fn) (qf_worker_t *worker, const qf_worker_event_t *delivery,
                              qf_outcome_t *outcome, void *arg);
 
 /*  Creates a worker for `group` that will connect to `endpoint`. `instance`

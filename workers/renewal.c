@@ -15,7 +15,7 @@
 
 /*  Handles one delivery; the configuration is `arg`. */
 static int
-s_handle (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
+s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
 {
     (void)worker;
     (void)arg;

@@ -80,7 +80,7 @@ typedef struct {
 } fixture_t;
 
 static int
-s_handler (qf_worker_t *worker, const qf_delivery_t *delivery, qf_outcome_t *outcome, void *arg)
+s_handler (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
 {
     fixture_t *f = arg;
     seen_t *seen = &f->seen;
