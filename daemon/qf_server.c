@@ -895,6 +895,10 @@ qf_server_run (qf_server_t *self)
             timers_more = s_fire_timers (self, now);
             s_retain (self, now);
         }
+        /* New connections' handshakes, answered once per batch: no peer's
+           messages come before its handshake, so the drain need not ask. */
+        if (self->security && (items[2].revents & ZMQ_POLLIN))
+            qf_security_zap_handle (self->security);
         int handled = 0;
         bool progress = true;
         /* Drain both sockets in turn, never waiting on either, until the
@@ -902,8 +906,6 @@ qf_server_run (qf_server_t *self)
         bool full = false;
         while (progress && !full) {
             progress = false;
-            if (self->security)
-                qf_security_zap_handle (self->security);
             int rc = s_recv (self, &msg, items[0].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 s_handle_command (self, &msg, peer, rc, now);

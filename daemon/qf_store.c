@@ -581,10 +581,18 @@ s_free_bytes (qf_store_t *self)
 }
 
 /* Whether the disk is low on space (under LOW_SPACE_ENTER free, until over
-   LOW_SPACE_LEAVE again); says so when that changes. */
+   LOW_SPACE_LEAVE again); says so when that changes. With plenty of space
+   the disk is asked at most every SPACE_CHECK_MS, not at every commit: a
+   statvfs per batch is a system call on the hot path for a flag that
+   changes once in a long while. Once low, every commit asks. */
+#define SPACE_CHECK_MS 100
 static bool
 s_low_space (qf_store_t *self)
 {
+    int64_t mono = qf_time_mono_ms ();
+    if (!self->low_space && mono - self->space_checked < SPACE_CHECK_MS)
+        return false;
+    self->space_checked = mono;
     int64_t free_bytes = s_free_bytes (self);
     if (free_bytes < 0)
         return self->low_space;

@@ -54,6 +54,7 @@ struct qf_store_t {
     unsigned begin_checkpoints;   /* checkpoints_done before the open transaction began */
     int64_t begin_changes;        /* sqlite3_total_changes64 then */
     bool low_space;               /* little space left: the loop checkpoints at each commit */
+    int64_t space_checked;        /* monotonic ms of the last look at free space */
     sqlite3_stmt **custody_stmts; /* qf_store_custody.c's prepared statements */
 };
 
