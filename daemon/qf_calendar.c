@@ -6,6 +6,7 @@
 */
 #include "qf_calendar.h"
 
+#include "qf_text.h"
 #include "qf_time.h"
 
 #include <assert.h>
@@ -125,18 +126,6 @@ qf_calendar_has_year (const qf_config_t *config, int year)
     return false;
 }
 
-/* FNV-1a, 64 bits: a fingerprint, not a defence against anyone. */
-static uint64_t
-s_fnv (uint64_t hash, const void *data, size_t size)
-{
-    const unsigned char *bytes = data;
-    for (size_t i = 0; i < size; i++) {
-        hash ^= bytes[i];
-        hash *= UINT64_C (0x100000001b3);
-    }
-    return hash;
-}
-
 void
 qf_calendar_fingerprint (const qf_config_t *config, char *text, size_t size)
 {
@@ -145,11 +134,11 @@ qf_calendar_fingerprint (const qf_config_t *config, char *text, size_t size)
     int32_t settings[5] = {config->utc_offset_minutes, config->reminder_minute,
                            (int32_t)config->holiday_shift, (int32_t)config->holiday_count,
                            (int32_t)config->workday_count};
-    uint64_t hash = s_fnv (UINT64_C (0xcbf29ce484222325), settings, sizeof settings);
+    uint64_t hash = qf_text_fnv1a (QF_FNV1A_BASIS, settings, sizeof settings);
     if (config->holiday_count)
-        hash = s_fnv (hash, config->holidays, config->holiday_count * sizeof (int32_t));
+        hash = qf_text_fnv1a (hash, config->holidays, config->holiday_count * sizeof (int32_t));
     if (config->workday_count)
-        hash = s_fnv (hash, config->workdays, config->workday_count * sizeof (int32_t));
+        hash = qf_text_fnv1a (hash, config->workdays, config->workday_count * sizeof (int32_t));
     snprintf (text, size, "%016llx", (unsigned long long)hash);
 }
 

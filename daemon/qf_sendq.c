@@ -1,6 +1,7 @@
 /*  qf_sendq — bytes queued for each peer of a ROUTER socket; see qf_sendq.h. */
 #include "qf_sendq.h"
 #include "qf_error.h"
+#include "qf_text.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -54,10 +55,7 @@ s_freed (void *data, void *hint)
 static size_t
 s_hash (const unsigned char *routing, size_t size)
 {
-    uint32_t hash = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < size; i++)
-        hash = (hash ^ routing[i]) * 16777619u;
-    return hash % BUCKETS;
+    return qf_text_fnv1a (QF_FNV1A_BASIS, routing, size) % BUCKETS;
 }
 
 static peer_t *

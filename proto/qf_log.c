@@ -113,9 +113,7 @@ s_emit (qf_log_level_t level, const char *raw)
 static uint64_t
 s_hash (qf_log_level_t level, const char *text)
 {
-    uint64_t hash = 1469598103934665603ull ^ (uint64_t)level;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        hash = (hash ^ *p) * 1099511628211ull;
+    uint64_t hash = qf_text_fnv1a (QF_FNV1A_BASIS ^ (uint64_t)level, text, strlen (text));
     return hash ? hash : 1;
 }
 

@@ -96,3 +96,12 @@ qf_text_escaped (const char *text, qf_text_mode_t mode)
         qf_text_escape (text, mode, out, size);
     return out;
 }
+
+uint64_t
+qf_text_fnv1a (uint64_t hash, const void *data, size_t size)
+{
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ bytes[i]) * UINT64_C (0x100000001b3);
+    return hash;
+}

@@ -50,4 +50,11 @@ size_t qf_text_escape (const char *text, qf_text_mode_t mode, char *out, size_t 
     Caller owns the return value. */
 char *qf_text_escaped (const char *text, qf_text_mode_t mode);
 
+/*  FNV-1a, 64 bits, over `size` bytes, continuing from `hash` (start from
+    QF_FNV1A_BASIS). For fingerprints and hash tables, not a defence
+    against anyone: the calendar's fingerprint, the log's repeat table and
+    the send queues' buckets all use this one. */
+#define QF_FNV1A_BASIS UINT64_C (0xcbf29ce484222325)
+uint64_t qf_text_fnv1a (uint64_t hash, const void *data, size_t size);
+
 #endif
