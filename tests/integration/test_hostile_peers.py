@@ -196,6 +196,42 @@ def test_unread_replies_are_bounded():
         env.close()
 
 
+def test_a_worker_that_never_reads_loses_its_session():
+    """Item 7, workers: a worker says HELLO and then never reads, while it
+    sends ACKs for events it was never given, each answered with an ERROR.
+    The worker socket is shared, so the daemon cannot disconnect one peer:
+    once that worker's queue is full its session ends (counted in status as
+    workers_dropped), what the daemon holds for it stays bounded, and
+    another client is still answered."""
+    env = Env()
+    try:
+        env.start_daemon(release=True)
+        pid = env.daemon.pid
+        base = vm_kib(pid, "VmRSS")
+        worker = stalled(env.ctx, zmq.DEALER, env.endpoint("worker"))
+        hello = {"group": "legal", "instance": "never-reads"}
+        worker.send_multipart([SIG, b"HELLO", json.dumps(hello).encode()])
+        assert wait_for(lambda: any(w["instance"] == "never-reads"
+                                    for w in status(env)["workers"]), 10), \
+            "the worker's HELLO opened no session"
+        event_id = b"0" * 32
+        worker.setsockopt(zmq.SNDTIMEO, 5000)
+        for i in range(200000):
+            worker.send_multipart([SIG, b"ACK", b"%d" % (999999 + i), event_id, b"{}"])
+            if i % 5000 == 4999 and status(env)["send_queues"]["workers_dropped"] > 0:
+                break
+        queues = status(env)["send_queues"]
+        print("# %s" % queues)
+        assert queues["workers_dropped"] > 0, queues
+        assert not any(w["instance"] == "never-reads" for w in status(env)["workers"])
+        check_growth("a worker that never reads", vm_kib(pid, "VmHWM") - base,
+                     PEER_QUEUE + 32 * MIB)
+        assert answers(env)
+        worker.close()
+    finally:
+        env.close()
+
+
 def test_stalled_subscribers_are_bounded():
     """Item 7: four subscribers that never read, and 20,000 events of about
     4.5 KiB. The PUB socket used to queue every event for each of them; now
@@ -385,6 +421,7 @@ def test_nack_delay_is_capped():
 if __name__ == "__main__":
     run("hostile_peers", [test_pipelined_reads_do_not_wait_for_the_batch,
                           test_unread_replies_are_bounded,
+                          test_a_worker_that_never_reads_loses_its_session,
                           test_stalled_subscribers_are_bounded,
                           test_endless_message_on_the_event_socket,
                           test_large_subscriptions_are_refused,
