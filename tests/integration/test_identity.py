@@ -232,12 +232,18 @@ def test_a_session_belongs_to_the_key_that_said_hello():
         payload = json.loads(deliver[7])
         first.close(linger=0)
 
-        thief = env.socket("worker", "mallory", rid)
-        # Until the daemon has dropped the first connection it refuses a
-        # second one with the same routing id; probe until an answer comes.
+        # Until the daemon's ROUTER has dropped the first connection it
+        # ignores a second one with the same routing id, and that second
+        # connection stays ignored for its whole life (libzmq consumes its
+        # routing id and never looks at it again). So each probe comes
+        # from a fresh connection until one is answered.
         error = None
+        thief = None
         deadline = time.time() + 15
         while error is None and time.time() < deadline:
+            if thief is not None:
+                thief.close(linger=0)
+            thief = env.socket("worker", "mallory", rid)
             worker_send(thief, b"ACK", b"999999", b"probe", b"{}")
             error = worker_recv(thief, b"ERROR", 0.5)
         assert error is not None, "no answer on the reused routing id"
