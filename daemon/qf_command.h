@@ -56,36 +56,14 @@ typedef struct {
 int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
-/*  Reads the qualification whose id is the integer argument `key`; fails
-    with 404 naming the argument. Caller owns *record_p. */
-int qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p);
-
 /*  Appends an event about `kind/id` (e.g. "qualification", 7) in the
     command's transaction. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
 
-/*  qf_ctx_load_qual, and a 409 unless its state is one of the
-    space-separated `states`; the message ends with `rule`, what is allowed. */
-int qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
-                         const char *rule, json_t **record_p);
-
-/*  Appends qualification.review_requested for the record's `round`, with the
-    configured departments and the category's active policies, plus the
-    keys of `extra` (taken; may be NULL). */
-int qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra);
-
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);
 
-/*  Ids of the active policies of a category, for review requests (new array). */
-json_t *qf_policy_active (qf_ctx_t *ctx, const char *category);
-
-/* The domain modules' tables. */
-extern const qf_command_t qf_custody_commands[];
-extern const size_t qf_custody_command_count;
-extern const qf_command_t qf_policy_commands[];
-extern const size_t qf_policy_command_count;
-extern const qf_command_t qf_acquisition_commands[];
-extern const size_t qf_acquisition_command_count;
+/*  Whether `name` is one of the `count` strings of `list`. */
+bool qf_name_in (char *const *list, size_t count, const char *name);
 
 #endif

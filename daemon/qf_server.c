@@ -6,7 +6,7 @@
 #include "qf_delivery.h"
 #include "qf_files.h"
 #include "qf_store.h"
-#include "qf_custody.h"
+#include "qf_module.h"
 #include "qf_timers.h"
 #include "qf_security.h"
 #include "qf_sendq.h"
@@ -740,8 +740,10 @@ s_finish_batch (qf_server_t *self, bool force)
 static int
 s_fire_timers (qf_server_t *self, int64_t now)
 {
-    /* §4.3: once a working day, every lent certificate past its due date. */
-    qf_custody_tick (self->store, self->config, now, NULL);
+    /* Each module's periodic work (custody's overdue loans, §4.3, …). */
+    for (const qf_module_t *const *module = qf_modules; *module; module++)
+        if ((*module)->tick)
+            (*module)->tick (self->store, self->config, now, NULL);
     int64_t due = INT64_MAX;
     if (qf_store_timer_next (self->store, &due) || due > now)
         return 0;

@@ -3,7 +3,7 @@
 #include "qf_timers.h"
 #include "qf.h"
 #include "qf_calendar.h"
-#include "qf_policy.h"
+#include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
     and escalates blockers, and the acquired certificate goes to review. */
 #include "qf.h"
 #include "qf_command.h"
+#include "qualification/qualification.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,5 @@ const qf_command_t qf_acquisition_commands[] = {
      {{"state", A_ENUM, false, 0, 0, "candidate evaluated acquiring declined acquired"},
       {"limit", A_INT, false, 1, 1000},
       {NULL}}},
+    {NULL},
 };
-const size_t qf_acquisition_command_count =
-    sizeof qf_acquisition_commands / sizeof qf_acquisition_commands[0];

@@ -1,6 +1,6 @@
 /*  qf_policy — policy changes (§7.2, "avoid"), as the engine and the other
     modules call them. The commands (policy.record, .apply, .lift, .list)
-    are in the table qf_policy_commands (qf_command.h).
+    are in its module descriptor (module.c).
 
     A policy recorded with an effective date after today is "pending": a
     durable timer (qf_timers.h, kind policy_effective) makes it active at
@@ -27,5 +27,8 @@ int qf_policy_take_effect (qf_store_t *store, int64_t policy_id, int64_t now, bo
     policy that suspended it, or when it is still flagged suspended and no
     active policy covers its category (then the flag is cleared). */
 int qf_policy_approved (qf_ctx_t *ctx, json_t *record, int round);
+
+/*  Ids of the active policies of a category, for review requests (new array). */
+json_t *qf_policy_active (qf_ctx_t *ctx, const char *category);
 
 #endif

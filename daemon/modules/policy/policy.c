@@ -6,10 +6,11 @@
     clears every suspension it caused, whatever the qualification's state,
     and sends the approved ones to a new review, whose approval reinstates
     them. */
-#include "qf_policy.h"
+#include "policy/policy.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
+#include "qualification/qualification.h"
 #include "qf_timers.h"
 
 #include <stdio.h>
@@ -280,5 +281,5 @@ const qf_command_t qf_policy_commands[] = {
      {{"state", A_ENUM, false, 0, 0, "pending active lifted"},
       {"limit", A_INT, false, 1, 1000},
       {NULL}}},
+    {NULL},
 };
-const size_t qf_policy_command_count = sizeof qf_policy_commands / sizeof qf_policy_commands[0];

@@ -2,7 +2,7 @@
     loans of certificates. Part of the store module: only this and
     qf_store.c touch sqlite3. */
 #include "qf.h"
-#include "qf_store_custody.h"
+#include "custody/custody_store.h"
 #include "qf_store_int.h"
 
 #include <stdio.h>

@@ -1,11 +1,12 @@
 /*  qf_custody — custody commands (§4.3): the archive record of a
     certificate and its loans (request, approval by a leader, lending,
     return), with an overdue event every working day until it is back. */
-#include "qf_custody.h"
+#include "custody/custody.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
-#include "qf_store_custody.h"
+#include "qualification/qualification.h"
+#include "custody/custody_store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -391,5 +392,5 @@ const qf_command_t qf_custody_commands[] = {
       {"qualification_id", A_INT, false, 1, INT64_MAX},
       {"limit", A_INT, false, 1, 1000},
       {NULL}}},
+    {NULL},
 };
-const size_t qf_custody_command_count = sizeof qf_custody_commands / sizeof qf_custody_commands[0];

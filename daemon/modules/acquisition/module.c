@@ -1,0 +1,10 @@
+/*  The acquisition module: what it brings to the engine (qf_module.h). */
+#include "qf_module.h"
+
+extern const qf_command_t qf_acquisition_commands[];
+
+const qf_module_t qf_module_acquisition = {
+    .name = "acquisition",
+    .title = "Acquisition of qualifications: candidates, evaluation, decision, tracking (§4.1)",
+    .commands = qf_acquisition_commands,
+};

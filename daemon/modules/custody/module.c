@@ -1,0 +1,12 @@
+/*  The custody module: what it brings to the engine (qf_module.h). */
+#include "qf_module.h"
+#include "custody/custody.h"
+
+extern const qf_command_t qf_custody_commands[];
+
+const qf_module_t qf_module_custody = {
+    .name = "custody",
+    .title = "Custody of certificates: archive records and loans (§4.3)",
+    .commands = qf_custody_commands,
+    .tick = qf_custody_tick,
+};

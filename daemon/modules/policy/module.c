@@ -1,0 +1,11 @@
+/*  The policy module: what it brings to the engine (qf_module.h). */
+#include "qf_module.h"
+#include "policy/policy.h"
+
+extern const qf_command_t qf_policy_commands[];
+
+const qf_module_t qf_module_policy = {
+    .name = "policy",
+    .title = "Policy changes: recording, suspending, lifting (§7.2)",
+    .commands = qf_policy_commands,
+};

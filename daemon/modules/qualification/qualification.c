@@ -1,0 +1,629 @@
+/*  qualification — the qualification's record and its review (§4.2): add,
+    read, list, submit, the departments' reports and the people's
+    decisions, rectification and rejection. The review outcome (all final
+    passes approve; any final fail sends to rectification) is
+    s_review_outcome. */
+#include "qualification/qualification.h"
+#include "qf.h"
+#include "qf_calendar.h"
+#include "qf_command.h"
+#include "qf_timers.h"
+#include "custody/custody_store.h"
+#include "policy/policy.h"
+
+#include <string.h>
+
+/* Sets a qualification's record as the result, encoded once: the bytes of
+   the event just appended, which carries the same record. */
+static int
+s_result_is_last_payload (qf_ctx_t *ctx, json_t *record, json_t **result_p)
+{
+    size_t size = 0;
+    const char *text = qf_store_last_payload (ctx->store, &size);
+    ctx->result_text = text ? strndup (text, size) : NULL;
+    if (!ctx->result_text) {
+        *result_p = record;
+        return 0;
+    }
+    json_decref (record);
+    *result_p = NULL;
+    return 0;
+}
+
+/* A certificate's validity: the expiry after the date of issue (both already
+   valid dates). `field` names the argument to blame. */
+static int
+s_dates_in_order (qf_ctx_t *ctx, const char *issued, const char *expires, const char *field)
+{
+    int32_t from = 0, to = 0;
+    qf_date_parse (issued, &from);
+    qf_date_parse (expires, &to);
+    if (to > from)
+        return 0;
+    return qf_ctx_error (ctx, QF_EINVAL, field,
+                         "the expiry date (%s) must be after the date of issue (%s)", expires,
+                         issued);
+}
+
+static int
+s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    int rc =
+        s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
+                          json_string_value (json_object_get (args, "expires")), "args.expires");
+    if (rc)
+        return rc;
+    if (!json_object_get (args, "name"))
+        json_object_set (args, "name", json_object_get (args, "cert_no"));
+    int64_t id = 0;
+    rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s",
+                             qf_strerror (rc));
+    /* The record as qf_store_qual_get() would read it back, without the read. */
+    json_t *cost = json_object_get (args, "acquisition_cost");
+    json_t *revenue = json_object_get (args, "expected_revenue");
+    json_t *record = json_pack (
+        "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:b, s:s}",
+        "id", (json_int_t)id, "name", json_object_get (args, "name"), "cert_no",
+        json_object_get (args, "cert_no"), "authority", json_object_get (args, "authority"),
+        "category", json_object_get (args, "category"), "scope", json_object_get (args, "scope"),
+        "issued", json_object_get (args, "issued"), "expires", json_object_get (args, "expires"),
+        "state", "draft", "round", 0, "created", (json_int_t)ctx->now, "updated",
+        (json_int_t)ctx->now, "created_by", ctx->user ? ctx->user : "", "acquisition_cost",
+        cost ? json_real (json_number_value (cost)) : json_null (), "expected_revenue",
+        revenue ? json_real (json_number_value (revenue)) : json_null (), "suspended", 0,
+        "industry",
+        json_is_string (json_object_get (args, "industry"))
+            ? json_string_value (json_object_get (args, "industry"))
+            : "");
+    if (!record)
+        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    rc = qf_store_event_append (ctx->store, "qualification.created", subject, record, ctx->now,
+                                NULL);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    return s_result_is_last_payload (ctx, record, result_p);
+}
+
+/* The tail of a command that changed one qualification: read it back,
+   raise `topic` with {"qualification": record} plus `extra`, answer the
+   record. */
+static int
+s_qual_changed (qf_ctx_t *ctx, int rc, json_int_t id, const char *topic, json_t *extra,
+                const char *what, json_t **result_p)
+{
+    json_t *record = NULL;
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    if (rc == 0) {
+        json_t *payload = json_pack ("{s:O}", "qualification", record);
+        if (payload && extra)
+            json_object_update (payload, extra);
+        rc = qf_ctx_emit (ctx, topic, "qualification", id, payload);
+    }
+    json_decref (extra);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not %s: %s", what, qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
+}
+
+int
+qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra)
+{
+    json_t *departments = json_array ();
+    for (size_t i = 0; departments && i < ctx->config->review_department_count; i++)
+        json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
+    json_t *payload = json_pack (
+        "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments", departments,
+        "active_policies",
+        qf_policy_active (ctx, json_string_value (json_object_get (record, "category"))));
+    if (payload && extra)
+        json_object_update (payload, extra);
+    json_decref (extra);
+    return qf_ctx_emit (ctx, "qualification.review_requested", "qualification",
+                        json_integer_value (json_object_get (record, "id")), payload);
+}
+
+int
+qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
+                     const char *rule, json_t **record_p)
+{
+    int rc = qf_ctx_load_qual (ctx, args, key, record_p);
+    if (rc)
+        return rc;
+    const char *state = json_string_value (json_object_get (*record_p, "state"));
+    if (state && qf_word_in (state, states))
+        return 0;
+    char field[64];
+    snprintf (field, sizeof field, "args.%s", key);
+    rc = qf_ctx_error (ctx, QF_ECONFLICT, field, "qualification %lld is %s; %s",
+                       (long long)json_integer_value (json_object_get (*record_p, "id")),
+                       state ? state : "unknown", rule);
+    json_decref (*record_p);
+    *record_p = NULL;
+    return rc;
+}
+
+int
+qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p)
+{
+    json_int_t id = json_integer_value (json_object_get (args, key));
+    int rc = qf_store_qual_get (ctx->store, id, record_p);
+    if (rc == QF_ENOTFOUND) {
+        char field[64];
+        snprintf (field, sizeof field, "args.%s", key);
+        return qf_ctx_error (ctx, rc, field, "no qualification with id %lld", (long long)id);
+    }
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read qualification: %s", qf_strerror (rc));
+    return 0;
+}
+
+/* The first expiry day a sellable qualification may have today: the
+   minimum validity ahead, and never today itself, since a certificate
+   expires when its expiry day begins (even with a minimum of 0). */
+static int32_t
+s_sellable_from (qf_ctx_t *ctx)
+{
+    int days = ctx->config->min_validity_for_sale_days;
+    return qf_calendar_today (ctx->config, ctx->now) + (days > 0 ? days : 1);
+}
+
+/* §3.1: approved, in validity with the minimum left, not suspended. */
+static bool
+s_sellable (qf_ctx_t *ctx, json_t *record)
+{
+    int32_t expires = 0;
+    if (qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires))
+        return false;
+    return strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0 &&
+           !json_is_true (json_object_get (record, "suspended")) &&
+           expires >= s_sellable_from (ctx);
+}
+
+static int
+s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL, *reviews = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    rc = qf_store_reviews_get (ctx->store, json_integer_value (json_object_get (record, "id")), -1,
+                               &reviews);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not read reviews: %s", qf_strerror (rc));
+    }
+    json_object_set_new (record, "reviews", reviews);
+    json_t *timers = NULL;
+    if (qf_store_timers_json (ctx->store, json_integer_value (json_object_get (record, "id")),
+                              &timers) == 0)
+        json_object_set_new (record, "timers", timers);
+    json_object_set_new (record, "sellable", json_boolean (s_sellable (ctx, record)));
+    *result_p = record;
+    return 0;
+}
+
+static int
+s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit");
+    json_t *expiring = json_object_get (args, "expiring_days");
+    json_t *items = NULL;
+    int32_t from = INT32_MIN, to = INT32_MIN;
+    if (json_is_true (json_object_get (args, "sellable"))) {
+        if (expiring || json_object_get (args, "state"))
+            return qf_ctx_error (ctx, QF_EINVAL, "args.sellable",
+                                 "args.sellable cannot be combined with args.state or "
+                                 "args.expiring_days");
+        from = s_sellable_from (ctx);
+    } else if (expiring) {
+        /* Today in the policy's time zone, through the expiry index. */
+        from = qf_date_from_ms (ctx->now, ctx->config->utc_offset_minutes);
+        to = from + (int32_t)json_integer_value (expiring);
+    }
+    int rc = qf_store_qual_list_expiring (
+        ctx->store, json_string_value (json_object_get (args, "state")),
+        json_integer_value (json_object_get (args, "after_id")),
+        limit ? (int)json_integer_value (limit) : 100, from, to, &items);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not list qualifications: %s", qf_strerror (rc));
+    size_t n = json_array_size (items);
+    json_int_t next =
+        n ? json_integer_value (json_object_get (json_array_get (items, n - 1), "id")) : 0;
+    *result_p = json_pack ("{s:o, s:I}", "items", items, "next_after_id", next);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    const char *state = json_string_value (json_object_get (record, "state"));
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
+                           "qualification %lld is %s; only a draft or a qualification under "
+                           "rectification can be submitted for review",
+                           (long long)id, state);
+        json_decref (record);
+        return rc;
+    }
+    int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
+    rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
+    json_decref (record);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not update qualification: %s", qf_strerror (rc));
+    rc = qf_ctx_request_review (ctx, record, round, NULL);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
+}
+
+/* After a final verdict: any final fail sends the qualification to
+   rectification; all departments' final passes approve it (§4.2), which
+   starts its expiry reminders (§4.3) and may lift a suspension (§7.2).
+   Takes ownership of record; *complete_p says every department has a
+   final verdict. */
+static int
+s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *department,
+                  json_t *findings, const char *suggestions, json_t **result_p)
+{
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    const char *state = json_string_value (json_object_get (record, "state"));
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    json_t *reviews = NULL;
+    int rc = qf_store_reviews_get (ctx->store, id, round, &reviews);
+    size_t passed = 0, failed = 0, final = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size (reviews); i++) {
+        json_t *review = json_array_get (reviews, i);
+        if (strcmp (json_string_value (json_object_get (review, "status")), "final") != 0)
+            continue;
+        final++;
+        if (strcmp (json_string_value (json_object_get (review, "verdict")), "pass") == 0)
+            passed++;
+        else
+            failed++;
+    }
+    json_decref (reviews);
+    const char *next_state = NULL, *topic = NULL;
+    bool fail_now = failed > 0 && strcmp (state, "in_review") == 0;
+    if (fail_now) {
+        next_state = "rectification";
+        topic = "qualification.review_failed";
+    } else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
+        next_state = "approved";
+        topic = "qualification.approved";
+        int32_t expires = 0;
+        qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
+        if (rc == 0)
+            rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
+        if (rc == 0)
+            rc = qf_store_renewal_close (ctx->store, id, ctx->now);
+        if (rc == 0)
+            rc = qf_policy_approved (ctx, record, round);
+    }
+    if (rc == 0 && next_state) {
+        rc = qf_store_qual_set_state (ctx->store, id, next_state, round, ctx->now);
+        json_decref (record);
+        record = NULL;
+        if (rc == 0)
+            rc = qf_store_qual_get (ctx->store, id, &record);
+        if (rc == 0) {
+            json_t *payload = json_pack ("{s:O, s:i}", "qualification", record, "round", round);
+            if (fail_now) {
+                json_object_set_new (payload, "department", json_string (department));
+                json_object_set (payload, "findings", findings ? findings : json_array ());
+                json_object_set_new (payload, "suggestions",
+                                     json_string (suggestions ? suggestions : ""));
+            }
+            rc = qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL);
+            json_decref (payload);
+        }
+    }
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not complete the review: %s", qf_strerror (rc));
+    }
+    *result_p = json_pack ("{s:o, s:b}", "qualification", record, "complete",
+                           final == ctx->config->review_department_count);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Loads the qualification of a review and checks the round is open. */
+static int
+s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round, json_t **record_p)
+{
+    /* A department speaks for itself: its people, and its worker's
+       results, which run in its group's role. */
+    if (strcmp (ctx->role, department) != 0)
+        return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
+                             "role %s may not review for department %s; only role %s may",
+                             ctx->role, department, department);
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", record_p);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (*record_p, "id"));
+    const char *state = json_string_value (json_object_get (*record_p, "state"));
+    int current = (int)json_integer_value (json_object_get (*record_p, "round"));
+    /* Reviews are independent: a report for the current round is recorded
+       even after another department has already failed it. */
+    if (round != current ||
+        (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.round",
+                           "qualification %lld is %s in review round %d; a review for round %d "
+                           "is not accepted",
+                           (long long)id, state, current, round);
+        json_decref (*record_p);
+        *record_p = NULL;
+    }
+    return rc;
+}
+
+static int
+s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *department = json_string_value (json_object_get (args, "department"));
+    const char *verdict = json_string_value (json_object_get (args, "verdict"));
+    int round = (int)json_integer_value (json_object_get (args, "round"));
+    json_t *record = NULL;
+    int rc = s_review_target (ctx, args, department, round, &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    json_t *findings = json_object_get (args, "findings");
+    if (!findings) {
+        findings = json_array ();
+        json_object_set_new (args, "findings", findings);
+    }
+    const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
+    /* §4.2: configured departments' worker verdicts wait for a person. */
+    bool proposed = ctx->from_worker && qf_name_in (ctx->config->review_confirm,
+                                                   ctx->config->review_confirm_count, department);
+    rc = qf_store_review_put (ctx->store, id, round, department, verdict, findings, suggestions,
+                              ctx->user, ctx->now, proposed);
+    if (rc == QF_ECONFLICT) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, "args.department",
+                             "department %s has already reported on qualification %lld round %d",
+                             department, (long long)id, round);
+    }
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
+    }
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    json_t *reviewed = json_pack (
+        "{s:I, s:i, s:s, s:s, s:O, s:s, s:s}", "qualification_id", id, "round", round, "department",
+        department, "verdict", verdict, "findings", findings, "suggestions",
+        suggestions ? suggestions : "", "status", proposed ? "proposed" : "final");
+    rc = qf_store_event_append (
+        ctx->store, proposed ? "qualification.review_proposed" : "qualification.reviewed", subject,
+        reviewed, ctx->now, NULL);
+    json_decref (reviewed);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    return s_review_outcome (ctx, record, round, department, findings, suggestions, result_p);
+}
+
+/* A person confirms (or overrides) a proposed verdict (§4.2). */
+static int
+s_review_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *department = json_string_value (json_object_get (args, "department"));
+    const char *verdict = json_string_value (json_object_get (args, "verdict"));
+    const char *note = json_string_value (json_object_get (args, "note"));
+    int round = (int)json_integer_value (json_object_get (args, "round"));
+    json_t *record = NULL;
+    int rc = s_review_target (ctx, args, department, round, &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    rc = qf_store_review_decide (ctx->store, id, round, department, verdict, note, ctx->user);
+    if (rc == QF_ENOTFOUND) {
+        json_decref (record);
+        return qf_ctx_error (ctx, QF_ECONFLICT, "args.department",
+                             "no verdict of %s awaits a decision for qualification %lld round %d",
+                             department, (long long)id, round);
+    }
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    json_t *payload = json_pack ("{s:I, s:i, s:s, s:s, s:s, s:s}", "qualification_id", id, "round",
+                                 round, "department", department, "verdict", verdict, "note",
+                                 note ? note : "", "decided_by", ctx->user ? ctx->user : "");
+    if (rc == 0)
+        rc = qf_store_event_append (ctx->store, "qualification.reviewed", subject, payload,
+                                    ctx->now, NULL);
+    json_decref (payload);
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the decision: %s", qf_strerror (rc));
+    }
+    json_t *findings = json_pack ("[s]", note ? note : "decided by a person");
+    rc = s_review_outcome (ctx, record, round, department, findings, note, result_p);
+    json_decref (findings);
+    return rc;
+}
+
+/* The review report of the latest round: refused until every department
+   has a final verdict. */
+static int
+s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    int round = (int)json_integer_value (json_object_get (record, "round"));
+    json_t *reviews = NULL;
+    rc = round > 0 ? qf_store_reviews_get (ctx->store, id, round, &reviews) : QF_ENOTFOUND;
+    size_t final = 0, failed = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size (reviews); i++) {
+        json_t *review = json_array_get (reviews, i);
+        if (strcmp (json_string_value (json_object_get (review, "status")), "final") == 0) {
+            final++;
+            failed += strcmp (json_string_value (json_object_get (review, "verdict")), "fail") == 0;
+        }
+    }
+    if (rc == 0 && final < ctx->config->review_department_count)
+        rc = QF_ECONFLICT;
+    if (rc) {
+        json_decref (reviews);
+        json_decref (record);
+        return qf_ctx_error (ctx, rc == QF_ENOTFOUND ? QF_ECONFLICT : rc, "args.id",
+                             "qualification %lld has no complete review yet: %zu of %zu "
+                             "departments have a final verdict in round %d",
+                             (long long)id, final, ctx->config->review_department_count, round);
+    }
+    const char *outcome = failed ? "rectification or rejection" : "approved";
+    *result_p = json_pack ("{s:o, s:i, s:o, s:s}", "qualification", record, "round", round,
+                           "reviews", reviews, "outcome", outcome);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Management rejects a qualification that failed its review (§4.2). */
+static int
+s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc =
+        qf_ctx_load_qual_in (ctx, args, "id", "draft in_review rectification",
+                             "only one in draft, review or rectification can be rejected", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    int round = (int)json_integer_value (json_object_get (record, "round"));
+    json_decref (record);
+    rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
+    if (rc == 0)
+        rc = qf_store_timers_cancel (ctx->store, id);
+    return s_qual_changed (ctx, rc, id, "qualification.rejected",
+                           json_pack ("{s:O}", "reason", json_object_get (args, "reason")),
+                           "reject", result_p);
+}
+
+/* Rectification (§4.2): correct what a failed review found, then resubmit. */
+static int
+s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc =
+        qf_ctx_load_qual_in (ctx, args, "id", "draft rectification",
+                             "only a draft or one under rectification can be corrected", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    /* The dates as they will be: a correction of one must still fit the other. */
+    const char *issued = json_string_value (json_object_get (args, "issued"));
+    const char *expires = json_string_value (json_object_get (args, "expires"));
+    if (json_object_size (args) < 2)
+        rc = qf_ctx_error (ctx, QF_EINVAL, "args",
+                           "qual.rectify needs at least one field to correct");
+    else
+        rc = s_dates_in_order (
+            ctx, issued ? issued : json_string_value (json_object_get (record, "issued")),
+            expires ? expires : json_string_value (json_object_get (record, "expires")),
+            expires ? "args.expires" : "args.issued");
+    json_decref (record);
+    if (rc)
+        return rc;
+    rc = qf_store_qual_rectify (ctx->store, id, args, ctx->now);
+    return s_qual_changed (ctx, rc, id, "qualification.rectified", NULL, "correct", result_p);
+}
+
+/* Commands ------------------------------------------------------------------ */
+
+const qf_command_t qf_qualification_commands[] = {
+    {"qual.add",
+     "review",
+     true,
+     s_qual_add,
+     {{"cert_no", A_TEXT, true, 1, 128},
+      {"authority", A_AUTHORITY, true, 1, 256},
+      {"category", A_CATEGORY, true, 1, 64},
+      {"scope", A_TEXT, true, 1, TEXT_MAX},
+      {"issued", A_DATE, true},
+      {"expires", A_DATE, true},
+      {"name", A_TEXT, false, 1, 256},
+      {"acquisition_cost", A_NUMBER, false},
+      {"expected_revenue", A_NUMBER, false},
+      {"industry", A_TEXT, false, 1, 128},
+      {NULL}}},
+    {"qual.get", "*", false, s_qual_get, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"qual.list",
+     "*",
+     false,
+     s_qual_list,
+     {{"state", A_ENUM, false, 0, 0, "draft in_review rectification approved rejected expired"},
+      {"after_id", A_INT, false, 0, INT64_MAX},
+      {"limit", A_INT, false, 1, 1000},
+      {"expiring_days", A_INT, false, 0, 3650},
+      {"sellable", A_BOOL, false},
+      {NULL}}},
+    {"qual.submit", "review", true, s_qual_submit, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"review.report",
+     "legal finance technical",
+     true,
+     s_review_report,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"round", A_INT, true, 1, 1000000},
+      {"department", A_DEPARTMENT, true, 1, 64},
+      {"verdict", A_ENUM, true, 0, 0, "pass fail"},
+      {"findings", A_TEXT_LIST, false, 0, 100},
+      {"suggestions", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"review.decide",
+     "legal finance technical",
+     true,
+     s_review_decide,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"round", A_INT, true, 1, 1000000},
+      {"department", A_DEPARTMENT, true, 1, 64},
+      {"verdict", A_ENUM, true, 0, 0, "pass fail"},
+      {"note", A_TEXT, false, 0, TEXT_MAX},
+      {NULL}}},
+    {"qual.report", "*", false, s_qual_report, {{"id", A_INT, true, 1, INT64_MAX}, {NULL}}},
+    {"qual.reject",
+     "management",
+     true,
+     s_qual_reject,
+     {{"id", A_INT, true, 1, INT64_MAX}, {"reason", A_TEXT, true, 1, TEXT_MAX}, {NULL}}},
+    {"qual.rectify",
+     "review",
+     true,
+     s_qual_rectify,
+     {{"id", A_INT, true, 1, INT64_MAX},
+      {"name", A_TEXT, false, 1, 256},
+      {"cert_no", A_TEXT, false, 1, 128},
+      {"authority", A_AUTHORITY, false, 1, 256},
+      {"category", A_CATEGORY, false, 1, 64},
+      {"scope", A_TEXT, false, 1, TEXT_MAX},
+      {"issued", A_DATE, false},
+      {"expires", A_DATE, false},
+      {"acquisition_cost", A_NUMBER, false},
+      {"expected_revenue", A_NUMBER, false},
+      {"industry", A_TEXT, false, 1, 128},
+      {NULL}}},
+    {NULL},
+};

@@ -1,0 +1,10 @@
+/*  The renewal module: what it brings to the engine (qf_module.h). */
+#include "qf_module.h"
+
+extern const qf_command_t qf_renewal_commands[];
+
+const qf_module_t qf_module_renewal = {
+    .name = "renewal",
+    .title = "Renewal of qualifications: renewing, reminders, renewal cases (§4.3)",
+    .commands = qf_renewal_commands,
+};

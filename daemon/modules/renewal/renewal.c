@@ -1,0 +1,145 @@
+/*  renewal — renewal of qualifications (§4.3): renewing one (a new expiry
+    date, reviewed again), the renewal worker's reminders opening and
+    raising renewal cases, and their list. The reminders themselves are
+    durable timers (qf_timers.c). */
+#include "qualification/qualification.h"
+#include "qf.h"
+#include "qf_calendar.h"
+#include "qf_command.h"
+#include "custody/custody_store.h"
+
+#include <string.h>
+
+/* A renewed qualification must comply again: new expiry, review again. */
+static int
+s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc =
+        qf_ctx_load_qual_in (ctx, args, "id", "approved expired",
+                             "only an approved or expired qualification can be renewed", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    int32_t old_expires = 0, new_expires = 0;
+    qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
+    qf_date_parse (json_string_value (json_object_get (args, "expires")), &new_expires);
+    if (new_expires <= old_expires)
+        rc = qf_ctx_error (ctx, QF_EINVAL, "args.expires",
+                           "the renewed expiry date must be after the current one (%s)",
+                           json_string_value (json_object_get (record, "expires")));
+    int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
+    json_t *previous = json_incref (json_object_get (record, "expires"));
+    json_decref (record);
+    record = NULL;
+    if (rc == 0)
+        rc = qf_store_qual_set_expires (ctx->store, id, new_expires, ctx->now);
+    if (rc == 0)
+        rc = qf_store_timers_cancel (ctx->store, id);
+    if (rc == 0)
+        rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
+    if (rc == 0)
+        rc = qf_store_qual_get (ctx->store, id, &record);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    if (rc == 0) {
+        json_t *payload =
+            json_pack ("{s:O, s:O}", "qualification", record, "previous_expires", previous);
+        rc = qf_store_event_append (ctx->store, "qualification.renewal_requested", subject, payload,
+                                    ctx->now, NULL);
+        json_decref (payload);
+    }
+    if (rc == 0)
+        rc = qf_ctx_request_review (ctx, record, round, json_pack ("{s:b}", "renewal", 1));
+    json_decref (previous);
+    if (rc) {
+        json_decref (record);
+        if (!ctx->error[0])
+            qf_ctx_error (ctx, rc, NULL, "could not renew: %s", qf_strerror (rc));
+        return rc;
+    }
+    *result_p = record;
+    return 0;
+}
+
+/* The renewal worker's report of a reminder: open the case, raise its
+   urgency, and tell the custodian and management (and sales when expired). */
+static int
+s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_ctx_load_qual (ctx, args, "qualification_id", &record);
+    if (rc)
+        return rc;
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
+    int lead = (int)json_integer_value (json_object_get (args, "lead_days"));
+    int32_t expires = 0;
+    qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
+    int days_left = expires - qf_calendar_today (ctx->config, ctx->now);
+    const char *urgency = days_left <= 0    ? "critical"
+                          : days_left <= 7  ? "urgent"
+                          : days_left <= 30 ? "high"
+                                            : "normal";
+    rc = qf_store_renewal_put (ctx->store, id, expires, ctx->now, urgency, lead);
+    /* The named custodian of the archive record (§4.3), when there is one. */
+    json_t *archive = NULL, *custodian = NULL;
+    if (rc == 0 && qf_store_archive_get (ctx->store, id, &archive) == 0)
+        custodian = json_object_get (archive, "custodian");
+    json_t *recipients = json_pack ("[s, s]", "custodian", "management");
+    if (json_is_string (custodian))
+        json_array_append (recipients, custodian);
+    json_decref (archive);
+    if (days_left <= 0)
+        json_array_append_new (recipients, json_string ("sales"));
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
+    json_t *payload =
+        json_pack ("{s:o, s:s, s:i, s:i, s:o}", "qualification", record, "urgency", urgency,
+                   "lead_days", lead, "days_left", days_left, "recipients", recipients);
+    if (rc == 0)
+        rc = payload ? qf_store_event_append (ctx->store, "renewal.reminder", subject, payload,
+                                              ctx->now, NULL)
+                     : QF_ENOMEM;
+    json_decref (payload);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not record the reminder: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:I, s:s, s:i}", "qualification_id", id, "urgency", urgency,
+                           "days_left", days_left);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_renewal_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *limit = json_object_get (args, "limit"), *items = NULL;
+    int rc =
+        qf_store_renewals_json (ctx->store, json_string_value (json_object_get (args, "state")),
+                                limit ? (int)json_integer_value (limit) : 100, &items);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read renewal cases: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:o}", "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* Commands ------------------------------------------------------------------ */
+
+const qf_command_t qf_renewal_commands[] = {
+    {"qual.renew",
+     "review",
+     true,
+     s_qual_renew,
+     {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
+    {"renewal.remind",
+     "renewal",
+     true,
+     s_renewal_remind,
+     {{"qualification_id", A_INT, true, 1, INT64_MAX},
+      {"lead_days", A_INT, true, 0, 3650},
+      {NULL}}},
+    {"renewal.list",
+     "*",
+     false,
+     s_renewal_list,
+     {{"state", A_ENUM, false, 0, 0, "open closed"}, {"limit", A_INT, false, 1, 1000}, {NULL}}},
+    {NULL},
+};

@@ -1,0 +1,58 @@
+/*  qf_module — what a business module brings to the engine, declared once.
+
+    The engine (server loop, store core and event log, delivery, timers,
+    calendar, operations commands) knows nothing of the business. Each
+    business module is a folder daemon/modules/NAME/ with a module.c that
+    defines `const qf_module_t qf_module_NAME`: its commands, its store
+    part (its own schema migrations and prepared statements), its timer
+    kinds, its periodic work. The build finds the modules by folder and
+    generates the list qf_modules[] (build/VARIANT/gen/qf_modules.c), so a
+    new module adds its folder and edits no engine file. A test build adds
+    the modules of tests/modules/ the same way (qualflowd-test).
+
+    Modules call each other through C functions declared in their headers
+    (e.g. qualification/qualification.h), never through the wire dispatcher.
+*/
+#ifndef QF_MODULE_H
+#define QF_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qf_command.h"
+#include "qf_config.h"
+#include "qf_store.h"
+
+typedef struct qf_timer_kind_t qf_timer_kind_t; /* qf_timers.h */
+
+typedef struct {
+    const char *name;  /* the folder's name: "custody" */
+    const char *title; /* what it does, with its policy section */
+
+    /* Commands: name, roles, arguments and handler (qf_command.h); the
+       table ends with an entry whose name is NULL. */
+    const qf_command_t *commands;
+
+    /* Store part: the module's own schema, versioned on its own (table
+       qf_schema, one row per module), applied in order at open; append
+       only, never edit one that has shipped. Then `store_open` prepares
+       its statements (NULL when it has none); `store_close` finalizes. */
+    const char *const *migrations;
+    size_t migration_count;
+    int (*store_open) (qf_store_t *store, char *error, size_t error_size);
+    void (*store_close) (qf_store_t *store);
+
+    /* Durable timers the module places and fires (qf_timers.h). */
+    const qf_timer_kind_t *timer_kinds;
+    size_t timer_kind_count;
+
+    /* Periodic work, called from the server loop at each timer pass
+       (about every 100 ms): cheap when there is nothing to do; opens the
+       batch transaction itself when there is. *raised_p counts events. */
+    int (*tick) (qf_store_t *store, const qf_config_t *config, int64_t now, int *raised_p);
+} qf_module_t;
+
+/* Every module linked into this program, NULL-terminated (generated). */
+extern const qf_module_t *const qf_modules[];
+
+#endif
