@@ -12,7 +12,6 @@ renaming, moving or downgrading a certificate file.
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.dirname(__file__))
+import qfconfig  # noqa: E402
 from qfharness import BIN, GOOD, SIG, Env, run, wait_for  # noqa: E402
 from rawcurve import HandshakeRefused, RawCurvePeer, cert_keys  # noqa: E402
 
@@ -38,16 +38,11 @@ class CurveEnv(Env):
         self.keygen("server", self.keys)
         for name, args in certs.items():
             self.add_cert(name, *args)
-        text = open(self.conf, encoding="utf-8").read()
-        for key, value in (("curve", "true"),
-                           ("server_secret", self.keys + "/server.key_secret"),
-                           ("server_public", self.keys + "/server.key"),
-                           ("clients_dir", self.clients),
-                           ("certificate", self.secret + "/ops.key_secret")):
-            text, n = re.subn(r"(?m)^(  %s:).*$" % key, r"\g<1> %s" % value, text)
-            assert n == 1, key
-        with open(self.conf, "w", encoding="utf-8") as f:
-            f.write(text)
+        qfconfig.edit(self.conf, {"curve": "true",
+                                  "server_secret": self.keys + "/server.key_secret",
+                                  "server_public": self.keys + "/server.key",
+                                  "clients_dir": self.clients,
+                                  "certificate": self.secret + "/ops.key_secret"})
         self.server_public = cert_keys(self.keys + "/server.key")[0]
 
     def start_daemon(self):
@@ -82,7 +77,7 @@ class CurveEnv(Env):
         """A pyzmq DEALER on the command or worker socket, as `cert`."""
         s = self.ctx.socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
-        s.setsockopt(zmq.SNDTIMEO, 5000)
+        s.setsockopt(zmq.SNDTIMEO, 5000)  # as qfharness.dealer, but CURVE before connect
         public, secret = self.keypair(cert)
         s.curve_serverkey = zmq.utils.z85.encode(self.server_public)
         s.curve_publickey = zmq.utils.z85.encode(public)
