@@ -336,20 +336,26 @@ def state(env, qid):
     return ask(env, "qual.get", {"id": qid})["state"]
 
 
-def states(env):
-    """{id: state} of every qualification, as qual.list shows them."""
-    out, after = {}, 0
+def qualifications(env):
+    """Every qualification's record, as qual.list shows them."""
+    out, after = [], 0
     while True:
         page = ask(env, "qual.list", {"after_id": after, "limit": 1000})
-        out.update((q["id"], q["state"]) for q in page["items"])
+        out += page["items"]
         if len(page["items"]) < 1000:
             return out
         after = page["next_after_id"]
 
 
+def states(env):
+    """{id: state} of every qualification, as qual.list shows them."""
+    return {q["id"]: q["state"] for q in qualifications(env)}
+
+
 def group(env, name):
-    """A consumer group as groups.list shows it (position: its ack floor)."""
-    return next(g for g in ask(env, "groups.list")["groups"] if g["name"] == name)
+    """A consumer group as groups.list shows it (position: its ack floor);
+    None when there is none of that name."""
+    return next((g for g in ask(env, "groups.list")["groups"] if g["name"] == name), None)
 
 
 def approved(env, qid, timeout=20):

@@ -12,7 +12,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Clock, Env, approved, events, ms, run, wait_for  # noqa: E402
+from qfharness import (BIN, GOOD, Clock, Env, approved, ask, events, ms, run,  # noqa: E402
+                       state, states, wait_for)
 
 NATIONAL_DAY_2027 = ", ".join("2027-10-0%d" % d for d in range(1, 8))
 NATIONAL_DAY_2029 = ", ".join("2029-10-0%d" % d for d in range(1, 8))
@@ -38,7 +39,7 @@ def add_approved(env, c, **fields):
     assert status == 200, body
     qid = body["result"]["id"]
     assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
-    assert approved(env, qid), env.sql("SELECT id, state FROM qualifications")
+    assert approved(env, qid), states(env)
     return qid
 
 
@@ -135,8 +136,8 @@ def test_reminder_moved_into_the_past_fires_once_late():
         env.start_daemon()
         assert env.client().call("ping")[0] == 200
         assert len(thirty()) == 1
-        assert env.sql("SELECT state FROM timers WHERE qualification_id=? AND lead_days=30 "
-                       "AND kind='expiring'", qid) == [("fired",)]
+        assert [t["state"] for t in ask(env, "qual.get", {"id": qid})["timers"]
+                if t["kind"] == "expiring" and t["lead_days"] == 30] == ["fired"]
         assert "1 of them was already due" in log_text(env), log_text(env)
 
 
@@ -231,8 +232,7 @@ def test_lift_clears_suspension_whatever_the_state():
         assert status == 200, body
         fixing = body["result"]["id"]
         assert c.call("qual.submit", {"id": fixing}, role="review")[0] == 200
-        assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", fixing)
-                        == [("rectification",)], 20)
+        assert wait_for(lambda: state(env, fixing) == "rectification", 20)
         status, body = c.call("policy.record", {"category": "construction-general",
                                                 "description": "资质标准调整",
                                                 "effective": "2026-06-01"}, role="legal")

@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 GOOD='{"cert_no":"D234000001","authority":"安徽省住房和城乡建设厅","category":"construction-general","scope":"建筑工程施工总承包二级","issued":"2025-01-01","expires":"2030-01-01"}'
 
+# The database as a kill -9 or a stop left it, read before a daemon opens
+# (and recovers) it again: with no daemon, no command can show it.
 sql() { sqlite3 "$QF_TMP/qualflow.db" "$1"; }
 
 test_check_config_accepts_shipped_file() {

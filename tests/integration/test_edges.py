@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Clock, Env, ms, run, wait_for  # noqa: E402
+from qfharness import BIN, GOOD, Clock, Env, events, ms, run, wait_for  # noqa: E402
 
 # A Monday, 10:00 in Shanghai; "today" is 2026-06-01 until 16:00 UTC.
 MONDAY = "2026-06-01T02:00:00"
@@ -382,8 +382,7 @@ def test_renewal_urgency_edges():
             assert status == 200, body
             r = body["result"]
             assert (r["days_left"], r["urgency"]) == (left, urgency), (left, r)
-        reminders = [json.loads(p[0]) for p in env.sql(
-            "SELECT payload FROM events WHERE topic='renewal.reminder' ORDER BY seq")]
+        reminders = events(env, "renewal.reminder")
         told_sales = [p["days_left"] for p in reminders if "sales" in p["recipients"]]
         assert told_sales == [0, -1], told_sales
     finally:

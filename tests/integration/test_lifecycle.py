@@ -6,7 +6,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import GOOD, Clock, Env, Worker, approved, events, ms, run, wait_for  # noqa: E402
+from qfharness import (GOOD, Clock, Env, Worker, approved, ask, event_records,  # noqa: E402
+                       events, group, ms, run, state, states, wait_for)
 
 
 def start_all(env):
@@ -26,7 +27,7 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
         assert status == 200, body
         qid = body["result"]["id"]
         assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
-        assert approved(env, qid), env.sql("SELECT state FROM qualifications")
+        assert approved(env, qid), states(env)
         q = c.call("qual.get", {"id": qid})[1]["result"]
         assert q["sellable"] is True, q
         dues = [(t["kind"], t["lead_days"], t["due"]) for t in q["timers"]]
@@ -67,7 +68,7 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
         assert wait_for(lambda: len(events(env, "renewal.reminder")) == 5, 10)
         reminder = events(env, "renewal.reminder")[-1]
         assert reminder["urgency"] == "critical" and "sales" in reminder["recipients"], reminder
-        assert env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0] == "expired"
+        assert state(env, qid) == "expired"
 
         # Renewal: a new expiry date, reviewed again, approved, sellable again.
         assert c.call("qual.renew", {"id": qid, "expires": "2026-12-01"}, role="review")[0] == 400
@@ -115,6 +116,7 @@ def test_changing_expiry_moves_timers():
         timers = c.call("qual.get", {"id": qid})[1]["result"]["timers"]
         pending = [t["due"] for t in timers if t["state"] == "pending"]
         assert len(pending) == 5 and not set(pending) & set(first), timers
+        # qual.get shows the pending and fired timers, not the cancelled ones.
         assert env.sql("SELECT count(*) FROM timers WHERE state='cancelled'")[0][0] == 5
         draft = c.call("qual.add", GOOD, role="review")[1]["result"]["id"]
         status, body = c.call("qual.renew", {"id": draft, "expires": "2031-01-01"}, role="review")
@@ -215,8 +217,7 @@ def test_active_policy_fails_legal_review():
                                         "effective": "2026-06-01"}, role="legal")[0] == 200
         qid = c.call("qual.add", GOOD, role="review")[1]["result"]["id"]
         c.call("qual.submit", {"id": qid}, role="review")
-        assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
-                        == "rectification", 20)
+        assert wait_for(lambda: state(env, qid) == "rectification", 20)
         q = c.call("qual.get", {"id": qid})[1]["result"]
         legal = [r for r in q["reviews"] if r["department"] == "legal"][0]
         assert legal["verdict"] == "fail" and any("policy" in f for f in legal["findings"]), legal
@@ -247,7 +248,7 @@ def test_acquisition_from_candidate_to_review():
                       role="admin")[0] == 403
         assert c.call("candidate.decide", {"candidate_id": cid, "decision": "acquire"},
                       role="sales")[0] == 403
-        assert env.sql("SELECT state FROM candidates WHERE id=?", cid)[0][0] == "evaluated"
+        assert ask(env, "candidate.show", {"candidate_id": cid})["state"] == "evaluated"
         status, body = c.call("candidate.decide", {"candidate_id": cid, "decision": "acquire",
                                                    "note": "同意"}, role="management")
         assert status == 200 and body["result"]["state"] == "acquiring", body
@@ -280,10 +281,10 @@ def test_person_confirms_review_report_and_rejection():
         c.call("qual.submit", {"id": qid}, role="review")
         # Legal and technical verdicts stand; finance's waits for a person.
         assert wait_for(lambda: len(events(env, "qualification.review_proposed")) == 1, 10)
-        assert wait_for(lambda: env.sql("SELECT count(*) FROM reviews WHERE status='final'")[0][0]
-                        == 2, 10)
+        assert wait_for(lambda: [r["status"] for r in ask(env, "qual.get", {"id": qid})["reviews"]]
+                        .count("final") == 2, 10)
         time.sleep(0.3)
-        assert env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0] == "in_review"
+        assert state(env, qid) == "in_review"
         status, body = c.call("qual.report", {"id": qid})
         assert status == 409 and "2 of 3" in body["error"]["message"], body
         decide = {"qualification_id": qid, "round": 1, "department": "finance", "verdict": "pass",
@@ -302,8 +303,7 @@ def test_person_confirms_review_report_and_rejection():
         # A failing one: rectification, then rejection by management only.
         bad = c.call("qual.add", dict(GOOD, cert_no="X1"), role="review")[1]["result"]["id"]
         c.call("qual.submit", {"id": bad}, role="review")
-        assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", bad)[0][0]
-                        == "rectification", 10)
+        assert wait_for(lambda: state(env, bad) == "rectification", 10)
         assert c.call("qual.reject", {"id": bad, "reason": "证书无法核实"}, role="sales")[0] == 403
         status, body = c.call("qual.reject", {"id": bad, "reason": "证书无法核实"},
                               role="management")
@@ -324,10 +324,11 @@ def test_retention_deletes_old_events_every_group_is_past():
         for _ in range(4):
             assert c.call("qual.add", GOOD, role="review")[0] == 200
         # Every group (with its worker) moves past the events it does not take.
-        assert wait_for(lambda: all(p >= 5 for (p,) in env.sql("SELECT ack_floor FROM groups")), 10)
+        assert wait_for(lambda: all(g["position"] >= 5
+                                    for g in ask(env, "groups.list")["groups"]), 10)
         clock.set("2026-06-02T01:59:00")     # less than a day: nothing goes
         time.sleep(0.5)
-        assert env.sql("SELECT count(*) FROM events")[0][0] == 5
+        assert len(event_records(env)) == 5
         assert c.call("qual.add", GOOD, role="review", key="order-1") == first, \
             "the key was forgotten early"
         # A group that has not processed them holds them back.
@@ -335,25 +336,25 @@ def test_retention_deletes_old_events_every_group_is_past():
         held = [slow.next_delivery(5000) for _ in range(5)]
         clock.set("2026-06-03T02:01:30")     # two days later
         # Idempotency keys go after daemon.idempotency_hours (24), events or not.
+        # No command shows the idempotency keys kept or the results recorded.
         assert wait_for(lambda: env.sql("SELECT count(*) FROM idempotency")[0][0] == 0, 10)
-        assert env.sql("SELECT count(*) FROM events")[0][0] == 5, "events of a lagging group went"
+        assert len(event_records(env)) == 5, "events of a lagging group went"
         for d in held:    # each with a result, recorded against its event
             slow.ack(d, {"command": "ping"})
         assert wait_for(lambda: env.sql("SELECT count(*) FROM results WHERE group_name='slow'")[0][0]
                         == 5, 10)
         # Once the acks are committed, the next retention pass (a minute on) may go.
-        assert wait_for(lambda: env.sql("SELECT ack_floor FROM groups WHERE name='slow'")[0][0]
-                        >= 5, 10)
+        assert wait_for(lambda: group(env, "slow")["position"] >= 5, 10)
         clock.set("2026-06-03T02:03:00")
-        assert wait_for(lambda: env.sql("SELECT count(*) FROM events")[0][0] == 0, 10)
+        assert wait_for(lambda: event_records(env) == [], 10)
         status = c.call("status")[1]["result"]
         assert status["last_seq"] == 5 and status["first_seq"] == 0, status
         assert env.sql("SELECT count(*) FROM results")[0][0] == 0, "results outlived their events"
         # The forgotten key runs its command again.
         status, again = c.call("qual.add", GOOD, role="review", key="order-1")
         assert status == 200 and again["result"]["id"] != first[1]["result"]["id"], again
-        assert env.sql("SELECT seq FROM events")[0][0] == 6, "a sequence number was reused"
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 6, "state was deleted"
+        assert event_records(env)[0]["seq"] == 6, "a sequence number was reused"
+        assert len(states(env)) == 6, "state was deleted"
         assert "retention: deleted 5 events" in open(os.path.join(env.dir, "daemon.log")).read()
     finally:
         env.close()
