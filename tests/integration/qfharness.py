@@ -6,6 +6,7 @@ protocol worker here speak QFLOW/1 as proto/PROTOCOL.md describes it.
 Every wait is bounded; every test prints PASS/FAIL lines for tests/run.
 """
 import calendar
+import contextlib
 import datetime
 import json
 import os
@@ -291,6 +292,46 @@ class Clock:
         with open(tmp, "w") as f:
             f.write(str(ms(text)))
         os.replace(tmp, self.path)
+
+
+WORKERS = ("legal", "finance", "technical", "renewal")
+
+
+def start_all(env, workers=WORKERS):
+    """Starts the daemon and the workers (by default the four of config/)."""
+    env.start_daemon()
+    for w in workers:
+        env.start_worker(w)
+
+
+@contextlib.contextmanager
+def running(start, workers=WORKERS):
+    """A daemon and its workers with the test clock at `start`: yields
+    (env, clock, client); everything stops afterwards."""
+    env = Env()
+    try:
+        clock = Clock(env, start)
+        start_all(env, workers)
+        yield env, clock, env.client()
+    finally:
+        env.close()
+
+
+def add_approved(env, c, **fields):
+    """Adds a qualification (GOOD with `fields`), submits it and waits
+    until the workers have approved it; returns its id."""
+    status, body = c.call("qual.add", dict(GOOD, **fields), role="review")
+    assert status == 200, body
+    qid = body["result"]["id"]
+    assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
+    assert approved(env, qid), states(env)
+    return qid
+
+
+def log_text(env):
+    """The daemon's log so far."""
+    with open(os.path.join(env.dir, "daemon.log"), encoding="utf-8", errors="replace") as f:
+        return f.read()
 
 
 def cli(env, *args):

@@ -1,7 +1,7 @@
 """ZMTP 3.0 (RFC 23) written by hand, for the peers libzmq will not play:
 a CURVE peer that says what it likes in its handshake (rawcurve.py), and a
 NULL peer that never finishes a message or subscribes to 2 MiB topics
-(test_hostile_peers.py). Only what those tests need: no ZMTP 3.1."""
+(test_sec_hostile_peers.py). Only what those tests need: no ZMTP 3.1."""
 import socket
 import struct
 

@@ -229,5 +229,5 @@ def test_wal_is_cut_back_after_a_burst():
 
 
 if __name__ == "__main__":
-    run("disk_full", [test_full_disk_few_log_lines_clear_replies_and_recovery,
+    run("engine_disk_full", [test_full_disk_few_log_lines_clear_replies_and_recovery,
                       test_wal_is_cut_back_after_a_burst])

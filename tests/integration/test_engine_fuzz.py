@@ -148,4 +148,4 @@ def test_random_requests_and_frames():
 
 
 if __name__ == "__main__":
-    run("fuzz", [test_random_requests_and_frames])
+    run("engine_fuzz", [test_random_requests_and_frames])

@@ -8,8 +8,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import (GOOD, Clock, Env, approved, ask, event_records, events, ms,  # noqa: E402
-                       run, states, wait_for)
+from qfharness import (GOOD, Clock, Env, add_approved, ask, event_records, events,  # noqa: E402
+                       ms, run, start_all, wait_for)
 
 
 def settle():
@@ -18,19 +18,12 @@ def settle():
 
 
 def start(env):
-    env.start_daemon()
-    for w in ("legal", "finance", "technical"):
-        env.start_worker(w)
+    start_all(env, ("legal", "finance", "technical"))
     return env.client()
 
 
 def approved_qualification(env, c):
-    status, body = c.call("qual.add", dict(GOOD, expires="2027-01-03"), role="review")
-    assert status == 200, body
-    qid = body["result"]["id"]
-    assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
-    assert approved(env, qid), states(env)
-    return qid
+    return add_approved(env, c, expires="2027-01-03")
 
 
 ARCHIVE = {"custodian": "王芳 (logistics)", "location": "safe 2, shelf 3",
@@ -225,4 +218,5 @@ def test_loan_approval_lending_overdue_and_return():
 
 
 if __name__ == "__main__":
-    run("custody", [test_archive_needs_approved, test_loan_approval_lending_overdue_and_return])
+    run("s4_3_custody", [test_archive_needs_approved,
+                         test_loan_approval_lending_overdue_and_return])

@@ -491,7 +491,7 @@ def test_revocation_by_downgrade_with_cp_p():
 
 
 if __name__ == "__main__":
-    run("identity", [test_handshake_metadata_grants_nothing,
+    run("sec_identity", [test_handshake_metadata_grants_nothing,
                      test_a_session_belongs_to_the_key_that_said_hello,
                      test_a_group_named_after_a_role_gets_no_role,
                      test_idempotency_keys_are_each_senders_own_with_curve,

@@ -439,7 +439,7 @@ def test_nack_delay_is_capped():
 
 
 if __name__ == "__main__":
-    run("hostile_peers", [test_pipelined_reads_do_not_wait_for_the_batch,
+    run("sec_hostile_peers", [test_pipelined_reads_do_not_wait_for_the_batch,
                           test_unread_replies_are_bounded,
                           test_a_worker_that_never_reads_loses_its_session,
                           test_stalled_subscribers_are_bounded,

@@ -305,7 +305,7 @@ def test_seek_replays_history():
 
 
 if __name__ == "__main__":
-    run("delivery", [
+    run("engine_delivery", [
         test_late_joiner_gets_10000_in_order,
         test_poison_event_dead_letters_with_backoff_then_retry,
         test_dead_letter_attempts_survive_restart,

@@ -390,7 +390,7 @@ def test_renewal_urgency_edges():
 
 
 if __name__ == "__main__":
-    run("edges", [test_text_and_list_limits, test_integer_ranges,
+    run("s4_edges", [test_text_and_list_limits, test_integer_ranges,
                   test_sellable_at_exactly_the_minimum_validity,
                   test_sellable_with_no_minimum_stops_at_the_expiry_day,
                   test_expiring_window_edges, test_validity_order_edge,

@@ -205,5 +205,5 @@ def test_sigstop_worker_memory_bounded():
 
 
 if __name__ == "__main__":
-    run("faults", [test_kill9_daemon_under_load, test_kill9_workers_mid_processing,
+    run("engine_faults", [test_kill9_daemon_under_load, test_kill9_workers_mid_processing,
                    test_sigstop_worker_memory_bounded])

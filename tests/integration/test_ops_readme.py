@@ -218,4 +218,5 @@ def test_cli_reference_names_every_command_and_option():
 
 
 if __name__ == "__main__":
-    run("readme", [test_tour_runs_as_written, test_cli_reference_names_every_command_and_option])
+    run("ops_readme", [test_tour_runs_as_written,
+                       test_cli_reference_names_every_command_and_option])
