@@ -125,7 +125,10 @@ def main(argv):
         # Its own process group, so that what the command leaves behind
         # (a daemon whose parent died) is found too.
         p = subprocess.Popen(argv[2:], start_new_session=True)
-        signal.signal(signal.SIGTERM, lambda *_: (kill_tree(p.pid, p.pid), sys.exit(143)))
+        # Being stopped (or ^C: the command is not in the terminal's
+        # group) stops the command with everything it started.
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, lambda n, _: (kill_tree(p.pid, p.pid), sys.exit(128 + n)))
         rc = wait(p.pid, seconds, group=p.pid)
         return 124 if rc is None else rc
     if len(argv) in (2, 3) and argv[0] == "watch":

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qfconfig  # noqa: E402
 from qfharness import (BIN, add_approved, ask, events, log_text, ms, run, running,  # noqa: E402
                        wait_for)
 
@@ -18,7 +19,8 @@ NATIONAL_DAY_2029 = ", ".join("2029-10-0%d" % d for d in range(1, 8))
 
 
 def edit_config(env, pattern, replacement):
-    """Rewrites the daemon's configuration file: one match of pattern."""
+    """Rewrites one match of pattern in the daemon's configuration file: for
+    the holiday lists, which are not keys that qfconfig sets."""
     text = open(env.conf, encoding="utf-8").read()
     text, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
     assert n == 1, "no match for %r in the configuration" % pattern
@@ -75,7 +77,7 @@ def test_restart_with_changed_calendar_moves_pending_reminders():
         assert due(c, qid, 90) == ms("2027-08-02T01:00:00")
         env.kill_daemon(signal.SIGTERM)
         # Changed while the daemon was down: the database remembers the old one.
-        edit_config(env, r'^(  reminder_time:).*$', r'\g<1> "10:00"')
+        qfconfig.edit(env.conf, {"reminder_time": '"10:00"'})
         set_holidays(env, 2027, "2027-01-01, " + NATIONAL_DAY_2027)
         env.start_daemon()
         c = env.client()
