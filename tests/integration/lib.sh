@@ -7,22 +7,37 @@ set -u
 QF_ROOT=${QF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 QF_BIN=${QF_BIN:-$QF_ROOT/bin}
 QF_SUITE=${QF_SUITE:-$(basename "$0" .sh)}
+# The harness shared with the Python tests: the configuration writer and
+# the watchdog (see each file's header).
+QF_HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+QF_PY=/usr/bin/python3
 
 # Makes $QF_TMP with a config whose database and endpoints live inside it.
 qf_setup() {
     QF_TMP=$(mktemp -d /tmp/qf-it.XXXXXX)
-    QF_CONF=$QF_TMP/qualflow.yaml
-    sed -e "s|^\(  database:\).*|\1 $QF_TMP/qualflow.db|" \
-        -e "s|^\(  command_endpoint:\).*|\1 ipc://$QF_TMP/command.sock|" \
-        -e "s|^\(  event_endpoint:\).*|\1 ipc://$QF_TMP/events.sock|" \
-        -e "s|^\(  worker_endpoint:\).*|\1 ipc://$QF_TMP/worker.sock|" \
-        -e "s|^\(  heartbeat_ms:\).*|\1 200|" \
-        "$QF_ROOT/config/qualflow.yaml" >"$QF_CONF"
+    QF_CONF=$("$QF_PY" "$QF_HARNESS/qfconfig.py" write "$QF_TMP")
 }
 
-# Sets one "  key: value" line of the test config (the key must exist).
+# Sets a key of the test config: qf_config_set KEY VALUE [FILE]. KEY is a
+# key of the file ("window", or "delivery.window"); one that is not there
+# ends the test (its subshell) as failed, so no test runs on a default.
 qf_config_set() {
-    sed -i -e "s|^\(  $1:\).*|\1 $2|" "$QF_CONF"
+    "$QF_PY" "$QF_HARNESS/qfconfig.py" set "${3:-$QF_CONF}" "$1=$2" ||
+        { qf_fail "qf_config_set $1: no such key in the test configuration"; exit 1; }
+}
+
+# Adds a key the config does not have: qf_config_add SECTION.KEY VALUE [FILE].
+qf_config_add() {
+    "$QF_PY" "$QF_HARNESS/qfconfig.py" add "${3:-$QF_CONF}" "$1=$2" ||
+        { qf_fail "qf_config_add $1: could not add it to the test configuration"; exit 1; }
+}
+
+# Writes FILE: the test config with endpoints of its own and the same
+# database, for a second daemon.
+qf_config_second() {
+    cp "$QF_CONF" "$1" &&
+        "$QF_PY" "$QF_HARNESS/qfconfig.py" set "$1" "command_endpoint=ipc://$QF_TMP/c2.sock" \
+            "event_endpoint=ipc://$QF_TMP/e2.sock" "worker_endpoint=ipc://$QF_TMP/w2.sock"
 }
 
 qf_cli() { "$QF_BIN/qualflow" -c "$QF_CONF" "$@"; }
@@ -134,33 +149,19 @@ expect_rc() {
 # Test bodies call qf_fail "why" and return 1 on failure.
 qf_fail() { echo "$*" >"$QF_TMP/why"; return 1; }
 
-# Kills a process and all its descendants.
-qf_kill_tree() {
-    local child
-    for child in $(pgrep -P "$1"); do qf_kill_tree "$child"; done
-    kill -KILL "$1" 2>/dev/null
-}
-
-# Runs each test function in a subshell with a watchdog: a test still
-# running after QF_TEST_LIMIT seconds (default 240) is killed with all it
+# Runs each test function in a subshell under the watchdog (qfwatchdog.py):
+# a test still running after QF_TEST_LIMIT seconds is killed with all it
 # started and reported as failed, and the next test runs.
 qf_run_tests() {
-    local fn rc pid dog limit=${QF_TEST_LIMIT:-240}
+    local fn rc pid dog
     for fn in "$@"; do
         qf_setup
         ( set +e; "$fn" ) &
         pid=$!
-        ( sleep "$limit"
-          echo "still running after ${limit}s: killed by the watchdog" >"$QF_TMP/why"
-          qf_kill_tree "$pid" ) &
+        "$QF_PY" "$QF_HARNESS/qfwatchdog.py" watch "$pid" "$QF_TMP/why" 2>/dev/null &
         dog=$!
         wait "$pid"; rc=$?
-        # The watchdog goes before its sleep: killed the other way round, it
-        # would wake and write its verdict over the test's own reason.
-        local naps
-        naps=$(pgrep -P "$dog")
         kill -KILL "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
-        [ -n "$naps" ] && kill -KILL $naps 2>/dev/null
         if [ "$rc" -eq 0 ]; then
             echo "PASS $QF_SUITE: $fn"
         else

@@ -6,10 +6,10 @@ protocol worker here speak QFLOW/1 as proto/PROTOCOL.md describes it.
 Every wait is bounded; every test prints PASS/FAIL lines for tests/run.
 """
 import calendar
+import contextlib
 import datetime
 import json
 import os
-import re
 import shutil
 import signal
 import sqlite3
@@ -20,6 +20,10 @@ import time
 import traceback
 
 import zmq
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qfconfig  # noqa: E402
+import qfwatchdog  # noqa: E402
 
 ROOT = os.environ.get("QF_ROOT") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -35,28 +39,19 @@ class Env:
 
     def __init__(self, overrides=None, extra=""):
         self.dir = tempfile.mkdtemp(prefix="qf-py.")
-        self.conf = os.path.join(self.dir, "qualflow.yaml")
+        self.conf = qfconfig.write(self.dir, overrides, extra)
         self.db = os.path.join(self.dir, "qualflow.db")
-        values = {
-            "database": self.db,
-            "command_endpoint": "ipc://%s/command.sock" % self.dir,
-            "event_endpoint": "ipc://%s/events.sock" % self.dir,
-            "worker_endpoint": "ipc://%s/worker.sock" % self.dir,
-            "heartbeat_ms": "200",
-        }
-        values.update(overrides or {})
-        text = open(os.path.join(ROOT, "config", "qualflow.yaml"), encoding="utf-8").read()
-        for key, value in values.items():
-            text, n = re.subn(r"(?m)^(  %s:).*$" % re.escape(key), r"\g<1> %s" % value, text)
-            assert n == 1, "config key %s not found exactly once" % key
-        with open(self.conf, "w", encoding="utf-8") as f:
-            f.write(text + extra)
         self.procs = []
         self.daemon = None
         self.ctx = zmq.Context()
 
     def endpoint(self, name):
         return "ipc://%s/%s.sock" % (self.dir, name)
+
+    def dealer(self, name, ctx=None):
+        """A DEALER connected to the daemon's socket `name` (command or
+        worker): no linger, and a send to a dead peer gives up after 5 s."""
+        return dealer(ctx or self.ctx, self.endpoint(name))
 
     def start_daemon(self, wait=True, release=False):
         log = open(os.path.join(self.dir, "daemon.log"), "ab")
@@ -132,14 +127,19 @@ class Env:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def dealer(ctx, endpoint):
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDTIMEO, 5000)  # a dead peer never blocks a send forever
+    sock.connect(endpoint)
+    return sock
+
+
 class Client:
     """A DEALER client: call() waits for one reply; send()/recv() pipeline."""
 
     def __init__(self, ctx, endpoint):
-        self.sock = ctx.socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.SNDTIMEO, 5000)  # a dead peer never blocks a send forever
-        self.sock.connect(endpoint)
+        self.sock = dealer(ctx, endpoint)
         self.next_id = 0
 
     def send(self, command, args=None, role="admin", key=None, user=None):
@@ -176,23 +176,24 @@ class Client:
 
 
 class Worker:
-    """A protocol-level worker session in a consumer group."""
+    """A protocol-level worker session in a consumer group. `lead` frames
+    go before the HELLO (an empty delimiter, say); `first` is the answer
+    as it came, `welcome` its body."""
 
-    def __init__(self, env, group, instance, topics=None, window=None):
-        self.sock = env.ctx.socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.SNDTIMEO, 5000)
-        self.sock.connect(env.endpoint("worker"))
+    def __init__(self, env, group, instance, topics=None, window=None, lead=()):
+        self.sock = env.dealer("worker")
         hello = {"group": group, "instance": instance}
         if topics is not None:
             hello["topics"] = topics
         if window is not None:
             hello["window"] = window
-        self.sock.send_multipart([SIG, b"HELLO", json.dumps(hello).encode()])
-        msg = self.recv(5000)
-        if msg[0] != b"WELCOME":
-            raise RuntimeError("HELLO refused: %r" % (msg,))
-        self.welcome = json.loads(msg[1])
+        self.sock.send_multipart(list(lead) + [SIG, b"HELLO", json.dumps(hello).encode()])
+        if not self.sock.poll(5000):
+            raise RuntimeError("no answer to HELLO within 5 s")
+        self.first = self.sock.recv_multipart()
+        if self.first[:2] != [SIG, b"WELCOME"]:
+            raise RuntimeError("HELLO refused: %r" % (self.first[:5],))
+        self.welcome = json.loads(self.first[2])
 
     def recv(self, timeout):
         if not self.sock.poll(timeout):
@@ -201,8 +202,14 @@ class Worker:
         assert f[0] == SIG, f
         return f[1:]
 
-    def next_delivery(self, timeout=5000):
-        """The next DELIVER as a dict, answering HEARTBEATs; None on timeout."""
+    def send(self, *frames):
+        """Sends a message: frames after the signature, numbers as text."""
+        self.sock.send_multipart([SIG] + [f if isinstance(f, bytes) else str(f).encode()
+                                          for f in frames])
+
+    def next(self, timeout=5000):
+        """The next message other than HEARTBEAT (which is answered), as
+        frames after the signature; None on timeout."""
         deadline = time.time() + timeout / 1000
         while True:
             left = int((deadline - time.time()) * 1000)
@@ -212,8 +219,18 @@ class Worker:
             if msg is None:
                 return None
             if msg[0] == b"HEARTBEAT":
-                self.sock.send_multipart([SIG, b"HEARTBEAT"])
+                self.heartbeat()
                 continue
+            return msg
+
+    def next_delivery(self, timeout=5000):
+        """The next DELIVER as a dict, answering HEARTBEATs; None on timeout.
+        An ERROR on the way is kept in last_error."""
+        deadline = time.time() + timeout / 1000
+        while True:
+            msg = self.next(int((deadline - time.time()) * 1000))
+            if msg is None:
+                return None
             if msg[0] == b"DELIVER":
                 return {"seq": int(msg[1]), "id": msg[2].decode(), "topic": msg[3].decode(),
                         "subject": msg[4].decode(), "time": int(msg[5]),
@@ -221,7 +238,6 @@ class Worker:
                         "payload": json.loads(msg[8])}
             if msg[0] == b"ERROR":
                 self.last_error = (int(msg[1]), int(msg[2]), msg[3].decode())
-                continue
 
     def ack(self, d, result=None):
         self.sock.send_multipart([SIG, b"ACK", str(d["seq"]).encode(), d["id"].encode(),
@@ -244,9 +260,10 @@ class Worker:
                 return int(msg[1]), int(msg[2]), msg[3].decode()
         return None
 
-    def close(self):
-        self.sock.send_multipart([SIG, b"BYE"])
-        self.sock.close(linger=100)
+    def close(self, bye=True):
+        if bye:
+            self.send(b"BYE")
+        self.sock.close(linger=200)
 
 
 GOOD = {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
@@ -277,6 +294,46 @@ class Clock:
         os.replace(tmp, self.path)
 
 
+WORKERS = ("legal", "finance", "technical", "renewal")
+
+
+def start_all(env, workers=WORKERS):
+    """Starts the daemon and the workers (by default the four of config/)."""
+    env.start_daemon()
+    for w in workers:
+        env.start_worker(w)
+
+
+@contextlib.contextmanager
+def running(start, workers=WORKERS):
+    """A daemon and its workers with the test clock at `start`: yields
+    (env, clock, client); everything stops afterwards."""
+    env = Env()
+    try:
+        clock = Clock(env, start)
+        start_all(env, workers)
+        yield env, clock, env.client()
+    finally:
+        env.close()
+
+
+def add_approved(env, c, **fields):
+    """Adds a qualification (GOOD with `fields`), submits it and waits
+    until the workers have approved it; returns its id."""
+    status, body = c.call("qual.add", dict(GOOD, **fields), role="review")
+    assert status == 200, body
+    qid = body["result"]["id"]
+    assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
+    assert approved(env, qid), states(env)
+    return qid
+
+
+def log_text(env):
+    """The daemon's log so far."""
+    with open(os.path.join(env.dir, "daemon.log"), encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
 def cli(env, *args):
     """What `qualflow -c CONF ARGS...` prints on stdout; it must exit 0."""
     p = subprocess.run([os.path.join(BIN, "qualflow"), "-c", env.conf] + list(args),
@@ -285,15 +342,65 @@ def cli(env, *args):
     return p.stdout
 
 
+def ask(env, command, args=None, role="admin"):
+    """The result of one command, which must succeed (status 200)."""
+    c = env.client()
+    try:
+        status, body = c.call(command, args or {}, role=role)
+    finally:
+        c.close()
+    assert status == 200, "%s %s: %s %s" % (command, args, status, body)
+    return body["result"]
+
+
+def event_records(env, topic=None):
+    """The events of the log (of one topic), in order, as events.list gives them."""
+    out, after = [], 0
+    while True:
+        args = {"after": after, "limit": 1000}
+        if topic:
+            args["topic"] = topic
+        page = ask(env, "events.list", args)["events"]
+        out += page
+        if len(page) < 1000:
+            return out
+        after = page[-1]["seq"]
+
+
 def events(env, topic):
-    """The decoded payloads of the events of one topic, in order."""
-    return [json.loads(r[0]) for r in
-            env.sql("SELECT payload FROM events WHERE topic=? ORDER BY seq", topic)]
+    """The payloads of the events of one topic, in order."""
+    return [e["payload"] for e in event_records(env, topic)]
+
+
+def state(env, qid):
+    """A qualification's state, as qual.get shows it."""
+    return ask(env, "qual.get", {"id": qid})["state"]
+
+
+def qualifications(env):
+    """Every qualification's record, as qual.list shows them."""
+    out, after = [], 0
+    while True:
+        page = ask(env, "qual.list", {"after_id": after, "limit": 1000})
+        out += page["items"]
+        if len(page["items"]) < 1000:
+            return out
+        after = page["next_after_id"]
+
+
+def states(env):
+    """{id: state} of every qualification, as qual.list shows them."""
+    return {q["id"]: q["state"] for q in qualifications(env)}
+
+
+def group(env, name):
+    """A consumer group as groups.list shows it (position: its ack floor);
+    None when there is none of that name."""
+    return next((g for g in ask(env, "groups.list")["groups"] if g["name"] == name), None)
 
 
 def approved(env, qid, timeout=20):
-    return wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
-                    == "approved", timeout)
+    return wait_for(lambda: state(env, qid) == "approved", timeout)
 
 
 def wait_for(cond, timeout, step=0.05):
@@ -305,33 +412,43 @@ def wait_for(cond, timeout, step=0.05):
     return cond()
 
 
-class TestTimeout(Exception):
-    pass
-
-
-def _on_alarm(signum, frame):
-    raise TestTimeout("still running after %s s: stopped by the watchdog" % TEST_LIMIT)
-
-
-# Each test gets this many seconds (QF_TEST_LIMIT); a hang fails that test,
-# its harness cleans up, and the next test runs.
-TEST_LIMIT = int(os.environ.get("QF_TEST_LIMIT", "300"))
-
-
 def run(suite, tests):
-    """Runs each test function in order; prints PASS/FAIL; exits 1 on failure."""
+    """Runs each test function in order, each in a child process held to
+    QF_TEST_LIMIT seconds by the watchdog (qfwatchdog.py): a hang is killed
+    with every process it started and fails that test only, and the next
+    one runs. Prints PASS/FAIL; exits 1 on failure."""
     failed = 0
-    signal.signal(signal.SIGALRM, _on_alarm)
+    limit = qfwatchdog.limit()
     for test in tests:
         start = time.time()
-        signal.alarm(TEST_LIMIT)
-        try:
-            test()
-            signal.alarm(0)
-            print("PASS %s: %s (%.1fs)" % (suite, test.__name__, time.time() - start), flush=True)
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            signal.alarm(0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        top = tempfile.mkdtemp(prefix="qf-test.")
+        pid = os.fork()
+        if pid == 0:
+            os.setpgid(0, 0)  # the watchdog also finds what a dead parent left
+            # Whatever the test makes in the temporary directory goes
+            # with it, even when the watchdog stops it before its cleanup.
+            tempfile.tempdir = top
+            code = 0
+            try:
+                test()
+                print("PASS %s: %s (%.1fs)" % (suite, test.__name__, time.time() - start))
+            except BaseException as e:  # noqa: BLE001 - every failure is reported
+                code = 1
+                print("FAIL %s: %s: %s" % (suite, test.__name__, e))
+                traceback.print_exc(file=sys.stdout)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        rc = qfwatchdog.wait(pid, limit, group=pid)
+        if rc is None:
+            print("FAIL %s: %s: %s" % (suite, test.__name__, qfwatchdog.verdict(limit)),
+                  flush=True)
+        elif rc > 1:
+            print("FAIL %s: %s: exited with status %d" % (suite, test.__name__, rc), flush=True)
+        if rc != 0:
             failed += 1
-            print("FAIL %s: %s: %s" % (suite, test.__name__, e), flush=True)
-            traceback.print_exc(file=sys.stdout)
+        if not os.environ.get("QF_KEEP"):
+            shutil.rmtree(top, ignore_errors=True)
     sys.exit(1 if failed else 0)

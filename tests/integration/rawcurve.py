@@ -17,6 +17,8 @@ import time
 
 from zmq.utils import z85
 
+import zmtp
+
 _NAME = ctypes.util.find_library("sodium") or "libsodium.so.23"
 _sodium = ctypes.CDLL(_NAME)
 if _sodium.sodium_init() < 0:
@@ -58,15 +60,6 @@ def cert_keys(path):
     return public, secret
 
 
-def metadata(properties):
-    """ZMTP metadata: name length, name, value length (4 bytes), value."""
-    out = b""
-    for name, value in properties:
-        name, value = name.encode(), value.encode() if isinstance(value, str) else value
-        out += bytes([len(name)]) + name + struct.pack(">I", len(value)) + value
-    return out
-
-
 class HandshakeRefused(Exception):
     """The server answered ERROR (ZAP refused the key) or hung up."""
 
@@ -79,10 +72,7 @@ class RawCurvePeer:
     """
 
     def __init__(self, endpoint, server_public, public, secret, properties, timeout=5.0):
-        assert endpoint.startswith("ipc://"), endpoint
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(endpoint[len("ipc://"):])
+        self.sock = zmtp.connect(endpoint, timeout)
         self.buffer = b""
         self.nonce = 0
         self.server_public = server_public
@@ -107,12 +97,7 @@ class RawCurvePeer:
         return data
 
     def _send_frame(self, body, command=False):
-        flags = 0x04 if command else 0x00
-        if len(body) > 255:
-            header = bytes([flags | 0x02]) + struct.pack(">Q", len(body))
-        else:
-            header = bytes([flags, len(body)])
-        self.sock.sendall(header + body)
+        self.sock.sendall(zmtp.frame(body, command=command))
 
     def _read_frame(self):
         """One whole frame; a timeout leaves a partial one in the buffer."""
@@ -143,9 +128,7 @@ class RawCurvePeer:
     # CurveZMQ handshake ---------------------------------------------------
 
     def _handshake(self, public, secret, properties):
-        greeting = (b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"CURVE".ljust(20, b"\x00")
-                    + b"\x00" + b"\x00" * 31)
-        self.sock.sendall(greeting)
+        self.sock.sendall(zmtp.greeting(b"CURVE"))
         theirs = self._read(64)
         if theirs[0] != 0xff or theirs[10] != 3 or theirs[12:17] != b"CURVE":
             raise HandshakeRefused("not a ZMTP 3 CURVE server: %r" % theirs[:17])
@@ -162,7 +145,7 @@ class RawCurvePeer:
         vouch_nonce = os.urandom(16)
         vouch = _box(self.short_public + self.server_public, b"VOUCH---" + vouch_nonce,
                      self.server_short, secret)
-        plain = public + vouch_nonce + vouch + metadata(properties)
+        plain = public + vouch_nonce + vouch + zmtp.metadata(properties)
         short = self._next_nonce()
         box = _box(plain, b"CurveZMQINITIATE" + short, self.server_short, self.short_secret)
         self._send_frame(b"\x08INITIATE" + cookie + short + box, command=True)

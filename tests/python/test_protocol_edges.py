@@ -17,12 +17,11 @@ import contextlib
 import json
 import os
 import sys
-import time
 
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from qfharness import GOOD, SIG, Env, run, wait_for  # noqa: E402
+from qfharness import GOOD, SIG, Env, Worker, event_records, group, run, wait_for  # noqa: E402
 
 SUITE = "protocol_edges"
 WINDOW = 3  # delivery.window of the test daemon
@@ -40,14 +39,6 @@ def daemon():
         yield env
     finally:
         env.close()
-
-
-def dealer(env, name, ctx=None):
-    sock = (ctx or env.ctx).socket(zmq.DEALER)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.SNDTIMEO, 5000)
-    sock.connect(env.endpoint(name))
-    return sock
 
 
 def recv(sock, timeout_ms=5000):
@@ -78,56 +69,20 @@ def qual_add(client, n, cert="D2340000"):
 
 
 def created_seqs(env):
-    return [r[0] for r in env.sql(
-        "SELECT seq FROM events WHERE topic='qualification.created' ORDER BY seq")]
+    return [e["seq"] for e in event_records(env, "qualification.created")]
 
 
-class Session:
-    """A worker session on a raw DEALER that answers HEARTBEATs."""
-
-    def __init__(self, env, group, instance, window=None, lead=()):
-        self.sock = dealer(env, "worker")
-        hello = {"group": group, "instance": instance, "topics": ["qualification.created"]}
-        if window is not None:
-            hello["window"] = window
-        self.sock.send_multipart(list(lead) + [SIG, b"HELLO", json.dumps(hello).encode()])
-        self.first = recv(self.sock)
-        assert self.first[:2] == [SIG, b"WELCOME"], self.first[:4]
-        self.welcome = json.loads(self.first[2])
-
-    def send(self, *frames):
-        self.sock.send_multipart([SIG] + [f if isinstance(f, bytes) else str(f).encode()
-                                          for f in frames])
-
-    def next(self, timeout_ms=5000):
-        """The next DELIVER or ERROR (as frames after the signature), or None."""
-        deadline = time.time() + timeout_ms / 1000
-        while True:
-            left = int((deadline - time.time()) * 1000)
-            if left <= 0 or not self.sock.poll(left):
-                return None
-            f = self.sock.recv_multipart()
-            assert f[0] == SIG, f[:3]
-            if f[1] == b"HEARTBEAT":
-                self.send(b"HEARTBEAT")
-                continue
-            return f[1:]
-
-    def deliver(self, timeout_ms=5000):
-        msg = self.next(timeout_ms)
-        assert msg is not None and msg[0] == b"DELIVER", msg
-        return {"seq": int(msg[1]), "id": msg[2], "attempt": int(msg[6])}
-
-    def close(self, bye=True):
-        if bye:
-            self.send(b"BYE")
-        self.sock.close(linger=200)
+def session(env, group, instance, window=None, lead=()):
+    """A worker session on the topic qual_add raises."""
+    return Worker(env, group, instance, topics=["qualification.created"], window=window,
+                  lead=lead)
 
 
-def position(client, group):
-    status, body = client.call("groups.list")
-    assert status == 200, body
-    return next(g["position"] for g in body["result"]["groups"] if g["name"] == group)
+def deliver(worker, timeout_ms=5000):
+    """The next message, which must be a DELIVER: {seq, id, attempt}."""
+    msg = worker.next(timeout_ms)
+    assert msg is not None and msg[0] == b"DELIVER", msg
+    return {"seq": int(msg[1]), "id": msg[2], "attempt": int(msg[6])}
 
 
 def dead_letters(client, group):
@@ -141,7 +96,7 @@ def dead_letters(client, group):
 
 def test_delimiter_on_each_socket():
     with daemon() as env:
-        c = dealer(env, "command")
+        c = env.dealer("command")
         # Command socket, DEALER without a delimiter: the reply has none.
         c.send_multipart(request(b"d1", b"ping", {"role": "admin"}))
         got = recv(c)
@@ -161,7 +116,7 @@ def test_delimiter_on_each_socket():
         # Worker socket: a leading empty frame is accepted and ignored, and
         # nothing the daemon sends there starts with one.
         for lead, name in (([b""], "with"), ([], "without")):
-            s = Session(env, "delim-" + name, "i-" + name, lead=lead)
+            s = session(env, "delim-" + name, "i-" + name, lead=lead)
             assert s.first[0] == SIG, s.first[:2]
             s.sock.send_multipart(lead + [SIG, b"HEARTBEAT"])
             s.sock.send_multipart(lead + [SIG, b"ACK", b"999999", b"e", b"{}"])
@@ -177,7 +132,7 @@ def test_delimiter_on_each_socket():
 
 def test_unreadable_requests_name_the_field():
     with daemon() as env:
-        c = dealer(env, "command")
+        c = env.dealer("command")
         ping = json.dumps({"role": "admin"}).encode()
         cases = [
             # (frames, request_id of the reply, status, field)
@@ -204,7 +159,7 @@ def test_unreadable_requests_name_the_field():
 
 def test_over_limit_gets_413_with_the_field():
     with daemon() as env:
-        c = dealer(env, "command")
+        c = env.dealer("command")
         good = {"role": "review", "args": GOOD}
         too_large = [
             (request(b"t1", b"qual.add", dict(good, args=dict(GOOD, scope="x" * 5001))),
@@ -228,7 +183,7 @@ def test_over_limit_gets_413_with_the_field():
                                                         args=dict(GOOD, scope="x" * 4096))))
         assert got[1] == 200, got
         # The worker socket: ERROR 413 naming the field in its reason.
-        w = dealer(env, "worker")
+        w = env.dealer("worker")
         w.send_multipart([SIG, b"NACK", b"1", b"e", b"0", b"r" * 1025])
         err = recv(w)
         assert err[:4] == [SIG, b"ERROR", b"413", b"0"] and err[4].startswith(b"reason"), err
@@ -246,19 +201,19 @@ def test_bye_is_not_a_failed_attempt():
         c = env.client()
         qual_add(c, 1)
         seq = created_seqs(env)[0]
-        a = Session(env, "bye", "a")
-        d = a.deliver()
+        a = session(env, "bye", "a")
+        d = deliver(a)
         assert (d["seq"], d["attempt"]) == (seq, 1), d
         a.close()  # BYE with the event in hand: given back, not failed
-        b = Session(env, "bye", "b")
-        d = b.deliver()
+        b = session(env, "bye", "b")
+        d = deliver(b)
         assert (d["seq"], d["attempt"]) == (seq, 1), "after BYE: %s" % d
         b.send(b"NACK", seq, d["id"], 0, b"first failure")
-        d = b.deliver()
+        d = deliver(b)
         assert d["attempt"] == 2, "after one NACK: %s" % d
         b.close()  # BYE again, at the last attempt
-        b = Session(env, "bye", "b2")
-        d = b.deliver()
+        b = session(env, "bye", "b2")
+        d = deliver(b)
         assert d["attempt"] == MAX_DELIVERIES, "attempt %d after BYE at the last one" % \
             d["attempt"]
         b.send(b"NACK", seq, d["id"], 0, b"second failure")
@@ -276,24 +231,25 @@ def test_welcome_window_and_start():
         seqs = created_seqs(env)
         # A group created by HELLO starts at the beginning of the log; a
         # window above delivery.window is granted as delivery.window.
-        s = Session(env, "fresh", "f", window=WINDOW * 10)
+        s = session(env, "fresh", "f", window=WINDOW * 10)
         w = s.welcome
         assert w["window"] == WINDOW and w["window_max"] == WINDOW, w
         assert w["position"] == 0, w
-        held = [s.deliver() for _ in range(WINDOW)]
+        held = [deliver(s) for _ in range(WINDOW)]
         assert [d["seq"] for d in held] == seqs[:WINDOW], held
         msg = s.next(600)
         assert msg is None, "more than the window delivered: %s" % (msg,)
         for d in held:
             s.send(b"ACK", d["seq"], d["id"], b"{}")
-        rest = [s.deliver() for _ in range(len(seqs) - WINDOW)]
+        rest = [deliver(s) for _ in range(len(seqs) - WINDOW)]
         assert [d["seq"] for d in rest] == seqs[WINDOW:], rest
         for d in rest:
             s.send(b"ACK", d["seq"], d["id"], b"{}")
         s.close()
         # A smaller window is granted as asked; position shows the progress.
-        assert wait_for(lambda: position(c, "fresh") == seqs[-1], 5), position(c, "fresh")
-        s = Session(env, "fresh", "f2", window=1)
+        assert wait_for(lambda: group(env, "fresh")["position"] == seqs[-1], 5), \
+            group(env, "fresh")
+        s = session(env, "fresh", "f2", window=1)
         assert s.welcome["window"] == 1 and s.welcome["position"] == seqs[-1], s.welcome
         s.close()
 
@@ -302,7 +258,7 @@ def test_seek_beyond_the_end_is_refused():
     with daemon() as env:
         c = env.client()
         qual_add(c, 2)
-        Session(env, "seeker", "s").close()
+        session(env, "seeker", "s").close()
         status, body = c.call("groups.list")
         last = body["result"]["last_seq"]
         status, body = c.call("groups.seek", {"group": "seeker", "seq": last + 2})
@@ -313,9 +269,9 @@ def test_seek_beyond_the_end_is_refused():
         status, body = c.call("groups.seek", {"group": "seeker", "time": 2 ** 62})
         assert status == 200 and body["result"]["next_seq"] == last + 1, body
         # From last + 1 the group gets the next event, not a later one.
-        s = Session(env, "seeker", "s2")
+        s = session(env, "seeker", "s2")
         qual_add(c, 1, cert="E2340000")
-        d = s.deliver()
+        d = deliver(s)
         assert d["seq"] == created_seqs(env)[-1], (d, created_seqs(env))
         s.close()
 

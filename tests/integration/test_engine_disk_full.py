@@ -169,6 +169,7 @@ def test_full_disk_few_log_lines_clear_replies_and_recovery():
         env.kill_daemon(sig=signal.SIGTERM)
         assert env.daemon.returncode == 0, "qualflowd exited with %s" % env.daemon.returncode
         answered = before["ok"] | full["ok"] | after["ok"]
+        # The database as the stop left it (a daemon would recover it first).
         rows = [r[0] for r in env.sql("SELECT name FROM qualifications")]
         assert len(rows) == len(set(rows)), "a retried command was applied twice"
         missing = answered - set(rows)
@@ -228,5 +229,5 @@ def test_wal_is_cut_back_after_a_burst():
 
 
 if __name__ == "__main__":
-    run("disk_full", [test_full_disk_few_log_lines_clear_replies_and_recovery,
+    run("engine_disk_full", [test_full_disk_few_log_lines_clear_replies_and_recovery,
                       test_wal_is_cut_back_after_a_burst])

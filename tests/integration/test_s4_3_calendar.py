@@ -1,49 +1,26 @@
-"""The business calendar and policy dates, with real processes and the test
+"""§4.3 Renewal and the business calendar, with real processes and the test
 clock: pending reminders move when the calendar changes (by SIGHUP or by a
-restart with another file), years without holidays are reported, a policy
-change waits for its effective date, and lifting a policy clears every
-suspension it caused."""
-import contextlib
+restart with another file), a reminder moved into the past fires once,
+late, and years without holidays are reported."""
 import os
 import re
 import signal
 import subprocess
 import sys
-import time
 
-sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Clock, Env, approved, events, ms, run, wait_for  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qfconfig  # noqa: E402
+from qfharness import (BIN, add_approved, ask, events, log_text, ms, run, running,  # noqa: E402
+                       wait_for)
+
 
 NATIONAL_DAY_2027 = ", ".join("2027-10-0%d" % d for d in range(1, 8))
 NATIONAL_DAY_2029 = ", ".join("2029-10-0%d" % d for d in range(1, 8))
 
 
-@contextlib.contextmanager
-def running(start):
-    """A daemon and the four workers with the test clock at `start`:
-    yields (env, clock, client); everything stops afterwards."""
-    env = Env()
-    try:
-        clock = Clock(env, start)
-        env.start_daemon()
-        for w in ("legal", "finance", "technical", "renewal"):
-            env.start_worker(w)
-        yield env, clock, env.client()
-    finally:
-        env.close()
-
-
-def add_approved(env, c, **fields):
-    status, body = c.call("qual.add", dict(GOOD, **fields), role="review")
-    assert status == 200, body
-    qid = body["result"]["id"]
-    assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
-    assert approved(env, qid), env.sql("SELECT id, state FROM qualifications")
-    return qid
-
-
 def edit_config(env, pattern, replacement):
-    """Rewrites the daemon's configuration file: one match of pattern."""
+    """Rewrites one match of pattern in the daemon's configuration file: for
+    the holiday lists, which are not keys that qfconfig sets."""
     text = open(env.conf, encoding="utf-8").read()
     text, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
     assert n == 1, "no match for %r in the configuration" % pattern
@@ -64,10 +41,6 @@ def set_holidays(env, year, dates):
 def due(c, qid, lead):
     timers = c.call("qual.get", {"id": qid})[1]["result"]["timers"]
     return [t["due"] for t in timers if t["kind"] == "expiring" and t["lead_days"] == lead][0]
-
-
-def log_text(env):
-    return open(os.path.join(env.dir, "daemon.log"), encoding="utf-8", errors="replace").read()
 
 
 def reload(env):
@@ -104,7 +77,7 @@ def test_restart_with_changed_calendar_moves_pending_reminders():
         assert due(c, qid, 90) == ms("2027-08-02T01:00:00")
         env.kill_daemon(signal.SIGTERM)
         # Changed while the daemon was down: the database remembers the old one.
-        edit_config(env, r'^(  reminder_time:).*$', r'\g<1> "10:00"')
+        qfconfig.edit(env.conf, {"reminder_time": '"10:00"'})
         set_holidays(env, 2027, "2027-01-01, " + NATIONAL_DAY_2027)
         env.start_daemon()
         c = env.client()
@@ -135,8 +108,8 @@ def test_reminder_moved_into_the_past_fires_once_late():
         env.start_daemon()
         assert env.client().call("ping")[0] == 200
         assert len(thirty()) == 1
-        assert env.sql("SELECT state FROM timers WHERE qualification_id=? AND lead_days=30 "
-                       "AND kind='expiring'", qid) == [("fired",)]
+        assert [t["state"] for t in ask(env, "qual.get", {"id": qid})["timers"]
+                if t["kind"] == "expiring" and t["lead_days"] == 30] == ["fired"]
         assert "1 of them was already due" in log_text(env), log_text(env)
 
 
@@ -177,90 +150,10 @@ def test_years_without_holidays_are_reported():
         assert "warning" not in c.call("status")[1]["result"]["calendar"]
 
 
-def test_policy_waits_for_its_effective_date():
-    with running("2026-12-01T02:00:00") as (env, clock, c):
-        qid = add_approved(env, c)
-        status, body = c.call("policy.record", {"category": "construction-general",
-                                                "description": "资质标准调整",
-                                                "effective": "2027-06-01"}, role="legal")
-        assert status == 200 and body["result"]["state"] == "pending", body
-        pid = body["result"]["id"]
-        # Nothing happens before the date: no policy.changed, no suspension.
-        assert events(env, "policy.changed") == []
-        assert [p["policy"]["id"] for p in events(env, "policy.scheduled")] == [pid]
-        pending = c.call("policy.list", {"state": "pending"})[1]["result"]["items"]
-        assert [p["id"] for p in pending] == [pid], pending
-        text = subprocess.run([os.path.join(BIN, "qualflow"), "-c", env.conf, "policy", "list",
-                               "--state", "pending"], capture_output=True, text=True,
-                              timeout=30).stdout
-        assert re.search(r"(?m)^%d +construction-general +pending +2027-06-01" % pid, text), text
-        status, body = c.call("policy.apply", {"policy_id": pid}, role="legal")
-        assert status == 409 and "2027-06-01" in body["error"]["message"], body
-        q = c.call("qual.get", {"id": qid})[1]["result"]
-        assert q["suspended"] is False and q["sellable"] is True, q
-        # A second one, lifted before its date, never takes effect.
-        other = c.call("policy.record", {"category": "security-permit", "description": "x",
-                                         "effective": "2027-06-01"}, role="legal")[1]["result"]
-        status, body = c.call("policy.lift", {"policy_id": other["id"]}, role="management")
-        assert status == 200, body
-        # Durable: the timer survives a restart.
-        env.kill_daemon(signal.SIGTERM)
-        clock.set("2027-05-31T15:58:00")  # 23:58 in Shanghai, the day before
-        env.start_daemon()
-        c = env.client()
-        assert c.call("policy.list", {"state": "pending"})[1]["result"]["items"][0]["id"] == pid
-        clock.set("2027-05-31T16:00:01")  # 00:00:01 on 2027-06-01 in Shanghai
-        assert wait_for(lambda: len(events(env, "policy.changed")) == 1, 10)
-        assert events(env, "policy.changed")[0]["policy"]["id"] == pid
-        # The legal worker applies it: the category is suspended from its date.
-        assert wait_for(lambda: len(events(env, "qualification.suspended")) == 1, 10)
-        q = c.call("qual.get", {"id": qid})[1]["result"]
-        assert q["suspended"] is True and q["sellable"] is False, q
-        states = {p["id"]: p["state"] for p in c.call("policy.list", {})[1]["result"]["items"]}
-        assert states == {pid: "active", other["id"]: "lifted"}, states
-        time.sleep(0.3)  # one more timer pass: the lifted one stays silent
-        assert len(events(env, "policy.changed")) == 1
-
-
-def test_lift_clears_suspension_whatever_the_state():
-    with running("2026-06-01T02:00:00") as (env, clock, c):
-        sold = add_approved(env, c)
-        # Revenue equal to cost: finance fails it, so it is in rectification.
-        status, body = c.call("qual.add", dict(GOOD, cert_no="D234000002",
-                                               expected_revenue=100000), role="review")
-        assert status == 200, body
-        fixing = body["result"]["id"]
-        assert c.call("qual.submit", {"id": fixing}, role="review")[0] == 200
-        assert wait_for(lambda: env.sql("SELECT state FROM qualifications WHERE id=?", fixing)
-                        == [("rectification",)], 20)
-        status, body = c.call("policy.record", {"category": "construction-general",
-                                                "description": "资质标准调整",
-                                                "effective": "2026-06-01"}, role="legal")
-        assert status == 200 and body["result"]["state"] == "active", body
-        pid = body["result"]["id"]
-        assert wait_for(lambda: len(events(env, "qualification.suspended")) == 2, 10)
-        for qid in (sold, fixing):
-            assert c.call("qual.get", {"id": qid})[1]["result"]["suspended"] is True
-        status, body = c.call("policy.lift", {"policy_id": pid}, role="management")
-        assert status == 200, body
-        q = c.call("qual.get", {"id": fixing})[1]["result"]
-        assert q["state"] == "rectification" and q["suspended"] is False, q
-        assert body["result"]["reviewed"] == [sold], body
-        assert sorted(body["result"]["unsuspended"]) == sorted([sold, fixing]), body
-        # The approved one is reviewed again, and its approval reinstates it.
-        assert wait_for(lambda: len(events(env, "qualification.reinstated")) == 1, 20)
-        reinstated = events(env, "qualification.reinstated")[0]
-        assert reinstated["qualification_id"] == sold and reinstated["policy_id"] == pid
-        q = c.call("qual.get", {"id": sold})[1]["result"]
-        assert q["state"] == "approved" and q["suspended"] is False and q["sellable"], q
-
-
 if __name__ == "__main__":
-    run("calendar_policy", [
+    run("s4_3_calendar", [
         test_sighup_moves_pending_reminders_off_new_holidays,
         test_restart_with_changed_calendar_moves_pending_reminders,
         test_reminder_moved_into_the_past_fires_once_late,
         test_years_without_holidays_are_reported,
-        test_policy_waits_for_its_effective_date,
-        test_lift_clears_suspension_whatever_the_state,
     ])

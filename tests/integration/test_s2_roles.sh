@@ -98,7 +98,8 @@ test_admin_takes_no_business_decision() {
     QUALFLOW_ROLE=sales run_cli loan approve "$loan"
     refused_with 403 "role sales may not run loan.approve" || return 1
     # The configuration's cli.role is the default; the environment and --as win over it.
-    sed 's|^cli:|cli:\n  role: leader|' "$QF_CONF" >"$QF_TMP/leader.yaml"
+    cp "$QF_CONF" "$QF_TMP/leader.yaml"
+    qf_config_add cli.role leader "$QF_TMP/leader.yaml"
     QUALFLOW_ROLE=sales "$QF_BIN/qualflow" -c "$QF_TMP/leader.yaml" loan approve "$loan" \
         >"$QF_TMP/out" 2>"$QF_TMP/err" && { qf_fail "QUALFLOW_ROLE did not win over cli.role"; return 1; }
     "$QF_BIN/qualflow" -c "$QF_TMP/leader.yaml" --as sales loan approve "$loan" \
@@ -204,7 +205,8 @@ test_configured_values_checked_when_given() {
     QUALFLOW_ROLE=Leader run_cli qual list
     [ "$RC" -eq 2 ] && grep -q 'QUALFLOW_ROLE must be one of: admin, sales' "$QF_TMP/err" ||
         { qf_fail "QUALFLOW_ROLE=Leader: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
-    sed 's|^cli:|cli:\n  role: salse|' "$QF_CONF" >"$QF_TMP/bad.yaml"
+    cp "$QF_CONF" "$QF_TMP/bad.yaml"
+    qf_config_add cli.role salse "$QF_TMP/bad.yaml"
     "$QF_BIN/qualflow" -c "$QF_TMP/bad.yaml" ping >"$QF_TMP/out" 2>"$QF_TMP/err"
     [ $? -eq 1 ] && grep -q 'cli.role: expected one of admin, sales, .*, got "salse"' "$QF_TMP/err" ||
         { qf_fail "cli.role salse: $(cat "$QF_TMP/err")"; return 1; }

@@ -99,7 +99,7 @@ test_refuses_an_open_socket_directory() {
 test_socket_group_shares_sockets_with_a_group() {
     local group
     group=$(id -gn)
-    sed -i "s|^\(  allow_shared_files:.*\)|\1\n  socket_group: $group|" "$QF_CONF"
+    qf_config_add security.socket_group "$group" || return 1
     mkdir -m 750 "$QF_TMP/run"
     sockets_in "$QF_TMP/run"
     qf_start_daemon || { qf_fail "daemon did not start with a group-readable socket directory"; return 1; }
@@ -116,7 +116,7 @@ test_socket_group_shares_sockets_with_a_group() {
 }
 
 test_unknown_socket_group_is_refused() {
-    sed -i "s|^\(  allow_shared_files:.*\)|\1\n  socket_group: qf-no-such-group|" "$QF_CONF"
+    qf_config_add security.socket_group qf-no-such-group || return 1
     expect_refusal "security.socket_group: no group named qf-no-such-group" || return 1
 }
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import SIG, Env, run  # noqa: E402
+from qfharness import SIG, Env, event_records, run, states  # noqa: E402
 
 SEED = int(os.environ.get("QF_SEED", str(int(time.time()))))
 COMMANDS = ["ping", "status", "qual.add", "qual.get", "qual.list", "qual.submit", "qual.renew",
@@ -139,13 +139,13 @@ def test_random_requests_and_frames():
         print("# seed %d: statuses %s" % (SEED, dict(sorted(statuses.items()))))
         assert env.daemon.poll() is None, "the daemon died"
         assert c.call("ping")[0] == 200
-        assert env.sql("PRAGMA integrity_check")[0][0] == "ok"
-        n_q = env.sql("SELECT count(*) FROM qualifications")[0][0]
-        n_e = env.sql("SELECT count(*) FROM events WHERE topic='qualification.created'")[0][0]
+        assert env.sql("PRAGMA integrity_check")[0][0] == "ok"  # the file itself
+        n_q = len(states(env))
+        n_e = len(event_records(env, "qualification.created"))
         assert n_q == n_e, "%d qualifications, %d created events" % (n_q, n_e)
     finally:
         env.close()
 
 
 if __name__ == "__main__":
-    run("fuzz", [test_random_requests_and_frames])
+    run("engine_fuzz", [test_random_requests_and_frames])

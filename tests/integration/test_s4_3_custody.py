@@ -8,7 +8,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import GOOD, Clock, Env, approved, events, ms, run, wait_for  # noqa: E402
+from qfharness import (GOOD, Clock, Env, add_approved, ask, event_records, events,  # noqa: E402
+                       ms, run, start_all, wait_for)
 
 
 def settle():
@@ -17,19 +18,12 @@ def settle():
 
 
 def start(env):
-    env.start_daemon()
-    for w in ("legal", "finance", "technical"):
-        env.start_worker(w)
+    start_all(env, ("legal", "finance", "technical"))
     return env.client()
 
 
 def approved_qualification(env, c):
-    status, body = c.call("qual.add", dict(GOOD, expires="2027-01-03"), role="review")
-    assert status == 200, body
-    qid = body["result"]["id"]
-    assert c.call("qual.submit", {"id": qid}, role="review")[0] == 200
-    assert approved(env, qid), env.sql("SELECT state FROM qualifications")
-    return qid
+    return add_approved(env, c, expires="2027-01-03")
 
 
 ARCHIVE = {"custodian": "王芳 (logistics)", "location": "safe 2, shelf 3",
@@ -67,6 +61,7 @@ def test_archive_needs_approved():
         status, body = c.call("custody.archive", dict(ARCHIVE, qualification_id=qid,
                                                       location="safe 1"), role="logistics")
         assert status == 200 and body["result"]["location"] == "safe 1", body
+        # Archiving again moves the record; no command lists every record.
         assert env.sql("SELECT count(*) FROM archive")[0][0] == 1
         archived = events(env, "custody.archived")
         assert len(archived) == 2, archived
@@ -125,7 +120,8 @@ def test_loan_approval_lending_overdue_and_return():
         status, body = c.call("loan.approve", {"loan_id": lid}, role="sales")
         assert status == 403, body
         assert c.call("loan.refuse", {"loan_id": lid}, role="logistics")[0] == 403
-        assert env.sql("SELECT state, approved_by FROM loans WHERE id=?", lid) == [("requested", None)]
+        assert [(x["id"], x["state"], x["approved_by"]) for x in ask(
+            env, "loan.list", {"qualification_id": qid})["items"]] == [(lid, "requested", None)]
         assert events(env, "custody.borrow_approved") == []
         assert c.call("loan.approve", {"loan_id": 999}, role="leader")[0] == 404
 
@@ -143,8 +139,7 @@ def test_loan_approval_lending_overdue_and_return():
         status, body = c.call("loan.request", {"qualification_id": qid, "borrower": "韩梅梅",
                                                "purpose": "x", "due": "2026-06-12"}, role="sales")
         assert status == 409, body
-        topics = [r[0] for r in env.sql("SELECT topic FROM events WHERE topic LIKE 'custody.%' "
-                                        "ORDER BY seq")]
+        topics = [e["topic"] for e in event_records(env) if e["topic"].startswith("custody.")]
         assert topics == ["custody.archived", "custody.borrow_requested",
                           "custody.borrow_approved", "custody.lent"], topics
         assert events(env, "custody.lent")[0]["loan"]["id"] == lid
@@ -223,4 +218,5 @@ def test_loan_approval_lending_overdue_and_return():
 
 
 if __name__ == "__main__":
-    run("custody", [test_archive_needs_approved, test_loan_approval_lending_overdue_and_return])
+    run("s4_3_custody", [test_archive_needs_approved,
+                         test_loan_approval_lending_overdue_and_return])

@@ -12,7 +12,6 @@ renaming, moving or downgrading a certificate file.
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -20,7 +19,8 @@ import time
 import zmq
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, SIG, Env, run, wait_for  # noqa: E402
+import qfconfig  # noqa: E402
+from qfharness import BIN, GOOD, SIG, Env, run, states, wait_for  # noqa: E402
 from rawcurve import HandshakeRefused, RawCurvePeer, cert_keys  # noqa: E402
 
 
@@ -38,16 +38,11 @@ class CurveEnv(Env):
         self.keygen("server", self.keys)
         for name, args in certs.items():
             self.add_cert(name, *args)
-        text = open(self.conf, encoding="utf-8").read()
-        for key, value in (("curve", "true"),
-                           ("server_secret", self.keys + "/server.key_secret"),
-                           ("server_public", self.keys + "/server.key"),
-                           ("clients_dir", self.clients),
-                           ("certificate", self.secret + "/ops.key_secret")):
-            text, n = re.subn(r"(?m)^(  %s:).*$" % key, r"\g<1> %s" % value, text)
-            assert n == 1, key
-        with open(self.conf, "w", encoding="utf-8") as f:
-            f.write(text)
+        qfconfig.edit(self.conf, {"curve": "true",
+                                  "server_secret": self.keys + "/server.key_secret",
+                                  "server_public": self.keys + "/server.key",
+                                  "clients_dir": self.clients,
+                                  "certificate": self.secret + "/ops.key_secret"})
         self.server_public = cert_keys(self.keys + "/server.key")[0]
 
     def start_daemon(self):
@@ -82,7 +77,7 @@ class CurveEnv(Env):
         """A pyzmq DEALER on the command or worker socket, as `cert`."""
         s = self.ctx.socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
-        s.setsockopt(zmq.SNDTIMEO, 5000)
+        s.setsockopt(zmq.SNDTIMEO, 5000)  # as qfharness.dealer, but CURVE before connect
         public, secret = self.keypair(cert)
         s.curve_serverkey = zmq.utils.z85.encode(self.server_public)
         s.curve_publickey = zmq.utils.z85.encode(public)
@@ -162,6 +157,22 @@ def hello(sock, group, instance, topics=None):
     worker_send(sock, b"HELLO", json.dumps(body).encode())
 
 
+def answer(sock, command, args=None, role="admin"):
+    """The result of a command that must succeed (status 200)."""
+    status, body = request(sock, command, args, role=role)
+    assert status == 200, "%s: %s %s" % (command, status, body)
+    return body["result"]
+
+
+def qual_count(env):
+    """How many qualifications qual.list shows, asked as ops."""
+    ops = env.socket("command", "ops")
+    try:
+        return len(answer(ops, "qual.list", {"limit": 1000})["items"])
+    finally:
+        ops.close(linger=0)
+
+
 def add_qual(c, cert_no, role="review", **extra):
     status, body = request(c, "qual.add", dict(GOOD, cert_no=cert_no), role=role, **extra)
     assert status == 200, body
@@ -184,7 +195,7 @@ def test_handshake_metadata_grants_nothing():
         status, body = request(peer, "groups.seek", {"group": "legal", "seq": 1})
         assert status == 403, "a certificate without roles ran groups.seek: %s" % body
         peer.close()
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 0
+        assert qual_count(env) == 0
         # The raw peer is a good client otherwise: its own role works.
         peer = env.raw("command", "alice", [("roles", "*"), ("groups", "*")])
         assert request(peer, "ping", role="sales")[0] == 200
@@ -254,7 +265,7 @@ def test_a_session_belongs_to_the_key_that_said_hello():
         worker_send(thief, b"ACK", seq, event_id, json.dumps(report).encode())
         error = worker_recv(thief, b"ERROR", 3)
         if error is None or error[0] != b"403":
-            recorded = wait_for(lambda: env.sql("SELECT count(*) FROM reviews")[0][0] > 0, 5)
+            recorded = wait_for(lambda: answer(c, "qual.get", {"id": qid})["reviews"] != [], 5)
             raise AssertionError("mallory's ACK on legal1's routing id was %s (%r)" % (
                 "recorded as legal's review" if recorded else "accepted", error))
         assert probe[0] == b"403", "the session answered another certificate: %r" % (probe,)
@@ -271,7 +282,7 @@ def test_a_session_belongs_to_the_key_that_said_hello():
         assert error is not None and error[0] == b"403", "HELLO over a live session: %r" % (error,)
         worker_send(thief, b"BYE")
         assert worker_recv(thief, b"ERROR")[0] == b"403"
-        assert env.sql("SELECT count(*) FROM reviews")[0][0] == 0, "the thief's review counts"
+        assert answer(c, "qual.get", {"id": qid})["reviews"] == [], "the thief's review counts"
         status, body = request(c, "status")
         workers = [(w["group"], w["instance"]) for w in body["result"]["workers"]]
         assert workers == [("legal", "legal-1")], workers
@@ -288,8 +299,8 @@ def test_a_session_belongs_to_the_key_that_said_hello():
         deliver = worker_recv(again, b"DELIVER")
         assert deliver is not None and deliver[0] == seq, deliver
         worker_send(again, b"ACK", seq, event_id, json.dumps(report).encode())
-        assert wait_for(lambda: env.sql("SELECT reviewer FROM reviews") == [("legal/legal-1",)],
-                        10), env.sql("SELECT * FROM reviews")
+        reviewers = lambda: [r["reviewer"] for r in answer(c, "qual.get", {"id": qid})["reviews"]]
+        assert wait_for(lambda: reviewers() == ["legal/legal-1"], 10), reviewers()
         again.close(linger=0)
     finally:
         env.close()
@@ -312,7 +323,7 @@ def test_a_group_named_after_a_role_gets_no_role():
         result = {"command": "qual.reject", "args": {"id": qid, "reason": "as management"}}
         worker_send(worker, b"ACK", deliver[0], deliver[1], json.dumps(result).encode())
         error = worker_recv(worker, b"ERROR", 3)
-        state = lambda: env.sql("SELECT state FROM qualifications WHERE id=?", qid)[0][0]
+        state = lambda: answer(c, "qual.get", {"id": qid})["state"]
         if error is None:
             rejected = wait_for(lambda: state() == "rejected", 5)
             raise AssertionError("the result was %s" % (
@@ -324,8 +335,9 @@ def test_a_group_named_after_a_role_gets_no_role():
         deliver = worker_recv(worker, b"DELIVER", 10)
         assert deliver is not None, "the refused result was not delivered again"
         worker_send(worker, b"ACK", deliver[0], deliver[1], b"{}")
-        assert wait_for(lambda: env.sql("SELECT ack_floor FROM groups WHERE name='management'")
-                        [0][0] >= int(deliver[0]), 10)
+        position = lambda: next(g["position"] for g in answer(c, "groups.list")["groups"]
+                                if g["name"] == "management")
+        assert wait_for(lambda: position() >= int(deliver[0]), 10)
         worker.close(linger=0)
     finally:
         env.close()
@@ -346,7 +358,7 @@ def test_idempotency_keys_are_each_senders_own_with_curve():
         assert mine["created_by"] == "alice", mine
         assert add_qual(alice, "D234000302", key="add-1") == mine
         assert add_qual(mallory, "D234000301", key="add-1") == theirs
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+        assert qual_count(env) == 2
     finally:
         env.close()
 
@@ -361,7 +373,8 @@ def test_idempotency_keys_are_each_users_own_without_curve():
         assert alice["cert_no"] == "D234000402", "alice got mallory's reply: %s" % alice
         assert add_qual_plain(c, "D234000402", "alice") == alice
         assert add_qual_plain(c, "D234000401", "mallory") == mallory
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+        assert len(states(env)) == 2
+        # No command shows whose idempotency keys are kept.
         assert sorted(r[0] for r in env.sql("SELECT owner FROM idempotency")) == \
             ["user:alice", "user:mallory"]
     finally:
@@ -478,7 +491,7 @@ def test_revocation_by_downgrade_with_cp_p():
 
 
 if __name__ == "__main__":
-    run("identity", [test_handshake_metadata_grants_nothing,
+    run("sec_identity", [test_handshake_metadata_grants_nothing,
                      test_a_session_belongs_to_the_key_that_said_hello,
                      test_a_group_named_after_a_role_gets_no_role,
                      test_idempotency_keys_are_each_senders_own_with_curve,

@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 GOOD='{"cert_no":"D234000001","authority":"安徽省住房和城乡建设厅","category":"construction-general","scope":"建筑工程施工总承包二级","issued":"2025-01-01","expires":"2030-01-01"}'
 
+# The database as a kill -9 or a stop left it, read before a daemon opens
+# (and recovers) it again: with no daemon, no command can show it.
 sql() { sqlite3 "$QF_TMP/qualflow.db" "$1"; }
 
 test_check_config_accepts_shipped_file() {
@@ -28,7 +30,7 @@ test_readme_configuration_reference_is_current() {
 test_check_config_names_line_of_wrong_type() {
     local bad=$QF_TMP/bad.yaml line out rc
     cp "$QF_CONF" "$bad"
-    sed -i 's|^\(  batch_max:\).*|\1 lots|' "$bad"
+    qf_config_set batch_max lots "$bad" || return 1
     line=$(grep -n '^  batch_max:' "$bad" | cut -d: -f1)
     out=$("$QF_BIN/qualflowd" --check-config "$bad" 2>&1); rc=$?
     [ $rc -eq 1 ] || { qf_fail "exit $rc, want 1"; return 1; }
@@ -37,7 +39,7 @@ test_check_config_names_line_of_wrong_type() {
 
 test_daemon_refuses_to_start_on_bad_config() {
     local out rc
-    sed -i 's|^daemon:|daemon:\n  bogus_key: 1|' "$QF_CONF"
+    qf_config_add daemon.bogus_key 1 || return 1
     out=$(timeout 10 "$QF_BIN/qualflowd" -c "$QF_CONF" 2>&1); rc=$?
     [ $rc -eq 1 ] || { qf_fail "exit $rc, want 1: $out"; return 1; }
     [[ $out == *bogus_key* ]] || { qf_fail "message does not name the key: $out"; return 1; }
@@ -46,8 +48,7 @@ test_daemon_refuses_to_start_on_bad_config() {
 test_second_daemon_on_same_database_is_refused() {
     qf_start_daemon || { qf_fail "first daemon did not start"; return 1; }
     local conf2=$QF_TMP/second.yaml out rc
-    sed -e "s|$QF_TMP/command.sock|$QF_TMP/c2.sock|" -e "s|$QF_TMP/events.sock|$QF_TMP/e2.sock|" \
-        -e "s|$QF_TMP/worker.sock|$QF_TMP/w2.sock|" "$QF_CONF" >"$conf2"
+    qf_config_second "$conf2" || { qf_fail "could not write a second config"; return 1; }
     out=$(timeout 10 "$QF_BIN/qualflowd" -c "$conf2" 2>&1); rc=$?
     [ $rc -eq 1 ] || { qf_fail "second daemon exit $rc, want 1"; return 1; }
     [[ $out == *"in use by another qualflowd (pid $QF_DAEMON_PID)"* ]] ||

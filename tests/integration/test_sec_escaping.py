@@ -119,5 +119,5 @@ def test_cli_escapes_bidi_and_control_characters():
 
 
 if __name__ == "__main__":
-    run("test_escaping", [test_peer_strings_cannot_forge_log_lines,
+    run("sec_escaping", [test_peer_strings_cannot_forge_log_lines,
                           test_cli_escapes_bidi_and_control_characters])

@@ -5,7 +5,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import GOOD, Env, Worker, run, wait_for  # noqa: E402
+from qfharness import (GOOD, Env, Worker, ask, event_records, events, group,  # noqa: E402
+                       run, states, wait_for)
 
 FAST = {"backoff_initial_ms": "100", "backoff_max_ms": "800", "max_deliveries": "4"}
 
@@ -26,15 +27,6 @@ def add_many(client, n, window=200):
     return ok
 
 
-def group(client, name):
-    status, body = client.call("groups.list")
-    assert status == 200, body
-    for g in body["result"]["groups"]:
-        if g["name"] == name:
-            return g
-    return None
-
-
 def test_late_joiner_gets_10000_in_order():
     env = Env()
     try:
@@ -50,10 +42,9 @@ def test_late_joiner_gets_10000_in_order():
             w.ack(d)
         assert seqs == sorted(seqs), "out of order"
         assert len(set(seqs)) == 10000, "duplicates"
-        logged = [r[0] for r in env.sql(
-            "SELECT seq FROM events WHERE topic='qualification.created' ORDER BY seq")]
+        logged = [e["seq"] for e in event_records(env, "qualification.created")]
         assert seqs == logged, "delivered seqs differ from the log"
-        assert wait_for(lambda: group(c, "late")["position"] == seqs[-1], 10), group(c, "late")
+        assert wait_for(lambda: group(env, "late")["position"] == seqs[-1], 10), group(env, "late")
         assert w.next_delivery(300) is None, "extra delivery"
     finally:
         env.close()
@@ -88,9 +79,9 @@ def test_poison_event_dead_letters_with_backoff_then_retry():
         cpu = env.cpu_seconds(env.daemon.pid) - cpu0
         print("# daemon CPU during the retries: %.2f s" % cpu)
         assert cpu < 1.0, "busy loop? %.2f s CPU" % cpu
-        dead = env.sql("SELECT payload FROM events WHERE topic='delivery.dead_lettered'")
-        assert len(dead) == 1 and '"group":"poison"' in dead[0][0], dead
-        assert group(c, "poison")["position"] >= seq
+        dead = events(env, "delivery.dead_lettered")
+        assert len(dead) == 1 and dead[0]["group"] == "poison", dead
+        assert group(env, "poison")["position"] >= seq
         status, body = c.call("dlq.show", {"group": "poison", "seq": seq})
         assert status == 200 and body["result"]["event"]["topic"] == "qualification.created"
         assert c.call("dlq.retry", {"group": "poison", "seq": seq}, role="sales")[0] == 403
@@ -98,6 +89,7 @@ def test_poison_event_dead_letters_with_backoff_then_retry():
         d = w.next_delivery(5000)
         assert d is not None and d["seq"] == seq and d["attempt"] == 1, d
         w.ack(d)
+        # No command shows the attempts kept for a restart: they are gone.
         assert wait_for(lambda: env.sql(
             "SELECT count(*) FROM deliveries WHERE group_name='poison'")[0][0] == 0, 5)
         assert c.call("dlq.list", {"group": "poison"})[1]["result"]["items"] == []
@@ -136,7 +128,7 @@ def test_dead_letter_attempts_survive_restart():
         d = w.next_delivery(5000)
         assert d["attempt"] == 4
         w.nack(d, 1, "fails")
-        assert wait_for(lambda: env.sql("SELECT count(*) FROM dead_letters")[0][0] == 1, 5)
+        assert wait_for(lambda: len(ask(env, "dlq.list", {"group": "poison"})["items"]) == 1, 5)
     finally:
         env.close()
 
@@ -150,7 +142,7 @@ def test_refused_acks_change_nothing():
         b = Worker(env, "beta", "b-1", topics=["qualification.review_requested"])
         assert c.call("qual.add", GOOD, role="review")[0] == 200
         d = a.next_delivery(5000)
-        before = group(c, "alpha")["position"]
+        before = group(env, "alpha")["position"]
         b.ack(d)  # beta never got this event
         err = b.expect_error()
         assert err and err[0] == 409 and err[1] == d["seq"], err
@@ -160,9 +152,9 @@ def test_refused_acks_change_nothing():
         a.sock.send_multipart([b"QFLOW/1", b"ACK", b"999999", b"x", b"{}"])
         err = a.expect_error()
         assert err and err[0] == 409, err
-        assert group(c, "alpha")["position"] == before, "refused acks moved the position"
+        assert group(env, "alpha")["position"] == before, "refused acks moved the position"
         a.ack(d)
-        assert wait_for(lambda: group(c, "alpha")["position"] == d["seq"], 5)
+        assert wait_for(lambda: group(env, "alpha")["position"] == d["seq"], 5)
         a.ack(d)  # duplicate
         err = a.expect_error()
         assert err and err[0] == 409, err
@@ -172,7 +164,7 @@ def test_refused_acks_change_nothing():
         a.ack(d2, bad_result)  # alpha's role may not run qual.add: refused, NACKed
         err = a.expect_error()
         assert err and err[1] == d2["seq"], err
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+        assert len(states(env)) == 2
         log = open(os.path.join(env.dir, "daemon.log")).read()
         assert "not awaiting an ack" in log and "refused" in log
     finally:
@@ -261,7 +253,7 @@ def test_idempotency_key_returns_first_result():
         s1, b1 = c.call("qual.add", GOOD, role="review", key="order-7")
         s2, b2 = c.call("qual.add", dict(GOOD, name="other"), role="review", key="order-7")
         assert s1 == s2 == 200 and b1 == b2, (b1, b2)
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 1
+        assert len(states(env)) == 1
         status, body = c.call("qual.submit", {"id": 1}, role="review", key="order-7")
         assert status == 409 and "first used for qual.add" in body["error"]["message"], body
         # Two in one batch: still one effect.
@@ -269,12 +261,12 @@ def test_idempotency_key_returns_first_result():
         c.send("qual.add", GOOD, role="review", key="k2")
         r1, r2 = c.recv(), c.recv()
         assert r1[2] == r2[2] and r1[1] == 200
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+        assert len(states(env)) == 2
         env.kill_daemon()
         env.start_daemon()
         c = env.client()
         assert c.call("qual.add", GOOD, role="review", key="order-7")[1] == b1
-        assert env.sql("SELECT count(*) FROM qualifications")[0][0] == 2
+        assert len(states(env)) == 2
     finally:
         env.close()
 
@@ -291,7 +283,7 @@ def test_seek_replays_history():
             d = w.next_delivery(5000)
             first.append(d["seq"])
             w.ack(d)
-        assert wait_for(lambda: group(c, "replay")["position"] == first[-1], 5)
+        assert wait_for(lambda: group(env, "replay")["position"] == first[-1], 5)
         status, body = c.call("groups.seek", {"group": "replay", "seq": first[10]})
         assert status == 200, body
         again = []
@@ -302,7 +294,7 @@ def test_seek_replays_history():
             w.ack(d)
         assert again == first[10:], again
         # By time: from the first event on.
-        t0 = env.sql("SELECT time FROM events WHERE seq=?", first[0])[0][0]
+        t0 = ask(env, "events.list", {"after": first[0] - 1, "limit": 1})["events"][0]["time"]
         assert c.call("groups.seek", {"group": "replay", "time": t0})[0] == 200
         d = w.next_delivery(5000)
         assert d["seq"] == first[0], d
@@ -313,7 +305,7 @@ def test_seek_replays_history():
 
 
 if __name__ == "__main__":
-    run("delivery", [
+    run("engine_delivery", [
         test_late_joiner_gets_10000_in_order,
         test_poison_event_dead_letters_with_backoff_then_retry,
         test_dead_letter_attempts_survive_restart,

@@ -65,7 +65,7 @@ test_roles_come_from_the_certificate() {
     add_qual --as review --user someone-else >"$QF_TMP/out" || { qf_fail "ops could not add"; return 1; }
     [ "$($PY -c 'import json,sys; print(json.load(sys.stdin)["created_by"])' <"$QF_TMP/out")" = ops ] ||
         { qf_fail "created_by is not the certificate's name: $(cat "$QF_TMP/out")"; return 1; }
-    [ "$(sqlite3 "$QF_TMP/qualflow.db" 'SELECT count(*) FROM qualifications')" -eq 1 ] ||
+    [ "$(qf_cli --json qual list | qf_json_items | wc -l)" -eq 1 ] ||
         { qf_fail "a refused request changed the database"; return 1; }
 }
 

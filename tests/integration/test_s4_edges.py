@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, GOOD, Clock, Env, ms, run, wait_for  # noqa: E402
+from qfharness import BIN, GOOD, Clock, Env, events, ms, run, wait_for  # noqa: E402
 
 # A Monday, 10:00 in Shanghai; "today" is 2026-06-01 until 16:00 UTC.
 MONDAY = "2026-06-01T02:00:00"
@@ -382,8 +382,7 @@ def test_renewal_urgency_edges():
             assert status == 200, body
             r = body["result"]
             assert (r["days_left"], r["urgency"]) == (left, urgency), (left, r)
-        reminders = [json.loads(p[0]) for p in env.sql(
-            "SELECT payload FROM events WHERE topic='renewal.reminder' ORDER BY seq")]
+        reminders = events(env, "renewal.reminder")
         told_sales = [p["days_left"] for p in reminders if "sales" in p["recipients"]]
         assert told_sales == [0, -1], told_sales
     finally:
@@ -391,7 +390,7 @@ def test_renewal_urgency_edges():
 
 
 if __name__ == "__main__":
-    run("edges", [test_text_and_list_limits, test_integer_ranges,
+    run("s4_edges", [test_text_and_list_limits, test_integer_ranges,
                   test_sellable_at_exactly_the_minimum_validity,
                   test_sellable_with_no_minimum_stops_at_the_expiry_day,
                   test_expiring_window_edges, test_validity_order_edge,

@@ -71,8 +71,7 @@ test_database_held_by_another_daemon() {
     # see it by asking, only by its own daemon failing on the lock.
     qf_start_daemon || return 1
     local other=$QF_TMP/other.yaml
-    sed -e "s|$QF_TMP/command.sock|$QF_TMP/c2.sock|" -e "s|$QF_TMP/events.sock|$QF_TMP/e2.sock|" \
-        -e "s|$QF_TMP/worker.sock|$QF_TMP/w2.sock|" "$QF_CONF" >"$other"
+    qf_config_second "$other" || { qf_fail "could not write a second config"; return 1; }
     start_run_all "$other" "$QF_TMP/run.log"
     local pid=$RUN_PID rc
     qf_wait_exit "$pid" 40; rc=$?

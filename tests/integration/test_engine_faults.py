@@ -10,7 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import GOOD, Env, run, wait_for  # noqa: E402
+from qfharness import (GOOD, Env, ask, event_records, qualifications, run,  # noqa: E402
+                       states, wait_for)
 
 CYCLES = int(os.environ.get("QF_CYCLES", "50"))
 SEED = int(os.environ.get("QF_SEED", str(int(time.time()))))
@@ -47,6 +48,8 @@ def drive(client, prefix, seconds, window=16):
 
 
 def check_database(env, added, submitted):
+    """The database as kill -9 left it, read before a daemon opens it again
+    (and recovers it): with no daemon, no command can show it."""
     rows = dict(env.sql("SELECT name, id FROM qualifications"))
     missing = [n for n in added if n not in rows]
     assert not missing, "answered adds missing after kill -9: %s" % missing[:5]
@@ -63,31 +66,37 @@ def check_database(env, added, submitted):
     assert ok == "ok", ok
 
 
+def in_review(env):
+    return list(states(env).values()).count("in_review")
+
+
+def positions(env):
+    """{group: position} and the last seq, as groups.list shows them."""
+    listed = ask(env, "groups.list")
+    return {g["name"]: g["position"] for g in listed["groups"]}, listed["last_seq"]
+
+
 def wait_all_reviewed(env, timeout):
-    def done():
-        left = env.sql("SELECT count(*) FROM qualifications WHERE state = 'in_review'")[0][0]
-        return left == 0
-    assert wait_for(done, timeout, 0.2), "%d qualifications still in review" % env.sql(
-        "SELECT count(*) FROM qualifications WHERE state = 'in_review'")[0][0]
-    last = env.sql("SELECT max(seq) FROM events")[0][0]
+    assert wait_for(lambda: in_review(env) == 0, timeout, 0.2), \
+        "%d qualifications still in review" % in_review(env)
 
     def caught_up():
-        floors = dict(env.sql("SELECT name, ack_floor FROM groups"))
-        return all(floors.get(d) == env.sql("SELECT max(seq) FROM events")[0][0]
-                   for d in DEPARTMENTS)
-    assert wait_for(caught_up, timeout, 0.2), "groups behind: %s of %s" % (
-        env.sql("SELECT name, ack_floor FROM groups"), last)
+        floors, last = positions(env)
+        return all(floors.get(d) == last for d in DEPARTMENTS)
+    assert wait_for(caught_up, timeout, 0.2), "groups behind: %s of %s" % positions(env)
 
 
 def check_exactly_once(env):
-    submitted = env.sql("SELECT id FROM qualifications WHERE round > 0")
-    states = env.sql("SELECT state, count(*) FROM qualifications GROUP BY state")
-    assert dict(states).get("approved", 0) == len(submitted), states
+    records = qualifications(env)
+    submitted = [q["id"] for q in records if q["round"] > 0]
+    approved = [q["id"] for q in records if q["state"] == "approved"]
+    assert len(approved) == len(submitted), (len(approved), len(submitted))
+    # Every qualification's reviews at once (a qual.get each would take
+    # longer than the test), and the results, which no command shows.
     per = env.sql("SELECT qualification_id, count(*) FROM reviews GROUP BY qualification_id "
                   "HAVING count(*) != 3")
     assert not per, "qualifications without exactly 3 reviews: %s" % per[:5]
-    n_requested = env.sql(
-        "SELECT count(*) FROM events WHERE topic='qualification.review_requested'")[0][0]
+    n_requested = len(event_records(env, "qualification.review_requested"))
     n_results = env.sql("SELECT count(*) FROM results")[0][0]
     assert n_results == 3 * n_requested, "%d results for %d review events" % (n_results, n_requested)
     log = open(os.path.join(env.dir, "daemon.log"), errors="replace").read()
@@ -154,7 +163,7 @@ def test_kill9_workers_mid_processing():
             args = ["--instance", "legal-%s" % "ab"[key[1]]] if name == "legal" else []
             workers[key] = env.start_worker(name, *args)
         print("# %d worker kills (seed %d), %d qualifications" % (
-            kills, SEED, env.sql("SELECT count(*) FROM qualifications")[0][0]))
+            kills, SEED, len(states(env))))
         wait_all_reviewed(env, 120)
         check_exactly_once(env)
     finally:
@@ -178,9 +187,9 @@ def test_sigstop_worker_memory_bounded():
             drive(c, "s%d" % len(samples), 0.5, window=8)
             samples.append(env.rss_kib(env.daemon.pid))
             time.sleep(0.5)
-        n = env.sql("SELECT count(*) FROM qualifications")[0][0]
-        backlog = env.sql("SELECT max(seq) FROM events")[0][0] - dict(
-            env.sql("SELECT name, ack_floor FROM groups"))["legal"]
+        n = len(states(env))
+        floors, last = positions(env)
+        backlog = last - floors["legal"]
         print("# legal stopped %d s: %d qualifications, legal %d events behind; daemon RSS "
               "%.1f MiB at 5 s, %.1f MiB peak, %.1f MiB at the end" % (
                   seconds, n, backlog, samples[min(4, len(samples) - 1)] / 1024,
@@ -196,5 +205,5 @@ def test_sigstop_worker_memory_bounded():
 
 
 if __name__ == "__main__":
-    run("faults", [test_kill9_daemon_under_load, test_kill9_workers_mid_processing,
+    run("engine_faults", [test_kill9_daemon_under_load, test_kill9_workers_mid_processing,
                    test_sigstop_worker_memory_bounded])

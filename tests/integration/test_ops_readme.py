@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import BIN, ROOT, Clock, Env, ms, run  # noqa: E402
+from qfharness import BIN, ROOT, Clock, Env, ask, ms, run  # noqa: E402
 
 README = os.path.join(ROOT, "README.md")
 # The time of the events the tour shows, to the millisecond.
@@ -148,7 +148,7 @@ def test_tour_runs_as_written():
 
 
 def last_seq(env):
-    return env.sql("SELECT COALESCE(MAX(seq), 0) FROM events")[0][0]
+    return ask(env, "events.list", {"limit": 1})["last_seq"]
 
 
 def check_follow(path, start):
@@ -218,4 +218,5 @@ def test_cli_reference_names_every_command_and_option():
 
 
 if __name__ == "__main__":
-    run("readme", [test_tour_runs_as_written, test_cli_reference_names_every_command_and_option])
+    run("ops_readme", [test_tour_runs_as_written,
+                       test_cli_reference_names_every_command_and_option])
