@@ -55,9 +55,12 @@ DAEMON_SRC := $(filter-out $(DAEMON_MAIN),$(wildcard daemon/*.c)) \
 # Modules built only for tests (tests/modules/NAME/), linked into qualflowd-test.
 TEST_MODULES := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/modules/*/module.c))))
 TEST_MODULE_SRC := $(wildcard tests/modules/*/*.c)
-# Worker library: files named qf_*.c; every other .c in workers/ is a worker.
-WLIB_SRC   := $(wildcard workers/qf_*.c)
-WORKER_SRC := $(filter-out $(WLIB_SRC),$(wildcard workers/*.c))
+# Workers: one folder each, workers/NAME/, whose main.c is the binary
+# qualflow-NAME; its other files (its rules) and workers/qf_*.c (the session,
+# the dispatch, the review scaffold) make the worker library, which unit
+# tests link too.
+WORKER_NAMES := $(patsubst workers/%/main.c,%,$(wildcard workers/*/main.c))
+WLIB_SRC   := $(wildcard workers/qf_*.c) $(filter-out %/main.c,$(wildcard workers/*/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
@@ -71,7 +74,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIBQF   := $(B)/libqf.a
 LIBQFD  := $(B)/libqfd.a
 LIBQFW  := $(B)/libqfw.a
-WORKERS := $(patsubst workers/%.c,$(B)/bin/qualflow-%,$(WORKER_SRC))
+WORKERS := $(patsubst %,$(B)/bin/qualflow-%,$(WORKER_NAMES))
 PROGS   := $(B)/bin/qualflowd $(B)/bin/qualflow $(WORKERS)
 TEST_DAEMON := $(if $(TEST_MODULES),$(B)/tests/qualflowd-test)
 MODLIST := $(B)/obj/gen/qf_modules.o
@@ -155,7 +158,7 @@ $(B)/bin/qualflow: $(call obj,$(CLI_SRC)) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(B)/bin/qualflow-%: $(B)/obj/workers/%.o $(LIBQFW) $(LIBQF)
+$(B)/bin/qualflow-%: $(B)/obj/workers/%/main.o $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -224,7 +227,7 @@ install: all
 	install -m 644 config/qualflow.yaml proto/PROTOCOL.md $(DESTDIR)$(PREFIX)/share/qualflow/
 
 format:
-	clang-format -i $(wildcard */*.c */*.h daemon/modules/*/*.[ch] tests/modules/*/*.[ch] tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
+	clang-format -i $(wildcard */*.c */*.h daemon/modules/*/*.[ch] workers/*/*.[ch] tests/modules/*/*.[ch] tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	rm -rf build bin

@@ -1,13 +1,17 @@
 /*  qf_config — qualflow's configuration: YAML in, an immutable struct out.
 
-    Every scalar key is one row of s_keys (name, type, range, default,
-    reloadable, where the value lives, what it means); each list-of-mappings
-    section (authorities, categories, groups) is one row of s_sections with
+    This file is the loader: the YAML walk, the value types, the messages
+    and the Markdown reference.  It knows no key by name: every key is one
+    row of a section's table in qf_config_keys.c (name, type, where the
+    value lives, default, range, reloadable, what it means), and the
+    sections are the list qf_config_sections.  A mapping section (daemon:,
+    policy:, ...) holds keys stored in qf_config_t; a list section
+    (authorities:, categories:, groups:) holds entries, each a struct with
     a small table of its own keys.  The calendar's per-year date lists are
     one key each too (type QF_CT_DATE_MAP), read into one sorted array of
     day numbers.  Loading, defaults, freeing, the reload check and the
-    Markdown reference are all driven by these tables, so a key is added in
-    one place and documented by the same row.
+    reference are all driven by the rows, so a key is added in one place
+    and documented by the same row.
 
     The YAML is loaded with libyaml's document API; every node keeps its
     start mark, so each message names the line of the value it is about.
@@ -15,11 +19,10 @@
         PATH:LINE: KEY: expected ..., got ...; what to do
 */
 #include "qf_config.h"
+#include "qf_config_keys.h"
 
 #include "qf_error.h"
-#include "qf_log.h"
 #include "qf_msg.h"
-#include "qf_role.h"
 #include "qf_pattern.h"
 #include "qf_time.h"
 
@@ -52,511 +55,18 @@ _Static_assert(sizeof (qf_durability_t) == sizeof (int), "qf_durability_t is not
 _Static_assert(sizeof (qf_period_t) == sizeof (int), "qf_period_t is not an int");
 _Static_assert(sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
 
-/* What a key holds and how its value is stored at `offset`. */
-typedef enum {
-    QF_CT_STRING,      /* char *: non-empty UTF-8 text, at most `max` bytes */
-    QF_CT_ENDPOINT,    /* char *: "ipc://", "tcp://" or "inproc://" and an address */
-    QF_CT_TIMEZONE,    /* char *, and int minutes east of UTC at aux_offset */
-    QF_CT_TOKEN,       /* char *: [a-z0-9._-], 1 to QF_NAME_MAX bytes; one of names when
-                          given; NULL when absent and without def_text */
-    QF_CT_TOPIC,       /* char *: a topic, a topic prefix ending in '*', or "*" */
-    QF_CT_REGEX,       /* char * pattern, and regex_t at aux_offset (compiled iff pattern) */
-    QF_CT_INT,         /* int, from min to max */
-    QF_CT_INT64,       /* int64_t, from min to max */
-    QF_CT_BOOL,        /* bool: true or false */
-    QF_CT_DOUBLE,      /* double, from min to max */
-    QF_CT_ENUM,        /* int: index into names */
-    QF_CT_TIME,        /* int: "HH:MM" as minutes after midnight, 0 to 1439 */
-    QF_CT_INT_LIST,    /* int[QF_CONFIG_LIST_MAX], size_t count at aux_offset */
-    QF_CT_TOKEN_LIST,  /* char *[QF_CONFIG_LIST_MAX], size_t count at aux_offset */
-    QF_CT_STRING_LIST, /* char ** (allocated), size_t count at aux_offset */
-    QF_CT_TOPIC_LIST,  /* char ** (allocated), size_t count at aux_offset */
-    QF_CT_DATE_MAP     /* int32_t * day numbers (allocated, ascending), size_t count at
-                          aux_offset; written as a mapping from a year (min to max) to a
-                          list of at most max_items dates in that year */
-} qf_ctype_t;
+/* Most keys of the mapping sections together; the loader keeps a line
+   and a node per key while it reads. */
+#define QF_MAIN_KEYS_MAX 256
+/* Most top-level sections. */
+#define QF_SECTIONS_MAX 32
 
-/* One configuration key: a row of the declarative table. */
+/* The main keys (those of the mapping sections, stored in qf_config_t) in
+   table order: the loader numbers them across sections. */
 typedef struct {
-    const char *key;              /* "daemon.batch_max"; in an entry table just "name" */
-    qf_ctype_t type;              /* what it holds */
-    int64_t min, max;             /* numbers (and list items): range; text: max bytes */
-    size_t min_items, max_items;  /* lists: how many items; date maps: dates per year */
-    size_t max_years;             /* date maps: most years */
-    const char *disjoint;         /* date maps: another date map none of its dates may be in */
-    bool weekend_only;            /* date maps: every date a Saturday or a Sunday */
-    int order;                    /* int lists: +1 strictly increasing, -1 decreasing */
-    bool unique;                  /* lists: no item twice */
-    const char *const *names;     /* enums, tokens: allowed names, NULL-terminated */
-    const char *at_least;         /* numbers: another key this one may not be below */
-    bool required;                /* entry keys: no default, must be given */
-    const char *def_ref;          /* entry keys: default copied from a sibling key, else
-                                     from this main key */
-    int64_t def_int;              /* default of int, int64, bool, enum (an index) */
-    double def_real;              /* default of double */
-    const char *def_text;         /* default of text types */
-    const int *def_ints;          /* default of int lists */
-    const char *const *def_texts; /* default of token lists */
-    size_t def_count;             /* items in def_ints or def_texts */
-    bool reloadable;              /* may change on SIGHUP (main keys) */
-    size_t offset;                /* where the value lives in its struct */
-    size_t aux_offset;            /* list count, timezone minutes or compiled regex */
-    size_t years_offset;          /* date maps: the qf_years_t of the years listed; 0: none */
-    const char *help;             /* one line for the reference */
-} qf_key_t;
-
-/* A top-level list of mappings, e.g. groups:, and the keys of its entries. */
-typedef struct {
-    const char *name;     /* top-level key */
-    const qf_key_t *keys; /* keys of one entry; keys[0] is "name", unique per section */
-    size_t key_count;
-    size_t item_size;    /* sizeof one entry struct */
-    size_t array_offset; /* entry array pointer in qf_config_t */
-    size_t count_offset; /* entry count (size_t) in qf_config_t */
-    bool reloadable;     /* may change on SIGHUP */
-    const char *help;    /* one line for the reference */
-} qf_section_t;
-
-static const char *const s_durability_names[] = {"full", "normal", NULL};
-static const char *const s_log_level_names[] = {"debug", "info", "warn", "error", NULL};
-static const char *const s_period_names[] = {"quarter", "year", NULL};
-static const char *const s_shift_names[] = {"previous", "next", NULL};
-static const int s_callback_defaults[] = {30, 90};
-static const int s_renewal_defaults[] = {90, 60, 30, 7};
-static const char *const s_review_defaults[] = {"legal", "finance", "technical"};
-
-#define CFG(field)   offsetof (qf_config_t, field)
-#define AUTH(field)  offsetof (qf_authority_t, field)
-#define CAT(field)   offsetof (qf_category_t, field)
-#define GRP(field)   offsetof (qf_group_config_t, field)
-#define COUNT(array) (sizeof (array) / sizeof (array)[0])
-
-/* Every scalar key of the daemon:, delivery: and policy: sections. */
-static const qf_key_t s_keys[] = {
-    {.key = "daemon.database",
-     .type = QF_CT_STRING,
-     .max = 4096,
-     .def_text = "var/qualflow.db",
-     .offset = CFG (database),
-     .help = "SQLite database file (events, leases, records)"},
-    {.key = "daemon.command_endpoint",
-     .type = QF_CT_ENDPOINT,
-     .max = 1024,
-     .def_text = "ipc://run/command.sock",
-     .offset = CFG (command_endpoint),
-     .help = "ROUTER endpoint for requests and replies"},
-    {.key = "daemon.event_endpoint",
-     .type = QF_CT_ENDPOINT,
-     .max = 1024,
-     .def_text = "ipc://run/events.sock",
-     .offset = CFG (event_endpoint),
-     .help = "PUB endpoint for the live event stream"},
-    {.key = "daemon.worker_endpoint",
-     .type = QF_CT_ENDPOINT,
-     .max = 1024,
-     .def_text = "ipc://run/worker.sock",
-     .offset = CFG (worker_endpoint),
-     .help = "ROUTER endpoint for consumer-group delivery to workers"},
-    {.key = "daemon.durability",
-     .type = QF_CT_ENUM,
-     .names = s_durability_names,
-     .def_int = QF_DURABILITY_FULL,
-     .offset = CFG (durability),
-     .help = "SQLite synchronous mode: full survives power loss, normal is faster"},
-    {.key = "daemon.log_level",
-     .type = QF_CT_ENUM,
-     .names = s_log_level_names,
-     .def_int = QF_LOG_INFO,
-     .reloadable = true,
-     .offset = CFG (log_level),
-     .help = "least severe log level written"},
-    {.key = "daemon.syslog",
-     .type = QF_CT_BOOL,
-     .def_int = 0,
-     .reloadable = true,
-     .offset = CFG (syslog),
-     .help = "also send log records to syslog (LOG_DAEMON)"},
-    {.key = "daemon.batch_max",
-     .type = QF_CT_INT,
-     .min = 1,
-     .max = 100000,
-     .def_int = 1000,
-     .reloadable = true,
-     .offset = CFG (batch_max),
-     .help = "most messages handled per database commit"},
-    {.key = "daemon.batch_max_bytes",
-     .type = QF_CT_INT64,
-     .min = 1 << 20,
-     .max = 1 << 30,
-     .def_int = 16 << 20,
-     .reloadable = true,
-     .offset = CFG (batch_max_bytes),
-     .help = "most bytes of replies given in one batch: a batch also ends, and commits, when "
-             "its replies reach this"},
-    {.key = "daemon.peer_queue_bytes",
-     .type = QF_CT_INT64,
-     .min = 4 << 20,
-     .max = INT64_C (1) << 32,
-     .def_int = 16 << 20,
-     .offset = CFG (peer_queue_bytes),
-     .help = "most bytes queued for one peer that does not read: a client's replies past it "
-             "are dropped, a worker past it loses its session, a subscriber misses events "
-             "(counted in status as send_queues)"},
-    {.key = "daemon.heartbeat_ms",
-     .type = QF_CT_INT,
-     .min = 100,
-     .max = 60000,
-     .def_int = 1000,
-     .reloadable = true,
-     .offset = CFG (heartbeat_ms),
-     .help = "heartbeat interval between daemon and workers, both ways (ms)"},
-    {.key = "daemon.retention_days",
-     .type = QF_CT_INT,
-     .min = 0,
-     .max = 36500,
-     .def_int = 0,
-     .reloadable = true,
-     .offset = CFG (retention_days),
-     .help = "events older than this many days, once every consumer group is past them, are "
-             "deleted from the log (0: keep every event)"},
-    {.key = "daemon.idempotency_hours",
-     .type = QF_CT_INT,
-     .min = 1,
-     .max = 87600,
-     .def_int = 24,
-     .reloadable = true,
-     .offset = CFG (idempotency_hours),
-     .help = "a client's idempotency key is remembered at least this long: a retry within it "
-             "returns the first reply; later the key is forgotten"},
-
-    {.key = "security.curve",
-     .type = QF_CT_BOOL,
-     .def_int = 0,
-     .offset = CFG (curve),
-     .help = "CURVE on every socket: traffic encrypted, only peers whose certificate is in "
-             "security.clients_dir get in, and a request's role must be one its certificate "
-             "allows"},
-    {.key = "security.server_secret",
-     .type = QF_CT_STRING,
-     .max = 4096,
-     .def_text = "config/keys/server.key_secret",
-     .offset = CFG (server_secret),
-     .help = "the daemon's secret certificate (qualflow keygen server --dir config/keys)"},
-    {.key = "security.server_public",
-     .type = QF_CT_STRING,
-     .max = 4096,
-     .def_text = "config/keys/server.key",
-     .offset = CFG (server_public),
-     .help = "the daemon's public certificate, which clients and workers check it by"},
-    {.key = "security.clients_dir",
-     .type = QF_CT_STRING,
-     .max = 4096,
-     .def_text = "config/keys/clients",
-     .offset = CFG (clients_dir),
-     .help = "public certificates (NAME.key, at the top of the directory) of the clients and "
-             "workers allowed in, with their roles and groups; re-read whenever they change"},
-    {.key = "security.certificate",
-     .type = QF_CT_STRING,
-     .max = 4096,
-     .def_text = "config/keys/client.key_secret",
-     .offset = CFG (certificate),
-     .help = "the secret certificate the CLI and workers present (their --cert overrides it)"},
-    {.key = "security.socket_group",
-     .type = QF_CT_TOKEN,
-     .offset = CFG (socket_group),
-     .help = "group whose members may use the ipc sockets: the daemon gives them this group and "
-             "mode 0660, and their directory may let the group in, not write; none: mode 0600, "
-             "the daemon's user only"},
-    {.key = "security.allow_shared_files",
-     .type = QF_CT_BOOL,
-     .def_int = 0,
-     .offset = CFG (allow_shared_files),
-     .help = "start even when the database, its -wal or -shm file, its directory or a socket's "
-             "directory lets other users in: each is then a warning, not a refusal"},
-
-    {.key = "delivery.ack_wait_ms",
-     .type = QF_CT_INT64,
-     .min = 100,
-     .max = 86400000,
-     .def_int = 30000,
-     .reloadable = true,
-     .offset = CFG (ack_wait_ms),
-     .help = "lease on a delivered event before it is redelivered (ms); default for groups"},
-    {.key = "delivery.max_deliveries",
-     .type = QF_CT_INT,
-     .min = 1,
-     .max = 1000,
-     .def_int = 5,
-     .reloadable = true,
-     .offset = CFG (max_deliveries),
-     .help = "deliveries of one event before it goes to the dead-letter list; default for groups"},
-    {.key = "delivery.backoff_initial_ms",
-     .type = QF_CT_INT64,
-     .min = 1,
-     .max = 3600000,
-     .def_int = 1000,
-     .reloadable = true,
-     .offset = CFG (backoff_initial_ms),
-     .help = "first retry delay after a failed delivery (ms)"},
-    {.key = "delivery.backoff_max_ms",
-     .type = QF_CT_INT64,
-     .min = 1,
-     .max = 86400000,
-     .at_least = "delivery.backoff_initial_ms",
-     .def_int = 60000,
-     .reloadable = true,
-     .offset = CFG (backoff_max_ms),
-     .help = "cap on the exponential retry backoff (ms)"},
-    {.key = "delivery.window",
-     .type = QF_CT_INT,
-     .min = 1,
-     .max = 10000,
-     .def_int = 64,
-     .reloadable = true,
-     .offset = CFG (window),
-     .help = "most events in flight per worker instance"},
-    {.key = "delivery.hello_groups_max",
-     .type = QF_CT_INT,
-     .min = 0,
-     .max = 100,
-     .def_int = 16,
-     .reloadable = true,
-     .offset = CFG (hello_groups_max),
-     .help = "most consumer groups that workers' HELLOs may create (configured groups do not "
-             "count): past it a HELLO naming a new group is refused until an admin deletes one "
-             "(qualflow groups delete)"},
-
-    {.key = "policy.timezone",
-     .type = QF_CT_TIMEZONE,
-     .max = 64,
-     .def_text = "Asia/Shanghai",
-     .reloadable = true,
-     .offset = CFG (timezone),
-     .aux_offset = CFG (utc_offset_minutes),
-     .help = "time zone in which policy dates and day counts are reckoned"},
-    {.key = "policy.onboarding_training_days",
-     .type = QF_CT_INT,
-     .min = 1,
-     .max = 365,
-     .def_int = 7,
-     .reloadable = true,
-     .offset = CFG (onboarding_training_days),
-     .help = "§5.1 training: days a new employee has to complete onboarding training"},
-    {.key = "policy.assessment_period",
-     .type = QF_CT_ENUM,
-     .names = s_period_names,
-     .def_int = QF_PERIOD_QUARTER,
-     .reloadable = true,
-     .offset = CFG (assessment_period),
-     .help = "§5.2 assessment: how often staff are assessed"},
-    {.key = "policy.callback_intervals_days",
-     .type = QF_CT_INT_LIST,
-     .min = 1,
-     .max = 3650,
-     .min_items = 1,
-     .max_items = 16,
-     .order = +1,
-     .def_ints = s_callback_defaults,
-     .def_count = COUNT (s_callback_defaults),
-     .reloadable = true,
-     .offset = CFG (callback_intervals_days),
-     .aux_offset = CFG (callback_interval_count),
-     .help = "§6.4 callbacks: days after delivery at which the customer is called back"},
-    {.key = "policy.renewal_lead_days",
-     .type = QF_CT_INT_LIST,
-     .min = 1,
-     .max = 3650,
-     .min_items = 1,
-     .max_items = 16,
-     .order = -1,
-     .def_ints = s_renewal_defaults,
-     .def_count = COUNT (s_renewal_defaults),
-     .reloadable = true,
-     .offset = CFG (renewal_lead_days),
-     .aux_offset = CFG (renewal_lead_count),
-     .help = "§4.3 renewal: days before expiry at which renewal reminders are sent"},
-    {.key = "policy.min_validity_for_sale_days",
-     .type = QF_CT_INT,
-     .min = 0,
-     .max = 3650,
-     .def_int = 180,
-     .reloadable = true,
-     .offset = CFG (min_validity_for_sale_days),
-     .help = "§4.2 review: least remaining validity (days) for a qualification to be sold"},
-    {.key = "policy.review_departments",
-     .type = QF_CT_TOKEN_LIST,
-     .min_items = 1,
-     .max_items = 16,
-     .unique = true,
-     .def_texts = s_review_defaults,
-     .def_count = COUNT (s_review_defaults),
-     .reloadable = true,
-     .offset = CFG (review_departments),
-     .aux_offset = CFG (review_department_count),
-     .help = "§4.2 review: departments that must all approve a review"},
-    {.key = "policy.review_confirmed_by_person",
-     .type = QF_CT_TOKEN_LIST,
-     .min_items = 0,
-     .max_items = 16,
-     .unique = true,
-     .def_texts = NULL,
-     .def_count = 0,
-     .reloadable = true,
-     .offset = CFG (review_confirm),
-     .aux_offset = CFG (review_confirm_count),
-     .help = "§4.2 review: departments whose worker verdict a person confirms with "
-             "'qualflow review decide' (the others' verdicts stand)"},
-    {.key = "policy.min_return_ratio",
-     .type = QF_CT_DOUBLE,
-     .min = 0,
-     .max = 100,
-     .def_real = 1.2,
-     .reloadable = true,
-     .offset = CFG (min_return_ratio),
-     .help = "§4.2 review: least expected revenue / cost ratio the finance review accepts"},
-
-    {.key = "calendar.reminder_time",
-     .type = QF_CT_TIME,
-     .def_int = 9 * 60,
-     .reloadable = true,
-     .offset = CFG (reminder_minute),
-     .help = "local time (policy.timezone) at which reminders fire on a working day"},
-    {.key = "calendar.holiday_shift",
-     .type = QF_CT_ENUM,
-     .names = s_shift_names,
-     .def_int = QF_SHIFT_PREVIOUS,
-     .reloadable = true,
-     .offset = CFG (holiday_shift),
-     .help = "a reminder due on a day that is not a working day moves to the previous or the "
-             "next working day"},
-    {.key = "calendar.holidays",
-     .type = QF_CT_DATE_MAP,
-     .min = 1970,
-     .max = 9999,
-     .max_items = QF_CONFIG_LIST_MAX,
-     .max_years = QF_DATE_MAP_YEARS_MAX,
-     .reloadable = true,
-     .offset = CFG (holidays),
-     .aux_offset = CFG (holiday_count),
-     .years_offset = CFG (holiday_years),
-     .help = "public holidays per year: dates that are not working days"},
-    {.key = "calendar.workdays",
-     .type = QF_CT_DATE_MAP,
-     .min = 1970,
-     .max = 9999,
-     .max_items = QF_CONFIG_LIST_MAX,
-     .max_years = QF_DATE_MAP_YEARS_MAX,
-     .disjoint = "calendar.holidays",
-     .weekend_only = true,
-     .reloadable = true,
-     .offset = CFG (workdays),
-     .aux_offset = CFG (workday_count),
-     .help = "make-up working days (调休) per year: weekend dates that are working days"},
-
-    {.key = "cli.role",
-     .type = QF_CT_TOKEN,
-     .names = qf_roles,
-     .reloadable = true,
-     .offset = CFG (cli_role),
-     .help = "role the qualflow CLI acts in when neither --as nor $QUALFLOW_ROLE names one; "
-             "without any, the CLI acts as admin, which business commands refuse"},
-};
-#define KEY_COUNT COUNT (s_keys)
-
-/* The mapping sections, in the order their keys appear in s_keys. */
-static const char *const s_mapping_sections[] = {"daemon", "security", "delivery",
-                                                 "policy", "calendar", "cli"};
-#define MAPPING_SECTION_COUNT COUNT (s_mapping_sections)
-
-static const qf_key_t s_authority_keys[] = {
-    {.key = "name",
-     .type = QF_CT_STRING,
-     .max = 256,
-     .required = true,
-     .offset = AUTH (name),
-     .help = "the authority as written on certificates; unique"},
-    {.key = "pattern",
-     .type = QF_CT_REGEX,
-     .max = QF_PATTERN_BYTES_MAX,
-     .required = true,
-     .offset = AUTH (pattern),
-     .aux_offset = AUTH (regex),
-     .help = "POSIX extended regular expression for its certificate numbers; anchor it"},
-};
-
-static const qf_key_t s_category_keys[] = {
-    {.key = "name",
-     .type = QF_CT_TOKEN,
-     .required = true,
-     .offset = CAT (name),
-     .help = "category name; unique"},
-    {.key = "scopes",
-     .type = QF_CT_STRING_LIST,
-     .max = 256,
-     .max_items = QF_CONFIG_LIST_MAX,
-     .unique = true,
-     .offset = CAT (scopes),
-     .aux_offset = CAT (scope_count),
-     .help = "scopes a qualification of this category may carry; empty = any"},
-    {.key = "industries",
-     .type = QF_CT_STRING_LIST,
-     .max = 256,
-     .max_items = QF_CONFIG_LIST_MAX,
-     .unique = true,
-     .offset = CAT (industries),
-     .aux_offset = CAT (industry_count),
-     .help = "industries the category serves"},
-};
-
-static const qf_key_t s_group_keys[] = {
-    {.key = "name",
-     .type = QF_CT_TOKEN,
-     .required = true,
-     .offset = GRP (name),
-     .help = "consumer group name; unique"},
-    {.key = "role",
-     .type = QF_CT_TOKEN,
-     .def_ref = "name",
-     .offset = GRP (role),
-     .help = "role the group's reported results act with"},
-    {.key = "topics",
-     .type = QF_CT_TOPIC_LIST,
-     .required = true,
-     .min_items = 1,
-     .max_items = 32,
-     .unique = true,
-     .offset = GRP (topics),
-     .aux_offset = GRP (topic_count),
-     .help = "topics delivered to the group: exact, a prefix ending in *, or * for all"},
-    {.key = "ack_wait_ms",
-     .type = QF_CT_INT64,
-     .min = 100,
-     .max = 86400000,
-     .def_ref = "delivery.ack_wait_ms",
-     .reloadable = true, /* delivery policy: the daemon applies it to the running group */
-     .offset = GRP (ack_wait_ms),
-     .help = "lease on an event delivered to the group (ms)"},
-    {.key = "max_deliveries",
-     .type = QF_CT_INT,
-     .min = 1,
-     .max = 1000,
-     .def_ref = "delivery.max_deliveries",
-     .reloadable = true,
-     .offset = GRP (max_deliveries),
-     .help = "deliveries of one event before it goes to the dead-letter list"},
-};
-
-static const qf_section_t s_sections[] = {
-    {"authorities", s_authority_keys, COUNT (s_authority_keys), sizeof (qf_authority_t),
-     CFG (authorities), CFG (authority_count), true,
-     "issuing authorities accepted on certificates"},
-    {"categories", s_category_keys, COUNT (s_category_keys), sizeof (qf_category_t),
-     CFG (categories), CFG (category_count), true, "qualification categories"},
-    {"groups", s_group_keys, COUNT (s_group_keys), sizeof (qf_group_config_t), CFG (groups),
-     CFG (group_count), false, "durable consumer groups"},
-};
-#define SECTION_COUNT COUNT (s_sections)
-#define TOP_COUNT     (MAPPING_SECTION_COUNT + SECTION_COUNT)
+    const qf_key_t *key[QF_MAIN_KEYS_MAX]; /* borrowed from the tables */
+    size_t count;
+} s_main_t;
 
 /* What one load is working on, for messages. */
 typedef struct {
@@ -853,7 +363,7 @@ s_parse_timezone (const char *text, int *minutes)
     if (strlen (text) != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':')
         return false;
     const int digit_at[] = {1, 2, 4, 5};
-    for (size_t i = 0; i < COUNT (digit_at); i++)
+    for (size_t i = 0; i < QF_COUNT (digit_at); i++)
         if (text[digit_at[i]] < '0' || text[digit_at[i]] > '9')
             return false;
     int hours = (text[1] - '0') * 10 + (text[2] - '0');
@@ -875,7 +385,7 @@ s_parse_time (const char *text, size_t length, int *minutes)
     if (length != 5 || text[2] != ':')
         return false;
     const size_t digit_at[] = {0, 1, 3, 4};
-    for (size_t i = 0; i < COUNT (digit_at); i++)
+    for (size_t i = 0; i < QF_COUNT (digit_at); i++)
         if (text[digit_at[i]] < '0' || text[digit_at[i]] > '9')
             return false;
     int hours = (text[0] - '0') * 10 + (text[1] - '0');
@@ -917,7 +427,7 @@ static bool
 s_valid_endpoint (const char *text)
 {
     static const char *const schemes[] = {"ipc://", "tcp://", "inproc://"};
-    for (size_t i = 0; i < COUNT (schemes); i++) {
+    for (size_t i = 0; i < QF_COUNT (schemes); i++) {
         size_t n = strlen (schemes[i]);
         if (strncmp (text, schemes[i], n) != 0)
             continue;
@@ -1908,13 +1418,29 @@ s_value_text (char *buffer, size_t size, const qf_key_t *k, const void *base)
     return buffer;
 }
 
-static int
-s_find_main_key (const char *key)
+/*  Lists the main keys in table order into *main. */
+static void
+s_main_keys (s_main_t *main)
 {
-    for (size_t i = 0; i < KEY_COUNT; i++)
-        if (strcmp (s_keys[i].key, key) == 0)
-            return (int)i;
-    return -1;
+    main->count = 0;
+    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+        for (size_t i = 0; !sec->list && i < sec->key_count; i++) {
+            assert (main->count < QF_MAIN_KEYS_MAX);
+            main->key[main->count++] = &sec->keys[i];
+        }
+    }
+}
+
+/*  The number of main key `key` in *main; the tables name only keys that
+    exist, so a miss is a programming error. */
+static size_t
+s_main_index (const s_main_t *main, const char *key)
+{
+    size_t i = 0;
+    while (i < main->count && strcmp (main->key[i]->key, key) != 0)
+        i++;
+    assert (i < main->count);
+    return i;
 }
 
 static int64_t
@@ -1935,9 +1461,9 @@ s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf
         if (strcmp (sec->keys[i].key, k->def_ref) == 0)
             source = &sec->keys[i];
     if (!source) {
-        int index = s_find_main_key (k->def_ref);
-        assert (index >= 0);
-        source = &s_keys[index];
+        s_main_t main;
+        s_main_keys (&main);
+        source = main.key[s_main_index (&main, k->def_ref)];
         source_base = cfg;
     }
     const char *from = (const char *)source_base + source->offset;
@@ -1960,31 +1486,32 @@ s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf
 /* --------------------------------------------------------------------- */
 /*  Walking the document                                                 */
 
-/*  Finds the main key section.name for a YAML key; -1 when unknown. */
+/*  Finds the key SECTION.TEXT of mapping section sec; -1 when unknown. */
 static int
-s_find_section_key (const char *section, const char *text, size_t length)
+s_find_section_key (const qf_section_t *sec, const char *text, size_t length)
 {
-    size_t n = strlen (section);
-    for (size_t i = 0; i < KEY_COUNT; i++) {
-        const char *key = s_keys[i].key;
-        if (strncmp (key, section, n) == 0 && key[n] == '.' && strlen (key + n + 1) == length &&
+    size_t n = strlen (sec->name);
+    for (size_t i = 0; i < sec->key_count; i++) {
+        const char *key = sec->keys[i].key;
+        if (strncmp (key, sec->name, n) == 0 && key[n] == '.' && strlen (key + n + 1) == length &&
             memcmp (key + n + 1, text, length) == 0)
             return (int)i;
     }
     return -1;
 }
 
-/*  Reads one of daemon:, delivery:, policy:, calendar: (a mapping, or
-    empty) into cfg, recording in seen[] the line of every key given and in
-    values[] its value's node. */
+/*  Reads mapping section sec (daemon:, policy:, ...: a mapping, or empty)
+    into cfg, recording in seen[] the line of every key given and in
+    values[] its value's node, both indexed like sec->keys. */
 static int
-s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const char *section,
+s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *sec,
                         const yaml_node_t *node, size_t *seen, const yaml_node_t **values)
 {
     char keys[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], name[QF_PHRASE_SIZE];
+    const char *section = sec->name;
     if (!node || s_is_null (node))
         return 0;
-    s_join_keys (keys, sizeof keys, s_keys, KEY_COUNT, section);
+    s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, section);
     if (node->type != YAML_MAPPING_NODE)
         return s_fail (ld, QF_EINVAL, s_line (node), section,
                        "expected a mapping of %s keys (%s), got %s; write them as \"key: value\" "
@@ -1999,14 +1526,14 @@ s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const char *sectio
                            s_describe (quoted, sizeof quoted, key));
         const char *text = (const char *)key->data.scalar.value;
         size_t length = key->data.scalar.length;
-        int index = s_find_section_key (section, text, length);
+        int index = s_find_section_key (sec, text, length);
         if (index < 0)
             return s_fail (ld, QF_EINVAL, s_line (key),
                            s_key_name (name, sizeof name, section, text, length),
                            "expected a key of the %s section (%s), got %s; fix the spelling or "
                            "remove the key",
                            section, keys, s_quote (quoted, sizeof quoted, text, length));
-        const qf_key_t *k = &s_keys[index];
+        const qf_key_t *k = &sec->keys[index];
         if (seen[index])
             return s_fail (ld, QF_EINVAL, s_line (key), k->key,
                            "expected each key once, got it again (first at line %zu); remove "
@@ -2211,16 +1738,19 @@ static int
 s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
 {
     char names[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], name[QF_PHRASE_SIZE];
-    const char *top[TOP_COUNT + 1];
-    const yaml_node_t *sections[TOP_COUNT] = {NULL};
-    size_t lines[TOP_COUNT] = {0};
-    size_t seen[KEY_COUNT] = {0};
-    const yaml_node_t *values[KEY_COUNT] = {NULL};
-    for (size_t i = 0; i < MAPPING_SECTION_COUNT; i++)
-        top[i] = s_mapping_sections[i];
-    for (size_t i = 0; i < SECTION_COUNT; i++)
-        top[MAPPING_SECTION_COUNT + i] = s_sections[i].name;
-    top[TOP_COUNT] = NULL;
+    const char *top[QF_SECTIONS_MAX + 1];
+    const yaml_node_t *sections[QF_SECTIONS_MAX] = {NULL};
+    size_t lines[QF_SECTIONS_MAX] = {0};
+    size_t seen[QF_MAIN_KEYS_MAX] = {0};
+    const yaml_node_t *values[QF_MAIN_KEYS_MAX] = {NULL};
+    s_main_t main;
+    s_main_keys (&main);
+    size_t top_count = 0;
+    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+        assert (top_count < QF_SECTIONS_MAX);
+        top[top_count++] = sec->name;
+    }
+    top[top_count] = NULL;
     s_join_names (names, sizeof names, top);
 
     if (root && !s_is_null (root)) {
@@ -2239,10 +1769,10 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
                                names, s_describe (quoted, sizeof quoted, key));
             const char *text = (const char *)key->data.scalar.value;
             size_t length = key->data.scalar.length, index = 0;
-            while (index < TOP_COUNT &&
+            while (index < top_count &&
                    !(strlen (top[index]) == length && memcmp (top[index], text, length) == 0))
                 index++;
-            if (index == TOP_COUNT)
+            if (index == top_count)
                 return s_fail (ld, QF_EINVAL, s_line (key),
                                s_key_name (name, sizeof name, NULL, text, length),
                                "expected a section (%s), got %s; fix the spelling or remove the "
@@ -2257,22 +1787,27 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
             sections[index] = s_node (ld, pair->value);
         }
     }
+    /* The mappings first: the lists' defaults may copy their values. */
     int rc;
-    for (size_t i = 0; i < MAPPING_SECTION_COUNT; i++) {
-        rc = s_load_mapping_section (ld, cfg, top[i], sections[i], seen, values);
+    size_t first = 0;
+    for (size_t i = 0; i < top_count; i++) {
+        const qf_section_t *sec = &qf_config_sections[i];
+        if (sec->list)
+            continue;
+        rc = s_load_mapping_section (ld, cfg, sec, sections[i], seen + first, values + first);
         if (rc)
             return rc;
+        first += sec->key_count;
     }
-    for (size_t i = 0; i < KEY_COUNT; i++)
-        if (!seen[i] && s_set_default (&s_keys[i], cfg))
+    for (size_t i = 0; i < main.count; i++)
+        if (!seen[i] && s_set_default (main.key[i], cfg))
             return s_no_memory (ld);
-    for (size_t i = 0; i < KEY_COUNT; i++) {
-        const qf_key_t *k = &s_keys[i];
+    for (size_t i = 0; i < main.count; i++) {
+        const qf_key_t *k = main.key[i];
         if (!k->at_least)
             continue;
-        int other = s_find_main_key (k->at_least);
-        assert (other >= 0);
-        int64_t mine = s_integer_value (k, cfg), least = s_integer_value (&s_keys[other], cfg);
+        size_t other = s_main_index (&main, k->at_least);
+        int64_t mine = s_integer_value (k, cfg), least = s_integer_value (main.key[other], cfg);
         if (mine >= least)
             continue;
         if (seen[i])
@@ -2283,17 +1818,18 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
                        "expected at most %s (%lld, its default), got %lld; lower %s or set %s",
                        k->key, (long long)mine, (long long)least, k->at_least, k->key);
     }
-    for (size_t i = 0; i < KEY_COUNT; i++) {
-        if (!s_keys[i].disjoint)
+    for (size_t i = 0; i < main.count; i++) {
+        if (!main.key[i]->disjoint)
             continue;
-        int other = s_find_main_key (s_keys[i].disjoint);
-        assert (other >= 0);
-        rc = s_check_disjoint (ld, cfg, &s_keys[i], values[i], &s_keys[other], values[other]);
+        size_t other = s_main_index (&main, main.key[i]->disjoint);
+        rc = s_check_disjoint (ld, cfg, main.key[i], values[i], main.key[other], values[other]);
         if (rc)
             return rc;
     }
-    for (size_t i = 0; i < SECTION_COUNT; i++) {
-        rc = s_load_list_section (ld, cfg, &s_sections[i], sections[MAPPING_SECTION_COUNT + i]);
+    for (size_t i = 0; i < top_count; i++) {
+        if (!qf_config_sections[i].list)
+            continue;
+        rc = s_load_list_section (ld, cfg, &qf_config_sections[i], sections[i]);
         if (rc)
             return rc;
     }
@@ -2519,10 +2055,12 @@ qf_config_destroy (qf_config_t **self_p)
     if (!self_p || !*self_p)
         return;
     qf_config_t *self = *self_p;
-    for (size_t i = 0; i < KEY_COUNT; i++)
-        s_free_value (&s_keys[i], self);
-    for (size_t i = 0; i < SECTION_COUNT; i++) {
-        const qf_section_t *sec = &s_sections[i];
+    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+        if (!sec->list) {
+            for (size_t k = 0; k < sec->key_count; k++)
+                s_free_value (&sec->keys[k], self);
+            continue;
+        }
         size_t count;
         char *items = s_section_items (sec, self, &count);
         for (size_t j = 0; items && j < count; j++)
@@ -2548,8 +2086,10 @@ qf_config_reload_check (const qf_config_t *current, const qf_config_t *next, cha
                    .error_size = error_size};
     char was[QF_PHRASE_SIZE], now[QF_PHRASE_SIZE], key[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE];
     const char *restart = "restart qualflowd to apply it (the reload was refused)";
-    for (size_t i = 0; i < KEY_COUNT; i++) {
-        const qf_key_t *k = &s_keys[i];
+    s_main_t main;
+    s_main_keys (&main);
+    for (size_t i = 0; i < main.count; i++) {
+        const qf_key_t *k = main.key[i];
         if (k->reloadable || s_equal (k, current, next))
             continue;
         return s_fail (&ld, QF_EINVAL, 0, k->key,
@@ -2557,9 +2097,8 @@ qf_config_reload_check (const qf_config_t *current, const qf_config_t *next, cha
                        s_value_text (was, sizeof was, k, current),
                        s_value_text (now, sizeof now, k, next), restart);
     }
-    for (size_t i = 0; i < SECTION_COUNT; i++) {
-        const qf_section_t *sec = &s_sections[i];
-        if (sec->reloadable)
+    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+        if (!sec->list || sec->reloadable)
             continue;
         size_t cur_count, next_count;
         const char *cur_items = s_section_items (sec, current, &cur_count);
@@ -2691,10 +2230,12 @@ qf_config_print_reference (void *file)
     fputs ("| Key | Type | Range / allowed values | Default | Reloadable | Description |\n"
            "|-----|------|------------------------|---------|------------|-------------|\n",
            out);
-    for (size_t i = 0; i < KEY_COUNT; i++)
-        s_print_row (out, s_keys[i].key, &s_keys[i], s_keys[i].reloadable);
-    for (size_t i = 0; i < SECTION_COUNT; i++) {
-        const qf_section_t *sec = &s_sections[i];
+    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+        if (!sec->list) {
+            for (size_t j = 0; j < sec->key_count; j++)
+                s_print_row (out, sec->keys[j].key, &sec->keys[j], sec->keys[j].reloadable);
+            continue;
+        }
         snprintf (range, sizeof range, "a list of at most %d entries, each a mapping of %s",
                   QF_CONFIG_LIST_MAX,
                   s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, NULL));

@@ -39,16 +39,17 @@
 typedef enum { S_CLOSED = 0, S_HELLO_SENT, S_LIVE } state_t;
 
 struct _qf_worker_t {
-    char *endpoint;               /* owned copy of the worker endpoint */
-    char group[QF_NAME_MAX + 1];  /* consumer group */
-    char instance[QF_ID_MAX + 1]; /* this process's name in the group */
-    int window_asked;             /* HELLO window, 0 = daemon default */
-    int window;                   /* WELCOME window */
-    int heartbeat_ms;             /* heartbeat interval in force */
-    int64_t ack_wait_ms;          /* lease length from WELCOME */
-    int max_deliveries;           /* from WELCOME, informational */
-    qf_worker_fn handler;         /* delivery handler, or NULL */
-    void *handler_arg;            /* its argument (borrowed) */
+    char *endpoint;                  /* owned copy of the worker endpoint */
+    char group[QF_NAME_MAX + 1];     /* consumer group */
+    char instance[QF_ID_MAX + 1];    /* this process's name in the group */
+    int window_asked;                /* HELLO window, 0 = daemon default */
+    int window;                      /* WELCOME window */
+    int heartbeat_ms;                /* heartbeat interval in force */
+    int64_t ack_wait_ms;             /* lease length from WELCOME */
+    int max_deliveries;              /* from WELCOME, informational */
+    qf_worker_fn handler;            /* one handler for every delivery, or NULL */
+    const qf_worker_route_t *routes; /* or a dispatch table by topic (borrowed), or NULL */
+    void *handler_arg;               /* the handlers' argument (borrowed) */
 
     zsock_t *sock;                  /* DEALER, NULL while closed */
     void *handle;                   /* libzmq handle of sock */
@@ -178,6 +179,17 @@ qf_worker_set_handler (qf_worker_t *self, qf_worker_fn handler, void *arg)
     if (!self)
         return;
     self->handler = handler;
+    self->routes = NULL;
+    self->handler_arg = arg;
+}
+
+void
+qf_worker_set_routes (qf_worker_t *self, const qf_worker_route_t *routes, void *arg)
+{
+    if (!self)
+        return;
+    self->handler = NULL;
+    self->routes = routes;
     self->handler_arg = arg;
 }
 
@@ -405,6 +417,30 @@ s_on_error (qf_worker_t *self, qf_msg_t *msg)
                  msg->reason);
 }
 
+/*  Runs what answers a delivery: the single handler, else the first row
+    of the dispatch table whose pattern matches the topic; a delivery no
+    row matches, or one already processed, is acked with nothing. */
+static int
+s_dispatch (qf_worker_t *self, qf_worker_event_t *delivery, qf_outcome_t *outcome)
+{
+    if (self->handler)
+        return self->handler (self, delivery, outcome, self->handler_arg);
+    for (const qf_worker_route_t *row = self->routes; row && row->topic; row++) {
+        if (!qf_topic_matches (row->topic, delivery->topic))
+            continue;
+        if (delivery->processed) {
+            qf_debug ("seq %llu %s already processed by %s; acking without a new result",
+                      (unsigned long long)delivery->seq, delivery->topic, self->group);
+            return 0;
+        }
+        delivery->route = row->data;
+        return row->handler (self, delivery, outcome, self->handler_arg);
+    }
+    qf_debug ("seq %llu %s: %s has no handler for the topic; acking without a result",
+              (unsigned long long)delivery->seq, delivery->topic, self->group);
+    return 0;
+}
+
 static void
 s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
 {
@@ -430,7 +466,7 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
     self->busy = true;
     self->busy_seq = msg->seq;
     snprintf (self->busy_event_id, sizeof self->busy_event_id, "%s", msg->event_id);
-    int rc = self->handler ? self->handler (self, &delivery, &outcome, self->handler_arg) : 0;
+    int rc = s_dispatch (self, &delivery, &outcome);
     self->busy = false;
     if (rc == 0 && outcome.result && !json_is_object (outcome.result)) {
         qf_error ("handler for %s returned a result that is not a JSON object", msg->topic);
@@ -590,7 +626,7 @@ s_usage (FILE *file, const char *program)
 }
 
 int
-qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
+qf_worker_main (int argc, char **argv, const char *group, const qf_worker_route_t *routes)
 {
     char program[QF_NAME_MAX + 16];
     snprintf (program, sizeof program, "qualflow-%s", group ? group : "worker");
@@ -673,7 +709,7 @@ qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler)
         goto done;
     }
     qf_worker_set_heartbeat (worker, config->heartbeat_ms);
-    qf_worker_set_handler (worker, handler, config);
+    qf_worker_set_routes (worker, routes, config);
     qf_info ("starting %s as %s with %s, worker endpoint %s", program, qf_worker_instance (worker),
              config->path ? config->path : path, config->worker_endpoint);
     rc = qf_worker_run (worker);

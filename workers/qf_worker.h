@@ -14,25 +14,32 @@
     sequence order.  A handler that works longer than the lease calls
     qf_worker_extend() now and then.
 
-    Usage:
+    A worker declares what it handles as a dispatch table, topic pattern
+    to handler; the library calls the handler of the first row whose
+    pattern matches a delivery's topic.  Usage:
 
         static int
-        s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery,
-                  qf_outcome_t *outcome, void *arg)
+        s_expiring (qf_worker_t *worker, const qf_worker_event_t *delivery,
+                    qf_outcome_t *outcome, void *arg)
         {
             outcome->result = json_pack ("{s:s, s:{}}", "command", "ping", "args");
             return 0;                       // ACK with outcome->result
         }
 
-        qf_worker_t *worker = qf_worker_new ("ipc://run/worker.sock", "legal", NULL, 0);
-        qf_worker_set_handler (worker, s_handle, config);
+        static const qf_worker_route_t s_routes[] = {
+            {"certificate.expiring", s_expiring, NULL},
+            {NULL, NULL, NULL},
+        };
+
+        qf_worker_t *worker = qf_worker_new ("ipc://run/worker.sock", "renewal", NULL, 0);
+        qf_worker_set_routes (worker, s_routes, config);
         qf_worker_run (worker);             // until SIGINT/SIGTERM or qf_worker_stop
         qf_worker_destroy (&worker);
 
     Or, for a worker binary, the whole main():
 
         int main (int argc, char **argv)
-        { return qf_worker_main (argc, argv, "legal", s_handle); }
+        { return qf_worker_main (argc, argv, "renewal", s_routes); }
 */
 #ifndef QF_WORKER_H
 #define QF_WORKER_H
@@ -58,6 +65,8 @@ typedef struct {
     bool processed;       /* flags & QF_DELIVER_PROCESSED: result already recorded,
                                  ack without repeating side effects */
     json_t *payload;      /* the parsed payload object */
+    const void *route;    /* the data of the dispatch table's row that matched; NULL
+                             without a table */
 } qf_worker_event_t;
 
 /* What the handler decided; zeroed by the worker before each call. */
@@ -70,10 +79,20 @@ typedef struct {
 
 /*  A delivery handler. Returns 0 to ACK with outcome->result, or a negative
     QF_E* code to NACK with outcome->delay_ms and outcome->reason. `arg` is
-    the pointer given to qf_worker_set_handler (qf_worker_main passes the
-    loaded `const qf_config_t *`). */
+    the pointer given to qf_worker_set_handler or qf_worker_set_routes
+    (qf_worker_main passes the loaded `const qf_config_t *`). */
 typedef int (*qf_worker_fn) (qf_worker_t *worker, const qf_worker_event_t *delivery,
                              qf_outcome_t *outcome, void *arg);
+
+/* One row of a worker's dispatch table: deliveries whose topic matches
+   `topic` go to `handler`, which finds `data` in delivery->route (so one
+   handler can serve several rows, or several workers). A table ends with
+   a row whose topic is NULL. */
+typedef struct {
+    const char *topic;    /* an exact topic, a prefix ending in "*", or "*" for all */
+    qf_worker_fn handler; /* answers the deliveries of the topic */
+    const void *data;     /* for the handler (borrowed), or NULL */
+} qf_worker_route_t;
 
 /*  Creates a worker for `group` that will connect to `endpoint`. `instance`
     names this process in the group; NULL means "<group>-<hostname>-<pid>".
@@ -89,9 +108,18 @@ qf_worker_t *qf_worker_new (const char *endpoint, const char *group, const char 
     the worker and sets *self_p to NULL. Safe when *self_p is NULL. */
 void qf_worker_destroy (qf_worker_t **self_p);
 
-/*  Sets the delivery handler and its argument. Without a handler every
-    delivery is acked with an empty result. */
+/*  Sets one handler, and its argument, for every delivery (replacing a
+    dispatch table). Without a handler or a table every delivery is acked
+    with an empty result. */
 void qf_worker_set_handler (qf_worker_t *self, qf_worker_fn handler, void *arg);
+
+/*  Dispatches deliveries by topic (replacing a single handler): the first
+    row of `routes` (borrowed; NULL-topic-terminated) whose pattern matches
+    a delivery's topic handles it, with `arg`. A delivery whose topic no row
+    matches is acked with an empty result, and so is one the group already
+    processed (QF_DELIVER_PROCESSED: its result is recorded), without
+    calling a handler, so handlers never repeat a side effect. */
+void qf_worker_set_routes (qf_worker_t *self, const qf_worker_route_t *routes, void *arg);
 
 /*  Sets the heartbeat interval used before the daemon's WELCOME says
     otherwise (default 1000 ms; 10 ms to 1 hour). Returns 0 or QF_EINVAL. */
@@ -138,10 +166,11 @@ uint64_t qf_worker_sessions (qf_worker_t *self);
         -v               debug logging
         -h               help
     loads the configuration (prints the error and returns 1 when invalid),
-    logs as "qualflow-<group>", connects to worker_endpoint and runs
-    `handler` with the `const qf_config_t *` as its argument until SIGINT or
+    logs as "qualflow-<group>", connects to worker_endpoint and dispatches
+    deliveries by `routes` (see qf_worker_set_routes), with the
+    `const qf_config_t *` as the handlers' argument, until SIGINT or
     SIGTERM. Returns the process exit status: 0 after a clean stop, 1 on an
     error, 2 on a usage error. */
-int qf_worker_main (int argc, char **argv, const char *group, qf_worker_fn handler);
+int qf_worker_main (int argc, char **argv, const char *group, const qf_worker_route_t *routes);
 
 #endif

@@ -1,4 +1,6 @@
-/*  test_rules — the review rules (workers/qf_rules.c) over a real,
+/*  test_rules — the departments' review rules (workers/legal/,
+    workers/finance/, workers/technical/) and the review scaffold that runs
+    them (workers/qf_review.c) over a real,
     loaded configuration: each department's checks, the findings' wording,
     and the review.report a worker sends.
 
@@ -8,7 +10,10 @@
 */
 #include "qf_config.h"
 #include "qf_error.h"
-#include "qf_rules.h"
+#include "finance/finance_rules.h"
+#include "legal/legal_rules.h"
+#include "qf_review.h"
+#include "technical/technical_rules.h"
 #include "qf_test.h"
 #include "qf_test_config.h"
 #include "qf_time.h"
@@ -97,18 +102,19 @@ static json_t *s_findings = NULL;
    policy.min_return_ratio 1.1, for the edges those values have. */
 static qf_config_t *s_config_zero = NULL;
 
-/* Runs `rule` under `config` on `record` (consumed); returns the verdict. */
+/* Runs `rule`'s checks under `config` on `record` (consumed); returns the
+   verdict. */
 static int
-s_run_with (const qf_config_t *config, qf_rules_fn rule, json_t *record)
+s_run_with (const qf_config_t *config, const qf_review_department_t *rule, json_t *record)
 {
     json_array_clear (s_findings);
-    int verdict = rule (config, record, s_today, s_findings);
+    int verdict = qf_review_findings (config, rule, record, s_today, s_findings);
     json_decref (record);
     return verdict;
 }
 
 static int
-s_run (qf_rules_fn rule, json_t *record)
+s_run (const qf_review_department_t *rule, json_t *record)
 {
     return s_run_with (s_config, rule, record);
 }
@@ -126,19 +132,19 @@ s_run (qf_rules_fn rule, json_t *record)
 
 QF_TEST (legal_good_passes)
 {
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_good ()), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, s_good ()), 1);
     QF_CHECK_EQ_INT (json_array_size (s_findings), 0);
 }
 
 QF_TEST (finance_good_passes_with_ratio)
 {
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, s_good ()), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_finance_review, s_good ()), 1);
     QF_CHECK (s_found (s_findings, "1.80", "meets", NULL));
 }
 
 QF_TEST (technical_good_passes)
 {
-    QF_CHECK_EQ_INT (s_run (qf_rules_technical, s_good ()), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_technical_review, s_good ()), 1);
     QF_CHECK (s_found (s_findings, "no industry recorded", NULL));
 }
 
@@ -146,7 +152,7 @@ QF_TEST (technical_served_industry_passes_clean)
 {
     json_t *record = s_good ();
     s_set (record, "industry", json_string ("real-estate"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_technical_review, record), 1);
     QF_CHECK_EQ_INT (json_array_size (s_findings), 0);
 }
 
@@ -154,7 +160,7 @@ QF_TEST (technical_unserved_industry_fails)
 {
     json_t *record = s_good ();
     s_set (record, "industry", json_string ("mining"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_technical_review, record), 0);
     QF_CHECK (s_found (s_findings, "does not serve the industry mining", NULL));
 }
 
@@ -162,7 +168,7 @@ QF_TEST (legal_wrong_cert_pattern_fails)
 {
     json_t *record = s_good ();
     s_set (record, "cert_no", json_string ("D23"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     bool named = s_found (
         s_findings,
         "certificate number D23 does not match the format of " AUTHORITY " (" PATTERN ")", NULL);
@@ -175,7 +181,7 @@ QF_TEST (legal_cert_of_other_authority_fails)
     /* A valid number of another allowed authority is still the wrong format. */
     json_t *record = s_good ();
     s_set (record, "cert_no", json_string ("HF-1234"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "HF-1234", "does not match", NULL));
 }
 
@@ -189,21 +195,21 @@ QF_TEST (legal_largest_pattern_with_longest_number)
     json_t *record = s_good ();
     s_set (record, "authority", json_string ("最大格式局"));
     s_set (record, "cert_no", json_string (number));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "does not match the format of 最大格式局", NULL));
     memset (number, 'x', 84);
     strcpy (number + 84, "#");
     record = s_good ();
     s_set (record, "authority", json_string ("最大格式局"));
     s_set (record, "cert_no", json_string (number));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 1);
 }
 
 QF_TEST (legal_unknown_authority_fails)
 {
     json_t *record = s_good ();
     s_set (record, "authority", json_string ("某某伪造证书中心"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "某某伪造证书中心", "not on the list", NULL));
 }
 
@@ -213,7 +219,7 @@ QF_TEST (legal_validity_too_short_fails)
     qf_date_format (s_today + 30, expires, sizeof expires);
     json_t *record = s_good ();
     s_set (record, "expires", json_string (expires));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "remaining validity of 30 days", expires, "180", NULL));
 }
 
@@ -223,7 +229,7 @@ QF_TEST (legal_validity_at_minimum_passes)
     qf_date_format (s_today + 180, expires, sizeof expires);
     json_t *record = s_good ();
     s_set (record, "expires", json_string (expires));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 1);
 }
 
 /* An expiry `days` after today, as the record's text. */
@@ -241,24 +247,24 @@ QF_TEST (legal_validity_edges)
 {
     /* policy.min_validity_for_sale_days is 180: one day short fails, the
        minimum and one more pass. */
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (179)), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, s_expiring_in (179)), 0);
     QF_CHECK (s_found (s_findings, "remaining validity of 179 days", "required 180 days", NULL));
     QF_CHECK_EQ_INT (json_array_size (s_findings), 1);
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (180)), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, s_expiring_in (180)), 1);
     QF_CHECK_EQ_INT (json_array_size (s_findings), 0);
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (181)), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, s_expiring_in (181)), 1);
 }
 
 QF_TEST (legal_expiry_day_edges_with_no_minimum)
 {
     /* With a minimum of 0, a certificate is still sold only while valid:
        it expires when its expiry day begins, as the daemon's timer says. */
-    QF_CHECK_EQ_INT (s_run_with (s_config_zero, qf_rules_legal, s_expiring_in (1)), 1);
-    QF_CHECK_EQ_INT (s_run_with (s_config_zero, qf_rules_legal, s_expiring_in (0)), 0);
+    QF_CHECK_EQ_INT (s_run_with (s_config_zero, &qf_legal_review, s_expiring_in (1)), 1);
+    QF_CHECK_EQ_INT (s_run_with (s_config_zero, &qf_legal_review, s_expiring_in (0)), 0);
     QF_CHECK (s_found (s_findings, "expired on 2026-01-01, today", NULL));
-    QF_CHECK_EQ_INT (s_run_with (s_config_zero, qf_rules_legal, s_expiring_in (-1)), 0);
+    QF_CHECK_EQ_INT (s_run_with (s_config_zero, &qf_legal_review, s_expiring_in (-1)), 0);
     QF_CHECK (s_found (s_findings, "expired on 2025-12-31, 1 days ago", NULL));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, s_expiring_in (0)), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, s_expiring_in (0)), 0);
     QF_CHECK (s_found (s_findings, "expired on 2026-01-01, today", NULL));
     QF_CHECK_EQ_INT (json_array_size (s_findings), 1);
 }
@@ -268,7 +274,7 @@ QF_TEST (legal_expired_fails)
     json_t *record = s_good ();
     s_set (record, "issued", json_string ("2020-01-01"));
     s_set (record, "expires", json_string ("2025-12-01"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "expired on 2025-12-01", "31 days ago", NULL));
 }
 
@@ -276,7 +282,7 @@ QF_TEST (legal_invalid_expiry_fails)
 {
     json_t *record = s_good ();
     s_set (record, "expires", json_string ("2030-02-30"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "2030-02-30", "not a valid date", NULL));
 }
 
@@ -284,7 +290,7 @@ QF_TEST (legal_empty_scope_fails)
 {
     json_t *record = s_good ();
     s_set (record, "scope", json_string (""));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "scope is empty", NULL));
 }
 
@@ -293,7 +299,7 @@ QF_TEST (legal_whitespace_scope_fails)
     /* ASCII blanks and the ideographic space U+3000 both count as empty. */
     json_t *record = s_good ();
     s_set (record, "scope", json_string (" \t\u3000 \n"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "scope is empty", NULL));
 }
 
@@ -301,14 +307,14 @@ QF_TEST (legal_scope_trimmed_before_matching)
 {
     json_t *record = s_good ();
     s_set (record, "scope", json_string ("  " SCOPE "\u3000"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 1);
 }
 
 QF_TEST (legal_scope_not_in_category_fails)
 {
     json_t *record = s_good ();
     s_set (record, "scope", json_string ("市政公用工程施工总承包一级"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "市政公用工程施工总承包一级",
                        "not one of the scopes of category construction-general", SCOPE, NULL));
 }
@@ -318,14 +324,14 @@ QF_TEST (legal_any_scope_when_category_lists_none)
     json_t *record = s_good ();
     s_set (record, "category", json_string ("safety-permit"));
     s_set (record, "scope", json_string ("安全生产许可"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 1);
 }
 
 QF_TEST (legal_unknown_category_fails)
 {
     json_t *record = s_good ();
     s_set (record, "category", json_string ("space-launch"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK (s_found (s_findings, "category space-launch is not configured", NULL));
 }
 
@@ -335,7 +341,7 @@ QF_TEST (legal_reports_every_failure)
     s_set (record, "cert_no", json_string ("X1"));
     s_set (record, "expires", json_string ("2025-06-30"));
     s_set (record, "scope", json_string ("   "));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     QF_CHECK_EQ_INT (json_array_size (s_findings), 3);
 }
 
@@ -349,7 +355,7 @@ QF_TEST (legal_long_values_are_quoted_short)
     cert[3999] = 0;
     json_t *record = s_good ();
     s_set (record, "cert_no", json_string (cert));
-    QF_CHECK_EQ_INT (s_run (qf_rules_legal, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_legal_review, record), 0);
     const char *text = json_string_value (json_array_get (s_findings, 0));
     QF_CHECK (text != NULL);
     QF_CHECK (strlen (text) < 1024);
@@ -364,7 +370,7 @@ QF_TEST (finance_ratio_below_threshold_fails)
 {
     json_t *record = s_good ();
     s_set (record, "expected_revenue", json_integer (50000));
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_finance_review, record), 0);
     QF_CHECK (s_found (s_findings, "return ratio 0.50", "below the minimum 1.20", NULL));
 }
 
@@ -372,7 +378,7 @@ QF_TEST (finance_ratio_at_threshold_passes)
 {
     json_t *record = s_good ();
     s_set (record, "expected_revenue", json_integer (120000));
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 1);
+    QF_CHECK_EQ_INT (s_run (&qf_finance_review, record), 1);
 }
 
 /* Runs finance on the good record with these amounts. */
@@ -382,7 +388,7 @@ s_finance (const qf_config_t *config, double cost, double revenue)
     json_t *record = s_good ();
     s_set (record, "acquisition_cost", json_real (cost));
     s_set (record, "expected_revenue", json_real (revenue));
-    return s_run_with (config, qf_rules_finance, record);
+    return s_run_with (config, &qf_finance_review, record);
 }
 
 QF_TEST (finance_ratio_edges)
@@ -417,7 +423,7 @@ QF_TEST (finance_zero_cost_fails)
 {
     json_t *record = s_good ();
     s_set (record, "acquisition_cost", json_integer (0));
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_finance_review, record), 0);
     QF_CHECK (s_found (s_findings, "acquisition cost is 0", NULL));
 }
 
@@ -426,7 +432,7 @@ QF_TEST (finance_missing_data_fails)
     json_t *record = s_good ();
     json_object_del (record, "acquisition_cost");
     s_set (record, "expected_revenue", json_null ());
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_finance_review, record), 0);
     QF_CHECK (s_found (s_findings, "no cost data", NULL));
 }
 
@@ -434,7 +440,7 @@ QF_TEST (finance_non_number_fails)
 {
     json_t *record = s_good ();
     s_set (record, "acquisition_cost", json_string ("lots"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_finance, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_finance_review, record), 0);
     QF_CHECK (s_found (s_findings, "acquisition_cost", "not a number", NULL));
 }
 
@@ -442,7 +448,7 @@ QF_TEST (technical_unknown_category_fails)
 {
     json_t *record = s_good ();
     s_set (record, "category", json_string ("space-launch"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_technical_review, record), 0);
     QF_CHECK (s_found (s_findings, "category space-launch is not configured", NULL));
 }
 
@@ -450,7 +456,7 @@ QF_TEST (technical_category_without_industry_fails)
 {
     json_t *record = s_good ();
     s_set (record, "category", json_string ("museum-curation"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_technical_review, record), 0);
     QF_CHECK (s_found (s_findings, "museum-curation serves no industry", NULL));
 }
 
@@ -458,7 +464,7 @@ QF_TEST (technical_empty_scope_fails)
 {
     json_t *record = s_good ();
     s_set (record, "scope", json_string ("\u3000"));
-    QF_CHECK_EQ_INT (s_run (qf_rules_technical, record), 0);
+    QF_CHECK_EQ_INT (s_run (&qf_technical_review, record), 0);
     QF_CHECK (s_found (s_findings, "scope is empty", NULL));
 }
 
@@ -467,9 +473,10 @@ QF_TEST (rules_refuse_bad_arguments)
     json_t *findings = json_array ();
     json_t *record = s_good ();
     json_t *not_object = json_string ("x");
-    int a = qf_rules_legal (NULL, record, s_today, findings);
-    int b = qf_rules_finance (s_config, not_object, s_today, findings);
-    int c = qf_rules_technical (s_config, record, s_today, NULL);
+    int a = qf_review_findings (NULL, &qf_legal_review, record, s_today, findings);
+    int b = qf_review_findings (s_config, &qf_finance_review, not_object, s_today, findings);
+    int c = qf_review_findings (s_config, &qf_technical_review, record, s_today, NULL);
+    int d = qf_review_findings (s_config, NULL, record, s_today, findings);
     size_t count = json_array_size (findings);
     json_decref (not_object);
     json_decref (record);
@@ -478,8 +485,7 @@ QF_TEST (rules_refuse_bad_arguments)
     QF_CHECK_EQ_INT (b, QF_EINVAL);
     QF_CHECK_EQ_INT (c, QF_EINVAL);
     QF_CHECK_EQ_INT (count, 0);
-    QF_CHECK (qf_rules_for ("legal") == qf_rules_legal);
-    QF_CHECK (qf_rules_for ("sales") == NULL);
+    QF_CHECK_EQ_INT (d, QF_EINVAL);
 }
 
 /* A review_requested payload around a record (consumed). */
@@ -502,8 +508,8 @@ QF_TEST (review_fail_report_shape)
     json_t *payload = s_request (record, "legal finance technical");
     json_t *result = NULL;
     char error[128];
-    int rc = qf_rules_review (s_config, "legal", qf_rules_legal, payload, s_today, &result, error,
-                              sizeof error);
+    int rc =
+        qf_review_run (s_config, &qf_legal_review, payload, s_today, &result, error, sizeof error);
     json_decref (payload);
     json_t *args = json_object_get (result, "args");
     const char *command = json_string_value (json_object_get (result, "command"));
@@ -533,14 +539,13 @@ QF_TEST (review_fail_report_shape)
 /* Runs department `department`'s review of `record` (consumed) and
    returns its suggestions (caller frees), or NULL when it passed. */
 static char *
-s_suggestions_of (const char *department, json_t *record, json_t *active_policies)
+s_suggestions_of (const qf_review_department_t *department, json_t *record, json_t *active_policies)
 {
     json_t *payload = s_request (record, "legal finance technical");
     if (active_policies)
         json_object_set_new (payload, "active_policies", active_policies);
     json_t *result = NULL;
-    qf_rules_review (s_config, department, qf_rules_for (department), payload, s_today, &result,
-                     NULL, 0);
+    qf_review_run (s_config, department, payload, s_today, &result, NULL, 0);
     json_decref (payload);
     const char *text =
         json_string_value (json_object_get (json_object_get (result, "args"), "suggestions"));
@@ -554,14 +559,14 @@ QF_TEST (review_suggestions_say_what_to_do)
     /* A return ratio below the minimum: correct the figures, or reject. */
     json_t *record = s_good ();
     s_set (record, "expected_revenue", json_integer (100));
-    char *finance = s_suggestions_of ("finance", record, NULL);
+    char *finance = s_suggestions_of (&qf_finance_review, record, NULL);
     /* Several fields wrong: one rectify command with all their options. */
     record = s_good ();
     s_set (record, "cert_no", json_string ("X1"));
     s_set (record, "scope", json_string ("   "));
-    char *legal = s_suggestions_of ("legal", record, NULL);
+    char *legal = s_suggestions_of (&qf_legal_review, record, NULL);
     /* Nothing to correct: wait for the policy change to be lifted. */
-    char *policy = s_suggestions_of ("legal", s_good (), json_pack ("[i]", 3));
+    char *policy = s_suggestions_of (&qf_legal_review, s_good (), json_pack ("[i]", 3));
     bool finance_ok = finance && strstr (finance, "qual rectify 7 --cost N --revenue N'") &&
                       strstr (finance, "'qualflow --as management qual reject 7 --reason TEXT'");
     bool legal_ok = legal && strstr (legal, "qual rectify 7 --cert-no X --scope S'") &&
@@ -583,8 +588,7 @@ QF_TEST (review_pass_report_has_no_suggestions)
 {
     json_t *payload = s_request (s_good (), "legal finance technical");
     json_t *result = NULL;
-    int rc =
-        qf_rules_review (s_config, "finance", qf_rules_finance, payload, s_today, &result, NULL, 0);
+    int rc = qf_review_run (s_config, &qf_finance_review, payload, s_today, &result, NULL, 0);
     json_decref (payload);
     json_t *args = json_object_get (result, "args");
     bool pass = strcmp (json_string_value (json_object_get (args, "verdict")), "pass") == 0;
@@ -599,8 +603,7 @@ QF_TEST (review_other_department_not_asked)
 {
     json_t *payload = s_request (s_good (), "legal finance");
     json_t *result = NULL;
-    int rc = qf_rules_review (s_config, "technical", qf_rules_technical, payload, s_today, &result,
-                              NULL, 0);
+    int rc = qf_review_run (s_config, &qf_technical_review, payload, s_today, &result, NULL, 0);
     json_decref (payload);
     bool empty = result == NULL;
     json_decref (result);
@@ -613,8 +616,8 @@ QF_TEST (review_malformed_payload_refused)
     json_t *payload = json_pack ("{s:s, s:i}", "qualification", "7", "round", 1);
     json_t *result = NULL;
     char error[128] = "";
-    int rc = qf_rules_review (s_config, "legal", qf_rules_legal, payload, s_today, &result, error,
-                              sizeof error);
+    int rc =
+        qf_review_run (s_config, &qf_legal_review, payload, s_today, &result, error, sizeof error);
     json_decref (payload);
     QF_CHECK_EQ_INT (rc, QF_EINVAL);
     QF_CHECK (result == NULL);

@@ -34,6 +34,8 @@ typedef enum {
     H_NACK_PLAIN,     /* sets a result, then returns QF_EIO without a reason */
     H_BAD_RESULT,     /* returns 0 with a result that is a JSON array */
     H_EXTEND,         /* qf_worker_extend twice (right and wrong seq), then ACK {} */
+    H_ROUTES,         /* the dispatch table s_routes instead of one handler; its
+                         review row answers as H_ACK_RESULT */
 } handler_mode_t;
 
 /* What the handler saw; written in the worker's thread under the fixture's
@@ -48,9 +50,10 @@ typedef struct {
     uint32_t attempt;
     uint32_t flags;
     bool processed;
-    json_t *payload;     /* deep copy of the last payload (owned) */
-    int extend_rc;       /* qf_worker_extend on the delivery being handled */
-    int extend_wrong_rc; /* ... on a seq that is not being handled */
+    json_t *payload;       /* deep copy of the last payload (owned) */
+    int extend_rc;         /* qf_worker_extend on the delivery being handled */
+    int extend_wrong_rc;   /* ... on a seq that is not being handled */
+    int certificate_calls; /* s_certificate invocations (H_ROUTES) */
     /* The accessors, read in the worker's own thread during the handler
        (the worker is not meant to be read from another thread while it runs). */
     bool connected;
@@ -105,6 +108,7 @@ s_handler (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t 
     pthread_mutex_unlock (&f->lock);
 
     switch (mode) {
+    case H_ROUTES:
     case H_ACK_RESULT:
         outcome->result =
             json_pack ("{s:s, s:{s:I}}", "command", "qual.submit", "args", "id",
@@ -129,6 +133,29 @@ s_handler (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t 
     }
     return 0;
 }
+
+/* The H_ROUTES table's row for certificate.*: counts, and answers with
+   the topic and the row's data it was given. */
+static int
+s_certificate (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome,
+               void *arg)
+{
+    (void)worker;
+    fixture_t *f = arg;
+    pthread_mutex_lock (&f->lock);
+    f->seen.certificate_calls++;
+    pthread_mutex_unlock (&f->lock);
+    outcome->result = json_pack ("{s:s, s:{s:s, s:s?}}", "command", "renewal.remind", "args",
+                                 "topic", delivery->topic, "route", (const char *)delivery->route);
+    return 0;
+}
+
+/* The dispatch table of H_ROUTES: an exact topic and a prefix. */
+static const qf_worker_route_t s_routes[] = {
+    {"qualification.review_requested", s_handler, NULL},
+    {"certificate.*", s_certificate, "certificates"},
+    {NULL, NULL, NULL},
+};
 
 static void *
 s_worker_thread (void *arg)
@@ -159,7 +186,10 @@ s_setup (fixture_t *f, const char *instance, int window, handler_mode_t mode)
     f->worker = qf_worker_new (f->endpoint, "legal", instance, window);
     if (!f->worker)
         goto fail;
-    qf_worker_set_handler (f->worker, s_handler, f);
+    if (mode == H_ROUTES)
+        qf_worker_set_routes (f->worker, s_routes, f);
+    else
+        qf_worker_set_handler (f->worker, s_handler, f);
     if (qf_worker_set_heartbeat (f->worker, HEARTBEAT_MS) != 0)
         goto fail;
     if (pthread_create (&f->thread, NULL, s_worker_thread, f) != 0)
@@ -251,7 +281,8 @@ s_send_welcome (fixture_t *f, const char *instance)
 }
 
 static int
-s_send_deliver (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags)
+s_send_deliver_topic (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags,
+                      const char *topic)
 {
     qf_msg_t msg = {.id = QF_MSG_DELIVER,
                     .seq = seq,
@@ -259,11 +290,17 @@ s_send_deliver (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags)
                     .attempt = attempt,
                     .flags = flags};
     snprintf (msg.event_id, sizeof msg.event_id, "%s", EVENT_ID);
-    snprintf (msg.topic, sizeof msg.topic, "%s", "qualification.review_requested");
+    snprintf (msg.topic, sizeof msg.topic, "%s", topic);
     snprintf (msg.subject, sizeof msg.subject, "%s", "qualification/7");
     msg.body = json_pack ("{s:i, s:s, s:[s,s]}", "id", 7, "name", "二级资质", "departments",
                           "legal", "finance");
     return s_send (f, &msg);
+}
+
+static int
+s_send_deliver (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags)
+{
+    return s_send_deliver_topic (f, seq, attempt, flags, "qualification.review_requested");
 }
 
 static int
@@ -817,6 +854,71 @@ QF_TEST (test_bye_on_stop)
     s_teardown (&f);
 }
 
+/*  Delivers `seq` of `topic` and expects an ACK for it within WAIT_MS,
+    whose body (NULL for {}) goes to *body_p (caller owns it). */
+static void
+s_route_ack (const char *s_test_name, fixture_t *f, uint64_t seq, uint32_t flags, const char *topic,
+             json_t **body_p)
+{
+    *body_p = NULL;
+    QF_CHECK_EQ_INT (s_send_deliver_topic (f, seq, 1, flags, topic), 0);
+    qf_msg_t msg = {0};
+    QF_CHECK_EQ_INT (s_recv (f, &msg, WAIT_MS, true), 0);
+    qf_msg_id_t id = msg.id;
+    uint64_t acked = msg.seq;
+    if (json_object_size (msg.body) > 0)
+        *body_p = json_incref (msg.body);
+    qf_msg_reset (&msg);
+    QF_CHECK_STR (qf_msg_type_name (id), "ACK");
+    QF_CHECK_EQ_INT (acked, seq);
+}
+
+/* A dispatch table: each topic goes to the first row that matches it;
+   a topic no row matches and an event already processed are acked with
+   nothing, without calling a handler. */
+static void
+s_body_routes (const char *s_test_name, fixture_t *f)
+{
+    s_open_session (s_test_name, f, "legal-test-10");
+    if (s_test_current_failed)
+        return;
+    json_t *review = NULL, *certificate = NULL, *unmatched = NULL, *processed = NULL;
+    s_route_ack (s_test_name, f, 1, 0, "qualification.review_requested", &review);
+    s_route_ack (s_test_name, f, 2, 0, "certificate.expiring", &certificate);
+    s_route_ack (s_test_name, f, 3, 0, "custody.transferred", &unmatched);
+    s_route_ack (s_test_name, f, 4, QF_DELIVER_PROCESSED, "certificate.expired", &processed);
+    const char *command = json_string_value (json_object_get (review, "command"));
+    const char *topic =
+        json_string_value (json_object_get (json_object_get (certificate, "args"), "topic"));
+    bool review_ok = command && strcmp (command, "qual.submit") == 0;
+    const char *route =
+        json_string_value (json_object_get (json_object_get (certificate, "args"), "route"));
+    bool certificate_ok = topic && strcmp (topic, "certificate.expiring") == 0 && route &&
+                          strcmp (route, "certificates") == 0;
+    bool nothing = unmatched == NULL && processed == NULL;
+    json_decref (review);
+    json_decref (certificate);
+    json_decref (unmatched);
+    json_decref (processed);
+    if (s_test_current_failed)
+        return;
+    QF_CHECK (review_ok);
+    QF_CHECK (certificate_ok);
+    QF_CHECK (nothing);
+    seen_t seen = s_seen (f);
+    QF_CHECK_EQ_INT (seen.calls, 1);
+    QF_CHECK_EQ_INT (seen.certificate_calls, 1);
+    QF_CHECK_STR (seen.topic, "qualification.review_requested");
+}
+
+QF_TEST (test_routes_dispatch_by_topic)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-10", 7, H_ROUTES), 0);
+    s_body_routes (s_test_name, &f);
+    s_teardown (&f);
+}
+
 /* Runs one test under a watchdog: a hang kills the process (the runner
    counts that as a failure) instead of stalling. */
 #define RUN_BOUNDED(name)                                                                          \
@@ -840,6 +942,7 @@ main (void)
     RUN_BOUNDED (test_handler_failure_default_reason);
     RUN_BOUNDED (test_result_not_object_nacks);
     RUN_BOUNDED (test_processed_flag);
+    RUN_BOUNDED (test_routes_dispatch_by_topic);
     RUN_BOUNDED (test_extend_from_handler);
     RUN_BOUNDED (test_no_delivery_before_welcome);
     RUN_BOUNDED (test_error_404_says_hello_again);

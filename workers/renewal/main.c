@@ -13,17 +13,13 @@
 
 #include <string.h>
 
-/*  Handles one delivery; the configuration is `arg`. */
+/*  Answers certificate.expiring and certificate.expired alike. */
 static int
-s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
+s_remind (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
 {
     (void)worker;
     (void)arg;
     bool expired = strcmp (delivery->topic, "certificate.expired") == 0;
-    if (!expired && strcmp (delivery->topic, "certificate.expiring") != 0)
-        return 0;
-    if (delivery->processed)
-        return 0;
     json_t *qualification = json_object_get (delivery->payload, "qualification");
     json_t *id = json_object_get (qualification, "id");
     json_t *lead = json_object_get (delivery->payload, "lead_days");
@@ -40,8 +36,14 @@ s_handle (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *
     return outcome->result ? 0 : QF_ENOMEM;
 }
 
+static const qf_worker_route_t s_routes[] = {
+    {"certificate.expiring", s_remind, NULL},
+    {"certificate.expired", s_remind, NULL},
+    {NULL, NULL, NULL},
+};
+
 int
 main (int argc, char **argv)
 {
-    return qf_worker_main (argc, argv, "renewal", s_handle);
+    return qf_worker_main (argc, argv, "renewal", s_routes);
 }
