@@ -1,0 +1,231 @@
+/*  qf_store_timers — the store's part for durable timers (qf_timers.h):
+    their rows, the pending ones read through a partial index, never all
+    at once. Part of the store module: only the store's files touch
+    sqlite3. */
+#include "qf.h"
+#include "qf_store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every statement of this part, prepared once at open. */
+typedef enum {
+    TS_ADD,
+    TS_CANCEL,
+    TS_POLICY_CANCEL,
+    TS_DUE,
+    TS_PENDING,
+    TS_MOVE,
+    TS_FIRED,
+    TS_NEXT,
+    TS_LAST,
+    TS_COUNT_KIND,
+    TS_OF,
+    TS_COUNT
+} timers_stmt_t;
+
+static const char *s_sql[TS_COUNT] = {
+    [TS_ADD] = "INSERT INTO timers (due, kind, qualification_id, policy_id, lead_days, "
+               "anchor, placed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [TS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
+                  "WHERE qualification_id = ?1 AND state = 'pending'",
+    [TS_POLICY_CANCEL] = "UPDATE timers SET state = 'cancelled' "
+                         "WHERE policy_id = ?1 AND state = 'pending'",
+    [TS_DUE] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
+               "placed FROM timers WHERE state = 'pending' AND due <= ?1 "
+               "ORDER BY due LIMIT ?2",
+    [TS_PENDING] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
+                   "placed FROM timers WHERE state = 'pending' AND id > ?1 "
+                   "ORDER BY id LIMIT ?2",
+    [TS_MOVE] = "UPDATE timers SET due = ?2, placed = ?3 WHERE id = ?1 AND state = 'pending'",
+    [TS_FIRED] = "UPDATE timers SET state = 'fired', fired_at = ?2 WHERE id = ?1",
+    [TS_NEXT] = "SELECT min (due) FROM timers WHERE state = 'pending'",
+    [TS_LAST] = "SELECT max (due) FROM timers WHERE state = 'pending'",
+    [TS_COUNT_KIND] = "SELECT count (*) FROM timers WHERE state = 'pending' AND due >= ?2 "
+                      "AND due < ?3 AND kind = ?1",
+    [TS_OF] = "SELECT kind, lead_days, due, state, fired_at FROM timers "
+              "WHERE qualification_id = ?1 AND state != 'cancelled' ORDER BY due",
+};
+
+/* The timers part of a store; owned by the store. */
+struct qf_store_timers_t {
+    sqlite3_stmt *stmts[TS_COUNT]; /* prepared at open, finalized at close */
+};
+
+int
+qf_store_timers_open (qf_store_t *self, char *error, size_t error_size)
+{
+    self->timers = calloc (1, sizeof *self->timers);
+    if (!self->timers) {
+        snprintf (error, error_size, "out of memory");
+        return QF_ENOMEM;
+    }
+    for (int i = 0; i < TS_COUNT; i++)
+        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &self->timers->stmts[i], NULL) != SQLITE_OK) {
+            snprintf (error, error_size, "database %s: cannot prepare timer statement %d: %s",
+                      self->path, i, sqlite3_errmsg (self->db));
+            return QF_EIO;
+        }
+    return 0;
+}
+
+void
+qf_store_timers_close (qf_store_t *self)
+{
+    if (!self->timers)
+        return;
+    for (int i = 0; i < TS_COUNT; i++)
+        sqlite3_finalize (self->timers->stmts[i]);
+    free (self->timers);
+    self->timers = NULL;
+}
+
+static sqlite3_stmt *
+s_stmt (qf_store_t *self, timers_stmt_t id)
+{
+    return qf_store__stmt (self->timers->stmts[id]);
+}
+
+int
+qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_ADD);
+    sqlite3_bind_int64 (stmt, 1, timer->due);
+    sqlite3_bind_text (stmt, 2, timer->kind, -1, SQLITE_STATIC);
+    if (timer->qualification_id)
+        sqlite3_bind_int64 (stmt, 3, timer->qualification_id);
+    if (timer->policy_id)
+        sqlite3_bind_int64 (stmt, 4, timer->policy_id);
+    sqlite3_bind_int (stmt, 5, timer->lead_days);
+    sqlite3_bind_int (stmt, 6, timer->anchor);
+    sqlite3_bind_int64 (stmt, 7, now);
+    return qf_store__exec (self, stmt, "add timer");
+}
+
+int
+qf_store_timers_cancel (qf_store_t *self, int64_t qual_id)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_CANCEL);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    return qf_store__exec (self, stmt, "cancel timers");
+}
+
+int
+qf_store_policy_timers_cancel (qf_store_t *self, int64_t policy_id)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_POLICY_CANCEL);
+    sqlite3_bind_int64 (stmt, 1, policy_id);
+    return qf_store__exec (self, stmt, "cancel a policy's timers");
+}
+
+/* Reads up to `limit` rows of (id, due, kind, qualification_id, policy_id,
+   lead_days, anchor, placed) from a bound statement. */
+static int
+s_timers_read (qf_store_t *self, sqlite3_stmt *stmt, int limit, qf_timer_t *timers, int *count_p)
+{
+    int rc = SQLITE_DONE, n = 0;
+    while (n < limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        qf_timer_t *t = &timers[n++];
+        t->id = sqlite3_column_int64 (stmt, 0);
+        t->due = sqlite3_column_int64 (stmt, 1);
+        qf_copy (t->kind, sizeof t->kind, (const char *)sqlite3_column_text (stmt, 2));
+        t->qualification_id = sqlite3_column_int64 (stmt, 3); /* NULL reads as 0 */
+        t->policy_id = sqlite3_column_int64 (stmt, 4);
+        t->lead_days = sqlite3_column_int (stmt, 5);
+        t->anchor = sqlite3_column_int (stmt, 6);
+        t->placed = sqlite3_column_int64 (stmt, 7);
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return qf_store__fail (self, "read timers");
+    *count_p = n;
+    return 0;
+}
+
+int
+qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers, int *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_DUE);
+    sqlite3_bind_int64 (stmt, 1, now);
+    sqlite3_bind_int (stmt, 2, limit);
+    return s_timers_read (self, stmt, limit, timers, count_p);
+}
+
+int
+qf_store_timers_pending (qf_store_t *self, int64_t after_id, int limit, qf_timer_t *timers,
+                         int *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_PENDING);
+    sqlite3_bind_int64 (stmt, 1, after_id);
+    sqlite3_bind_int (stmt, 2, limit);
+    return s_timers_read (self, stmt, limit, timers, count_p);
+}
+
+int
+qf_store_timer_move (qf_store_t *self, int64_t id, int64_t due, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_MOVE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, due);
+    sqlite3_bind_int64 (stmt, 3, now);
+    return qf_store__exec (self, stmt, "move timer");
+}
+
+int
+qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_FIRED);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    return qf_store__exec (self, stmt, "mark timer fired");
+}
+
+int
+qf_store_timer_next (qf_store_t *self, int64_t *due_p)
+{
+    return qf_store__int_or (self, s_stmt (self, TS_NEXT), INT64_MAX, due_p, "read next timer");
+}
+
+int
+qf_store_timer_last (qf_store_t *self, int64_t *due_p)
+{
+    return qf_store__int_or (self, s_stmt (self, TS_LAST), INT64_MIN, due_p, "read last timer");
+}
+
+int
+qf_store_timers_count (qf_store_t *self, const char *kind, int64_t from, int64_t to,
+                       int64_t *count_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_COUNT_KIND);
+    sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, from);
+    sqlite3_bind_int64 (stmt, 3, to);
+    return qf_store__int_or (self, stmt, 0, count_p, "count timers");
+}
+
+int
+qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_OF);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    json_t *list = json_array ();
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_t *item = json_pack ("{s:s, s:i, s:I, s:s}", "kind", sqlite3_column_text (stmt, 0),
+                                  "lead_days", sqlite3_column_int (stmt, 1), "due",
+                                  (json_int_t)sqlite3_column_int64 (stmt, 2), "state",
+                                  sqlite3_column_text (stmt, 3));
+        if (item && sqlite3_column_type (stmt, 4) != SQLITE_NULL)
+            json_object_set_new (item, "fired_at", json_integer (sqlite3_column_int64 (stmt, 4)));
+        json_array_append_new (list, item);
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref (list);
+        return qf_store__fail (self, "read timers");
+    }
+    *list_p = list;
+    return 0;
+}
