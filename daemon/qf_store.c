@@ -240,6 +240,33 @@ static const char *s_migrations[] = {
     "DROP TABLE idempotency;"
     "ALTER TABLE idempotency_new RENAME TO idempotency;"
     "CREATE INDEX idempotency_time ON idempotency (time);",
+    /* 11: generic durable timers (qf_timers.h): a timer is (kind, subject,
+       due time, payload), its kind declared by a module, so that any record
+       can have timers. The table is rebuilt without the qualification_id
+       and policy_id columns (the engine knows no business table); each
+       existing timer keeps its id, state and due time, its subject taken
+       from the record it belonged to. Indexes: due pending timers by due
+       time, a record's timers by subject, pending timers of a kind. */
+    "CREATE TABLE timers_new ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  due INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  lead_days INTEGER NOT NULL DEFAULT 0,"
+    "  anchor INTEGER NOT NULL,"
+    "  payload TEXT NOT NULL DEFAULT '{}',"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  fired_at INTEGER,"
+    "  placed INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO timers_new (id, due, kind, subject, lead_days, anchor, payload, state, "
+    "  fired_at, placed) SELECT id, due, kind, CASE WHEN policy_id IS NOT NULL "
+    "  THEN 'policy/' || policy_id ELSE 'qualification/' || qualification_id END, "
+    "  lead_days, anchor, '{}', state, fired_at, placed FROM timers;"
+    "DROP TABLE timers;"
+    "ALTER TABLE timers_new RENAME TO timers;"
+    "CREATE INDEX timers_pending ON timers (due) WHERE state = 'pending';"
+    "CREATE INDEX timers_subject ON timers (subject, state);"
+    "CREATE INDEX timers_kind ON timers (kind, due) WHERE state = 'pending';",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 

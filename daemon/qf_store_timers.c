@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(QF_TIMER_SUBJECT_MAX == QF_SUBJECT_MAX, "a timer's subject is an event's");
+
 /* Every statement of this part, prepared once at open. */
 typedef enum {
     TS_ADD,
     TS_CANCEL,
-    TS_POLICY_CANCEL,
     TS_DUE,
     TS_PENDING,
     TS_MOVE,
@@ -21,31 +22,31 @@ typedef enum {
     TS_NEXT,
     TS_LAST,
     TS_COUNT_KIND,
+    TS_KIND_AFTER,
     TS_OF,
     TS_COUNT
 } timers_stmt_t;
 
 static const char *s_sql[TS_COUNT] = {
-    [TS_ADD] = "INSERT INTO timers (due, kind, qualification_id, policy_id, lead_days, "
-               "anchor, placed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [TS_ADD] = "INSERT INTO timers (due, kind, subject, lead_days, anchor, payload, placed) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [TS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
-                  "WHERE qualification_id = ?1 AND state = 'pending'",
-    [TS_POLICY_CANCEL] = "UPDATE timers SET state = 'cancelled' "
-                         "WHERE policy_id = ?1 AND state = 'pending'",
-    [TS_DUE] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
-               "placed FROM timers WHERE state = 'pending' AND due <= ?1 "
-               "ORDER BY due LIMIT ?2",
-    [TS_PENDING] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
-                   "placed FROM timers WHERE state = 'pending' AND id > ?1 "
-                   "ORDER BY id LIMIT ?2",
+                  "WHERE subject = ?1 AND state = 'pending' AND (?2 IS NULL OR kind = ?2)",
+    [TS_DUE] = "SELECT id, due, kind, subject, lead_days, anchor, placed, payload FROM timers "
+               "WHERE state = 'pending' AND due <= ?1 ORDER BY due LIMIT ?2",
+    /* Placement needs no payload. */
+    [TS_PENDING] = "SELECT id, due, kind, subject, lead_days, anchor, placed, NULL FROM timers "
+                   "WHERE state = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
     [TS_MOVE] = "UPDATE timers SET due = ?2, placed = ?3 WHERE id = ?1 AND state = 'pending'",
     [TS_FIRED] = "UPDATE timers SET state = 'fired', fired_at = ?2 WHERE id = ?1",
     [TS_NEXT] = "SELECT min (due) FROM timers WHERE state = 'pending'",
     [TS_LAST] = "SELECT max (due) FROM timers WHERE state = 'pending'",
-    [TS_COUNT_KIND] = "SELECT count (*) FROM timers WHERE state = 'pending' AND due >= ?2 "
-                      "AND due < ?3 AND kind = ?1",
+    [TS_COUNT_KIND] = "SELECT count (*) FROM timers WHERE state = 'pending' AND kind = ?1 "
+                      "AND due >= ?2 AND due < ?3",
+    [TS_KIND_AFTER] = "SELECT kind FROM timers WHERE state = 'pending' AND kind > ?1 "
+                      "ORDER BY kind LIMIT 1",
     [TS_OF] = "SELECT kind, lead_days, due, state, fired_at FROM timers "
-              "WHERE qualification_id = ?1 AND state != 'cancelled' ORDER BY due",
+              "WHERE subject = ?1 AND state != 'cancelled' ORDER BY due, id",
 };
 
 /* The timers part of a store; owned by the store. */
@@ -91,37 +92,44 @@ s_stmt (qf_store_t *self, timers_stmt_t id)
 int
 qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now)
 {
+    char *payload = timer->payload ? json_dumps (timer->payload, JSON_COMPACT) : NULL;
+    if (timer->payload && !payload)
+        return QF_ENOMEM;
     sqlite3_stmt *stmt = s_stmt (self, TS_ADD);
     sqlite3_bind_int64 (stmt, 1, timer->due);
     sqlite3_bind_text (stmt, 2, timer->kind, -1, SQLITE_STATIC);
-    if (timer->qualification_id)
-        sqlite3_bind_int64 (stmt, 3, timer->qualification_id);
-    if (timer->policy_id)
-        sqlite3_bind_int64 (stmt, 4, timer->policy_id);
-    sqlite3_bind_int (stmt, 5, timer->lead_days);
-    sqlite3_bind_int (stmt, 6, timer->anchor);
+    sqlite3_bind_text (stmt, 3, timer->subject, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 4, timer->lead_days);
+    sqlite3_bind_int (stmt, 5, timer->anchor);
+    sqlite3_bind_text (stmt, 6, payload ? payload : "{}", -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 7, now);
-    return qf_store__exec (self, stmt, "add timer");
+    int rc = qf_store__exec (self, stmt, "add timer");
+    sqlite3_clear_bindings (stmt); /* before the payload it points to goes */
+    free (payload);
+    return rc;
 }
 
 int
-qf_store_timers_cancel (qf_store_t *self, int64_t qual_id)
+qf_store_timers_cancel (qf_store_t *self, const char *subject, const char *kind)
 {
     sqlite3_stmt *stmt = s_stmt (self, TS_CANCEL);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_text (stmt, 1, subject, -1, SQLITE_STATIC);
+    if (kind)
+        sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
     return qf_store__exec (self, stmt, "cancel timers");
 }
 
-int
-qf_store_policy_timers_cancel (qf_store_t *self, int64_t policy_id)
+void
+qf_store_timers_free (qf_timer_t *timers, int count)
 {
-    sqlite3_stmt *stmt = s_stmt (self, TS_POLICY_CANCEL);
-    sqlite3_bind_int64 (stmt, 1, policy_id);
-    return qf_store__exec (self, stmt, "cancel a policy's timers");
+    for (int i = 0; i < count; i++) {
+        json_decref (timers[i].payload);
+        timers[i].payload = NULL;
+    }
 }
 
-/* Reads up to `limit` rows of (id, due, kind, qualification_id, policy_id,
-   lead_days, anchor, placed) from a bound statement. */
+/* Reads up to `limit` rows of (id, due, kind, subject, lead_days, anchor,
+   placed, payload) from a bound statement; a NULL payload is not read. */
 static int
 s_timers_read (qf_store_t *self, sqlite3_stmt *stmt, int limit, qf_timer_t *timers, int *count_p)
 {
@@ -131,15 +139,38 @@ s_timers_read (qf_store_t *self, sqlite3_stmt *stmt, int limit, qf_timer_t *time
         t->id = sqlite3_column_int64 (stmt, 0);
         t->due = sqlite3_column_int64 (stmt, 1);
         qf_copy (t->kind, sizeof t->kind, (const char *)sqlite3_column_text (stmt, 2));
-        t->qualification_id = sqlite3_column_int64 (stmt, 3); /* NULL reads as 0 */
-        t->policy_id = sqlite3_column_int64 (stmt, 4);
-        t->lead_days = sqlite3_column_int (stmt, 5);
-        t->anchor = sqlite3_column_int (stmt, 6);
-        t->placed = sqlite3_column_int64 (stmt, 7);
+        qf_copy (t->subject, sizeof t->subject, (const char *)sqlite3_column_text (stmt, 3));
+        t->lead_days = sqlite3_column_int (stmt, 4);
+        t->anchor = sqlite3_column_int (stmt, 5);
+        t->placed = sqlite3_column_int64 (stmt, 6);
+        t->payload = NULL;
+        const char *payload = (const char *)sqlite3_column_text (stmt, 7);
+        if (!payload)
+            continue;
+        t->payload = json_loads (payload, 0, NULL);
+        /* Written by this module as an object; another text is an edit by
+           hand, and the kind's fire function gets an empty object. */
+        if (!json_is_object (t->payload)) {
+            qf_warn ("database %s: timer %lld (%s of %s) has a payload that is not a JSON "
+                     "object: it fires with an empty one",
+                     self->path, (long long)t->id, t->kind, t->subject);
+            json_decref (t->payload);
+            t->payload = json_object ();
+        }
+        if (!t->payload) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
     }
     sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (rc == SQLITE_NOMEM) {
+        qf_store_timers_free (timers, n);
+        return QF_ENOMEM;
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        qf_store_timers_free (timers, n);
         return qf_store__fail (self, "read timers");
+    }
     *count_p = n;
     return 0;
 }
@@ -206,10 +237,24 @@ qf_store_timers_count (qf_store_t *self, const char *kind, int64_t from, int64_t
 }
 
 int
-qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p)
+qf_store_timer_kind_after (qf_store_t *self, const char *after, char kind[QF_TIMER_KIND_MAX + 1])
+{
+    sqlite3_stmt *stmt = s_stmt (self, TS_KIND_AFTER);
+    sqlite3_bind_text (stmt, 1, after, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        qf_copy (kind, QF_TIMER_KIND_MAX + 1, (const char *)sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read timer kinds");
+}
+
+int
+qf_store_timers_json (qf_store_t *self, const char *subject, json_t **list_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, TS_OF);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_text (stmt, 1, subject, -1, SQLITE_STATIC);
     json_t *list = json_array ();
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {

@@ -31,10 +31,74 @@
 #define QF_TIMERS_H
 
 #include "qf_config.h"
+#include "qf_module.h"
 #include "qf_store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /* A timer firing more than this after its due time is reported late. */
 #define QF_TIMER_LATE_MS 60000
+
+/* How a kind's due time follows from a timer's anchor day and lead days,
+   in policy.timezone. */
+typedef enum {
+    /* lead_days before the anchor, moved off days off to a working day
+       (calendar.holiday_shift, calendar.holidays, calendar.workdays), at
+       calendar.reminder_time */
+    QF_TIMER_AT_REMINDER,
+    /* 00:00 of the day lead_days before the anchor */
+    QF_TIMER_AT_DAY_START
+} qf_timer_placement_t;
+
+/*  Fires one due timer, inside the transaction that marks it fired: appends
+    its events (qf_store_event_append, subject timer->subject) and changes
+    its records. `late` when it fires more than QF_TIMER_LATE_MS after its
+    due time (the daemon was down) or a calendar change placed it before
+    the moment it was placed. A failure rolls the timer's work back and it
+    stays pending, tried again at the next pass. */
+typedef int (qf_timer_fire_fn) (qf_store_t *store, const qf_config_t *config,
+                                const qf_timer_t *timer, int64_t now, bool late);
+
+/* A kind of timer, declared by its module (qf_module_t.timer_kinds). */
+struct qf_timer_kind_t {
+    const char *name;               /* in the database, unique among all modules;
+                                       at most QF_TIMER_KIND_MAX bytes */
+    qf_timer_placement_t placement; /* how its due time is placed */
+    /* Made even when its time has passed, so that it fires at once (a
+       qualification approved on or after its expiry day must still
+       expire); a timer of another kind whose time has passed is not made. */
+    bool due_when_past;
+    qf_timer_fire_fn *fire; /* what it does when due */
+};
+
+/*  Adds a pending timer of `kind` (a declared kind's name) about `subject`
+    ("qualification/7": the record it follows), placed from day `anchor`
+    and `lead_days` by the kind's rule under `config`, with `payload` (a
+    JSON object handed to the fire function; NULL: {}; not taken). Not
+    made when its time has passed unless the kind is due_when_past; one
+    due this very millisecond is made. Inside a transaction. QF_EINVAL for
+    a kind no module declares or a subject longer than QF_TIMER_SUBJECT_MAX. */
+int qf_timers_add (qf_store_t *store, const qf_config_t *config, const char *kind,
+                   const char *subject, int32_t anchor, int lead_days, json_t *payload,
+                   int64_t now);
+
+/*  Cancels the pending timers of `subject`, only those of `kind` unless it
+    is NULL: a record's timers follow it (its date moved, it went away).
+    Inside a transaction. */
+int qf_timers_cancel (qf_store_t *store, const char *subject, const char *kind);
+
+/*  The timers of `subject` that are not cancelled, by due time, as a new
+    JSON array of {kind, lead_days, due, state, fired_at when fired}. */
+int qf_timers_list (qf_store_t *store, const char *subject, json_t **list_p);
+
+/*  The subject of record PREFIX/ID, e.g. "qualification/7", into subject
+    (size: QF_TIMER_SUBJECT_MAX + 1); returns subject. */
+const char *qf_timers_subject (char *subject, size_t size, const char *prefix, int64_t id);
+
+/*  The id of a subject "PREFIX/ID" (e.g. "qualification", 7); QF_EINVAL when
+    the subject is not of that form. */
+int qf_timers_subject_id (const char *subject, const char *prefix, int64_t *id_p);
 
 /*  Replaces a qualification's pending timers with those of its expiry day.
     Inside a transaction. Reminders whose time has passed are not made;

@@ -135,8 +135,8 @@ def test_reminder_moved_into_the_past_fires_once_late():
         env.start_daemon()
         assert env.client().call("ping")[0] == 200
         assert len(thirty()) == 1
-        assert env.sql("SELECT state FROM timers WHERE qualification_id=? AND lead_days=30 "
-                       "AND kind='expiring'", qid) == [("fired",)]
+        assert env.sql("SELECT state FROM timers WHERE subject=? AND lead_days=30 "
+                       "AND kind='expiring'", "qualification/%d" % qid) == [("fired",)]
         assert "1 of them was already due" in log_text(env), log_text(env)
 
 

@@ -88,6 +88,15 @@ s_fire (int64_t now)
     return rc == 0 ? fired : -1;
 }
 
+/* The qualification's timers (qf_timers_list), or -1. */
+static int
+s_timers_of (int64_t id, json_t **timers_p)
+{
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
+    return qf_timers_list (
+        s_store, qf_timers_subject (subject, sizeof subject, "qualification", id), timers_p);
+}
+
 /* Whether the qualification has a pending timer of `kind` and `lead` due
    at `due`. */
 static bool
@@ -95,7 +104,7 @@ s_has_timer (int64_t id, const char *kind, int lead, int64_t due)
 {
     json_t *timers = NULL;
     bool found = false;
-    if (qf_store_timers_json (s_store, id, &timers) != 0)
+    if (s_timers_of (id, &timers) != 0)
         return false;
     size_t i;
     json_t *timer;
@@ -114,7 +123,7 @@ static int
 s_timer_count (int64_t id)
 {
     json_t *timers = NULL;
-    if (qf_store_timers_json (s_store, id, &timers) != 0)
+    if (s_timers_of (id, &timers) != 0)
         return -1;
     int count = (int)json_array_size (timers);
     json_decref (timers);

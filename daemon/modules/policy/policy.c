@@ -192,8 +192,11 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return qf_ctx_error (ctx, rc, "args.policy_id", "policy %lld is already lifted",
                              (long long)id);
     /* Lifted before its date: it never takes effect. */
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
     if (rc == 0 && pending)
-        rc = qf_store_policy_timers_cancel (ctx->store, id);
+        rc =
+            qf_timers_cancel (ctx->store, qf_timers_subject (subject, sizeof subject, "policy", id),
+                              "policy_effective");
     json_t *ids = NULL, *reviewed = json_array (), *cleared = json_array ();
     if (rc == 0)
         rc = qf_store_policy_suspended (ctx->store, id, &ids);
