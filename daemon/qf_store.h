@@ -205,7 +205,9 @@ int qf_store_idempotency_put (qf_store_t *self, const char *owner, const char *k
    payload), in the database, never all in memory. Its kind is declared by
    a module (qf_module_t.timer_kinds); its due time is placed from its
    anchor day by its kind's rule (qf_timers.c), and placed again from the
-   anchor when the calendar changes. */
+   anchor when the calendar changes. Only the pending timers of kinds that
+   the linked modules declare are due (qf_store_timers_due,
+   qf_store_timer_next): one of a kind no module declares stays pending. */
 #define QF_TIMER_KIND_MAX    31  /* longest kind name, in bytes */
 #define QF_TIMER_SUBJECT_MAX 128 /* longest subject: an event's (QF_SUBJECT_MAX) */
 
@@ -228,8 +230,8 @@ int qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now);
     away), only those of `kind` unless that is NULL. */
 int qf_store_timers_cancel (qf_store_t *self, const char *subject, const char *kind);
 /*  Up to `limit` pending timers due at or before `now`, earliest first,
-    through a partial index on pending timers. Release them with
-    qf_store_timers_free. */
+    through a partial index on pending timers; only declared kinds.
+    Release them with qf_store_timers_free. */
 int qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers,
                          int *count_p);
 /*  Up to `limit` pending timers with id > after_id, in id order: every
@@ -241,7 +243,8 @@ void qf_store_timers_free (qf_timer_t *timers, int count);
 /*  Places a pending timer again: due at `due`, placed at `now`. */
 int qf_store_timer_move (qf_store_t *self, int64_t id, int64_t due, int64_t now);
 int qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now);
-/*  The earliest pending due time, INT64_MAX when none. */
+/*  The earliest due time of a pending timer of a declared kind, INT64_MAX
+    when none. */
 int qf_store_timer_next (qf_store_t *self, int64_t *due_p);
 /*  The latest pending due time, INT64_MIN when none. */
 int qf_store_timer_last (qf_store_t *self, int64_t *due_p);

@@ -1,9 +1,11 @@
 /*  qf_store_timers — the store's part for durable timers (qf_timers.h):
     their rows, the pending ones read through a partial index, never all
-    at once. Part of the store module: only the store's files touch
+    at once; only those of kinds that the linked modules declare are due. Part of the store module: only the store's files touch
     sqlite3. */
 #include "qf.h"
+#include "qf_module.h"
 #include "qf_store_int.h"
+#include "qf_timers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +34,19 @@ static const char *s_sql[TS_COUNT] = {
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [TS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
                   "WHERE subject = ?1 AND state = 'pending' AND (?2 IS NULL OR kind = ?2)",
+    /* Only kinds a module declares (?3, a JSON array), so that a timer of
+       a module no longer linked neither fires nor holds back the others.
+       "+kind": the pending timers are read in due order, not by kind. */
     [TS_DUE] = "SELECT id, due, kind, subject, lead_days, anchor, placed, payload FROM timers "
-               "WHERE state = 'pending' AND due <= ?1 ORDER BY due LIMIT ?2",
+               "WHERE state = 'pending' AND due <= ?1 "
+               "AND +kind IN (SELECT value FROM json_each (?3)) ORDER BY due LIMIT ?2",
     /* Placement needs no payload. */
     [TS_PENDING] = "SELECT id, due, kind, subject, lead_days, anchor, placed, NULL FROM timers "
                    "WHERE state = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
     [TS_MOVE] = "UPDATE timers SET due = ?2, placed = ?3 WHERE id = ?1 AND state = 'pending'",
     [TS_FIRED] = "UPDATE timers SET state = 'fired', fired_at = ?2 WHERE id = ?1",
-    [TS_NEXT] = "SELECT min (due) FROM timers WHERE state = 'pending'",
+    [TS_NEXT] = "SELECT due FROM timers WHERE state = 'pending' "
+                "AND +kind IN (SELECT value FROM json_each (?1)) ORDER BY due LIMIT 1",
     [TS_LAST] = "SELECT max (due) FROM timers WHERE state = 'pending'",
     [TS_COUNT_KIND] = "SELECT count (*) FROM timers WHERE state = 'pending' AND kind = ?1 "
                       "AND due >= ?2 AND due < ?3",
@@ -52,13 +59,29 @@ static const char *s_sql[TS_COUNT] = {
 /* The timers part of a store; owned by the store. */
 struct qf_store_timers_t {
     sqlite3_stmt *stmts[TS_COUNT]; /* prepared at open, finalized at close */
+    char *kinds; /* the kinds the linked modules declare, as a JSON array of names */
 };
+
+/* The kinds every linked module declares, as a new JSON array text. */
+static char *
+s_kinds_json (void)
+{
+    json_t *names = json_array ();
+    for (const qf_module_t *const *module = qf_modules; names && *module; module++)
+        for (const qf_timer_kind_t *kind = (*module)->timer_kinds; kind && kind->name; kind++)
+            json_array_append_new (names, json_string (kind->name));
+    char *text = names ? json_dumps (names, JSON_COMPACT) : NULL;
+    json_decref (names);
+    return text;
+}
 
 int
 qf_store_timers_open (qf_store_t *self, char *error, size_t error_size)
 {
     self->timers = calloc (1, sizeof *self->timers);
-    if (!self->timers) {
+    if (self->timers)
+        self->timers->kinds = s_kinds_json ();
+    if (!self->timers || !self->timers->kinds) {
         snprintf (error, error_size, "out of memory");
         return QF_ENOMEM;
     }
@@ -79,6 +102,7 @@ qf_store_timers_close (qf_store_t *self)
         return;
     for (int i = 0; i < TS_COUNT; i++)
         sqlite3_finalize (self->timers->stmts[i]);
+    free (self->timers->kinds);
     free (self->timers);
     self->timers = NULL;
 }
@@ -181,6 +205,7 @@ qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timer
     sqlite3_stmt *stmt = s_stmt (self, TS_DUE);
     sqlite3_bind_int64 (stmt, 1, now);
     sqlite3_bind_int (stmt, 2, limit);
+    sqlite3_bind_text (stmt, 3, self->timers->kinds, -1, SQLITE_STATIC);
     return s_timers_read (self, stmt, limit, timers, count_p);
 }
 
@@ -216,7 +241,9 @@ qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now)
 int
 qf_store_timer_next (qf_store_t *self, int64_t *due_p)
 {
-    return qf_store__int_or (self, s_stmt (self, TS_NEXT), INT64_MAX, due_p, "read next timer");
+    sqlite3_stmt *stmt = s_stmt (self, TS_NEXT);
+    sqlite3_bind_text (stmt, 1, self->timers->kinds, -1, SQLITE_STATIC);
+    return qf_store__int_or (self, stmt, INT64_MAX, due_p, "read next timer");
 }
 
 int

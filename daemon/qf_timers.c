@@ -3,28 +3,21 @@
 #include "qf_timers.h"
 #include "qf.h"
 #include "qf_calendar.h"
-#include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static qf_timer_fire_fn s_fire_expiry, s_fire_policy;
-
-static const qf_timer_kind_t s_kinds[] = {
-    {"expiring", QF_TIMER_AT_REMINDER, false, s_fire_expiry},
-    {"expired", QF_TIMER_AT_DAY_START, true, s_fire_expiry},
-    {"policy_effective", QF_TIMER_AT_DAY_START, false, s_fire_policy},
-};
-#define KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
-
-/* The kind named `name`, or NULL. */
+/* The kind named `name`, declared by a module linked into this program,
+   or NULL. A few modules of a few kinds each: a walk is as quick as any
+   index would be. */
 static const qf_timer_kind_t *
 s_kind (const char *name)
 {
-    for (size_t i = 0; i < KIND_COUNT; i++)
-        if (strcmp (s_kinds[i].name, name) == 0)
-            return &s_kinds[i];
+    for (const qf_module_t *const *module = qf_modules; *module; module++)
+        for (const qf_timer_kind_t *kind = (*module)->timer_kinds; kind && kind->name; kind++)
+            if (strcmp (kind->name, name) == 0)
+                return kind;
     return NULL;
 }
 
@@ -93,97 +86,15 @@ qf_timers_subject_id (const char *subject, const char *prefix, int64_t *id_p)
     return 0;
 }
 
-int
-qf_timers_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_id, int32_t expires,
-                    int64_t now)
-{
-    char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, "qualification", qual_id);
-    int rc = qf_timers_cancel (store, subject, NULL);
-    for (size_t i = 0; rc == 0 && i < config->renewal_lead_count; i++)
-        rc = qf_timers_add (store, config, "expiring", subject, expires,
-                            config->renewal_lead_days[i], NULL, now);
-    return rc ? rc : qf_timers_add (store, config, "expired", subject, expires, 0, NULL, now);
-}
-
-int
-qf_timers_schedule_policy (qf_store_t *store, const qf_config_t *config, int64_t policy_id,
-                           int32_t effective, int64_t now)
-{
-    char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, "policy", policy_id);
-    return qf_timers_add (store, config, "policy_effective", subject, effective, 0, NULL, now);
-}
-
-/* certificate.expiring or certificate.expired of a qualification. */
+/* Fires one timer of `kind` inside the open transaction. */
 static int
-s_fire_expiry (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
-               bool late)
-{
-    int64_t qual_id = 0;
-    json_t *record = NULL;
-    int rc = qf_timers_subject_id (timer->subject, "qualification", &qual_id);
-    if (rc == 0)
-        rc = qf_store_qual_get (store, qual_id, &record);
-    if (rc == QF_ENOTFOUND || rc == QF_EINVAL)
-        return 0;
-    if (rc)
-        return rc;
-    bool expired = strcmp (timer->kind, "expired") == 0;
-    int32_t today = qf_calendar_today (config, now);
-    if (expired &&
-        strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0) {
-        /* It stops being sellable: the state says so. */
-        rc = qf_store_qual_set_state (store, qual_id, "expired",
-                                      (int)json_integer_value (json_object_get (record, "round")),
-                                      now);
-        json_decref (record);
-        record = NULL;
-        if (rc == 0)
-            rc = qf_store_qual_get (store, qual_id, &record);
-        if (rc)
-            return rc;
-    }
-    char expires[16];
-    qf_date_format (timer->anchor, expires, sizeof expires);
-    json_t *payload =
-        json_pack ("{s:o, s:s, s:i, s:i, s:I, s:b}", "qualification", record, "expires", expires,
-                   "lead_days", timer->lead_days, "days_left", (int)(timer->anchor - today), "due",
-                   (json_int_t)timer->due, "late", late);
-    if (!payload)
-        return QF_ENOMEM;
-    rc = qf_store_event_append (store, expired ? "certificate.expired" : "certificate.expiring",
-                                timer->subject, payload, now, NULL);
-    json_decref (payload);
-    return rc;
-}
-
-/* A pending policy change takes effect on its date. */
-static int
-s_fire_policy (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
-               bool late)
-{
-    (void)config;
-    int64_t policy_id = 0;
-    if (qf_timers_subject_id (timer->subject, "policy", &policy_id))
-        return 0;
-    return qf_policy_take_effect (store, policy_id, now, late);
-}
-
-/* Fires one timer inside the open transaction. */
-static int
-s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now)
+s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_kind_t *kind,
+        const qf_timer_t *timer, int64_t now)
 {
     /* Late: the daemon was down at its time, or a calendar change placed it
        before the moment it was placed. */
     bool late = now - timer->due > QF_TIMER_LATE_MS || timer->placed > timer->due;
-    const qf_timer_kind_t *kind = s_kind (timer->kind);
-    int rc = 0;
-    if (kind)
-        rc = kind->fire (store, config, timer, now, late);
-    else
-        qf_warn ("timer %lld has unknown kind \"%s\": marked fired without an event",
-                 (long long)timer->id, timer->kind);
+    int rc = kind->fire (store, config, timer, now, late);
     if (rc == 0)
         rc = qf_store_timer_fired (store, timer->id, now);
     if (rc == 0 && late) {
@@ -206,7 +117,12 @@ qf_timers_fire (qf_store_t *store, const qf_config_t *config, int64_t now, int l
     *fired_p = 0;
     int rc = qf_store_timers_due (store, now, limit, timers, &count);
     for (int i = 0; rc == 0 && i < count; i++) {
-        rc = s_fire (store, config, &timers[i], now);
+        /* The store reads only the kinds a module declares: none is
+           missing here, but should one be, it stays pending. */
+        const qf_timer_kind_t *kind = s_kind (timers[i].kind);
+        if (!kind)
+            continue;
+        rc = s_fire (store, config, kind, &timers[i], now);
         if (rc == 0)
             (*fired_p)++;
     }
@@ -296,12 +212,14 @@ qf_timers_uncovered (qf_store_t *store, const qf_config_t *config, json_t **year
         int64_t start = qf_calendar_day_start (config, qf_calendar_year_start (year));
         int64_t end = qf_calendar_day_start (config, qf_calendar_year_start (year + 1));
         int64_t total = 0, count = 0;
-        for (size_t i = 0; rc == 0 && i < KIND_COUNT; i++) {
-            if (s_kinds[i].placement != QF_TIMER_AT_REMINDER)
-                continue;
-            rc = qf_store_timers_count (store, s_kinds[i].name, start, end, &count);
-            total += count;
-        }
+        for (const qf_module_t *const *module = qf_modules; rc == 0 && *module; module++)
+            for (const qf_timer_kind_t *kind = (*module)->timer_kinds;
+                 rc == 0 && kind && kind->name; kind++) {
+                if (kind->placement != QF_TIMER_AT_REMINDER)
+                    continue;
+                rc = qf_store_timers_count (store, kind->name, start, end, &count);
+                total += count;
+            }
         char name[16];
         snprintf (name, sizeof name, "%d", year);
         if (rc == 0 && total > 0)
@@ -339,9 +257,33 @@ s_uncovered_text (json_t *years, char *text, size_t size)
                   "then reload (SIGHUP)");
 }
 
+/* Warns of each kind of pending timer that no linked module declares (its
+   module was removed): such timers stay pending, neither fired nor
+   placed again, until a module declaring the kind is linked again. One
+   index seek per kind present, and a count for each unknown one. */
+static void
+s_warn_unknown (qf_store_t *store, const char *when)
+{
+    char kind[QF_TIMER_KIND_MAX + 1] = "";
+    int rc;
+    while ((rc = qf_store_timer_kind_after (store, kind, kind)) == 0) {
+        int64_t count = 0;
+        if (s_kind (kind) || qf_store_timers_count (store, kind, INT64_MIN, INT64_MAX, &count))
+            continue;
+        qf_warn ("%s: %lld pending timer%s of kind \"%s\", which no module of this qualflowd "
+                 "declares (was its module removed?): %s pending, and fire%s when a module "
+                 "declaring that kind is built in again",
+                 when, (long long)count, count == 1 ? "" : "s", kind,
+                 count == 1 ? "it stays" : "they stay", count == 1 ? "s" : "");
+    }
+    if (rc != QF_ENOTFOUND)
+        qf_warn ("%s: could not check the kinds of pending timers: %s", when, qf_strerror (rc));
+}
+
 void
 qf_timers_warn_uncovered (qf_store_t *store, const qf_config_t *config, const char *when)
 {
+    s_warn_unknown (store, when);
     json_t *years = NULL;
     int rc = qf_timers_uncovered (store, config, &years);
     if (rc)

@@ -17,6 +17,7 @@
 #include "qf_test_config.h"
 #include "qf_time.h"
 #include "qf_timers.h"
+#include "renewal/renewal_timers.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -71,7 +72,7 @@ s_schedule (int64_t id, int64_t now)
 {
     int rc = qf_store_begin (s_store);
     if (rc == 0)
-        rc = qf_timers_schedule (s_store, s_config, id, s_expires, now);
+        rc = qf_renewal_schedule (s_store, s_config, id, s_expires, now);
     return rc == 0 ? qf_store_commit (s_store) : rc;
 }
 

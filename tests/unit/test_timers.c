@@ -12,6 +12,7 @@
 #include "qf_store.h"
 #include "qf_test.h"
 #include "qf_timers.h"
+#include "renewal/renewal_timers.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -107,7 +108,7 @@ s_qualification (qf_store_t *store, const qf_config_t *config, const char *expir
     if (rc == 0)
         rc = qf_store_qual_insert (store, args, now, "test", &id);
     if (rc == 0)
-        rc = qf_timers_schedule (store, config, id, day, now);
+        rc = qf_renewal_schedule (store, config, id, day, now);
     if (rc == 0)
         rc = qf_store_commit (store);
     json_decref (args);

@@ -10,6 +10,7 @@
 #include "qf_timers.h"
 #include "custody/custody_store.h"
 #include "policy/policy.h"
+#include "renewal/renewal_timers.h"
 
 #include <string.h>
 
@@ -316,7 +317,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
         int32_t expires = 0;
         qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
         if (rc == 0)
-            rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
+            rc = qf_renewal_schedule (ctx->store, ctx->config, id, expires, ctx->now);
         if (rc == 0)
             rc = qf_store_renewal_close (ctx->store, id, ctx->now);
         if (rc == 0)
