@@ -2,13 +2,22 @@
     placing every pending timer again when the calendar changes (and only
     then), a timer moved into the past firing once and late, the years
     without holidays, and the timers of a schema-10 database (one row per
-    qualification or policy) upgraded to subjects and fired.
+    qualification or policy) upgraded to subjects and fired. Then a timer
+    kind that a module declares, as a new business module would: placement
+    by its rule, its payload given back at firing, firing once, "late"
+    after downtime, placing again when the calendar changes, cancelling by
+    subject, and a kind no module declares any more (its timers stay
+    pending without holding back the others).
+
+    This program links its own module list: the daemon's modules and one
+    built here, "kindtest", with two kinds.
 
     Configurations are written to temporary YAML files and loaded with
     qf_config_load, as the daemon does.
 */
 #include "qf.h"
 #include "qf_calendar.h"
+#include "qf_module.h"
 #include "qf_store.h"
 #include "qf_test.h"
 #include "qf_timers.h"
@@ -19,6 +28,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static qf_timer_fire_fn s_fire;
+
+/* The test module's kinds, one of each placement. */
+static const qf_timer_kind_t s_kinds[] = {
+    {"kindtest.reminder", QF_TIMER_AT_REMINDER, false, s_fire},
+    {"kindtest.deadline", QF_TIMER_AT_DAY_START, true, s_fire},
+    {NULL},
+};
+
+static const qf_module_t s_module = {
+    .name = "kindtest",
+    .title = "A module with timer kinds, for this test",
+    .timer_kinds = s_kinds,
+};
+
+extern const qf_module_t qf_module_qualification, qf_module_acquisition, qf_module_custody,
+    qf_module_renewal, qf_module_policy;
+
+/* This program's modules: the daemon's, and the test's. */
+const qf_module_t *const qf_modules[] = {
+    &qf_module_qualification,
+    &qf_module_acquisition,
+    &qf_module_custody,
+    &qf_module_renewal,
+    &qf_module_policy,
+    &s_module,
+    NULL,
+};
+
+/* The test kinds' work: appends kindtest.fired with what the timer brought. */
+static int
+s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
+        bool late)
+{
+    (void)config;
+    json_t *payload =
+        json_pack ("{s:s, s:O, s:i, s:I, s:b}", "kind", timer->kind, "payload", timer->payload,
+                   "lead_days", timer->lead_days, "due", (json_int_t)timer->due, "late", late);
+    if (!payload)
+        return QF_ENOMEM;
+    int rc = qf_store_event_append (store, "kindtest.fired", timer->subject, payload, now, NULL);
+    json_decref (payload);
+    return rc;
+}
 
 static char s_dir[64];
 
@@ -72,14 +126,12 @@ s_ms (const char *date, int hh, int mm)
     return (int64_t)day * 86400000 + (int64_t)hh * 3600000 + (int64_t)mm * 60000;
 }
 
-/* The due time of a qualification's pending timer of `kind` and `lead`. */
+/* The due time of the pending timer of `subject`, `kind` and `lead`, or -1. */
 static int64_t
-s_due (qf_store_t *store, int64_t qual_id, const char *kind, int lead)
+s_subject_due (qf_store_t *store, const char *subject, const char *kind, int lead)
 {
     json_t *timers = NULL;
     int64_t due = -1;
-    char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, "qualification", qual_id);
     if (qf_timers_list (store, subject, &timers) != 0)
         return -1;
     size_t i;
@@ -87,11 +139,21 @@ s_due (qf_store_t *store, int64_t qual_id, const char *kind, int lead)
     json_array_foreach (timers, i, t)
     {
         if (strcmp (json_string_value (json_object_get (t, "kind")), kind) == 0 &&
-            json_integer_value (json_object_get (t, "lead_days")) == lead)
+            json_integer_value (json_object_get (t, "lead_days")) == lead &&
+            strcmp (json_string_value (json_object_get (t, "state")), "pending") == 0)
             due = json_integer_value (json_object_get (t, "due"));
     }
     json_decref (timers);
     return due;
+}
+
+/* The due time of a qualification's pending timer of `kind` and `lead`. */
+static int64_t
+s_due (qf_store_t *store, int64_t qual_id, const char *kind, int lead)
+{
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
+    return s_subject_due (
+        store, qf_timers_subject (subject, sizeof subject, "qualification", qual_id), kind, lead);
 }
 
 /* A qualification expiring on `expires`, its timers scheduled at `now`. */
@@ -503,6 +565,242 @@ QF_TEST (schema_10_timers_upgrade_and_fire)
     qf_config_destroy (&config);
 }
 
+/* The test kinds' anchor: 2027-10-31, a Sunday. */
+#define KIND_ANCHOR "2027-10-31"
+
+/* A timer of a test kind, added in its own transaction (qf_timers_add). */
+static int
+s_add (qf_store_t *store, const qf_config_t *config, const char *kind, const char *subject,
+       int lead, json_t *payload, int64_t now)
+{
+    int32_t anchor = 0;
+    qf_date_parse (KIND_ANCHOR, &anchor);
+    int rc = qf_store_begin (store);
+    if (rc == 0)
+        rc = qf_timers_add (store, config, kind, subject, anchor, lead, payload, now);
+    if (rc == 0)
+        return qf_store_commit (store);
+    qf_store_rollback (store);
+    return rc;
+}
+
+/* Fires what is due at `now` in one transaction; the kindtest.fired
+   payloads it appended go to *fired_p (a new array; may be NULL). Returns
+   how many timers fired, or -1. */
+static int
+s_fire_at (qf_store_t *store, const qf_config_t *config, int64_t now, json_t **fired_p)
+{
+    int fired = 0;
+    int rc = qf_store_begin (store);
+    if (rc == 0)
+        rc = qf_timers_fire (store, config, now, 64, &fired);
+    if (rc == 0)
+        rc = qf_store_commit (store);
+    else
+        qf_store_rollback (store);
+    qf_event_list_t list;
+    qf_store_take_committed (store, &list);
+    json_t *payloads = json_array ();
+    for (size_t i = 0; i < list.count; i++)
+        if (strcmp (list.items[i].topic, "kindtest.fired") == 0)
+            json_array_append_new (payloads, json_loads (list.items[i].payload, 0, NULL));
+    qf_event_list_free (&list);
+    if (fired_p)
+        *fired_p = payloads;
+    else
+        json_decref (payloads);
+    return rc ? -1 : fired;
+}
+
+/* Whether the first payload of `fired` says late; frees `fired`. */
+static bool
+s_first_late (json_t *fired)
+{
+    bool late = json_is_true (json_object_get (json_array_get (fired, 0), "late"));
+    json_decref (fired);
+    return late;
+}
+
+QF_TEST (kind_placed_by_its_rule)
+{
+    qf_config_t *config = s_config (YAML_BEFORE);
+    qf_store_t *store = s_store ();
+    QF_CHECK (config && store);
+    int64_t now = s_ms ("2026-06-01", 2, 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.reminder", "thing/1", 30, NULL, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.reminder", "thing/1", 7, NULL, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.deadline", "thing/1", 0, NULL, now), 0);
+    /* 09:00 in Shanghai on working days (Sunday 10-24 -> Friday 10-22);
+       the deadline at 00:00 of its day. */
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.reminder", 30),
+                     s_ms ("2027-10-01", 1, 0));
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.reminder", 7),
+                     s_ms ("2027-10-22", 1, 0));
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.deadline", 0),
+                     s_ms ("2027-10-30", 16, 0));
+    /* After its time: the reminder is not made, the deadline (due when
+       past) is. */
+    int64_t after = s_ms ("2027-11-02", 2, 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.reminder", "thing/2", 30, NULL, after), 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.deadline", "thing/2", 0, NULL, after), 0);
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/2", "kindtest.reminder", 30), -1);
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/2", "kindtest.deadline", 0),
+                     s_ms ("2027-10-30", 16, 0));
+    /* A kind no module declares, a subject too long: refused. */
+    char subject[QF_TIMER_SUBJECT_MAX + 2];
+    memset (subject, 'x', sizeof subject - 1);
+    subject[sizeof subject - 1] = 0;
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.none", "thing/3", 0, NULL, now), QF_EINVAL);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.deadline", subject, 0, NULL, now), QF_EINVAL);
+    qf_store_destroy (&store);
+    qf_config_destroy (&config);
+}
+
+QF_TEST (kind_fires_once_with_its_payload)
+{
+    qf_config_t *config = s_config (YAML_BEFORE);
+    qf_store_t *store = s_store ();
+    QF_CHECK (config && store);
+    json_t *given = json_pack ("{s:s, s:i}", "note", "call the authority", "step", 2);
+    int rc =
+        s_add (store, config, "kindtest.reminder", "thing/1", 30, given, s_ms ("2026-06-01", 2, 0));
+    QF_CHECK_EQ_INT (rc, 0);
+    int64_t due = s_ms ("2027-10-01", 1, 0);
+    QF_CHECK_EQ_INT (s_fire_at (store, config, due - 1, NULL), 0);
+    json_t *fired = NULL;
+    QF_CHECK_EQ_INT (s_fire_at (store, config, due, &fired), 1);
+    json_t *event = json_array_get (fired, 0);
+    bool same = json_equal (json_object_get (event, "payload"), given);
+    int64_t event_due = json_integer_value (json_object_get (event, "due"));
+    json_decref (given);
+    QF_CHECK (!s_first_late (fired));
+    QF_CHECK (same);
+    QF_CHECK_EQ_INT (event_due, due);
+    QF_CHECK_EQ_INT (s_fire_at (store, config, due + 1, NULL), 0); /* once */
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.reminder", 30), -1);
+    qf_store_destroy (&store);
+    qf_config_destroy (&config);
+}
+
+QF_TEST (kind_late_after_downtime)
+{
+    qf_config_t *config = s_config (YAML_BEFORE);
+    qf_store_t *store = s_store ();
+    QF_CHECK (config && store);
+    int64_t now = s_ms ("2026-06-01", 2, 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.reminder", "thing/1", 30, NULL, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.reminder", "thing/2", 7, NULL, now), 0);
+    /* Within the limit: on time. A day after its time: late, once. */
+    json_t *fired = NULL;
+    QF_CHECK_EQ_INT (
+        s_fire_at (store, config, s_ms ("2027-10-01", 1, 0) + QF_TIMER_LATE_MS, &fired), 1);
+    QF_CHECK (!s_first_late (fired));
+    QF_CHECK_EQ_INT (s_fire_at (store, config, s_ms ("2027-10-23", 1, 0), &fired), 1);
+    QF_CHECK (s_first_late (fired));
+    QF_CHECK_EQ_INT (s_fire_at (store, config, s_ms ("2027-10-24", 1, 0), NULL), 0);
+    qf_store_destroy (&store);
+    qf_config_destroy (&config);
+}
+
+QF_TEST (kind_placed_again_when_the_calendar_changes)
+{
+    qf_config_t *before = s_config (YAML_BEFORE), *after = s_config (YAML_AFTER);
+    qf_store_t *store = s_store ();
+    QF_CHECK (before && after && store);
+    int64_t now = s_ms ("2026-06-01", 2, 0);
+    QF_CHECK_EQ_INT (s_sync (store, before, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, before, "kindtest.reminder", "thing/1", 30, NULL, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, before, "kindtest.deadline", "thing/1", 0, NULL, now), 0);
+    /* National Day added: the reminder on 10-01 moves back a day; the
+       deadline (00:00, no working day) stays. */
+    QF_CHECK_EQ_INT (s_sync (store, after, now), 1);
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.reminder", 30),
+                     s_ms ("2027-09-30", 1, 0));
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.deadline", 0),
+                     s_ms ("2027-10-30", 16, 0));
+    QF_CHECK_EQ_INT (s_sync (store, after, now), 0); /* once per change */
+    /* Back, then changed again after 09:00 on 09-30: placed before the
+       present, it fires at once, late, once. */
+    QF_CHECK_EQ_INT (s_sync (store, before, now), 1);
+    int64_t evening = s_ms ("2027-09-30", 12, 0);
+    QF_CHECK_EQ_INT (s_sync (store, after, evening), 1);
+    json_t *fired = NULL;
+    QF_CHECK_EQ_INT (s_fire_at (store, after, evening, &fired), 1);
+    QF_CHECK (s_first_late (fired));
+    QF_CHECK_EQ_INT (s_fire_at (store, after, evening + 1, NULL), 0);
+    qf_store_destroy (&store);
+    qf_config_destroy (&before);
+    qf_config_destroy (&after);
+}
+
+QF_TEST (kind_cancelled_by_subject)
+{
+    qf_config_t *config = s_config (YAML_BEFORE);
+    qf_store_t *store = s_store ();
+    QF_CHECK (config && store);
+    int64_t now = s_ms ("2026-06-01", 2, 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.reminder", "thing/1", 30, NULL, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.deadline", "thing/1", 0, NULL, now), 0);
+    QF_CHECK_EQ_INT (s_add (store, config, "kindtest.deadline", "thing/2", 0, NULL, now), 0);
+    /* One kind of one subject, then all of it; the other subject stays. */
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_timers_cancel (store, "thing/1", "kindtest.deadline"), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.deadline", 0), -1);
+    QF_CHECK (s_subject_due (store, "thing/1", "kindtest.reminder", 30) > 0);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_timers_cancel (store, "thing/1", NULL), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/1", "kindtest.reminder", 30), -1);
+    QF_CHECK (s_subject_due (store, "thing/2", "kindtest.deadline", 0) > 0);
+    QF_CHECK_EQ_INT (s_fire_at (store, config, s_ms ("2027-11-01", 0, 0), NULL), 1);
+    qf_store_destroy (&store);
+    qf_config_destroy (&config);
+}
+
+QF_TEST (kind_no_module_declares_stays_pending)
+{
+    qf_config_t *before = s_config (YAML_BEFORE), *after = s_config (YAML_AFTER);
+    qf_store_t *store = s_store ();
+    QF_CHECK (before && after && store);
+    /* Timers left by a module no longer built in, due first: more than
+       one pass reads. */
+    qf_timer_t gone = {.due = s_ms ("2027-01-04", 1, 0)};
+    qf_date_parse (KIND_ANCHOR, &gone.anchor);
+    snprintf (gone.kind, sizeof gone.kind, "removed.kind");
+    snprintf (gone.subject, sizeof gone.subject, "thing/9");
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    for (int i = 0; i < 70; i++)
+        QF_CHECK_EQ_INT (qf_store_timer_add (store, &gone, 0), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    int64_t now = s_ms ("2026-06-01", 2, 0);
+    QF_CHECK_EQ_INT (s_add (store, before, "kindtest.deadline", "thing/1", 0, NULL, now), 0);
+    /* The next due time is the declared kind's; it fires, the others wait. */
+    int64_t next = 0;
+    QF_CHECK_EQ_INT (qf_store_timer_next (store, &next), 0);
+    QF_CHECK_EQ_INT (next, s_ms ("2027-10-30", 16, 0));
+    QF_CHECK_EQ_INT (s_fire_at (store, before, s_ms ("2027-11-01", 0, 0), NULL), 1);
+    QF_CHECK_EQ_INT (qf_store_timer_next (store, &next), 0);
+    QF_CHECK_EQ_INT (next, INT64_MAX);
+    json_t *timers = NULL;
+    QF_CHECK_EQ_INT (qf_timers_list (store, "thing/9", &timers), 0);
+    size_t count = json_array_size (timers);
+    const char *state =
+        json_string_value (json_object_get (json_array_get (timers, 70 - 1), "state"));
+    bool pending = state && strcmp (state, "pending") == 0;
+    json_decref (timers);
+    QF_CHECK_EQ_INT (count, 70);
+    QF_CHECK (pending);
+    /* A calendar change leaves them where they are; the warning names them. */
+    QF_CHECK (s_sync (store, after, now) >= 0);
+    qf_timers_warn_uncovered (store, before, "test");
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/9", "removed.kind", 0),
+                     s_ms ("2027-01-04", 1, 0));
+    qf_store_destroy (&store);
+    qf_config_destroy (&before);
+    qf_config_destroy (&after);
+}
+
 int
 main (void)
 {
@@ -517,6 +815,12 @@ main (void)
     QF_RUN (moved_into_the_past_fires_once_late);
     QF_RUN (years_without_holidays);
     QF_RUN (schema_10_timers_upgrade_and_fire);
+    QF_RUN (kind_placed_by_its_rule);
+    QF_RUN (kind_fires_once_with_its_payload);
+    QF_RUN (kind_late_after_downtime);
+    QF_RUN (kind_placed_again_when_the_calendar_changes);
+    QF_RUN (kind_cancelled_by_subject);
+    QF_RUN (kind_no_module_declares_stays_pending);
     char cmd[128];
     snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
     if (system (cmd) != 0)
