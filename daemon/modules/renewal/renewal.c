@@ -1,7 +1,7 @@
 /*  renewal — renewal of qualifications (§4.3): renewing one (a new expiry
     date, reviewed again), the renewal worker's reminders opening and
     raising renewal cases, and their list. The reminders themselves are
-    durable timers (qf_timers.c). */
+    durable timers (renewal_timers.c). */
 #include "qualification/qualification.h"
 #include "qf.h"
 #include "qf_calendar.h"
