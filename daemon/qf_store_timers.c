@@ -1,7 +1,7 @@
 /*  qf_store_timers — the store's part for durable timers (qf_timers.h):
     their rows, the pending ones read through a partial index, never all
-    at once; only those of kinds that the linked modules declare are due. Part of the store module: only the store's files touch
-    sqlite3. */
+    at once; only those of kinds that the linked modules declare are due.
+    Part of the store module: only the store's files touch sqlite3. */
 #include "qf.h"
 #include "qf_module.h"
 #include "qf_store_int.h"

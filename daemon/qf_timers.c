@@ -37,9 +37,13 @@ qf_timers_add (qf_store_t *store, const qf_config_t *config, const char *kind_na
                const char *subject, int32_t anchor, int lead_days, json_t *payload, int64_t now)
 {
     const qf_timer_kind_t *kind = s_kind (kind_name);
-    if (!kind || strlen (subject) > QF_TIMER_SUBJECT_MAX) {
-        qf_error ("timer of %s not made: %s", subject,
-                  kind ? "its subject is too long" : "no module declares its kind");
+    const char *wrong = !kind                                     ? "no module declares its kind"
+                        : strlen (kind->name) > QF_TIMER_KIND_MAX ? "its kind's name is too long"
+                        : strlen (subject) > QF_TIMER_SUBJECT_MAX ? "its subject is too long"
+                        : payload && !json_is_object (payload)    ? "its payload is not an object"
+                                                                  : NULL;
+    if (wrong) {
+        qf_error ("timer \"%s\" of %s not made: %s", kind_name, subject, wrong);
         return QF_EINVAL;
     }
     qf_timer_t timer = {.anchor = anchor, .lead_days = lead_days, .payload = payload};

@@ -92,7 +92,9 @@ struct qf_timer_kind_t {
     JSON object handed to the fire function; NULL: {}; not taken). Not
     made when its time has passed unless the kind is due_when_past; one
     due this very millisecond is made. Inside a transaction. QF_EINVAL for
-    a kind no module declares or a subject longer than QF_TIMER_SUBJECT_MAX. */
+    a kind no module declares or whose name is longer than
+    QF_TIMER_KIND_MAX, a subject longer than QF_TIMER_SUBJECT_MAX, or a
+    payload that is not an object. */
 int qf_timers_add (qf_store_t *store, const qf_config_t *config, const char *kind,
                    const char *subject, int32_t anchor, int lead_days, json_t *payload,
                    int64_t now);

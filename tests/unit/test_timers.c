@@ -646,12 +646,18 @@ QF_TEST (kind_placed_by_its_rule)
     QF_CHECK_EQ_INT (s_subject_due (store, "thing/2", "kindtest.reminder", 30), -1);
     QF_CHECK_EQ_INT (s_subject_due (store, "thing/2", "kindtest.deadline", 0),
                      s_ms ("2027-10-30", 16, 0));
-    /* A kind no module declares, a subject too long: refused. */
+    /* A kind no module declares, a subject too long, a payload that is
+       not an object: refused. */
     char subject[QF_TIMER_SUBJECT_MAX + 2];
     memset (subject, 'x', sizeof subject - 1);
     subject[sizeof subject - 1] = 0;
     QF_CHECK_EQ_INT (s_add (store, config, "kindtest.none", "thing/3", 0, NULL, now), QF_EINVAL);
     QF_CHECK_EQ_INT (s_add (store, config, "kindtest.deadline", subject, 0, NULL, now), QF_EINVAL);
+    json_t *list = json_pack ("[i]", 1); /* a payload is an object */
+    int rc = s_add (store, config, "kindtest.deadline", "thing/3", 0, list, now);
+    json_decref (list);
+    QF_CHECK_EQ_INT (rc, QF_EINVAL);
+    QF_CHECK_EQ_INT (s_subject_due (store, "thing/3", "kindtest.deadline", 0), -1);
     qf_store_destroy (&store);
     qf_config_destroy (&config);
 }
