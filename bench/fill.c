@@ -11,6 +11,7 @@
 #include "qf.h"
 #include "qf_store.h"
 #include "qf_timers.h"
+#include "renewal/renewal_timers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ main (int argc, char **argv)
            fires during the bench. */
         int32_t expiry = today + 1 + (int32_t)((i * 7919) % 1825);
         if (rc == 0 && i < 20000)
-            rc = qf_timers_schedule (store, config, id, expiry, now + 86400000);
+            rc = qf_renewal_schedule (store, config, id, expiry, now + 86400000);
         json_decref (args);
         if (rc == 0 && (i % 10000 == 9999 || i == count - 1)) {
             rc = qf_store_commit (store);

@@ -42,9 +42,9 @@ typedef struct {
     int (*store_open) (qf_store_t *store, char *error, size_t error_size);
     void (*store_close) (qf_store_t *store);
 
-    /* Durable timers the module places and fires (qf_timers.h). */
+    /* Kinds of durable timers the module places and fires (qf_timers.h);
+       the table ends with an entry whose name is NULL; NULL when none. */
     const qf_timer_kind_t *timer_kinds;
-    size_t timer_kind_count;
 
     /* Periodic work, called from the server loop at each timer pass
        (about every 100 ms): cheap when there is nothing to do; opens the

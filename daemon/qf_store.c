@@ -240,6 +240,33 @@ static const char *s_migrations[] = {
     "DROP TABLE idempotency;"
     "ALTER TABLE idempotency_new RENAME TO idempotency;"
     "CREATE INDEX idempotency_time ON idempotency (time);",
+    /* 11: generic durable timers (qf_timers.h): a timer is (kind, subject,
+       due time, payload), its kind declared by a module, so that any record
+       can have timers. The table is rebuilt without the qualification_id
+       and policy_id columns (the engine knows no business table); each
+       existing timer keeps its id, state and due time, its subject taken
+       from the record it belonged to. Indexes: due pending timers by due
+       time, a record's timers by subject, pending timers of a kind. */
+    "CREATE TABLE timers_new ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  due INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  lead_days INTEGER NOT NULL DEFAULT 0,"
+    "  anchor INTEGER NOT NULL,"
+    "  payload TEXT NOT NULL DEFAULT '{}',"
+    "  state TEXT NOT NULL DEFAULT 'pending',"
+    "  fired_at INTEGER,"
+    "  placed INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO timers_new (id, due, kind, subject, lead_days, anchor, payload, state, "
+    "  fired_at, placed) SELECT id, due, kind, CASE WHEN policy_id IS NOT NULL "
+    "  THEN 'policy/' || policy_id ELSE 'qualification/' || qualification_id END, "
+    "  lead_days, anchor, '{}', state, fired_at, placed FROM timers;"
+    "DROP TABLE timers;"
+    "ALTER TABLE timers_new RENAME TO timers;"
+    "CREATE INDEX timers_pending ON timers (due) WHERE state = 'pending';"
+    "CREATE INDEX timers_subject ON timers (subject, state);"
+    "CREATE INDEX timers_kind ON timers (kind, due) WHERE state = 'pending';",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -292,17 +319,6 @@ typedef enum {
     ST_QUAL_LIST_EXPIRING,
     ST_QUAL_LIST_SELLABLE,
     ST_QUAL_SET_EXPIRES,
-    ST_TIMER_ADD,
-    ST_TIMERS_CANCEL,
-    ST_POLICY_TIMERS_CANCEL,
-    ST_TIMERS_DUE,
-    ST_TIMERS_PENDING,
-    ST_TIMER_MOVE,
-    ST_TIMER_FIRED,
-    ST_TIMER_NEXT,
-    ST_TIMER_LAST,
-    ST_TIMERS_COUNT,
-    ST_TIMERS_OF,
     ST_SETTING_GET,
     ST_SETTING_PUT,
     ST_RENEWAL_PUT,
@@ -380,26 +396,6 @@ static const char *s_sql[ST_COUNT] = {
         "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
         "AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_QUAL_SET_EXPIRES] = "UPDATE qualifications SET expires = ?2, updated = ?3 WHERE id = ?1",
-    [ST_TIMER_ADD] = "INSERT INTO timers (due, kind, qualification_id, policy_id, lead_days, "
-                     "anchor, placed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_TIMERS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
-                         "WHERE qualification_id = ?1 AND state = 'pending'",
-    [ST_POLICY_TIMERS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
-                                "WHERE policy_id = ?1 AND state = 'pending'",
-    [ST_TIMERS_DUE] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
-                      "placed FROM timers WHERE state = 'pending' AND due <= ?1 "
-                      "ORDER BY due LIMIT ?2",
-    [ST_TIMERS_PENDING] = "SELECT id, due, kind, qualification_id, policy_id, lead_days, anchor, "
-                          "placed FROM timers WHERE state = 'pending' AND id > ?1 "
-                          "ORDER BY id LIMIT ?2",
-    [ST_TIMER_MOVE] = "UPDATE timers SET due = ?2, placed = ?3 WHERE id = ?1 AND state = 'pending'",
-    [ST_TIMER_FIRED] = "UPDATE timers SET state = 'fired', fired_at = ?2 WHERE id = ?1",
-    [ST_TIMER_NEXT] = "SELECT min (due) FROM timers WHERE state = 'pending'",
-    [ST_TIMER_LAST] = "SELECT max (due) FROM timers WHERE state = 'pending'",
-    [ST_TIMERS_COUNT] = "SELECT count (*) FROM timers WHERE state = 'pending' AND due >= ?2 "
-                        "AND due < ?3 AND kind = ?1",
-    [ST_TIMERS_OF] = "SELECT kind, lead_days, due, state, fired_at FROM timers "
-                     "WHERE qualification_id = ?1 AND state != 'cancelled' ORDER BY due",
     [ST_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [ST_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?1, ?2) "
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -865,6 +861,8 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
         }
     if (qf_store_custody_open (self, error, error_size))
         goto fail;
+    if (qf_store_timers_open (self, error, error_size))
+        goto fail;
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
@@ -908,6 +906,7 @@ qf_store_destroy (qf_store_t **self_p)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize (self->stmts[i]);
     qf_store_custody_close (self);
+    qf_store_timers_close (self);
     if (self->db) {
         /* Fold the WAL back so the file is self-contained after a clean stop. */
         sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -1839,136 +1838,6 @@ qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_
 }
 
 int
-qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_ADD);
-    sqlite3_bind_int64 (stmt, 1, timer->due);
-    sqlite3_bind_text (stmt, 2, timer->kind, -1, SQLITE_STATIC);
-    if (timer->qualification_id)
-        sqlite3_bind_int64 (stmt, 3, timer->qualification_id);
-    if (timer->policy_id)
-        sqlite3_bind_int64 (stmt, 4, timer->policy_id);
-    sqlite3_bind_int (stmt, 5, timer->lead_days);
-    sqlite3_bind_int (stmt, 6, timer->anchor);
-    sqlite3_bind_int64 (stmt, 7, now);
-    return qf_store__exec (self, stmt, "add timer");
-}
-
-int
-qf_store_timers_cancel (qf_store_t *self, int64_t qual_id)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_CANCEL);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    return qf_store__exec (self, stmt, "cancel timers");
-}
-
-int
-qf_store_policy_timers_cancel (qf_store_t *self, int64_t policy_id)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_TIMERS_CANCEL);
-    sqlite3_bind_int64 (stmt, 1, policy_id);
-    return qf_store__exec (self, stmt, "cancel a policy's timers");
-}
-
-/* Reads up to `limit` rows of (id, due, kind, qualification_id, policy_id,
-   lead_days, anchor, placed) from a bound statement. */
-static int
-s_timers_read (qf_store_t *self, sqlite3_stmt *stmt, int limit, qf_timer_t *timers, int *count_p)
-{
-    int rc = SQLITE_DONE, n = 0;
-    while (n < limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        qf_timer_t *t = &timers[n++];
-        t->id = sqlite3_column_int64 (stmt, 0);
-        t->due = sqlite3_column_int64 (stmt, 1);
-        qf_copy (t->kind, sizeof t->kind, (const char *)sqlite3_column_text (stmt, 2));
-        t->qualification_id = sqlite3_column_int64 (stmt, 3); /* NULL reads as 0 */
-        t->policy_id = sqlite3_column_int64 (stmt, 4);
-        t->lead_days = sqlite3_column_int (stmt, 5);
-        t->anchor = sqlite3_column_int (stmt, 6);
-        t->placed = sqlite3_column_int64 (stmt, 7);
-    }
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return qf_store__fail (self, "read timers");
-    *count_p = n;
-    return 0;
-}
-
-int
-qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers, int *count_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_DUE);
-    sqlite3_bind_int64 (stmt, 1, now);
-    sqlite3_bind_int (stmt, 2, limit);
-    return s_timers_read (self, stmt, limit, timers, count_p);
-}
-
-int
-qf_store_timers_pending (qf_store_t *self, int64_t after_id, int limit, qf_timer_t *timers,
-                         int *count_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_PENDING);
-    sqlite3_bind_int64 (stmt, 1, after_id);
-    sqlite3_bind_int (stmt, 2, limit);
-    return s_timers_read (self, stmt, limit, timers, count_p);
-}
-
-int
-qf_store_timer_move (qf_store_t *self, int64_t id, int64_t due, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_MOVE);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_int64 (stmt, 2, due);
-    sqlite3_bind_int64 (stmt, 3, now);
-    return qf_store__exec (self, stmt, "move timer");
-}
-
-int
-qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMER_FIRED);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_int64 (stmt, 2, now);
-    return qf_store__exec (self, stmt, "mark timer fired");
-}
-
-/* The integer in the first column of a bound statement's first row;
-   `none` when there is no row or it is NULL. */
-static int
-s_int_or (qf_store_t *self, sqlite3_stmt *stmt, int64_t none, int64_t *value_p, const char *what)
-{
-    int rc = sqlite3_step (stmt);
-    *value_p = (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-                   ? sqlite3_column_int64 (stmt, 0)
-                   : none;
-    sqlite3_reset (stmt);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : qf_store__fail (self, what);
-}
-
-int
-qf_store_timer_next (qf_store_t *self, int64_t *due_p)
-{
-    return s_int_or (self, s_stmt (self, ST_TIMER_NEXT), INT64_MAX, due_p, "read next timer");
-}
-
-int
-qf_store_timer_last (qf_store_t *self, int64_t *due_p)
-{
-    return s_int_or (self, s_stmt (self, ST_TIMER_LAST), INT64_MIN, due_p, "read last timer");
-}
-
-int
-qf_store_timers_count (qf_store_t *self, const char *kind, int64_t from, int64_t to,
-                       int64_t *count_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_COUNT);
-    sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, from);
-    sqlite3_bind_int64 (stmt, 3, to);
-    return s_int_or (self, stmt, 0, count_p, "count timers");
-}
-
-int
 qf_store_setting_get (qf_store_t *self, const char *name, char **value_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_SETTING_GET);
@@ -1991,31 +1860,6 @@ qf_store_setting_put (qf_store_t *self, const char *name, const char *value)
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
     return qf_store__exec (self, stmt, "save setting");
-}
-
-int
-qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_TIMERS_OF);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    json_t *list = json_array ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        json_t *item = json_pack ("{s:s, s:i, s:I, s:s}", "kind", sqlite3_column_text (stmt, 0),
-                                  "lead_days", sqlite3_column_int (stmt, 1), "due",
-                                  (json_int_t)sqlite3_column_int64 (stmt, 2), "state",
-                                  sqlite3_column_text (stmt, 3));
-        if (item && sqlite3_column_type (stmt, 4) != SQLITE_NULL)
-            json_object_set_new (item, "fired_at", json_integer (sqlite3_column_int64 (stmt, 4)));
-        json_array_append_new (list, item);
-    }
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (list);
-        return qf_store__fail (self, "read timers");
-    }
-    *list_p = list;
-    return 0;
 }
 
 int
@@ -2212,7 +2056,7 @@ qf_store_suspension_held (qf_store_t *self, int64_t qual_id, bool *held_p)
     sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_HELD);
     sqlite3_bind_int64 (stmt, 1, qual_id);
     int64_t held = 0;
-    int rc = s_int_or (self, stmt, 0, &held, "read suspensions");
+    int rc = qf_store__int_or (self, stmt, 0, &held, "read suspensions");
     *held_p = held != 0;
     return rc;
 }
@@ -2233,7 +2077,7 @@ qf_store_suspension_reviewed (qf_store_t *self, int64_t qual_id, int round, int6
     sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_REVIEWED);
     sqlite3_bind_int64 (stmt, 1, qual_id);
     sqlite3_bind_int (stmt, 2, round);
-    int rc = s_int_or (self, stmt, 0, policy_id_p, "read suspensions");
+    int rc = qf_store__int_or (self, stmt, 0, policy_id_p, "read suspensions");
     return rc == 0 && *policy_id_p == 0 ? QF_ENOTFOUND : rc;
 }
 

@@ -201,48 +201,64 @@ int qf_store_idempotency_get (qf_store_t *self, const char *owner, const char *k
 int qf_store_idempotency_put (qf_store_t *self, const char *owner, const char *key,
                               const char *command, const char *reply, int64_t now);
 
-/* Durable timers: expiry reminders (§4.3) and a policy change's effective
-   date (§7.2); in the database, never all in memory. A timer belongs to one
-   qualification or one policy. Its due time is placed from its anchor day
-   by its kind's rule (qf_timers.c), and placed again from the anchor when
-   the calendar changes. */
+/* Durable timers (qf_timers.h): a timer is (kind, subject, due time,
+   payload), in the database, never all in memory. Its kind is declared by
+   a module (qf_module_t.timer_kinds); its due time is placed from its
+   anchor day by its kind's rule (qf_timers.c), and placed again from the
+   anchor when the calendar changes. Only the pending timers of kinds that
+   the linked modules declare are due (qf_store_timers_due,
+   qf_store_timer_next): one of a kind no module declares stays pending. */
+#define QF_TIMER_KIND_MAX    31  /* longest kind name, in bytes */
+#define QF_TIMER_SUBJECT_MAX 128 /* longest subject: an event's (QF_SUBJECT_MAX) */
+
 typedef struct {
     int64_t id;
-    int64_t due;              /* ms since the epoch */
-    char kind[24];            /* "expiring", "expired", "policy_effective" */
-    int64_t qualification_id; /* the qualification it is about, or 0 */
-    int64_t policy_id;        /* the policy it is about, or 0 */
-    int lead_days;            /* days before the anchor; 0 when none */
-    int32_t anchor;           /* the day it is placed from: expiry, effective date */
-    int64_t placed;           /* ms when it was last placed; 0 when placed by schema 8 */
+    int64_t due;                            /* ms since the epoch */
+    char kind[QF_TIMER_KIND_MAX + 1];       /* "expiring", "policy_effective" */
+    char subject[QF_TIMER_SUBJECT_MAX + 1]; /* the record it follows: "qualification/7" */
+    int lead_days;                          /* days before the anchor; 0 when none */
+    int32_t anchor;                         /* the day it is placed from: expiry, effective date */
+    int64_t placed;                         /* ms when last placed; 0: placed before schema 9 */
+    json_t *payload; /* its JSON object, freed by qf_store_timers_free; NULL where not read */
 } qf_timer_t;
 
 int qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now);
-/*  Adds a pending timer (its id is not read), placed at `now`. */
+/*  Adds a pending timer (its id and placed are not read), placed at `now`;
+    payload NULL stores {}. */
 int qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now);
-/*  Cancels a qualification's pending timers (its expiry moved or renewed). */
-int qf_store_timers_cancel (qf_store_t *self, int64_t qual_id);
-/*  Cancels a policy's pending timers (it was lifted before its date). */
-int qf_store_policy_timers_cancel (qf_store_t *self, int64_t policy_id);
+/*  Cancels the pending timers of `subject` (its record moved or went
+    away), only those of `kind` unless that is NULL. */
+int qf_store_timers_cancel (qf_store_t *self, const char *subject, const char *kind);
 /*  Up to `limit` pending timers due at or before `now`, earliest first,
-    through a partial index on pending timers. */
+    through a partial index on pending timers; only declared kinds.
+    Release them with qf_store_timers_free. */
 int qf_store_timers_due (qf_store_t *self, int64_t now, int limit, qf_timer_t *timers,
                          int *count_p);
 /*  Up to `limit` pending timers with id > after_id, in id order: every
-    pending timer, a page at a time. */
+    pending timer, a page at a time; their payloads are not read. */
 int qf_store_timers_pending (qf_store_t *self, int64_t after_id, int limit, qf_timer_t *timers,
                              int *count_p);
+/*  Releases the payloads of `count` timers read by the calls above. */
+void qf_store_timers_free (qf_timer_t *timers, int count);
 /*  Places a pending timer again: due at `due`, placed at `now`. */
 int qf_store_timer_move (qf_store_t *self, int64_t id, int64_t due, int64_t now);
 int qf_store_timer_fired (qf_store_t *self, int64_t id, int64_t now);
-/*  The earliest pending due time, INT64_MAX when none. */
+/*  The earliest due time of a pending timer of a declared kind, INT64_MAX
+    when none. */
 int qf_store_timer_next (qf_store_t *self, int64_t *due_p);
 /*  The latest pending due time, INT64_MIN when none. */
 int qf_store_timer_last (qf_store_t *self, int64_t *due_p);
 /*  How many pending timers of `kind` are due in [from, to). */
 int qf_store_timers_count (qf_store_t *self, const char *kind, int64_t from, int64_t to,
                            int64_t *count_p);
-int qf_store_timers_json (qf_store_t *self, int64_t qual_id, json_t **list_p);
+/*  The kinds of pending timers in name order, one at a time: the first
+    one after `after` ("" for the first) into kind; QF_ENOTFOUND after the
+    last. One index seek each, however many timers there are. */
+int qf_store_timer_kind_after (qf_store_t *self, const char *after,
+                               char kind[QF_TIMER_KIND_MAX + 1]);
+/*  A subject's timers that are not cancelled, by due time, as a new JSON
+    array of {kind, lead_days, due, state[, fired_at]}. */
+int qf_store_timers_json (qf_store_t *self, const char *subject, json_t **list_p);
 /*  Opens (or raises the urgency of) the renewal case of a qualification's expiry. */
 int qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_t now,
                           const char *urgency, int lead_days);

@@ -1,6 +1,6 @@
 /*  qf_store_int — the store's insides, shared by the files of the store
-    module only (qf_store.c, qf_store_custody.c): the struct and the
-    statement helpers. Nothing outside daemon/qf_store*.c includes this. */
+    module only (qf_store.c, qf_store_custody.c, qf_store_timers.c): the
+    struct and the statement helpers. Nothing outside daemon/qf_store*.c includes this. */
 #ifndef QF_STORE_INT_H
 #define QF_STORE_INT_H
 
@@ -56,6 +56,9 @@ struct qf_store_t {
     bool low_space;               /* little space left: the loop checkpoints at each commit */
     int64_t space_checked;        /* monotonic ms of the last look at free space */
     sqlite3_stmt **custody_stmts; /* qf_store_custody.c's prepared statements */
+
+    /* qf_store_timers.c's part: its prepared statements. */
+    struct qf_store_timers_t *timers;
 };
 
 /*  Logs a SQLite failure with context and maps it to a QF_E* code. */
@@ -73,9 +76,28 @@ qf_store__stmt (sqlite3_stmt *stmt)
     return stmt;
 }
 
+/*  The integer in the first column of a bound statement's first row,
+    `none` when there is no row or it is NULL; then resets the statement. */
+static inline int
+qf_store__int_or (qf_store_t *self, sqlite3_stmt *stmt, int64_t none, int64_t *value_p,
+                  const char *what)
+{
+    int rc = sqlite3_step (stmt);
+    *value_p = (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+                   ? sqlite3_column_int64 (stmt, 0)
+                   : none;
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : qf_store__fail (self, what);
+}
+
 /*  The custody part (qf_store_custody.c): prepares and finalizes its
     statements; called by qf_store_new and qf_store_destroy. */
 int qf_store_custody_open (qf_store_t *self, char *error, size_t error_size);
 void qf_store_custody_close (qf_store_t *self);
+
+/*  The timers part (qf_store_timers.c): prepares and finalizes its
+    statements; called by qf_store_new and qf_store_destroy. */
+int qf_store_timers_open (qf_store_t *self, char *error, size_t error_size);
+void qf_store_timers_close (qf_store_t *self);
 
 #endif

@@ -1,174 +1,111 @@
-/*  qf_timers — durable timers: each kind's placement and firing, in one
-    table (s_kinds), so that a new kind is one row and one fire function. */
+/*  qf_timers — generic durable timers: placement by a kind's rule, firing
+    once, placing again when the calendar changes (qf_timers.h). */
 #include "qf_timers.h"
 #include "qf.h"
 #include "qf_calendar.h"
-#include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* How a kind's due time follows from its anchor day and lead. */
-typedef enum {
-    PLACE_REMINDER, /* lead days before the anchor, on a working day, at reminder_time */
-    PLACE_DAY_START /* 00:00 of the anchor day */
-} placement_t;
-
-/* Fires one due timer inside the open transaction; `late` as reported. */
-typedef int (fire_fn) (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer,
-                       int64_t now, bool late);
-
-/* One kind of timer: its name in the database, placement and firing. */
-typedef struct {
-    const char *kind;
-    placement_t placement;
-    fire_fn *fire;
-    /* Made even when its time has passed, so it fires at once: a
-       qualification approved on or after its expiry day must still move to
-       expired and tell sales. Other kinds whose time has passed are missed. */
-    bool due_when_past;
-} timer_kind_t;
-
-static fire_fn s_fire_expiry, s_fire_policy;
-
-static const timer_kind_t s_kinds[] = {
-    {"expiring", PLACE_REMINDER, s_fire_expiry, false},
-    {"expired", PLACE_DAY_START, s_fire_expiry, true},
-    {"policy_effective", PLACE_DAY_START, s_fire_policy, false},
-};
-#define KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
-
-/* The row of s_kinds named `kind`, or NULL. */
-static const timer_kind_t *
-s_kind (const char *kind)
+/* The kind named `name`, declared by a module linked into this program,
+   or NULL. A few modules of a few kinds each: a walk is as quick as any
+   index would be. */
+static const qf_timer_kind_t *
+s_kind (const char *name)
 {
-    for (size_t i = 0; i < KIND_COUNT; i++)
-        if (strcmp (s_kinds[i].kind, kind) == 0)
-            return &s_kinds[i];
+    for (const qf_module_t *const *module = qf_modules; *module; module++)
+        for (const qf_timer_kind_t *kind = (*module)->timer_kinds; kind && kind->name; kind++)
+            if (strcmp (kind->name, name) == 0)
+                return kind;
     return NULL;
 }
 
 /* A timer's due time under `config`: the one rule for scheduling and for
    placing again when the calendar changes. */
 static int64_t
-s_place (const qf_config_t *config, const timer_kind_t *kind, int32_t anchor, int lead_days)
+s_place (const qf_config_t *config, const qf_timer_kind_t *kind, int32_t anchor, int lead_days)
 {
     int32_t day = anchor - lead_days;
-    if (kind->placement == PLACE_REMINDER)
+    if (kind->placement == QF_TIMER_AT_REMINDER)
         return qf_calendar_reminder_at (config, qf_calendar_working_day (config, day));
     return qf_calendar_day_start (config, day);
 }
 
-/* Adds a timer of `kind` unless its time has passed (a timer due this very
-   millisecond is not yet missed). */
-static int
-s_add (qf_store_t *store, const qf_config_t *config, qf_timer_t *timer, int64_t now)
-{
-    const timer_kind_t *kind = s_kind (timer->kind);
-    timer->due = s_place (config, kind, timer->anchor, timer->lead_days);
-    return timer->due >= now || kind->due_when_past ? qf_store_timer_add (store, timer, now) : 0;
-}
-
 int
-qf_timers_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_id, int32_t expires,
-                    int64_t now)
+qf_timers_add (qf_store_t *store, const qf_config_t *config, const char *kind_name,
+               const char *subject, int32_t anchor, int lead_days, json_t *payload, int64_t now)
 {
-    int rc = qf_store_timers_cancel (store, qual_id);
-    qf_timer_t timer = {.qualification_id = qual_id, .anchor = expires};
-    snprintf (timer.kind, sizeof timer.kind, "expiring");
-    for (size_t i = 0; rc == 0 && i < config->renewal_lead_count; i++) {
-        timer.lead_days = config->renewal_lead_days[i];
-        rc = s_add (store, config, &timer, now);
+    const qf_timer_kind_t *kind = s_kind (kind_name);
+    const char *wrong = !kind                                     ? "no module declares its kind"
+                        : strlen (kind->name) > QF_TIMER_KIND_MAX ? "its kind's name is too long"
+                        : strlen (subject) > QF_TIMER_SUBJECT_MAX ? "its subject is too long"
+                        : payload && !json_is_object (payload)    ? "its payload is not an object"
+                                                                  : NULL;
+    if (wrong) {
+        qf_error ("timer \"%s\" of %s not made: %s", kind_name, subject, wrong);
+        return QF_EINVAL;
     }
-    snprintf (timer.kind, sizeof timer.kind, "expired");
-    timer.lead_days = 0;
-    return rc ? rc : s_add (store, config, &timer, now);
-}
-
-int
-qf_timers_schedule_policy (qf_store_t *store, const qf_config_t *config, int64_t policy_id,
-                           int32_t effective, int64_t now)
-{
-    qf_timer_t timer = {.policy_id = policy_id, .anchor = effective};
-    snprintf (timer.kind, sizeof timer.kind, "policy_effective");
-    return s_add (store, config, &timer, now);
-}
-
-/* certificate.expiring or certificate.expired of a qualification. */
-static int
-s_fire_expiry (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
-               bool late)
-{
-    json_t *record = NULL;
-    int rc = qf_store_qual_get (store, timer->qualification_id, &record);
-    if (rc == QF_ENOTFOUND)
+    qf_timer_t timer = {.anchor = anchor, .lead_days = lead_days, .payload = payload};
+    qf_copy (timer.kind, sizeof timer.kind, kind->name);
+    qf_copy (timer.subject, sizeof timer.subject, subject);
+    timer.due = s_place (config, kind, anchor, lead_days);
+    /* A timer due this very millisecond is not yet missed. */
+    if (timer.due < now && !kind->due_when_past)
         return 0;
-    if (rc)
-        return rc;
-    bool expired = strcmp (timer->kind, "expired") == 0;
-    int32_t today = qf_calendar_today (config, now);
-    if (expired &&
-        strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0) {
-        /* It stops being sellable: the state says so. */
-        rc = qf_store_qual_set_state (store, timer->qualification_id, "expired",
-                                      (int)json_integer_value (json_object_get (record, "round")),
-                                      now);
-        json_decref (record);
-        record = NULL;
-        if (rc == 0)
-            rc = qf_store_qual_get (store, timer->qualification_id, &record);
-        if (rc)
-            return rc;
-    }
-    char expires[16], subject[64];
-    qf_date_format (timer->anchor, expires, sizeof expires);
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)timer->qualification_id);
-    json_t *payload =
-        json_pack ("{s:o, s:s, s:i, s:i, s:I, s:b}", "qualification", record, "expires", expires,
-                   "lead_days", timer->lead_days, "days_left", (int)(timer->anchor - today), "due",
-                   (json_int_t)timer->due, "late", late);
-    if (!payload)
-        return QF_ENOMEM;
-    rc = qf_store_event_append (store, expired ? "certificate.expired" : "certificate.expiring",
-                                subject, payload, now, NULL);
-    json_decref (payload);
-    return rc;
+    return qf_store_timer_add (store, &timer, now);
 }
 
-/* A pending policy change takes effect on its date. */
-static int
-s_fire_policy (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
-               bool late)
+int
+qf_timers_cancel (qf_store_t *store, const char *subject, const char *kind)
 {
-    (void)config;
-    return qf_policy_take_effect (store, timer->policy_id, now, late);
+    return qf_store_timers_cancel (store, subject, kind);
 }
 
-/* Fires one timer inside the open transaction. */
+int
+qf_timers_list (qf_store_t *store, const char *subject, json_t **list_p)
+{
+    return qf_store_timers_json (store, subject, list_p);
+}
+
+const char *
+qf_timers_subject (char *subject, size_t size, const char *prefix, int64_t id)
+{
+    snprintf (subject, size, "%s/%lld", prefix, (long long)id);
+    return subject;
+}
+
+int
+qf_timers_subject_id (const char *subject, const char *prefix, int64_t *id_p)
+{
+    size_t length = strlen (prefix);
+    if (strncmp (subject, prefix, length) != 0 || subject[length] != '/')
+        return QF_EINVAL;
+    const char *digits = subject + length + 1;
+    char *end = NULL;
+    long long id = strtoll (digits, &end, 10);
+    if (end == digits || *end || id <= 0)
+        return QF_EINVAL;
+    *id_p = id;
+    return 0;
+}
+
+/* Fires one timer of `kind` inside the open transaction. */
 static int
-s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now)
+s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_kind_t *kind,
+        const qf_timer_t *timer, int64_t now)
 {
     /* Late: the daemon was down at its time, or a calendar change placed it
        before the moment it was placed. */
     bool late = now - timer->due > QF_TIMER_LATE_MS || timer->placed > timer->due;
-    const timer_kind_t *kind = s_kind (timer->kind);
-    int rc = 0;
-    if (kind)
-        rc = kind->fire (store, config, timer, now, late);
-    else
-        qf_warn ("timer %lld has unknown kind \"%s\": marked fired without an event",
-                 (long long)timer->id, timer->kind);
+    int rc = kind->fire (store, config, timer, now, late);
     if (rc == 0)
         rc = qf_store_timer_fired (store, timer->id, now);
     if (rc == 0 && late) {
         char anchor[16];
-        qf_info ("timer %lld (%s, %d days before %s) of %s %lld fired late: it was due %lld s "
-                 "ago",
+        qf_info ("timer %lld (%s, %d days before %s) of %s fired late: it was due %lld s ago",
                  (long long)timer->id, timer->kind, timer->lead_days,
-                 qf_date_format (timer->anchor, anchor, sizeof anchor),
-                 timer->policy_id ? "policy" : "qualification",
-                 (long long)(timer->policy_id ? timer->policy_id : timer->qualification_id),
+                 qf_date_format (timer->anchor, anchor, sizeof anchor), timer->subject,
                  (long long)((now - timer->due) / 1000));
     }
     return rc;
@@ -184,10 +121,16 @@ qf_timers_fire (qf_store_t *store, const qf_config_t *config, int64_t now, int l
     *fired_p = 0;
     int rc = qf_store_timers_due (store, now, limit, timers, &count);
     for (int i = 0; rc == 0 && i < count; i++) {
-        rc = s_fire (store, config, &timers[i], now);
+        /* The store reads only the kinds a module declares: none is
+           missing here, but should one be, it stays pending. */
+        const qf_timer_kind_t *kind = s_kind (timers[i].kind);
+        if (!kind)
+            continue;
+        rc = s_fire (store, config, kind, &timers[i], now);
         if (rc == 0)
             (*fired_p)++;
     }
+    qf_store_timers_free (timers, count);
     return rc;
 }
 
@@ -203,7 +146,7 @@ s_place_all (qf_store_t *store, const qf_config_t *config, int64_t now, int *mov
         rc = qf_store_timers_pending (store, after, 256, timers, &count);
         for (int i = 0; rc == 0 && i < count; i++) {
             const qf_timer_t *timer = &timers[i];
-            const timer_kind_t *kind = s_kind (timer->kind);
+            const qf_timer_kind_t *kind = s_kind (timer->kind);
             after = timer->id;
             int64_t due = kind ? s_place (config, kind, timer->anchor, timer->lead_days) : 0;
             if (!kind || due == timer->due)
@@ -273,12 +216,14 @@ qf_timers_uncovered (qf_store_t *store, const qf_config_t *config, json_t **year
         int64_t start = qf_calendar_day_start (config, qf_calendar_year_start (year));
         int64_t end = qf_calendar_day_start (config, qf_calendar_year_start (year + 1));
         int64_t total = 0, count = 0;
-        for (size_t i = 0; rc == 0 && i < KIND_COUNT; i++) {
-            if (s_kinds[i].placement != PLACE_REMINDER)
-                continue;
-            rc = qf_store_timers_count (store, s_kinds[i].kind, start, end, &count);
-            total += count;
-        }
+        for (const qf_module_t *const *module = qf_modules; rc == 0 && *module; module++)
+            for (const qf_timer_kind_t *kind = (*module)->timer_kinds;
+                 rc == 0 && kind && kind->name; kind++) {
+                if (kind->placement != QF_TIMER_AT_REMINDER)
+                    continue;
+                rc = qf_store_timers_count (store, kind->name, start, end, &count);
+                total += count;
+            }
         char name[16];
         snprintf (name, sizeof name, "%d", year);
         if (rc == 0 && total > 0)
@@ -316,9 +261,33 @@ s_uncovered_text (json_t *years, char *text, size_t size)
                   "then reload (SIGHUP)");
 }
 
+/* Warns of each kind of pending timer that no linked module declares (its
+   module was removed): such timers stay pending, neither fired nor
+   placed again, until a module declaring the kind is linked again. One
+   index seek per kind present, and a count for each unknown one. */
+static void
+s_warn_unknown (qf_store_t *store, const char *when)
+{
+    char kind[QF_TIMER_KIND_MAX + 1] = "";
+    int rc;
+    while ((rc = qf_store_timer_kind_after (store, kind, kind)) == 0) {
+        int64_t count = 0;
+        if (s_kind (kind) || qf_store_timers_count (store, kind, INT64_MIN, INT64_MAX, &count))
+            continue;
+        qf_warn ("%s: %lld pending timer%s of kind \"%s\", which no module of this qualflowd "
+                 "declares (was its module removed?): %s pending, and fire%s when a module "
+                 "declaring that kind is built in again",
+                 when, (long long)count, count == 1 ? "" : "s", kind,
+                 count == 1 ? "it stays" : "they stay", count == 1 ? "s" : "");
+    }
+    if (rc != QF_ENOTFOUND)
+        qf_warn ("%s: could not check the kinds of pending timers: %s", when, qf_strerror (rc));
+}
+
 void
 qf_timers_warn_uncovered (qf_store_t *store, const qf_config_t *config, const char *when)
 {
+    s_warn_unknown (store, when);
     json_t *years = NULL;
     int rc = qf_timers_uncovered (store, config, &years);
     if (rc)

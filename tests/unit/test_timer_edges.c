@@ -17,6 +17,7 @@
 #include "qf_test_config.h"
 #include "qf_time.h"
 #include "qf_timers.h"
+#include "renewal/renewal_timers.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -71,7 +72,7 @@ s_schedule (int64_t id, int64_t now)
 {
     int rc = qf_store_begin (s_store);
     if (rc == 0)
-        rc = qf_timers_schedule (s_store, s_config, id, s_expires, now);
+        rc = qf_renewal_schedule (s_store, s_config, id, s_expires, now);
     return rc == 0 ? qf_store_commit (s_store) : rc;
 }
 
@@ -88,6 +89,15 @@ s_fire (int64_t now)
     return rc == 0 ? fired : -1;
 }
 
+/* The qualification's timers (qf_timers_list), or -1. */
+static int
+s_timers_of (int64_t id, json_t **timers_p)
+{
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
+    return qf_timers_list (
+        s_store, qf_timers_subject (subject, sizeof subject, "qualification", id), timers_p);
+}
+
 /* Whether the qualification has a pending timer of `kind` and `lead` due
    at `due`. */
 static bool
@@ -95,7 +105,7 @@ s_has_timer (int64_t id, const char *kind, int lead, int64_t due)
 {
     json_t *timers = NULL;
     bool found = false;
-    if (qf_store_timers_json (s_store, id, &timers) != 0)
+    if (s_timers_of (id, &timers) != 0)
         return false;
     size_t i;
     json_t *timer;
@@ -114,7 +124,7 @@ static int
 s_timer_count (int64_t id)
 {
     json_t *timers = NULL;
-    if (qf_store_timers_json (s_store, id, &timers) != 0)
+    if (s_timers_of (id, &timers) != 0)
         return -1;
     int count = (int)json_array_size (timers);
     json_decref (timers);

@@ -1,6 +1,7 @@
 /*  The policy module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
 #include "policy/policy.h"
+#include "policy/policy_timers.h"
 
 extern const qf_command_t qf_policy_commands[];
 
@@ -8,4 +9,5 @@ const qf_module_t qf_module_policy = {
     .name = "policy",
     .title = "Policy changes: recording, suspending, lifting (§7.2)",
     .commands = qf_policy_commands,
+    .timer_kinds = qf_policy_timer_kinds,
 };

@@ -11,7 +11,7 @@
 #include "qf_calendar.h"
 #include "qf_command.h"
 #include "qualification/qualification.h"
-#include "qf_timers.h"
+#include "policy/policy_timers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +50,7 @@ s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              json_string_value (json_object_get (args, "description")), effective,
                              pending ? "pending" : "active", ctx->now, ctx->user, &id);
     if (rc == 0 && pending)
-        rc = qf_timers_schedule_policy (ctx->store, ctx->config, id, effective, ctx->now);
+        rc = qf_policy_schedule_effective (ctx->store, ctx->config, id, effective, ctx->now);
     json_t *policy = NULL;
     if (rc == 0)
         rc = qf_store_policy_get (ctx->store, id, &policy);
@@ -193,7 +193,7 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              (long long)id);
     /* Lifted before its date: it never takes effect. */
     if (rc == 0 && pending)
-        rc = qf_store_policy_timers_cancel (ctx->store, id);
+        rc = qf_policy_cancel_effective (ctx->store, id);
     json_t *ids = NULL, *reviewed = json_array (), *cleared = json_array ();
     if (rc == 0)
         rc = qf_store_policy_suspended (ctx->store, id, &ids);

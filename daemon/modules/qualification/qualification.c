@@ -10,6 +10,7 @@
 #include "qf_timers.h"
 #include "custody/custody_store.h"
 #include "policy/policy.h"
+#include "renewal/renewal_timers.h"
 
 #include <string.h>
 
@@ -204,8 +205,10 @@ s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     json_object_set_new (record, "reviews", reviews);
     json_t *timers = NULL;
-    if (qf_store_timers_json (ctx->store, json_integer_value (json_object_get (record, "id")),
-                              &timers) == 0)
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
+    qf_timers_subject (subject, sizeof subject, "qualification",
+                       json_integer_value (json_object_get (record, "id")));
+    if (qf_timers_list (ctx->store, subject, &timers) == 0)
         json_object_set_new (record, "timers", timers);
     json_object_set_new (record, "sellable", json_boolean (s_sellable (ctx, record)));
     *result_p = record;
@@ -314,7 +317,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
         int32_t expires = 0;
         qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
         if (rc == 0)
-            rc = qf_timers_schedule (ctx->store, ctx->config, id, expires, ctx->now);
+            rc = qf_renewal_schedule (ctx->store, ctx->config, id, expires, ctx->now);
         if (rc == 0)
             rc = qf_store_renewal_close (ctx->store, id, ctx->now);
         if (rc == 0)
@@ -516,8 +519,10 @@ s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int round = (int)json_integer_value (json_object_get (record, "round"));
     json_decref (record);
     rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
     if (rc == 0)
-        rc = qf_store_timers_cancel (ctx->store, id);
+        rc = qf_timers_cancel (
+            ctx->store, qf_timers_subject (subject, sizeof subject, "qualification", id), NULL);
     return s_qual_changed (ctx, rc, id, "qualification.rejected",
                            json_pack ("{s:O}", "reason", json_object_get (args, "reason")),
                            "reject", result_p);

@@ -1,5 +1,6 @@
 /*  The renewal module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
+#include "renewal/renewal_timers.h"
 
 extern const qf_command_t qf_renewal_commands[];
 
@@ -7,4 +8,5 @@ const qf_module_t qf_module_renewal = {
     .name = "renewal",
     .title = "Renewal of qualifications: renewing, reminders, renewal cases (§4.3)",
     .commands = qf_renewal_commands,
+    .timer_kinds = qf_renewal_timer_kinds,
 };

@@ -1,11 +1,12 @@
 /*  renewal — renewal of qualifications (§4.3): renewing one (a new expiry
     date, reviewed again), the renewal worker's reminders opening and
     raising renewal cases, and their list. The reminders themselves are
-    durable timers (qf_timers.c). */
+    durable timers (renewal_timers.c). */
 #include "qualification/qualification.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
+#include "qf_timers.h"
 #include "custody/custody_store.h"
 
 #include <string.h>
@@ -34,14 +35,14 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     record = NULL;
     if (rc == 0)
         rc = qf_store_qual_set_expires (ctx->store, id, new_expires, ctx->now);
+    char subject[64];
+    qf_timers_subject (subject, sizeof subject, "qualification", id);
     if (rc == 0)
-        rc = qf_store_timers_cancel (ctx->store, id);
+        rc = qf_timers_cancel (ctx->store, subject, NULL);
     if (rc == 0)
         rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
     if (rc == 0)
         rc = qf_store_qual_get (ctx->store, id, &record);
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     if (rc == 0) {
         json_t *payload =
             json_pack ("{s:O, s:O}", "qualification", record, "previous_expires", previous);
