@@ -12,6 +12,8 @@
     it back. Part of qf_delivery (qf_delivery_int.h).
 */
 #include "qf_delivery_int.h"
+#include "qf_command.h"
+#include "qf_emit.h"
 
 #include <stdio.h>
 
@@ -81,17 +83,12 @@ qf_dispatch__dead_letter (qf_delivery_t *self, qf_group_t *group, const qf_op_t 
     int rc = qf_store_dlq_put (self->store, group->name, op->seq, op->event_id, topic, op->attempts,
                                op->error, now);
     /* Tell operators; never about a dead-letter event itself, so no chain. */
-    if (rc == 0 && strcmp (topic, "delivery.dead_lettered") != 0) {
-        json_t *payload = json_pack ("{s:s, s:I, s:s, s:s, s:i, s:s}", "group", group->name, "seq",
-                                     (json_int_t)op->seq, "event_id", op->event_id, "topic", topic,
-                                     "attempts", (int)op->attempts, "last_error", op->error);
-        char subject[QF_SUBJECT_MAX + 1];
-        snprintf (subject, sizeof subject, "group/%s", group->name);
-        rc = payload ? qf_store_event_append (self->store, "delivery.dead_lettered", subject,
-                                              payload, now, NULL)
-                     : QF_ENOMEM;
-        json_decref (payload);
-    }
+    if (rc == 0 && strcmp (topic, "delivery.dead_lettered") != 0)
+        rc =
+            qf_emit_named (self->store, now, "delivery.dead_lettered", "group", group->name,
+                           json_pack ("{s:s, s:I, s:s, s:s, s:i, s:s}", "group", group->name, "seq",
+                                      (json_int_t)op->seq, "event_id", op->event_id, "topic", topic,
+                                      "attempts", (int)op->attempts, "last_error", op->error));
     return rc;
 }
 
@@ -150,24 +147,50 @@ qf_dispatch__expire_leases (qf_delivery_t *self, int64_t now)
 
 /* ACK, NACK, EXTEND ----------------------------------------------------------- */
 
-/* Validates a result object {command, args}; returns NULL when acceptable. */
-static const char *
-s_check_result (json_t *result)
+/* Checks the shape of a result object {command, args}: 0, or QF_EINVAL
+   with ctx->error saying what is wrong. */
+static int
+s_check_result (qf_ctx_t *ctx, json_t *result)
 {
     const char *key;
     json_t *value;
     json_object_foreach (result, key, value)
     {
         if (strcmp (key, "command") != 0 && strcmp (key, "args") != 0)
-            return "an ACK result may only have the keys command and args";
+            return qf_ctx_error (ctx, QF_EINVAL, NULL,
+                                 "an ACK result may only have the keys command and args");
     }
     json_t *command = json_object_get (result, "command");
     if (!json_is_string (command) || !qf_valid_token (json_string_value (command), QF_NAME_MAX))
-        return "an ACK result needs \"command\", a command name";
+        return qf_ctx_error (ctx, QF_EINVAL, NULL,
+                             "an ACK result needs \"command\", a command name");
     json_t *args = json_object_get (result, "args");
     if (args && !json_is_object (args))
-        return "an ACK result's \"args\" must be an object";
-    return NULL;
+        return qf_ctx_error (ctx, QF_EINVAL, NULL, "an ACK result's \"args\" must be an object");
+    return 0;
+}
+
+/* A result's command and its record, run in a savepoint together: the
+   command runs once per event and group. */
+typedef struct {
+    qf_ctx_t *ctx;        /* the worker's group role and user */
+    json_t *result;       /* {command, args}, checked */
+    const char *group;    /* the group's name */
+    const char *event_id; /* the event it is the result of */
+} result_work_t;
+
+static int
+s_run_result (qf_store_t *store, void *arg)
+{
+    result_work_t *work = arg;
+    json_t *reply = NULL;
+    int rc = qf_commands_execute (work->ctx,
+                                  json_string_value (json_object_get (work->result, "command")),
+                                  json_object_get (work->result, "args"), &reply);
+    json_decref (reply);
+    if (rc == 0)
+        rc = qf_store_result_add (store, work->group, work->event_id, work->ctx->now);
+    return rc;
 }
 
 void
@@ -228,53 +251,37 @@ qf_dispatch__ack (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg, qf_ct
     }
     json_t *result = msg->body;
     if (result && json_object_size (result) > 0) {
-        const char *problem = s_check_result (result);
-        int rc = 0;
-        if (!problem && !group->role[0]) {
-            snprintf (ctx->error, sizeof ctx->error,
-                      "group %s has no role: it is not in the configuration, so its results "
-                      "run no command; declare it under groups: with a role, or ack with {}",
-                      group->name);
-            problem = ctx->error;
-            rc = QF_EFORBIDDEN;
-        }
         bool seen = false;
-        if (!problem)
+        int rc = s_check_result (ctx, result);
+        if (rc == 0 && !group->role[0])
+            rc = qf_ctx_error (ctx, QF_EFORBIDDEN, NULL,
+                               "group %s has no role: it is not in the configuration, so its "
+                               "results run no command; declare it under groups: with a role, "
+                               "or ack with {}",
+                               group->name);
+        if (rc == 0) {
             rc = qf_store_result_seen (self->store, group->name, entry->event_id, &seen);
-        if (!problem && rc == 0 && !seen) {
+            if (rc)
+                qf_ctx_error (ctx, rc, NULL,
+                              "the daemon could not read its results table; see its log");
+        }
+        if (rc == 0 && !seen) {
             char user[QF_NAME_MAX + QF_ID_MAX + 4];
             snprintf (user, sizeof user, "%s/%s", group->name, member->instance);
             ctx->role = group->role;
             ctx->user = user;
             ctx->from_worker = true;
-            json_t *reply = NULL;
-            rc = qf_store_begin (self->store);
-            if (rc == 0)
-                rc = qf_store_savepoint (self->store);
-            if (rc == 0)
-                rc = qf_commands_execute (ctx,
-                                          json_string_value (json_object_get (result, "command")),
-                                          json_object_get (result, "args"), &reply);
-            json_decref (reply);
-            if (rc == 0)
-                rc = qf_store_result_add (self->store, group->name, entry->event_id, ctx->now);
-            if (rc == 0)
-                rc = qf_store_release (self->store);
-            else {
-                if (!ctx->error[0])
-                    snprintf (ctx->error, sizeof ctx->error, "%s", qf_strerror (rc));
-                qf_store_rollback_savepoint (self->store);
-                problem = ctx->error;
-            }
-        } else if (rc && !problem)
-            problem = "the daemon could not read its results table; see its log";
-        if (problem) {
-            int status = rc ? qf_status_from_error (rc) : QF_STATUS_BAD_REQUEST;
+            result_work_t work = {ctx, result, group->name, entry->event_id};
+            rc = qf_store_in_savepoint (self->store, s_run_result, &work);
+            if (rc && !ctx->error[0])
+                qf_ctx_error (ctx, rc, NULL, "%s", qf_strerror (rc));
+        }
+        if (rc) {
             snprintf (reason, sizeof reason, "result of event %llu refused: %s",
-                      (unsigned long long)msg->seq, problem);
+                      (unsigned long long)msg->seq, ctx->error);
             qf_warn ("group %s worker %s: %s", group->name, member->instance, reason);
-            qf_sessions__send_error (self, msg->routing, msg->routing_size, status, msg->seq,
-                                     reason);
+            qf_sessions__send_error (self, msg->routing, msg->routing_size,
+                                     qf_status_from_error (rc), msg->seq, reason);
             if (entry->state == E_INFLIGHT && entry->member)
                 qf_dispatch__fail (self, group, entry, reason, -1);
             return;
