@@ -10,6 +10,7 @@
 #include "qf_store.h"
 #include "qf_test.h"
 
+#include <stdint.h>
 #include <unistd.h>
 
 static char s_dir[64];
@@ -64,6 +65,20 @@ QF_TEST (subjects_are_kind_slash_id)
     QF_CHECK_STR (list.items[1].subject, "group/review");
     QF_CHECK_STR (list.items[2].subject, "candidate/3");
     QF_CHECK_EQ_INT (list.items[2].time, 1002);
+    qf_event_list_free (&list);
+    /* The numbers at their edges read as %lld writes them. */
+    const int64_t ids[] = {0, 9, 10, -1, INT64_MAX, INT64_MIN};
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        QF_CHECK_EQ_INT (qf_emit (store, 1, "t", "k", ids[i], json_object ()), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_take_committed (store, &list);
+    QF_CHECK_EQ_INT (list.count, sizeof ids / sizeof ids[0]);
+    for (size_t i = 0; i < list.count; i++) {
+        char expected[64];
+        snprintf (expected, sizeof expected, "k/%lld", (long long)ids[i]);
+        QF_CHECK_STR (list.items[i].subject, expected);
+    }
     qf_event_list_free (&list);
     s_close (&store);
 }
