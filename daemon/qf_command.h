@@ -57,7 +57,8 @@ int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, 
     __attribute__ ((format (printf, 4, 5)));
 
 /*  Appends an event about `kind/id` (e.g. "qualification", 7) in the
-    command's transaction. Takes ownership of payload (NULL: QF_ENOMEM). */
+    command's transaction, at its time (qf_emit.h): the way a handler
+    appends an event. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
 
 /*  Whether `word` is one of the space-separated words of `list`. */

@@ -4,6 +4,7 @@
 #include "qf_command.h"
 #include "qf_calendar.h"
 #include "qf_delivery.h"
+#include "qf_emit.h"
 #include "qf_role.h"
 #include "qf_module.h"
 #include "qf_timers.h"
@@ -93,12 +94,7 @@ s_status (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 int
 qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload)
 {
-    char subject[QF_SUBJECT_MAX + 1];
-    snprintf (subject, sizeof subject, "%s/%lld", kind, (long long)id);
-    int rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
-    return rc;
+    return qf_emit (ctx->store, ctx->now, topic, kind, id, payload);
 }
 
 static int

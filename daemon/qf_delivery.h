@@ -12,6 +12,11 @@
 
     Memory is bounded by the windows: a stopped worker holds at most its
     window; everything else waits in the log.
+
+    One API for the server; the work is split by concern: consumer groups
+    and their positions in qf_groups.c, worker sessions in qf_sessions.c,
+    and what is delivered, acknowledged, retried and dead-lettered in
+    qf_dispatch.c (their shared insides: qf_delivery_int.h).
 */
 #ifndef QF_DELIVERY_H
 #define QF_DELIVERY_H

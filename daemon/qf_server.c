@@ -3,6 +3,7 @@
 #include "qf_server.h"
 #include "qf.h"
 #include "qf_commands.h"
+#include "qf_command.h"
 #include "qf_delivery.h"
 #include "qf_files.h"
 #include "qf_store.h"
@@ -418,12 +419,10 @@ s_encode_result (qf_ctx_t *ctx, json_t *result, char **raw_p)
         return QF_ENOMEM;
     if (len + 11 > QF_BODY_MAX) {
         free (raw);
-        snprintf (ctx->error, sizeof ctx->error,
-                  "the reply would be %zu bytes, over the %d a body may have; ask for less (a "
-                  "smaller limit)",
-                  len + 11, QF_BODY_MAX);
-        ctx->field[0] = 0;
-        return QF_ETOOBIG;
+        return qf_ctx_error (ctx, QF_ETOOBIG, NULL,
+                             "the reply would be %zu bytes, over the %d a body may have; ask for "
+                             "less (a smaller limit)",
+                             len + 11, QF_BODY_MAX);
     }
     *raw_p = raw;
     return 0;
@@ -447,6 +446,84 @@ s_ctx_init (qf_server_t *self, qf_ctx_t *ctx, int64_t now)
     ctx->status_fn = s_status;
     ctx->status_arg = self;
     ctx->delivery = self->delivery;
+}
+
+/* A command's work after its checks. A command that writes runs it in a
+   savepoint (qf_store_in_savepoint), so that its failure undoes it. */
+typedef struct {
+    qf_server_t *self;
+    qf_msg_t *msg;        /* the request */
+    qf_ctx_t *ctx;        /* what the command runs with; ctx->error says why */
+    json_t *args;         /* the request's args (borrowed) */
+    const char *idem_key; /* a command that writes: its idempotency_key, or NULL */
+    const char *owner;    /* whose key it is */
+    bool ran;             /* the work ran: its savepoint could be opened */
+    bool answered;        /* a retried key was answered with the first reply */
+    bool done;            /* the command ran and its reply is encoded */
+    char *raw;            /* the encoded reply (owned) */
+} command_work_t;
+
+static int
+s_command_work (qf_store_t *store, void *arg)
+{
+    command_work_t *work = arg;
+    qf_server_t *self = work->self;
+    qf_msg_t *msg = work->msg;
+    qf_ctx_t *ctx = work->ctx;
+    const char *idem_key = work->idem_key;
+    work->ran = true;
+    if (idem_key) {
+        /* A retried command with the same key gets the first answer again. */
+        char *first_command = NULL, *first_reply = NULL;
+        int rc =
+            qf_store_idempotency_get (store, work->owner, idem_key, &first_command, &first_reply);
+        if (rc != QF_ENOTFOUND) {
+            work->answered = true;
+            if (rc)
+                s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
+                               "could not read idempotency keys; retry later", NULL);
+            else if (strcmp (first_command, msg->command) != 0) {
+                char text[256];
+                snprintf (text, sizeof text,
+                          "idempotency_key %s was first used for %s, not %s; "
+                          "use a new key for a new command",
+                          idem_key, first_command, msg->command);
+                s_reply_error (self, msg, QF_STATUS_CONFLICT, text, "idempotency_key");
+            } else {
+                json_t *body = json_loads (first_reply, 0, NULL);
+                if (body) {
+                    s_reply (self, msg, QF_STATUS_OK, first_reply, true);
+                    first_reply = NULL;
+                } else
+                    s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
+                                   "the stored reply for this idempotency_key is unreadable", NULL);
+                json_decref (body);
+            }
+            free (first_command);
+            free (first_reply);
+            return 0;
+        }
+    }
+    json_t *result = NULL;
+    int rc = qf_commands_execute (ctx, msg->command, work->args, &result);
+    /* Encoded before the savepoint is released, so that a reply too large
+       to send undoes its change. */
+    if (rc == 0)
+        rc = s_encode_result (ctx, result, &work->raw);
+    else {
+        json_decref (result);
+        free (ctx->result_text);
+        ctx->result_text = NULL;
+    }
+    if (rc == 0 && idem_key) {
+        rc = qf_store_idempotency_put (store, work->owner, idem_key, msg->command, work->raw,
+                                       ctx->now);
+        if (rc)
+            qf_ctx_error (ctx, rc, NULL,
+                          "could not record the idempotency_key; nothing was changed; retry");
+    }
+    work->done = rc == 0;
+    return rc;
 }
 
 static void
@@ -524,77 +601,24 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
         return;
     }
     bool writes = qf_commands_writes (msg->command);
+    command_work_t work = {self, msg, &ctx, args, writes ? idem_key : NULL, owner};
     if (writes) {
-        rc = s_need_transaction (self);
-        if (rc == 0)
-            rc = qf_store_savepoint (self->store);
-        if (rc) {
+        rc = qf_store_in_savepoint (self->store, s_command_work, &work);
+        if (!work.ran) {
             s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
                            "the database could not start a transaction; nothing was changed; "
                            "retry later",
                            NULL);
             return;
         }
-    }
-    if (writes && idem_key) {
-        /* A retried command with the same key gets the first answer again. */
-        char *first_command = NULL, *first_reply = NULL;
-        rc = qf_store_idempotency_get (self->store, owner, idem_key, &first_command, &first_reply);
-        if (rc != QF_ENOTFOUND) {
-            qf_store_release (self->store);
-            if (rc)
-                s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
-                               "could not read idempotency keys; retry later", NULL);
-            else if (strcmp (first_command, msg->command) != 0) {
-                char text[256];
-                snprintf (text, sizeof text,
-                          "idempotency_key %s was first used for %s, not %s; "
-                          "use a new key for a new command",
-                          idem_key, first_command, msg->command);
-                s_reply_error (self, msg, QF_STATUS_CONFLICT, text, "idempotency_key");
-            } else {
-                json_t *body = json_loads (first_reply, 0, NULL);
-                if (body) {
-                    s_reply (self, msg, QF_STATUS_OK, first_reply, true);
-                    first_reply = NULL;
-                } else
-                    s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
-                                   "the stored reply for this idempotency_key is unreadable", NULL);
-                json_decref (body);
-            }
-            free (first_command);
-            free (first_reply);
+        if (work.answered)
             return;
-        }
-    }
-    json_t *result = NULL;
-    rc = qf_commands_execute (&ctx, msg->command, args, &result);
-    char *raw = NULL;
-    /* Encoded before the savepoint is released, so that a reply too large
-       to send undoes its change. */
-    if (rc == 0)
-        rc = s_encode_result (&ctx, result, &raw);
-    else {
-        json_decref (result);
-        free (ctx.result_text);
-    }
-    if (rc == 0 && writes && idem_key) {
-        rc = qf_store_idempotency_put (self->store, owner, idem_key, msg->command, raw, now);
-        if (rc)
-            snprintf (ctx.error, sizeof ctx.error,
-                      "could not record the idempotency_key; "
-                      "nothing was changed; retry");
-    }
-    if (writes) {
-        int sp =
-            rc == 0 ? qf_store_release (self->store) : qf_store_rollback_savepoint (self->store);
-        if (sp && rc == 0) {
-            rc = sp;
-            snprintf (ctx.error, sizeof ctx.error, "database error; nothing was changed");
-        }
-    }
+        if (rc && work.done)
+            qf_ctx_error (&ctx, rc, NULL, "database error; nothing was changed");
+    } else
+        rc = s_command_work (self->store, &work);
     if (rc) {
-        free (raw);
+        free (work.raw);
         if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN &&
             rc != QF_ETOOBIG)
             qf_warn ("command %s failed: %s", msg->command, ctx.error);
@@ -602,7 +626,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
                        ctx.error[0] ? ctx.error : qf_strerror (rc), ctx.field);
         return;
     }
-    s_reply (self, msg, QF_STATUS_OK, raw, writes);
+    s_reply (self, msg, QF_STATUS_OK, work.raw, writes);
 }
 
 static void
@@ -734,6 +758,20 @@ s_finish_batch (qf_server_t *self, bool force)
     qf_tail_push (self->tail, list);
 }
 
+/* One pass of timers, in a savepoint (qf_store_in_savepoint). */
+typedef struct {
+    const qf_config_t *config;
+    int64_t now;
+    int fired; /* timers that fired */
+} timer_pass_t;
+
+static int
+s_timer_pass (qf_store_t *store, void *arg)
+{
+    timer_pass_t *pass = arg;
+    return qf_timers_fire (store, pass->config, pass->now, 64, &pass->fired);
+}
+
 /* Fires the timers that are due, in the batch's transaction, each in its
    savepoint so that a failure loses no other work. Returns 1 when more
    are due than one pass fires. */
@@ -747,20 +785,11 @@ s_fire_timers (qf_server_t *self, int64_t now)
     int64_t due = INT64_MAX;
     if (qf_store_timer_next (self->store, &due) || due > now)
         return 0;
-    int fired = 0;
-    int rc = s_need_transaction (self);
-    if (rc == 0)
-        rc = qf_store_savepoint (self->store);
-    if (rc == 0) {
-        rc = qf_timers_fire (self->store, self->config, now, 64, &fired);
-        if (rc == 0)
-            rc = qf_store_release (self->store);
-        else
-            qf_store_rollback_savepoint (self->store);
-    }
+    timer_pass_t pass = {self->config, now, 0};
+    int rc = qf_store_in_savepoint (self->store, s_timer_pass, &pass);
     if (rc)
         qf_error ("timers could not fire (%s); they will be tried again", qf_strerror (rc));
-    return fired == 64;
+    return pass.fired == 64;
 }
 
 /* Retention: once a minute at most, deletes a slice of events older than

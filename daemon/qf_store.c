@@ -1063,6 +1063,24 @@ qf_store_rollback_savepoint (qf_store_t *self)
     return rc;
 }
 
+int
+qf_store_in_savepoint (qf_store_t *self, qf_store_work_fn *fn, void *arg)
+{
+    int rc = qf_store_begin (self);
+    if (rc == 0)
+        rc = qf_store_savepoint (self);
+    if (rc)
+        return rc;
+    rc = fn (self, arg);
+    if (rc == 0)
+        rc = qf_store_release (self);
+    /* A savepoint that could not be released is undone too, so that its
+       events are not published with a batch that lacks its rows. */
+    if (rc)
+        qf_store_rollback_savepoint (self);
+    return rc;
+}
+
 static void
 s_make_id (qf_store_t *self, char *out)
 {

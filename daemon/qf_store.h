@@ -98,6 +98,15 @@ int qf_store_savepoint (qf_store_t *self);
 int qf_store_release (qf_store_t *self);
 int qf_store_rollback_savepoint (qf_store_t *self);
 
+/*  Runs fn (self, arg) in a savepoint of the batch transaction (begun if
+    none is open): the one way to do work that must change all or nothing.
+    The savepoint is released when fn returns 0, and rolled back, with the
+    events appended in it, when fn returns an error. Returns fn's code, or
+    that of opening or releasing the savepoint (fn did not run when opening
+    failed; the caller can tell by its arg). */
+typedef int (qf_store_work_fn) (qf_store_t *store, void *arg);
+int qf_store_in_savepoint (qf_store_t *self, qf_store_work_fn *fn, void *arg);
+
 /*  Appends an event in the open transaction. The payload is encoded once,
     here. Fills *seq_p when not NULL. */
 int qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,

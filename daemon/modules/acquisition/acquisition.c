@@ -60,15 +60,11 @@ s_change (qf_ctx_t *ctx, json_int_t id, const qf_candidate_change_t *change, con
     json_t *candidate = NULL;
     if (rc == 0)
         rc = qf_store_candidate_get (ctx->store, id, &candidate);
-    char subject[64];
-    snprintf (subject, sizeof subject, "candidate/%lld", (long long)id);
     json_t *payload = rc == 0 ? json_pack ("{s:O}", "candidate", candidate) : NULL;
     if (payload && extra)
         json_object_update (payload, extra);
     if (rc == 0)
-        rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
+        rc = qf_ctx_emit (ctx, topic, "candidate", id, payload);
     json_decref (extra);
     if (rc) {
         json_decref (candidate);

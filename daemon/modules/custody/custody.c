@@ -5,6 +5,7 @@
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
+#include "qf_emit.h"
 #include "qualification/qualification.h"
 #include "custody/custody_store.h"
 
@@ -22,23 +23,13 @@ s_who (qf_ctx_t *ctx)
     return ctx->role ? ctx->role : "";
 }
 
-static void
-s_subject (int64_t qual_id, char *subject, size_t size)
-{
-    snprintf (subject, size, "qualification/%lld", (long long)qual_id);
-}
-
 /* Appends `topic` with payload {"loan": loan, "by": who}. Keeps loan. */
 static int
 s_loan_event (qf_ctx_t *ctx, const char *topic, json_t *loan)
 {
-    char subject[64];
-    s_subject (json_integer_value (json_object_get (loan, "qualification_id")), subject,
-               sizeof subject);
-    json_t *payload = json_pack ("{s:O, s:s}", "loan", loan, "by", s_who (ctx));
-    int rc = payload ? qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
+    int rc = qf_ctx_emit (ctx, topic, "qualification",
+                          json_integer_value (json_object_get (loan, "qualification_id")),
+                          json_pack ("{s:O, s:s}", "loan", loan, "by", s_who (ctx)));
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     return 0;
@@ -70,15 +61,10 @@ s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not store the archive record: %s",
                              qf_strerror (rc));
-    char subject[64];
-    s_subject (id, subject, sizeof subject);
-    json_t *payload =
-        json_pack ("{s:I, s:s, s:s, s:s, s:s}", "qualification_id", id, "custodian", custodian,
-                   "location", location, "acquired", acquired_text, "by", s_who (ctx));
-    rc = payload ? qf_store_event_append (ctx->store, "custody.archived", subject, payload,
-                                          ctx->now, NULL)
-                 : QF_ENOMEM;
-    json_decref (payload);
+    rc = qf_ctx_emit (ctx, "custody.archived", "qualification", id,
+                      json_pack ("{s:I, s:s, s:s, s:s, s:s}", "qualification_id", id, "custodian",
+                                 custodian, "location", location, "acquired", acquired_text, "by",
+                                 s_who (ctx)));
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     rc = qf_store_archive_get (ctx->store, id, result_p);
@@ -279,6 +265,37 @@ s_loan_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 
 /* Overdue ------------------------------------------------------------------- */
 
+/* One pass over the overdue loans, in a savepoint (qf_store_in_savepoint):
+   each reminded once, or none when one fails. */
+typedef struct {
+    json_t *loans; /* overdue loans not yet reminded today (borrowed) */
+    int32_t today; /* the day, for the mark */
+    int64_t now;   /* the events' time */
+    int raised;    /* reminders raised */
+} overdue_pass_t;
+
+static int
+s_remind_overdue (qf_store_t *store, void *arg)
+{
+    overdue_pass_t *pass = arg;
+    size_t i;
+    json_t *loan;
+    json_array_foreach (pass->loans, i, loan)
+    {
+        json_int_t loan_id = json_integer_value (json_object_get (loan, "id"));
+        int days = (int)json_integer_value (json_object_get (loan, "overdue_days"));
+        int rc = qf_emit (store, pass->now, "custody.borrow_overdue", "qualification",
+                          json_integer_value (json_object_get (loan, "qualification_id")),
+                          json_pack ("{s:O, s:i}", "loan", loan, "days_overdue", days));
+        if (rc == 0)
+            rc = qf_store_loan_overdue_mark (store, loan_id, pass->today);
+        if (rc)
+            return rc;
+        pass->raised++;
+    }
+    return 0;
+}
+
 int
 qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int *raised_p)
 {
@@ -294,46 +311,16 @@ qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int 
         json_decref (loans);
         return 0;
     }
+    overdue_pass_t pass = {loans, today, now, 0};
     if (rc == 0)
-        rc = qf_store_begin (store);
-    if (rc == 0)
-        rc = qf_store_savepoint (store);
-    if (rc) {
-        json_decref (loans);
-        qf_error ("overdue loans could not be reminded (%s); they will be tried again",
-                  qf_strerror (rc));
-        return rc;
-    }
-    int raised = 0;
-    size_t i;
-    json_t *loan;
-    json_array_foreach (loans, i, loan)
-    {
-        json_int_t loan_id = json_integer_value (json_object_get (loan, "id"));
-        int days = (int)json_integer_value (json_object_get (loan, "overdue_days"));
-        char subject[64];
-        s_subject (json_integer_value (json_object_get (loan, "qualification_id")), subject,
-                   sizeof subject);
-        json_t *payload = json_pack ("{s:O, s:i}", "loan", loan, "days_overdue", days);
-        rc = payload ? qf_store_event_append (store, "custody.borrow_overdue", subject, payload,
-                                              now, NULL)
-                     : QF_ENOMEM;
-        json_decref (payload);
-        if (rc == 0)
-            rc = qf_store_loan_overdue_mark (store, loan_id, today);
-        if (rc)
-            break;
-        raised++;
-    }
+        rc = qf_store_in_savepoint (store, s_remind_overdue, &pass);
     json_decref (loans);
-    if (rc == 0)
-        rc = qf_store_release (store);
     if (rc) {
-        qf_store_rollback_savepoint (store);
         qf_error ("overdue loans could not be reminded (%s); they will be tried again",
                   qf_strerror (rc));
         return rc;
     }
+    int raised = pass.raised;
     if (raised)
         qf_info ("%d overdue loan%s reminded", raised, raised == 1 ? "" : "s");
     if (raised_p)

@@ -10,6 +10,7 @@
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
+#include "qf_emit.h"
 #include "qualification/qualification.h"
 #include "policy/policy_timers.h"
 
@@ -81,13 +82,8 @@ qf_policy_take_effect (qf_store_t *store, int64_t policy_id, int64_t now, bool l
              (long long)policy_id, json_string_value (json_object_get (policy, "category")),
              json_string_value (json_object_get (policy, "effective")),
              late ? ", late (the daemon was down)" : "");
-    char subject[64];
-    snprintf (subject, sizeof subject, "policy/%lld", (long long)policy_id);
-    json_t *payload = json_pack ("{s:o}", "policy", policy);
-    rc = payload ? qf_store_event_append (store, "policy.changed", subject, payload, now, NULL)
-                 : QF_ENOMEM;
-    json_decref (payload);
-    return rc;
+    return qf_emit (store, now, "policy.changed", "policy", policy_id,
+                    json_pack ("{s:o}", "policy", policy));
 }
 
 static int

@@ -80,10 +80,7 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             : "");
     if (!record)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
-    rc = qf_store_event_append (ctx->store, "qualification.created", subject, record, ctx->now,
-                                NULL);
+    rc = qf_ctx_emit (ctx, "qualification.created", "qualification", id, json_incref (record));
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
@@ -290,8 +287,6 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
 {
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     const char *state = json_string_value (json_object_get (record, "state"));
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     json_t *reviews = NULL;
     int rc = qf_store_reviews_get (ctx->store, id, round, &reviews);
     size_t passed = 0, failed = 0, final = 0;
@@ -337,8 +332,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
                 json_object_set_new (payload, "suggestions",
                                      json_string (suggestions ? suggestions : ""));
             }
-            rc = qf_store_event_append (ctx->store, topic, subject, payload, ctx->now, NULL);
-            json_decref (payload);
+            rc = qf_ctx_emit (ctx, topic, "qualification", id, payload);
         }
     }
     if (rc) {
@@ -412,16 +406,12 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the review: %s", qf_strerror (rc));
     }
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     json_t *reviewed = json_pack (
         "{s:I, s:i, s:s, s:s, s:O, s:s, s:s}", "qualification_id", id, "round", round, "department",
         department, "verdict", verdict, "findings", findings, "suggestions",
         suggestions ? suggestions : "", "status", proposed ? "proposed" : "final");
-    rc = qf_store_event_append (
-        ctx->store, proposed ? "qualification.review_proposed" : "qualification.reviewed", subject,
-        reviewed, ctx->now, NULL);
-    json_decref (reviewed);
+    rc = qf_ctx_emit (ctx, proposed ? "qualification.review_proposed" : "qualification.reviewed",
+                      "qualification", id, reviewed);
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
@@ -449,15 +439,12 @@ s_review_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              "no verdict of %s awaits a decision for qualification %lld round %d",
                              department, (long long)id, round);
     }
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
-    json_t *payload = json_pack ("{s:I, s:i, s:s, s:s, s:s, s:s}", "qualification_id", id, "round",
-                                 round, "department", department, "verdict", verdict, "note",
-                                 note ? note : "", "decided_by", ctx->user ? ctx->user : "");
     if (rc == 0)
-        rc = qf_store_event_append (ctx->store, "qualification.reviewed", subject, payload,
-                                    ctx->now, NULL);
-    json_decref (payload);
+        rc = qf_ctx_emit (ctx, "qualification.reviewed", "qualification", id,
+                          json_pack ("{s:I, s:i, s:s, s:s, s:s, s:s}", "qualification_id", id,
+                                     "round", round, "department", department, "verdict", verdict,
+                                     "note", note ? note : "", "decided_by",
+                                     ctx->user ? ctx->user : ""));
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the decision: %s", qf_strerror (rc));

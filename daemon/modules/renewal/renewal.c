@@ -43,13 +43,10 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
     if (rc == 0)
         rc = qf_store_qual_get (ctx->store, id, &record);
-    if (rc == 0) {
-        json_t *payload =
-            json_pack ("{s:O, s:O}", "qualification", record, "previous_expires", previous);
-        rc = qf_store_event_append (ctx->store, "qualification.renewal_requested", subject, payload,
-                                    ctx->now, NULL);
-        json_decref (payload);
-    }
+    if (rc == 0)
+        rc = qf_ctx_emit (
+            ctx, "qualification.renewal_requested", "qualification", id,
+            json_pack ("{s:O, s:O}", "qualification", record, "previous_expires", previous));
     if (rc == 0)
         rc = qf_ctx_request_review (ctx, record, round, json_pack ("{s:b}", "renewal", 1));
     json_decref (previous);
@@ -92,16 +89,13 @@ s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (archive);
     if (days_left <= 0)
         json_array_append_new (recipients, json_string ("sales"));
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     json_t *payload =
         json_pack ("{s:o, s:s, s:i, s:i, s:o}", "qualification", record, "urgency", urgency,
                    "lead_days", lead, "days_left", days_left, "recipients", recipients);
     if (rc == 0)
-        rc = payload ? qf_store_event_append (ctx->store, "renewal.reminder", subject, payload,
-                                              ctx->now, NULL)
-                     : QF_ENOMEM;
-    json_decref (payload);
+        rc = qf_ctx_emit (ctx, "renewal.reminder", "qualification", id, payload);
+    else
+        json_decref (payload);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the reminder: %s", qf_strerror (rc));
     *result_p = json_pack ("{s:I, s:s, s:i}", "qualification_id", id, "urgency", urgency,
