@@ -15,13 +15,12 @@ s_append (qf_store_t *store, int64_t time, const char *topic, const char *subjec
     return rc;
 }
 
-int
-qf_emit (qf_store_t *store, int64_t time, const char *topic, const char *kind, int64_t id,
-         json_t *payload)
+const char *
+qf_subject (char *subject, size_t size, const char *kind, int64_t id)
 {
     /* Built by hand: every command that changes state comes here, and
        snprintf's "%s" costs more than the rest of this together. */
-    char subject[QF_SUBJECT_MAX + 1], digits[24];
+    char digits[24];
     size_t length = strlen (kind), count = 0;
     uint64_t value = id < 0 ? 0 - (uint64_t)id : (uint64_t)id;
     do
@@ -29,14 +28,27 @@ qf_emit (qf_store_t *store, int64_t time, const char *topic, const char *kind, i
     while ((value /= 10) > 0);
     if (id < 0)
         digits[count++] = '-';
-    if (length + 1 + count > QF_SUBJECT_MAX)
-        length = QF_SUBJECT_MAX - 1 - count; /* a kind is a short word; never cut in practice */
+    if (size < count + 2) {
+        if (size)
+            subject[0] = 0;
+        return subject;
+    }
+    if (length + 1 + count > size - 1)
+        length = size - 2 - count; /* a kind is a short word; never cut in practice */
     memcpy (subject, kind, length);
     subject[length++] = '/';
     while (count > 0)
         subject[length++] = digits[--count];
     subject[length] = 0;
-    return s_append (store, time, topic, subject, payload);
+    return subject;
+}
+
+int
+qf_emit (qf_store_t *store, int64_t time, const char *topic, const char *kind, int64_t id,
+         json_t *payload)
+{
+    char subject[QF_SUBJECT_MAX + 1];
+    return s_append (store, time, topic, qf_subject (subject, sizeof subject, kind, id), payload);
 }
 
 int

@@ -13,9 +13,15 @@
 #define QF_EMIT_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "qf_store.h"
+
+/*  Writes the subject KIND/ID (e.g. "qualification/7") into `subject`, of
+    `size` bytes (QF_SUBJECT_MAX + 1 is always enough); returns it. The
+    one place a subject is built, for events and timers alike. */
+const char *qf_subject (char *subject, size_t size, const char *kind, int64_t id);
 
 /*  Appends `topic` about KIND/ID (e.g. "qualification", 7) at `time` (ms
     since the epoch) in the open transaction. Takes ownership of payload. */

@@ -1,6 +1,7 @@
 /*  renewal_timers — a qualification's expiry reminders and its expiry, as
     durable timers (renewal_timers.h). */
 #include "renewal/renewal_timers.h"
+#include "qf_emit.h"
 #include "qf.h"
 #include "qf_calendar.h"
 
@@ -59,12 +60,8 @@ s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, i
         json_pack ("{s:o, s:s, s:i, s:i, s:I, s:b}", "qualification", record, "expires", expires,
                    "lead_days", timer->lead_days, "days_left", (int)(timer->anchor - today), "due",
                    (json_int_t)timer->due, "late", late);
-    if (!payload)
-        return QF_ENOMEM;
-    rc = qf_store_event_append (store, expired ? "certificate.expired" : "certificate.expiring",
-                                timer->subject, payload, now, NULL);
-    json_decref (payload);
-    return rc;
+    return qf_emit (store, now, expired ? "certificate.expired" : "certificate.expiring",
+                    SUBJECT_PREFIX, qual_id, payload);
 }
 
 const qf_timer_kind_t qf_renewal_timer_kinds[] = {
