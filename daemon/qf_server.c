@@ -151,6 +151,10 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     self->config = *config_p;
     *config_p = NULL;
     self->started = qf_time_now_ms ();
+    /* A command described without a handler, or the reverse, is a
+       programming error: found here, before anything is opened. */
+    if (qf_commands_init (error, error_size))
+        goto fail;
     if (qf_files_check (self->config, error, error_size))
         goto fail;
     self->store =
@@ -516,14 +520,17 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
        another's reply. */
     char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX];
     snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user", peer ? peer->key : ctx.user);
-    /* Authorize before anything else, so a stored reply is never shown to
-       a role that may not run the command. */
-    rc = qf_commands_authorize (&ctx, msg->command);
+    /* Looked up once, then passed on. Authorize before anything else, so
+       a stored reply is never shown to a role that may not run it. */
+    const qf_command_t *command = qf_commands_find (msg->command);
+    rc = command ? qf_commands_authorize (&ctx, command)
+                 : qf_ctx_error (&ctx, QF_EINVAL, "command", "unknown command \"%s\"",
+                                 msg->command);
     if (rc) {
         s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
         return;
     }
-    bool writes = qf_commands_writes (msg->command);
+    bool writes = qf_commands_writes (command);
     if (writes) {
         rc = s_need_transaction (self);
         if (rc == 0)
@@ -568,7 +575,7 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
         }
     }
     json_t *result = NULL;
-    rc = qf_commands_execute (&ctx, msg->command, args, &result);
+    rc = qf_commands_run (&ctx, command, args, &result);
     char *raw = NULL;
     /* Encoded before the savepoint is released, so that a reply too large
        to send undoes its change. */
