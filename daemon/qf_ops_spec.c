@@ -125,7 +125,10 @@ const qf_command_spec_t qf_ops_specs[] = {
      .brief = "list a group's dead letters",
      .help = "List a consumer group's dead letters, the events that failed max_deliveries "
              "times, in seq order: seq, topic, attempts, time, and the last error, which is cut "
-             "to fit the line."},
+             "to fit the line.",
+     .output = QF_OUT_LIST,
+     .list_key = "items",
+     .columns = "SEQ:seq TOPIC:topic ATTEMPTS:attempts TIME:time LAST_ERROR:last_error"},
     {.name = "dlq.show",
      .roles = "*",
      .args = {GROUP_ARG, SEQ_ARG, {NULL}},
