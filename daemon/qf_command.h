@@ -1,8 +1,8 @@
-/*  qf_command — the shape of a command, shared by the command table in
-    qf_commands.c and the tables of the domain modules (qf_custody.c, …):
-    name, roles, arguments with their rules, handler. A handler runs in the
-    batch transaction, inside its own savepoint, after its arguments have
-    been checked against the table.
+/*  qf_command — what a module writes to add commands: a handler per
+    command, bound by name to the command's spec (qf_command_spec.h). A
+    handler runs in the batch transaction, inside its own savepoint, after
+    its role has been authorized and its arguments checked against the
+    spec.
 */
 #ifndef QF_COMMAND_H
 #define QF_COMMAND_H
@@ -12,45 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qf_command_spec.h"
 #include "qf_commands.h"
-
-#define TEXT_MAX 4096 /* default longest text argument, in bytes */
-
-typedef enum {
-    A_TEXT,
-    A_INT,
-    A_DATE,
-    A_NUMBER,
-    A_ENUM,
-    A_TEXT_LIST,
-    A_TOKEN,
-    A_BOOL,
-    /* Values the configuration enumerates, checked against the running
-       configuration when the command is given (not only at review). */
-    A_CATEGORY,  /* a token: one of categories[].name */
-    A_AUTHORITY, /* a text: one of authorities[].name */
-    A_DEPARTMENT /* a token: one of policy.review_departments */
-} qf_arg_type_t;
-
-/* One argument of a command: its JSON type and the rule it must follow. */
-typedef struct {
-    const char *name;   /* key in args */
-    qf_arg_type_t type; /* what it must be */
-    bool required;      /* must be present */
-    int64_t min, max;   /* A_INT range; length of texts, tokens and lists */
-    const char *values; /* A_ENUM: space-separated allowed values */
-} qf_arg_spec_t;
 
 typedef int (qf_handler_fn) (qf_ctx_t *ctx, json_t *args, json_t **result_p);
 
-/* One command: name, who may run it, its arguments, its handler. */
+/* A module's handler for the command of that name, whose spec (roles,
+   arguments, help) is in the module's NAME_spec.c. A module's table of
+   them ends with an entry whose name is NULL. */
 typedef struct {
-    const char *name;  /* on the wire */
-    const char *roles; /* space-separated roles, or "*" for any */
-    bool writes;       /* changes state */
-    qf_handler_fn *handler;
-    qf_arg_spec_t args[12]; /* NULL-name terminated */
-} qf_command_t;
+    const char *name;       /* the spec's name */
+    qf_handler_fn *handler; /* runs it */
+} qf_handler_t;
+
+/* A command as the daemon runs it: its spec bound to its handler at
+   start (qf_commands_new). */
+struct qf_command_t {
+    const qf_command_spec_t *spec; /* name, roles, arguments */
+    qf_handler_fn *handler;        /* runs it */
+};
 
 /*  Sets ctx->error and ctx->field; returns rc, for tail calls. */
 int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, ...)

@@ -1,4 +1,6 @@
-/*  qf_commands — the command table and the handlers. */
+/*  qf_commands — the command table: every module's specs bound to their
+    handlers at start, looked up by binary search; the checks every command
+    passes before its handler runs; the engine's own handlers. */
 #include "qf_commands.h"
 #include "qf.h"
 #include "qf_command.h"
@@ -11,9 +13,14 @@
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The engine's own specs (qf_ops_spec.c). */
+extern const qf_command_spec_t qf_ops_specs[];
 
 /* The length of text cut to at most max bytes without splitting a UTF-8
    character: replies carry messages as JSON strings, which must stay valid. */
@@ -277,81 +284,170 @@ s_dlq_drop (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 
 /* The table --------------------------------------------------------------- */
 
-static const qf_command_t s_commands[] = {
-    {"ping", "*", false, s_ping, {{NULL}}},
-    {"status", "*", false, s_status, {{NULL}}},
-    {"groups.list", "*", false, s_groups_list, {{NULL}}},
-    {"groups.seek",
-     "admin",
-     true,
-     s_groups_seek,
-     {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
-      {"seq", A_INT, false, 1, INT64_MAX},
-      {"time", A_INT, false, 0, INT64_MAX},
-      {NULL}}},
-    {"groups.delete",
-     "admin",
-     true,
-     s_groups_delete,
-     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {NULL}}},
-    {"dlq.list",
-     "*",
-     false,
-     s_dlq_list,
-     {{"group", A_TOKEN, true, 1, QF_NAME_MAX},
-      {"after", A_INT, false, 0, INT64_MAX},
-      {"limit", A_INT, false, 1, 1000},
-      {NULL}}},
-    {"dlq.show",
-     "*",
-     false,
-     s_dlq_show,
-     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"dlq.retry",
-     "admin",
-     true,
-     s_dlq_retry,
-     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"dlq.drop",
-     "admin",
-     true,
-     s_dlq_drop,
-     {{"group", A_TOKEN, true, 1, QF_NAME_MAX}, {"seq", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"events.list",
-     "*",
-     false,
-     s_events_list,
-     {{"after", A_INT, false, 0, INT64_MAX},
-      {"limit", A_INT, false, 1, 1000},
-      {"topic", A_TOKEN, false, 1, QF_TOPIC_MAX},
-      {NULL}}},
+/* The engine's handlers; their specs are in qf_ops_spec.c. */
+static const qf_handler_t s_handlers[] = {
+    {"ping", s_ping},
+    {"status", s_status},
+    {"events.list", s_events_list},
+    {"groups.list", s_groups_list},
+    {"groups.seek", s_groups_seek},
+    {"groups.delete", s_groups_delete},
+    {"dlq.list", s_dlq_list},
+    {"dlq.show", s_dlq_show},
+    {"dlq.retry", s_dlq_retry},
+    {"dlq.drop", s_dlq_drop},
+    {NULL},
 };
-/* The engine's own commands (this file's), then each module's. */
-static const qf_command_t *
-s_lookup (const char *name)
+
+static int
+s_by_name (const void *a, const void *b)
 {
-    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
-        if (strcmp (s_commands[i].name, name) == 0)
-            return &s_commands[i];
-    for (const qf_module_t *const *module = qf_modules; *module; module++)
-        for (const qf_command_t *command = (*module)->commands; command && command->name;
-             command++)
-            if (strcmp (command->name, name) == 0)
-                return command;
+    return strcmp (((const qf_command_t *)a)->spec->name, ((const qf_command_t *)b)->spec->name);
+}
+
+/* Appends the commands of one table of specs, each bound to the handler
+   of the same name in `handlers`; every handler must have its spec. */
+static int
+s_bind_table (const char *owner, const qf_command_spec_t *specs, const qf_handler_t *handlers,
+              qf_command_t *table, size_t *count_p, size_t cap, char *error, size_t size)
+{
+    for (const qf_command_spec_t *spec = specs; spec && spec->name; spec++) {
+        const qf_handler_t *handler = handlers;
+        while (handler && handler->name && strcmp (handler->name, spec->name) != 0)
+            handler++;
+        if (!handler || !handler->name) {
+            snprintf (error, size, "%s: command %s is described but has no handler", owner,
+                      spec->name);
+            return QF_EINVAL;
+        }
+        assert (*count_p < cap);
+        table[(*count_p)++] = (qf_command_t){spec, handler->handler};
+    }
+    for (const qf_handler_t *handler = handlers; handler && handler->name; handler++) {
+        const qf_command_spec_t *spec = specs;
+        while (spec && spec->name && strcmp (spec->name, handler->name) != 0)
+            spec++;
+        if (!spec || !spec->name) {
+            snprintf (error, size,
+                      "%s: handler %s has no spec (add it to the module's "
+                      "NAME_spec.c)",
+                      owner, handler->name);
+            return QF_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* How many specs a table holds. */
+static size_t
+s_spec_count (const qf_command_spec_t *specs)
+{
+    size_t n = 0;
+    while (specs && specs[n].name)
+        n++;
+    return n;
+}
+
+int
+qf_commands_bind (const qf_module_t *const *modules, qf_command_t **table_p, size_t *count_p,
+                  char *error, size_t size)
+{
+    *table_p = NULL;
+    *count_p = 0;
+    size_t cap = s_spec_count (qf_ops_specs);
+    for (const qf_module_t *const *module = modules; *module; module++)
+        cap += s_spec_count ((*module)->specs);
+    qf_command_t *table = calloc (cap ? cap : 1, sizeof *table);
+    if (!table) {
+        snprintf (error, size, "out of memory");
+        return QF_ENOMEM;
+    }
+    size_t count = 0;
+    int rc = s_bind_table ("the engine", qf_ops_specs, s_handlers, table, &count, cap, error, size);
+    for (const qf_module_t *const *module = modules; rc == 0 && *module; module++)
+        rc = s_bind_table ((*module)->name, (*module)->specs, (*module)->handlers, table, &count,
+                           cap, error, size);
+    if (rc == 0) {
+        qsort (table, count, sizeof *table, s_by_name);
+        for (size_t i = 1; i < count; i++)
+            if (strcmp (table[i - 1].spec->name, table[i].spec->name) == 0) {
+                snprintf (error, size, "command %s is described twice", table[i].spec->name);
+                rc = QF_EINVAL;
+                break;
+            }
+    }
+    if (rc) {
+        free (table);
+        return rc;
+    }
+    *table_p = table;
+    *count_p = count;
+    return 0;
+}
+
+/* The commands of this program, bound once and never changed after:
+   like the configuration, immutable once loaded. */
+static struct {
+    pthread_once_t once;
+    qf_command_t *table; /* sorted by name */
+    size_t count;
+    int rc;          /* of the binding */
+    char error[256]; /* why it failed */
+} s_registry = {PTHREAD_ONCE_INIT};
+
+static void
+s_registry_build (void)
+{
+    s_registry.rc = qf_commands_bind (qf_modules, &s_registry.table, &s_registry.count,
+                                      s_registry.error, sizeof s_registry.error);
+}
+
+int
+qf_commands_init (char *error, size_t size)
+{
+    pthread_once (&s_registry.once, s_registry_build);
+    if (s_registry.rc)
+        snprintf (error, size, "%s", s_registry.error);
+    return s_registry.rc;
+}
+
+const qf_command_t *
+qf_commands_find (const char *name)
+{
+    pthread_once (&s_registry.once, s_registry_build);
+    /* A spec without its handler is a programming error, found at start. */
+    assert (s_registry.rc == 0);
+    size_t low = 0, high = s_registry.count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        int order = strcmp (name, s_registry.table[mid].spec->name);
+        if (order == 0)
+            return &s_registry.table[mid];
+        if (order < 0)
+            high = mid;
+        else
+            low = mid + 1;
+    }
     return NULL;
 }
 
 bool
-qf_commands_exists (const char *name)
+qf_commands_writes (const qf_command_t *command)
 {
-    return s_lookup (name) != NULL;
+    return command->spec->writes;
 }
 
-bool
-qf_commands_writes (const char *name)
+void
+qf_commands_print_reference (FILE *out)
 {
-    const qf_command_t *command = s_lookup (name);
-    return command && command->writes;
+    const qf_command_spec_t *tables[64];
+    size_t n = 0;
+    tables[n++] = qf_ops_specs;
+    for (const qf_module_t *const *module = qf_modules; *module && n + 1 < 64; module++)
+        if ((*module)->specs)
+            tables[n++] = (*module)->specs;
+    tables[n] = NULL;
+    qf_command_spec_reference (out, tables);
 }
 
 /* Checks one text value's length (in bytes) against the spec. */
@@ -446,7 +542,7 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
         const qf_config_t *config = ctx->config;
         int rc = s_check_token (ctx, spec, field, value);
         if (rc == 0 && !qf_name_in (config->review_departments, config->review_department_count,
-                                   json_string_value (value)))
+                                    json_string_value (value)))
             rc = s_not_configured (ctx, field, value, "review department",
                                    "policy.review_departments", config->review_departments,
                                    config->review_department_count,
@@ -508,7 +604,7 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     unknown key, each value of its type and range (null stands for an
     absent optional argument), every required one present. */
 static int
-s_check_args (qf_ctx_t *ctx, const qf_command_t *command, json_t *args)
+s_check_args (qf_ctx_t *ctx, const qf_command_spec_t *command, json_t *args)
 {
     const char *key;
     json_t *value;
@@ -590,41 +686,32 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
 }
 
 int
-qf_commands_authorize (qf_ctx_t *ctx, const char *name)
+qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command)
 {
-    const qf_command_t *command = s_lookup (name);
-    if (!command)
-        return qf_ctx_error (ctx, QF_EINVAL, "command", "unknown command \"%s\"", name);
-    if (strcmp (command->roles, "*") == 0 || qf_word_in (ctx->role, command->roles))
+    const qf_command_spec_t *spec = command->spec;
+    if (strcmp (spec->roles, "*") == 0 || qf_word_in (ctx->role, spec->roles))
         return 0;
     if (strcmp (ctx->role, QF_ROLE_OPERATIONS) == 0)
         return qf_ctx_error (ctx, QF_EFORBIDDEN, "role",
                              "role %s may not run %s: %s runs operations, not business "
                              "decisions; allowed roles: %s",
-                             ctx->role, name, ctx->role, command->roles);
+                             ctx->role, spec->name, ctx->role, spec->roles);
     return qf_ctx_error (ctx, QF_EFORBIDDEN, "role", "role %s may not run %s; allowed roles: %s",
-                         ctx->role, name, command->roles);
+                         ctx->role, spec->name, spec->roles);
 }
 
 int
-qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p)
+qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p)
 {
     ctx->error[0] = ctx->field[0] = 0;
-    const qf_command_t *command = s_lookup (name);
-    if (!command)
-        return qf_ctx_error (ctx, QF_EINVAL, "command",
-                             "unknown command \"%s\"; see PROTOCOL.md 5.1", name);
-    int rc = qf_commands_authorize (ctx, name);
-    if (rc)
-        return rc;
     /* Validate a private (shallow) copy so handlers may fill defaults in. */
     json_t *copy = args ? json_copy (args) : json_object ();
     if (!copy)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    rc = s_check_args (ctx, command, copy);
+    int rc = s_check_args (ctx, command->spec, copy);
     if (rc == 0) {
         /* Optional arguments given as null are treated as absent. */
-        for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
+        for (const qf_arg_spec_t *spec = command->spec->args; spec->name; spec++)
             if (json_is_null (json_object_get (copy, spec->name)))
                 json_object_del (copy, spec->name);
         rc = command->handler (ctx, copy, result_p);
@@ -634,14 +721,22 @@ qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **res
 }
 
 int
-qf_commands_check (qf_ctx_t *ctx, const char *name, json_t *args)
+qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p)
 {
     ctx->error[0] = ctx->field[0] = 0;
-    const qf_command_t *command = s_lookup (name);
+    const qf_command_t *command = qf_commands_find (name);
     if (!command)
         return qf_ctx_error (ctx, QF_EINVAL, "command",
                              "unknown command \"%s\"; see PROTOCOL.md 5.1", name);
+    int rc = qf_commands_authorize (ctx, command);
+    return rc ? rc : qf_commands_run (ctx, command, args, result_p);
+}
+
+int
+qf_commands_check (qf_ctx_t *ctx, const qf_command_t *command, json_t *args)
+{
+    ctx->error[0] = ctx->field[0] = 0;
     if (!json_is_object (args))
         return qf_ctx_error (ctx, QF_EINVAL, "args", "args must be a JSON object");
-    return s_check_args (ctx, command, args);
+    return s_check_args (ctx, command->spec, args);
 }

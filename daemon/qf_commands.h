@@ -1,6 +1,6 @@
 /*  qf_commands — the command table: every command a client or a worker's
-    result may run, with its roles and its arguments, checked before the
-    handler runs (after Redis's command table).
+    result may run, its spec (roles, arguments) bound to its handler and
+    checked before the handler runs (after Redis's command table).
 
     A command runs inside the transaction and savepoint that the server has
     opened; its state changes and the events it appends commit together.
@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "qf_config.h"
 #include "qf_msg.h"
@@ -34,25 +36,54 @@ typedef struct {
     char field[80];    /* on failure: the offending field, or "" */
 } qf_ctx_t;
 
-/*  Looks a command up; returns false when there is none by that name. */
-bool qf_commands_exists (const char *name);
+typedef struct qf_command_t qf_command_t; /* qf_command.h */
+typedef struct qf_module_t qf_module_t;   /* qf_module.h */
+
+/*  Binds the commands of this program (the engine's and those of every
+    module in qf_modules[]) once: each spec to its module's handler of the
+    same name, into a table sorted by name. The server calls it at start;
+    a spec without a handler, a handler without a spec or a name described
+    twice is a programming error, refused here with QF_EINVAL and `error`
+    naming it. Safe to call again (it binds only once). */
+int qf_commands_init (char *error, size_t size);
+
+/*  The binding qf_commands_init does, for `modules` (NULL-terminated)
+    and the engine's own commands: 0 with a new table sorted by name in
+    *table_p (caller frees it with free()) of *count_p commands, or
+    QF_EINVAL (QF_ENOMEM) with `error` saying which command is wrong. */
+int qf_commands_bind (const qf_module_t *const *modules, qf_command_t **table_p, size_t *count_p,
+                      char *error, size_t size);
+
+/*  Looks a command up by name (a binary search): NULL when there is none.
+    The request path looks a command up once and passes it on. */
+const qf_command_t *qf_commands_find (const char *name);
 
 /*  Whether the command changes state (reads need no transaction). */
-bool qf_commands_writes (const char *name);
+bool qf_commands_writes (const qf_command_t *command);
 
-/*  Runs one command. `body` is the request body object (role, user, args).
-    On success returns 0 and a new result object in *result_p. On failure
-    returns a QF_E* code with ctx->error (and ctx->field) set; the caller
-    rolls the command's savepoint back. */
+/*  Checks that ctx->role may run the command: 0 or QF_EFORBIDDEN with
+    ctx->error naming the allowed roles. */
+int qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command);
+
+/*  Runs an authorized command: checks its arguments (an object, or NULL
+    for none) against its spec, then runs its handler. On success returns
+    0 and a new result object in *result_p. On failure returns a QF_E*
+    code with ctx->error (and ctx->field) set; the caller rolls the
+    command's savepoint back. */
+int qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p);
+
+/*  Looks the command up, authorizes ctx->role and runs it: for a worker's
+    result, which names its command. Unknown commands get QF_EINVAL. */
 int qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p);
 
-/*  Checks a command's arguments, an object, against the command table the
-    way qf_commands_execute does before the handler runs, without running
-    it: 0, or QF_EINVAL/QF_ETOOBIG with ctx->error and ctx->field. */
-int qf_commands_check (qf_ctx_t *ctx, const char *name, json_t *args);
+/*  Checks a command's arguments, an object, against its spec the way
+    qf_commands_run does before the handler runs, without running it: 0,
+    or QF_EINVAL/QF_ETOOBIG with ctx->error and ctx->field. */
+int qf_commands_check (qf_ctx_t *ctx, const qf_command_t *command, json_t *args);
 
-/*  Checks that the role may run the command: 0 or QF_EFORBIDDEN. */
-int qf_commands_authorize (qf_ctx_t *ctx, const char *name);
+/*  Prints PROTOCOL.md section 5.1 from the specs of this program's
+    commands (qualflowd --command-reference). */
+void qf_commands_print_reference (FILE *out);
 
 /*  Checks a request body's envelope: role present and a known role, user
     valid, args an object, idempotency_key (optional) 1-64 printable ASCII,

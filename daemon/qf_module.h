@@ -3,7 +3,8 @@
     The engine (server loop, store core and event log, delivery, timers,
     calendar, operations commands) knows nothing of the business. Each
     business module is a folder daemon/modules/NAME/ with a module.c that
-    defines `const qf_module_t qf_module_NAME`: its commands, its store
+    defines `const qf_module_t qf_module_NAME`: its commands (their specs
+    in NAME_spec.c, `qf_NAME_specs`, and their handlers), its store
     part (its own schema migrations and prepared statements), its timer
     kinds, its periodic work. The build finds the modules by folder and
     generates the list qf_modules[] (build/VARIANT/gen/qf_modules.c), so a
@@ -25,13 +26,16 @@
 
 typedef struct qf_timer_kind_t qf_timer_kind_t; /* qf_timers.h */
 
-typedef struct {
+typedef struct qf_module_t {
     const char *name;  /* the folder's name: "custody" */
     const char *title; /* what it does, with its policy section */
 
-    /* Commands: name, roles, arguments and handler (qf_command.h); the
-       table ends with an entry whose name is NULL. */
-    const qf_command_t *commands;
+    /* Commands: their specs (name, roles, arguments, help; in NAME_spec.c,
+       which the CLI links too) and their handlers, bound by name at start
+       (qf_commands_init): every spec needs its handler and every handler
+       its spec. Both tables end with an entry whose name is NULL. */
+    const qf_command_spec_t *specs;
+    const qf_handler_t *handlers;
 
     /* Store part: the module's own schema, versioned on its own (table
        qf_schema, one row per module), applied in order at open; append

@@ -152,6 +152,10 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     self->config = *config_p;
     *config_p = NULL;
     self->started = qf_time_now_ms ();
+    /* A command described without a handler, or the reverse, is a
+       programming error: found here, before anything is opened. */
+    if (qf_commands_init (error, error_size))
+        goto fail;
     if (qf_files_check (self->config, error, error_size))
         goto fail;
     self->store =
@@ -454,6 +458,7 @@ typedef struct {
     qf_server_t *self;
     qf_msg_t *msg;        /* the request */
     qf_ctx_t *ctx;        /* what the command runs with; ctx->error says why */
+    const qf_command_t *command; /* looked up once, authorized */
     json_t *args;         /* the request's args (borrowed) */
     const char *idem_key; /* a command that writes: its idempotency_key, or NULL */
     const char *owner;    /* whose key it is */
@@ -505,7 +510,7 @@ s_command_work (qf_store_t *store, void *arg)
         }
     }
     json_t *result = NULL;
-    int rc = qf_commands_execute (ctx, msg->command, work->args, &result);
+    int rc = qf_commands_run (ctx, work->command, work->args, &result);
     /* Encoded before the savepoint is released, so that a reply too large
        to send undoes its change. */
     if (rc == 0)
@@ -593,15 +598,18 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
        another's reply. */
     char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX];
     snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user", peer ? peer->key : ctx.user);
-    /* Authorize before anything else, so a stored reply is never shown to
-       a role that may not run the command. */
-    rc = qf_commands_authorize (&ctx, msg->command);
+    /* Looked up once, then passed on. Authorize before anything else, so
+       a stored reply is never shown to a role that may not run it. */
+    const qf_command_t *command = qf_commands_find (msg->command);
+    rc = command ? qf_commands_authorize (&ctx, command)
+                 : qf_ctx_error (&ctx, QF_EINVAL, "command", "unknown command \"%s\"",
+                                 msg->command);
     if (rc) {
         s_reply_error (self, msg, qf_status_from_error (rc), ctx.error, ctx.field);
         return;
     }
-    bool writes = qf_commands_writes (msg->command);
-    command_work_t work = {self, msg, &ctx, args, writes ? idem_key : NULL, owner};
+    bool writes = qf_commands_writes (command);
+    command_work_t work = {self, msg, &ctx, command, args, writes ? idem_key : NULL, owner};
     if (writes) {
         rc = qf_store_in_savepoint (self->store, s_command_work, &work);
         if (!work.ran) {

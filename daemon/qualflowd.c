@@ -2,6 +2,7 @@
     then the server loop (daemon/qf_server.c). */
 #include "qf.h"
 #include "qf_calendar.h"
+#include "qf_commands.h"
 #include "qf_config.h"
 #include "qf_server.h"
 #include "qf_store.h"
@@ -18,11 +19,13 @@ s_usage (FILE *out)
              "usage: qualflowd [-c FILE] [-v]\n"
              "       qualflowd --check-config FILE\n"
              "       qualflowd --config-reference\n"
+             "       qualflowd --command-reference\n"
              "\n"
              "  -c, --config FILE     configuration (default: $QUALFLOW_CONFIG or %s)\n"
              "  -v, --verbose         log at debug level, whatever the configuration says\n"
              "  --check-config FILE   validate FILE, print the result, exit 0 (valid) or 1\n"
              "  --config-reference    print every configuration key as a Markdown table\n"
+             "  --command-reference   print every command (PROTOCOL.md section 5.1) in Markdown\n"
              "  --version             print the version\n"
              "\n"
              "Signals: SIGINT/SIGTERM stop after committing the batch in hand;\n"
@@ -48,6 +51,9 @@ main (int argc, char **argv)
             verbose = true;
         else if (strcmp (arg, "--config-reference") == 0) {
             qf_config_print_reference (stdout);
+            return 0;
+        } else if (strcmp (arg, "--command-reference") == 0) {
+            qf_commands_print_reference (stdout);
             return 0;
         } else if (strcmp (arg, "--version") == 0) {
             printf ("qualflowd %s (protocol %s, schema %d)\n", QF_VERSION, QF_PROTOCOL,

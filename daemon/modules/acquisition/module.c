@@ -1,10 +1,12 @@
 /*  The acquisition module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
 
-extern const qf_command_t qf_acquisition_commands[];
+extern const qf_command_spec_t qf_acquisition_specs[];
+extern const qf_handler_t qf_acquisition_handlers[];
 
 const qf_module_t qf_module_acquisition = {
     .name = "acquisition",
     .title = "Acquisition of qualifications: candidates, evaluation, decision, tracking (§4.1)",
-    .commands = qf_acquisition_commands,
+    .specs = qf_acquisition_specs,
+    .handlers = qf_acquisition_handlers,
 };

@@ -2,11 +2,13 @@
 #include "qf_module.h"
 #include "custody/custody.h"
 
-extern const qf_command_t qf_custody_commands[];
+extern const qf_command_spec_t qf_custody_specs[];
+extern const qf_handler_t qf_custody_handlers[];
 
 const qf_module_t qf_module_custody = {
     .name = "custody",
     .title = "Custody of certificates: archive records and loans (§4.3)",
-    .commands = qf_custody_commands,
+    .specs = qf_custody_specs,
+    .handlers = qf_custody_handlers,
     .tick = qf_custody_tick,
 };

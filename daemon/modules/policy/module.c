@@ -3,11 +3,13 @@
 #include "policy/policy.h"
 #include "policy/policy_timers.h"
 
-extern const qf_command_t qf_policy_commands[];
+extern const qf_command_spec_t qf_policy_specs[];
+extern const qf_handler_t qf_policy_handlers[];
 
 const qf_module_t qf_module_policy = {
     .name = "policy",
     .title = "Policy changes: recording, suspending, lifting (§7.2)",
-    .commands = qf_policy_commands,
+    .specs = qf_policy_specs,
+    .handlers = qf_policy_handlers,
     .timer_kinds = qf_policy_timer_kinds,
 };

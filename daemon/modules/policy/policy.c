@@ -251,31 +251,11 @@ s_policy_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
-const qf_command_t qf_policy_commands[] = {
-    {"policy.record",
-     "legal management",
-     true,
-     s_policy_record,
-     {{"category", A_CATEGORY, true, 1, 64},
-      {"description", A_TEXT, true, 1, TEXT_MAX},
-      {"effective", A_DATE, true},
-      {NULL}}},
-    {"policy.apply",
-     "legal",
-     true,
-     s_policy_apply,
-     {{"policy_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"policy.lift",
-     "legal management",
-     true,
-     s_policy_lift,
-     {{"policy_id", A_INT, true, 1, INT64_MAX}, {NULL}}},
-    {"policy.list",
-     "*",
-     false,
-     s_policy_list,
-     {{"state", A_ENUM, false, 0, 0, "pending active lifted"},
-      {"limit", A_INT, false, 1, 1000},
-      {NULL}}},
+/* The handlers of the commands described in policy_spec.c. */
+const qf_handler_t qf_policy_handlers[] = {
+    {"policy.record", s_policy_record},
+    {"policy.apply", s_policy_apply},
+    {"policy.lift", s_policy_lift},
+    {"policy.list", s_policy_list},
     {NULL},
 };

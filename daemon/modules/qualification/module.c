@@ -2,10 +2,12 @@
 #include "qf_module.h"
 #include "qualification/qualification.h"
 
-extern const qf_command_t qf_qualification_commands[];
+extern const qf_command_spec_t qf_qualification_specs[];
+extern const qf_handler_t qf_qualification_handlers[];
 
 const qf_module_t qf_module_qualification = {
     .name = "qualification",
     .title = "The qualification and its review (§4.2)",
-    .commands = qf_qualification_commands,
+    .specs = qf_qualification_specs,
+    .handlers = qf_qualification_handlers,
 };

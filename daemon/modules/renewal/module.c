@@ -2,11 +2,13 @@
 #include "qf_module.h"
 #include "renewal/renewal_timers.h"
 
-extern const qf_command_t qf_renewal_commands[];
+extern const qf_command_spec_t qf_renewal_specs[];
+extern const qf_handler_t qf_renewal_handlers[];
 
 const qf_module_t qf_module_renewal = {
     .name = "renewal",
     .title = "Renewal of qualifications: renewing, reminders, renewal cases (§4.3)",
-    .commands = qf_renewal_commands,
+    .specs = qf_renewal_specs,
+    .handlers = qf_renewal_handlers,
     .timer_kinds = qf_renewal_timer_kinds,
 };

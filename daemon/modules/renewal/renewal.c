@@ -118,23 +118,10 @@ s_renewal_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 
 /* Commands ------------------------------------------------------------------ */
 
-const qf_command_t qf_renewal_commands[] = {
-    {"qual.renew",
-     "review",
-     true,
-     s_qual_renew,
-     {{"id", A_INT, true, 1, INT64_MAX}, {"expires", A_DATE, true}, {NULL}}},
-    {"renewal.remind",
-     "renewal",
-     true,
-     s_renewal_remind,
-     {{"qualification_id", A_INT, true, 1, INT64_MAX},
-      {"lead_days", A_INT, true, 0, 3650},
-      {NULL}}},
-    {"renewal.list",
-     "*",
-     false,
-     s_renewal_list,
-     {{"state", A_ENUM, false, 0, 0, "open closed"}, {"limit", A_INT, false, 1, 1000}, {NULL}}},
+/* The handlers of the commands described in renewal_spec.c. */
+const qf_handler_t qf_renewal_handlers[] = {
+    {"qual.renew", s_qual_renew},
+    {"renewal.remind", s_renewal_remind},
+    {"renewal.list", s_renewal_list},
     {NULL},
 };

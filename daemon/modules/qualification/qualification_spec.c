@@ -1,0 +1,167 @@
+/*  The qualification module's commands, described once (qf_command_spec.h):
+    the qualification and its review (§4.2). Handlers: qualification.c. */
+#include "qf.h"
+#include "qf_command_spec.h"
+#include "qualification/qualification_spec.h"
+
+/* The qualification's id, the positional argument of most qual commands. */
+// clang-format off
+#define ID_ARG {"id", A_INT, true, 1, INT64_MAX, .option = "ID"}
+// clang-format on
+
+const qf_command_spec_t qf_qualification_specs[] = {
+    {.name = "qual.add",
+     .roles = "review",
+     .writes = true,
+     .args = {QF_SPEC_CERT_NO (true),
+              {"authority", A_AUTHORITY, true, 1, 256, .option = "--authority", .placeholder = "A",
+               .help = "issuing authority, as on the certificate"},
+              {"category", A_CATEGORY, true, 1, 64, .option = "--category", .placeholder = "C",
+               .help = "qualification category"},
+              QF_SPEC_SCOPE (true),
+              QF_SPEC_ISSUED (true),
+              QF_SPEC_EXPIRES (true),
+              {"name", A_TEXT, false, 1, 256, .option = "--name", .placeholder = "N",
+               .help = "a name for people"},
+              QF_SPEC_COST,
+              QF_SPEC_REVENUE,
+              {"industry", A_TEXT, false, 1, 128, .option = "--industry", .placeholder = "I",
+               .help = "the industry it is meant for (technical review)",
+               .doc = "the industry it is meant for; the technical review checks its category "
+                      "serves it"},
+              {NULL}},
+     .result = "the qualification record",
+     .brief = "register a qualification",
+     .help = "Register a qualification; it starts in state draft. Prints the new record.",
+     .output = QF_OUT_QUAL},
+    {.name = "qual.submit",
+     .roles = "review",
+     .writes = true,
+     .args = {ID_ARG, {NULL}},
+     .result = "the record, now `in_review`, with its new `round`",
+     .brief = "submit a qualification for review",
+     .help = "Submit a draft (or rectified) qualification for review by every review "
+             "department.",
+     .output = QF_OUT_QUAL},
+    {.name = "qual.get",
+     .roles = "*",
+     .args = {ID_ARG, {NULL}},
+     .result = "the record with `reviews`, `timers` (its expiry reminders) and `sellable`",
+     .cli = "qual show",
+     .brief = "show a qualification and its reviews",
+     .help = "Show a qualification: its fields, whether it is sellable and suspended (yes/no), "
+             "its reviews (round, department, verdict, status, findings) with what the failed "
+             "ones of its round suggest doing (\"to do\"), and its expiry timers (kind, lead "
+             "days, due time in RFC 3339 UTC, state).",
+     .output = QF_OUT_QUAL},
+    {.name = "qual.list",
+     .roles = "*",
+     .args = {{"state", A_ENUM, false, 0, 0,
+               "draft in_review rectification approved rejected "
+               "expired",
+               .option = "--state", .placeholder = "S", .help = "only this state"},
+              {"after_id", A_INT, false, 0, INT64_MAX, .option = "--after", .placeholder = "ID",
+               .help = "records with ids after ID (for paging)", .doc = "default 0"},
+              QF_SPEC_LIMIT,
+              {"expiring_days", A_INT, false, 0, 3650, .option = "--expiring", .placeholder = "Nd",
+               .help = "only those expiring within N days from today (e.g. 30d), soonest first",
+               .doc = "only those whose expiry date is from today to today + N days, in the "
+                      "policy time zone, soonest first"},
+              {"sellable", A_BOOL, false, .option = "--sellable",
+               .help = "only those sales may offer: approved, not suspended, with enough "
+                       "validity left (not with --state or --expiring)",
+               .doc = "true: approved, not suspended, expiring at least "
+                      "`policy.min_validity_for_sale_days` days after today and never today: a "
+                      "certificate expires when its expiry day begins"},
+              {NULL}},
+     .result = "`{\"items\": [record…], \"next_after_id\": n}`",
+     .brief = "list qualifications",
+     .help = "List qualifications in id order: id, state, round, cert_no, authority, category, "
+             "expires. With --sellable, only those sales may offer.",
+     .output = QF_OUT_LIST,
+     .list_key = "items",
+     .columns = "ID:id STATE:state ROUND:round CERT_NO:cert_no AUTHORITY:authority "
+                "CATEGORY:category EXPIRES:expires"},
+    {.name = "qual.report",
+     .roles = "*",
+     .args = {ID_ARG, {NULL}},
+     .result = "the review report of the latest round: `{qualification, round, reviews, "
+               "outcome}`; 409 until every department has a final verdict",
+     .brief = "the review report of a qualification",
+     .help = "Print the review report: the qualification's fields, each department's verdict, "
+             "status and findings with what the failed ones suggest doing (\"to do\"), and the "
+             "outcome.",
+     .output = QF_OUT_REPORT},
+    {.name = "qual.reject",
+     .roles = "management",
+     .writes = true,
+     .args = {ID_ARG,
+              {"reason", A_TEXT, true, 1, TEXT_MAX, .option = "--reason", .placeholder = "TEXT",
+               .help = "why it is rejected"},
+              {NULL}},
+     .result = "the record, `rejected`",
+     .brief = "reject a qualification",
+     .help = "Reject a qualification for good, with the reason on record.",
+     .output = QF_OUT_QUAL},
+    {.name = "qual.rectify",
+     .roles = "review",
+     .writes = true,
+     .args = {ID_ARG,
+              {"name", A_TEXT, false, 1, 256, .option = "--name", .placeholder = "N",
+               .help = "a name for people"},
+              {"cert_no", A_TEXT, false, 1, 128, .option = "--cert-no", .placeholder = "X",
+               .help = "corrected certificate number"},
+              {"authority", A_AUTHORITY, false, 1, 256, .option = "--authority", .placeholder = "A",
+               .help = "corrected issuing authority"},
+              {"category", A_CATEGORY, false, 1, 64, .option = "--category", .placeholder = "C",
+               .help = "corrected category"},
+              {"scope", A_TEXT, false, 1, TEXT_MAX, .option = "--scope", .placeholder = "S",
+               .help = "corrected scope"},
+              {"issued", A_DATE, false, .option = "--issued", .help = "corrected date of issue"},
+              {"expires", A_DATE, false, .option = "--expires", .help = "corrected end of validity",
+               .doc = "after `issued`"},
+              QF_SPEC_COST,
+              QF_SPEC_REVENUE,
+              {"industry", A_TEXT, false, 1, 128, .option = "--industry", .placeholder = "I",
+               .help = "the industry it is meant for (technical review)"},
+              {NULL}},
+     .result = "the corrected record (draft or rectification only; `expires` must stay after "
+               "`issued`, else 400); then `qual.submit` again",
+     .brief = "correct a draft or a qualification under rectification",
+     .help = "Correct what a failed review found (or a draft's data), before 'qual submit' "
+             "sends it to review again; the expiry must stay after the date of issue. An "
+             "approved qualification's expiry changes only with 'qual renew'.",
+     .output = QF_OUT_QUAL},
+    {.name = "review.report",
+     .roles = "legal finance technical",
+     .writes = true,
+     .args = {{"qualification_id", A_INT, true, 1, INT64_MAX},
+              {"round", A_INT, true, 1, 1000000},
+              {"department", A_DEPARTMENT, true, 1, 64},
+              {"verdict", A_ENUM, true, 0, 0, "pass fail"},
+              {"findings", A_TEXT_LIST, false, 0, 100},
+              {"suggestions", A_TEXT, false, 0, TEXT_MAX},
+              {NULL}},
+     .roles_note = "each for its own department only (403 otherwise)",
+     .result = "`{\"qualification\": record, \"complete\": bool}`",
+     .cli = QF_SPEC_NO_CLI},
+    {.name = "review.decide",
+     .roles = "legal finance technical",
+     .writes = true,
+     .args = {{"qualification_id", A_INT, true, 1, INT64_MAX, .option = "QUAL_ID"},
+              {"round", A_INT, true, 1, 1000000, .option = "--round", .placeholder = "N",
+               .help = "the review round decided"},
+              {"department", A_DEPARTMENT, true, 1, 64, .option = "--department",
+               .placeholder = "D", .help = "the department deciding, e.g. legal"},
+              {"verdict", A_ENUM, true, 0, 0, "pass fail", .option = "--verdict",
+               .help = "the decision"},
+              {"note", A_TEXT, false, 0, TEXT_MAX, .option = "--note", .placeholder = "TEXT",
+               .help = "why, for the record"},
+              {NULL}},
+     .roles_note = "the department's own role",
+     .result = "a person's decision on a verdict the department's worker proposed "
+               "(departments in `policy.review_confirmed_by_person`); as `review.report`",
+     .brief = "record a department's review decision",
+     .help = "Record a department's decision on a review round of a qualification by hand."},
+    {NULL},
+};
