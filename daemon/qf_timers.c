@@ -4,6 +4,7 @@
 #include "qf.h"
 #include "qf_calendar.h"
 #include "policy/policy.h"
+#include "qualification/qualification_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

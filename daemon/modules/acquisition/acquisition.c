@@ -6,6 +6,7 @@
 #include "qf.h"
 #include "qf_command.h"
 #include "qualification/qualification.h"
+#include "acquisition/acquisition_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

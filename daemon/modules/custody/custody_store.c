@@ -1,6 +1,8 @@
-/*  qf_store_custody — the store's custody part (§4.3): archive records and
-    loans of certificates. Part of the store module: only this and
-    qf_store.c touch sqlite3. */
+/*  custody_store — the store's custody part (§4.3): archive records and
+    loans of certificates. Part of the store module (qf_store_int.h): the
+    archive and loans tables (created by the engine's migration 4, see
+    qf_module.h), their statements, prepared once at open, and the
+    functions that run them. */
 #include "qf.h"
 #include "custody/custody_store.h"
 #include "qf_store_int.h"
@@ -30,7 +32,7 @@ typedef enum {
     "id, qualification_id, borrower, purpose, due, state, requested_by, approved_by, "             \
     "requested, approved, lent, returned"
 
-static const char *s_sql[CS_COUNT + 1] = {
+static const char *const s_sql[CS_COUNT] = {
     [CS_ARCHIVE_PUT] =
         "INSERT INTO archive (qualification_id, custodian, location, acquired, notes, created,"
         " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
@@ -61,13 +63,20 @@ static const char *s_sql[CS_COUNT + 1] = {
         "SELECT " LOAN_COLUMNS " FROM loans WHERE state = 'lent' AND due < ?1"
         " AND (last_overdue_day IS NULL OR last_overdue_day < ?1) ORDER BY due, id LIMIT ?2",
     [CS_LOAN_OVERDUE_MARK] = "UPDATE loans SET last_overdue_day = ?2 WHERE id = ?1",
-    NULL,
 };
+
+static const qf_store_sql_t s_statements = {"custody", s_sql, CS_COUNT};
+
+int
+qf_custody_store_open (qf_store_t *store, char *error, size_t error_size)
+{
+    return qf_store__prepare (store, &s_statements, error, error_size);
+}
 
 static sqlite3_stmt *
 s_stmt (qf_store_t *self, custody_stmt_t id)
 {
-    return qf_store__stmt (self->custody_stmts[id]);
+    return qf_store__part_stmt (self, &s_statements, id);
 }
 
 /* A column that may be NULL, as a JSON integer or null. */
@@ -107,34 +116,20 @@ s_loan_json (sqlite3_stmt *stmt, int32_t today)
         s_int_or_null (stmt, 11), "overdue_days", overdue);
 }
 
+/* The loan of the current row as JSON, for qf_store__rows_json; arg points
+   to today's day number. */
+static json_t *
+s_loan_row (sqlite3_stmt *stmt, void *arg)
+{
+    return s_loan_json (stmt, *(const int32_t *)arg);
+}
+
 /* Reads every row of a bound loan statement into a JSON array. */
 static int
 s_loans_json (qf_store_t *self, sqlite3_stmt *stmt, int32_t today, const char *what,
               json_t **list_p)
 {
-    json_t *list = json_array ();
-    if (!list) {
-        sqlite3_reset (stmt);
-        return QF_ENOMEM;
-    }
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        json_t *loan = s_loan_json (stmt, today);
-        if (!loan || json_array_append_new (list, loan)) {
-            sqlite3_reset (stmt);
-            json_decref (list);
-            return QF_ENOMEM;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        rc = qf_store__fail (self, what);
-        sqlite3_reset (stmt);
-        json_decref (list);
-        return rc;
-    }
-    sqlite3_reset (stmt);
-    *list_p = list;
-    return 0;
+    return qf_store__rows_json (self, stmt, s_loan_row, &today, what, list_p);
 }
 
 /* Archive records ---------------------------------------------------------- */
@@ -299,35 +294,4 @@ qf_store_loan_overdue_mark (qf_store_t *self, int64_t id, int32_t today)
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_int (stmt, 2, today);
     return qf_store__exec (self, stmt, "mark overdue loan");
-}
-
-/* Open and close ------------------------------------------------------------ */
-
-int
-qf_store_custody_open (qf_store_t *self, char *error, size_t error_size)
-{
-    self->custody_stmts = calloc (CS_COUNT + 1, sizeof (sqlite3_stmt *));
-    if (!self->custody_stmts) {
-        snprintf (error, error_size, "out of memory");
-        return QF_ENOMEM;
-    }
-    for (int i = 0; i < CS_COUNT; i++)
-        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &self->custody_stmts[i], NULL) != SQLITE_OK) {
-            snprintf (error, error_size, "database %s: cannot prepare custody statement %d: %s",
-                      self->path, i, sqlite3_errmsg (self->db));
-            return QF_EIO;
-        }
-    return 0;
-}
-
-void
-qf_store_custody_close (qf_store_t *self)
-{
-    if (!self->custody_stmts)
-        return;
-    for (int i = 0; i < CS_COUNT; i++)
-        sqlite3_finalize (self->custody_stmts[i]);
-    free (self->custody_stmts);
-    self->custody_stmts = NULL;
 }

@@ -1,4 +1,4 @@
-/*  qf_store_custody — archive records and loans (§4.3), in the store.
+/*  custody_store — archive records and loans (§4.3), in the store.
     See qf_store.h for the conventions: 0 or a QF_E* code, inside the
     batch transaction, JSON records owned by the caller.
 
@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #include "qf_store.h"
+
+/*  Prepares the part's statements (the module's store_open). */
+int qf_custody_store_open (qf_store_t *store, char *error, size_t error_size);
 
 /* Archive records ---------------------------------------------------------- */
 

@@ -7,6 +7,8 @@
     and sends the approved ones to a new review, whose approval reinstates
     them. */
 #include "policy/policy.h"
+#include "policy/policy_store.h"
+#include "qualification/qualification_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"

@@ -4,6 +4,8 @@
     passes approve; any final fail sends to rectification) is
     s_review_outcome. */
 #include "qualification/qualification.h"
+#include "qualification/qualification_store.h"
+#include "renewal/renewal_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"

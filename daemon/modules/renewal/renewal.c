@@ -3,6 +3,8 @@
     raising renewal cases, and their list. The reminders themselves are
     durable timers (qf_timers.c). */
 #include "qualification/qualification.h"
+#include "qualification/qualification_store.h"
+#include "renewal/renewal_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
