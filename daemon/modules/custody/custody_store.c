@@ -46,12 +46,15 @@ static const char *const s_sql[CS_COUNT] = {
         "INSERT INTO loans (qualification_id, borrower, purpose, due, state, requested_by,"
         " requested) VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6)",
     [CS_LOAN_GET] = "SELECT " LOAN_COLUMNS " FROM loans WHERE id = ?1",
+    /* A move: to state ?2 from state ?5 only (the handler's transition
+       table says which), recording when and by whom; the new loan comes
+       back from the same statement. */
     [CS_LOAN_DECIDE] = "UPDATE loans SET state = ?2, approved_by = ?3, approved = ?4"
-                       " WHERE id = ?1 AND state = 'requested'",
-    [CS_LOAN_LEND] =
-        "UPDATE loans SET state = 'lent', lent = ?2 WHERE id = ?1 AND state = 'approved'",
-    [CS_LOAN_RETURN] =
-        "UPDATE loans SET state = 'returned', returned = ?2 WHERE id = ?1 AND state = 'lent'",
+                       " WHERE id = ?1 AND state = ?5 RETURNING " LOAN_COLUMNS,
+    [CS_LOAN_LEND] = "UPDATE loans SET state = ?2, lent = ?4 WHERE id = ?1 AND state = ?5"
+                     " RETURNING " LOAN_COLUMNS,
+    [CS_LOAN_RETURN] = "UPDATE loans SET state = ?2, returned = ?4 WHERE id = ?1 AND state = ?5"
+                       " RETURNING " LOAN_COLUMNS,
     [CS_LOAN_OPEN_OF] = "SELECT id FROM loans WHERE qualification_id = ?1"
                         " AND state IN ('requested', 'approved', 'lent') ORDER BY id LIMIT 1",
     [CS_LOANS_OF] = "SELECT " LOAN_COLUMNS " FROM loans WHERE qualification_id = ?1 ORDER BY id",
@@ -219,27 +222,29 @@ qf_store_loan_get (qf_store_t *self, int64_t id, int32_t today, json_t **loan_p)
 }
 
 int
-qf_store_loan_set_state (qf_store_t *self, int64_t id, const char *state, const char *who,
-                         int64_t now)
+qf_store_loan_move (qf_store_t *self, int64_t id, const char *from, const char *state,
+                    const char *who, int64_t now, int32_t today, json_t **loan_p)
 {
-    sqlite3_stmt *stmt;
-    if (strcmp (state, "approved") == 0 || strcmp (state, "refused") == 0) {
-        stmt = s_stmt (self, CS_LOAN_DECIDE);
-        sqlite3_bind_int64 (stmt, 1, id);
-        sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
+    custody_stmt_t which = strcmp (state, "lent") == 0       ? CS_LOAN_LEND
+                           : strcmp (state, "returned") == 0 ? CS_LOAN_RETURN
+                                                             : CS_LOAN_DECIDE;
+    sqlite3_stmt *stmt = s_stmt (self, which);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
+    if (which == CS_LOAN_DECIDE)
         sqlite3_bind_text (stmt, 3, who ? who : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (stmt, 4, now);
-    } else if (strcmp (state, "lent") == 0 || strcmp (state, "returned") == 0) {
-        stmt = s_stmt (self, strcmp (state, "lent") == 0 ? CS_LOAN_LEND : CS_LOAN_RETURN);
-        sqlite3_bind_int64 (stmt, 1, id);
-        sqlite3_bind_int64 (stmt, 2, now);
-    } else
-        return QF_EINVAL;
-    int rc = qf_store__exec (self, stmt, "change loan state");
+    sqlite3_bind_int64 (stmt, 4, now);
+    sqlite3_bind_text (stmt, 5, from, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *loan_p = s_loan_json (stmt, today);
+    else if (rc != SQLITE_DONE)
+        rc = qf_store__fail (self, "change loan state");
+    sqlite3_reset (stmt);
     sqlite3_clear_bindings (stmt);
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        rc = QF_ECONFLICT;
-    return rc;
+    if (rc == SQLITE_ROW)
+        return *loan_p ? 0 : QF_ENOMEM;
+    return rc == SQLITE_DONE ? QF_ECONFLICT : rc;
 }
 
 int

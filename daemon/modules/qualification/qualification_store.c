@@ -29,37 +29,32 @@ typedef enum {
     QS_COUNT
 } qualification_stmt_t;
 
+/* The columns of a record, in the order s_row_qual reads them. */
+#define QUAL_COLUMNS                                                                               \
+    "id, name, cert_no, authority, category, scope, issued, expires, acquisition_cost, "           \
+    "expected_revenue, state, round, created, updated, created_by, suspended, industry"
+
 static const char *const s_sql[QS_COUNT] = {
     [QS_QUAL_INSERT] = "INSERT INTO qualifications (name, cert_no, authority, category, scope, "
                        "issued, expires, acquisition_cost, expected_revenue, state, round, "
                        "created, updated, created_by, industry) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'draft', 0, ?10, ?10, ?11, "
                        "?12)",
-    [QS_QUAL_GET] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
-                    "acquisition_cost, expected_revenue, state, round, created, updated, "
-                    "created_by, suspended, industry FROM qualifications WHERE id = ?1",
+    [QS_QUAL_GET] = "SELECT " QUAL_COLUMNS " FROM qualifications WHERE id = ?1",
     [QS_QUAL_LIST] =
-        "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
-        "acquisition_cost, expected_revenue, state, round, created, updated, "
-        "created_by, suspended, industry FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
-    [QS_QUAL_LIST_STATE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
-                           "expires, acquisition_cost, expected_revenue, state, round, "
-                           "created, updated, created_by, suspended, industry FROM qualifications "
+        "SELECT " QUAL_COLUMNS " FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [QS_QUAL_LIST_STATE] = "SELECT " QUAL_COLUMNS " FROM qualifications "
                            "WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    [QS_QUAL_LIST_EXPIRING] =
-        "SELECT id, name, cert_no, authority, category, scope, issued, "
-        "expires, acquisition_cost, expected_revenue, state, round, "
-        "created, updated, created_by, suspended, industry FROM qualifications "
-        "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
-        "AND id > ?1 ORDER BY expires, id LIMIT ?2",
-    [QS_QUAL_LIST_SELLABLE] =
-        "SELECT id, name, cert_no, authority, category, scope, issued, "
-        "expires, acquisition_cost, expected_revenue, state, round, "
-        "created, updated, created_by, suspended, industry FROM qualifications "
-        "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
-        "AND id > ?1 ORDER BY id LIMIT ?2",
+    [QS_QUAL_LIST_EXPIRING] = "SELECT " QUAL_COLUMNS " FROM qualifications "
+                              "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
+                              "AND id > ?1 ORDER BY expires, id LIMIT ?2",
+    [QS_QUAL_LIST_SELLABLE] = "SELECT " QUAL_COLUMNS " FROM qualifications "
+                              "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
+                              "AND id > ?1 ORDER BY id LIMIT ?2",
+    /* State changes and corrections return the new record from the same
+       statement, instead of a read after the write. */
     [QS_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
-                          "WHERE id = ?1",
+                          "WHERE id = ?1 RETURNING " QUAL_COLUMNS,
     [QS_QUAL_SET_EXPIRES] = "UPDATE qualifications SET expires = ?2, updated = ?3 WHERE id = ?1",
     [QS_QUAL_SET_SUSPENDED] =
         "UPDATE qualifications SET suspended = ?2, updated = ?3 WHERE id = ?1",
@@ -71,7 +66,7 @@ static const char *const s_sql[QS_COUNT] = {
                         "authority = coalesce (?9, authority), "
                         "category = coalesce (?10, category), issued = coalesce (?11, issued), "
                         "expires = coalesce (?12, expires) "
-                        "WHERE id = ?1",
+                        "WHERE id = ?1 RETURNING " QUAL_COLUMNS,
     [QS_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
                          "findings, suggestions, reviewer, time, status) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -156,19 +151,30 @@ s_row_qual (sqlite3_stmt *stmt, void *arg)
     return record;
 }
 
+/* Steps a bound statement that yields at most one record (a read, or a
+   change RETURNING it); the change is made by the first step. Fills
+   *record_p when not NULL; QF_ENOTFOUND when there is no such row. */
+static int
+s_one_qual (qf_store_t *self, sqlite3_stmt *stmt, const char *what, json_t **record_p)
+{
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW && record_p) {
+        *record_p = s_row_qual (stmt, NULL);
+        sqlite3_reset (stmt);
+        return *record_p ? 0 : QF_ENOMEM;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        rc = qf_store__fail (self, what);
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? QF_ENOTFOUND : rc;
+}
+
 int
 qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, QS_QUAL_GET);
     sqlite3_bind_int64 (stmt, 1, id);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_ROW) {
-        *record_p = s_row_qual (stmt, NULL);
-        sqlite3_reset (stmt);
-        return *record_p ? 0 : QF_ENOMEM;
-    }
-    sqlite3_reset (stmt);
-    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read qualification");
+    return s_one_qual (self, stmt, "read qualification", record_p);
 }
 
 int
@@ -203,17 +209,21 @@ qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_
 }
 
 int
-qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round, int64_t now)
+qf_store_qual_move (qf_store_t *self, int64_t id, const char *state, int round, int64_t now,
+                    json_t **record_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, QS_QUAL_SET_STATE);
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 3, round);
     sqlite3_bind_int64 (stmt, 4, now);
-    int rc = qf_store__exec (self, stmt, "update qualification");
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        return QF_ENOTFOUND;
-    return rc;
+    return s_one_qual (self, stmt, "update qualification", record_p);
+}
+
+int
+qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round, int64_t now)
+{
+    return qf_store_qual_move (self, id, state, round, now, NULL);
 }
 
 /* Expiry timers and renewal cases ---------------------------------------- */
@@ -239,7 +249,7 @@ qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64
 }
 
 int
-qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
+qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now, json_t **record_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, QS_QUAL_RECTIFY);
     sqlite3_bind_int64 (stmt, 1, id);
@@ -259,7 +269,7 @@ qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
         else
             sqlite3_bind_null (stmt, 11 + i);
     }
-    return qf_store__exec (self, stmt, "rectify qualification");
+    return s_one_qual (self, stmt, "rectify qualification", record_p);
 }
 
 int

@@ -26,8 +26,19 @@ int qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, i
 int qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
                                  int32_t from_day, int32_t to_day, json_t **items_p);
 /*  Corrects the fields present in args (name, cert_no, scope,
-    acquisition_cost, expected_revenue); absent ones stay. */
-int qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now);
+    acquisition_cost, expected_revenue, industry, authority, category,
+    issued, expires); absent ones stay. Fills *record_p (when not NULL)
+    with the corrected record, returned by the same statement. */
+int qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now,
+                           json_t **record_p);
+/*  Moves a qualification to `state` and `round`, and fills *record_p (when
+    not NULL) with the new record, returned by the same statement
+    (RETURNING), not read again. QF_ENOTFOUND when there is no such id.
+    Which moves are allowed is the module's transition table
+    (qualification.h); this only writes. */
+int qf_store_qual_move (qf_store_t *self, int64_t id, const char *state, int round, int64_t now,
+                        json_t **record_p);
+/*  qf_store_qual_move without the record. */
 int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
                              int64_t now);
 /*  Records one department's verdict; QF_ECONFLICT when that department has

@@ -17,11 +17,11 @@ static int
 s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc =
-        qf_ctx_load_qual_in (ctx, args, "id", "approved expired",
-                             "only an approved or expired qualification can be renewed", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "renew", &record);
     if (rc)
         return rc;
+    const char *to = NULL;
+    qf_qual_allows (json_string_value (json_object_get (record, "state")), "renew", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     int32_t old_expires = 0, new_expires = 0;
     qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
@@ -39,9 +39,7 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_store_timers_cancel (ctx->store, id);
     if (rc == 0)
-        rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, id, &record);
+        rc = qf_store_qual_move (ctx->store, id, to, round, ctx->now, &record);
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", (long long)id);
     if (rc == 0) {
