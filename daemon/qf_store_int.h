@@ -2,7 +2,7 @@
     module only: the engine (daemon/qf_store*.c) and the modules' store
     parts (daemon/modules/NAME/NAME_store.c): the struct, the prepared
     statements of a module, and the statement helpers. Nothing else
-    includes this; the rest of the daemon sees qf_store.h. */
+    includes this but tests; the rest of the daemon sees qf_store.h. */
 #ifndef QF_STORE_INT_H
 #define QF_STORE_INT_H
 
