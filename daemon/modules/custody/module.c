@@ -1,5 +1,6 @@
 /*  The custody module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
+#include "custody/custody_store.h"
 #include "custody/custody.h"
 
 extern const qf_command_t qf_custody_commands[];
@@ -7,6 +8,7 @@ extern const qf_command_t qf_custody_commands[];
 const qf_module_t qf_module_custody = {
     .name = "custody",
     .title = "Custody of certificates: archive records and loans (§4.3)",
+    .store_open = qf_custody_store_open,
     .commands = qf_custody_commands,
     .tick = qf_custody_tick,
 };

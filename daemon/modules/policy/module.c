@@ -1,5 +1,6 @@
 /*  The policy module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
+#include "policy/policy_store.h"
 #include "policy/policy.h"
 #include "policy/policy_timers.h"
 
@@ -8,6 +9,7 @@ extern const qf_command_t qf_policy_commands[];
 const qf_module_t qf_module_policy = {
     .name = "policy",
     .title = "Policy changes: recording, suspending, lifting (§7.2)",
+    .store_open = qf_policy_store_open,
     .commands = qf_policy_commands,
     .timer_kinds = qf_policy_timer_kinds,
 };
