@@ -10,6 +10,7 @@
 */
 #include "qf.h"
 #include "qf_store.h"
+#include "qualification/qualification_store.h"
 #include "qf_timers.h"
 #include "renewal/renewal_timers.h"
 

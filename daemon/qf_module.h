@@ -38,9 +38,22 @@ typedef struct qf_module_t {
     const qf_handler_t *handlers;
 
     /* Store part: the module's own schema, versioned on its own (table
-       qf_schema, one row per module), applied in order at open; append
-       only, never edit one that has shipped. Then `store_open` prepares
-       its statements (NULL when it has none); `store_close` finalizes. */
+       qf_schema, one row per module: how many of its migrations the
+       database has), applied in order at open after the engine's
+       migrations, each with its version bump in one transaction. Append
+       only, never edit one that has shipped. A database whose version for
+       the module is newer than migration_count is refused.
+       The modules of today (qualification, acquisition, custody, renewal,
+       policy) have no migrations of their own yet: their tables were
+       created by the engine's migrations 1 to 10, before modules had
+       versions; their first change to the schema is their migration 1.
+       Then `store_open` prepares the module's statements: it hands its
+       constant qf_store_sql_t to qf_store__prepare (qf_store_int.h), and
+       its store functions get them back by index with
+       qf_store__part_stmt. The store finalizes them when it is destroyed;
+       `store_close` (NULL when there is nothing else) releases anything
+       else the module keeps, and must do nothing when store_open was not
+       called or failed. */
     const char *const *migrations;
     size_t migration_count;
     int (*store_open) (qf_store_t *store, char *error, size_t error_size);

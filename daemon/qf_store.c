@@ -17,8 +17,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* Numbered migrations: migration N brings user_version from N-1 to N.
-   Append only; never edit a migration that has shipped. */
+/* The engine's numbered migrations: migration N brings user_version from
+   N-1 to N. Append only; never edit a migration that has shipped.
+   Migrations 1 to 10 also created the tables of today's business modules
+   (qualifications, reviews, renewal cases, custody, policies, candidates),
+   before modules had schema versions of their own; a module's later
+   changes are its own migrations (qf_module.h), versioned in qf_schema. */
 static const char *s_migrations[] = {
     /* 1: the event log, qualifications and their reviews, consumer groups. */
     "CREATE TABLE events ("
@@ -267,6 +271,11 @@ static const char *s_migrations[] = {
     "CREATE INDEX timers_pending ON timers (due) WHERE state = 'pending';"
     "CREATE INDEX timers_subject ON timers (subject, state);"
     "CREATE INDEX timers_kind ON timers (kind, due) WHERE state = 'pending';",
+    /* 12: each business module's schema version (qf_module.h): a module
+       applies its own migrations, in order, and records here how many. */
+    "CREATE TABLE qf_schema ("
+    "  module TEXT PRIMARY KEY,"
+    "  version INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -283,14 +292,6 @@ typedef enum {
     ST_EVENT_GET,
     ST_EVENT_LAST,
     ST_EVENT_AFTER_TOPIC,
-    ST_QUAL_INSERT,
-    ST_QUAL_GET,
-    ST_QUAL_LIST,
-    ST_QUAL_LIST_STATE,
-    ST_QUAL_SET_STATE,
-    ST_REVIEW_INSERT,
-    ST_REVIEW_GET,
-    ST_REVIEW_GET_ALL,
     ST_GROUP_LOAD,
     ST_GROUP_UPSERT,
     ST_GROUP_FLOOR,
@@ -316,34 +317,8 @@ typedef enum {
     ST_EVENT_AT_TIME,
     ST_IDEM_GET,
     ST_IDEM_PUT,
-    ST_QUAL_LIST_EXPIRING,
-    ST_QUAL_LIST_SELLABLE,
-    ST_QUAL_SET_EXPIRES,
     ST_SETTING_GET,
     ST_SETTING_PUT,
-    ST_RENEWAL_PUT,
-    ST_RENEWAL_CLOSE,
-    ST_RENEWALS,
-    ST_POLICY_ADD,
-    ST_POLICY_GET,
-    ST_POLICY_ACTIVATE,
-    ST_POLICY_LIFT,
-    ST_POLICIES,
-    ST_POLICY_SUSPEND,
-    ST_POLICY_SUSPENDED,
-    ST_SUSPENSION_HELD,
-    ST_SUSPENSION_REVIEW,
-    ST_SUSPENSION_REVIEWED,
-    ST_POLICY_ACTIVE,
-    ST_QUAL_SET_SUSPENDED,
-    ST_REVIEW_DECIDE,
-    ST_CAND_ADD,
-    ST_CAND_GET,
-    ST_CAND_LIST,
-    ST_CAND_UPDATE,
-    ST_CAND_PROGRESS_ADD,
-    ST_CAND_PROGRESS,
-    ST_QUAL_RECTIFY,
     ST_EVENTS_PRUNE,
     ST_RESULTS_PRUNE,
     ST_IDEM_PRUNE,
@@ -367,104 +342,9 @@ static const char *s_sql[ST_COUNT] = {
                              "WHERE seq > ?1 AND topic = ?3 ORDER BY seq LIMIT ?2",
     [ST_EVENT_GET] = "SELECT seq, id, time, topic, subject, payload FROM events WHERE seq = ?1",
     [ST_EVENT_LAST] = "SELECT coalesce (max (seq), 0) FROM events",
-    [ST_QUAL_INSERT] = "INSERT INTO qualifications (name, cert_no, authority, category, scope, "
-                       "issued, expires, acquisition_cost, expected_revenue, state, round, "
-                       "created, updated, created_by, industry) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'draft', 0, ?10, ?10, ?11, "
-                       "?12)",
-    [ST_QUAL_GET] = "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
-                    "acquisition_cost, expected_revenue, state, round, created, updated, "
-                    "created_by, suspended, industry FROM qualifications WHERE id = ?1",
-    [ST_QUAL_LIST] =
-        "SELECT id, name, cert_no, authority, category, scope, issued, expires, "
-        "acquisition_cost, expected_revenue, state, round, created, updated, "
-        "created_by, suspended, industry FROM qualifications WHERE id > ?1 ORDER BY id LIMIT ?2",
-    [ST_QUAL_LIST_STATE] = "SELECT id, name, cert_no, authority, category, scope, issued, "
-                           "expires, acquisition_cost, expected_revenue, state, round, "
-                           "created, updated, created_by, suspended, industry FROM qualifications "
-                           "WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    [ST_QUAL_LIST_EXPIRING] =
-        "SELECT id, name, cert_no, authority, category, scope, issued, "
-        "expires, acquisition_cost, expected_revenue, state, round, "
-        "created, updated, created_by, suspended, industry FROM qualifications "
-        "WHERE expires BETWEEN ?4 AND ?5 AND (?3 IS NULL OR state = ?3) "
-        "AND id > ?1 ORDER BY expires, id LIMIT ?2",
-    [ST_QUAL_LIST_SELLABLE] =
-        "SELECT id, name, cert_no, authority, category, scope, issued, "
-        "expires, acquisition_cost, expected_revenue, state, round, "
-        "created, updated, created_by, suspended, industry FROM qualifications "
-        "WHERE state = 'approved' AND suspended = 0 AND expires >= ?3 "
-        "AND id > ?1 ORDER BY id LIMIT ?2",
-    [ST_QUAL_SET_EXPIRES] = "UPDATE qualifications SET expires = ?2, updated = ?3 WHERE id = ?1",
     [ST_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [ST_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?1, ?2) "
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-    [ST_RENEWAL_PUT] = "INSERT INTO renewal_cases (qualification_id, expires, opened, updated, "
-                       "urgency, last_lead, state) VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'open') "
-                       "ON CONFLICT (qualification_id, expires) DO UPDATE SET updated = ?3, "
-                       "urgency = ?4, last_lead = ?5",
-    [ST_RENEWAL_CLOSE] = "UPDATE renewal_cases SET state = 'closed', updated = ?2 "
-                         "WHERE qualification_id = ?1 AND state = 'open'",
-    [ST_RENEWALS] = "SELECT qualification_id, expires, opened, updated, urgency, last_lead, state "
-                    "FROM renewal_cases WHERE (?1 IS NULL OR state = ?1) "
-                    "ORDER BY expires, qualification_id LIMIT ?2",
-    [ST_POLICY_ADD] = "INSERT INTO policies (category, description, effective, state, recorded, "
-                      "recorded_by) VALUES (?1, ?2, ?3, ?6, ?4, ?5)",
-    [ST_POLICY_ACTIVATE] = "UPDATE policies SET state = 'active' "
-                           "WHERE id = ?1 AND state = 'pending'",
-    [ST_POLICY_GET] = "SELECT id, category, description, effective, state, recorded, "
-                      "recorded_by, lifted FROM policies WHERE id = ?1",
-    [ST_POLICY_LIFT] = "UPDATE policies SET state = 'lifted', lifted = ?2 "
-                       "WHERE id = ?1 AND state IN ('active', 'pending')",
-    [ST_POLICIES] = "SELECT id, category, description, effective, state, recorded, recorded_by, "
-                    "lifted FROM policies WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
-    [ST_POLICY_SUSPEND] = "INSERT OR IGNORE INTO suspensions (policy_id, qualification_id, time) "
-                          "SELECT ?1, id, ?3 FROM qualifications WHERE category = ?2 "
-                          "AND state NOT IN ('expired', 'rejected')",
-    [ST_POLICY_SUSPENDED] = "SELECT qualification_id FROM suspensions WHERE policy_id = ?1 "
-                            "ORDER BY qualification_id",
-    [ST_SUSPENSION_HELD] = "SELECT 1 FROM suspensions JOIN policies ON policies.id = policy_id "
-                           "WHERE qualification_id = ?1 AND policies.state = 'active' LIMIT 1",
-    [ST_SUSPENSION_REVIEW] = "UPDATE suspensions SET review_round = ?3 "
-                             "WHERE policy_id = ?1 AND qualification_id = ?2",
-    [ST_SUSPENSION_REVIEWED] =
-        "SELECT policy_id FROM suspensions JOIN policies ON policies.id = policy_id "
-        "WHERE qualification_id = ?1 AND review_round = ?2 AND policies.state = 'lifted' "
-        "ORDER BY policy_id LIMIT 1",
-    [ST_POLICY_ACTIVE] = "SELECT id FROM policies WHERE category = ?1 AND state = 'active' "
-                         "ORDER BY id",
-    [ST_QUAL_SET_SUSPENDED] =
-        "UPDATE qualifications SET suspended = ?2, updated = ?3 WHERE id = ?1",
-    [ST_CAND_ADD] = "INSERT INTO candidates (name, category, industry, authority, source, notes, "
-                    "state, created, created_by, updated) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'candidate', ?7, ?8, ?7)",
-    [ST_CAND_GET] = "SELECT id, name, category, industry, authority, source, notes, state, "
-                    "created, created_by, updated, evaluation, decision, decided_by, via, agency, "
-                    "qualification_id FROM candidates WHERE id = ?1",
-    [ST_CAND_LIST] = "SELECT id, name, category, industry, authority, source, notes, state, "
-                     "created, created_by, updated, evaluation, decision, decided_by, via, "
-                     "agency, qualification_id FROM candidates "
-                     "WHERE (?1 IS NULL OR state = ?1) ORDER BY id LIMIT ?2",
-    [ST_CAND_UPDATE] =
-        "UPDATE candidates SET state = coalesce (?2, state), "
-        "evaluation = coalesce (?3, evaluation), decision = coalesce (?4, decision), "
-        "decided_by = coalesce (?5, decided_by), via = coalesce (?6, via), "
-        "agency = coalesce (?7, agency), "
-        "qualification_id = coalesce (?8, qualification_id), updated = ?9 "
-        "WHERE id = ?1",
-    [ST_CAND_PROGRESS_ADD] = "INSERT INTO candidate_progress (candidate_id, time, author, note, "
-                             "blocker) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_CAND_PROGRESS] = "SELECT time, author, note, blocker FROM candidate_progress "
-                         "WHERE candidate_id = ?1 ORDER BY time, rowid",
-    [ST_QUAL_RECTIFY] = "UPDATE qualifications SET name = coalesce (?2, name), "
-                        "cert_no = coalesce (?3, cert_no), scope = coalesce (?4, scope), "
-                        "acquisition_cost = coalesce (?5, acquisition_cost), "
-                        "expected_revenue = coalesce (?6, expected_revenue), updated = ?7, "
-                        "industry = coalesce (?8, industry), "
-                        "authority = coalesce (?9, authority), "
-                        "category = coalesce (?10, category), issued = coalesce (?11, issued), "
-                        "expires = coalesce (?12, expires) "
-                        "WHERE id = ?1",
     [ST_EVENTS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
                         "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
     /* The same slice of events as ST_EVENTS_PRUNE: their results go first. */
@@ -473,21 +353,6 @@ static const char *s_sql[ST_COUNT] = {
     [ST_IDEM_PRUNE] = "DELETE FROM idempotency WHERE (owner, key) IN (SELECT owner, key FROM "
                       "idempotency WHERE time < ?1 LIMIT ?2)",
     [ST_EVENT_FIRST] = "SELECT coalesce (min (seq), 0) FROM events",
-    [ST_QUAL_SET_STATE] = "UPDATE qualifications SET state = ?2, round = ?3, updated = ?4 "
-                          "WHERE id = ?1",
-    [ST_REVIEW_INSERT] = "INSERT INTO reviews (qualification_id, round, department, verdict, "
-                         "findings, suggestions, reviewer, time, status) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_REVIEW_DECIDE] = "UPDATE reviews SET verdict = ?4, status = 'final', decided_by = ?5, "
-                         "suggestions = CASE WHEN ?6 = '' THEN suggestions ELSE ?6 END "
-                         "WHERE qualification_id = ?1 AND round = ?2 AND department = ?3 "
-                         "AND status = 'proposed'",
-    [ST_REVIEW_GET] = "SELECT round, department, verdict, findings, suggestions, reviewer, time, "
-                      "status, decided_by FROM reviews WHERE qualification_id = ?1 AND round = ?2 "
-                      "ORDER BY department",
-    [ST_REVIEW_GET_ALL] = "SELECT round, department, verdict, findings, suggestions, reviewer, "
-                          "time, status, decided_by FROM reviews WHERE qualification_id = ?1 "
-                          "ORDER BY round, department",
     [ST_GROUP_LOAD] = "SELECT name, topics, ack_floor FROM groups ORDER BY name",
     [ST_GROUP_UPSERT] = "INSERT INTO groups (name, topics, ack_floor, created) "
                         "VALUES (?1, ?2, 0, ?3) "
@@ -701,6 +566,75 @@ qf_store__exec (qf_store_t *self, sqlite3_stmt *stmt, const char *what)
     return 0;
 }
 
+/* Statement helpers, shared with the modules' store parts ----------------- */
+
+void
+qf_store__bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
+{
+    json_t *value = json_object_get (args, key);
+    if (json_is_string (value))
+        sqlite3_bind_text (stmt, index, json_string_value (value), (int)json_string_length (value),
+                           SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_text (stmt, index, "", 0, SQLITE_STATIC);
+}
+
+void
+qf_store__bind_real_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
+{
+    json_t *value = json_object_get (args, key);
+    if (json_is_number (value))
+        sqlite3_bind_double (stmt, index, json_number_value (value));
+    else
+        sqlite3_bind_null (stmt, index);
+}
+
+void
+qf_store__bind_date_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
+{
+    int32_t day = 0;
+    qf_date_parse (json_string_value (json_object_get (args, key)), &day);
+    sqlite3_bind_int (stmt, index, day);
+}
+
+void
+qf_store__bind_opt_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (text)
+        sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null (stmt, index);
+}
+
+int
+qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
+                     const char *what, json_t **list_p)
+{
+    json_t *list = json_array ();
+    if (!list) {
+        sqlite3_reset (stmt);
+        return QF_ENOMEM;
+    }
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        json_t *item = row (stmt, arg);
+        if (!item || json_array_append_new (list, item)) {
+            sqlite3_reset (stmt);
+            json_decref (list);
+            return QF_ENOMEM;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        rc = qf_store__fail (self, what);
+        sqlite3_reset (stmt);
+        json_decref (list);
+        return rc;
+    }
+    sqlite3_reset (stmt);
+    *list_p = list;
+    return 0;
+}
+
 static int
 s_lock (qf_store_t *self, char *error, size_t error_size)
 {
@@ -794,6 +728,99 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
     return 0;
 }
 
+/* Applies each module's own migrations past the version qf_schema records
+   for it, each with its version bump in one transaction. Refuses a
+   database where a module is at a version newer than this binary knows. */
+static int
+s_migrate_modules (qf_store_t *self, char *error, size_t error_size)
+{
+    static const char get_sql[] = "SELECT version FROM qf_schema WHERE module = ?1";
+    static const char put_sql[] = "INSERT INTO qf_schema (module, version) VALUES (?1, ?2) "
+                                  "ON CONFLICT (module) DO UPDATE SET version = excluded.version";
+    sqlite3_stmt *get = NULL, *put = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2 (self->db, get_sql, -1, &get, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2 (self->db, put_sql, -1, &put, NULL) != SQLITE_OK) {
+        snprintf (error, error_size, "database %s: cannot read module schema versions: %s",
+                  self->path, sqlite3_errmsg (self->db));
+        rc = QF_EIO;
+        goto done;
+    }
+    for (size_t m = 0; self->modules[m]; m++) {
+        const qf_module_t *module = self->modules[m];
+        int64_t version = 0;
+        sqlite3_bind_text (get, 1, module->name, -1, SQLITE_STATIC);
+        if ((rc = qf_store__int_or (self, get, 0, &version, "read module schema version"))) {
+            snprintf (error, error_size,
+                      "database %s: cannot read the schema version of module %s: %s", self->path,
+                      module->name, sqlite3_errmsg (self->db));
+            goto done;
+        }
+        if (version > (int64_t)module->migration_count) {
+            snprintf (error, error_size,
+                      "database %s has schema version %lld for module %s, newer than this "
+                      "qualflowd understands (%zu); run a newer qualflowd",
+                      self->path, (long long)version, module->name, module->migration_count);
+            rc = QF_EINVAL;
+            goto done;
+        }
+        for (size_t v = (size_t)version; v < module->migration_count; v++) {
+            char *errmsg = NULL;
+            sqlite3_reset (put);
+            sqlite3_bind_text (put, 1, module->name, -1, SQLITE_STATIC);
+            sqlite3_bind_int64 (put, 2, (sqlite3_int64)v + 1);
+            /* Each migration and its version bump commit together. */
+            if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK ||
+                sqlite3_exec (self->db, module->migrations[v], NULL, NULL, &errmsg) != SQLITE_OK ||
+                sqlite3_step (put) != SQLITE_DONE ||
+                sqlite3_exec (self->db, "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK) {
+                snprintf (error, error_size, "database %s: migration %zu of module %s failed: %s",
+                          self->path, v + 1, module->name,
+                          errmsg ? errmsg : sqlite3_errmsg (self->db));
+                sqlite3_free (errmsg);
+                sqlite3_reset (put);
+                sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+                rc = QF_EIO;
+                goto done;
+            }
+            qf_info ("database %s: applied migration %zu of module %s", self->path, v + 1,
+                     module->name);
+        }
+    }
+done:
+    sqlite3_finalize (get);
+    sqlite3_finalize (put);
+    return rc;
+}
+
+int
+qf_store__prepare (qf_store_t *self, const qf_store_sql_t *sql, char *error, size_t error_size)
+{
+    if (self->part_count == QF_STORE_PARTS_MAX) {
+        snprintf (error, error_size,
+                  "module %s: no room for its statements (%d modules have statements); raise "
+                  "QF_STORE_PARTS_MAX in qf_store_int.h",
+                  sql->owner, QF_STORE_PARTS_MAX);
+        return QF_EINVAL;
+    }
+    sqlite3_stmt **stmts = calloc ((size_t)sql->count + 1, sizeof *stmts);
+    if (!stmts) {
+        snprintf (error, error_size, "out of memory");
+        return QF_ENOMEM;
+    }
+    /* Kept before preparing, so that destroy finalizes what was prepared. */
+    self->parts[self->part_count++] = (qf_store_part_t){sql, stmts};
+    for (int i = 0; i < sql->count; i++)
+        if (sqlite3_prepare_v3 (self->db, sql->sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts[i],
+                                NULL) != SQLITE_OK) {
+            snprintf (error, error_size,
+                      "database %s: cannot prepare statement %d of module %s: %s", self->path, i,
+                      sql->owner, sqlite3_errmsg (self->db));
+            return QF_EIO;
+        }
+    return 0;
+}
+
 int
 qf_store_schema_version (void)
 {
@@ -803,12 +830,20 @@ qf_store_schema_version (void)
 qf_store_t *
 qf_store_new (const char *path, qf_durability_t durability, char *error, size_t error_size)
 {
+    return qf_store_new_with (path, durability, qf_modules, error, error_size);
+}
+
+qf_store_t *
+qf_store_new_with (const char *path, qf_durability_t durability, const qf_module_t *const *modules,
+                   char *error, size_t error_size)
+{
     qf_store_t *self = calloc (1, sizeof *self);
     if (!self) {
         snprintf (error, error_size, "out of memory");
         return NULL;
     }
     self->lock_fd = -1;
+    self->modules = modules;
     pthread_mutex_init (&self->checkpointer_lock, NULL);
     pthread_cond_init (&self->checkpointer_wake, NULL);
     atomic_init (&self->checkpointer_stop, false);
@@ -850,7 +885,7 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
         sqlite3_free (errmsg);
         goto fail;
     }
-    if (s_migrate (self, error, error_size))
+    if (s_migrate (self, error, error_size) || s_migrate_modules (self, error, error_size))
         goto fail;
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmts[i],
@@ -859,10 +894,11 @@ qf_store_new (const char *path, qf_durability_t durability, char *error, size_t 
                       sqlite3_errmsg (self->db));
             goto fail;
         }
-    if (qf_store_custody_open (self, error, error_size))
-        goto fail;
     if (qf_store_timers_open (self, error, error_size))
         goto fail;
+    for (size_t m = 0; modules[m]; m++)
+        if (modules[m]->store_open && modules[m]->store_open (self, error, error_size))
+            goto fail;
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
@@ -905,8 +941,16 @@ qf_store_destroy (qf_store_t **self_p)
         qf_store_rollback (self);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize (self->stmts[i]);
-    qf_store_custody_close (self);
     qf_store_timers_close (self);
+    /* A module whose store_open was not reached closes nothing it lacks. */
+    for (size_t m = 0; self->modules && self->modules[m]; m++)
+        if (self->modules[m]->store_close)
+            self->modules[m]->store_close (self);
+    for (int i = 0; i < self->part_count; i++) {
+        for (int j = 0; j < self->parts[i].sql->count; j++)
+            sqlite3_finalize (self->parts[i].stmts[j]);
+        free (self->parts[i].stmts);
+    }
     if (self->db) {
         /* Fold the WAL back so the file is self-contained after a clean stop. */
         sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -1307,221 +1351,6 @@ qf_store_events_json (qf_store_t *self, uint64_t after, int limit, const char *t
     return 0;
 }
 
-/* Qualifications ---------------------------------------------------------- */
-
-static void
-s_bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
-{
-    json_t *value = json_object_get (args, key);
-    if (json_is_string (value))
-        sqlite3_bind_text (stmt, index, json_string_value (value), (int)json_string_length (value),
-                           SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_text (stmt, index, "", 0, SQLITE_STATIC);
-}
-
-static void
-s_bind_real_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
-{
-    json_t *value = json_object_get (args, key);
-    if (json_is_number (value))
-        sqlite3_bind_double (stmt, index, json_number_value (value));
-    else
-        sqlite3_bind_null (stmt, index);
-}
-
-static void
-s_bind_date_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
-{
-    int32_t day = 0;
-    qf_date_parse (json_string_value (json_object_get (args, key)), &day);
-    sqlite3_bind_int (stmt, index, day);
-}
-
-int
-qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *user, int64_t *id_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_INSERT);
-    s_bind_text_arg (stmt, 1, args, "name");
-    s_bind_text_arg (stmt, 2, args, "cert_no");
-    s_bind_text_arg (stmt, 3, args, "authority");
-    s_bind_text_arg (stmt, 4, args, "category");
-    s_bind_text_arg (stmt, 5, args, "scope");
-    s_bind_date_arg (stmt, 6, args, "issued");
-    s_bind_date_arg (stmt, 7, args, "expires");
-    s_bind_real_arg (stmt, 8, args, "acquisition_cost");
-    s_bind_real_arg (stmt, 9, args, "expected_revenue");
-    sqlite3_bind_int64 (stmt, 10, now);
-    sqlite3_bind_text (stmt, 11, user ? user : "", -1, SQLITE_TRANSIENT);
-    s_bind_text_arg (stmt, 12, args, "industry");
-    int rc = qf_store__exec (self, stmt, "insert qualification");
-    if (rc == 0)
-        *id_p = sqlite3_last_insert_rowid (self->db);
-    return rc;
-}
-
-/* Builds a qualification record from a row of the ST_QUAL_* column list. */
-static json_t *
-s_row_qual (sqlite3_stmt *stmt)
-{
-    char issued[16], expires[16];
-    qf_date_format (sqlite3_column_int (stmt, 6), issued, sizeof issued);
-    qf_date_format (sqlite3_column_int (stmt, 7), expires, sizeof expires);
-    json_t *record = json_pack (
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "id",
-        (json_int_t)sqlite3_column_int64 (stmt, 0), "name", sqlite3_column_text (stmt, 1),
-        "cert_no", sqlite3_column_text (stmt, 2), "authority", sqlite3_column_text (stmt, 3),
-        "category", sqlite3_column_text (stmt, 4), "scope", sqlite3_column_text (stmt, 5), "issued",
-        issued, "expires", expires, "state", sqlite3_column_text (stmt, 10), "round",
-        sqlite3_column_int (stmt, 11), "created", (json_int_t)sqlite3_column_int64 (stmt, 12),
-        "updated", (json_int_t)sqlite3_column_int64 (stmt, 13), "created_by",
-        sqlite3_column_text (stmt, 14));
-    if (!record)
-        return NULL;
-    json_object_set_new (record, "acquisition_cost",
-                         sqlite3_column_type (stmt, 8) == SQLITE_NULL
-                             ? json_null ()
-                             : json_real (sqlite3_column_double (stmt, 8)));
-    json_object_set_new (record, "expected_revenue",
-                         sqlite3_column_type (stmt, 9) == SQLITE_NULL
-                             ? json_null ()
-                             : json_real (sqlite3_column_double (stmt, 9)));
-    json_object_set_new (record, "suspended", json_boolean (sqlite3_column_int (stmt, 15) != 0));
-    json_object_set_new (record, "industry",
-                         json_string ((const char *)sqlite3_column_text (stmt, 16)));
-    return record;
-}
-
-int
-qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_GET);
-    sqlite3_bind_int64 (stmt, 1, id);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_ROW) {
-        *record_p = s_row_qual (stmt);
-        sqlite3_reset (stmt);
-        return *record_p ? 0 : QF_ENOMEM;
-    }
-    sqlite3_reset (stmt);
-    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read qualification");
-}
-
-int
-qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
-                    json_t **items_p)
-{
-    return qf_store_qual_list_expiring (self, state, after_id, limit, INT32_MIN, INT32_MIN,
-                                        items_p);
-}
-
-int
-qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
-                             int32_t from_day, int32_t to_day, json_t **items_p)
-{
-    bool expiring = from_day != INT32_MIN && to_day != INT32_MIN;
-    bool sellable = from_day != INT32_MIN && to_day == INT32_MIN;
-    sqlite3_stmt *stmt = s_stmt (self, sellable   ? ST_QUAL_LIST_SELLABLE
-                                       : expiring ? ST_QUAL_LIST_EXPIRING
-                                       : state    ? ST_QUAL_LIST_STATE
-                                                  : ST_QUAL_LIST);
-    sqlite3_bind_int64 (stmt, 1, after_id);
-    sqlite3_bind_int (stmt, 2, limit);
-    if (state && !sellable)
-        sqlite3_bind_text (stmt, 3, state, -1, SQLITE_TRANSIENT);
-    if (sellable)
-        sqlite3_bind_int (stmt, 3, from_day);
-    if (expiring) {
-        sqlite3_bind_int (stmt, 4, from_day);
-        sqlite3_bind_int (stmt, 5, to_day);
-    }
-    json_t *items = json_array ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        json_array_append_new (items, s_row_qual (stmt));
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (items);
-        return qf_store__fail (self, "list qualifications");
-    }
-    *items_p = items;
-    return 0;
-}
-
-int
-qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_STATE);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 3, round);
-    sqlite3_bind_int64 (stmt, 4, now);
-    int rc = qf_store__exec (self, stmt, "update qualification");
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        return QF_ENOTFOUND;
-    return rc;
-}
-
-int
-qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *department,
-                     const char *verdict, json_t *findings, const char *suggestions,
-                     const char *reviewer, int64_t now, bool proposed)
-{
-    char *findings_text = json_dumps (findings, JSON_COMPACT);
-    if (!findings_text)
-        return QF_ENOMEM;
-    sqlite3_stmt *stmt = s_stmt (self, ST_REVIEW_INSERT);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    sqlite3_bind_int (stmt, 2, round);
-    sqlite3_bind_text (stmt, 3, department, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 4, verdict, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 5, findings_text, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 6, suggestions ? suggestions : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 7, reviewer ? reviewer : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 8, now);
-    sqlite3_bind_text (stmt, 9, proposed ? "proposed" : "final", -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
-    free (findings_text);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if ((sqlite3_extended_errcode (self->db) & 0xff) == SQLITE_CONSTRAINT)
-        return QF_ECONFLICT;
-    return qf_store__fail (self, "insert review");
-}
-
-int
-qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **list_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, round < 0 ? ST_REVIEW_GET_ALL : ST_REVIEW_GET);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    if (round >= 0)
-        sqlite3_bind_int (stmt, 2, round);
-    json_t *list = json_array ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *findings = (const char *)sqlite3_column_text (stmt, 3);
-        json_t *parsed = json_loads (findings ? findings : "[]", 0, NULL);
-        json_t *item = json_pack (
-            "{s:i, s:s, s:s, s:o, s:s, s:s, s:I, s:s}", "round", sqlite3_column_int (stmt, 0),
-            "department", sqlite3_column_text (stmt, 1), "verdict", sqlite3_column_text (stmt, 2),
-            "findings", parsed ? parsed : json_array (), "suggestions",
-            sqlite3_column_text (stmt, 4), "reviewer", sqlite3_column_text (stmt, 5), "time",
-            (json_int_t)sqlite3_column_int64 (stmt, 6), "status", sqlite3_column_text (stmt, 7));
-        if (item && sqlite3_column_type (stmt, 8) != SQLITE_NULL)
-            json_object_set_new (item, "decided_by",
-                                 json_string ((const char *)sqlite3_column_text (stmt, 8)));
-        json_array_append_new (list, item);
-    }
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (list);
-        return qf_store__fail (self, "read reviews");
-    }
-    *list_p = list;
-    return 0;
-}
-
 /* Consumer groups ----------------------------------------------------------- */
 
 int
@@ -1843,18 +1672,6 @@ qf_store_idempotency_put (qf_store_t *self, const char *owner, const char *key, 
     return qf_store__exec (self, stmt, "save idempotency key");
 }
 
-/* Expiry timers and renewal cases ---------------------------------------- */
-
-int
-qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_EXPIRES);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_int (stmt, 2, expires);
-    sqlite3_bind_int64 (stmt, 3, now);
-    return qf_store__exec (self, stmt, "update expiry");
-}
-
 int
 qf_store_setting_get (qf_store_t *self, const char *name, char **value_p)
 {
@@ -1878,425 +1695,6 @@ qf_store_setting_put (qf_store_t *self, const char *name, const char *value)
     sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
     return qf_store__exec (self, stmt, "save setting");
-}
-
-int
-qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_t now,
-                      const char *urgency, int lead_days)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_RENEWAL_PUT);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    sqlite3_bind_int (stmt, 2, expires);
-    sqlite3_bind_int64 (stmt, 3, now);
-    sqlite3_bind_text (stmt, 4, urgency, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 5, lead_days);
-    return qf_store__exec (self, stmt, "save renewal case");
-}
-
-int
-qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_RENEWAL_CLOSE);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    sqlite3_bind_int64 (stmt, 2, now);
-    return qf_store__exec (self, stmt, "close renewal case");
-}
-
-int
-qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t **list_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_RENEWALS);
-    if (state)
-        sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int (stmt, 2, limit);
-    json_t *list = json_array ();
-    int rc;
-    char expires[16];
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        qf_date_format (sqlite3_column_int (stmt, 1), expires, sizeof expires);
-        json_array_append_new (
-            list, json_pack ("{s:I, s:s, s:I, s:I, s:s, s:i, s:s}", "qualification_id",
-                             (json_int_t)sqlite3_column_int64 (stmt, 0), "expires", expires,
-                             "opened", (json_int_t)sqlite3_column_int64 (stmt, 2), "updated",
-                             (json_int_t)sqlite3_column_int64 (stmt, 3), "urgency",
-                             sqlite3_column_text (stmt, 4), "last_lead_days",
-                             sqlite3_column_int (stmt, 5), "state", sqlite3_column_text (stmt, 6)));
-    }
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (list);
-        return qf_store__fail (self, "read renewal cases");
-    }
-    *list_p = list;
-    return 0;
-}
-
-/* Policy changes (§7.2) ----------------------------------------------------- */
-
-static json_t *
-s_row_policy (sqlite3_stmt *stmt)
-{
-    char effective[16];
-    qf_date_format (sqlite3_column_int (stmt, 3), effective, sizeof effective);
-    json_t *policy = json_pack (
-        "{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)sqlite3_column_int64 (stmt, 0),
-        "category", sqlite3_column_text (stmt, 1), "description", sqlite3_column_text (stmt, 2),
-        "effective", effective, "state", sqlite3_column_text (stmt, 4), "recorded",
-        (json_int_t)sqlite3_column_int64 (stmt, 5), "recorded_by", sqlite3_column_text (stmt, 6));
-    if (policy)
-        json_object_set_new (policy, "lifted",
-                             sqlite3_column_type (stmt, 7) == SQLITE_NULL
-                                 ? json_null ()
-                                 : json_integer (sqlite3_column_int64 (stmt, 7)));
-    return policy;
-}
-
-int
-qf_store_policy_add (qf_store_t *self, const char *category, const char *description,
-                     int32_t effective, const char *state, int64_t now, const char *user,
-                     int64_t *id_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ADD);
-    sqlite3_bind_text (stmt, 6, state, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 1, category, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 2, description, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 3, effective);
-    sqlite3_bind_int64 (stmt, 4, now);
-    sqlite3_bind_text (stmt, 5, user ? user : "", -1, SQLITE_STATIC);
-    int rc = qf_store__exec (self, stmt, "record policy");
-    if (rc == 0)
-        *id_p = sqlite3_last_insert_rowid (self->db);
-    return rc;
-}
-
-int
-qf_store_policy_get (qf_store_t *self, int64_t id, json_t **policy_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_GET);
-    sqlite3_bind_int64 (stmt, 1, id);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_ROW)
-        *policy_p = s_row_policy (stmt);
-    sqlite3_reset (stmt);
-    if (rc == SQLITE_ROW)
-        return *policy_p ? 0 : QF_ENOMEM;
-    return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read policy");
-}
-
-int
-qf_store_policy_activate (qf_store_t *self, int64_t id)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ACTIVATE);
-    sqlite3_bind_int64 (stmt, 1, id);
-    int rc = qf_store__exec (self, stmt, "activate policy");
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        return QF_ECONFLICT;
-    return rc;
-}
-
-int
-qf_store_policy_lift (qf_store_t *self, int64_t id, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_LIFT);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_int64 (stmt, 2, now);
-    int rc = qf_store__exec (self, stmt, "lift policy");
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        return QF_ECONFLICT;
-    return rc;
-}
-
-int
-qf_store_policies_json (qf_store_t *self, const char *state, int limit, json_t **list_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICIES);
-    if (state)
-        sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int (stmt, 2, limit);
-    json_t *list = json_array ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        json_array_append_new (list, s_row_policy (stmt));
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (list);
-        return qf_store__fail (self, "list policies");
-    }
-    *list_p = list;
-    return 0;
-}
-
-/* Runs a one-column integer query bound to (id or text) into a JSON array. */
-static int
-s_ids (qf_store_t *self, sqlite3_stmt *stmt, json_t **ids_p)
-{
-    json_t *ids = json_array ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        json_array_append_new (ids, json_integer (sqlite3_column_int64 (stmt, 0)));
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (ids);
-        return qf_store__fail (self, "read ids");
-    }
-    *ids_p = ids;
-    return 0;
-}
-
-int
-qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category, int64_t now,
-                         json_t **ids_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_SUSPEND);
-    sqlite3_bind_int64 (stmt, 1, policy_id);
-    sqlite3_bind_text (stmt, 2, category, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 3, now);
-    int rc = qf_store__exec (self, stmt, "suspend qualifications");
-    if (rc == 0)
-        rc = qf_store_policy_suspended (self, policy_id, ids_p);
-    for (size_t i = 0; rc == 0 && i < json_array_size (*ids_p); i++)
-        rc = qf_store_qual_set_suspended (self, json_integer_value (json_array_get (*ids_p, i)),
-                                          true, now);
-    return rc;
-}
-
-int
-qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_SUSPENDED);
-    sqlite3_bind_int64 (stmt, 1, policy_id);
-    return s_ids (self, stmt, ids_p);
-}
-
-int
-qf_store_suspension_held (qf_store_t *self, int64_t qual_id, bool *held_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_HELD);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    int64_t held = 0;
-    int rc = qf_store__int_or (self, stmt, 0, &held, "read suspensions");
-    *held_p = held != 0;
-    return rc;
-}
-
-int
-qf_store_suspension_review (qf_store_t *self, int64_t policy_id, int64_t qual_id, int round)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_REVIEW);
-    sqlite3_bind_int64 (stmt, 1, policy_id);
-    sqlite3_bind_int64 (stmt, 2, qual_id);
-    sqlite3_bind_int (stmt, 3, round);
-    return qf_store__exec (self, stmt, "record the review of a lifted suspension");
-}
-
-int
-qf_store_suspension_reviewed (qf_store_t *self, int64_t qual_id, int round, int64_t *policy_id_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_SUSPENSION_REVIEWED);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    sqlite3_bind_int (stmt, 2, round);
-    int rc = qf_store__int_or (self, stmt, 0, policy_id_p, "read suspensions");
-    return rc == 0 && *policy_id_p == 0 ? QF_ENOTFOUND : rc;
-}
-
-int
-qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_POLICY_ACTIVE);
-    sqlite3_bind_text (stmt, 1, category, -1, SQLITE_TRANSIENT);
-    return s_ids (self, stmt, ids_p);
-}
-
-int
-qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_SET_SUSPENDED);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_int (stmt, 2, suspended ? 1 : 0);
-    sqlite3_bind_int64 (stmt, 3, now);
-    return qf_store__exec (self, stmt, "update suspension");
-}
-
-int
-qf_store_review_decide (qf_store_t *self, int64_t qual_id, int round, const char *department,
-                        const char *verdict, const char *note, const char *decided_by)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_REVIEW_DECIDE);
-    sqlite3_bind_int64 (stmt, 1, qual_id);
-    sqlite3_bind_int (stmt, 2, round);
-    sqlite3_bind_text (stmt, 3, department, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 4, verdict, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 5, decided_by ? decided_by : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 6, note ? note : "", -1, SQLITE_STATIC);
-    int rc = qf_store__exec (self, stmt, "decide review");
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        return QF_ENOTFOUND;
-    return rc;
-}
-
-/* Acquisition (§4.1) ---------------------------------------------------------- */
-
-static void
-s_bind_opt_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-    if (text)
-        sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null (stmt, index);
-}
-
-static json_t *
-s_row_candidate (sqlite3_stmt *stmt)
-{
-    json_t *c = json_pack (
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
-        (json_int_t)sqlite3_column_int64 (stmt, 0), "name", sqlite3_column_text (stmt, 1),
-        "category", sqlite3_column_text (stmt, 2), "industry", sqlite3_column_text (stmt, 3),
-        "authority", sqlite3_column_text (stmt, 4), "source", sqlite3_column_text (stmt, 5),
-        "notes", sqlite3_column_text (stmt, 6), "state", sqlite3_column_text (stmt, 7), "created",
-        (json_int_t)sqlite3_column_int64 (stmt, 8), "created_by", sqlite3_column_text (stmt, 9),
-        "updated", (json_int_t)sqlite3_column_int64 (stmt, 10));
-    if (!c)
-        return NULL;
-    const char *evaluation = (const char *)sqlite3_column_text (stmt, 11);
-    json_t *parsed = evaluation ? json_loads (evaluation, 0, NULL) : NULL;
-    json_object_set_new (c, "evaluation", parsed ? parsed : json_null ());
-    static const char *keys[] = {"decision", "decided_by", "via", "agency"};
-    for (int i = 0; i < 4; i++)
-        json_object_set_new (c, keys[i],
-                             sqlite3_column_type (stmt, 12 + i) == SQLITE_NULL
-                                 ? json_null ()
-                                 : json_string ((const char *)sqlite3_column_text (stmt, 12 + i)));
-    json_object_set_new (c, "qualification_id",
-                         sqlite3_column_type (stmt, 16) == SQLITE_NULL
-                             ? json_null ()
-                             : json_integer (sqlite3_column_int64 (stmt, 16)));
-    return c;
-}
-
-int
-qf_store_candidate_add (qf_store_t *self, json_t *args, int64_t now, const char *user,
-                        int64_t *id_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_ADD);
-    s_bind_text_arg (stmt, 1, args, "name");
-    s_bind_text_arg (stmt, 2, args, "category");
-    s_bind_text_arg (stmt, 3, args, "industry");
-    s_bind_text_arg (stmt, 4, args, "authority");
-    s_bind_text_arg (stmt, 5, args, "source");
-    s_bind_text_arg (stmt, 6, args, "notes");
-    sqlite3_bind_int64 (stmt, 7, now);
-    sqlite3_bind_text (stmt, 8, user ? user : "", -1, SQLITE_TRANSIENT);
-    int rc = qf_store__exec (self, stmt, "add candidate");
-    if (rc == 0)
-        *id_p = sqlite3_last_insert_rowid (self->db);
-    return rc;
-}
-
-int
-qf_store_candidate_get (qf_store_t *self, int64_t id, json_t **candidate_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_GET);
-    sqlite3_bind_int64 (stmt, 1, id);
-    int rc = sqlite3_step (stmt);
-    json_t *c = rc == SQLITE_ROW ? s_row_candidate (stmt) : NULL;
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? QF_ENOTFOUND : qf_store__fail (self, "read candidate");
-    if (!c)
-        return QF_ENOMEM;
-    stmt = s_stmt (self, ST_CAND_PROGRESS);
-    sqlite3_bind_int64 (stmt, 1, id);
-    json_t *progress = json_array ();
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        json_t *item = json_pack (
-            "{s:I, s:s, s:s}", "time", (json_int_t)sqlite3_column_int64 (stmt, 0), "author",
-            sqlite3_column_text (stmt, 1), "note", sqlite3_column_text (stmt, 2));
-        if (item && sqlite3_column_type (stmt, 3) != SQLITE_NULL)
-            json_object_set_new (item, "blocker",
-                                 json_string ((const char *)sqlite3_column_text (stmt, 3)));
-        json_array_append_new (progress, item);
-    }
-    sqlite3_reset (stmt);
-    json_object_set_new (c, "progress", progress);
-    *candidate_p = c;
-    return rc == SQLITE_DONE ? 0 : qf_store__fail (self, "read candidate progress");
-}
-
-int
-qf_store_candidates_json (qf_store_t *self, const char *state, int limit, json_t **list_p)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_LIST);
-    s_bind_opt_text (stmt, 1, state);
-    sqlite3_bind_int (stmt, 2, limit);
-    json_t *list = json_array ();
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        json_array_append_new (list, s_row_candidate (stmt));
-    sqlite3_reset (stmt);
-    if (rc != SQLITE_DONE) {
-        json_decref (list);
-        return qf_store__fail (self, "list candidates");
-    }
-    *list_p = list;
-    return 0;
-}
-
-int
-qf_store_candidate_update (qf_store_t *self, int64_t id, const qf_candidate_change_t *change,
-                           int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_UPDATE);
-    sqlite3_bind_int64 (stmt, 1, id);
-    s_bind_opt_text (stmt, 2, change->state);
-    s_bind_opt_text (stmt, 3, change->evaluation);
-    s_bind_opt_text (stmt, 4, change->decision);
-    s_bind_opt_text (stmt, 5, change->decided_by);
-    s_bind_opt_text (stmt, 6, change->via);
-    s_bind_opt_text (stmt, 7, change->agency);
-    if (change->qualification_id > 0)
-        sqlite3_bind_int64 (stmt, 8, change->qualification_id);
-    else
-        sqlite3_bind_null (stmt, 8);
-    sqlite3_bind_int64 (stmt, 9, now);
-    return qf_store__exec (self, stmt, "update candidate");
-}
-
-int
-qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, const char *author,
-                                 const char *note, const char *blocker)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_CAND_PROGRESS_ADD);
-    sqlite3_bind_int64 (stmt, 1, id);
-    sqlite3_bind_int64 (stmt, 2, now);
-    sqlite3_bind_text (stmt, 3, author ? author : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 4, note, -1, SQLITE_TRANSIENT);
-    s_bind_opt_text (stmt, 5, blocker);
-    return qf_store__exec (self, stmt, "add candidate progress");
-}
-
-int
-qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now)
-{
-    sqlite3_stmt *stmt = s_stmt (self, ST_QUAL_RECTIFY);
-    sqlite3_bind_int64 (stmt, 1, id);
-    static const char *texts[] = {"name", "cert_no", "scope"};
-    for (int i = 0; i < 3; i++)
-        s_bind_opt_text (stmt, 2 + i, json_string_value (json_object_get (args, texts[i])));
-    s_bind_real_arg (stmt, 5, args, "acquisition_cost");
-    s_bind_real_arg (stmt, 6, args, "expected_revenue");
-    sqlite3_bind_int64 (stmt, 7, now);
-    s_bind_opt_text (stmt, 8, json_string_value (json_object_get (args, "industry")));
-    s_bind_opt_text (stmt, 9, json_string_value (json_object_get (args, "authority")));
-    s_bind_opt_text (stmt, 10, json_string_value (json_object_get (args, "category")));
-    static const char *dates[] = {"issued", "expires"};
-    for (int i = 0; i < 2; i++) {
-        if (json_object_get (args, dates[i]))
-            s_bind_date_arg (stmt, 11 + i, args, dates[i]);
-        else
-            sqlite3_bind_null (stmt, 11 + i);
-    }
-    return qf_store__exec (self, stmt, "rectify qualification");
 }
 
 int

@@ -17,6 +17,13 @@
 
     Every statement is prepared once at open and bound; no SQL is ever
     built from input.
+
+    This header is the engine's part: the event log, consumer groups,
+    delivery, dead letters, idempotency keys, settings, retention and
+    timers. Each business module keeps its own part, with its tables'
+    statements and its own schema migrations, in its folder
+    (daemon/modules/NAME/NAME_store.h), on the engine API of
+    qf_store_int.h.
 */
 #ifndef QF_STORE_H
 #define QF_STORE_H
@@ -29,6 +36,7 @@
 #include "qf_config.h"
 
 typedef struct qf_store_t qf_store_t;
+typedef struct qf_module_t qf_module_t; /* qf_module.h */
 
 #define QF_EVENT_ID_SIZE 32 /* hex characters */
 
@@ -58,6 +66,13 @@ void qf_event_list_free (qf_event_list_t *list);
     error on failure (QF_EBUSY cases say which pid holds the lock). */
 qf_store_t *qf_store_new (const char *path, qf_durability_t durability, char *error,
                           size_t error_size);
+/*  The same with the given NULL-terminated list of modules (qf_store_new
+    uses the list linked in, qf_modules[]): their migrations are applied
+    after the engine's, then their store_open prepares their statements.
+    A module whose version in the database (table qf_schema) is newer
+    than its migrations is refused, with a message naming it. */
+qf_store_t *qf_store_new_with (const char *path, qf_durability_t durability,
+                               const qf_module_t *const *modules, char *error, size_t error_size);
 void qf_store_destroy (qf_store_t **self_p);
 
 /* Whether commits can be written, for status. */
@@ -132,35 +147,6 @@ int qf_store_event_get (qf_store_t *self, uint64_t seq, qf_event_fn *fn, void *a
 int qf_store_events_json (qf_store_t *self, uint64_t after, int limit, const char *topic,
                           json_t **list_p);
 
-/* Qualifications (§4). Records are JSON objects, as in PROTOCOL.md 5.2. */
-int qf_store_qual_insert (qf_store_t *self, json_t *args, int64_t now, const char *user,
-                          int64_t *id_p);
-int qf_store_qual_get (qf_store_t *self, int64_t id, json_t **record_p);
-int qf_store_qual_list (qf_store_t *self, const char *state, int64_t after_id, int limit,
-                        json_t **items_p);
-/*  Qualifications whose expiry day is within [from_day, to_day] (day
-    numbers), soonest first, through the expiry index. With to_day ==
-    INT32_MIN: the sellable ones, approved, not suspended, expiring on or
-    after from_day. */
-int qf_store_qual_list_expiring (qf_store_t *self, const char *state, int64_t after_id, int limit,
-                                 int32_t from_day, int32_t to_day, json_t **items_p);
-/*  Corrects the fields present in args (name, cert_no, scope,
-    acquisition_cost, expected_revenue); absent ones stay. */
-int qf_store_qual_rectify (qf_store_t *self, int64_t id, json_t *args, int64_t now);
-int qf_store_qual_set_state (qf_store_t *self, int64_t id, const char *state, int round,
-                             int64_t now);
-/*  Records one department's verdict; QF_ECONFLICT when that department has
-    already reported for that round. */
-int qf_store_review_put (qf_store_t *self, int64_t qual_id, int round, const char *department,
-                         const char *verdict, json_t *findings, const char *suggestions,
-                         const char *reviewer, int64_t now, bool proposed);
-/*  A person's decision on a proposed verdict (§4.2): it becomes final.
-    QF_ENOTFOUND when there is no proposed verdict for that round. */
-int qf_store_review_decide (qf_store_t *self, int64_t qual_id, int round, const char *department,
-                            const char *verdict, const char *note, const char *decided_by);
-/*  Reviews of a qualification (round < 0: all rounds) as a JSON array. */
-int qf_store_reviews_get (qf_store_t *self, int64_t qual_id, int round, json_t **list_p);
-
 /* Consumer groups: durable position (ack floor), acks above it, results. */
 typedef int (qf_group_fn) (const char *name, const char *topics_json, uint64_t ack_floor,
                            void *arg);
@@ -231,7 +217,6 @@ typedef struct {
     json_t *payload; /* its JSON object, freed by qf_store_timers_free; NULL where not read */
 } qf_timer_t;
 
-int qf_store_qual_set_expires (qf_store_t *self, int64_t id, int32_t expires, int64_t now);
 /*  Adds a pending timer (its id and placed are not read), placed at `now`;
     payload NULL stores {}. */
 int qf_store_timer_add (qf_store_t *self, const qf_timer_t *timer, int64_t now);
@@ -268,66 +253,12 @@ int qf_store_timer_kind_after (qf_store_t *self, const char *after,
 /*  A subject's timers that are not cancelled, by due time, as a new JSON
     array of {kind, lead_days, due, state[, fired_at]}. */
 int qf_store_timers_json (qf_store_t *self, const char *subject, json_t **list_p);
-/*  Opens (or raises the urgency of) the renewal case of a qualification's expiry. */
-int qf_store_renewal_put (qf_store_t *self, int64_t qual_id, int32_t expires, int64_t now,
-                          const char *urgency, int lead_days);
-int qf_store_renewal_close (qf_store_t *self, int64_t qual_id, int64_t now);
-int qf_store_renewals_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
 
 /*  Settings the daemon keeps across restarts, by name ("calendar": the
     fingerprint of the calendar its pending timers were placed by).
     get: QF_ENOTFOUND when never put; caller frees *value_p. */
 int qf_store_setting_get (qf_store_t *self, const char *name, char **value_p);
 int qf_store_setting_put (qf_store_t *self, const char *name, const char *value);
-
-/* Policy changes (§7.2). A policy is "pending" until its effective date,
-   then "active" until it is "lifted". */
-int qf_store_policy_add (qf_store_t *self, const char *category, const char *description,
-                         int32_t effective, const char *state, int64_t now, const char *user,
-                         int64_t *id_p);
-int qf_store_policy_get (qf_store_t *self, int64_t id, json_t **policy_p);
-/*  A pending policy takes effect; QF_ECONFLICT when it is not pending. */
-int qf_store_policy_activate (qf_store_t *self, int64_t id);
-/*  QF_ECONFLICT when the policy is already lifted. */
-int qf_store_policy_lift (qf_store_t *self, int64_t id, int64_t now);
-int qf_store_policies_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
-/*  Suspends the category's qualifications (not expired or rejected) under
-    the policy; *ids_p gets every qualification it suspends. Idempotent. */
-int qf_store_policy_suspend (qf_store_t *self, int64_t policy_id, const char *category, int64_t now,
-                             json_t **ids_p);
-int qf_store_policy_suspended (qf_store_t *self, int64_t policy_id, json_t **ids_p);
-/*  Whether an active policy suspends the qualification. */
-int qf_store_suspension_held (qf_store_t *self, int64_t qual_id, bool *held_p);
-/*  Remembers that lifting policy_id sent the qualification to review `round`. */
-int qf_store_suspension_review (qf_store_t *self, int64_t policy_id, int64_t qual_id, int round);
-/*  The lifted policy whose lifting sent the qualification to review
-    `round`; QF_ENOTFOUND when none did. */
-int qf_store_suspension_reviewed (qf_store_t *self, int64_t qual_id, int round,
-                                  int64_t *policy_id_p);
-/*  Ids of the active policies of a category (JSON array). */
-int qf_store_policies_active (qf_store_t *self, const char *category, json_t **ids_p);
-int qf_store_qual_set_suspended (qf_store_t *self, int64_t id, bool suspended, int64_t now);
-
-/* Acquisition (§4.1): candidate qualifications and their tracking. */
-typedef struct {
-    const char *state;      /* each NULL field is left as it is */
-    const char *evaluation; /* JSON text of the evaluation report */
-    const char *decision;
-    const char *decided_by;
-    const char *via; /* "agency" or "self" */
-    const char *agency;
-    int64_t qualification_id; /* 0: unchanged */
-} qf_candidate_change_t;
-
-int qf_store_candidate_add (qf_store_t *self, json_t *args, int64_t now, const char *user,
-                            int64_t *id_p);
-/*  The candidate with its progress notes; QF_ENOTFOUND when none. */
-int qf_store_candidate_get (qf_store_t *self, int64_t id, json_t **candidate_p);
-int qf_store_candidates_json (qf_store_t *self, const char *state, int limit, json_t **list_p);
-int qf_store_candidate_update (qf_store_t *self, int64_t id, const qf_candidate_change_t *change,
-                               int64_t now);
-int qf_store_candidate_progress_add (qf_store_t *self, int64_t id, int64_t now, const char *author,
-                                     const char *note, const char *blocker);
 
 /*  Retention: deletes up to `limit` events with seq <= up_to_seq committed
     before `before` (ms); *deleted_p counts them. Sequence numbers are never

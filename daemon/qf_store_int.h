@@ -1,17 +1,39 @@
 /*  qf_store_int — the store's insides, shared by the files of the store
-    module only (qf_store.c, qf_store_custody.c, qf_store_timers.c): the
-    struct and the statement helpers. Nothing outside daemon/qf_store*.c includes this. */
+    module only: the engine (daemon/qf_store*.c) and the modules' store
+    parts (daemon/modules/NAME/NAME_store.c): the struct, the prepared
+    statements of a module, and the statement helpers. Nothing else
+    includes this but tests; the rest of the daemon sees qf_store.h. */
 #ifndef QF_STORE_INT_H
 #define QF_STORE_INT_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "qf_module.h"
 #include "qf_store.h"
 
-#define QF_STORE_STMT_MAX 96 /* room for qf_store.c's statements */
+#define QF_STORE_STMT_MAX  96 /* room for qf_store.c's statements */
+#define QF_STORE_PARTS_MAX 32 /* room for the modules' statement sets */
+
+/* A module's statements, declared once by its store part as a constant:
+   the SQL of each, by the index the module gives it. The module's
+   store_open hands it to qf_store__prepare, which prepares every one
+   once, at open; qf_store__part_stmt gives one back, ready to bind. No
+   statement is ever built from input. */
+typedef struct {
+    const char *owner;      /* the module's name, for messages */
+    const char *const *sql; /* `count` statements, by the module's index */
+    int count;
+} qf_store_sql_t;
+
+/* A statement set prepared at open: whose it is and its statements. */
+typedef struct {
+    const qf_store_sql_t *sql; /* the module's declaration (its key) */
+    sqlite3_stmt **stmts;      /* sql->count prepared statements, owned */
+} qf_store_part_t;
 
 /* An event appended in the open transaction, kept to publish after commit. */
 typedef struct {
@@ -55,7 +77,9 @@ struct qf_store_t {
     int64_t begin_changes;        /* sqlite3_total_changes64 then */
     bool low_space;               /* little space left: the loop checkpoints at each commit */
     int64_t space_checked;        /* monotonic ms of the last look at free space */
-    sqlite3_stmt **custody_stmts; /* qf_store_custody.c's prepared statements */
+    qf_store_part_t parts[QF_STORE_PARTS_MAX]; /* the modules' prepared statements */
+    int part_count;
+    const qf_module_t *const *modules; /* the modules the store was opened with */
 
     /* qf_store_timers.c's part: its prepared statements. */
     struct qf_store_timers_t *timers;
@@ -90,10 +114,37 @@ qf_store__int_or (qf_store_t *self, sqlite3_stmt *stmt, int64_t none, int64_t *v
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : qf_store__fail (self, what);
 }
 
-/*  The custody part (qf_store_custody.c): prepares and finalizes its
-    statements; called by qf_store_new and qf_store_destroy. */
-int qf_store_custody_open (qf_store_t *self, char *error, size_t error_size);
-void qf_store_custody_close (qf_store_t *self);
+/*  Prepares a module's statements, each once, and keeps them until the
+    store is destroyed; called from the module's store_open. Fills error
+    (naming the module and the statement) on failure. */
+int qf_store__prepare (qf_store_t *self, const qf_store_sql_t *sql, char *error, size_t error_size);
+
+/*  Statement `index` of a module's set, reset and cleared, ready to bind.
+    The set must have been prepared (a programming error otherwise). The
+    sets are few (one per module): found by a short scan of pointers. */
+static inline sqlite3_stmt *
+qf_store__part_stmt (qf_store_t *self, const qf_store_sql_t *sql, int index)
+{
+    for (int i = 0; i < self->part_count; i++)
+        if (self->parts[i].sql == sql)
+            return qf_store__stmt (self->parts[i].stmts[index]);
+    assert (!"statement set not prepared: the module's store_open must prepare it");
+    return NULL;
+}
+
+/*  Binding helpers for records given as JSON arguments: a text (empty when
+    absent), a number (NULL when absent), a date YYYY-MM-DD as a day number
+    (0 when absent), and a text that may be NULL. */
+void qf_store__bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key);
+void qf_store__bind_real_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key);
+void qf_store__bind_date_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key);
+void qf_store__bind_opt_text (sqlite3_stmt *stmt, int index, const char *text);
+
+/*  Runs a bound statement and makes each row a JSON value with row(stmt,
+    arg) into a new array (*list_p, caller owns). Resets the statement. */
+typedef json_t *(qf_store_row_fn)(sqlite3_stmt *stmt, void *arg);
+int qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
+                         const char *what, json_t **list_p);
 
 /*  The timers part (qf_store_timers.c): prepares and finalizes its
     statements; called by qf_store_new and qf_store_destroy. */

@@ -2,6 +2,7 @@
     savepoints, the daemon lock, verbatim storage, consumer-group state. */
 #include "qf.h"
 #include "qf_store.h"
+#include "qualification/qualification_store.h"
 #include "qf_test.h"
 
 #include <sqlite3.h>

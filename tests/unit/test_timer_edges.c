@@ -13,6 +13,7 @@
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_store.h"
+#include "qualification/qualification_store.h"
 #include "qf_test.h"
 #include "qf_test_config.h"
 #include "qf_time.h"

@@ -19,6 +19,8 @@
 #include "qf_calendar.h"
 #include "qf_module.h"
 #include "qf_store.h"
+#include "qualification/qualification_store.h"
+#include "policy/policy_store.h"
 #include "qf_test.h"
 #include "qf_timers.h"
 #include "renewal/renewal_timers.h"

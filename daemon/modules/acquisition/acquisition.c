@@ -6,6 +6,7 @@
 #include "qf.h"
 #include "qf_command.h"
 #include "qualification/qualification.h"
+#include "acquisition/acquisition_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,26 +26,54 @@ s_load (qf_ctx_t *ctx, json_t *args, json_t **candidate_p)
     return 0;
 }
 
-/* Fails with 409 unless the candidate is in one of the space-separated states. */
+/* A candidate's transitions (§4.1): for each action, the states it may be
+   done in, the state it leaves the candidate in (NULL: it stays), and
+   what a refusal says is allowed. The one place that says which state
+   allows what. */
+static const struct {
+    const char *action; /* what is done */
+    const char *from;   /* the states it may be done in, space-separated */
+    const char *to;     /* the state it leaves; NULL: the state stays */
+    const char *rule;   /* what is allowed, for the refusal */
+} s_transitions[] = {
+    {"evaluate", "candidate evaluated", "evaluated",
+     "only a candidate not yet decided can be evaluated"},
+    {"acquire", "evaluated", "acquiring",
+     "management decides on a candidate once its evaluation report is in"},
+    {"decline", "evaluated", "declined",
+     "management decides on a candidate once its evaluation report is in"},
+    {"track", "acquiring", NULL, "only a candidate management decided to acquire is tracked"},
+    {"acquired", "acquiring", "acquired",
+     "only a candidate management decided to acquire can be acquired"},
+};
+
+/* Fails with 409 unless the table allows `action` in the candidate's
+   state; fills *to_p (when not NULL) with the state it moves to. */
 static int
-s_need_state (qf_ctx_t *ctx, json_t *candidate, const char *states, const char *what)
+s_need_state (qf_ctx_t *ctx, json_t *candidate, const char *action, const char **to_p)
 {
+    size_t i = 0;
+    while (strcmp (s_transitions[i].action, action) != 0)
+        i++; /* every caller names a row of s_transitions */
+    if (to_p)
+        *to_p = s_transitions[i].to;
     const char *state = json_string_value (json_object_get (candidate, "state"));
-    if (qf_word_in (state, states))
+    if (qf_word_in (state, s_transitions[i].from))
         return 0;
     return qf_ctx_error (ctx, QF_ECONFLICT, "args.candidate_id", "candidate %lld is %s; %s",
                          (long long)json_integer_value (json_object_get (candidate, "id")), state,
-                         what);
+                         s_transitions[i].rule);
 }
 
-/* Loads the candidate args.candidate_id, checks its state, gives its id. */
+/* Loads the candidate args.candidate_id, checks that the table allows
+   `action` in its state, gives its id and the state it moves to. */
 static int
-s_load_in (qf_ctx_t *ctx, json_t *args, const char *states, const char *what, json_int_t *id_p)
+s_load_in (qf_ctx_t *ctx, json_t *args, const char *action, const char **to_p, json_int_t *id_p)
 {
     json_t *candidate = NULL;
     int rc = s_load (ctx, args, &candidate);
     if (rc == 0)
-        rc = s_need_state (ctx, candidate, states, what);
+        rc = s_need_state (ctx, candidate, action, to_p);
     *id_p = json_integer_value (json_object_get (candidate, "id"));
     json_decref (candidate);
     return rc;
@@ -90,8 +119,8 @@ static int
 s_candidate_evaluate (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_int_t id = 0;
-    int rc = s_load_in (ctx, args, "candidate evaluated",
-                        "only a candidate not yet decided can be evaluated", &id);
+    const char *to = NULL;
+    int rc = s_load_in (ctx, args, "evaluate", &to, &id);
     if (rc)
         return rc;
     json_t *report = json_pack (
@@ -103,7 +132,7 @@ s_candidate_evaluate (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (report);
     if (!text)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    qf_candidate_change_t change = {.state = "evaluated", .evaluation = text};
+    qf_candidate_change_t change = {.state = to, .evaluation = text};
     rc = s_change (ctx, id, &change, "acquisition.evaluated",
                    json_pack ("{s:[s]}", "recipients", "management"), result_p);
     free (text);
@@ -114,14 +143,13 @@ static int
 s_candidate_decide (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_int_t id = 0;
-    int rc = s_load_in (ctx, args, "evaluated",
-                        "management decides on a candidate once its evaluation report is in", &id);
+    bool acquire = strcmp (json_string_value (json_object_get (args, "decision")), "acquire") == 0;
+    const char *to = NULL;
+    int rc = s_load_in (ctx, args, acquire ? "acquire" : "decline", &to, &id);
     if (rc)
         return rc;
-    bool acquire = strcmp (json_string_value (json_object_get (args, "decision")), "acquire") == 0;
-    qf_candidate_change_t change = {.state = acquire ? "acquiring" : "declined",
-                                    .decision = acquire ? "acquire" : "decline",
-                                    .decided_by = ctx->user};
+    qf_candidate_change_t change = {
+        .state = to, .decision = acquire ? "acquire" : "decline", .decided_by = ctx->user};
     const char *note = json_string_value (json_object_get (args, "note"));
     return s_change (ctx, id, &change, "acquisition.decided",
                      json_pack ("{s:s}", "note", note ? note : ""), result_p);
@@ -131,8 +159,7 @@ static int
 s_candidate_track (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_int_t id = 0;
-    int rc = s_load_in (ctx, args, "acquiring",
-                        "only a candidate management decided to acquire is tracked", &id);
+    int rc = s_load_in (ctx, args, "track", NULL, &id);
     if (rc)
         return rc;
     const char *via = json_string_value (json_object_get (args, "via"));
@@ -158,10 +185,10 @@ static int
 s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *candidate = NULL;
+    const char *to = NULL;
     int rc = s_load (ctx, args, &candidate);
     if (rc == 0)
-        rc = s_need_state (ctx, candidate, "acquiring",
-                           "only a candidate management decided to acquire can be acquired");
+        rc = s_need_state (ctx, candidate, "acquired", &to);
     if (rc) {
         json_decref (candidate);
         return rc;
@@ -204,7 +231,7 @@ s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     if (rc)
         return rc; /* ctx->error says what was wrong with the certificate */
-    qf_candidate_change_t change = {.state = "acquired", .qualification_id = qid};
+    qf_candidate_change_t change = {.state = to, .qualification_id = qid};
     return s_change (ctx, id, &change, "acquisition.acquired",
                      json_pack ("{s:I}", "qualification_id", qid), result_p);
 }

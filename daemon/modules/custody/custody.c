@@ -41,8 +41,7 @@ static int
 s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual_in (ctx, args, "qualification_id", "approved",
-                                  "only an approved certificate is archived", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "qualification_id", "archive", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
@@ -183,10 +182,28 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return 0;
 }
 
+/* A loan's transitions (§4.3): a leader approves or refuses a requested
+   loan, an approved one is lent, a lent one returned. The one place that
+   says which state a move comes from; the store's update is guarded by
+   it. */
+static const struct {
+    const char *to;      /* the state a move leaves the loan in */
+    const char *from;    /* the only state it may come from */
+    const char *from_an; /* that state with its article, for the refusal */
+} s_loan_moves[] = {
+    {"approved", "requested", "a requested"},
+    {"refused", "requested", "a requested"},
+    {"lent", "approved", "an approved"},
+    {"returned", "lent", "a lent"},
+};
+
 /* Moves the loan named by args.loan_id to `state` and raises `topic`. */
 static int
 s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state, const char *topic)
 {
+    size_t move = 0;
+    while (strcmp (s_loan_moves[move].to, state) != 0)
+        move++; /* every caller names a row of s_loan_moves */
     json_int_t loan_id = json_integer_value (json_object_get (args, "loan_id"));
     int32_t today = qf_calendar_today (ctx->config, ctx->now);
     json_t *loan = NULL;
@@ -199,21 +216,19 @@ s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state, 
     snprintf (was, sizeof was, "%s", json_string_value (json_object_get (loan, "state")));
     json_decref (loan);
     loan = NULL;
-    rc = qf_store_loan_set_state (ctx->store, loan_id, state, s_who (ctx), ctx->now);
+    rc = strcmp (was, s_loan_moves[move].from) == 0
+             ? qf_store_loan_move (ctx->store, loan_id, s_loan_moves[move].from, state, s_who (ctx),
+                                   ctx->now, today, &loan)
+             : QF_ECONFLICT;
     if (rc == QF_ECONFLICT) {
         if (strcmp (state, "lent") == 0 && strcmp (was, "requested") == 0)
             return qf_ctx_error (ctx, rc, "args.loan_id",
                                  "loan %lld is requested: a loan needs a leader's approval "
                                  "before the certificate is lent",
                                  (long long)loan_id);
-        const char *from = strcmp (state, "lent") == 0       ? "an approved"
-                           : strcmp (state, "returned") == 0 ? "a lent"
-                                                             : "a requested";
         return qf_ctx_error (ctx, rc, "args.loan_id", "loan %lld is %s; only %s loan can be %s",
-                             (long long)loan_id, was, from, state);
+                             (long long)loan_id, was, s_loan_moves[move].from_an, state);
     }
-    if (rc == 0)
-        rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not change the loan: %s", qf_strerror (rc));
     rc = s_loan_event (ctx, topic, loan);

@@ -1,6 +1,8 @@
-/*  qf_store_custody — the store's custody part (§4.3): archive records and
-    loans of certificates. Part of the store module: only this and
-    qf_store.c touch sqlite3. */
+/*  custody_store — the store's custody part (§4.3): archive records and
+    loans of certificates. Part of the store module (qf_store_int.h): the
+    archive and loans tables (created by the engine's migration 4, see
+    qf_module.h), their statements, prepared once at open, and the
+    functions that run them. */
 #include "qf.h"
 #include "custody/custody_store.h"
 #include "qf_store_int.h"
@@ -30,7 +32,7 @@ typedef enum {
     "id, qualification_id, borrower, purpose, due, state, requested_by, approved_by, "             \
     "requested, approved, lent, returned"
 
-static const char *s_sql[CS_COUNT + 1] = {
+static const char *const s_sql[CS_COUNT] = {
     [CS_ARCHIVE_PUT] =
         "INSERT INTO archive (qualification_id, custodian, location, acquired, notes, created,"
         " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
@@ -44,12 +46,15 @@ static const char *s_sql[CS_COUNT + 1] = {
         "INSERT INTO loans (qualification_id, borrower, purpose, due, state, requested_by,"
         " requested) VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6)",
     [CS_LOAN_GET] = "SELECT " LOAN_COLUMNS " FROM loans WHERE id = ?1",
+    /* A move: to state ?2 from state ?5 only (the handler's transition
+       table says which), recording when and by whom; the new loan comes
+       back from the same statement. */
     [CS_LOAN_DECIDE] = "UPDATE loans SET state = ?2, approved_by = ?3, approved = ?4"
-                       " WHERE id = ?1 AND state = 'requested'",
-    [CS_LOAN_LEND] =
-        "UPDATE loans SET state = 'lent', lent = ?2 WHERE id = ?1 AND state = 'approved'",
-    [CS_LOAN_RETURN] =
-        "UPDATE loans SET state = 'returned', returned = ?2 WHERE id = ?1 AND state = 'lent'",
+                       " WHERE id = ?1 AND state = ?5 RETURNING " LOAN_COLUMNS,
+    [CS_LOAN_LEND] = "UPDATE loans SET state = ?2, lent = ?4 WHERE id = ?1 AND state = ?5"
+                     " RETURNING " LOAN_COLUMNS,
+    [CS_LOAN_RETURN] = "UPDATE loans SET state = ?2, returned = ?4 WHERE id = ?1 AND state = ?5"
+                       " RETURNING " LOAN_COLUMNS,
     [CS_LOAN_OPEN_OF] = "SELECT id FROM loans WHERE qualification_id = ?1"
                         " AND state IN ('requested', 'approved', 'lent') ORDER BY id LIMIT 1",
     [CS_LOANS_OF] = "SELECT " LOAN_COLUMNS " FROM loans WHERE qualification_id = ?1 ORDER BY id",
@@ -61,13 +66,20 @@ static const char *s_sql[CS_COUNT + 1] = {
         "SELECT " LOAN_COLUMNS " FROM loans WHERE state = 'lent' AND due < ?1"
         " AND (last_overdue_day IS NULL OR last_overdue_day < ?1) ORDER BY due, id LIMIT ?2",
     [CS_LOAN_OVERDUE_MARK] = "UPDATE loans SET last_overdue_day = ?2 WHERE id = ?1",
-    NULL,
 };
+
+static const qf_store_sql_t s_statements = {"custody", s_sql, CS_COUNT};
+
+int
+qf_custody_store_open (qf_store_t *store, char *error, size_t error_size)
+{
+    return qf_store__prepare (store, &s_statements, error, error_size);
+}
 
 static sqlite3_stmt *
 s_stmt (qf_store_t *self, custody_stmt_t id)
 {
-    return qf_store__stmt (self->custody_stmts[id]);
+    return qf_store__part_stmt (self, &s_statements, id);
 }
 
 /* A column that may be NULL, as a JSON integer or null. */
@@ -107,34 +119,20 @@ s_loan_json (sqlite3_stmt *stmt, int32_t today)
         s_int_or_null (stmt, 11), "overdue_days", overdue);
 }
 
+/* The loan of the current row as JSON, for qf_store__rows_json; arg points
+   to today's day number. */
+static json_t *
+s_loan_row (sqlite3_stmt *stmt, void *arg)
+{
+    return s_loan_json (stmt, *(const int32_t *)arg);
+}
+
 /* Reads every row of a bound loan statement into a JSON array. */
 static int
 s_loans_json (qf_store_t *self, sqlite3_stmt *stmt, int32_t today, const char *what,
               json_t **list_p)
 {
-    json_t *list = json_array ();
-    if (!list) {
-        sqlite3_reset (stmt);
-        return QF_ENOMEM;
-    }
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        json_t *loan = s_loan_json (stmt, today);
-        if (!loan || json_array_append_new (list, loan)) {
-            sqlite3_reset (stmt);
-            json_decref (list);
-            return QF_ENOMEM;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        rc = qf_store__fail (self, what);
-        sqlite3_reset (stmt);
-        json_decref (list);
-        return rc;
-    }
-    sqlite3_reset (stmt);
-    *list_p = list;
-    return 0;
+    return qf_store__rows_json (self, stmt, s_loan_row, &today, what, list_p);
 }
 
 /* Archive records ---------------------------------------------------------- */
@@ -224,27 +222,29 @@ qf_store_loan_get (qf_store_t *self, int64_t id, int32_t today, json_t **loan_p)
 }
 
 int
-qf_store_loan_set_state (qf_store_t *self, int64_t id, const char *state, const char *who,
-                         int64_t now)
+qf_store_loan_move (qf_store_t *self, int64_t id, const char *from, const char *state,
+                    const char *who, int64_t now, int32_t today, json_t **loan_p)
 {
-    sqlite3_stmt *stmt;
-    if (strcmp (state, "approved") == 0 || strcmp (state, "refused") == 0) {
-        stmt = s_stmt (self, CS_LOAN_DECIDE);
-        sqlite3_bind_int64 (stmt, 1, id);
-        sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
+    custody_stmt_t which = strcmp (state, "lent") == 0       ? CS_LOAN_LEND
+                           : strcmp (state, "returned") == 0 ? CS_LOAN_RETURN
+                                                             : CS_LOAN_DECIDE;
+    sqlite3_stmt *stmt = s_stmt (self, which);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_text (stmt, 2, state, -1, SQLITE_STATIC);
+    if (which == CS_LOAN_DECIDE)
         sqlite3_bind_text (stmt, 3, who ? who : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (stmt, 4, now);
-    } else if (strcmp (state, "lent") == 0 || strcmp (state, "returned") == 0) {
-        stmt = s_stmt (self, strcmp (state, "lent") == 0 ? CS_LOAN_LEND : CS_LOAN_RETURN);
-        sqlite3_bind_int64 (stmt, 1, id);
-        sqlite3_bind_int64 (stmt, 2, now);
-    } else
-        return QF_EINVAL;
-    int rc = qf_store__exec (self, stmt, "change loan state");
+    sqlite3_bind_int64 (stmt, 4, now);
+    sqlite3_bind_text (stmt, 5, from, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *loan_p = s_loan_json (stmt, today);
+    else if (rc != SQLITE_DONE)
+        rc = qf_store__fail (self, "change loan state");
+    sqlite3_reset (stmt);
     sqlite3_clear_bindings (stmt);
-    if (rc == 0 && sqlite3_changes (self->db) == 0)
-        rc = QF_ECONFLICT;
-    return rc;
+    if (rc == SQLITE_ROW)
+        return *loan_p ? 0 : QF_ENOMEM;
+    return rc == SQLITE_DONE ? QF_ECONFLICT : rc;
 }
 
 int
@@ -299,35 +299,4 @@ qf_store_loan_overdue_mark (qf_store_t *self, int64_t id, int32_t today)
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_int (stmt, 2, today);
     return qf_store__exec (self, stmt, "mark overdue loan");
-}
-
-/* Open and close ------------------------------------------------------------ */
-
-int
-qf_store_custody_open (qf_store_t *self, char *error, size_t error_size)
-{
-    self->custody_stmts = calloc (CS_COUNT + 1, sizeof (sqlite3_stmt *));
-    if (!self->custody_stmts) {
-        snprintf (error, error_size, "out of memory");
-        return QF_ENOMEM;
-    }
-    for (int i = 0; i < CS_COUNT; i++)
-        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &self->custody_stmts[i], NULL) != SQLITE_OK) {
-            snprintf (error, error_size, "database %s: cannot prepare custody statement %d: %s",
-                      self->path, i, sqlite3_errmsg (self->db));
-            return QF_EIO;
-        }
-    return 0;
-}
-
-void
-qf_store_custody_close (qf_store_t *self)
-{
-    if (!self->custody_stmts)
-        return;
-    for (int i = 0; i < CS_COUNT; i++)
-        sqlite3_finalize (self->custody_stmts[i]);
-    free (self->custody_stmts);
-    self->custody_stmts = NULL;
 }

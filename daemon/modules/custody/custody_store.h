@@ -1,4 +1,4 @@
-/*  qf_store_custody — archive records and loans (§4.3), in the store.
+/*  custody_store — archive records and loans (§4.3), in the store.
     See qf_store.h for the conventions: 0 or a QF_E* code, inside the
     batch transaction, JSON records owned by the caller.
 
@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #include "qf_store.h"
+
+/*  Prepares the part's statements (the module's store_open). */
+int qf_custody_store_open (qf_store_t *store, char *error, size_t error_size);
 
 /* Archive records ---------------------------------------------------------- */
 
@@ -33,12 +36,13 @@ int qf_store_loan_insert (qf_store_t *self, int64_t qual_id, const char *borrowe
     requested_by, approved_by, requested, approved, lent, returned,
     overdue_days}; QF_ENOTFOUND when none. */
 int qf_store_loan_get (qf_store_t *self, int64_t id, int32_t today, json_t **loan_p);
-/*  Moves a loan to `state`: "approved" or "refused" (from 'requested',
-    recording who and when), "lent" (from 'approved'), "returned" (from
-    'lent'). QF_ECONFLICT when the loan is not in the state it must come
-    from; QF_EINVAL for another state. */
-int qf_store_loan_set_state (qf_store_t *self, int64_t id, const char *state, const char *who,
-                             int64_t now);
+/*  Moves a loan from state `from` to `state` ("approved" or "refused",
+    recording who and when; "lent" or "returned", recording when) and
+    fills *loan_p with the new loan, returned by the same statement.
+    QF_ECONFLICT when the loan is not in state `from`. Which moves are
+    allowed is custody.c's transition table; this only writes. */
+int qf_store_loan_move (qf_store_t *self, int64_t id, const char *from, const char *state,
+                        const char *who, int64_t now, int32_t today, json_t **loan_p);
 /*  The open loan (requested, approved or lent) of a qualification, if any:
     *id_p = 0 when none. */
 int qf_store_loan_open_of (qf_store_t *self, int64_t qual_id, int64_t *id_p);

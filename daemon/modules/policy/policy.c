@@ -7,6 +7,8 @@
     and sends the approved ones to a new review, whose approval reinstates
     them. */
 #include "policy/policy.h"
+#include "policy/policy_store.h"
+#include "qualification/qualification_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -149,7 +151,9 @@ s_unsuspend (qf_ctx_t *ctx, json_int_t id, json_int_t qid, json_t *reviewed, jso
     if (rc)
         return rc == QF_ENOTFOUND ? 0 : rc;
     bool flagged = json_is_true (json_object_get (record, "suspended"));
-    bool approved = strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0;
+    const char *to = NULL;
+    bool approved =
+        qf_qual_allows (json_string_value (json_object_get (record, "state")), "recheck", &to);
     int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
     json_decref (record);
     record = NULL;
@@ -160,11 +164,9 @@ s_unsuspend (qf_ctx_t *ctx, json_int_t id, json_int_t qid, json_t *reviewed, jso
         json_array_append_new (cleared, json_integer (qid));
     if (rc || !approved)
         return rc;
-    rc = qf_store_qual_set_state (ctx->store, qid, "in_review", round, ctx->now);
+    rc = qf_store_qual_move (ctx->store, qid, to, round, ctx->now, &record);
     if (rc == 0)
         rc = qf_store_suspension_review (ctx->store, id, qid, round);
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, qid, &record);
     if (rc == 0)
         rc = qf_ctx_request_review (ctx, record, round, json_pack ("{s:I}", "policy_lifted", id));
     if (rc == 0)

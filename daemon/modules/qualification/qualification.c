@@ -4,6 +4,8 @@
     passes approve; any final fail sends to rectification) is
     s_review_outcome. */
 #include "qualification/qualification.h"
+#include "qualification/qualification_store.h"
+#include "renewal/renewal_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -12,6 +14,7 @@
 #include "policy/policy.h"
 #include "renewal/renewal_timers.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* Sets a qualification's record as the result, encoded once: the bytes of
@@ -88,16 +91,14 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return s_result_is_last_payload (ctx, record, result_p);
 }
 
-/* The tail of a command that changed one qualification: read it back,
-   raise `topic` with {"qualification": record} plus `extra`, answer the
-   record. */
+/* The tail of a command that changed one qualification: raise `topic`
+   with {"qualification": record} plus `extra`, answer the record (the
+   new record, as the change returned it; taken, like extra). */
 static int
-s_qual_changed (qf_ctx_t *ctx, int rc, json_int_t id, const char *topic, json_t *extra,
+s_qual_changed (qf_ctx_t *ctx, int rc, json_t *record, const char *topic, json_t *extra,
                 const char *what, json_t **result_p)
 {
-    json_t *record = NULL;
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, id, &record);
+    json_int_t id = json_integer_value (json_object_get (record, "id"));
     if (rc == 0) {
         json_t *payload = json_pack ("{s:O}", "qualification", record);
         if (payload && extra)
@@ -130,21 +131,72 @@ qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra)
                         json_integer_value (json_object_get (record, "id")), payload);
 }
 
+/* The qualification's transitions: for each action, the states it may be
+   done in, the state it leaves the qualification in (NULL: it stays), and
+   what a refusal says is allowed. The one place that says which state
+   allows what (§4.2 review, §4.3 renewal and expiry, §7.2 suspension). */
+typedef struct {
+    const char *action; /* what is done */
+    const char *from;   /* the states it may be done in, space-separated */
+    const char *to;     /* the state it leaves; NULL: the state stays */
+    const char *rule;   /* what is allowed, for the refusal */
+} qf_qual_transition_t;
+
+static const qf_qual_transition_t s_transitions[] = {
+    {"submit", "draft rectification", "in_review",
+     "only a draft or a qualification under rectification can be submitted for review"},
+    {"review", "in_review rectification", NULL,
+     "reviews are accepted in review and in rectification"},
+    {"fail", "in_review", "rectification", "only a qualification in review fails its review"},
+    {"approve", "in_review", "approved", "only a qualification in review is approved"},
+    {"reject", "draft in_review rectification", "rejected",
+     "only one in draft, review or rectification can be rejected"},
+    {"rectify", "draft rectification", NULL,
+     "only a draft or one under rectification can be corrected"},
+    {"renew", "approved expired", "in_review",
+     "only an approved or expired qualification can be renewed"},
+    {"recheck", "approved", "in_review",
+     "only an approved qualification is reviewed again when its suspension is lifted"},
+    {"expire", "approved", "expired", "only an approved qualification expires"},
+    {"archive", "approved", NULL, "only an approved certificate is archived"},
+};
+
+static const qf_qual_transition_t *
+s_transition (const char *action)
+{
+    for (size_t i = 0; i < sizeof s_transitions / sizeof s_transitions[0]; i++)
+        if (strcmp (s_transitions[i].action, action) == 0)
+            return &s_transitions[i];
+    assert (!"no such qualification action in s_transitions");
+    return NULL;
+}
+
+bool
+qf_qual_allows (const char *state, const char *action, const char **to_p)
+{
+    const qf_qual_transition_t *transition = s_transition (action);
+    bool allowed = transition && state && qf_word_in (state, transition->from);
+    if (to_p)
+        *to_p = allowed ? transition->to : NULL;
+    return allowed;
+}
+
 int
-qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
-                     const char *rule, json_t **record_p)
+qf_ctx_load_qual_for (qf_ctx_t *ctx, json_t *args, const char *key, const char *action,
+                      json_t **record_p)
 {
     int rc = qf_ctx_load_qual (ctx, args, key, record_p);
     if (rc)
         return rc;
     const char *state = json_string_value (json_object_get (*record_p, "state"));
-    if (state && qf_word_in (state, states))
+    if (qf_qual_allows (state, action, NULL))
         return 0;
+    const qf_qual_transition_t *transition = s_transition (action);
     char field[64];
     snprintf (field, sizeof field, "args.%s", key);
     rc = qf_ctx_error (ctx, QF_ECONFLICT, field, "qualification %lld is %s; %s",
                        (long long)json_integer_value (json_object_get (*record_p, "id")),
-                       state ? state : "unknown", rule);
+                       state ? state : "unknown", transition ? transition->rule : action);
     json_decref (*record_p);
     *record_p = NULL;
     return rc;
@@ -247,24 +299,16 @@ static int
 s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual (ctx, args, "id", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "submit", &record);
     if (rc)
         return rc;
-    const char *state = json_string_value (json_object_get (record, "state"));
+    const char *to = NULL;
+    qf_qual_allows (json_string_value (json_object_get (record, "state")), "submit", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
-    if (strcmp (state, "draft") != 0 && strcmp (state, "rectification") != 0) {
-        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id",
-                           "qualification %lld is %s; only a draft or a qualification under "
-                           "rectification can be submitted for review",
-                           (long long)id, state);
-        json_decref (record);
-        return rc;
-    }
     int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
-    rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
     json_decref (record);
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, id, &record);
+    record = NULL;
+    rc = qf_store_qual_move (ctx->store, id, to, round, ctx->now, &record);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not update qualification: %s", qf_strerror (rc));
     rc = qf_ctx_request_review (ctx, record, round, NULL);
@@ -302,12 +346,11 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
     }
     json_decref (reviews);
     const char *next_state = NULL, *topic = NULL;
-    bool fail_now = failed > 0 && strcmp (state, "in_review") == 0;
+    bool fail_now = failed > 0 && qf_qual_allows (state, "fail", &next_state);
     if (fail_now) {
-        next_state = "rectification";
         topic = "qualification.review_failed";
-    } else if (strcmp (state, "in_review") == 0 && passed == ctx->config->review_department_count) {
-        next_state = "approved";
+    } else if (passed == ctx->config->review_department_count &&
+               qf_qual_allows (state, "approve", &next_state)) {
         topic = "qualification.approved";
         int32_t expires = 0;
         qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires);
@@ -319,11 +362,9 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
             rc = qf_policy_approved (ctx, record, round);
     }
     if (rc == 0 && next_state) {
-        rc = qf_store_qual_set_state (ctx->store, id, next_state, round, ctx->now);
         json_decref (record);
         record = NULL;
-        if (rc == 0)
-            rc = qf_store_qual_get (ctx->store, id, &record);
+        rc = qf_store_qual_move (ctx->store, id, next_state, round, ctx->now, &record);
         if (rc == 0) {
             json_t *payload = json_pack ("{s:O, s:i}", "qualification", record, "round", round);
             if (fail_now) {
@@ -362,8 +403,7 @@ s_review_target (qf_ctx_t *ctx, json_t *args, const char *department, int round,
     int current = (int)json_integer_value (json_object_get (*record_p, "round"));
     /* Reviews are independent: a report for the current round is recorded
        even after another department has already failed it. */
-    if (round != current ||
-        (strcmp (state, "in_review") != 0 && strcmp (state, "rectification") != 0)) {
+    if (round != current || !qf_qual_allows (state, "review", NULL)) {
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.round",
                            "qualification %lld is %s in review round %d; a review for round %d "
                            "is not accepted",
@@ -393,7 +433,7 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
     /* §4.2: configured departments' worker verdicts wait for a person. */
     bool proposed = ctx->from_worker && qf_name_in (ctx->config->review_confirm,
-                                                   ctx->config->review_confirm_count, department);
+                                                    ctx->config->review_confirm_count, department);
     rc = qf_store_review_put (ctx->store, id, round, department, verdict, findings, suggestions,
                               ctx->user, ctx->now, proposed);
     if (rc == QF_ECONFLICT) {
@@ -497,20 +537,21 @@ static int
 s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc =
-        qf_ctx_load_qual_in (ctx, args, "id", "draft in_review rectification",
-                             "only one in draft, review or rectification can be rejected", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "reject", &record);
     if (rc)
         return rc;
+    const char *to = NULL;
+    qf_qual_allows (json_string_value (json_object_get (record, "state")), "reject", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     int round = (int)json_integer_value (json_object_get (record, "round"));
     json_decref (record);
-    rc = qf_store_qual_set_state (ctx->store, id, "rejected", round, ctx->now);
+    record = NULL;
+    rc = qf_store_qual_move (ctx->store, id, to, round, ctx->now, &record);
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     if (rc == 0)
         rc = qf_timers_cancel (
             ctx->store, qf_timers_subject (subject, sizeof subject, "qualification", id), NULL);
-    return s_qual_changed (ctx, rc, id, "qualification.rejected",
+    return s_qual_changed (ctx, rc, record, "qualification.rejected",
                            json_pack ("{s:O}", "reason", json_object_get (args, "reason")),
                            "reject", result_p);
 }
@@ -520,9 +561,7 @@ static int
 s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc =
-        qf_ctx_load_qual_in (ctx, args, "id", "draft rectification",
-                             "only a draft or one under rectification can be corrected", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "rectify", &record);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));
@@ -540,8 +579,9 @@ s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (record);
     if (rc)
         return rc;
-    rc = qf_store_qual_rectify (ctx->store, id, args, ctx->now);
-    return s_qual_changed (ctx, rc, id, "qualification.rectified", NULL, "correct", result_p);
+    record = NULL;
+    rc = qf_store_qual_rectify (ctx->store, id, args, ctx->now, &record);
+    return s_qual_changed (ctx, rc, record, "qualification.rectified", NULL, "correct", result_p);
 }
 
 /* Commands ------------------------------------------------------------------ */

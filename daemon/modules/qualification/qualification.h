@@ -9,10 +9,24 @@
     with 404 naming the argument. Caller owns *record_p. */
 int qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_p);
 
-/*  qf_ctx_load_qual, and a 409 unless its state is one of the
-    space-separated `states`; the message ends with `rule`, what is allowed. */
-int qf_ctx_load_qual_in (qf_ctx_t *ctx, json_t *args, const char *key, const char *states,
-                         const char *rule, json_t **record_p);
+/* A qualification is in one of six states: draft, in_review,
+   rectification, approved, rejected, expired. What may be done to it in
+   each, and the state that leaves it in, is one table (s_transitions in
+   qualification.c), by action: "submit", "review" (a department's
+   report), "fail" and "approve" (the review's outcome), "reject",
+   "rectify", "renew", "recheck" (its suspension lifted), "expire",
+   "archive". Handlers ask the table instead of comparing states. */
+
+/*  Whether `action` may be done to a qualification in `state`; fills
+    *to_p (when not NULL) with the state it moves to: NULL when it stays,
+    or when the action is not allowed. */
+bool qf_qual_allows (const char *state, const char *action, const char **to_p);
+
+/*  qf_ctx_load_qual, and a 409 naming the argument unless the table
+    allows `action` in its state: "qualification N is STATE; " and the
+    rule of the action, what is allowed. */
+int qf_ctx_load_qual_for (qf_ctx_t *ctx, json_t *args, const char *key, const char *action,
+                          json_t **record_p);
 
 /*  Appends qualification.review_requested for the record's `round`, with the
     configured departments and the category's active policies, plus the

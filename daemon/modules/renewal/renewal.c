@@ -3,6 +3,8 @@
     raising renewal cases, and their list. The reminders themselves are
     durable timers (renewal_timers.c). */
 #include "qualification/qualification.h"
+#include "qualification/qualification_store.h"
+#include "renewal/renewal_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -16,11 +18,11 @@ static int
 s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc =
-        qf_ctx_load_qual_in (ctx, args, "id", "approved expired",
-                             "only an approved or expired qualification can be renewed", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "renew", &record);
     if (rc)
         return rc;
+    const char *to = NULL;
+    qf_qual_allows (json_string_value (json_object_get (record, "state")), "renew", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     int32_t old_expires = 0, new_expires = 0;
     qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
@@ -40,9 +42,7 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_timers_cancel (ctx->store, subject, NULL);
     if (rc == 0)
-        rc = qf_store_qual_set_state (ctx->store, id, "in_review", round, ctx->now);
-    if (rc == 0)
-        rc = qf_store_qual_get (ctx->store, id, &record);
+        rc = qf_store_qual_move (ctx->store, id, to, round, ctx->now, &record);
     if (rc == 0)
         rc = qf_ctx_emit (
             ctx, "qualification.renewal_requested", "qualification", id,

@@ -1,6 +1,7 @@
 /*  renewal_timers — a qualification's expiry reminders and its expiry, as
     durable timers (renewal_timers.h). */
 #include "renewal/renewal_timers.h"
+#include "qualification/qualification_store.h"
 #include "qf_emit.h"
 #include "qf.h"
 #include "qf_calendar.h"
