@@ -209,26 +209,17 @@ s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     for (int i = 0; qual_args && i < 2; i++)
         if (json_object_get (args, money[i]))
             json_object_set (qual_args, money[i], json_object_get (args, money[i]));
+    /* Through the qualification module's functions, not the dispatcher:
+       candidate.acquire's spec checks the certificate's arguments with the
+       same rules as qual.add's (qualification_spec.h). */
     json_t *added = NULL, *submitted = NULL;
-    rc = qual_args ? qf_commands_execute (ctx, "qual.add", qual_args, &added) : QF_ENOMEM;
+    rc = qual_args ? qf_qualification_add (ctx, qual_args, &added) : QF_ENOMEM;
     json_decref (qual_args);
-    json_int_t qid = 0;
-    if (rc == 0) {
-        if (ctx->result_text) {
-            /* qual.add answers with its encoded record (encoded once). */
-            json_t *record = json_loads (ctx->result_text, 0, NULL);
-            free (ctx->result_text);
-            ctx->result_text = NULL;
-            qid = json_integer_value (json_object_get (record, "id"));
-            json_decref (record);
-        } else
-            qid = json_integer_value (json_object_get (added, "id"));
-        json_decref (added);
-        json_t *submit = json_pack ("{s:I}", "id", qid);
-        rc = qf_commands_execute (ctx, "qual.submit", submit, &submitted);
-        json_decref (submit);
-        json_decref (submitted);
-    }
+    json_int_t qid = json_integer_value (json_object_get (added, "id"));
+    json_decref (added);
+    if (rc == 0)
+        rc = qf_qualification_submit (ctx, qid, &submitted);
+    json_decref (submitted);
     if (rc)
         return rc; /* ctx->error says what was wrong with the certificate */
     qf_candidate_change_t change = {.state = to, .qualification_id = qid};

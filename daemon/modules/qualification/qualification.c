@@ -49,8 +49,8 @@ s_dates_in_order (qf_ctx_t *ctx, const char *issued, const char *expires, const 
                          issued);
 }
 
-static int
-s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+int
+qf_qualification_add (qf_ctx_t *ctx, json_t *args, json_t **record_p)
 {
     int rc =
         s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
@@ -88,7 +88,16 @@ s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     }
-    return s_result_is_last_payload (ctx, record, result_p);
+    *record_p = record;
+    return 0;
+}
+
+static int
+s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = qf_qualification_add (ctx, args, &record);
+    return rc ? rc : s_result_is_last_payload (ctx, record, result_p);
 }
 
 /* The tail of a command that changed one qualification: raise `topic`
@@ -318,6 +327,15 @@ s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     *result_p = record;
     return 0;
+}
+
+int
+qf_qualification_submit (qf_ctx_t *ctx, int64_t id, json_t **record_p)
+{
+    json_t *args = json_pack ("{s:I}", "id", (json_int_t)id);
+    int rc = args ? s_qual_submit (ctx, args, record_p) : QF_ENOMEM;
+    json_decref (args);
+    return rc;
 }
 
 /* After a final verdict: any final fail sends the qualification to

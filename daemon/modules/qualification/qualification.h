@@ -33,4 +33,14 @@ int qf_ctx_load_qual_for (qf_ctx_t *ctx, json_t *args, const char *key, const ch
     keys of `extra` (taken; may be NULL). */
 int qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra);
 
+/*  Adds a qualification in draft from a certificate's arguments, already
+    checked against a spec that takes them (qual.add's, candidate.acquire's:
+    qualification_spec.h), and appends qualification.created. The new record
+    in *record_p (caller owns). */
+int qf_qualification_add (qf_ctx_t *ctx, json_t *args, json_t **record_p);
+
+/*  Submits qualification `id` for review (§4.2), as qual.submit does: the
+    next round, qualification.review_requested. The record in *record_p. */
+int qf_qualification_submit (qf_ctx_t *ctx, int64_t id, json_t **record_p);
+
 #endif
