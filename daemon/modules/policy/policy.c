@@ -17,6 +17,7 @@
 #include "policy/policy_timers.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <string.h>
 
 json_t *
@@ -68,6 +69,29 @@ s_policy_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return 0;
 }
 
+/* A policy's states and what each allows (§7.2): recorded "pending" (its
+   effective date ahead) or "active"; a pending one becomes active on its
+   date; only an active one suspends; either can be lifted, for good. The
+   store's updates are guarded by the same states. */
+static const struct {
+    const char *action, *from, *to;
+} s_transitions[] = {
+    {"take_effect", "pending", "active"},
+    {"apply", "active", NULL},
+    {"lift", "pending active", "lifted"},
+};
+
+/* Whether `action` is allowed in `state`; every caller names a row. */
+static bool
+s_allows (const char *state, const char *action)
+{
+    for (size_t i = 0; i < sizeof s_transitions / sizeof s_transitions[0]; i++)
+        if (strcmp (s_transitions[i].action, action) == 0)
+            return state && qf_word_in (state, s_transitions[i].from);
+    assert (!"no such policy action in s_transitions");
+    return false;
+}
+
 int
 qf_policy_take_effect (qf_store_t *store, int64_t policy_id, int64_t now, bool late)
 {
@@ -97,8 +121,8 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     json_int_t id = json_integer_value (json_object_get (policy, "id"));
     const char *state = json_string_value (json_object_get (policy, "state"));
-    if (strcmp (state, "active") != 0) {
-        if (strcmp (state, "pending") == 0)
+    if (!s_allows (state, "apply")) {
+        if (s_allows (state, "take_effect"))
             rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.policy_id",
                                "policy %lld takes effect on %s; it can be applied from then "
                                "(policy.changed is raised on that date)",
@@ -183,9 +207,10 @@ s_policy_lift (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (policy, "id"));
-    bool pending = strcmp (json_string_value (json_object_get (policy, "state")), "pending") == 0;
+    const char *state = json_string_value (json_object_get (policy, "state"));
+    bool pending = s_allows (state, "take_effect");
+    rc = s_allows (state, "lift") ? qf_store_policy_lift (ctx->store, id, ctx->now) : QF_ECONFLICT;
     json_decref (policy);
-    rc = qf_store_policy_lift (ctx->store, id, ctx->now);
     if (rc == QF_ECONFLICT)
         return qf_ctx_error (ctx, rc, "args.policy_id", "policy %lld is already lifted",
                              (long long)id);
