@@ -18,6 +18,7 @@
 #include "qf_module.h"
 #include "qf_store.h"
 #include "qf_test_config.h"
+#include "qf_timers.h"
 #include "qualification/qualification_store.h"
 
 #include <jansson.h>
@@ -267,6 +268,25 @@ qf_test_qual (qf_test_daemon_t *d, long long id)
 {
     json_t *record = NULL;
     return qf_store_qual_get (d->store, id, &record) == 0 ? record : NULL;
+}
+
+/*  The pending timers of the subject `prefix`/`id` (qualification 3:
+    "qualification", 3); -1 when they cannot be read. */
+static inline int
+qf_test_timers (qf_test_daemon_t *d, const char *prefix, long long id)
+{
+    char subject[QF_TIMER_SUBJECT_MAX + 1];
+    json_t *timers = NULL;
+    if (qf_timers_list (d->store, qf_timers_subject (subject, sizeof subject, prefix, id), &timers))
+        return -1;
+    int pending = 0;
+    for (size_t i = 0; i < json_array_size (timers); i++) {
+        const char *state =
+            json_string_value (json_object_get (json_array_get (timers, i), "state"));
+        pending += state && strcmp (state, "pending") == 0;
+    }
+    json_decref (timers);
+    return pending;
 }
 
 /* The string `key` of object `o`, "" when absent. */

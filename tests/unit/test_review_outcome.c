@@ -7,23 +7,6 @@
 */
 #include "qf_test.h"
 #include "qf_test_daemon.h"
-#include "qf_timers.h"
-
-/* The pending timers of qualification `id`; -1 when they cannot be read. */
-static int
-s_pending_timers (qf_test_daemon_t *d, long long id)
-{
-    char subject[QF_TIMER_SUBJECT_MAX + 1];
-    json_t *timers = NULL;
-    if (qf_timers_list (d->store, qf_timers_subject (subject, sizeof subject, "qualification", id),
-                        &timers))
-        return -1;
-    int pending = 0;
-    for (size_t i = 0; i < json_array_size (timers); i++)
-        pending += strcmp (qf_test_str (json_array_get (timers, i), "state"), "pending") == 0;
-    json_decref (timers);
-    return pending;
-}
 
 /* The state of qualification `id`, as stored ("" when it cannot be read). */
 static const char *
@@ -58,7 +41,7 @@ QF_TEST (all_final_passes_approve)
     QF_CHECK_EQ_INT (qf_test_report (&d, id, 1, "finance", "pass"), 0);
     QF_CHECK_STR (s_state (&d, id), "in_review");
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.approved"), 0);
-    QF_CHECK_EQ_INT (s_pending_timers (&d, id), 0);
+    QF_CHECK_EQ_INT (qf_test_timers (&d, "qualification", id), 0);
     /* The last pass approves, once, and starts the expiry reminders (§4.3). */
     QF_CHECK_EQ_INT (qf_test_report (&d, id, 1, "technical", "pass"), 0);
     QF_CHECK_STR (s_state (&d, id), "approved");
@@ -69,7 +52,8 @@ QF_TEST (all_final_passes_approve)
     QF_CHECK_EQ_INT (qf_test_int (payload, "round"), 1);
     QF_CHECK_STR (qf_test_str (json_object_get (payload, "qualification"), "state"), "approved");
     json_decref (approved);
-    QF_CHECK (s_pending_timers (&d, id) >= 2); /* "expiring" reminders and "expired" */
+    QF_CHECK (qf_test_timers (&d, "qualification", id) >=
+              2); /* "expiring" reminders and "expired" */
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.review_failed"), 0);
     qf_test_daemon_close (&d);
 }
@@ -96,7 +80,7 @@ QF_TEST (any_final_fail_rectifies)
     QF_CHECK_STR (s_state (&d, id), "rectification");
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.approved"), 0);
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.review_failed"), 1);
-    QF_CHECK_EQ_INT (s_pending_timers (&d, id), 0);
+    QF_CHECK_EQ_INT (qf_test_timers (&d, "qualification", id), 0);
     /* The report is complete: every department has a final verdict. */
     json_t *report = NULL;
     QF_CHECK_EQ_INT (
@@ -121,7 +105,7 @@ QF_TEST (proposed_verdict_waits_for_decide)
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.review_proposed"), 1);
     QF_CHECK_STR (s_state (&d, id), "in_review");
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.approved"), 0);
-    QF_CHECK_EQ_INT (s_pending_timers (&d, id), 0);
+    QF_CHECK_EQ_INT (qf_test_timers (&d, "qualification", id), 0);
     json_t *reviews = NULL;
     QF_CHECK_EQ_INT (qf_store_reviews_get (d.store, id, 1, &reviews), 0);
     int proposed = 0;
@@ -142,7 +126,7 @@ QF_TEST (proposed_verdict_waits_for_decide)
                      0);
     QF_CHECK_STR (s_state (&d, id), "approved");
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.approved"), 1);
-    QF_CHECK (s_pending_timers (&d, id) >= 2);
+    QF_CHECK (qf_test_timers (&d, "qualification", id) >= 2);
     qf_test_daemon_close (&d);
 }
 
