@@ -41,7 +41,7 @@ static int
 s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual_for (ctx, args, "qualification_id", "archive", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "qualification_id", "archive", &record, NULL);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));

@@ -192,13 +192,13 @@ qf_qual_allows (const char *state, const char *action, const char **to_p)
 
 int
 qf_ctx_load_qual_for (qf_ctx_t *ctx, json_t *args, const char *key, const char *action,
-                      json_t **record_p)
+                      json_t **record_p, const char **to_p)
 {
     int rc = qf_ctx_load_qual (ctx, args, key, record_p);
     if (rc)
         return rc;
     const char *state = json_string_value (json_object_get (*record_p, "state"));
-    if (qf_qual_allows (state, action, NULL))
+    if (qf_qual_allows (state, action, to_p))
         return 0;
     const qf_qual_transition_t *transition = s_transition (action);
     char field[64];
@@ -308,11 +308,10 @@ static int
 s_qual_submit (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual_for (ctx, args, "id", "submit", &record);
+    const char *to = NULL;
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "submit", &record, &to);
     if (rc)
         return rc;
-    const char *to = NULL;
-    qf_qual_allows (json_string_value (json_object_get (record, "state")), "submit", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     int round = (int)json_integer_value (json_object_get (record, "round")) + 1;
     json_decref (record);
@@ -555,11 +554,10 @@ static int
 s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual_for (ctx, args, "id", "reject", &record);
+    const char *to = NULL;
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "reject", &record, &to);
     if (rc)
         return rc;
-    const char *to = NULL;
-    qf_qual_allows (json_string_value (json_object_get (record, "state")), "reject", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     int round = (int)json_integer_value (json_object_get (record, "round"));
     json_decref (record);
@@ -579,7 +577,7 @@ static int
 s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual_for (ctx, args, "id", "rectify", &record);
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "rectify", &record, NULL);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (record, "id"));

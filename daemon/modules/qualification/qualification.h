@@ -24,9 +24,10 @@ bool qf_qual_allows (const char *state, const char *action, const char **to_p);
 
 /*  qf_ctx_load_qual, and a 409 naming the argument unless the table
     allows `action` in its state: "qualification N is STATE; " and the
-    rule of the action, what is allowed. */
+    rule of the action, what is allowed. *to_p (may be NULL) gets the
+    state the action moves it to (NULL: it stays where it is). */
 int qf_ctx_load_qual_for (qf_ctx_t *ctx, json_t *args, const char *key, const char *action,
-                          json_t **record_p);
+                          json_t **record_p, const char **to_p);
 
 /*  Appends qualification.review_requested for the record's `round`, with the
     configured departments and the category's active policies, plus the

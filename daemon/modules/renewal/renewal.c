@@ -18,11 +18,10 @@ static int
 s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *record = NULL;
-    int rc = qf_ctx_load_qual_for (ctx, args, "id", "renew", &record);
+    const char *to = NULL;
+    int rc = qf_ctx_load_qual_for (ctx, args, "id", "renew", &record, &to);
     if (rc)
         return rc;
-    const char *to = NULL;
-    qf_qual_allows (json_string_value (json_object_get (record, "state")), "renew", &to);
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     int32_t old_expires = 0, new_expires = 0;
     qf_date_parse (json_string_value (json_object_get (record, "expires")), &old_expires);
