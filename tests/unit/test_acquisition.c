@@ -9,6 +9,8 @@
 #include "qf_test.h"
 #include "qf_test_daemon.h"
 
+#include <string.h>
+
 /* Adds a candidate as market research: its id, or 0. */
 static long long
 s_add (qf_test_daemon_t *d)
@@ -226,6 +228,44 @@ QF_TEST (acquire_undone_when_the_certificate_is_refused)
     qf_test_daemon_close (&d);
 }
 
+/* The candidate's category is held to qual.add's rules at acquisition,
+   against the configuration running then: one dropped from
+   categories[] since the candidate was added is refused. */
+QF_TEST (acquire_checks_the_category_against_the_running_configuration)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (qf_test_daemon_open (&d, QF_TEST_POLICY), 0);
+    long long id = s_add (&d);
+    QF_CHECK (id > 0);
+    QF_CHECK_EQ_INT (s_evaluate (&d, id), 0);
+    QF_CHECK_EQ_INT (s_decide (&d, id, "acquire"), 0);
+    /* A reload without construction-general. */
+    char text[4096];
+    snprintf (text, sizeof text, "%s%s", QF_TEST_DAEMON_YAML, QF_TEST_POLICY);
+    char *drop = strstr (text, "  - name: construction-general\n");
+    QF_CHECK (drop != NULL);
+    if (drop)
+        memmove (drop, drop + strlen ("  - name: construction-general\n"),
+                 strlen (drop + strlen ("  - name: construction-general\n")) + 1);
+    qf_config_t *reloaded = qf_test_config (text);
+    QF_CHECK (reloaded != NULL);
+    if (reloaded) {
+        qf_config_destroy (&d.config);
+        d.config = reloaded;
+    }
+    uint64_t mark = qf_test_mark (&d);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "candidate.acquire", NULL,
+                                  "{s:I, s:s, s:s, s:s, s:s}", "candidate_id", (json_int_t)id,
+                                  "cert_no", "D234000079", "scope", "general contracting", "issued",
+                                  "2026-01-01", "expires", "2028-01-01"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.category");
+    QF_CHECK_STR (s_state (&d, id), "acquiring");
+    QF_CHECK_EQ_INT (qf_test_mark (&d), mark);
+    QF_CHECK (qf_test_qual (&d, 1) == NULL);
+    qf_test_daemon_close (&d);
+}
+
 int
 main (void)
 {
@@ -233,5 +273,6 @@ main (void)
     QF_RUN (candidate_to_qualification);
     QF_RUN (moves_refused_by_state);
     QF_RUN (acquire_undone_when_the_certificate_is_refused);
+    QF_RUN (acquire_checks_the_category_against_the_running_configuration);
     return qf_test_done ();
 }

@@ -213,7 +213,12 @@ s_candidate_acquire (qf_ctx_t *ctx, json_t *args, json_t **result_p)
        candidate.acquire's spec checks the certificate's arguments with the
        same rules as qual.add's (qualification_spec.h). */
     json_t *added = NULL, *submitted = NULL;
-    rc = qual_args ? qf_qualification_add (ctx, qual_args, &added) : QF_ENOMEM;
+    /* The candidate's own fields (category, authority, industry) are held
+       to qual.add's rules too, against the running configuration: a
+       category dropped since the candidate was added is refused here. */
+    rc = qual_args ? qf_commands_check (ctx, qf_commands_find ("qual.add"), qual_args) : QF_ENOMEM;
+    if (rc == 0)
+        rc = qf_qualification_add (ctx, qual_args, &added);
     json_decref (qual_args);
     json_int_t qid = json_integer_value (json_object_get (added, "id"));
     json_decref (added);
