@@ -207,6 +207,26 @@ QF_TEST (moves_refused_by_state)
 
 /* A certificate the qualification module refuses leaves the candidate
    acquiring: the qualification and the move are one change. */
+/* candidate.acquire of candidate `id` with these dates is refused with
+   400 naming `field`, and leaves everything as it was: the candidate
+   acquiring, no event, no qualification. Checks as part of the test
+   `s_test_name` (qf_test.h), which goes on when it returns. */
+static void
+s_acquire_refused (const char *s_test_name, qf_test_daemon_t *d, long long id, const char *issued,
+                   const char *expires, const char *field)
+{
+    uint64_t mark = qf_test_mark (d);
+    QF_CHECK_EQ_INT (qf_test_run (d, "review", "candidate.acquire", NULL,
+                                  "{s:I, s:s, s:s, s:s, s:s}", "candidate_id", (json_int_t)id,
+                                  "cert_no", "D234000078", "scope", "general contracting", "issued",
+                                  issued, "expires", expires),
+                     QF_EINVAL);
+    QF_CHECK_STR (d->field, field);
+    QF_CHECK_STR (s_state (d, id), "acquiring");
+    QF_CHECK_EQ_INT (qf_test_mark (d), mark);
+    QF_CHECK (qf_test_qual (d, 1) == NULL);
+}
+
 QF_TEST (acquire_undone_when_the_certificate_is_refused)
 {
     qf_test_daemon_t d;
@@ -215,16 +235,7 @@ QF_TEST (acquire_undone_when_the_certificate_is_refused)
     QF_CHECK (id > 0);
     QF_CHECK_EQ_INT (s_evaluate (&d, id), 0);
     QF_CHECK_EQ_INT (s_decide (&d, id, "acquire"), 0);
-    uint64_t mark = qf_test_mark (&d);
-    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "candidate.acquire", NULL,
-                                  "{s:I, s:s, s:s, s:s, s:s}", "candidate_id", (json_int_t)id,
-                                  "cert_no", "D234000078", "scope", "general contracting", "issued",
-                                  "2026-02-01", "expires", "2026-01-01"),
-                     QF_EINVAL);
-    QF_CHECK_STR (d.field, "args.expires");
-    QF_CHECK_STR (s_state (&d, id), "acquiring");
-    QF_CHECK_EQ_INT (qf_test_mark (&d), mark);
-    QF_CHECK (qf_test_qual (&d, 1) == NULL);
+    s_acquire_refused (s_test_name, &d, id, "2026-02-01", "2026-01-01", "args.expires");
     qf_test_daemon_close (&d);
 }
 
@@ -253,16 +264,7 @@ QF_TEST (acquire_checks_the_category_against_the_running_configuration)
         qf_config_destroy (&d.config);
         d.config = reloaded;
     }
-    uint64_t mark = qf_test_mark (&d);
-    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "candidate.acquire", NULL,
-                                  "{s:I, s:s, s:s, s:s, s:s}", "candidate_id", (json_int_t)id,
-                                  "cert_no", "D234000079", "scope", "general contracting", "issued",
-                                  "2026-01-01", "expires", "2028-01-01"),
-                     QF_EINVAL);
-    QF_CHECK_STR (d.field, "args.category");
-    QF_CHECK_STR (s_state (&d, id), "acquiring");
-    QF_CHECK_EQ_INT (qf_test_mark (&d), mark);
-    QF_CHECK (qf_test_qual (&d, 1) == NULL);
+    s_acquire_refused (s_test_name, &d, id, "2026-01-01", "2028-01-01", "args.category");
     qf_test_daemon_close (&d);
 }
 
