@@ -29,7 +29,7 @@ typedef enum {
     TS_COUNT
 } timers_stmt_t;
 
-static const char *s_sql[TS_COUNT] = {
+static const char *const s_sql[TS_COUNT] = {
     [TS_ADD] = "INSERT INTO timers (due, kind, subject, lead_days, anchor, payload, placed) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [TS_CANCEL] = "UPDATE timers SET state = 'cancelled' "
@@ -56,9 +56,11 @@ static const char *s_sql[TS_COUNT] = {
               "WHERE subject = ?1 AND state != 'cancelled' ORDER BY due, id",
 };
 
+/* Prepared at open like a module's statements (qf_store__prepare). */
+static const qf_store_sql_t s_timers_sql = {"timers", s_sql, TS_COUNT};
+
 /* The timers part of a store; owned by the store. */
 struct qf_store_timers_t {
-    sqlite3_stmt *stmts[TS_COUNT]; /* prepared at open, finalized at close */
     char *kinds; /* the kinds the linked modules declare, as a JSON array of names */
 };
 
@@ -85,14 +87,7 @@ qf_store_timers_open (qf_store_t *self, char *error, size_t error_size)
         snprintf (error, error_size, "out of memory");
         return QF_ENOMEM;
     }
-    for (int i = 0; i < TS_COUNT; i++)
-        if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &self->timers->stmts[i], NULL) != SQLITE_OK) {
-            snprintf (error, error_size, "database %s: cannot prepare timer statement %d: %s",
-                      self->path, i, sqlite3_errmsg (self->db));
-            return QF_EIO;
-        }
-    return 0;
+    return qf_store__prepare (self, &s_timers_sql, error, error_size);
 }
 
 void
@@ -100,8 +95,6 @@ qf_store_timers_close (qf_store_t *self)
 {
     if (!self->timers)
         return;
-    for (int i = 0; i < TS_COUNT; i++)
-        sqlite3_finalize (self->timers->stmts[i]);
     free (self->timers->kinds);
     free (self->timers);
     self->timers = NULL;
@@ -110,7 +103,7 @@ qf_store_timers_close (qf_store_t *self)
 static sqlite3_stmt *
 s_stmt (qf_store_t *self, timers_stmt_t id)
 {
-    return qf_store__stmt (self->timers->stmts[id]);
+    return qf_store__part_stmt (self, &s_timers_sql, (int)id);
 }
 
 int
