@@ -1,7 +1,6 @@
 /*  qf_timers — generic durable timers: placement by a kind's rule, firing
     once, placing again when the calendar changes (qf_timers.h). */
 #include "qf_timers.h"
-#include "qf_emit.h"
 #include "qf.h"
 #include "qf_calendar.h"
 
@@ -67,12 +66,6 @@ int
 qf_timers_list (qf_store_t *store, const char *subject, json_t **list_p)
 {
     return qf_store_timers_json (store, subject, list_p);
-}
-
-const char *
-qf_timers_subject (char *subject, size_t size, const char *prefix, int64_t id)
-{
-    return qf_subject (subject, size, prefix, id);
 }
 
 int

@@ -108,11 +108,8 @@ int qf_timers_cancel (qf_store_t *store, const char *subject, const char *kind);
     JSON array of {kind, lead_days, due, state, fired_at when fired}. */
 int qf_timers_list (qf_store_t *store, const char *subject, json_t **list_p);
 
-/*  The subject of record PREFIX/ID, e.g. "qualification/7", into subject
-    (size: QF_TIMER_SUBJECT_MAX + 1); returns subject. */
-const char *qf_timers_subject (char *subject, size_t size, const char *prefix, int64_t id);
-
-/*  The id of a subject "PREFIX/ID" (e.g. "qualification", 7); QF_EINVAL when
+/*  A timer's subject is built by qf_subject (qf_emit.h), like an event's.
+    The id of a subject "PREFIX/ID" (e.g. "qualification", 7); QF_EINVAL when
     the subject is not of that form. */
 int qf_timers_subject_id (const char *subject, const char *prefix, int64_t *id_p);
 

@@ -19,6 +19,7 @@
 #include "qf_store.h"
 #include "qf_test_config.h"
 #include "qf_timers.h"
+#include "qf_emit.h"
 #include "qualification/qualification_store.h"
 
 #include <jansson.h>
@@ -277,7 +278,7 @@ qf_test_timers (qf_test_daemon_t *d, const char *prefix, long long id)
 {
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     json_t *timers = NULL;
-    if (qf_timers_list (d->store, qf_timers_subject (subject, sizeof subject, prefix, id), &timers))
+    if (qf_timers_list (d->store, qf_subject (subject, sizeof subject, prefix, id), &timers))
         return -1;
     int pending = 0;
     for (size_t i = 0; i < json_array_size (timers); i++) {

@@ -18,6 +18,7 @@
 #include "qf_test_config.h"
 #include "qf_time.h"
 #include "qf_timers.h"
+#include "qf_emit.h"
 #include "renewal/renewal_timers.h"
 
 #include <jansson.h>
@@ -96,7 +97,7 @@ s_timers_of (int64_t id, json_t **timers_p)
 {
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     return qf_timers_list (
-        s_store, qf_timers_subject (subject, sizeof subject, "qualification", id), timers_p);
+        s_store, qf_subject (subject, sizeof subject, "qualification", id), timers_p);
 }
 
 /* Whether the qualification has a pending timer of `kind` and `lead` due

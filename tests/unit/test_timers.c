@@ -23,6 +23,7 @@
 #include "policy/policy_store.h"
 #include "qf_test.h"
 #include "qf_timers.h"
+#include "qf_emit.h"
 #include "renewal/renewal_timers.h"
 
 #include <sqlite3.h>
@@ -155,7 +156,7 @@ s_due (qf_store_t *store, int64_t qual_id, const char *kind, int lead)
 {
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     return s_subject_due (
-        store, qf_timers_subject (subject, sizeof subject, "qualification", qual_id), kind, lead);
+        store, qf_subject (subject, sizeof subject, "qualification", qual_id), kind, lead);
 }
 
 /* A qualification expiring on `expires`, its timers scheduled at `now`. */

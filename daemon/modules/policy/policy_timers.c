@@ -2,6 +2,7 @@
     durable timer (policy_timers.h). */
 #include "policy/policy_timers.h"
 #include "policy/policy.h"
+#include "qf_emit.h"
 #include "qf.h"
 
 #define KIND           "policy_effective"
@@ -12,7 +13,7 @@ qf_policy_schedule_effective (qf_store_t *store, const qf_config_t *config, int6
                               int32_t effective, int64_t now)
 {
     char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, SUBJECT_PREFIX, policy_id);
+    qf_subject (subject, sizeof subject, SUBJECT_PREFIX, policy_id);
     return qf_timers_add (store, config, KIND, subject, effective, 0, NULL, now);
 }
 
@@ -20,7 +21,7 @@ int
 qf_policy_cancel_effective (qf_store_t *store, int64_t policy_id)
 {
     char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, SUBJECT_PREFIX, policy_id);
+    qf_subject (subject, sizeof subject, SUBJECT_PREFIX, policy_id);
     return qf_timers_cancel (store, subject, KIND);
 }
 

@@ -10,6 +10,7 @@
 #include "qf_calendar.h"
 #include "qf_command.h"
 #include "qf_timers.h"
+#include "qf_emit.h"
 #include "custody/custody_store.h"
 #include "policy/policy.h"
 #include "renewal/renewal_timers.h"
@@ -264,7 +265,7 @@ s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_object_set_new (record, "reviews", reviews);
     json_t *timers = NULL;
     char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, "qualification",
+    qf_subject (subject, sizeof subject, "qualification",
                        json_integer_value (json_object_get (record, "id")));
     if (qf_timers_list (ctx->store, subject, &timers) == 0)
         json_object_set_new (record, "timers", timers);
@@ -566,7 +567,7 @@ s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     if (rc == 0)
         rc = qf_timers_cancel (
-            ctx->store, qf_timers_subject (subject, sizeof subject, "qualification", id), NULL);
+            ctx->store, qf_subject (subject, sizeof subject, "qualification", id), NULL);
     return s_qual_changed (ctx, rc, record, "qualification.rejected",
                            json_pack ("{s:O}", "reason", json_object_get (args, "reason")),
                            "reject", result_p);

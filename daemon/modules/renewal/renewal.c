@@ -9,6 +9,7 @@
 #include "qf_calendar.h"
 #include "qf_command.h"
 #include "qf_timers.h"
+#include "qf_emit.h"
 #include "custody/custody_store.h"
 
 #include <string.h>
@@ -36,8 +37,8 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     record = NULL;
     if (rc == 0)
         rc = qf_store_qual_set_expires (ctx->store, id, new_expires, ctx->now);
-    char subject[64];
-    qf_timers_subject (subject, sizeof subject, "qualification", id);
+    char subject[QF_SUBJECT_MAX + 1];
+    qf_subject (subject, sizeof subject, "qualification", id);
     if (rc == 0)
         rc = qf_timers_cancel (ctx->store, subject, NULL);
     if (rc == 0)

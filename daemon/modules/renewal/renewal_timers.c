@@ -15,7 +15,7 @@ qf_renewal_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_
                      int64_t now)
 {
     char subject[QF_TIMER_SUBJECT_MAX + 1];
-    qf_timers_subject (subject, sizeof subject, SUBJECT_PREFIX, qual_id);
+    qf_subject (subject, sizeof subject, SUBJECT_PREFIX, qual_id);
     int rc = qf_timers_cancel (store, subject, NULL);
     for (size_t i = 0; rc == 0 && i < config->renewal_lead_count; i++)
         rc = qf_timers_add (store, config, "expiring", subject, expires,
