@@ -316,8 +316,6 @@ s_arg_value (const qf_cli_command_t *cmd, const char *label, const qf_arg_spec_t
     json_t *value = NULL;
     switch (arg->type) {
     case A_TOKEN:
-    case A_CATEGORY:
-    case A_DEPARTMENT:
         if (!qf_valid_token (text, (size_t)arg->max))
             qf_cli_usage_error (cmd, "%s must be 1-%lld characters of [a-z0-9._-], got \"%s\"",
                                 label, (long long)arg->max, text);
@@ -370,7 +368,6 @@ s_arg_value (const qf_cli_command_t *cmd, const char *label, const qf_arg_spec_t
         break;
     case A_BOOL: value = json_true (); break;
     case A_TEXT:
-    case A_AUTHORITY:
     case A_TEXT_LIST:
         value = json_string (text);
         if (!value)

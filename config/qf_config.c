@@ -13,6 +13,13 @@
     reference are all driven by the rows, so a key is added in one place
     and documented by the same row.
 
+    A business module's keys are rows in its own folder (NAME_config.c),
+    gathered in a configuration part (qf_config_parts[]); their values
+    live in the module's own struct, cfg->parts[i], which this file
+    allocates, fills and frees without knowing its fields. A module's
+    mapping may share its name with an engine one (its §-keys under
+    policy:); a list section's name is its own.
+
     The YAML is loaded with libyaml's document API; every node keeps its
     start mark, so each message names the line of the value it is about.
     Only the first problem is reported: the message is one line,
@@ -29,6 +36,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,12 +69,28 @@ _Static_assert(sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
 /* Most top-level sections. */
 #define QF_SECTIONS_MAX 32
 
-/* The main keys (those of the mapping sections, stored in qf_config_t) in
-   table order: the loader numbers them across sections. */
+/* A section and the struct its offsets point into: qf_config_t for the
+   engine's (part -1), cfg->parts[part] for a module's. */
 typedef struct {
-    const qf_key_t *key[QF_MAIN_KEYS_MAX]; /* borrowed from the tables */
+    const qf_section_t *sec;
+    int part;
+} s_section_t;
+
+/* The shape of the configuration: every section (the engine's, then each
+   part's), the top-level names (each once, in that order), and the main
+   keys (those of the mapping sections), grouped by top-level name: the
+   loader numbers them across sections. All borrowed from the tables. */
+typedef struct {
+    s_section_t section[QF_SECTIONS_MAX];
+    size_t section_count;
+    const char *top[QF_SECTIONS_MAX + 1]; /* NULL-terminated */
+    bool top_list[QF_SECTIONS_MAX];       /* the name is a list section's */
+    size_t top_count;
+    const qf_key_t *key[QF_MAIN_KEYS_MAX];
+    int key_part[QF_MAIN_KEYS_MAX];   /* the part its value lives in, -1: the engine */
+    size_t key_top[QF_MAIN_KEYS_MAX]; /* its top-level name, an index into top */
     size_t count;
-} s_main_t;
+} s_layout_t;
 
 /* What one load is working on, for messages. */
 typedef struct {
@@ -204,8 +228,8 @@ s_key_name (char *buffer, size_t size, const char *prefix, const char *text, siz
     return buffer;
 }
 
-/*  Writes "a, b, c" (the names of a NULL-terminated list, or the leaves of
-    the keys of one section) into buffer. */
+/*  Writes "a, b, c" (the names of a NULL-terminated list, or the keys of
+    a list entry's table) into buffer. */
 static const char *
 s_join_names (char *buffer, size_t size, const char *const *names)
 {
@@ -217,16 +241,12 @@ s_join_names (char *buffer, size_t size, const char *const *names)
 }
 
 static const char *
-s_join_keys (char *buffer, size_t size, const qf_key_t *keys, size_t count, const char *section)
+s_join_keys (char *buffer, size_t size, const qf_key_t *keys, size_t count)
 {
-    size_t used = 0, prefix = section ? strlen (section) + 1 : 0;
+    size_t used = 0;
     buffer[0] = '\0';
-    for (size_t i = 0; i < count; i++) {
-        if (section &&
-            (strncmp (keys[i].key, section, prefix - 1) != 0 || keys[i].key[prefix - 1] != '.'))
-            continue;
-        s_append (buffer, size, &used, "%s%s", used ? ", " : "", keys[i].key + prefix);
-    }
+    for (size_t i = 0; i < count; i++)
+        s_append (buffer, size, &used, "%s%s", used ? ", " : "", keys[i].key);
     return buffer;
 }
 
@@ -1210,12 +1230,12 @@ s_set_value (const s_load_t *ld, const qf_key_t *k, const char *name, const yaml
 /* --------------------------------------------------------------------- */
 /*  Defaults, freeing, comparing                                         */
 
-/*  Sets main key k to its default in cfg. */
+/*  Sets main key k to its default in the struct at base. */
 static int
-s_set_default (const qf_key_t *k, qf_config_t *cfg)
+s_set_default (const qf_key_t *k, void *base)
 {
-    char *at = (char *)cfg + k->offset;
-    size_t *count = (size_t *)((char *)cfg + k->aux_offset);
+    char *at = (char *)base + k->offset;
+    size_t *count = (size_t *)((char *)base + k->aux_offset);
     switch (k->type) {
     case QF_CT_INT:
     case QF_CT_ENUM:
@@ -1239,7 +1259,7 @@ s_set_default (const qf_key_t *k, qf_config_t *cfg)
     case QF_CT_TOPIC_LIST:
     case QF_CT_DATE_MAP: break; /* empty */
     case QF_CT_TIMEZONE: {
-        bool valid = s_parse_timezone (k->def_text, (int *)((char *)cfg + k->aux_offset));
+        bool valid = s_parse_timezone (k->def_text, (int *)((char *)base + k->aux_offset));
         assert (valid);
         (void)valid;
     }
@@ -1308,13 +1328,20 @@ s_free_value (const qf_key_t *k, void *base)
     }
 }
 
-/* The entry array and count of section sec in cfg. */
+/* The struct a section's or a main key's offsets point into. */
 static void *
-s_section_items (const qf_section_t *sec, const qf_config_t *cfg, size_t *count)
+s_base (const qf_config_t *cfg, int part)
+{
+    return part < 0 ? (void *)cfg : cfg->parts[part];
+}
+
+/* The entry array and count of list section sec in the struct at base. */
+static void *
+s_section_items (const qf_section_t *sec, const void *base, size_t *count)
 {
     void *items;
-    memcpy (&items, (const char *)cfg + sec->array_offset, sizeof items);
-    memcpy (count, (const char *)cfg + sec->count_offset, sizeof *count);
+    memcpy (&items, (const char *)base + sec->array_offset, sizeof items);
+    memcpy (count, (const char *)base + sec->count_offset, sizeof *count);
     return items;
 }
 
@@ -1418,29 +1445,89 @@ s_value_text (char *buffer, size_t size, const qf_key_t *k, const void *base)
     return buffer;
 }
 
-/*  Lists the main keys in table order into *main. */
+/*  Adds the sections of one table (the engine's, part -1, or a part's). */
 static void
-s_main_keys (s_main_t *main)
+s_layout_add (s_layout_t *lay, const qf_section_t *sections, int part)
 {
-    main->count = 0;
-    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
-        for (size_t i = 0; !sec->list && i < sec->key_count; i++) {
-            assert (main->count < QF_MAIN_KEYS_MAX);
-            main->key[main->count++] = &sec->keys[i];
+    for (const qf_section_t *sec = sections; sec->name; sec++) {
+        assert (lay->section_count < QF_SECTIONS_MAX);
+        lay->section[lay->section_count++] = (s_section_t){.sec = sec, .part = part};
+        size_t t = 0;
+        while (t < lay->top_count && strcmp (lay->top[t], sec->name) != 0)
+            t++;
+        if (t < lay->top_count) {
+            /* Only mappings share a name. */
+            assert (!sec->list && !lay->top_list[t]);
+            continue;
+        }
+        assert (lay->top_count < QF_SECTIONS_MAX);
+        lay->top_list[lay->top_count] = sec->list;
+        lay->top[lay->top_count++] = sec->name;
+        lay->top[lay->top_count] = NULL;
+    }
+}
+
+/*  Lays out every section linked into this program into *lay. */
+static void
+s_layout (s_layout_t *lay)
+{
+    lay->section_count = lay->top_count = lay->count = 0;
+    lay->top[0] = NULL;
+    s_layout_add (lay, qf_config_sections, -1);
+    for (size_t p = 0; qf_config_parts[p]; p++) {
+        assert (p < QF_CONFIG_PARTS_MAX);
+        s_layout_add (lay, qf_config_parts[p]->sections, (int)p);
+    }
+    for (size_t t = 0; t < lay->top_count; t++) {
+        for (size_t s = 0; s < lay->section_count; s++) {
+            const qf_section_t *sec = lay->section[s].sec;
+            if (sec->list || strcmp (sec->name, lay->top[t]) != 0)
+                continue;
+            for (size_t i = 0; i < sec->key_count; i++) {
+                assert (lay->count < QF_MAIN_KEYS_MAX);
+                for (size_t j = 0; j < lay->count; j++) /* each key in one table only */
+                    assert (strcmp (lay->key[j]->key, sec->keys[i].key) != 0);
+                lay->key[lay->count] = &sec->keys[i];
+                lay->key_part[lay->count] = lay->section[s].part;
+                lay->key_top[lay->count++] = t;
+            }
         }
     }
 }
 
-/*  The number of main key `key` in *main; the tables name only keys that
+/*  The number of main key `key` in *lay; the tables name only keys that
     exist, so a miss is a programming error. */
 static size_t
-s_main_index (const s_main_t *main, const char *key)
+s_main_index (const s_layout_t *lay, const char *key)
 {
     size_t i = 0;
-    while (i < main->count && strcmp (main->key[i]->key, key) != 0)
+    while (i < lay->count && strcmp (lay->key[i]->key, key) != 0)
         i++;
-    assert (i < main->count);
+    assert (i < lay->count);
     return i;
+}
+
+/*  The index of top-level name `name` in *lay. */
+static size_t
+s_top_index (const s_layout_t *lay, const char *name)
+{
+    size_t t = 0;
+    while (t < lay->top_count && strcmp (lay->top[t], name) != 0)
+        t++;
+    assert (t < lay->top_count);
+    return t;
+}
+
+/*  Writes the leaves of the main keys under top-level name t, "a, b, c". */
+static const char *
+s_join_main (char *buffer, size_t size, const s_layout_t *lay, size_t t)
+{
+    size_t used = 0, prefix = strlen (lay->top[t]) + 1;
+    buffer[0] = '\0';
+    for (size_t i = 0; i < lay->count; i++)
+        if (lay->key_top[i] == t)
+            s_append (buffer, size, &used, "%s%s", used ? ", " : "", lay->key[i]->key + prefix);
+    return buffer;
 }
 
 static int64_t
@@ -1453,7 +1540,8 @@ s_integer_value (const qf_key_t *k, const void *base)
 /*  Sets entry key k, absent from the file, from the key named by
     k->def_ref: a sibling in the same entry, else a main key. */
 static int
-s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf_config_t *cfg)
+s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf_config_t *cfg,
+                const s_layout_t *lay)
 {
     const qf_key_t *source = NULL;
     const void *source_base = base;
@@ -1461,10 +1549,9 @@ s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf
         if (strcmp (sec->keys[i].key, k->def_ref) == 0)
             source = &sec->keys[i];
     if (!source) {
-        s_main_t main;
-        s_main_keys (&main);
-        source = main.key[s_main_index (&main, k->def_ref)];
-        source_base = cfg;
+        size_t index = s_main_index (lay, k->def_ref);
+        source = lay->key[index];
+        source_base = s_base (cfg, lay->key_part[index]);
     }
     const char *from = (const char *)source_base + source->offset;
     char *to = (char *)base + k->offset;
@@ -1486,32 +1573,33 @@ s_set_from_ref (const qf_key_t *k, void *base, const qf_section_t *sec, const qf
 /* --------------------------------------------------------------------- */
 /*  Walking the document                                                 */
 
-/*  Finds the key SECTION.TEXT of mapping section sec; -1 when unknown. */
+/*  Finds main key SECTION.TEXT under top-level name t; -1 when unknown. */
 static int
-s_find_section_key (const qf_section_t *sec, const char *text, size_t length)
+s_find_main_key (const s_layout_t *lay, size_t t, const char *text, size_t length)
 {
-    size_t n = strlen (sec->name);
-    for (size_t i = 0; i < sec->key_count; i++) {
-        const char *key = sec->keys[i].key;
-        if (strncmp (key, sec->name, n) == 0 && key[n] == '.' && strlen (key + n + 1) == length &&
+    size_t n = strlen (lay->top[t]);
+    for (size_t i = 0; i < lay->count; i++) {
+        const char *key = lay->key[i]->key;
+        if (lay->key_top[i] == t && strlen (key + n + 1) == length &&
             memcmp (key + n + 1, text, length) == 0)
             return (int)i;
     }
     return -1;
 }
 
-/*  Reads mapping section sec (daemon:, policy:, ...: a mapping, or empty)
-    into cfg, recording in seen[] the line of every key given and in
-    values[] its value's node, both indexed like sec->keys. */
+/*  Reads the mapping under top-level name t (daemon:, policy:, ...: a
+    mapping, or empty) into cfg and its parts, recording in seen[] the
+    line of every key given and in values[] its value's node, both
+    indexed like lay->key. */
 static int
-s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *sec,
-                        const yaml_node_t *node, size_t *seen, const yaml_node_t **values)
+s_load_mapping (const s_load_t *ld, qf_config_t *cfg, const s_layout_t *lay, size_t t,
+                const yaml_node_t *node, size_t *seen, const yaml_node_t **values)
 {
     char keys[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], name[QF_PHRASE_SIZE];
-    const char *section = sec->name;
+    const char *section = lay->top[t];
     if (!node || s_is_null (node))
         return 0;
-    s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, section);
+    s_join_main (keys, sizeof keys, lay, t);
     if (node->type != YAML_MAPPING_NODE)
         return s_fail (ld, QF_EINVAL, s_line (node), section,
                        "expected a mapping of %s keys (%s), got %s; write them as \"key: value\" "
@@ -1526,14 +1614,14 @@ s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t
                            s_describe (quoted, sizeof quoted, key));
         const char *text = (const char *)key->data.scalar.value;
         size_t length = key->data.scalar.length;
-        int index = s_find_section_key (sec, text, length);
+        int index = s_find_main_key (lay, t, text, length);
         if (index < 0)
             return s_fail (ld, QF_EINVAL, s_line (key),
                            s_key_name (name, sizeof name, section, text, length),
                            "expected a key of the %s section (%s), got %s; fix the spelling or "
                            "remove the key",
                            section, keys, s_quote (quoted, sizeof quoted, text, length));
-        const qf_key_t *k = &sec->keys[index];
+        const qf_key_t *k = lay->key[index];
         if (seen[index])
             return s_fail (ld, QF_EINVAL, s_line (key), k->key,
                            "expected each key once, got it again (first at line %zu); remove "
@@ -1541,7 +1629,7 @@ s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t
                            seen[index]);
         seen[index] = s_line (key);
         values[index] = value;
-        int rc = s_set_value (ld, k, k->key, value, cfg);
+        int rc = s_set_value (ld, k, k->key, value, s_base (cfg, lay->key_part[index]));
         if (rc)
             return rc;
     }
@@ -1551,13 +1639,13 @@ s_load_mapping_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t
 /*  Reads one entry of a list section into base; *name_line gets the line
     of its name. */
 static int
-s_load_entry (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *sec,
+s_load_entry (const s_load_t *ld, qf_config_t *cfg, const s_layout_t *lay, const qf_section_t *sec,
               const yaml_node_t *node, void *base, const char *prefix, size_t *name_line)
 {
     char keys[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], name[QF_PHRASE_SIZE];
     size_t seen[QF_ITEM_KEYS_MAX] = {0};
     assert (sec->key_count <= QF_ITEM_KEYS_MAX);
-    s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, NULL);
+    s_join_keys (keys, sizeof keys, sec->keys, sec->key_count);
     if (!node || node->type != YAML_MAPPING_NODE)
         return s_fail (ld, QF_EINVAL, s_line (node), prefix,
                        "expected a mapping of %s, got %s; write the entry as \"- name: ...\" "
@@ -1608,22 +1696,23 @@ s_load_entry (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *sec,
     for (size_t i = 0; i < sec->key_count; i++) {
         if (seen[i] || !sec->keys[i].def_ref)
             continue;
-        if (s_set_from_ref (&sec->keys[i], base, sec, cfg))
+        if (s_set_from_ref (&sec->keys[i], base, sec, cfg, lay))
             return s_no_memory (ld);
     }
     *name_line = seen[0];
     return 0;
 }
 
-/*  Reads a list section (a sequence of mappings, or empty) into cfg. */
+/*  Reads a list section (a sequence of mappings, or empty) into the struct
+    at owner (cfg, or the part that declares it). */
 static int
-s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *sec,
-                     const yaml_node_t *node)
+s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const s_layout_t *lay,
+                     const qf_section_t *sec, void *owner, const yaml_node_t *node)
 {
     char keys[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE];
     if (!node || s_is_null (node))
         return 0;
-    s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, NULL);
+    s_join_keys (keys, sizeof keys, sec->keys, sec->key_count);
     size_t n = node->type == YAML_SEQUENCE_NODE
                    ? (size_t)(node->data.sequence.items.top - node->data.sequence.items.start)
                    : 0;
@@ -1644,8 +1733,8 @@ s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *s
     char *items = calloc (n, sec->item_size);
     if (!items)
         return s_no_memory (ld);
-    memcpy ((char *)cfg + sec->array_offset, &items, sizeof items);
-    size_t *count = (size_t *)((char *)cfg + sec->count_offset);
+    memcpy ((char *)owner + sec->array_offset, &items, sizeof items);
+    size_t *count = (size_t *)((char *)owner + sec->count_offset);
     size_t name_lines[QF_CONFIG_LIST_MAX];
     for (size_t i = 0; i < n; i++) {
         const yaml_node_t *item = s_node (ld, node->data.sequence.items.start[i]);
@@ -1653,7 +1742,7 @@ s_load_list_section (const s_load_t *ld, qf_config_t *cfg, const qf_section_t *s
         char prefix[64];
         snprintf (prefix, sizeof prefix, "%s[%zu]", sec->name, i);
         *count = i + 1; /* a half-read entry is freed with the rest */
-        int rc = s_load_entry (ld, cfg, sec, item, base, prefix, &name_lines[i]);
+        int rc = s_load_entry (ld, cfg, lay, sec, item, base, prefix, &name_lines[i]);
         if (rc)
             return rc;
         const char *name = s_item_name (sec, items, i);
@@ -1704,13 +1793,13 @@ s_find_date (const s_load_t *ld, const qf_key_t *k, const yaml_node_t *node, int
 /*  Refuses a date that is in both date map k (node) and date map other
     (other_node), naming both places; the earliest such date is reported. */
 static int
-s_check_disjoint (const s_load_t *ld, const qf_config_t *cfg, const qf_key_t *k,
-                  const yaml_node_t *node, const qf_key_t *other, const yaml_node_t *other_node)
+s_check_disjoint (const s_load_t *ld, const qf_key_t *k, const void *base, const yaml_node_t *node,
+                  const qf_key_t *other, const void *other_base, const yaml_node_t *other_node)
 {
-    const int32_t *mine = *(int32_t *const *)((const char *)cfg + k->offset);
-    const int32_t *theirs = *(int32_t *const *)((const char *)cfg + other->offset);
-    size_t n = *(const size_t *)((const char *)cfg + k->aux_offset);
-    size_t m = *(const size_t *)((const char *)cfg + other->aux_offset);
+    const int32_t *mine = *(int32_t *const *)((const char *)base + k->offset);
+    const int32_t *theirs = *(int32_t *const *)((const char *)other_base + other->offset);
+    size_t n = *(const size_t *)((const char *)base + k->aux_offset);
+    size_t m = *(const size_t *)((const char *)other_base + other->aux_offset);
     size_t i = 0, j = 0;
     while (i < n && j < m && mine[i] != theirs[j]) {
         if (mine[i] < theirs[j])
@@ -1738,19 +1827,14 @@ static int
 s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
 {
     char names[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE], name[QF_PHRASE_SIZE];
-    const char *top[QF_SECTIONS_MAX + 1];
-    const yaml_node_t *sections[QF_SECTIONS_MAX] = {NULL};
+    const yaml_node_t *sections[QF_SECTIONS_MAX] = {NULL}; /* by top-level name */
     size_t lines[QF_SECTIONS_MAX] = {0};
     size_t seen[QF_MAIN_KEYS_MAX] = {0};
     const yaml_node_t *values[QF_MAIN_KEYS_MAX] = {NULL};
-    s_main_t main;
-    s_main_keys (&main);
-    size_t top_count = 0;
-    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
-        assert (top_count < QF_SECTIONS_MAX);
-        top[top_count++] = sec->name;
-    }
-    top[top_count] = NULL;
+    s_layout_t lay;
+    s_layout (&lay);
+    const char *const *top = lay.top;
+    size_t top_count = lay.top_count;
     s_join_names (names, sizeof names, top);
 
     if (root && !s_is_null (root)) {
@@ -1789,25 +1873,23 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
     }
     /* The mappings first: the lists' defaults may copy their values. */
     int rc;
-    size_t first = 0;
-    for (size_t i = 0; i < top_count; i++) {
-        const qf_section_t *sec = &qf_config_sections[i];
-        if (sec->list)
+    for (size_t t = 0; t < top_count; t++) {
+        if (lay.top_list[t])
             continue;
-        rc = s_load_mapping_section (ld, cfg, sec, sections[i], seen + first, values + first);
+        rc = s_load_mapping (ld, cfg, &lay, t, sections[t], seen, values);
         if (rc)
             return rc;
-        first += sec->key_count;
     }
-    for (size_t i = 0; i < main.count; i++)
-        if (!seen[i] && s_set_default (main.key[i], cfg))
+    for (size_t i = 0; i < lay.count; i++)
+        if (!seen[i] && s_set_default (lay.key[i], s_base (cfg, lay.key_part[i])))
             return s_no_memory (ld);
-    for (size_t i = 0; i < main.count; i++) {
-        const qf_key_t *k = main.key[i];
+    for (size_t i = 0; i < lay.count; i++) {
+        const qf_key_t *k = lay.key[i];
         if (!k->at_least)
             continue;
-        size_t other = s_main_index (&main, k->at_least);
-        int64_t mine = s_integer_value (k, cfg), least = s_integer_value (main.key[other], cfg);
+        size_t other = s_main_index (&lay, k->at_least);
+        int64_t mine = s_integer_value (k, s_base (cfg, lay.key_part[i]));
+        int64_t least = s_integer_value (lay.key[other], s_base (cfg, lay.key_part[other]));
         if (mine >= least)
             continue;
         if (seen[i])
@@ -1818,18 +1900,21 @@ s_load_root (const s_load_t *ld, qf_config_t *cfg, const yaml_node_t *root)
                        "expected at most %s (%lld, its default), got %lld; lower %s or set %s",
                        k->key, (long long)mine, (long long)least, k->at_least, k->key);
     }
-    for (size_t i = 0; i < main.count; i++) {
-        if (!main.key[i]->disjoint)
+    for (size_t i = 0; i < lay.count; i++) {
+        if (!lay.key[i]->disjoint)
             continue;
-        size_t other = s_main_index (&main, main.key[i]->disjoint);
-        rc = s_check_disjoint (ld, cfg, main.key[i], values[i], main.key[other], values[other]);
+        size_t other = s_main_index (&lay, lay.key[i]->disjoint);
+        rc = s_check_disjoint (ld, lay.key[i], s_base (cfg, lay.key_part[i]), values[i],
+                               lay.key[other], s_base (cfg, lay.key_part[other]), values[other]);
         if (rc)
             return rc;
     }
-    for (size_t i = 0; i < top_count; i++) {
-        if (!qf_config_sections[i].list)
+    for (size_t i = 0; i < lay.section_count; i++) {
+        const qf_section_t *sec = lay.section[i].sec;
+        if (!sec->list)
             continue;
-        rc = s_load_list_section (ld, cfg, &qf_config_sections[i], sections[i]);
+        rc = s_load_list_section (ld, cfg, &lay, sec, s_base (cfg, lay.section[i].part),
+                                  sections[s_top_index (&lay, sec->name)]);
         if (rc)
             return rc;
     }
@@ -1997,7 +2082,10 @@ qf_config_load (const char *path, qf_config_t **config_p, char *error, size_t er
     if (rc)
         goto fail;
     cfg = calloc (1, sizeof *cfg);
-    if (!cfg || !(cfg->path = strdup (path)) || !yaml_parser_initialize (&parser)) {
+    bool parts_ready = cfg != NULL;
+    for (size_t p = 0; parts_ready && qf_config_parts[p]; p++)
+        parts_ready = (cfg->parts[p] = calloc (1, qf_config_parts[p]->size)) != NULL;
+    if (!parts_ready || !(cfg->path = strdup (path)) || !yaml_parser_initialize (&parser)) {
         rc = s_no_memory (&ld);
         goto fail;
     }
@@ -2055,19 +2143,27 @@ qf_config_destroy (qf_config_t **self_p)
     if (!self_p || !*self_p)
         return;
     qf_config_t *self = *self_p;
-    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+    s_layout_t lay;
+    s_layout (&lay);
+    for (size_t i = 0; i < lay.section_count; i++) {
+        const qf_section_t *sec = lay.section[i].sec;
+        char *base = s_base (self, lay.section[i].part);
+        if (!base) /* a part not allocated: the load ran out of memory */
+            continue;
         if (!sec->list) {
             for (size_t k = 0; k < sec->key_count; k++)
-                s_free_value (&sec->keys[k], self);
+                s_free_value (&sec->keys[k], base);
             continue;
         }
         size_t count;
-        char *items = s_section_items (sec, self, &count);
+        char *items = s_section_items (sec, base, &count);
         for (size_t j = 0; items && j < count; j++)
             for (size_t k = 0; k < sec->key_count; k++)
                 s_free_value (&sec->keys[k], items + j * sec->item_size);
         free (items);
     }
+    for (size_t p = 0; p < QF_CONFIG_PARTS_MAX; p++)
+        free (self->parts[p]);
     free (self->path);
     free (self);
     *self_p = NULL;
@@ -2086,23 +2182,27 @@ qf_config_reload_check (const qf_config_t *current, const qf_config_t *next, cha
                    .error_size = error_size};
     char was[QF_PHRASE_SIZE], now[QF_PHRASE_SIZE], key[QF_PHRASE_SIZE], quoted[QF_QUOTE_SIZE];
     const char *restart = "restart qualflowd to apply it (the reload was refused)";
-    s_main_t main;
-    s_main_keys (&main);
-    for (size_t i = 0; i < main.count; i++) {
-        const qf_key_t *k = main.key[i];
-        if (k->reloadable || s_equal (k, current, next))
+    s_layout_t lay;
+    s_layout (&lay);
+    for (size_t i = 0; i < lay.count; i++) {
+        const qf_key_t *k = lay.key[i];
+        const void *a = s_base (current, lay.key_part[i]), *b = s_base (next, lay.key_part[i]);
+        if (k->reloadable || s_equal (k, a, b))
             continue;
         return s_fail (&ld, QF_EINVAL, 0, k->key,
                        "expected the running value %s, got %s; this key needs a restart: %s",
-                       s_value_text (was, sizeof was, k, current),
-                       s_value_text (now, sizeof now, k, next), restart);
+                       s_value_text (was, sizeof was, k, a), s_value_text (now, sizeof now, k, b),
+                       restart);
     }
-    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
+    for (size_t i = 0; i < lay.section_count; i++) {
+        const qf_section_t *sec = lay.section[i].sec;
         if (!sec->list || sec->reloadable)
             continue;
         size_t cur_count, next_count;
-        const char *cur_items = s_section_items (sec, current, &cur_count);
-        const char *next_items = s_section_items (sec, next, &next_count);
+        const char *cur_items =
+            s_section_items (sec, s_base (current, lay.section[i].part), &cur_count);
+        const char *next_items =
+            s_section_items (sec, s_base (next, lay.section[i].part), &next_count);
         for (size_t c = 0; c < cur_count; c++) {
             const char *name = s_item_name (sec, cur_items, c);
             size_t n = 0;
@@ -2153,21 +2253,21 @@ qf_config_reload_check (const qf_config_t *current, const qf_config_t *next, cha
     return 0;
 }
 
-const qf_authority_t *
-qf_config_authority (const qf_config_t *self, const char *name)
+bool
+qf_config_has_part (const qf_config_part_t *part)
 {
-    for (size_t i = 0; self && name && i < self->authority_count; i++)
-        if (strcmp (self->authorities[i].name, name) == 0)
-            return &self->authorities[i];
-    return NULL;
+    for (size_t p = 0; qf_config_parts[p]; p++)
+        if (qf_config_parts[p] == part)
+            return true;
+    return false;
 }
 
-const qf_category_t *
-qf_config_category (const qf_config_t *self, const char *name)
+const void *
+qf_config_part (const qf_config_t *self, const qf_config_part_t *part)
 {
-    for (size_t i = 0; self && name && i < self->category_count; i++)
-        if (strcmp (self->categories[i].name, name) == 0)
-            return &self->categories[i];
+    for (size_t p = 0; self && qf_config_parts[p]; p++)
+        if (qf_config_parts[p] == part)
+            return self->parts[p];
     return NULL;
 }
 
@@ -2230,15 +2330,21 @@ qf_config_print_reference (void *file)
     fputs ("| Key | Type | Range / allowed values | Default | Reloadable | Description |\n"
            "|-----|------|------------------------|---------|------------|-------------|\n",
            out);
-    for (const qf_section_t *sec = qf_config_sections; sec->name; sec++) {
-        if (!sec->list) {
-            for (size_t j = 0; j < sec->key_count; j++)
-                s_print_row (out, sec->keys[j].key, &sec->keys[j], sec->keys[j].reloadable);
+    s_layout_t lay;
+    s_layout (&lay);
+    for (size_t t = 0; t < lay.top_count; t++) {
+        if (!lay.top_list[t]) {
+            for (size_t i = 0; i < lay.count; i++)
+                if (lay.key_top[i] == t)
+                    s_print_row (out, lay.key[i]->key, lay.key[i], lay.key[i]->reloadable);
             continue;
         }
+        const qf_section_t *sec = NULL;
+        for (size_t i = 0; !sec && i < lay.section_count; i++)
+            if (strcmp (lay.section[i].sec->name, lay.top[t]) == 0)
+                sec = lay.section[i].sec;
         snprintf (range, sizeof range, "a list of at most %d entries, each a mapping of %s",
-                  QF_CONFIG_LIST_MAX,
-                  s_join_keys (keys, sizeof keys, sec->keys, sec->key_count, NULL));
+                  QF_CONFIG_LIST_MAX, s_join_keys (keys, sizeof keys, sec->keys, sec->key_count));
         fputs ("|", out);
         s_print_cell (out, sec->name, true);
         s_print_cell (out, "list of mappings", false);

@@ -1,6 +1,12 @@
 /*  qf_config — qualflow's configuration, loaded from YAML into an immutable
-    struct through one declarative table (name, type, range, default,
+    struct through declarative tables (name, type, range, default,
     reloadable).
+
+    The engine's sections (daemon, security, delivery, calendar, cli,
+    groups, ...) are fields of qf_config_t. A business module declares its
+    own keys and its own settings struct in a configuration part (its
+    NAME_config.c, qf_config_keys.h) and reads them back with
+    qf_config_part(); the loader keeps them opaque.
 
     A configuration is built once by qf_config_load() and never changed
     afterwards; SIGHUP builds a new one, and qf_config_reload_check() says
@@ -17,12 +23,12 @@
 #ifndef QF_CONFIG_H
 #define QF_CONFIG_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define QF_CONFIG_LIST_MAX     64 /* longest list of any kind */
+#define QF_CONFIG_PARTS_MAX    16 /* most modules with a configuration part */
 #define QF_CONFIG_YEARS_MAX    50 /* most years in one per-year date list */
 #define QF_CONFIG_DEFAULT_PATH "config/qualflow.yaml"
 
@@ -37,22 +43,6 @@ typedef struct {
     size_t count;                  /* how many */
 } qf_years_t;
 
-/* An issuing authority and the format of the certificate numbers it issues. */
-typedef struct {
-    char *name;    /* as written on certificates, UTF-8 */
-    char *pattern; /* POSIX extended regular expression, anchored by the author */
-    regex_t regex; /* compiled pattern */
-} qf_authority_t;
-
-/* A qualification category: the scopes it may carry, the industries it serves. */
-typedef struct {
-    char *name;    /* e.g. "construction-general" */
-    char **scopes; /* allowed scope values; empty = any */
-    size_t scope_count;
-    char **industries; /* industries the category serves */
-    size_t industry_count;
-} qf_category_t;
-
 /* A durable consumer group: who receives which topics, and delivery policy. */
 typedef struct {
     char *name;    /* [a-z0-9._-], e.g. "legal" */
@@ -63,7 +53,11 @@ typedef struct {
     int max_deliveries;  /* attempts before dead letter; default delivery.max_deliveries */
 } qf_group_config_t;
 
-typedef struct {
+/* A module's configuration part: its keys and its settings struct
+   (qf_config_keys.h). */
+typedef struct qf_config_part_t qf_config_part_t;
+
+typedef struct qf_config_t {
     char *path; /* the file this was loaded from */
 
     /* daemon: — process settings; only log_level, syslog, batch_max and
@@ -102,21 +96,16 @@ typedef struct {
     int window;                 /* most events in flight per worker instance */
     int hello_groups_max;       /* most groups HELLOs may create */
 
-    /* policy: — what the company's policy leaves open (reloadable). */
+    /* policy: — what the company's policy leaves open (reloadable): here
+       the time zone, and the values of sections that have no module yet
+       (§5 staff, §6.4 after-sales); modules add their own policy keys in
+       their configuration parts (qualification: §4.2, renewal: §4.3). */
     char *timezone;                                  /* "Asia/Shanghai" or "+08:00" */
     int utc_offset_minutes;                          /* derived from timezone */
     int onboarding_training_days;                    /* §5.1 [X] days */
     qf_period_t assessment_period;                   /* §5.2 quarter or year */
     int callback_intervals_days[QF_CONFIG_LIST_MAX]; /* §6.4 after delivery */
     size_t callback_interval_count;
-    int renewal_lead_days[QF_CONFIG_LIST_MAX]; /* §4.3, descending */
-    size_t renewal_lead_count;
-    int min_validity_for_sale_days;               /* §4.2 remaining validity to be sellable */
-    char *review_departments[QF_CONFIG_LIST_MAX]; /* §4.2 all must pass */
-    size_t review_department_count;
-    char *review_confirm[QF_CONFIG_LIST_MAX]; /* §4.2 a person confirms these */
-    size_t review_confirm_count;
-    double min_return_ratio; /* finance: expected revenue / cost */
 
     /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */
     int reminder_minute;      /* reminder_time as minutes after midnight, 0..1439 */
@@ -134,12 +123,13 @@ typedef struct {
        reads them only to check them). */
     char *cli_role; /* role the CLI acts in without --as and $QUALFLOW_ROLE; NULL: none */
 
-    qf_authority_t *authorities; /* authorities: allowed issuers */
-    size_t authority_count;
-    qf_category_t *categories; /* categories: */
-    size_t category_count;
     qf_group_config_t *groups; /* groups: durable consumer groups */
     size_t group_count;
+
+    /* Each module's own settings, indexed like qf_config_parts[]: a
+       module reads its part through qf_config_part(), typed by the
+       module's own header (e.g. renewal/renewal_config.h). */
+    void *parts[QF_CONFIG_PARTS_MAX];
 } qf_config_t;
 
 /*  Loads and validates a YAML file. On success returns 0 and a new
@@ -158,9 +148,15 @@ int qf_config_reload_check (const qf_config_t *current, const qf_config_t *next,
                             size_t error_size);
 
 /*  Look-ups; return NULL when the name is not configured. */
-const qf_authority_t *qf_config_authority (const qf_config_t *self, const char *name);
-const qf_category_t *qf_config_category (const qf_config_t *self, const char *name);
 const qf_group_config_t *qf_config_group (const qf_config_t *self, const char *name);
+
+/*  The settings of a module's configuration part (its own struct), or
+    NULL when the part is not linked into this program. */
+const void *qf_config_part (const qf_config_t *self, const qf_config_part_t *part);
+
+/*  Whether `part` is one of the configuration parts this program loads
+    (qf_config_parts[], listed by the build). */
+bool qf_config_has_part (const qf_config_part_t *part);
 
 /*  Whether a topic matches one subscription pattern: equal, or the pattern
     ends in "*" and the topic starts with what precedes it. */

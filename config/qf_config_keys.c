@@ -6,13 +6,14 @@
     for it; see qf_config_keys.h for the columns of each type.  The loader
     (qf_config.c) needs nothing else: to add a section, write its table
     here and add it to qf_config_sections at the end, with its fields in
-    qf_config_t (config/qf_config.h).  `qualflowd --config-reference`
-    prints the tables, and README.md carries that output.
+    qf_config_t (config/qf_config.h).  These are the engine's keys; a
+    business module's keys are in its own folder (NAME_config.c), in the
+    same form.  `qualflowd --config-reference` prints them all, and
+    README.md carries that output.
 */
 #include "qf_config_keys.h"
 
 #include "qf_log.h"
-#include "qf_pattern.h"
 #include "qf_role.h"
 
 static const char *const s_durability_names[] = {"full", "normal", NULL};
@@ -20,8 +21,6 @@ static const char *const s_log_level_names[] = {"debug", "info", "warn", "error"
 static const char *const s_period_names[] = {"quarter", "year", NULL};
 static const char *const s_shift_names[] = {"previous", "next", NULL};
 static const int s_callback_defaults[] = {30, 90};
-static const int s_renewal_defaults[] = {90, 60, 30, 7};
-static const char *const s_review_defaults[] = {"legal", "finance", "technical"};
 
 /* clang-format off */
 
@@ -72,11 +71,6 @@ static const qf_key_t s_policy[] = {
     QF_INT        ("policy.onboarding_training_days",   CFG (onboarding_training_days),   7,   1, 365,  QF_RELOAD, "§5.1 training: days a new employee has to complete onboarding training"),
     QF_ENUM       ("policy.assessment_period",          CFG (assessment_period),          QF_PERIOD_QUARTER, s_period_names, QF_RELOAD, "§5.2 assessment: how often staff are assessed"),
     QF_INT_LIST   ("policy.callback_intervals_days",    CFG (callback_intervals_days), CFG (callback_interval_count), s_callback_defaults, 1, 3650, 1, 16, QF_RELOAD, "§6.4 callbacks: days after delivery at which the customer is called back", .order = +1),
-    QF_INT_LIST   ("policy.renewal_lead_days",          CFG (renewal_lead_days),       CFG (renewal_lead_count),      s_renewal_defaults,  1, 3650, 1, 16, QF_RELOAD, "§4.3 renewal: days before expiry at which renewal reminders are sent", .order = -1),
-    QF_INT        ("policy.min_validity_for_sale_days", CFG (min_validity_for_sale_days), 180, 0, 3650, QF_RELOAD, "§4.2 review: least remaining validity (days) for a qualification to be sold"),
-    QF_TOKEN_LIST ("policy.review_departments",         CFG (review_departments), CFG (review_department_count), s_review_defaults, QF_COUNT (s_review_defaults), 1, 16, QF_RELOAD, "§4.2 review: departments that must all approve a review", .unique = true),
-    QF_TOKEN_LIST ("policy.review_confirmed_by_person", CFG (review_confirm),     CFG (review_confirm_count),    NULL,              0,                            0, 16, QF_RELOAD, "§4.2 review: departments whose worker verdict a person confirms with 'qualflow review decide' (the others' verdicts stand)", .unique = true),
-    QF_DOUBLE     ("policy.min_return_ratio",           CFG (min_return_ratio),           1.2, 0, 100,  QF_RELOAD, "§4.2 review: least expected revenue / cost ratio the finance review accepts"),
 };
 
 /* calendar: the business calendar (reloadable); see daemon/qf_calendar.h. */
@@ -90,19 +84,6 @@ static const qf_key_t s_calendar[] = {
 /* cli: the command-line client's own settings (the daemon only checks them). */
 static const qf_key_t s_cli[] = {
     QF_TOKEN    ("cli.role", CFG (cli_role), NULL, qf_roles, QF_RELOAD, "role the qualflow CLI acts in when neither --as nor $QUALFLOW_ROLE names one; without any, the CLI acts as admin, which business commands refuse"),
-};
-
-/* authorities: one entry per issuing authority accepted (qf_authority_t). */
-static const qf_key_t s_authority[] = {
-    QF_STRING   ("name",    AUTH (name),    NULL, 256,                               QF_RESTART, "the authority as written on certificates; unique", .required = true),
-    QF_REGEX    ("pattern", AUTH (pattern), AUTH (regex), QF_PATTERN_BYTES_MAX,      QF_RESTART, "POSIX extended regular expression for its certificate numbers; anchor it", .required = true),
-};
-
-/* categories: one entry per qualification category (qf_category_t). */
-static const qf_key_t s_category[] = {
-    QF_TOKEN       ("name",       CAT (name),       NULL, NULL,                                       QF_RESTART, "category name; unique", .required = true),
-    QF_STRING_LIST ("scopes",     CAT (scopes),     CAT (scope_count),    256, 0, QF_CONFIG_LIST_MAX, QF_RESTART, "scopes a qualification of this category may carry; empty = any", .unique = true),
-    QF_STRING_LIST ("industries", CAT (industries), CAT (industry_count), 256, 0, QF_CONFIG_LIST_MAX, QF_RESTART, "industries the category serves", .unique = true),
 };
 
 /* groups: durable consumer groups (qf_group_config_t); the delivery policy
@@ -122,8 +103,6 @@ const qf_section_t qf_config_sections[] = {
     QF_MAPPING ("policy",   s_policy),
     QF_MAPPING ("calendar", s_calendar),
     QF_MAPPING ("cli",      s_cli),
-    QF_LIST    ("authorities", s_authority, qf_authority_t,    CFG (authorities), CFG (authority_count), QF_RELOAD,  "issuing authorities accepted on certificates"),
-    QF_LIST    ("categories",  s_category,  qf_category_t,     CFG (categories),  CFG (category_count),  QF_RELOAD,  "qualification categories"),
     QF_LIST    ("groups",      s_group,     qf_group_config_t, CFG (groups),      CFG (group_count),     QF_RESTART, "durable consumer groups"),
     {.name = NULL},
 };

@@ -364,6 +364,15 @@ qf_commands_bind (const qf_module_t *const *modules, qf_command_t **table_p, siz
     }
     size_t count = 0;
     int rc = s_bind_table ("the engine", qf_ops_specs, s_handlers, table, &count, cap, error, size);
+    for (const qf_module_t *const *module = modules; rc == 0 && *module; module++) {
+        if ((*module)->config && !qf_config_has_part ((*module)->config)) {
+            snprintf (error, size,
+                      "module %s: its configuration part is not in qf_config_parts[]; build "
+                      "the program with the module's NAME_config.c listed",
+                      (*module)->name);
+            rc = QF_EINVAL;
+        }
+    }
     for (const qf_module_t *const *module = modules; rc == 0 && *module; module++)
         rc = s_bind_table ((*module)->name, (*module)->specs, (*module)->handlers, table, &count,
                            cap, error, size);
@@ -481,18 +490,18 @@ s_check_token (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json
     return 0;
 }
 
-/* Refuses a value the configuration does not list, naming what is
-   allowed. The configured entries are `count` structs `stride` bytes
-   apart, each starting with its name (qf_category_t, qf_authority_t, or
-   a plain array of names); `key` is where the configuration lists them. */
+/* Refuses a value the configuration does not list (spec->in), naming
+   what is allowed. */
 static int
-s_not_configured (qf_ctx_t *ctx, const char *field, json_t *value, const char *what,
-                  const char *key, const void *entries, size_t count, size_t stride)
+s_check_configured (qf_ctx_t *ctx, const qf_arg_spec_t *spec, const char *field, json_t *value)
 {
+    const char *text = json_string_value (value), *name;
+    for (size_t i = 0; (name = spec->in->name (ctx->config, i)); i++)
+        if (strcmp (name, text) == 0)
+            return 0;
     char allowed[320] = "";
     size_t used = 0;
-    for (size_t i = 0; i < count; i++) {
-        const char *name = *(char *const *)((const char *)entries + i * stride);
+    for (size_t i = 0; (name = spec->in->name (ctx->config, i)); i++) {
         /* Whole names only, with room left for ", ...". */
         if (used + strlen (name) + 2 + 6 >= sizeof allowed) {
             snprintf (allowed + used, sizeof allowed - used, ", ...");
@@ -501,12 +510,11 @@ s_not_configured (qf_ctx_t *ctx, const char *field, json_t *value, const char *w
         used +=
             (size_t)snprintf (allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", name);
     }
-    const char *text = json_string_value (value);
     return qf_ctx_error (ctx, QF_EINVAL, field,
                          "%s \"%.*s\" is not a configured %s; use one of: %s (%s in the "
                          "configuration)",
-                         field, s_utf8_cut (text, 64), text, what,
-                         count ? allowed : "none configured", key);
+                         field, s_utf8_cut (text, 64), text, spec->in->what,
+                         used ? allowed : "none configured", spec->in->key);
 }
 
 static int
@@ -519,34 +527,12 @@ s_check_arg (qf_ctx_t *ctx, const qf_arg_spec_t *spec, json_t *value)
     assert (n + 6 <= sizeof field);
     memcpy (field + 5, spec->name, n + 1);
     switch (spec->type) {
-    case A_TEXT: return s_check_text (ctx, spec, field, value);
-    case A_TOKEN: return s_check_token (ctx, spec, field, value);
-    case A_CATEGORY: {
-        const qf_config_t *config = ctx->config;
-        int rc = s_check_token (ctx, spec, field, value);
-        if (rc == 0 && !qf_config_category (config, json_string_value (value)))
-            rc = s_not_configured (ctx, field, value, "category", "categories", config->categories,
-                                   config->category_count, sizeof *config->categories);
-        return rc;
-    }
-    case A_AUTHORITY: {
-        const qf_config_t *config = ctx->config;
-        int rc = s_check_text (ctx, spec, field, value);
-        if (rc == 0 && !qf_config_authority (config, json_string_value (value)))
-            rc = s_not_configured (ctx, field, value, "issuing authority", "authorities",
-                                   config->authorities, config->authority_count,
-                                   sizeof *config->authorities);
-        return rc;
-    }
-    case A_DEPARTMENT: {
-        const qf_config_t *config = ctx->config;
-        int rc = s_check_token (ctx, spec, field, value);
-        if (rc == 0 && !qf_name_in (config->review_departments, config->review_department_count,
-                                    json_string_value (value)))
-            rc = s_not_configured (ctx, field, value, "review department",
-                                   "policy.review_departments", config->review_departments,
-                                   config->review_department_count,
-                                   sizeof config->review_departments[0]);
+    case A_TEXT:
+    case A_TOKEN: {
+        int rc = spec->type == A_TEXT ? s_check_text (ctx, spec, field, value)
+                                      : s_check_token (ctx, spec, field, value);
+        if (rc == 0 && spec->in)
+            rc = s_check_configured (ctx, spec, field, value);
         return rc;
     }
     case A_INT:

@@ -6,7 +6,7 @@
     defines `const qf_module_t qf_module_NAME`: its commands (their specs
     in NAME_spec.c, `qf_NAME_specs`, and their handlers), its store
     part (its own schema migrations and prepared statements), its timer
-    kinds, its periodic work. The build finds the modules by folder and
+    kinds, its periodic work, its configuration part (NAME_config.c). The build finds the modules by folder and
     generates the list qf_modules[] (build/VARIANT/gen/qf_modules.c), so a
     new module adds its folder and edits no engine file. A test build adds
     the modules of tests/modules/ the same way (qualflowd-test).
@@ -62,6 +62,14 @@ typedef struct qf_module_t {
     /* Kinds of durable timers the module places and fires (qf_timers.h);
        the table ends with an entry whose name is NULL; NULL when none. */
     const qf_timer_kind_t *timer_kinds;
+
+    /* Its configuration part (NAME_config.c, qf_config_keys.h): its keys,
+       their defaults and rules, and the struct it reads them from with
+       qf_config_part(); NULL when it has no settings. The part is data in
+       the shared library, since workers and the CLI read the same file,
+       and the build lists it in qf_config_parts[]; binding refuses a
+       module whose part is not listed there. */
+    const qf_config_part_t *config;
 
     /* Periodic work, called from the server loop at each timer pass
        (about every 100 ms): cheap when there is nothing to do; opens the

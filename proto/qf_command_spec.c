@@ -43,11 +43,12 @@ static void
 s_arg_rule (const qf_arg_spec_t *arg, char *buffer, size_t size)
 {
     buffer[0] = 0;
+    if (arg->in) {
+        snprintf (buffer, size, "configured");
+        return;
+    }
     switch (arg->type) {
     case A_DATE: snprintf (buffer, size, "date"); break;
-    case A_CATEGORY:
-    case A_AUTHORITY:
-    case A_DEPARTMENT: snprintf (buffer, size, "configured"); break;
     case A_NUMBER: snprintf (buffer, size, "number ≥ 0"); break;
     case A_TEXT_LIST:
         snprintf (buffer, size, "list of at most %lld texts", (long long)arg->max);

@@ -34,13 +34,21 @@ typedef enum {
     A_ENUM,
     A_TEXT_LIST,
     A_TOKEN,
-    A_BOOL,
-    /* Values the configuration enumerates, checked against the running
-       configuration when the command is given (not only at review). */
-    A_CATEGORY,  /* a token: one of categories[].name */
-    A_AUTHORITY, /* a text: one of authorities[].name */
-    A_DEPARTMENT /* a token: one of policy.review_departments */
+    A_BOOL
 } qf_arg_type_t;
+
+struct qf_config_t; /* qf_config.h */
+
+/* Names the running configuration allows for an argument (categories,
+   authorities, review departments): the module whose configuration
+   lists them defines this, and the daemon checks a request against it
+   when the command is given (not only at review). */
+typedef struct {
+    const char *what; /* the thing named, for messages: "category" */
+    const char *key;  /* where the configuration lists them: "categories" */
+    /* The i-th configured name, NULL past the last. */
+    const char *(*name) (const struct qf_config_t *config, size_t i);
+} qf_arg_names_t;
 
 /* How the CLI prints a command's result for people (--json prints it as
    it is, a QF_OUT_LIST as {"items": [...], "next": null}). */
@@ -53,11 +61,12 @@ typedef enum {
 
 /* One argument of a command: its type and rule, and how people give it. */
 typedef struct {
-    const char *name;   /* key in args */
-    qf_arg_type_t type; /* what it must be */
-    bool required;      /* must be present */
-    int64_t min, max;   /* A_INT range; length of texts, tokens and lists */
-    const char *values; /* A_ENUM: space-separated allowed values */
+    const char *name;         /* key in args */
+    qf_arg_type_t type;       /* what it must be */
+    bool required;            /* must be present */
+    int64_t min, max;         /* A_INT range; length of texts, tokens and lists */
+    const char *values;       /* A_ENUM: space-separated allowed values */
+    const qf_arg_names_t *in; /* A_TOKEN, A_TEXT: one of these configured names; NULL: any */
     /* The CLI: `option` is "--cert-no" for an option, or a label without
        dashes ("ID") for a positional argument (in the order they come);
        NULL leaves the argument to `qualflow call`. Several options

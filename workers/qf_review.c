@@ -131,7 +131,7 @@ qf_review_category (const qf_config_t *cfg, json_t *record, qf_review_t *review)
         qf_review_finding (review, QF_REVIEW_OPT_CATEGORY, 0, "category is missing");
         return NULL;
     }
-    const qf_category_t *category = qf_config_category (cfg, name);
+    const qf_category_t *category = qf_qualification_category (cfg, name);
     if (!category)
         qf_review_finding (review, QF_REVIEW_OPT_CATEGORY, 0,
                            "category %s is not configured; use one of the configured categories",
@@ -161,10 +161,7 @@ s_department_asked (const qf_config_t *cfg, const char *department, json_t *depa
                                                               department) == 0) return true;
         return false;
     }
-    for (size_t i = 0; i < cfg->review_department_count; i++)
-        if (strcmp (cfg->review_departments[i], department) == 0)
-            return true;
-    return false;
+    return qf_qualification_is_department (cfg, department);
 }
 
 /* Appends a printf-formatted sentence to `text` (of `size` bytes), after a

@@ -29,6 +29,7 @@
 #define QF_REVIEW_H
 
 #include "qf_config.h"
+#include "qualification/qualification_config.h"
 #include "qf_worker.h"
 
 #include <jansson.h>

@@ -12,6 +12,7 @@
 #ifndef QF_TEST_DAEMON_H
 #define QF_TEST_DAEMON_H
 
+#include "qualification/qualification_config.h"
 #include "qf.h"
 #include "qf_commands.h"
 #include "qf_log.h"
@@ -258,8 +259,10 @@ qf_test_qual_approve (qf_test_daemon_t *d, long long id)
     int rc = qf_test_run (d, "review", "qual.submit", &record, "{s:I}", "id", (json_int_t)id);
     int round = (int)json_integer_value (json_object_get (record, "round"));
     json_decref (record);
-    for (size_t i = 0; rc == 0 && i < d->config->review_department_count; i++)
-        rc = qf_test_report (d, id, round, d->config->review_departments[i], "pass");
+    for (size_t i = 0; rc == 0 && i < qf_qualification_config (d->config)->review_department_count;
+         i++)
+        rc = qf_test_report (d, id, round,
+                             qf_qualification_config (d->config)->review_departments[i], "pass");
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "qf.h"
 #include "qf_command.h"
 #include "qf_commands.h"
+#include "qf_config_keys.h"
 #include "qf_module.h"
 #include "qf_test.h"
 
@@ -125,6 +126,25 @@ QF_TEST (test_every_spec_needs_its_handler)
     QF_CHECK (found);
 }
 
+/* A module's configuration part must be one the program loads: else its
+   settings would be missing from every configuration. */
+QF_TEST (test_module_config_part_is_linked)
+{
+    static const qf_section_t none[] = {{.name = NULL}};
+    static const qf_config_part_t stray = {.module = "m", .sections = none, .size = 8};
+    const qf_module_t module = {.name = "m", .title = "t", .config = &stray};
+    const qf_module_t *const list[] = {&module, NULL};
+    qf_command_t *table = NULL;
+    size_t count = 0;
+    char error[256] = "";
+    QF_CHECK_EQ_INT (qf_commands_bind (list, &table, &count, error, sizeof error), QF_EINVAL);
+    QF_CHECK (table == NULL);
+    QF_CHECK (strstr (error, "module m: its configuration part is not in qf_config_parts") != NULL);
+    /* Every module of this program has its part listed. */
+    for (const qf_module_t *const *m = qf_modules; *m; m++)
+        QF_CHECK (!(*m)->config || qf_config_has_part ((*m)->config));
+}
+
 QF_TEST (test_unknown_names_not_found)
 {
     QF_CHECK (qf_commands_find ("qual.add") != NULL);
@@ -215,6 +235,7 @@ main (void)
     QF_RUN (test_cli_specs_are_the_daemons);
     QF_RUN (test_no_name_twice);
     QF_RUN (test_every_spec_needs_its_handler);
+    QF_RUN (test_module_config_part_is_linked);
     QF_RUN (test_unknown_names_not_found);
     QF_RUN (test_authorization_by_role);
     QF_RUN (test_specs_are_complete);

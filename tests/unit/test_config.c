@@ -7,6 +7,9 @@
     loaded by its relative path).  Fixtures are written to temporary files
     made with mkstemp and removed after loading.
 */
+#include "qualification/qualification_config.h"
+#include "qf_config_keys.h"
+#include "renewal/renewal_config.h"
 #include "qf_config.h"
 #include "qf_error.h"
 #include "qf_log.h"
@@ -129,13 +132,18 @@ s_has_defaults (const qf_config_t *c)
            c->utc_offset_minutes == 480 && c->onboarding_training_days == 7 &&
            c->assessment_period == QF_PERIOD_QUARTER && c->callback_interval_count == 2 &&
            c->callback_intervals_days[0] == 30 && c->callback_intervals_days[1] == 90 &&
-           c->renewal_lead_count == 4 && c->renewal_lead_days[0] == 90 &&
-           c->renewal_lead_days[1] == 60 && c->renewal_lead_days[2] == 30 &&
-           c->renewal_lead_days[3] == 7 && c->min_validity_for_sale_days == 180 &&
-           c->review_department_count == 3 && strcmp (c->review_departments[0], "legal") == 0 &&
-           strcmp (c->review_departments[1], "finance") == 0 &&
-           strcmp (c->review_departments[2], "technical") == 0 && c->min_return_ratio == 1.2 &&
-           c->reminder_minute == 9 * 60 && c->holiday_shift == QF_SHIFT_PREVIOUS && !c->cli_role;
+           qf_renewal_config (c)->renewal_lead_count == 4 &&
+           qf_renewal_config (c)->renewal_lead_days[0] == 90 &&
+           qf_renewal_config (c)->renewal_lead_days[1] == 60 &&
+           qf_renewal_config (c)->renewal_lead_days[2] == 30 &&
+           qf_renewal_config (c)->renewal_lead_days[3] == 7 &&
+           qf_qualification_config (c)->min_validity_for_sale_days == 180 &&
+           qf_qualification_config (c)->review_department_count == 3 &&
+           strcmp (qf_qualification_config (c)->review_departments[0], "legal") == 0 &&
+           strcmp (qf_qualification_config (c)->review_departments[1], "finance") == 0 &&
+           strcmp (qf_qualification_config (c)->review_departments[2], "technical") == 0 &&
+           qf_qualification_config (c)->min_return_ratio == 1.2 && c->reminder_minute == 9 * 60 &&
+           c->holiday_shift == QF_SHIFT_PREVIOUS && !c->cli_role;
 }
 
 /*  The day number of a date, or INT32_MIN when the text is not one. */
@@ -168,35 +176,35 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK_STR (c->path, QF_CONFIG_DEFAULT_PATH);
     QF_CHECK (s_has_defaults (c));
 
-    QF_CHECK_EQ_INT (c->authority_count, 4);
-    const qf_authority_t *a = qf_config_authority (c, "安徽省住房和城乡建设厅");
+    QF_CHECK_EQ_INT (qf_qualification_config (c)->authority_count, 4);
+    const qf_authority_t *a = qf_qualification_authority (c, "安徽省住房和城乡建设厅");
     QF_CHECK (a != NULL);
     QF_CHECK_STR (a->pattern, "^D234[0-9]{6}$");
     QF_CHECK (s_regex_matches (&a->regex, "D234123456"));
     QF_CHECK (!s_regex_matches (&a->regex, "D23412345"));
     QF_CHECK (!s_regex_matches (&a->regex, "D334123456"));
-    a = qf_config_authority (c, "合肥市城乡建设局");
+    a = qf_qualification_authority (c, "合肥市城乡建设局");
     QF_CHECK (a && s_regex_matches (&a->regex, "D334000001"));
-    a = qf_config_authority (c, "中华人民共和国住房和城乡建设部");
+    a = qf_qualification_authority (c, "中华人民共和国住房和城乡建设部");
     QF_CHECK (a && s_regex_matches (&a->regex, "D112345678"));
     QF_CHECK (!s_regex_matches (&a->regex, "D1123456789"));
-    a = qf_config_authority (c, "合肥市市场监督管理局");
+    a = qf_qualification_authority (c, "合肥市市场监督管理局");
     QF_CHECK (a && s_regex_matches (&a->regex, "91340100MA2TH5KX3C"));
     QF_CHECK (!s_regex_matches (&a->regex, "91340100MA2TH5KX3I")); /* no I, O, S, V, Z */
-    QF_CHECK (qf_config_authority (c, "nowhere") == NULL);
+    QF_CHECK (qf_qualification_authority (c, "nowhere") == NULL);
 
-    QF_CHECK_EQ_INT (c->category_count, 3);
-    const qf_category_t *cat = qf_config_category (c, "construction-general");
+    QF_CHECK_EQ_INT (qf_qualification_config (c)->category_count, 3);
+    const qf_category_t *cat = qf_qualification_category (c, "construction-general");
     QF_CHECK (cat != NULL);
     QF_CHECK_EQ_INT (cat->scope_count, 3);
     QF_CHECK_STR (cat->scopes[0], "建筑工程施工总承包二级");
     QF_CHECK_STR (cat->scopes[2], "市政公用工程施工总承包三级");
     QF_CHECK_EQ_INT (cat->industry_count, 2);
     QF_CHECK_STR (cat->industries[1], "municipal");
-    cat = qf_config_category (c, "business-licence");
+    cat = qf_qualification_category (c, "business-licence");
     QF_CHECK (cat && cat->scope_count == 1 && strcmp (cat->scopes[0], "营业执照") == 0);
     QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
-    QF_CHECK (qf_config_category (c, "security-permit") != NULL);
+    QF_CHECK (qf_qualification_category (c, "security-permit") != NULL);
 
     QF_CHECK_EQ_INT (c->group_count, 4);
     const qf_group_config_t *renewal = qf_config_group (c, "renewal");
@@ -243,8 +251,9 @@ QF_TEST (test_empty_file_gives_defaults)
             printf ("    input %zu: %s\n", i, error);
         QF_CHECK_EQ_INT (rc, 0);
         QF_CHECK (s_has_defaults (c));
-        QF_CHECK (c->authority_count == 0 && c->authorities == NULL);
-        QF_CHECK (c->category_count == 0 && c->group_count == 0);
+        QF_CHECK (qf_qualification_config (c)->authority_count == 0 &&
+                  qf_qualification_config (c)->authorities == NULL);
+        QF_CHECK (qf_qualification_config (c)->category_count == 0 && c->group_count == 0);
         QF_CHECK (c->holiday_count == 0 && c->holidays == NULL);
         QF_CHECK (c->workday_count == 0 && c->workdays == NULL);
         qf_config_destroy (&c);
@@ -295,11 +304,12 @@ QF_TEST (test_values_are_read)
     QF_CHECK_EQ_INT (c->utc_offset_minutes, -210);
     QF_CHECK_EQ_INT (c->assessment_period, QF_PERIOD_YEAR);
     QF_CHECK (c->callback_interval_count == 2 && c->callback_intervals_days[1] == 3650);
-    QF_CHECK (c->renewal_lead_count == 1 && c->renewal_lead_days[0] == 7);
-    QF_CHECK_EQ_INT (c->min_validity_for_sale_days, 0);
-    QF_CHECK_EQ_INT (c->review_department_count, 2);
-    QF_CHECK_STR (c->review_departments[1], "it-security.v2");
-    QF_CHECK (c->min_return_ratio == 5.0);
+    QF_CHECK (qf_renewal_config (c)->renewal_lead_count == 1 &&
+              qf_renewal_config (c)->renewal_lead_days[0] == 7);
+    QF_CHECK_EQ_INT (qf_qualification_config (c)->min_validity_for_sale_days, 0);
+    QF_CHECK_EQ_INT (qf_qualification_config (c)->review_department_count, 2);
+    QF_CHECK_STR (qf_qualification_config (c)->review_departments[1], "it-security.v2");
+    QF_CHECK (qf_qualification_config (c)->min_return_ratio == 5.0);
     qf_config_destroy (&c);
 }
 
@@ -408,7 +418,7 @@ QF_TEST (test_unknown_keys)
         "daemon: {}\n"
         "dameon: {}\n",
         2, "dameon:",
-        "daemon, security, delivery, policy, calendar, cli, authorities, categories, groups",
+        "daemon, security, delivery, policy, calendar, cli, groups, authorities, categories",
         NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
@@ -525,10 +535,10 @@ QF_TEST (test_booleans_and_doubles)
     char error[ERROR_SIZE];
     QF_CHECK_EQ_INT (
         s_load ("daemon:\n  syslog: false\npolicy:\n  min_return_ratio: 100\n", &c, error), 0);
-    QF_CHECK (!c->syslog && c->min_return_ratio == 100.0);
+    QF_CHECK (!c->syslog && qf_qualification_config (c)->min_return_ratio == 100.0);
     qf_config_destroy (&c);
     QF_CHECK_EQ_INT (s_load ("policy:\n  min_return_ratio: 0\n", &c, error), 0);
-    QF_CHECK (c->min_return_ratio == 0.0);
+    QF_CHECK (qf_qualification_config (c)->min_return_ratio == 0.0);
     qf_config_destroy (&c);
 }
 
@@ -752,15 +762,15 @@ QF_TEST (test_regex_cost)
         char digits[300];
         memset (digits, '7', 128);
         digits[128] = '\0';
-        QF_CHECK (s_regex_matches (&qf_config_authority (c, "a")->regex, digits));
+        QF_CHECK (s_regex_matches (&qf_qualification_authority (c, "a")->regex, digits));
         digits[127] = '\0';
-        QF_CHECK (!s_regex_matches (&qf_config_authority (c, "a")->regex, digits));
+        QF_CHECK (!s_regex_matches (&qf_qualification_authority (c, "a")->regex, digits));
         /* A 128-byte number against the largest optional repetition. */
         memset (digits, 'x', 128);
         digits[128] = '\0';
-        QF_CHECK (!s_regex_matches (&qf_config_authority (c, "b")->regex, digits));
-        QF_CHECK (s_regex_matches (&qf_config_authority (c, "c")->regex, "1\\\\1{3}"));
-        QF_CHECK (s_regex_matches (&qf_config_authority (c, "d")->regex, "D234000001"));
+        QF_CHECK (!s_regex_matches (&qf_qualification_authority (c, "b")->regex, digits));
+        QF_CHECK (s_regex_matches (&qf_qualification_authority (c, "c")->regex, "1\\\\1{3}"));
+        QF_CHECK (s_regex_matches (&qf_qualification_authority (c, "d")->regex, "D234000001"));
     }
     qf_config_destroy (&c);
 }
@@ -1486,6 +1496,72 @@ QF_TEST (test_damaged_files)
         QF_CHECK (s_loads_cleanly (loops[i], strlen (loops[i])));
 }
 
+/*  A module's keys live in its own struct (its configuration part), read
+    back through qf_config_part(), and may share a mapping with the
+    engine's: policy: holds the engine's time zone, the qualification
+    module's §4.2 keys and the renewal module's lead days. */
+QF_TEST (test_module_parts)
+{
+    char error[ERROR_SIZE];
+    qf_config_t *c = NULL;
+    QF_CHECK (qf_config_has_part (&qf_qualification_config_part));
+    QF_CHECK (qf_config_has_part (&qf_renewal_config_part));
+    QF_CHECK_EQ_INT (s_load ("policy:\n"
+                             "  timezone: \"+08:00\"\n"
+                             "  renewal_lead_days: [10, 5]\n"
+                             "  review_departments: [legal]\n"
+                             "  min_return_ratio: 2.5\n",
+                             &c, error),
+                     0);
+    QF_CHECK (c != NULL);
+    if (!c)
+        return;
+    QF_CHECK_EQ_INT (c->utc_offset_minutes, 480);
+    const qf_renewal_config_t *renewal = qf_config_part (c, &qf_renewal_config_part);
+    QF_CHECK (renewal == qf_renewal_config (c));
+    QF_CHECK_EQ_INT (renewal->renewal_lead_count, 2);
+    QF_CHECK_EQ_INT (renewal->renewal_lead_days[1], 5);
+    const qf_qualification_config_t *qual = qf_qualification_config (c);
+    QF_CHECK ((const void *)qual != (const void *)renewal);
+    QF_CHECK_EQ_INT (qual->review_department_count, 1);
+    QF_CHECK_STR (qual->review_departments[0], "legal");
+    QF_CHECK (qual->min_return_ratio == 2.5);
+    QF_CHECK_EQ_INT (qual->min_validity_for_sale_days, 180); /* a part's default */
+    /* A part not linked into this program has no settings here. */
+    static const qf_section_t none[] = {{.name = NULL}};
+    static const qf_config_part_t stranger = {.module = "stranger", .sections = none, .size = 8};
+    QF_CHECK (!qf_config_has_part (&stranger));
+    QF_CHECK (qf_config_part (c, &stranger) == NULL);
+    QF_CHECK (qf_config_part (NULL, &qf_renewal_config_part) == NULL);
+    qf_config_destroy (&c);
+
+    /* One policy: mapping for all its tables: an unknown key names the
+       keys of every table, a key given twice is refused across them, and
+       a part's rule (descending lead days) is checked like the engine's. */
+    QF_CHECK (s_refused ("policy:\n"
+                         "  renewal_lead_dayz: [1]\n",
+                         2, "policy.renewal_lead_dayz:", "timezone", "renewal_lead_days",
+                         "review_departments", "min_return_ratio", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  renewal_lead_days: [10]\n"
+                         "  timezone: UTC\n"
+                         "  renewal_lead_days: [20]\n",
+                         4, "policy.renewal_lead_days:", "first at line 2", NULL));
+    QF_CHECK (s_refused ("policy:\n"
+                         "  renewal_lead_days: [5, 10]\n",
+                         2, "policy.renewal_lead_days", "decreasing", NULL));
+
+    /* The reload check reads a part's keys from each side's own struct. */
+    qf_config_t *current = NULL, *next = NULL;
+    QF_CHECK_EQ_INT (s_load ("policy: {renewal_lead_days: [30]}\n", &current, error), 0);
+    QF_CHECK_EQ_INT (s_load ("policy: {renewal_lead_days: [60, 30]}\n", &next, error), 0);
+    QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), 0);
+    QF_CHECK_EQ_INT (qf_renewal_config (current)->renewal_lead_count, 1);
+    QF_CHECK_EQ_INT (qf_renewal_config (next)->renewal_lead_count, 2);
+    qf_config_destroy (&next);
+    qf_config_destroy (&current);
+}
+
 QF_TEST (test_destroy_is_safe)
 {
     qf_config_destroy (NULL);
@@ -1497,8 +1573,8 @@ QF_TEST (test_destroy_is_safe)
     QF_CHECK (c == NULL);
     qf_config_destroy (&c);
     QF_CHECK (qf_config_group (NULL, "legal") == NULL);
-    QF_CHECK (qf_config_authority (NULL, "x") == NULL);
-    QF_CHECK (qf_config_category (NULL, "x") == NULL);
+    QF_CHECK (qf_qualification_authority (NULL, "x") == NULL);
+    QF_CHECK (qf_qualification_category (NULL, "x") == NULL);
 }
 
 int
@@ -1539,6 +1615,7 @@ main (void)
     QF_RUN (test_reference);
     QF_RUN (test_ranges_at_their_edges);
     QF_RUN (test_damaged_files);
+    QF_RUN (test_module_parts);
     QF_RUN (test_destroy_is_safe);
     return qf_test_done ();
 }

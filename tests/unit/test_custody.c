@@ -6,6 +6,7 @@
     its due day once per working day, from the reminder time, until it is
     back.
 */
+#include "qualification/qualification_config.h"
 #include "custody/custody_store.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
@@ -78,8 +79,11 @@ QF_TEST (archive_only_approved)
                 qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id", (json_int_t)id), 0);
     }
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "custody.archived"), 0);
-    for (size_t i = 0; i < d.config->review_department_count; i++)
-        QF_CHECK_EQ_INT (qf_test_report (&d, id, 1, d.config->review_departments[i], "pass"), 0);
+    for (size_t i = 0; i < qf_qualification_config (d.config)->review_department_count; i++)
+        QF_CHECK_EQ_INT (qf_test_report (&d, id, 1,
+                                         qf_qualification_config (d.config)->review_departments[i],
+                                         "pass"),
+                         0);
     /* Approved: archived, but never acquired after today. */
     QF_CHECK_EQ_INT (qf_test_run (&d, "logistics", "custody.archive", NULL, "{s:I, s:s, s:s, s:s}",
                                   "qualification_id", (json_int_t)id, "custodian", "Wang",

@@ -6,6 +6,7 @@
     qualifications; lifting clears those suspensions and sends the approved
     ones to a new review; lifting twice is 409.
 */
+#include "qualification/qualification_config.h"
 #include "policy/policy_store.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
@@ -190,8 +191,10 @@ QF_TEST (apply_suspends_lift_clears)
     QF_CHECK_STR (d.error, want);
     QF_CHECK_EQ_INT (qf_test_mark (&d), mark);
     /* Its new review passed, the qualification is reinstated. */
-    for (size_t i = 0; i < d.config->review_department_count; i++)
-        QF_CHECK_EQ_INT (qf_test_report (&d, approved, 2, d.config->review_departments[i], "pass"),
+    for (size_t i = 0; i < qf_qualification_config (d.config)->review_department_count; i++)
+        QF_CHECK_EQ_INT (qf_test_report (&d, approved, 2,
+                                         qf_qualification_config (d.config)->review_departments[i],
+                                         "pass"),
                          0);
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "qualification.reinstated"), 1);
     qf_test_daemon_close (&d);

@@ -80,21 +80,21 @@ s_finance (const qf_config_t *cfg, json_t *qualification, json_t *payload, int32
                            revenue);
         return 0;
     }
-    double ratio = revenue / cost;
-    bool meets = ratio >= cfg->min_return_ratio * (1 - RATIO_SLACK);
-    int places = s_ratio_places (ratio, cfg->min_return_ratio, meets);
+    double ratio = revenue / cost, minimum = qf_qualification_config (cfg)->min_return_ratio;
+    bool meets = ratio >= minimum * (1 - RATIO_SLACK);
+    int places = s_ratio_places (ratio, minimum, meets);
     if (meets) {
         qf_review_finding (review, NULL, 0,
                            "return ratio %.*f (expected revenue %.15g / acquisition cost %.15g) "
                            "meets the minimum %.*f",
-                           places, ratio, revenue, cost, places, cfg->min_return_ratio);
+                           places, ratio, revenue, cost, places, minimum);
         return 1;
     }
     qf_review_option (review, OPT_COST);
     qf_review_finding (review, OPT_REVENUE, QF_REVIEW_REJECT,
                        "return ratio %.*f (expected revenue %.15g / acquisition cost %.15g) is "
                        "below the minimum %.*f",
-                       places, ratio, revenue, cost, places, cfg->min_return_ratio);
+                       places, ratio, revenue, cost, places, minimum);
     return 0;
 }
 

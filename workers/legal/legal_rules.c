@@ -22,7 +22,7 @@ s_check_issuer (const qf_config_t *cfg, json_t *qualification, qf_review_t *revi
     if (!authority_name || !*authority_name)
         qf_review_finding (review, OPT_AUTHORITY, 0, "issuing authority is missing");
     else {
-        authority = qf_config_authority (cfg, authority_name);
+        authority = qf_qualification_authority (cfg, authority_name);
         if (!authority)
             qf_review_finding (review, OPT_AUTHORITY, QF_REVIEW_CONFIGURE_AUTHORITY,
                                "authority %s is not on the list of allowed issuing authorities; "
@@ -54,6 +54,7 @@ s_check_validity (const qf_config_t *cfg, json_t *qualification, int32_t today, 
     /* A certificate is valid until its expiry day begins (the daemon's
        "expired" timer fires then), so `remaining` counts today. */
     int64_t remaining = (int64_t)expiry_day - today;
+    int least = qf_qualification_config (cfg)->min_validity_for_sale_days;
     if (remaining == 0)
         qf_review_finding (review, OPT_EXPIRES, QF_REVIEW_REJECT,
                            "certificate expired on %s, today; it cannot be sold", expires);
@@ -61,11 +62,11 @@ s_check_validity (const qf_config_t *cfg, json_t *qualification, int32_t today, 
         qf_review_finding (review, OPT_EXPIRES, QF_REVIEW_REJECT,
                            "certificate expired on %s, %lld days ago; it cannot be sold", expires,
                            (long long)-remaining);
-    else if (remaining < cfg->min_validity_for_sale_days)
+    else if (remaining < least)
         qf_review_finding (review, OPT_EXPIRES, QF_REVIEW_REJECT,
                            "remaining validity of %lld days (expires %s) is less than the "
                            "required %d days",
-                           (long long)remaining, expires, cfg->min_validity_for_sale_days);
+                           (long long)remaining, expires, least);
 }
 
 /* The scope must be stated precisely, and be one the category allows. */

@@ -3,6 +3,7 @@
     acquisition.c. */
 #include "qf.h"
 #include "qf_command_spec.h"
+#include "qualification/qualification_config.h"
 #include "qualification/qualification_spec.h"
 
 /* The candidate's id, the positional argument of every candidate command
@@ -20,12 +21,12 @@ const qf_command_spec_t qf_acquisition_specs[] = {
      .writes = true,
      .args = {{"name", A_TEXT, true, 1, 256, .option = "--name", .placeholder = "N",
                .help = "the qualification sought"},
-              {"category", A_CATEGORY, true, 1, 64, .option = "--category", .placeholder = "C",
-               .help = "its category"},
+              {"category", A_TOKEN, true, 1, 64, .in = &qf_qualification_categories,
+               .option = "--category", .placeholder = "C", .help = "its category"},
               {"industry", A_TEXT, true, 1, 128, .option = "--industry", .placeholder = "I",
                .help = "the industry it serves"},
-              {"authority", A_AUTHORITY, true, 1, 256, .option = "--authority", .placeholder = "A",
-               .help = "the authority that issues it"},
+              {"authority", A_TEXT, true, 1, 256, .in = &qf_qualification_authorities,
+               .option = "--authority", .placeholder = "A", .help = "the authority that issues it"},
               {"source", A_TEXT, true, 1, TEXT_MAX, .option = "--source", .placeholder = "S",
                .help = "where the lead came from"},
               {"notes", A_TEXT, false, 0, TEXT_MAX, .option = "--notes", .placeholder = "T",

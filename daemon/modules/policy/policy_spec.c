@@ -3,6 +3,7 @@
     policy.c. */
 #include "qf.h"
 #include "qf_command_spec.h"
+#include "qualification/qualification_config.h"
 
 /* The policy change's id, the argument of policy.apply and policy.lift. */
 // clang-format off
@@ -13,7 +14,8 @@ const qf_command_spec_t qf_policy_specs[] = {
     {.name = "policy.record",
      .roles = "legal management",
      .writes = true,
-     .args = {{"category", A_CATEGORY, true, 1, 64, .option = "--category", .placeholder = "C",
+     .args = {{"category", A_TOKEN, true, 1, 64, .in = &qf_qualification_categories,
+               .option = "--category", .placeholder = "C",
                .help = "the qualification category it covers"},
               {"description", A_TEXT, true, 1, TEXT_MAX, .option = "--description",
                .placeholder = "TEXT", .help = "what changed"},

@@ -1,5 +1,6 @@
 /*  The qualification module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
+#include "qualification/qualification_config.h"
 #include "qualification/qualification_store.h"
 #include "qualification/qualification.h"
 
@@ -12,4 +13,5 @@ const qf_module_t qf_module_qualification = {
     .specs = qf_qualification_specs,
     .handlers = qf_qualification_handlers,
     .store_open = qf_qualification_store_open,
+    .config = &qf_qualification_config_part,
 };

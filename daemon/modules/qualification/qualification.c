@@ -4,6 +4,7 @@
     passes approve; any final fail sends to rectification) is
     s_review_outcome. */
 #include "qualification/qualification.h"
+#include "qualification/qualification_config.h"
 #include "qualification/qualification_store.h"
 #include "renewal/renewal_store.h"
 #include "qf.h"
@@ -127,9 +128,10 @@ s_qual_changed (qf_ctx_t *ctx, int rc, json_t *record, const char *topic, json_t
 int
 qf_ctx_request_review (qf_ctx_t *ctx, json_t *record, int round, json_t *extra)
 {
+    const qf_qualification_config_t *settings = qf_qualification_config (ctx->config);
     json_t *departments = json_array ();
-    for (size_t i = 0; departments && i < ctx->config->review_department_count; i++)
-        json_array_append_new (departments, json_string (ctx->config->review_departments[i]));
+    for (size_t i = 0; departments && i < settings->review_department_count; i++)
+        json_array_append_new (departments, json_string (settings->review_departments[i]));
     json_t *payload = json_pack (
         "{s:O, s:i, s:o, s:o}", "qualification", record, "round", round, "departments", departments,
         "active_policies",
@@ -233,7 +235,7 @@ qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_
 static int32_t
 s_sellable_from (qf_ctx_t *ctx)
 {
-    int days = ctx->config->min_validity_for_sale_days;
+    int days = qf_qualification_config (ctx->config)->min_validity_for_sale_days;
     return qf_calendar_today (ctx->config, ctx->now) + (days > 0 ? days : 1);
 }
 
@@ -266,7 +268,7 @@ s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *timers = NULL;
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     qf_subject (subject, sizeof subject, "qualification",
-                       json_integer_value (json_object_get (record, "id")));
+                json_integer_value (json_object_get (record, "id")));
     if (qf_timers_list (ctx->store, subject, &timers) == 0)
         json_object_set_new (record, "timers", timers);
     json_object_set_new (record, "sellable", json_boolean (s_sellable (ctx, record)));
@@ -367,7 +369,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
     bool fail_now = failed > 0 && qf_qual_allows (state, "fail", &next_state);
     if (fail_now) {
         topic = "qualification.review_failed";
-    } else if (passed == ctx->config->review_department_count &&
+    } else if (passed == qf_qualification_config (ctx->config)->review_department_count &&
                qf_qual_allows (state, "approve", &next_state)) {
         topic = "qualification.approved";
         int32_t expires = 0;
@@ -399,7 +401,7 @@ s_review_outcome (qf_ctx_t *ctx, json_t *record, int round, const char *departme
         return qf_ctx_error (ctx, rc, NULL, "could not complete the review: %s", qf_strerror (rc));
     }
     *result_p = json_pack ("{s:o, s:b}", "qualification", record, "complete",
-                           final == ctx->config->review_department_count);
+                           final == qf_qualification_config (ctx->config)->review_department_count);
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -450,8 +452,9 @@ s_review_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     const char *suggestions = json_string_value (json_object_get (args, "suggestions"));
     /* §4.2: configured departments' worker verdicts wait for a person. */
-    bool proposed = ctx->from_worker && qf_name_in (ctx->config->review_confirm,
-                                                    ctx->config->review_confirm_count, department);
+    const qf_qualification_config_t *settings = qf_qualification_config (ctx->config);
+    bool proposed = ctx->from_worker && qf_name_in (settings->review_confirm,
+                                                    settings->review_confirm_count, department);
     rc = qf_store_review_put (ctx->store, id, round, department, verdict, findings, suggestions,
                               ctx->user, ctx->now, proposed);
     if (rc == QF_ECONFLICT) {
@@ -534,7 +537,7 @@ s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             failed += strcmp (json_string_value (json_object_get (review, "verdict")), "fail") == 0;
         }
     }
-    if (rc == 0 && final < ctx->config->review_department_count)
+    if (rc == 0 && final < qf_qualification_config (ctx->config)->review_department_count)
         rc = QF_ECONFLICT;
     if (rc) {
         json_decref (reviews);
@@ -542,7 +545,8 @@ s_qual_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return qf_ctx_error (ctx, rc == QF_ENOTFOUND ? QF_ECONFLICT : rc, "args.id",
                              "qualification %lld has no complete review yet: %zu of %zu "
                              "departments have a final verdict in round %d",
-                             (long long)id, final, ctx->config->review_department_count, round);
+                             (long long)id, final,
+                             qf_qualification_config (ctx->config)->review_department_count, round);
     }
     const char *outcome = failed ? "rectification or rejection" : "approved";
     *result_p = json_pack ("{s:o, s:i, s:o, s:s}", "qualification", record, "round", round,
@@ -566,8 +570,8 @@ s_qual_reject (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_store_qual_move (ctx->store, id, to, round, ctx->now, &record);
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     if (rc == 0)
-        rc = qf_timers_cancel (
-            ctx->store, qf_subject (subject, sizeof subject, "qualification", id), NULL);
+        rc = qf_timers_cancel (ctx->store,
+                               qf_subject (subject, sizeof subject, "qualification", id), NULL);
     return s_qual_changed (ctx, rc, record, "qualification.rejected",
                            json_pack ("{s:O}", "reason", json_object_get (args, "reason")),
                            "reject", result_p);
@@ -604,6 +608,7 @@ s_qual_rectify (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 /* Commands ------------------------------------------------------------------ */
 
 /* The handlers of the commands described in qualification_spec.c. */
+// clang-format off
 const qf_handler_t qf_qualification_handlers[] = {
     {"qual.add", s_qual_add},
     {"qual.get", s_qual_get},
@@ -616,3 +621,4 @@ const qf_handler_t qf_qualification_handlers[] = {
     {"qual.rectify", s_qual_rectify},
     {NULL},
 };
+// clang-format on

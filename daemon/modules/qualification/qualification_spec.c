@@ -2,6 +2,7 @@
     the qualification and its review (§4.2). Handlers: qualification.c. */
 #include "qf.h"
 #include "qf_command_spec.h"
+#include "qualification/qualification_config.h"
 #include "qualification/qualification_spec.h"
 
 /* The qualification's id, the positional argument of most qual commands. */
@@ -14,10 +15,11 @@ const qf_command_spec_t qf_qualification_specs[] = {
      .roles = "review",
      .writes = true,
      .args = {QF_SPEC_CERT_NO (true),
-              {"authority", A_AUTHORITY, true, 1, 256, .option = "--authority", .placeholder = "A",
+              {"authority", A_TEXT, true, 1, 256, .in = &qf_qualification_authorities,
+               .option = "--authority", .placeholder = "A",
                .help = "issuing authority, as on the certificate"},
-              {"category", A_CATEGORY, true, 1, 64, .option = "--category", .placeholder = "C",
-               .help = "qualification category"},
+              {"category", A_TOKEN, true, 1, 64, .in = &qf_qualification_categories,
+               .option = "--category", .placeholder = "C", .help = "qualification category"},
               QF_SPEC_SCOPE (true),
               QF_SPEC_ISSUED (true),
               QF_SPEC_EXPIRES (true),
@@ -111,10 +113,10 @@ const qf_command_spec_t qf_qualification_specs[] = {
                .help = "a name for people"},
               {"cert_no", A_TEXT, false, 1, 128, .option = "--cert-no", .placeholder = "X",
                .help = "corrected certificate number"},
-              {"authority", A_AUTHORITY, false, 1, 256, .option = "--authority", .placeholder = "A",
-               .help = "corrected issuing authority"},
-              {"category", A_CATEGORY, false, 1, 64, .option = "--category", .placeholder = "C",
-               .help = "corrected category"},
+              {"authority", A_TEXT, false, 1, 256, .in = &qf_qualification_authorities,
+               .option = "--authority", .placeholder = "A", .help = "corrected issuing authority"},
+              {"category", A_TOKEN, false, 1, 64, .in = &qf_qualification_categories,
+               .option = "--category", .placeholder = "C", .help = "corrected category"},
               {"scope", A_TEXT, false, 1, TEXT_MAX, .option = "--scope", .placeholder = "S",
                .help = "corrected scope"},
               {"issued", A_DATE, false, .option = "--issued", .help = "corrected date of issue"},
@@ -137,7 +139,7 @@ const qf_command_spec_t qf_qualification_specs[] = {
      .writes = true,
      .args = {{"qualification_id", A_INT, true, 1, INT64_MAX},
               {"round", A_INT, true, 1, 1000000},
-              {"department", A_DEPARTMENT, true, 1, 64},
+              {"department", A_TOKEN, true, 1, 64, .in = &qf_qualification_departments},
               {"verdict", A_ENUM, true, 0, 0, "pass fail"},
               {"findings", A_TEXT_LIST, false, 0, 100},
               {"suggestions", A_TEXT, false, 0, TEXT_MAX},
@@ -151,8 +153,9 @@ const qf_command_spec_t qf_qualification_specs[] = {
      .args = {{"qualification_id", A_INT, true, 1, INT64_MAX, .option = "QUAL_ID"},
               {"round", A_INT, true, 1, 1000000, .option = "--round", .placeholder = "N",
                .help = "the review round decided"},
-              {"department", A_DEPARTMENT, true, 1, 64, .option = "--department",
-               .placeholder = "D", .help = "the department deciding, e.g. legal"},
+              {"department", A_TOKEN, true, 1, 64, .in = &qf_qualification_departments,
+               .option = "--department", .placeholder = "D",
+               .help = "the department deciding, e.g. legal"},
               {"verdict", A_ENUM, true, 0, 0, "pass fail", .option = "--verdict",
                .help = "the decision"},
               {"note", A_TEXT, false, 0, TEXT_MAX, .option = "--note", .placeholder = "TEXT",

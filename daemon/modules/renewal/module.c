@@ -1,5 +1,6 @@
 /*  The renewal module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
+#include "renewal/renewal_config.h"
 #include "renewal/renewal_store.h"
 #include "renewal/renewal_timers.h"
 
@@ -12,5 +13,6 @@ const qf_module_t qf_module_renewal = {
     .specs = qf_renewal_specs,
     .handlers = qf_renewal_handlers,
     .store_open = qf_renewal_store_open,
+    .config = &qf_renewal_config_part,
     .timer_kinds = qf_renewal_timer_kinds,
 };

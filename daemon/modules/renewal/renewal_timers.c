@@ -1,6 +1,7 @@
 /*  renewal_timers — a qualification's expiry reminders and its expiry, as
     durable timers (renewal_timers.h). */
 #include "renewal/renewal_timers.h"
+#include "renewal/renewal_config.h"
 #include "qualification/qualification_store.h"
 #include "qf_emit.h"
 #include "qf.h"
@@ -17,9 +18,9 @@ qf_renewal_schedule (qf_store_t *store, const qf_config_t *config, int64_t qual_
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     qf_subject (subject, sizeof subject, SUBJECT_PREFIX, qual_id);
     int rc = qf_timers_cancel (store, subject, NULL);
-    for (size_t i = 0; rc == 0 && i < config->renewal_lead_count; i++)
+    for (size_t i = 0; rc == 0 && i < qf_renewal_config (config)->renewal_lead_count; i++)
         rc = qf_timers_add (store, config, "expiring", subject, expires,
-                            config->renewal_lead_days[i], NULL, now);
+                            qf_renewal_config (config)->renewal_lead_days[i], NULL, now);
     return rc ? rc : qf_timers_add (store, config, "expired", subject, expires, 0, NULL, now);
 }
 

@@ -1,10 +1,12 @@
 /*  probe — a module built only for tests (qualflowd-test): one command
     that writes, one that reads, one table of its own, one event, one
     timer kind (probe.remind: a note with remind_on raises probe.reminded
-    at 00:00 of that day, or at once when it has passed). It plugs
+    at 00:00 of that day, or at once when it has passed), one
+    configuration key (probe.max_note_bytes, in probe_config.c). It plugs
     into the engine the way a business module does, through its folder and
     its descriptor (module.c), and no engine file names it: the proof that
     a new module needs no edit of daemon/. */
+#include "probe_config.h"
 #include "probe_store.h"
 #include "qf.h"
 
@@ -19,8 +21,13 @@ static int
 s_note (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *note = NULL;
-    int rc = qf_probe_note_add (ctx->store, json_string_value (json_object_get (args, "text")),
-                                ctx->user, ctx->now, &note);
+    const char *text = json_string_value (json_object_get (args, "text"));
+    int most = qf_probe_config (ctx->config)->max_note_bytes;
+    if (strlen (text) > (size_t)most)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.text",
+                             "args.text is %zu bytes long; probe.max_note_bytes allows %d",
+                             strlen (text), most);
+    int rc = qf_probe_note_add (ctx->store, text, ctx->user, ctx->now, &note);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the note: %s", qf_strerror (rc));
     json_int_t id = json_integer_value (json_object_get (note, "id"));
