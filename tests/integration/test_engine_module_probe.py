@@ -2,14 +2,15 @@
 
 tests/modules/probe/ is built only into qualflowd-test ($QF_TESTS): its
 command, its own table (made by its own migration, versioned in
-qf_schema), and its event, driven over the wire. The daemon users run,
+qf_schema), its event, its timer kind and its configuration section
+(probe:), driven over the wire. The daemon users run,
 qualflowd ($QF_BIN), does not have it, and opens the same database."""
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qfharness import ROOT, Env, run, wait_for  # noqa: E402
+from qfharness import BIN, ROOT, Env, run, wait_for  # noqa: E402
 
 TESTS = os.environ.get("QF_TESTS") or os.path.join(ROOT, "build", "release", "tests")
 TEST_DAEMON = os.path.join(TESTS, "qualflowd-test")
@@ -149,8 +150,51 @@ def test_qualflowd_has_no_probe():
         env.close()
 
 
+def test_probe_configuration_section():
+    """The module's own section, probe:, is read into its own struct by
+    the test daemon, which the module's command obeys; the daemon users run
+    does not know the section and says so."""
+    extra = "probe:\n  max_note_bytes: 5\n"
+    env = Env(extra=extra)
+    try:
+        c = start_test_daemon(env)
+        status, body = c.call("probe.note", {"text": "hello world"}, role="review")
+        assert status == 400, body
+        assert body["error"]["field"] == "args.text", body
+        assert "probe.max_note_bytes allows 5" in body["error"]["message"], body
+        assert c.call("probe.note", {"text": "hi"}, role="review")[0] == 200
+        c.close()
+        stop_daemon(env)
+        # The reference of each daemon lists exactly the keys it reads.
+        ref = subprocess.run([TEST_DAEMON, "--config-reference"], capture_output=True,
+                             text=True, timeout=30)
+        assert ref.returncode == 0 and "| `probe.max_note_bytes` |" in ref.stdout, ref
+        assert "| `policy.renewal_lead_days` |" in ref.stdout, ref
+        release = os.path.join(BIN, "qualflowd")
+        ref = subprocess.run([release, "--config-reference"], capture_output=True, text=True,
+                             timeout=30)
+        assert ref.returncode == 0 and "probe" not in ref.stdout, ref
+        # qualflowd refuses the file, naming the section and the line.
+        check = subprocess.run([release, "--check-config", env.conf],
+                               capture_output=True, text=True, timeout=30)
+        assert check.returncode != 0, check
+        assert '"probe"' in check.stderr and "expected a section" in check.stderr, check
+        # And an out-of-range value is refused by the test daemon at load.
+        bad = Env(extra="probe:\n  max_note_bytes: 500\n")
+        try:
+            check = subprocess.run([TEST_DAEMON, "--check-config", bad.conf],
+                                   capture_output=True, text=True, timeout=30)
+            assert check.returncode != 0, check
+            assert "probe.max_note_bytes" in check.stderr and "1 to 200" in check.stderr, check
+        finally:
+            bad.close()
+    finally:
+        env.close()
+
+
 if __name__ == "__main__":
     run("engine_module_probe", [test_probe_command_table_and_event,
                          test_reopening_applies_nothing_and_keeps_rows,
                          test_probe_timer_kind_fires_once,
-                         test_qualflowd_has_no_probe])
+                         test_qualflowd_has_no_probe,
+                         test_probe_configuration_section])
