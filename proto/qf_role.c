@@ -5,10 +5,13 @@
 #include <string.h>
 
 /* §2: the people of the policy, plus the operations role and the renewal
-   worker's role. */
+   worker's role; "supervisor" is the sales supervisor (§5.2 assessment,
+   §5.3 discounts beyond a salesperson's, §6.3 the sales review). */
+// clang-format off
 const char *const qf_roles[] = {
-    QF_ROLE_OPERATIONS, "sales",  "review", "logistics", "legal",   "finance", "technical",
-    "management",       "market", "leader", "hr",        "renewal", NULL};
+    QF_ROLE_OPERATIONS, "sales", "supervisor", "review", "logistics", "legal", "finance",
+    "technical", "management", "market", "leader", "hr", "renewal", NULL};
+// clang-format on
 
 bool
 qf_role_known (const char *name)

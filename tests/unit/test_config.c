@@ -590,7 +590,7 @@ QF_TEST (test_cli_role)
     qf_config_destroy (&c);
     QF_CHECK (s_refused ("cli:\n"
                          "  role: salse\n",
-                         2, "cli.role:", "one of admin, sales, review", "renewal", "\"salse\"",
+                         2, "cli.role:", "one of admin, sales, supervisor, review", "renewal", "\"salse\"",
                          "it has no default", NULL));
     QF_CHECK (s_refused ("cli:\n"
                          "  role: Leader\n",
@@ -1336,7 +1336,7 @@ QF_TEST (test_reference)
                        "00:00 to 23:59 | `09:00` | yes |") &&
          strstr (text, "| `calendar.holiday_shift` | enum | one of previous, next | "
                        "`previous` | yes |") &&
-         strstr (text, "| `cli.role` | name | one of admin, sales, review, logistics, legal, "
+         strstr (text, "| `cli.role` | name | one of admin, sales, supervisor, review, logistics, legal, "
                        "finance, technical, management, market, leader, hr, renewal | none | "
                        "yes |") &&
          strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
