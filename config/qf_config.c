@@ -2083,8 +2083,10 @@ qf_config_load (const char *path, qf_config_t **config_p, char *error, size_t er
         goto fail;
     cfg = calloc (1, sizeof *cfg);
     bool parts_ready = cfg != NULL;
-    for (size_t p = 0; parts_ready && qf_config_parts[p]; p++)
+    for (size_t p = 0; parts_ready && qf_config_parts[p]; p++) {
+        assert (p < QF_CONFIG_PARTS_MAX); /* raise it when the modules outgrow it */
         parts_ready = (cfg->parts[p] = calloc (1, qf_config_parts[p]->size)) != NULL;
+    }
     if (!parts_ready || !(cfg->path = strdup (path)) || !yaml_parser_initialize (&parser)) {
         rc = s_no_memory (&ld);
         goto fail;
