@@ -287,11 +287,23 @@ class Clock:
         self.set(start)
         os.environ["QUALFLOW_TEST_CLOCK_FILE"] = self.path
 
-    def set(self, text):
+    def set(self, text, client=None):
+        self.set_ms(ms(text), client)
+
+    def set_ms(self, value, client=None):
+        """Sets the clock; with a client, returns once the daemon's batches
+        read the new time (ping's "time"): a batch reads the clock once,
+        when it wakes, so a request sent just after the change could
+        otherwise be handled at the old time."""
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
-            f.write(str(ms(text)))
+            f.write(str(value))
         os.replace(tmp, self.path)
+        if client is not None:
+            def seen():
+                status, body = client.call("ping")
+                return status == 200 and body["result"]["time"] == value
+            assert wait_for(seen, 10), "the daemon did not read the test clock within 10 s"
 
 
 WORKERS = ("legal", "finance", "technical", "renewal")

@@ -143,8 +143,13 @@ test_worker_down_review_waits() {
 test_workers_reconnect_to_restarted_daemon() {
     qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
     start_workers || { qf_fail "workers did not start"; return 1; }
-    qf_wait_for "grep -q 'session 1 open' '$QF_TMP/worker-technical.log'" 10 ||
-        { qf_fail "technical worker never opened a session: $(worker_logs)"; return 1; }
+    # Every worker's first session must be open before the daemon goes, or
+    # its first session would be with the restarted daemon (seen under load).
+    local w
+    for w in legal finance technical; do
+        qf_wait_for "grep -q 'session 1 open' '$QF_TMP/worker-$w.log'" 10 ||
+            { qf_fail "$w worker never opened a session: $(worker_logs)"; return 1; }
+    done
     qf_stop "$QF_DAEMON_PID" TERM || { qf_fail "daemon did not stop on SIGTERM"; return 1; }
     sleep 1
     qf_start_daemon || { qf_fail "daemon did not restart"; return 1; }
@@ -153,7 +158,6 @@ test_workers_reconnect_to_restarted_daemon() {
     qf_cli --as review qual submit "$id" >/dev/null || { qf_fail "qual submit $id failed"; return 1; }
     wait_state "$id" approved 25 ||
         { qf_fail "qualification $id is $(qual_state "$id") after the daemon restarted; $(worker_logs)"; return 1; }
-    local w
     for w in legal finance technical; do
         qf_wait_for "grep -Eq 'session [2-9] open' '$QF_TMP/worker-$w.log'" 10 ||
             { qf_fail "$w did not open a second session: $(tail -n 3 "$QF_TMP/worker-$w.log")"; return 1; }

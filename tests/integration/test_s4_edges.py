@@ -24,16 +24,8 @@ MONDAY = "2026-06-01T02:00:00"
 TUESDAY_MIDNIGHT = "2026-06-01T16:00:00"
 
 
-def set_ms(clock, value):
-    """Sets the test clock to an exact millisecond (Clock.set takes whole seconds)."""
-    tmp = clock.path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(value))
-    os.replace(tmp, clock.path)
-
-
-def last_ms_of_monday(clock):
-    set_ms(clock, ms(TUESDAY_MIDNIGHT) - 1)
+def last_ms_of_monday(clock, client):
+    clock.set_ms(ms(TUESDAY_MIDNIGHT) - 1, client)
 
 
 def day(offset):
@@ -228,10 +220,10 @@ def test_sellable_at_exactly_the_minimum_validity():
             q = c.call("qual.get", {"id": ids[left]}, role="sales")[1]["result"]
             assert q["sellable"] is want, (left, q)
         # The last millisecond of Monday in Shanghai: still 180 days left.
-        last_ms_of_monday(clock)
+        last_ms_of_monday(clock, c)
         assert sellable_ids(c) == [ids[180], ids[181]], sellable_ids(c)
         # Tuesday begins: 179 left for the one that had 180.
-        clock.set(TUESDAY_MIDNIGHT)
+        clock.set(TUESDAY_MIDNIGHT, c)
         assert sellable_ids(c) == [ids[181]], sellable_ids(c)
         q = c.call("qual.get", {"id": ids[180]}, role="sales")[1]["result"]
         assert q["sellable"] is False and q["state"] == "approved", q
@@ -251,11 +243,11 @@ def test_sellable_with_no_minimum_stops_at_the_expiry_day():
         tomorrow = add(c, expires=day(1))
         approve(c, tomorrow)
         assert sellable_ids(c) == [tomorrow]
-        last_ms_of_monday(clock)
+        last_ms_of_monday(clock, c)
         assert sellable_ids(c) == [tomorrow]
         q = c.call("qual.get", {"id": tomorrow}, role="sales")[1]["result"]
         assert q["sellable"] is True, q
-        clock.set(TUESDAY_MIDNIGHT)
+        clock.set(TUESDAY_MIDNIGHT, c)
         assert sellable_ids(c) == [], sellable_ids(c)
         q = c.call("qual.get", {"id": tomorrow}, role="sales")[1]["result"]
         assert q["sellable"] is False, q
@@ -329,7 +321,7 @@ def test_loan_due_and_archive_dates():
         assert status == 200, body
 
         loan = {"qualification_id": qid, "borrower": "李雷", "purpose": "tender"}
-        last_ms_of_monday(clock)
+        last_ms_of_monday(clock, c)
         reply = c.call("loan.request", dict(loan, due=day(0)), role="sales")
         assert refused(reply, "args.due"), reply
         status, body = c.call("loan.request", dict(loan, due=day(1)), role="sales")
@@ -337,7 +329,7 @@ def test_loan_due_and_archive_dates():
         status, body = c.call("loan.refuse", {"loan_id": body["result"]["id"]}, role="leader")
         assert status == 200, body
         # At midnight in Shanghai Tuesday is today: due Tuesday is refused.
-        clock.set(TUESDAY_MIDNIGHT)
+        clock.set(TUESDAY_MIDNIGHT, c)
         reply = c.call("loan.request", dict(loan, due=day(1)), role="sales")
         assert refused(reply, "args.due"), reply
         status, body = c.call("loan.request", dict(loan, due=day(2)), role="sales")
