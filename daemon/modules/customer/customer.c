@@ -3,7 +3,9 @@
     salesperson at a time, who alone among salespeople may change it. */
 #include "customer/customer.h"
 #include "customer/customer_store.h"
+#include "customer/customer_timers.h"
 #include "qf.h"
+#include "qf_calendar.h"
 #include "qf_command.h"
 #include "qf_emit.h"
 
@@ -59,6 +61,54 @@ s_load (qf_ctx_t *ctx, json_t *args, json_t **record_p)
         return qf_ctx_error (ctx, rc, "args.id", "no customer with id %lld", (long long)id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read customer %lld: %s", (long long)id,
+                             qf_strerror (rc));
+    return 0;
+}
+
+/* Reads the customer args.id for a change: a salesperson may change only
+   the customers they own (403 naming the owner otherwise). */
+static int
+s_load_own (qf_ctx_t *ctx, json_t *args, json_t **record_p)
+{
+    int rc = s_load (ctx, args, record_p);
+    if (rc || !s_is_sales (ctx))
+        return rc;
+    const char *owner = json_string_value (json_object_get (*record_p, "owner"));
+    if (ctx->user && owner && strcmp (owner, ctx->user) == 0)
+        return 0;
+    rc = qf_ctx_error (ctx, QF_EFORBIDDEN, "args.id",
+                       "customer %lld is owned by %s, not %s: a salesperson changes only the "
+                       "customers they own; a supervisor or management may reassign it "
+                       "(customer.reassign)",
+                       (long long)json_integer_value (json_object_get (*record_p, "id")),
+                       owner ? owner : "?", ctx->user && ctx->user[0] ? ctx->user : "you");
+    json_decref (*record_p);
+    *record_p = NULL;
+    return rc;
+}
+
+/* The id of the customer args.id, which the acting salesperson must own
+   when `own` (s_load_own). */
+static int
+s_load_id (qf_ctx_t *ctx, json_t *args, bool own, int64_t *id_p)
+{
+    json_t *record = NULL;
+    int rc = own ? s_load_own (ctx, args, &record) : s_load (ctx, args, &record);
+    if (rc == 0)
+        *id_p = json_integer_value (json_object_get (record, "id"));
+    json_decref (record);
+    return rc;
+}
+
+/* Answers with the customer `id` as it now is, after it changed. */
+static int
+s_answer (qf_ctx_t *ctx, int64_t id, json_t **result_p)
+{
+    int rc = qf_customer_store_touch (ctx->store, id, ctx->now);
+    if (rc == 0)
+        rc = qf_customer_get (ctx->store, id, result_p);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not update customer %lld: %s", (long long)id,
                              qf_strerror (rc));
     return 0;
 }
@@ -243,10 +293,29 @@ s_customer_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return 0;
 }
 
+/* The profile with its contact persons, its needs and concerns, and the
+   next steps still open. */
 static int
 s_customer_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    return s_load (ctx, args, result_p);
+    json_t *record = NULL, *notes = NULL, *steps = NULL;
+    int rc = s_load (ctx, args, &record);
+    if (rc)
+        return rc;
+    int64_t id = json_integer_value (json_object_get (record, "id"));
+    rc = qf_customer_store_notes (ctx->store, id, &notes);
+    if (rc == 0)
+        rc = qf_customer_store_steps_open (ctx->store, id, &steps);
+    if (rc == 0 && (json_object_set_new (record, "notes", notes) ||
+                    json_object_set_new (record, "open_steps", steps)))
+        rc = QF_ENOMEM;
+    if (rc) {
+        json_decref (record);
+        return qf_ctx_error (ctx, rc, NULL, "could not read customer %lld: %s", (long long)id,
+                             qf_strerror (rc));
+    }
+    *result_p = record;
+    return 0;
 }
 
 static int
@@ -271,6 +340,266 @@ s_customer_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return *result_p ? 0 : QF_ENOMEM;
 }
 
+static int
+s_customer_update (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    static const char *const keys[] = {"name", "industry", "size", "region", "source"};
+    bool any = false;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        any = any || json_object_get (args, keys[i]);
+    if (!any)
+        return qf_ctx_error (ctx, QF_EINVAL, "args",
+                             "nothing to change: give name, industry, size, region or source");
+    int64_t id = 0;
+    int rc = s_load_id (ctx, args, true, &id);
+    if (rc)
+        return rc;
+    rc = qf_customer_store_update (ctx->store, id, args, ctx->now);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not update customer %lld: %s", (long long)id,
+                             qf_strerror (rc));
+    return s_answer (ctx, id, result_p);
+}
+
+static int
+s_customer_person (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    contact_t contact = {json_string_value (json_object_get (args, "name")),
+                         json_string_value (json_object_get (args, "phone")),
+                         json_string_value (json_object_get (args, "email")),
+                         json_string_value (json_object_get (args, "position")),
+                         "args.name",
+                         "args.phone",
+                         "args.email"};
+    int64_t id = 0;
+    int rc = s_contact_check (ctx, &contact);
+    if (rc == 0)
+        rc = s_load_id (ctx, args, true, &id);
+    if (rc)
+        return rc;
+    rc = s_contact_add (ctx, id, &contact);
+    return rc ? rc : s_answer (ctx, id, result_p);
+}
+
+/* Needs and concerns are dated notes, added and never overwritten. */
+static int
+s_customer_note (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *note = NULL;
+    int64_t id = 0;
+    int rc = s_load_id (ctx, args, true, &id);
+    if (rc)
+        return rc;
+    rc = qf_customer_store_note_add (
+        ctx->store, id, json_string_value (json_object_get (args, "kind")),
+        json_string_value (json_object_get (args, "text")), s_who (ctx), ctx->now, &note);
+    if (rc == 0)
+        rc = qf_customer_store_touch (ctx->store, id, ctx->now);
+    if (rc) {
+        json_decref (note);
+        return qf_ctx_error (ctx, rc, NULL, "could not store the note: %s", qf_strerror (rc));
+    }
+    *result_p = note;
+    return 0;
+}
+
+/* Checks a contact's dates: it took place today or before; its next step,
+   given with its due date, is due on its day or after. */
+static int
+s_contact_dates (qf_ctx_t *ctx, json_t *args, int32_t *day_p, int32_t *due_p)
+{
+    int32_t today = qf_calendar_today (ctx->config, ctx->now);
+    const char *on = json_string_value (json_object_get (args, "on"));
+    const char *next_step = json_string_value (json_object_get (args, "next_step"));
+    const char *next_due = json_string_value (json_object_get (args, "next_due"));
+    *day_p = today;
+    if (on)
+        qf_date_parse (on, day_p);
+    if (*day_p > today) {
+        char text[16];
+        return qf_ctx_error (ctx, QF_EINVAL, "args.on",
+                             "args.on (%s) is after today (%s): the log records contacts that "
+                             "took place; a future one is a next step (args.next_step)",
+                             on, qf_date_format (today, text, sizeof text));
+    }
+    if (!next_step != !next_due)
+        return qf_ctx_error (ctx, QF_EINVAL, next_step ? "args.next_due" : "args.next_step",
+                             "a next step needs both what it is (args.next_step) and its due "
+                             "date (args.next_due)");
+    *due_p = 0;
+    if (next_due)
+        qf_date_parse (next_due, due_p);
+    if (next_due && *due_p < *day_p) {
+        char text[16];
+        return qf_ctx_error (ctx, QF_EINVAL, "args.next_due",
+                             "args.next_due (%s) is before the contact's date (%s): a next step "
+                             "comes after the contact",
+                             next_due, qf_date_format (*day_p, text, sizeof text));
+    }
+    return 0;
+}
+
+/* Closes as superseded the open next steps that a contact on `day`
+   replaces, and cancels their timers; their ids in *ids_p. */
+static int
+s_supersede (qf_ctx_t *ctx, int64_t id, int32_t day, json_t **ids_p)
+{
+    int rc = qf_customer_store_steps_supersede (ctx->store, id, day, s_who (ctx), ctx->now, ids_p);
+    size_t i;
+    json_t *log_id;
+    json_array_foreach (rc ? NULL : *ids_p, i, log_id)
+    {
+        if (rc == 0)
+            rc = qf_customer_cancel_step (ctx->store, json_integer_value (log_id));
+    }
+    return rc;
+}
+
+/* The contact log: a phone call, email or visit, with its next step. */
+static int
+s_customer_contact (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    int32_t day = 0, due = 0;
+    json_t *record = NULL, *entry = NULL, *superseded = NULL;
+    int rc = s_contact_dates (ctx, args, &day, &due);
+    if (rc == 0)
+        rc = s_load_own (ctx, args, &record);
+    if (rc)
+        return rc;
+    int64_t id = json_integer_value (json_object_get (record, "id"));
+    const char *who = json_string_value (json_object_get (args, "who"));
+    qf_customer_log_t log = {
+        .customer_id = id,
+        .day = day,
+        .channel = json_string_value (json_object_get (args, "channel")),
+        .who = who ? who : s_who (ctx),
+        .person = json_string_value (json_object_get (args, "person")),
+        .summary = json_string_value (json_object_get (args, "summary")),
+        .next_step = json_string_value (json_object_get (args, "next_step")),
+        .next_due = due,
+        .recorded_by = s_who (ctx),
+    };
+    rc = s_supersede (ctx, id, day, &superseded);
+    if (rc == 0)
+        rc = qf_customer_store_log_add (ctx->store, &log, ctx->now, &entry);
+    if (rc == 0 && log.next_step)
+        rc = qf_customer_schedule_step (ctx->store, ctx->config,
+                                        json_integer_value (json_object_get (entry, "id")), due,
+                                        ctx->now);
+    if (rc == 0)
+        rc = qf_customer_store_touch (ctx->store, id, ctx->now);
+    if (rc) {
+        json_decref (record);
+        json_decref (entry);
+        json_decref (superseded);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the contact: %s", qf_strerror (rc));
+    }
+    rc = qf_ctx_emit (ctx, "customer.contacted", "customer", id,
+                      json_pack ("{s:I, s:O, s:O, s:O, s:s}", "customer_id", (json_int_t)id,
+                                 "owner", json_object_get (record, "owner"), "contact", entry,
+                                 "superseded", superseded, "by", s_who (ctx)));
+    json_decref (record);
+    json_decref (superseded);
+    if (rc) {
+        json_decref (entry);
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    }
+    *result_p = entry;
+    return 0;
+}
+
+/* A next step recorded as done: its overdue reminder is cancelled. */
+static int
+s_customer_done (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_int_t log_id = json_integer_value (json_object_get (args, "log_id"));
+    json_t *entry = NULL;
+    int rc = qf_customer_store_log_get (ctx->store, log_id, &entry);
+    if (rc == QF_ENOTFOUND)
+        return qf_ctx_error (ctx, rc, "args.log_id", "no contact log entry %lld",
+                             (long long)log_id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the contact log: %s", qf_strerror (rc));
+    json_t *ids = json_pack ("{s:O}", "id", json_object_get (entry, "customer_id"));
+    const char *state = json_string_value (json_object_get (entry, "step_state"));
+    char was[16];
+    snprintf (was, sizeof was, "%s", state ? state : "");
+    json_decref (entry);
+    entry = NULL;
+    int64_t customer_id = 0;
+    rc = ids ? s_load_id (ctx, ids, true, &customer_id) : QF_ENOMEM;
+    json_decref (ids);
+    if (rc)
+        return rc;
+    rc = qf_customer_store_step_close (ctx->store, log_id, s_who (ctx), ctx->now, &entry);
+    if (rc == QF_ECONFLICT)
+        return qf_ctx_error (ctx, rc, "args.log_id",
+                             "contact log entry %lld has %s: only an open next step can be "
+                             "recorded as done",
+                             (long long)log_id,
+                             was[0] ? (strcmp (was, "done") == 0 ? "its next step done already"
+                                                                 : "its next step superseded "
+                                                                   "by a later contact")
+                                    : "no next step");
+    if (rc == 0)
+        rc = qf_customer_cancel_step (ctx->store, log_id);
+    if (rc) {
+        json_decref (entry);
+        return qf_ctx_error (ctx, rc, NULL, "could not close the next step: %s", qf_strerror (rc));
+    }
+    *result_p = entry;
+    return 0;
+}
+
+/* One salesperson at a time: a supervisor or management moves a customer
+   to another, on record. */
+static int
+s_customer_reassign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *record = NULL;
+    int rc = s_load (ctx, args, &record);
+    if (rc)
+        return rc;
+    int64_t id = json_integer_value (json_object_get (record, "id"));
+    const char *to = json_string_value (json_object_get (args, "to"));
+    const char *reason = json_string_value (json_object_get (args, "reason"));
+    char from[OWNER_SIZE];
+    snprintf (from, sizeof from, "%s", json_string_value (json_object_get (record, "owner")));
+    json_decref (record);
+    if (strcmp (from, to) == 0)
+        return qf_ctx_error (ctx, QF_ECONFLICT, "args.to",
+                             "customer %lld is already owned by %s: a reassignment names another "
+                             "salesperson",
+                             (long long)id, to);
+    rc = qf_customer_store_reassign (ctx->store, id, from, to, s_who (ctx), reason, ctx->now);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not reassign customer %lld: %s", (long long)id,
+                             qf_strerror (rc));
+    rc = qf_ctx_emit (ctx, "customer.reassigned", "customer", id,
+                      json_pack ("{s:I, s:s, s:s, s:s, s:s?, s:[ss]}", "customer_id",
+                                 (json_int_t)id, "from", from, "to", to, "by", s_who (ctx),
+                                 "reason", reason, "recipients", from, to));
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
+    return s_answer (ctx, id, result_p);
+}
+
+static int
+s_customer_history (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *items = NULL;
+    int64_t id = 0;
+    int rc = s_load_id (ctx, args, false, &id);
+    if (rc)
+        return rc;
+    rc = qf_customer_store_history (ctx->store, id, &items);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the history of customer %lld: %s",
+                             (long long)id, qf_strerror (rc));
+    *result_p = json_pack ("{s:I, s:o}", "customer_id", (json_int_t)id, "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
 /* The table ------------------------------------------------------------------------- */
 
 /* The handlers of the commands described in customer_spec.c. */
@@ -278,5 +607,12 @@ const qf_handler_t qf_customer_handlers[] = {
     {"customer.add", s_customer_add},
     {"customer.show", s_customer_show},
     {"customer.list", s_customer_list},
+    {"customer.update", s_customer_update},
+    {"customer.person", s_customer_person},
+    {"customer.note", s_customer_note},
+    {"customer.contact", s_customer_contact},
+    {"customer.done", s_customer_done},
+    {"customer.reassign", s_customer_reassign},
+    {"customer.history", s_customer_history},
     {NULL},
 };

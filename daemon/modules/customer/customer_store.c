@@ -21,6 +21,17 @@ typedef enum {
     CU_CONTACT_ADD,
     CU_CONTACTS,
     CU_CONTACT_COUNT,
+    CU_UPDATE,
+    CU_NOTE_ADD,
+    CU_NOTES,
+    CU_LOG_ADD,
+    CU_LOG_GET,
+    CU_STEPS_OPEN,
+    CU_STEP_CLOSE,
+    CU_STEPS_SUPERSEDE,
+    CU_STEP_OVERDUE,
+    CU_OWNER_CHANGE,
+    CU_HISTORY,
     CU_COUNT
 } customer_stmt_t;
 
@@ -29,6 +40,18 @@ typedef enum {
     "json_object('id', id, 'name', name, 'credit_code', credit_code, 'industry', industry,"        \
     " 'size', size, 'region', region, 'source', source, 'owner', owner, 'created_by',"             \
     " created_by, 'created', created, 'updated', updated)"
+
+/* A contact log entry as JSON, from a row of customer_log: days become
+   YYYY-MM-DD (a NULL day stays null). */
+#define LOG_JSON                                                                                   \
+    "json_object('id', id, 'customer_id', customer_id, 'date', date(day * 86400, 'unixepoch'),"    \
+    " 'channel', channel, 'who', who, 'person', person, 'summary', summary, 'next_step',"          \
+    " next_step, 'next_due', date(next_due * 86400, 'unixepoch'), 'step_state', step_state,"       \
+    " 'step_closed', step_closed, 'step_closed_by', step_closed_by, 'overdue_raised',"             \
+    " overdue_raised, 'recorded_by', recorded_by, 'created', created)"
+/* A dated note as JSON, from a row of customer_notes. */
+#define NOTE_JSON                                                                                  \
+    "json_object('id', id, 'kind', kind, 'text', text, 'author', author, 'created', created)"
 
 static const char *const s_sql[CU_COUNT] = {
     [CU_INSERT] = "INSERT INTO customers (name, credit_code, industry, size, region, source, owner,"
@@ -47,6 +70,55 @@ static const char *const s_sql[CU_COUNT] = {
                     " 'position', position, 'added_by', added_by, 'created', created)"
                     " FROM customer_contacts WHERE customer_id = ?1 ORDER BY id",
     [CU_CONTACT_COUNT] = "SELECT count(*) FROM customer_contacts WHERE customer_id = ?1",
+    [CU_UPDATE] = "UPDATE customers SET name = coalesce(?2, name), industry = coalesce(?3,"
+                  " industry), size = coalesce(?4, size), region = coalesce(?5, region),"
+                  " source = coalesce(?6, source), updated = ?7 WHERE id = ?1",
+    [CU_NOTE_ADD] = "INSERT INTO customer_notes (customer_id, kind, text, author, created)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING " NOTE_JSON,
+    [CU_NOTES] = "SELECT " NOTE_JSON " FROM customer_notes WHERE customer_id = ?1 ORDER BY id",
+    [CU_LOG_ADD] = "INSERT INTO customer_log (customer_id, day, channel, who, person, summary,"
+                   " next_step, next_due, step_state, recorded_by, created) VALUES (?1, ?2, ?3,"
+                   " ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 IS NULL THEN NULL ELSE 'open' END, ?9, ?10)"
+                   " RETURNING " LOG_JSON,
+    [CU_LOG_GET] = "SELECT " LOG_JSON " FROM customer_log WHERE id = ?1",
+    [CU_STEPS_OPEN] = "SELECT " LOG_JSON " FROM customer_log WHERE customer_id = ?1"
+                      " AND step_state = 'open' ORDER BY id",
+    /* Closes an open next step only: the guard is the rule that a step is
+       closed once. */
+    [CU_STEP_CLOSE] = "UPDATE customer_log SET step_state = ?2, step_closed = ?3,"
+                      " step_closed_by = ?4 WHERE id = ?1 AND step_state = 'open'"
+                      " RETURNING " LOG_JSON,
+    /* A later contact closes the customer's open steps from its day or
+       before. */
+    [CU_STEPS_SUPERSEDE] = "UPDATE customer_log SET step_state = 'superseded', step_closed = ?3,"
+                           " step_closed_by = ?4 WHERE customer_id = ?1 AND step_state = 'open'"
+                           " AND day <= ?2 RETURNING id",
+    [CU_STEP_OVERDUE] = "UPDATE customer_log SET overdue_raised = ?2 WHERE id = ?1",
+    [CU_OWNER_CHANGE] = "INSERT INTO customer_owners (customer_id, from_owner, to_owner, by,"
+                        " reason, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* Everything that happened to a customer, by the time it was recorded,
+       each with a line for people (`what`). */
+    [CU_HISTORY] =
+        "SELECT json_object('time', time, 'type', type, 'by', by, 'what', what, 'detail',"
+        " json(detail)) FROM ("
+        " SELECT created AS time, 0 AS rank, id AS seq, 'created' AS type, created_by AS by,"
+        "  'owner ' || owner AS what, " CUSTOMER_JSON " AS detail FROM customers WHERE id = ?1"
+        " UNION ALL SELECT created, 1, id, 'contact_person', added_by, name,"
+        "  json_object('id', id, 'name', name, 'phone', phone, 'email', email, 'position',"
+        "  position) FROM customer_contacts WHERE customer_id = ?1"
+        " UNION ALL SELECT created, 2, id, 'contact', recorded_by, channel || ' ' ||"
+        "  date(day * 86400, 'unixepoch') || ': ' || summary || coalesce('; next: ' || next_step"
+        "  || ' by ' || date(next_due * 86400, 'unixepoch'), ''), " LOG_JSON
+        "  FROM customer_log WHERE customer_id = ?1"
+        " UNION ALL SELECT step_closed, 3, id, 'step_' || step_state, step_closed_by, next_step,"
+        "  " LOG_JSON " FROM customer_log WHERE customer_id = ?1"
+        "  AND step_state IN ('done', 'superseded')"
+        " UNION ALL SELECT created, 4, id, kind, author, text, " NOTE_JSON
+        "  FROM customer_notes WHERE customer_id = ?1"
+        " UNION ALL SELECT time, 5, id, 'reassigned', by, from_owner || ' -> ' || to_owner ||"
+        "  coalesce(': ' || reason, ''), json_object('id', id, 'from', from_owner, 'to',"
+        "  to_owner, 'reason', reason) FROM customer_owners WHERE customer_id = ?1"
+        ") ORDER BY time, rank, seq",
 };
 
 static const qf_store_sql_t s_statements = {"customer", s_sql, CU_COUNT};
@@ -227,4 +299,143 @@ qf_customer_store_contact_count (qf_store_t *store, int64_t customer_id, int64_t
     sqlite3_stmt *stmt = s_stmt (store, CU_CONTACT_COUNT);
     sqlite3_bind_int64 (stmt, 1, customer_id);
     return qf_store__int_or (store, stmt, 0, count_p, "count customer contacts");
+}
+
+int
+qf_customer_store_update (qf_store_t *store, int64_t id, json_t *args, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_UPDATE);
+    static const char *const keys[] = {"name", "industry", "size", "region", "source"};
+    sqlite3_bind_int64 (stmt, 1, id);
+    for (int i = 0; i < 5; i++)
+        s_bind (stmt, 2 + i, json_string_value (json_object_get (args, keys[i])));
+    sqlite3_bind_int64 (stmt, 7, now);
+    return s_exec (store, stmt, "update customer");
+}
+
+/* Notes ------------------------------------------------------------------------ */
+
+int
+qf_customer_store_note_add (qf_store_t *store, int64_t customer_id, const char *kind,
+                            const char *text, const char *author, int64_t now, json_t **note_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_NOTE_ADD);
+    sqlite3_bind_int64 (stmt, 1, customer_id);
+    s_bind (stmt, 2, kind);
+    s_bind (stmt, 3, text);
+    s_bind (stmt, 4, author);
+    sqlite3_bind_int64 (stmt, 5, now);
+    return s_json_one (store, stmt, "add customer note", note_p);
+}
+
+int
+qf_customer_store_notes (qf_store_t *store, int64_t customer_id, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_NOTES);
+    sqlite3_bind_int64 (stmt, 1, customer_id);
+    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read customer notes", list_p);
+}
+
+/* Contact log ---------------------------------------------------------------- */
+
+int
+qf_customer_store_log_add (qf_store_t *store, const qf_customer_log_t *entry, int64_t now,
+                           json_t **entry_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_LOG_ADD);
+    sqlite3_bind_int64 (stmt, 1, entry->customer_id);
+    sqlite3_bind_int (stmt, 2, entry->day);
+    s_bind (stmt, 3, entry->channel);
+    s_bind (stmt, 4, entry->who);
+    s_bind (stmt, 5, entry->person);
+    s_bind (stmt, 6, entry->summary);
+    s_bind (stmt, 7, entry->next_step);
+    if (entry->next_step)
+        sqlite3_bind_int (stmt, 8, entry->next_due);
+    s_bind (stmt, 9, entry->recorded_by);
+    sqlite3_bind_int64 (stmt, 10, now);
+    return s_json_one (store, stmt, "add contact log entry", entry_p);
+}
+
+int
+qf_customer_store_log_get (qf_store_t *store, int64_t log_id, json_t **entry_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_LOG_GET);
+    sqlite3_bind_int64 (stmt, 1, log_id);
+    return s_json_one (store, stmt, "read contact log entry", entry_p);
+}
+
+int
+qf_customer_store_steps_open (qf_store_t *store, int64_t customer_id, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_STEPS_OPEN);
+    sqlite3_bind_int64 (stmt, 1, customer_id);
+    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read open next steps", list_p);
+}
+
+int
+qf_customer_store_step_close (qf_store_t *store, int64_t log_id, const char *by, int64_t now,
+                              json_t **entry_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_STEP_CLOSE);
+    sqlite3_bind_int64 (stmt, 1, log_id);
+    s_bind (stmt, 2, "done");
+    sqlite3_bind_int64 (stmt, 3, now);
+    s_bind (stmt, 4, by);
+    int rc = s_json_one (store, stmt, "close next step", entry_p);
+    return rc == QF_ENOTFOUND ? QF_ECONFLICT : rc;
+}
+
+/* The id in column 0 of the current row, as JSON. */
+static json_t *
+s_id_row (sqlite3_stmt *stmt, void *arg)
+{
+    (void)arg;
+    return json_integer ((json_int_t)sqlite3_column_int64 (stmt, 0));
+}
+
+int
+qf_customer_store_steps_supersede (qf_store_t *store, int64_t customer_id, int32_t day,
+                                   const char *by, int64_t now, json_t **ids_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_STEPS_SUPERSEDE);
+    sqlite3_bind_int64 (stmt, 1, customer_id);
+    sqlite3_bind_int (stmt, 2, day);
+    sqlite3_bind_int64 (stmt, 3, now);
+    s_bind (stmt, 4, by);
+    return qf_store__rows_json (store, stmt, s_id_row, NULL, "close superseded next steps", ids_p);
+}
+
+int
+qf_customer_store_step_overdue (qf_store_t *store, int64_t log_id, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_STEP_OVERDUE);
+    sqlite3_bind_int64 (stmt, 1, log_id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    return s_exec (store, stmt, "mark next step overdue");
+}
+
+/* Owners and history ---------------------------------------------------------- */
+
+int
+qf_customer_store_reassign (qf_store_t *store, int64_t id, const char *from, const char *to,
+                            const char *by, const char *reason, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_OWNER_CHANGE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    s_bind (stmt, 2, from);
+    s_bind (stmt, 3, to);
+    s_bind (stmt, 4, by);
+    s_bind (stmt, 5, reason);
+    sqlite3_bind_int64 (stmt, 6, now);
+    int rc = s_exec (store, stmt, "record change of owner");
+    return rc ? rc : qf_customer_store_set_owner (store, id, to, now);
+}
+
+int
+qf_customer_store_history (qf_store_t *store, int64_t id, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (store, CU_HISTORY);
+    sqlite3_bind_int64 (stmt, 1, id);
+    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read customer history", list_p);
 }

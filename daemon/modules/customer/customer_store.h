@@ -61,4 +61,73 @@ int qf_customer_store_contacts (qf_store_t *store, int64_t customer_id, json_t *
 /*  How many contact persons the customer has. */
 int qf_customer_store_contact_count (qf_store_t *store, int64_t customer_id, int64_t *count_p);
 
+/*  Changes the fields of `args` that are present (name, industry, size,
+    region, source) and `updated`. */
+int qf_customer_store_update (qf_store_t *store, int64_t id, json_t *args, int64_t now);
+
+/* Needs and concerns ------------------------------------------------------------- */
+
+/*  Adds a dated note of `kind` ("need" or "concern"); notes are never
+    changed. *note_p: {id, kind, text, author, created}. */
+int qf_customer_store_note_add (qf_store_t *store, int64_t customer_id, const char *kind,
+                                const char *text, const char *author, int64_t now, json_t **note_p);
+
+/*  The customer's notes, oldest first. */
+int qf_customer_store_notes (qf_store_t *store, int64_t customer_id, json_t **list_p);
+
+/* Contact log ---------------------------------------------------------------------- */
+
+/* One contact with a customer, as the log records it. */
+typedef struct {
+    int64_t customer_id;
+    int32_t day;             /* when the contact took place */
+    const char *channel;     /* phone, email or visit */
+    const char *who;         /* who made the contact */
+    const char *person;      /* whom at the customer; may be NULL */
+    const char *summary;     /* what was said */
+    const char *next_step;   /* what comes next; NULL: nothing (then no step) */
+    int32_t next_due;        /* by when, with next_step */
+    const char *recorded_by; /* who recorded it */
+} qf_customer_log_t;
+
+/*  Appends a contact log entry, its next step `open` when it has one.
+    *entry_p: {id, customer_id, date, channel, who, person, summary,
+    next_step, next_due, step_state, step_closed, step_closed_by,
+    overdue_raised, recorded_by, created}. */
+int qf_customer_store_log_add (qf_store_t *store, const qf_customer_log_t *entry, int64_t now,
+                               json_t **entry_p);
+
+/*  A contact log entry; QF_ENOTFOUND when none. */
+int qf_customer_store_log_get (qf_store_t *store, int64_t log_id, json_t **entry_p);
+
+/*  The customer's entries whose next step is open, oldest first. */
+int qf_customer_store_steps_open (qf_store_t *store, int64_t customer_id, json_t **list_p);
+
+/*  Records an entry's open next step as done, by whom and when; the entry
+    in *entry_p. QF_ECONFLICT when its step is not open (none, or closed). */
+int qf_customer_store_step_close (qf_store_t *store, int64_t log_id, const char *by, int64_t now,
+                                  json_t **entry_p);
+
+/*  Closes as superseded the customer's open next steps of contacts on
+    `day` or before (a later contact took their place); *ids_p: the ids of
+    their entries. */
+int qf_customer_store_steps_supersede (qf_store_t *store, int64_t customer_id, int32_t day,
+                                       const char *by, int64_t now, json_t **ids_p);
+
+/*  Records that the overdue event of an entry's next step was raised. */
+int qf_customer_store_step_overdue (qf_store_t *store, int64_t log_id, int64_t now);
+
+/* Owners and history ------------------------------------------------------------- */
+
+/*  Records a change of owner (from, to, by whom, why, when) and makes `to`
+    the owner. */
+int qf_customer_store_reassign (qf_store_t *store, int64_t id, const char *from, const char *to,
+                                const char *by, const char *reason, int64_t now);
+
+/*  Everything recorded about a customer, by the time it was recorded:
+    items {time, type (created, contact_person, contact, step_done,
+    step_superseded, need, concern, reassigned), by, what (a line for
+    people), detail (the record)}. */
+int qf_customer_store_history (qf_store_t *store, int64_t id, json_t **list_p);
+
 #endif

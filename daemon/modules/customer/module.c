@@ -1,6 +1,7 @@
 /*  The customer module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
 #include "customer/customer_store.h"
+#include "customer/customer_timers.h"
 
 extern const qf_command_spec_t qf_customer_specs[];
 extern const qf_handler_t qf_customer_handlers[];
@@ -82,4 +83,5 @@ const qf_module_t qf_module_customer = {
     .migrations = s_migrations,
     .migration_count = sizeof s_migrations / sizeof s_migrations[0],
     .store_open = qf_customer_store_open,
+    .timer_kinds = qf_customer_timer_kinds,
 };
