@@ -10,12 +10,14 @@
 #include "qf_emit.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define CONTACTS_MAX 32  /* contact persons of one customer */
 #define PAGE_DEFAULT 100 /* customer.list without `limit` */
 #define OWNER_SIZE   80  /* room for a user's name (QF_ID_MAX) */
+#define WHAT_SIZE    320 /* a history line for people (its detail has the rest) */
 
 /* Who acts, for the record: the user, or the role when no user was given. */
 static const char *
@@ -32,6 +34,39 @@ static bool
 s_is_sales (qf_ctx_t *ctx)
 {
     return ctx->role && strcmp (ctx->role, "sales") == 0;
+}
+
+/* Appends `type` to customer `id`'s history, by the acting user, with
+   `detail` (kept) and a line for people made from `format`. */
+static int s_journal (qf_ctx_t *ctx, int64_t id, const char *type, json_t *detail,
+                      const char *format, ...) __attribute__ ((format (printf, 5, 6)));
+
+static int
+s_journal (qf_ctx_t *ctx, int64_t id, const char *type, json_t *detail, const char *format, ...)
+{
+    char what[WHAT_SIZE];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (what, sizeof what, format, ap);
+    va_end (ap);
+    int rc = detail ? qf_customer_store_journal (ctx->store, id, type, s_who (ctx), what, detail,
+                                                 ctx->now)
+                    : QF_ENOMEM;
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not record the history of customer %lld: %s",
+                             (long long)id, qf_strerror (rc));
+    return 0;
+}
+
+/* Where the page after `items` begins when it is full (`limit` items):
+   the last one's id; else null (nothing comes next). */
+static json_t *
+s_next (json_t *items, int limit)
+{
+    size_t count = json_array_size (items);
+    if (count == 0 || count < (size_t)limit)
+        return json_null ();
+    return json_incref (json_object_get (json_array_get (items, count - 1), "id"));
 }
 
 int
@@ -187,13 +222,19 @@ s_contact_add (qf_ctx_t *ctx, int64_t id, const contact_t *c)
         return qf_ctx_error (ctx, QF_ETOOBIG, c->field_name,
                              "customer %lld already has %d contact persons, the most it may have",
                              (long long)id, CONTACTS_MAX);
+    int64_t contact_id = 0;
     if (rc == 0)
         rc = qf_customer_store_contact_add (ctx->store, id, c->name, c->phone, c->email,
-                                            c->position, s_who (ctx), ctx->now, NULL);
+                                            c->position, s_who (ctx), ctx->now, &contact_id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not store the contact person: %s",
                              qf_strerror (rc));
-    return 0;
+    json_t *detail =
+        json_pack ("{s:I, s:s, s:s?, s:s?, s:s?}", "id", (json_int_t)contact_id, "name", c->name,
+                   "phone", c->phone, "email", c->email, "position", c->position);
+    rc = s_journal (ctx, id, "contact_person", detail, "%s", c->name);
+    json_decref (detail);
+    return rc;
 }
 
 /* Handlers ------------------------------------------------------------------------ */
@@ -236,7 +277,7 @@ s_credit_code (qf_ctx_t *ctx, json_t *args, char *normal)
     if (qf_customer_credit_code_check (code, normal, why, sizeof why))
         return qf_ctx_error (ctx, QF_EINVAL, "args.credit_code",
                              "args.credit_code \"%s\" is not a valid unified social credit code: "
-                             "it %s",
+                             "%s",
                              code, why);
     return 0;
 }
@@ -274,12 +315,18 @@ s_customer_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              "one customer; ask its owner or a supervisor (customer.reassign)",
                              code, (long long)existing, existing_owner);
     int64_t id = 0;
+    const char *name = json_string_value (json_object_get (args, "name"));
     rc = qf_customer_store_insert (ctx->store, args, code, owner, s_who (ctx), ctx->now, &id);
+    json_t *record = NULL;
+    if (rc == 0)
+        rc = qf_customer_get (ctx->store, id, &record);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not store the customer: %s", qf_strerror (rc));
-    if (has_contact && (rc = s_contact_add (ctx, id, &contact)) != 0)
+    rc = s_journal (ctx, id, "created", record, "%.200s (%s), owner %s", name, code, owner);
+    json_decref (record);
+    record = NULL;
+    if (rc || (has_contact && (rc = s_contact_add (ctx, id, &contact)) != 0))
         return rc;
-    json_t *record = NULL;
     rc = qf_customer_get (ctx->store, id, &record);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the customer: %s", qf_strerror (rc));
@@ -330,13 +377,7 @@ s_customer_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                 json_integer_value (json_object_get (args, "next")), limit, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list customers: %s", qf_strerror (rc));
-    /* A full page may have more after it: its last id is where the next
-       begins. */
-    size_t count = json_array_size (items);
-    json_t *next = count == (size_t)limit
-                       ? json_incref (json_object_get (json_array_get (items, count - 1), "id"))
-                       : json_null ();
-    *result_p = json_pack ("{s:o, s:o}", "items", items, "next", next);
+    *result_p = json_pack ("{s:o, s:o}", "items", items, "next", s_next (items, limit));
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -358,7 +399,16 @@ s_customer_update (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not update customer %lld: %s", (long long)id,
                              qf_strerror (rc));
-    return s_answer (ctx, id, result_p);
+    json_t *detail = json_deep_copy (args);
+    json_object_del (detail, "id");
+    char fields[WHAT_SIZE] = "";
+    for (size_t i = 0, used = 0; i < sizeof keys / sizeof keys[0] && used < sizeof fields; i++)
+        if (json_object_get (args, keys[i]))
+            used += (size_t)snprintf (fields + used, sizeof fields - used, "%s%s", used ? ", " : "",
+                                      keys[i]);
+    rc = s_journal (ctx, id, "updated", detail, "changed %s", fields);
+    json_decref (detail);
+    return rc ? rc : s_answer (ctx, id, result_p);
 }
 
 static int
@@ -398,6 +448,12 @@ s_customer_note (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc) {
         json_decref (note);
         return qf_ctx_error (ctx, rc, NULL, "could not store the note: %s", qf_strerror (rc));
+    }
+    rc = s_journal (ctx, id, json_string_value (json_object_get (note, "kind")), note, "%.200s",
+                    json_string_value (json_object_get (note, "text")));
+    if (rc) {
+        json_decref (note);
+        return rc;
     }
     *result_p = note;
     return 0;
@@ -440,18 +496,31 @@ s_contact_dates (qf_ctx_t *ctx, json_t *args, int32_t *day_p, int32_t *due_p)
 }
 
 /* Closes as superseded the open next steps that a contact on `day`
-   replaces, and cancels their timers; their ids in *ids_p. */
+   replaces, cancels their timers and notes it in the history; the ids of
+   their entries in *ids_p. */
 static int
 s_supersede (qf_ctx_t *ctx, int64_t id, int32_t day, json_t **ids_p)
 {
-    int rc = qf_customer_store_steps_supersede (ctx->store, id, day, s_who (ctx), ctx->now, ids_p);
+    json_t *entries = NULL;
+    int rc =
+        qf_customer_store_steps_supersede (ctx->store, id, day, s_who (ctx), ctx->now, &entries);
+    *ids_p = json_array ();
+    if (rc == 0 && !*ids_p)
+        rc = QF_ENOMEM;
     size_t i;
-    json_t *log_id;
-    json_array_foreach (rc ? NULL : *ids_p, i, log_id)
+    json_t *entry;
+    json_array_foreach (rc ? NULL : entries, i, entry)
     {
+        json_t *log_id = json_object_get (entry, "id");
         if (rc == 0)
             rc = qf_customer_cancel_step (ctx->store, json_integer_value (log_id));
+        if (rc == 0)
+            rc = json_array_append (*ids_p, log_id) ? QF_ENOMEM : 0;
+        if (rc == 0)
+            rc = s_journal (ctx, id, "step_superseded", entry, "%.200s",
+                            json_string_value (json_object_get (entry, "next_step")));
     }
+    json_decref (entries);
     return rc;
 }
 
@@ -488,11 +557,20 @@ s_customer_contact (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                         ctx->now);
     if (rc == 0)
         rc = qf_customer_store_touch (ctx->store, id, ctx->now);
+    if (rc)
+        qf_ctx_error (ctx, rc, NULL, "could not record the contact: %s", qf_strerror (rc));
+    else if (log.next_step)
+        rc = s_journal (ctx, id, "contact", entry, "%s %s: %.120s; next: %.120s by %s", log.channel,
+                        json_string_value (json_object_get (entry, "date")), log.summary,
+                        log.next_step, json_string_value (json_object_get (entry, "next_due")));
+    else
+        rc = s_journal (ctx, id, "contact", entry, "%s %s: %.200s", log.channel,
+                        json_string_value (json_object_get (entry, "date")), log.summary);
     if (rc) {
         json_decref (record);
         json_decref (entry);
         json_decref (superseded);
-        return qf_ctx_error (ctx, rc, NULL, "could not record the contact: %s", qf_strerror (rc));
+        return rc;
     }
     rc = qf_ctx_emit (ctx, "customer.contacted", "customer", id,
                       json_pack ("{s:I, s:O, s:O, s:O, s:s}", "customer_id", (json_int_t)id,
@@ -543,9 +621,14 @@ s_customer_done (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                     : "no next step");
     if (rc == 0)
         rc = qf_customer_cancel_step (ctx->store, log_id);
+    if (rc)
+        qf_ctx_error (ctx, rc, NULL, "could not close the next step: %s", qf_strerror (rc));
+    else
+        rc = s_journal (ctx, customer_id, "step_done", entry, "%.200s",
+                        json_string_value (json_object_get (entry, "next_step")));
     if (rc) {
         json_decref (entry);
-        return qf_ctx_error (ctx, rc, NULL, "could not close the next step: %s", qf_strerror (rc));
+        return rc;
     }
     *result_p = entry;
     return 0;
@@ -575,6 +658,12 @@ s_customer_reassign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not reassign customer %lld: %s", (long long)id,
                              qf_strerror (rc));
+    json_t *detail = json_pack ("{s:s, s:s, s:s?}", "from", from, "to", to, "reason", reason);
+    rc = s_journal (ctx, id, "reassigned", detail, "%s -> %s%s%.200s", from, to, reason ? ": " : "",
+                    reason ? reason : "");
+    json_decref (detail);
+    if (rc)
+        return rc;
     rc = qf_ctx_emit (ctx, "customer.reassigned", "customer", id,
                       json_pack ("{s:I, s:s, s:s, s:s, s:s?, s:[ss]}", "customer_id",
                                  (json_int_t)id, "from", from, "to", to, "by", s_who (ctx),
@@ -592,11 +681,15 @@ s_customer_history (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = s_load_id (ctx, args, false, &id);
     if (rc)
         return rc;
-    rc = qf_customer_store_history (ctx->store, id, &items);
+    json_t *limit_arg = json_object_get (args, "limit");
+    int limit = limit_arg ? (int)json_integer_value (limit_arg) : PAGE_DEFAULT;
+    rc = qf_customer_store_history (
+        ctx->store, id, json_integer_value (json_object_get (args, "next")), limit, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the history of customer %lld: %s",
                              (long long)id, qf_strerror (rc));
-    *result_p = json_pack ("{s:I, s:o}", "customer_id", (json_int_t)id, "items", items);
+    *result_p = json_pack ("{s:I, s:o, s:o}", "customer_id", (json_int_t)id, "items", items, "next",
+                           s_next (items, limit));
     return *result_p ? 0 : QF_ENOMEM;
 }
 

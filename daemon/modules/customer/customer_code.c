@@ -34,7 +34,7 @@ qf_customer_credit_code_check (const char *code, char *normal, char *why, size_t
         len--;
     if (len != QF_CREDIT_CODE_LEN) {
         snprintf (why, why_size,
-                  "has %zu characters; a unified social credit code (GB 32100-2015) has %d", len,
+                  "it has %zu characters; a unified social credit code (GB 32100-2015) has %d", len,
                   QF_CREDIT_CODE_LEN);
         return QF_EINVAL;
     }
@@ -63,7 +63,7 @@ qf_customer_credit_code_check (const char *code, char *normal, char *why, size_t
     char expected = s_alphabet[(31 - sum % 31) % 31];
     if (normal[len - 1] != expected) {
         snprintf (why, why_size,
-                  "check character (the 18th) is '%c' but the first 17 give '%c' (GB "
+                  "its check character (the 18th) is '%c' but the first 17 give '%c' (GB "
                   "32100-2015): a character was mistyped",
                   normal[len - 1], expected);
         return QF_EINVAL;

@@ -12,6 +12,13 @@
    only, for changes), the sales supervisor and management. */
 #define CUSTOMER_ROLES "sales supervisor management"
 #define OWNER_NOTE     "a salesperson changes only the customers they own"
+/* Where a page begins: the `next` the previous page gave. */
+// clang-format off
+#define NEXT_ARG                                                                                   \
+    {"next", A_INT, false, 0, INT64_MAX, .option = "--next", .placeholder = "N",                   \
+     .help = "the page after the one that gave this `next`",                                       \
+     .doc = "the previous page's `next`; default 0: the first page"}
+// clang-format on
 /* A list of customers as a table. */
 #define CUSTOMER_COLUMNS                                                                           \
     "ID:id NAME:name CREDIT_CODE:credit_code OWNER:owner INDUSTRY:industry SIZE:size "             \
@@ -90,9 +97,7 @@ const qf_command_spec_t qf_customer_specs[] = {
                .help = "only this industry"},
               {"region", A_TEXT, false, 1, 128, .option = "--region", .placeholder = "R",
                .help = "only this region"},
-              {"next", A_INT, false, 0, INT64_MAX, .option = "--next", .placeholder = "N",
-               .help = "the page after the one that gave this `next`",
-               .doc = "the previous page's `next`; default 0: the first page"},
+              NEXT_ARG,
               QF_SPEC_LIMIT,
               {NULL}},
      .result = "`{\"items\": [customer…], \"next\": n|null}`, by id; `next` is given when the "
@@ -195,10 +200,12 @@ const qf_command_spec_t qf_customer_specs[] = {
              "record."},
     {.name = "customer.history",
      .roles = CUSTOMER_ROLES,
-     .args = {CUSTOMER_ID_ARG, {NULL}},
-     .result = "`{\"customer_id\", \"items\": [{time, type, by, what, detail}…]}` in the order "
-               "they were recorded; type: `created`, `contact_person`, `contact`, `step_done`, "
-               "`step_superseded`, `need`, `concern`, `reassigned`",
+     .args = {CUSTOMER_ID_ARG, NEXT_ARG, QF_SPEC_LIMIT, {NULL}},
+     .result = "`{\"customer_id\", \"items\": [{id, time, type, by, what, detail}…], \"next\": "
+               "n|null}` in the order recorded, paged like `customer.list`; type: `updated`, "
+               "`created`, `contact_person`, `contact`, "
+               "`step_overdue` (`by` null), `step_done`, `step_superseded`, `need`, `concern`, "
+               "`reassigned`",
      .brief = "a customer's history",
      .help = "Show what happened to a customer, in time order: contacts and their next steps, "
              "needs and concerns, contact persons, changes of owner.",

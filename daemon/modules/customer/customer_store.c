@@ -31,6 +31,7 @@ typedef enum {
     CU_STEPS_SUPERSEDE,
     CU_STEP_OVERDUE,
     CU_OWNER_CHANGE,
+    CU_JOURNAL,
     CU_HISTORY,
     CU_COUNT
 } customer_stmt_t;
@@ -92,33 +93,16 @@ static const char *const s_sql[CU_COUNT] = {
        before. */
     [CU_STEPS_SUPERSEDE] = "UPDATE customer_log SET step_state = 'superseded', step_closed = ?3,"
                            " step_closed_by = ?4 WHERE customer_id = ?1 AND step_state = 'open'"
-                           " AND day <= ?2 RETURNING id",
+                           " AND day <= ?2 RETURNING " LOG_JSON,
     [CU_STEP_OVERDUE] = "UPDATE customer_log SET overdue_raised = ?2 WHERE id = ?1",
     [CU_OWNER_CHANGE] = "INSERT INTO customer_owners (customer_id, from_owner, to_owner, by,"
                         " reason, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    /* Everything that happened to a customer, by the time it was recorded,
-       each with a line for people (`what`). */
+    [CU_JOURNAL] = "INSERT INTO customer_history (customer_id, time, type, by, what, detail)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [CU_HISTORY] =
-        "SELECT json_object('time', time, 'type', type, 'by', by, 'what', what, 'detail',"
-        " json(detail)) FROM ("
-        " SELECT created AS time, 0 AS rank, id AS seq, 'created' AS type, created_by AS by,"
-        "  'owner ' || owner AS what, " CUSTOMER_JSON " AS detail FROM customers WHERE id = ?1"
-        " UNION ALL SELECT created, 1, id, 'contact_person', added_by, name,"
-        "  json_object('id', id, 'name', name, 'phone', phone, 'email', email, 'position',"
-        "  position) FROM customer_contacts WHERE customer_id = ?1"
-        " UNION ALL SELECT created, 2, id, 'contact', recorded_by, channel || ' ' ||"
-        "  date(day * 86400, 'unixepoch') || ': ' || summary || coalesce('; next: ' || next_step"
-        "  || ' by ' || date(next_due * 86400, 'unixepoch'), ''), " LOG_JSON
-        "  FROM customer_log WHERE customer_id = ?1"
-        " UNION ALL SELECT step_closed, 3, id, 'step_' || step_state, step_closed_by, next_step,"
-        "  " LOG_JSON " FROM customer_log WHERE customer_id = ?1"
-        "  AND step_state IN ('done', 'superseded')"
-        " UNION ALL SELECT created, 4, id, kind, author, text, " NOTE_JSON
-        "  FROM customer_notes WHERE customer_id = ?1"
-        " UNION ALL SELECT time, 5, id, 'reassigned', by, from_owner || ' -> ' || to_owner ||"
-        "  coalesce(': ' || reason, ''), json_object('id', id, 'from', from_owner, 'to',"
-        "  to_owner, 'reason', reason) FROM customer_owners WHERE customer_id = ?1"
-        ") ORDER BY time, rank, seq",
+        "SELECT json_object('id', id, 'time', time, 'type', type, 'by', by, 'what', what,"
+        " 'detail', json(detail)) FROM customer_history WHERE customer_id = ?1"
+        " AND id > ?2 ORDER BY id LIMIT ?3",
 };
 
 static const qf_store_sql_t s_statements = {"customer", s_sql, CU_COUNT};
@@ -386,24 +370,17 @@ qf_customer_store_step_close (qf_store_t *store, int64_t log_id, const char *by,
     return rc == QF_ENOTFOUND ? QF_ECONFLICT : rc;
 }
 
-/* The id in column 0 of the current row, as JSON. */
-static json_t *
-s_id_row (sqlite3_stmt *stmt, void *arg)
-{
-    (void)arg;
-    return json_integer ((json_int_t)sqlite3_column_int64 (stmt, 0));
-}
-
 int
 qf_customer_store_steps_supersede (qf_store_t *store, int64_t customer_id, int32_t day,
-                                   const char *by, int64_t now, json_t **ids_p)
+                                   const char *by, int64_t now, json_t **entries_p)
 {
     sqlite3_stmt *stmt = s_stmt (store, CU_STEPS_SUPERSEDE);
     sqlite3_bind_int64 (stmt, 1, customer_id);
     sqlite3_bind_int (stmt, 2, day);
     sqlite3_bind_int64 (stmt, 3, now);
     s_bind (stmt, 4, by);
-    return qf_store__rows_json (store, stmt, s_id_row, NULL, "close superseded next steps", ids_p);
+    return qf_store__rows_json (store, stmt, s_json_row, NULL, "close superseded next steps",
+                                entries_p);
 }
 
 int
@@ -433,9 +410,29 @@ qf_customer_store_reassign (qf_store_t *store, int64_t id, const char *from, con
 }
 
 int
-qf_customer_store_history (qf_store_t *store, int64_t id, json_t **list_p)
+qf_customer_store_journal (qf_store_t *store, int64_t customer_id, const char *type, const char *by,
+                           const char *what, json_t *detail, int64_t now)
+{
+    char *text = json_dumps (detail, JSON_COMPACT);
+    if (!text)
+        return QF_ENOMEM;
+    sqlite3_stmt *stmt = s_stmt (store, CU_JOURNAL);
+    sqlite3_bind_int64 (stmt, 1, customer_id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    s_bind (stmt, 3, type);
+    s_bind (stmt, 4, by);
+    s_bind (stmt, 5, what);
+    s_bind (stmt, 6, text);
+    free (text);
+    return s_exec (store, stmt, "record customer history");
+}
+
+int
+qf_customer_store_history (qf_store_t *store, int64_t id, int64_t after, int limit, json_t **list_p)
 {
     sqlite3_stmt *stmt = s_stmt (store, CU_HISTORY);
     sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, after);
+    sqlite3_bind_int (stmt, 3, limit);
     return qf_store__rows_json (store, stmt, s_json_row, NULL, "read customer history", list_p);
 }

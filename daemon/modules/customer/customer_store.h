@@ -109,10 +109,10 @@ int qf_customer_store_step_close (qf_store_t *store, int64_t log_id, const char 
                                   json_t **entry_p);
 
 /*  Closes as superseded the customer's open next steps of contacts on
-    `day` or before (a later contact took their place); *ids_p: the ids of
-    their entries. */
+    `day` or before (a later contact took their place); *entries_p: those
+    entries as they now are. */
 int qf_customer_store_steps_supersede (qf_store_t *store, int64_t customer_id, int32_t day,
-                                       const char *by, int64_t now, json_t **ids_p);
+                                       const char *by, int64_t now, json_t **entries_p);
 
 /*  Records that the overdue event of an entry's next step was raised. */
 int qf_customer_store_step_overdue (qf_store_t *store, int64_t log_id, int64_t now);
@@ -124,10 +124,16 @@ int qf_customer_store_step_overdue (qf_store_t *store, int64_t log_id, int64_t n
 int qf_customer_store_reassign (qf_store_t *store, int64_t id, const char *from, const char *to,
                                 const char *by, const char *reason, int64_t now);
 
-/*  Everything recorded about a customer, by the time it was recorded:
-    items {time, type (created, contact_person, contact, step_done,
-    step_superseded, need, concern, reassigned), by, what (a line for
-    people), detail (the record)}. */
-int qf_customer_store_history (qf_store_t *store, int64_t id, json_t **list_p);
+/*  Appends to the customer's history (a journal, written with each
+    change, so that it keeps what was true then and the order things were
+    recorded in): its `type`, who (NULL for the timer), a line for people,
+    and `detail` (kept, not taken). */
+int qf_customer_store_journal (qf_store_t *store, int64_t customer_id, const char *type,
+                               const char *by, const char *what, json_t *detail, int64_t now);
+
+/*  The customer's history after item `after`, in the order recorded, at
+    most `limit`: items {id, time, type, by, what, detail}. */
+int qf_customer_store_history (qf_store_t *store, int64_t id, int64_t after, int limit,
+                               json_t **list_p);
 
 #endif

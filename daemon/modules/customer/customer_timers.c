@@ -7,6 +7,7 @@
 #include "qf_calendar.h"
 #include "qf_emit.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define KIND           "customer_next_step"
@@ -83,6 +84,13 @@ s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, i
     }
     const char *owner = json_string_value (json_object_get (customer, "owner"));
     rc = qf_customer_store_step_overdue (store, log_id, now);
+    if (rc == 0) {
+        char what[320];
+        snprintf (what, sizeof what, "%.200s: due %s, overdue",
+                  json_string_value (json_object_get (entry, "next_step")),
+                  json_string_value (json_object_get (entry, "next_due")));
+        rc = qf_customer_store_journal (store, customer_id, "step_overdue", NULL, what, entry, now);
+    }
     if (rc == 0)
         rc = qf_emit (store, now, "customer.next_step_overdue", "customer", customer_id,
                       json_pack ("{s:I, s:s, s:s, s:[s], s:o, s:s, s:i, s:b}", "customer_id",

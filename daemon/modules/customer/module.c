@@ -73,6 +73,19 @@ static const char *const s_migrations[] = {
     "  reason TEXT,"
     "  time INTEGER NOT NULL);"
     "CREATE INDEX customer_owners_customer ON customer_owners (customer_id, id);",
+    /* Version 2: a customer's history as a journal written with each
+       change, so that it shows what was true then (the owner at creation,
+       not today's) in the order recorded, even when several changes share
+       a batch's time, and reads as one index range. */
+    "CREATE TABLE customer_history ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+    "  time INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  by TEXT,"
+    "  what TEXT NOT NULL,"
+    "  detail TEXT NOT NULL);"
+    "CREATE INDEX customer_history_customer ON customer_history (customer_id, id);",
 };
 
 const qf_module_t qf_module_customer = {
