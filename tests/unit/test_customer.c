@@ -145,6 +145,22 @@ QF_TEST (add_show_list)
     QF_CHECK_EQ_INT (json_array_size (json_object_get (page, "items")), 1);
     QF_CHECK (json_is_null (json_object_get (page, "next")));
     json_decref (page);
+    /* Each filter alone (its own index) and together. */
+    static const struct {
+        const char *industry, *region; /* NULL: not given */
+        int count;                     /* customers listed */
+    } filters[] = {{"construction", NULL, 2},
+                   {NULL, "Hefei", 2},
+                   {NULL, "Wuhu", 0},
+                   {"construction", "Hefei", 2},
+                   {"survey", "Hefei", 0}};
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        QF_CHECK_EQ_INT (qf_test_run (&d, "sales", "customer.list", &page, "{s:s?, s:s?}",
+                                      "industry", filters[i].industry, "region", filters[i].region),
+                         0);
+        QF_CHECK_EQ_INT (json_array_size (json_object_get (page, "items")), filters[i].count);
+        json_decref (page);
+    }
     qf_test_daemon_close (&d);
 }
 

@@ -16,6 +16,9 @@ typedef enum {
     CU_GET,
     CU_BY_CODE,
     CU_LIST,
+    CU_LIST_OWNER,
+    CU_LIST_INDUSTRY,
+    CU_LIST_REGION,
     CU_SET_OWNER,
     CU_TOUCH,
     CU_CONTACT_ADD,
@@ -54,15 +57,24 @@ typedef enum {
 #define NOTE_JSON                                                                                  \
     "json_object('id', id, 'kind', kind, 'text', text, 'author', author, 'created', created)"
 
+/* customer.list's statement, led by the condition `first`. */
+#define LIST_SQL(first)                                                                            \
+    "SELECT " CUSTOMER_JSON " FROM customers WHERE " first " AND id > ?4"                          \
+    " AND (?1 IS NULL OR owner = ?1) AND (?2 IS NULL OR industry = ?2)"                            \
+    " AND (?3 IS NULL OR region = ?3) ORDER BY id LIMIT ?5"
+
 static const char *const s_sql[CU_COUNT] = {
     [CU_INSERT] = "INSERT INTO customers (name, credit_code, industry, size, region, source, owner,"
                   " created_by, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
     [CU_GET] = "SELECT " CUSTOMER_JSON " FROM customers WHERE id = ?1",
     [CU_BY_CODE] = "SELECT id, owner FROM customers WHERE credit_code = ?1",
-    /* Paged by id; each filter is an index's first column (module.c). */
-    [CU_LIST] = "SELECT " CUSTOMER_JSON " FROM customers WHERE id > ?4"
-                " AND (?1 IS NULL OR owner = ?1) AND (?2 IS NULL OR industry = ?2)"
-                " AND (?3 IS NULL OR region = ?3) ORDER BY id LIMIT ?5",
+    /* Paged by id. Each filter is an index's first column (module.c): with
+       one given, the statement that leads with it reads that index's range
+       instead of every customer. */
+    [CU_LIST] = LIST_SQL ("1"),
+    [CU_LIST_OWNER] = LIST_SQL ("owner = ?1"),
+    [CU_LIST_INDUSTRY] = LIST_SQL ("industry = ?2"),
+    [CU_LIST_REGION] = LIST_SQL ("region = ?3"),
     [CU_SET_OWNER] = "UPDATE customers SET owner = ?2, updated = ?3 WHERE id = ?1",
     [CU_TOUCH] = "UPDATE customers SET updated = ?2 WHERE id = ?1",
     [CU_CONTACT_ADD] = "INSERT INTO customer_contacts (customer_id, name, phone, email, position,"
@@ -220,7 +232,10 @@ int
 qf_customer_store_list (qf_store_t *store, const char *owner, const char *industry,
                         const char *region, int64_t after, int limit, json_t **list_p)
 {
-    sqlite3_stmt *stmt = s_stmt (store, CU_LIST);
+    sqlite3_stmt *stmt = s_stmt (store, owner      ? CU_LIST_OWNER
+                                        : industry ? CU_LIST_INDUSTRY
+                                        : region   ? CU_LIST_REGION
+                                                   : CU_LIST);
     s_bind (stmt, 1, owner);
     s_bind (stmt, 2, industry);
     s_bind (stmt, 3, region);
