@@ -894,7 +894,7 @@ s_discounts_allowed (qf_ctx_t *ctx, json_t *proposal, json_t *current, json_t *r
         rc = qf_ctx_error (ctx, QF_EFORBIDDEN, field,
                            "line %zu (qualification %lld): price %.2f is %.2f %% below the list "
                            "price %.2f; role %s may grant at most %d %% (policy.max_discount_%s, "
-                           "§5.3); %s with proposal approve-discount %lld; the refusal is "
+                           "§5.3); %s with qualflow proposal approve %lld; the refusal is "
                            "recorded as a conduct event on %s",
                            i + 1, (long long)qid, price, check.discount, check.list_price,
                            ctx->role, check.limit, ctx->role, approver, (long long)id,

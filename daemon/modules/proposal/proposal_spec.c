@@ -98,7 +98,7 @@ const qf_command_spec_t qf_proposal_specs[] = {
      .list_key = "lines",
      .columns = LINE_COLUMNS},
     {.name = "proposal.show",
-     .roles = "*",
+     .roles = PROPOSAL_ROLES,
      .args = {PROPOSAL_ID_ARG, {NULL}},
      .roles_note = "a salesperson only for the customers they own",
      .result = SHOWN,
@@ -144,7 +144,7 @@ const qf_command_spec_t qf_proposal_specs[] = {
      .brief = "send the current version to the customer",
      .help = "Send the current version. Every line must still be sellable and state what its "
              "record says; a price below the list price by more than your role may grant needs "
-             "an approval first (proposal approve-discount), and a send refused for want of one "
+             "an approval first (proposal approve), and a send refused for want of one "
              "is recorded as a conduct event on you (§5.3).",
      .list_key = "lines",
      .columns = LINE_COLUMNS},
@@ -154,7 +154,7 @@ const qf_command_spec_t qf_proposal_specs[] = {
      .args = {PROPOSAL_ID_ARG, NOTE_ARG, {NULL}},
      .roles_note = "the role's `policy.max_discount_ROLE` must cover the deepest discount",
      .result = SHOWN "; the approval of the current version's discount, with who and when",
-     .cli = "proposal approve-discount",
+     .cli = "proposal approve",
      .brief = "approve a discount beyond a salesperson's",
      .help = "Approve the current version's prices, when a discount is beyond what a "
              "salesperson may grant and within what your role may (§5.3). A new version needs a "
