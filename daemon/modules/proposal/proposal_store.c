@@ -19,7 +19,7 @@ const char *const qf_proposal_migrations[] = {
     "  created INTEGER NOT NULL, created_by TEXT NOT NULL, updated INTEGER NOT NULL,"
     "  sent INTEGER, sent_by TEXT, closed INTEGER, closed_by TEXT);"
     "CREATE INDEX proposals_customer ON proposals (customer_id, id);"
-    "CREATE INDEX proposals_owner ON proposals (owner, state, id);"
+    "CREATE INDEX proposals_owner ON proposals (owner, id);"
     "CREATE TABLE proposal_versions ("
     "  proposal_id INTEGER NOT NULL REFERENCES proposals (id),"
     "  version INTEGER NOT NULL,"
@@ -62,6 +62,8 @@ typedef enum {
     PS_FLAG_SET,
     PS_FLAGS,
     PS_LIST,
+    PS_LIST_CUSTOMER,
+    PS_LIST_OWNER,
     PS_COUNT
 } proposal_stmt_t;
 
@@ -71,6 +73,11 @@ typedef enum {
     " p.created_by, p.updated, p.sent, p.sent_by, p.closed, p.closed_by, v.total, v.delivery"      \
     " FROM proposals p LEFT JOIN proposal_versions v"                                              \
     " ON v.proposal_id = p.id AND v.version = p.version"
+/* The filters and order every list shares. */
+#define LIST_REST                                                                                  \
+    " AND (?2 = 0 OR p.customer_id = ?2) AND (?3 IS NULL OR p.owner = ?3)"                        \
+    " AND (?4 IS NULL OR p.state = ?4 OR (?4 = 'open' AND p.state IN ('draft', 'sent')))"         \
+    " ORDER BY p.id LIMIT ?5"
 #define HOLDING                                                                                    \
     "SELECT p.id FROM proposal_lines l JOIN proposals p"                                           \
     " ON p.id = l.proposal_id AND p.version = l.version WHERE l.qualification_id = ?1"             \
@@ -111,11 +118,11 @@ static const char *const s_sql[PS_COUNT] = {
     [PS_FLAG_SET] = "UPDATE proposals SET flagged = ?2, updated = ?3 WHERE id = ?1",
     [PS_FLAGS] = "SELECT qualification_id, reason, at FROM proposal_flags WHERE proposal_id = ?1"
                  " ORDER BY id",
-    [PS_LIST] = PROPOSAL_SELECT " WHERE p.id > ?1 AND (?2 = 0 OR p.customer_id = ?2)"
-                                " AND (?3 IS NULL OR p.owner = ?3)"
-                                " AND (?4 IS NULL OR p.state = ?4"
-                                " OR (?4 = 'open' AND p.state IN ('draft', 'sent')))"
-                                " ORDER BY p.id LIMIT ?5",
+    /* One statement per leading filter, so that each reads its own index
+       (a customer's history, a salesperson's proposals, all by id). */
+    [PS_LIST] = PROPOSAL_SELECT " WHERE p.id > ?1" LIST_REST,
+    [PS_LIST_CUSTOMER] = PROPOSAL_SELECT " WHERE p.customer_id = ?2 AND p.id > ?1" LIST_REST,
+    [PS_LIST_OWNER] = PROPOSAL_SELECT " WHERE p.owner = ?3 AND p.id > ?1" LIST_REST,
 };
 
 static const qf_store_sql_t s_statements = {"proposal", s_sql, PS_COUNT};
@@ -348,7 +355,8 @@ int
 qf_store_proposal_list (qf_store_t *self, int64_t customer_id, const char *owner, const char *state,
                         int64_t after_id, int limit, json_t **items_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, PS_LIST);
+    sqlite3_stmt *stmt =
+        s_stmt (self, customer_id ? PS_LIST_CUSTOMER : owner ? PS_LIST_OWNER : PS_LIST);
     sqlite3_bind_int64 (stmt, 1, after_id);
     sqlite3_bind_int64 (stmt, 2, customer_id);
     qf_store__bind_opt_text (stmt, 3, owner);
