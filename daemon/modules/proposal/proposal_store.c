@@ -75,8 +75,8 @@ typedef enum {
     " ON v.proposal_id = p.id AND v.version = p.version"
 /* The filters and order every list shares. */
 #define LIST_REST                                                                                  \
-    " AND (?2 = 0 OR p.customer_id = ?2) AND (?3 IS NULL OR p.owner = ?3)"                        \
-    " AND (?4 IS NULL OR p.state = ?4 OR (?4 = 'open' AND p.state IN ('draft', 'sent')))"         \
+    " AND (?2 = 0 OR p.customer_id = ?2) AND (?3 IS NULL OR p.owner = ?3)"                         \
+    " AND (?4 IS NULL OR p.state = ?4 OR (?4 = 'open' AND p.state IN ('draft', 'sent')))"          \
     " ORDER BY p.id LIMIT ?5"
 #define HOLDING                                                                                    \
     "SELECT p.id FROM proposal_lines l JOIN proposals p"                                           \
@@ -355,8 +355,9 @@ int
 qf_store_proposal_list (qf_store_t *self, int64_t customer_id, const char *owner, const char *state,
                         int64_t after_id, int limit, json_t **items_p)
 {
-    sqlite3_stmt *stmt =
-        s_stmt (self, customer_id ? PS_LIST_CUSTOMER : owner ? PS_LIST_OWNER : PS_LIST);
+    sqlite3_stmt *stmt = s_stmt (self, customer_id ? PS_LIST_CUSTOMER
+                                       : owner     ? PS_LIST_OWNER
+                                                   : PS_LIST);
     sqlite3_bind_int64 (stmt, 1, after_id);
     sqlite3_bind_int64 (stmt, 2, customer_id);
     qf_store__bind_opt_text (stmt, 3, owner);
