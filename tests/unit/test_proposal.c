@@ -20,23 +20,23 @@
 
 /* The test's policy: the discount limits, a minimum validity of 0 (a
    qualification expiring soon is still sellable), the list prices and the
-   templates (Chinese text). */
-#define YAML                                                                                       \
+   templates (Chinese text). YAML_DAYS (30): another minimum. */
+#define YAML_DAYS(days)                                                                            \
     QF_TEST_POLICY                                                                                 \
-        "  min_validity_for_sale_days: 0\n  max_discount_sales: 5\n"                               \
-        "  max_discount_supervisor: 10\n  max_discount_management: 20\n"                           \
-        "list_prices:\n  - name: construction-general\n    price: 200000\n"                        \
-        "  - name: survey\n    price: 100000\n"                                                    \
-        "processing_steps:\n  - name: survey\n    text: \"现场勘察 site survey\"\n"            \
-        "  - name: transfer\n    text: \"证书转让 transfer of the certificate\"\n"             \
-        "after_sales_services:\n  - name: callback\n    text: \"交付后1个月、3个月回访\"\n"
+    "  min_validity_for_sale_days: " #days "\n  max_discount_sales: 5\n"                           \
+    "  max_discount_supervisor: 10\n  max_discount_management: 20\n"                               \
+    "list_prices:\n  - name: construction-general\n    price: 200000\n"                            \
+    "  - name: survey\n    price: 100000\n"                                                        \
+    "processing_steps:\n  - name: survey\n    text: \"现场勘察 site survey\"\n"                \
+    "  - name: transfer\n    text: \"证书转让 transfer of the certificate\"\n"                 \
+    "after_sales_services:\n  - name: callback\n    text: \"交付后1个月、3个月回访\"\n"
 
 /* Opens the daemon with the test's policy and an approved qualification
    of construction-general expiring on `expires`: its id in *qual_p. */
 static int
 s_open (qf_test_daemon_t *d, const char *expires, long long *qual_p)
 {
-    if (qf_test_daemon_open (d, YAML))
+    if (qf_test_daemon_open (d, YAML_DAYS (0)))
         return -1;
     *qual_p = qf_test_qual_add (d, 1, "construction-general", expires);
     return *qual_p && qf_test_qual_approve (d, *qual_p) == 0 ? 0 : -1;
@@ -434,6 +434,38 @@ QF_TEST (flagged_on_expiry_and_acceptance)
     qf_test_daemon_close (&d);
 }
 
+QF_TEST (flagged_when_sale_window_ends)
+{
+    /* 30 days of validity must be left: a qualification expiring on 1 June
+       is sellable until 2 May and not from 3 May, with no event of its own. */
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (qf_test_daemon_open (&d, YAML_DAYS (30)), 0);
+    long long qual = qf_test_qual_add (&d, 1, "construction-general", "2026-06-01");
+    QF_CHECK (qual > 0 && qf_test_qual_approve (&d, qual) == 0);
+    long long customer = s_customer (&d, CODE_A, "li.lei");
+    char lines[32];
+    snprintf (lines, sizeof lines, "%lld:200000", qual);
+    long long open = s_create (&d, "li.lei", customer, lines);
+    long long closed = s_create (&d, "li.lei", customer, lines);
+    QF_CHECK (open && closed);
+    QF_CHECK_EQ_INT (s_do (&d, "li.lei", "sales", "proposal.withdraw", closed, NULL), 0);
+    QF_CHECK_EQ_INT (qf_test_timers (&d, "proposal", open), 1);
+    QF_CHECK_EQ_INT (qf_test_timers (&d, "proposal", closed), 0);
+    int fired = 0;
+    for (int step = 0; step < 2; step++) {
+        d.now = qf_test_at (step ? "2026-05-03" : "2026-05-02", 0, 1);
+        uint64_t mark = qf_test_mark (&d);
+        QF_CHECK_EQ_INT (qf_store_begin (d.store), 0);
+        QF_CHECK_EQ_INT (qf_timers_fire (d.store, d.config, d.now, 100, &fired), 0);
+        QF_CHECK_EQ_INT (qf_store_commit (d.store), 0);
+        QF_CHECK_EQ_INT (qf_test_count (&d, mark, "proposal.flagged"), step);
+    }
+    json_t *shown = s_show (&d, open);
+    QF_CHECK (strstr (qf_test_str (shown, "flagged"), "policy.min_validity_for_sale_days"));
+    json_decref (shown);
+    qf_test_daemon_close (&d);
+}
+
 QF_TEST (owner_and_templates)
 {
     qf_test_daemon_t d;
@@ -486,6 +518,7 @@ main (void)
     QF_RUN (versions_kept);
     QF_RUN (flagged_on_suspension);
     QF_RUN (flagged_on_expiry_and_acceptance);
+    QF_RUN (flagged_when_sale_window_ends);
     QF_RUN (owner_and_templates);
     return qf_test_done ();
 }

@@ -2,6 +2,7 @@
 #include "qf_module.h"
 #include "proposal/proposal_config.h"
 #include "proposal/proposal_store.h"
+#include "proposal/proposal_timers.h"
 
 extern const qf_command_spec_t qf_proposal_specs[];
 extern const qf_handler_t qf_proposal_handlers[];
@@ -14,5 +15,6 @@ const qf_module_t qf_module_proposal = {
     .migrations = qf_proposal_migrations,
     .migration_count = 1,
     .store_open = qf_proposal_store_open,
+    .timer_kinds = qf_proposal_timer_kinds,
     .config = &qf_proposal_config_part,
 };

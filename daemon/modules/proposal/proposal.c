@@ -12,6 +12,7 @@
 #include "proposal/proposal.h"
 #include "proposal/proposal_config.h"
 #include "proposal/proposal_store.h"
+#include "proposal/proposal_timers.h"
 #include "customer/customer.h"
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
@@ -113,26 +114,32 @@ qf_proposal_conduct (qf_ctx_t *ctx, const char *rule, json_t *details)
 /* Flags -------------------------------------------------------------------- */
 
 int
+qf_proposal_flag (qf_store_t *store, int64_t now, int64_t id, int64_t qual_id, const char *reason)
+{
+    json_t *proposal = NULL;
+    int rc = qf_store_proposal_flag (store, id, qual_id, reason, now);
+    if (rc == 0)
+        rc = qf_store_proposal_get (store, id, &proposal);
+    if (rc == 0)
+        rc = qf_emit (store, now, "proposal.flagged", "proposal", id,
+                      json_pack ("{s:I, s:I, s:s, s:O, s:O, s:O}", "proposal_id", (json_int_t)id,
+                                 "qualification_id", (json_int_t)qual_id, "reason", reason,
+                                 "customer_id", json_object_get (proposal, "customer_id"), "owner",
+                                 json_object_get (proposal, "owner"), "state",
+                                 json_object_get (proposal, "state")));
+    json_decref (proposal);
+    return rc;
+}
+
+int
 qf_proposal_flag_qualification (qf_store_t *store, int64_t now, int64_t qual_id, const char *reason,
                                 int64_t except, json_t **flagged_p)
 {
     json_t *ids = NULL;
     int rc = qf_store_proposals_holding (store, qual_id, false, except, &ids);
-    for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
-        json_int_t id = json_integer_value (json_array_get (ids, i));
-        json_t *proposal = NULL;
-        rc = qf_store_proposal_flag (store, id, qual_id, reason, now);
-        if (rc == 0)
-            rc = qf_store_proposal_get (store, id, &proposal);
-        if (rc == 0)
-            rc = qf_emit (store, now, "proposal.flagged", "proposal", id,
-                          json_pack ("{s:I, s:I, s:s, s:O, s:O, s:O}", "proposal_id", id,
-                                     "qualification_id", (json_int_t)qual_id, "reason", reason,
-                                     "customer_id", json_object_get (proposal, "customer_id"),
-                                     "owner", json_object_get (proposal, "owner"), "state",
-                                     json_object_get (proposal, "state")));
-        json_decref (proposal);
-    }
+    for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++)
+        rc = qf_proposal_flag (store, now, json_integer_value (json_array_get (ids, i)), qual_id,
+                               reason);
     if (rc == 0 && flagged_p)
         *flagged_p = ids;
     else
@@ -618,6 +625,8 @@ s_create (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = version ? qf_store_proposal_version_add (ctx->store, id, 1, version, "draft", ctx->now)
                      : QF_ENOMEM;
     }
+    if (rc == 0)
+        rc = qf_proposal_watch (ctx->store, ctx->config, id, lines, ctx->now);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack ("{s:I, s:O, s:i, s:O}", "customer_id", customer_id, "owner",
@@ -747,6 +756,9 @@ s_revise (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     if (rc == 0)
         rc = qf_store_proposal_version_add (ctx->store, id, version + 1, next, to, ctx->now);
+    if (rc == 0)
+        rc = qf_proposal_watch (ctx->store, ctx->config, id, json_object_get (next, "lines"),
+                                ctx->now);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack ("{s:i, s:O, s:s, s:O, s:O, s:s, s:s}", "version", version + 1,
@@ -1017,6 +1029,8 @@ s_accept (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_int_t id = json_integer_value (json_object_get (proposal, "id"));
     json_t *current = s_current (versions);
     rc = qf_store_proposal_move (ctx->store, id, "sent", to, ctx->user, ctx->now);
+    if (rc == 0)
+        rc = qf_proposal_unwatch (ctx->store, id);
     json_t *lines = json_object_get (current, "lines"), *flagged = json_array ();
     for (size_t i = 0; rc == 0 && i < json_array_size (lines); i++) {
         json_int_t qid =
@@ -1058,6 +1072,8 @@ s_close (qf_ctx_t *ctx, json_t *args, const char *action, const char *topic, jso
     rc = qf_store_proposal_move (ctx->store, id,
                                  json_string_value (json_object_get (proposal, "state")), to,
                                  ctx->user, ctx->now);
+    if (rc == 0)
+        rc = qf_proposal_unwatch (ctx->store, id);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack (

@@ -60,4 +60,11 @@ int qf_proposal_conduct (qf_ctx_t *ctx, const char *rule, json_t *details);
 int qf_proposal_flag_qualification (qf_store_t *store, int64_t now, int64_t qual_id,
                                     const char *reason, int64_t except, json_t **flagged_p);
 
+/*  Flags proposal `id` (qualification `qual_id` stopped being sellable,
+    `reason` says why) and appends proposal.flagged, whatever its state:
+    the one-proposal step of qf_proposal_flag_qualification, also taken by
+    the proposal's own timer (proposal_timers.h). */
+int qf_proposal_flag (qf_store_t *store, int64_t now, int64_t id, int64_t qual_id,
+                      const char *reason);
+
 #endif
