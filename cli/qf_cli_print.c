@@ -353,10 +353,12 @@ void
 qf_cli_print_result (qf_cli_t *cli, const qf_command_spec_t *spec, json_t *result)
 {
     json_t *list = spec->list_key ? json_object_get (result, spec->list_key) : NULL;
+    /* A paged list's result says where the next page begins (`next`,
+       given back as the command's `next` argument); the others have none. */
+    json_t *next = json_object_get (result, "next");
     if (cli->json) {
-        /* These lists have no paging (--after): nothing comes next. */
         if (spec->output == QF_OUT_LIST)
-            qf_cli_print_list_json (list, 0);
+            qf_cli_print_list_json (list, json_is_integer (next) ? json_integer_value (next) : 0);
         else
             qf_cli_print_json (result);
         return;
@@ -374,6 +376,8 @@ qf_cli_print_result (qf_cli_t *cli, const qf_command_spec_t *spec, json_t *resul
         }
         break;
     }
+    if (spec->output == QF_OUT_LIST && json_is_integer (next))
+        fprintf (stderr, "(more: --next %" JSON_INTEGER_FORMAT ")\n", json_integer_value (next));
 }
 
 void

@@ -50,6 +50,7 @@ typedef struct {
     qf_store_t *store;   /* open on path */
     int64_t now;         /* the time commands and ticks run at */
     bool from_worker;    /* the next commands are a worker's results */
+    const char *user;    /* the next commands' user; NULL: "tester" */
     char error[512];     /* the last failed command's error */
     char field[80];      /* and its field */
 } qf_test_daemon_t;
@@ -138,7 +139,7 @@ qf_test_run (qf_test_daemon_t *d, const char *role, const char *command, json_t 
     ctx.config = d->config;
     ctx.now = d->now;
     ctx.role = role;
-    ctx.user = "tester";
+    ctx.user = d->user ? d->user : "tester";
     ctx.from_worker = d->from_worker;
     json_t *result = NULL;
     const qf_command_t *found = qf_commands_find (command);
