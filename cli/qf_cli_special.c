@@ -150,6 +150,26 @@ s_cmd_qual_list (qf_cli_t *cli, const qf_cli_command_t *cmd, const char **opts, 
     return QF_CLI_OK;
 }
 
+/* A list paged by id (`after_id`, answered with `next_after_id`): one
+   page, and the command for the next. */
+static int
+s_cmd_paged_list (qf_cli_t *cli, const qf_cli_command_t *cmd, const char **opts, char **args,
+                  int nargs)
+{
+    json_t *call_args, *result;
+    int rc = qf_cli_request (cli, cmd, opts, args, nargs, &call_args, &result);
+    if (rc)
+        return rc;
+    char before[96];
+    snprintf (before, sizeof before, "qualflow %s%s%s --after ", cmd->group ? cmd->group : "",
+              cmd->group ? " " : "", cmd->name);
+    s_print_page (cli, cmd, call_args, json_object_get (result, "items"),
+                  json_object_get (result, "next_after_id"), before, "");
+    json_decref (call_args);
+    json_decref (result);
+    return QF_CLI_OK;
+}
+
 static int
 s_cmd_events (qf_cli_t *cli, const qf_cli_command_t *cmd, const char **opts, char **args, int nargs)
 {
@@ -371,6 +391,7 @@ const qf_cli_special_t qf_cli_specials[] = {
     {"dlq.show", s_cmd_dlq_show},
     {"qual.list", s_cmd_qual_list},
     {"candidate.track", s_cmd_candidate_track},
+    {"proposal.list", s_cmd_paged_list},
     {NULL,
      s_cmd_keygen,
      {{"--dir", NULL, "DIR", "where to write NAME.key and NAME.key_secret (default .)"},

@@ -41,6 +41,22 @@ int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, 
     appends an event. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
 
+/*  Keeps an event about KIND/NAME (e.g. "staff", "li.lei") that must be
+    on record even when the command is then refused: a refusal that is
+    itself a fact of the policy (§5.3: a discount beyond the rules is
+    recorded as a conduct event on the salesperson). Whoever ran the
+    command (the server, a test) appends the kept events with
+    qf_ctx_append_kept after the command's savepoint, committed or rolled
+    back, in the same batch transaction, at the command's time; a
+    command that only reads keeps nothing. Takes ownership of payload
+    (NULL: QF_ENOMEM). */
+int qf_ctx_keep (qf_ctx_t *ctx, const char *topic, const char *kind, const char *name,
+                 json_t *payload);
+
+/*  Appends the events kept by qf_ctx_keep in the open transaction and
+    forgets them (also when it fails). 0 when there are none. */
+int qf_ctx_append_kept (qf_ctx_t *ctx);
+
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);
 

@@ -104,6 +104,39 @@ qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, jso
     return qf_emit (ctx->store, ctx->now, topic, kind, id, payload);
 }
 
+int
+qf_ctx_keep (qf_ctx_t *ctx, const char *topic, const char *kind, const char *name, json_t *payload)
+{
+    json_t *event = payload ? json_pack ("{s:s, s:s, s:s, s:o}", "topic", topic, "kind", kind,
+                                         "name", name, "payload", payload)
+                            : NULL;
+    if (event && !ctx->kept)
+        ctx->kept = json_array ();
+    if (!event || json_array_append_new (ctx->kept, event) != 0)
+        return QF_ENOMEM;
+    return 0;
+}
+
+int
+qf_ctx_append_kept (qf_ctx_t *ctx)
+{
+    int rc = 0;
+    size_t i;
+    json_t *event;
+    json_array_foreach (ctx->kept, i, event)
+    {
+        if (rc == 0)
+            rc = qf_emit_named (ctx->store, ctx->now,
+                                json_string_value (json_object_get (event, "topic")),
+                                json_string_value (json_object_get (event, "kind")),
+                                json_string_value (json_object_get (event, "name")),
+                                json_incref (json_object_get (event, "payload")));
+    }
+    json_decref (ctx->kept);
+    ctx->kept = NULL;
+    return rc;
+}
+
 static int
 s_events_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {

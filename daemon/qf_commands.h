@@ -34,6 +34,8 @@ typedef struct {
                                            encoded as JSON (owned); replaces *result_p */
     char error[512];   /* on failure: what was wrong and what to do */
     char field[80];    /* on failure: the offending field, or "" */
+    json_t *kept;      /* events kept whatever the outcome (qf_ctx_keep), or NULL:
+                          whoever ran the command appends them after its savepoint */
 } qf_ctx_t;
 
 typedef struct qf_command_t qf_command_t; /* qf_command.h */

@@ -531,6 +531,14 @@ s_command_work (qf_store_t *store, void *arg)
     return rc;
 }
 
+/* Appends the events a command kept (qf_ctx_keep), in a savepoint. */
+static int
+s_append_kept (qf_store_t *store, void *arg)
+{
+    (void)store;
+    return qf_ctx_append_kept (arg);
+}
+
 static void
 s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int recv_rc, int64_t now)
 {
@@ -623,8 +631,14 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
             return;
         if (rc && work.done)
             qf_ctx_error (&ctx, rc, NULL, "database error; nothing was changed");
+        /* What the command kept is appended after its savepoint, so that a
+           refusal it must record commits with the batch (qf_ctx_keep). */
+        if (ctx.kept && qf_store_in_savepoint (self->store, s_append_kept, &ctx) != 0)
+            qf_warn ("command %s: the events it kept could not be appended", msg->command);
     } else
         rc = s_command_work (self->store, &work);
+    json_decref (ctx.kept);
+    ctx.kept = NULL;
     if (rc) {
         free (work.raw);
         if (rc != QF_EINVAL && rc != QF_ENOTFOUND && rc != QF_ECONFLICT && rc != QF_EFORBIDDEN &&
@@ -656,6 +670,9 @@ s_handle_worker (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int re
     s_ctx_init (self, &ctx, now);
     ctx.peer = peer;
     qf_delivery_handle (self->delivery, msg, &ctx);
+    /* A worker's result is retried until it is taken: a refusal it kept
+       would be recorded once per attempt, so it is not kept. */
+    json_decref (ctx.kept);
 }
 
 /* Sets the event socket's high water mark from daemon.peer_queue_bytes and

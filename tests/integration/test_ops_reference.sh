@@ -37,7 +37,7 @@ problems, checked = [], 0
 for words in commands:
     text = subprocess.run([cli] + words.split() + ["--help"], capture_output=True, text=True).stdout
     text = " ".join(text.split())
-    runs = re.search(r"Runs ([a-z.]+) \(PROTOCOL.md 5.1\)\.", text)
+    runs = re.search(r"Runs ([a-z._]+) \(PROTOCOL.md 5.1\)\.", text)
     if words in ("keygen", "call"):
         continue
     if not runs or runs.group(1) not in roles:

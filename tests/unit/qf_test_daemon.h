@@ -149,10 +149,21 @@ qf_test_run (qf_test_daemon_t *d, const char *role, const char *command, json_t 
         rc = qf_store_begin (d->store);
     if (rc == 0) {
         rc = qf_commands_run (&ctx, found, args, &result);
-        if (rc == 0)
-            rc = qf_store_commit (d->store);
-        else
+        /* As the server does: the command's changes only when it
+           succeeded, the events it kept (qf_ctx_keep) in any case. */
+        if (rc == 0) {
+            rc = qf_ctx_append_kept (&ctx);
+            rc = rc ? rc : qf_store_commit (d->store);
+        }
+        if (rc)
             qf_store_rollback (d->store);
+        if (ctx.kept && qf_store_begin (d->store) == 0) {
+            if (qf_ctx_append_kept (&ctx) == 0)
+                qf_store_commit (d->store);
+            else
+                qf_store_rollback (d->store);
+        }
+        json_decref (ctx.kept);
     }
     json_decref (args);
     /* A result already encoded (the event's bytes) comes back as text. */

@@ -418,7 +418,8 @@ QF_TEST (test_unknown_keys)
         "daemon: {}\n"
         "dameon: {}\n",
         2, "dameon:",
-        "daemon, security, delivery, policy, calendar, cli, groups, authorities, categories",
+        "daemon, security, delivery, policy, calendar, cli, groups, list_prices, "
+        "qualification_prices, processing_steps, after_sales_services, authorities, categories",
         NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
@@ -1375,6 +1376,11 @@ static const struct {
     {"policy.renewal_lead_days", "1", "3650", "0", "3651", true},
     {"policy.min_validity_for_sale_days", "0", "3650", "-1", "3651", false},
     {"policy.min_return_ratio", "0", "100", "-0.001", "100.001", false},
+    {"policy.max_discount_sales", "0", "100", "-1", "101", false},
+    {"policy.max_discount_supervisor", "0", "100", "-1", "101", false},
+    {"policy.max_discount_management", "0", "100", "-1", "101", false},
+    {"list_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
+    {"qualification_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
 };
@@ -1387,10 +1393,19 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
 {
     const char *key = s_ranges[i].key;
     const char *dot = strchr (key, '.');
-    char item[64];
+    char item[32];
     snprintf (item, sizeof item, s_ranges[i].list ? "[%s]" : "%s", value);
     if (strncmp (key, "groups[].", 9) == 0)
         snprintf (yaml, size, "groups:\n  - name: g\n    topics: [x]\n    %s: %s\n", key + 9, item);
+    else if (strncmp (key, "policy.max_discount_", 20) == 0)
+        /* Each at least the one before: all three at the value. */
+        snprintf (yaml, size,
+                  "policy:\n  max_discount_sales: %s\n  max_discount_supervisor: %s\n"
+                  "  max_discount_management: %s\n",
+                  item, item, item);
+    else if (strstr (key, "_prices[]."))
+        snprintf (yaml, size, "%.*s:\n  - name: x\n    %s: %s\n", (int)(strchr (key, '[') - key),
+                  key, strchr (key, ']') + 2, item);
     else if (strncmp (key, "delivery.backoff_", 17) == 0)
         snprintf (yaml, size, "delivery:\n  %s: %s\n  %s: %s\n", dot + 1, item,
                   strcmp (dot + 1, "backoff_max_ms") == 0 ? "backoff_initial_ms" : "backoff_max_ms",

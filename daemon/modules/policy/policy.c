@@ -8,6 +8,7 @@
     them. */
 #include "policy/policy.h"
 #include "policy/policy_store.h"
+#include "proposal/proposal.h"
 #include "qualification/qualification_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
@@ -135,22 +136,32 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (policy);
         return rc;
     }
-    json_t *ids = NULL;
+    json_t *ids = NULL, *flagged = json_array ();
     rc = qf_store_policy_suspend (
         ctx->store, id, json_string_value (json_object_get (policy, "category")), ctx->now, &ids);
     for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
         json_int_t qid = json_integer_value (json_array_get (ids, i));
+        const char *description = json_string_value (json_object_get (policy, "description"));
         rc = qf_ctx_emit (ctx, "qualification.suspended", "qualification", qid,
                           json_pack ("{s:I, s:I, s:s, s:[s]}", "qualification_id", qid, "policy_id",
-                                     id, "reason",
-                                     json_string_value (json_object_get (policy, "description")),
-                                     "recipients", "sales"));
+                                     id, "reason", description, "recipients", "sales"));
+        /* The open proposals holding it are flagged in the same transaction (§6.2). */
+        char reason[512];
+        snprintf (reason, sizeof reason,
+                  "qualification %lld is suspended by policy %lld (%s) (§7.2): no longer sellable",
+                  (long long)qid, (long long)id, description ? description : "");
+        json_t *proposals = NULL;
+        if (rc == 0)
+            rc = qf_proposal_flag_qualification (ctx->store, ctx->now, qid, reason, 0, &proposals);
+        json_array_extend (flagged, proposals);
+        json_decref (proposals);
     }
-    /* Proposals and contracts that use them are flagged once sales exist (§6). */
+    /* Contracts that use them are flagged once contracts exist (§6.3). */
     if (rc == 0)
-        rc = qf_ctx_emit (
-            ctx, "policy.applied", "policy", id,
-            json_pack ("{s:I, s:O, s:[]}", "policy_id", id, "suspended", ids, "flagged_contracts"));
+        rc = qf_ctx_emit (ctx, "policy.applied", "policy", id,
+                          json_pack ("{s:I, s:O, s:O, s:[]}", "policy_id", id, "suspended", ids,
+                                     "flagged_proposals", flagged, "flagged_contracts"));
+    json_decref (flagged);
     json_decref (policy);
     if (rc) {
         json_decref (ids);

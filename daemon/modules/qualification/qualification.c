@@ -233,22 +233,35 @@ qf_ctx_load_qual (qf_ctx_t *ctx, json_t *args, const char *key, json_t **record_
    minimum validity ahead, and never today itself, since a certificate
    expires when its expiry day begins (even with a minimum of 0). */
 static int32_t
-s_sellable_from (qf_ctx_t *ctx)
+s_sellable_from (const qf_config_t *config, int64_t now)
 {
-    int days = qf_qualification_config (ctx->config)->min_validity_for_sale_days;
-    return qf_calendar_today (ctx->config, ctx->now) + (days > 0 ? days : 1);
+    int days = qf_qualification_config (config)->min_validity_for_sale_days;
+    return qf_calendar_today (config, now) + (days > 0 ? days : 1);
 }
 
-/* §3.1: approved, in validity with the minimum left, not suspended. */
-static bool
-s_sellable (qf_ctx_t *ctx, json_t *record)
+bool
+qf_qualification_sellable (const qf_config_t *config, int64_t now, json_t *record, char *why,
+                           size_t size)
 {
-    int32_t expires = 0;
-    if (qf_date_parse (json_string_value (json_object_get (record, "expires")), &expires))
-        return false;
-    return strcmp (json_string_value (json_object_get (record, "state")), "approved") == 0 &&
-           !json_is_true (json_object_get (record, "suspended")) &&
-           expires >= s_sellable_from (ctx);
+    char none[8];
+    if (!why)
+        why = none, size = sizeof none;
+    const char *state = json_string_value (json_object_get (record, "state"));
+    const char *expires = json_string_value (json_object_get (record, "expires"));
+    int32_t day = 0;
+    if (!state || strcmp (state, "approved") != 0)
+        snprintf (why, size, "it is %s, not approved", state ? state : "in no state");
+    else if (json_is_true (json_object_get (record, "suspended")))
+        snprintf (why, size, "it is suspended by a policy change (§7.2)");
+    else if (!expires || qf_date_parse (expires, &day) || day < s_sellable_from (config, now))
+        snprintf (why, size,
+                  "its validity ends on %s, less than policy.min_validity_for_sale_days (%d) "
+                  "from today",
+                  expires ? expires : "no date",
+                  qf_qualification_config (config)->min_validity_for_sale_days);
+    else
+        return true;
+    return false;
 }
 
 static int
@@ -271,7 +284,9 @@ s_qual_get (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                 json_integer_value (json_object_get (record, "id")));
     if (qf_timers_list (ctx->store, subject, &timers) == 0)
         json_object_set_new (record, "timers", timers);
-    json_object_set_new (record, "sellable", json_boolean (s_sellable (ctx, record)));
+    json_object_set_new (
+        record, "sellable",
+        json_boolean (qf_qualification_sellable (ctx->config, ctx->now, record, NULL, 0)));
     *result_p = record;
     return 0;
 }
@@ -288,7 +303,7 @@ s_qual_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             return qf_ctx_error (ctx, QF_EINVAL, "args.sellable",
                                  "args.sellable cannot be combined with args.state or "
                                  "args.expiring_days");
-        from = s_sellable_from (ctx);
+        from = s_sellable_from (ctx->config, ctx->now);
     } else if (expiring) {
         /* Today in the policy's time zone, through the expiry index. */
         from = qf_date_from_ms (ctx->now, ctx->config->utc_offset_minutes);

@@ -29,6 +29,15 @@ bool qf_qual_allows (const char *state, const char *action, const char **to_p);
 int qf_ctx_load_qual_for (qf_ctx_t *ctx, json_t *args, const char *key, const char *action,
                           json_t **record_p, const char **to_p);
 
+/*  §3.1: whether the qualification `record` (as qf_store_qual_get reads
+    it) may be sold at `now`: approved, not suspended, with at least
+    policy.min_validity_for_sale_days of validity left. When it may not,
+    `why` (NULL: not wanted) says why in a phrase, "it is suspended by a
+    policy change (§7.2)". The one sellable check: qual.get's `sellable`,
+    proposals (§6.2) and contracts ask it. */
+bool qf_qualification_sellable (const qf_config_t *config, int64_t now, json_t *record, char *why,
+                                size_t size);
+
 /*  Appends qualification.review_requested for the record's `round`, with the
     configured departments and the category's active policies, plus the
     keys of `extra` (taken; may be NULL). */

@@ -4,6 +4,7 @@
     durable timers (renewal_timers.c). */
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
+#include "proposal/proposal.h"
 #include "renewal/renewal_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
@@ -43,6 +44,15 @@ s_qual_renew (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_timers_cancel (ctx->store, subject, NULL);
     if (rc == 0)
         rc = qf_store_qual_move (ctx->store, id, to, round, ctx->now, &record);
+    /* In review again it is not sellable: the open proposals holding it
+       are flagged in the same transaction (§6.2). */
+    char reason[128];
+    snprintf (reason, sizeof reason,
+              "qualification %lld is being renewed and is in review again (§4.3): not sellable "
+              "until approved",
+              (long long)id);
+    if (rc == 0)
+        rc = qf_proposal_flag_qualification (ctx->store, ctx->now, id, reason, 0, NULL);
     if (rc == 0)
         rc = qf_ctx_emit (
             ctx, "qualification.renewal_requested", "qualification", id,

@@ -3,6 +3,7 @@
 #include "renewal/renewal_timers.h"
 #include "renewal/renewal_config.h"
 #include "qualification/qualification_store.h"
+#include "proposal/proposal.h"
 #include "qf_emit.h"
 #include "qf.h"
 #include "qf_calendar.h"
@@ -51,6 +52,13 @@ s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, i
                                       now);
         json_decref (record);
         record = NULL;
+        char reason[128], day[16];
+        snprintf (reason, sizeof reason,
+                  "qualification %lld expired on %s (§4.3): no longer sellable", (long long)qual_id,
+                  qf_date_format (timer->anchor, day, sizeof day));
+        /* The open proposals holding it are flagged with the expiry (§6.2). */
+        if (rc == 0)
+            rc = qf_proposal_flag_qualification (store, now, qual_id, reason, 0, NULL);
         if (rc == 0)
             rc = qf_store_qual_get (store, qual_id, &record);
         if (rc)
