@@ -507,6 +507,38 @@ QF_TEST (number_pattern)
     QF_CHECK_EQ_INT (qf_contract_number ("HF-{year}-{seq:4}", 2027, 1, out, 8), QF_EINVAL);
 }
 
+QF_TEST (flagged_on_suspension)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f), 0);
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, NULL);
+    QF_CHECK_EQ_INT (s_approve (&f, id), 0);
+    json_t *policy = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "legal", "policy.record", &policy, "{s:s, s:s, s:s}",
+                                  "category", "survey", "description", "测绘资质暂停 new rules",
+                                  "effective", QF_TEST_MONDAY),
+                     0);
+    long long policy_id = qf_test_int (policy, "id");
+    json_decref (policy);
+    uint64_t mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "legal", "policy.apply", NULL, "{s:I}", "policy_id",
+                                  (json_int_t)policy_id),
+                     0);
+    /* In the suspension's transaction: the approved contract is flagged. */
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.flagged"), 1);
+    json_t *applied = qf_test_events (&f.d, mark, "policy.applied");
+    json_t *flagged = json_object_get (json_object_get (json_array_get (applied, 0), "payload"),
+                                       "flagged_contracts");
+    QF_CHECK_EQ_INT (json_array_size (flagged), 1);
+    QF_CHECK_EQ_INT ((int)json_integer_value (json_array_get (flagged, 0)), (int)id);
+    json_decref (applied);
+    json_t *record = NULL;
+    QF_CHECK_EQ_INT (qf_store_contract_get (f.d.store, id, &record), 0);
+    QF_CHECK (strstr (qf_test_str (record, "flagged"), "测绘资质暂停"));
+    json_decref (record);
+    qf_test_daemon_close (&f.d);
+}
+
 int
 main (void)
 {
@@ -518,5 +550,6 @@ main (void)
     QF_RUN (reserved_qualification_refused);
     QF_RUN (unapproved_discount_refused);
     QF_RUN (signed_receivables_payments_delivery);
+    QF_RUN (flagged_on_suspension);
     return qf_test_done ();
 }
