@@ -13,6 +13,9 @@
 #include "contract/contract.h"
 #include "contract/contract_config.h"
 #include "contract/contract_store.h"
+#include "finance/finance_contract.h"
+#include "legal/legal_contract.h"
+#include "sales/sales_rules.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
 
@@ -539,6 +542,93 @@ QF_TEST (flagged_on_suspension)
     qf_test_daemon_close (&f.d);
 }
 
+/* The worker's answer of `department` to the last contract.review_requested. */
+static json_t *
+s_worker_answer (fixture_t *f, const qf_contract_department_t *department, int32_t today)
+{
+    json_t *events = qf_test_events (&f->d, 0, "contract.review_requested"), *result = NULL;
+    json_t *payload =
+        json_object_get (json_array_get (events, json_array_size (events) - 1), "payload");
+    if (qf_contract_review_run (f->d.config, department, payload, today, &result))
+        result = NULL;
+    json_decref (events);
+    return result;
+}
+
+/* The verdict and findings of a worker's answer. */
+static const char *
+s_verdict (json_t *answer)
+{
+    return qf_test_str (json_object_get (answer, "args"), "verdict");
+}
+
+static const char *
+s_findings (json_t *answer)
+{
+    const char *text = qf_test_str (json_object_get (answer, "args"), "findings");
+    return text ? text : "";
+}
+
+QF_TEST (worker_rules)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f), 0);
+    int32_t today = 0;
+    qf_date_parse (QF_TEST_MONDAY, &today);
+    /* Legal: a required clause left out fails, naming it. */
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, "disputes");
+    QF_CHECK_EQ_INT (s_do (&f, "li.lei", "sales", "contract.submit", id, NULL), 0);
+    json_t *answer = s_worker_answer (&f, &qf_legal_contract_review, today);
+    QF_CHECK_STR (qf_test_str (answer, "command"), "contract.report");
+    QF_CHECK_STR (s_verdict (answer), "fail");
+    QF_CHECK (strstr (s_findings (answer), "required clause disputes is missing"));
+    json_decref (answer);
+    /* Finance passes it (list prices, allowed term, schedule adds up). */
+    answer = s_worker_answer (&f, &qf_finance_contract_review, today);
+    QF_CHECK_STR (s_verdict (answer), "pass");
+    json_decref (answer);
+    /* Sales: delivery 2026-06-30 leaves 120 days; construction-general
+       takes the default 30 here, so it passes; a day 100 days later fails. */
+    answer = s_worker_answer (&f, &qf_sales_contract_review, today);
+    QF_CHECK_STR (s_verdict (answer), "pass");
+    json_decref (answer);
+    answer = s_worker_answer (&f, &qf_sales_contract_review, today + 100);
+    QF_CHECK_STR (s_verdict (answer), "fail");
+    QF_CHECK (strstr (s_findings (answer), "processing takes 30"));
+    json_decref (answer);
+    /* The legal answer run as the worker's result returns the contract. */
+    f.d.from_worker = true;
+    answer = s_worker_answer (&f, &qf_legal_contract_review, today);
+    json_t *args = json_object_get (answer, "args");
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "legal", "contract.report", NULL,
+                                  "{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get (args, "id"),
+                                  "version", json_object_get (args, "version"), "department",
+                                  json_object_get (args, "department"), "verdict",
+                                  json_object_get (args, "verdict"), "findings",
+                                  json_object_get (args, "findings")),
+                     0);
+    f.d.from_worker = false;
+    json_decref (answer);
+    QF_CHECK_STR (s_state (&f, id), "returned");
+    /* Finance on a tampered version: term not allowed, schedule short. */
+    json_t *events = qf_test_events (&f.d, 0, "contract.review_requested");
+    json_t *payload = json_deep_copy (json_object_get (json_array_get (events, 0), "payload"));
+    json_decref (events);
+    json_t *contract = json_object_get (payload, "contract");
+    json_object_set_new (json_object_get (contract, "payment_term"), "id", json_string ("never"));
+    json_object_set_new (contract, "price", json_real (310000));
+    json_t *result = NULL;
+    QF_CHECK_EQ_INT (
+        qf_contract_review_run (f.d.config, &qf_finance_contract_review, payload, today, &result),
+        0);
+    QF_CHECK_STR (s_verdict (result), "fail");
+    QF_CHECK (strstr (s_findings (result), "not in the allowed list") &&
+              strstr (s_findings (result), "adds up to 300000.00, not the price 310000.00"));
+    json_decref (result);
+    json_decref (payload);
+    qf_test_daemon_close (&f.d);
+}
+
 int
 main (void)
 {
@@ -551,5 +641,6 @@ main (void)
     QF_RUN (unapproved_discount_refused);
     QF_RUN (signed_receivables_payments_delivery);
     QF_RUN (flagged_on_suspension);
+    QF_RUN (worker_rules);
     return qf_test_done ();
 }

@@ -216,15 +216,16 @@ qf_contract_flag_qualification (qf_store_t *store, int64_t now, int64_t qual_id,
 
 /* Arguments -------------------------------------------------------------------- */
 
-/* Splits comma-separated text into trimmed items (new array); an empty
-   item is refused naming `field`. */
+/* Splits text separated by `separator` into trimmed items (new array);
+   an empty item is refused naming `field`. */
 static int
-s_split (qf_ctx_t *ctx, const char *text, const char *field, json_t **items_p)
+s_split (qf_ctx_t *ctx, const char *text, char separator, const char *field, json_t **items_p)
 {
     json_t *items = json_array ();
     int rc = items ? 0 : QF_ENOMEM;
     for (const char *p = text; rc == 0 && p;) {
-        size_t length = strcspn (p, ",");
+        const char *stop = strchr (p, separator);
+        size_t length = stop ? (size_t)(stop - p) : strlen (p);
         const char *start = p, *end = p + length;
         while (start < end && (*start == ' ' || *start == '\t'))
             start++;
@@ -232,7 +233,8 @@ s_split (qf_ctx_t *ctx, const char *text, const char *field, json_t **items_p)
             end--;
         if (end == start)
             rc = qf_ctx_error (ctx, QF_EINVAL, field,
-                               "%s has an empty item; give items separated by commas", field);
+                               "%s has an empty item; give items separated by '%c'", field,
+                               separator);
         else if (json_array_append_new (items, json_stringn (start, (size_t)(end - start))))
             rc = QF_ENOMEM;
         p = p[length] ? p + length + 1 : NULL;
@@ -267,7 +269,7 @@ s_clauses (qf_ctx_t *ctx, const char *omit, json_t **clauses_p)
     json_t *left_out = NULL, *clauses = json_array ();
     int rc = clauses ? 0 : QF_ENOMEM;
     if (rc == 0 && omit)
-        rc = s_split (ctx, omit, "args.omit", &left_out);
+        rc = s_split (ctx, omit, ',', "args.omit", &left_out);
     for (size_t i = 0; rc == 0 && i < json_array_size (left_out); i++) {
         const char *id = json_string_value (json_array_get (left_out, i));
         if (!qf_contract_clause (ctx->config, id)) {
@@ -324,7 +326,7 @@ static int
 s_schedule (qf_ctx_t *ctx, const char *text, json_t *term, double price, json_t **schedule_p)
 {
     json_t *items = NULL, *schedule = json_array ();
-    int rc = schedule ? s_split (ctx, text, "args.schedule", &items) : QF_ENOMEM;
+    int rc = schedule ? s_split (ctx, text, ',', "args.schedule", &items) : QF_ENOMEM;
     int32_t today = qf_calendar_today (ctx->config, ctx->now), last = today;
     double sum = 0;
     for (size_t i = 0; rc == 0 && i < json_array_size (items); i++) {
@@ -1038,7 +1040,7 @@ s_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                            "a fail needs its findings (what is wrong, what to change)");
     json_t *findings = json_array (), *reports = NULL;
     if (rc == 0 && findings_text)
-        rc = s_split (ctx, findings_text, "args.findings", &reports) == 0
+        rc = s_split (ctx, findings_text, ';', "args.findings", &reports) == 0
                  ? (json_array_extend (findings, reports), 0)
                  : QF_EINVAL;
     json_decref (reports);

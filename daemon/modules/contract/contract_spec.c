@@ -157,8 +157,8 @@ const qf_command_spec_t qf_contract_specs[] = {
               {"verdict", A_ENUM, true, 0, 0, "pass fail", .option = "--pass|--fail",
                .help = "the department passes it|fails it (give --findings)"},
               {"findings", A_TEXT, false, 1, TEXT_MAX, .option = "--findings",
-               .placeholder = "TEXT,...", .help = "what is wrong, comma-separated",
-               .doc = "required with fail"},
+               .placeholder = "TEXT;...", .help = "what is wrong, findings separated by ';'",
+               .doc = "findings separated by `;`; required with fail"},
               {"version", A_INT, false, 1, INT64_MAX,
                .doc = "the version judged; default the "
                       "one under review"},
