@@ -293,6 +293,16 @@ QF_TEST (review_returns_then_approves)
     QF_CHECK_EQ_INT (s_report (&f, id, "legal", "fail", "required clause disputes is missing"), 0);
     QF_CHECK_STR (s_state (&f, id), "returned");
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.returned"), 1);
+    /* The sales worker's verdict arriving after the return is kept, not
+       counted (a refusal would only have it delivered again). */
+    QF_CHECK_EQ_INT (s_report (&f, id, "sales", "pass", NULL), 0);
+    QF_CHECK_STR (s_state (&f, id), "returned");
+    json_t *reports = NULL;
+    QF_CHECK_EQ_INT (qf_store_contract_reports (f.d.store, id, &reports), 0);
+    json_t *late = json_array_get (reports, json_array_size (reports) - 1);
+    QF_CHECK_STR (qf_test_str (late, "department"), "sales");
+    QF_CHECK_EQ_INT ((int)qf_test_int (late, "counted"), 0);
+    json_decref (reports);
     /* Signing before approval is refused naming the rule. */
     mark = qf_test_mark (&f.d);
     f.d.user = "li.lei";

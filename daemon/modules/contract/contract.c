@@ -1014,12 +1014,15 @@ s_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *department = json_string_value (json_object_get (args, "department"));
     const char *verdict = json_string_value (json_object_get (args, "verdict"));
     const char *findings_text = json_string_value (json_object_get (args, "findings"));
-    int rc = s_load_for (ctx, args, "report", &contract, &to);
+    json_t *given = json_object_get (args, "version");
+    int rc =
+        s_load_id (ctx, json_integer_value (json_object_get (args, "id")), "args.id", &contract);
     if (rc)
         return rc;
     json_int_t id = json_integer_value (json_object_get (contract, "id"));
     json_int_t version = json_integer_value (json_object_get (contract, "version"));
-    json_t *given = json_object_get (args, "version");
+    const char *state = json_string_value (json_object_get (contract, "state")), *rule = NULL;
+    bool open = s_allows (state, "report", &to, &rule);
     const char *role = qf_contract_department_role (department);
     if (!qf_contract_reviews (ctx->config, department))
         rc = qf_ctx_error (ctx, QF_EINVAL, "args.department",
@@ -1029,7 +1032,35 @@ s_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",
                            "the %s department's verdict is reported by role %s, not %s", department,
                            role, ctx->role);
-    else if (given && json_integer_value (given) != version)
+    if (rc) {
+        json_decref (contract);
+        return rc;
+    }
+    /* A worker's verdict that comes after its version's review ended (another
+       department failed it, a new version is under review) is kept, not
+       counted: refusing it would only have the daemon deliver the request
+       again and again (a refused result counts as a NACK). */
+    if (ctx->from_worker && (!open || (given && json_integer_value (given) != version))) {
+        json_int_t judged = given ? json_integer_value (given) : version;
+        json_t *findings = json_pack ("[s?]", findings_text);
+        rc = findings ? qf_store_contract_report_add (ctx->store, id, (int)judged, department,
+                                                      verdict, findings, ctx->user, ctx->role, true,
+                                                      false, ctx->now)
+                      : QF_ENOMEM;
+        json_decref (findings);
+        json_decref (contract);
+        if (rc)
+            return qf_ctx_error (ctx, rc, NULL, "could not record the report: %s",
+                                 qf_strerror (rc));
+        return s_show_record (ctx, id, result_p);
+    }
+    if (!open) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.id", "contract %s is %s; %s",
+                           json_string_value (json_object_get (contract, "number")), state, rule);
+        json_decref (contract);
+        return rc;
+    }
+    if (given && json_integer_value (given) != version)
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.version",
                            "contract %s is at version %lld under review, not %lld: a report is "
                            "about the version under review",
