@@ -85,8 +85,11 @@ def test_contract_story():
             [(q1, GOOD["scope"]), (q2, "建筑工程施工总承包三级")], k["lines"]
         assert k["parties"]["customer"]["credit_code"] == CODE, k["parties"]
         rc, out, _ = q(env, "contract", "render", str(kid), "--markdown")
-        assert rc == 0 and "HF-2026-0001" in out and "建筑工程施工总承包三级" in out and \
-            "273000.00" in out and "[rights]" in out and "[disputes]" not in out, out
+        assert rc == 0 and out.startswith("# ") and "HF-2026-0001" in out and \
+            "\n| 2 | " in out and "建筑工程施工总承包三级" in out and "273000.00" in out and \
+            "[rights]" in out and "[disputes]" not in out, out
+        rc, out, _ = q(env, "contract", "render", str(kid))
+        assert rc == 0 and "\n  2) " in out and "scope: 建筑工程施工总承包三级" in out, out
 
         # Review: legal fails the missing clause; back with the findings.
         qj(env, "contract", "submit", str(kid))
@@ -137,7 +140,7 @@ def test_contract_story():
         items = qj(env, "payment", "list", str(kid), role="finance", user="qian")["items"]
         assert [(r["instalment"], r["due"], r["amount"]) for r in items] == \
             [(1, "2026-06-10", 117000), (2, "2026-07-10", 273000)], items
-        again = qj(env, "payment", "receivables", str(kid), role="finance", user="qian")
+        again = qj(env, "payment", "schedule", str(kid), role="finance", user="qian")
         assert again["created"] == 0 and len(again["items"]) == 2, again
 
         # A payment beyond what is due is refused; the first paid in full.

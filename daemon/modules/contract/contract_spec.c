@@ -129,6 +129,8 @@ const qf_command_spec_t qf_contract_specs[] = {
      .roles_note = OWNER_NOTE,
      .result = "`{\"number\", \"version\", \"format\", \"text\"}`: the current version as the "
                "customer signs it, from the record",
+     .output = QF_OUT_TEXT,
+     .list_key = "text",
      .brief = "print a contract as text or Markdown",
      .help = "Print the contract's current version from the record: parties, qualifications "
              "with scope and validity, price, payment schedule, delivery date, liability for "
@@ -212,6 +214,7 @@ const qf_command_spec_t qf_contract_specs[] = {
      .columns = LINE_COLUMNS},
     {.name = "payment.receivables",
      .roles = "finance",
+     .cli = "payment schedule", /* the help's command column holds 18 characters */
      .writes = true,
      .args = {{"contract_id", A_INT, true, 1, INT64_MAX, .option = "CONTRACT_ID"}, {NULL}},
      .result = "`{\"contract_id\", \"number\", \"created\", \"items\": [receivable…]}`: the "
