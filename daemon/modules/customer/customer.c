@@ -1,6 +1,9 @@
 /*  customer — customers (§6.1): the profile with its checked credit code
-    (one customer per code), contact persons, and the owner, one
-    salesperson at a time, who alone among salespeople may change it. */
+    (one customer per code), contact persons, dated needs and concerns,
+    the contact log whose next steps are watched by a durable timer
+    (customer_timers.c), and the owner, one salesperson at a time, who
+    alone among salespeople may change the customer. Every change is
+    journalled in the customer's history in the same transaction. */
 #include "customer/customer.h"
 #include "customer/customer_store.h"
 #include "customer/customer_timers.h"
@@ -15,7 +18,7 @@
 #include <string.h>
 
 #define CONTACTS_MAX 32  /* contact persons of one customer */
-#define PAGE_DEFAULT 100 /* customer.list without `limit` */
+#define PAGE_DEFAULT 100 /* a page (list, history) without `limit` */
 #define OWNER_SIZE   80  /* room for a user's name (QF_ID_MAX) */
 #define WHAT_SIZE    320 /* a history line for people (its detail has the rest) */
 
