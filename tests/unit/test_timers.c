@@ -48,7 +48,7 @@ static const qf_module_t s_module = {
 };
 
 extern const qf_module_t qf_module_qualification, qf_module_acquisition, qf_module_custody,
-    qf_module_renewal, qf_module_policy;
+    qf_module_renewal, qf_module_policy, qf_module_proposal;
 
 /* This program's modules: the daemon's, and the test's. */
 const qf_module_t *const qf_modules[] = {
@@ -57,6 +57,7 @@ const qf_module_t *const qf_modules[] = {
     &qf_module_custody,
     &qf_module_renewal,
     &qf_module_policy,
+    &qf_module_proposal, /* an expiry flags the open proposals (renewal_timers.c) */
     &s_module,
     NULL,
 };
