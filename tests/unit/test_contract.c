@@ -25,7 +25,7 @@
 
 /* The test's policy: discount limits, list prices, templates, and the
    contract settings (Chinese clause text). */
-#define YAML                                                                                       \
+#define YAML_WITH(contract_keys)                                                                   \
     QF_TEST_POLICY                                                                                 \
     "  min_validity_for_sale_days: 0\n  max_discount_sales: 5\n"                                   \
     "  max_discount_supervisor: 10\n  max_discount_management: 20\n"                               \
@@ -33,11 +33,13 @@
     "  - name: survey\n    price: 100000\n"                                                        \
     "processing_steps:\n  - name: survey\n    text: \"现场勘察 site survey\"\n"                \
     "after_sales_services:\n  - name: callback\n    text: \"交付后1个月、3个月回访\"\n"  \
-    "contract:\n  number_pattern: \"HF-{year}-{seq:4}\"\n  delivery_at_risk_days: 3\n"             \
+    "contract:\n  number_pattern: \"HF-{year}-{seq:4}\"\n  delivery_at_risk_days: "                \
+    "3\n" contract_keys                                                                            \
     "contract_clauses:\n  - name: rights\n    text: \"甲方保证资质合法有效\"\n"          \
     "  - name: disputes\n    text: \"争议提交合肥仲裁委员会仲裁\"\n"                  \
     "payment_terms:\n  - name: full\n    text: \"一次付清\"\n    instalments: 1\n"             \
     "  - name: split\n    text: \"首付30%\"\n    instalments: 2\n"
+#define YAML YAML_WITH ("")
 
 /* Both lines' price (200000 + 100000) and a schedule of `split` for it. */
 #define SCHEDULE "2026-03-20:90000, 2026-04-20:210000"
@@ -82,12 +84,12 @@ s_accepted (fixture_t *f, const char *sender, const char *role, const char *line
 }
 
 /* Two approved qualifications, a customer of li.lei, and a proposal of
-   both at their list prices, accepted. */
+   both at their list prices, accepted; the configuration `yaml`. */
 static int
-s_setup (fixture_t *f)
+s_setup_with (fixture_t *f, const char *yaml)
 {
     memset (f, 0, sizeof *f);
-    if (qf_test_daemon_open (&f->d, YAML))
+    if (qf_test_daemon_open (&f->d, yaml))
         return -1;
     f->qual[0] = qf_test_qual_add (&f->d, 1, "construction-general", "2030-01-01");
     f->qual[1] = qf_test_qual_add (&f->d, 2, "survey", "2029-06-30");
@@ -105,6 +107,13 @@ s_setup (fixture_t *f)
     snprintf (lines, sizeof lines, "%lld:200000, %lld:100000", f->qual[0], f->qual[1]);
     f->proposal = f->customer ? s_accepted (f, "li.lei", "sales", lines) : 0;
     return f->proposal ? 0 : -1;
+}
+
+/* s_setup_with the test's configuration. */
+static int
+s_setup (fixture_t *f)
+{
+    return s_setup_with (f, YAML);
 }
 
 /* Drafts a contract from `proposal` as li.lei with term `term`,
@@ -338,6 +347,18 @@ QF_TEST (review_returns_then_approves)
     QF_CHECK_EQ_INT ((int)holder, (int)id);
     QF_CHECK_STR (number, "HF-2026-0001");
     free (number);
+    /* A new proposal offering it is refused naming the contract. */
+    char lines[32];
+    snprintf (lines, sizeof lines, "%lld:200000", f.qual[0]);
+    f.d.user = "li.lei";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "proposal.create", NULL,
+                                  "{s:I, s:s, s:s, s:s, s:s}", "customer_id",
+                                  (json_int_t)f.customer, "lines", lines, "steps", "survey",
+                                  "services", "callback", "delivery", "2026-06-30"),
+                     QF_ECONFLICT);
+    f.d.user = NULL;
+    QF_CHECK_STR (f.d.field, "args.lines");
+    QF_CHECK (strstr (f.d.error, "reserved by contract HF-2026-0001"));
     qf_test_daemon_close (&f.d);
 }
 
@@ -639,6 +660,30 @@ QF_TEST (worker_rules)
     qf_test_daemon_close (&f.d);
 }
 
+QF_TEST (person_confirms)
+{
+    fixture_t f;
+    /* Legal's worker verdict counts only once a person confirms it. */
+    QF_CHECK_EQ_INT (s_setup_with (&f, YAML_WITH ("  confirmed_by_person: [legal]\n")), 0);
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, NULL);
+    QF_CHECK_EQ_INT (s_do (&f, "li.lei", "sales", "contract.submit", id, NULL), 0);
+    QF_CHECK_EQ_INT (s_report (&f, id, "finance", "pass", NULL), 0);
+    QF_CHECK_EQ_INT (s_report (&f, id, "sales", "pass", NULL), 0);
+    QF_CHECK_EQ_INT (s_report (&f, id, "legal", "pass", NULL), 0);
+    QF_CHECK_STR (s_state (&f, id), "in_review");
+    f.d.user = "liu";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "legal", "contract.report", NULL, "{s:I, s:s, s:s}", "id",
+                                  (json_int_t)id, "department", "legal", "verdict", "pass"),
+                     0);
+    /* Once is enough. */
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "legal", "contract.report", NULL, "{s:I, s:s, s:s}", "id",
+                                  (json_int_t)id, "department", "legal", "verdict", "pass"),
+                     QF_ECONFLICT);
+    f.d.user = NULL;
+    QF_CHECK_STR (s_state (&f, id), "approved");
+    qf_test_daemon_close (&f.d);
+}
+
 int
 main (void)
 {
@@ -652,5 +697,6 @@ main (void)
     QF_RUN (signed_receivables_payments_delivery);
     QF_RUN (flagged_on_suspension);
     QF_RUN (worker_rules);
+    QF_RUN (person_confirms);
     return qf_test_done ();
 }

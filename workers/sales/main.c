@@ -11,7 +11,7 @@
     is reported with the role that may report it (the daemon refuses a
     sales verdict from the legal or finance role), its backlog and
     failures do not hold up the other two, and a person can stand in for it
-    (contract.review_confirmed_by_person) without touching the others.
+    (contract.confirmed_by_person) without touching the others.
     The session and the dispatch by topic are in workers/qf_worker.c.
 */
 #include "sales_rules.h"

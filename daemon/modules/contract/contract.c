@@ -1026,7 +1026,7 @@ s_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *role = qf_contract_department_role (department);
     if (!qf_contract_reviews (ctx->config, department))
         rc = qf_ctx_error (ctx, QF_EINVAL, "args.department",
-                           "department %s does not review contracts (contract.review_departments)",
+                           "department %s does not review contracts (contract.departments)",
                            department);
     else if (strcmp (ctx->role, role) != 0)
         rc = qf_ctx_error (ctx, QF_EFORBIDDEN, "args.department",

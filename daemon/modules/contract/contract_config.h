@@ -45,9 +45,9 @@ typedef struct {
     char *company_representative;                 /* contract.company_representative */
     char *number_pattern;                         /* contract.number_pattern: {year}, {seq:N} */
     char *breach_liability;                       /* contract.breach_liability */
-    char *review_departments[QF_CONFIG_LIST_MAX]; /* contract.review_departments */
+    char *review_departments[QF_CONFIG_LIST_MAX]; /* contract.departments */
     size_t review_department_count;
-    char *confirmed_by_person[QF_CONFIG_LIST_MAX]; /* contract.review_confirmed_by_person */
+    char *confirmed_by_person[QF_CONFIG_LIST_MAX]; /* contract.confirmed_by_person */
     size_t confirmed_count;
     int delivery_at_risk_days;     /* contract.delivery_at_risk_days (working days) */
     int default_processing_days;   /* contract.default_processing_days */
@@ -76,7 +76,7 @@ const qf_contract_clause_t *qf_contract_clause (const qf_config_t *config, const
     contract.default_processing_days. */
 int qf_contract_processing_days (const qf_config_t *config, const char *category);
 
-/*  Whether `department` reviews contracts (contract.review_departments),
+/*  Whether `department` reviews contracts (contract.departments),
     and whether a person confirms its verdict. */
 bool qf_contract_reviews (const qf_config_t *config, const char *department);
 bool qf_contract_confirmed_by_person (const qf_config_t *config, const char *department);
