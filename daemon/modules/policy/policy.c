@@ -161,7 +161,18 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_t *contracts = NULL;
         if (rc == 0)
             rc = qf_contract_flag_qualification (ctx->store, ctx->now, qid, reason, &contracts);
-        json_array_extend (flagged_contracts, contracts);
+        /* A contract holding several suspended qualifications is listed once. */
+        for (size_t k = 0; k < json_array_size (contracts); k++) {
+            json_t *contract = json_array_get (contracts, k), *listed;
+            size_t n;
+            bool seen = false;
+            json_array_foreach (flagged_contracts, n, listed)
+            {
+                seen |= json_equal (listed, contract);
+            }
+            if (!seen)
+                json_array_append (flagged_contracts, contract);
+        }
         json_decref (contracts);
     }
     if (rc == 0)
