@@ -349,6 +349,22 @@ s_print_report (qf_cli_t *cli, json_t *result)
     }
 }
 
+/* A text result as its lines, each cleaned for the terminal. */
+static void
+s_print_text (const char *text)
+{
+    while (text && *text) {
+        const char *end = strchr (text, '\n');
+        size_t length = end ? (size_t)(end - text) : strlen (text);
+        char *line = strndup (text, length);
+        char *clean = line ? qf_table_clean (line) : NULL;
+        printf ("%s\n", clean ? clean : "?");
+        free (clean);
+        free (line);
+        text = end ? end + 1 : NULL;
+    }
+}
+
 void
 qf_cli_print_result (qf_cli_t *cli, const qf_command_spec_t *spec, json_t *result)
 {
@@ -367,6 +383,7 @@ qf_cli_print_result (qf_cli_t *cli, const qf_command_spec_t *spec, json_t *resul
     switch (spec->output) {
     case QF_OUT_QUAL: s_print_qualification (cli, result); break;
     case QF_OUT_REPORT: s_print_report (cli, result); break;
+    case QF_OUT_TEXT: s_print_text (json_string_value (list)); break;
     case QF_OUT_LIST: qf_cli_print_table (cli, list, spec->columns); break;
     case QF_OUT_RECORD:
         qf_cli_print_record (result, 0, skip);

@@ -57,6 +57,7 @@ typedef enum {
     QF_OUT_QUAL,   /* a qualification with its reviews and timers */
     QF_OUT_LIST,   /* list_key as a table */
     QF_OUT_REPORT, /* a review report: qualification, departments, outcome */
+    QF_OUT_TEXT,   /* list_key names a text, printed as its lines (a rendered contract) */
 } qf_output_t;
 
 /* One argument of a command: its type and rule, and how people give it. */

@@ -424,12 +424,12 @@ test_groups_list_and_seek() {
         { qf_fail "groups header: $(cat "$QF_TMP/out")"; return 1; }
     local group
     for group in legal finance technical; do
-        grep -Eq "^$group +qualification\.review_requested(, policy\.changed)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
+        grep -Eq "^$group +qualification\.review_requested(, contract\.review_requested)?(, policy\.changed|, contract\.signed)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
             { qf_fail "groups row $group: $(cat "$QF_TMP/out")"; return 1; }
     done
     run_cli --json groups
     [ "$RC" -eq 0 ] || { qf_fail "groups --json: exit $RC"; return 1; }
-    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["finance", "legal", "renewal", "technical"]
+    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["finance", "legal", "renewal", "sales", "technical"]
 assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["items"])
 assert r["next"] is None' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
 
@@ -442,7 +442,7 @@ assert r["next"] is None' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; re
     json_check "$QF_TMP/out" 'all(g["lag"] == 2 - g["position"] >= 1 for g in r["items"] if "qualification.review_requested" in g["topics"])' ||
         { qf_fail "lag after submit: $(cat "$QF_TMP/out")"; return 1; }
     run_cli groups
-    grep -Eq "^legal +qualification\.review_requested, policy\.changed +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
+    grep -Eq "^legal +qualification\.review_requested, contract\.review_requested, policy\.changed +[01] +[12] +0 +0 +0 +0$" "$QF_TMP/out" ||
         { qf_fail "groups after submit: $(cat "$QF_TMP/out")"; return 1; }
 
     run_cli groups seek legal --to 1

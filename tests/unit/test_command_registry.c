@@ -210,7 +210,8 @@ QF_TEST (test_specs_are_complete)
             QF_CHECK (spec->result && spec->result[0]);
             bool cli = !spec->cli || spec->cli[0];
             QF_CHECK (!cli || (spec->brief && spec->help));
-            QF_CHECK (!spec->list_key == !spec->columns);
+            /* A text result (QF_OUT_TEXT) names its text and has no columns. */
+            QF_CHECK (spec->output == QF_OUT_TEXT || !spec->list_key == !spec->columns);
             size_t n = 0;
             for (const qf_arg_spec_t *arg = spec->args; arg->name; arg++, n++) {
                 QF_CHECK (arg->type != A_ENUM || (arg->values && arg->values[0]));

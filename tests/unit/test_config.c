@@ -206,7 +206,7 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
     QF_CHECK (qf_qualification_category (c, "security-permit") != NULL);
 
-    QF_CHECK_EQ_INT (c->group_count, 4);
+    QF_CHECK_EQ_INT (c->group_count, 5);
     const qf_group_config_t *renewal = qf_config_group (c, "renewal");
     QF_CHECK (renewal && renewal->topic_count == 2);
     QF_CHECK_STR (renewal->topics[0], "certificate.expiring");
@@ -216,14 +216,17 @@ QF_TEST (test_shipped_file_loads)
         const qf_group_config_t *g = qf_config_group (c, names[i]);
         QF_CHECK (g != NULL);
         QF_CHECK_STR (g->role, names[i]);
-        QF_CHECK_EQ_INT (g->topic_count, i == 0 ? 2 : 1);
+        QF_CHECK_EQ_INT (g->topic_count, i == 2 ? 1 : 3);
         QF_CHECK_STR (g->topics[0], "qualification.review_requested");
-        if (i == 0)
-            QF_CHECK_STR (g->topics[1], "policy.changed");
+        if (i < 2)
+            QF_CHECK_STR (g->topics[1], "contract.review_requested");
+        if (i < 2)
+            QF_CHECK_STR (g->topics[2], i == 0 ? "policy.changed" : "contract.signed");
         QF_CHECK_EQ_INT (g->ack_wait_ms, 30000);
         QF_CHECK_EQ_INT (g->max_deliveries, 5);
     }
-    QF_CHECK (qf_config_group (c, "sales") == NULL);
+    const qf_group_config_t *sales = qf_config_group (c, "sales");
+    QF_CHECK (sales && strcmp (sales->role, "supervisor") == 0 && sales->topic_count == 1);
 
     /* calendar: 2026 as published (33 days off, 6 make-up days), 2027 New Year. */
     QF_CHECK_EQ_INT (c->holiday_count, 34);
@@ -418,8 +421,9 @@ QF_TEST (test_unknown_keys)
         "daemon: {}\n"
         "dameon: {}\n",
         2, "dameon:",
-        "daemon, security, delivery, policy, calendar, cli, groups, list_prices, "
-        "qualification_prices, processing_steps, after_sales_services, authorities, categories",
+        "daemon, security, delivery, policy, calendar, cli, groups, contract, contract_clauses, "
+        "payment_terms, processing_days, list_prices, qualification_prices, processing_steps, "
+        "after_sales_services, authorities, categories",
         NULL));
     QF_CHECK (s_refused ("delivery:\n"
                          "  window: 8\n"
@@ -591,8 +595,8 @@ QF_TEST (test_cli_role)
     qf_config_destroy (&c);
     QF_CHECK (s_refused ("cli:\n"
                          "  role: salse\n",
-                         2, "cli.role:", "one of admin, sales, supervisor, review", "renewal", "\"salse\"",
-                         "it has no default", NULL));
+                         2, "cli.role:", "one of admin, sales, supervisor, review", "renewal",
+                         "\"salse\"", "it has no default", NULL));
     QF_CHECK (s_refused ("cli:\n"
                          "  role: Leader\n",
                          2, "cli.role:", "\"Leader\"", NULL));
@@ -1248,15 +1252,16 @@ QF_TEST (test_reload_check)
     QF_CHECK (strstr (error, "daemon.durability:") != NULL);
     qf_config_destroy (&next);
 
-    next = s_load_variant ("  - name: finance\n    topics: [qualification.review_requested]",
-                           "  - name: finance\n    topics: [qualification.*]", error);
+    next = s_load_variant (
+        "  - name: finance\n    topics: [qualification.review_requested, contract.review_requested",
+        "  - name: finance\n    topics: [qualification.*, contract.review_requested", error);
     QF_CHECK (next != NULL);
     QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
     QF_CHECK (strstr (error, "groups[1].topics:") != NULL);
     QF_CHECK (strstr (error, "restart") != NULL);
     qf_config_destroy (&next);
 
-    next = s_load_variant ("  - name: technical\n", "  - name: sales\n", error);
+    next = s_load_variant ("  - name: technical\n", "  - name: technicians\n", error);
     QF_CHECK (next != NULL);
     QF_CHECK_EQ_INT (qf_config_reload_check (current, next, error, sizeof error), QF_EINVAL);
     QF_CHECK (strstr (error, "\"technical\"") != NULL);
@@ -1337,9 +1342,10 @@ QF_TEST (test_reference)
                        "00:00 to 23:59 | `09:00` | yes |") &&
          strstr (text, "| `calendar.holiday_shift` | enum | one of previous, next | "
                        "`previous` | yes |") &&
-         strstr (text, "| `cli.role` | name | one of admin, sales, supervisor, review, logistics, legal, "
-                       "finance, technical, management, market, leader, hr, renewal | none | "
-                       "yes |") &&
+         strstr (text,
+                 "| `cli.role` | name | one of admin, sales, supervisor, review, logistics, legal, "
+                 "finance, technical, management, market, leader, hr, renewal | none | "
+                 "yes |") &&
          strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
                        "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
@@ -1380,6 +1386,10 @@ static const struct {
     {"policy.max_discount_supervisor", "0", "100", "-1", "101", false},
     {"policy.max_discount_management", "0", "100", "-1", "101", false},
     {"list_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
+    {"contract.delivery_at_risk_days", "1", "60", "0", "61", false},
+    {"contract.default_processing_days", "0", "3650", "-1", "3651", false},
+    {"payment_terms[].instalments", "1", "12", "0", "13", false},
+    {"processing_days[].days", "0", "3650", "-1", "3651", false},
     {"qualification_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
@@ -1406,6 +1416,11 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
     else if (strstr (key, "_prices[]."))
         snprintf (yaml, size, "%.*s:\n  - name: x\n    %s: %s\n", (int)(strchr (key, '[') - key),
                   key, strchr (key, ']') + 2, item);
+    else if (strncmp (key, "payment_terms[].", 16) == 0)
+        snprintf (yaml, size, "payment_terms:\n  - name: x\n    text: t\n    instalments: %s\n",
+                  item);
+    else if (strncmp (key, "processing_days[].", 18) == 0)
+        snprintf (yaml, size, "processing_days:\n  - name: x\n    days: %s\n", item);
     else if (strncmp (key, "delivery.backoff_", 17) == 0)
         snprintf (yaml, size, "delivery:\n  %s: %s\n  %s: %s\n", dot + 1, item,
                   strcmp (dot + 1, "backoff_max_ms") == 0 ? "backoff_initial_ms" : "backoff_max_ms",

@@ -4,10 +4,15 @@
     - qualification.review_requested: the legal review of DOMAIN.md §4.2
       (legal_rules.c), answered with review.report by the review scaffold
       (workers/qf_review.c);
+    - contract.review_requested: the legal review of a contract (§6.3) in
+      legal_contract.c: required clauses present and unaltered, each
+      qualification sellable and not another contract's, answered with
+      contract.report (workers/qf_contract_review.c);
     - policy.changed: §7.2, the legal department suspends what a policy
       change affects, with policy.apply.
     The session and the dispatch by topic are in workers/qf_worker.c.
 */
+#include "legal_contract.h"
 #include "legal_rules.h"
 #include "qf_error.h"
 #include "qf_log.h"
@@ -33,6 +38,7 @@ s_policy_changed (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_out
 
 static const qf_worker_route_t s_routes[] = {
     {QF_REVIEW_REQUESTED, qf_review_route, &qf_legal_review},
+    {QF_CONTRACT_REVIEW_REQUESTED, qf_contract_review_route, &qf_legal_contract_review},
     {"policy.changed", s_policy_changed, NULL},
     {NULL, NULL, NULL},
 };

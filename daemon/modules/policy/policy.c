@@ -8,6 +8,7 @@
     them. */
 #include "policy/policy.h"
 #include "policy/policy_store.h"
+#include "contract/contract.h"
 #include "proposal/proposal.h"
 #include "qualification/qualification_store.h"
 #include "qf.h"
@@ -136,7 +137,7 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_decref (policy);
         return rc;
     }
-    json_t *ids = NULL, *flagged = json_array ();
+    json_t *ids = NULL, *flagged = json_array (), *flagged_contracts = json_array ();
     rc = qf_store_policy_suspend (
         ctx->store, id, json_string_value (json_object_get (policy, "category")), ctx->now, &ids);
     for (size_t i = 0; rc == 0 && i < json_array_size (ids); i++) {
@@ -155,12 +156,31 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             rc = qf_proposal_flag_qualification (ctx->store, ctx->now, qid, reason, 0, &proposals);
         json_array_extend (flagged, proposals);
         json_decref (proposals);
+        /* And the open contracts holding it, sold or about to be (§7.2:
+           handle those already sold). */
+        json_t *contracts = NULL;
+        if (rc == 0)
+            rc = qf_contract_flag_qualification (ctx->store, ctx->now, qid, reason, &contracts);
+        /* A contract holding several suspended qualifications is listed once. */
+        for (size_t k = 0; k < json_array_size (contracts); k++) {
+            json_t *contract = json_array_get (contracts, k), *listed;
+            size_t n;
+            bool seen = false;
+            json_array_foreach (flagged_contracts, n, listed)
+            {
+                seen |= json_equal (listed, contract);
+            }
+            if (!seen)
+                json_array_append (flagged_contracts, contract);
+        }
+        json_decref (contracts);
     }
-    /* Contracts that use them are flagged once contracts exist (§6.3). */
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "policy.applied", "policy", id,
-                          json_pack ("{s:I, s:O, s:O, s:[]}", "policy_id", id, "suspended", ids,
-                                     "flagged_proposals", flagged, "flagged_contracts"));
+                          json_pack ("{s:I, s:O, s:O, s:O}", "policy_id", id, "suspended", ids,
+                                     "flagged_proposals", flagged, "flagged_contracts",
+                                     flagged_contracts));
+    json_decref (flagged_contracts);
     json_decref (flagged);
     json_decref (policy);
     if (rc) {

@@ -10,6 +10,7 @@
     (qf_proposal_conduct). A qualification that stops being sellable
     flags the open proposals that hold it (qf_proposal_flag_qualification). */
 #include "proposal/proposal.h"
+#include "contract/contract.h"
 #include "proposal/proposal_config.h"
 #include "proposal/proposal_store.h"
 #include "proposal/proposal_timers.h"
@@ -435,8 +436,24 @@ s_available (qf_ctx_t *ctx, json_t *record, size_t n, int64_t except, const char
                              "line %zu: qualification %lld is not sellable: %s; a proposal offers "
                              "only qualifications sellable at that moment (§3.1)",
                              n, (long long)id, why);
+    /* An approved contract reserves it for its period of use (§6.3). */
+    int64_t contract = 0;
+    char *number = NULL;
+    int rc = qf_contract_reserved_by (ctx->store, id,
+                                      json_string_value (json_object_get (record, "expires")),
+                                      &contract, &number);
+    if (rc == 0 && contract)
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, field,
+                           "line %zu: qualification %lld is reserved by contract %s for its "
+                           "period of use; a qualification is sold once per period of use (§6.3)",
+                           n, (long long)id, number ? number : "?");
+    free (number);
+    if (rc)
+        return ctx->error[0] ? rc
+                             : qf_ctx_error (ctx, rc, NULL, "could not read reservations: %s",
+                                             qf_strerror (rc));
     json_t *taken = NULL;
-    int rc = qf_store_proposals_holding (ctx->store, id, true, except, &taken);
+    rc = qf_store_proposals_holding (ctx->store, id, true, except, &taken);
     if (rc == 0 && json_array_size (taken))
         rc = qf_ctx_error (ctx, QF_ECONFLICT, field,
                            "line %zu: qualification %lld was accepted by the customer of "
