@@ -16,7 +16,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qfharness import (GOOD, WORKERS, Clock, Env, add_approved, run,  # noqa: E402
+from qfharness import (GOOD, WORKERS, Clock, Env, add_approved, ms, run,  # noqa: E402
                        start_all, wait_for)
 from test_s6_3_contracts import q, qj  # noqa: E402  (CLI as li.lei, a salesperson)
 
@@ -241,9 +241,14 @@ def test_sales_story():
         assert paid["state"] == "paid", paid
 
         # The second is overdue after Friday 2026-07-10: reminded on Monday
-        # and on Tuesday, never at the weekend.
+        # and on Tuesday, never at the weekend. Its first reminder waits
+        # for Monday 09:00 in Hefei, past the weekend.
+        due = env.sql("SELECT due FROM timers WHERE kind = 'contract_payment_overdue' "
+                      "AND subject = ? AND state = 'pending'", "receivable/%d" % items[1]["id"])
+        assert due == [(ms("2026-07-13T01:00:00"),)], due
         clock.set("2026-07-11T02:00:00", c)
         clock.set("2026-07-12T02:00:00", c)
+        assert records(env, "payment.overdue") == []
         clock.set("2026-07-13T02:00:00", c)
         assert wait_for(lambda: len(records(env, "payment.overdue")) == 1, 20), \
             records(env, "payment.overdue")
@@ -261,7 +266,11 @@ def test_sales_story():
 
         # The delivery (Monday 2026-08-31) is at risk five working days
         # before: Monday 2026-08-24, not on the Friday before.
+        due = env.sql("SELECT due FROM timers WHERE kind = 'contract_delivery_at_risk' "
+                      "AND subject = ? AND state = 'pending'", "contract/%d" % kid)
+        assert due == [(ms("2026-08-24T01:00:00"),)], due
         clock.set("2026-08-21T02:00:00", c)
+        assert records(env, "contract.delivery_at_risk") == []
         clock.set("2026-08-24T02:00:00", c)
         assert wait_for(lambda: records(env, "contract.delivery_at_risk"), 20)
         risk = records(env, "contract.delivery_at_risk")
