@@ -606,6 +606,32 @@ qf_store__bind_opt_text (sqlite3_stmt *stmt, int index, const char *text)
         sqlite3_bind_null (stmt, index);
 }
 
+json_t *
+qf_store__row_object (sqlite3_stmt *stmt, void *arg)
+{
+    const char *const *json_columns = arg;
+    json_t *row = json_object ();
+    for (int i = 0; row && i < sqlite3_column_count (stmt); i++) {
+        const char *name = sqlite3_column_name (stmt, i);
+        const char *text = (const char *)sqlite3_column_text (stmt, i);
+        bool json = false;
+        for (size_t j = 0; json_columns && json_columns[j] && !json; j++)
+            json = strcmp (json_columns[j], name) == 0;
+        json_t *value;
+        switch (sqlite3_column_type (stmt, i)) {
+        case SQLITE_INTEGER: value = json_integer (sqlite3_column_int64 (stmt, i)); break;
+        case SQLITE_FLOAT: value = json_real (sqlite3_column_double (stmt, i)); break;
+        case SQLITE_NULL: value = json_null (); break;
+        default: value = json ? json_loads (text, 0, NULL) : json_string (text); break;
+        }
+        if (!value || json_object_set_new (row, name, value)) {
+            json_decref (row);
+            return NULL;
+        }
+    }
+    return row;
+}
+
 int
 qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
                      const char *what, json_t **list_p)

@@ -143,6 +143,12 @@ void qf_store__bind_opt_text (sqlite3_stmt *stmt, int index, const char *text);
 /*  Runs a bound statement and makes each row a JSON value with row(stmt,
     arg) into a new array (*list_p, caller owns). Resets the statement. */
 typedef json_t *(qf_store_row_fn)(sqlite3_stmt *stmt, void *arg);
+/*  A row converter for qf_store__rows_json: the row as an object keyed by
+    column name, each value by its SQLite type; a text column whose name
+    is in `arg` (a NULL-terminated list of names, or NULL) holds JSON text
+    and is parsed. NULL when a value cannot be built. */
+json_t *qf_store__row_object (sqlite3_stmt *stmt, void *arg);
+
 int qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
                          const char *what, json_t **list_p);
 

@@ -139,45 +139,15 @@ s_stmt (qf_store_t *self, proposal_stmt_t index)
     return qf_store__part_stmt (self, &s_statements, index);
 }
 
-/* Columns that hold JSON text, read back as JSON. */
-static bool
-s_json_column (const char *name)
-{
-    return strcmp (name, "lines") == 0 || strcmp (name, "steps") == 0 ||
-           strcmp (name, "services") == 0 || strcmp (name, "changed") == 0;
-}
-
-/* A row as an object keyed by column name, each value by its type. */
-static json_t *
-s_row (sqlite3_stmt *stmt, void *arg)
-{
-    (void)arg;
-    json_t *row = json_object ();
-    for (int i = 0; row && i < sqlite3_column_count (stmt); i++) {
-        const char *name = sqlite3_column_name (stmt, i);
-        const char *text = (const char *)sqlite3_column_text (stmt, i);
-        json_t *value;
-        switch (sqlite3_column_type (stmt, i)) {
-        case SQLITE_INTEGER: value = json_integer (sqlite3_column_int64 (stmt, i)); break;
-        case SQLITE_FLOAT: value = json_real (sqlite3_column_double (stmt, i)); break;
-        case SQLITE_NULL: value = json_null (); break;
-        default:
-            value = s_json_column (name) ? json_loads (text, 0, NULL) : json_string (text);
-            break;
-        }
-        if (!value || json_object_set_new (row, name, value)) {
-            json_decref (row);
-            return NULL;
-        }
-    }
-    return row;
-}
+/* Text columns that hold JSON, read back as JSON (qf_store__row_object). */
+static const char *const s_json_columns[] = {"lines", "steps", "services", "changed", NULL};
 
 /* The rows of a bound statement, as an array. */
 static int
 s_rows (qf_store_t *self, sqlite3_stmt *stmt, const char *what, json_t **list_p)
 {
-    return qf_store__rows_json (self, stmt, s_row, NULL, what, list_p);
+    return qf_store__rows_json (self, stmt, qf_store__row_object, (void *)s_json_columns, what,
+                                list_p);
 }
 
 /* The ids of a bound statement's rows, as an array of integers. */
