@@ -41,6 +41,11 @@ int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, 
     appends an event. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
 
+/*  The "next" of a paged list's result: where the page after `items`
+    begins when it is full (`limit` items), the last item's "id"; else
+    null (nothing comes next). A new reference. */
+json_t *qf_ctx_next_page (json_t *items, int limit);
+
 /*  Keeps an event about KIND/NAME (e.g. "staff", "li.lei") that must be
     on record even when the command is then refused: a refusal that is
     itself a fact of the policy (§5.3: a discount beyond the rules is

@@ -104,6 +104,15 @@ qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, jso
     return qf_emit (ctx->store, ctx->now, topic, kind, id, payload);
 }
 
+json_t *
+qf_ctx_next_page (json_t *items, int limit)
+{
+    size_t count = json_array_size (items);
+    if (count == 0 || count < (size_t)limit)
+        return json_null ();
+    return json_incref (json_object_get (json_array_get (items, count - 1), "id"));
+}
+
 int
 qf_ctx_keep (qf_ctx_t *ctx, const char *topic, const char *kind, const char *name, json_t *payload)
 {

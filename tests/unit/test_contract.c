@@ -269,6 +269,18 @@ QF_TEST (draft_refusals_change_nothing)
     QF_CHECK_EQ_INT (qf_store_contract_get (f.d.store, id, &record), 0);
     QF_CHECK_STR (qf_test_str (record, "number"), "HF-2026-0001");
     json_decref (record);
+    /* contract.list pages: a full page says where the next begins, a page
+       with room to spare that nothing comes next. */
+    json_t *page = NULL;
+    QF_CHECK_EQ_INT (
+        qf_test_run (&f.d, "management", "contract.list", &page, "{s:i}", "limit", 1), 0);
+    QF_CHECK_EQ_INT (json_integer_value (json_object_get (page, "next")), id);
+    json_decref (page);
+    QF_CHECK_EQ_INT (
+        qf_test_run (&f.d, "management", "contract.list", &page, "{s:i}", "limit", 2), 0);
+    QF_CHECK (json_is_null (json_object_get (page, "next")));
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (page, "items")), 1);
+    json_decref (page);
     qf_test_daemon_close (&f.d);
 }
 

@@ -1298,12 +1298,8 @@ s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                      limit ? (int)json_integer_value (limit) : 100, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list contracts: %s", qf_strerror (rc));
-    size_t n = json_array_size (items);
-    int most = limit ? (int)json_integer_value (limit) : 100;
-    json_t *next = n == (size_t)most ? json_integer (json_integer_value (
-                                           json_object_get (json_array_get (items, n - 1), "id")))
-                                     : json_null ();
-    *result_p = json_pack ("{s:o, s:o}", "items", items, "next", next);
+    *result_p = json_pack ("{s:o, s:o}", "items", items, "next",
+                           qf_ctx_next_page (items, limit ? (int)json_integer_value (limit) : 100));
     return *result_p ? 0 : QF_ENOMEM;
 }
 

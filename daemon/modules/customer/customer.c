@@ -61,17 +61,6 @@ s_journal (qf_ctx_t *ctx, int64_t id, const char *type, json_t *detail, const ch
     return 0;
 }
 
-/* Where the page after `items` begins when it is full (`limit` items):
-   the last one's id; else null (nothing comes next). */
-static json_t *
-s_next (json_t *items, int limit)
-{
-    size_t count = json_array_size (items);
-    if (count == 0 || count < (size_t)limit)
-        return json_null ();
-    return json_incref (json_object_get (json_array_get (items, count - 1), "id"));
-}
-
 int
 qf_customer_get (qf_store_t *store, int64_t id, json_t **record_p)
 {
@@ -380,7 +369,7 @@ s_customer_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                 json_integer_value (json_object_get (args, "next")), limit, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list customers: %s", qf_strerror (rc));
-    *result_p = json_pack ("{s:o, s:o}", "items", items, "next", s_next (items, limit));
+    *result_p = json_pack ("{s:o, s:o}", "items", items, "next", qf_ctx_next_page (items, limit));
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -692,7 +681,7 @@ s_customer_history (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return qf_ctx_error (ctx, rc, NULL, "could not read the history of customer %lld: %s",
                              (long long)id, qf_strerror (rc));
     *result_p = json_pack ("{s:I, s:o, s:o}", "customer_id", (json_int_t)id, "items", items, "next",
-                           s_next (items, limit));
+                           qf_ctx_next_page (items, limit));
     return *result_p ? 0 : QF_ENOMEM;
 }
 
