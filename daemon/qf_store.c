@@ -661,6 +661,28 @@ qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row,
     return 0;
 }
 
+int
+qf_store__row_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
+                    const char *what, json_t **record_p)
+{
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset (stmt);
+        return QF_ENOTFOUND;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = qf_store__fail (self, what);
+        sqlite3_reset (stmt);
+        return rc;
+    }
+    json_t *record = row (stmt, arg);
+    sqlite3_reset (stmt);
+    if (!record)
+        return QF_ENOMEM;
+    *record_p = record;
+    return 0;
+}
+
 static int
 s_lock (qf_store_t *self, char *error, size_t error_size)
 {

@@ -152,6 +152,12 @@ json_t *qf_store__row_object (sqlite3_stmt *stmt, void *arg);
 int qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
                          const char *what, json_t **list_p);
 
+/*  The first row of a bound statement made JSON with row(stmt, arg)
+    (*record_p, caller owns); QF_ENOTFOUND when there is none. Resets the
+    statement. */
+int qf_store__row_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
+                        const char *what, json_t **record_p);
+
 /*  The timers part (qf_store_timers.c): prepares and finalizes its
     statements; called by qf_store_new and qf_store_destroy. */
 int qf_store_timers_open (qf_store_t *self, char *error, size_t error_size);

@@ -41,6 +41,26 @@ def qj(env, *args, role="sales", user="li.lei"):
     return json.loads(out)
 
 
+def hand_over(env, kid, quals):
+    """§6.3 execution through the CLI: logistics archives each certificate
+    of `quals`, the processing team (review) finishes each processing task
+    and logistics each transfer; returns the tasks as handover list gives
+    them, all done."""
+    for qid in quals:
+        qj(env, "custody", "archive", str(qid), "--custodian", "王芳", "--location",
+           "档案柜 A-3", "--acquired", "2026-01-05", role="logistics", user="wang.fang")
+    tasks = qj(env, "handover", "list", "--contract", str(kid), "--state", "open")["items"]
+    assert sorted((t["qualification_id"], t["kind"]) for t in tasks) == sorted(
+        (qid, kind) for qid in quals for kind in ("processing", "transfer")), tasks
+    for kind, team in (("processing", "review"), ("transfer", "logistics")):
+        for task in [t for t in tasks if t["kind"] == kind]:
+            done = qj(env, "handover", "done", str(task["id"]), role=team, user="staff")
+            assert done["state"] == "done", done
+    tasks = qj(env, "handover", "list", "--contract", str(kid))["items"]
+    assert all(t["state"] == "done" for t in tasks), tasks
+    return tasks
+
+
 def snapshot(env):
     """Every row of the contract tables, to show a refusal changed nothing."""
     return {t: env.sql("SELECT * FROM %s ORDER BY rowid" % t) for t in TABLES}
@@ -209,7 +229,10 @@ def test_contract_story():
         shown = qj(env, "contract", "show", str(kid))
         assert "资质标准调整" in shown["flagged"], shown
 
-        # Delivered; delivering again is refused.
+        # Delivered once handed over; delivering again is refused.
+        rc, _, err = q(env, "contract", "deliver", str(kid))
+        assert rc == 1 and "open delivery task" in err, err
+        hand_over(env, kid, (q1, q2))
         delivered = qj(env, "contract", "deliver", str(kid), "--note", "证书原件已交接")
         assert delivered["state"] == "delivered", delivered
         assert len(events(env, "contract.delivered")) == 1

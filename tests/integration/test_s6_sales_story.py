@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qfharness import (GOOD, WORKERS, Clock, Env, add_approved, ms, run,  # noqa: E402
                        start_all, wait_for)
-from test_s6_3_contracts import q, qj  # noqa: E402  (CLI as li.lei, a salesperson)
+from test_s6_3_contracts import hand_over, q, qj  # noqa: E402  (CLI as li.lei, a salesperson)
 
 CODE = "91350100M000100Y43"
 CODE_B = "91340100MA2N01110K"
@@ -277,6 +277,21 @@ def test_sales_story():
         assert len(risk) == 1 and weekday(risk[0]) == 0, risk
         assert risk[0]["payload"]["delivery"] == "2026-08-31", risk
         assert risk[0]["payload"]["recipients"] == ["li.lei"], risk
+
+        # Signing gave the processing team and logistics their delivery
+        # tasks; delivery waits for them. The certificates leave custody
+        # for the customer, and the salesperson is told when all is done.
+        opened = records(env, "handover.opened")
+        assert sorted((e["payload"]["kind"], e["payload"]["recipients"][0]) for e in opened) == \
+            [("processing", "review")] * 2 + [("transfer", "logistics")] * 2, opened
+        refused(env, ["args.id", "4 open delivery task(s)"], "contract", "deliver", str(kid))
+        hand_over(env, kid, (q1, q2))
+        for qid in (q1, q2):
+            kept = qj(env, "custody", "show", str(qid))
+            assert (kept["transferred_to"], kept["transfer_contract"]) == ("合肥建工集团", kid), \
+                kept
+        done = records(env, "handover.completed")
+        assert [e["payload"]["recipients"] for e in done] == [["li.lei"]], done
 
         # Delivered, once.
         delivered = qj(env, "contract", "deliver", str(kid), "--note", "证书原件已交接")

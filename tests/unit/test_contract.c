@@ -187,6 +187,67 @@ s_approve (fixture_t *f, long long id)
     return rc == 0 && strcmp (s_state (f, id), "approved") == 0 ? 0 : -1;
 }
 
+/* Signs contract `id` as li.lei: the command's status. */
+static int
+s_sign (fixture_t *f, long long id)
+{
+    f->d.user = "li.lei";
+    int rc = qf_test_run (&f->d, "sales", "contract.sign", NULL, "{s:I, s:s}", "id",
+                          (json_int_t)id, "copy", "sha256:0123abcd");
+    f->d.user = NULL;
+    return rc;
+}
+
+/* Runs `command` with args {id, ...} as `role` by `user`. */
+static int
+s_task (fixture_t *f, const char *role, const char *command, json_int_t id)
+{
+    f->d.user = role;
+    int rc = qf_test_run (&f->d, role, command, NULL, "{s:I}", "id", id);
+    f->d.user = NULL;
+    return rc;
+}
+
+/* Archives the certificate of qualification `qual` (§4.3). */
+static int
+s_archive (fixture_t *f, long long qual)
+{
+    return qf_test_run (&f->d, "logistics", "custody.archive", NULL, "{s:I, s:s, s:s, s:s}",
+                        "qualification_id", (json_int_t)qual, "custodian", "王芳", "location",
+                        "档案柜 A-3", "acquired", "2026-01-05");
+}
+
+/* The delivery tasks of contract `id` (handover.list), oldest first. */
+static json_t *
+s_tasks (fixture_t *f, long long id, const char *state)
+{
+    json_t *result = NULL;
+    if (qf_test_run (&f->d, "sales", "handover.list", &result, "{s:I, s:s?}", "contract_id",
+                     (json_int_t)id, "state", state))
+        return json_array ();
+    json_t *items = json_incref (json_object_get (result, "items"));
+    json_decref (result);
+    return items;
+}
+
+/* Archives both certificates and finishes every open delivery task of
+   contract `id` by its team: 0 when none is left open. */
+static int
+s_hand_over (fixture_t *f, long long id)
+{
+    int rc = s_archive (f, f->qual[0]) || s_archive (f, f->qual[1]) ? -1 : 0;
+    json_t *open = s_tasks (f, id, "open");
+    for (size_t i = 0; rc == 0 && i < json_array_size (open); i++) {
+        json_t *task = json_array_get (open, i);
+        rc = s_task (f, qf_test_str (task, "team"), "handover.done", qf_test_int (task, "id"));
+    }
+    json_decref (open);
+    json_t *left = s_tasks (f, id, "open");
+    rc = rc == 0 && json_array_size (left) == 0 ? 0 : -1;
+    json_decref (left);
+    return rc;
+}
+
 QF_TEST (draft_from_records)
 {
     fixture_t f;
@@ -459,11 +520,7 @@ QF_TEST (signed_receivables_payments_delivery)
                                   "contract_id", (json_int_t)id),
                      QF_ECONFLICT);
     uint64_t mark = qf_test_mark (&f.d);
-    f.d.user = "li.lei";
-    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "contract.sign", NULL, "{s:I, s:s}", "id",
-                                  (json_int_t)id, "copy", "sha256:0123abcd"),
-                     0);
-    f.d.user = NULL;
+    QF_CHECK_EQ_INT (s_sign (&f, id), 0);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.signed"), 1);
     /* Made once: asked again (a redelivery), none is made. */
     json_t *made = NULL;
@@ -534,10 +591,131 @@ QF_TEST (signed_receivables_payments_delivery)
     f.d.now = qf_test_at ("2026-06-25", 10, 0);
     s_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.delivery_at_risk"), 1);
-    /* Delivered. */
+    /* Delivered, once handed over. */
+    QF_CHECK_EQ_INT (s_hand_over (&f, id), 0);
     QF_CHECK_EQ_INT (s_do (&f, "li.lei", "sales", "contract.deliver", id, NULL), 0);
     QF_CHECK_STR (s_state (&f, id), "delivered");
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.delivered"), 1);
+    qf_test_daemon_close (&f.d);
+}
+
+/* §6.3 execution: signing gives the processing team and logistics their
+   delivery tasks; the certificate leaves custody only after its
+   processing, only from custody and only by logistics, and the contract
+   is delivered only once every task is done. Each refusal changes
+   nothing. */
+QF_TEST (handover_before_delivery)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f), 0);
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, NULL);
+    QF_CHECK_EQ_INT (s_approve (&f, id), 0);
+    uint64_t mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_sign (&f, id), 0);
+    /* One processing and one transfer task per qualification, to their teams. */
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "handover.opened"), 4);
+    json_t *tasks = s_tasks (&f, id, NULL);
+    QF_CHECK_EQ_INT (json_array_size (tasks), 4);
+    json_t *processing = json_array_get (tasks, 0), *transfer = json_array_get (tasks, 1);
+    QF_CHECK_STR (qf_test_str (processing, "kind"), "processing");
+    QF_CHECK_STR (qf_test_str (processing, "team"), "review");
+    QF_CHECK_STR (qf_test_str (transfer, "kind"), "transfer");
+    QF_CHECK_STR (qf_test_str (transfer, "team"), "logistics");
+    QF_CHECK_STR (qf_test_str (transfer, "due"), "2026-06-30");
+    QF_CHECK_STR (qf_test_str (transfer, "customer"), "合肥建工 Hefei Builders");
+    QF_CHECK_EQ_INT (qf_test_int (processing, "qualification_id"), f.qual[0]);
+    /* The steps the proposal quoted, on the processing task only. */
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (processing, "steps")), 1);
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (transfer, "steps")), 0);
+    json_t *opened = qf_test_events (&f.d, mark, "handover.opened");
+    json_t *first = json_object_get (json_array_get (opened, 0), "payload");
+    QF_CHECK_STR (json_string_value (json_array_get (json_object_get (first, "recipients"), 0)),
+                  "review");
+    json_decref (opened);
+    json_int_t p_id = qf_test_int (processing, "id"), t_id = qf_test_int (transfer, "id");
+    /* Refused, changing nothing: delivery before the handover, a task of
+       another team, a transfer before its processing, a transfer of a
+       certificate not in custody. */
+    mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_do (&f, "li.lei", "sales", "contract.deliver", id, NULL), QF_ECONFLICT);
+    QF_CHECK_STR (f.d.field, "args.id");
+    QF_CHECK (strstr (f.d.error, "4 open delivery task(s)") && strstr (f.d.error, "handover done"));
+    QF_CHECK_EQ_INT (s_task (&f, "logistics", "handover.done", p_id), QF_EFORBIDDEN);
+    QF_CHECK (strstr (f.d.error, "the review team's"));
+    QF_CHECK_EQ_INT (s_task (&f, "sales", "handover.done", p_id), QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (s_task (&f, "logistics", "handover.done", t_id), QF_ECONFLICT);
+    QF_CHECK (strstr (f.d.error, "follows its processing"));
+    QF_CHECK_EQ_INT (s_task (&f, "review", "handover.done", p_id), 0);
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "handover.done"), 1);
+    mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_task (&f, "logistics", "handover.done", t_id), QF_ECONFLICT);
+    QF_CHECK (strstr (f.d.error, "no archive record") && strstr (f.d.error, "custody.archive"));
+    /* Out on a loan: refused until the loan is closed. */
+    QF_CHECK_EQ_INT (s_archive (&f, f.qual[0]), 0);
+    json_t *loan = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "loan.request", &loan, "{s:I, s:s, s:s, s:s}",
+                                  "qualification_id", (json_int_t)f.qual[0], "borrower", "张伟",
+                                  "purpose", "tender", "due", "2026-03-20"),
+                     0);
+    json_int_t loan_id = qf_test_int (loan, "id");
+    json_decref (loan);
+    mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_task (&f, "logistics", "handover.done", t_id), QF_ECONFLICT);
+    QF_CHECK (strstr (f.d.error, "open loan"));
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, NULL), 0);
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "leader", "loan.refuse", NULL, "{s:I}", "loan_id", loan_id),
+                     0);
+    /* Handed over: the archive record names the customer and the contract. */
+    mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_task (&f, "logistics", "handover.done", t_id), 0);
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "custody.transferred"), 1);
+    json_t *archive = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "custody.show", &archive, "{s:I}",
+                                  "qualification_id", (json_int_t)f.qual[0]),
+                     0);
+    QF_CHECK_STR (qf_test_str (archive, "transferred_to"), "合肥建工 Hefei Builders");
+    QF_CHECK_EQ_INT (qf_test_int (archive, "transfer_contract"), id);
+    json_decref (archive);
+    /* Done once; the certificate no longer lent out. */
+    QF_CHECK_EQ_INT (s_task (&f, "logistics", "handover.done", t_id), QF_ECONFLICT);
+    QF_CHECK (strstr (f.d.error, "is done"));
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "loan.request", NULL, "{s:I, s:s, s:s, s:s}",
+                                  "qualification_id", (json_int_t)f.qual[0], "borrower", "张伟",
+                                  "purpose", "tender", "due", "2026-03-20"),
+                     QF_ECONFLICT);
+    QF_CHECK (strstr (f.d.error, "handed over"));
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "handover.completed"), 0);
+    /* The last task done tells the salesperson; then it is delivered. */
+    QF_CHECK_EQ_INT (s_hand_over (&f, id), 0);
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "handover.completed"), 1);
+    QF_CHECK_EQ_INT (s_do (&f, "li.lei", "sales", "contract.deliver", id, NULL), 0);
+    QF_CHECK_STR (s_state (&f, id), "delivered");
+    json_decref (tasks);
+    qf_test_daemon_close (&f.d);
+}
+
+/* A signed contract cancelled: its open tasks are cancelled, told to the teams. */
+QF_TEST (handover_cancelled_with_contract)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f), 0);
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, NULL);
+    QF_CHECK_EQ_INT (s_approve (&f, id), 0);
+    QF_CHECK_EQ_INT (s_sign (&f, id), 0);
+    json_t *tasks = s_tasks (&f, id, "open");
+    QF_CHECK_EQ_INT (s_task (&f, "review", "handover.done", qf_test_int (json_array_get (tasks, 0), "id")), 0);
+    json_decref (tasks);
+    uint64_t mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "supervisor", "contract.cancel", NULL, "{s:I, s:s}", "id",
+                                  (json_int_t)id, "reason", "customer withdrew"),
+                     0);
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "handover.cancelled"), 3);
+    tasks = s_tasks (&f, id, "open");
+    QF_CHECK_EQ_INT (json_array_size (tasks), 0);
+    json_decref (tasks);
+    tasks = s_tasks (&f, id, "cancelled");
+    QF_CHECK_EQ_INT (json_array_size (tasks), 3);
+    json_decref (tasks);
     qf_test_daemon_close (&f.d);
 }
 
@@ -707,6 +885,8 @@ main (void)
     QF_RUN (reserved_qualification_refused);
     QF_RUN (unapproved_discount_refused);
     QF_RUN (signed_receivables_payments_delivery);
+    QF_RUN (handover_before_delivery);
+    QF_RUN (handover_cancelled_with_contract);
     QF_RUN (flagged_on_suspension);
     QF_RUN (worker_rules);
     QF_RUN (person_confirms);

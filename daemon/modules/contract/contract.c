@@ -16,6 +16,7 @@
 #include "contract/contract_store.h"
 #include "contract/contract_timers.h"
 #include "customer/customer.h"
+#include "handover/handover.h"
 #include "proposal/proposal.h"
 #include "proposal/proposal_store.h"
 #include "qualification/qualification.h"
@@ -496,7 +497,8 @@ s_parties (qf_ctx_t *ctx, json_t *customer)
 static int
 s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
 {
-    json_t *record = NULL, *versions = NULL, *reports = NULL, *flags = NULL, *receivables = NULL;
+    json_t *record = NULL, *versions = NULL, *reports = NULL, *flags = NULL, *receivables = NULL,
+           *tasks = NULL;
     int rc = qf_store_contract_get (ctx->store, id, &record);
     if (rc == 0)
         rc = qf_store_contract_versions (ctx->store, id, &versions);
@@ -506,11 +508,14 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
         rc = qf_store_contract_flags (ctx->store, id, &flags);
     if (rc == 0)
         rc = qf_store_receivables (ctx->store, id, &receivables);
+    if (rc == 0)
+        rc = qf_handover_of (ctx->store, id, &tasks);
     if (rc) {
         json_decref (record);
         json_decref (versions);
         json_decref (reports);
         json_decref (flags);
+        json_decref (receivables);
         return qf_ctx_error (ctx, rc, NULL, "could not read contract %lld: %s", (long long)id,
                              qf_strerror (rc));
     }
@@ -527,6 +532,7 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
     json_object_set_new (record, "reports", reports);
     json_object_set_new (record, "flags", flags);
     json_object_set_new (record, "receivables", receivables);
+    json_object_set_new (record, "handover", tasks);
     *record_p = record;
     return 0;
 }
@@ -1192,6 +1198,8 @@ s_sign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_contract_watch_delivery (ctx->store, ctx->config, id,
                                          json_string_value (json_object_get (body, "delivery")),
                                          ctx->now);
+    if (rc == 0)
+        rc = qf_handover_open (ctx->store, ctx->now, contract, body);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack (
@@ -1208,6 +1216,32 @@ s_sign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return s_changed (ctx, rc, id, "contract.signed", payload, result_p);
 }
 
+/* A contract is delivered once its delivery tasks are done (§6.3: the
+   processing team's and logistics'). */
+static int
+s_handed_over (qf_ctx_t *ctx, json_t *contract)
+{
+    json_t *open = NULL;
+    int rc = qf_handover_open_of (ctx->store, json_integer_value (json_object_get (contract, "id")),
+                                  &open);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the delivery tasks: %s",
+                             qf_strerror (rc));
+    json_t *first = json_array_get (open, 0);
+    if (first)
+        rc = qf_ctx_error (
+            ctx, QF_ECONFLICT, "args.id",
+            "contract %s has %zu open delivery task(s), the first task %lld (%s of qualification "
+            "%lld, team %s); a contract is delivered once its handover is done (handover done)",
+            json_string_value (json_object_get (contract, "number")), json_array_size (open),
+            (long long)json_integer_value (json_object_get (first, "id")),
+            json_string_value (json_object_get (first, "kind")),
+            (long long)json_integer_value (json_object_get (first, "qualification_id")),
+            json_string_value (json_object_get (first, "team")));
+    json_decref (open);
+    return rc;
+}
+
 /* contract.deliver: the qualifications were delivered. */
 static int
 s_deliver (qf_ctx_t *ctx, json_t *args, json_t **result_p)
@@ -1222,6 +1256,8 @@ s_deliver (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     char date[16];
     rc = s_past_date (ctx, json_string_value (json_object_get (args, "date")), "args.date", &day);
     qf_date_format (day, date, sizeof date);
+    if (rc == 0)
+        rc = s_handed_over (ctx, contract);
     if (rc == 0)
         rc = qf_store_contract_move (ctx->store, id, "signed", to, ctx->now);
     if (rc == 0)
@@ -1256,6 +1292,8 @@ s_cancel (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_store_contract_release (ctx->store, id);
     if (rc == 0)
         rc = qf_contract_unwatch_delivery (ctx->store, id);
+    if (rc == 0)
+        rc = qf_handover_cancel (ctx->store, ctx->now, id, ctx->user ? ctx->user : ctx->role);
     json_t *payload = NULL;
     if (rc == 0)
         payload =

@@ -26,10 +26,6 @@
 #define DATE_ARG(what)                                                                         \
     {"date", A_DATE, false, .option = "--date", .help = what ", default today",                \
      .doc = "not after today; default today"}
-#define NEXT_ARG                                                                               \
-    {"next", A_INT, false, 0, INT64_MAX, .option = "--next", .placeholder = "N",               \
-     .help = "the page after the one that gave this `next`",                                   \
-     .doc = "the previous page's `next`; default 0: the first page"}
 // clang-format on
 #define CONTRACT_ROLES "sales supervisor management"
 #define READ_ROLES     "sales supervisor management finance legal logistics review"
@@ -107,7 +103,7 @@ const qf_command_spec_t qf_contract_specs[] = {
                "open draft in_review returned approved signed delivered cancelled",
                .option = "--state", .placeholder = "S", .help = "only this state",
                .doc = "`open`: not delivered or cancelled"},
-              NEXT_ARG,
+              QF_SPEC_NEXT,
               QF_SPEC_LIMIT,
               {NULL}},
      .roles_note = "a salesperson sees only their own customers' contracts",

@@ -208,14 +208,8 @@ s_rows (qf_store_t *self, sqlite3_stmt *stmt, const char *what, json_t **list_p)
 static int
 s_one (qf_store_t *self, sqlite3_stmt *stmt, const char *what, json_t **record_p)
 {
-    json_t *list = NULL;
-    int rc = s_rows (self, stmt, what, &list);
-    if (rc == 0 && json_array_size (list) == 0)
-        rc = QF_ENOTFOUND;
-    if (rc == 0)
-        *record_p = json_incref (json_array_get (list, 0));
-    json_decref (list);
-    return rc;
+    return qf_store__row_json (self, stmt, qf_store__row_object, (void *)s_json_columns, what,
+                               record_p);
 }
 
 static json_t *

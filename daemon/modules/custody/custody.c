@@ -138,7 +138,6 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (record);
     json_t *archive = NULL;
     rc = qf_store_archive_get (ctx->store, id, &archive);
-    json_decref (archive);
     if (rc == QF_ENOTFOUND)
         return qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
                              "qualification %lld has no archive record; its certificate cannot "
@@ -147,6 +146,19 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the archive record: %s",
                              qf_strerror (rc));
+    const char *to = json_string_value (json_object_get (archive, "transferred_to"));
+    if (to) {
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.qualification_id",
+                           "the certificate of qualification %lld was handed over to %s under "
+                           "contract id %lld; it is no longer in custody (custody.archive "
+                           "records it again when it comes back)",
+                           (long long)id, to,
+                           (long long)json_integer_value (
+                               json_object_get (archive, "transfer_contract")));
+        json_decref (archive);
+        return rc;
+    }
+    json_decref (archive);
     int64_t open_id = 0;
     rc = qf_store_loan_open_of (ctx->store, id, &open_id);
     if (rc)
@@ -309,6 +321,52 @@ s_remind_overdue (qf_store_t *store, void *arg)
         pass->raised++;
     }
     return 0;
+}
+
+int
+qf_custody_transfer (qf_store_t *store, int64_t now, int64_t qual_id, const char *to,
+                     int64_t contract_id, const char *by, char *why, size_t why_size)
+{
+    json_t *archive = NULL;
+    int64_t loan = 0;
+    int rc = qf_store_archive_get (store, qual_id, &archive);
+    if (rc == QF_ENOTFOUND) {
+        snprintf (why, why_size,
+                  "the certificate of qualification %lld has no archive record: it is not in "
+                  "custody; custody.archive records it first (§4.3)",
+                  (long long)qual_id);
+        return QF_ECONFLICT;
+    }
+    const char *gone = rc ? NULL : json_string_value (json_object_get (archive, "transferred_to"));
+    if (gone) {
+        snprintf (why, why_size,
+                  "the certificate of qualification %lld was already handed over to %s (contract "
+                  "id %lld)",
+                  (long long)qual_id, gone,
+                  (long long)json_integer_value (json_object_get (archive, "transfer_contract")));
+        rc = QF_ECONFLICT;
+    }
+    json_t *custodian = json_incref (json_object_get (archive, "custodian"));
+    json_decref (archive);
+    if (rc == 0)
+        rc = qf_store_loan_open_of (store, qual_id, &loan);
+    if (rc == 0 && loan) {
+        snprintf (why, why_size,
+                  "the certificate of qualification %lld has open loan %lld; it is returned (or "
+                  "the request refused) before the handover",
+                  (long long)qual_id, (long long)loan);
+        rc = QF_ECONFLICT;
+    }
+    if (rc == 0)
+        rc = qf_store_archive_transfer (store, qual_id, to, contract_id, by, now);
+    if (rc == 0)
+        rc = qf_emit (store, now, "custody.transferred", "qualification", qual_id,
+                      json_pack ("{s:I, s:O, s:s, s:I, s:s, s:[s]}", "qualification_id",
+                                 (json_int_t)qual_id, "custodian", custodian, "to", to,
+                                 "contract_id", (json_int_t)contract_id, "by", by ? by : "",
+                                 "recipients", "logistics"));
+    json_decref (custodian);
+    return rc;
 }
 
 int

@@ -22,4 +22,13 @@
     Fills *raised_p (may be NULL) with the number of events raised. */
 int qf_custody_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int *raised_p);
 
+/*  The certificate of qualification `qual_id` leaves custody for customer
+    `to` under contract `contract_id` (§6.3 execution: the logistics
+    handover), handed over by `by`: the archive record says so, and
+    custody.transferred is appended, in the caller's transaction.
+    QF_ECONFLICT with `why` filled (what to do) when the certificate is not
+    in custody: no archive record, out on a loan, or already transferred. */
+int qf_custody_transfer (qf_store_t *store, int64_t now, int64_t qual_id, const char *to,
+                         int64_t contract_id, const char *by, char *why, size_t why_size);
+
 #endif

@@ -15,6 +15,7 @@
 typedef enum {
     CS_ARCHIVE_PUT,
     CS_ARCHIVE_GET,
+    CS_ARCHIVE_TRANSFER,
     CS_LOAN_INSERT,
     CS_LOAN_GET,
     CS_LOAN_DECIDE,
@@ -38,10 +39,17 @@ static const char *const s_sql[CS_COUNT] = {
         " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
         " ON CONFLICT (qualification_id) DO UPDATE SET custodian = excluded.custodian,"
         " location = excluded.location, acquired = excluded.acquired, notes = excluded.notes,"
-        " updated = excluded.updated",
+        " updated = excluded.updated, transferred = NULL, transferred_to = NULL,"
+        " transfer_contract = NULL, transferred_by = NULL",
     [CS_ARCHIVE_GET] =
-        "SELECT qualification_id, custodian, location, acquired, notes, created, updated"
+        "SELECT qualification_id, custodian, location, acquired, notes, created, updated,"
+        " transferred, transferred_to, transfer_contract, transferred_by"
         " FROM archive WHERE qualification_id = ?1",
+    /* The certificate leaves custody for the customer: only once, until
+       it is archived again (custody.archive clears the transfer). */
+    [CS_ARCHIVE_TRANSFER] =
+        "UPDATE archive SET transferred = ?2, transferred_to = ?3, transfer_contract = ?4,"
+        " transferred_by = ?5, updated = ?2 WHERE qualification_id = ?1 AND transferred IS NULL",
     [CS_LOAN_INSERT] =
         "INSERT INTO loans (qualification_id, borrower, purpose, due, state, requested_by,"
         " requested) VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6)",
@@ -158,27 +166,37 @@ qf_store_archive_get (qf_store_t *self, int64_t qual_id, json_t **record_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, CS_ARCHIVE_GET);
     sqlite3_bind_int64 (stmt, 1, qual_id);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset (stmt);
-        return QF_ENOTFOUND;
-    }
-    if (rc != SQLITE_ROW) {
-        rc = qf_store__fail (self, "read archive record");
-        sqlite3_reset (stmt);
+    json_t *record = NULL;
+    int rc = qf_store__row_json (self, stmt, qf_store__row_object, NULL, "read archive record",
+                                 &record);
+    if (rc)
         return rc;
-    }
+    /* The acquisition day as a date, as it was given. */
     char acquired[16];
-    qf_date_format (sqlite3_column_int (stmt, 3), acquired, sizeof acquired);
-    *record_p = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:I, s:I}", "qualification_id",
-                           (json_int_t)sqlite3_column_int64 (stmt, 0), "custodian",
-                           (const char *)sqlite3_column_text (stmt, 1), "location",
-                           (const char *)sqlite3_column_text (stmt, 2), "acquired", acquired,
-                           "notes", (const char *)sqlite3_column_text (stmt, 4), "created",
-                           (json_int_t)sqlite3_column_int64 (stmt, 5), "updated",
-                           (json_int_t)sqlite3_column_int64 (stmt, 6));
-    sqlite3_reset (stmt);
-    return *record_p ? 0 : QF_ENOMEM;
+    qf_date_format ((int32_t)json_integer_value (json_object_get (record, "acquired")), acquired,
+                    sizeof acquired);
+    if (json_object_set_new (record, "acquired", json_string (acquired))) {
+        json_decref (record);
+        return QF_ENOMEM;
+    }
+    *record_p = record;
+    return 0;
+}
+
+int
+qf_store_archive_transfer (qf_store_t *self, int64_t qual_id, const char *to, int64_t contract_id,
+                           const char *by, int64_t now)
+{
+    sqlite3_stmt *stmt = s_stmt (self, CS_ARCHIVE_TRANSFER);
+    sqlite3_bind_int64 (stmt, 1, qual_id);
+    sqlite3_bind_int64 (stmt, 2, now);
+    sqlite3_bind_text (stmt, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 4, contract_id);
+    sqlite3_bind_text (stmt, 5, by ? by : "", -1, SQLITE_STATIC);
+    int rc = qf_store__exec (self, stmt, "record the transfer of a certificate");
+    if (rc == 0 && sqlite3_changes (self->db) != 1)
+        rc = QF_ECONFLICT;
+    return rc;
 }
 
 /* Loans --------------------------------------------------------------------- */

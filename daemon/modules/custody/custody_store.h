@@ -23,8 +23,14 @@ int qf_custody_store_open (qf_store_t *store, char *error, size_t error_size);
 int qf_store_archive_put (qf_store_t *self, int64_t qual_id, const char *custodian,
                           const char *location, int32_t acquired, const char *notes, int64_t now);
 /*  The archive record as {qualification_id, custodian, location, acquired
-    (YYYY-MM-DD), notes, created, updated}; QF_ENOTFOUND when none. */
+    (YYYY-MM-DD), notes, created, updated, transferred, transferred_to,
+    transfer_contract, transferred_by} (the last four null while the
+    certificate is kept); QF_ENOTFOUND when none. */
 int qf_store_archive_get (qf_store_t *self, int64_t qual_id, json_t **record_p);
+/*  Records that the certificate left custody for `to` under contract
+    `contract_id`, handed over by `by`; QF_ECONFLICT when it already has. */
+int qf_store_archive_transfer (qf_store_t *self, int64_t qual_id, const char *to,
+                               int64_t contract_id, const char *by, int64_t now);
 
 /* Loans --------------------------------------------------------------------- */
 

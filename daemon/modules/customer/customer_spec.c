@@ -12,13 +12,6 @@
    only, for changes), the sales supervisor and management. */
 #define CUSTOMER_ROLES "sales supervisor management"
 #define OWNER_NOTE     "a salesperson changes only the customers they own"
-/* Where a page begins: the `next` the previous page gave. */
-// clang-format off
-#define NEXT_ARG                                                                                   \
-    {"next", A_INT, false, 0, INT64_MAX, .option = "--next", .placeholder = "N",                   \
-     .help = "the page after the one that gave this `next`",                                       \
-     .doc = "the previous page's `next`; default 0: the first page"}
-// clang-format on
 /* A list of customers as a table. */
 #define CUSTOMER_COLUMNS                                                                           \
     "ID:id NAME:name CREDIT_CODE:credit_code OWNER:owner INDUSTRY:industry SIZE:size "             \
@@ -97,7 +90,7 @@ const qf_command_spec_t qf_customer_specs[] = {
                .help = "only this industry"},
               {"region", A_TEXT, false, 1, 128, .option = "--region", .placeholder = "R",
                .help = "only this region"},
-              NEXT_ARG,
+              QF_SPEC_NEXT,
               QF_SPEC_LIMIT,
               {NULL}},
      .result = "`{\"items\": [customer…], \"next\": n|null}`, by id; `next` is given when the "
@@ -200,7 +193,7 @@ const qf_command_spec_t qf_customer_specs[] = {
              "record."},
     {.name = "customer.history",
      .roles = CUSTOMER_ROLES,
-     .args = {CUSTOMER_ID_ARG, NEXT_ARG, QF_SPEC_LIMIT, {NULL}},
+     .args = {CUSTOMER_ID_ARG, QF_SPEC_NEXT, QF_SPEC_LIMIT, {NULL}},
      .result = "`{\"customer_id\", \"items\": [{id, time, type, by, what, detail}…], \"next\": "
                "n|null}` in the order recorded, paged like `customer.list`; type: `updated`, "
                "`created`, `contact_person`, `contact`, "
