@@ -25,7 +25,8 @@ typedef struct {
     int64_t now;                    /* qf_time_now_ms() at batch start */
     const char *role;               /* acting role */
     const char *user;               /* acting user, for the record */
-    bool from_worker;               /* a worker's result, not a person's request */
+    bool from_worker;               /* a worker's result, not a person's request:
+                                       its reply is dropped (qf_dispatch.c) */
     const qf_peer_t *peer;          /* with CURVE: who sent it, else NULL */
     /* Server callbacks for commands that describe the daemon itself. */
     json_t *(*status_fn) (void *arg); /* returns a new status object */

@@ -493,10 +493,16 @@ s_parties (qf_ctx_t *ctx, json_t *customer)
 
 /* The contract as contract.show answers it: its row and the current
    version's body flattened in, every version, report and flag, and its
-   receivables. */
+   receivables. A worker's result (contract.report) is answered to nobody,
+   so it gets only the id: the whole record, every version's body parsed,
+   cost more than the report it answers. */
 static int
 s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
 {
+    if (ctx->from_worker) {
+        *record_p = json_pack ("{s:I}", "id", (json_int_t)id);
+        return *record_p ? 0 : qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
+    }
     json_t *record = NULL, *versions = NULL, *reports = NULL, *flags = NULL, *receivables = NULL,
            *tasks = NULL;
     int rc = qf_store_contract_get (ctx->store, id, &record);
