@@ -580,6 +580,58 @@ def test_sigstop_worker_memory_bounded():
         env.close()
 
 
+def test_kill9_finance_contract_changed_meanwhile():
+    """The finance worker killed with contract.signed events to come: while
+    it is down one contract is delivered and one cancelled. Started again,
+    it makes the receivables of the delivered one and of the one still
+    signed, none for the cancelled one (nothing is owed: its result is
+    recorded, not refused), and no contract event is dead-lettered."""
+    # Short backoffs: a refused result would be dead-lettered within a second.
+    env = Env({"backoff_initial_ms": 100, "backoff_max_ms": 200})
+    try:
+        env.start_daemon()
+        workers = {name: env.start_worker(name) for name in GROUPS}
+        flow = Contracts(env, active=3)
+        flow.hold = "contract.sign"
+        c = env.client()
+        assert flow.run(c, lambda: len(flow.at("contract.sign")) == 3, 60), \
+            [flow.STEPS[k.step] for k in flow.all]
+        flow.starting = False
+        workers["finance"].kill()
+        workers["finance"].wait()
+        # Signed with finance down (no clerk asks for the receivables).
+        flow.hold = "payment.receivables"
+        assert flow.run(c, lambda: len(flow.at("payment.receivables")) == 3, 20)
+        delivered, cancelled, signed = flow.all
+        status, body = c.call("contract.deliver", {"id": delivered.cid}, role="sales", user=SELLER)
+        assert status == 200, body
+        status, body = c.call("contract.cancel", {"id": cancelled.cid, "reason": "客户撤回"},
+                              role="supervisor", user="boss")
+        assert status == 200, body
+        workers["finance"] = env.start_worker("finance")
+
+        def finance():
+            return next(g for g in ask(env, "groups.list")["groups"] if g["name"] == "finance")
+        assert wait_for(lambda: finance()["lag"] == 0, 20), finance()
+        assert (finance()["dead_letters"], finance()["waiting"]) == (0, 0), finance()
+        made = {k.n: len(ask(env, "contract.show", {"id": k.cid}, role="management")["receivables"])
+                for k in flow.all}
+        assert made == {delivered.n: delivered.instalments, cancelled.n: 0,
+                        signed.n: signed.instalments}, made
+        # The finance group's result of each contract.signed is recorded.
+        rows = env.sql("SELECT count(*) FROM results r JOIN events e ON e.id = r.event_id "
+                       "WHERE e.topic = 'contract.signed' AND r.group_name = 'finance'")[0][0]
+        assert rows == 3, rows
+        # A person asking for a cancelled contract's receivables is refused, saying why.
+        status, body = c.call("payment.receivables", {"contract_id": cancelled.cid},
+                              role="finance", user=CLERK)
+        assert status == 409 and "cancelled" in body["error"]["message"], (status, body)
+        c.close()
+    finally:
+        env.close()
+
+
 if __name__ == "__main__":
     run("engine_faults", [test_kill9_daemon_under_load, test_kill9_workers_mid_processing,
-                          test_sigstop_worker_memory_bounded])
+                          test_sigstop_worker_memory_bounded,
+                          test_kill9_finance_contract_changed_meanwhile])
