@@ -13,7 +13,9 @@
       the delivery's, so a redelivered contract.signed whose result is
       recorded is acked without asking again; and payment.receivables makes
       an instalment's receivable only once, so even a redelivery after a
-      lost ack creates none twice.
+      lost ack creates none twice. For a contract cancelled before this
+      worker got to it (it was down or behind), the daemon makes none and
+      records the result, so the event is not retried.
     The session and the dispatch by topic are in workers/qf_worker.c.
 */
 #include "finance_contract.h"

@@ -214,11 +214,13 @@ const qf_command_spec_t qf_contract_specs[] = {
      .writes = true,
      .args = {{"contract_id", A_INT, true, 1, INT64_MAX, .option = "CONTRACT_ID"}, {NULL}},
      .result = "`{\"contract_id\", \"number\", \"created\", \"items\": [receivable…]}`: the "
-               "receivables of the schedule, made once (`created` 0 when they exist)",
+               "receivables of the schedule, made once (`created` 0 when they exist); as the "
+               "finance worker's result for a contract cancelled since it was signed, none are "
+               "made and it is not refused",
      .brief = "make a signed contract's receivables",
      .help = "Make the receivables of a signed contract's payment schedule, one per "
              "instalment. The finance worker does it on contract.signed; asked again it makes "
-             "none.",
+             "none. A contract cancelled before the worker got to it gets none.",
      .list_key = "items",
      .columns = RECEIVABLE_COLUMNS},
     {.name = "payment.record",
