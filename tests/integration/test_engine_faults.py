@@ -603,6 +603,18 @@ def test_kill9_finance_contract_changed_meanwhile():
         flow.hold = "payment.receivables"
         assert flow.run(c, lambda: len(flow.at("payment.receivables")) == 3, 20)
         delivered, cancelled, signed = flow.all
+        # Delivered once handed over (§6.3 execution): the certificate is
+        # archived, then processed and handed over by its teams.
+        status, body = c.call("custody.archive", {
+            "qualification_id": delivered.qid, "custodian": "王芳", "location": "A-3",
+            "acquired": "2026-01-05"}, role="logistics", user="wang.fang")
+        assert status == 200, body
+        status, body = c.call("handover.list", {"contract_id": delivered.cid}, role="sales")
+        assert status == 200 and len(body["result"]["items"]) == 2, body
+        for task in body["result"]["items"]:
+            status, done = c.call("handover.done", {"id": task["id"]}, role=task["team"],
+                                  user="staff")
+            assert status == 200, done
         status, body = c.call("contract.deliver", {"id": delivered.cid}, role="sales", user=SELLER)
         assert status == 200, body
         status, body = c.call("contract.cancel", {"id": cancelled.cid, "reason": "客户撤回"},
