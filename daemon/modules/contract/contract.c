@@ -21,6 +21,7 @@
 #include "proposal/proposal_store.h"
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
+#include "risk/risk.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -1270,6 +1271,10 @@ s_deliver (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_store_contract_delivered (ctx->store, id, date, ctx->user, ctx->now);
     if (rc == 0)
         rc = qf_contract_unwatch_delivery (ctx->store, id);
+    /* Delivered: the risk of its late delivery, if any, is over (§7.1). */
+    if (rc == 0)
+        rc = qf_risk_contract_closed (ctx->store, ctx->now, id, "the contract was delivered",
+                                      ctx->user);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack (
@@ -1300,6 +1305,9 @@ s_cancel (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_contract_unwatch_delivery (ctx->store, id);
     if (rc == 0)
         rc = qf_handover_cancel (ctx->store, ctx->now, id, ctx->user ? ctx->user : ctx->role);
+    if (rc == 0)
+        rc = qf_risk_contract_closed (ctx->store, ctx->now, id, "the contract was cancelled",
+                                      ctx->user);
     json_t *payload = NULL;
     if (rc == 0)
         payload =

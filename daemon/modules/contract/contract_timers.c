@@ -6,6 +6,7 @@
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_emit.h"
+#include "risk/risk.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,7 +84,8 @@ qf_contract_unwatch_payment (qf_store_t *store, int64_t receivable_id)
 }
 
 /* The delivery date is near: contract.delivery_at_risk to the salesperson
-   if the contract is signed and not delivered (a delivered or cancelled
+   and a processing risk on the register (qf_risk_delivery_at_risk) if the
+   contract is signed and not delivered (a delivered or cancelled
    one cancelled its timer; this guards a race with the calendar). */
 static int
 s_at_risk (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
@@ -108,13 +110,17 @@ s_at_risk (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer
     int32_t day = 0, today = qf_calendar_today (config, now);
     qf_date_parse (delivery, &day);
     json_t *owner = json_object_get (contract, "owner");
-    rc = qf_emit (
-        store, now, "contract.delivery_at_risk", "contract", id,
-        json_pack ("{s:I, s:O, s:O, s:[O], s:O, s:s, s:i, s:b, s:s}", "contract_id", (json_int_t)id,
-                   "number", json_object_get (contract, "number"), "owner", owner, "recipients",
-                   owner, "customer_id", json_object_get (contract, "customer_id"), "delivery",
-                   delivery, "working_days_left", s_working_days_between (config, today, day),
-                   "late", late, "what", "tell the customer promptly, with a solution (§7.2)"));
+    int left = s_working_days_between (config, today, day);
+    rc = qf_emit (store, now, "contract.delivery_at_risk", "contract", id,
+                  json_pack ("{s:I, s:O, s:O, s:[O], s:O, s:s, s:i, s:b, s:s}", "contract_id",
+                             (json_int_t)id, "number", json_object_get (contract, "number"),
+                             "owner", owner, "recipients", owner, "customer_id",
+                             json_object_get (contract, "customer_id"), "delivery", delivery,
+                             "working_days_left", left, "late", late, "what",
+                             "tell the customer promptly, with a solution (§7.2)"));
+    /* And a processing risk on the register, in the same transaction (§7.1). */
+    if (rc == 0)
+        rc = qf_risk_delivery_at_risk (store, config, now, contract, left);
     json_decref (contract);
     return rc;
 }

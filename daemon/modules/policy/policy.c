@@ -17,6 +17,7 @@
 #include "qf_emit.h"
 #include "qualification/qualification.h"
 #include "policy/policy_timers.h"
+#include "risk/risk.h"
 
 #include <stdio.h>
 #include <assert.h>
@@ -175,6 +176,12 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         }
         json_decref (contracts);
     }
+    /* A policy risk on the register, naming what it suspended and the
+       contracts already signed for them (§7.1). */
+    if (rc == 0)
+        rc = qf_risk_policy_applied (ctx->store, ctx->config, ctx->now, policy, ids,
+                                     flagged_contracts,
+                                     ctx->user && ctx->user[0] ? ctx->user : ctx->role);
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "policy.applied", "policy", id,
                           json_pack ("{s:I, s:O, s:O, s:O}", "policy_id", id, "suspended", ids,
