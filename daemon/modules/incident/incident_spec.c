@@ -20,6 +20,7 @@
     "(`name`, `duty`, `added_by`, `at`), `timeline` (`entry`, `action`, `actor`, `happened`, "     \
     "`recorded_by`, `recorded`) and `communications` (`entry`, `party`, `who`, `channel`, "        \
     "`summary`, `happened`, `corrects`, `recorded_by`, `recorded`)"
+#define RECORD "the incident, as `incident.show` gives it"
 #define COMM_COLUMNS                                                                               \
     "ENTRY:entry PARTY:party WHO:who CHANNEL:channel HAPPENED:happened SUMMARY:summary"
 
@@ -42,7 +43,7 @@ const qf_command_spec_t qf_incident_specs[] = {
               {"lead", A_TEXT, false, 1, 64, .option = "--lead", .placeholder = "NAME",
                .help = "who leads the emergency team"},
               {NULL}},
-     .result = SHOWN "; raises `incident.opened` to management at once",
+     .result = RECORD "; raises `incident.opened` to management at once",
      .brief = "open an emergency",
      .help = "Open an emergency (§7.3): legality questioned by a government body, a major "
              "dispute, or another. Management is told at once (incident.opened); the team, its "
@@ -58,7 +59,7 @@ const qf_command_spec_t qf_incident_specs[] = {
               {"duty", A_TEXT, true, 1, 256, .option = "--duty", .placeholder = "TEXT",
                .help = "what they do in the team"},
               {NULL}},
-     .result = SHOWN "; raises `incident.member_added`; a name already in the team: 409",
+     .result = RECORD "; raises `incident.member_added`; a name already in the team: 409",
      .brief = "add a person to the emergency team",
      .help = "Add a named person to an open incident's emergency team, with their duty.",
      .list_key = "team",
@@ -76,7 +77,7 @@ const qf_command_spec_t qf_incident_specs[] = {
                .doc = "the number it takes: the next one; a number on record is refused (409: "
                       "never edited)"},
               {NULL}},
-     .result = SHOWN "; the action appended to the `timeline`; raises "
+     .result = RECORD "; the action appended to the `timeline`; raises "
                      "`incident.action_recorded`",
      .brief = "add an action to an emergency's timeline",
      .help = "Append an action of the response to an open incident's timeline. Entries are "
@@ -105,7 +106,7 @@ const qf_command_spec_t qf_incident_specs[] = {
               {"corrects", A_INT, false, 1, INT64_MAX, .option = "--corrects", .placeholder = "N",
                .help = "the earlier entry this one corrects (which stays as it was)"},
               {NULL}},
-     .result = SHOWN "; the entry appended to `communications` with the next number; raises "
+     .result = RECORD "; the entry appended to `communications` with the next number; raises "
                      "`incident.communication_logged`",
      .brief = "log a communication of an emergency",
      .help = "Append a communication with government, a customer, a partner or the media (who, "
@@ -123,7 +124,7 @@ const qf_command_spec_t qf_incident_specs[] = {
               {"lessons", A_TEXT, true, 1, TEXT_MAX, .option = "--lessons", .placeholder = "TEXT",
                .help = "the lessons learned"},
               {NULL}},
-     .result = SHOWN "; `closed`; raises `incident.closed`; without a conclusion or lessons "
+     .result = RECORD "; `closed`; raises `incident.closed`; without a conclusion or lessons "
                      "(blank ones too): 400",
      .brief = "close an emergency",
      .help = "Close an open incident with its conclusion and the lessons learned; its record is "

@@ -33,6 +33,7 @@
     "raised), `owner`, `review`, `state`, `source` (what raised it by itself, or null), "          \
     "`raised_by`, `details`, `strategy`, `response`, `created`, `updated`, `closed`, "             \
     "`closed_by`, `close_reason`"
+#define RECORD "the risk, as `risk.show` gives it without its history"
 #define RISK_COLUMNS                                                                               \
     "ID:id TYPE:type LEVEL:level SCORE:score L:likelihood I:impact LOSS:expected_loss "            \
     "OWNER:owner REVIEW:review STATE:state STRATEGY:strategy"
@@ -64,7 +65,7 @@ const qf_command_spec_t qf_risk_specs[] = {
               OWNER_ARG (true, "who owns it: watches it, responds, reviews it"),
               REVIEW_ARG,
               {NULL}},
-     .result = SHOWN "; raises `risk.raised`, and `risk.high` when its level is already at "
+     .result = RECORD "; raises `risk.raised`, and `risk.high` when its level is already at "
                      "`risk.alert_level`",
      .brief = "record a risk",
      .help = "Record a risk of the register (§7.1): its type, what it concerns, its likelihood "
@@ -82,7 +83,7 @@ const qf_command_spec_t qf_risk_specs[] = {
               {"reason", A_TEXT, false, 1, TEXT_MAX, .option = "--reason", .placeholder = "TEXT",
                .help = "why it is scored again"},
               {NULL}},
-     .result = SHOWN "; at least one of `likelihood`, `impact`, `loss` (400 otherwise); the "
+     .result = RECORD "; at least one of `likelihood`, `impact`, `loss` (400 otherwise); the "
                      "assessment is added; raises `risk.assessed`, and `risk.high` when the "
                      "level reaches `risk.alert_level` from below (once per crossing: scored "
                      "again while there, nothing)",
@@ -112,7 +113,7 @@ const qf_command_spec_t qf_risk_specs[] = {
                .help = "how it is done; required to accept, or to avoid other than a policy "
                        "risk"},
               {NULL}},
-     .result = SHOWN "; `response`: avoid on a policy risk lists `selling_stopped` (the "
+     .result = RECORD "; `response`: avoid on a policy risk lists `selling_stopped` (the "
                      "suspended qualifications) and `contracts_to_handle` (each signed "
                      "contract's `contract_id`, `number`, `customer_id`, `owner`, `state`, "
                      "`price`, `delivery`); reduce `customer_told` and `solution`; transfer "
@@ -161,7 +162,7 @@ const qf_command_spec_t qf_risk_specs[] = {
               {"next", A_DATE, true, .option = "--next", .help = "the next review date",
                .doc = "after today"},
               {NULL}},
-     .result = SHOWN "; the review is added and `review` is the next date; raises "
+     .result = RECORD "; the review is added and `review` is the next date; raises "
                      "`risk.reviewed`",
      .brief = "record a risk's review",
      .help = "Record the review of an open risk and set its next review date, when "
@@ -173,7 +174,7 @@ const qf_command_spec_t qf_risk_specs[] = {
               {"reason", A_TEXT, true, 1, TEXT_MAX, .option = "--reason", .placeholder = "TEXT",
                .help = "why it is over"},
               {NULL}},
-     .result = SHOWN "; `closed`, its reminders and its open actions' reminders cancelled; "
+     .result = RECORD "; `closed`, its reminders and its open actions' reminders cancelled; "
                      "raises `risk.closed`",
      .brief = "close a risk",
      .help = "Close an open risk: it is over or no longer applies. A late delivery's risk is "
@@ -192,7 +193,7 @@ const qf_command_spec_t qf_risk_specs[] = {
               OWNER_ARG (false, "who owns the risk, default the user recording it"),
               REVIEW_ARG,
               {NULL}},
-     .result = SHOWN "; a `legal` risk about the contract, its qualifications and customer "
+     .result = RECORD "; a `legal` risk about the contract, its qualifications and customer "
                      "(`details`: `raised_for` dispute, `contract_id`, `number`, `dispute`, "
                      "`claim`); likelihood and impact default to `risk.dispute_*`; raises "
                      "`risk.raised` (and `risk.high`)",
