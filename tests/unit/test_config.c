@@ -1391,6 +1391,19 @@ static const struct {
     {"payment_terms[].instalments", "1", "12", "0", "13", false},
     {"processing_days[].days", "0", "3650", "-1", "3651", false},
     {"qualification_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
+    {"risk.matrix", "1", "100", "0", "101", true},
+    {"risk.medium_from", "1", "100", "0", "101", false},
+    {"risk.high_from", "1", "100", "0", "101", false},
+    {"risk.critical_from", "1", "100", "0", "101", false},
+    {"risk.delivery_likelihood", "1", "5", "0", "6", false},
+    {"risk.late_likelihood", "1", "5", "0", "6", false},
+    {"risk.delivery_impact", "1", "5", "0", "6", false},
+    {"risk.policy_likelihood", "1", "5", "0", "6", false},
+    {"risk.policy_impact", "1", "5", "0", "6", false},
+    {"risk.dispute_likelihood", "1", "5", "0", "6", false},
+    {"risk.dispute_impact", "1", "5", "0", "6", false},
+    {"risk.loss_ratio", "0", "1", "-0.001", "1.001", false},
+    {"risk.review_days", "1", "365", "0", "366", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
 };
@@ -1412,6 +1425,18 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
         snprintf (yaml, size,
                   "policy:\n  max_discount_sales: %s\n  max_discount_supervisor: %s\n"
                   "  max_discount_management: %s\n",
+                  item, item, item);
+    else if (strcmp (key, "risk.matrix") == 0) {
+        /* Exactly 25 scores, all at the value. */
+        size_t used = (size_t)snprintf (yaml, size, "risk:\n  matrix: [%s", value);
+        for (int n = 1; n < 25 && used < size; n++)
+            used += (size_t)snprintf (yaml + used, size - used, ", %s", value);
+        if (used < size)
+            snprintf (yaml + used, size - used, "]\n");
+    }
+    else if (strcmp (key + strlen (key) - 5, "_from") == 0 && strncmp (key, "risk.", 5) == 0)
+        /* Each at least the one before: all three at the value. */
+        snprintf (yaml, size, "risk:\n  medium_from: %s\n  high_from: %s\n  critical_from: %s\n",
                   item, item, item);
     else if (strstr (key, "_prices[]."))
         snprintf (yaml, size, "%.*s:\n  - name: x\n    %s: %s\n", (int)(strchr (key, '[') - key),
