@@ -1433,8 +1433,7 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
             used += (size_t)snprintf (yaml + used, size - used, ", %s", value);
         if (used < size)
             snprintf (yaml + used, size - used, "]\n");
-    }
-    else if (strcmp (key + strlen (key) - 5, "_from") == 0 && strncmp (key, "risk.", 5) == 0)
+    } else if (strcmp (key + strlen (key) - 5, "_from") == 0 && strncmp (key, "risk.", 5) == 0)
         /* Each at least the one before: all three at the value. */
         snprintf (yaml, size, "risk:\n  medium_from: %s\n  high_from: %s\n  critical_from: %s\n",
                   item, item, item);
