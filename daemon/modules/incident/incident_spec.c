@@ -9,7 +9,7 @@
 // clang-format off
 #define INCIDENT_ID_ARG {"id", A_INT, true, 1, INT64_MAX, .option = "ID"}
 #define AT_ARG(what)                                                                           \
-    {"at", A_TEXT, false, 16, 16, .option = "--at", .placeholder = "\"YYYY-MM-DD HH:MM\"",     \
+    {"at", A_TEXT, false, 1, 32, .option = "--at", .placeholder = "\"YYYY-MM-DD HH:MM\"",     \
      .help = what ", default now", .doc = "`YYYY-MM-DD HH:MM` in `policy.timezone`, not in "   \
      "the future; default now"}
 // clang-format on
