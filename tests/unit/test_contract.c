@@ -492,6 +492,47 @@ QF_TEST (unapproved_discount_refused)
     qf_test_daemon_close (&f.d);
 }
 
+/* §5.1: a salesperson of the staff directory signs no contract until
+   their onboarding training is complete. li.lei sold before joining the
+   directory; once hr adds them as a new salesperson the signing is
+   refused, naming the training missing, and changes nothing; the training
+   recorded, it goes through. */
+QF_TEST (sign_waits_for_onboarding)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup_with (&f, YAML_WITH ("") "staff:\n  onboarding_topics: [laws]\n"),
+                     0);
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, NULL);
+    QF_CHECK_EQ_INT (s_approve (&f, id), 0);
+    f.d.user = "hr.wang";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s}",
+                                  "person", "li.lei", "name", "李雷", "department", "sales",
+                                  "roles", "sales", "started", QF_TEST_MONDAY),
+                     0);
+    uint64_t mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_sign (&f, id), QF_EFORBIDDEN);
+    QF_CHECK_STR (f.d.field, "user");
+    QF_CHECK (strstr (f.d.error, "may not sign a contract") && strstr (f.d.error, "laws") &&
+              strstr (f.d.error, "0.0 of 56 hours"));
+    QF_CHECK_STR (s_state (&f, id), "approved");
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, NULL), 0);
+    json_t *session = NULL;
+    f.d.user = "hr.wang";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "training.add", &session,
+                                  "{s:s, s:s, s:s, s:s, s:f}", "kind", "onboarding", "topic",
+                                  "laws", "title", "法律法规", "date", QF_TEST_MONDAY, "hours",
+                                  56.0),
+                     0);
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "training.attend", NULL, "{s:I, s:s}", "id",
+                                  (json_int_t)qf_test_int (session, "id"), "people", "li.lei"),
+                     0);
+    json_decref (session);
+    f.d.user = NULL;
+    QF_CHECK_EQ_INT (s_sign (&f, id), 0);
+    QF_CHECK_STR (s_state (&f, id), "signed");
+    qf_test_daemon_close (&f.d);
+}
+
 QF_TEST (signed_receivables_payments_delivery)
 {
     fixture_t f;
@@ -870,6 +911,7 @@ main (void)
     QF_RUN (review_returns_then_approves);
     QF_RUN (reserved_qualification_refused);
     QF_RUN (unapproved_discount_refused);
+    QF_RUN (sign_waits_for_onboarding);
     QF_RUN (signed_receivables_payments_delivery);
     QF_RUN (handover_before_delivery);
     QF_RUN (handover_cancelled_with_contract);

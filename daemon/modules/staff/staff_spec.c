@@ -182,10 +182,10 @@ const qf_command_spec_t qf_staff_specs[] = {
               QF_SPEC_LIMIT,
               {NULL}},
      .result = "`{\"items\": [session…], \"next\": N|null}`, by id, each with `attendance` (how "
-               "many attended); with `person`, also `hours`: the hours of the listed sessions",
+               "many attended)",
      .brief = "list training sessions",
      .help = "List training sessions, optionally of one kind, held in a range of days, or "
-             "attended by one person (their training record, with its hours).",
+             "attended by one person (their training record).",
      .output = QF_OUT_LIST,
      .list_key = "items",
      .columns = SESSION_COLUMNS},

@@ -373,26 +373,21 @@ qf_staff__training_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return s_session (ctx, json_integer_value (json_object_get (args, "id")), result_p);
 }
 
-/* training.list: paged by id; a person's list adds up its hours. */
+/* training.list: paged by id. */
 int
 qf_staff__training_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
     int n = limit ? (int)json_integer_value (limit) : 100;
-    const char *person = json_string_value (json_object_get (args, "person"));
     int rc = qf_staff_store_training_list (
-        ctx->store, json_string_value (json_object_get (args, "kind")), person,
+        ctx->store, json_string_value (json_object_get (args, "kind")),
+        json_string_value (json_object_get (args, "person")),
         json_string_value (json_object_get (args, "from")),
         json_string_value (json_object_get (args, "to")),
         json_integer_value (json_object_get (args, "next")), n, &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not list training sessions: %s",
                              qf_strerror (rc));
-    double hours = 0;
-    for (size_t i = 0; i < json_array_size (items); i++)
-        hours += json_number_value (json_object_get (json_array_get (items, i), "hours"));
     *result_p = json_pack ("{s:o, s:o}", "items", items, "next", qf_ctx_next_page (items, n));
-    if (*result_p && person && json_object_set_new (*result_p, "hours", json_real (hours)))
-        return QF_ENOMEM;
     return *result_p ? 0 : QF_ENOMEM;
 }
