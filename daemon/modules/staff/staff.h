@@ -50,7 +50,7 @@ int qf_staff_people_in (qf_store_t *store, const char *role, const char *departm
 int qf_staff_recipients_add (qf_store_t *store, json_t *recipients, const char *role);
 
 /*  The violations of `user` that happened from `from` to `to` (YYYY-MM-DD,
-    included; either NULL: no bound), oldest first, recorded by hand or
+    included; either NULL: no bound), in the order recorded, by hand or
     automatically (*violations_p, caller owns: id, person, type, severity,
     date, description, source, rule, details, recorded, by). For the
     assessment (§5.2): a person's conduct in a period. */
