@@ -98,8 +98,9 @@ typedef struct qf_config_t {
 
     /* policy: — what the company's policy leaves open (reloadable): here
        the time zone, and the values of sections that have no module yet
-       (§5 staff, §6.4 after-sales); modules add their own policy keys in
-       their configuration parts (qualification: §4.2, renewal: §4.3). */
+       (§5.2 assessment, §6.4 after-sales); modules add their own policy
+       keys in their configuration parts (qualification: §4.2, renewal:
+       §4.3, staff: §5.1). */
     char *timezone;                                  /* "Asia/Shanghai" or "+08:00" */
     int utc_offset_minutes;                          /* derived from timezone */
     qf_period_t assessment_period;                   /* §5.2 quarter or year */

@@ -38,8 +38,8 @@
 /* Runs `command` as `role` by `user` with args packed from `format`
    (qf_test_run); the next commands are the tester's again. */
 static int
-AS (qf_test_daemon_t *d, const char *user, const char *role, const char *command,
-    json_t **result_p, const char *format, ...)
+AS (qf_test_daemon_t *d, const char *user, const char *role, const char *command, json_t **result_p,
+    const char *format, ...)
 {
     va_list ap;
     va_start (ap, format);
@@ -110,13 +110,11 @@ s_timers (qf_test_daemon_t *d, const char *person)
 
 /* Adds a session as hr: its id, or 0. */
 static long long
-s_session (qf_test_daemon_t *d, const char *kind, const char *topic, const char *date,
-           double hours)
+s_session (qf_test_daemon_t *d, const char *kind, const char *topic, const char *date, double hours)
 {
     json_t *session = NULL;
-    int rc = AS (d, "hr.wang", "hr", "training.add", &session, "{s:s, s:s, s:s, s:s, s:f}",
-                 "kind", kind, "topic", topic, "title", "课程 course", "date", date, "hours",
-                 hours);
+    int rc = AS (d, "hr.wang", "hr", "training.add", &session, "{s:s, s:s, s:s, s:s, s:f}", "kind",
+                 kind, "topic", topic, "title", "课程 course", "date", date, "hours", hours);
     long long id = rc ? 0 : qf_test_int (session, "id");
     json_decref (session);
     return id;
@@ -126,8 +124,8 @@ s_session (qf_test_daemon_t *d, const char *kind, const char *topic, const char 
 static int
 s_attend (qf_test_daemon_t *d, long long id, const char *people, json_t **result_p)
 {
-    return AS (d, "hr.wang", "hr", "training.attend", result_p, "{s:I, s:s}", "id",
-               (json_int_t)id, "people", people);
+    return AS (d, "hr.wang", "hr", "training.attend", result_p, "{s:I, s:s}", "id", (json_int_t)id,
+               "people", people);
 }
 
 QF_TEST (directory_and_roles)
@@ -166,9 +164,9 @@ QF_TEST (directory_and_roles)
                      QF_EINVAL);
     QF_CHECK (strstr (d.error, "nothing to change"));
     /* Roles that may not write the directory. */
-    QF_CHECK_EQ_INT (AS (&d, "zhao", "supervisor", "staff.add", NULL,
-                         "{s:s, s:s, s:s, s:s, s:s}", "person", "wu", "name", "吴", "department",
-                         "sales", "roles", "sales", "started", "2026-03-02"),
+    QF_CHECK_EQ_INT (AS (&d, "zhao", "supervisor", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s}",
+                         "person", "wu", "name", "吴", "department", "sales", "roles", "sales",
+                         "started", "2026-03-02"),
                      QF_EFORBIDDEN);
     QF_CHECK_STR (d.field, "role");
     char *after = s_directory (&d);
@@ -209,8 +207,7 @@ QF_TEST (directory_and_roles)
     QF_CHECK_EQ_INT (qf_staff_supervisor_of (d.store, "li.lei", boss, sizeof boss), 0);
     QF_CHECK_STR (boss, "zhao");
     QF_CHECK_EQ_INT (qf_staff_supervisor_of (d.store, "boss", boss, sizeof boss), QF_ENOTFOUND);
-    QF_CHECK_EQ_INT (qf_staff_supervisor_of (d.store, "stranger", boss, sizeof boss),
-                     QF_ENOTFOUND);
+    QF_CHECK_EQ_INT (qf_staff_supervisor_of (d.store, "stranger", boss, sizeof boss), QF_ENOTFOUND);
     json_t *people = NULL;
     QF_CHECK_EQ_INT (qf_staff_people_in (d.store, "sales", NULL, &people), 0);
     QF_CHECK (s_names (people, "li.lei zhao"));
@@ -228,8 +225,8 @@ QF_TEST (directory_and_roles)
        act no more, their timers stop. */
     QF_CHECK (s_timers (&d, "zhao") > 0);
     mark = qf_test_mark (&d);
-    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.leave", &shown, "{s:s, s:s}", "person",
-                         "zhao", "reason", "辞职 resigned"),
+    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.leave", &shown, "{s:s, s:s}", "person", "zhao",
+                         "reason", "辞职 resigned"),
                      0);
     QF_CHECK_STR (qf_test_str (shown, "status"), "left");
     QF_CHECK_STR (qf_test_str (shown, "left_on"), QF_TEST_MONDAY);
@@ -329,9 +326,9 @@ QF_TEST (onboarding_before_selling)
 
     /* Refused, naming what is missing; nothing sent. */
     uint64_t mark = qf_test_mark (&d);
-    QF_CHECK_EQ_INT (AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id",
-                         (json_int_t)proposal),
-                     QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (
+        AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id", (json_int_t)proposal),
+        QF_EFORBIDDEN);
     QF_CHECK_STR (d.field, "user");
     QF_CHECK (strstr (d.error, "may not send a proposal") && strstr (d.error, "0.0 of 16 hours") &&
               strstr (d.error, "laws, products, sales-skills") && strstr (d.error, "2026-03-22") &&
@@ -376,9 +373,9 @@ QF_TEST (onboarding_before_selling)
     QF_CHECK_STR (after, before);
     free (after);
     free (before);
-    QF_CHECK_EQ_INT (AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id",
-                         (json_int_t)proposal),
-                     QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (
+        AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id", (json_int_t)proposal),
+        QF_EFORBIDDEN);
     QF_CHECK (strstr (d.error, "12.0 of 16 hours") && strstr (d.error, "sales-skills") &&
               !strstr (d.error, "laws"));
 
@@ -398,9 +395,8 @@ QF_TEST (onboarding_before_selling)
                      0);
     QF_CHECK_STR (qf_test_str (shown, "onboarded"), "2026-03-04");
     json_decref (shown);
-    QF_CHECK_EQ_INT (AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id",
-                         (json_int_t)proposal),
-                     0);
+    QF_CHECK_EQ_INT (
+        AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id", (json_int_t)proposal), 0);
     /* The window's end passes without a word: it was complete. */
     d.now = qf_test_at ("2026-03-23", 10, 0);
     mark = qf_test_mark (&d);
@@ -413,10 +409,10 @@ QF_TEST (onboarding_before_selling)
                          "started", "2019-01-01", "onboarded", "2019-02-01"),
                      0);
     d.user = "wang";
-    QF_CHECK_EQ_INT (qf_staff_require_onboarding (
-                         &(qf_ctx_t){.store = d.store, .config = d.config, .user = "wang"},
-                         "sign a contract"),
-                     0);
+    QF_CHECK_EQ_INT (
+        qf_staff_require_onboarding (
+            &(qf_ctx_t){.store = d.store, .config = d.config, .user = "wang"}, "sign a contract"),
+        0);
     QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s, s:s}",
                          "person", "late", "name", "迟", "department", "sales", "roles", "sales",
                          "started", "2026-03-23", "onboarded", "2026-03-24"),
@@ -491,8 +487,7 @@ QF_TEST (yearly_hours_once_a_year)
                      0);
     QF_CHECK_EQ_INT (json_array_size (json_object_get (list, "items")), 2);
     json_decref (list);
-    QF_CHECK_EQ_INT (AS (&d, "full", "market", "staff.show", &shown, "{s:s}", "person", "full"),
-                     0);
+    QF_CHECK_EQ_INT (AS (&d, "full", "market", "staff.show", &shown, "{s:s}", "person", "full"), 0);
     QF_CHECK (json_number_value (json_object_get (json_object_get (shown, "training"), "hours")) ==
               40);
     json_decref (shown);
@@ -536,8 +531,9 @@ QF_TEST (conduct)
     QF_CHECK_EQ_INT (s_add (&d, "zhao", "supervisor", "boss", "2021-01-01"), 0);
     QF_CHECK_EQ_INT (s_add (&d, "qian", "supervisor", "boss", "2021-01-01"), 0);
     QF_CHECK_EQ_INT (s_add (&d, "hr.wang", "hr", NULL, "2021-01-01"), 0);
-    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s, s:s, "
-                                                             "s:s}",
+    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.add", NULL,
+                         "{s:s, s:s, s:s, s:s, s:s, s:s, "
+                         "s:s}",
                          "person", "li.lei", "name", "李雷", "department", "sales", "roles",
                          "sales", "supervisor", "zhao", "started", "2025-01-01", "onboarded",
                          "2025-01-20"),
@@ -559,9 +555,9 @@ QF_TEST (conduct)
     QF_CHECK_EQ_INT (RECORD ("zhao", "supervisor", "other", "minor", "2026-03-03"), QF_EINVAL);
     QF_CHECK_STR (d.field, "args.date");
     QF_CHECK_EQ_INT (AS (&d, "zhao", "supervisor", "conduct.list", NULL, "{}"), QF_EFORBIDDEN);
-    QF_CHECK_EQ_INT (AS (&d, "qian", "supervisor", "conduct.list", NULL, "{s:s}", "person",
-                         "li.lei"),
-                     QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (
+        AS (&d, "qian", "supervisor", "conduct.list", NULL, "{s:s}", "person", "li.lei"),
+        QF_EFORBIDDEN);
     char *after = s_directory (&d);
     QF_CHECK_STR (after, before);
     free (after);
@@ -593,9 +589,9 @@ QF_TEST (conduct)
     long long proposal = s_proposal (&d, 184000); /* 8 % off, the limit is 5 % */
     QF_CHECK (proposal > 0);
     mark = qf_test_mark (&d);
-    QF_CHECK_EQ_INT (AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id",
-                         (json_int_t)proposal),
-                     QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (
+        AS (&d, "li.lei", "sales", "proposal.send", NULL, "{s:I}", "id", (json_int_t)proposal),
+        QF_EFORBIDDEN);
     QF_CHECK_STR (d.field, "lines[1].price");
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "proposal.sent"), 0);
     events = qf_test_events (&d, mark, "staff.conduct_recorded");

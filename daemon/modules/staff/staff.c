@@ -168,8 +168,7 @@ qf_staff_supervisor_of (qf_store_t *store, const char *user, char *supervisor, s
 }
 
 int
-qf_staff_people_in (qf_store_t *store, const char *role, const char *department,
-                    json_t **people_p)
+qf_staff_people_in (qf_store_t *store, const char *role, const char *department, json_t **people_p)
 {
     json_t *records = NULL, *names = json_array ();
     int rc = names ? qf_staff_store_people_with (store, role, department, &records) : QF_ENOMEM;
@@ -251,7 +250,9 @@ qf_staff_authorize (qf_ctx_t *ctx, const qf_command_spec_t *spec)
                            "user %s acts in the roles the staff directory gives them: %s; not "
                            "in %s (hr or management change them with 'qualflow staff update "
                            "%s --roles ...')",
-                           user, qf_staff__join (json_object_get (person, "roles"), roles, sizeof roles), ctx->role, user);
+                           user,
+                           qf_staff__join (json_object_get (person, "roles"), roles, sizeof roles),
+                           ctx->role, user);
     json_decref (person);
     return rc;
 }
@@ -318,9 +319,9 @@ s_supervisor_check (qf_ctx_t *ctx, const char *person, const char *supervisor)
         above = up;
     }
     json_decref (above);
-    return rc && !ctx->error[0] ? qf_ctx_error (ctx, rc, NULL, "could not read the directory: %s",
-                                                qf_strerror (rc))
-                                : rc;
+    return rc && !ctx->error[0]
+               ? qf_ctx_error (ctx, rc, NULL, "could not read the directory: %s", qf_strerror (rc))
+               : rc;
 }
 
 /* The person of `name` as staff.show gives them: the record with their
@@ -337,8 +338,7 @@ s_shown (qf_ctx_t *ctx, const char *name, json_t **result_p)
                              qf_calendar_year (qf_calendar_today (ctx->config, ctx->now)),
                              &training);
     if (rc == 0)
-        rc = qf_staff_store_people_list (ctx->store, NULL, NULL, "active", name, 0, 1000,
-                                         &reports);
+        rc = qf_staff_store_people_list (ctx->store, NULL, NULL, "active", name, 0, 1000, &reports);
     if (rc == 0 && (json_object_set_new (person, "onboarding", onboarding) ||
                     json_object_set_new (person, "training", training) ||
                     json_object_set_new (person, "reports", reports)))
@@ -350,9 +350,9 @@ s_shown (qf_ctx_t *ctx, const char *name, json_t **result_p)
     }
     if (rc) {
         json_decref (person);
-        return ctx->error[0] ? rc
-                             : qf_ctx_error (ctx, rc, NULL, "could not read %s: %s", name,
-                                             qf_strerror (rc));
+        return ctx->error[0]
+                   ? rc
+                   : qf_ctx_error (ctx, rc, NULL, "could not read %s: %s", name, qf_strerror (rc));
     }
     *result_p = person;
     return 0;
@@ -426,9 +426,9 @@ s_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                  qf_staff__recipients (ctx->store, person, false, true, "hr")));
     json_decref (person);
     if (rc)
-        return ctx->error[0] ? rc
-                             : qf_ctx_error (ctx, rc, NULL, "could not add %s: %s", name,
-                                             qf_strerror (rc));
+        return ctx->error[0]
+                   ? rc
+                   : qf_ctx_error (ctx, rc, NULL, "could not add %s: %s", name, qf_strerror (rc));
     return s_shown (ctx, name, result_p);
 }
 
@@ -462,7 +462,7 @@ s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 /* The fields staff.update may change, as the record names them. */
-static const char *const s_fields[] = {"name",    "department", "roles",    "supervisor",
+static const char *const s_fields[] = {"name",    "department", "roles", "supervisor",
                                        "started", "onboarded",  NULL};
 
 /* staff.update: the fields given replace the person's. */
@@ -474,8 +474,8 @@ s_update (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = qf_staff__load (ctx, args, &person);
     if (rc == 0 && strcmp (json_string_value (json_object_get (person, "status")), "active"))
         rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.person",
-                           "%s left the company on %s: the directory keeps them as they were",
-                           name, json_string_value (json_object_get (person, "left_on")));
+                           "%s left the company on %s: the directory keeps them as they were", name,
+                           json_string_value (json_object_get (person, "left_on")));
     if (rc == 0)
         rc = s_fields_check (ctx, name, args, &roles);
     if (rc == 0) {
@@ -488,9 +488,9 @@ s_update (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         json_t *now = json_object_get (fields, s_fields[i]);
         json_t *was = json_object_get (person, s_fields[i]);
         if (now && !json_equal (now, was) &&
-            json_object_set_new (changes, s_fields[i],
-                                 json_pack ("{s:O, s:O}", "from", was ? was : json_null (), "to",
-                                            now)))
+            json_object_set_new (
+                changes, s_fields[i],
+                json_pack ("{s:O, s:O}", "from", was ? was : json_null (), "to", now)))
             rc = QF_ENOMEM;
     }
     if (rc == 0 && json_object_size (changes) == 0)
@@ -498,8 +498,7 @@ s_update (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                            "nothing to change: give at least one of --name, --department, "
                            "--roles, --supervisor, --started, --onboarded with a new value");
     if (rc == 0)
-        rc = qf_staff_store_person_update (ctx->store, name, fields, qf_staff__who (ctx),
-                                           ctx->now);
+        rc = qf_staff_store_person_update (ctx->store, name, fields, qf_staff__who (ctx), ctx->now);
     json_decref (person);
     person = NULL;
     if (rc == 0)
@@ -540,9 +539,8 @@ s_leave (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_staff__not_after_today (ctx, args, "date");
     if (rc == 0 && strcmp (date, json_string_value (json_object_get (person, "started"))) < 0)
-        rc = qf_ctx_error (ctx, QF_EINVAL, "args.date",
-                           "args.date (%s) is before %s started (%s)", date, name,
-                           json_string_value (json_object_get (person, "started")));
+        rc = qf_ctx_error (ctx, QF_EINVAL, "args.date", "args.date (%s) is before %s started (%s)",
+                           date, name, json_string_value (json_object_get (person, "started")));
     if (rc == 0)
         rc = qf_staff_store_people_list (ctx->store, NULL, NULL, "active", name, 0, 1000, &reports);
     for (size_t i = 0; rc == 0 && i < json_array_size (reports); i++)

@@ -39,13 +39,12 @@ s_record (qf_store_t *store, const qf_config_t *config, int64_t now, json_t *vio
                                : QF_ENOMEM;
     /* The violation as both events tell it. */
     if (rc == 0)
-        fields = json_pack ("{s:I, s:s, s:O, s:O, s:O, s:O, s:O, s:s}", "violation_id",
-                            (json_int_t)*id_p, "user", name, "type",
-                            json_object_get (violation, "type"), "severity",
-                            json_object_get (violation, "severity"), "date",
-                            json_object_get (violation, "date"), "description",
-                            json_object_get (violation, "description"), "source",
-                            json_object_get (violation, "source"), "by", by);
+        fields = json_pack (
+            "{s:I, s:s, s:O, s:O, s:O, s:O, s:O, s:s}", "violation_id", (json_int_t)*id_p, "user",
+            name, "type", json_object_get (violation, "type"), "severity",
+            json_object_get (violation, "severity"), "date", json_object_get (violation, "date"),
+            "description", json_object_get (violation, "description"), "source",
+            json_object_get (violation, "source"), "by", by);
     if (rc == 0 && (!fields || json_object_update (payload, fields) ||
                     json_object_set_new (payload, "recipients",
                                          qf_staff__recipients (store, person, false, true, "hr"))))
@@ -135,7 +134,8 @@ s_supervises (qf_ctx_t *ctx, json_t *person, const char *what)
 {
     const char *name = json_string_value (json_object_get (person, "person"));
     const char *boss = json_string_value (json_object_get (person, "supervisor"));
-    if (strcmp (ctx->role, "supervisor") != 0 || (boss && ctx->user && strcmp (boss, ctx->user) == 0))
+    if (strcmp (ctx->role, "supervisor") != 0 ||
+        (boss && ctx->user && strcmp (boss, ctx->user) == 0))
         return 0;
     return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.person",
                          "a supervisor %s only for the people they supervise; %s's supervisor "
@@ -172,8 +172,7 @@ qf_staff__conduct_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_staff_store_violation_get (ctx->store, id, result_p);
     if (rc)
-        return qf_ctx_error (ctx, rc, NULL, "could not record the violation: %s",
-                             qf_strerror (rc));
+        return qf_ctx_error (ctx, rc, NULL, "could not record the violation: %s", qf_strerror (rc));
     return 0;
 }
 

@@ -10,9 +10,9 @@
 
 #define STAFF(field) offsetof (qf_staff_config_t, field)
 
-static const char *const s_departments[] = {"sales",      "legal",   "finance",
+static const char *const s_departments[] = {"sales",      "legal",     "finance",
                                             "technical",  "logistics", "processing",
-                                            "management", "hr",      "market"};
+                                            "management", "hr",        "market"};
 static const char *const s_topics[] = {"laws", "industry", "products", "sales-skills"};
 static const char *const s_violations[] = {"confidentiality-breach", "bribe-kickback",
                                            "unauthorised-promise", "unfair-competition", "other"};

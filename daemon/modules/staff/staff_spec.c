@@ -38,7 +38,7 @@
     "STARTED:started STATUS:status ONBOARDED:onboarded"
 #define PERSON_SHOWN                                                                               \
     "the person: `person`, `name`, `department`, `roles`, `supervisor`, `started`, `status`, "     \
-    "`left_on`, `left_reason`, `onboarded`; `onboarding` (`required`, `required_days`, "          \
+    "`left_on`, `left_reason`, `onboarded`; `onboarding` (`required`, `required_days`, "           \
     "`required_hours`, `hours`, `topics`, `missing_topics`, `due`, `complete`), `training` "       \
     "(`year`, `hours`, `required_hours`) and `reports` (the active people they supervise)"
 #define SESSION_COLUMNS                                                                            \
@@ -54,7 +54,7 @@ const qf_command_spec_t qf_staff_specs[] = {
      .writes = true,
      .args = {PERSON_ARG, PERSON_FIELDS (true), {NULL}},
      .result = PERSON_SHOWN "; 409 when the person is already in the directory; raises "
-               "`staff.added`",
+                            "`staff.added`",
      .brief = "add a person to the staff directory",
      .help = "Add a person to the staff directory: their login name (the --user of their "
              "requests, the name of their certificate), name, department, roles, supervisor "
@@ -98,7 +98,7 @@ const qf_command_spec_t qf_staff_specs[] = {
      .writes = true,
      .args = {PERSON_ARG, PERSON_FIELDS (false), {NULL}},
      .result = PERSON_SHOWN "; at least one field; 409 for a person who left; raises "
-               "`staff.updated` with the `changes`",
+                            "`staff.updated` with the `changes`",
      .brief = "change a person of the staff directory",
      .help = "Change a person's name, department, roles, supervisor, start date or the day "
              "their onboarding was complete. The roles given replace the old ones.",
@@ -114,7 +114,7 @@ const qf_command_spec_t qf_staff_specs[] = {
                .help = "why they left"},
               {NULL}},
      .result = PERSON_SHOWN "; `left`; 409 when they already left; raises `staff.left` naming "
-               "the people left without a supervisor",
+                            "the people left without a supervisor",
      .brief = "record that a person left",
      .help = "Record that a person left the company: from then on every request of theirs "
              "is refused (their certificate too), and their training reminders stop. The "
@@ -125,8 +125,7 @@ const qf_command_spec_t qf_staff_specs[] = {
      .roles = TRAINING_WRITERS,
      .writes = true,
      .args = {{"kind", A_ENUM, true, 0, 0, "onboarding periodic sharing", .option = "--kind",
-               .placeholder = "K",
-               .help = "onboarding, periodic training or experience sharing"},
+               .placeholder = "K", .help = "onboarding, periodic training or experience sharing"},
               {"topic", A_TOKEN, true, 1, 64, .option = "--topic", .placeholder = "T",
                .help = "what it is about; onboarding: one of staff.onboarding_topics",
                .doc = "for `onboarding` one of `staff.onboarding_topics`"},

@@ -32,18 +32,18 @@ typedef enum {
 
 /* A person as JSON, from a row of staff_people. */
 #define PERSON_JSON                                                                                \
-    "json_object('id', id, 'person', person, 'name', name, 'department', department,"             \
-    " 'roles', json(roles), 'supervisor', supervisor, 'started', started, 'status', status,"      \
-    " 'left_on', left_on, 'left_reason', left_reason, 'onboarded', onboarded, 'created',"         \
+    "json_object('id', id, 'person', person, 'name', name, 'department', department,"              \
+    " 'roles', json(roles), 'supervisor', supervisor, 'started', started, 'status', status,"       \
+    " 'left_on', left_on, 'left_reason', left_reason, 'onboarded', onboarded, 'created',"          \
     " created, 'updated', updated, 'by', by)"
 /* A training session as JSON, from a row of staff_training. */
 #define TRAINING_JSON                                                                              \
-    "json_object('id', id, 'kind', kind, 'topic', topic, 'title', title, 'date', held_on,"        \
+    "json_object('id', id, 'kind', kind, 'topic', topic, 'title', title, 'date', held_on,"         \
     " 'hours', hours, 'trainer', trainer, 'created', created, 'by', by)"
 /* A violation as JSON, from a row of staff_violations. */
 #define VIOLATION_JSON                                                                             \
-    "json_object('id', id, 'person', person, 'type', type, 'severity', severity, 'date',"         \
-    " occurred, 'description', description, 'source', source, 'rule', rule, 'details',"          \
+    "json_object('id', id, 'person', person, 'type', type, 'severity', severity, 'date',"          \
+    " occurred, 'description', description, 'source', source, 'rule', rule, 'details',"            \
     " json(details), 'recorded', recorded, 'by', by)"
 
 static const char *const s_sql[ST_COUNT] = {
@@ -143,9 +143,9 @@ static int
 s_insert (qf_store_t *store, sqlite3_stmt *stmt, const char *what, int64_t *id_p)
 {
     int rc = sqlite3_step (stmt);
-    rc = rc == SQLITE_DONE                                    ? 0
+    rc = rc == SQLITE_DONE                                           ? 0
          : (sqlite3_errcode (store->db) & 0xff) == SQLITE_CONSTRAINT ? QF_ECONFLICT
-                                                              : qf_store__fail (store, what);
+                                                                     : qf_store__fail (store, what);
     sqlite3_reset (stmt);
     sqlite3_clear_bindings (stmt);
     if (rc == 0 && id_p)
@@ -194,8 +194,8 @@ qf_staff_store_person_get (qf_store_t *store, const char *person, json_t **recor
 }
 
 int
-qf_staff_store_person_update (qf_store_t *store, const char *person, json_t *fields,
-                              const char *by, int64_t now)
+qf_staff_store_person_update (qf_store_t *store, const char *person, json_t *fields, const char *by,
+                              int64_t now)
 {
     json_t *list = json_object_get (fields, "roles");
     char *roles = list ? json_dumps (list, JSON_COMPACT) : NULL;
@@ -271,8 +271,8 @@ int
 qf_staff_store_any (qf_store_t *store, bool *any_p)
 {
     int64_t any = 0;
-    int rc = qf_store__int_or (store, s_stmt (store, ST_ANY), 0, &any,
-                               "look into the staff directory");
+    int rc =
+        qf_store__int_or (store, s_stmt (store, ST_ANY), 0, &any, "look into the staff directory");
     *any_p = any != 0;
     return rc;
 }
@@ -389,9 +389,8 @@ qf_staff_store_violation_get (qf_store_t *store, int64_t id, json_t **violation_
 }
 
 int
-qf_staff_store_violations (qf_store_t *store, const char *person, const char *from,
-                           const char *to, const char *severity, int64_t after, int limit,
-                           json_t **list_p)
+qf_staff_store_violations (qf_store_t *store, const char *person, const char *from, const char *to,
+                           const char *severity, int64_t after, int limit, json_t **list_p)
 {
     sqlite3_stmt *stmt = s_stmt (store, ST_VIOLATIONS);
     qf_store__bind_opt_text (stmt, 1, person);

@@ -86,8 +86,8 @@ int qf_staff_store_attended (qf_store_t *store, const char *person, const char *
 /*  Adds a violation: `violation` holds person, type, severity, date,
     description, source (recorded, automatic), rule and details (an
     object; both may be absent). Fills *id_p. */
-int qf_staff_store_violation_add (qf_store_t *store, json_t *violation, const char *by,
-                                  int64_t now, int64_t *id_p);
+int qf_staff_store_violation_add (qf_store_t *store, json_t *violation, const char *by, int64_t now,
+                                  int64_t *id_p);
 /*  The violation; QF_ENOTFOUND when there is none. */
 int qf_staff_store_violation_get (qf_store_t *store, int64_t id, json_t **violation_p);
 /*  Violations with id > after, by id, at most `limit`; each filter

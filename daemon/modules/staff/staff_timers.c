@@ -48,11 +48,10 @@ s_place_year (qf_store_t *store, const qf_config_t *config, const char *subject,
               int64_t now)
 {
     json_t *payload = json_pack ("{s:i}", "year", year);
-    int rc = payload ? qf_timers_add (store, config, QF_STAFF_TRAINING_HOURS, subject,
-                                      s_year_end (year),
-                                      qf_staff_config (config)->training_check_lead_days, payload,
-                                      now)
-                     : QF_ENOMEM;
+    int rc =
+        payload ? qf_timers_add (store, config, QF_STAFF_TRAINING_HOURS, subject, s_year_end (year),
+                                 qf_staff_config (config)->training_check_lead_days, payload, now)
+                : QF_ENOMEM;
     json_decref (payload);
     return rc;
 }
@@ -69,11 +68,12 @@ qf_staff__watch (qf_store_t *store, const qf_config_t *config, json_t *person, i
         return rc;
     int32_t started = 0, today = qf_calendar_today (config, now);
     qf_date_parse (json_string_value (json_object_get (person, "started")), &started);
-    if (qf_staff__holds (person, "sales") && !json_is_string (json_object_get (person, "onboarded")))
-        rc = qf_timers_add (store, config, QF_STAFF_ONBOARDING_DUE, subject,
-                            qf_calendar_next_working_day (
-                                config, started + settings->onboarding_window_days),
-                            0, NULL, now);
+    if (qf_staff__holds (person, "sales") &&
+        !json_is_string (json_object_get (person, "onboarded")))
+        rc = qf_timers_add (
+            store, config, QF_STAFF_ONBOARDING_DUE, subject,
+            qf_calendar_next_working_day (config, started + settings->onboarding_window_days), 0,
+            NULL, now);
     if (rc == 0 && settings->yearly_training_hours > 0) {
         /* This year's check unless its day has passed, then next year's. */
         int year = qf_calendar_year (today);
@@ -125,8 +125,8 @@ s_onboarding_due (qf_store_t *store, const qf_config_t *config, const qf_timer_t
         !json_is_true (json_object_get (onboarding, "complete")))
         rc = qf_emit_named (
             store, now, "staff.onboarding_overdue", QF_STAFF_SUBJECT, name,
-            json_pack ("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:b, s:o?}", "person", name,
-                       "started", json_object_get (person, "started"), "due",
+            json_pack ("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:b, s:o?}", "person", name, "started",
+                       json_object_get (person, "started"), "due",
                        json_object_get (onboarding, "due"), "hours",
                        json_object_get (onboarding, "hours"), "required_hours",
                        json_object_get (onboarding, "required_hours"), "missing_topics",

@@ -73,11 +73,12 @@ qf_staff__onboarding (qf_store_t *store, const qf_config_t *config, json_t *pers
     bool done = json_is_string (onboarded) ||
                 (hours + 1e-9 >= required_hours && json_array_size (missing) == 0);
     if (rc == 0) {
-        *onboarding_p = json_pack (
-            "{s:b, s:i, s:i, s:f, s:O, s:O, s:s, s:b, s:O}", "required",
-            qf_staff__holds (person, "sales"), "required_days", settings->onboarding_training_days,
-            "required_hours", required_hours, "hours", hours, "topics", topics, "missing_topics",
-            missing, "due", due, "complete", done, "onboarded", onboarded ? onboarded : json_null ());
+        *onboarding_p =
+            json_pack ("{s:b, s:i, s:i, s:f, s:O, s:O, s:s, s:b, s:O}", "required",
+                       qf_staff__holds (person, "sales"), "required_days",
+                       settings->onboarding_training_days, "required_hours", required_hours,
+                       "hours", hours, "topics", topics, "missing_topics", missing, "due", due,
+                       "complete", done, "onboarded", onboarded ? onboarded : json_null ());
         rc = *onboarding_p ? 0 : QF_ENOMEM;
     }
     json_decref (topics);
@@ -95,8 +96,8 @@ qf_staff__year (qf_store_t *store, const qf_config_t *config, json_t *person, in
     qf_date_format (first, from, sizeof from);
     qf_date_format (last, to, sizeof to);
     json_t *attended = NULL;
-    int rc = qf_staff_store_attended (
-        store, json_string_value (json_object_get (person, "person")), from, to, &attended);
+    int rc = qf_staff_store_attended (store, json_string_value (json_object_get (person, "person")),
+                                      from, to, &attended);
     if (rc)
         return rc;
     double hours = 0;
@@ -114,14 +115,14 @@ qf_staff__year (qf_store_t *store, const qf_config_t *config, json_t *person, in
         required = 0;
     else if (started > first)
         required = round (required * (last - started + 1) / (last - first + 1) * 10) / 10;
-    *training_p = json_pack ("{s:i, s:f, s:f, s:b}", "year", year, "hours", hours,
-                             "required_hours", required, "short", hours + 1e-9 < required);
+    *training_p = json_pack ("{s:i, s:f, s:f, s:b}", "year", year, "hours", hours, "required_hours",
+                             required, "short", hours + 1e-9 < required);
     return *training_p ? 0 : QF_ENOMEM;
 }
 
 int
-qf_staff__onboarded (qf_store_t *store, const qf_config_t *config, json_t *person,
-                     const char *date, int64_t now, bool *done_p)
+qf_staff__onboarded (qf_store_t *store, const qf_config_t *config, json_t *person, const char *date,
+                     int64_t now, bool *done_p)
 {
     const char *name = json_string_value (json_object_get (person, "person"));
     json_t *onboarding = NULL;
@@ -135,12 +136,11 @@ qf_staff__onboarded (qf_store_t *store, const qf_config_t *config, json_t *perso
     if (rc == 0)
         rc = qf_staff__onboarding (store, config, person, &onboarding);
     if (rc == 0)
-        rc = qf_emit_named (
-            store, now, "staff.onboarding_completed", QF_STAFF_SUBJECT, name,
-            json_pack ("{s:s, s:s, s:O, s:O, s:o?}", "person", name, "date", date, "hours",
-                       json_object_get (onboarding, "hours"), "topics",
-                       json_object_get (onboarding, "topics"), "recipients",
-                       qf_staff__recipients (store, person, true, true, NULL)));
+        rc = qf_emit_named (store, now, "staff.onboarding_completed", QF_STAFF_SUBJECT, name,
+                            json_pack ("{s:s, s:s, s:O, s:O, s:o?}", "person", name, "date", date,
+                                       "hours", json_object_get (onboarding, "hours"), "topics",
+                                       json_object_get (onboarding, "topics"), "recipients",
+                                       qf_staff__recipients (store, person, true, true, NULL)));
     json_decref (onboarding);
     if (rc == 0 && done_p)
         *done_p = true;
@@ -180,8 +180,7 @@ qf_staff_require_onboarding (qf_ctx_t *ctx, const char *action)
         snprintf (hours, sizeof hours,
                   "%.1f of %d hours attended (policy.onboarding_training_days %d days of "
                   "staff.training_day_hours %d)",
-                  done, required, settings->onboarding_training_days,
-                  settings->training_day_hours);
+                  done, required, settings->onboarding_training_days, settings->training_day_hours);
     if (json_array_size (missing))
         snprintf (topics, sizeof topics, "topics not yet attended: %s (staff.onboarding_topics)",
                   qf_staff__join (missing, names, sizeof names));
@@ -274,8 +273,8 @@ s_attendees (qf_ctx_t *ctx, json_t *args, json_t *session, json_t **people_p)
                 rc = qf_ctx_error (ctx, QF_EINVAL, "args.people",
                                    "args.people names %s twice; name each person once", name);
         for (size_t k = 0; rc == 0 && k < json_array_size (attendees); k++)
-            if (strcmp (name, json_string_value (json_object_get (json_array_get (attendees, k),
-                                                                  "person"))) == 0)
+            if (strcmp (name, json_string_value (
+                                  json_object_get (json_array_get (attendees, k), "person"))) == 0)
                 rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.people",
                                    "%s's attendance of session %lld is recorded already", name,
                                    (long long)json_integer_value (json_object_get (session, "id")));
@@ -321,8 +320,8 @@ qf_staff__training_attend (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                            (long long)id, date);
     if (rc == 0)
         rc = s_attendees (ctx, args, session, &people);
-    bool onboarding =
-        rc == 0 && strcmp (json_string_value (json_object_get (session, "kind")), "onboarding") == 0;
+    bool onboarding = rc == 0 && strcmp (json_string_value (json_object_get (session, "kind")),
+                                         "onboarding") == 0;
     for (size_t i = 0; rc == 0 && i < json_array_size (people); i++) {
         json_t *person = json_array_get (people, i), *progress = NULL;
         const char *name = json_string_value (json_object_get (person, "person"));
