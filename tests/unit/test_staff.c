@@ -201,6 +201,18 @@ QF_TEST (directory_and_roles)
     QF_CHECK (s_names (json_object_get (payload, "recipients"), "li.lei zhao"));
     json_decref (events);
     QF_CHECK_EQ_INT (AS (&d, "li.lei", "market", "staff.list", NULL, "{}"), 0);
+    json_t *list = NULL;
+    QF_CHECK_EQ_INT (AS (&d, "boss", "management", "staff.list", &list, "{s:s}", "role", "market"),
+                     0);
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (list, "items")), 1);
+    json_decref (list);
+    QF_CHECK_EQ_INT (AS (&d, "boss", "management", "staff.list", NULL, "{s:s}", "role", "cook"),
+                     QF_EINVAL);
+    QF_CHECK (strcmp (d.field, "args.role") == 0 && strstr (d.error, "supervisor"));
+    QF_CHECK_EQ_INT (
+        AS (&d, "boss", "management", "staff.list", NULL, "{s:s}", "department", "kitchen"),
+        QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.department");
 
     /* Recipients come from the directory. */
     char boss[QF_STAFF_PERSON_SIZE];

@@ -448,6 +448,12 @@ s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
     int n = limit ? (int)json_integer_value (limit) : 100;
+    const char *role = json_string_value (json_object_get (args, "role"));
+    char known[256];
+    if (role && !qf_role_known (role))
+        return qf_ctx_error (ctx, QF_EINVAL, "args.role",
+                             "args.role \"%s\" is not a role; use one of: %s", role,
+                             qf_role_list (known, sizeof known, ", "));
     int rc = qf_staff_store_people_list (
         ctx->store, json_string_value (json_object_get (args, "department")),
         json_string_value (json_object_get (args, "role")),
