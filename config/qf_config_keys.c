@@ -68,7 +68,6 @@ static const qf_key_t s_delivery[] = {
    those of the policy document. */
 static const qf_key_t s_policy[] = {
     QF_TIMEZONE   ("policy.timezone",                   CFG (timezone), CFG (utc_offset_minutes), "Asia/Shanghai", 64, QF_RELOAD, "time zone in which policy dates and day counts are reckoned"),
-    QF_INT        ("policy.onboarding_training_days",   CFG (onboarding_training_days),   7,   1, 365,  QF_RELOAD, "§5.1 training: days a new employee has to complete onboarding training"),
     QF_ENUM       ("policy.assessment_period",          CFG (assessment_period),          QF_PERIOD_QUARTER, s_period_names, QF_RELOAD, "§5.2 assessment: how often staff are assessed"),
     QF_INT_LIST   ("policy.callback_intervals_days",    CFG (callback_intervals_days), CFG (callback_interval_count), s_callback_defaults, 1, 3650, 1, 16, QF_RELOAD, "§6.4 callbacks: days after delivery at which the customer is called back", .order = +1),
 };

@@ -58,9 +58,22 @@ json_t *qf_ctx_next_page (json_t *items, int limit);
 int qf_ctx_keep (qf_ctx_t *ctx, const char *topic, const char *kind, const char *name,
                  json_t *payload);
 
-/*  Appends the events kept by qf_ctx_keep in the open transaction and
+/*  Keeps a call of `fn` with `payload` (taken; NULL: QF_ENOMEM) the way
+    qf_ctx_keep keeps an event: run by qf_ctx_append_kept after the
+    command's savepoint, committed or rolled back, in the same batch
+    transaction. At most QF_KEPT_CALLS_MAX per command (QF_ETOOBIG). */
+int qf_ctx_keep_call (qf_ctx_t *ctx, qf_kept_fn *fn, json_t *payload);
+
+/*  Appends the events kept by qf_ctx_keep and runs the calls kept by
+    qf_ctx_keep_call, in the order kept, in the open transaction, and
     forgets them (also when it fails). 0 when there are none. */
 int qf_ctx_append_kept (qf_ctx_t *ctx);
+
+/*  Splits `text` at `separator` into a new array of its items, each
+    trimmed of spaces and tabs (*items_p, caller owns); an empty item is
+    refused, QF_EINVAL with ctx->error naming `field` ("args.roles"). */
+int qf_ctx_split (qf_ctx_t *ctx, const char *text, char separator, const char *field,
+                  json_t **items_p);
 
 /*  Whether `word` is one of the space-separated words of `list`. */
 bool qf_word_in (const char *word, const char *list);

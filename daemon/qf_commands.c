@@ -127,6 +127,24 @@ qf_ctx_keep (qf_ctx_t *ctx, const char *topic, const char *kind, const char *nam
 }
 
 int
+qf_ctx_keep_call (qf_ctx_t *ctx, qf_kept_fn *fn, json_t *payload)
+{
+    if (ctx->kept_call_count >= QF_KEPT_CALLS_MAX) {
+        json_decref (payload);
+        return QF_ETOOBIG;
+    }
+    json_t *entry = payload ? json_pack ("{s:i, s:o}", "call", (int)ctx->kept_call_count,
+                                         "payload", payload)
+                            : NULL;
+    if (entry && !ctx->kept)
+        ctx->kept = json_array ();
+    if (!entry || json_array_append_new (ctx->kept, entry) != 0)
+        return QF_ENOMEM;
+    ctx->kept_calls[ctx->kept_call_count++] = fn;
+    return 0;
+}
+
+int
 qf_ctx_append_kept (qf_ctx_t *ctx)
 {
     int rc = 0;
@@ -134,7 +152,11 @@ qf_ctx_append_kept (qf_ctx_t *ctx)
     json_t *event;
     json_array_foreach (ctx->kept, i, event)
     {
-        if (rc == 0)
+        json_t *call = json_object_get (event, "call");
+        if (rc == 0 && call)
+            rc = ctx->kept_calls[json_integer_value (call)](
+                ctx->store, ctx->config, ctx->now, json_object_get (event, "payload"));
+        else if (rc == 0)
             rc = qf_emit_named (ctx->store, ctx->now,
                                 json_string_value (json_object_get (event, "topic")),
                                 json_string_value (json_object_get (event, "kind")),
@@ -143,7 +165,37 @@ qf_ctx_append_kept (qf_ctx_t *ctx)
     }
     json_decref (ctx->kept);
     ctx->kept = NULL;
+    ctx->kept_call_count = 0;
     return rc;
+}
+
+int
+qf_ctx_split (qf_ctx_t *ctx, const char *text, char separator, const char *field, json_t **items_p)
+{
+    json_t *items = json_array ();
+    int rc = items ? 0 : QF_ENOMEM;
+    for (const char *p = text; rc == 0 && p;) {
+        const char *stop = strchr (p, separator);
+        size_t length = stop ? (size_t)(stop - p) : strlen (p);
+        const char *start = p, *end = p + length;
+        while (start < end && (*start == ' ' || *start == '\t'))
+            start++;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end == start)
+            rc = qf_ctx_error (ctx, QF_EINVAL, field,
+                               "%s has an empty item; give items separated by '%c'", field,
+                               separator);
+        else if (json_array_append_new (items, json_stringn (start, (size_t)(end - start))))
+            rc = QF_ENOMEM;
+        p = p[length] ? p + length + 1 : NULL;
+    }
+    if (rc) {
+        json_decref (items);
+        return rc;
+    }
+    *items_p = items;
+    return 0;
 }
 
 static int
@@ -713,12 +765,29 @@ qf_commands_envelope (qf_ctx_t *ctx, json_t *body, const char **role_p, const ch
     return 0;
 }
 
+/* The modules' own checks of a request its role may run (qf_module_t.
+   authorize); a worker's result runs in its group's role and is not a
+   person's request. Without a store (a check of arguments alone) there is
+   nothing to look in. */
+static int
+s_modules_authorize (qf_ctx_t *ctx, const qf_command_spec_t *spec)
+{
+    if (ctx->from_worker || !ctx->store || !ctx->config)
+        return 0;
+    for (const qf_module_t *const *module = qf_modules; *module; module++) {
+        int rc = (*module)->authorize ? (*module)->authorize (ctx, spec) : 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int
 qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command)
 {
     const qf_command_spec_t *spec = command->spec;
     if (strcmp (spec->roles, "*") == 0 || qf_word_in (ctx->role, spec->roles))
-        return 0;
+        return s_modules_authorize (ctx, spec);
     if (strcmp (ctx->role, QF_ROLE_OPERATIONS) == 0)
         return qf_ctx_error (ctx, QF_EFORBIDDEN, "role",
                              "role %s may not run %s: %s runs operations, not business "

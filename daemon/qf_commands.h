@@ -17,6 +17,17 @@
 #include "qf_msg.h"
 #include "qf_store.h"
 
+/* Calls one command may keep (qf_ctx_keep_call). */
+#define QF_KEPT_CALLS_MAX 8
+
+/*  Work that must be on record with a kept event (qf_ctx_keep,
+    qf_command.h), in the store: its rows survive the command's refusal as
+    the event does. Runs where the kept events are appended, in the order
+    kept, at the command's time, with `payload` (borrowed); appends its own
+    events. It sees no ctx: the refusal's message is still to be sent. */
+typedef int (qf_kept_fn) (qf_store_t *store, const qf_config_t *config, int64_t now,
+                          json_t *payload);
+
 /* What a command runs with. Filled by the server for each command. */
 typedef struct {
     qf_store_t *store;              /* open transaction */
@@ -37,6 +48,10 @@ typedef struct {
     char field[80];    /* on failure: the offending field, or "" */
     json_t *kept;      /* events kept whatever the outcome (qf_ctx_keep), or NULL:
                           whoever ran the command appends them after its savepoint */
+    /* the functions of the calls kept with them (qf_ctx_keep_call), by
+       the index their entry in `kept` gives */
+    qf_kept_fn *kept_calls[QF_KEPT_CALLS_MAX];
+    size_t kept_call_count;
 } qf_ctx_t;
 
 typedef struct qf_command_t qf_command_t; /* qf_command.h */

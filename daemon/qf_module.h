@@ -71,6 +71,15 @@ typedef struct qf_module_t {
        module whose part is not listed there. */
     const qf_config_part_t *config;
 
+    /* A check of each request beyond its command's roles (NULL when
+       none): qf_commands_authorize calls it once the role may run the
+       command, for requests (not for a worker's results, which run in
+       their group's role); 0 lets the request through, else a QF_E* code
+       with ctx->error and ctx->field saying why. It only reads. The staff
+       module's: a person of the staff directory acts only in the roles
+       the directory gives them, and not at all once they have left. */
+    int (*authorize) (qf_ctx_t *ctx, const qf_command_spec_t *spec);
+
     /* Periodic work, called from the server loop at each timer pass
        (about every 100 ms): cheap when there is nothing to do; opens the
        batch transaction itself when there is. *raised_p counts events. */

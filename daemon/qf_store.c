@@ -607,6 +607,14 @@ qf_store__bind_opt_text (sqlite3_stmt *stmt, int index, const char *text)
 }
 
 json_t *
+qf_store__row_text (sqlite3_stmt *stmt, void *arg)
+{
+    (void)arg;
+    const char *text = (const char *)sqlite3_column_text (stmt, 0);
+    return text ? json_loads (text, 0, NULL) : NULL;
+}
+
+json_t *
 qf_store__row_object (sqlite3_stmt *stmt, void *arg)
 {
     const char *const *json_columns = arg;

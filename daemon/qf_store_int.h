@@ -149,6 +149,11 @@ typedef json_t *(qf_store_row_fn)(sqlite3_stmt *stmt, void *arg);
     and is parsed. NULL when a value cannot be built. */
 json_t *qf_store__row_object (sqlite3_stmt *stmt, void *arg);
 
+/*  A row converter for qf_store__rows_json: column 0 holds a record as
+    JSON text (made by SQLite's json_object, so that a column is named
+    once, in its statement), parsed; `arg` is not used. */
+json_t *qf_store__row_text (sqlite3_stmt *stmt, void *arg);
+
 int qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
                          const char *what, json_t **list_p);
 

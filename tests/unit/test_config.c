@@ -10,6 +10,7 @@
 #include "qualification/qualification_config.h"
 #include "qf_config_keys.h"
 #include "renewal/renewal_config.h"
+#include "staff/staff_config.h"
 #include "qf_config.h"
 #include "qf_error.h"
 #include "qf_log.h"
@@ -129,7 +130,7 @@ s_has_defaults (const qf_config_t *c)
            c->batch_max == 1000 && c->heartbeat_ms == 1000 && c->ack_wait_ms == 30000 &&
            c->max_deliveries == 5 && c->backoff_initial_ms == 1000 && c->backoff_max_ms == 60000 &&
            c->window == 64 && strcmp (c->timezone, "Asia/Shanghai") == 0 &&
-           c->utc_offset_minutes == 480 && c->onboarding_training_days == 7 &&
+           c->utc_offset_minutes == 480 && qf_staff_config (c)->onboarding_training_days == 7 &&
            c->assessment_period == QF_PERIOD_QUARTER && c->callback_interval_count == 2 &&
            c->callback_intervals_days[0] == 30 && c->callback_intervals_days[1] == 90 &&
            qf_renewal_config (c)->renewal_lead_count == 4 &&
@@ -1378,6 +1379,10 @@ static const struct {
     {"delivery.window", "1", "10000", "0", "10001", false},
     {"delivery.hello_groups_max", "0", "100", "-1", "101", false},
     {"policy.onboarding_training_days", "1", "365", "0", "366", false},
+    {"staff.onboarding_window_days", "1", "365", "0", "366", false},
+    {"staff.training_day_hours", "1", "24", "0", "25", false},
+    {"staff.yearly_training_hours", "0", "2000", "-1", "2001", false},
+    {"staff.training_check_lead_days", "1", "364", "0", "365", false},
     {"policy.callback_intervals_days", "1", "3650", "0", "3651", true},
     {"policy.renewal_lead_days", "1", "3650", "0", "3651", true},
     {"policy.min_validity_for_sale_days", "0", "3650", "-1", "3651", false},

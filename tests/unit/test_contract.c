@@ -162,20 +162,6 @@ s_state (fixture_t *f, long long id)
     return state;
 }
 
-/* Fires the due timers at d->now, as the server's loop does: how many. */
-static int
-s_fire (qf_test_daemon_t *d)
-{
-    int fired = 0;
-    if (qf_store_begin (d->store))
-        return -1;
-    if (qf_timers_fire (d->store, d->config, d->now, 64, &fired)) {
-        qf_store_rollback (d->store);
-        return -1;
-    }
-    return qf_store_commit (d->store) ? -1 : fired;
-}
-
 /* Submits, and all three departments pass: 0 when approved. */
 static int
 s_approve (fixture_t *f, long long id)
@@ -506,6 +492,47 @@ QF_TEST (unapproved_discount_refused)
     qf_test_daemon_close (&f.d);
 }
 
+/* §5.1: a salesperson of the staff directory signs no contract until
+   their onboarding training is complete. li.lei sold before joining the
+   directory; once hr adds them as a new salesperson the signing is
+   refused, naming the training missing, and changes nothing; the training
+   recorded, it goes through. */
+QF_TEST (sign_waits_for_onboarding)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup_with (&f, YAML_WITH ("") "staff:\n  onboarding_topics: [laws]\n"),
+                     0);
+    long long id = s_draft (&f, f.proposal, "split", SCHEDULE, NULL);
+    QF_CHECK_EQ_INT (s_approve (&f, id), 0);
+    f.d.user = "hr.wang";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s}",
+                                  "person", "li.lei", "name", "李雷", "department", "sales",
+                                  "roles", "sales", "started", QF_TEST_MONDAY),
+                     0);
+    uint64_t mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (s_sign (&f, id), QF_EFORBIDDEN);
+    QF_CHECK_STR (f.d.field, "user");
+    QF_CHECK (strstr (f.d.error, "may not sign a contract") && strstr (f.d.error, "laws") &&
+              strstr (f.d.error, "0.0 of 56 hours"));
+    QF_CHECK_STR (s_state (&f, id), "approved");
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, NULL), 0);
+    json_t *session = NULL;
+    f.d.user = "hr.wang";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "training.add", &session,
+                                  "{s:s, s:s, s:s, s:s, s:f}", "kind", "onboarding", "topic",
+                                  "laws", "title", "法律法规", "date", QF_TEST_MONDAY, "hours",
+                                  56.0),
+                     0);
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "training.attend", NULL, "{s:I, s:s}", "id",
+                                  (json_int_t)qf_test_int (session, "id"), "people", "li.lei"),
+                     0);
+    json_decref (session);
+    f.d.user = NULL;
+    QF_CHECK_EQ_INT (s_sign (&f, id), 0);
+    QF_CHECK_STR (s_state (&f, id), "signed");
+    qf_test_daemon_close (&f.d);
+}
+
 QF_TEST (signed_receivables_payments_delivery)
 {
     fixture_t f;
@@ -556,15 +583,15 @@ QF_TEST (signed_receivables_payments_delivery)
                                   "receivable_id", first, "amount", 90000.0),
                      0);
     f.d.now = qf_test_at ("2026-03-23", 10, 0); /* Monday after the first due date */
-    QF_CHECK (s_fire (&f.d) >= 0);
+    QF_CHECK (qf_test_fire (&f.d) >= 0);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), 0);
     /* Delivery 2026-06-30 (Tuesday): at risk 3 working days before, 2026-06-25. */
     f.d.now = qf_test_at ("2026-04-21", 10, 0); /* Tuesday after the second due date */
     mark = qf_test_mark (&f.d);
-    QF_CHECK (s_fire (&f.d) >= 1);
+    QF_CHECK (qf_test_fire (&f.d) >= 1);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), 1);
     f.d.now = qf_test_at ("2026-04-22", 10, 0);
-    QF_CHECK (s_fire (&f.d) >= 1);
+    QF_CHECK (qf_test_fire (&f.d) >= 1);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), 2);
     /* Saturday: none; Monday: one. */
     f.d.now = qf_test_at ("2026-04-25", 10, 0);
@@ -572,11 +599,11 @@ QF_TEST (signed_receivables_payments_delivery)
                                   "receivable_id", second, "amount", 10000.0, "date", "2026-04-24"),
                      0);
     int before = qf_test_count (&f.d, mark, "payment.overdue");
-    s_fire (&f.d);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), before);
     f.d.now = qf_test_at ("2026-04-27", 10, 0);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), before + 1);
     json_t *overdue = qf_test_events (&f.d, mark, "payment.overdue");
     json_t *last =
@@ -586,10 +613,10 @@ QF_TEST (signed_receivables_payments_delivery)
     /* At risk: before 2026-06-25 nothing, then once. */
     mark = qf_test_mark (&f.d);
     f.d.now = qf_test_at ("2026-06-24", 10, 0);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.delivery_at_risk"), 0);
     f.d.now = qf_test_at ("2026-06-25", 10, 0);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.delivery_at_risk"), 1);
     /* Delivered, once handed over. */
     QF_CHECK_EQ_INT (s_hand_over (&f, id), 0);
@@ -884,6 +911,7 @@ main (void)
     QF_RUN (review_returns_then_approves);
     QF_RUN (reserved_qualification_refused);
     QF_RUN (unapproved_discount_refused);
+    QF_RUN (sign_waits_for_onboarding);
     QF_RUN (signed_receivables_payments_delivery);
     QF_RUN (handover_before_delivery);
     QF_RUN (handover_cancelled_with_contract);

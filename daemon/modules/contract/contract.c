@@ -22,6 +22,7 @@
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
 #include "risk/risk.h"
+#include "staff/staff.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -218,37 +219,6 @@ qf_contract_flag_qualification (qf_store_t *store, int64_t now, int64_t qual_id,
 
 /* Arguments -------------------------------------------------------------------- */
 
-/* Splits text separated by `separator` into trimmed items (new array);
-   an empty item is refused naming `field`. */
-static int
-s_split (qf_ctx_t *ctx, const char *text, char separator, const char *field, json_t **items_p)
-{
-    json_t *items = json_array ();
-    int rc = items ? 0 : QF_ENOMEM;
-    for (const char *p = text; rc == 0 && p;) {
-        const char *stop = strchr (p, separator);
-        size_t length = stop ? (size_t)(stop - p) : strlen (p);
-        const char *start = p, *end = p + length;
-        while (start < end && (*start == ' ' || *start == '\t'))
-            start++;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        if (end == start)
-            rc = qf_ctx_error (ctx, QF_EINVAL, field,
-                               "%s has an empty item; give items separated by '%c'", field,
-                               separator);
-        else if (json_array_append_new (items, json_stringn (start, (size_t)(end - start))))
-            rc = QF_ENOMEM;
-        p = p[length] ? p + length + 1 : NULL;
-    }
-    if (rc) {
-        json_decref (items);
-        return rc;
-    }
-    *items_p = items;
-    return 0;
-}
-
 /* The configured ids of `kind` (clauses or terms), for messages. */
 static void
 s_known (qf_ctx_t *ctx, bool clauses, char *text, size_t size)
@@ -271,7 +241,7 @@ s_clauses (qf_ctx_t *ctx, const char *omit, json_t **clauses_p)
     json_t *left_out = NULL, *clauses = json_array ();
     int rc = clauses ? 0 : QF_ENOMEM;
     if (rc == 0 && omit)
-        rc = s_split (ctx, omit, ',', "args.omit", &left_out);
+        rc = qf_ctx_split (ctx, omit, ',', "args.omit", &left_out);
     for (size_t i = 0; rc == 0 && i < json_array_size (left_out); i++) {
         const char *id = json_string_value (json_array_get (left_out, i));
         if (!qf_contract_clause (ctx->config, id)) {
@@ -328,7 +298,7 @@ static int
 s_schedule (qf_ctx_t *ctx, const char *text, json_t *term, double price, json_t **schedule_p)
 {
     json_t *items = NULL, *schedule = json_array ();
-    int rc = schedule ? s_split (ctx, text, ',', "args.schedule", &items) : QF_ENOMEM;
+    int rc = schedule ? qf_ctx_split (ctx, text, ',', "args.schedule", &items) : QF_ENOMEM;
     int32_t today = qf_calendar_today (ctx->config, ctx->now), last = today;
     double sum = 0;
     for (size_t i = 0; rc == 0 && i < json_array_size (items); i++) {
@@ -1084,7 +1054,7 @@ s_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                            "a fail needs its findings (what is wrong, what to change)");
     json_t *findings = json_array (), *reports = NULL;
     if (rc == 0 && findings_text)
-        rc = s_split (ctx, findings_text, ';', "args.findings", &reports) == 0
+        rc = qf_ctx_split (ctx, findings_text, ';', "args.findings", &reports) == 0
                  ? (json_array_extend (findings, reports), 0)
                  : QF_EINVAL;
     json_decref (reports);
@@ -1193,7 +1163,10 @@ s_sign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *copy = json_string_value (json_object_get (args, "copy"));
     int32_t day = 0;
     char date[16];
-    rc = s_past_date (ctx, json_string_value (json_object_get (args, "date")), "args.date", &day);
+    rc = qf_staff_require_onboarding (ctx, "sign a contract");
+    if (rc == 0)
+        rc = s_past_date (ctx, json_string_value (json_object_get (args, "date")), "args.date",
+                          &day);
     qf_date_format (day, date, sizeof date);
     if (rc == 0)
         rc = s_body (ctx, id, &body);
@@ -1261,7 +1234,10 @@ s_deliver (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_int_t id = json_integer_value (json_object_get (contract, "id"));
     int32_t day = 0;
     char date[16];
-    rc = s_past_date (ctx, json_string_value (json_object_get (args, "date")), "args.date", &day);
+    rc = qf_staff_require_onboarding (ctx, "sign a contract");
+    if (rc == 0)
+        rc = s_past_date (ctx, json_string_value (json_object_get (args, "date")), "args.date",
+                          &day);
     qf_date_format (day, date, sizeof date);
     if (rc == 0)
         rc = s_handed_over (ctx, contract);

@@ -131,15 +131,6 @@ s_stmt (qf_store_t *store, customer_stmt_t id)
     return qf_store__part_stmt (store, &s_statements, id);
 }
 
-/* The JSON text of column 0 of the current row, parsed. */
-static json_t *
-s_json_row (sqlite3_stmt *stmt, void *arg)
-{
-    (void)arg;
-    const char *text = (const char *)sqlite3_column_text (stmt, 0);
-    return text ? json_loads (text, 0, NULL) : NULL;
-}
-
 /* Steps a bound statement that yields at most one JSON record, then resets
    it: QF_ENOTFOUND when there is no row. */
 static int
@@ -148,7 +139,7 @@ s_json_one (qf_store_t *store, sqlite3_stmt *stmt, const char *what, json_t **re
     int rc = sqlite3_step (stmt);
     json_t *record = NULL;
     if (rc == SQLITE_ROW)
-        record = s_json_row (stmt, NULL);
+        record = qf_store__row_text (stmt, NULL);
     else if (rc != SQLITE_DONE)
         rc = qf_store__fail (store, what);
     sqlite3_reset (stmt);
@@ -241,7 +232,7 @@ qf_customer_store_list (qf_store_t *store, const char *owner, const char *indust
     s_bind (stmt, 3, region);
     sqlite3_bind_int64 (stmt, 4, after);
     sqlite3_bind_int (stmt, 5, limit);
-    return qf_store__rows_json (store, stmt, s_json_row, NULL, "list customers", list_p);
+    return qf_store__rows_json (store, stmt, qf_store__row_text, NULL, "list customers", list_p);
 }
 
 int
@@ -289,7 +280,7 @@ qf_customer_store_contacts (qf_store_t *store, int64_t customer_id, json_t **lis
 {
     sqlite3_stmt *stmt = s_stmt (store, CU_CONTACTS);
     sqlite3_bind_int64 (stmt, 1, customer_id);
-    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read customer contacts", list_p);
+    return qf_store__rows_json (store, stmt, qf_store__row_text, NULL, "read customer contacts", list_p);
 }
 
 int
@@ -332,7 +323,7 @@ qf_customer_store_notes (qf_store_t *store, int64_t customer_id, json_t **list_p
 {
     sqlite3_stmt *stmt = s_stmt (store, CU_NOTES);
     sqlite3_bind_int64 (stmt, 1, customer_id);
-    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read customer notes", list_p);
+    return qf_store__rows_json (store, stmt, qf_store__row_text, NULL, "read customer notes", list_p);
 }
 
 /* Contact log ---------------------------------------------------------------- */
@@ -369,7 +360,7 @@ qf_customer_store_steps_open (qf_store_t *store, int64_t customer_id, json_t **l
 {
     sqlite3_stmt *stmt = s_stmt (store, CU_STEPS_OPEN);
     sqlite3_bind_int64 (stmt, 1, customer_id);
-    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read open next steps", list_p);
+    return qf_store__rows_json (store, stmt, qf_store__row_text, NULL, "read open next steps", list_p);
 }
 
 int
@@ -394,7 +385,7 @@ qf_customer_store_steps_supersede (qf_store_t *store, int64_t customer_id, int32
     sqlite3_bind_int (stmt, 2, day);
     sqlite3_bind_int64 (stmt, 3, now);
     s_bind (stmt, 4, by);
-    return qf_store__rows_json (store, stmt, s_json_row, NULL, "close superseded next steps",
+    return qf_store__rows_json (store, stmt, qf_store__row_text, NULL, "close superseded next steps",
                                 entries_p);
 }
 
@@ -449,5 +440,5 @@ qf_customer_store_history (qf_store_t *store, int64_t id, int64_t after, int lim
     sqlite3_bind_int64 (stmt, 1, id);
     sqlite3_bind_int64 (stmt, 2, after);
     sqlite3_bind_int (stmt, 3, limit);
-    return qf_store__rows_json (store, stmt, s_json_row, NULL, "read customer history", list_p);
+    return qf_store__rows_json (store, stmt, qf_store__row_text, NULL, "read customer history", list_p);
 }

@@ -17,6 +17,7 @@
 #include "customer/customer.h"
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
+#include "staff/staff.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -109,7 +110,7 @@ qf_proposal_conduct (qf_ctx_t *ctx, const char *rule, json_t *details)
     if (payload && details)
         json_object_update (payload, details);
     json_decref (details);
-    return qf_ctx_keep (ctx, "staff.conduct_recorded", "staff", user, payload);
+    return qf_staff_conduct_keep (ctx, QF_STAFF_DISCOUNT_VIOLATION, payload);
 }
 
 /* Flags -------------------------------------------------------------------- */
@@ -944,7 +945,9 @@ s_send (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     json_int_t id = json_integer_value (json_object_get (proposal, "id"));
     json_t *current = s_current (versions);
-    rc = s_discounts_allowed (ctx, proposal, current, records);
+    rc = qf_staff_require_onboarding (ctx, "send a proposal");
+    if (rc == 0)
+        rc = s_discounts_allowed (ctx, proposal, current, records);
     if (rc == 0)
         rc = qf_store_proposal_move (ctx->store, id, "draft", to, ctx->user, ctx->now);
     json_t *payload = NULL;

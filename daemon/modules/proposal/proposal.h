@@ -44,7 +44,8 @@ int qf_proposal_list_price (const qf_config_t *config, json_t *record, double *p
 int qf_proposal_price_check (const qf_config_t *config, const char *role, json_t *record,
                              double price, qf_price_check_t *check_p);
 
-/*  Keeps (qf_ctx_keep) staff.conduct_recorded about the acting user, with
+/*  Keeps a violation of the acting user (qf_staff_conduct_keep: a row of
+    the staff module's violations and staff.conduct_recorded), with
     policy.discount_conduct_severity, `rule` and the keys of `details`
     (taken): §5.3's record of a promise beyond the rules, which stays on
     record although the command that found it is refused. */
