@@ -55,7 +55,7 @@ TEMPLATES = {
     "groups.seek": {"group": "legal", "seq": 1}, "dlq.retry": {"group": "legal", "seq": 1},
 }
 ROLES = ["admin", "sales", "review", "legal", "finance", "technical", "management", "leader",
-         "logistics", "market", "renewal", "hr", "nobody"]
+         "logistics", "market", "renewal", "hr", "aftersales", "integration", "nobody"]
 # A role each business command allows, so that most requests reach the
 # argument checks and the handlers; every other command takes admin.
 ROLE_OF = {"qual.add": "review", "qual.submit": "review", "qual.renew": "review",

@@ -1344,8 +1344,8 @@ QF_TEST (test_reference)
                        "`previous` | yes |") &&
          strstr (text,
                  "| `cli.role` | name | one of admin, sales, supervisor, review, logistics, legal, "
-                 "finance, technical, management, market, leader, hr, renewal | none | "
-                 "yes |") &&
+                 "finance, technical, management, market, leader, hr, renewal, aftersales, "
+                 "integration | none | yes |") &&
          strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
                        "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
