@@ -1320,16 +1320,12 @@ s_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static int
 s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    const char *owner = json_string_value (json_object_get (args, "owner"));
-    if (strcmp (ctx->role, "sales") == 0) {
-        if (owner && (!ctx->user || strcmp (owner, ctx->user) != 0))
-            return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.owner",
-                                 "a salesperson lists only their own customers' contracts "
-                                 "(§5.3 confidentiality); leave args.owner out or give your own");
-        owner = ctx->user;
-    }
+    const char *owner = NULL;
+    int rc = qf_ctx_list_owner (ctx, args, "their own customers' contracts", &owner);
+    if (rc)
+        return rc;
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_contract_list (ctx->store,
+    rc = qf_store_contract_list (ctx->store,
                                      json_integer_value (json_object_get (args, "customer_id")),
                                      owner, json_string_value (json_object_get (args, "state")),
                                      json_integer_value (json_object_get (args, "next")),
