@@ -7,6 +7,7 @@
     loaded by its relative path).  Fixtures are written to temporary files
     made with mkstemp and removed after loading.
 */
+#include "aftersales/aftersales_config.h"
 #include "qualification/qualification_config.h"
 #include "qf_config_keys.h"
 #include "renewal/renewal_config.h"
@@ -130,8 +131,10 @@ s_has_defaults (const qf_config_t *c)
            c->max_deliveries == 5 && c->backoff_initial_ms == 1000 && c->backoff_max_ms == 60000 &&
            c->window == 64 && strcmp (c->timezone, "Asia/Shanghai") == 0 &&
            c->utc_offset_minutes == 480 && c->onboarding_training_days == 7 &&
-           c->assessment_period == QF_PERIOD_QUARTER && c->callback_interval_count == 2 &&
-           c->callback_intervals_days[0] == 30 && c->callback_intervals_days[1] == 90 &&
+           c->assessment_period == QF_PERIOD_QUARTER &&
+           qf_aftersales_config (c)->callback_interval_count == 2 &&
+           qf_aftersales_config (c)->callback_intervals_days[0] == 30 &&
+           qf_aftersales_config (c)->callback_intervals_days[1] == 90 &&
            qf_renewal_config (c)->renewal_lead_count == 4 &&
            qf_renewal_config (c)->renewal_lead_days[0] == 90 &&
            qf_renewal_config (c)->renewal_lead_days[1] == 60 &&
@@ -206,7 +209,14 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
     QF_CHECK (qf_qualification_category (c, "security-permit") != NULL);
 
-    QF_CHECK_EQ_INT (c->group_count, 5);
+    QF_CHECK_EQ_INT (c->group_count, 6);
+    const qf_group_config_t *aftersales = qf_config_group (c, "aftersales");
+    QF_CHECK (aftersales && aftersales->topic_count == 1);
+    QF_CHECK_STR (aftersales->role, "aftersales");
+    QF_CHECK_STR (aftersales->topics[0], "aftersales.callback_due");
+    QF_CHECK_STR (qf_aftersales_config (c)->assignee, "owner");
+    QF_CHECK_STR (qf_aftersales_supervisor (c, "li.lei"), "zhao");
+    QF_CHECK_STR (qf_aftersales_supervisor (c, "wang"), "supervisor");
     const qf_group_config_t *renewal = qf_config_group (c, "renewal");
     QF_CHECK (renewal && renewal->topic_count == 2);
     QF_CHECK_STR (renewal->topics[0], "certificate.expiring");
@@ -306,7 +316,8 @@ QF_TEST (test_values_are_read)
     QF_CHECK_EQ_INT (c->backoff_max_ms, 5);
     QF_CHECK_EQ_INT (c->utc_offset_minutes, -210);
     QF_CHECK_EQ_INT (c->assessment_period, QF_PERIOD_YEAR);
-    QF_CHECK (c->callback_interval_count == 2 && c->callback_intervals_days[1] == 3650);
+    QF_CHECK (qf_aftersales_config (c)->callback_interval_count == 2 &&
+              qf_aftersales_config (c)->callback_intervals_days[1] == 3650);
     QF_CHECK (qf_renewal_config (c)->renewal_lead_count == 1 &&
               qf_renewal_config (c)->renewal_lead_days[0] == 7);
     QF_CHECK_EQ_INT (qf_qualification_config (c)->min_validity_for_sale_days, 0);
@@ -421,7 +432,8 @@ QF_TEST (test_unknown_keys)
         "daemon: {}\n"
         "dameon: {}\n",
         2, "dameon:",
-        "daemon, security, delivery, policy, calendar, cli, groups, contract, contract_clauses, "
+        "daemon, security, delivery, policy, calendar, cli, groups, aftersales, supervisors, "
+        "contract, contract_clauses, "
         "payment_terms, processing_days, list_prices, qualification_prices, processing_steps, "
         "after_sales_services, authorities, categories",
         NULL));
@@ -1386,6 +1398,9 @@ static const struct {
     {"policy.max_discount_supervisor", "0", "100", "-1", "101", false},
     {"policy.max_discount_management", "0", "100", "-1", "101", false},
     {"list_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
+    {"aftersales.due_days", "0", "30", "-1", "31", false},
+    {"aftersales.max_attempts", "1", "10", "0", "11", false},
+    {"aftersales.supervisor_after_days", "0", "30", "-1", "31", false},
     {"contract.delivery_at_risk_days", "1", "60", "0", "61", false},
     {"contract.default_processing_days", "0", "3650", "-1", "3651", false},
     {"payment_terms[].instalments", "1", "12", "0", "13", false},

@@ -12,6 +12,7 @@
     of the schedule (once); payments are recorded against them; delivery
     closes it. The transitions are one table checked in one function. */
 #include "contract/contract.h"
+#include "aftersales/aftersales.h"
 #include "contract/contract_config.h"
 #include "contract/contract_store.h"
 #include "contract/contract_timers.h"
@@ -1264,6 +1265,9 @@ s_deliver (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_store_contract_delivered (ctx->store, id, date, ctx->user, ctx->now);
     if (rc == 0)
         rc = qf_contract_unwatch_delivery (ctx->store, id);
+    /* §6.4: its callbacks, scheduled in the delivery's transaction. */
+    if (rc == 0)
+        rc = qf_aftersales_schedule (ctx->store, ctx->config, ctx->now, contract, date);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack (
