@@ -204,6 +204,21 @@ qf_test_tick (qf_test_daemon_t *d)
     return rc ? -1 : total;
 }
 
+/*  Fires the due timers at d->now and commits, as the server's loop
+    does: how many fired, or -1 on failure. */
+static inline int
+qf_test_fire (qf_test_daemon_t *d)
+{
+    int fired = 0;
+    if (qf_store_begin (d->store))
+        return -1;
+    if (qf_timers_fire (d->store, d->config, d->now, 64, &fired)) {
+        qf_store_rollback (d->store);
+        return -1;
+    }
+    return qf_store_commit (d->store) ? -1 : fired;
+}
+
 /* The highest seq in the event log: a mark to count events after. */
 static inline uint64_t
 qf_test_mark (qf_test_daemon_t *d)

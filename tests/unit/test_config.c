@@ -226,8 +226,10 @@ QF_TEST (test_shipped_file_loads)
         const qf_group_config_t *g = qf_config_group (c, names[i]);
         QF_CHECK (g != NULL);
         QF_CHECK_STR (g->role, names[i]);
-        QF_CHECK_EQ_INT (g->topic_count, i == 2 ? 1 : 3);
+        QF_CHECK_EQ_INT (g->topic_count, i == 2 ? 2 : 3);
         QF_CHECK_STR (g->topics[0], "qualification.review_requested");
+        if (i == 2) /* §6.4: the technical feedback cases */
+            QF_CHECK_STR (g->topics[1], "feedback.received");
         if (i < 2)
             QF_CHECK_STR (g->topics[1], "contract.review_requested");
         if (i < 2)
@@ -433,8 +435,8 @@ QF_TEST (test_unknown_keys)
         "dameon: {}\n",
         2, "dameon:",
         "daemon, security, delivery, policy, calendar, cli, groups, aftersales, supervisors, "
-        "contract, contract_clauses, "
-        "payment_terms, processing_days, list_prices, qualification_prices, processing_steps, "
+        "contract, contract_clauses, payment_terms, processing_days, feedback, "
+        "feedback_categories, list_prices, qualification_prices, processing_steps, "
         "after_sales_services, authorities, categories",
         NULL));
     QF_CHECK (s_refused ("delivery:\n"
@@ -1406,6 +1408,16 @@ static const struct {
     {"payment_terms[].instalments", "1", "12", "0", "13", false},
     {"processing_days[].days", "0", "3650", "-1", "3651", false},
     {"qualification_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
+    {"feedback.deadline_low_days", "1", "250", "0", "251", false},
+    {"feedback.deadline_normal_days", "1", "250", "0", "251", false},
+    {"feedback.deadline_high_days", "1", "250", "0", "251", false},
+    {"feedback.deadline_critical_days", "1", "250", "0", "251", false},
+    {"feedback.response_days", "1", "30", "0", "31", false},
+    {"feedback.open_age_days", "0", "3650", "-1", "3651", true},
+    {"feedback_categories[].low_days", "1", "250", "0", "251", false},
+    {"feedback_categories[].normal_days", "1", "250", "0", "251", false},
+    {"feedback_categories[].high_days", "1", "250", "0", "251", false},
+    {"feedback_categories[].critical_days", "1", "250", "0", "251", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
 };
@@ -1434,6 +1446,11 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
     else if (strncmp (key, "payment_terms[].", 16) == 0)
         snprintf (yaml, size, "payment_terms:\n  - name: x\n    text: t\n    instalments: %s\n",
                   item);
+    else if (strncmp (key, "feedback_categories[].", 22) == 0)
+        snprintf (yaml, size,
+                  "feedback_categories:\n  - name: x\n    kind: service\n    department: sales\n"
+                  "    %s: %s\n",
+                  key + 22, item);
     else if (strncmp (key, "processing_days[].", 18) == 0)
         snprintf (yaml, size, "processing_days:\n  - name: x\n    days: %s\n", item);
     else if (strncmp (key, "delivery.backoff_", 17) == 0)

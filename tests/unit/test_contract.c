@@ -162,20 +162,6 @@ s_state (fixture_t *f, long long id)
     return state;
 }
 
-/* Fires the due timers at d->now, as the server's loop does: how many. */
-static int
-s_fire (qf_test_daemon_t *d)
-{
-    int fired = 0;
-    if (qf_store_begin (d->store))
-        return -1;
-    if (qf_timers_fire (d->store, d->config, d->now, 64, &fired)) {
-        qf_store_rollback (d->store);
-        return -1;
-    }
-    return qf_store_commit (d->store) ? -1 : fired;
-}
-
 /* Submits, and all three departments pass: 0 when approved. */
 static int
 s_approve (fixture_t *f, long long id)
@@ -556,15 +542,15 @@ QF_TEST (signed_receivables_payments_delivery)
                                   "receivable_id", first, "amount", 90000.0),
                      0);
     f.d.now = qf_test_at ("2026-03-23", 10, 0); /* Monday after the first due date */
-    QF_CHECK (s_fire (&f.d) >= 0);
+    QF_CHECK (qf_test_fire (&f.d) >= 0);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), 0);
     /* Delivery 2026-06-30 (Tuesday): at risk 3 working days before, 2026-06-25. */
     f.d.now = qf_test_at ("2026-04-21", 10, 0); /* Tuesday after the second due date */
     mark = qf_test_mark (&f.d);
-    QF_CHECK (s_fire (&f.d) >= 1);
+    QF_CHECK (qf_test_fire (&f.d) >= 1);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), 1);
     f.d.now = qf_test_at ("2026-04-22", 10, 0);
-    QF_CHECK (s_fire (&f.d) >= 1);
+    QF_CHECK (qf_test_fire (&f.d) >= 1);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), 2);
     /* Saturday: none; Monday: one. */
     f.d.now = qf_test_at ("2026-04-25", 10, 0);
@@ -572,11 +558,11 @@ QF_TEST (signed_receivables_payments_delivery)
                                   "receivable_id", second, "amount", 10000.0, "date", "2026-04-24"),
                      0);
     int before = qf_test_count (&f.d, mark, "payment.overdue");
-    s_fire (&f.d);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), before);
     f.d.now = qf_test_at ("2026-04-27", 10, 0);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "payment.overdue"), before + 1);
     json_t *overdue = qf_test_events (&f.d, mark, "payment.overdue");
     json_t *last =
@@ -586,10 +572,10 @@ QF_TEST (signed_receivables_payments_delivery)
     /* At risk: before 2026-06-25 nothing, then once. */
     mark = qf_test_mark (&f.d);
     f.d.now = qf_test_at ("2026-06-24", 10, 0);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.delivery_at_risk"), 0);
     f.d.now = qf_test_at ("2026-06-25", 10, 0);
-    s_fire (&f.d);
+    qf_test_fire (&f.d);
     QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "contract.delivery_at_risk"), 1);
     /* Delivered, once handed over. */
     QF_CHECK_EQ_INT (s_hand_over (&f, id), 0);

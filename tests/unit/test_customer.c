@@ -211,20 +211,6 @@ s_history (qf_test_daemon_t *d, long long id, json_t **items_p)
     return count;
 }
 
-/* Fires the due timers at d->now, as the server's loop does: how many. */
-static int
-s_fire (qf_test_daemon_t *d)
-{
-    int fired = 0;
-    if (qf_store_begin (d->store))
-        return -1;
-    if (qf_timers_fire (d->store, d->config, d->now, 64, &fired)) {
-        qf_store_rollback (d->store);
-        return -1;
-    }
-    return qf_store_commit (d->store) ? -1 : fired;
-}
-
 /* The due time of the one pending timer of contact log entry `log_id`, 0
    when there is none (or more than one). */
 static int64_t
@@ -362,10 +348,10 @@ QF_TEST (next_step_timer)
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "customer.contacted"), 1);
     QF_CHECK_EQ_INT (s_step_due (&d, step), qf_test_at ("2026-03-05", 9, 0));
     d.now = qf_test_at ("2026-03-04", 23, 0);
-    QF_CHECK_EQ_INT (s_fire (&d), 0);
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 0);
     d.now = qf_test_at ("2026-03-05", 9, 30);
-    QF_CHECK_EQ_INT (s_fire (&d), 1);
-    QF_CHECK_EQ_INT (s_fire (&d), 0);
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 1);
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 0);
     json_t *events = qf_test_events (&d, mark, "customer.next_step_overdue");
     QF_CHECK_EQ_INT (json_array_size (events), 1);
     json_t *payload = json_object_get (json_array_get (events, 0), "payload");
@@ -401,7 +387,7 @@ QF_TEST (next_step_timer)
     QF_CHECK (s_contact (&d, "zhang", id, "2026-03-05", NULL) > 0);
     QF_CHECK_EQ_INT (qf_test_timers (&d, "customer_contact", open), 0);
     d.now = qf_test_at ("2026-03-12", 10, 0);
-    QF_CHECK_EQ_INT (s_fire (&d), 0);
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 0);
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "customer.next_step_overdue"), 1);
     json_t *items = NULL;
     QF_CHECK (s_history (&d, id, &items) > 0);
@@ -428,18 +414,18 @@ QF_TEST (past_due_on_working_days)
     /* Recorded late: the step was due last Thursday. */
     long long step = s_contact (&d, "zhang", id, "2026-02-25", "2026-02-26");
     QF_CHECK (step > 0);
-    QF_CHECK_EQ_INT (s_fire (&d), 1); /* due at once, but Saturday is no working day */
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 1); /* due at once, but Saturday is no working day */
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "customer.next_step_overdue"), 0);
     QF_CHECK_EQ_INT (s_step_due (&d, step), qf_test_at ("2026-03-09", 9, 0));
     d.now = qf_test_at ("2026-03-09", 9, 0);
-    QF_CHECK_EQ_INT (s_fire (&d), 1);
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 1);
     json_t *events = qf_test_events (&d, mark, "customer.next_step_overdue");
     QF_CHECK_EQ_INT (json_array_size (events), 1);
     QF_CHECK_EQ_INT (
         qf_test_int (json_object_get (json_array_get (events, 0), "payload"), "days_overdue"), 11);
     json_decref (events);
     d.now = qf_test_at ("2026-03-10", 9, 0);
-    QF_CHECK_EQ_INT (s_fire (&d), 0);
+    QF_CHECK_EQ_INT (qf_test_fire (&d), 0);
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "customer.next_step_overdue"), 1);
     qf_test_daemon_close (&d);
 }

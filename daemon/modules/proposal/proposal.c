@@ -15,6 +15,7 @@
 #include "proposal/proposal_store.h"
 #include "proposal/proposal_timers.h"
 #include "customer/customer.h"
+#include "feedback/feedback.h"
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
 #include "qf.h"
@@ -555,7 +556,8 @@ s_version (qf_ctx_t *ctx, json_t *lines, json_t *steps, json_t *services, const 
 static int
 s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
 {
-    json_t *record = NULL, *versions = NULL, *approvals = NULL, *flags = NULL, *customer = NULL;
+    json_t *record = NULL, *versions = NULL, *approvals = NULL, *flags = NULL, *customer = NULL,
+           *cases = NULL;
     int rc = qf_store_proposal_get (ctx->store, id, &record);
     if (rc == 0)
         rc = qf_store_proposal_versions (ctx->store, id, &versions);
@@ -566,11 +568,16 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
     if (rc == 0)
         rc = qf_customer_get (
             ctx->store, json_integer_value (json_object_get (record, "customer_id")), &customer);
+    /* §6.4: a proposal to a customer with an open case says so. */
+    if (rc == 0)
+        rc = qf_feedback_open_case_list (
+            ctx->store, json_integer_value (json_object_get (record, "customer_id")), &cases);
     if (rc) {
         json_decref (record);
         json_decref (versions);
         json_decref (approvals);
         json_decref (flags);
+        json_decref (customer);
         return qf_ctx_error (ctx, rc, NULL, "could not read proposal %lld: %s", (long long)id,
                              qf_strerror (rc));
     }
@@ -582,6 +589,7 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
     json_object_set_new (record, "versions", versions);
     json_object_set_new (record, "approvals", approvals);
     json_object_set_new (record, "flags", flags);
+    json_object_set_new (record, "open_cases", cases);
     json_decref (customer);
     *record_p = record;
     return 0;
