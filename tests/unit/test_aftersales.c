@@ -15,6 +15,7 @@
 #include "aftersales/aftersales.h"
 #include "aftersales/aftersales_config.h"
 #include "aftersales/aftersales_store.h"
+#include "feedback/feedback.h"
 #include "qf_calendar.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
@@ -32,7 +33,12 @@
     "payment_terms:\n  - name: full\n    text: \"一次付清\"\n    instalments: 1\n"             \
     "aftersales:\n  due_days: 3\n" aftersales_keys
 #define SUPERVISORS "supervisors:\n  - name: li.lei\n    supervisor: zhao\n"
-#define YAML        YAML_WITH ("") SUPERVISORS
+/* Two categories of feedback, one of each kind. */
+#define CATEGORIES                                                                                 \
+    "feedback_categories:\n  - name: slow-response\n    kind: service\n"                           \
+    "    department: sales\n  - name: certificate-invalid\n    kind: technical\n"                  \
+    "    department: technical\n"
+#define YAML YAML_WITH ("") SUPERVISORS
 
 /* Delivered on Tuesday 2026-09-01: its 30-day callback falls on 2026-10-01,
    a holiday (QF_TEST_DAEMON_YAML), and comes on Wednesday 2026-09-30; the
@@ -668,6 +674,75 @@ QF_TEST (late_after_downtime)
     qf_test_daemon_close (&f.d);
 }
 
+/* Reached with problems: the score goes to the feedback report and each
+   problem becomes feedback with its case (feedback/feedback.h); a problem
+   the feedback module refuses (an unknown category, one of the other
+   kind) refuses the whole call, naming it, and nothing changes. */
+QF_TEST (problems_become_feedback)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_opened (&f, YAML CATEGORIES), 0);
+    long long id = f.callback[0];
+    f.d.now = qf_test_at ("2026-09-30", 10, 0);
+    uint64_t mark = qf_test_mark (&f.d);
+    char *before = s_snapshot (&f);
+    const char *const wrong[] = {"service:billing:发票金额有误", "technical:slow-response:回复慢"};
+    for (size_t i = 0; i < 2; i++) {
+        f.d.user = "li.lei";
+        QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "callback.record", NULL,
+                                      "{s:I, s:s, s:i, s:s, s:s}", "id", (json_int_t)id, "reached",
+                                      "yes", "score", 2, "said", "回复太慢", "problems", wrong[i]),
+                         QF_EINVAL);
+        f.d.user = NULL;
+        QF_CHECK_STR (f.d.field, "args.problems");
+        QF_CHECK (strstr (f.d.error, "problem 1") &&
+                  strstr (f.d.error, i == 0 ? "billing" : "slow-response"));
+    }
+    char *after = s_snapshot (&f);
+    QF_CHECK_STR (before, after);
+    free (before);
+    free (after);
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, NULL), 0);
+    /* Both problems, one of each kind: two cases, the score recorded. */
+    f.d.user = "li.lei";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "callback.record", NULL,
+                                  "{s:I, s:s, s:i, s:s, s:s, s:s}", "id", (json_int_t)id, "reached",
+                                  "yes", "score", 2, "said", "回复太慢，证书查询不到", "problems",
+                                  "service:slow-response:客服三天未回复; "
+                                  "technical:certificate-invalid:官网查询不到证书",
+                                  "severity", "high"),
+                     0);
+    f.d.user = NULL;
+    json_t *callback = s_callback (&f, id);
+    QF_CHECK_STR (qf_test_str (callback, "state"), "done");
+    json_t *problems =
+        json_object_get (json_array_get (json_object_get (callback, "calls"), 0), "problems");
+    QF_CHECK_EQ_INT (json_array_size (problems), 2);
+    QF_CHECK_STR (qf_test_str (json_array_get (problems, 0), "category"), "slow-response");
+    QF_CHECK_STR (qf_test_str (json_array_get (problems, 1), "text"), "官网查询不到证书");
+    QF_CHECK (qf_test_int (json_array_get (problems, 0), "feedback_id") > 0);
+    QF_CHECK (qf_test_int (json_array_get (problems, 1), "feedback_id") >
+              qf_test_int (json_array_get (problems, 0), "feedback_id"));
+    json_t *received = qf_test_events (&f.d, mark, "feedback.received");
+    QF_CHECK_EQ_INT (json_array_size (received), 2);
+    json_decref (received);
+    int open = 0;
+    QF_CHECK_EQ_INT (
+        qf_feedback_open_cases (f.d.store, qf_test_int (callback, "customer_id"), &open), 0);
+    QF_CHECK_EQ_INT (open, 2);
+    json_decref (callback);
+    /* The report has the callback's score. */
+    json_t *report = NULL;
+    QF_CHECK_EQ_INT (
+        qf_test_run (&f.d, "supervisor", "report.feedback", &report, "{s:s}", "period", "2026Q3"),
+        0);
+    json_t *satisfaction = json_object_get (report, "satisfaction");
+    QF_CHECK_EQ_INT (qf_test_int (satisfaction, "callbacks"), 1);
+    QF_CHECK (json_number_value (json_object_get (satisfaction, "average")) == 2.0);
+    json_decref (report);
+    qf_test_daemon_close (&f.d);
+}
+
 int
 main (void)
 {
@@ -680,5 +755,6 @@ main (void)
     QF_RUN (overdue_to_owner_then_supervisor);
     QF_RUN (assigned_to_role);
     QF_RUN (late_after_downtime);
+    QF_RUN (problems_become_feedback);
     return qf_test_done ();
 }

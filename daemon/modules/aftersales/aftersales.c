@@ -27,6 +27,7 @@
 #include "aftersales/aftersales_store.h"
 #include "aftersales/aftersales_timers.h"
 #include "customer/customer.h"
+#include "feedback/feedback.h"
 #include "contract/contract_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
@@ -395,6 +396,36 @@ s_outcome_check (qf_ctx_t *ctx, json_t *args, bool reached)
     return 0;
 }
 
+/* Gives each problem to the feedback module (§6.4: a technical one to the
+   technical staff, a service one investigated), which opens its case;
+   each problem gets its feedback_id. */
+static int
+s_feedback (qf_ctx_t *ctx, json_t *callback, json_t *problems, const char *severity)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size (problems); i++) {
+        json_t *problem = json_array_get (problems, i);
+        json_t *feedback = json_pack (
+            "{s:O, s:O, s:O, s:s, s:O, s:O, s:s, s:O, s:s}", "customer_id",
+            json_object_get (callback, "customer_id"), "contract_id",
+            json_object_get (callback, "contract_id"), "callback_id",
+            json_object_get (callback, "id"), "source", "callback", "kind",
+            json_object_get (problem, "kind"), "category", json_object_get (problem, "category"),
+            "severity", severity, "text", json_object_get (problem, "text"), "channel", "phone");
+        char why[512] = "";
+        int64_t id = 0;
+        rc = feedback ? qf_feedback_add (ctx->store, ctx->config, ctx->now, feedback, s_who (ctx),
+                                         &id, why, sizeof why)
+                      : QF_ENOMEM;
+        json_decref (feedback);
+        if (rc == 0)
+            rc = json_object_set_new (problem, "feedback_id", json_integer (id)) ? QF_ENOMEM : 0;
+        else if (why[0])
+            qf_ctx_error (ctx, rc, "args.problems", "problem %zu: %s", i + 1, why);
+    }
+    return rc;
+}
+
 /* A call that reached the customer: its score to the feedback report, its
    problems to feedback, and the callback done with its result. */
 static int
@@ -403,10 +434,14 @@ s_reached (qf_ctx_t *ctx, json_t *callback, json_t *args, const char *day, json_
     int64_t id = json_integer_value (json_object_get (callback, "id"));
     int score = (int)json_integer_value (json_object_get (args, "score"));
     const char *severity = json_string_value (json_object_get (args, "severity"));
-    (void)day;
-    (void)problems;
-    (void)severity;
-    int rc = 0;
+    char why[512] = "";
+    int rc = qf_feedback_score (ctx->store, ctx->now, id,
+                                json_integer_value (json_object_get (callback, "contract_id")), day,
+                                score, why, sizeof why);
+    if (rc && why[0])
+        qf_ctx_error (ctx, rc, "args.score", "%s", why);
+    if (rc == 0)
+        rc = s_feedback (ctx, callback, problems, severity ? severity : "normal");
     if (rc == 0)
         rc = qf_store_callback_called (ctx->store, id, "done", NULL, score,
                                        json_string_value (json_object_get (args, "said")),

@@ -45,9 +45,9 @@ const qf_command_spec_t qf_aftersales_specs[] = {
                        "feedback.categories and what they said, separated by ';'",
                .doc = "`KIND:CATEGORY:TEXT`, `;`-separated, at most 16: KIND `technical` or "
                       "`service`; each becomes feedback with its case"},
-              {"severity", A_TOKEN, false, 1, 32, .option = "--severity", .placeholder = "S",
-               .help = "the problems' severity, of feedback.severities (default normal)",
-               .doc = "of `feedback.severities`, default `normal`"},
+              {"severity", A_ENUM, false, 0, 0, "low normal high critical", .option = "--severity",
+               .placeholder = "S", .help = "the problems' severity (default normal)",
+               .doc = "of the problems; default `normal`"},
               {"on", A_DATE, false, .option = "--on", .help = "the day of the call, default today",
                .doc = "not before the delivery date, not after today; default today"},
               {NULL}},

@@ -187,7 +187,7 @@ s_tell_overdue (qf_store_t *store, const qf_config_t *config, json_t *callback, 
    owner, then aftersales.supervisor_after_days working days later to the
    owner's supervisor. An owner's timer that fires on a day off, before
    the reminder time or on its due day (it was late, or the calendar
-   changed) places itself on the next working day after its due date
+   changed) places itself on the day qf_calendar_overdue_wait gives
    instead. */
 static int
 s_overdue (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, int64_t now,
@@ -205,15 +205,11 @@ s_overdue (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer
         level = LEVEL_OWNER;
     int32_t due = 0, today = qf_calendar_today (config, now);
     qf_date_parse (json_string_value (json_object_get (callback, "due")), &due);
-    if (strcmp (level, LEVEL_OWNER) == 0 &&
-        (today <= due || !qf_calendar_is_working_day (config, today) ||
-         now < qf_calendar_reminder_at (config, today))) {
-        int32_t day = today > due ? today : due;
-        if (!qf_calendar_is_working_day (config, day) || day == due ||
-            now >= qf_calendar_reminder_at (config, day))
-            day = qf_calendar_next_working_day (config, day);
+    int32_t wait =
+        strcmp (level, LEVEL_OWNER) == 0 ? qf_calendar_overdue_wait (config, now, due) : 0;
+    if (wait) {
         json_decref (callback);
-        return s_place_overdue (store, config, id, LEVEL_OWNER, day, now);
+        return s_place_overdue (store, config, id, LEVEL_OWNER, wait, now);
     }
     rc = s_tell_overdue (store, config, callback, level, due, today, now, late);
     int after = qf_aftersales_config (config)->supervisor_after_days;
