@@ -424,7 +424,7 @@ test_groups_list_and_seek() {
         { qf_fail "groups header: $(cat "$QF_TMP/out")"; return 1; }
     local group
     for group in legal finance technical; do
-        grep -Eq "^$group +qualification\.review_requested(, contract\.review_requested)?(, policy\.changed|, contract\.signed)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
+        grep -Eq "^$group +qualification\.review_requested(, contract\.review_requested)?(, policy\.changed|, contract\.signed|, feedback\.received)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
             { qf_fail "groups row $group: $(cat "$QF_TMP/out")"; return 1; }
     done
     run_cli --json groups

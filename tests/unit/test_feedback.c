@@ -749,7 +749,7 @@ QF_TEST (report_figures)
     QF_CHECK (!s_row (json_object_get (sat, "by_month"), "month", "2026-04"));
     /* Cases: six opened, four closed; the times as computed here. */
     json_t *cases = json_object_get (report, "cases");
-    QF_CHECK_EQ_INT (qf_test_int (cases, "opened"), 6);
+    QF_CHECK_EQ_INT (qf_test_int (cases, "received"), 6);
     QF_CHECK_EQ_INT (qf_test_int (cases, "technical"), 1);
     QF_CHECK_EQ_INT (qf_test_int (cases, "service"), 5);
     QF_CHECK_EQ_INT (qf_test_int (cases, "closed"), 4);
@@ -793,7 +793,7 @@ QF_TEST (report_figures)
         0);
     sat = json_object_get (report, "satisfaction");
     QF_CHECK_EQ_INT (qf_test_int (sat, "callbacks"), 1);
-    QF_CHECK_EQ_INT (qf_test_int (json_object_get (report, "cases"), "opened"), 0);
+    QF_CHECK_EQ_INT (qf_test_int (json_object_get (report, "cases"), "received"), 0);
     QF_CHECK_EQ_INT (qf_test_int (json_object_get (report, "open"), "cases"), 2); /* as of today */
     json_decref (report);
     QF_CHECK_EQ_INT (
@@ -834,7 +834,7 @@ QF_TEST (digest_per_department)
         long long expected = strcmp (department, "sales") == 0       ? 2
                              : strcmp (department, "logistics") == 0 ? 1
                                                                      : 0;
-        QF_CHECK_EQ_INT (qf_test_int (json_object_get (payload, "cases"), "opened"), expected);
+        QF_CHECK_EQ_INT (qf_test_int (json_object_get (payload, "cases"), "received"), expected);
         QF_CHECK_STR (
             json_string_value (json_array_get (json_object_get (payload, "recipients"), 0)),
             department);

@@ -87,6 +87,21 @@ s_set_date (json_t *record, const char *key)
     json_object_set_new (record, key, json_string (text));
 }
 
+/* A case's row as the commands answer it: its days as dates, its opening
+   instant as opened_at, without the months the report reads. */
+static void
+s_present (json_t *record)
+{
+    s_set_date (record, "day");
+    s_set_date (record, "deadline");
+    s_set_date (record, "response_due");
+    json_object_set (record, "opened_at", json_object_get (record, "at"));
+    json_object_del (record, "at");
+    json_object_del (record, "month");
+    json_object_del (record, "responded_month");
+    json_object_del (record, "closed_month");
+}
+
 /* Adding feedback ------------------------------------------------------------- */
 
 /* Why an input was refused: the field and the sentence. */
@@ -596,12 +611,7 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
         ctx->config, json_string_value (json_object_get (record, "category")));
     if (category)
         json_object_set_new (record, "title", json_string (category->title));
-    s_set_date (record, "day");
-    s_set_date (record, "deadline");
-    s_set_date (record, "response_due");
-    json_object_del (record, "month");
-    json_object_del (record, "responded_month");
-    json_object_del (record, "closed_month");
+    s_present (record);
     json_object_set_new (record, "findings", findings);
     *record_p = record;
     return 0;
@@ -752,12 +762,7 @@ s_case_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return qf_ctx_error (ctx, rc, NULL, "could not list cases: %s", qf_strerror (rc));
     size_t i;
     json_t *item;
-    json_array_foreach (items, i, item)
-    {
-        s_set_date (item, "day");
-        s_set_date (item, "deadline");
-        s_set_date (item, "response_due");
-    }
+    json_array_foreach (items, i, item) s_present (item);
     *result_p = json_pack ("{s:o, s:o}", "items", items, "next", qf_ctx_next_page (items, limit));
     return *result_p ? 0 : QF_ENOMEM;
 }

@@ -400,14 +400,16 @@ qf_feedback_report (qf_store_t *store, const qf_config_t *config, int64_t now,
         char from[16], to[16];
         qf_date_format (period->first_day, from, sizeof from);
         qf_date_format (period->last_day, to, sizeof to);
-        report = json_pack (
-            "{s:s, s:s, s:s, s:s?, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o}", "period",
-            period->name, "from", from, "to", to, "department", department, "cases", "opened",
-            (json_int_t)counts.opened, "technical", (json_int_t)counts.technical, "service",
-            (json_int_t)counts.service, "overdue", (json_int_t)counts.overdue, "closed",
-            (json_int_t)resolution.count, "response", s_times_json (&response), "resolution",
-            s_times_json (&resolution), "categories", categories, "open", open);
+        report = json_pack ("{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o}",
+                            "period", period->name, "from", from, "to", to, "cases", "received",
+                            (json_int_t)counts.opened, "technical", (json_int_t)counts.technical,
+                            "service", (json_int_t)counts.service, "overdue",
+                            (json_int_t)counts.overdue, "closed", (json_int_t)resolution.count,
+                            "response", s_times_json (&response), "resolution",
+                            s_times_json (&resolution), "categories", categories, "open", open);
         categories = open = NULL;
+        if (report && department)
+            json_object_set_new (report, "department", json_string (department));
         if (report && with_satisfaction)
             json_object_set_new (
                 report, "satisfaction",

@@ -23,7 +23,7 @@
 #define AS_SHOWN "the case as `case.show` gives it"
 #define SHOWN                                                                                      \
     "the case: what came in (`customer_id`, `contract_id`, `callback_id`, `source`, `kind`, "      \
-    "`category`, `department`, `severity`, `channel`, `text`), its `state` (open, "                \
+    "`category`, `department`, `severity`, `channel`, `text`, `opened_at`), its `state` (open, "   \
     "acknowledged, told, closed), `owner`, `deadline` and `response_due` (YYYY-MM-DD, working "    \
     "days), `overdue`, the first response, what the customer was told (`apology`, `outcome`, "     \
     "`told_channel`, `told_at`), the closing, and its `findings`"
@@ -40,11 +40,10 @@ const qf_command_spec_t qf_feedback_specs[] = {
                .option = "--category", .placeholder = "C",
                .help = "its category, one of feedback_categories:"},
               {"kind", A_ENUM, false, 0, 0, "technical service", .option = "--kind",
-               .placeholder = "K", .help = "technical or service; default the category's",
+               .placeholder = "K", .help = "default the category's kind",
                .doc = "must be the category's"},
               {"severity", A_ENUM, false, 0, 0, "low normal high critical", .option = "--severity",
-               .placeholder = "S",
-               .help = "low, normal (default), high or critical: sets the deadline"},
+               .placeholder = "S", .help = "sets the deadline; default normal"},
               {"text", A_TEXT, true, 1, 4000, .option = "--text", .placeholder = "TEXT",
                .help = "what the customer said"},
               {"channel", A_ENUM, false, 0, 0, "phone email visit web wechat letter",
@@ -178,7 +177,7 @@ const qf_command_spec_t qf_feedback_specs[] = {
                .doc = "a quarter `YYYYQn`, a year `YYYY` or a month `YYYY-MM`; default the "
                       "quarter of today"},
               {NULL}},
-     .result = "`{\"period\", \"from\", \"to\", \"cases\": {opened, technical, service, overdue, "
+     .result = "`{\"period\", \"from\", \"to\", \"cases\": {received, technical, service, overdue, "
                "closed}, \"response\" and \"resolution\": {count, median_hours, p90_hours, "
                "on_time, on_time_share}, \"categories\": [{category, kind, department, cases, "
                "overdue, by_severity}] most first, \"open\": {as_of, cases, overdue, by_age}, "
