@@ -140,7 +140,8 @@ def test_aftersales_story():
         assert report["resolution"]["count"] == 1, report["resolution"]
         hours = closed["resolution_ms"] / 3600000
         assert abs(report["resolution"]["median_hours"] - hours) < 0.1, (report, hours)
-        assert report["cases"]["opened"] == 1 and report["cases"]["closed"] == 1, report["cases"]
+        assert (report["cases"]["received"], report["cases"]["service"], report["cases"]["overdue"],
+                report["cases"]["closed"]) == (1, 1, 1, 1), report["cases"]
         assert [(x["category"], x["cases"], x["overdue"]) for x in report["categories"]] == \
             [("slow-response", 1, 1)], report["categories"]
         rc, text, err = q(env, "report", "feedback", "--period", "2026Q4", **SUPERVISOR)
