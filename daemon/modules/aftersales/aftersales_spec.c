@@ -7,11 +7,10 @@
 #define CALLBACK_RESULT                                                                            \
     "the callback: `id`, `contract_id`, `number`, `customer_id`, `customer`, `owner` (the "        \
     "contract's salesperson), `assignee`, `interval_days`, `delivered_on`, `day` (the working "    \
-    "day "                                                                                         \
-    "it falls on), `due`, `state` (`scheduled`, `open`, `done`, `escalated`), `attempts`, "        \
-    "`next_attempt`, `scheduled`, `opened`, `opened_by`, `closed`, `closed_by`, `score`, `said`, " \
-    "`overdue` (null, `owner`, `supervisor`) and its `calls` ({attempt, made_on, at, by, role, "   \
-    "reached, score, said, problems: [{kind, category, text, feedback_id}]})"
+    "day it falls on), `due`, `state` (`scheduled`, `open`, `done`, `escalated`), `attempts`, "    \
+    "`next_attempt`, `scheduled_at`, `opened`, `opened_by`, `closed_at`, `closed_by`, `score`, "   \
+    "`said`, `overdue` (null, `owner`, `supervisor`) and its `calls` ({attempt, made_on, "         \
+    "recorded, by, role, reached, score, said, problems: [{kind, category, text, feedback_id}]})"
 #define CALL_COLUMNS "ATTEMPT:attempt MADE_ON:made_on BY:by REACHED:reached SCORE:score SAID:said"
 
 const qf_command_spec_t qf_aftersales_specs[] = {
@@ -78,8 +77,7 @@ const qf_command_spec_t qf_aftersales_specs[] = {
      .brief = "show a callback",
      .help = "Show a callback after delivery: its contract, day, due date, state, the calls made "
              "and their results, and its timers (the day it falls on, the next call, overdue).",
-     .list_key = "calls",
-     .columns = CALL_COLUMNS},
+     .output = QF_OUT_SECTIONS},
     {.name = "callback.list",
      .roles = READ_ROLES,
      .args = {{"state", A_ENUM, false, 0, 0, "scheduled open done escalated", .option = "--state",

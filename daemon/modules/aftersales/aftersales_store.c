@@ -22,8 +22,8 @@ const char *const qf_aftersales_migrations[] = {
     "  day TEXT NOT NULL, due TEXT,"
     "  state TEXT NOT NULL CHECK (state IN ('scheduled', 'open', 'done', 'escalated')),"
     "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt TEXT,"
-    "  scheduled INTEGER NOT NULL, opened INTEGER, opened_by TEXT,"
-    "  closed INTEGER, closed_by TEXT,"
+    "  scheduled_at INTEGER NOT NULL, opened INTEGER, opened_by TEXT,"
+    "  closed_at INTEGER, closed_by TEXT,"
     "  score INTEGER CHECK (score BETWEEN 1 AND 5), said TEXT,"
     "  overdue TEXT CHECK (overdue IN ('owner', 'supervisor')),"
     "  UNIQUE (contract_id, interval_days));"
@@ -33,7 +33,7 @@ const char *const qf_aftersales_migrations[] = {
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  callback_id INTEGER NOT NULL REFERENCES callbacks (id),"
     "  attempt INTEGER NOT NULL, made_on TEXT NOT NULL,"
-    "  at INTEGER NOT NULL, by TEXT NOT NULL, role TEXT NOT NULL,"
+    "  recorded INTEGER NOT NULL, by TEXT NOT NULL, role TEXT NOT NULL,"
     "  reached INTEGER NOT NULL, score INTEGER CHECK (score BETWEEN 1 AND 5), said TEXT,"
     "  problems TEXT NOT NULL," /* JSON: [{kind, category, severity, text, feedback_id}] */
     "  UNIQUE (callback_id, attempt));",
@@ -57,12 +57,12 @@ typedef enum {
 
 #define CALLBACK_COLUMNS                                                                           \
     "id, contract_id, number, customer_id, customer, owner, assignee, interval_days, "             \
-    "delivered_on, day, due, state, attempts, next_attempt, scheduled, opened, opened_by, "        \
-    "closed, closed_by, score, said, overdue"
+    "delivered_on, day, due, state, attempts, next_attempt, scheduled_at, opened, opened_by, "     \
+    "closed_at, closed_by, score, said, overdue"
 
 static const char *const s_sql[AS_COUNT] = {
     [AS_ADD] = "INSERT INTO callbacks (contract_id, number, customer_id, customer, owner,"
-               " assignee, interval_days, delivered_on, day, state, scheduled)"
+               " assignee, interval_days, delivered_on, day, state, scheduled_at)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'scheduled', ?10)",
     [AS_OPEN] = "UPDATE callbacks SET state = 'open', assignee = ?2, day = ?3, due = ?4,"
                 " next_attempt = ?5, opened = ?6, opened_by = ?7"
@@ -73,7 +73,7 @@ static const char *const s_sql[AS_COUNT] = {
     [AS_OF] = "SELECT " CALLBACK_COLUMNS " FROM callbacks WHERE contract_id = ?1"
               " ORDER BY interval_days",
     [AS_CALLED] = "UPDATE callbacks SET attempts = attempts + 1, state = ?2, next_attempt = ?3,"
-                  " score = ?4, said = ?5, closed = CASE WHEN ?2 = 'open' THEN NULL ELSE ?7 END,"
+                  " score = ?4, said = ?5, closed_at = CASE WHEN ?2 = 'open' THEN NULL ELSE ?7 END,"
                   " closed_by = CASE WHEN ?2 = 'open' THEN NULL ELSE ?6 END"
                   " WHERE id = ?1 AND state IN ('open', 'escalated')",
     [AS_OVERDUE] = "UPDATE callbacks SET overdue = ?2 WHERE id = ?1",
@@ -81,10 +81,10 @@ static const char *const s_sql[AS_COUNT] = {
                 " WHERE (?1 IS NULL OR state = ?1) AND (?2 = 0 OR contract_id = ?2)"
                 " AND (?3 IS NULL OR owner = ?3 OR assignee = ?3) AND id > ?4"
                 " ORDER BY id LIMIT ?5",
-    [AS_CALL_ADD] = "INSERT INTO callback_calls (callback_id, attempt, made_on, at, by, role,"
+    [AS_CALL_ADD] = "INSERT INTO callback_calls (callback_id, attempt, made_on, recorded, by, role,"
                     " reached, score, said, problems)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [AS_CALLS] = "SELECT attempt, made_on, at, by, role, reached, score, said, problems"
+    [AS_CALLS] = "SELECT attempt, made_on, recorded, by, role, reached, score, said, problems"
                  " FROM callback_calls WHERE callback_id = ?1 ORDER BY attempt",
 };
 
