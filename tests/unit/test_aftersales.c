@@ -541,6 +541,17 @@ QF_TEST (escalated_after_max_attempts)
     json_decref (events);
     QF_CHECK_EQ_INT (s_timer_due (&f, id, "callback_overdue"), -1);
     QF_CHECK_EQ_INT (s_timer_due (&f, id, "callback_retry"), -1);
+    /* Another call that does not reach them is recorded, not escalated again. */
+    f.d.user = "zhao";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "supervisor", "callback.record", NULL, "{s:I, s:s}", "id",
+                                  (json_int_t)id, "reached", "no"),
+                     0);
+    f.d.user = NULL;
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, "aftersales.callback_escalated"), 1);
+    callback = s_callback (&f, id);
+    QF_CHECK_STR (qf_test_str (callback, "state"), "escalated");
+    QF_CHECK_EQ_INT (qf_test_int (callback, "attempts"), 3);
+    json_decref (callback);
     /* The supervisor reaches the customer later: done. */
     f.d.user = "zhao";
     QF_CHECK_EQ_INT (qf_test_run (&f.d, "supervisor", "callback.record", NULL,

@@ -453,8 +453,9 @@ s_reached (qf_ctx_t *ctx, json_t *callback, json_t *args, const char *day, json_
 
 /* A call that did not reach the customer: another on the next working
    day, or, after aftersales.max_attempts calls, escalated to the owner's
-   supervisor (aftersales.callback_escalated). *next_p gets the day of the
-   next call ("" when escalated). */
+   supervisor (aftersales.callback_escalated, once: a further call that
+   does not reach them is only recorded). *next_p gets the day of the next
+   call ("" when escalated). */
 static int
 s_not_reached (qf_ctx_t *ctx, json_t *callback, int32_t day, int attempt, char *next_p,
                size_t next_size)
@@ -463,11 +464,16 @@ s_not_reached (qf_ctx_t *ctx, json_t *callback, int32_t day, int attempt, char *
     int max = qf_aftersales_config (ctx->config)->max_attempts;
     int32_t today = qf_calendar_today (ctx->config, ctx->now);
     next_p[0] = '\0';
-    if (attempt >= max) {
+    bool escalated =
+        strcmp (json_string_value (json_object_get (callback, "state")), "escalated") == 0;
+    if (attempt >= max || escalated) {
         int rc = qf_store_callback_called (ctx->store, id, "escalated", NULL, 0, NULL, s_who (ctx),
                                            ctx->now);
         if (rc == 0)
             rc = qf_aftersales_unwatch (ctx->store, id, NULL);
+        /* Escalated already: the supervisor knows; the call is on record. */
+        if (rc || escalated)
+            return rc;
         const char *owner = json_string_value (json_object_get (callback, "owner"));
         char what[160];
         snprintf (what, sizeof what,
