@@ -17,6 +17,7 @@
 #include "aftersales/aftersales_store.h"
 #include "feedback/feedback.h"
 #include "qf_calendar.h"
+#include "qf_msg.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
 
@@ -477,6 +478,15 @@ QF_TEST (refusals_change_nothing)
                                   "yes", "score", 3, "said", "ok", "problems", "service only"),
                      QF_EINVAL);
     QF_CHECK (strstr (f.d.error, "KIND:CATEGORY:TEXT"));
+    /* Quoted in the message without cutting a character in two. */
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "sales", "callback.record", NULL,
+                                  "{s:I, s:s, s:i, s:s, s:s}", "id", (json_int_t)id, "reached",
+                                  "yes", "score", 3, "said", "ok", "problems",
+                                  "客服回复太慢客服回复太慢客服回复太慢客服回复太慢客服回复太慢"
+                                  "客服回复太慢客服回复太慢"),
+                     QF_EINVAL);
+    QF_CHECK (qf_valid_utf8 (f.d.error, strlen (f.d.error)));
+    QF_CHECK (strstr (f.d.error, "客服回复太慢客服回复太慢"));
     f.d.user = NULL;
     /* Roles: finance may not record; another salesperson may not record li.lei's. */
     QF_CHECK_EQ_INT (s_as (&f, "qian", "finance", "callback.show", id, NULL), QF_EFORBIDDEN);

@@ -278,6 +278,17 @@ s_open (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return s_result (ctx, id, json_pack ("{s:b}", "created", scheduled), result_p);
 }
 
+/* How many of the `length` bytes of `text` to quote in a message: at
+   most `max`, never cutting a UTF-8 character in two. */
+static int
+s_quoted (const char *text, size_t length, size_t max)
+{
+    size_t cut = length > max ? max : length;
+    while (cut > 0 && cut < length && ((unsigned char)text[cut] & 0xc0) == 0x80)
+        cut--;
+    return (int)cut;
+}
+
 /* One problem the customer raised, "KIND:CATEGORY:TEXT", parsed into
    {kind, category, text}; 400 naming args.problems and the item. */
 static int
@@ -298,7 +309,7 @@ s_problem (qf_ctx_t *ctx, const char *item, size_t length, int n, json_t **probl
                              "problem %d (\"%.*s\") is not KIND:CATEGORY:TEXT: give each problem "
                              "as technical or service, its category and what the customer said, "
                              "e.g. service:response:no one called back; separate problems by ';'",
-                             n, (int)(length > 80 ? 80 : length), item);
+                             n, s_quoted (item, length, 80), item);
     *problem_p = json_pack ("{s:s%, s:s%, s:s%}", "kind", item, (size_t)(colon - item), "category",
                             colon + 1, (size_t)(second - colon - 1), "text", text,
                             (size_t)(item + length - text));
@@ -308,9 +319,9 @@ s_problem (qf_ctx_t *ctx, const char *item, size_t length, int n, json_t **probl
     if (strcmp (kind, "technical") == 0 || strcmp (kind, "service") == 0)
         return 0;
     qf_ctx_error (ctx, QF_EINVAL, "args.problems",
-                  "problem %d is of kind \"%.32s\": a problem is technical (it goes to the "
+                  "problem %d is of kind \"%.*s\": a problem is technical (it goes to the "
                   "technical staff) or service (it is investigated), §6.4",
-                  n, kind);
+                  n, s_quoted (kind, strlen (kind), 32), kind);
     json_decref (*problem_p);
     *problem_p = NULL;
     return QF_EINVAL;
