@@ -319,6 +319,22 @@ QF_TEST (scheduled_at_delivery)
     QF_CHECK_STR (json_string_value (json_array_get (json_object_get (scheduled, "recipients"), 0)),
                   "li.lei");
     json_decref (events);
+    /* Listed through each filter's index: the contract's, the state's. */
+    const char *const filters[][2] = {{"scheduled", "2"}, {"open", "0"}};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *list = NULL;
+        QF_CHECK_EQ_INT (qf_test_run (&f.d, "supervisor", "callback.list", &list, "{s:s}", "state",
+                                      filters[i][0]),
+                         0);
+        QF_CHECK_EQ_INT (json_array_size (json_object_get (list, "items")), atoi (filters[i][1]));
+        json_decref (list);
+        QF_CHECK_EQ_INT (qf_test_run (&f.d, "supervisor", "callback.list", &list, "{s:I, s:s}",
+                                      "contract_id", (json_int_t)f.contract, "state",
+                                      filters[i][0]),
+                         0);
+        QF_CHECK_EQ_INT (json_array_size (json_object_get (list, "items")), atoi (filters[i][1]));
+        json_decref (list);
+    }
     /* Nothing fires before its time. */
     f.d.now = qf_test_at ("2026-09-30", 8, 59);
     uint64_t mark = qf_test_mark (&f.d);

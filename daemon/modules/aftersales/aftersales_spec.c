@@ -85,8 +85,7 @@ const qf_command_spec_t qf_aftersales_specs[] = {
               {"contract_id", A_INT, false, 1, INT64_MAX, .option = "--contract",
                .placeholder = "ID", .help = "only the callbacks of this contract"},
               {"owner", A_TEXT, false, 1, 64, .option = "--owner", .placeholder = "USER",
-               .help = "only the callbacks of this salesperson's contracts, or assigned to this "
-                       "user"},
+               .help = "only the callbacks of this salesperson's contracts"},
               QF_SPEC_NEXT,
               QF_SPEC_LIMIT,
               {NULL}},

@@ -50,6 +50,9 @@ typedef enum {
     AS_CALLED,
     AS_OVERDUE,
     AS_LIST,
+    AS_LIST_CONTRACT,
+    AS_LIST_OWNER,
+    AS_LIST_STATE,
     AS_CALL_ADD,
     AS_CALLS,
     AS_COUNT
@@ -59,6 +62,11 @@ typedef enum {
     "id, contract_id, number, customer_id, customer, owner, assignee, interval_days, "             \
     "delivered_on, day, due, state, attempts, next_attempt, scheduled_at, opened, opened_by, "     \
     "closed_at, closed_by, score, said, overdue"
+
+/* The filters every list applies, and its order and page. */
+#define LIST_REST                                                                                  \
+    " AND (?1 IS NULL OR state = ?1) AND (?2 = 0 OR contract_id = ?2)"                             \
+    " AND (?3 IS NULL OR owner = ?3) ORDER BY id LIMIT ?5"
 
 static const char *const s_sql[AS_COUNT] = {
     [AS_ADD] = "INSERT INTO callbacks (contract_id, number, customer_id, customer, owner,"
@@ -77,10 +85,15 @@ static const char *const s_sql[AS_COUNT] = {
                   " closed_by = CASE WHEN ?2 = 'open' THEN NULL ELSE ?6 END"
                   " WHERE id = ?1 AND state IN ('open', 'escalated')",
     [AS_OVERDUE] = "UPDATE callbacks SET overdue = ?2 WHERE id = ?1",
-    [AS_LIST] = "SELECT " CALLBACK_COLUMNS " FROM callbacks"
-                " WHERE (?1 IS NULL OR state = ?1) AND (?2 = 0 OR contract_id = ?2)"
-                " AND (?3 IS NULL OR owner = ?3 OR assignee = ?3) AND id > ?4"
-                " ORDER BY id LIMIT ?5",
+    /* A list reads through the index of its most selective filter: the
+       contract's, the owner's, the state's, else the ids. */
+    [AS_LIST] = "SELECT " CALLBACK_COLUMNS " FROM callbacks WHERE id > ?4" LIST_REST,
+    [AS_LIST_CONTRACT] = "SELECT " CALLBACK_COLUMNS " FROM callbacks"
+                         " WHERE contract_id = ?2 AND id > ?4" LIST_REST,
+    [AS_LIST_OWNER] = "SELECT " CALLBACK_COLUMNS " FROM callbacks"
+                      " WHERE owner = ?3 AND id > ?4" LIST_REST,
+    [AS_LIST_STATE] = "SELECT " CALLBACK_COLUMNS " FROM callbacks"
+                      " WHERE state = ?1 AND id > ?4" LIST_REST,
     [AS_CALL_ADD] = "INSERT INTO callback_calls (callback_id, attempt, made_on, recorded, by, role,"
                     " reached, score, said, problems)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -234,13 +247,16 @@ qf_store_callback_overdue (qf_store_t *self, int64_t id, const char *level)
 }
 
 int
-qf_store_callback_list (qf_store_t *self, const char *state, int64_t contract_id,
-                        const char *owner_or_assignee, int64_t after, int limit, json_t **list_p)
+qf_store_callback_list (qf_store_t *self, const char *state, int64_t contract_id, const char *owner,
+                        int64_t after, int limit, json_t **list_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, AS_LIST);
+    sqlite3_stmt *stmt = s_stmt (self, contract_id ? AS_LIST_CONTRACT
+                                       : owner     ? AS_LIST_OWNER
+                                       : state     ? AS_LIST_STATE
+                                                   : AS_LIST);
     qf_store__bind_opt_text (stmt, 1, state);
     sqlite3_bind_int64 (stmt, 2, contract_id);
-    qf_store__bind_opt_text (stmt, 3, owner_or_assignee);
+    qf_store__bind_opt_text (stmt, 3, owner);
     sqlite3_bind_int64 (stmt, 4, after);
     sqlite3_bind_int (stmt, 5, limit);
     return s_rows (self, stmt, "list callbacks", list_p);

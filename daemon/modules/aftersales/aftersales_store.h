@@ -57,11 +57,10 @@ int qf_store_callback_called (qf_store_t *self, int64_t id, const char *state,
 /*  Records how far an open callback's overdue went: "owner", "supervisor". */
 int qf_store_callback_overdue (qf_store_t *self, int64_t id, const char *level);
 /*  Callbacks with id > after, oldest first, at most `limit`; each filter
-    ignored when NULL or 0; `owner_or_assignee` keeps those whose owner or
-    assignee it is. */
+    ignored when NULL or 0; `owner` keeps those of that salesperson's
+    contracts (through the index on owner). */
 int qf_store_callback_list (qf_store_t *self, const char *state, int64_t contract_id,
-                            const char *owner_or_assignee, int64_t after, int limit,
-                            json_t **list_p);
+                            const char *owner, int64_t after, int limit, json_t **list_p);
 
 /*  Adds call `attempt` of callback `callback_id`: `call` holds made_on,
     by, role, reached (bool), score (may be absent), said (may be absent)
