@@ -171,8 +171,8 @@ main (int argc, char **argv)
     }
     const qf_feedback_config_t *settings = qf_feedback_config (config);
     /* Each case's steps: opened at a random time, answered after 1 to 48
-       hours, told and closed 2 hours to 12 working days later; one in
-       twenty stays open. */
+       hours, told and closed 2 hours to 8 days later; one in twenty stays
+       open. */
     int64_t start = qf_calendar_day_start (config, from), span = (to - from) * 86400000LL;
     action_t *actions = calloc ((size_t)cases * 4, sizeof *actions);
     int64_t *ids = calloc ((size_t)cases, sizeof *ids);
@@ -180,7 +180,7 @@ main (int argc, char **argv)
     for (long i = 0; i < cases; i++) {
         int64_t at = start + s_below (span - 20 * 24 * HOUR_MS);
         int64_t answered = at + HOUR_MS + s_below (47 * HOUR_MS);
-        int64_t closed = answered + HOUR_MS + s_below (16 * 24 * HOUR_MS);
+        int64_t closed = answered + HOUR_MS + s_below (8 * 24 * HOUR_MS);
         actions[n++] = (action_t){at, (int32_t)i, OPEN};
         actions[n++] = (action_t){answered, (int32_t)i, FINDINGS};
         if (s_below (20) != 0) {

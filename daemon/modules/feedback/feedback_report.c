@@ -304,10 +304,9 @@ s_age (s_open_t *self, int32_t day)
 }
 
 static int
-s_open (void *arg, int32_t day, int32_t deadline, bool overdue, const char *department)
+s_open (void *arg, int32_t day, bool overdue, const char *department)
 {
     s_open_t *self = arg;
-    (void)deadline;
     if (self->department && strcmp (self->department, department) != 0)
         return 0;
     const qf_feedback_config_t *settings = qf_feedback_config (self->config);

@@ -127,8 +127,7 @@ typedef int (qf_feedback_count_fn) (void *arg, const char *category, const char 
                                     const char *department, const char *severity, int64_t opened,
                                     int64_t overdue);
 typedef int (qf_feedback_time_fn) (void *arg, int64_t ms, bool on_time, const char *department);
-typedef int (qf_feedback_open_fn) (void *arg, int32_t day, int32_t deadline, bool overdue,
-                                   const char *department);
+typedef int (qf_feedback_open_fn) (void *arg, int32_t day, bool overdue, const char *department);
 
 /*  The satisfaction aggregates of months m1..m2, summed by dimension and
     key (scores: how many of 1 to 5). */
