@@ -128,12 +128,6 @@ qf_aftersales_schedule (qf_store_t *store, const qf_config_t *config, int64_t no
 }
 
 int
-qf_aftersales_callback_get (qf_store_t *store, int64_t id, json_t **callback_p)
-{
-    return qf_store_callback_get (store, id, callback_p);
-}
-
-int
 qf_aftersales_of (qf_store_t *store, int64_t contract_id, json_t **callbacks_p)
 {
     return qf_store_callback_of (store, contract_id, callbacks_p);

@@ -22,12 +22,9 @@
 int qf_aftersales_schedule (qf_store_t *store, const qf_config_t *config, int64_t now,
                             json_t *contract, const char *delivered_on);
 
-/*  The callback `id` as JSON (caller owns): contract_id, number,
-    customer_id, owner, interval_days, state (scheduled, open, done,
-    escalated), score, ...; QF_ENOTFOUND when there is none. */
-int qf_aftersales_callback_get (qf_store_t *store, int64_t id, json_t **callback_p);
-
-/*  The callbacks of contract `contract_id`, by interval (caller owns). */
+/*  The callbacks of contract `contract_id`, by interval (caller owns):
+    each {id, contract_id, number, customer_id, owner, interval_days, day,
+    due, state (scheduled, open, done, escalated), attempts, score, ...}. */
 int qf_aftersales_of (qf_store_t *store, int64_t contract_id, json_t **callbacks_p);
 
 /*  For the module's own files (its timers): appends `topic` about
