@@ -184,10 +184,11 @@ const qf_command_spec_t qf_feedback_specs[] = {
                "\"satisfaction\": {callbacks, average, low, scores, by_salesperson, "
                "by_category, by_month}}`",
      .brief = "the feedback analysis of a period",
-     .help = "Satisfaction from the callbacks by salesperson, category of qualification and "
-             "month; response and resolution times (median, p90) against the deadlines; the "
-             "most frequent categories of problem; the cases open at the period's end by age "
-             "in working days.",
+     .help = "Satisfaction from the callbacks of the period by salesperson, category of "
+             "qualification and month; the response times of the cases first answered in it "
+             "and the resolution times of those closed in it (median, p90, and how many within "
+             "their deadlines); the cases received by category, most frequent first; the cases "
+             "open at the period's end (or now) by age in working days.",
      .output = QF_OUT_SECTIONS},
     {NULL},
 };
