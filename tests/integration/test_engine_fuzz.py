@@ -22,7 +22,8 @@ COMMANDS = ["ping", "status", "qual.add", "qual.get", "qual.list", "qual.submit"
             "loan.lend", "loan.return", "loan.list", "events.list", "groups.list", "groups.seek",
             "dlq.list", "dlq.show", "dlq.retry", "dlq.drop", "feedback.add", "case.show",
             "case.list", "case.acknowledge", "case.findings", "case.tell", "case.close",
-            "report.feedback", "no.such.command"]
+            "report.feedback", "callback.open", "callback.record", "callback.show",
+            "callback.list", "no.such.command"]
 KEYS = ["id", "qualification_id", "candidate_id", "loan_id", "policy_id", "group", "seq", "time",
         "cert_no", "authority", "category", "scope", "issued", "expires", "name", "state",
         "limit", "after", "after_id", "round", "department", "verdict", "findings", "reason",
@@ -30,7 +31,8 @@ KEYS = ["id", "qualification_id", "candidate_id", "loan_id", "policy_id", "group
         "effective", "decision", "via", "agency", "progress", "blocker", "lead_days",
         "expiring_days", "sellable", "acquisition_cost", "expected_revenue", "topic", "note",
         "industry", "source", "legality", "market_demand", "potential_value", "report",
-        "customer_id", "text", "severity", "outcome", "apology", "channel", "period"]
+        "customer_id", "text", "severity", "outcome", "apology", "channel", "period",
+        "contract_id", "interval_days", "reached", "score", "said", "problems", "on"]
 TEMPLATES = {
     "qual.add": {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
                  "category": "construction-general", "scope": "建筑工程施工总承包二级",
@@ -55,6 +57,9 @@ TEMPLATES = {
                      "severity": "high"},
     "case.tell": {"id": 1, "outcome": "o", "apology": "a", "channel": "phone"},
     "case.findings": {"id": 1, "text": "t"}, "report.feedback": {"period": "2026Q1"},
+    "callback.open": {"contract_id": 1, "interval_days": 30},
+    "callback.record": {"id": 1, "reached": "yes", "score": 3, "said": "s",
+                        "problems": "service:slow-response:t; technical:x:y"},
     "custody.archive": {"qualification_id": 1, "custodian": "c", "location": "l",
                         "acquired": "2025-01-01"},
     "loan.request": {"qualification_id": 1, "borrower": "b", "purpose": "p",
@@ -76,7 +81,9 @@ ROLE_OF = {"qual.add": "review", "qual.submit": "review", "qual.renew": "review"
            "feedback.add": "integration", "case.show": "aftersales", "case.list": "aftersales",
            "case.acknowledge": "aftersales", "case.findings": "aftersales",
            "case.tell": "aftersales", "case.close": "aftersales",
-           "report.feedback": "management"}
+           "report.feedback": "management", "callback.open": "aftersales",
+           "callback.record": "aftersales", "callback.show": "aftersales",
+           "callback.list": "aftersales"}
 
 
 def value(rng, depth=0):
