@@ -349,6 +349,36 @@ s_print_report (qf_cli_t *cli, json_t *result)
     }
 }
 
+/* Prints a report: scalars as key: value lines, an object as an indented
+   section, an array of objects as a table under its key (the tables'
+   columns are the union of their rows' keys). */
+static void
+s_print_sections (qf_cli_t *cli, json_t *record, int indent)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (record, key, value)
+    {
+        char *clean_key = qf_table_clean (key);
+        if (json_is_object (value) && json_object_size (value) > 0) {
+            printf ("%*s%s:\n", indent, "", clean_key ? clean_key : "?");
+            s_print_sections (cli, value, indent + 2);
+        } else if (json_is_array (value) && json_is_object (json_array_get (value, 0))) {
+            printf ("%*s%s:\n", indent, "", clean_key ? clean_key : "?");
+            s_print_object_table (cli, value, NULL, NULL, 0);
+        } else {
+            char *text = json_is_array (value) && json_array_size (value) == 0
+                             ? strdup ("(none)")
+                             : qf_cli_format_value (key, value);
+            char *clean = text ? qf_table_clean (text) : NULL;
+            printf ("%*s%s: %s\n", indent, "", clean_key ? clean_key : "?", clean ? clean : "?");
+            free (clean);
+            free (text);
+        }
+        free (clean_key);
+    }
+}
+
 /* A text result as its lines, each cleaned for the terminal. */
 static void
 s_print_text (const char *text)
@@ -384,6 +414,7 @@ qf_cli_print_result (qf_cli_t *cli, const qf_command_spec_t *spec, json_t *resul
     case QF_OUT_QUAL: s_print_qualification (cli, result); break;
     case QF_OUT_REPORT: s_print_report (cli, result); break;
     case QF_OUT_TEXT: s_print_text (json_string_value (list)); break;
+    case QF_OUT_SECTIONS: s_print_sections (cli, result, 0); break;
     case QF_OUT_LIST: qf_cli_print_table (cli, list, spec->columns); break;
     case QF_OUT_RECORD:
         qf_cli_print_record (result, 0, skip);

@@ -98,14 +98,12 @@ typedef struct qf_config_t {
 
     /* policy: — what the company's policy leaves open (reloadable): here
        the time zone, and the values of sections that have no module yet
-       (§5.2 assessment, §6.4 after-sales); modules add their own policy
-       keys in their configuration parts (qualification: §4.2, renewal:
-       §4.3, staff: §5.1). */
+       (§5.2 assessment); modules add their own policy keys in their
+       configuration parts (qualification: §4.2, renewal: §4.3, staff:
+       §5.1, aftersales: §6.4). */
     char *timezone;                                  /* "Asia/Shanghai" or "+08:00" */
     int utc_offset_minutes;                          /* derived from timezone */
     qf_period_t assessment_period;                   /* §5.2 quarter or year */
-    int callback_intervals_days[QF_CONFIG_LIST_MAX]; /* §6.4 after delivery */
-    size_t callback_interval_count;
 
     /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */
     int reminder_minute;      /* reminder_time as minutes after midnight, 0..1439 */

@@ -20,7 +20,6 @@ static const char *const s_durability_names[] = {"full", "normal", NULL};
 static const char *const s_log_level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const s_period_names[] = {"quarter", "year", NULL};
 static const char *const s_shift_names[] = {"previous", "next", NULL};
-static const int s_callback_defaults[] = {30, 90};
 
 /* clang-format off */
 
@@ -69,7 +68,6 @@ static const qf_key_t s_delivery[] = {
 static const qf_key_t s_policy[] = {
     QF_TIMEZONE   ("policy.timezone",                   CFG (timezone), CFG (utc_offset_minutes), "Asia/Shanghai", 64, QF_RELOAD, "time zone in which policy dates and day counts are reckoned"),
     QF_ENUM       ("policy.assessment_period",          CFG (assessment_period),          QF_PERIOD_QUARTER, s_period_names, QF_RELOAD, "§5.2 assessment: how often staff are assessed"),
-    QF_INT_LIST   ("policy.callback_intervals_days",    CFG (callback_intervals_days), CFG (callback_interval_count), s_callback_defaults, 1, 3650, 1, 16, QF_RELOAD, "§6.4 callbacks: days after delivery at which the customer is called back", .order = +1),
 };
 
 /* calendar: the business calendar (reloadable); see daemon/qf_calendar.h. */

@@ -77,6 +77,20 @@ qf_calendar_next_working_day (const qf_config_t *config, int32_t day)
     return day < INT32_MAX ? day + 1 : day;
 }
 
+int32_t
+qf_calendar_overdue_wait (const qf_config_t *config, int64_t now, int32_t due)
+{
+    int32_t today = qf_calendar_today (config, now);
+    if (today > due && qf_calendar_is_working_day (config, today) &&
+        now >= qf_calendar_reminder_at (config, today))
+        return 0;
+    int32_t day = today > due ? today : due;
+    if (!qf_calendar_is_working_day (config, day) || day == due ||
+        now >= qf_calendar_reminder_at (config, day))
+        day = qf_calendar_next_working_day (config, day);
+    return day;
+}
+
 int64_t
 qf_calendar_day_start (const qf_config_t *config, int32_t day)
 {

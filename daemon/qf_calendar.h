@@ -44,6 +44,13 @@ int32_t qf_calendar_working_day (const qf_config_t *config, int32_t day);
     within QF_CALENDAR_SEARCH_DAYS days. */
 int32_t qf_calendar_next_working_day (const qf_config_t *config, int32_t day);
 
+/*  When a reminder that something due on `due` is past due may go out:
+    0 when `now` is at or after calendar.reminder_time of a working day
+    after `due` (it is time), else the working day to wait for (a timer
+    that fired on a day off, before the reminder time or on the due day
+    itself, after downtime or a calendar change, places itself there). */
+int32_t qf_calendar_overdue_wait (const qf_config_t *config, int64_t now, int32_t due);
+
 /*  The instant (ms since the epoch) of calendar.reminder_time on `day`, in
     policy.timezone (config->utc_offset_minutes). */
 int64_t qf_calendar_reminder_at (const qf_config_t *config, int32_t day);

@@ -46,6 +46,14 @@ int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id,
     null (nothing comes next). A new reference. */
 json_t *qf_ctx_next_page (json_t *items, int limit);
 
+/*  The owner a list command is limited to (*owner_p, borrowed): a
+    salesperson sees only their own (§5.3 confidentiality), so args.owner
+    must be absent or their user, and *owner_p is their user ("" when
+    none was given: they see nothing); the other roles get args.owner as
+    given (NULL: all). 403 naming args.owner, saying `what` (e.g. "their
+    own customers' contracts") is what a salesperson lists. */
+int qf_ctx_list_owner (qf_ctx_t *ctx, json_t *args, const char *what, const char **owner_p);
+
 /*  Keeps an event about KIND/NAME (e.g. "staff", "li.lei") that must be
     on record even when the command is then refused: a refusal that is
     itself a fact of the policy (§5.3: a discount beyond the rules is

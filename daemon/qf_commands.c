@@ -114,6 +114,22 @@ qf_ctx_next_page (json_t *items, int limit)
 }
 
 int
+qf_ctx_list_owner (qf_ctx_t *ctx, json_t *args, const char *what, const char **owner_p)
+{
+    const char *owner = json_string_value (json_object_get (args, "owner"));
+    *owner_p = owner;
+    if (strcmp (ctx->role, "sales") != 0)
+        return 0;
+    if (owner && (!ctx->user || strcmp (owner, ctx->user) != 0))
+        return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.owner",
+                             "a salesperson lists only %s (§5.3 confidentiality); leave "
+                             "args.owner out or give your own",
+                             what);
+    *owner_p = ctx->user ? ctx->user : "";
+    return 0;
+}
+
+int
 qf_ctx_keep (qf_ctx_t *ctx, const char *topic, const char *kind, const char *name, json_t *payload)
 {
     json_t *event = payload ? json_pack ("{s:s, s:s, s:s, s:o}", "topic", topic, "kind", kind,

@@ -53,11 +53,13 @@ typedef struct {
 /* How the CLI prints a command's result for people (--json prints it as
    it is, a QF_OUT_LIST as {"items": [...], "next": null}). */
 typedef enum {
-    QF_OUT_RECORD, /* key: value lines; then list_key (if any) as a table */
-    QF_OUT_QUAL,   /* a qualification with its reviews and timers */
-    QF_OUT_LIST,   /* list_key as a table */
-    QF_OUT_REPORT, /* a review report: qualification, departments, outcome */
-    QF_OUT_TEXT,   /* list_key names a text, printed as its lines (a rendered contract) */
+    QF_OUT_RECORD,   /* key: value lines; then list_key (if any) as a table */
+    QF_OUT_QUAL,     /* a qualification with its reviews and timers */
+    QF_OUT_LIST,     /* list_key as a table */
+    QF_OUT_REPORT,   /* a review report: qualification, departments, outcome */
+    QF_OUT_TEXT,     /* list_key names a text, printed as its lines (a rendered contract) */
+    QF_OUT_SECTIONS, /* a report: key: value lines, objects as indented sections, and each
+                        array of objects as a table under its key */
 } qf_output_t;
 
 /* One argument of a command: its type and rule, and how people give it. */

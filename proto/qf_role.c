@@ -6,11 +6,15 @@
 
 /* §2: the people of the policy, plus the operations role and the renewal
    worker's role; "supervisor" is the sales supervisor (§5.2 assessment,
-   §5.3 discounts beyond a salesperson's, §6.3 the sales review). */
+   §5.3 discounts beyond a salesperson's, §6.3 the sales review);
+   "aftersales" the after-sales staff and worker (§6.4 callbacks, feedback
+   cases); "integration" a system outside that only hands feedback in (a
+   web form): it may add feedback and nothing else, so its certificate
+   gives away no reading or changing of records. */
 // clang-format off
 const char *const qf_roles[] = {
     QF_ROLE_OPERATIONS, "sales", "supervisor", "review", "logistics", "legal", "finance",
-    "technical", "management", "market", "leader", "hr", "renewal", NULL};
+    "technical", "management", "market", "leader", "hr", "renewal", "aftersales", "integration", NULL};
 // clang-format on
 
 bool

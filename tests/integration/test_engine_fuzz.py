@@ -20,14 +20,19 @@ COMMANDS = ["ping", "status", "qual.add", "qual.get", "qual.list", "qual.submit"
             "candidate.track", "candidate.acquire", "candidate.show", "candidate.list",
             "custody.archive", "custody.show", "loan.request", "loan.approve", "loan.refuse",
             "loan.lend", "loan.return", "loan.list", "events.list", "groups.list", "groups.seek",
-            "dlq.list", "dlq.show", "dlq.retry", "dlq.drop", "no.such.command"]
+            "dlq.list", "dlq.show", "dlq.retry", "dlq.drop", "feedback.add", "case.show",
+            "case.list", "case.acknowledge", "case.findings", "case.tell", "case.close",
+            "report.feedback", "callback.open", "callback.record", "callback.show",
+            "callback.list", "no.such.command"]
 KEYS = ["id", "qualification_id", "candidate_id", "loan_id", "policy_id", "group", "seq", "time",
         "cert_no", "authority", "category", "scope", "issued", "expires", "name", "state",
         "limit", "after", "after_id", "round", "department", "verdict", "findings", "reason",
         "custodian", "location", "acquired", "borrower", "purpose", "due", "description",
         "effective", "decision", "via", "agency", "progress", "blocker", "lead_days",
         "expiring_days", "sellable", "acquisition_cost", "expected_revenue", "topic", "note",
-        "industry", "source", "legality", "market_demand", "potential_value", "report"]
+        "industry", "source", "legality", "market_demand", "potential_value", "report",
+        "customer_id", "text", "severity", "outcome", "apology", "channel", "period",
+        "contract_id", "interval_days", "reached", "score", "said", "problems", "on"]
 TEMPLATES = {
     "qual.add": {"cert_no": "D234000001", "authority": "安徽省住房和城乡建设厅",
                  "category": "construction-general", "scope": "建筑工程施工总承包二级",
@@ -48,6 +53,13 @@ TEMPLATES = {
     "candidate.evaluate": {"candidate_id": 1, "legality": "l", "market_demand": "m",
                            "potential_value": "v", "report": "r"},
     "candidate.decide": {"candidate_id": 1, "decision": "acquire"},
+    "feedback.add": {"customer_id": 1, "category": "slow-response", "text": "t",
+                     "severity": "high"},
+    "case.tell": {"id": 1, "outcome": "o", "apology": "a", "channel": "phone"},
+    "case.findings": {"id": 1, "text": "t"}, "report.feedback": {"period": "2026Q1"},
+    "callback.open": {"contract_id": 1, "interval_days": 30},
+    "callback.record": {"id": 1, "reached": "yes", "score": 3, "said": "s",
+                        "problems": "service:slow-response:t; technical:x:y"},
     "custody.archive": {"qualification_id": 1, "custodian": "c", "location": "l",
                         "acquired": "2025-01-01"},
     "loan.request": {"qualification_id": 1, "borrower": "b", "purpose": "p",
@@ -55,7 +67,7 @@ TEMPLATES = {
     "groups.seek": {"group": "legal", "seq": 1}, "dlq.retry": {"group": "legal", "seq": 1},
 }
 ROLES = ["admin", "sales", "review", "legal", "finance", "technical", "management", "leader",
-         "logistics", "market", "renewal", "hr", "nobody"]
+         "logistics", "market", "renewal", "hr", "aftersales", "integration", "nobody"]
 # A role each business command allows, so that most requests reach the
 # argument checks and the handlers; every other command takes admin.
 ROLE_OF = {"qual.add": "review", "qual.submit": "review", "qual.renew": "review",
@@ -65,7 +77,13 @@ ROLE_OF = {"qual.add": "review", "qual.submit": "review", "qual.renew": "review"
            "candidate.evaluate": "market", "candidate.decide": "management",
            "candidate.track": "review", "candidate.acquire": "review",
            "custody.archive": "logistics", "loan.request": "sales", "loan.approve": "leader",
-           "loan.refuse": "leader", "loan.lend": "logistics", "loan.return": "logistics"}
+           "loan.refuse": "leader", "loan.lend": "logistics", "loan.return": "logistics",
+           "feedback.add": "integration", "case.show": "aftersales", "case.list": "aftersales",
+           "case.acknowledge": "aftersales", "case.findings": "aftersales",
+           "case.tell": "aftersales", "case.close": "aftersales",
+           "report.feedback": "management", "callback.open": "aftersales",
+           "callback.record": "aftersales", "callback.show": "aftersales",
+           "callback.list": "aftersales"}
 
 
 def value(rng, depth=0):

@@ -424,12 +424,12 @@ test_groups_list_and_seek() {
         { qf_fail "groups header: $(cat "$QF_TMP/out")"; return 1; }
     local group
     for group in legal finance technical; do
-        grep -Eq "^$group +qualification\.review_requested(, contract\.review_requested)?(, policy\.changed|, contract\.signed)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
+        grep -Eq "^$group +qualification\.review_requested(, contract\.review_requested)?(, policy\.changed|, contract\.signed|, feedback\.received)? +0 +0 +0 +0 +0 +0$" "$QF_TMP/out" ||
             { qf_fail "groups row $group: $(cat "$QF_TMP/out")"; return 1; }
     done
     run_cli --json groups
     [ "$RC" -eq 0 ] || { qf_fail "groups --json: exit $RC"; return 1; }
-    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["finance", "legal", "renewal", "sales", "technical"]
+    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["aftersales", "finance", "legal", "renewal", "sales", "technical"]
 assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["items"])
 assert r["next"] is None' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
 

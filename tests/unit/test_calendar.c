@@ -209,6 +209,33 @@ QF_TEST (test_next_working_day)
     QF_CHECK_STR (s_date (year_end), "2027-01-04"); /* 2027-01-01 listed, then a weekend */
 }
 
+/* A reminder that something due on 2026-09-30 is past due: it waits for
+   09:00 of the first working day after it (8 October, after National Day),
+   and from any moment before that it names the day to wait for. */
+QF_TEST (test_overdue_wait)
+{
+    qf_config_t *c = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    int32_t due = s_day ("2026-09-30");
+    int64_t on_due = qf_calendar_reminder_at (c, due) + 3600000;         /* the due day */
+    int64_t holiday = qf_calendar_reminder_at (c, s_day ("2026-10-03")); /* National Day */
+    int64_t early = qf_calendar_reminder_at (c, s_day ("2026-10-08")) - 60000;
+    int64_t time = qf_calendar_reminder_at (c, s_day ("2026-10-08"));
+    int64_t later = qf_calendar_reminder_at (c, s_day ("2026-10-10")) + 3600000; /* make-up Sat */
+    int64_t sunday = qf_calendar_reminder_at (c, s_day ("2026-10-11"));
+    int32_t waits[] = {
+        qf_calendar_overdue_wait (c, on_due, due), qf_calendar_overdue_wait (c, holiday, due),
+        qf_calendar_overdue_wait (c, early, due),  qf_calendar_overdue_wait (c, time, due),
+        qf_calendar_overdue_wait (c, later, due),  qf_calendar_overdue_wait (c, sunday, due)};
+    qf_config_destroy (&c);
+    QF_CHECK_STR (s_date (waits[0]), "2026-10-08");
+    QF_CHECK_STR (s_date (waits[1]), "2026-10-08");
+    QF_CHECK_STR (s_date (waits[2]), "2026-10-08");
+    QF_CHECK_EQ_INT (waits[3], 0); /* its time */
+    QF_CHECK_EQ_INT (waits[4], 0);
+    QF_CHECK_STR (s_date (waits[5]), "2026-10-12"); /* a Sunday: Monday */
+}
+
 QF_TEST (test_reminder_at)
 {
     char text[32];
@@ -400,6 +427,7 @@ main (void)
     QF_RUN (test_shift_previous);
     QF_RUN (test_shift_next);
     QF_RUN (test_next_working_day);
+    QF_RUN (test_overdue_wait);
     QF_RUN (test_reminder_at);
     QF_RUN (test_today);
     QF_RUN (test_search_is_bounded);

@@ -7,6 +7,7 @@
     loaded by its relative path).  Fixtures are written to temporary files
     made with mkstemp and removed after loading.
 */
+#include "aftersales/aftersales_config.h"
 #include "qualification/qualification_config.h"
 #include "qf_config_keys.h"
 #include "renewal/renewal_config.h"
@@ -131,8 +132,10 @@ s_has_defaults (const qf_config_t *c)
            c->max_deliveries == 5 && c->backoff_initial_ms == 1000 && c->backoff_max_ms == 60000 &&
            c->window == 64 && strcmp (c->timezone, "Asia/Shanghai") == 0 &&
            c->utc_offset_minutes == 480 && qf_staff_config (c)->onboarding_training_days == 7 &&
-           c->assessment_period == QF_PERIOD_QUARTER && c->callback_interval_count == 2 &&
-           c->callback_intervals_days[0] == 30 && c->callback_intervals_days[1] == 90 &&
+           c->assessment_period == QF_PERIOD_QUARTER &&
+           qf_aftersales_config (c)->callback_interval_count == 2 &&
+           qf_aftersales_config (c)->callback_intervals_days[0] == 30 &&
+           qf_aftersales_config (c)->callback_intervals_days[1] == 90 &&
            qf_renewal_config (c)->renewal_lead_count == 4 &&
            qf_renewal_config (c)->renewal_lead_days[0] == 90 &&
            qf_renewal_config (c)->renewal_lead_days[1] == 60 &&
@@ -207,7 +210,14 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
     QF_CHECK (qf_qualification_category (c, "security-permit") != NULL);
 
-    QF_CHECK_EQ_INT (c->group_count, 5);
+    QF_CHECK_EQ_INT (c->group_count, 6);
+    const qf_group_config_t *aftersales = qf_config_group (c, "aftersales");
+    QF_CHECK (aftersales && aftersales->topic_count == 1);
+    QF_CHECK_STR (aftersales->role, "aftersales");
+    QF_CHECK_STR (aftersales->topics[0], "aftersales.callback_due");
+    QF_CHECK_STR (qf_aftersales_config (c)->assignee, "owner");
+    QF_CHECK_STR (qf_aftersales_supervisor (c, "li.lei"), "zhao");
+    QF_CHECK_STR (qf_aftersales_supervisor (c, "wang"), "supervisor");
     const qf_group_config_t *renewal = qf_config_group (c, "renewal");
     QF_CHECK (renewal && renewal->topic_count == 2);
     QF_CHECK_STR (renewal->topics[0], "certificate.expiring");
@@ -217,8 +227,10 @@ QF_TEST (test_shipped_file_loads)
         const qf_group_config_t *g = qf_config_group (c, names[i]);
         QF_CHECK (g != NULL);
         QF_CHECK_STR (g->role, names[i]);
-        QF_CHECK_EQ_INT (g->topic_count, i == 2 ? 1 : 3);
+        QF_CHECK_EQ_INT (g->topic_count, i == 2 ? 2 : 3);
         QF_CHECK_STR (g->topics[0], "qualification.review_requested");
+        if (i == 2) /* §6.4: the technical feedback cases */
+            QF_CHECK_STR (g->topics[1], "feedback.received");
         if (i < 2)
             QF_CHECK_STR (g->topics[1], "contract.review_requested");
         if (i < 2)
@@ -307,7 +319,8 @@ QF_TEST (test_values_are_read)
     QF_CHECK_EQ_INT (c->backoff_max_ms, 5);
     QF_CHECK_EQ_INT (c->utc_offset_minutes, -210);
     QF_CHECK_EQ_INT (c->assessment_period, QF_PERIOD_YEAR);
-    QF_CHECK (c->callback_interval_count == 2 && c->callback_intervals_days[1] == 3650);
+    QF_CHECK (qf_aftersales_config (c)->callback_interval_count == 2 &&
+              qf_aftersales_config (c)->callback_intervals_days[1] == 3650);
     QF_CHECK (qf_renewal_config (c)->renewal_lead_count == 1 &&
               qf_renewal_config (c)->renewal_lead_days[0] == 7);
     QF_CHECK_EQ_INT (qf_qualification_config (c)->min_validity_for_sale_days, 0);
@@ -422,8 +435,9 @@ QF_TEST (test_unknown_keys)
         "daemon: {}\n"
         "dameon: {}\n",
         2, "dameon:",
-        "daemon, security, delivery, policy, calendar, cli, groups, contract, contract_clauses, "
-        "payment_terms, processing_days, list_prices, qualification_prices, processing_steps, "
+        "daemon, security, delivery, policy, calendar, cli, groups, aftersales, supervisors, "
+        "contract, contract_clauses, payment_terms, processing_days, feedback, "
+        "feedback_categories, list_prices, qualification_prices, processing_steps, "
         "after_sales_services, authorities, categories",
         NULL));
     QF_CHECK (s_refused ("delivery:\n"
@@ -1345,8 +1359,8 @@ QF_TEST (test_reference)
                        "`previous` | yes |") &&
          strstr (text,
                  "| `cli.role` | name | one of admin, sales, supervisor, review, logistics, legal, "
-                 "finance, technical, management, market, leader, hr, renewal | none | "
-                 "yes |") &&
+                 "finance, technical, management, market, leader, hr, renewal, aftersales, "
+                 "integration | none | yes |") &&
          strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
                        "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
@@ -1391,6 +1405,9 @@ static const struct {
     {"policy.max_discount_supervisor", "0", "100", "-1", "101", false},
     {"policy.max_discount_management", "0", "100", "-1", "101", false},
     {"list_prices[].price", "1", "1000000000", "0.999", "1000000000.001", false},
+    {"aftersales.due_days", "0", "30", "-1", "31", false},
+    {"aftersales.max_attempts", "1", "10", "0", "11", false},
+    {"aftersales.supervisor_after_days", "0", "30", "-1", "31", false},
     {"contract.delivery_at_risk_days", "1", "60", "0", "61", false},
     {"contract.default_processing_days", "0", "3650", "-1", "3651", false},
     {"payment_terms[].instalments", "1", "12", "0", "13", false},
@@ -1409,6 +1426,16 @@ static const struct {
     {"risk.dispute_impact", "1", "5", "0", "6", false},
     {"risk.loss_ratio", "0", "1", "-0.001", "1.001", false},
     {"risk.review_days", "1", "365", "0", "366", false},
+    {"feedback.deadline_low_days", "1", "250", "0", "251", false},
+    {"feedback.deadline_normal_days", "1", "250", "0", "251", false},
+    {"feedback.deadline_high_days", "1", "250", "0", "251", false},
+    {"feedback.deadline_critical_days", "1", "250", "0", "251", false},
+    {"feedback.response_days", "1", "30", "0", "31", false},
+    {"feedback.open_age_days", "0", "3650", "-1", "3651", true},
+    {"feedback_categories[].low_days", "1", "250", "0", "251", false},
+    {"feedback_categories[].normal_days", "1", "250", "0", "251", false},
+    {"feedback_categories[].high_days", "1", "250", "0", "251", false},
+    {"feedback_categories[].critical_days", "1", "250", "0", "251", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
 };
@@ -1448,6 +1475,11 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
     else if (strncmp (key, "payment_terms[].", 16) == 0)
         snprintf (yaml, size, "payment_terms:\n  - name: x\n    text: t\n    instalments: %s\n",
                   item);
+    else if (strncmp (key, "feedback_categories[].", 22) == 0)
+        snprintf (yaml, size,
+                  "feedback_categories:\n  - name: x\n    kind: service\n    department: sales\n"
+                  "    %s: %s\n",
+                  key + 22, item);
     else if (strncmp (key, "processing_days[].", 18) == 0)
         snprintf (yaml, size, "processing_days:\n  - name: x\n    days: %s\n", item);
     else if (strncmp (key, "delivery.backoff_", 17) == 0)

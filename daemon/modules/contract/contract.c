@@ -12,6 +12,7 @@
     of the schedule (once); payments are recorded against them; delivery
     closes it. The transitions are one table checked in one function. */
 #include "contract/contract.h"
+#include "aftersales/aftersales.h"
 #include "contract/contract_config.h"
 #include "contract/contract_store.h"
 #include "contract/contract_timers.h"
@@ -1251,6 +1252,9 @@ s_deliver (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_risk_contract_closed (ctx->store, ctx->now, id, "the contract was delivered",
                                       ctx->user);
+    /* §6.4: its callbacks, scheduled in the delivery's transaction. */
+    if (rc == 0)
+        rc = qf_aftersales_schedule (ctx->store, ctx->config, ctx->now, contract, date);
     json_t *payload = NULL;
     if (rc == 0)
         payload = json_pack (
@@ -1310,16 +1314,12 @@ s_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static int
 s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    const char *owner = json_string_value (json_object_get (args, "owner"));
-    if (strcmp (ctx->role, "sales") == 0) {
-        if (owner && (!ctx->user || strcmp (owner, ctx->user) != 0))
-            return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.owner",
-                                 "a salesperson lists only their own customers' contracts "
-                                 "(§5.3 confidentiality); leave args.owner out or give your own");
-        owner = ctx->user;
-    }
+    const char *owner = NULL;
+    int rc = qf_ctx_list_owner (ctx, args, "their own customers' contracts", &owner);
+    if (rc)
+        return rc;
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_contract_list (ctx->store,
+    rc = qf_store_contract_list (ctx->store,
                                      json_integer_value (json_object_get (args, "customer_id")),
                                      owner, json_string_value (json_object_get (args, "state")),
                                      json_integer_value (json_object_get (args, "next")),

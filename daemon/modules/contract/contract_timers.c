@@ -151,15 +151,11 @@ s_overdue (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer
     const char *contract_state = json_string_value (json_object_get (contract, "state"));
     int32_t due = 0, today = qf_calendar_today (config, now);
     qf_date_parse (json_string_value (json_object_get (receivable, "due")), &due);
+    int32_t wait = qf_calendar_overdue_wait (config, now, due);
     if (strcmp (state, "open") != 0 || strcmp (contract_state, "cancelled") == 0) {
         rc = 0; /* paid, or the contract is gone: nothing is overdue */
-    } else if (today <= due || !qf_calendar_is_working_day (config, today) ||
-               now < qf_calendar_reminder_at (config, today)) {
-        int32_t day = today > due ? today : due;
-        if (!qf_calendar_is_working_day (config, day) || day == due ||
-            now >= qf_calendar_reminder_at (config, day))
-            day = qf_calendar_next_working_day (config, day);
-        rc = s_place_overdue (store, config, receivable_id, day, now);
+    } else if (wait) {
+        rc = s_place_overdue (store, config, receivable_id, wait, now);
     } else {
         double amount = json_number_value (json_object_get (receivable, "amount"));
         double paid = json_number_value (json_object_get (receivable, "paid"));

@@ -7,6 +7,7 @@
 #include "customer/customer.h"
 #include "customer/customer_store.h"
 #include "customer/customer_timers.h"
+#include "feedback/feedback.h"
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_command.h"
@@ -332,12 +333,13 @@ s_customer_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return 0;
 }
 
-/* The profile with its contact persons, its needs and concerns, and the
-   next steps still open. */
+/* The profile with its contact persons, its needs and concerns, the
+   next steps still open, and its open feedback cases (§6.4: a customer
+   with an open case is marked). */
 static int
 s_customer_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    json_t *record = NULL, *notes = NULL, *steps = NULL;
+    json_t *record = NULL, *notes = NULL, *steps = NULL, *cases = NULL;
     int rc = s_load (ctx, args, &record);
     if (rc)
         return rc;
@@ -345,8 +347,11 @@ s_customer_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_customer_store_notes (ctx->store, id, &notes);
     if (rc == 0)
         rc = qf_customer_store_steps_open (ctx->store, id, &steps);
+    if (rc == 0)
+        rc = qf_feedback_open_case_list (ctx->store, id, &cases);
     if (rc == 0 && (json_object_set_new (record, "notes", notes) ||
-                    json_object_set_new (record, "open_steps", steps)))
+                    json_object_set_new (record, "open_steps", steps) ||
+                    json_object_set_new (record, "open_cases", cases)))
         rc = QF_ENOMEM;
     if (rc) {
         json_decref (record);

@@ -67,14 +67,10 @@ s_fire (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, i
     }
     int32_t due = 0, today = qf_calendar_today (config, now);
     qf_date_parse (json_string_value (json_object_get (entry, "next_due")), &due);
-    if (today <= due || !qf_calendar_is_working_day (config, today) ||
-        now < qf_calendar_reminder_at (config, today)) {
-        int32_t day = today > due ? today : due;
-        if (!qf_calendar_is_working_day (config, day) || day == due ||
-            now >= qf_calendar_reminder_at (config, day))
-            day = qf_calendar_next_working_day (config, day);
+    int32_t wait = qf_calendar_overdue_wait (config, now, due);
+    if (wait) {
         json_decref (entry);
-        return s_place (store, config, log_id, day, now);
+        return s_place (store, config, log_id, wait, now);
     }
     int64_t customer_id = json_integer_value (json_object_get (entry, "customer_id"));
     rc = qf_customer_get (store, customer_id, &customer);

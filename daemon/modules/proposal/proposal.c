@@ -15,6 +15,7 @@
 #include "proposal/proposal_store.h"
 #include "proposal/proposal_timers.h"
 #include "customer/customer.h"
+#include "feedback/feedback.h"
 #include "qualification/qualification.h"
 #include "qualification/qualification_store.h"
 #include "staff/staff.h"
@@ -556,7 +557,8 @@ s_version (qf_ctx_t *ctx, json_t *lines, json_t *steps, json_t *services, const 
 static int
 s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
 {
-    json_t *record = NULL, *versions = NULL, *approvals = NULL, *flags = NULL, *customer = NULL;
+    json_t *record = NULL, *versions = NULL, *approvals = NULL, *flags = NULL, *customer = NULL,
+           *cases = NULL;
     int rc = qf_store_proposal_get (ctx->store, id, &record);
     if (rc == 0)
         rc = qf_store_proposal_versions (ctx->store, id, &versions);
@@ -567,11 +569,16 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
     if (rc == 0)
         rc = qf_customer_get (
             ctx->store, json_integer_value (json_object_get (record, "customer_id")), &customer);
+    /* §6.4: a proposal to a customer with an open case says so. */
+    if (rc == 0)
+        rc = qf_feedback_open_case_list (
+            ctx->store, json_integer_value (json_object_get (record, "customer_id")), &cases);
     if (rc) {
         json_decref (record);
         json_decref (versions);
         json_decref (approvals);
         json_decref (flags);
+        json_decref (customer);
         return qf_ctx_error (ctx, rc, NULL, "could not read proposal %lld: %s", (long long)id,
                              qf_strerror (rc));
     }
@@ -583,6 +590,7 @@ s_show_record (qf_ctx_t *ctx, int64_t id, json_t **record_p)
     json_object_set_new (record, "versions", versions);
     json_object_set_new (record, "approvals", approvals);
     json_object_set_new (record, "flags", flags);
+    json_object_set_new (record, "open_cases", cases);
     json_decref (customer);
     *record_p = record;
     return 0;
@@ -1133,16 +1141,12 @@ s_show (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 static int
 s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    const char *owner = json_string_value (json_object_get (args, "owner"));
-    if (strcmp (ctx->role, "sales") == 0) {
-        if (owner && (!ctx->user || strcmp (owner, ctx->user) != 0))
-            return qf_ctx_error (ctx, QF_EFORBIDDEN, "args.owner",
-                                 "a salesperson lists only their own customers' proposals "
-                                 "(§5.3 confidentiality); leave args.owner out or give your own");
-        owner = ctx->user;
-    }
+    const char *owner = NULL;
+    int rc = qf_ctx_list_owner (ctx, args, "their own customers' proposals", &owner);
+    if (rc)
+        return rc;
     json_t *limit = json_object_get (args, "limit"), *items = NULL;
-    int rc = qf_store_proposal_list (ctx->store,
+    rc = qf_store_proposal_list (ctx->store,
                                      json_integer_value (json_object_get (args, "customer_id")),
                                      owner, json_string_value (json_object_get (args, "state")),
                                      json_integer_value (json_object_get (args, "after_id")),
