@@ -640,6 +640,38 @@ QF_TEST (overdue_to_owner_then_supervisor)
     qf_test_daemon_close (&f.d);
 }
 
+/* Once the staff directory names the owner's supervisor (§5), it is the
+   one told, not the configured one (supervisors:). */
+QF_TEST (supervisor_from_the_directory)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_opened (&f, YAML), 0);
+    f.d.user = "hr.wang";
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s}",
+                                  "person", "sun", "name", "孙", "department", "sales", "roles",
+                                  "supervisor", "started", "2020-01-06"),
+                     0);
+    QF_CHECK_EQ_INT (qf_test_run (&f.d, "hr", "staff.add", NULL,
+                                  "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "person", "li.lei", "name",
+                                  "李雷", "department", "sales", "roles", "sales", "supervisor",
+                                  "sun", "started", "2020-01-06", "onboarded", "2020-02-01"),
+                     0);
+    f.d.user = NULL;
+    uint64_t mark = qf_test_mark (&f.d);
+    f.d.now = qf_test_at ("2026-10-07", 9, 0);
+    QF_CHECK (s_fire (&f) >= 1);
+    f.d.now = qf_test_at ("2026-10-09", 9, 0);
+    QF_CHECK (s_fire (&f) >= 1);
+    json_t *events = qf_test_events (&f.d, mark, "aftersales.callback_overdue");
+    QF_CHECK_EQ_INT (json_array_size (events), 2);
+    json_t *second = json_object_get (json_array_get (events, 1), "payload");
+    QF_CHECK_STR (qf_test_str (second, "level"), "supervisor");
+    QF_CHECK_STR (json_string_value (json_array_get (json_object_get (second, "recipients"), 0)),
+                  "sun");
+    json_decref (events);
+    qf_test_daemon_close (&f.d);
+}
+
 /* With the after-sales role as assignee and no supervisor configured for
    the owner: the role gets the task, and the supervisor role is told. */
 QF_TEST (assigned_to_role)
@@ -790,6 +822,7 @@ main (void)
     QF_RUN (refusals_change_nothing);
     QF_RUN (escalated_after_max_attempts);
     QF_RUN (overdue_to_owner_then_supervisor);
+    QF_RUN (supervisor_from_the_directory);
     QF_RUN (assigned_to_role);
     QF_RUN (late_after_downtime);
     QF_RUN (problems_become_feedback);

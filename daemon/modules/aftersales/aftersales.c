@@ -28,6 +28,7 @@
 #include "aftersales/aftersales_timers.h"
 #include "customer/customer.h"
 #include "feedback/feedback.h"
+#include "staff/staff.h"
 #include "contract/contract_store.h"
 #include "qf.h"
 #include "qf_calendar.h"
@@ -73,6 +74,15 @@ s_assignee (const qf_config_t *config, const char *owner)
 {
     const char *assignee = qf_aftersales_config (config)->assignee;
     return strcmp (assignee, "owner") == 0 ? owner : assignee;
+}
+
+const char *
+qf_aftersales_supervisor_of (qf_store_t *store, const qf_config_t *config, const char *owner,
+                             char *buffer, size_t size)
+{
+    if (owner && qf_staff_supervisor_of (store, owner, buffer, size) == 0)
+        return buffer;
+    return qf_aftersales_supervisor (config, owner);
 }
 
 int
@@ -480,7 +490,7 @@ s_not_reached (qf_ctx_t *ctx, json_t *callback, int32_t day, int attempt, char *
         if (rc || escalated)
             return rc;
         const char *owner = json_string_value (json_object_get (callback, "owner"));
-        char what[160];
+        char what[160], boss[128];
         snprintf (what, sizeof what,
                   "the customer was not reached in %d calls: the supervisor decides what is done "
                   "(§3.3 customer first)",
@@ -490,7 +500,10 @@ s_not_reached (qf_ctx_t *ctx, json_t *callback, int32_t day, int attempt, char *
         if (rc == 0)
             rc = qf_aftersales_emit (
                 ctx->store, ctx->now, "aftersales.callback_escalated", json_incref (callback),
-                json_pack ("[s, s]", qf_aftersales_supervisor (ctx->config, owner), owner),
+                json_pack ("[s, s]",
+                           qf_aftersales_supervisor_of (ctx->store, ctx->config, owner, boss,
+                                                        sizeof boss),
+                           owner),
                 json_pack ("{s:i, s:s}", "calls", attempt, "what", what));
         return rc;
     }

@@ -22,6 +22,13 @@
 int qf_aftersales_schedule (qf_store_t *store, const qf_config_t *config, int64_t now,
                             json_t *contract, const char *delivered_on);
 
+/*  The owner's supervisor, who is told of an escalated or long overdue
+    callback: the staff directory's (qf_staff_supervisor_of, §5) when it
+    names one, else the configured one (supervisors:, then
+    aftersales.supervisor_role). Returns `buffer` or a configured name. */
+const char *qf_aftersales_supervisor_of (qf_store_t *store, const qf_config_t *config,
+                                         const char *owner, char *buffer, size_t size);
+
 /*  The callbacks of contract `contract_id`, by interval (caller owns):
     each {id, contract_id, number, customer_id, owner, interval_days, day,
     due, state (scheduled, open, done, escalated), attempts, score, ...}. */

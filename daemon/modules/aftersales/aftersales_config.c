@@ -33,7 +33,7 @@ static const qf_key_t s_aftersales[] = {
     QF_TOKEN ("aftersales.supervisor_role",       AS (supervisor_role),       "supervisor", s_supervisor_roles, QF_RELOAD, "§6.4: who is told of an overdue or escalated callback of a salesperson supervisors: does not name (a role)"),
 };
 
-/* supervisors: one entry per salesperson, until the staff directory. */
+/* supervisors: one entry per salesperson; the staff directory comes first. */
 static const qf_key_t s_supervisor[] = {
     QF_TOKEN ("name",       SUP (name),       NULL, NULL, QF_RESTART, "a salesperson's user; unique", .required = true),
     QF_TOKEN ("supervisor", SUP (supervisor), NULL, NULL, QF_RESTART, "their supervisor's user, told of their overdue and escalated callbacks", .required = true),
@@ -42,7 +42,7 @@ static const qf_key_t s_supervisor[] = {
 static const qf_section_t s_sections[] = {
     QF_MAPPING ("policy",     s_policy),
     QF_MAPPING ("aftersales", s_aftersales),
-    QF_LIST    ("supervisors", s_supervisor, qf_supervisor_t, AS (supervisors), AS (supervisor_count), QF_RELOAD, "§6.4 who supervises each salesperson (a configuration until the staff directory)"),
+    QF_LIST    ("supervisors", s_supervisor, qf_supervisor_t, AS (supervisors), AS (supervisor_count), QF_RELOAD, "§6.4 who supervises each salesperson when the staff directory names no supervisor for them"),
     {.name = NULL},
 };
 

@@ -22,7 +22,7 @@
 
 #include "qf_config.h"
 
-/* Who supervises a salesperson (until the staff directory, issue 13). */
+/* Who supervises a salesperson when the staff directory names nobody. */
 typedef struct {
     char *name;       /* the salesperson's user */
     char *supervisor; /* their supervisor's user */

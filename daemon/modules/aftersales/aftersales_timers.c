@@ -150,14 +150,16 @@ s_retry (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, 
 }
 
 /* Who is told at `level`: the assignee and the owner (once each), or the
-   owner's supervisor. */
+   owner's supervisor (qf_aftersales_supervisor_of). */
 static json_t *
-s_told (const qf_config_t *config, json_t *callback, const char *level)
+s_told (qf_store_t *store, const qf_config_t *config, json_t *callback, const char *level)
 {
+    char boss[128];
     const char *owner = json_string_value (json_object_get (callback, "owner"));
     const char *assignee = json_string_value (json_object_get (callback, "assignee"));
     if (strcmp (level, LEVEL_SUPER) == 0)
-        return json_pack ("[s]", qf_aftersales_supervisor (config, owner));
+        return json_pack ("[s]",
+                          qf_aftersales_supervisor_of (store, config, owner, boss, sizeof boss));
     if (strcmp (assignee, owner) == 0)
         return json_pack ("[s]", owner);
     return json_pack ("[s, s]", assignee, owner);
@@ -176,7 +178,7 @@ s_tell_overdue (qf_store_t *store, const qf_config_t *config, json_t *callback, 
     if (rc == 0)
         rc = qf_aftersales_emit (
             store, now, "aftersales.callback_overdue", json_incref (callback),
-            s_told (config, callback, level),
+            s_told (store, config, callback, level),
             json_pack ("{s:s, s:i, s:b, s:s}", "level", level, "days_overdue", (int)(today - due),
                        "late", late, "what",
                        "§3.3 customer first: the customer was not called back by the due date"));
