@@ -60,7 +60,6 @@
 
 /* Enum fields are written through an int. */
 _Static_assert(sizeof (qf_durability_t) == sizeof (int), "qf_durability_t is not an int");
-_Static_assert(sizeof (qf_period_t) == sizeof (int), "qf_period_t is not an int");
 _Static_assert(sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
 
 /* Most keys of the mapping sections together; the loader keeps a line

@@ -33,7 +33,6 @@
 #define QF_CONFIG_DEFAULT_PATH "config/qualflow.yaml"
 
 typedef enum { QF_DURABILITY_FULL = 0, QF_DURABILITY_NORMAL = 1 } qf_durability_t;
-typedef enum { QF_PERIOD_QUARTER = 0, QF_PERIOD_YEAR = 1 } qf_period_t;
 typedef enum { QF_SHIFT_PREVIOUS = 0, QF_SHIFT_NEXT = 1 } qf_shift_t;
 
 /* The years a per-year date list (calendar.holidays) names, ascending,
@@ -103,7 +102,6 @@ typedef struct qf_config_t {
        §5.1, aftersales: §6.4). */
     char *timezone;                                  /* "Asia/Shanghai" or "+08:00" */
     int utc_offset_minutes;                          /* derived from timezone */
-    qf_period_t assessment_period;                   /* §5.2 quarter or year */
 
     /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */
     int reminder_minute;      /* reminder_time as minutes after midnight, 0..1439 */

@@ -18,7 +18,6 @@
 
 static const char *const s_durability_names[] = {"full", "normal", NULL};
 static const char *const s_log_level_names[] = {"debug", "info", "warn", "error", NULL};
-static const char *const s_period_names[] = {"quarter", "year", NULL};
 static const char *const s_shift_names[] = {"previous", "next", NULL};
 
 /* clang-format off */
@@ -67,7 +66,6 @@ static const qf_key_t s_delivery[] = {
    those of the policy document. */
 static const qf_key_t s_policy[] = {
     QF_TIMEZONE   ("policy.timezone",                   CFG (timezone), CFG (utc_offset_minutes), "Asia/Shanghai", 64, QF_RELOAD, "time zone in which policy dates and day counts are reckoned"),
-    QF_ENUM       ("policy.assessment_period",          CFG (assessment_period),          QF_PERIOD_QUARTER, s_period_names, QF_RELOAD, "§5.2 assessment: how often staff are assessed"),
 };
 
 /* calendar: the business calendar (reloadable); see daemon/qf_calendar.h. */

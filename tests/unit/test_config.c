@@ -8,6 +8,7 @@
     made with mkstemp and removed after loading.
 */
 #include "aftersales/aftersales_config.h"
+#include "assessment/assessment_config.h"
 #include "qualification/qualification_config.h"
 #include "qf_config_keys.h"
 #include "renewal/renewal_config.h"
@@ -132,7 +133,7 @@ s_has_defaults (const qf_config_t *c)
            c->max_deliveries == 5 && c->backoff_initial_ms == 1000 && c->backoff_max_ms == 60000 &&
            c->window == 64 && strcmp (c->timezone, "Asia/Shanghai") == 0 &&
            c->utc_offset_minutes == 480 && qf_staff_config (c)->onboarding_training_days == 7 &&
-           c->assessment_period == QF_PERIOD_QUARTER &&
+           qf_assessment_config (c)->period == 0 &&
            qf_aftersales_config (c)->callback_interval_count == 2 &&
            qf_aftersales_config (c)->callback_intervals_days[0] == 30 &&
            qf_aftersales_config (c)->callback_intervals_days[1] == 90 &&
@@ -318,7 +319,7 @@ QF_TEST (test_values_are_read)
     QF_CHECK_EQ_INT (c->backoff_initial_ms, 5);
     QF_CHECK_EQ_INT (c->backoff_max_ms, 5);
     QF_CHECK_EQ_INT (c->utc_offset_minutes, -210);
-    QF_CHECK_EQ_INT (c->assessment_period, QF_PERIOD_YEAR);
+    QF_CHECK_EQ_INT (qf_assessment_config (c)->period, 1);
     QF_CHECK (qf_aftersales_config (c)->callback_interval_count == 2 &&
               qf_aftersales_config (c)->callback_intervals_days[1] == 3650);
     QF_CHECK (qf_renewal_config (c)->renewal_lead_count == 1 &&

@@ -1,0 +1,131 @@
+/*  The assessment module's store part (assessment_store.h). The figures
+    read the contract and after-sales tables: they are aggregates over
+    many rows, one statement each, which no per-record function of those
+    modules could give at the speed of the report. */
+#include "assessment/assessment_store.h"
+#include "qf.h"
+#include "qf_store_int.h"
+
+#include <string.h>
+
+/* The part's schema. Append only: never edit one that has shipped. */
+const char *const qf_assessment_migrations[] = {
+    "CREATE TABLE assessments ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  person TEXT NOT NULL, period TEXT NOT NULL,"
+    "  rating TEXT NOT NULL, comments TEXT NOT NULL,"
+    "  reward TEXT, plan TEXT, goals TEXT, review TEXT,"
+    "  scorecard TEXT NOT NULL," /* JSON: the computed scorecard when recorded */
+    "  by TEXT NOT NULL, role TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  UNIQUE (person, period));"
+    "CREATE TABLE assessment_periods (period TEXT PRIMARY KEY, announced INTEGER NOT NULL);",
+};
+const size_t qf_assessment_migration_count =
+    sizeof qf_assessment_migrations / sizeof qf_assessment_migrations[0];
+
+typedef enum { AS_SALES, AS_SCORES, AS_NEW, AS_ADD, AS_LIST, AS_ANNOUNCE, AS_COUNT } as_stmt_t;
+
+#define SIGNED_STATES "('signed', 'delivered')"
+
+static const char *const s_sql[AS_COUNT] = {
+    [AS_SALES] = "SELECT c.owner, COUNT(*), TOTAL(v.price) FROM contracts c"
+                 " JOIN contract_versions v ON v.contract_id = c.id AND v.version = c.version"
+                 " WHERE c.signed_on BETWEEN ?1 AND ?2 AND c.state IN " SIGNED_STATES
+                 " AND (?3 IS NULL OR c.owner = ?3) GROUP BY c.owner ORDER BY c.owner",
+    [AS_SCORES] = "SELECT b.owner, COUNT(*), TOTAL(k.score) FROM callback_calls k"
+                  " JOIN callbacks b ON b.id = k.callback_id"
+                  " WHERE k.score IS NOT NULL AND k.made_on BETWEEN ?1 AND ?2"
+                  " AND (?3 IS NULL OR b.owner = ?3) GROUP BY b.owner ORDER BY b.owner",
+    /* A customer's first signed contract (SQLite takes the bare column
+       owner from the row of the MIN). */
+    [AS_NEW] = "SELECT owner, COUNT(*), 0 FROM (SELECT c.owner AS owner, MIN(c.signed_on) AS first"
+               " FROM contracts c WHERE c.signed_on IS NOT NULL AND c.state IN " SIGNED_STATES
+               " GROUP BY c.customer_id) WHERE first BETWEEN ?1 AND ?2"
+               " AND (?3 IS NULL OR owner = ?3) GROUP BY owner ORDER BY owner",
+    [AS_ADD] = "INSERT INTO assessments (person, period, rating, comments, reward, plan, goals,"
+               " review, scorecard, by, role, at)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+               " ON CONFLICT (person, period) DO NOTHING",
+    [AS_LIST] = "SELECT json_object('id', id, 'person', person, 'period', period, 'rating',"
+                " rating, 'comments', comments, 'reward', reward, 'plan', plan, 'goals', goals,"
+                " 'review', review, 'scorecard', json(scorecard), 'by', by, 'role', role, 'at',"
+                " at) FROM assessments WHERE person = ?1 ORDER BY period",
+    [AS_ANNOUNCE] = "INSERT INTO assessment_periods (period, announced) VALUES (?1, ?2)"
+                    " ON CONFLICT (period) DO NOTHING",
+};
+
+static const qf_store_sql_t s_statements = {"assessment", s_sql, AS_COUNT};
+
+int
+qf_assessment_store_open (qf_store_t *store, char *error, size_t error_size)
+{
+    return qf_store__prepare (store, &s_statements, error, error_size);
+}
+
+static sqlite3_stmt *
+s_stmt (qf_store_t *self, as_stmt_t index)
+{
+    return qf_store__part_stmt (self, &s_statements, index);
+}
+
+int
+qf_assessment_store_figures (qf_store_t *self, int which, const char *from, const char *to,
+                             const char *person, qf_assessment_figure_fn *fn, void *arg)
+{
+    as_stmt_t index = which == QF_ASSESSMENT_SCORES ? AS_SCORES
+                      : which == QF_ASSESSMENT_NEW  ? AS_NEW
+                                                    : AS_SALES;
+    sqlite3_stmt *stmt = s_stmt (self, index);
+    sqlite3_bind_text (stmt, 1, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 2, to, -1, SQLITE_TRANSIENT);
+    qf_store__bind_opt_text (stmt, 3, person);
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step (stmt)) == SQLITE_ROW)
+        rc = fn (arg, (const char *) sqlite3_column_text (stmt, 0), which,
+                 sqlite3_column_int64 (stmt, 1), sqlite3_column_double (stmt, 2));
+    if (!rc && step != SQLITE_DONE)
+        rc = qf_store__fail (self, "read the KPI figures");
+    sqlite3_reset (stmt);
+    return rc;
+}
+
+int
+qf_assessment_store_add (qf_store_t *self, json_t *args, const char *scorecard, const char *who,
+                         const char *role, int64_t at, int64_t *id_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, AS_ADD);
+    const char *keys[] = {"person", "period", "rating", "comments",
+                          "reward", "plan",   "goals",  "review"};
+    for (int i = 0; i < 8; i++)
+        qf_store__bind_text_arg (stmt, i + 1, args, keys[i]);
+    sqlite3_bind_text (stmt, 9, scorecard, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 10, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 11, role, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 12, at);
+    int rc = qf_store__exec (self, stmt, "record the assessment");
+    if (rc)
+        return rc;
+    if (sqlite3_changes (self->db) == 0)
+        return QF_ECONFLICT;
+    *id_p = sqlite3_last_insert_rowid (self->db);
+    return 0;
+}
+
+int
+qf_assessment_store_list (qf_store_t *self, const char *person, json_t **list_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, AS_LIST);
+    sqlite3_bind_text (stmt, 1, person, -1, SQLITE_TRANSIENT);
+    return qf_store__rows_json (self, stmt, qf_store__row_text, NULL, "read the assessments",
+                                list_p);
+}
+
+int
+qf_assessment_store_announce (qf_store_t *self, const char *period, int64_t at)
+{
+    sqlite3_stmt *stmt = s_stmt (self, AS_ANNOUNCE);
+    sqlite3_bind_text (stmt, 1, period, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 2, at);
+    int rc = qf_store__exec (self, stmt, "mark the period announced");
+    return rc ? rc : sqlite3_changes (self->db) == 0;
+}
