@@ -12,7 +12,7 @@
 const qf_command_spec_t qf_assessment_specs[] = {
     {.name = "report.kpi",
      .roles = "supervisor hr management",
-     .args = {{"period", A_TEXT, false, 4, 6, .option = "--period", .placeholder = "P",
+     .args = {{"period", A_TEXT, false, 4, 7, .option = "--period", .placeholder = "P",
                .help = "2027Q1 or 2027; default the period of today",
                .doc = "a quarter `YYYYQn` or a year `YYYY`; default the period "
                       "(policy.assessment_period) that holds today"},
@@ -42,7 +42,7 @@ const qf_command_spec_t qf_assessment_specs[] = {
      .writes = true,
      .args = {{"person", A_TEXT, true, 1, 64, .option = "PERSON",
                .help = "the person assessed (login name)"},
-              {"period", A_TEXT, true, 4, 6, .option = "--period", .placeholder = "P",
+              {"period", A_TEXT, true, 4, 7, .option = "--period", .placeholder = "P",
                .help = "2027Q1 or 2027, a period that has ended",
                .doc = "a quarter `YYYYQn` or a year `YYYY` that has ended"},
               {"rating", A_ENUM, true, 0, 0, "excellent good satisfactory poor unsatisfactory",
