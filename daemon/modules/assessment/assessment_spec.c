@@ -33,7 +33,7 @@ const qf_command_spec_t qf_assessment_specs[] = {
              "customers (first signed contract), sales growth against the previous period; "
              "each against its target, and the weighted score; with the person's violations "
              "of the period.",
-     .output = QF_OUT_LIST,
+     .output = QF_OUT_RECORD,
      .list_key = "items",
      .columns = "PERSON:person PERIOD:period CONTRACTS:contracts SALES:sales PROFIT:profit "
                 "SATISFACTION:satisfaction NEW:new_customers GROWTH:growth SCORE:score"},
