@@ -437,7 +437,7 @@ QF_TEST (test_unknown_keys)
         "dameon: {}\n",
         2, "dameon:",
         "daemon, security, delivery, policy, calendar, cli, groups, aftersales, supervisors, "
-        "contract, contract_clauses, payment_terms, processing_days, feedback, "
+        "assessment, contract, contract_clauses, payment_terms, processing_days, feedback, "
         "feedback_categories, list_prices, qualification_prices, processing_steps, "
         "after_sales_services, authorities, categories",
         NULL));
@@ -1432,6 +1432,17 @@ static const struct {
     {"feedback.deadline_high_days", "1", "250", "0", "251", false},
     {"feedback.deadline_critical_days", "1", "250", "0", "251", false},
     {"feedback.response_days", "1", "30", "0", "31", false},
+    {"assessment.cost_ratio", "0", "1", "-0.01", "1.01", false},
+    {"assessment.weight_sales", "0", "100", "-1", "101", false},
+    {"assessment.weight_profit", "0", "100", "-1", "101", false},
+    {"assessment.weight_satisfaction", "0", "100", "-1", "101", false},
+    {"assessment.weight_new_customers", "0", "100", "-1", "101", false},
+    {"assessment.weight_growth", "0", "100", "-1", "101", false},
+    {"assessment.target_sales", "1", "1000000000000", "0.5", "1000000000001", false},
+    {"assessment.target_profit", "1", "1000000000000", "0.5", "1000000000001", false},
+    {"assessment.target_satisfaction", "1", "5", "0.9", "5.1", false},
+    {"assessment.target_new_customers", "1", "1000000", "0.5", "1000001", false},
+    {"assessment.target_growth", "1", "10000", "0.5", "10001", false},
     {"feedback.open_age_days", "0", "3650", "-1", "3651", true},
     {"feedback_categories[].low_days", "1", "250", "0", "251", false},
     {"feedback_categories[].normal_days", "1", "250", "0", "251", false},
