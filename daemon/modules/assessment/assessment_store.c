@@ -30,7 +30,7 @@ typedef enum { AS_SALES, AS_SCORES, AS_NEW, AS_ADD, AS_LIST, AS_ANNOUNCE, AS_COU
 static const char *const s_sql[AS_COUNT] = {
     [AS_SALES] = "SELECT c.owner, COUNT(*), TOTAL(v.price) FROM contracts c"
                  " JOIN contract_versions v ON v.contract_id = c.id AND v.version = c.version"
-                 " WHERE c.signed_on BETWEEN ?1 AND ?2 AND c.state IN " SIGNED_STATES
+                 " WHERE c.signed_on IS NOT NULL AND c.signed_on BETWEEN ?1 AND ?2 AND c.state IN " SIGNED_STATES
                  " AND (?3 IS NULL OR c.owner = ?3) GROUP BY c.owner ORDER BY c.owner",
     [AS_SCORES] = "SELECT b.owner, COUNT(*), TOTAL(k.score) FROM callback_calls k"
                   " JOIN callbacks b ON b.id = k.callback_id"

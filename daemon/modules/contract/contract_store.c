@@ -66,6 +66,12 @@ const char *const qf_contract_migrations[] = {
     "  receivable_id INTEGER NOT NULL, amount REAL NOT NULL, date TEXT NOT NULL,"
     "  who TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE INDEX payments_receivable ON payments (receivable_id, id);",
+    /* 2: the signed contracts by date and by customer, covering what the
+       assessment's KPIs read (§5.2: sales of a period, first contracts). */
+    "CREATE INDEX contracts_signed ON contracts (signed_on, owner, state, version)"
+    "  WHERE signed_on IS NOT NULL;"
+    "CREATE INDEX contracts_first_signed ON contracts (customer_id, signed_on, owner, state)"
+    "  WHERE signed_on IS NOT NULL;",
 };
 const size_t qf_contract_migration_count =
     sizeof qf_contract_migrations / sizeof qf_contract_migrations[0];
