@@ -41,6 +41,10 @@ int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, 
     appends an event. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
 
+/*  Who acts, for the record: the request's user, or its role when it
+    gave no user ("" when neither). */
+const char *qf_ctx_who (qf_ctx_t *ctx);
+
 /*  The "next" of a paged list's result: where the page after `items`
     begins when it is full (`limit` items), the last item's "id"; else
     null (nothing comes next). A new reference. */

@@ -104,6 +104,14 @@ qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, jso
     return qf_emit (ctx->store, ctx->now, topic, kind, id, payload);
 }
 
+const char *
+qf_ctx_who (qf_ctx_t *ctx)
+{
+    if (ctx->user && ctx->user[0])
+        return ctx->user;
+    return ctx->role ? ctx->role : "";
+}
+
 json_t *
 qf_ctx_next_page (json_t *items, int limit)
 {

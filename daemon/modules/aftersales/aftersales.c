@@ -145,13 +145,6 @@ qf_aftersales_of (qf_store_t *store, int64_t contract_id, json_t **callbacks_p)
 
 /* Handlers ------------------------------------------------------------------ */
 
-/* Who acts, for the record: the user, or the role when no user was given. */
-static const char *
-s_who (qf_ctx_t *ctx)
-{
-    return ctx->user && ctx->user[0] ? ctx->user : ctx->role;
-}
-
 /* Loads callback `id` (404 naming `field`). */
 static int
 s_load (qf_ctx_t *ctx, json_int_t id, const char *field, json_t **callback_p)
@@ -228,7 +221,7 @@ s_open_row (qf_ctx_t *ctx, json_t *callback)
     json_t *task = json_pack ("{s:s, s:s, s:s, s:s}", "assignee", assignee, "day", day_text, "due",
                               due_text, "next_attempt", next_text);
     int rc =
-        task ? qf_store_callback_open (ctx->store, id, task, s_who (ctx), ctx->now) : QF_ENOMEM;
+        task ? qf_store_callback_open (ctx->store, id, task, qf_ctx_who (ctx), ctx->now) : QF_ENOMEM;
     if (rc == 0)
         rc = json_object_update (callback, task) ? QF_ENOMEM : 0;
     json_decref (task);
@@ -429,7 +422,7 @@ s_feedback (qf_ctx_t *ctx, json_t *callback, json_t *problems, const char *sever
             "severity", severity, "text", json_object_get (problem, "text"), "channel", "phone");
         char why[512] = "";
         int64_t id = 0;
-        rc = feedback ? qf_feedback_add (ctx->store, ctx->config, ctx->now, feedback, s_who (ctx),
+        rc = feedback ? qf_feedback_add (ctx->store, ctx->config, ctx->now, feedback, qf_ctx_who (ctx),
                                          &id, why, sizeof why)
                       : QF_ENOMEM;
         json_decref (feedback);
@@ -460,7 +453,7 @@ s_reached (qf_ctx_t *ctx, json_t *callback, json_t *args, const char *day, json_
     if (rc == 0)
         rc = qf_store_callback_called (ctx->store, id, "done", NULL, score,
                                        json_string_value (json_object_get (args, "said")),
-                                       s_who (ctx), ctx->now);
+                                       qf_ctx_who (ctx), ctx->now);
     if (rc == 0)
         rc = qf_aftersales_unwatch (ctx->store, id, NULL);
     return rc;
@@ -482,7 +475,7 @@ s_not_reached (qf_ctx_t *ctx, json_t *callback, int32_t day, int attempt, char *
     bool escalated =
         strcmp (json_string_value (json_object_get (callback, "state")), "escalated") == 0;
     if (attempt >= max || escalated) {
-        int rc = qf_store_callback_called (ctx->store, id, "escalated", NULL, 0, NULL, s_who (ctx),
+        int rc = qf_store_callback_called (ctx->store, id, "escalated", NULL, 0, NULL, qf_ctx_who (ctx),
                                            ctx->now);
         if (rc == 0)
             rc = qf_aftersales_unwatch (ctx->store, id, NULL);
@@ -513,7 +506,7 @@ s_not_reached (qf_ctx_t *ctx, json_t *callback, int32_t day, int attempt, char *
         next = qf_aftersales_working_days_after (ctx->config, today, 0);
     qf_date_format (next, next_p, next_size);
     int rc =
-        qf_store_callback_called (ctx->store, id, "open", next_p, 0, NULL, s_who (ctx), ctx->now);
+        qf_store_callback_called (ctx->store, id, "open", next_p, 0, NULL, qf_ctx_who (ctx), ctx->now);
     if (rc == 0)
         rc = qf_aftersales_watch_retry (ctx->store, ctx->config, id, next, attempt + 1, ctx->now);
     return rc;
@@ -556,7 +549,7 @@ s_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *call = NULL;
     if (rc == 0) {
         call = json_pack ("{s:i, s:s, s:s, s:s, s:b, s:O?, s:O?, s:O}", "attempt", attempt,
-                          "made_on", day_text, "by", s_who (ctx), "role", ctx->role, "reached",
+                          "made_on", day_text, "by", qf_ctx_who (ctx), "role", ctx->role, "reached",
                           reached, "score", json_object_get (args, "score"), "said",
                           json_object_get (args, "said"), "problems", problems);
         rc =

@@ -1284,7 +1284,7 @@ s_cancel (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_contract_unwatch_delivery (ctx->store, id);
     if (rc == 0)
-        rc = qf_handover_cancel (ctx->store, ctx->now, id, ctx->user ? ctx->user : ctx->role);
+        rc = qf_handover_cancel (ctx->store, ctx->now, id, qf_ctx_who (ctx));
     if (rc == 0)
         rc = qf_risk_contract_closed (ctx->store, ctx->now, id, "the contract was cancelled",
                                       ctx->user);

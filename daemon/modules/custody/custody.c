@@ -14,22 +14,13 @@
 
 #define OVERDUE_BATCH 64 /* loans reminded per tick at most */
 
-/* Who acts, for the record: the user, or the role when no user was given. */
-static const char *
-s_who (qf_ctx_t *ctx)
-{
-    if (ctx->user && ctx->user[0])
-        return ctx->user;
-    return ctx->role ? ctx->role : "";
-}
-
 /* Appends `topic` with payload {"loan": loan, "by": who}. Keeps loan. */
 static int
 s_loan_event (qf_ctx_t *ctx, const char *topic, json_t *loan)
 {
     int rc = qf_ctx_emit (ctx, topic, "qualification",
                           json_integer_value (json_object_get (loan, "qualification_id")),
-                          json_pack ("{s:O, s:s}", "loan", loan, "by", s_who (ctx)));
+                          json_pack ("{s:O, s:s}", "loan", loan, "by", qf_ctx_who (ctx)));
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     return 0;
@@ -63,7 +54,7 @@ s_custody_archive (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_ctx_emit (ctx, "custody.archived", "qualification", id,
                       json_pack ("{s:I, s:s, s:s, s:s, s:s}", "qualification_id", id, "custodian",
                                  custodian, "location", location, "acquired", acquired_text, "by",
-                                 s_who (ctx)));
+                                 qf_ctx_who (ctx)));
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     rc = qf_store_archive_get (ctx->store, id, result_p);
@@ -179,7 +170,7 @@ s_loan_request (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_store_loan_insert (ctx->store, id,
                                json_string_value (json_object_get (args, "borrower")),
                                json_string_value (json_object_get (args, "purpose")), due,
-                               s_who (ctx), ctx->now, &loan_id);
+                               qf_ctx_who (ctx), ctx->now, &loan_id);
     json_t *loan = NULL;
     if (rc == 0)
         rc = qf_store_loan_get (ctx->store, loan_id, today, &loan);
@@ -229,7 +220,7 @@ s_loan_move (qf_ctx_t *ctx, json_t *args, json_t **result_p, const char *state, 
     json_decref (loan);
     loan = NULL;
     rc = strcmp (was, s_loan_moves[move].from) == 0
-             ? qf_store_loan_move (ctx->store, loan_id, s_loan_moves[move].from, state, s_who (ctx),
+             ? qf_store_loan_move (ctx->store, loan_id, s_loan_moves[move].from, state, qf_ctx_who (ctx),
                                    ctx->now, today, &loan)
              : QF_ECONFLICT;
     if (rc == QF_ECONFLICT) {

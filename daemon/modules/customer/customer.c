@@ -23,15 +23,6 @@
 #define OWNER_SIZE   80  /* room for a user's name (QF_ID_MAX) */
 #define WHAT_SIZE    320 /* a history line for people (its detail has the rest) */
 
-/* Who acts, for the record: the user, or the role when no user was given. */
-static const char *
-s_who (qf_ctx_t *ctx)
-{
-    if (ctx->user && ctx->user[0])
-        return ctx->user;
-    return ctx->role ? ctx->role : "";
-}
-
 /* Whether the acting role is a salesperson's, whose rights end at the
    customers they own. */
 static bool
@@ -53,7 +44,7 @@ s_journal (qf_ctx_t *ctx, int64_t id, const char *type, json_t *detail, const ch
     va_start (ap, format);
     vsnprintf (what, sizeof what, format, ap);
     va_end (ap);
-    int rc = detail ? qf_customer_store_journal (ctx->store, id, type, s_who (ctx), what, detail,
+    int rc = detail ? qf_customer_store_journal (ctx->store, id, type, qf_ctx_who (ctx), what, detail,
                                                  ctx->now)
                     : QF_ENOMEM;
     if (rc)
@@ -218,7 +209,7 @@ s_contact_add (qf_ctx_t *ctx, int64_t id, const contact_t *c)
     int64_t contact_id = 0;
     if (rc == 0)
         rc = qf_customer_store_contact_add (ctx->store, id, c->name, c->phone, c->email,
-                                            c->position, s_who (ctx), ctx->now, &contact_id);
+                                            c->position, qf_ctx_who (ctx), ctx->now, &contact_id);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not store the contact person: %s",
                              qf_strerror (rc));
@@ -309,7 +300,7 @@ s_customer_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              code, (long long)existing, existing_owner);
     int64_t id = 0;
     const char *name = json_string_value (json_object_get (args, "name"));
-    rc = qf_customer_store_insert (ctx->store, args, code, owner, s_who (ctx), ctx->now, &id);
+    rc = qf_customer_store_insert (ctx->store, args, code, owner, qf_ctx_who (ctx), ctx->now, &id);
     json_t *record = NULL;
     if (rc == 0)
         rc = qf_customer_get (ctx->store, id, &record);
@@ -324,7 +315,7 @@ s_customer_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the customer: %s", qf_strerror (rc));
     rc = qf_ctx_emit (ctx, "customer.created", "customer", id,
-                      json_pack ("{s:O, s:s}", "customer", record, "by", s_who (ctx)));
+                      json_pack ("{s:O, s:s}", "customer", record, "by", qf_ctx_who (ctx)));
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
@@ -439,7 +430,7 @@ s_customer_note (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     rc = qf_customer_store_note_add (
         ctx->store, id, json_string_value (json_object_get (args, "kind")),
-        json_string_value (json_object_get (args, "text")), s_who (ctx), ctx->now, &note);
+        json_string_value (json_object_get (args, "text")), qf_ctx_who (ctx), ctx->now, &note);
     if (rc == 0)
         rc = qf_customer_store_touch (ctx->store, id, ctx->now);
     if (rc) {
@@ -500,7 +491,7 @@ s_supersede (qf_ctx_t *ctx, int64_t id, int32_t day, json_t **ids_p)
 {
     json_t *entries = NULL;
     int rc =
-        qf_customer_store_steps_supersede (ctx->store, id, day, s_who (ctx), ctx->now, &entries);
+        qf_customer_store_steps_supersede (ctx->store, id, day, qf_ctx_who (ctx), ctx->now, &entries);
     *ids_p = json_array ();
     if (rc == 0 && !*ids_p)
         rc = QF_ENOMEM;
@@ -538,12 +529,12 @@ s_customer_contact (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         .customer_id = id,
         .day = day,
         .channel = json_string_value (json_object_get (args, "channel")),
-        .who = who ? who : s_who (ctx),
+        .who = who ? who : qf_ctx_who (ctx),
         .person = json_string_value (json_object_get (args, "person")),
         .summary = json_string_value (json_object_get (args, "summary")),
         .next_step = json_string_value (json_object_get (args, "next_step")),
         .next_due = due,
-        .recorded_by = s_who (ctx),
+        .recorded_by = qf_ctx_who (ctx),
     };
     rc = s_supersede (ctx, id, day, &superseded);
     if (rc == 0)
@@ -572,7 +563,7 @@ s_customer_contact (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     rc = qf_ctx_emit (ctx, "customer.contacted", "customer", id,
                       json_pack ("{s:I, s:O, s:O, s:O, s:s}", "customer_id", (json_int_t)id,
                                  "owner", json_object_get (record, "owner"), "contact", entry,
-                                 "superseded", superseded, "by", s_who (ctx)));
+                                 "superseded", superseded, "by", qf_ctx_who (ctx)));
     json_decref (record);
     json_decref (superseded);
     if (rc) {
@@ -606,7 +597,7 @@ s_customer_done (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (ids);
     if (rc)
         return rc;
-    rc = qf_customer_store_step_close (ctx->store, log_id, s_who (ctx), ctx->now, &entry);
+    rc = qf_customer_store_step_close (ctx->store, log_id, qf_ctx_who (ctx), ctx->now, &entry);
     if (rc == QF_ECONFLICT)
         return qf_ctx_error (ctx, rc, "args.log_id",
                              "contact log entry %lld has %s: only an open next step can be "
@@ -651,7 +642,7 @@ s_customer_reassign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              "customer %lld is already owned by %s: a reassignment names another "
                              "salesperson",
                              (long long)id, to);
-    rc = qf_customer_store_reassign (ctx->store, id, from, to, s_who (ctx), reason, ctx->now);
+    rc = qf_customer_store_reassign (ctx->store, id, from, to, qf_ctx_who (ctx), reason, ctx->now);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not reassign customer %lld: %s", (long long)id,
                              qf_strerror (rc));
@@ -663,7 +654,7 @@ s_customer_reassign (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         return rc;
     rc = qf_ctx_emit (ctx, "customer.reassigned", "customer", id,
                       json_pack ("{s:I, s:s, s:s, s:s, s:s?, s:[ss]}", "customer_id",
-                                 (json_int_t)id, "from", from, "to", to, "by", s_who (ctx),
+                                 (json_int_t)id, "from", from, "to", to, "by", qf_ctx_who (ctx),
                                  "reason", reason, "recipients", from, to));
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));

@@ -624,7 +624,7 @@ s_changed (qf_ctx_t *ctx, int rc, int64_t id, const char *topic, json_t *payload
 {
     if (rc == 0 && payload) {
         json_object_set_new (payload, "case_id", json_integer (id));
-        json_object_set_new (payload, "by", json_string (ctx->user ? ctx->user : ctx->role));
+        json_object_set_new (payload, "by", json_string (qf_ctx_who (ctx)));
         rc = qf_ctx_emit (ctx, topic, "case", id, payload);
     } else
         json_decref (payload);
@@ -648,7 +648,7 @@ s_respond (qf_ctx_t *ctx, json_t *record, const char *note)
     int32_t due = (int32_t)json_integer_value (json_object_get (record, "response_due"));
     bool first = false;
     int rc =
-        qf_store_feedback_respond (ctx->store, id, ctx->user ? ctx->user : ctx->role, ctx->now,
+        qf_store_feedback_respond (ctx->store, id, qf_ctx_who (ctx), ctx->now,
                                    ctx->now - at, qf_feedback_month (today), today <= due, &first);
     if (rc || !first)
         return rc ? qf_ctx_error (ctx, rc, NULL, "could not record the response: %s",
@@ -661,7 +661,7 @@ s_respond (qf_ctx_t *ctx, json_t *record, const char *note)
         ctx, "case.acknowledged", "case", id,
         json_pack ("{s:I, s:O, s:O, s:s, s:s?, s:s, s:b, s:I, s:[O]}", "case_id", (json_int_t)id,
                    "customer_id", json_object_get (record, "customer_id"), "kind",
-                   json_object_get (record, "kind"), "by", ctx->user ? ctx->user : ctx->role,
+                   json_object_get (record, "kind"), "by", qf_ctx_who (ctx),
                    "note", note, "response_due", due_text, "on_time", today <= due, "response_ms",
                    (json_int_t)(ctx->now - at), "recipients",
                    json_is_string (owner) ? owner : json_object_get (record, "department")));
@@ -703,7 +703,7 @@ s_feedback_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     s_refusal_t refusal;
     int64_t id = 0;
-    int rc = s_add (ctx->store, ctx->config, ctx->now, feedback, ctx->user ? ctx->user : ctx->role,
+    int rc = s_add (ctx->store, ctx->config, ctx->now, feedback, qf_ctx_who (ctx),
                     &id, &refusal);
     json_decref (feedback);
     if (rc) {
@@ -784,14 +784,14 @@ s_case_acknowledge (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_int_t id = json_integer_value (json_object_get (record, "id"));
     const char *note = json_string_value (json_object_get (args, "note"));
     if (ctx->from_worker) {
-        rc = qf_store_feedback_routed (ctx->store, id, ctx->user ? ctx->user : ctx->role, ctx->now);
+        rc = qf_store_feedback_routed (ctx->store, id, qf_ctx_who (ctx), ctx->now);
         json_decref (record);
         return s_changed (ctx, rc, id, NULL, NULL, result_p);
     }
     rc = s_respond (ctx, record, note);
     if (rc == 0 && note && json_string_value (json_object_get (record, "state")) &&
         qf_word_in (json_string_value (json_object_get (record, "state")), "open acknowledged"))
-        rc = qf_store_feedback_finding_add (ctx->store, id, note, ctx->user ? ctx->user : ctx->role,
+        rc = qf_store_feedback_finding_add (ctx->store, id, note, qf_ctx_who (ctx),
                                             ctx->now);
     json_decref (record);
     return s_changed (ctx, rc, id, NULL, NULL, result_p);
@@ -831,7 +831,7 @@ s_case_findings (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *text = json_string_value (json_object_get (args, "text"));
     rc = s_respond (ctx, record, NULL);
     if (rc == 0)
-        rc = qf_store_feedback_finding_add (ctx->store, id, text, ctx->user ? ctx->user : ctx->role,
+        rc = qf_store_feedback_finding_add (ctx->store, id, text, qf_ctx_who (ctx),
                                             ctx->now);
     json_t *payload =
         rc ? NULL
@@ -914,7 +914,7 @@ s_case_tell (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = s_respond (ctx, record, NULL);
     if (rc == 0)
         rc = qf_store_feedback_tell (ctx->store, id, apology, outcome, channel, told_at,
-                                     ctx->user ? ctx->user : ctx->role, ctx->now);
+                                     qf_ctx_who (ctx), ctx->now);
     json_t *payload = NULL;
     if (rc == 0) {
         char when[32];
@@ -945,7 +945,7 @@ s_case_close (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     char closed_on[16], deadline_text[16];
     qf_date_format (today, closed_on, sizeof closed_on);
     qf_date_format (deadline, deadline_text, sizeof deadline_text);
-    rc = qf_store_feedback_close (ctx->store, id, ctx->user ? ctx->user : ctx->role, ctx->now,
+    rc = qf_store_feedback_close (ctx->store, id, qf_ctx_who (ctx), ctx->now,
                                   closed_on, qf_feedback_month (today), resolution,
                                   today <= deadline);
     if (rc == 0)

@@ -137,13 +137,6 @@ qf_handover_cancel (qf_store_t *store, int64_t now, int64_t contract_id, const c
 
 /* Handlers ------------------------------------------------------------------ */
 
-/* Who acts, for the record: the user, or the role when no user was given. */
-static const char *
-s_who (qf_ctx_t *ctx)
-{
-    return ctx->user && ctx->user[0] ? ctx->user : ctx->role;
-}
-
 /* A transfer waits for the processing of the same qualification. */
 static int
 s_processing_done (qf_ctx_t *ctx, json_t *task)
@@ -198,18 +191,18 @@ s_done (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_custody_transfer (
             ctx->store, ctx->now, json_integer_value (json_object_get (task, "qualification_id")),
             json_string_value (json_object_get (task, "customer")),
-            json_integer_value (json_object_get (task, "contract_id")), s_who (ctx), why,
+            json_integer_value (json_object_get (task, "contract_id")), qf_ctx_who (ctx), why,
             sizeof why);
         if (rc == QF_ECONFLICT)
             qf_ctx_error (ctx, rc, "args.id", "task %lld: %s", (long long)id, why);
     }
     const char *note = json_string_value (json_object_get (args, "note"));
     if (rc == 0)
-        rc = qf_store_handover_close (ctx->store, id, "done", s_who (ctx), note, ctx->now);
+        rc = qf_store_handover_close (ctx->store, id, "done", qf_ctx_who (ctx), note, ctx->now);
     if (rc == 0)
         rc = s_event (ctx->store, ctx->now, "handover.done", task,
                       json_string_value (json_object_get (task, "owner")),
-                      json_pack ("{s:s, s:s?}", "by", s_who (ctx), "note", note));
+                      json_pack ("{s:s, s:s?}", "by", qf_ctx_who (ctx), "note", note));
     json_t *open = NULL;
     json_int_t contract = json_integer_value (json_object_get (task, "contract_id"));
     if (rc == 0)

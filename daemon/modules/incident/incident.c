@@ -20,13 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Who acts, for the record: the user, or the role when no user was given. */
-static const char *
-s_who (qf_ctx_t *ctx)
-{
-    return ctx->user && ctx->user[0] ? ctx->user : ctx->role;
-}
-
 /* Whether `text` has something other than blanks. */
 static bool
 s_blank (const char *text)
@@ -129,14 +122,14 @@ s_record (qf_ctx_t *ctx, json_int_t id, json_t **record_p)
 static int
 s_member (qf_ctx_t *ctx, json_int_t id, const char *name, const char *duty)
 {
-    int rc = qf_store_incident_member_add (ctx->store, id, name, duty, s_who (ctx), ctx->now);
+    int rc = qf_store_incident_member_add (ctx->store, id, name, duty, qf_ctx_who (ctx), ctx->now);
     if (rc == QF_ECONFLICT)
         return qf_ctx_error (ctx, rc, "args.name", "%s is already in the team of incident %lld",
                              name, (long long)id);
     if (rc == 0)
         rc = s_event (ctx, "incident.member_added", id,
                       json_pack ("{s:I, s:s, s:s, s:s}", "incident_id", id, "name", name, "duty",
-                                 duty, "by", s_who (ctx)));
+                                 duty, "by", qf_ctx_who (ctx)));
     return rc;
 }
 
@@ -163,7 +156,7 @@ s_open (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              "an incident needs a title and a summary that say what happened");
     int64_t id = 0;
     if (rc == 0)
-        rc = qf_store_incident_add (ctx->store, args, s_who (ctx), ctx->now, &id);
+        rc = qf_store_incident_add (ctx->store, args, qf_ctx_who (ctx), ctx->now, &id);
     const char *lead = json_string_value (json_object_get (args, "lead"));
     json_t *incident = NULL;
     if (rc == 0)
@@ -241,10 +234,10 @@ s_action (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = s_next_entry (ctx, args, id, "timeline", "timeline", &entry);
     const char *text = json_string_value (json_object_get (args, "text"));
     const char *actor = json_string_value (json_object_get (args, "by"));
-    actor = actor ? actor : s_who (ctx);
+    actor = actor ? actor : qf_ctx_who (ctx);
     if (rc == 0)
         rc = qf_store_incident_action_add (ctx->store, id, entry, text, actor, happened, at,
-                                           s_who (ctx), ctx->now);
+                                           qf_ctx_who (ctx), ctx->now);
     if (rc == 0)
         rc = s_event (ctx, "incident.action_recorded", id,
                       json_pack ("{s:I, s:I, s:s, s:s, s:s}", "incident_id", id, "entry",
@@ -283,7 +276,7 @@ s_log (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                            "channel", json_object_get (args, "channel"), "summary",
                            json_object_get (args, "summary"), "happened", happened, "happened_ms",
                            (json_int_t)at, "corrects", corrects);
-        rc = entry ? qf_store_incident_comm_add (ctx->store, id, n, entry, s_who (ctx), ctx->now)
+        rc = entry ? qf_store_incident_comm_add (ctx->store, id, n, entry, qf_ctx_who (ctx), ctx->now)
                    : QF_ENOMEM;
     }
     if (rc == 0) {
@@ -293,7 +286,7 @@ s_log (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             json_object_del (entry, "corrects");
         rc = s_event (
             ctx, "incident.communication_logged", id,
-            json_pack ("{s:I, s:O, s:s}", "incident_id", id, "entry", entry, "by", s_who (ctx)));
+            json_pack ("{s:I, s:O, s:s}", "incident_id", id, "entry", entry, "by", qf_ctx_who (ctx)));
     }
     json_decref (entry);
     if (rc == 0)
@@ -320,13 +313,13 @@ s_close (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = s_load (ctx, args, false, &incident);
     json_int_t id = json_integer_value (json_object_get (args, "id"));
     if (rc == 0)
-        rc = qf_store_incident_close (ctx->store, id, conclusion, lessons, s_who (ctx), ctx->now);
+        rc = qf_store_incident_close (ctx->store, id, conclusion, lessons, qf_ctx_who (ctx), ctx->now);
     if (rc == 0)
         rc = s_event (ctx, "incident.closed", id,
                       json_pack ("{s:I, s:O, s:O, s:s, s:s, s:s}", "incident_id", id, "kind",
                                  json_object_get (incident, "kind"), "title",
                                  json_object_get (incident, "title"), "conclusion", conclusion,
-                                 "lessons", lessons, "by", s_who (ctx)));
+                                 "lessons", lessons, "by", qf_ctx_who (ctx)));
     json_decref (incident);
     if (rc == 0)
         rc = s_record (ctx, id, result_p);

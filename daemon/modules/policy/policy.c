@@ -181,7 +181,7 @@ s_policy_apply (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_risk_policy_applied (ctx->store, ctx->config, ctx->now, policy, ids,
                                      flagged_contracts,
-                                     ctx->user && ctx->user[0] ? ctx->user : ctx->role);
+                                     qf_ctx_who (ctx));
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "policy.applied", "policy", id,
                           json_pack ("{s:I, s:O, s:O, s:O}", "policy_id", id, "suspended", ids,

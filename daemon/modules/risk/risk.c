@@ -411,13 +411,6 @@ qf_risk_policy_applied (qf_store_t *store, const qf_config_t *config, int64_t no
 
 /* Handlers ---------------------------------------------------------------------- */
 
-/* Who acts, for the record: the user, or the role when no user was given. */
-static const char *
-s_who (qf_ctx_t *ctx)
-{
-    return ctx->user && ctx->user[0] ? ctx->user : ctx->role;
-}
-
 /* The risk of args.`key`, open unless `any_state` (*risk_p, caller owns). */
 static int
 s_load (qf_ctx_t *ctx, json_t *args, const char *key, bool any_state, json_t **risk_p)
@@ -551,7 +544,7 @@ s_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             "qualifications", quals, "contracts", contracts, "customers", customers, "likelihood",
             json_object_get (args, "likelihood"), "impact", json_object_get (args, "impact"),
             "expected_loss", json_number_value (json_object_get (args, "loss")), "owner",
-            json_object_get (args, "owner"), "review", review, "source", "raised_by", s_who (ctx),
+            json_object_get (args, "owner"), "review", review, "source", "raised_by", qf_ctx_who (ctx),
             "details");
     json_decref (quals);
     json_decref (contracts);
@@ -587,7 +580,7 @@ s_assess (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         (int)json_integer_value (likelihood ? likelihood : json_object_get (risk, "likelihood")),
         (int)json_integer_value (impact ? impact : json_object_get (risk, "impact")),
         json_number_value (loss ? loss : json_object_get (risk, "expected_loss")),
-        json_string_value (json_object_get (args, "reason")), s_who (ctx));
+        json_string_value (json_object_get (args, "reason")), qf_ctx_who (ctx));
     json_decref (risk);
     if (rc == 0)
         rc = qf_store_risk_get (ctx->store, id, result_p);
@@ -713,13 +706,13 @@ s_respond (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_store_risk_respond (ctx->store, id, strategy, details, ctx->now);
     if (rc == 0)
-        rc = qf_store_risk_response_add (ctx->store, id, strategy, details, note, s_who (ctx),
+        rc = qf_store_risk_response_add (ctx->store, id, strategy, details, note, qf_ctx_who (ctx),
                                          ctx->now);
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "risk.responded", "risk", id,
                           json_pack ("{s:I, s:O, s:s, s:O, s:s, s:[O]}", "risk_id", id, "type",
                                      json_object_get (risk, "type"), "strategy", strategy,
-                                     "response", details, "by", s_who (ctx), "recipients",
+                                     "response", details, "by", qf_ctx_who (ctx), "recipients",
                                      json_object_get (risk, "owner")));
     json_decref (details);
     json_decref (risk);
@@ -746,7 +739,7 @@ s_action (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_store_risk_action_add (ctx->store, id,
                                        json_string_value (json_object_get (args, "text")),
                                        json_string_value (json_object_get (args, "owner")), due,
-                                       s_who (ctx), ctx->now, &action_id);
+                                       qf_ctx_who (ctx), ctx->now, &action_id);
     if (rc == 0)
         rc = qf_risk_watch_action (ctx->store, ctx->config, action_id, due, ctx->now);
     if (rc == 0)
@@ -789,7 +782,7 @@ s_action_done (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     const char *note = json_string_value (json_object_get (args, "note"));
     json_int_t risk_id = json_integer_value (json_object_get (action, "risk_id"));
     if (rc == 0)
-        rc = qf_store_risk_action_done (ctx->store, id, s_who (ctx), note, ctx->now);
+        rc = qf_store_risk_action_done (ctx->store, id, qf_ctx_who (ctx), note, ctx->now);
     if (rc == 0)
         rc = qf_risk_unwatch_action (ctx->store, id);
     if (rc == 0)
@@ -801,7 +794,7 @@ s_action_done (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "risk.action_done", "risk", risk_id,
                           json_pack ("{s:I, s:O, s:s, s:[O]}", "risk_id", risk_id, "action", action,
-                                     "by", s_who (ctx), "recipients",
+                                     "by", qf_ctx_who (ctx), "recipients",
                                      json_object_get (risk, "owner")));
     json_decref (risk);
     if (rc == 0)
@@ -830,7 +823,7 @@ s_review (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_ctx_error (ctx, QF_EINVAL, "args.next",
                            "args.next %s is not after today: the next review comes later", next);
     if (rc == 0)
-        rc = qf_store_risk_review_add (ctx->store, id, note, next, s_who (ctx), ctx->now);
+        rc = qf_store_risk_review_add (ctx->store, id, note, next, qf_ctx_who (ctx), ctx->now);
     if (rc == 0)
         rc = qf_store_risk_review_date (ctx->store, id, next, ctx->now);
     if (rc == 0)
@@ -839,7 +832,7 @@ s_review (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = qf_ctx_emit (ctx, "risk.reviewed", "risk", id,
                           json_pack ("{s:I, s:O, s:s, s:s, s:s, s:[O]}", "risk_id", id, "level",
                                      json_object_get (risk, "level"), "note", note, "next", next,
-                                     "by", s_who (ctx), "recipients",
+                                     "by", qf_ctx_who (ctx), "recipients",
                                      json_object_get (risk, "owner")));
     json_decref (risk);
     if (rc == 0)
@@ -860,7 +853,7 @@ s_close_cmd (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_int_t id = json_integer_value (json_object_get (risk, "id"));
     json_decref (risk);
     rc = s_close (ctx->store, ctx->now, id, json_string_value (json_object_get (args, "reason")),
-                  s_who (ctx));
+                  qf_ctx_who (ctx));
     if (rc == 0)
         rc = qf_store_risk_get (ctx->store, id, result_p);
     return rc ? qf_ctx_error (ctx, rc, NULL, "could not close the risk: %s", qf_strerror (rc)) : 0;
@@ -914,8 +907,8 @@ s_dispute (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         contract_id, "customers", json_object_get (contract, "customer_id"), "likelihood",
         likelihood ? json_integer_value (likelihood) : (json_int_t)settings->dispute_likelihood,
         "impact", impact ? json_integer_value (impact) : (json_int_t)settings->dispute_impact,
-        "expected_loss", loss, "owner", owner ? owner : s_who (ctx), "review", review, "source",
-        "raised_by", s_who (ctx), "details", "raised_for", "dispute", "contract_id", contract_id,
+        "expected_loss", loss, "owner", owner ? owner : qf_ctx_who (ctx), "review", review, "source",
+        "raised_by", qf_ctx_who (ctx), "details", "raised_for", "dispute", "contract_id", contract_id,
         "number", json_object_get (contract, "number"), "dispute", summary, "claim", claim,
         "contract_state", state);
     json_decref (contract);
