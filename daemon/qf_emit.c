@@ -1,16 +1,33 @@
 /*  qf_emit — the one way an event is appended to the log (qf_emit.h). */
 #include "qf_emit.h"
 #include "qf.h"
+#include "qf_module.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* The modules' say on whom the event goes to (qf_module_t.address). */
+static int
+s_address (qf_store_t *store, json_t *payload)
+{
+    json_t *recipients = json_object_get (payload, "recipients");
+    if (!json_is_array (recipients) || json_array_size (recipients) == 0)
+        return 0;
+    for (const qf_module_t *const *module = qf_modules; *module; module++) {
+        int rc = (*module)->address ? (*module)->address (store, recipients) : 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
 
 /* Appends with a subject already built; takes the payload. */
 static int
 s_append (qf_store_t *store, int64_t time, const char *topic, const char *subject, json_t *payload)
 {
-    int rc =
-        payload ? qf_store_event_append (store, topic, subject, payload, time, NULL) : QF_ENOMEM;
+    int rc = payload ? s_address (store, payload) : QF_ENOMEM;
+    if (rc == 0)
+        rc = qf_store_event_append (store, topic, subject, payload, time, NULL);
     json_decref (payload);
     return rc;
 }

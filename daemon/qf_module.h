@@ -80,6 +80,17 @@ typedef struct qf_module_t {
        the directory gives them, and not at all once they have left. */
     int (*authorize) (qf_ctx_t *ctx, const qf_command_spec_t *spec);
 
+    /* Whom an event goes to (NULL when none): qf_emit calls it, in the
+       event's transaction and before the append, for a payload whose
+       `recipients` is a non-empty array, which it may rewrite in place;
+       0, or a QF_E* code that fails the append. Modules name whom they
+       mean (a person, a role, a department); this says who that is
+       today. The staff module's: a role's or a department's name becomes
+       the active people of the directory holding it (the name stays when
+       the directory has none of them), so the people, not the words, go
+       out with the event. */
+    int (*address) (qf_store_t *store, json_t *recipients);
+
     /* Periodic work, called from the server loop at each timer pass
        (about every 100 ms): cheap when there is nothing to do; opens the
        batch transaction itself when there is. *raised_p counts events. */

@@ -49,7 +49,7 @@ def test_reminders_holiday_expiry_renewal_and_downtime():
             expiring = events(env, "certificate.expiring")[-1]
             assert expiring["lead_days"] == lead and expiring["late"] is False, expiring
             reminder = events(env, "renewal.reminder")[-1]
-            assert reminder["recipients"] == ["custodian", "management"], reminder
+            assert reminder["recipients"] == ["logistics", "management"], reminder
             urgencies.append(reminder["urgency"])
         print("# urgencies: %s" % urgencies)
         order = ["normal", "high", "urgent", "critical"]

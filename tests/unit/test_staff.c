@@ -14,6 +14,7 @@
 */
 #include "staff/staff.h"
 #include "staff/staff_store.h"
+#include "qf_emit.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
 
@@ -232,6 +233,31 @@ QF_TEST (directory_and_roles)
     QF_CHECK_EQ_INT (qf_staff_recipients_add (d.store, recipients, "legal"), 0);
     QF_CHECK (s_names (recipients, "hr.wang legal"));
     json_decref (recipients);
+
+    /* Every event's recipients name people (qf_staff_address, which
+       qf_emit calls): a role's holders, a department's people (fang of
+       processing holds no role called so), a person as they are, a role
+       or department nobody holds and a name the directory cannot hold as
+       written; no name twice. */
+    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.add", NULL, "{s:s, s:s, s:s, s:s, s:s}",
+                         "person", "fang", "name", "方", "department", "processing", "roles",
+                         "review", "started", "2024-01-01"),
+                     0);
+    recipients = json_pack ("[s, s, s, s, s, s, s]", "supervisor", "processing", "li.lei", "legal",
+                            "sales", "王芳", "leader");
+    QF_CHECK_EQ_INT (qf_staff_address (d.store, recipients), 0);
+    QF_CHECK (s_names (recipients, "zhao fang li.lei legal 王芳 leader"));
+    json_decref (recipients);
+    mark = qf_test_mark (&d);
+    QF_CHECK_EQ_INT (qf_store_begin (d.store), 0);
+    QF_CHECK_EQ_INT (qf_emit (d.store, d.now, "test.addressed", "test", 1,
+                              json_pack ("{s:[s, s]}", "recipients", "management", "review")),
+                     0);
+    QF_CHECK_EQ_INT (qf_store_commit (d.store), 0);
+    events = qf_test_events (&d, mark, "test.addressed");
+    payload = json_object_get (json_array_get (events, 0), "payload");
+    QF_CHECK (s_names (json_object_get (payload, "recipients"), "boss fang"));
+    json_decref (events);
 
     /* A supervisor who leaves: their people go to the next one up, they
        act no more, their timers stop. */

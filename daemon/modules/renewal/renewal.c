@@ -93,9 +93,11 @@ s_renewal_remind (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_t *archive = NULL, *custodian = NULL;
     if (rc == 0 && qf_store_archive_get (ctx->store, id, &archive) == 0)
         custodian = json_object_get (archive, "custodian");
-    json_t *recipients = json_pack ("[s, s]", "custodian", "management");
-    if (json_is_string (custodian))
-        json_array_append (recipients, custodian);
+    /* The named custodian, else logistics, which keeps the archive; the
+       staff directory turns either into people (qf_staff_address). */
+    json_t *recipients = json_is_string (custodian)
+                             ? json_pack ("[O, s]", custodian, "management")
+                             : json_pack ("[s, s]", "logistics", "management");
     json_decref (archive);
     if (days_left <= 0)
         json_array_append_new (recipients, json_string ("sales"));

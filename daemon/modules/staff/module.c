@@ -1,6 +1,7 @@
 /*  The staff module: what it brings to the engine (qf_module.h). */
 #include "qf_module.h"
 #include "qf_timers.h"
+#include "staff/staff.h"
 #include "staff/staff_config.h"
 #include "staff/staff_int.h"
 #include "staff/staff_store.h"
@@ -75,4 +76,5 @@ const qf_module_t qf_module_staff = {
     .timer_kinds = qf_staff_timer_kinds,
     .config = &qf_staff_config_part,
     .authorize = qf_staff_authorize,
+    .address = qf_staff_address,
 };

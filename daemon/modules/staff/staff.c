@@ -196,6 +196,47 @@ qf_staff_recipients_add (qf_store_t *store, json_t *recipients, const char *role
     return rc;
 }
 
+int
+qf_staff_address (qf_store_t *store, json_t *recipients)
+{
+    bool any = false;
+    int rc = qf_staff_store_any (store, &any);
+    if (rc || !any)
+        return rc;
+    json_t *people = json_array ();
+    rc = people ? 0 : QF_ENOMEM;
+    size_t i;
+    json_t *item;
+    json_array_foreach (recipients, i, item)
+    {
+        const char *name = json_string_value (item);
+        json_t *found = NULL, *person = NULL;
+        if (rc)
+            break;
+        if (!name || !qf_valid_token (name, QF_STAFF_PERSON_SIZE - 1)) {
+            /* Not a name the directory can hold: as the module wrote it. */
+            rc = json_array_append (people, item) ? QF_ENOMEM : 0;
+            continue;
+        }
+        /* A person stays; a role, else a department, becomes its people. */
+        rc = qf_role_known (name) ? qf_staff_people_in (store, name, NULL, &found)
+             : qf_staff_get (store, name, &person) == 0 ? 0
+                                                          : qf_staff_people_in (store, NULL, name,
+                                                                                &found);
+        json_decref (person);
+        if (rc == 0 && json_array_size (found) == 0)
+            rc = s_add_name (people, name);
+        for (size_t k = 0; rc == 0 && k < json_array_size (found); k++)
+            rc = s_add_name (people, json_string_value (json_array_get (found, k)));
+        json_decref (found);
+    }
+    if (rc == 0)
+        rc = json_array_clear (recipients) || json_array_extend (recipients, people) ? QF_ENOMEM
+                                                                                    : 0;
+    json_decref (people);
+    return rc;
+}
+
 /* Who may act --------------------------------------------------------------- */
 
 int

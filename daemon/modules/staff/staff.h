@@ -49,6 +49,16 @@ int qf_staff_people_in (qf_store_t *store, const char *role, const char *departm
     already there: the recipients of an event for a role. */
 int qf_staff_recipients_add (qf_store_t *store, json_t *recipients, const char *role);
 
+/*  The module's address hook (qf_module_t.address), so every event's
+    `recipients` names people: each entry that names a role (qf_role.h)
+    becomes the active people of the directory holding it, each other
+    entry that is not a person of the directory and names a department
+    becomes the department's active people; an entry stays as written
+    when the directory has nobody for it (a department's worker or queue
+    still gets it), and nothing changes while the directory is empty.
+    Names are not repeated; the order is kept. */
+int qf_staff_address (qf_store_t *store, json_t *recipients);
+
 /*  The violations of `user` that happened from `from` to `to` (YYYY-MM-DD,
     included; either NULL: no bound), in the order recorded, by hand or
     automatically (*violations_p, caller owns: id, person, type, severity,
