@@ -809,6 +809,75 @@ QF_TEST (incident_story)
     qf_test_daemon_close (&f.d);
 }
 
+/* Whether the payload of the last `topic` event since `mark` goes to
+   exactly `names` (space-separated, in order). */
+static bool
+s_recipients (fixture_t *f, uint64_t mark, const char *topic, const char *names)
+{
+    json_t *events = qf_test_events (&f->d, mark, topic);
+    json_t *last = json_array_get (events, json_array_size (events) - 1);
+    json_t *list = json_object_get (json_object_get (last, "payload"), "recipients");
+    char text[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < json_array_size (list) && used < sizeof text; i++)
+        used += (size_t)snprintf (text + used, sizeof text - used, "%s%s", i ? " " : "",
+                                  json_string_value (json_array_get (list, i)));
+    json_decref (events);
+    if (strcmp (text, names) != 0)
+        printf ("    %s to [%s], expected [%s]\n", topic, text, names);
+    return strcmp (text, names) == 0;
+}
+
+/* The emergency team's people of the staff directory get the incident's
+   events with management's; an outsider may join but gets nothing from
+   here; a person who has left is refused, changing nothing. */
+QF_TEST (incident_team_from_the_directory)
+{
+    fixture_t f;
+    memset (&f, 0, sizeof f);
+    QF_CHECK_EQ_INT (qf_test_daemon_open (&f.d, YAML), 0);
+    const char *const people[][3] = {
+        {"boss", "management", "management"}, {"wang.zong", "leader", "management"},
+        {"wu", "legal", "legal"},              {"chen", "sales", "sales"}};
+    for (size_t i = 0; i < 4; i++)
+        QF_CHECK_EQ_INT (RUN_AS (&f, "hr.wang", "hr", "staff.add", NULL,
+                                 "{s:s, s:s, s:s, s:s, s:s, s:s}", "person", people[i][0], "name",
+                                 people[i][0], "department", people[i][2], "roles", people[i][1],
+                                 "started", "2020-01-01", "onboarded", "2020-01-20"),
+                         0);
+    QF_CHECK_EQ_INT (RUN_AS (&f, "hr.wang", "hr", "staff.leave", NULL, "{s:s, s:s}", "person",
+                             "chen", "reason", "辞职 resigned"),
+                     0);
+    uint64_t mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (RUN_AS (&f, "boss", "management", "incident.open", NULL,
+                             "{s:s, s:s, s:s, s:s}", "kind", "dispute", "title", "重大纠纷 dispute",
+                             "summary", "a customer disputes a transfer", "lead", "wang.zong"),
+                     0);
+    QF_CHECK (s_recipients (&f, mark, "incident.opened", "boss wang.zong"));
+    QF_CHECK (s_recipients (&f, mark, "incident.member_added", "boss wang.zong"));
+    QF_CHECK_EQ_INT (RUN_AS (&f, "boss", "management", "incident.team", NULL, "{s:i, s:s, s:s}",
+                             "id", 1, "name", "wu", "duty", "legal counsel"),
+                     0);
+    QF_CHECK_EQ_INT (RUN_AS (&f, "boss", "management", "incident.team", NULL, "{s:i, s:s, s:s}",
+                             "id", 1, "name", "外聘律师 outside counsel", "duty", "advice"),
+                     0);
+    mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (RUN_AS (&f, "wu", "legal", "incident.log", NULL, "{s:i, s:s, s:s, s:s, s:s}",
+                             "id", 1, "party", "customer", "who", "陈经理", "channel", "phone",
+                             "summary", "说明情况 explained"),
+                     0);
+    QF_CHECK (s_recipients (&f, mark, "incident.communication_logged", "boss wang.zong wu"));
+    mark = qf_test_mark (&f.d);
+    QF_CHECK_EQ_INT (RUN_AS (&f, "boss", "management", "incident.team", NULL, "{s:i, s:s, s:s}",
+                             "id", 1, "name", "chen", "duty", "customer contact"),
+                     QF_ECONFLICT);
+    QF_CHECK (strcmp (f.d.field, "args.name") == 0 && strstr (f.d.error, "left the company"));
+    QF_CHECK_EQ_INT (qf_test_count (&f.d, mark, NULL), 0);
+    QF_CHECK_EQ_INT (s_rows (&f, "team"), 3);
+    f.d.user = NULL;
+    qf_test_daemon_close (&f.d);
+}
+
 int
 main (void)
 {
@@ -820,5 +889,6 @@ main (void)
     QF_RUN (policy_change_policy_risk);
     QF_RUN (dispute_responses_actions_reviews);
     QF_RUN (incident_story);
+    QF_RUN (incident_team_from_the_directory);
     return qf_test_done ();
 }

@@ -15,6 +15,7 @@
 #include "qf_command.h"
 #include "qf_emit.h"
 #include "risk/risk_store.h"
+#include "staff/staff.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -86,12 +87,47 @@ s_when (qf_ctx_t *ctx, json_t *args, char *text, int64_t *ms_p)
     return 0;
 }
 
-/* An event about incident `id` to management, with `payload` (taken). */
+/* The status of `name` in the staff directory: "active", "left", or NULL
+   when it names nobody there (an outsider: a lawyer, a partner). */
+static const char *
+s_directory_status (qf_ctx_t *ctx, const char *name)
+{
+    json_t *person = NULL;
+    if (qf_staff_get (ctx->store, name, &person))
+        return NULL;
+    bool active = strcmp (json_string_value (json_object_get (person, "status")), "active") == 0;
+    json_decref (person);
+    return active ? "active" : "left";
+}
+
+/* An event about incident `id` to management and the team's people of
+   the staff directory, with `payload` (taken). */
 static int
 s_event (qf_ctx_t *ctx, const char *topic, json_int_t id, json_t *payload)
 {
-    if (payload && json_object_set_new (payload, "recipients", json_pack ("[s]", "management")))
-        json_decref (payload), payload = NULL;
+    json_t *team = NULL, *recipients = json_pack ("[s]", "management");
+    int rc = recipients ? qf_store_incident_rows (ctx->store, id, "team", &team) : QF_ENOMEM;
+    /* incident.opened names its lead before they join the team. */
+    json_t *lead = json_pack ("{s:O?}", "name", json_object_get (payload, "lead"));
+    if (rc == 0 && (!lead || json_array_append (team, lead)))
+        rc = QF_ENOMEM;
+    json_decref (lead);
+    for (size_t i = 0; rc == 0 && i < json_array_size (team); i++) {
+        json_t *name = json_object_get (json_array_get (team, i), "name");
+        if (!json_is_string (name))
+            continue;
+        const char *status = s_directory_status (ctx, json_string_value (name));
+        if (status && strcmp (status, "active") == 0 && json_array_append (recipients, name))
+            rc = QF_ENOMEM;
+    }
+    json_decref (team);
+    if (rc == 0 && payload && json_object_set (payload, "recipients", recipients))
+        rc = QF_ENOMEM;
+    json_decref (recipients);
+    if (rc) {
+        json_decref (payload);
+        return rc;
+    }
     return qf_ctx_emit (ctx, topic, "incident", id, payload);
 }
 
@@ -122,6 +158,12 @@ s_record (qf_ctx_t *ctx, json_int_t id, json_t **record_p)
 static int
 s_member (qf_ctx_t *ctx, json_int_t id, const char *name, const char *duty)
 {
+    const char *status = s_directory_status (ctx, name);
+    if (status && strcmp (status, "left") == 0)
+        return qf_ctx_error (ctx, QF_ECONFLICT, "args.name",
+                             "%s has left the company (staff directory): name a person who "
+                             "can act",
+                             name);
     int rc = qf_store_incident_member_add (ctx->store, id, name, duty, qf_ctx_who (ctx), ctx->now);
     if (rc == QF_ECONFLICT)
         return qf_ctx_error (ctx, rc, "args.name", "%s is already in the team of incident %lld",

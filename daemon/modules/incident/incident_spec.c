@@ -55,7 +55,8 @@ const qf_command_spec_t qf_incident_specs[] = {
      .writes = true,
      .args = {INCIDENT_ID_ARG,
               {"name", A_TEXT, true, 1, 64, .option = "--name", .placeholder = "NAME",
-               .help = "the person"},
+               .help = "the person: a login name of the staff directory (who then gets the "
+                       "incident's events; one who left is refused: 409), or an outsider's name"},
               {"duty", A_TEXT, true, 1, 256, .option = "--duty", .placeholder = "TEXT",
                .help = "what they do in the team"},
               {NULL}},
