@@ -187,6 +187,21 @@ QF_TEST (assessment_recorded_and_refused)
                              "rating", "poor", "comments", "slow", "plan", "call more"),
                      QF_EINVAL);
     QF_CHECK_EQ_INT (s_count (&d, "assessments"), 0);
+    /* Rewards for the best, a plan for those under target: bob scored
+       16.15, under assessment.plan_below (60) and reward_from (90). */
+    QF_CHECK_EQ_INT (RUN_AS (&d, "sun", "supervisor", "assessment.record", NULL,
+                             "{s:s, s:s, s:s, s:s}", "person", "bob", "period", "2026Q1",
+                             "rating", "poor", "comments", "slow"),
+                     QF_EINVAL);
+    QF_CHECK (strcmp (d.field, "args.plan") == 0 && strstr (d.error, "16.15") &&
+              strstr (d.error, "assessment.plan_below 60"));
+    QF_CHECK_EQ_INT (RUN_AS (&d, "sun", "supervisor", "assessment.record", NULL,
+                             "{s:s, s:s, s:s, s:s, s:s}", "person", "bob", "period", "2026Q1",
+                             "rating", "excellent", "comments", "great", "reward", "bonus"),
+                     QF_EINVAL);
+    QF_CHECK (strcmp (d.field, "args.reward") == 0 &&
+              strstr (d.error, "assessment.reward_from 90"));
+    QF_CHECK_EQ_INT (s_count (&d, "assessments"), 0);
     uint64_t mark = qf_test_mark (&d);
     json_t *record = NULL;
     QF_CHECK_EQ_INT (RUN_AS (&d, "sun", "supervisor", "assessment.record", &record,
@@ -201,9 +216,10 @@ QF_TEST (assessment_recorded_and_refused)
     json_decref (record);
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "staff.assessed"), 1);
     /* Once per person and period. */
-    QF_CHECK_EQ_INT (RUN_AS (&d, "hr1", "hr", "assessment.record", NULL, "{s:s, s:s, s:s, s:s}",
-                             "person", "bob", "period", "2026Q1", "rating", "good", "comments",
-                             "again"),
+    QF_CHECK_EQ_INT (RUN_AS (&d, "hr1", "hr", "assessment.record", NULL,
+                             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "person", "bob", "period",
+                             "2026Q1", "rating", "good", "comments", "again", "plan", "visits",
+                             "goals", "more", "review", "2026-07-15"),
                      QF_ECONFLICT);
     QF_CHECK_EQ_INT (s_count (&d, "assessments"), 1);
     qf_test_daemon_close (&d);

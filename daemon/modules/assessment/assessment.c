@@ -98,6 +98,28 @@ s_report (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     return 0;
 }
 
+/* §5.2 "rewards for the best, an improvement plan for those under
+   target": nonzero (ctx->error set) when a reward is recorded under
+   assessment.reward_from, or no plan under assessment.plan_below. */
+static int
+s_fits_score (qf_ctx_t *ctx, json_t *card, const char *person, const char *period, bool reward,
+              bool plan)
+{
+    const qf_assessment_config_t *settings = qf_assessment_config (ctx->config);
+    double score = json_number_value (json_object_get (card, "score"));
+    if (reward && score < settings->reward_from)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.reward",
+                             "a reward is for the best: %s scored %.2f for %s, below "
+                             "assessment.reward_from %d",
+                             person, score, period, settings->reward_from);
+    if (!plan && score < settings->plan_below)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.plan",
+                             "%s scored %.2f for %s, under assessment.plan_below %d: record an "
+                             "improvement plan (--plan, --goals, --review)",
+                             person, score, period, settings->plan_below);
+    return 0;
+}
+
 static int
 s_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
@@ -127,8 +149,12 @@ s_record (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                              "review date %s must be a date after today (YYYY-MM-DD)", review);
     json_t *cards = NULL;
     int rc = qf_kpi_scorecards (ctx->store, ctx->config, &period, person, &cards);
+    if (rc == 0 && s_fits_score (ctx, json_array_get (cards, 0), person, period.name, reward, plan))
+        rc = QF_EINVAL;
     char *scorecard = rc ? NULL : json_dumps (json_array_get (cards, 0), JSON_COMPACT);
     json_decref (cards);
+    if (rc == QF_EINVAL)
+        return rc;
     if (!rc && !scorecard)
         rc = QF_ENOMEM;
     json_t *record = json_deep_copy (args);

@@ -27,6 +27,8 @@ static const qf_key_t s_assessment[] = {
     QF_DOUBLE ("assessment.target_profit",          AS (target[QF_KPI_PROFIT]), 400000.0, 1.0, 1e12, QF_RELOAD, "§5.2 target of profit in a period, yuan"),
     QF_DOUBLE ("assessment.target_satisfaction",    AS (target[QF_KPI_SATISFACTION]), 4.5, 1.0, 5.0, QF_RELOAD, "§5.2 target of the average callback score (1 to 5)"),
     QF_DOUBLE ("assessment.target_new_customers",   AS (target[QF_KPI_NEW_CUSTOMERS]), 5.0, 1.0, 1e6, QF_RELOAD, "§5.2 target of new customers in a period"),
+    QF_INT    ("assessment.plan_below",             AS (plan_below), 60, 0, 100, QF_RELOAD, "§5.2 an improvement plan for those under target: an assessment of a person whose score (0 to 100) is below this must record one (--plan, --goals, --review); 0: never required"),
+    QF_INT    ("assessment.reward_from",            AS (reward_from), 90, 0, 100, QF_RELOAD, "§5.2 rewards for the best: the least score (0 to 100) at which an assessment may record a reward", .at_least = "assessment.plan_below"),
     QF_DOUBLE ("assessment.target_growth",          AS (target[QF_KPI_GROWTH]), 10.0, 1, 1e4, QF_RELOAD, "§5.2 target of sales growth against the previous period, percent"),
 };
 static const qf_section_t s_sections[] = {

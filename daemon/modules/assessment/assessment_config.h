@@ -32,6 +32,8 @@ typedef struct {
     double cost_ratio;           /* assessment.cost_ratio */
     int weight[QF_KPI_COUNT];    /* assessment.weight_<kpi> */
     double target[QF_KPI_COUNT]; /* assessment.target_<kpi> */
+    int plan_below;              /* assessment.plan_below: a plan is required under it */
+    int reward_from;             /* assessment.reward_from: a reward only from it */
 } qf_assessment_config_t;
 
 extern const qf_config_part_t qf_assessment_config_part;
