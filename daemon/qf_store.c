@@ -670,6 +670,20 @@ qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row,
 }
 
 int
+qf_store__tally (qf_store_t *self, sqlite3_stmt *stmt, qf_store_tally_fn *fn, void *arg,
+                 const char *what)
+{
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step (stmt)) == SQLITE_ROW)
+        rc = fn (arg, (const char *)sqlite3_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
+                 sqlite3_column_double (stmt, 2));
+    if (!rc && step != SQLITE_DONE)
+        rc = qf_store__fail (self, what);
+    sqlite3_reset (stmt);
+    return rc;
+}
+
+int
 qf_store__row_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
                     const char *what, json_t **record_p)
 {

@@ -120,6 +120,12 @@ int qf_store_rollback_savepoint (qf_store_t *self);
     that of opening or releasing the savepoint (fn did not run when opening
     failed; the caller can tell by its arg). */
 typedef int (qf_store_work_fn) (qf_store_t *store, void *arg);
+
+/* Called per group of an aggregate read (a person, a customer...) with
+   its key, how many rows it has and the sum of their values; nonzero
+   stops the read and is returned. How one module hands another figures
+   over many rows without a row each. */
+typedef int (qf_store_tally_fn) (void *arg, const char *key, int64_t count, double sum);
 int qf_store_in_savepoint (qf_store_t *self, qf_store_work_fn *fn, void *arg);
 
 /*  Appends an event in the open transaction. The payload is encoded once,

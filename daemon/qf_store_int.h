@@ -157,6 +157,11 @@ json_t *qf_store__row_text (sqlite3_stmt *stmt, void *arg);
 int qf_store__rows_json (qf_store_t *self, sqlite3_stmt *stmt, qf_store_row_fn *row, void *arg,
                          const char *what, json_t **list_p);
 
+/*  Runs a bound statement whose rows are (key, count, sum) and hands each
+    to fn(arg, ...), stopping at its first nonzero answer. Resets it. */
+int qf_store__tally (qf_store_t *self, sqlite3_stmt *stmt, qf_store_tally_fn *fn, void *arg,
+                     const char *what);
+
 /*  The first row of a bound statement made JSON with row(stmt, arg)
     (*record_p, caller owns); QF_ENOTFOUND when there is none. Resets the
     statement. */

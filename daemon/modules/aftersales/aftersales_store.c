@@ -55,6 +55,7 @@ typedef enum {
     AS_LIST_STATE,
     AS_CALL_ADD,
     AS_CALLS,
+    AS_SCORES_BY_OWNER,
     AS_COUNT
 } aftersales_stmt_t;
 
@@ -69,6 +70,10 @@ typedef enum {
     " AND (?3 IS NULL OR owner = ?3) ORDER BY id LIMIT ?5"
 
 static const char *const s_sql[AS_COUNT] = {
+    [AS_SCORES_BY_OWNER] = "SELECT b.owner, COUNT(*), TOTAL(k.score) FROM callback_calls k"
+                           " JOIN callbacks b ON b.id = k.callback_id"
+                           " WHERE k.score IS NOT NULL AND k.made_on BETWEEN ?1 AND ?2"
+                           " AND (?3 IS NULL OR b.owner = ?3) GROUP BY b.owner ORDER BY b.owner",
     [AS_ADD] = "INSERT INTO callbacks (contract_id, number, customer_id, customer, owner,"
                " assignee, interval_days, delivered_on, day, state, scheduled_at)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'scheduled', ?10)",
@@ -293,4 +298,15 @@ qf_store_callback_calls (qf_store_t *self, int64_t callback_id, json_t **list_p)
     sqlite3_stmt *stmt = s_stmt (self, AS_CALLS);
     sqlite3_bind_int64 (stmt, 1, callback_id);
     return s_rows (self, stmt, "read a callback's calls", list_p);
+}
+
+int
+qf_store_callback_scores_by_owner (qf_store_t *self, const char *from, const char *to,
+                                   const char *owner, qf_store_tally_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_stmt (self, AS_SCORES_BY_OWNER);
+    sqlite3_bind_text (stmt, 1, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 2, to, -1, SQLITE_TRANSIENT);
+    qf_store__bind_opt_text (stmt, 3, owner);
+    return qf_store__tally (self, stmt, fn, arg, "read the callback scores per salesperson");
 }

@@ -70,4 +70,11 @@ int qf_store_callback_call_add (qf_store_t *self, int64_t callback_id, int attem
 /*  The calls of a callback, in the order made. */
 int qf_store_callback_calls (qf_store_t *self, int64_t callback_id, json_t **list_p);
 
+/*  §5.2 satisfaction per salesperson (the contract's owner), in owner
+    order, each handed to fn (only `owner`'s when not NULL): how many calls
+    made from `from` to `to` (YYYY-MM-DD, included) recorded a score, and
+    the sum of those scores. */
+int qf_store_callback_scores_by_owner (qf_store_t *store, const char *from, const char *to,
+                                       const char *owner, qf_store_tally_fn *fn, void *arg);
+
 #endif

@@ -1,7 +1,9 @@
 /*  The KPIs of §5.2 (assessment_kpi.h): the figures, read from the
     contracts and callbacks by the assessment store part, and the score. */
 #include "assessment/assessment_kpi.h"
+#include "aftersales/aftersales_store.h"
 #include "assessment/assessment_store.h"
+#include "contract/contract_store.h"
 #include "qf.h"
 #include "qf_time.h"
 #include "staff/staff.h"
@@ -111,22 +113,30 @@ s_card (cards_t *self, const char *person)
     return card;
 }
 
-/* Adds the figure rows of one statement to the cards. */
+/* Which figure a tally (qf_store_tally_fn) fills in the cards. */
+typedef enum { FIGURE_SALES, FIGURE_PREVIOUS, FIGURE_SCORES, FIGURE_NEW } figure_t;
+
+typedef struct {
+    cards_t *cards;
+    figure_t figure;
+} tally_t;
+
+/* Adds one person's figure (a qf_store_tally_fn) to their card. */
 static int
-s_collect (void *arg, const char *person, int which, int64_t count, double value)
+s_collect (void *arg, const char *person, int64_t count, double sum)
 {
-    cards_t *self = arg;
-    qf_scorecard_t *card = s_card (self, person);
+    tally_t *self = arg;
+    qf_scorecard_t *card = s_card (self->cards, person);
     if (!card)
         return QF_ENOMEM;
-    if (which == QF_ASSESSMENT_SALES) {
+    if (self->figure == FIGURE_SALES) {
         card->contracts = count;
-        card->sales = value;
-    } else if (which == QF_ASSESSMENT_PREVIOUS)
-        card->previous_sales = value;
-    else if (which == QF_ASSESSMENT_SCORES) {
+        card->sales = sum;
+    } else if (self->figure == FIGURE_PREVIOUS)
+        card->previous_sales = sum;
+    else if (self->figure == FIGURE_SCORES) {
         card->scores = count;
-        card->score_sum = value;
+        card->score_sum = sum;
     } else
         card->new_customers = count;
     return 0;
@@ -157,18 +167,19 @@ qf_kpi_scorecards (qf_store_t *store, const qf_config_t *config,
                 rc = QF_ENOMEM;
         json_decref (people);
     }
+    /* From the records of the contract and after-sales modules. */
+    tally_t sales = {&cards, FIGURE_SALES}, before = {&cards, FIGURE_PREVIOUS},
+            scores = {&cards, FIGURE_SCORES}, fresh = {&cards, FIGURE_NEW};
     if (!rc)
-        rc = qf_assessment_store_figures (store, QF_ASSESSMENT_SALES, from, to, person, s_collect,
-                                          &cards);
+        rc = qf_store_contract_sales_by_owner (store, from, to, person, s_collect, &sales);
     if (!rc)
-        rc = qf_assessment_store_figures (store, QF_ASSESSMENT_PREVIOUS, before_from, before_to,
-                                          person, s_collect, &cards);
+        rc = qf_store_contract_sales_by_owner (store, before_from, before_to, person, s_collect,
+                                               &before);
     if (!rc)
-        rc = qf_assessment_store_figures (store, QF_ASSESSMENT_SCORES, from, to, person,
-                                          s_collect, &cards);
+        rc = qf_store_callback_scores_by_owner (store, from, to, person, s_collect, &scores);
     if (!rc)
-        rc = qf_assessment_store_figures (store, QF_ASSESSMENT_NEW, from, to, person, s_collect,
-                                          &cards);
+        rc = qf_store_contract_new_customers_by_owner (store, from, to, person, s_collect,
+                                                       &fresh);
     json_t *list = rc ? NULL : json_array ();
     if (!rc && cards.count)
         qsort (cards.cards, cards.count, sizeof *cards.cards, s_card_cmp);

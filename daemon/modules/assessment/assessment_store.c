@@ -1,7 +1,7 @@
-/*  The assessment module's store part (assessment_store.h). The figures
-    read the contract and after-sales tables: they are aggregates over
-    many rows, one statement each, which no per-record function of those
-    modules could give at the speed of the report. */
+/*  The assessment module's store part (assessment_store.h): the
+    assessments and the periods announced. The figures they are computed
+    from are read through the contract and after-sales modules' store
+    functions (assessment_kpi.c). */
 #include "assessment/assessment_store.h"
 #include "qf.h"
 #include "qf_store_int.h"
@@ -23,25 +23,9 @@ const char *const qf_assessment_migrations[] = {
 const size_t qf_assessment_migration_count =
     sizeof qf_assessment_migrations / sizeof qf_assessment_migrations[0];
 
-typedef enum { AS_SALES, AS_SCORES, AS_NEW, AS_ADD, AS_LIST, AS_ANNOUNCE, AS_COUNT } as_stmt_t;
-
-#define SIGNED_STATES "('signed', 'delivered')"
+typedef enum { AS_ADD, AS_LIST, AS_ANNOUNCE, AS_COUNT } as_stmt_t;
 
 static const char *const s_sql[AS_COUNT] = {
-    [AS_SALES] = "SELECT c.owner, COUNT(*), TOTAL(v.price) FROM contracts c"
-                 " JOIN contract_versions v ON v.contract_id = c.id AND v.version = c.version"
-                 " WHERE c.signed_on IS NOT NULL AND c.signed_on BETWEEN ?1 AND ?2 AND c.state IN " SIGNED_STATES
-                 " AND (?3 IS NULL OR c.owner = ?3) GROUP BY c.owner ORDER BY c.owner",
-    [AS_SCORES] = "SELECT b.owner, COUNT(*), TOTAL(k.score) FROM callback_calls k"
-                  " JOIN callbacks b ON b.id = k.callback_id"
-                  " WHERE k.score IS NOT NULL AND k.made_on BETWEEN ?1 AND ?2"
-                  " AND (?3 IS NULL OR b.owner = ?3) GROUP BY b.owner ORDER BY b.owner",
-    /* A customer's first signed contract (SQLite takes the bare column
-       owner from the row of the MIN). */
-    [AS_NEW] = "SELECT owner, COUNT(*), 0 FROM (SELECT c.owner AS owner, MIN(c.signed_on) AS first"
-               " FROM contracts c WHERE c.signed_on IS NOT NULL AND c.state IN " SIGNED_STATES
-               " GROUP BY c.customer_id) WHERE first BETWEEN ?1 AND ?2"
-               " AND (?3 IS NULL OR owner = ?3) GROUP BY owner ORDER BY owner",
     [AS_ADD] = "INSERT INTO assessments (person, period, rating, comments, reward, plan, goals,"
                " review, scorecard, by, role, at)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
@@ -66,27 +50,6 @@ static sqlite3_stmt *
 s_stmt (qf_store_t *self, as_stmt_t index)
 {
     return qf_store__part_stmt (self, &s_statements, index);
-}
-
-int
-qf_assessment_store_figures (qf_store_t *self, int which, const char *from, const char *to,
-                             const char *person, qf_assessment_figure_fn *fn, void *arg)
-{
-    as_stmt_t index = which == QF_ASSESSMENT_SCORES ? AS_SCORES
-                      : which == QF_ASSESSMENT_NEW  ? AS_NEW
-                                                    : AS_SALES;
-    sqlite3_stmt *stmt = s_stmt (self, index);
-    sqlite3_bind_text (stmt, 1, from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 2, to, -1, SQLITE_TRANSIENT);
-    qf_store__bind_opt_text (stmt, 3, person);
-    int rc = 0, step;
-    while (!rc && (step = sqlite3_step (stmt)) == SQLITE_ROW)
-        rc = fn (arg, (const char *) sqlite3_column_text (stmt, 0), which,
-                 sqlite3_column_int64 (stmt, 1), sqlite3_column_double (stmt, 2));
-    if (!rc && step != SQLITE_DONE)
-        rc = qf_store__fail (self, "read the KPI figures");
-    sqlite3_reset (stmt);
-    return rc;
 }
 
 int

@@ -1,6 +1,5 @@
-/*  assessment_store — the assessment module's store part: the figures of
-    the KPIs, read (never written) from the contracts and callbacks, and
-    the assessments recorded by supervisors and HR, one per person and
+/*  assessment_store — the assessment module's store part: the
+    assessments recorded by supervisors and HR, one per person and
     period, and the periods whose staff.assessment_due was raised. */
 #ifndef QF_ASSESSMENT_STORE_H
 #define QF_ASSESSMENT_STORE_H
@@ -15,19 +14,6 @@ extern const char *const qf_assessment_migrations[];
 extern const size_t qf_assessment_migration_count;
 
 int qf_assessment_store_open (qf_store_t *store, char *error, size_t error_size);
-
-/* Which figures: sales of the period, of the previous period, callback
-   scores, new customers. */
-enum { QF_ASSESSMENT_SALES, QF_ASSESSMENT_PREVIOUS, QF_ASSESSMENT_SCORES, QF_ASSESSMENT_NEW };
-
-/* Called per person with their count and value (sum of prices or of scores). */
-typedef int (qf_assessment_figure_fn) (void *arg, const char *person, int which, int64_t count,
-                                       double value);
-
-/*  The figures `which` from `from` to `to` (YYYY-MM-DD, included), per
-    person in person order (only `person` when not NULL), each handed to fn. */
-int qf_assessment_store_figures (qf_store_t *store, int which, const char *from, const char *to,
-                                 const char *person, qf_assessment_figure_fn *fn, void *arg);
 
 /*  Records an assessment (args: person, period, rating, comments, reward,
     plan, goals, review) with its scorecard (JSON text) by `who` in `role`;

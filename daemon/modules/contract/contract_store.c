@@ -108,6 +108,8 @@ typedef enum {
     CS_RECEIVABLE_PAY,
     CS_PAYMENT_ADD,
     CS_PAYMENTS,
+    CS_SALES_BY_OWNER,
+    CS_FIRST_SIGNED_BY_OWNER,
     CS_COUNT
 } contract_stmt_t;
 
@@ -123,10 +125,23 @@ typedef enum {
     " AND (?2 = 0 OR c.customer_id = ?2) AND (?3 IS NULL OR c.owner = ?3)"                         \
     " AND (?4 IS NULL OR c.state = ?4 OR (?4 = 'open' AND c.state IN " OPEN_STATES "))"            \
     " ORDER BY c.id LIMIT ?5"
+#define SIGNED_STATES "('signed', 'delivered')"
 #define RECEIVABLE_SELECT                                                                          \
     "SELECT id, contract_id, instalment, due, amount, paid, state, created FROM receivables"
 
 static const char *const s_sql[CS_COUNT] = {
+    [CS_SALES_BY_OWNER] =
+        "SELECT c.owner, COUNT(*), TOTAL(v.price) FROM contracts c"
+        " JOIN contract_versions v ON v.contract_id = c.id AND v.version = c.version"
+        " WHERE c.signed_on IS NOT NULL AND c.signed_on BETWEEN ?1 AND ?2 AND c.state IN " SIGNED_STATES
+        " AND (?3 IS NULL OR c.owner = ?3) GROUP BY c.owner ORDER BY c.owner",
+    /* A customer's first signed contract (SQLite takes the bare column
+       owner from the row of the MIN). */
+    [CS_FIRST_SIGNED_BY_OWNER] =
+        "SELECT owner, COUNT(*), 0 FROM (SELECT c.owner AS owner, MIN(c.signed_on) AS first"
+        " FROM contracts c WHERE c.signed_on IS NOT NULL AND c.state IN " SIGNED_STATES
+        " GROUP BY c.customer_id) WHERE first BETWEEN ?1 AND ?2"
+        " AND (?3 IS NULL OR owner = ?3) GROUP BY owner ORDER BY owner",
     [CS_SEQ_BUMP] = "INSERT INTO contract_numbers (year, last) VALUES (?1, 1)"
                     " ON CONFLICT (year) DO UPDATE SET last = last + 1",
     [CS_SEQ_GET] = "SELECT last FROM contract_numbers WHERE year = ?1",
@@ -548,4 +563,34 @@ qf_store_payments (qf_store_t *self, int64_t receivable_id, json_t **list_p)
     sqlite3_stmt *stmt = s_stmt (self, CS_PAYMENTS);
     sqlite3_bind_int64 (stmt, 1, receivable_id);
     return s_rows (self, stmt, "read payments", list_p);
+}
+
+/* Figures for other modules (the §5.2 KPIs) ------------------------------------ */
+
+/* Binds the period and the optional owner of a by-owner figure. */
+static sqlite3_stmt *
+s_by_owner (qf_store_t *self, contract_stmt_t index, const char *from, const char *to,
+            const char *owner)
+{
+    sqlite3_stmt *stmt = s_stmt (self, index);
+    sqlite3_bind_text (stmt, 1, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 2, to, -1, SQLITE_TRANSIENT);
+    qf_store__bind_opt_text (stmt, 3, owner);
+    return stmt;
+}
+
+int
+qf_store_contract_sales_by_owner (qf_store_t *self, const char *from, const char *to,
+                                  const char *owner, qf_store_tally_fn *fn, void *arg)
+{
+    return qf_store__tally (self, s_by_owner (self, CS_SALES_BY_OWNER, from, to, owner), fn, arg,
+                            "read the sales per salesperson");
+}
+
+int
+qf_store_contract_new_customers_by_owner (qf_store_t *self, const char *from, const char *to,
+                                          const char *owner, qf_store_tally_fn *fn, void *arg)
+{
+    return qf_store__tally (self, s_by_owner (self, CS_FIRST_SIGNED_BY_OWNER, from, to, owner), fn,
+                            arg, "read the new customers per salesperson");
 }

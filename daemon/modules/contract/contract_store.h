@@ -103,4 +103,15 @@ int qf_store_receivable_pay (qf_store_t *self, int64_t receivable_id, double amo
 /*  The receivable's payments, oldest first: {amount, date, by, at}. */
 int qf_store_payments (qf_store_t *self, int64_t receivable_id, json_t **list_p);
 
+/*  §5.2 figures per salesperson (owner), in owner order, each handed to
+    fn (only `owner`'s when not NULL): the contracts signed from `from` to
+    `to` (YYYY-MM-DD, included) and still signed or delivered, with the sum
+    of their current versions' prices; the customers whose first such
+    contract was signed in the period (count; sum 0). */
+int qf_store_contract_sales_by_owner (qf_store_t *store, const char *from, const char *to,
+                                      const char *owner, qf_store_tally_fn *fn, void *arg);
+int qf_store_contract_new_customers_by_owner (qf_store_t *store, const char *from, const char *to,
+                                              const char *owner, qf_store_tally_fn *fn,
+                                              void *arg);
+
 #endif
