@@ -11,6 +11,7 @@
 #include "assessment/assessment_kpi.h"
 #include "qf_calendar.h"
 #include "qf_store_int.h"
+#include "qf_timers.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
 
@@ -251,11 +252,21 @@ QF_TEST (due_at_the_period_end_once)
     QF_CHECK_STR (json_string_value (json_array_get (recipients, 0)), "supervisor");
     QF_CHECK_STR (json_string_value (json_array_get (recipients, 1)), "hr");
     json_decref (events);
-    /* The next tick places Q2's; nothing fires again for Q1. */
-    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    /* Firing placed Q2's (the chain, with no tick); nothing fires again
+       for Q1; Q2's fires on the first working day of July (Wednesday
+       2026-07-01). */
+    json_t *timers = NULL;
+    QF_CHECK_EQ_INT (qf_timers_list (d.store, "assessment/20635", &timers), 0);
+    QF_CHECK_EQ_INT (json_array_size (timers), 1);
+    QF_CHECK_STR (qf_test_str (json_array_get (timers, 0), "kind"), "assessment_due");
+    QF_CHECK_STR (qf_test_str (json_array_get (timers, 0), "state"), "pending");
+    json_decref (timers);
     d.now = qf_test_at ("2026-04-02", 10, 0);
     QF_CHECK (qf_test_fire (&d) >= 0);
     QF_CHECK_EQ_INT (qf_test_count (&d, mark, "staff.assessment_due"), 1);
+    d.now = qf_test_at ("2026-07-01", 0, 30);
+    QF_CHECK (qf_test_fire (&d) >= 0);
+    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "staff.assessment_due"), 2);
     qf_test_daemon_close (&d);
 }
 

@@ -58,11 +58,15 @@ s_place (qf_store_t *store, void *arg)
 int
 qf_assessment_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int *raised_p)
 {
-    static int32_t s_checked = -1; /* the day already checked by this process */
+    /* The day already checked, and in which store: a cache of "the
+       timer is there" that only saves a query per tick (the check is
+       idempotent), kept per store since one process may open several. */
+    static const qf_store_t *s_store;
+    static int32_t s_checked = -1;
     if (raised_p)
         *raised_p = 0;
     int32_t today = qf_calendar_today (config, now);
-    if (today == s_checked)
+    if (store == s_store && today == s_checked)
         return 0;
     place_t place = {config, now};
     int rc = qf_store_in_savepoint (store, s_place, &place);
@@ -70,7 +74,7 @@ qf_assessment_tick (qf_store_t *store, const qf_config_t *config, int64_t now, i
         qf_error ("the assessment period's timer could not be placed (%s); tried again",
                   qf_strerror (rc));
     else
-        s_checked = today;
+        s_store = store, s_checked = today;
     return rc;
 }
 
@@ -107,7 +111,10 @@ s_due (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, in
                                        recipients, "late", late));
     json_decref (cards);
     json_decref (recipients);
-    return rc;
+    /* The next period's, in the same transaction: the chain does not
+       wait for the next tick. */
+    place_t place = {config, now};
+    return rc ? rc : s_place (store, &place);
 }
 
 const qf_timer_kind_t qf_assessment_timer_kinds[] = {
