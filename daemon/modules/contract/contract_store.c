@@ -135,13 +135,18 @@ static const char *const s_sql[CS_COUNT] = {
         " JOIN contract_versions v ON v.contract_id = c.id AND v.version = c.version"
         " WHERE c.signed_on IS NOT NULL AND c.signed_on BETWEEN ?1 AND ?2 AND c.state IN " SIGNED_STATES
         " AND (?3 IS NULL OR c.owner = ?3) GROUP BY c.owner ORDER BY c.owner",
-    /* A customer's first signed contract (SQLite takes the bare column
-       owner from the row of the MIN). */
+    /* The customers whose first signed contract is of the period: the
+       period's contracts (contracts_signed) with none signed before for
+       their customer (contracts_first_signed), not a scan of every
+       customer's first contract (11 ms of CPU against 24 on the bench's
+       100,000 contracts, warm, one run each). */
     [CS_FIRST_SIGNED_BY_OWNER] =
-        "SELECT owner, COUNT(*), 0 FROM (SELECT c.owner AS owner, MIN(c.signed_on) AS first"
-        " FROM contracts c WHERE c.signed_on IS NOT NULL AND c.state IN " SIGNED_STATES
-        " GROUP BY c.customer_id) WHERE first BETWEEN ?1 AND ?2"
-        " AND (?3 IS NULL OR owner = ?3) GROUP BY owner ORDER BY owner",
+        "SELECT c.owner, COUNT(DISTINCT c.customer_id), 0 FROM contracts c"
+        " WHERE c.signed_on IS NOT NULL AND c.signed_on BETWEEN ?1 AND ?2"
+        " AND c.state IN " SIGNED_STATES " AND (?3 IS NULL OR c.owner = ?3)"
+        " AND NOT EXISTS (SELECT 1 FROM contracts e WHERE e.customer_id = c.customer_id"
+        " AND e.signed_on IS NOT NULL AND e.signed_on < c.signed_on AND e.state IN " SIGNED_STATES ")"
+        " GROUP BY c.owner ORDER BY c.owner",
     [CS_SEQ_BUMP] = "INSERT INTO contract_numbers (year, last) VALUES (?1, 1)"
                     " ON CONFLICT (year) DO UPDATE SET last = last + 1",
     [CS_SEQ_GET] = "SELECT last FROM contract_numbers WHERE year = ?1",
