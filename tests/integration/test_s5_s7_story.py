@@ -187,7 +187,7 @@ def test_staff_and_risk_story():
                 processing[0]["raised_by"]) == ([k2], 9, "medium", "system"), processing
         assert payloads(env, "risk.high") == []
         # Undelivered on Tuesday 03-16: scored again as late, 5 x 3 = 15,
-        # high: one risk.high to management; not again on the next days.
+        # high: one risk.high to management; not again on the next day.
         clock.set("2027-03-15T02:00:00", c)
         assert payloads(env, "risk.high") == []
         clock.set("2027-03-16T02:00:00", c)
@@ -200,6 +200,12 @@ def test_staff_and_risk_story():
         assert (shown["likelihood"], shown["impact"], shown["level"]) == (5, 3, "high"), shown
         assert "not delivered by its delivery date 2027-03-15" in \
             shown["assessments"][-1]["reason"], shown["assessments"]
+        # Scored again by management while high (4 x 5 = 20, critical): no
+        # second risk.high, one per crossing, not one per re-score.
+        again = qj(env, "risk", "assess", str(rid), "--impact", "4", "--reason", "客户催告",
+                   **MANAGEMENT)
+        assert (again["score"], again["level"]) == (20, "critical"), again
+        assert len(payloads(env, "risk.high")) == 1
 
         # 7. A policy change on the category (Wednesday 03-17): the legal
         # worker applies it; the policy risk lists the signed contract, the
