@@ -226,6 +226,28 @@ QF_TEST (assessment_recorded_and_refused)
     qf_test_daemon_close (&d);
 }
 
+/* How many staff.assessment_due were appended after `mark` once the
+   timers due at `date` hh:mm (Shanghai) have fired; -1 on error. */
+static int
+s_due_at (qf_test_daemon_t *d, uint64_t mark, const char *date, int hh, int mm)
+{
+    d->now = qf_test_at (date, hh, mm);
+    return qf_test_fire (d) < 0 ? -1 : qf_test_count (d, mark, "staff.assessment_due");
+}
+
+/* The payload of the one staff.assessment_due appended after `mark` (a
+   new reference), NULL unless there is exactly one. */
+static json_t *
+s_due_payload (qf_test_daemon_t *d, uint64_t mark)
+{
+    json_t *events = qf_test_events (d, mark, "staff.assessment_due");
+    json_t *event = json_array_size (events) == 1 ? json_array_get (events, 0) : NULL;
+    json_t *payload = json_object_get (event, "payload");
+    payload = json_incref (payload ? payload : event);
+    json_decref (events);
+    return payload;
+}
+
 /* staff.assessment_due at the end of Q1 (the first working day after it,
    at its start), with the scorecards, once. */
 QF_TEST (due_at_the_period_end_once)
@@ -234,16 +256,9 @@ QF_TEST (due_at_the_period_end_once)
     QF_CHECK (s_open (&d) == 0);
     QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
     uint64_t mark = qf_test_mark (&d);
-    d.now = qf_test_at ("2026-03-31", 23, 0);
-    QF_CHECK (qf_test_fire (&d) >= 0);
-    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "staff.assessment_due"), 0);
-    d.now = qf_test_at ("2026-04-01", 0, 30);
-    QF_CHECK (qf_test_fire (&d) >= 0);
-    json_t *events = qf_test_events (&d, mark, "staff.assessment_due");
-    QF_CHECK_EQ_INT (json_array_size (events), 1);
-    json_t *payload = json_object_get (json_array_get (events, 0), "payload");
-    if (!payload)
-        payload = json_array_get (events, 0);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-03-31", 23, 0), 0);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-04-01", 0, 30), 1);
+    json_t *payload = s_due_payload (&d, mark);
     QF_CHECK_STR (qf_test_str (payload, "period"), "2026Q1");
     json_t *cards = json_object_get (payload, "scorecards");
     QF_CHECK_EQ_INT (json_array_size (cards), 2);
@@ -251,7 +266,7 @@ QF_TEST (due_at_the_period_end_once)
     json_t *recipients = json_object_get (payload, "recipients");
     QF_CHECK_STR (json_string_value (json_array_get (recipients, 0)), "supervisor");
     QF_CHECK_STR (json_string_value (json_array_get (recipients, 1)), "hr");
-    json_decref (events);
+    json_decref (payload);
     /* Firing placed Q2's (the chain, with no tick); nothing fires again
        for Q1; Q2's fires on the first working day of July (Wednesday
        2026-07-01). */
@@ -261,12 +276,61 @@ QF_TEST (due_at_the_period_end_once)
     QF_CHECK_STR (qf_test_str (json_array_get (timers, 0), "kind"), "assessment_due");
     QF_CHECK_STR (qf_test_str (json_array_get (timers, 0), "state"), "pending");
     json_decref (timers);
-    d.now = qf_test_at ("2026-04-02", 10, 0);
-    QF_CHECK (qf_test_fire (&d) >= 0);
-    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "staff.assessment_due"), 1);
-    d.now = qf_test_at ("2026-07-01", 0, 30);
-    QF_CHECK (qf_test_fire (&d) >= 0);
-    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "staff.assessment_due"), 2);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-04-02", 10, 0), 1);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-07-01", 0, 30), 2);
+    qf_test_daemon_close (&d);
+}
+
+/* A period followed by a day off (2026Q3, then the holiday 2026-10-01):
+   still due after the period, on the first working day after it
+   (2026-10-02), never on a working day before its end, whatever
+   calendar.holiday_shift says for reminders (previous, the default). */
+QF_TEST (due_after_the_period_when_a_holiday_follows)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d) == 0);
+    d.now = qf_test_at ("2026-09-28", 10, 0);
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    uint64_t mark = qf_test_mark (&d);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-09-30", 23, 0), 0);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-10-01", 12, 0), 0);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-10-02", 0, 30), 1);
+    json_t *payload = s_due_payload (&d, mark);
+    QF_CHECK_STR (qf_test_str (payload, "period"), "2026Q3");
+    QF_CHECK_STR (qf_test_str (payload, "to"), "2026-09-30");
+    json_decref (payload);
+    qf_test_daemon_close (&d);
+}
+
+/* A database whose 2026Q3 timer an earlier version placed on 2026-09-30
+   (moved back off the holiday): the next tick places it again on
+   2026-10-02, and it fires there, once. */
+QF_TEST (early_timer_of_an_earlier_version_placed_again)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d) == 0);
+    d.now = qf_test_at ("2026-09-29", 10, 0);
+    int32_t early = 0, next = 0;
+    qf_date_parse ("2026-09-30", &early);
+    qf_date_parse ("2026-10-01", &next);
+    char subject[32];
+    snprintf (subject, sizeof subject, "assessment/%d", (int)next);
+    json_t *payload =
+        json_pack ("{s:s, s:i, s:i}", "period", "2026Q3", "first_day", 0, "last_day", 0);
+    QF_CHECK (qf_store_begin (d.store) == 0);
+    QF_CHECK_EQ_INT (
+        qf_timers_add (d.store, d.config, "assessment_due", subject, early, 0, payload, d.now), 0);
+    QF_CHECK (qf_store_commit (d.store) == 0);
+    json_decref (payload);
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    uint64_t mark = qf_test_mark (&d);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-09-30", 23, 0), 0);
+    /* The next day's tick leaves the new one and the cancelled one alone. */
+    d.now = qf_test_at ("2026-10-01", 12, 0);
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-10-01", 12, 0), 0);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-10-02", 0, 30), 1);
+    QF_CHECK_EQ_INT (s_due_at (&d, mark, "2026-10-09", 10, 0), 1);
     qf_test_daemon_close (&d);
 }
 
@@ -278,5 +342,7 @@ main (void)
     QF_RUN (score_reweights_missing_kpis);
     QF_RUN (assessment_recorded_and_refused);
     QF_RUN (due_at_the_period_end_once);
+    QF_RUN (due_after_the_period_when_a_holiday_follows);
+    QF_RUN (early_timer_of_an_earlier_version_placed_again);
     return qf_test_done ();
 }

@@ -39,17 +39,34 @@ s_place (qf_store_t *store, void *arg)
     int32_t next = period.last_day + 1;
     char subject[QF_TIMER_SUBJECT_MAX + 1];
     qf_subject (subject, sizeof subject, PREFIX, next);
-    json_t *timers = NULL;
+    json_t *timers = NULL, *timer;
     int rc = qf_timers_list (store, subject, &timers);
-    size_t count = json_array_size (timers);
+    /* One that an earlier version placed on a working day before the
+       period's end (moved back by holiday_shift) is placed again. */
+    bool early = false, placed = false;
+    size_t i;
+    json_array_foreach (timers, i, timer)
+    {
+        bool pending =
+            strcmp (json_string_value (json_object_get (timer, "state")), "pending") == 0;
+        bool before = json_integer_value (json_object_get (timer, "due")) <
+                      qf_calendar_day_start (place->config, next);
+        early |= pending && before;
+        placed |= !(pending && before);
+    }
     json_decref (timers);
-    if (rc || count)
+    if (rc == 0 && early)
+        rc = qf_timers_cancel (store, subject, DUE);
+    if (rc || placed)
         return rc;
     json_t *payload = json_pack ("{s:s, s:i, s:i}", "period", period.name, "first_day",
-                                 (int) period.first_day, "last_day", (int) period.last_day);
+                                 (int)period.first_day, "last_day", (int)period.last_day);
+    /* Due on the first working day after the period, never before its end:
+       not qf_calendar_working_day, which calendar.holiday_shift "previous"
+       would move back into the period when a holiday follows it. */
     rc = payload ? qf_timers_add (store, place->config, DUE, subject,
-                                  qf_calendar_working_day (place->config, next), 0, payload,
-                                  place->now)
+                                  qf_calendar_next_working_day (place->config, period.last_day), 0,
+                                  payload, place->now)
                  : QF_ENOMEM;
     json_decref (payload);
     return rc;
