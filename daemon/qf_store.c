@@ -836,6 +836,15 @@ s_migrate_modules (qf_store_t *self, char *error, size_t error_size)
         }
         for (size_t v = (size_t)version; v < module->migration_count; v++) {
             char *errmsg = NULL;
+            if (!module->migrations[v]) {
+                /* A count ahead of the array: never bump a version for nothing. */
+                snprintf (error, error_size,
+                          "module %s declares %zu migrations but has no migration %zu: a "
+                          "build error, fix the module",
+                          module->name, module->migration_count, v + 1);
+                rc = QF_EINVAL;
+                goto done;
+            }
             sqlite3_reset (put);
             sqlite3_bind_text (put, 1, module->name, -1, SQLITE_STATIC);
             sqlite3_bind_int64 (put, 2, (sqlite3_int64)v + 1);

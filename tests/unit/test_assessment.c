@@ -42,6 +42,10 @@ static const char *const s_rows[] = {
     " (5, 1, '{}', 100000, '2026-06-01', 'bob', 'sales', 0),"
     " (6, 1, '{}', 50000, '2026-06-01', 'bob', 'sales', 0),"
     " (7, 1, '{}', 777777, '2026-06-01', 'bob', 'sales', 0)",
+    /* The price contract.sign keeps on a signed contract. */
+    "UPDATE contracts SET signed_price = (SELECT price FROM contract_versions v"
+    " WHERE v.contract_id = contracts.id AND v.version = contracts.version)"
+    " WHERE signed_on IS NOT NULL",
     "INSERT INTO callbacks (id, contract_id, number, customer_id, customer, owner, assignee,"
     " interval_days, delivered_on, day, state, scheduled_at, score) VALUES"
     " (1, 1, 'C1', 1, 'c1', 'alice', 'alice', 30, '2025-12-01', '2026-01-01', 'done', 0, 4),"

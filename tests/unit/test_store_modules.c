@@ -10,6 +10,7 @@
 #include "qf_test.h"
 
 #include <sqlite3.h>
+#include <string.h>
 #include <unistd.h>
 
 static char s_dir[256];
@@ -203,6 +204,62 @@ QF_TEST (the_linked_modules_open)
     qf_store_destroy (&store);
 }
 
+/* A module whose count runs ahead of its migrations (a NULL entry) is
+   refused, its version not bumped for nothing. */
+QF_TEST (a_missing_migration_is_refused)
+{
+    s_fresh ();
+    static const char *const short_list[] = {"CREATE TABLE notes (id INTEGER PRIMARY KEY);",
+                                             NULL};
+    static const qf_module_t ahead = {
+        .name = "notes", .title = "a test module", .migrations = short_list, .migration_count = 2};
+    const qf_module_t *const list[] = {&ahead, NULL};
+    char error[512] = "";
+    qf_store_t *store = qf_store_new_with (s_path, QF_DURABILITY_FULL, list, error, sizeof error);
+    QF_CHECK (store == NULL);
+    QF_CHECK (strstr (error, "no migration 2") != NULL);
+    QF_CHECK_EQ_INT (s_query ("SELECT version FROM qf_schema WHERE module = 'notes'"), 1);
+}
+
+/* Contract migration 3 on a database of migration 2: a signed contract
+   keeps the price of its version; a draft has none. */
+QF_TEST (contract_migration_3_keeps_signed_prices)
+{
+    s_fresh ();
+    char error[512] = "";
+    qf_store_t *store = qf_store_new (s_path, QF_DURABILITY_FULL, error, sizeof error);
+    QF_CHECK (store);
+    qf_store_destroy (&store);
+    /* Back to the contract schema of migration 2, with two contracts. */
+    sqlite3 *db = NULL;
+    QF_CHECK (sqlite3_open (s_path, &db) == SQLITE_OK);
+    const char *down =
+        "DROP INDEX contracts_signed; ALTER TABLE contracts DROP COLUMN signed_price;"
+        "CREATE INDEX contracts_signed ON contracts (signed_on, owner, state, version)"
+        "  WHERE signed_on IS NOT NULL;"
+        "UPDATE qf_schema SET version = 2 WHERE module = 'contract';"
+        "INSERT INTO contracts (id, number, proposal_id, customer_id, owner, state, version,"
+        " created, created_by, updated, signed_on) VALUES"
+        " (1, 'C1', 1, 1, 'li', 'signed', 2, 0, 'li', 0, '2026-01-15'),"
+        " (2, 'C2', 2, 2, 'li', 'draft', 1, 0, 'li', 0, NULL);"
+        "INSERT INTO contract_versions (contract_id, version, body, price, delivery, who, role,"
+        " at) VALUES (1, 1, '{}', 100, '2026-06-01', 'li', 'sales', 0),"
+        " (1, 2, '{}', 250000, '2026-06-01', 'li', 'sales', 0),"
+        " (2, 1, '{}', 90000, '2026-06-01', 'li', 'sales', 0);";
+    char *message = NULL;
+    QF_CHECK (sqlite3_exec (db, down, NULL, NULL, &message) == SQLITE_OK);
+    if (message)
+        printf ("# %s\n", message);
+    sqlite3_free (message);
+    sqlite3_close (db);
+    store = qf_store_new (s_path, QF_DURABILITY_FULL, error, sizeof error);
+    QF_CHECK (store);
+    qf_store_destroy (&store);
+    QF_CHECK_EQ_INT (s_query ("SELECT version FROM qf_schema WHERE module = 'contract'"), 3);
+    QF_CHECK_EQ_INT (s_query ("SELECT signed_price FROM contracts WHERE id = 1"), 250000);
+    QF_CHECK_EQ_INT (s_query ("SELECT signed_price IS NULL FROM contracts WHERE id = 2"), 1);
+}
+
 int
 main (void)
 {
@@ -217,6 +274,8 @@ main (void)
     QF_RUN (refuses_a_newer_module_version);
     QF_RUN (a_failing_migration_changes_nothing);
     QF_RUN (the_linked_modules_open);
+    QF_RUN (a_missing_migration_is_refused);
+    QF_RUN (contract_migration_3_keeps_signed_prices);
     char cmd[600];
     snprintf (cmd, sizeof cmd, "rm -rf %s", s_dir);
     if (system (cmd) != 0)

@@ -12,7 +12,7 @@
    interval (unique: scheduled once at delivery, and the worker's open is
    idempotent on it), and their calls; one index lists them by state, one
    by owner; the unique key reads a contract's. */
-const char *const qf_aftersales_migrations[] = {
+const char *const qf_aftersales_migrations[QF_AFTERSALES_MIGRATIONS] = {
     "CREATE TABLE callbacks ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  contract_id INTEGER NOT NULL, number TEXT NOT NULL,"
@@ -38,8 +38,6 @@ const char *const qf_aftersales_migrations[] = {
     "  problems TEXT NOT NULL," /* JSON: [{kind, category, severity, text, feedback_id}] */
     "  UNIQUE (callback_id, attempt));",
 };
-const size_t qf_aftersales_migration_count =
-    sizeof qf_aftersales_migrations / sizeof qf_aftersales_migrations[0];
 
 typedef enum {
     AS_ADD,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* The part's schema. Append only: never edit one that has shipped. */
-const char *const qf_assessment_migrations[] = {
+const char *const qf_assessment_migrations[QF_ASSESSMENT_MIGRATIONS] = {
     "CREATE TABLE assessments ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  person TEXT NOT NULL, period TEXT NOT NULL,"
@@ -20,8 +20,6 @@ const char *const qf_assessment_migrations[] = {
     "  UNIQUE (person, period));"
     "CREATE TABLE assessment_periods (period TEXT PRIMARY KEY, announced INTEGER NOT NULL);",
 };
-const size_t qf_assessment_migration_count =
-    sizeof qf_assessment_migrations / sizeof qf_assessment_migrations[0];
 
 typedef enum { AS_ADD, AS_LIST, AS_ANNOUNCE, AS_COUNT } as_stmt_t;
 

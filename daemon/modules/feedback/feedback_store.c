@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* The part's schema. Append only: never edit one that has shipped. */
-const char *const qf_feedback_migrations[] = {
+const char *const qf_feedback_migrations[QF_FEEDBACK_MIGRATIONS] = {
     "CREATE TABLE feedback_cases ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  customer_id INTEGER NOT NULL, contract_id INTEGER NOT NULL, callback_id INTEGER NOT NULL,"
@@ -65,8 +65,6 @@ const char *const qf_feedback_migrations[] = {
     "CREATE TABLE feedback_digests ("
     "  day INTEGER PRIMARY KEY, fired INTEGER NOT NULL DEFAULT 0, at INTEGER NOT NULL);",
 };
-const size_t qf_feedback_migration_count =
-    sizeof qf_feedback_migrations / sizeof qf_feedback_migrations[0];
 
 typedef enum {
     FS_CALLBACK_HAS,

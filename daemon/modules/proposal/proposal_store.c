@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* The part's schema. Append only: never edit one that has shipped. */
-const char *const qf_proposal_migrations[] = {
+const char *const qf_proposal_migrations[QF_PROPOSAL_MIGRATIONS] = {
     "CREATE TABLE proposals ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  customer_id INTEGER NOT NULL,"
@@ -43,8 +43,6 @@ const char *const qf_proposal_migrations[] = {
     "  reason TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE INDEX proposal_flags_proposal ON proposal_flags (proposal_id, id);",
 };
-const size_t qf_proposal_migration_count =
-    sizeof qf_proposal_migrations / sizeof qf_proposal_migrations[0];
 
 typedef enum {
     PS_INSERT,
