@@ -21,7 +21,7 @@ DESTDIR ?=
 VARIANT ?= release
 WERROR  ?= 1
 
-PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson
+PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson libsodium libcurl
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-Wno-missing-field-initializers -g -Iproto -Iconfig -Idaemon -Idaemon/modules -Iworkers -Icli -Itests/unit
 ifeq ($(VARIANT),asan)
