@@ -215,6 +215,47 @@ s_feishu_body (s_kind_t kind, const char *title, const char *text, bool at_all)
     return body;
 }
 
+/*  The Feishu body for `text`, signed when a secret is given, as JSON
+    text into *dumped (caller frees). Returns 0, QF_EINVAL, QF_EIO or
+    QF_ENOMEM with the error. */
+static int
+s_feishu_dump (s_kind_t kind, const char *title, const char *text, bool at_all,
+               const char *secret, int64_t now_ms, char **dumped, char *error, size_t error_size)
+{
+    *dumped = NULL;
+    json_t *body = s_feishu_body (kind, title, text, at_all);
+    if (!body) {
+        qf_notify_error (error, error_size, "robot feishu: out of memory");
+        return QF_ENOMEM;
+    }
+    if (secret) {
+        char key[64 + 1024], stamp[32], signature[64];
+        int n = snprintf (key, sizeof key, "%" PRId64 "\n%s", now_ms / 1000, secret);
+        if (n < 0 || (size_t)n >= sizeof key) {
+            json_decref (body);
+            qf_notify_error (error, error_size, "robot feishu: secret is over 1000 bytes");
+            return QF_EINVAL;
+        }
+        int rc = s_hmac_base64 (key, (size_t)n, "", 0, signature, sizeof signature);
+        sodium_memzero (key, sizeof key);
+        if (rc != 0) {
+            json_decref (body);
+            qf_notify_error (error, error_size, "robot feishu: libsodium did not start");
+            return rc;
+        }
+        snprintf (stamp, sizeof stamp, "%" PRId64, now_ms / 1000);
+        json_object_set_new (body, "timestamp", json_string (stamp));
+        json_object_set_new (body, "sign", json_string (signature));
+    }
+    *dumped = json_dumps (body, JSON_COMPACT);
+    json_decref (body);
+    if (!*dumped) {
+        qf_notify_error (error, error_size, "robot feishu: out of memory");
+        return QF_ENOMEM;
+    }
+    return 0;
+}
+
 int
 qf_notify_robot_build (const char *kind, const char *url, const char *secret, int64_t now_ms,
                        const char *title, const char *text, json_t *mentions,
@@ -296,64 +337,43 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
     } else if (k == S_DINGTALK) {
         body = s_dingtalk_body (title, text, mentions);
     } else {
-        /* The limit is on the whole body, JSON escapes included: cut the
-           text by what the body is over, until it fits (each cut byte
-           takes at least one byte of body with it). */
-        char *cut = strdup (text);
-        if (!cut)
-            goto fail;
-        size_t limit = strlen (cut);
-        for (int round = 0; round < 64; round++) {
-            json_decref (body);
-            body = s_feishu_body (k, title, cut, at_all);
-            if (!body)
-                break;
-            if (secret) {
-                char key[64 + 1024];
-                int n = snprintf (key, sizeof key, "%" PRId64 "\n%s", now_ms / 1000, secret);
-                if (n < 0 || (size_t)n >= sizeof key) {
-                    free (cut);
-                    rc = QF_EINVAL;
-                    qf_notify_error (error, error_size, "robot %s: secret is over 1000 bytes", kind);
-                    goto fail;
+        /* The limit is on the whole body, JSON escapes included: the
+           longest cut of the text whose body fits, found by halving. */
+        rc = s_feishu_dump (k, title, text, at_all, secret, now_ms, &dumped, error, error_size);
+        if (rc == 0 && strlen (dumped) > S_FEISHU_BODY_MAX) {
+            size_t fits = 0, over = strlen (text);
+            while (rc == 0 && fits + 1 < over) {
+                size_t middle = fits + (over - fits) / 2;
+                char *cut = strdup (text);
+                char *trial = NULL;
+                if (!cut) {
+                    rc = QF_ENOMEM;
+                    break;
                 }
-                if (s_hmac_base64 (key, (size_t)n, "", 0, signature, sizeof signature) != 0) {
-                    free (cut);
-                    rc = QF_EIO;
-                    qf_notify_error (error, error_size, "robot %s: libsodium did not start", kind);
-                    goto fail;
-                }
-                sodium_memzero (key, sizeof key);
-                char stamp[32];
-                snprintf (stamp, sizeof stamp, "%" PRId64, now_ms / 1000);
-                json_object_set_new (body, "timestamp", json_string (stamp));
-                json_object_set_new (body, "sign", json_string (signature));
-            }
-            free (dumped);
-            dumped = json_dumps (body, JSON_COMPACT);
-            if (!dumped)
-                break;
-            size_t size = strlen (dumped);
-            if (size <= S_FEISHU_BODY_MAX)
-                break;
-            size_t over = size - S_FEISHU_BODY_MAX;
-            limit = limit > over + strlen (QF_NOTIFY_TRUNCATED) ? limit - over : 0;
-            if (limit <= strlen (QF_NOTIFY_TRUNCATED)) {
+                qf_notify_truncate_utf8 (cut, middle, QF_NOTIFY_TRUNCATED);
+                rc = s_feishu_dump (k, title, cut, at_all, secret, now_ms, &trial, error,
+                                    error_size);
                 free (cut);
-                rc = QF_EINVAL;
-                qf_notify_error (error, error_size,
-                         "robot %s: title and mentions alone are over the 20 KB body limit",
-                         kind);
-                goto fail;
+                if (rc == 0 && strlen (trial) <= S_FEISHU_BODY_MAX) {
+                    fits = middle;
+                    free (dumped);
+                    dumped = trial;
+                } else {
+                    over = middle;
+                    free (trial);
+                }
             }
-            qf_notify_truncate_utf8 (cut, limit, QF_NOTIFY_TRUNCATED);
-            limit = strlen (cut);
+            if (rc == 0 && strlen (dumped) > S_FEISHU_BODY_MAX) {
+                qf_notify_error (error, error_size,
+                                 "robot %s: the title alone is over the 20 KB body limit", kind);
+                rc = QF_EINVAL;
+            }
         }
-        free (cut);
+        if (rc != 0)
+            goto fail;
+        rc = QF_ENOMEM;
     }
-    if (!body)
-        goto fail;
-    if (!dumped)
+    if (!dumped && body)
         dumped = json_dumps (body, JSON_COMPACT);
     if (!dumped)
         goto fail;
