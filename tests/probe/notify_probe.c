@@ -120,10 +120,9 @@ s_build (json_t *spec, qf_notify_request_t *request, json_t *result)
         char *title = s_render (spec, "title", QF_ESCAPE_NONE, result);
         char *text = s_render (spec, "text", QF_ESCAPE_MARKDOWN, result);
         if (text)
-            rc = qf_notify_robot_build (channel, s_str (spec, "url"), s_str (spec, "secret"),
-                                        s_now_ms (spec), title, text,
-                                        json_object_get (spec, "mentions"), request, error,
-                                        sizeof error);
+            rc = qf_notify_robot_build (
+                channel, s_str (spec, "url"), s_str (spec, "secret"), s_now_ms (spec), title, text,
+                json_object_get (spec, "mentions"), request, error, sizeof error);
         free (title);
         free (text);
     }
@@ -169,9 +168,9 @@ main (void)
             json_object_set_new (result, "status", json_integer (status));
             json_object_set_new (result, "answer", json_string (answer.data ? answer.data : ""));
             if (code != CURLE_OK) {
-                json_object_set_new (result, "curl",
-                                     json_string (curl_error[0] ? curl_error
-                                                                : curl_easy_strerror (code)));
+                json_object_set_new (
+                    result, "curl",
+                    json_string (curl_error[0] ? curl_error : curl_easy_strerror (code)));
             } else if (request.smtp) {
                 /* libcurl's SMTP succeeds only on the server's 250 to DATA. */
                 ok = 1;

@@ -30,17 +30,18 @@ QF_TEST (wecom_markdown)
 {
     qf_notify_request_t request;
     char error[256];
-    QF_CHECK_EQ_INT (qf_notify_robot_build ("wecom", "https://qyapi.example/cgi-bin/webhook/send?key=k",
-                                            NULL, NOW_MS, "合同 *42*", "**已签** 合同", NULL,
-                                            &request, error, sizeof error),
+    QF_CHECK_EQ_INT (qf_notify_robot_build (
+                         "wecom", "https://qyapi.example/cgi-bin/webhook/send?key=k", NULL, NOW_MS,
+                         "合同 *42*", "**已签** 合同", NULL, &request, error, sizeof error),
                      0);
     QF_CHECK_STR (request.url, "https://qyapi.example/cgi-bin/webhook/send?key=k");
     QF_CHECK_EQ_INT (request.smtp, 0);
     json_t *body = s_body (&request);
     QF_CHECK_STR (json_string_value (json_object_get (body, "msgtype")), "markdown");
     /* The title in bold, its markdown escaped; the text as rendered. */
-    QF_CHECK_STR (json_string_value (json_object_get (json_object_get (body, "markdown"), "content")),
-                  "**合同 \\*42\\***\n**已签** 合同");
+    QF_CHECK_STR (
+        json_string_value (json_object_get (json_object_get (body, "markdown"), "content")),
+        "**合同 \\*42\\***\n**已签** 合同");
     json_decref (body);
     QF_CHECK (strcmp (request.headers->data, "Content-Type: application/json; charset=utf-8") == 0);
     qf_notify_request_clear (&request);
@@ -81,10 +82,9 @@ QF_TEST (dingtalk_signed_with_mentions)
     qf_notify_request_t request;
     char error[256];
     json_t *mentions = json_pack ("[s, s]", "13800001111", "+8613900002222");
-    QF_CHECK_EQ_INT (qf_notify_robot_build ("dingtalk",
-                                            "https://oapi.example/robot/send?access_token=t",
-                                            SECRET, NOW_MS, "合同", "#### 已签", mentions,
-                                            &request, error, sizeof error),
+    QF_CHECK_EQ_INT (qf_notify_robot_build (
+                         "dingtalk", "https://oapi.example/robot/send?access_token=t", SECRET,
+                         NOW_MS, "合同", "#### 已签", mentions, &request, error, sizeof error),
                      0);
     /* Python: quote_plus(b64encode(hmac.new(SECRET, b"1767225600000\n" +
        SECRET, sha256).digest())) */
@@ -157,10 +157,10 @@ QF_TEST (feishu_signed_card_and_post)
     qf_notify_request_t request;
     char error[256];
     json_t *all = json_pack ("[s]", "@all");
-    QF_CHECK_EQ_INT (qf_notify_robot_build ("feishu", "https://open.example/open-apis/bot/v2/hook/h",
-                                            SECRET, NOW_MS, "合同", "**已签**", all, &request,
-                                            error, sizeof error),
-                     0);
+    QF_CHECK_EQ_INT (
+        qf_notify_robot_build ("feishu", "https://open.example/open-apis/bot/v2/hook/h", SECRET,
+                               NOW_MS, "合同", "**已签**", all, &request, error, sizeof error),
+        0);
     QF_CHECK_STR (request.url, "https://open.example/open-apis/bot/v2/hook/h");
     json_t *body = s_body (&request);
     QF_CHECK_STR (json_string_value (json_object_get (body, "msg_type")), "interactive");
@@ -187,8 +187,8 @@ QF_TEST (feishu_signed_card_and_post)
     body = s_body (&request);
     QF_CHECK_STR (json_string_value (json_object_get (body, "msg_type")), "post");
     QF_CHECK (json_object_get (body, "sign") == NULL);
-    json_t *zh = json_object_get (json_object_get (json_object_get (body, "content"), "post"),
-                                  "zh_cn");
+    json_t *zh =
+        json_object_get (json_object_get (json_object_get (body, "content"), "post"), "zh_cn");
     QF_CHECK_STR (json_string_value (json_object_get (zh, "title")), "合同");
     json_t *run = json_array_get (json_array_get (json_object_get (zh, "content"), 0), 0);
     QF_CHECK_STR (json_string_value (json_object_get (run, "text")), "已签");
@@ -205,18 +205,17 @@ QF_TEST (feishu_body_within_20_kb)
         text[i] = i % 2 ? '"' : 'a';
     text[40000] = '\0';
     qf_notify_request_t request;
-    QF_CHECK_EQ_INT (qf_notify_robot_build ("feishu", "https://h/", SECRET, NOW_MS, "t", text,
-                                            NULL, &request, NULL, 0),
+    QF_CHECK_EQ_INT (qf_notify_robot_build ("feishu", "https://h/", SECRET, NOW_MS, "t", text, NULL,
+                                            &request, NULL, 0),
                      0);
     free (text);
     QF_CHECK (request.body_size <= 20000 && request.body_size > 19900);
     json_t *body = s_body (&request);
     QF_CHECK (body != NULL);
     const char *content = json_string_value (json_object_get (
-        json_object_get (json_array_get (json_object_get (json_object_get (body, "card"),
-                                                          "elements"),
-                                         0),
-                         "text"),
+        json_object_get (
+            json_array_get (json_object_get (json_object_get (body, "card"), "elements"), 0),
+            "text"),
         "content"));
     QF_CHECK (strstr (content, QF_NOTIFY_TRUNCATED) != NULL);
     json_decref (body);
@@ -260,9 +259,9 @@ QF_TEST (robot_answers_read)
                                             error, sizeof error),
                      QF_EIO);
     QF_CHECK_STR (error, "robot dingtalk: errcode 310000: sign not match");
-    QF_CHECK_EQ_INT (qf_notify_robot_check ("feishu", 200,
-                                            "{\"code\":19021,\"msg\":\"sign match fail\",\"data\":{}}",
-                                            error, sizeof error),
+    QF_CHECK_EQ_INT (qf_notify_robot_check (
+                         "feishu", 200, "{\"code\":19021,\"msg\":\"sign match fail\",\"data\":{}}",
+                         error, sizeof error),
                      QF_EIO);
     QF_CHECK_STR (error, "robot feishu: code 19021: sign match fail");
     QF_CHECK_EQ_INT (qf_notify_robot_check ("feishu", 200,
@@ -273,8 +272,7 @@ QF_TEST (robot_answers_read)
                                             "{\"StatusCode\":0,\"StatusMessage\":\"success\"}",
                                             error, sizeof error),
                      0);
-    QF_CHECK_EQ_INT (qf_notify_robot_check ("wecom", 502, "bad\x1b[2Jgateway", error,
-                                            sizeof error),
+    QF_CHECK_EQ_INT (qf_notify_robot_check ("wecom", 502, "bad\x1b[2Jgateway", error, sizeof error),
                      QF_EIO);
     QF_CHECK_STR (error, "robot wecom: HTTP 502: bad\\x1b[2Jgateway");
     QF_CHECK_EQ_INT (qf_notify_robot_check ("wecom", 200, "<html>ok</html>", error, sizeof error),
@@ -282,9 +280,9 @@ QF_TEST (robot_answers_read)
     QF_CHECK_EQ_INT (qf_notify_robot_check ("wecom", 200, "{\"ok\":true}", error, sizeof error),
                      QF_EPROTO);
     QF_CHECK_EQ_INT (qf_notify_robot_check ("wecom", 200, NULL, error, sizeof error), QF_EPROTO);
-    QF_CHECK_EQ_INT (qf_notify_robot_check ("dingtalk", 200, "{\"errcode\":\"0\"}", error,
-                                            sizeof error),
-                     QF_EPROTO);
+    QF_CHECK_EQ_INT (
+        qf_notify_robot_check ("dingtalk", 200, "{\"errcode\":\"0\"}", error, sizeof error),
+        QF_EPROTO);
 }
 
 /* Decodes every RFC 2047 B word of a folded header value (test's own,
@@ -422,8 +420,8 @@ QF_TEST (email_message)
     QF_CHECK_STR (s_header (m, "Date"), "Thu, 01 Jan 2026 00:00:00 +0000");
     QF_CHECK_STR (s_header (m, "Message-ID"), "<qualflow.1042.msg_1042_mail@qualflow.example>");
     QF_CHECK_STR (s_header (m, "MIME-Version"), "1.0");
-    QF_CHECK (strncmp (s_header (m, "Content-Type"), "multipart/alternative; boundary=\"=_qf_", 38) ==
-              0);
+    QF_CHECK (
+        strncmp (s_header (m, "Content-Type"), "multipart/alternative; boundary=\"=_qf_", 38) == 0);
     QF_CHECK (strstr (m, "Content-Type: text/plain; charset=UTF-8\r\n"
                          "Content-Transfer-Encoding: base64\r\n\r\n"));
     QF_CHECK (strstr (m, "Content-Type: text/html; charset=UTF-8\r\n"
@@ -476,9 +474,16 @@ QF_TEST (email_refuses_injection)
                               .now_ms = NOW_MS};
     qf_notify_request_t request;
     char error[256];
-    const char *bad_addresses[] = {"a@example.com\r\nBcc: x@y", "a b@example.com", "<a@example.com>",
-                                   "a@example.com, c@d", "noat", "@example.com", "a@", "a@b@c",
-                                   "ü@example.com", NULL};
+    const char *bad_addresses[] = {"a@example.com\r\nBcc: x@y",
+                                   "a b@example.com",
+                                   "<a@example.com>",
+                                   "a@example.com, c@d",
+                                   "noat",
+                                   "@example.com",
+                                   "a@",
+                                   "a@b@c",
+                                   "ü@example.com",
+                                   NULL};
     for (int i = 0; bad_addresses[i]; i++) {
         json_array_set_new (to, 0, json_string (bad_addresses[i]));
         QF_CHECK_EQ_INT (qf_notify_email_build (&smtp, &mail, &request, error, sizeof error),

@@ -31,22 +31,22 @@ s_render (const char *tmpl, const char *payload_json, qf_notify_escape_t escape)
     return result;
 }
 
-static const char *PAYLOAD = "{\"id\": 42, \"name\": \"合肥建工\", \"amount\": 1250.5, "
-                             "\"urgent\": true, \"closed\": false, \"note\": null, "
-                             "\"customer\": {\"name\": \"Li Lei\", \"address\": {\"city\": \"合肥\"}}, "
-                             "\"tags\": [\"a\", 2], \"big\": 12345678901234}";
+static const char *PAYLOAD =
+    "{\"id\": 42, \"name\": \"合肥建工\", \"amount\": 1250.5, "
+    "\"urgent\": true, \"closed\": false, \"note\": null, "
+    "\"customer\": {\"name\": \"Li Lei\", \"address\": {\"city\": \"合肥\"}}, "
+    "\"tags\": [\"a\", 2], \"big\": 12345678901234}";
 
 QF_TEST (fills_every_type)
 {
     QF_CHECK_STR (s_render ("#{{id}} {{name}}", PAYLOAD, QF_ESCAPE_NONE), "#42 合肥建工");
-    QF_CHECK_STR (s_render ("{{amount}} {{urgent}} {{closed}} [{{note}}]", PAYLOAD,
-                            QF_ESCAPE_NONE),
+    QF_CHECK_STR (s_render ("{{amount}} {{urgent}} {{closed}} [{{note}}]", PAYLOAD, QF_ESCAPE_NONE),
                   "1250.5 true false []");
     QF_CHECK_STR (s_render ("{{big}} {{tags}}", PAYLOAD, QF_ESCAPE_NONE),
                   "12345678901234 [\"a\",2]");
-    QF_CHECK_STR (s_render ("{{ customer.name }} in {{customer.address.city}}", PAYLOAD,
-                            QF_ESCAPE_NONE),
-                  "Li Lei in 合肥");
+    QF_CHECK_STR (
+        s_render ("{{ customer.name }} in {{customer.address.city}}", PAYLOAD, QF_ESCAPE_NONE),
+        "Li Lei in 合肥");
     /* A real is written in its shortest exact form. */
     QF_CHECK_STR (s_render ("{{x}}", "{\"x\": 0.1}", QF_ESCAPE_NONE), "0.1");
     QF_CHECK_STR (s_render ("{{x}}", "{\"x\": -2.5e-7}", QF_ESCAPE_NONE), "-2.5e-07");
@@ -60,8 +60,7 @@ QF_TEST (missing_values_are_empty)
     QF_CHECK_STR (s_render ("[{{name.first}}|{{tags.0}}]", PAYLOAD, QF_ESCAPE_NONE), "[|]");
     QF_CHECK_STR (s_render ("[{{a}}]", NULL, QF_ESCAPE_NONE), "[]");
     QF_CHECK_STR (s_render ("", PAYLOAD, QF_ESCAPE_NONE), "");
-    QF_CHECK_STR (s_render ("no tags { here } }}", PAYLOAD, QF_ESCAPE_NONE),
-                  "no tags { here } }}");
+    QF_CHECK_STR (s_render ("no tags { here } }}", PAYLOAD, QF_ESCAPE_NONE), "no tags { here } }}");
 }
 
 QF_TEST (escapes_per_channel)
@@ -85,9 +84,8 @@ QF_TEST (json_escape_reads_back)
     const char *value = "a\"b\\c\nd\te\rf\x01g\x1f h\x7f i\xc2\x85 j\xe2\x80\xa8k 合";
     json_t *payload = json_pack ("{s:s}", "v", value);
     char *out = NULL;
-    QF_CHECK_EQ_INT (qf_notify_template_render ("[\"{{v}}\"]", payload, QF_ESCAPE_JSON, 0, &out,
-                                                NULL, 0),
-                     0);
+    QF_CHECK_EQ_INT (
+        qf_notify_template_render ("[\"{{v}}\"]", payload, QF_ESCAPE_JSON, 0, &out, NULL, 0), 0);
     json_t *back = json_loads (out, 0, NULL);
     QF_CHECK (back != NULL);
     QF_CHECK_STR (json_string_value (json_array_get (back, 0)), value);
@@ -102,20 +100,21 @@ QF_TEST (controls_never_reach_a_channel)
     /* Escape sequences, bell, NUL inside a string, C1: dropped; newline and
        tab kept (a message has lines). */
     json_t *payload = json_object ();
-    json_object_set_new (payload, "v", json_stringn ("a\x1b[31mb\x07\x00"
-                                                      "c\r\nd\te\xc2\x9b",
-                                                      17));
+    json_object_set_new (payload, "v",
+                         json_stringn ("a\x1b[31mb\x07\x00"
+                                       "c\r\nd\te\xc2\x9b",
+                                       17));
     for (int escape = QF_ESCAPE_NONE; escape <= QF_ESCAPE_HTML; escape++) {
         char *out = NULL;
-        QF_CHECK_EQ_INT (qf_notify_template_render ("{{v}}", payload, (qf_notify_escape_t)escape,
-                                                    0, &out, NULL, 0),
+        QF_CHECK_EQ_INT (qf_notify_template_render ("{{v}}", payload, (qf_notify_escape_t)escape, 0,
+                                                    &out, NULL, 0),
                          0);
         QF_CHECK_STR (out, escape == QF_ESCAPE_MARKDOWN ? "a\\[31mbc\nd\te" : "a[31mbc\nd\te");
         free (out);
     }
     char *out = NULL;
-    QF_CHECK_EQ_INT (
-        qf_notify_template_render ("{{v}}", payload, QF_ESCAPE_JSON, 0, &out, NULL, 0), 0);
+    QF_CHECK_EQ_INT (qf_notify_template_render ("{{v}}", payload, QF_ESCAPE_JSON, 0, &out, NULL, 0),
+                     0);
     QF_CHECK_STR (out, "a\\u001b[31mb\\u0007\\u0000c\\r\\nd\\te\\u009b");
     free (out);
     json_decref (payload);
@@ -182,8 +181,7 @@ QF_TEST (check_refuses_unknown_fields)
                      QF_EINVAL);
     QF_CHECK_EQ_INT (qf_notify_template_check ("{{customers.x}}", fields, error, sizeof error),
                      QF_EINVAL);
-    QF_CHECK_EQ_INT (qf_notify_template_check ("{{ids}}", fields, error, sizeof error),
-                     QF_EINVAL);
+    QF_CHECK_EQ_INT (qf_notify_template_check ("{{ids}}", fields, error, sizeof error), QF_EINVAL);
     const char *const any[] = {"*", NULL};
     QF_CHECK_EQ_INT (qf_notify_template_check ("{{whatever.deep}}", any, error, sizeof error), 0);
     const char *const none[] = {NULL};
@@ -206,8 +204,8 @@ QF_TEST (huge_output_is_bounded)
     for (int i = 0; i < 64; i++)
         strcat (tmpl, "{{v}}");
     char *out = NULL;
-    QF_CHECK_EQ_INT (
-        qf_notify_template_render (tmpl, payload, QF_ESCAPE_NONE, 0, &out, NULL, 0), 0);
+    QF_CHECK_EQ_INT (qf_notify_template_render (tmpl, payload, QF_ESCAPE_NONE, 0, &out, NULL, 0),
+                     0);
     size_t len = strlen (out);
     QF_CHECK (len <= QF_NOTIFY_TEMPLATE_MAX && len > QF_NOTIFY_TEMPLATE_MAX - 8);
     QF_CHECK (strcmp (out + len - 3, "…") == 0);
@@ -224,9 +222,8 @@ QF_TEST (huge_output_is_bounded)
     QF_CHECK_EQ_INT (qf_notify_template_render ("{{v}}", amps, QF_ESCAPE_HTML, 3, &out, NULL, 0),
                      QF_EINVAL);
     /* The template's own text is bounded too. */
-    QF_CHECK_EQ_INT (qf_notify_template_render ("合合合合合合", NULL, QF_ESCAPE_NONE, 10, &out,
-                                                NULL, 0),
-                     0);
+    QF_CHECK_EQ_INT (
+        qf_notify_template_render ("合合合合合合", NULL, QF_ESCAPE_NONE, 10, &out, NULL, 0), 0);
     QF_CHECK_STR (out, "合合…");
     free (out);
     json_decref (amps);

@@ -99,7 +99,7 @@ typedef enum {
 /*  The longest rendered text, in bytes, when the caller gives no bound. */
 #define QF_NOTIFY_TEMPLATE_MAX (256 * 1024)
 /*  The longest field name, and the deepest a.b.c path. */
-#define QF_NOTIFY_FIELD_MAX 128
+#define QF_NOTIFY_FIELD_MAX   128
 #define QF_NOTIFY_FIELD_DEPTH 8
 
 /*  Renders `template_text` with the values of `payload` (an object; NULL
@@ -110,16 +110,16 @@ typedef enum {
     QF_EINVAL for a malformed template (unterminated or empty tag, a bad
     field name: the error says which byte), or QF_ENOMEM. */
 int qf_notify_template_render (const char *template_text, json_t *payload,
-                               qf_notify_escape_t escape, size_t max_size, char **out,
-                               char *error, size_t error_size);
+                               qf_notify_escape_t escape, size_t max_size, char **out, char *error,
+                               size_t error_size);
 
 /*  The check made when the configuration is loaded: `template_text` is well
     formed and each of its fields is one of `fields` (a NULL-terminated
     list; an entry "a.*" allows every field under a, an entry "*" any;
     `fields` NULL checks the syntax only). Returns 0, or QF_EINVAL with the
     error naming the byte, the field and the fields allowed. */
-int qf_notify_template_check (const char *template_text, const char *const *fields,
-                              char *error, size_t error_size);
+int qf_notify_template_check (const char *template_text, const char *const *fields, char *error,
+                              size_t error_size);
 
 /*  Cuts `text` (UTF-8) in place so that it holds at most `max_bytes` bytes
     with `marker` appended when it had to be cut, never inside a UTF-8

@@ -261,14 +261,15 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
     }
     memset (request, 0, sizeof *request);
     if (!s_host_valid (smtp->host, true)) {
-        qf_notify_error (error, error_size,
-                 "email: smtp host must be a host name or address (letters, digits, '.', '-', "
-                 "':'): set it");
+        qf_notify_error (
+            error, error_size,
+            "email: smtp host must be a host name or address (letters, digits, '.', '-', "
+            "':'): set it");
         return QF_EINVAL;
     }
     if (smtp->port < 0 || smtp->port > 65535) {
-        qf_notify_error (error, error_size, "email: smtp port %d is not 1-65535 (0 for the default)",
-                 smtp->port);
+        qf_notify_error (error, error_size,
+                         "email: smtp port %d is not 1-65535 (0 for the default)", smtp->port);
         return QF_EINVAL;
     }
     if (smtp->tls < QF_SMTP_STARTTLS || smtp->tls > QF_SMTP_PLAIN) {
@@ -277,27 +278,29 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
     }
     if (!s_host_valid (smtp->domain, false)) {
         qf_notify_error (error, error_size,
-                 "email: domain (for Message-ID and EHLO) must be a host name: set it");
+                         "email: domain (for Message-ID and EHLO) must be a host name: set it");
         return QF_EINVAL;
     }
     bool auth = smtp->user && *smtp->user;
     if (auth && (!smtp->password || strpbrk (smtp->user, "\r\n"))) {
-        qf_notify_error (error, error_size,
-                 "email: smtp user given without a password (or with a line break): set both");
+        qf_notify_error (
+            error, error_size,
+            "email: smtp user given without a password (or with a line break): set both");
         return QF_EINVAL;
     }
     if (!s_address_valid (mail->from)) {
         qf_notify_error (error, error_size,
-                 "email: from must be one address local@domain in printable ASCII without "
-                 "spaces, quotes, commas or <>: fix it");
+                         "email: from must be one address local@domain in printable ASCII without "
+                         "spaces, quotes, commas or <>: fix it");
         return QF_EINVAL;
     }
     size_t count = json_array_size (mail->to);
     if (!json_is_array (mail->to) || count == 0 || count > S_MAX_RCPT) {
-        qf_notify_error (error, error_size,
-                 "email: to must be a list of 1 to %d recipients (\"addr\" or {\"address\", "
-                 "\"name\"})",
-                 S_MAX_RCPT);
+        qf_notify_error (
+            error, error_size,
+            "email: to must be a list of 1 to %d recipients (\"addr\" or {\"address\", "
+            "\"name\"})",
+            S_MAX_RCPT);
         return QF_EINVAL;
     }
     for (size_t i = 0; i < count; i++) {
@@ -307,17 +310,19 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
             char shown[80];
             qf_text_escape (address ? address : "(not a string)", QF_TEXT_PLAIN, shown,
                             sizeof shown);
-            qf_notify_error (error, error_size,
-                     "email: to[%zu] '%s' is not one address local@domain in printable ASCII "
-                     "without spaces, quotes, commas or <>",
-                     i, shown);
+            qf_notify_error (
+                error, error_size,
+                "email: to[%zu] '%s' is not one address local@domain in printable ASCII "
+                "without spaces, quotes, commas or <>",
+                i, shown);
             return QF_EINVAL;
         }
     }
     if (!mail->subject || !mail->text || !mail->event_id || !*mail->event_id || !mail->msg_id ||
         !*mail->msg_id) {
-        qf_notify_error (error, error_size,
-                 "email: subject, text, event_id and msg_id are all needed (programming error)");
+        qf_notify_error (
+            error, error_size,
+            "email: subject, text, event_id and msg_id are all needed (programming error)");
         return QF_EINVAL;
     }
     char *subject = qf_notify_header_encode (mail->subject, strlen ("Subject: "));
@@ -357,7 +362,7 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
               v6 ? "[" : "", smtp->host, v6 ? "]" : "", port, smtp->domain);
     request->smtp = 1;
     request->url = strdup (url);
-    request->use_ssl = smtp->tls == QF_SMTP_PLAIN       ? (long)CURLUSESSL_NONE
+    request->use_ssl = smtp->tls == QF_SMTP_PLAIN          ? (long)CURLUSESSL_NONE
                        : smtp->tls == QF_SMTP_STARTTLS_TRY ? (long)CURLUSESSL_TRY
                                                            : (long)CURLUSESSL_ALL;
     char path[S_MAX_ADDRESS + 3];

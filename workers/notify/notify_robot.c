@@ -39,8 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_WECOM_MAX 4096
-#define S_DINGTALK_MAX 20000
+#define S_WECOM_MAX       4096
+#define S_DINGTALK_MAX    20000
 #define S_FEISHU_BODY_MAX 20000
 
 typedef enum { S_WECOM, S_DINGTALK, S_FEISHU_CARD, S_FEISHU_POST, S_UNKNOWN } s_kind_t;
@@ -64,8 +64,8 @@ s_kind (const char *kind)
 /*  Base64 (standard, padded) of HMAC-SHA256(key, message) into out (at
     least 45 bytes). Returns 0 or QF_EIO when libsodium cannot start. */
 static int
-s_hmac_base64 (const char *key, size_t key_len, const char *message, size_t message_len,
-               char *out, size_t out_size)
+s_hmac_base64 (const char *key, size_t key_len, const char *message, size_t message_len, char *out,
+               size_t out_size)
 {
     if (sodium_init () < 0)
         return QF_EIO;
@@ -143,7 +143,8 @@ s_wecom_body (const char *title, const char *text)
     if (!whole)
         return NULL;
     qf_notify_truncate_utf8 (whole, S_WECOM_MAX, QF_NOTIFY_TRUNCATED);
-    json_t *body = json_pack ("{s:s, s:{s:s}}", "msgtype", "markdown", "markdown", "content", whole);
+    json_t *body =
+        json_pack ("{s:s, s:{s:s}}", "msgtype", "markdown", "markdown", "content", whole);
     free (whole);
     return body;
 }
@@ -160,7 +161,8 @@ s_dingtalk_body (const char *title, const char *text, json_t *mentions)
     size_t used = 0;
     size_t i;
     json_t *item;
-    json_array_foreach (mentions, i, item) {
+    json_array_foreach (mentions, i, item)
+    {
         const char *m = json_string_value (item);
         if (strcmp (m, "@all") == 0) {
             at_all = true;
@@ -196,22 +198,21 @@ s_feishu_body (s_kind_t kind, const char *title, const char *text, bool at_all)
         char *content = at_all ? s_concat (text, "\n<at id=all></at>", "") : strdup (text);
         if (!content)
             return NULL;
-        json_t *body = json_pack (
-            "{s:s, s:{s:{s:b}, s:{s:{s:s, s:s}, s:s}, s:[{s:s, s:{s:s, s:s}}]}}", "msg_type",
-            "interactive", "card", "config", "wide_screen_mode", 1, "header", "title", "tag",
-            "plain_text", "content", heading, "template", "blue", "elements", "tag", "div", "text",
-            "tag", "lark_md", "content", content);
+        json_t *body =
+            json_pack ("{s:s, s:{s:{s:b}, s:{s:{s:s, s:s}, s:s}, s:[{s:s, s:{s:s, s:s}}]}}",
+                       "msg_type", "interactive", "card", "config", "wide_screen_mode", 1, "header",
+                       "title", "tag", "plain_text", "content", heading, "template", "blue",
+                       "elements", "tag", "div", "text", "tag", "lark_md", "content", content);
         free (content);
         return body;
     }
     json_t *paragraph = json_pack ("[{s:s, s:s}]", "tag", "text", "text", text);
     if (paragraph && at_all)
-        json_array_append_new (paragraph,
-                               json_pack ("{s:s, s:s}", "tag", "at", "user_id", "all"));
-    json_t *body = paragraph ? json_pack ("{s:s, s:{s:{s:{s:s, s:[o]}}}}", "msg_type", "post",
-                                          "content", "post", "zh_cn", "title", heading, "content",
-                                          paragraph)
-                             : NULL;
+        json_array_append_new (paragraph, json_pack ("{s:s, s:s}", "tag", "at", "user_id", "all"));
+    json_t *body = paragraph
+                       ? json_pack ("{s:s, s:{s:{s:{s:s, s:[o]}}}}", "msg_type", "post", "content",
+                                    "post", "zh_cn", "title", heading, "content", paragraph)
+                       : NULL;
     return body;
 }
 
@@ -219,8 +220,8 @@ s_feishu_body (s_kind_t kind, const char *title, const char *text, bool at_all)
     text into *dumped (caller frees). Returns 0, QF_EINVAL, QF_EIO or
     QF_ENOMEM with the error. */
 static int
-s_feishu_dump (s_kind_t kind, const char *title, const char *text, bool at_all,
-               const char *secret, int64_t now_ms, char **dumped, char *error, size_t error_size)
+s_feishu_dump (s_kind_t kind, const char *title, const char *text, bool at_all, const char *secret,
+               int64_t now_ms, char **dumped, char *error, size_t error_size)
 {
     *dumped = NULL;
     json_t *body = s_feishu_body (kind, title, text, at_all);
@@ -269,16 +270,17 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
     memset (request, 0, sizeof *request);
     if (k == S_UNKNOWN) {
         qf_notify_error (error, error_size,
-                 "robot: unknown kind '%s' (one of wecom, dingtalk, feishu, feishu_post)",
-                 kind ? kind : "(none)");
+                         "robot: unknown kind '%s' (one of wecom, dingtalk, feishu, feishu_post)",
+                         kind ? kind : "(none)");
         return QF_EINVAL;
     }
     if (!url || (strncmp (url, "http://", 7) != 0 && strncmp (url, "https://", 8) != 0) ||
         strpbrk (url, " \r\n\t")) {
-        qf_notify_error (error, error_size,
-                 "robot %s: url must start with https:// (or http://) and hold no space: give "
-                 "the robot's webhook address",
-                 kind);
+        qf_notify_error (
+            error, error_size,
+            "robot %s: url must start with https:// (or http://) and hold no space: give "
+            "the robot's webhook address",
+            kind);
         return QF_EINVAL;
     }
     if (!text) {
@@ -287,13 +289,13 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
     }
     if (secret && !*secret) {
         qf_notify_error (error, error_size,
-                 "robot %s: secret is empty (leave it out for an unsigned robot)", kind);
+                         "robot %s: secret is empty (leave it out for an unsigned robot)", kind);
         return QF_EINVAL;
     }
     if (secret && k == S_WECOM) {
         qf_notify_error (error, error_size,
-                 "robot wecom: WeCom group robots are not signed (the key is in the url): "
-                 "remove the secret");
+                         "robot wecom: WeCom group robots are not signed (the key is in the url): "
+                         "remove the secret");
         return QF_EINVAL;
     }
     if (now_ms < 0) {
@@ -303,15 +305,18 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
     bool at_all = false;
     if (mentions) {
         if (!json_is_array (mentions)) {
-            qf_notify_error (error, error_size, "robot %s: mentions must be a list of strings", kind);
+            qf_notify_error (error, error_size, "robot %s: mentions must be a list of strings",
+                             kind);
             return QF_EINVAL;
         }
         size_t i;
         json_t *item;
-        json_array_foreach (mentions, i, item) {
+        json_array_foreach (mentions, i, item)
+        {
             const char *m = json_string_value (item);
             if (!m) {
-                qf_notify_error (error, error_size, "robot %s: mentions[%zu] is not a string", kind, i);
+                qf_notify_error (error, error_size, "robot %s: mentions[%zu] is not a string", kind,
+                                 i);
                 return QF_EINVAL;
             }
             if (strcmp (m, "@all") == 0)
@@ -319,10 +324,11 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
             else if (k == S_DINGTALK && !s_mobile_valid (m)) {
                 char shown[64];
                 qf_text_escape (m, QF_TEXT_PLAIN, shown, sizeof shown);
-                qf_notify_error (error, error_size,
-                         "robot dingtalk: mentions[%zu] '%s' is not a mobile number (5 to 20 "
-                         "digits, optional leading '+') nor \"@all\"",
-                         i, shown);
+                qf_notify_error (
+                    error, error_size,
+                    "robot dingtalk: mentions[%zu] '%s' is not a mobile number (5 to 20 "
+                    "digits, optional leading '+') nor \"@all\"",
+                    i, shown);
                 return QF_EINVAL;
             }
         }
@@ -384,8 +390,8 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
         if (!to_sign)
             goto fail;
         int n = snprintf (to_sign, 32 + key_len, "%" PRId64 "\n%s", now_ms, secret);
-        int signed_rc = s_hmac_base64 (secret, key_len, to_sign, (size_t)n, signature,
-                                       sizeof signature);
+        int signed_rc =
+            s_hmac_base64 (secret, key_len, to_sign, (size_t)n, signature, sizeof signature);
         sodium_memzero (to_sign, (size_t)n);
         free (to_sign);
         if (signed_rc != 0) {
@@ -448,8 +454,9 @@ qf_notify_robot_check (const char *kind, long http_status, const char *answer, c
     json_t *root = answer ? json_loads (answer, JSON_DECODE_ANY, &parse_error) : NULL;
     if (!json_is_object (root)) {
         json_decref (root);
-        qf_notify_error (error, error_size, "robot %s: HTTP %ld but the answer is not a JSON object: %s",
-                 kind, http_status, shown);
+        qf_notify_error (error, error_size,
+                         "robot %s: HTTP %ld but the answer is not a JSON object: %s", kind,
+                         http_status, shown);
         return QF_EPROTO;
     }
     const char *code_key = k == S_FEISHU_CARD || k == S_FEISHU_POST ? "code" : "errcode";
@@ -463,7 +470,7 @@ qf_notify_robot_check (const char *kind, long http_status, const char *answer, c
     if (!json_is_integer (code)) {
         json_decref (root);
         qf_notify_error (error, error_size, "robot %s: HTTP %ld but the answer has no %s: %s", kind,
-                 http_status, code_key, shown);
+                         http_status, code_key, shown);
         return QF_EPROTO;
     }
     json_int_t value = json_integer_value (code);
@@ -472,10 +479,10 @@ qf_notify_robot_check (const char *kind, long http_status, const char *answer, c
         return 0;
     }
     char message[200];
-    qf_text_escape (json_string_value (json_object_get (root, message_key)), QF_TEXT_PLAIN,
-                    message, sizeof message);
-    qf_notify_error (error, error_size, "robot %s: %s %" JSON_INTEGER_FORMAT ": %s", kind, code_key, value,
-             message);
+    qf_text_escape (json_string_value (json_object_get (root, message_key)), QF_TEXT_PLAIN, message,
+                    sizeof message);
+    qf_notify_error (error, error_size, "robot %s: %s %" JSON_INTEGER_FORMAT ": %s", kind, code_key,
+                     value, message);
     json_decref (root);
     return QF_EIO;
 }

@@ -30,8 +30,8 @@ typedef struct {
 static bool
 s_name_char (unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 /*  Parses the tag that opens at `open` ("{{"), whose offset in the template
@@ -49,10 +49,11 @@ s_parse_tag (const char *open, size_t at, s_tag_t *tag, char *error, size_t erro
         unsigned char c = (unsigned char)*p;
         if (c == '.') {
             if (segment_empty) {
-                qf_notify_error (error, error_size,
-                         "template: field at byte %zu has an empty part (a name is parts joined "
-                         "by single dots, like {{customer.name}}): fix the name",
-                         at);
+                qf_notify_error (
+                    error, error_size,
+                    "template: field at byte %zu has an empty part (a name is parts joined "
+                    "by single dots, like {{customer.name}}): fix the name",
+                    at);
                 return QF_EINVAL;
             }
             segment_empty = true;
@@ -62,10 +63,11 @@ s_parse_tag (const char *open, size_t at, s_tag_t *tag, char *error, size_t erro
         } else {
             char shown[8];
             snprintf (shown, sizeof shown, c > 0x20 && c < 0x7f ? "'%c'" : "0x%02x", c);
-            qf_notify_error (error, error_size,
-                     "template: field at byte %zu holds %s (a name takes letters, digits, '_', "
-                     "'-' and '.' only): fix the name or write the text without '{{'",
-                     at, shown);
+            qf_notify_error (
+                error, error_size,
+                "template: field at byte %zu holds %s (a name takes letters, digits, '_', "
+                "'-' and '.' only): fix the name or write the text without '{{'",
+                at, shown);
             return QF_EINVAL;
         }
         p++;
@@ -74,28 +76,31 @@ s_parse_tag (const char *open, size_t at, s_tag_t *tag, char *error, size_t erro
     while (*p == ' ')
         p++;
     if (p[0] != '}' || p[1] != '}') {
-        qf_notify_error (error, error_size,
-                 "template: tag opened at byte %zu is not closed ('{{' must be closed by '}}' "
-                 "on the same line): close it",
-                 at);
+        qf_notify_error (
+            error, error_size,
+            "template: tag opened at byte %zu is not closed ('{{' must be closed by '}}' "
+            "on the same line): close it",
+            at);
         return QF_EINVAL;
     }
     if (name_len == 0) {
-        qf_notify_error (error, error_size,
-                 "template: empty tag at byte %zu (write a field name between '{{' and '}}')", at);
+        qf_notify_error (
+            error, error_size,
+            "template: empty tag at byte %zu (write a field name between '{{' and '}}')", at);
         return QF_EINVAL;
     }
     if (segment_empty) {
-        qf_notify_error (error, error_size,
-                 "template: field at byte %zu ends with '.' (a name is parts joined by single "
-                 "dots): fix the name",
-                 at);
+        qf_notify_error (
+            error, error_size,
+            "template: field at byte %zu ends with '.' (a name is parts joined by single "
+            "dots): fix the name",
+            at);
         return QF_EINVAL;
     }
     if (name_len > QF_NOTIFY_FIELD_MAX || depth > QF_NOTIFY_FIELD_DEPTH) {
         qf_notify_error (error, error_size,
-                 "template: field at byte %zu is too long (at most %d bytes and %d parts)", at,
-                 QF_NOTIFY_FIELD_MAX, QF_NOTIFY_FIELD_DEPTH);
+                         "template: field at byte %zu is too long (at most %d bytes and %d parts)",
+                         at, QF_NOTIFY_FIELD_MAX, QF_NOTIFY_FIELD_DEPTH);
         return QF_EINVAL;
     }
     tag->name = name;
@@ -274,7 +279,8 @@ qf_notify_template_render (const char *template_text, json_t *payload, qf_notify
                            size_t max_size, char **out_p, char *error, size_t error_size)
 {
     if (!out_p) {
-        qf_notify_error (error, error_size, "template: no place for the output (programming error)");
+        qf_notify_error (error, error_size,
+                         "template: no place for the output (programming error)");
         return QF_EINVAL;
     }
     *out_p = NULL;
@@ -289,8 +295,9 @@ qf_notify_template_render (const char *template_text, json_t *payload, qf_notify
     if (max_size == 0)
         max_size = QF_NOTIFY_TEMPLATE_MAX;
     if (max_size <= sizeof S_CUT_MARKER) {
-        qf_notify_error (error, error_size, "template: bound of %zu bytes is too small (more than %zu)",
-                 max_size, sizeof S_CUT_MARKER);
+        qf_notify_error (error, error_size,
+                         "template: bound of %zu bytes is too small (more than %zu)", max_size,
+                         sizeof S_CUT_MARKER);
         return QF_EINVAL;
     }
     s_out_t out = {.limit = max_size - (sizeof S_CUT_MARKER - 1)};
@@ -380,18 +387,19 @@ qf_notify_template_check (const char *template_text, const char *const *fields, 
             char known[512] = "";
             size_t used = 0;
             for (size_t i = 0; fields[i] && used + 8 < sizeof known; i++) {
-                int n = snprintf (known + used, sizeof known - used, "%s%s", i ? ", " : "",
-                                  fields[i]);
+                int n =
+                    snprintf (known + used, sizeof known - used, "%s%s", i ? ", " : "", fields[i]);
                 if (n < 0 || (size_t)n >= sizeof known - used) {
                     snprintf (known + used, sizeof known - used, ", …");
                     break;
                 }
                 used += (size_t)n;
             }
-            qf_notify_error (error, error_size,
-                     "template: unknown field '%.*s' at byte %zu (the event's payload has: %s): "
-                     "use one of them",
-                     (int)tag.name_len, tag.name, at, fields[0] ? known : "no fields");
+            qf_notify_error (
+                error, error_size,
+                "template: unknown field '%.*s' at byte %zu (the event's payload has: %s): "
+                "use one of them",
+                (int)tag.name_len, tag.name, at, fields[0] ? known : "no fields");
             return QF_EINVAL;
         }
         p = tag.end;
