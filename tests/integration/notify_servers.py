@@ -302,7 +302,8 @@ def _free_port():
 
 class SmtpReceiver(_Receiver):
     """An SMTP server (aiosmtpd) on 127.0.0.1. certfile/keyfile: offers
-    STARTTLS and, with require_tls, refuses mail and AUTH before it. users:
+    STARTTLS and, with require_tls, refuses mail and AUTH before it; with
+    implicit_tls, speaks TLS from the first byte instead. users:
     {name: password} to require AUTH (PLAIN or LOGIN). Each message is kept
     as a dict: envelope, whether it came over TLS and authenticated, the
     decoded subject, the text and HTML parts, the headers, and `problems`
@@ -310,7 +311,8 @@ class SmtpReceiver(_Receiver):
 
     kind = "smtp"
 
-    def __init__(self, certfile=None, keyfile=None, require_tls=False, users=None):
+    def __init__(self, certfile=None, keyfile=None, require_tls=False, users=None,
+                 implicit_tls=False):
         super().__init__()
         self.port = _free_port()
         context = None
@@ -324,8 +326,12 @@ class SmtpReceiver(_Receiver):
                           auth_require_tls=require_tls)
         else:
             kwargs.update(auth_require_tls=False)
+        if implicit_tls:
+            # TLS from the first byte (smtps://, port 465's way).
+            kwargs.update(ssl_context=context)
+        else:
+            kwargs.update(tls_context=context, require_starttls=require_tls)
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port,
-                                     tls_context=context, require_starttls=require_tls,
                                      ready_timeout=10, **kwargs)
 
     def start(self):
@@ -346,7 +352,10 @@ class SmtpReceiver(_Receiver):
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         raw = envelope.original_content or envelope.content
         record = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
-                  "tls": session.ssl is not None, "authenticated": bool(session.authenticated),
+                  # STARTTLS sets session.ssl; implicit TLS shows on the transport.
+                  "tls": session.ssl is not None
+                  or server.transport.get_extra_info("ssl_object") is not None,
+                  "authenticated": bool(session.authenticated),
                   "raw": raw, "problems": []}
         try:
             self._parse(raw, record)

@@ -248,6 +248,20 @@ def test_email_starttls_auth_mime():
         assert "&lt;b&gt;x&lt;/b&gt;" in record["html"] and "<b>" not in record["html"]
 
 
+def test_email_implicit_tls():
+    import tempfile
+    cert, key = certificate(tempfile.mkdtemp())
+    with SmtpReceiver(cert, key, implicit_tls=True, users={"qualflow": "s3cret"}) as smtp:
+        rc, result = mail({"host": "127.0.0.1", "port": smtp.port, "tls": "tls",
+                           "user": "qualflow", "password": "s3cret",
+                           "domain": "qualflow.example", "ca_file": cert})
+        assert rc == 0, result
+        (record,) = smtp.wait(1)
+        clean(record)
+        assert record["tls"] and record["authenticated"]
+        assert record["subject"] == SUBJECT
+
+
 def test_email_html_template_escaped():
     with SmtpReceiver() as smtp:
         rc, result = mail({"host": "127.0.0.1", "port": smtp.port, "tls": "plain",
@@ -328,6 +342,7 @@ if __name__ == "__main__":
         test_feishu_body_within_20_kb,
         test_template_refused_before_sending,
         test_email_starttls_auth_mime,
+        test_email_implicit_tls,
         test_email_html_template_escaped,
         test_email_starttls_required_is_required,
         test_email_wrong_password_or_untrusted_certificate_fail,
