@@ -233,7 +233,7 @@ QF_TEST (robot_arguments_checked)
     QF_CHECK_EQ_INT (qf_notify_robot_build ("feishu", "file:///etc/passwd", NULL, NOW_MS, "t", "x",
                                             NULL, &request, error, sizeof error),
                      QF_EINVAL);
-    QF_CHECK (strstr (error, "url must start with https://"));
+    QF_CHECK (strstr (error, "url must be https://"));
     QF_CHECK_EQ_INT (qf_notify_robot_build ("feishu", "https://x/\r\nHost: y", NULL, NOW_MS, "t",
                                             "x", NULL, &request, error, sizeof error),
                      QF_EINVAL);
@@ -241,6 +241,26 @@ QF_TEST (robot_arguments_checked)
                                             &request, error, sizeof error),
                      QF_EINVAL);
     QF_CHECK (strstr (error, "secret is empty"));
+    /* The same checks at configuration load, without building. */
+    QF_CHECK_EQ_INT (qf_notify_robot_validate ("dingtalk", "https://oapi.example/robot/send",
+                                               SECRET, error, sizeof error),
+                     0);
+    QF_CHECK_EQ_INT (
+        qf_notify_robot_validate ("wecom", "https://qyapi.example/x", NULL, error, sizeof error),
+        0);
+    QF_CHECK_EQ_INT (qf_notify_robot_validate ("feishu", "https://", NULL, error, sizeof error),
+                     QF_EINVAL);
+    QF_CHECK_EQ_INT (
+        qf_notify_robot_validate ("feishu", "https:///path", NULL, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "robot feishu: url must be https://"));
+    char long_secret[1100];
+    memset (long_secret, 's', sizeof long_secret - 1);
+    long_secret[sizeof long_secret - 1] = '\0';
+    QF_CHECK_EQ_INT (
+        qf_notify_robot_validate ("feishu", "https://h/", long_secret, error, sizeof error),
+        QF_EINVAL);
+    QF_CHECK_EQ_INT (qf_notify_robot_validate (NULL, "https://h/", NULL, error, sizeof error),
+                     QF_EINVAL);
     json_t *not_list = json_pack ("{}");
     QF_CHECK_EQ_INT (qf_notify_robot_build ("dingtalk", "https://x/", NULL, NOW_MS, "t", "x",
                                             not_list, &request, error, sizeof error),
@@ -515,6 +535,16 @@ QF_TEST (email_refuses_injection)
     QF_CHECK_EQ_INT (qf_notify_email_build (&smtp, &mail, &request, error, sizeof error),
                      QF_EINVAL);
     smtp.user = NULL;
+    QF_CHECK_EQ_INT (qf_notify_smtp_validate (&smtp, error, sizeof error), 0);
+    smtp.port = 70000;
+    QF_CHECK_EQ_INT (qf_notify_smtp_validate (&smtp, error, sizeof error), QF_EINVAL);
+    QF_CHECK (strstr (error, "smtp port 70000 is not 1-65535"));
+    smtp.port = 25;
+    smtp.tls = (qf_notify_smtp_tls_t)9;
+    QF_CHECK_EQ_INT (qf_notify_smtp_validate (&smtp, error, sizeof error), QF_EINVAL);
+    smtp.tls = QF_SMTP_STARTTLS;
+    QF_CHECK (qf_notify_address_valid ("li.lei+ops@example.com"));
+    QF_CHECK (!qf_notify_address_valid ("li lei@example.com"));
     /* Ids with characters a Message-ID cannot hold are made safe. */
     mail.msg_id = "msg_1_ops desk<x>";
     QF_CHECK_EQ_INT (qf_notify_email_build (&smtp, &mail, &request, error, sizeof error), 0);

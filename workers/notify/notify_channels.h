@@ -132,6 +132,13 @@ size_t qf_notify_truncate_utf8 (char *text, size_t max_bytes, const char *marker
 /*  The marker that ends a message cut to its robot's size limit. */
 #define QF_NOTIFY_TRUNCATED "\n…(truncated)"
 
+/*  The check of a robot endpoint made when the configuration is loaded
+    (and by qf_notify_robot_build): a known kind, an http(s):// url with a
+    host, a secret neither empty nor over 1000 bytes, and none for WeCom.
+    Returns 0 or QF_EINVAL with the error. */
+int qf_notify_robot_validate (const char *kind, const char *url, const char *secret, char *error,
+                              size_t error_size);
+
 /*  Builds the HTTP POST for a group robot. `kind`:
       "wecom"        WeCom group robot, msgtype markdown; content (title as a
                      bold first line, then the text) at most 4096 bytes.
@@ -154,7 +161,7 @@ size_t qf_notify_truncate_utf8 (char *text, size_t max_bytes, const char *marker
     Text over the limit is cut on a UTF-8 boundary and ends with
     QF_NOTIFY_TRUNCATED. `mentions` is an array of strings or NULL; a
     DingTalk mobile is 5 to 20 digits with an optional leading '+'.
-    `url` must be http:// or https://. Returns 0, QF_EINVAL (the error says
+    `url` as qf_notify_robot_validate() wants it. Returns 0, QF_EINVAL (the error says
     which argument and why) or QF_ENOMEM. */
 int qf_notify_robot_build (const char *kind, const char *url, const char *secret, int64_t now_ms,
                            const char *title, const char *text, json_t *mentions,
@@ -202,6 +209,16 @@ typedef struct {
     const char *msg_id;    /* the message's id ("msg_<event>_<endpoint>") */
     int64_t now_ms;        /* Date: header, Unix ms (UTC) */
 } qf_notify_email_t;
+
+/*  The check of the SMTP settings made when the configuration is loaded
+    (and by qf_notify_email_build): host, port, TLS mode, domain, and a
+    password with a user. Returns 0 or QF_EINVAL with the error. */
+int qf_notify_smtp_validate (const qf_notify_smtp_t *smtp, char *error, size_t error_size);
+
+/*  Whether `address` is one address local@domain in printable ASCII with
+    no space, quote, comma, '<', '>' or other character that could split a
+    header or an SMTP command (at most 254 bytes). */
+int qf_notify_address_valid (const char *address);
 
 /*  Builds an SMTP request: envelope (MAIL FROM, RCPT TO per address), URL
     (smtp:// or smtps://, host, port, EHLO domain), TLS mode, credentials,

@@ -60,8 +60,8 @@ s_addf (s_buf_t *buf, const char *format, ...)
 
 /*  Whether `address` is local@domain in printable ASCII with nothing a
     header or an SMTP command could be split by. */
-static bool
-s_address_valid (const char *address)
+int
+qf_notify_address_valid (const char *address)
 {
     if (!address)
         return false;
@@ -252,14 +252,12 @@ s_recipient (json_t *entry, const char **name)
 }
 
 int
-qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *mail,
-                       qf_notify_request_t *request, char *error, size_t error_size)
+qf_notify_smtp_validate (const qf_notify_smtp_t *smtp, char *error, size_t error_size)
 {
-    if (!request || !smtp || !mail) {
-        qf_notify_error (error, error_size, "email: missing argument (programming error)");
+    if (!smtp) {
+        qf_notify_error (error, error_size, "email: no smtp settings (programming error)");
         return QF_EINVAL;
     }
-    memset (request, 0, sizeof *request);
     if (!s_host_valid (smtp->host, true)) {
         qf_notify_error (
             error, error_size,
@@ -281,14 +279,29 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
                          "email: domain (for Message-ID and EHLO) must be a host name: set it");
         return QF_EINVAL;
     }
-    bool auth = smtp->user && *smtp->user;
-    if (auth && (!smtp->password || strpbrk (smtp->user, "\r\n"))) {
+    if (smtp->user && *smtp->user && (!smtp->password || strpbrk (smtp->user, "\r\n"))) {
         qf_notify_error (
             error, error_size,
             "email: smtp user given without a password (or with a line break): set both");
         return QF_EINVAL;
     }
-    if (!s_address_valid (mail->from)) {
+    return 0;
+}
+
+int
+qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *mail,
+                       qf_notify_request_t *request, char *error, size_t error_size)
+{
+    if (!request || !smtp || !mail) {
+        qf_notify_error (error, error_size, "email: missing argument (programming error)");
+        return QF_EINVAL;
+    }
+    memset (request, 0, sizeof *request);
+    int rc = qf_notify_smtp_validate (smtp, error, error_size);
+    if (rc != 0)
+        return rc;
+    bool auth = smtp->user && *smtp->user;
+    if (!qf_notify_address_valid (mail->from)) {
         qf_notify_error (error, error_size,
                          "email: from must be one address local@domain in printable ASCII without "
                          "spaces, quotes, commas or <>: fix it");
@@ -306,7 +319,7 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
     for (size_t i = 0; i < count; i++) {
         const char *name;
         const char *address = s_recipient (json_array_get (mail->to, i), &name);
-        if (!s_address_valid (address)) {
+        if (!qf_notify_address_valid (address)) {
             char shown[80];
             qf_text_escape (address ? address : "(not a string)", QF_TEXT_PLAIN, shown,
                             sizeof shown);
@@ -331,7 +344,7 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
         return QF_EINVAL;
     }
 
-    int rc = QF_ENOMEM;
+    rc = QF_ENOMEM;
     char *html = NULL;
     if (!mail->html) {
         /* The text as HTML: escaped, its line breaks kept. */

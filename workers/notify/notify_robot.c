@@ -258,6 +258,45 @@ s_feishu_dump (s_kind_t kind, const char *title, const char *text, bool at_all, 
 }
 
 int
+qf_notify_robot_validate (const char *kind, const char *url, const char *secret, char *error,
+                          size_t error_size)
+{
+    s_kind_t k = s_kind (kind);
+    if (k == S_UNKNOWN) {
+        qf_notify_error (error, error_size,
+                         "robot: unknown kind '%s' (one of wecom, dingtalk, feishu, feishu_post)",
+                         kind ? kind : "(none)");
+        return QF_EINVAL;
+    }
+    size_t scheme = url && strncmp (url, "http://", 7) == 0    ? 7
+                    : url && strncmp (url, "https://", 8) == 0 ? 8
+                                                               : 0;
+    if (!scheme || !url[scheme] || url[scheme] == '/' || strlen (url) > 2048 ||
+        strpbrk (url, " \r\n\t")) {
+        qf_notify_error (
+            error, error_size,
+            "robot %s: url must be https:// (or http://) with a host, at most 2048 bytes and "
+            "no space: give the robot's webhook address",
+            kind);
+        return QF_EINVAL;
+    }
+    if (secret && (!*secret || strlen (secret) > 1000)) {
+        qf_notify_error (error, error_size,
+                         "robot %s: secret is empty or over 1000 bytes (leave it out for an "
+                         "unsigned robot)",
+                         kind);
+        return QF_EINVAL;
+    }
+    if (secret && k == S_WECOM) {
+        qf_notify_error (error, error_size,
+                         "robot wecom: WeCom group robots are not signed (the key is in the url): "
+                         "remove the secret");
+        return QF_EINVAL;
+    }
+    return 0;
+}
+
+int
 qf_notify_robot_build (const char *kind, const char *url, const char *secret, int64_t now_ms,
                        const char *title, const char *text, json_t *mentions,
                        qf_notify_request_t *request, char *error, size_t error_size)
@@ -268,34 +307,11 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
         return QF_EINVAL;
     }
     memset (request, 0, sizeof *request);
-    if (k == S_UNKNOWN) {
-        qf_notify_error (error, error_size,
-                         "robot: unknown kind '%s' (one of wecom, dingtalk, feishu, feishu_post)",
-                         kind ? kind : "(none)");
-        return QF_EINVAL;
-    }
-    if (!url || (strncmp (url, "http://", 7) != 0 && strncmp (url, "https://", 8) != 0) ||
-        strpbrk (url, " \r\n\t")) {
-        qf_notify_error (
-            error, error_size,
-            "robot %s: url must start with https:// (or http://) and hold no space: give "
-            "the robot's webhook address",
-            kind);
-        return QF_EINVAL;
-    }
+    int rc = qf_notify_robot_validate (kind, url, secret, error, error_size);
+    if (rc != 0)
+        return rc;
     if (!text) {
         qf_notify_error (error, error_size, "robot %s: no text to send", kind);
-        return QF_EINVAL;
-    }
-    if (secret && !*secret) {
-        qf_notify_error (error, error_size,
-                         "robot %s: secret is empty (leave it out for an unsigned robot)", kind);
-        return QF_EINVAL;
-    }
-    if (secret && k == S_WECOM) {
-        qf_notify_error (error, error_size,
-                         "robot wecom: WeCom group robots are not signed (the key is in the url): "
-                         "remove the secret");
         return QF_EINVAL;
     }
     if (now_ms < 0) {
@@ -334,7 +350,7 @@ qf_notify_robot_build (const char *kind, const char *url, const char *secret, in
         }
     }
 
-    int rc = QF_ENOMEM;
+    rc = QF_ENOMEM;
     json_t *body = NULL;
     char *dumped = NULL;
     char signature[64];
