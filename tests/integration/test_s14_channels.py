@@ -208,10 +208,14 @@ def certificate(directory):
     return cert, key
 
 
+LONG_ADDRESS = "operations.department.night.shift@subsidiary.example.com"
+
+
 def mail(smtp, **extra):
     spec = {"channel": "email", "smtp": smtp, "from": "noreply@qualflow.example",
             "from_name": "Qualflow 通知",
-            "to": ["li.lei@example.com", {"address": "han.mei@example.com", "name": "韩梅"}],
+            "to": ["li.lei@example.com", {"address": "han.mei@example.com", "name": "韩梅"},
+                   {"address": LONG_ADDRESS, "name": "合肥分公司运营部夜班值班经理"}],
             "subject": "合同 #{{contract.id}} 已签：{{contract.customer}} — 请于三个工作日内完成交接",
             "text": "客户 {{contract.customer}} 已签，金额 {{amount}} 元。\n{{note}}\n.\nend",
             "event_id": "1042", "msg_id": "msg_1042_ops", "payload": PAYLOAD}
@@ -219,6 +223,7 @@ def mail(smtp, **extra):
     return probe(spec)
 
 
+RCPTS = ["li.lei@example.com", "han.mei@example.com", LONG_ADDRESS]
 SUBJECT = "合同 #42 已签：合肥建工 *集团* — 请于三个工作日内完成交接"
 
 
@@ -234,11 +239,12 @@ def test_email_starttls_auth_mime():
         clean(record)
         assert record["tls"] and record["authenticated"]
         assert record["mail_from"] == "noreply@qualflow.example"
-        assert record["rcpt_tos"] == ["li.lei@example.com", "han.mei@example.com"]
+        assert record["rcpt_tos"] == RCPTS
         assert record["subject"] == SUBJECT, record["subject"]
         assert "=?UTF-8?B?" in record["subject_raw"] and "\r\n " in record["subject_raw"]
         assert record["from"] == "Qualflow 通知 <noreply@qualflow.example>", record["from"]
-        assert record["to"] == "li.lei@example.com, 韩梅 <han.mei@example.com>", record["to"]
+        assert record["to"] == ("li.lei@example.com, 韩梅 <han.mei@example.com>, "
+                                "合肥分公司运营部夜班值班经理 <%s>" % LONG_ADDRESS), record["to"]
         assert record["message-id"] == "<qualflow.1042.msg_1042_ops@qualflow.example>"
         assert record["mime-version"] == "1.0"
         assert record["part_types"] == ["text/plain", "text/html"]
@@ -323,7 +329,7 @@ def test_email_header_injection_refused():
         (record,) = smtp.wait(1)
         clean(record)
         assert record["subject"] == "hi Bcc: all@example.com", record["subject"]
-        assert record["rcpt_tos"] == ["li.lei@example.com", "han.mei@example.com"]
+        assert record["rcpt_tos"] == RCPTS
 
 
 if __name__ == "__main__":

@@ -399,8 +399,10 @@ QF_TEST (email_message)
                              .user = "qualflow",
                              .password = "pw",
                              .domain = "qualflow.example"};
-    json_t *to = json_pack ("[s, {s:s, s:s}]", "li.lei@example.com", "address",
-                            "han.mei@example.com", "name", "韩梅");
+    json_t *to = json_pack ("[s, {s:s, s:s}, {s:s, s:s}]", "li.lei@example.com", "address",
+                            "han.mei@example.com", "name", "韩梅", "address",
+                            "operations.department.night.shift@subsidiary.example.com", "name",
+                            "合肥分公司运营部夜班值班经理");
     qf_notify_email_t mail = {.from = "noreply@qualflow.example",
                               .from_name = "Qualflow 通知",
                               .to = to,
@@ -419,7 +421,7 @@ QF_TEST (email_message)
     QF_CHECK_STR (request.mail_from, "<noreply@qualflow.example>");
     QF_CHECK_STR (request.rcpt->data, "<li.lei@example.com>");
     QF_CHECK_STR (request.rcpt->next->data, "<han.mei@example.com>");
-    QF_CHECK (request.rcpt->next->next == NULL);
+    QF_CHECK (request.rcpt->next->next->next == NULL);
     QF_CHECK_STR (request.user, "qualflow");
     QF_CHECK_STR (request.password, "pw");
     const char *m = request.body;
@@ -436,7 +438,9 @@ QF_TEST (email_message)
     QF_CHECK (strstr (s_header (m, "From"), " <noreply@qualflow.example>"));
     QF_CHECK_STR (s_decode_words (s_header (m, "From")), "Qualflow 通知");
     QF_CHECK (strncmp (s_header (m, "To"), "li.lei@example.com, =?UTF-8?B?", 30) == 0);
-    QF_CHECK (strstr (s_header (m, "To"), "?= <han.mei@example.com>"));
+    QF_CHECK (strstr (s_header (m, "To"), "?= <han.mei@example.com>,"));
+    /* A long name and address: the address folded onto its own line. */
+    QF_CHECK (strstr (m, "?=\r\n <operations.department.night.shift@subsidiary.example.com>\r\n"));
     QF_CHECK_STR (s_header (m, "Date"), "Thu, 01 Jan 2026 00:00:00 +0000");
     QF_CHECK_STR (s_header (m, "Message-ID"), "<qualflow.1042.msg_1042_mail@qualflow.example>");
     QF_CHECK_STR (s_header (m, "MIME-Version"), "1.0");

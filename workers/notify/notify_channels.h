@@ -161,8 +161,8 @@ int qf_notify_robot_validate (const char *kind, const char *url, const char *sec
     Text over the limit is cut on a UTF-8 boundary and ends with
     QF_NOTIFY_TRUNCATED. `mentions` is an array of strings or NULL; a
     DingTalk mobile is 5 to 20 digits with an optional leading '+'.
-    `url` as qf_notify_robot_validate() wants it. Returns 0, QF_EINVAL (the error says
-    which argument and why) or QF_ENOMEM. */
+    `url` and `secret` as qf_notify_robot_validate() wants them. Returns
+    0, QF_EINVAL (the error says which argument and why) or QF_ENOMEM. */
 int qf_notify_robot_build (const char *kind, const char *url, const char *secret, int64_t now_ms,
                            const char *title, const char *text, json_t *mentions,
                            qf_notify_request_t *request, char *error, size_t error_size);

@@ -203,8 +203,13 @@ s_add_mailbox (s_buf_t *buf, const char *name, const char *address, size_t colum
             return;
         }
         s_adds (buf, encoded);
+        /* The address on a line of its own when it would pass 78 columns. */
+        const char *fold = strrchr (encoded, '\n');
+        size_t last = fold ? strlen (fold + 1) : column + strlen (encoded);
+        s_adds (buf, last + 3 + strlen (address) > 78 ? "\r\n <" : " <");
         free (encoded);
-        s_addf (buf, " <%s>", address);
+        s_adds (buf, address);
+        s_adds (buf, ">");
     } else
         s_adds (buf, address);
 }

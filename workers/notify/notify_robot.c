@@ -16,8 +16,11 @@
       &timestamp=...&sign=... on the webhook URL. msgtype markdown with
       {"title","text"} and "at": {"atMobiles": [...], "isAtAll": bool};
       the mobile must also be written "@mobile" in the text for the mention
-      to show. Text at most 20000 bytes. Answer {"errcode":0,"errmsg":"ok"}
-      (310000 when the signature does not match).
+      to show. Text at most 20000 bytes: the limit quoted for the robot's
+      markdown text (the message-type pages consulted did not print a
+      number, so this is the figure integrators use). Answer
+      {"errcode":0,"errmsg":"ok"} (310000 when the signature does not
+      match).
     - Feishu custom bot ("自定义机器人使用指南"): signature check ("签名校验"):
       timestamp in seconds, "timestamp + \n + 密钥" as the HmacSHA256 key
       of an empty message, Base64; "timestamp" and "sign" in the JSON body
