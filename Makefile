@@ -21,7 +21,7 @@ DESTDIR ?=
 VARIANT ?= release
 WERROR  ?= 1
 
-PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson
+PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson libsodium libcurl
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-Wno-missing-field-initializers -g -Iproto -Iconfig -Idaemon -Idaemon/modules -Iworkers -Icli -Itests/unit
 ifeq ($(VARIANT),asan)
@@ -75,6 +75,9 @@ WORKER_NAMES := $(patsubst workers/%/main.c,%,$(wildcard workers/*/main.c))
 WLIB_SRC   := $(wildcard workers/qf_*.c) $(filter-out %/main.c,$(wildcard workers/*/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
+# Probes: programs the integration tests drive (tests/probe/NAME.c), built
+# beside the unit tests but not run by themselves (not named test_*).
+PROBE_SRC  := $(wildcard tests/probe/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 # Fuzz targets: tests/fuzz/fuzz_NAME.c, each with its corpus in tests/fuzz/corpus/NAME/.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -95,6 +98,7 @@ PARTLIST := $(B)/obj/gen/qf_config_parts.o
 TEST_PARTLIST := $(B)/obj/gen/qf_config_parts_test.o
 TEST_MODLIST := $(B)/obj/gen/qf_modules_test.o
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
+PROBES  := $(patsubst tests/probe/%.c,$(B)/tests/%,$(PROBE_SRC))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 # Each fuzz target with a plain main() that replays its corpus: make test
 # runs them (tests/run picks up test_*), with no need for clang.
@@ -110,7 +114,7 @@ all: libs
 	@$(MAKE) --no-print-directory build
 	@mkdir -p bin && cp -f $(PROGS) bin/
 
-build: $(PROGS) $(TESTS) $(REPLAYS) $(BENCHES) $(TEST_DAEMON)
+build: $(PROGS) $(TESTS) $(PROBES) $(REPLAYS) $(BENCHES) $(TEST_DAEMON)
 
 # Fails with the exact apt-get line when packages are missing and we are not root.
 deps:
@@ -205,12 +209,16 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(REPLAYS): $(B)/tests/test_fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
-	$(LIBQFD) $(LIBQF)
+$(PROBES): $(B)/tests/%: $(B)/obj/tests/probe/%.o $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(FUZZERS): $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBQFD) $(LIBQF)
+$(REPLAYS): $(B)/tests/test_fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
+	$(LIBQFD) $(LIBQFW) $(LIBQF)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(FUZZERS): $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(LIBS)
