@@ -298,6 +298,52 @@ QF_TEST (directory_and_roles)
     qf_test_daemon_close (&d);
 }
 
+/* How a person is reached: an email address and a mobile number, kept
+   and shown; one that could smuggle a header or an SMTP command in, or is
+   no number, refused naming the field, changing nothing. */
+QF_TEST (contact_fields)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (qf_test_daemon_open (&d, YAML), 0);
+    json_t *shown = NULL;
+    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.add", &shown,
+                         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "person", "li.lei", "name", "李雷",
+                         "department", "sales", "roles", "sales", "started", "2026-03-02",
+                         "email", "li.lei@hfqual.cn", "mobile", "+8613800138000"),
+                     0);
+    QF_CHECK_STR (qf_test_str (shown, "email"), "li.lei@hfqual.cn");
+    QF_CHECK_STR (qf_test_str (shown, "mobile"), "+8613800138000");
+    json_decref (shown);
+    char *before = s_directory (&d);
+    const char *const bad_email[] = {"li.lei", "@hfqual.cn", "li@hfqual", "li lei@hfqual.cn",
+                                     "li@hfqual.cn\r\nBcc: x@y.z", "<li@hfqual.cn>",
+                                     "a@b@c.cn"};
+    for (size_t i = 0; i < sizeof bad_email / sizeof bad_email[0]; i++) {
+        QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.update", NULL, "{s:s, s:s}", "person",
+                             "li.lei", "email", bad_email[i]),
+                         QF_EINVAL);
+        QF_CHECK_STR (d.field, "args.email");
+    }
+    const char *const bad_mobile[] = {"138-0013-8000", "1380013800x", "+", "12"};
+    for (size_t i = 0; i < sizeof bad_mobile / sizeof bad_mobile[0]; i++) {
+        QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.update", NULL, "{s:s, s:s}", "person",
+                             "li.lei", "mobile", bad_mobile[i]),
+                         QF_EINVAL);
+        QF_CHECK_STR (d.field, "args.mobile");
+    }
+    char *after = s_directory (&d);
+    QF_CHECK_STR (after, before);
+    free (before);
+    free (after);
+    QF_CHECK_EQ_INT (AS (&d, "hr.wang", "hr", "staff.update", &shown, "{s:s, s:s}", "person",
+                         "li.lei", "mobile", "13900139000"),
+                     0);
+    QF_CHECK_STR (qf_test_str (shown, "mobile"), "13900139000");
+    QF_CHECK_STR (qf_test_str (shown, "email"), "li.lei@hfqual.cn");
+    json_decref (shown);
+    qf_test_daemon_close (&d);
+}
+
 QF_TEST (require_directory)
 {
     qf_test_daemon_t d;
@@ -678,6 +724,7 @@ main (void)
 {
     s_test_suite = "staff";
     QF_RUN (directory_and_roles);
+    QF_RUN (contact_fields);
     QF_RUN (require_directory);
     QF_RUN (onboarding_before_selling);
     QF_RUN (onboarding_overdue_once);

@@ -63,6 +63,10 @@ static const char *const s_migrations[] = {
     "  recorded INTEGER NOT NULL,"
     "  by TEXT NOT NULL);"
     "CREATE INDEX staff_violations_person ON staff_violations (person, occurred, id);",
+    /* 2: how a person is reached by notifications (email, the mobile
+       number a DingTalk robot @mentions). */
+    "ALTER TABLE staff_people ADD COLUMN email TEXT;"
+    "ALTER TABLE staff_people ADD COLUMN mobile TEXT;",
 };
 
 const qf_module_t qf_module_staff = {

@@ -407,6 +407,37 @@ s_event (qf_ctx_t *ctx, const char *topic, const char *person, json_t *payload)
     return qf_emit_named (ctx->store, ctx->now, topic, QF_STAFF_SUBJECT, person, payload);
 }
 
+/* How a person is reached: an email address one `local@domain` that no
+   header or SMTP command could be smuggled into, a mobile number of
+   digits (optionally after '+'). */
+static int
+s_contact_check (qf_ctx_t *ctx, json_t *args)
+{
+    const char *email = json_string_value (json_object_get (args, "email"));
+    const char *mobile = json_string_value (json_object_get (args, "mobile"));
+    if (email) {
+        const char *at = strchr (email, '@');
+        bool bad = !at || at == email || !at[1] || strchr (at + 1, '@') || !strchr (at + 1, '.');
+        for (const unsigned char *p = (const unsigned char *)email; !bad && *p; p++)
+            bad = *p <= ' ' || *p == 0x7f || strchr ("\"<>(),;:\\[]", *p) != NULL;
+        if (bad)
+            return qf_ctx_error (ctx, QF_EINVAL, "args.email",
+                                 "args.email \"%.64s\" is not one address local@domain.tld "
+                                 "(no spaces, quotes, brackets or control characters)",
+                                 email);
+    }
+    if (mobile) {
+        const char *p = mobile + (mobile[0] == '+');
+        size_t digits = strspn (p, "0123456789");
+        if (digits < 5 || p[digits])
+            return qf_ctx_error (ctx, QF_EINVAL, "args.mobile",
+                                 "args.mobile \"%.20s\" is not a phone number: digits only, "
+                                 "optionally after '+' (e.g. 13800138000)",
+                                 mobile);
+    }
+    return 0;
+}
+
 /* The checks staff.add and staff.update share on the fields given:
    roles parsed into *roles_p (NULL when not given), supervisor, the
    onboarding day. */
@@ -416,7 +447,9 @@ s_fields_check (qf_ctx_t *ctx, const char *name, json_t *args, json_t **roles_p)
     const char *roles = json_string_value (json_object_get (args, "roles"));
     const char *supervisor = json_string_value (json_object_get (args, "supervisor"));
     *roles_p = NULL;
-    int rc = roles ? s_roles (ctx, roles, roles_p) : 0;
+    int rc = s_contact_check (ctx, args);
+    if (rc == 0 && roles)
+        rc = s_roles (ctx, roles, roles_p);
     if (rc == 0 && supervisor)
         rc = s_supervisor_check (ctx, name, supervisor);
     if (rc == 0)
@@ -509,8 +542,8 @@ s_list (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 /* The fields staff.update may change, as the record names them. */
-static const char *const s_fields[] = {"name",    "department", "roles", "supervisor",
-                                       "started", "onboarded",  NULL};
+static const char *const s_fields[] = {"name",      "department", "roles",  "supervisor", "started",
+                                       "onboarded", "email",      "mobile", NULL};
 
 /* staff.update: the fields given replace the person's. */
 static int
@@ -543,7 +576,8 @@ s_update (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     if (rc == 0 && json_object_size (changes) == 0)
         rc = qf_ctx_error (ctx, QF_EINVAL, "args",
                            "nothing to change: give at least one of --name, --department, "
-                           "--roles, --supervisor, --started, --onboarded with a new value");
+                           "--roles, --supervisor, --started, --onboarded, --email, --mobile "
+                           "with a new value");
     if (rc == 0)
         rc = qf_staff_store_person_update (ctx->store, name, fields, qf_staff__who (ctx), ctx->now);
     json_decref (person);

@@ -25,7 +25,14 @@
     {"onboarded", A_DATE, false, .option = "--onboarded",                                          \
      .help = "onboarding training completed before the directory (existing staff)",                \
      .doc = "not after today: the day onboarding training was complete, for staff trained "       \
-            "before the directory; onboarding is then not required of them"}
+            "before the directory; onboarding is then not required of them"},                     \
+    {"email", A_TEXT, false, 3, 254, .option = "--email", .placeholder = "ADDRESS",               \
+     .help = "their email address, where notifications by email go",                              \
+     .doc = "one address `local@domain`: no spaces, quotes, angle brackets or control "           \
+            "characters"},                                                                         \
+    {"mobile", A_TEXT, false, 5, 16, .option = "--mobile", .placeholder = "NUMBER",               \
+     .help = "their mobile number, which a DingTalk robot @mentions",                             \
+     .doc = "digits, optionally after a `+` (e.g. 13800138000 or +8613800138000)"}
 #define LIST_DATES(what)                                                                           \
     {"from", A_DATE, false, .option = "--from", .help = "only " what " from this day"},            \
     {"to", A_DATE, false, .option = "--to", .help = "only " what " to this day", .after = "from"}
@@ -38,7 +45,7 @@
     "STARTED:started STATUS:status ONBOARDED:onboarded"
 #define PERSON_SHOWN                                                                               \
     "the person: `person`, `name`, `department`, `roles`, `supervisor`, `started`, `status`, "     \
-    "`left_on`, `left_reason`, `onboarded`; `onboarding` (`required`, `required_days`, "           \
+    "`left_on`, `left_reason`, `onboarded`, `email`, `mobile`; `onboarding` (`required`, `required_days`, "           \
     "`required_hours`, `hours`, `topics`, `missing_topics`, `due`, `complete`), `training` "       \
     "(`year`, `hours`, `required_hours`) and `reports` (the active people they supervise)"
 #define SESSION_COLUMNS                                                                            \
@@ -100,8 +107,9 @@ const qf_command_spec_t qf_staff_specs[] = {
      .result = PERSON_SHOWN "; at least one field; 409 for a person who left; raises "
                             "`staff.updated` with the `changes`",
      .brief = "change a person of the staff directory",
-     .help = "Change a person's name, department, roles, supervisor, start date or the day "
-             "their onboarding was complete. The roles given replace the old ones.",
+     .help = "Change a person's name, department, roles, supervisor, start date, the day "
+             "their onboarding was complete, email or mobile number. The roles given replace "
+             "the old ones.",
      .list_key = "reports",
      .columns = PERSON_COLUMNS},
     {.name = "staff.leave",

@@ -34,8 +34,8 @@ typedef enum {
 #define PERSON_JSON                                                                                \
     "json_object('id', id, 'person', person, 'name', name, 'department', department,"              \
     " 'roles', json(roles), 'supervisor', supervisor, 'started', started, 'status', status,"       \
-    " 'left_on', left_on, 'left_reason', left_reason, 'onboarded', onboarded, 'created',"          \
-    " created, 'updated', updated, 'by', by)"
+    " 'left_on', left_on, 'left_reason', left_reason, 'onboarded', onboarded, 'email', email,"     \
+    " 'mobile', mobile, 'created', created, 'updated', updated, 'by', by)"
 /* A training session as JSON, from a row of staff_training. */
 #define TRAINING_JSON                                                                              \
     "json_object('id', id, 'kind', kind, 'topic', topic, 'title', title, 'date', held_on,"         \
@@ -48,14 +48,15 @@ typedef enum {
 
 static const char *const s_sql[ST_COUNT] = {
     [ST_PERSON_ADD] = "INSERT INTO staff_people (person, name, department, roles, supervisor,"
-                      " started, status, onboarded, created, updated, by)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?8, ?9)",
+                      " started, status, onboarded, created, updated, by, email, mobile)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?8, ?9, ?10, ?11)",
     [ST_PERSON_GET] = "SELECT " PERSON_JSON " FROM staff_people WHERE person = ?1",
     [ST_PERSON_UPDATE] =
         "UPDATE staff_people SET name = coalesce(?2, name), department = coalesce(?3,"
         " department), roles = coalesce(?4, roles), supervisor = coalesce(?5, supervisor),"
         " started = coalesce(?6, started), onboarded = coalesce(?7, onboarded), updated = ?8,"
-        " by = ?9 WHERE person = ?1",
+        " by = ?9, email = coalesce(?10, email), mobile = coalesce(?11, mobile)"
+        " WHERE person = ?1",
     [ST_PERSON_LEAVE] = "UPDATE staff_people SET status = 'left', left_on = ?2, left_reason = ?3,"
                         " updated = ?5, by = ?4 WHERE person = ?1 AND status = 'active'",
     [ST_PERSON_ONBOARDED] = "UPDATE staff_people SET onboarded = ?2, updated = ?3"
@@ -180,6 +181,8 @@ qf_staff_store_person_add (qf_store_t *store, json_t *person, const char *by, in
     s_bind_key (stmt, 7, person, "onboarded");
     sqlite3_bind_int64 (stmt, 8, now);
     qf_store__bind_opt_text (stmt, 9, by);
+    s_bind_key (stmt, 10, person, "email");
+    s_bind_key (stmt, 11, person, "mobile");
     int rc = s_insert (store, stmt, "add a person to the staff directory", NULL);
     free (roles);
     return rc;
@@ -211,6 +214,8 @@ qf_staff_store_person_update (qf_store_t *store, const char *person, json_t *fie
     s_bind_key (stmt, 7, fields, "onboarded");
     sqlite3_bind_int64 (stmt, 8, now);
     qf_store__bind_opt_text (stmt, 9, by);
+    s_bind_key (stmt, 10, fields, "email");
+    s_bind_key (stmt, 11, fields, "mobile");
     int rc = s_change_one (store, stmt, "update a person of the staff directory");
     free (roles);
     return rc;
