@@ -1441,6 +1441,8 @@ static const struct {
     {"assessment.target_sales", "1", "1000000000000", "0.5", "1000000000001", false},
     {"assessment.target_profit", "1", "1000000000000", "0.5", "1000000000001", false},
     {"assessment.target_satisfaction", "1", "5", "0.9", "5.1", false},
+    {"assessment.plan_below", "0", "100", "-1", "101", false},
+    {"assessment.reward_from", "0", "100", "-1", "101", false},
     {"assessment.target_new_customers", "1", "1000000", "0.5", "1000001", false},
     {"assessment.target_growth", "1", "10000", "0.5", "10001", false},
     {"feedback.open_age_days", "0", "3650", "-1", "3651", true},
@@ -1494,6 +1496,10 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
                   key + 22, item);
     else if (strncmp (key, "processing_days[].", 18) == 0)
         snprintf (yaml, size, "processing_days:\n  - name: x\n    days: %s\n", item);
+    else if (strcmp (key, "assessment.plan_below") == 0 ||
+             strcmp (key, "assessment.reward_from") == 0)
+        /* The reward from at least the plan's bound: both at the value. */
+        snprintf (yaml, size, "assessment:\n  plan_below: %s\n  reward_from: %s\n", item, item);
     else if (strncmp (key, "delivery.backoff_", 17) == 0)
         snprintf (yaml, size, "delivery:\n  %s: %s\n  %s: %s\n", dot + 1, item,
                   strcmp (dot + 1, "backoff_max_ms") == 0 ? "backoff_initial_ms" : "backoff_max_ms",
