@@ -105,6 +105,8 @@ typedef struct qf_config_t {
 
     /* calendar: — the business calendar (reloadable); see daemon/qf_calendar.h. */
     int reminder_minute;      /* reminder_time as minutes after midnight, 0..1439 */
+    int work_start_minute;    /* work_start: working time begins, minutes after midnight */
+    int work_end_minute;      /* work_end: it ends; not before work_start */
     qf_shift_t holiday_shift; /* a reminder due on a day off moves back or forward */
     int32_t *holidays;        /* day numbers that are not working days, ascending,
                                            all years flattened; NULL when none */

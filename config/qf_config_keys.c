@@ -71,6 +71,8 @@ static const qf_key_t s_policy[] = {
 /* calendar: the business calendar (reloadable); see daemon/qf_calendar.h. */
 static const qf_key_t s_calendar[] = {
     QF_TIME     ("calendar.reminder_time", CFG (reminder_minute), 9 * 60,                          QF_RELOAD, "local time (policy.timezone) at which reminders fire on a working day"),
+    QF_TIME     ("calendar.work_start",    CFG (work_start_minute), 8 * 60 + 30,                  QF_RELOAD, "local time (policy.timezone) at which working time begins on a working day: escalations count working hours, and notifications that are not urgent wait for it"),
+    QF_TIME     ("calendar.work_end",      CFG (work_end_minute),   17 * 60 + 30,                 QF_RELOAD, "local time at which working time ends on a working day (equal to calendar.work_start: the whole working day counts)", .at_least = "calendar.work_start"),
     QF_ENUM     ("calendar.holiday_shift", CFG (holiday_shift),   QF_SHIFT_PREVIOUS, s_shift_names, QF_RELOAD, "a reminder due on a day that is not a working day moves to the previous or the next working day"),
     QF_DATE_MAP ("calendar.holidays",      CFG (holidays), CFG (holiday_count), CFG (holiday_years), 1970, 9999, QF_CONFIG_YEARS_MAX, QF_CONFIG_LIST_MAX, QF_RELOAD, "public holidays per year: dates that are not working days"),
     QF_DATE_MAP ("calendar.workdays",      CFG (workdays), CFG (workday_count), 0,                   1970, 9999, QF_CONFIG_YEARS_MAX, QF_CONFIG_LIST_MAX, QF_RELOAD, "make-up working days (调休) per year: weekend dates that are working days", .disjoint = "calendar.holidays", .weekend_only = true),

@@ -104,6 +104,56 @@ qf_calendar_reminder_at (const qf_config_t *config, int32_t day)
     return qf_calendar_day_start (config, day) + (int64_t)config->reminder_minute * MS_PER_MINUTE;
 }
 
+/* Working time on `day`: [*from_p, *to_p) in ms. */
+static void
+s_work_window (const qf_config_t *config, int32_t day, int64_t *from_p, int64_t *to_p)
+{
+    int64_t start = qf_calendar_day_start (config, day);
+    bool whole = config->work_end_minute <= config->work_start_minute;
+    *from_p = start + (whole ? 0 : (int64_t)config->work_start_minute * MS_PER_MINUTE);
+    *to_p = whole ? qf_calendar_day_start (config, day + 1)
+                  : start + (int64_t)config->work_end_minute * MS_PER_MINUTE;
+}
+
+bool
+qf_calendar_is_working_time (const qf_config_t *config, int64_t now)
+{
+    int32_t day = qf_calendar_today (config, now);
+    int64_t from, to;
+    s_work_window (config, day, &from, &to);
+    return qf_calendar_is_working_day (config, day) && now >= from && now < to;
+}
+
+int64_t
+qf_calendar_working_time_from (const qf_config_t *config, int64_t now)
+{
+    int32_t day = qf_calendar_today (config, now);
+    for (int i = 0; i <= QF_CALENDAR_SEARCH_DAYS; i++, day++) {
+        int64_t from, to;
+        s_work_window (config, day, &from, &to);
+        if (qf_calendar_is_working_day (config, day) && now < to)
+            return now > from ? now : from;
+    }
+    return now;
+}
+
+int64_t
+qf_calendar_add_working_minutes (const qf_config_t *config, int64_t from, int64_t minutes)
+{
+    int64_t at = qf_calendar_working_time_from (config, from);
+    int64_t left = (minutes > 0 ? minutes : 0) * MS_PER_MINUTE;
+    /* Each turn uses up one working day's time (or finds none ahead). */
+    for (int64_t turns = left / MS_PER_MINUTE + QF_CALENDAR_SEARCH_DAYS; turns > 0; turns--) {
+        int64_t start, end;
+        s_work_window (config, qf_calendar_today (config, at), &start, &end);
+        if (end - at >= left || !qf_calendar_is_working_time (config, at))
+            return at + left;
+        left -= end - at;
+        at = qf_calendar_working_time_from (config, end);
+    }
+    return at + left;
+}
+
 int32_t
 qf_calendar_today (const qf_config_t *config, int64_t now_ms)
 {

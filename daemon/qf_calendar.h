@@ -55,6 +55,24 @@ int32_t qf_calendar_overdue_wait (const qf_config_t *config, int64_t now, int32_
     policy.timezone (config->utc_offset_minutes). */
 int64_t qf_calendar_reminder_at (const qf_config_t *config, int32_t day);
 
+/*  Working time: from calendar.work_start to calendar.work_end (local
+    time) on each working day; the whole working day when the two are
+    equal. Whether `now` (ms) is in it. */
+bool qf_calendar_is_working_time (const qf_config_t *config, int64_t now);
+
+/*  `now` when it is working time, else the instant the next working time
+    begins (work_start of the next working day, or of today when it is a
+    working day not yet begun). `now` itself when no working day is found
+    within QF_CALENDAR_SEARCH_DAYS days, so that what waits for it is late
+    rather than lost. */
+int64_t qf_calendar_working_time_from (const qf_config_t *config, int64_t now);
+
+/*  The instant `minutes` minutes of working time after `from`: what is
+    left of today's working time counts, then each working day's, so 8
+    working hours from Friday 16:00 end on Monday at 15:00 with 08:30 to
+    17:30. Bounded like the search for a working day. */
+int64_t qf_calendar_add_working_minutes (const qf_config_t *config, int64_t from, int64_t minutes);
+
 /*  The day number of an instant (ms since the epoch) in policy.timezone. */
 int32_t qf_calendar_today (const qf_config_t *config, int64_t now_ms);
 

@@ -58,14 +58,22 @@ s_day (const char *date)
     return qf_date_parse (date, &day) == 0 ? day : INT32_MIN;
 }
 
+/*  One of two static buffers, in turn: a check may show two values. */
+#define SLOT_SIZE 32
+static char *
+s_slot (void)
+{
+    static char buffer[2][SLOT_SIZE];
+    static int which = 0;
+    which = !which;
+    return buffer[which];
+}
+
 /*  A day number as "YYYY-MM-DD" in a static buffer (one call per check). */
 static const char *
 s_date (int32_t day)
 {
-    static char buffer[2][16];
-    static int which = 0;
-    which = !which;
-    return qf_date_format (day, buffer[which], sizeof buffer[which]);
+    return qf_date_format (day, s_slot (), SLOT_SIZE);
 }
 
 QF_TEST (test_weekday)
@@ -265,6 +273,83 @@ QF_TEST (test_reminder_at)
     QF_CHECK_EQ_INT (at, -86400000);
 }
 
+/* An instant as UTC text, in a static buffer (one call per check). */
+static const char *
+s_at (int64_t ms)
+{
+    return qf_time_format (ms, s_slot (), SLOT_SIZE);
+}
+
+/* Hefei local time "YYYY-MM-DD HH:MM" as ms. */
+static int64_t
+s_local (const qf_config_t *c, const char *date, int hour, int minute)
+{
+    return qf_calendar_day_start (c, s_day (date)) + ((int64_t)hour * 60 + minute) * 60000;
+}
+
+/* Working time, 08:30 to 17:30 by default, on working days only: whether
+   an instant is in it, when it next begins, and working hours added
+   across evenings, weekends, National Day and a make-up Saturday. */
+QF_TEST (test_working_time)
+{
+    qf_config_t *c = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
+    QF_CHECK (c != NULL);
+    QF_CHECK_EQ_INT (c->work_start_minute, 8 * 60 + 30);
+    QF_CHECK_EQ_INT (c->work_end_minute, 17 * 60 + 30);
+    /* Friday 2026-09-18: 08:29 no, 08:30 yes, 17:29 yes, 17:30 no. */
+    QF_CHECK (!qf_calendar_is_working_time (c, s_local (c, "2026-09-18", 8, 29)));
+    QF_CHECK (qf_calendar_is_working_time (c, s_local (c, "2026-09-18", 8, 30)));
+    QF_CHECK (qf_calendar_is_working_time (c, s_local (c, "2026-09-18", 17, 29)));
+    QF_CHECK (!qf_calendar_is_working_time (c, s_local (c, "2026-09-18", 17, 30)));
+    /* Saturday 09-19 no; Sunday 09-20, a make-up working day, yes. */
+    QF_CHECK (!qf_calendar_is_working_time (c, s_local (c, "2026-09-19", 10, 0)));
+    QF_CHECK (qf_calendar_is_working_time (c, s_local (c, "2026-09-20", 10, 0)));
+    /* When it next begins: now in it; this morning; the next working day. */
+    int64_t now = s_local (c, "2026-09-18", 10, 0);
+    QF_CHECK_EQ_INT (qf_calendar_working_time_from (c, now), now);
+    QF_CHECK_STR (s_at (qf_calendar_working_time_from (c, s_local (c, "2026-09-18", 7, 0))),
+                  "2026-09-18T00:30:00.000Z");
+    QF_CHECK_STR (s_at (qf_calendar_working_time_from (c, s_local (c, "2026-09-18", 18, 0))),
+                  "2026-09-20T00:30:00.000Z"); /* the make-up Sunday */
+    /* National Day: from Wednesday 09-30 evening to Thursday 10-08. */
+    QF_CHECK_STR (s_at (qf_calendar_working_time_from (c, s_local (c, "2026-09-30", 20, 0))),
+                  "2026-10-08T00:30:00.000Z");
+    /* Working hours added: within the day; across the evening; 8 hours
+       from Wednesday 09-30 16:00 (1.5 today, 6.5 on 10-08: 15:00). */
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-09-18", 9, 0), 120)),
+                  "2026-09-18T03:00:00.000Z");
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-09-18", 16, 0), 240)),
+                  "2026-09-20T03:00:00.000Z"); /* 1.5 h Friday, 2.5 h Sunday: 11:00 */
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-09-30", 16, 0), 480)),
+                  "2026-10-08T07:00:00.000Z");
+    /* From outside working time: counted from its next beginning; 0 and a
+       negative count: that beginning. */
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-10-03", 12, 0), 60)),
+                  "2026-10-08T01:30:00.000Z");
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-10-03", 12, 0), -5)),
+                  "2026-10-08T00:30:00.000Z");
+    /* A whole working day (two days of 9 hours) ends at the same time two
+       working days later. */
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-09-21", 9, 0), 18 * 60)),
+                  "2026-09-23T01:00:00.000Z");
+    qf_config_destroy (&c);
+
+    /* work_end equal to work_start: the whole working day counts. */
+    c = qf_test_config ("policy:\n  timezone: Asia/Shanghai\ncalendar:\n  work_start: \"09:00\"\n"
+                        "  work_end: \"09:00\"\n");
+    QF_CHECK (c != NULL);
+    QF_CHECK (qf_calendar_is_working_time (c, s_local (c, "2026-09-18", 23, 59)));
+    QF_CHECK (!qf_calendar_is_working_time (c, s_local (c, "2026-09-19", 12, 0)));
+    QF_CHECK_STR (s_at (qf_calendar_add_working_minutes (c, s_local (c, "2026-09-18", 23, 0), 120)),
+                  "2026-09-20T17:00:00.000Z"); /* Monday 09-21 01:00 in Hefei */
+    qf_config_destroy (&c);
+    /* work_end before work_start is refused at load (the message names
+       both: test_config's cross-key checks). */
+    c = qf_test_config ("calendar:\n  work_start: \"18:00\"\n  work_end: \"09:00\"\n");
+    QF_CHECK (c == NULL);
+    qf_config_destroy (&c);
+}
+
 QF_TEST (test_today)
 {
     qf_config_t *shanghai = s_load_2026 ("Asia/Shanghai", "09:00", "previous", "");
@@ -429,6 +514,7 @@ main (void)
     QF_RUN (test_next_working_day);
     QF_RUN (test_overdue_wait);
     QF_RUN (test_reminder_at);
+    QF_RUN (test_working_time);
     QF_RUN (test_today);
     QF_RUN (test_search_is_bounded);
     QF_RUN (test_years_and_day_start);

@@ -1166,7 +1166,8 @@ QF_TEST (test_calendar_dates)
     QF_CHECK (s_refused (
         "calendar:\n"
         "  holidayz: {}\n",
-        2, "calendar.holidayz:", "reminder_time, holiday_shift, holidays, workdays", NULL));
+        2, "calendar.holidayz:",
+                     "reminder_time, work_start, work_end, holiday_shift, holidays, workdays", NULL));
 
     /* Limits: 64 dates a year, 50 years. */
     char yaml[8192];
