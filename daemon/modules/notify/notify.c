@@ -259,10 +259,10 @@ s_endpoints (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         int64_t until = qf_notify_utc_ms (endpoint->previous_until);
         json_t *no = json_null ();
         json_t *row = json_pack (
-            "{s:s, s:s, s:s, s:o*, s:o*, s:o, s:i, s:b, s:O, s:O, s:O, s:O, s:O}", "name",
+            "{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:b, s:O, s:O, s:O, s:O, s:O}", "name",
             endpoint->name, "url", endpoint->url, "state", state, "since",
-            since ? json_integer (since) : NULL, "failing_since",
-            failing_since ? json_integer (failing_since) : NULL, "event_types",
+            since ? json_integer (since) : json_null (), "failing_since",
+            failing_since ? json_integer (failing_since) : json_null (), "event_types",
             types ? types : json_array (), "rate_per_second", endpoint->rate_per_second,
             "rotating", endpoint->previous_secret && endpoint->previous_secret[0] && until > ctx->now, "pending",
             json_object_get (counts, "pending"), "sent", json_object_get (counts, "sent"),
