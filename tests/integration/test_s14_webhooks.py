@@ -257,6 +257,20 @@ def test_slow_endpoint_does_not_hold_back_a_fast_one():
         assert wait_for(lambda: sent(env, ids), 20)
 
 
+def test_rate_limit():
+    with served({"limited": {"rate_per_second": 2}, "free": {}}) as s:
+        env, receiver = s.env, s.receiver
+        add_quals(env, 6)
+        assert wait_for(lambda: len(receiver.requests("limited")) == 6, 20)
+        limited = sorted(r["at"] for r in receiver.requests("limited"))
+        # Two a second: six take three seconds of the worker's clock, so the
+        # first and the last are more than a second apart.
+        assert limited[-1] - limited[0] > 1.0, limited
+        free = sorted(r["at"] for r in receiver.requests("free"))
+        assert len(free) == 6 and free[-1] < limited[-1], (free, limited)
+        assert wait_for(lambda: sent(env, msg_ids(env, "limited")), 20)
+
+
 def test_kill_9_worker_mid_send_and_daemon_loses_nothing():
     count = 12
     with served({"hook": {}}, {"notify.timeout_ms": "3000", "notify.lease_ms": "3000"}) as s:
@@ -290,5 +304,5 @@ def test_kill_9_worker_mid_send_and_daemon_loses_nothing():
 if __name__ == "__main__":
     run("s14_webhooks", [test_signed_verified_and_rotated, test_retry_schedule_and_exhaustion,
                          test_endpoint_disabled_then_enabled, test_replay_and_test_message,
-                         test_slow_endpoint_does_not_hold_back_a_fast_one,
+                         test_slow_endpoint_does_not_hold_back_a_fast_one, test_rate_limit,
                          test_kill_9_worker_mid_send_and_daemon_loses_nothing])

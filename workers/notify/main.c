@@ -36,7 +36,7 @@
 #include <string.h>
 
 #define DUE_MAX      100  /* messages asked for at once */
-#define CALL_MS      5000 /* a command to the daemon, at most */
+#define CALL_MS      2000 /* a command to the daemon, at most */
 #define DEFERRED_MAX 1000 /* messages held back by rate limits, at most */
 
 /*  Answers a routed event with notify.enqueue; others with nothing. */
@@ -106,6 +106,7 @@ typedef struct {
     atomic_bool stop;
     bool running;     /* the thread was started: stop joins it */
     qf_client_t *client;
+    int64_t quiet_until;     /* monotonic ms: the daemon did not answer, ask nothing till then */
     s_transfer_t *transfers; /* in flight */
     CURLM *multi;
     int in_flight;
@@ -120,6 +121,11 @@ typedef struct {
 static int
 s_call (s_sender_t *self, const char *command, json_t *args, json_t **result_p)
 {
+    /* A daemon that did not answer (killed, restarting) is not asked again
+       for a second: the transfers in flight go on meanwhile, and what is
+       not reported is sent again when its lease ends. */
+    if (qf_time_mono_ms () < self->quiet_until)
+        return QF_EAGAIN;
     if (!self->client)
         self->client = qf_client_new (self->config->command_endpoint);
     if (!self->client)
@@ -128,8 +134,10 @@ s_call (s_sender_t *self, const char *command, json_t *args, json_t **result_p)
     json_t *reply = NULL;
     int rc = qf_client_call (self->client, command, "notify", self->instance, args, CALL_MS,
                              &status, &reply);
-    if (rc == QF_ETIMEOUT || rc == QF_EPROTO)
+    if (rc == QF_ETIMEOUT || rc == QF_EPROTO) {
         qf_client_destroy (&self->client);
+        self->quiet_until = qf_time_mono_ms () + 1000;
+    }
     if (rc == 0 && status != QF_STATUS_OK) {
         json_t *error = json_object_get (reply, "error");
         qf_warn ("%s refused (%d): %s", command, status,
