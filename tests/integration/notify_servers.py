@@ -57,7 +57,7 @@ class WebhookReceiver:
     receiver.behave(path, status=200, delay=0, reset=False): how it answers.
     receiver.requests(path): what it received, in order, each a dict with
     path, id, timestamp, signature, body, verified, error, data, at
-    (monotonic time the request arrived)."""
+    (monotonic time the request arrived) and received_ms (wall clock ms)."""
 
     def __init__(self, clock_path=None):
         self.clock_path = clock_path
@@ -107,7 +107,7 @@ class WebhookReceiver:
         return int(time.time() * 1000)
 
     def _handle(self, handler):
-        at = time.monotonic()
+        at, received_ms = time.monotonic(), int(time.time() * 1000)
         path = handler.path.lstrip("/")
         length = int(handler.headers.get("content-length") or 0)
         body = handler.rfile.read(length).decode("utf-8")
@@ -121,7 +121,8 @@ class WebhookReceiver:
                   "timestamp": headers.get("webhook-timestamp"),
                   "signature": headers.get("webhook-signature"), "body": body,
                   "verified": check["ok"], "error": check.get("error"),
-                  "data": check.get("data"), "at": at}
+                  "data": check.get("data"), "at": at,
+                  "received_ms": received_ms}
         with self.lock:
             self.log.append(record)
         how = self.behaviour.get(path, {"status": 200, "delay": 0, "reset": False})

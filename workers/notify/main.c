@@ -39,6 +39,20 @@
 #define CALL_MS      2000 /* a command to the daemon, at most */
 #define DEFERRED_MAX 1000 /* messages held back by rate limits, at most */
 
+#define POKE_DELAY_MS 2  /* after an event's messages are handed in: time for its commit */
+#define POKE_BURST_MS 50 /* then asked every POKE_STEP_MS until they come, this long */
+#define POKE_STEP_MS  5
+
+/* The session's word to the sender that messages were just handed in, so
+   it asks notify.due at once instead of at its next poll. The one mutable
+   state shared by the two threads of the process, hence file-wide: the
+   time to ask (monotonic ms, 0: none) and the sender's multi handle to
+   wake (set while the sender runs; curl_multi_wakeup is thread-safe). */
+static struct {
+    atomic_llong at;
+    _Atomic (CURLM *) multi;
+} s_poke;
+
 /*  Answers a routed event with notify.enqueue; others with nothing. */
 static int
 s_event (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
@@ -66,6 +80,10 @@ s_event (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *o
                                  "args", "event_id", delivery->event_id, "topic", delivery->topic,
                                  "endpoints", endpoints, "body", text);
     free (text);
+    atomic_store (&s_poke.at, qf_time_mono_ms () + POKE_DELAY_MS);
+    CURLM *multi = atomic_load (&s_poke.multi);
+    if (multi)
+        curl_multi_wakeup (multi);
     qf_debug ("event %s (%s): %zu webhook messages", delivery->event_id, delivery->topic,
               json_array_size (json_object_get (json_object_get (outcome->result, "args"),
                                                 "endpoints")));
@@ -335,9 +353,15 @@ s_run (void *arg)
 {
     s_sender_t *self = arg;
     const qf_notify_config_t *notify = qf_notify_config (self->config);
-    int64_t next_ask = 0;
+    int64_t next_ask = 0, burst_until = 0;
     while (!atomic_load (&self->stop)) {
         int64_t now = qf_time_mono_ms ();
+        long long poke = atomic_load (&s_poke.at);
+        if (poke && now >= poke) {
+            atomic_store (&s_poke.at, 0);
+            next_ask = now;
+            burst_until = now + POKE_BURST_MS;
+        }
         if (json_array_size (self->deferred))
             s_start_deferred (self);
         int room = notify->concurrency - self->in_flight - (int)json_array_size (self->deferred);
@@ -354,16 +378,24 @@ s_run (void *arg)
                 if (!s_start (self, item))
                     json_array_append (self->deferred, item);
             }
-            /* A full answer: more may be due, ask again at once. */
-            next_ask = rc == 0 && (int)json_array_size (items) == limit
-                           ? now
-                           : now + notify->poll_ms;
+            /* A full answer: more may be due, ask again at once. Just after
+               a poke, the messages' commit may still be on its way: ask
+               again soon, for a little while. */
+            if (rc == 0 && (int)json_array_size (items) == limit)
+                next_ask = now;
+            else if (rc == 0 && json_array_size (items) == 0 && now < burst_until)
+                next_ask = now + POKE_STEP_MS;
+            else
+                next_ask = now + notify->poll_ms, burst_until = 0;
             json_decref (result);
         }
         int running = 0;
         curl_multi_perform (self->multi, &running);
         s_finish (self);
         int64_t wait = next_ask - qf_time_mono_ms ();
+        poke = atomic_load (&s_poke.at);
+        if (poke && poke - qf_time_mono_ms () < wait)
+            wait = poke - qf_time_mono_ms ();
         if (json_array_size (self->deferred) && wait > 50)
             wait = 50;
         if (wait > 0)
@@ -404,6 +436,7 @@ s_sender_start (const qf_config_t *config, const char *instance, void **state_p)
         return QF_EIO;
     }
     self->running = true;
+    atomic_store (&s_poke.multi, self->multi);
     qf_info ("sending notifications to %zu endpoints, %d at once at most", notify->endpoint_count,
              notify->concurrency);
     *state_p = self;
@@ -417,6 +450,7 @@ s_sender_stop (void *state)
     if (!self)
         return;
     atomic_store (&self->stop, true);
+    atomic_store (&s_poke.multi, NULL);
     if (self->multi)
         curl_multi_wakeup (self->multi);
     if (self->running)
