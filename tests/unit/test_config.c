@@ -1458,6 +1458,7 @@ static const struct {
     {"notify.lease_ms", "1000", "600000", "999", "600001", false},
     {"notify.poll_ms", "10", "60000", "9", "60001", false},
     {"notify.concurrency", "1", "1000", "0", "1001", false},
+    {"notify.endpoint_concurrency", "1", "1000", "0", "1001", false},
     {"notify_endpoints[].rate_per_second", "0", "100000", "-1", "100001", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},

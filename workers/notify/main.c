@@ -107,14 +107,17 @@ typedef struct {
     int64_t started;              /* monotonic ms */
     char error[CURL_ERROR_SIZE];  /* libcurl's word on a failure */
     void *next;                   /* the next in flight (s_transfer_t *) */
+    void *to;                     /* its endpoint's counts (s_endpoint_t *) */
 } s_transfer_t;
 
-/* A rate limit's count for one endpoint in the current second. */
+/* What the sender keeps per endpoint: its rate limit's count in the
+   current second and its transfers in flight. */
 typedef struct {
     const char *endpoint; /* borrowed from the configuration */
     int64_t second;       /* monotonic s */
     int sent;             /* requests started in it */
-} s_rate_t;
+    int in_flight;        /* transfers to it now, at most notify.endpoint_concurrency */
+} s_endpoint_t;
 
 /* The sender thread's state. Owned by the thread while it runs. */
 typedef struct {
@@ -129,7 +132,8 @@ typedef struct {
     CURLM *multi;
     int in_flight;
     json_t *deferred; /* due messages held back by a rate limit */
-    s_rate_t *rates;  /* one per configured endpoint */
+    s_endpoint_t *endpoints; /* one per configured endpoint */
+    int reports;             /* notify.attempt requests sent, their replies not read */
 } s_sender_t;
 
 /* Runs a command as the notify role: 0 with its result (*result_p,
@@ -154,6 +158,7 @@ s_call (s_sender_t *self, const char *command, json_t *args, json_t **result_p)
                              &status, &reply);
     if (rc == QF_ETIMEOUT || rc == QF_EPROTO) {
         qf_client_destroy (&self->client);
+        self->reports = 0;
         self->quiet_until = qf_time_mono_ms () + 1000;
     }
     if (rc == 0 && status != QF_STATUS_OK) {
@@ -170,36 +175,71 @@ s_call (s_sender_t *self, const char *command, json_t *args, json_t **result_p)
     return rc;
 }
 
-/* Reports one attempt; a report that does not arrive is left to the
-   lease: the message is sent again, with the same id. */
+/* Reports one attempt without waiting for the answer (replies are read
+   by s_read_replies), so one round trip per message does not bound the
+   rate. A report that does not arrive is left to the lease: the message
+   is sent again, with the same id. */
 static void
 s_report (s_sender_t *self, const char *msg_id, long status, int64_t latency, const char *error)
 {
     json_t *args = json_pack ("{s:s, s:i, s:I, s:s?}", "msg_id", msg_id, "status", (int)status,
                               "latency_ms", (json_int_t)latency, "error",
                               error && *error ? error : NULL);
-    json_t *result = NULL;
-    int rc = args ? s_call (self, "notify.attempt", args, &result) : QF_ENOMEM;
+    if (!self->client)
+        self->client = qf_client_new (self->config->command_endpoint);
+    int rc = !args ? QF_ENOMEM
+             : self->client
+                 ? qf_client_send (self->client, "notify.attempt", "notify", self->instance,
+                                   args, NULL)
+                 : QF_EIO;
+    json_decref (args);
     if (rc)
-        qf_warn ("%s: the attempt (status %ld) was not recorded (%s); it is sent again when its "
+        qf_warn ("%s: the attempt (status %ld) was not reported (%s); it is sent again when its "
                  "lease ends",
                  msg_id, status, qf_strerror (rc));
     else
-        qf_debug ("%s: status %ld in %lld ms, now %s", msg_id, status, (long long)latency,
-                  json_string_value (json_object_get (result, "state")));
-    json_decref (args);
-    json_decref (result);
+        self->reports++;
+    qf_debug ("%s: status %ld in %lld ms", msg_id, status, (long long)latency);
 }
 
-/* The rate count of the endpoint (NULL when not configured). */
-static s_rate_t *
-s_rate (s_sender_t *self, const char *endpoint)
+/* Reads the answers to the reports that have come; a refusal is logged. */
+static void
+s_read_replies (s_sender_t *self)
+{
+    qf_msg_t reply;
+    memset (&reply, 0, sizeof reply);
+    while (self->client && self->reports > 0 && qf_client_recv (self->client, 0, &reply) == 0) {
+        self->reports--;
+        if (reply.status != QF_STATUS_OK) {
+            json_t *error = json_object_get (reply.body, "error");
+            qf_warn ("notify.attempt refused (%d): %s", reply.status,
+                     json_string_value (json_object_get (error, "message"))
+                         ? json_string_value (json_object_get (error, "message"))
+                         : "no message");
+        }
+        qf_msg_reset (&reply);
+    }
+    qf_msg_reset (&reply);
+}
+
+/* The counts of the endpoint (NULL when not configured). */
+static s_endpoint_t *
+s_endpoint (s_sender_t *self, const char *endpoint)
 {
     const qf_notify_config_t *notify = qf_notify_config (self->config);
     for (size_t i = 0; i < notify->endpoint_count; i++)
-        if (strcmp (self->rates[i].endpoint, endpoint) == 0)
-            return &self->rates[i];
+        if (strcmp (self->endpoints[i].endpoint, endpoint) == 0)
+            return &self->endpoints[i];
     return NULL;
+}
+
+/* How many transfers one endpoint may have in flight. */
+static int
+s_endpoint_cap (s_sender_t *self)
+{
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    return notify->endpoint_concurrency < notify->concurrency ? notify->endpoint_concurrency
+                                                              : notify->concurrency;
 }
 
 /* libcurl's write callback: the answer's body is dropped. */
@@ -223,12 +263,14 @@ s_free_transfer (s_sender_t *self, s_transfer_t *transfer)
     curl_multi_remove_handle (self->multi, transfer->easy);
     curl_easy_cleanup (transfer->easy);
     qf_notify_request_clear (&transfer->request);
+    if (transfer->to)
+        ((s_endpoint_t *)transfer->to)->in_flight--;
     free (transfer);
     self->in_flight--;
 }
 
 /* Starts sending one due message; false when its endpoint's rate limit
-   holds it back this second. A message that cannot be sent at all is
+   holds it back this second, or it has its share in flight. A message that cannot be sent at all is
    reported as a failed attempt. */
 static bool
 s_start (s_sender_t *self, json_t *item)
@@ -251,14 +293,16 @@ s_start (s_sender_t *self, json_t *item)
         s_report (self, msg_id, 0, 0, error);
         return true;
     }
-    s_rate_t *rate = s_rate (self, name);
+    s_endpoint_t *counts = s_endpoint (self, name);
     int64_t second = qf_time_mono_ms () / 1000;
-    if (rate && endpoint->rate_per_second > 0) {
-        if (rate->second != second)
-            rate->second = second, rate->sent = 0;
-        if (rate->sent >= endpoint->rate_per_second)
+    if (counts && counts->in_flight >= s_endpoint_cap (self))
+        return false;
+    if (counts && endpoint->rate_per_second > 0) {
+        if (counts->second != second)
+            counts->second = second, counts->sent = 0;
+        if (counts->sent >= endpoint->rate_per_second)
             return false;
-        rate->sent++;
+        counts->sent++;
     }
     s_transfer_t *transfer = calloc (1, sizeof *transfer);
     if (!transfer)
@@ -301,6 +345,9 @@ s_start (s_sender_t *self, json_t *item)
     }
     transfer->next = self->transfers;
     self->transfers = transfer;
+    transfer->to = counts;
+    if (counts)
+        counts->in_flight++;
     self->in_flight++;
     return true;
 }
@@ -348,6 +395,31 @@ s_start_deferred (s_sender_t *self)
     self->deferred = still ? still : json_array ();
 }
 
+/* The endpoints not to ask for (a new array): those with their share in
+   flight or messages held back, so that what is asked for can go. */
+static json_t *
+s_full (s_sender_t *self)
+{
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    json_t *full = json_array ();
+    for (size_t i = 0; full && i < notify->endpoint_count; i++) {
+        s_endpoint_t *counts = &self->endpoints[i];
+        bool held = counts->in_flight >= s_endpoint_cap (self);
+        size_t d;
+        json_t *item;
+        json_array_foreach (self->deferred, d, item)
+        {
+            if (held)
+                break;
+            held = strcmp (json_string_value (json_object_get (item, "endpoint")),
+                           counts->endpoint) == 0;
+        }
+        if (held)
+            json_array_append_new (full, json_string (counts->endpoint));
+    }
+    return full;
+}
+
 static void *
 s_run (void *arg)
 {
@@ -367,7 +439,8 @@ s_run (void *arg)
         int room = notify->concurrency - self->in_flight - (int)json_array_size (self->deferred);
         if (room > 0 && now >= next_ask && json_array_size (self->deferred) < DEFERRED_MAX) {
             int limit = room < DUE_MAX ? room : DUE_MAX;
-            json_t *args = json_pack ("{s:i}", "limit", limit), *result = NULL;
+            json_t *args = json_pack ("{s:i, s:o}", "limit", limit, "exclude", s_full (self)),
+                   *result = NULL;
             int rc = args ? s_call (self, "notify.due", args, &result) : QF_ENOMEM;
             json_decref (args);
             json_t *items = json_object_get (result, "items");
@@ -392,6 +465,7 @@ s_run (void *arg)
         int running = 0;
         curl_multi_perform (self->multi, &running);
         s_finish (self);
+        s_read_replies (self);
         int64_t wait = next_ask - qf_time_mono_ms ();
         poke = atomic_load (&s_poke.at);
         if (poke && poke - qf_time_mono_ms () < wait)
@@ -421,10 +495,10 @@ s_sender_start (const qf_config_t *config, const char *instance, void **state_p)
     snprintf (self->instance, sizeof self->instance, "%s", instance);
     self->multi = curl_multi_init ();
     self->deferred = json_array ();
-    self->rates = calloc (notify->endpoint_count + 1, sizeof *self->rates);
-    for (size_t i = 0; self->rates && i < notify->endpoint_count; i++)
-        self->rates[i].endpoint = notify->endpoints[i].name;
-    if (!self->multi || !self->deferred || !self->rates) {
+    self->endpoints = calloc (notify->endpoint_count + 1, sizeof *self->endpoints);
+    for (size_t i = 0; self->endpoints && i < notify->endpoint_count; i++)
+        self->endpoints[i].endpoint = notify->endpoints[i].name;
+    if (!self->multi || !self->deferred || !self->endpoints) {
         s_sender_stop (self);
         return QF_ENOMEM;
     }
@@ -463,7 +537,7 @@ s_sender_stop (void *state)
         curl_multi_cleanup (self->multi);
     qf_client_destroy (&self->client);
     json_decref (self->deferred);
-    free (self->rates);
+    free (self->endpoints);
     free (self);
     curl_global_cleanup ();
 }

@@ -127,6 +127,7 @@ static const qf_key_t s_notify[] = {
     QF_INT      ("notify.lease_ms",       NOT (lease_ms),        30000, 1000, 600000, QF_RELOAD, "how long a message handed to a worker by notify.due is its own: a worker killed meanwhile leaves it to be sent again after this, with the same webhook-id", .at_least = "notify.timeout_ms"),
     QF_INT      ("notify.poll_ms",        NOT (poll_ms),         200, 10, 60000, QF_RELOAD, "how often the notify worker asks for due messages"),
     QF_INT      ("notify.concurrency",    NOT (concurrency),     64, 1, 1000, QF_RELOAD, "requests one notify worker has in flight at most"),
+    QF_INT      ("notify.endpoint_concurrency", NOT (endpoint_concurrency), 16, 1, 1000, QF_RELOAD, "of them to one endpoint at most: a slow endpoint holds no more than this, the others keep the rest"),
 };
 
 /* notify_endpoints: one entry per webhook endpoint. */

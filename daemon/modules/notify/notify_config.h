@@ -50,6 +50,7 @@ typedef struct {
     int lease_ms;             /* how long notify.due leases a message to a worker */
     int poll_ms;              /* the worker asks notify.due this often when idle */
     int concurrency;          /* requests in flight at most, per worker */
+    int endpoint_concurrency; /* of them to one endpoint at most */
     qf_notify_endpoint_t *endpoints;
     size_t endpoint_count;
     qf_notify_route_t *routes;

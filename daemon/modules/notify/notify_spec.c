@@ -39,10 +39,13 @@ const qf_command_spec_t qf_notify_specs[] = {
     {.name = "notify.due",
      .roles = "notify",
      .writes = true,
-     .args = {{"limit", A_INT, false, 1, 1000, .doc = "default 100"}, {NULL}},
+     .args = {{"limit", A_INT, false, 1, 1000, .doc = "default 100"},
+              {"exclude", A_TEXT_LIST, false, 0, 1000,
+               .doc = "endpoints to leave out: those the worker has enough of in flight"},
+              {NULL}},
      .result = "`{\"items\": [{id, msg_id, endpoint, channel, event_id, topic, body, attempt}], "
                "\"lease_until\": ms}`: pending messages whose attempt is due and whose endpoint "
-               "is enabled, soonest first, leased to the caller for `notify.lease_ms`; a message "
+               "is enabled and not excluded, soonest first, leased to the caller for `notify.lease_ms`; a message "
                "whose lease ends without an attempt reported is due again (the same `msg_id`)",
      .cli = QF_SPEC_NO_CLI,
      .brief = "lease the messages due now",

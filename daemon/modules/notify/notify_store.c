@@ -36,6 +36,7 @@ static const char *const s_sql[NS_COUNT] = {
                " LEFT JOIN notify_endpoints e ON e.name = m.endpoint"
                " WHERE m.state = 'pending' AND m.next_at <= ?1 AND m.lease_until <= ?1"
                " AND (e.state IS NULL OR e.state = 'enabled')"
+               " AND m.endpoint NOT IN (SELECT value FROM json_each (?3))"
                " ORDER BY m.next_at, m.id LIMIT ?2",
     [NS_LEASE] = "UPDATE notify_messages SET lease_until = ?2, lease_owner = ?3 WHERE id = ?1",
     [NS_GET] = "SELECT " MESSAGE_COLUMNS " FROM notify_messages WHERE msg_id = ?1",
@@ -97,11 +98,12 @@ qf_store_notify_enqueue (qf_store_t *self, const char *msg_id, const char *endpo
 
 int
 qf_store_notify_due (qf_store_t *self, const char *owner, int64_t now, int64_t lease_until,
-                     int limit, json_t **list_p)
+                     int limit, const char *exclude, json_t **list_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, NS_DUE);
     sqlite3_bind_int64 (stmt, 1, now);
     sqlite3_bind_int (stmt, 2, limit);
+    sqlite3_bind_text (stmt, 3, exclude ? exclude : "[]", -1, SQLITE_STATIC);
     json_t *list = NULL;
     int rc = qf_store__rows_json (self, stmt, qf_store__row_object, NULL, "read due notifications",
                                   &list);
