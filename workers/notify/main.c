@@ -436,8 +436,11 @@ s_run (void *arg)
         }
         if (json_array_size (self->deferred))
             s_start_deferred (self);
-        int room = notify->concurrency - self->in_flight - (int)json_array_size (self->deferred);
-        if (room > 0 && now >= next_ask && json_array_size (self->deferred) < DEFERRED_MAX) {
+        /* Messages held back are not counted: they wait for their own
+           endpoint, whose name is left out of the question (s_full). */
+        int room = notify->concurrency - self->in_flight;
+        bool can_ask = room > 0 && json_array_size (self->deferred) < DEFERRED_MAX;
+        if (can_ask && now >= next_ask) {
             int limit = room < DUE_MAX ? room : DUE_MAX;
             json_t *args = json_pack ("{s:i, s:o}", "limit", limit, "exclude", s_full (self)),
                    *result = NULL;
@@ -466,7 +469,11 @@ s_run (void *arg)
         curl_multi_perform (self->multi, &running);
         s_finish (self);
         s_read_replies (self);
-        int64_t wait = next_ask - qf_time_mono_ms ();
+        /* Every slot taken: nothing to ask for until a transfer ends,
+           which wakes the poll. */
+        room = notify->concurrency - self->in_flight;
+        can_ask = room > 0 && json_array_size (self->deferred) < DEFERRED_MAX;
+        int64_t wait = can_ask ? next_ask - qf_time_mono_ms () : 1000;
         poke = atomic_load (&s_poke.at);
         if (poke && poke - qf_time_mono_ms () < wait)
             wait = poke - qf_time_mono_ms ();
