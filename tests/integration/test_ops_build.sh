@@ -104,7 +104,7 @@ test_every_dependency_is_used() {
             sqlite3)         evidence='(^|[^_a-z0-9/.-])sqlite3 ' ;;
             python3)         evidence='python3' ;;
             python3-zmq)     evidence='^import zmq|^ *import zmq' ;;
-            python3-aiosmtpd) evidence='import aiosmtpd|from aiosmtpd' ;;
+            python3-aiosmtpd) evidence='(import|from) aiosmtpd' ;;
             faketime)        evidence='libfaketime' ;;
             valgrind)        evidence='valgrind --' ;;
             procps)          evidence='pgrep|pkill' ;;
