@@ -300,6 +300,10 @@ QF_TEST (test_config_refusals)
     QF_CHECK (strstr (error, "whsec_"));
     error = s_refusal (ENDPOINT ("https://crm.example.com/x", "whsec_not*base64"));
     QF_CHECK (strstr (error, ":4: notify_endpoints[0].secret") && strstr (error, "base64"));
+    /* Unpadded base64 is taken too ("...IQ" for "...IQ==", 31 bytes). */
+    QF_CHECK_STR (s_refusal (ENDPOINT ("https://crm.example.com/x",
+                                       "whsec_dGhlIHNlY3JldCBiZWluZyByb3RhdGVkIG91dCEhIQ")),
+                  "");
     error = s_refusal (ENDPOINT ("https://crm.example.com/x", "whsec_c2hvcnQ="));
     QF_CHECK (strstr (error, "24 to 64 bytes"));
     error = s_refusal (ENDPOINT ("https://crm.example.com/x", SECRET) "    previous_until: soon\n");

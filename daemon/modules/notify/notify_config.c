@@ -57,7 +57,14 @@ qf_notify_secret_key (const char *secret, unsigned char *key, size_t size)
 {
     if (!secret || strncmp (secret, "whsec_", 6) != 0)
         return -1;
-    return s_base64 (secret + 6, key, size);
+    /* Unpadded base64 is taken too, as the reference libraries take it. */
+    char padded[256];
+    size_t length = strlen (secret + 6);
+    if (length % 4 == 1 || length + 3 >= sizeof padded)
+        return -1;
+    snprintf (padded, sizeof padded, "%s%s", secret + 6,
+              length % 4 == 2 ? "==" : length % 4 == 3 ? "=" : "");
+    return s_base64 (padded, key, size);
 }
 
 int64_t
