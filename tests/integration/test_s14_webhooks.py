@@ -6,7 +6,8 @@ secret's rotation; the retry schedule on the test clock and the
 exhaustion event; an endpoint disabled and enabled again; replay and the
 test message through the CLI; a slow endpoint that holds back no other;
 kill -9 of the worker mid-send and of the daemon, after which every
-message has arrived at least once with its one webhook-id."""
+message has arrived at least once with its one webhook-id; with CURVE,
+the worker's certificate needs the role notify."""
 import base64
 import contextlib
 import json
@@ -18,16 +19,17 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from notify_servers import WebhookReceiver  # noqa: E402
 from qfharness import GOOD, Clock, Env, ask, cli, event_records, run, wait_for  # noqa: E402
+from test_sec_identity import CurveEnv, add_qual, request  # noqa: E402
 
 SECRET = "whsec_" + base64.b64encode(b"qualflow webhook secret, 32 b.").decode()
 OLD = "whsec_" + base64.b64encode(b"the secret being rotated out!!!").decode()
 SHIPPED_TOPICS = "topics: [incident.opened, risk.high, notify.exhausted, notify.endpoint_disabled]"
 
 
-def setup(receiver, endpoints, overrides=None):
-    """An Env whose notify_endpoints are `endpoints` ({name: extra keys}),
-    each at the receiver's path of its name, one route of
-    qualification.created to all, and the notify group taking it."""
+def notify_yaml(receiver, endpoints):
+    """notify_endpoints `endpoints` ({name: extra keys}), each at the
+    receiver's path of its name, and one route of qualification.created
+    to all, as YAML to append to a configuration."""
     lines = ["notify_endpoints:"]
     for name, keys in endpoints.items():
         lines += ["  - name: %s" % name, "    url: %s" % receiver.url(name)]
@@ -35,12 +37,23 @@ def setup(receiver, endpoints, overrides=None):
         lines += ["    %s: %s" % (k, json.dumps(v)) for k, v in keys.items()]
     lines += ["notify_routes:", "  - name: quals", "    topics: [qualification.created]",
               "    endpoints: [%s]" % ", ".join(endpoints)]
-    env = Env(overrides, "\n" + "\n".join(lines) + "\n")
-    with open(env.conf, encoding="utf-8") as f:
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def take_routed_topics(conf):
+    """The notify group of the configuration `conf` takes qualification.created."""
+    with open(conf, encoding="utf-8") as f:
         text = f.read()
     assert SHIPPED_TOPICS in text, "the notify group of config/qualflow.yaml changed"
-    with open(env.conf, "w", encoding="utf-8") as f:
+    with open(conf, "w", encoding="utf-8") as f:
         f.write(text.replace(SHIPPED_TOPICS, "topics: [qualification.created]"))
+
+
+def setup(receiver, endpoints, overrides=None):
+    """An Env with the endpoints of notify_yaml, the notify group taking
+    their topic."""
+    env = Env(overrides, notify_yaml(receiver, endpoints))
+    take_routed_topics(env.conf)
     return env
 
 
@@ -306,8 +319,42 @@ def test_kill_9_worker_mid_send_and_daemon_loses_nothing():
         assert not ask(env, "notify.log", {"state": "failed"})["items"]
 
 
+def test_with_curve_the_worker_needs_the_notify_role():
+    receiver = WebhookReceiver()
+    receiver.hold("crm", [SECRET])
+    env = CurveEnv({"ops": ("--roles", "admin"), "rev": ("--roles", "review"),
+                    "notify-1": ("--roles", "notify", "--groups", "notify"),
+                    "group-only": ("--groups", "notify")})
+    try:
+        with open(env.conf, "a", encoding="utf-8") as f:
+            f.write(notify_yaml(receiver, {"crm": {}}))
+        take_routed_topics(env.conf)
+        env.start_daemon()
+        # Without the role notify the worker joins its group and hands
+        # messages in, but may not ask for them: nothing goes out.
+        wrong = env.start_worker("notify", "--cert", env.secret + "/group-only.key_secret")
+        c = env.socket("command", "rev")
+        add_qual(c, "D234000001")
+        ops = env.socket("command", "ops")
+        assert wait_for(lambda: len(request(ops, "notify.log")[1]["result"]["items"]) == 1, 20)
+        time.sleep(1.0)
+        assert receiver.requests("crm") == []
+        wrong.terminate()
+        wrong.wait(timeout=10)
+        env.start_worker("notify", "--cert", env.secret + "/notify-1.key_secret")
+        add_qual(c, "D234000002")
+        assert wait_for(lambda: len(receiver.requests("crm")) == 2, 20), receiver.requests("crm")
+        assert all(r["verified"] for r in receiver.requests("crm"))
+        c.close()
+        ops.close()
+    finally:
+        env.close()
+        receiver.close()
+
+
 if __name__ == "__main__":
     run("s14_webhooks", [test_signed_verified_and_rotated, test_retry_schedule_and_exhaustion,
                          test_endpoint_disabled_then_enabled, test_replay_and_test_message,
                          test_slow_endpoint_does_not_hold_back_a_fast_one, test_rate_limit,
-                         test_kill_9_worker_mid_send_and_daemon_loses_nothing])
+                         test_kill_9_worker_mid_send_and_daemon_loses_nothing,
+                         test_with_curve_the_worker_needs_the_notify_role])
