@@ -21,7 +21,7 @@ DESTDIR ?=
 VARIANT ?= release
 WERROR  ?= 1
 
-PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson libsodium libcurl
+PKGS    := libczmq libzmq sqlite3 yaml-0.1 jansson libcurl libsodium
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
 	-Wno-missing-field-initializers -g -Iproto -Iconfig -Idaemon -Idaemon/modules -Iworkers -Icli -Itests/unit
 ifeq ($(VARIANT),asan)
@@ -37,9 +37,15 @@ CFLAGS_V := -O2
 LDFLAGS_V :=
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The daemon and the CLI link what they use; the workers (and the tests and
+# benchmarks, which link the worker library) link libcurl and libsodium
+# too, for the notify worker's requests and signatures.
+DAEMON_PKGS := $(filter-out libcurl libsodium,$(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
+WPKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS_BASE) $(CFLAGS_V) $(PKG_CFLAGS) $(CFLAGS)
 LIBS       = $(PKG_LIBS) -lm -pthread
+WLIBS      = $(WPKG_LIBS) -lm -pthread
 
 B := build/$(VARIANT)
 
@@ -204,28 +210,28 @@ $(B)/bin/qualflow: $(call obj,$(CLI_SRC)) $(LIBQF)
 $(B)/bin/qualflow-%: $(B)/obj/workers/%/main.o $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(WLIBS)
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(WLIBS)
 $(PROBES): $(B)/tests/%: $(B)/obj/tests/probe/%.o $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(WLIBS)
 $(REPLAYS): $(B)/tests/test_fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
 	$(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(WLIBS)
 $(FUZZERS): $(B)/fuzz/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(WLIBS)
 $(B)/bench/%: $(B)/obj/bench/%.o $(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(WLIBS)
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

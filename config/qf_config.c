@@ -49,7 +49,7 @@
 /* Deepest nesting of lists and mappings accepted; the schema needs four. */
 #define QF_CONFIG_DEPTH_MAX 16
 /* Most keys in one list entry's table. */
-#define QF_ITEM_KEYS_MAX 8
+#define QF_ITEM_KEYS_MAX 16
 /* Longest excerpt of the input quoted in a message, and its buffer. */
 #define QF_QUOTE_MAX  64
 #define QF_QUOTE_SIZE (QF_QUOTE_MAX + 8)
@@ -66,7 +66,7 @@ _Static_assert(sizeof (qf_shift_t) == sizeof (int), "qf_shift_t is not an int");
    and a node per key while it reads. */
 #define QF_MAIN_KEYS_MAX 256
 /* Most top-level sections. */
-#define QF_SECTIONS_MAX 32
+#define QF_SECTIONS_MAX 48
 
 /* A section and the struct its offsets point into: qf_config_t for the
    engine's (part -1), cfg->parts[part] for a module's. */
@@ -870,6 +870,11 @@ s_get_text (const s_load_t *ld, const qf_key_t *k, qf_ctype_t type, const char *
         valid = s_parse_timezone (text, &minutes);
     if (!valid)
         return s_reject (ld, k, name, node, expect, NULL, NULL);
+    if (k->check && (problem = k->check (text)) != NULL) {
+        snprintf (found, sizeof found, "%s, which %s",
+                  s_quote (quoted, sizeof quoted, text, length), problem);
+        return s_reject (ld, k, name, node, expect, found, NULL);
+    }
 
     *copy_p = strndup (text, length);
     return *copy_p ? 0 : s_no_memory (ld);

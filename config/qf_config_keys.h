@@ -81,6 +81,10 @@ typedef struct {
     size_t aux_offset;            /* list count, timezone minutes or compiled regex */
     size_t years_offset;          /* date maps: the qf_years_t of the years listed; 0: none */
     const char *help;             /* one line for the reference */
+    /* Strings (and string list items): a rule beyond the type, NULL when
+       none: NULL when `text` keeps it, else what is wrong with it, a
+       phrase that follows "which" ("is not an http:// or https:// URL"). */
+    const char *(*check) (const char *text);
 } qf_key_t;
 
 /* A top-level section: a mapping of keys stored in qf_config_t (daemon:),

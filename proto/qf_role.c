@@ -10,11 +10,14 @@
    "aftersales" the after-sales staff and worker (§6.4 callbacks, feedback
    cases); "integration" a system outside that only hands feedback in (a
    web form): it may add feedback and nothing else, so its certificate
-   gives away no reading or changing of records. */
+   gives away no reading or changing of records; "notify" the
+   notification worker (qualflow-notify), which hands in messages and
+   reports its attempts to send them. */
 // clang-format off
 const char *const qf_roles[] = {
     QF_ROLE_OPERATIONS, "sales", "supervisor", "review", "logistics", "legal", "finance",
-    "technical", "management", "market", "leader", "hr", "renewal", "aftersales", "integration", NULL};
+    "technical", "management", "market", "leader", "hr", "renewal", "aftersales", "integration",
+    "notify", NULL};
 // clang-format on
 
 bool

@@ -628,6 +628,13 @@ s_usage (FILE *file, const char *program)
 int
 qf_worker_main (int argc, char **argv, const char *group, const qf_worker_route_t *routes)
 {
+    return qf_worker_main_side (argc, argv, group, routes, NULL);
+}
+
+int
+qf_worker_main_side (int argc, char **argv, const char *group, const qf_worker_route_t *routes,
+                     const qf_worker_side_t *side)
+{
     char program[QF_NAME_MAX + 16];
     snprintf (program, sizeof program, "qualflow-%s", group ? group : "worker");
     const char *path = getenv ("QUALFLOW_CONFIG");
@@ -712,7 +719,14 @@ qf_worker_main (int argc, char **argv, const char *group, const qf_worker_route_
     qf_worker_set_routes (worker, routes, config);
     qf_info ("starting %s as %s with %s, worker endpoint %s", program, qf_worker_instance (worker),
              config->path ? config->path : path, config->worker_endpoint);
+    void *side_state = NULL;
+    if (side && (rc = side->start (config, qf_worker_instance (worker), &side_state)) != 0) {
+        qf_error ("%s could not start: %s", program, qf_strerror (rc));
+        goto done;
+    }
     rc = qf_worker_run (worker);
+    if (side)
+        side->stop (side_state);
     if (rc == 0) {
         status = 0;
         qf_info ("%s stopped", program);

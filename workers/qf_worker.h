@@ -173,4 +173,21 @@ uint64_t qf_worker_sessions (qf_worker_t *self);
     error, 2 on a usage error. */
 int qf_worker_main (int argc, char **argv, const char *group, const qf_worker_route_t *routes);
 
+struct qf_config_t; /* qf_config.h */
+
+/* Work a worker does beside its deliveries (the notify worker's sending):
+   started once the configuration is loaded and the worker made, before
+   the session loop; stopped after it returns. */
+typedef struct {
+    /* Starts it (a thread of its own) with the loaded configuration and
+       the worker's instance name; 0, or a QF_E* code that ends main(). */
+    int (*start) (const struct qf_config_t *config, const char *instance, void **state_p);
+    /* Stops it and frees its state; called once when start succeeded. */
+    void (*stop) (void *state);
+} qf_worker_side_t;
+
+/*  qf_worker_main() with `side` (borrowed) started beside the session. */
+int qf_worker_main_side (int argc, char **argv, const char *group, const qf_worker_route_t *routes,
+                         const qf_worker_side_t *side);
+
 #endif

@@ -306,11 +306,11 @@ class Clock:
             assert wait_for(seen, 10), "the daemon did not read the test clock within 10 s"
 
 
-WORKERS = ("legal", "finance", "technical", "renewal", "sales", "aftersales")
+WORKERS = ("legal", "finance", "technical", "renewal", "sales", "aftersales", "notify")
 
 
 def start_all(env, workers=WORKERS):
-    """Starts the daemon and the workers (by default the six of config/)."""
+    """Starts the daemon and the workers (by default the seven of config/)."""
     env.start_daemon()
     for w in workers:
         env.start_worker(w)

@@ -429,7 +429,7 @@ test_groups_list_and_seek() {
     done
     run_cli --json groups
     [ "$RC" -eq 0 ] || { qf_fail "groups --json: exit $RC"; return 1; }
-    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["aftersales", "finance", "legal", "renewal", "sales", "technical"]
+    json_check "$QF_TMP/out" 'sorted(g["name"] for g in r["items"]) == ["aftersales", "finance", "legal", "notify", "renewal", "sales", "technical"]
 assert all(g["position"] == 0 and g["lag"] == 0 and g["dead_letters"] == 0 for g in r["items"])
 assert r["next"] is None' || { qf_fail "groups --json: $(cat "$QF_TMP/out")"; return 1; }
 

@@ -131,7 +131,7 @@ test_business_commands_refuse_admin_on_the_wire() {
     [[ $out == "400 the request has no role; set role to one of: admin, sales, supervisor, review"* ]] ||
         { qf_fail "a request without a role: $out"; return 1; }
     out=$(raw_request qual.list '{"role": "salse"}')
-    [[ $out == "400 role \"salse\" is unknown; use one of: admin, sales, supervisor, review"*integration ]] ||
+    [[ $out == "400 role \"salse\" is unknown; use one of: admin, sales, supervisor, review"*"integration, notify" ]] ||
         { qf_fail "an unknown role: $out"; return 1; }
     # A long value is cut in the message, never inside a character.
     out=$(raw_request qual.list "{\"role\": \"$(printf '角色%.0s' $(seq 1 40))\"}")
@@ -200,7 +200,7 @@ test_configured_values_checked_when_given() {
 
     # The role is checked before anything is sent, with the roles in the message.
     run_cli --as salse qual list
-    [ "$RC" -eq 2 ] && grep -q -- '--as must be one of: admin, sales, supervisor, review, .*, integration; got "salse"' \
+    [ "$RC" -eq 2 ] && grep -q -- '--as must be one of: admin, sales, supervisor, review, .*, integration, notify; got "salse"' \
         "$QF_TMP/err" || { qf_fail "--as salse: exit $RC: $(cat "$QF_TMP/err")"; return 1; }
     QUALFLOW_ROLE=Leader run_cli qual list
     [ "$RC" -eq 2 ] && grep -q 'QUALFLOW_ROLE must be one of: admin, sales' "$QF_TMP/err" ||

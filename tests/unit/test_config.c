@@ -211,7 +211,10 @@ QF_TEST (test_shipped_file_loads)
     QF_CHECK (cat->industry_count == 2 && strcmp (cat->industries[0], "services") == 0);
     QF_CHECK (qf_qualification_category (c, "security-permit") != NULL);
 
-    QF_CHECK_EQ_INT (c->group_count, 6);
+    QF_CHECK_EQ_INT (c->group_count, 7);
+    const qf_group_config_t *notify = qf_config_group (c, "notify");
+    QF_CHECK (notify && notify->topic_count == 4);
+    QF_CHECK_STR (notify->role, "notify");
     const qf_group_config_t *aftersales = qf_config_group (c, "aftersales");
     QF_CHECK (aftersales && aftersales->topic_count == 1);
     QF_CHECK_STR (aftersales->role, "aftersales");
@@ -438,7 +441,8 @@ QF_TEST (test_unknown_keys)
         2, "dameon:",
         "daemon, security, delivery, policy, calendar, cli, groups, aftersales, supervisors, "
         "assessment, contract, contract_clauses, payment_terms, processing_days, feedback, "
-        "feedback_categories, list_prices, qualification_prices, processing_steps, "
+        "feedback_categories, notify, notify_endpoints, notify_routes, list_prices, "
+        "qualification_prices, processing_steps, "
         "after_sales_services, authorities, categories",
         NULL));
     QF_CHECK (s_refused ("delivery:\n"
@@ -1362,7 +1366,7 @@ QF_TEST (test_reference)
          strstr (text,
                  "| `cli.role` | name | one of admin, sales, supervisor, review, logistics, legal, "
                  "finance, technical, management, market, leader, hr, renewal, aftersales, "
-                 "integration | none | yes |") &&
+                 "integration, notify | none | yes |") &&
          strstr (text, "| `calendar.holidays` | dates by year | a mapping of at most 50 years "
                        "(1970 to 9999), each to a list of at most 64 distinct dates");
     size_t lines = 0;
@@ -1451,6 +1455,14 @@ static const struct {
     {"feedback_categories[].normal_days", "1", "250", "0", "251", false},
     {"feedback_categories[].high_days", "1", "250", "0", "251", false},
     {"feedback_categories[].critical_days", "1", "250", "0", "251", false},
+    {"notify.retry_schedule", "0", "604800", "-1", "604801", true},
+    {"notify.timeout_ms", "100", "120000", "99", "120001", false},
+    {"notify.disable_after_s", "1", "31536000", "0", "31536001", false},
+    {"notify.lease_ms", "1000", "600000", "999", "600001", false},
+    {"notify.poll_ms", "10", "60000", "9", "60001", false},
+    {"notify.concurrency", "1", "1000", "0", "1001", false},
+    {"notify.endpoint_concurrency", "1", "1000", "0", "1001", false},
+    {"notify_endpoints[].rate_per_second", "0", "100000", "-1", "100001", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
 };
@@ -1495,6 +1507,15 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
                   "feedback_categories:\n  - name: x\n    kind: service\n    department: sales\n"
                   "    %s: %s\n",
                   key + 22, item);
+    else if (strcmp (key, "notify.timeout_ms") == 0 || strcmp (key, "notify.lease_ms") == 0)
+        /* The lease is at least the timeout: the other at its loosest. */
+        snprintf (yaml, size, "notify:\n  %s: %s\n  %s\n", dot + 1, item,
+                  strcmp (dot + 1, "lease_ms") == 0 ? "timeout_ms: 100" : "lease_ms: 600000");
+    else if (strncmp (key, "notify_endpoints[].", 19) == 0)
+        snprintf (yaml, size,
+                  "notify_endpoints:\n  - name: x\n    url: http://127.0.0.1/\n"
+                  "    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    %s: %s\n",
+                  key + 19, item);
     else if (strncmp (key, "processing_days[].", 18) == 0)
         snprintf (yaml, size, "processing_days:\n  - name: x\n    days: %s\n", item);
     else if (strcmp (key, "assessment.plan_below") == 0 ||

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "notify/notify_config.h"
+
 /*  What one libcurl easy handle needs to deliver one message. Owned by the
     caller of a *_build function, which fills it; freed by
     qf_notify_request_clear(). It must outlive the transfer: libcurl reads
@@ -239,5 +241,24 @@ int qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t
     Controls become spaces. Caller owns the result (NULL when out of memory
     or when text is not UTF-8). */
 char *qf_notify_header_encode (const char *text, size_t first_column);
+
+/* Webhooks (notify_webhook.c) ----------------------------------------------- */
+
+/*  The Standard Webhooks 1.0 signature of one message: "v1," and the
+    base64 of HMAC-SHA256, keyed with the secret's key (whsec_ base64),
+    of "<msg_id>.<timestamp>.<body>", into out (at least 64 bytes); 0, or
+    QF_EINVAL when the secret is malformed. */
+int qf_notify_webhook_sign (const char *secret, const char *msg_id, int64_t timestamp,
+                            const char *body, size_t body_size, char *out, size_t out_size);
+
+/*  A webhook POST of `body` (a JSON object's text) to the endpoint: the
+    headers content-type, webhook-id (msg_id), webhook-timestamp (now_ms
+    in seconds) and webhook-signature, which holds the signature with the
+    secret and, while now_ms is before the endpoint's previous_until, the
+    one with its previous secret too, space-separated. 0, or a QF_E*
+    code with `error` saying why. */
+int qf_notify_webhook_build (const qf_notify_endpoint_t *endpoint, const char *msg_id,
+                             int64_t now_ms, const char *body, qf_notify_request_t *request,
+                             char *error, size_t error_size);
 
 #endif

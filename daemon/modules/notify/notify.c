@@ -1,0 +1,408 @@
+/*  notify — the daemon's side of notifications. The qualflow-notify
+    worker turns each routed event into messages, one per endpoint, and
+    hands them in with notify.enqueue in the result that acknowledges the
+    event, so an event is either acknowledged with its messages on record
+    or delivered again (and then adds nothing: msg ids are stable). The
+    worker then asks notify.due for what is due, which leases it the
+    messages for notify.lease_ms: a worker killed mid-send leaves them to
+    be sent again, with the same id, once the lease ends. Each attempt is
+    reported with notify.attempt, which records it and either marks the
+    message sent (a 2xx), schedules the next attempt from
+    notify.retry_schedule, or marks it failed and raises notify.exhausted;
+    an endpoint whose attempts have all failed for notify.disable_after_s
+    is disabled (notify.endpoint_disabled) and gets nothing until
+    notify.enable. */
+#include "notify/notify_config.h"
+#include "notify/notify_store.h"
+#include "qf.h"
+#include "qf_command.h"
+#include "qf_emit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The endpoint's state ("enabled" or "disabled") and since when all its
+   attempts have failed (0: its last attempt succeeded, or none). */
+static int
+s_endpoint_state (qf_ctx_t *ctx, const char *name, char *state, size_t size,
+                  int64_t *failing_since_p, int64_t *since_p)
+{
+    json_t *row = NULL;
+    int rc = qf_store_notify_endpoint_get (ctx->store, name, &row);
+    snprintf (state, size, "enabled");
+    *failing_since_p = 0;
+    *since_p = 0;
+    if (rc == QF_ENOTFOUND)
+        return 0;
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read endpoint %s: %s", name,
+                             qf_strerror (rc));
+    snprintf (state, size, "%s", json_string_value (json_object_get (row, "state")));
+    *failing_since_p = json_integer_value (json_object_get (row, "failing_since"));
+    *since_p = json_integer_value (json_object_get (row, "since"));
+    json_decref (row);
+    return 0;
+}
+
+/* The message of args.msg_id (*message_p, caller owns); 404 when none. */
+static int
+s_message (qf_ctx_t *ctx, json_t *args, json_t **message_p)
+{
+    const char *msg_id = json_string_value (json_object_get (args, "msg_id"));
+    int rc = qf_store_notify_get (ctx->store, msg_id, message_p);
+    if (rc == QF_ENOTFOUND)
+        return qf_ctx_error (ctx, rc, "args.msg_id",
+                             "no notification with msg_id %.80s; `qualflow notify log` lists "
+                             "them",
+                             msg_id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read notification %.80s: %s", msg_id,
+                             qf_strerror (rc));
+    return 0;
+}
+
+static int
+s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *event_id = json_string_value (json_object_get (args, "event_id"));
+    const char *topic = json_string_value (json_object_get (args, "topic"));
+    const char *body = json_string_value (json_object_get (args, "body"));
+    json_t *channel_arg = json_object_get (args, "channel");
+    const char *channel = channel_arg ? json_string_value (channel_arg) : "webhook";
+    json_t *endpoints = json_object_get (args, "endpoints");
+    json_t *parsed = json_loads (body, 0, NULL);
+    bool object = json_is_object (parsed);
+    json_decref (parsed);
+    if (!object)
+        return qf_ctx_error (ctx, QF_EINVAL, "args.body",
+                             "args.body must be a JSON object, the message's body as it is sent");
+    for (size_t i = 0; i < strlen (event_id); i++)
+        if (!strchr ("0123456789abcdefghijklmnopqrstuvwxyz-", event_id[i]))
+            return qf_ctx_error (ctx, QF_EINVAL, "args.event_id",
+                                 "args.event_id must be an event id: lowercase letters, digits "
+                                 "and '-'");
+    json_t *ids = json_array ();
+    int added = 0, rc = ids ? 0 : QF_ENOMEM;
+    size_t i;
+    json_t *item;
+    json_array_foreach (endpoints, i, item)
+    {
+        const char *endpoint = json_string_value (item);
+        if (rc)
+            break;
+        if (strcmp (channel, "webhook") == 0 && !qf_notify_endpoint (ctx->config, endpoint)) {
+            rc = qf_ctx_error (ctx, QF_EINVAL, "args.endpoints",
+                               "args.endpoints names %.64s, which is not in notify_endpoints: "
+                               "add it to the configuration or leave it out",
+                               endpoint);
+            break;
+        }
+        char msg_id[160];
+        snprintf (msg_id, sizeof msg_id, "msg_%s_%s", event_id, endpoint);
+        bool fresh = false;
+        rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, channel, event_id, topic, body,
+                                      ctx->now, &fresh);
+        if (rc)
+            rc = qf_ctx_error (ctx, rc, NULL, "could not enqueue %s: %s", msg_id,
+                               qf_strerror (rc));
+        else if (json_array_append_new (ids, json_string (msg_id)) != 0)
+            rc = QF_ENOMEM;
+        added += fresh;
+    }
+    if (rc) {
+        json_decref (ids);
+        return rc;
+    }
+    *result_p = json_pack ("{s:i, s:o}", "added", added, "messages", ids);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_due (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const qf_notify_config_t *notify = qf_notify_config (ctx->config);
+    json_t *limit = json_object_get (args, "limit");
+    json_t *exclude = json_object_get (args, "exclude");
+    char *excluded = exclude ? json_dumps (exclude, JSON_COMPACT) : NULL;
+    if (exclude && !excluded)
+        return QF_ENOMEM;
+    json_t *items = NULL;
+    int rc = qf_store_notify_due (ctx->store, qf_ctx_who (ctx), ctx->now,
+                                  ctx->now + notify->lease_ms,
+                                  limit ? (int)json_integer_value (limit) : 100, excluded, &items);
+    free (excluded);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not read the due notifications: %s",
+                             qf_strerror (rc));
+    *result_p = json_pack ("{s:o, s:I}", "items", items, "lease_until",
+                           (json_int_t)(ctx->now + notify->lease_ms));
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+/* After a failed attempt at `endpoint`: notes since when it fails, and
+   disables it once that is notify.disable_after_s ago. */
+static int
+s_endpoint_failed (qf_ctx_t *ctx, const char *endpoint, int64_t status, const char *error)
+{
+    char state[16];
+    int64_t failing_since, since;
+    int rc = s_endpoint_state (ctx, endpoint, state, sizeof state, &failing_since, &since);
+    if (rc)
+        return rc;
+    if (strcmp (state, "enabled") != 0)
+        return 0;
+    if (!failing_since)
+        return qf_store_notify_endpoint_put (ctx->store, endpoint, "enabled", since ? since : ctx->now,
+                                             ctx->now, NULL);
+    int64_t after = qf_notify_config (ctx->config)->disable_after_s * 1000;
+    if (ctx->now - failing_since < after)
+        return 0;
+    char reason[256];
+    snprintf (reason, sizeof reason, "every attempt failed for %lld s (last: %s%lld%s%.120s)",
+              (long long)((ctx->now - failing_since) / 1000), status ? "HTTP " : "status ",
+              (long long)status, error ? ", " : "", error ? error : "");
+    rc = qf_store_notify_endpoint_put (ctx->store, endpoint, "disabled", ctx->now, failing_since,
+                                       reason);
+    if (rc)
+        return rc;
+    return qf_emit_named (ctx->store, ctx->now, "notify.endpoint_disabled", "notify_endpoint",
+                          endpoint,
+                          json_pack ("{s:s, s:I, s:s, s:[s]}", "endpoint", endpoint,
+                                   "failing_since", (json_int_t)failing_since, "reason", reason,
+                                   "recipients", "admin"));
+}
+
+static int
+s_attempt (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *message = NULL;
+    int rc = s_message (ctx, args, &message);
+    if (rc)
+        return rc;
+    int64_t id = json_integer_value (json_object_get (message, "id"));
+    int64_t attempts = json_integer_value (json_object_get (message, "attempts"));
+    const char *endpoint = json_string_value (json_object_get (message, "endpoint"));
+    const char *state = json_string_value (json_object_get (message, "state"));
+    int64_t status = json_integer_value (json_object_get (args, "status"));
+    int64_t latency = json_integer_value (json_object_get (args, "latency_ms"));
+    const char *error = json_string_value (json_object_get (args, "error"));
+    bool ok = status >= 200 && status < 300;
+    const qf_notify_config_t *notify = qf_notify_config (ctx->config);
+
+    /* An attempt of a message no longer pending (sent by another worker
+       once the lease of a slow one ended) is recorded and changes
+       nothing: at least once, and never back. */
+    bool pending = strcmp (state, "pending") == 0;
+    rc = qf_store_notify_attempt_add (ctx->store, id, attempts + 1, ctx->now, status, latency,
+                                      error, qf_ctx_who (ctx));
+    const char *next_state = state;
+    int64_t next_at = json_integer_value (json_object_get (message, "next_at"));
+    if (rc == 0 && pending) {
+        attempts++;
+        if (ok)
+            next_state = "sent";
+        else if ((size_t)attempts >= notify->retry_count)
+            next_state = "failed";
+        else
+            next_at = ctx->now + (int64_t)notify->retry_schedule[attempts] * 1000;
+        rc = qf_store_notify_set (ctx->store, id, next_state, attempts, next_at, ctx->now);
+    }
+    if (rc == 0 && ok) {
+        char endpoint_state[16];
+        int64_t failing_since, since;
+        rc = s_endpoint_state (ctx, endpoint, endpoint_state, sizeof endpoint_state,
+                               &failing_since, &since);
+        if (rc == 0 && failing_since)
+            rc = qf_store_notify_endpoint_put (ctx->store, endpoint, endpoint_state, since, 0,
+                                               NULL);
+    } else if (rc == 0)
+        rc = s_endpoint_failed (ctx, endpoint, status, error);
+    if (rc == 0 && pending && strcmp (next_state, "failed") == 0)
+        rc = qf_ctx_emit (ctx, "notify.exhausted", "notify_message", id,
+                          json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:[s]}", "msg_id",
+                                     json_string_value (json_object_get (message, "msg_id")),
+                                     "endpoint", endpoint, "topic",
+                                     json_string_value (json_object_get (message, "topic")),
+                                     "event_id",
+                                     json_string_value (json_object_get (message, "event_id")),
+                                     "attempts", (json_int_t)attempts, "last_status",
+                                     (json_int_t)status, "last_error", error, "recipients",
+                                     "admin"));
+    if (rc == 0) {
+        *result_p = json_pack ("{s:s, s:s, s:I, s:I}", "msg_id",
+                               json_string_value (json_object_get (message, "msg_id")), "state",
+                               next_state, "attempts", (json_int_t)attempts, "next_at",
+                               (json_int_t)next_at);
+        rc = *result_p ? 0 : QF_ENOMEM;
+    } else if (!ctx->error[0])
+        rc = qf_ctx_error (ctx, rc, NULL, "could not record the attempt: %s", qf_strerror (rc));
+    json_decref (message);
+    return rc;
+}
+
+static int
+s_endpoints (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    (void)args;
+    const qf_notify_config_t *notify = qf_notify_config (ctx->config);
+    json_t *items = json_array ();
+    int rc = items ? 0 : QF_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < notify->endpoint_count; i++) {
+        const qf_notify_endpoint_t *endpoint = &notify->endpoints[i];
+        char state[16];
+        int64_t failing_since, since;
+        json_t *counts = NULL, *last = NULL;
+        rc = s_endpoint_state (ctx, endpoint->name, state, sizeof state, &failing_since, &since);
+        if (rc == 0)
+            rc = qf_store_notify_counts (ctx->store, endpoint->name, &counts, &last);
+        if (rc)
+            break;
+        json_t *types = json_array ();
+        for (size_t t = 0; types && t < endpoint->event_type_count; t++)
+            json_array_append_new (types, json_string (endpoint->event_types[t]));
+        int64_t until = qf_notify_utc_ms (endpoint->previous_until);
+        json_t *no = json_null ();
+        json_t *row = json_pack (
+            "{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:b, s:O, s:O, s:O, s:O, s:O}", "name",
+            endpoint->name, "url", endpoint->url, "state", state, "since",
+            since ? json_integer (since) : json_null (), "failing_since",
+            failing_since ? json_integer (failing_since) : json_null (), "event_types",
+            types ? types : json_array (), "rate_per_second", endpoint->rate_per_second,
+            "rotating", endpoint->previous_secret && endpoint->previous_secret[0] && until > ctx->now, "pending",
+            json_object_get (counts, "pending"), "sent", json_object_get (counts, "sent"),
+            "failed", json_object_get (counts, "failed"), "last_status",
+            json_is_object (last) ? json_object_get (last, "status") : no, "last_error",
+            json_is_object (last) && json_object_get (last, "error")
+                ? json_object_get (last, "error")
+                : no);
+        json_decref (counts);
+        json_decref (last);
+        if (!row || json_array_append_new (items, row) != 0)
+            rc = QF_ENOMEM;
+    }
+    if (rc) {
+        json_decref (items);
+        return ctx->error[0] ? rc
+                             : qf_ctx_error (ctx, rc, NULL, "could not list the endpoints: %s",
+                                             qf_strerror (rc));
+    }
+    *result_p = json_pack ("{s:o}", "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_log (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    if (json_object_get (args, "msg_id")) {
+        json_t *message = NULL, *attempts = NULL;
+        int rc = s_message (ctx, args, &message);
+        if (rc)
+            return rc;
+        rc = qf_store_notify_attempts (ctx->store,
+                                       json_integer_value (json_object_get (message, "id")),
+                                       &attempts);
+        if (rc == 0)
+            rc = json_object_set_new (message, "attempt_log", attempts) ? QF_ENOMEM : 0;
+        if (rc) {
+            json_decref (message);
+            return qf_ctx_error (ctx, rc, NULL, "could not read the attempts: %s",
+                                 qf_strerror (rc));
+        }
+        *result_p = message;
+        return 0;
+    }
+    json_t *limit_arg = json_object_get (args, "limit");
+    int limit = limit_arg ? (int)json_integer_value (limit_arg) : 100;
+    json_t *items = NULL;
+    int rc = qf_store_notify_list (
+        ctx->store, json_string_value (json_object_get (args, "endpoint")),
+        json_string_value (json_object_get (args, "state")),
+        json_integer_value (json_object_get (args, "next")), limit, &items);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not list the notifications: %s",
+                             qf_strerror (rc));
+    *result_p = json_pack ("{s:o, s:o}", "items", items, "next", qf_ctx_next_page (items, limit));
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_replay (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *message = NULL;
+    int rc = s_message (ctx, args, &message);
+    if (rc)
+        return rc;
+    const char *endpoint = json_string_value (json_object_get (message, "endpoint"));
+    char state[16];
+    int64_t failing_since, since;
+    rc = s_endpoint_state (ctx, endpoint, state, sizeof state, &failing_since, &since);
+    if (rc == 0 && strcmp (state, "enabled") != 0)
+        rc = qf_ctx_error (ctx, QF_ECONFLICT, "args.msg_id",
+                           "endpoint %s is disabled: enable it first (`qualflow notify enable "
+                           "%s`)",
+                           endpoint, endpoint);
+    if (rc == 0)
+        rc = qf_store_notify_set (ctx->store, json_integer_value (json_object_get (message, "id")),
+                                  "pending", 0, ctx->now, ctx->now);
+    if (rc == 0) {
+        json_decref (message);
+        message = NULL;
+        rc = s_message (ctx, args, &message);
+    }
+    if (rc) {
+        json_decref (message);
+        return ctx->error[0] ? rc
+                             : qf_ctx_error (ctx, rc, NULL, "could not replay: %s",
+                                             qf_strerror (rc));
+    }
+    json_object_del (message, "body");
+    *result_p = message;
+    return 0;
+}
+
+static int
+s_test (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *endpoint = json_string_value (json_object_get (args, "endpoint"));
+    char when[32], event_id[40], msg_id[160];
+    qf_time_format (ctx->now, when, sizeof when);
+    /* A test message tells of no event: its id is made from the time, and
+       two tests of one endpoint in the same millisecond are one. */
+    snprintf (event_id, sizeof event_id, "test-%lld", (long long)ctx->now);
+    snprintf (msg_id, sizeof msg_id, "msg_%s_%s", event_id, endpoint);
+    json_t *body = json_pack ("{s:s, s:s, s:{s:s, s:s}}", "type", "notify.test", "timestamp",
+                              when, "data", "endpoint", endpoint, "by", qf_ctx_who (ctx));
+    char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    json_decref (body);
+    if (!text)
+        return QF_ENOMEM;
+    bool fresh = false;
+    int rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, "webhook", event_id,
+                                      "notify.test", text, ctx->now, &fresh);
+    free (text);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not enqueue the test: %s", qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:s, s:b}", "msg_id", msg_id, "endpoint", endpoint, "added",
+                           fresh);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+static int
+s_enable (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    const char *endpoint = json_string_value (json_object_get (args, "endpoint"));
+    int rc = qf_store_notify_endpoint_put (ctx->store, endpoint, "enabled", ctx->now, 0, NULL);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not enable %s: %s", endpoint,
+                             qf_strerror (rc));
+    *result_p = json_pack ("{s:s, s:s, s:I}", "endpoint", endpoint, "state", "enabled", "since",
+                           (json_int_t)ctx->now);
+    return *result_p ? 0 : QF_ENOMEM;
+}
+
+const qf_handler_t qf_notify_handlers[] = {
+    {"notify.enqueue", s_enqueue},     {"notify.due", s_due},   {"notify.attempt", s_attempt},
+    {"notify.endpoints", s_endpoints}, {"notify.log", s_log},   {"notify.replay", s_replay},
+    {"notify.test", s_test},           {"notify.enable", s_enable}, {NULL, NULL},
+};

@@ -1,0 +1,377 @@
+/*  test_notify — the notify module run in-process on a real SQLite store
+    as the daemon runs it (qf_test_daemon.h), and the worker's Standard
+    Webhooks signing: notify.enqueue adds nothing for an event handed in
+    again; notify.due leases what is due and hands it out again, with the
+    same id, once the lease has ended; notify.attempt follows the retry
+    schedule to the exhaustion event, leaves a sent message sent, and
+    disables an endpoint failing everything for notify.disable_after_s;
+    notify.enable and notify.replay; configuration refused with file:line
+    (an invalid URL, a secret not whsec_ base64); the signature of the
+    specification's example and both signatures during a rotation. */
+#include "notify/notify_channels.h"
+#include "notify/notify_config.h"
+#include "qf_test.h"
+#include "qf_test_daemon.h"
+
+#define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define OLD    "whsec_dGhlIHNlY3JldCBiZWluZyByb3RhdGVkIG91dCEhIQ=="
+#define EVENT  "0123456789abcdef0123456789abcdef"
+
+/* Two endpoints, a short schedule (0, 5 s, 60 s) and `keys` (indented,
+   under notify:). */
+#define YAML_WITH(keys)                                                                            \
+    QF_TEST_POLICY                                                                                 \
+    "notify:\n  retry_schedule: [0, 5, 60]\n  lease_ms: 30000\n" keys                               \
+    "notify_endpoints:\n"                                                                          \
+    "  - name: crm\n    url: http://127.0.0.1:9/crm\n    secret: " SECRET "\n"                     \
+    "  - name: erp\n    url: https://erp.example.com/hooks\n    secret: " SECRET "\n"              \
+    "notify_routes:\n  - name: all\n    topics: [\"qualification.*\"]\n    endpoints: [crm, erp]\n" \
+    "  - name: urgent\n    topics: [risk.high]\n    field: level\n    values: [high]\n"           \
+    "    endpoints: [erp]\n"
+
+static int
+s_open (qf_test_daemon_t *d, const char *yaml)
+{
+    return qf_test_daemon_open (d, yaml);
+}
+
+/* notify.enqueue of EVENT's body to crm and erp, as the worker's result. */
+static int
+s_enqueue (qf_test_daemon_t *d, json_t **result_p)
+{
+    return qf_test_run (d, "notify", "notify.enqueue", result_p,
+                        "{s:s, s:s, s:[s, s], s:s}", "event_id", EVENT, "topic",
+                        "qualification.created", "endpoints", "crm", "erp", "body",
+                        "{\"type\":\"qualification.created\",\"timestamp\":\"x\",\"data\":{}}");
+}
+
+/* How many messages notify.due hands out now (leasing them). */
+static int
+s_due (qf_test_daemon_t *d, json_t **items_p)
+{
+    json_t *result = NULL;
+    if (qf_test_run (d, "notify", "notify.due", &result, "{}") != 0)
+        return -1;
+    int count = (int)json_array_size (json_object_get (result, "items"));
+    if (items_p)
+        *items_p = json_incref (json_object_get (result, "items"));
+    json_decref (result);
+    return count;
+}
+
+/* Reports an attempt of crm's message with `status`: its new state ("" on
+   failure), and its next_at in *next_p when not NULL. */
+static const char *
+s_attempt (qf_test_daemon_t *d, const char *endpoint, int status, int64_t *next_p)
+{
+    static char state[16];
+    char msg_id[80];
+    snprintf (msg_id, sizeof msg_id, "msg_%s_%s", EVENT, endpoint);
+    json_t *result = NULL;
+    state[0] = '\0';
+    if (qf_test_run (d, "notify", "notify.attempt", &result, "{s:s, s:i, s:i, s:s}", "msg_id",
+                     msg_id, "status", status, "latency_ms", 3, "error", "test") == 0) {
+        snprintf (state, sizeof state, "%s", qf_test_str (result, "state"));
+        if (next_p)
+            *next_p = qf_test_int (result, "next_at");
+    }
+    json_decref (result);
+    return state;
+}
+
+QF_TEST (test_enqueue_is_idempotent)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    json_t *result = NULL;
+    QF_CHECK_EQ_INT (s_enqueue (&d, &result), 0);
+    QF_CHECK_EQ_INT (qf_test_int (result, "added"), 2);
+    QF_CHECK_STR (json_string_value (json_array_get (json_object_get (result, "messages"), 0)),
+                  "msg_" EVENT "_crm");
+    json_decref (result);
+    /* The event delivered again: nothing new. */
+    QF_CHECK_EQ_INT (s_enqueue (&d, &result), 0);
+    QF_CHECK_EQ_INT (qf_test_int (result, "added"), 0);
+    json_decref (result);
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 2);
+    /* Refusals: an endpoint not configured, a body not an object, a role
+       other than the worker's. */
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL,
+                                  "{s:s, s:s, s:[s], s:s}", "event_id", EVENT, "topic", "t",
+                                  "endpoints", "nowhere", "body", "{}"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.endpoints");
+    QF_CHECK (strstr (d.error, "notify_endpoints"));
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL,
+                                  "{s:s, s:s, s:[s], s:s}", "event_id", EVENT, "topic", "t",
+                                  "endpoints", "crm", "body", "[1]"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.body");
+    QF_CHECK_EQ_INT (qf_test_run (&d, "sales", "notify.enqueue", NULL,
+                                  "{s:s, s:s, s:[s], s:s}", "event_id", EVENT, "topic", "t",
+                                  "endpoints", "crm", "body", "{}"),
+                     QF_EFORBIDDEN);
+    qf_test_daemon_close (&d);
+}
+
+QF_TEST (test_lease_expires_and_the_same_id_comes_again)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    QF_CHECK_EQ_INT (s_enqueue (&d, NULL), 0);
+    json_t *first = NULL, *again = NULL;
+    QF_CHECK_EQ_INT (s_due (&d, &first), 2);
+    QF_CHECK_EQ_INT (qf_test_int (json_array_get (first, 0), "attempt"), 1);
+    /* Leased: a second worker gets nothing until the lease ends. */
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    d.now += 29999;
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    d.now += 1;
+    QF_CHECK_EQ_INT (s_due (&d, &again), 2);
+    QF_CHECK_STR (qf_test_str (json_array_get (again, 0), "msg_id"),
+                  qf_test_str (json_array_get (first, 0), "msg_id"));
+    QF_CHECK_EQ_INT (qf_test_int (json_array_get (again, 0), "attempt"), 1);
+    json_decref (first);
+    json_decref (again);
+    qf_test_daemon_close (&d);
+}
+
+QF_TEST (test_schedule_then_exhaustion)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    uint64_t mark = qf_test_mark (&d);
+    int64_t start = d.now, next = 0;
+    QF_CHECK_EQ_INT (s_enqueue (&d, NULL), 0);
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 2);
+    QF_CHECK_STR (s_attempt (&d, "crm", 500, &next), "pending");
+    QF_CHECK_EQ_INT (next, start + 5000);
+    QF_CHECK_STR (s_attempt (&d, "erp", 200, NULL), "sent");
+    d.now = start + 4999;
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    d.now = start + 5000;
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 1);
+    QF_CHECK_STR (s_attempt (&d, "crm", 0, &next), "pending");
+    QF_CHECK_EQ_INT (next, start + 5000 + 60000);
+    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "notify.exhausted"), 0);
+    d.now = next;
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 1);
+    QF_CHECK_STR (s_attempt (&d, "crm", 404, NULL), "failed");
+    json_t *events = qf_test_events (&d, mark, "notify.exhausted");
+    QF_CHECK_EQ_INT (json_array_size (events), 1);
+    json_t *payload = json_object_get (json_array_get (events, 0), "payload");
+    QF_CHECK_STR (qf_test_str (payload, "msg_id"), "msg_" EVENT "_crm");
+    QF_CHECK_EQ_INT (qf_test_int (payload, "attempts"), 3);
+    QF_CHECK_EQ_INT (qf_test_int (payload, "last_status"), 404);
+    json_decref (events);
+    /* A late report of a finished message is recorded and changes nothing. */
+    QF_CHECK_STR (s_attempt (&d, "crm", 200, NULL), "failed");
+    QF_CHECK_STR (s_attempt (&d, "erp", 500, NULL), "sent");
+    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "notify.exhausted"), 1);
+    d.now += 86400000;
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    json_t *record = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.log", &record, "{s:s}", "msg_id",
+                                  "msg_" EVENT "_crm"),
+                     0);
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (record, "attempt_log")), 4);
+    json_decref (record);
+    /* Replayed: pending again, due at once, its attempts counted anew. */
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.replay", &record, "{s:s}", "msg_id",
+                                  "msg_" EVENT "_crm"),
+                     0);
+    QF_CHECK_STR (qf_test_str (record, "state"), "pending");
+    QF_CHECK_EQ_INT (qf_test_int (record, "attempts"), 0);
+    json_decref (record);
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 1);
+    qf_test_daemon_close (&d);
+}
+
+QF_TEST (test_endpoint_disabled_then_enabled)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, QF_TEST_POLICY
+                      "notify:\n  retry_schedule: [0, 30, 30, 30]\n  disable_after_s: 60\n"
+                      "notify_endpoints:\n  - name: crm\n    url: http://127.0.0.1:9/\n"
+                      "    secret: " SECRET "\n") == 0);
+    uint64_t mark = qf_test_mark (&d);
+    int64_t start = d.now;
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL, "{s:s, s:s, s:[s], s:s}",
+                                  "event_id", EVENT, "topic", "t", "endpoints", "crm", "body",
+                                  "{}"),
+                     0);
+    QF_CHECK_STR (s_attempt (&d, "crm", 0, NULL), "pending");
+    d.now = start + 30000;
+    QF_CHECK_STR (s_attempt (&d, "crm", 502, NULL), "pending");
+    QF_CHECK_EQ_INT (qf_test_count (&d, mark, "notify.endpoint_disabled"), 0);
+    d.now = start + 60000;
+    QF_CHECK_STR (s_attempt (&d, "crm", 502, NULL), "pending");
+    json_t *events = qf_test_events (&d, mark, "notify.endpoint_disabled");
+    QF_CHECK_EQ_INT (json_array_size (events), 1);
+    QF_CHECK_STR (qf_test_str (json_object_get (json_array_get (events, 0), "payload"),
+                               "endpoint"),
+                  "crm");
+    json_decref (events);
+    json_t *list = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.endpoints", &list, "{}"), 0);
+    QF_CHECK_STR (qf_test_str (json_array_get (json_object_get (list, "items"), 0), "state"),
+                  "disabled");
+    json_decref (list);
+    /* Disabled: nothing is due to it, replay is refused. */
+    d.now += 3600000;
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.replay", NULL, "{s:s}", "msg_id",
+                                  "msg_" EVENT "_crm"),
+                     QF_ECONFLICT);
+    QF_CHECK (strstr (d.error, "notify enable"));
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.enable", NULL, "{s:s}", "endpoint", "crm"),
+                     0);
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 1);
+    /* A success ends the failing streak. */
+    QF_CHECK_STR (s_attempt (&d, "crm", 200, NULL), "sent");
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.endpoints", &list, "{}"), 0);
+    QF_CHECK (json_is_null (json_object_get (json_array_get (json_object_get (list, "items"), 0),
+                                             "failing_since")));
+    json_decref (list);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.enable", NULL, "{s:s}", "endpoint",
+                                  "nowhere"),
+                     QF_EINVAL);
+    qf_test_daemon_close (&d);
+}
+
+QF_TEST (test_routes)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    json_t *names = NULL, *payload = json_pack ("{s:s}", "level", "high");
+    QF_CHECK_EQ_INT (qf_notify_route (d.config, "qualification.created", payload, &names), 0);
+    QF_CHECK_EQ_INT (json_array_size (names), 2);
+    json_decref (names);
+    QF_CHECK_EQ_INT (qf_notify_route (d.config, "risk.high", payload, &names), 0);
+    QF_CHECK_EQ_INT (json_array_size (names), 1);
+    QF_CHECK_STR (json_string_value (json_array_get (names, 0)), "erp");
+    json_decref (names);
+    json_object_set_new (payload, "level", json_string ("low"));
+    QF_CHECK_EQ_INT (qf_notify_route (d.config, "risk.high", payload, &names), 0);
+    QF_CHECK_EQ_INT (json_array_size (names), 0);
+    json_decref (names);
+    QF_CHECK_EQ_INT (qf_notify_route (d.config, "contract.signed", payload, &names), 0);
+    QF_CHECK_EQ_INT (json_array_size (names), 0);
+    json_decref (names);
+    json_decref (payload);
+    qf_test_daemon_close (&d);
+}
+
+/* Loads `yaml` and returns the loader's message ("" when it loads). */
+static const char *
+s_refusal (const char *yaml)
+{
+    static char error[1024];
+    char path[64] = "/tmp/qf-test-notify-XXXXXX";
+    error[0] = '\0';
+    int fd = mkstemp (path);
+    if (fd < 0 || write (fd, yaml, strlen (yaml)) != (ssize_t)strlen (yaml))
+        snprintf (error, sizeof error, "cannot write %s", path);
+    if (fd >= 0)
+        close (fd);
+    qf_config_t *config = NULL;
+    if (!error[0] && qf_config_load (path, &config, error, sizeof error) == 0)
+        error[0] = '\0';
+    qf_config_destroy (&config);
+    unlink (path);
+    return error;
+}
+
+#define ENDPOINT(url, secret)                                                                      \
+    "notify_endpoints:\n  - name: crm\n    url: " url "\n    secret: " secret "\n"
+
+QF_TEST (test_config_refusals)
+{
+    QF_CHECK_STR (s_refusal (ENDPOINT ("https://crm.example.com/x", SECRET)), "");
+    const char *error = s_refusal (ENDPOINT ("ftp://crm.example.com/x", SECRET));
+    QF_CHECK (strstr (error, ":3: notify_endpoints[0].url"));
+    QF_CHECK (strstr (error, "not an http:// or https:// URL"));
+    error = s_refusal (ENDPOINT ("http:///nohost", SECRET));
+    QF_CHECK (strstr (error, ":3: notify_endpoints[0].url") && strstr (error, "no host"));
+    error = s_refusal (ENDPOINT ("https://crm.example.com/a b", SECRET));
+    QF_CHECK (strstr (error, "notify_endpoints[0].url"));
+    error = s_refusal (ENDPOINT ("https://crm.example.com/x", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+    QF_CHECK (strstr (error, ":4: notify_endpoints[0].secret"));
+    QF_CHECK (strstr (error, "whsec_"));
+    error = s_refusal (ENDPOINT ("https://crm.example.com/x", "whsec_not*base64"));
+    QF_CHECK (strstr (error, ":4: notify_endpoints[0].secret") && strstr (error, "base64"));
+    /* Unpadded base64 is taken too ("...IQ" for "...IQ==", 31 bytes). */
+    QF_CHECK_STR (s_refusal (ENDPOINT ("https://crm.example.com/x",
+                                       "whsec_dGhlIHNlY3JldCBiZWluZyByb3RhdGVkIG91dCEhIQ")),
+                  "");
+    error = s_refusal (ENDPOINT ("https://crm.example.com/x", "whsec_c2hvcnQ="));
+    QF_CHECK (strstr (error, "24 to 64 bytes"));
+    error = s_refusal (ENDPOINT ("https://crm.example.com/x", SECRET) "    previous_until: soon\n");
+    QF_CHECK (strstr (error, ":5: notify_endpoints[0].previous_until"));
+    error = s_refusal ("notify:\n  lease_ms: 1000\n  timeout_ms: 5000\n");
+    QF_CHECK (strstr (error, "notify.lease_ms"));
+}
+
+QF_TEST (test_signature)
+{
+    /* The example of the Standard Webhooks specification's libraries. */
+    char signature[128];
+    const char *body = "{\"test\": 2432232314}";
+    QF_CHECK_EQ_INT (qf_notify_webhook_sign (SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                                             body, strlen (body), signature, sizeof signature),
+                     0);
+    QF_CHECK_STR (signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    QF_CHECK_EQ_INT (qf_notify_webhook_sign ("whsec_%%%", "m", 1, body, strlen (body), signature,
+                                             sizeof signature),
+                     QF_EINVAL);
+
+    /* During the overlap both keys sign; after it, only the new one. */
+    qf_notify_endpoint_t endpoint = {.name = "crm", .url = "http://127.0.0.1:9/",
+                                     .secret = SECRET, .previous_secret = OLD,
+                                     .previous_until = "2026-03-02 00:00"};
+    int64_t until = qf_notify_utc_ms (endpoint.previous_until);
+    qf_notify_request_t request;
+    char error[128];
+    for (int after = 0; after < 2; after++) {
+        QF_CHECK_EQ_INT (qf_notify_webhook_build (&endpoint, "msg_1", until - 1000 + after * 1000,
+                                                  "{}", &request, error, sizeof error),
+                         0);
+        const char *found = NULL, *id = NULL;
+        for (struct curl_slist *h = request.headers; h; h = h->next) {
+            if (strncmp (h->data, "webhook-signature: ", 19) == 0)
+                found = h->data + 19;
+            if (strncmp (h->data, "webhook-id: ", 12) == 0)
+                id = h->data + 12;
+        }
+        QF_CHECK_STR (id, "msg_1");
+        QF_CHECK (found);
+        char first[128], second[128];
+        QF_CHECK_EQ_INT (qf_notify_webhook_sign (SECRET, "msg_1", until / 1000 - 1 + after, "{}",
+                                                 2, first, sizeof first),
+                         0);
+        QF_CHECK_EQ_INT (qf_notify_webhook_sign (OLD, "msg_1", until / 1000 - 1 + after, "{}", 2,
+                                                 second, sizeof second),
+                         0);
+        char both[300];
+        snprintf (both, sizeof both, "%s %s", first, second);
+        QF_CHECK_STR (found, after ? first : both);
+        QF_CHECK_EQ_INT (request.body_size, 2);
+        qf_notify_request_clear (&request);
+    }
+    QF_CHECK_EQ_INT (qf_notify_utc_ms ("2026-02-30 00:00"), -1);
+    QF_CHECK_EQ_INT (qf_notify_utc_ms ("1970-01-01 00:01"), 60000);
+}
+
+int
+main (void)
+{
+    s_test_suite = "notify";
+    QF_RUN (test_enqueue_is_idempotent);
+    QF_RUN (test_lease_expires_and_the_same_id_comes_again);
+    QF_RUN (test_schedule_then_exhaustion);
+    QF_RUN (test_endpoint_disabled_then_enabled);
+    QF_RUN (test_routes);
+    QF_RUN (test_config_refusals);
+    QF_RUN (test_signature);
+    return qf_test_done ();
+}

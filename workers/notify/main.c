@@ -1,0 +1,558 @@
+/*  qualflow-notify — the notification worker.
+
+    Consumes the "notify" consumer group. For each event that a route of
+    notify_routes takes, it builds the message body (Standard Webhooks:
+    {"type": topic, "timestamp": the event's commit time, "data": its
+    payload}) and acknowledges the event with notify.enqueue, which puts
+    one message per endpoint on record in the same commit: an event is
+    either acknowledged with its messages kept, or delivered again, and a
+    message's id (msg_<event id>_<endpoint>) does not change, so a second
+    delivery adds nothing.
+
+    Beside the session a sender thread asks notify.due for the messages
+    whose attempt is due (leased to this worker for notify.lease_ms), and
+    sends them all at once with libcurl's multi interface, up to
+    notify.concurrency in flight and within each endpoint's
+    rate_per_second: one slow endpoint holds a transfer of its own and
+    never the others. Each transfer ends in notify.attempt (the HTTP status,
+    or 0 with the error, and the latency); only a 2xx within
+    notify.timeout_ms counts. Nothing of the delivery state lives here: a
+    worker killed mid-send leaves leased messages that are due again once
+    their lease ends, with the same webhook-id, and a daemon killed keeps
+    everything it committed.
+*/
+#include "notify/notify_channels.h"
+#include "notify/notify_config.h"
+#include "qf.h"
+#include "qf_client.h"
+#include "qf_config.h"
+#include "qf_worker.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DUE_MAX      100  /* messages asked for at once */
+#define CALL_MS      2000 /* a command to the daemon, at most */
+#define DEFERRED_MAX 1000 /* messages held back by rate limits, at most */
+
+#define POKE_DELAY_MS 2  /* after an event's messages are handed in: time for its commit */
+#define POKE_BURST_MS 50 /* then asked every POKE_STEP_MS until they come, this long */
+#define POKE_STEP_MS  5
+
+/* The session's word to the sender that messages were just handed in, so
+   it asks notify.due at once instead of at its next poll. The one mutable
+   state shared by the two threads of the process, hence file-wide: the
+   time to ask (monotonic ms, 0: none) and the sender's multi handle to
+   wake (set while the sender runs; curl_multi_wakeup is thread-safe). */
+static struct {
+    atomic_llong at;
+    _Atomic (CURLM *) multi;
+} s_poke;
+
+/*  Answers a routed event with notify.enqueue; others with nothing. */
+static int
+s_event (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *outcome, void *arg)
+{
+    (void)worker;
+    const qf_config_t *config = arg;
+    json_t *endpoints = NULL;
+    if (qf_notify_route (config, delivery->topic, delivery->payload, &endpoints) != 0)
+        return qf_outcome_nack (outcome, 0, "no memory to route %s", delivery->topic);
+    if (json_array_size (endpoints) == 0) {
+        json_decref (endpoints);
+        return 0;
+    }
+    char when[32];
+    qf_time_format (delivery->time, when, sizeof when);
+    json_t *body = json_pack ("{s:s, s:s, s:O}", "type", delivery->topic, "timestamp", when,
+                              "data", delivery->payload);
+    char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    json_decref (body);
+    if (!text) {
+        json_decref (endpoints);
+        return qf_outcome_nack (outcome, 0, "no memory for the body of %s", delivery->topic);
+    }
+    outcome->result = json_pack ("{s:s, s:{s:s, s:s, s:o, s:s}}", "command", "notify.enqueue",
+                                 "args", "event_id", delivery->event_id, "topic", delivery->topic,
+                                 "endpoints", endpoints, "body", text);
+    free (text);
+    atomic_store (&s_poke.at, qf_time_mono_ms () + POKE_DELAY_MS);
+    CURLM *multi = atomic_load (&s_poke.multi);
+    if (multi)
+        curl_multi_wakeup (multi);
+    qf_debug ("event %s (%s): %zu webhook messages", delivery->event_id, delivery->topic,
+              json_array_size (json_object_get (json_object_get (outcome->result, "args"),
+                                                "endpoints")));
+    return outcome->result ? 0 : QF_ENOMEM;
+}
+
+static const qf_worker_route_t s_routes[] = {
+    {"*", s_event, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* --------------------------------------------------------------------------
+   The sender */
+
+/* One message in flight. */
+typedef struct {
+    CURL *easy;
+    qf_notify_request_t request;
+    char msg_id[161];
+    char endpoint[65];
+    int64_t started;              /* monotonic ms */
+    char error[CURL_ERROR_SIZE];  /* libcurl's word on a failure */
+    void *next;                   /* the next in flight (s_transfer_t *) */
+    void *to;                     /* its endpoint's counts (s_endpoint_t *) */
+} s_transfer_t;
+
+/* What the sender keeps per endpoint: its rate limit's count in the
+   current second and its transfers in flight. */
+typedef struct {
+    const char *endpoint; /* borrowed from the configuration */
+    int64_t second;       /* monotonic s */
+    int sent;             /* requests started in it */
+    int in_flight;        /* transfers to it now, at most notify.endpoint_concurrency */
+} s_endpoint_t;
+
+/* The sender thread's state. Owned by the thread while it runs. */
+typedef struct {
+    const qf_config_t *config;
+    char instance[80];
+    pthread_t thread;
+    atomic_bool stop;
+    bool running;     /* the thread was started: stop joins it */
+    qf_client_t *client;
+    int64_t quiet_until;     /* monotonic ms: the daemon did not answer, ask nothing till then */
+    s_transfer_t *transfers; /* in flight */
+    CURLM *multi;
+    int in_flight;
+    json_t *deferred; /* due messages held back by a rate limit */
+    s_endpoint_t *endpoints; /* one per configured endpoint */
+    int reports;             /* notify.attempt requests sent, their replies not read */
+} s_sender_t;
+
+/* Runs a command as the notify role: 0 with its result (*result_p,
+   caller owns, may be NULL), else a code. On a timeout the client is
+   made anew, so a request queued while the daemon was away is not run
+   later behind our back (a lease nobody uses). */
+static int
+s_call (s_sender_t *self, const char *command, json_t *args, json_t **result_p)
+{
+    /* A daemon that did not answer (killed, restarting) is not asked again
+       for a second: the transfers in flight go on meanwhile, and what is
+       not reported is sent again when its lease ends. */
+    if (qf_time_mono_ms () < self->quiet_until)
+        return QF_EAGAIN;
+    if (!self->client)
+        self->client = qf_client_new (self->config->command_endpoint);
+    if (!self->client)
+        return QF_EIO;
+    int status = 0;
+    json_t *reply = NULL;
+    int rc = qf_client_call (self->client, command, "notify", self->instance, args, CALL_MS,
+                             &status, &reply);
+    if (rc == QF_ETIMEOUT || rc == QF_EPROTO) {
+        qf_client_destroy (&self->client);
+        self->reports = 0;
+        self->quiet_until = qf_time_mono_ms () + 1000;
+    }
+    if (rc == 0 && status != QF_STATUS_OK) {
+        json_t *error = json_object_get (reply, "error");
+        qf_warn ("%s refused (%d): %s", command, status,
+                 json_string_value (json_object_get (error, "message"))
+                     ? json_string_value (json_object_get (error, "message"))
+                     : "no message");
+        rc = QF_EINVAL;
+    }
+    if (rc == 0 && result_p)
+        *result_p = json_incref (json_object_get (reply, "result"));
+    json_decref (reply);
+    return rc;
+}
+
+/* Reports one attempt without waiting for the answer (replies are read
+   by s_read_replies), so one round trip per message does not bound the
+   rate. A report that does not arrive is left to the lease: the message
+   is sent again, with the same id. */
+static void
+s_report (s_sender_t *self, const char *msg_id, long status, int64_t latency, const char *error)
+{
+    json_t *args = json_pack ("{s:s, s:i, s:I, s:s?}", "msg_id", msg_id, "status", (int)status,
+                              "latency_ms", (json_int_t)latency, "error",
+                              error && *error ? error : NULL);
+    if (!self->client)
+        self->client = qf_client_new (self->config->command_endpoint);
+    int rc = !args ? QF_ENOMEM
+             : self->client
+                 ? qf_client_send (self->client, "notify.attempt", "notify", self->instance,
+                                   args, NULL)
+                 : QF_EIO;
+    json_decref (args);
+    if (rc)
+        qf_warn ("%s: the attempt (status %ld) was not reported (%s); it is sent again when its "
+                 "lease ends",
+                 msg_id, status, qf_strerror (rc));
+    else
+        self->reports++;
+    qf_debug ("%s: status %ld in %lld ms", msg_id, status, (long long)latency);
+}
+
+/* Reads the answers to the reports that have come; a refusal is logged. */
+static void
+s_read_replies (s_sender_t *self)
+{
+    qf_msg_t reply;
+    memset (&reply, 0, sizeof reply);
+    while (self->client && self->reports > 0 && qf_client_recv (self->client, 0, &reply) == 0) {
+        self->reports--;
+        if (reply.status != QF_STATUS_OK) {
+            json_t *error = json_object_get (reply.body, "error");
+            qf_warn ("notify.attempt refused (%d): %s", reply.status,
+                     json_string_value (json_object_get (error, "message"))
+                         ? json_string_value (json_object_get (error, "message"))
+                         : "no message");
+        }
+        qf_msg_reset (&reply);
+    }
+    qf_msg_reset (&reply);
+}
+
+/* The counts of the endpoint (NULL when not configured). */
+static s_endpoint_t *
+s_endpoint (s_sender_t *self, const char *endpoint)
+{
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    for (size_t i = 0; i < notify->endpoint_count; i++)
+        if (strcmp (self->endpoints[i].endpoint, endpoint) == 0)
+            return &self->endpoints[i];
+    return NULL;
+}
+
+/* How many transfers one endpoint may have in flight. */
+static int
+s_endpoint_cap (s_sender_t *self)
+{
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    return notify->endpoint_concurrency < notify->concurrency ? notify->endpoint_concurrency
+                                                              : notify->concurrency;
+}
+
+/* libcurl's write callback: the answer's body is dropped. */
+static size_t
+s_discard (char *data, size_t size, size_t count, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * count;
+}
+
+/* Takes the transfer off the list in flight, ends it and frees it. */
+static void
+s_free_transfer (s_sender_t *self, s_transfer_t *transfer)
+{
+    for (s_transfer_t **at = &self->transfers; *at; at = (s_transfer_t **)&(*at)->next)
+        if (*at == transfer) {
+            *at = transfer->next;
+            break;
+        }
+    curl_multi_remove_handle (self->multi, transfer->easy);
+    curl_easy_cleanup (transfer->easy);
+    qf_notify_request_clear (&transfer->request);
+    if (transfer->to)
+        ((s_endpoint_t *)transfer->to)->in_flight--;
+    free (transfer);
+    self->in_flight--;
+}
+
+/* Starts sending one due message; false when its endpoint's rate limit
+   holds it back this second, or it has its share in flight. A message that cannot be sent at all is
+   reported as a failed attempt. */
+static bool
+s_start (s_sender_t *self, json_t *item)
+{
+    const char *msg_id = json_string_value (json_object_get (item, "msg_id"));
+    const char *name = json_string_value (json_object_get (item, "endpoint"));
+    const char *channel = json_string_value (json_object_get (item, "channel"));
+    const qf_notify_endpoint_t *endpoint = qf_notify_endpoint (self->config, name);
+    char error[256] = "";
+    if (!msg_id || !name)
+        return true;
+    if (!channel || strcmp (channel, "webhook") != 0) {
+        snprintf (error, sizeof error, "channel %s is not sent by this worker",
+                  channel ? channel : "(none)");
+        s_report (self, msg_id, 0, 0, error);
+        return true;
+    }
+    if (!endpoint) {
+        snprintf (error, sizeof error, "endpoint %s is no longer in notify_endpoints", name);
+        s_report (self, msg_id, 0, 0, error);
+        return true;
+    }
+    s_endpoint_t *counts = s_endpoint (self, name);
+    int64_t second = qf_time_mono_ms () / 1000;
+    if (counts && counts->in_flight >= s_endpoint_cap (self))
+        return false;
+    if (counts && endpoint->rate_per_second > 0) {
+        if (counts->second != second)
+            counts->second = second, counts->sent = 0;
+        if (counts->sent >= endpoint->rate_per_second)
+            return false;
+        counts->sent++;
+    }
+    s_transfer_t *transfer = calloc (1, sizeof *transfer);
+    if (!transfer)
+        return false;
+    snprintf (transfer->msg_id, sizeof transfer->msg_id, "%s", msg_id);
+    snprintf (transfer->endpoint, sizeof transfer->endpoint, "%s", name);
+    int rc = qf_notify_webhook_build (endpoint, msg_id, qf_time_now_ms (),
+                                      json_string_value (json_object_get (item, "body")),
+                                      &transfer->request, error, sizeof error);
+    transfer->easy = rc == 0 ? curl_easy_init () : NULL;
+    if (!transfer->easy) {
+        s_report (self, msg_id, 0, 0, error[0] ? error : "could not make a transfer");
+        qf_notify_request_clear (&transfer->request);
+        free (transfer);
+        return true;
+    }
+    CURL *easy = transfer->easy;
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    curl_easy_setopt (easy, CURLOPT_URL, transfer->request.url);
+    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, transfer->request.headers);
+    curl_easy_setopt (easy, CURLOPT_POST, 1L);
+    curl_easy_setopt (easy, CURLOPT_POSTFIELDS, transfer->request.body);
+    curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)transfer->request.body_size);
+    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long)notify->timeout_ms);
+    curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS, (long)notify->timeout_ms);
+    curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer);
+    /* The answer's body is not kept: only its status counts. */
+    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_discard);
+    transfer->started = qf_time_mono_ms ();
+    if (curl_multi_add_handle (self->multi, easy) != CURLM_OK) {
+        s_report (self, msg_id, 0, 0, "could not start the transfer");
+        curl_easy_cleanup (easy);
+        qf_notify_request_clear (&transfer->request);
+        free (transfer);
+        return true;
+    }
+    transfer->next = self->transfers;
+    self->transfers = transfer;
+    transfer->to = counts;
+    if (counts)
+        counts->in_flight++;
+    self->in_flight++;
+    return true;
+}
+
+/* Reports the transfers that ended and frees them. */
+static void
+s_finish (s_sender_t *self)
+{
+    CURLMsg *message;
+    int left;
+    while ((message = curl_multi_info_read (self->multi, &left))) {
+        if (message->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = message->easy_handle;
+        CURLcode code = message->data.result;
+        s_transfer_t *transfer = NULL;
+        curl_easy_getinfo (easy, CURLINFO_PRIVATE, (char **)&transfer);
+        long status = 0;
+        char error[CURL_ERROR_SIZE + 64] = "";
+        if (code == CURLE_OK)
+            curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+        else
+            snprintf (error, sizeof error, "%s", transfer->error[0] ? transfer->error
+                                                                    : curl_easy_strerror (code));
+        if (code == CURLE_OK && (status < 200 || status > 299))
+            snprintf (error, sizeof error, "HTTP %ld: only 2xx counts as delivered", status);
+        s_report (self, transfer->msg_id, status, qf_time_mono_ms () - transfer->started, error);
+        s_free_transfer (self, transfer);
+    }
+}
+
+/* Starts what the rate limits held back and now let through. */
+static void
+s_start_deferred (s_sender_t *self)
+{
+    json_t *still = json_array ();
+    size_t i;
+    json_t *item;
+    json_array_foreach (self->deferred, i, item)
+    {
+        if (!s_start (self, item) && still)
+            json_array_append (still, item);
+    }
+    json_decref (self->deferred);
+    self->deferred = still ? still : json_array ();
+}
+
+/* The endpoints not to ask for (a new array): those with their share in
+   flight or messages held back, so that what is asked for can go. */
+static json_t *
+s_full (s_sender_t *self)
+{
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    json_t *full = json_array ();
+    for (size_t i = 0; full && i < notify->endpoint_count; i++) {
+        s_endpoint_t *counts = &self->endpoints[i];
+        bool held = counts->in_flight >= s_endpoint_cap (self);
+        size_t d;
+        json_t *item;
+        json_array_foreach (self->deferred, d, item)
+        {
+            if (held)
+                break;
+            held = strcmp (json_string_value (json_object_get (item, "endpoint")),
+                           counts->endpoint) == 0;
+        }
+        if (held)
+            json_array_append_new (full, json_string (counts->endpoint));
+    }
+    return full;
+}
+
+static void *
+s_run (void *arg)
+{
+    s_sender_t *self = arg;
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    int64_t next_ask = 0, burst_until = 0;
+    while (!atomic_load (&self->stop)) {
+        int64_t now = qf_time_mono_ms ();
+        long long poke = atomic_load (&s_poke.at);
+        if (poke && now >= poke) {
+            atomic_store (&s_poke.at, 0);
+            next_ask = now;
+            burst_until = now + POKE_BURST_MS;
+        }
+        if (json_array_size (self->deferred))
+            s_start_deferred (self);
+        /* Messages held back are not counted: they wait for their own
+           endpoint, whose name is left out of the question (s_full). */
+        int room = notify->concurrency - self->in_flight;
+        bool can_ask = room > 0 && json_array_size (self->deferred) < DEFERRED_MAX;
+        if (can_ask && now >= next_ask) {
+            int limit = room < DUE_MAX ? room : DUE_MAX;
+            json_t *args = json_pack ("{s:i, s:o}", "limit", limit, "exclude", s_full (self)),
+                   *result = NULL;
+            int rc = args ? s_call (self, "notify.due", args, &result) : QF_ENOMEM;
+            json_decref (args);
+            json_t *items = json_object_get (result, "items");
+            size_t i;
+            json_t *item;
+            json_array_foreach (items, i, item)
+            {
+                if (!s_start (self, item))
+                    json_array_append (self->deferred, item);
+            }
+            /* A full answer: more may be due, ask again at once. Just after
+               a poke, the messages' commit may still be on its way: ask
+               again soon, for a little while. */
+            if (rc == 0 && (int)json_array_size (items) == limit)
+                next_ask = now;
+            else if (rc == 0 && json_array_size (items) == 0 && now < burst_until)
+                next_ask = now + POKE_STEP_MS;
+            else
+                next_ask = now + notify->poll_ms, burst_until = 0;
+            json_decref (result);
+        }
+        int running = 0;
+        curl_multi_perform (self->multi, &running);
+        s_finish (self);
+        s_read_replies (self);
+        /* Every slot taken: nothing to ask for until a transfer ends,
+           which wakes the poll. */
+        room = notify->concurrency - self->in_flight;
+        can_ask = room > 0 && json_array_size (self->deferred) < DEFERRED_MAX;
+        int64_t wait = can_ask ? next_ask - qf_time_mono_ms () : 1000;
+        poke = atomic_load (&s_poke.at);
+        if (poke && poke - qf_time_mono_ms () < wait)
+            wait = poke - qf_time_mono_ms ();
+        if (json_array_size (self->deferred) && wait > 50)
+            wait = 50;
+        if (wait > 0)
+            curl_multi_poll (self->multi, NULL, 0, (int)(wait > 1000 ? 1000 : wait), NULL);
+    }
+    return NULL;
+}
+
+static void s_sender_stop (void *state);
+
+static int
+s_sender_start (const qf_config_t *config, const char *instance, void **state_p)
+{
+    /* CZMQ sets itself up on the first socket made; made here, before the
+       thread, the session's and the sender's sockets do not race to it. */
+    if (!zsys_init () || curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return QF_EIO;
+    s_sender_t *self = calloc (1, sizeof *self);
+    const qf_notify_config_t *notify = qf_notify_config (config);
+    if (!self)
+        return QF_ENOMEM;
+    self->config = config;
+    snprintf (self->instance, sizeof self->instance, "%s", instance);
+    self->multi = curl_multi_init ();
+    self->deferred = json_array ();
+    self->endpoints = calloc (notify->endpoint_count + 1, sizeof *self->endpoints);
+    for (size_t i = 0; self->endpoints && i < notify->endpoint_count; i++)
+        self->endpoints[i].endpoint = notify->endpoints[i].name;
+    if (!self->multi || !self->deferred || !self->endpoints) {
+        s_sender_stop (self);
+        return QF_ENOMEM;
+    }
+    /* Connections to one endpoint are kept and reused; many endpoints
+       each get their own. */
+    curl_multi_setopt (self->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)notify->concurrency);
+    if (pthread_create (&self->thread, NULL, s_run, self) != 0) {
+        s_sender_stop (self);
+        return QF_EIO;
+    }
+    self->running = true;
+    atomic_store (&s_poke.multi, self->multi);
+    qf_info ("sending notifications to %zu endpoints, %d at once at most", notify->endpoint_count,
+             notify->concurrency);
+    *state_p = self;
+    return 0;
+}
+
+static void
+s_sender_stop (void *state)
+{
+    s_sender_t *self = state;
+    if (!self)
+        return;
+    atomic_store (&self->stop, true);
+    atomic_store (&s_poke.multi, NULL);
+    if (self->multi)
+        curl_multi_wakeup (self->multi);
+    if (self->running)
+        pthread_join (self->thread, NULL);
+    /* What is still in flight is abandoned: its lease ends and it is
+       sent again. */
+    while (self->transfers)
+        s_free_transfer (self, self->transfers);
+    if (self->multi)
+        curl_multi_cleanup (self->multi);
+    qf_client_destroy (&self->client);
+    json_decref (self->deferred);
+    free (self->endpoints);
+    free (self);
+    curl_global_cleanup ();
+}
+
+static const qf_worker_side_t s_sender = {s_sender_start, s_sender_stop};
+
+int
+main (int argc, char **argv)
+{
+    return qf_worker_main_side (argc, argv, "notify", s_routes, &s_sender);
+}
