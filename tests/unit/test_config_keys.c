@@ -106,9 +106,13 @@ s_yaml (const qf_section_t *sec, const qf_key_t *k, const char *value, char *yam
         bool above = other->at_least && strcmp (other->at_least, k->key) == 0;
         if (!below && !above)
             continue;
-        used +=
-            (size_t)snprintf (yaml + used, YAML_SIZE - used, "  %s: %lld\n", other->key + prefix,
-                              (long long)(below ? other->min : other->max));
+        if (other->type == QF_CT_TIME) /* a time of day: its first or last minute */
+            used += (size_t)snprintf (yaml + used, YAML_SIZE - used, "  %s: \"%s\"\n",
+                                      other->key + prefix, below ? "00:00" : "23:59");
+        else
+            used += (size_t)snprintf (yaml + used, YAML_SIZE - used, "  %s: %lld\n",
+                                      other->key + prefix,
+                                      (long long)(below ? other->min : other->max));
         (*line)++;
     }
     snprintf (yaml + used, YAML_SIZE - used, "  %s: %s\n", k->key + prefix, value);
