@@ -58,24 +58,6 @@ s_addf (s_buf_t *buf, const char *format, ...)
         s_add (buf, line, (size_t)n);
 }
 
-/*  Whether `address` is local@domain in printable ASCII with nothing a
-    header or an SMTP command could be split by. */
-int
-qf_notify_address_valid (const char *address)
-{
-    if (!address)
-        return false;
-    size_t len = strlen (address);
-    const char *at = strchr (address, '@');
-    if (len == 0 || len > S_MAX_ADDRESS || !at || at == address || !at[1] || strchr (at + 1, '@'))
-        return false;
-    for (const char *p = address; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= 0x20 || c >= 0x7f || strchr ("\"(),:;<>[]\\", c))
-            return false;
-    }
-    return true;
-}
 
 /*  Whether `name` is a host name or address usable in a URL and a
     Message-ID: letters, digits, '.', '-', and for an IPv6 address ':'. */
