@@ -413,7 +413,16 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
     s_adds (&m, "\r\nSubject: ");
     s_adds (&m, subject);
     s_addf (&m, "\r\nDate: %s\r\n", date);
-    s_addf (&m, "Message-ID: <qualflow.%s.%s@%s>\r\n", event, msg, smtp->domain);
+    /* A message id "msg_<event>_<endpoint>" already names the event: the
+       event is not written twice, and the id goes on a line of its own
+       when "Message-ID: " and it would pass 78 columns (RFC 5322 2.1.1). */
+    char prefix[sizeof event + 8];
+    snprintf (prefix, sizeof prefix, "msg_%s_", event);
+    bool named = strncmp (msg, prefix, strlen (prefix)) == 0;
+    size_t width = strlen ("Message-ID: <qualflow.@>") + strlen (msg) + strlen (smtp->domain) +
+                   (named ? 0 : strlen (event) + 1);
+    s_addf (&m, "Message-ID:%s<qualflow.%s%s%s@%s>\r\n", width > 78 ? "\r\n " : " ",
+            named ? "" : event, named ? "" : ".", msg, smtp->domain);
     s_adds (&m, "MIME-Version: 1.0\r\n");
     s_addf (&m, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n", boundary);
     s_adds (&m, "\r\nThis is a MIME message: a text part and an HTML part.\r\n");
