@@ -229,7 +229,8 @@ int qf_notify_address_valid (const char *address);
     line passes 76), Date (RFC 5322, UTC), Message-ID
     <qualflow.MSG@domain> (<qualflow.EVENT.MSG@domain> when MSG does not
     begin with msg_EVENT_; on a folded line past 78 columns), MIME-Version
-    1.0, and a multipart/alternative body with a text/plain and a text/html part, both UTF-8 and base64.
+    1.0, and a multipart/alternative body with a text/plain and a text/html
+    part, both UTF-8 and base64.
     Addresses holding a space, control, quote, comma, '<' or '>' are refused
     (no header can be injected through them). Returns 0, QF_EINVAL (the
     error names the field and the rule) or QF_ENOMEM. */
