@@ -143,6 +143,17 @@ def test_robots_and_email_reach_their_receivers():
             # with the reason, the robots took it.
             zhao = log(env, "msg_%s_mail" % ids["staff/zhao"])
             assert "email" in (zhao["attempt_log"][0]["error"] or ""), zhao
+
+            # notify.test of a robot goes as a robot message, by its kind.
+            c = env.client()
+            try:
+                status, body = c.call("notify.test", {"endpoint": "feishu"})
+            finally:
+                c.close()
+            assert status == 200, body
+            got = feishu.wait(3, 20)
+            assert any(r["title"].startswith("notify.test") for r in got), got
+            assert all(not r["problems"] for r in got), got
         finally:
             if env:
                 env.close()

@@ -435,9 +435,22 @@ s_test (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (body);
     if (!text)
         return QF_ENOMEM;
+    /* A robot's or an email's test goes by its kind; it names no
+       recipient, so an email test has nobody to go to (its log says so). */
+    const qf_notify_endpoint_t *configured = qf_notify_endpoint (ctx->config, endpoint);
+    int kind = configured ? configured->kind : QF_NOTIFY_WEBHOOK;
+    char *own = NULL;
+    int rc = 0;
+    if (kind != QF_NOTIFY_WEBHOOK) {
+        json_t *parsed = json_loads (text, 0, NULL);
+        rc = parsed ? s_channel_body (ctx, parsed, kind, "notify.test", &own) : QF_ENOMEM;
+        json_decref (parsed);
+    }
     bool fresh = false;
-    int rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, "webhook", event_id,
-                                      "notify.test", text, ctx->now, &fresh);
+    if (rc == 0)
+        rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, qf_notify_kind_names[kind],
+                                      event_id, "notify.test", own ? own : text, ctx->now, &fresh);
+    free (own);
     free (text);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not enqueue the test: %s", qf_strerror (rc));
