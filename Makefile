@@ -68,7 +68,10 @@ CONFIG_SRC := $(wildcard daemon/modules/*/*_config.c)
 CONFIG_MODULES := $(foreach m,$(MODULES),$(if $(wildcard daemon/modules/$(m)/$(m)_config.c),$(m)))
 TEST_CONFIG_MODULES := $(foreach m,$(TEST_MODULES),$(if $(wildcard tests/modules/$(m)/$(m)_config.c),$(m)))
 # Shared library: the protocol codec and everything every process links.
-LIB_SRC    := $(wildcard proto/*.c) $(wildcard config/*.c) $(SPEC_SRC) $(CONFIG_SRC)
+# The notify builders' text helpers and templates need no libcurl: the
+# notify config part checks templates and addresses with them at load.
+NOTIFY_SHARED := workers/notify/notify_text.c workers/notify/notify_template.c
+LIB_SRC    := $(wildcard proto/*.c) $(wildcard config/*.c) $(SPEC_SRC) $(CONFIG_SRC) $(NOTIFY_SHARED)
 # Daemon modules (all but main) are a library too, so unit tests link them.
 DAEMON_MAIN := daemon/qualflowd.c
 DAEMON_SRC := $(filter-out $(DAEMON_MAIN) $(SPEC_SRC) $(CONFIG_SRC),$(wildcard daemon/*.c) \
@@ -78,7 +81,7 @@ DAEMON_SRC := $(filter-out $(DAEMON_MAIN) $(SPEC_SRC) $(CONFIG_SRC),$(wildcard d
 # the dispatch, the review scaffold) make the worker library, which unit
 # tests link too.
 WORKER_NAMES := $(patsubst workers/%/main.c,%,$(wildcard workers/*/main.c))
-WLIB_SRC   := $(wildcard workers/qf_*.c) $(filter-out %/main.c,$(wildcard workers/*/*.c))
+WLIB_SRC   := $(wildcard workers/qf_*.c) $(filter-out %/main.c $(NOTIFY_SHARED),$(wildcard workers/*/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/unit/test_*.c)
 # Probes: programs the integration tests drive (tests/probe/NAME.c), built

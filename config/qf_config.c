@@ -1703,6 +1703,19 @@ s_load_entry (const s_load_t *ld, qf_config_t *cfg, const s_layout_t *lay, const
         if (s_set_from_ref (&sec->keys[i], base, sec, cfg, lay))
             return s_no_memory (ld);
     }
+    if (sec->entry_check) {
+        char message[QF_PHRASE_SIZE];
+        const char *at = NULL;
+        const char *wrong = sec->entry_check (base, &at, message, sizeof message);
+        if (wrong) {
+            size_t line = s_line (node);
+            for (size_t i = 0; at && i < sec->key_count; i++)
+                if (strcmp (sec->keys[i].key, at) == 0 && seen[i])
+                    line = seen[i];
+            snprintf (name, sizeof name, "%s.%s", prefix, at ? at : sec->keys[0].key);
+            return s_fail (ld, QF_EINVAL, line, name, "%s", wrong);
+        }
+    }
     *name_line = seen[0];
     return 0;
 }

@@ -100,6 +100,12 @@ typedef struct {
     size_t count_offset; /* list: entry count (size_t) in qf_config_t */
     bool reloadable;     /* list: may change on SIGHUP (a mapping's keys say it each) */
     const char *help;    /* list: one line for the reference */
+    /* list: a rule over one entry's keys together (a key whose rule
+       depends on another), checked once the entry is read and defaulted;
+       NULL when none. Returns NULL when the entry keeps it, else what is
+       wrong and what to do (one sentence, in buf or static), with *key_p
+       set to the key at fault (its line is the one named). */
+    const char *(*entry_check) (const void *entry, const char **key_p, char *buf, size_t size);
 } qf_section_t;
 
 /* A module's configuration part. Its sections' offsets (mapping keys and
@@ -230,11 +236,11 @@ extern const qf_section_t qf_config_sections[];
     {                                                                                              \
         .name = NAME, .keys = KEYS, .key_count = QF_COUNT (KEYS)                                   \
     }
-#define QF_LIST(NAME, KEYS, TYPE, ARRAY_AT, COUNT_AT, RELOAD, HELP)                                \
+#define QF_LIST(NAME, KEYS, TYPE, ARRAY_AT, COUNT_AT, RELOAD, HELP, ...)                           \
     {                                                                                              \
         .name = NAME, .keys = KEYS, .key_count = QF_COUNT (KEYS), .list = true,                    \
         .item_size = sizeof (TYPE), .array_offset = ARRAY_AT, .count_offset = COUNT_AT,            \
-        .reloadable = RELOAD, .help = HELP                                                         \
+        .reloadable = RELOAD, .help = HELP, __VA_ARGS__                                            \
     }
 
 #endif

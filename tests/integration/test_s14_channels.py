@@ -245,7 +245,7 @@ def test_email_starttls_auth_mime():
         assert record["from"] == "Qualflow 通知 <noreply@qualflow.example>", record["from"]
         assert record["to"] == ("li.lei@example.com, 韩梅 <han.mei@example.com>, "
                                 "合肥分公司运营部夜班值班经理 <%s>" % LONG_ADDRESS), record["to"]
-        assert record["message-id"] == "<qualflow.1042.msg_1042_ops@qualflow.example>"
+        assert record["message-id"] == "<qualflow.msg_1042_ops@qualflow.example>"
         assert record["mime-version"] == "1.0"
         assert record["part_types"] == ["text/plain", "text/html"]
         assert record["text"] == ("客户 合肥建工 *集团* 已签，金额 1250000 元。\r\n"

@@ -69,8 +69,10 @@ s_attempt (qf_test_daemon_t *d, const char *endpoint, int status, int64_t *next_
     snprintf (msg_id, sizeof msg_id, "msg_%s_%s", EVENT, endpoint);
     json_t *result = NULL;
     state[0] = '\0';
-    if (qf_test_run (d, "notify", "notify.attempt", &result, "{s:s, s:i, s:i, s:s}", "msg_id",
-                     msg_id, "status", status, "latency_ms", 3, "error", "test") == 0) {
+    /* An error with a 2xx is a failed attempt (a robot's error code). */
+    const char *error = status >= 200 && status < 300 ? NULL : "test";
+    if (qf_test_run (d, "notify", "notify.attempt", &result, "{s:s, s:i, s:i, s:s?}", "msg_id",
+                     msg_id, "status", status, "latency_ms", 3, "error", error) == 0) {
         snprintf (state, sizeof state, "%s", qf_test_str (result, "state"));
         if (next_p)
             *next_p = qf_test_int (result, "next_at");
@@ -290,7 +292,7 @@ QF_TEST (test_config_refusals)
     QF_CHECK_STR (s_refusal (ENDPOINT ("https://crm.example.com/x", SECRET)), "");
     const char *error = s_refusal (ENDPOINT ("ftp://crm.example.com/x", SECRET));
     QF_CHECK (strstr (error, ":3: notify_endpoints[0].url"));
-    QF_CHECK (strstr (error, "not an http:// or https:// URL"));
+    QF_CHECK (strstr (error, "not an http://, https://"));
     error = s_refusal (ENDPOINT ("http:///nohost", SECRET));
     QF_CHECK (strstr (error, ":3: notify_endpoints[0].url") && strstr (error, "no host"));
     error = s_refusal (ENDPOINT ("https://crm.example.com/a b", SECRET));
@@ -310,6 +312,57 @@ QF_TEST (test_config_refusals)
     QF_CHECK (strstr (error, ":5: notify_endpoints[0].previous_until"));
     error = s_refusal ("notify:\n  lease_ms: 1000\n  timeout_ms: 5000\n");
     QF_CHECK (strstr (error, "notify.lease_ms"));
+}
+
+/* Robots, email and routes' templates: each kind's rules, by file:line. */
+QF_TEST (test_channel_config_refusals)
+{
+    const char *robots = "notify_endpoints:\n"
+                         "  - name: wecom\n    kind: wecom\n    url: https://qyapi.example.com/send?key=k\n"
+                         "  - name: ding\n    kind: dingtalk\n    url: https://oapi.example.com/robot/send\n"
+                         "    secret: SECabc\n"
+                         "  - name: mail\n    kind: email\n    url: smtp://127.0.0.1:2525\n"
+                         "    from: qualflow@example.com\n    tls: plain\n"
+                         "notify_routes:\n  - name: r\n    topics: [staff.added]\n"
+                         "    endpoints: [wecom, ding, mail]\n"
+                         "    title: \"新同事 {{subject}} at {{time}}\"\n"
+                         "    text: \"**{{data.person.name}}** ({{topic}}, {{event_id}})\"\n";
+    QF_CHECK_STR (s_refusal (robots), "");
+    /* A robot's url must be http(s) with a host. */
+    const char *error = s_refusal ("notify_endpoints:\n  - name: ding\n    kind: dingtalk\n"
+                                   "    url: smtp://oapi.example.com/robot\n");
+    QF_CHECK (strstr (error, ":4: notify_endpoints[0].url") && strstr (error, "http://"));
+    error = s_refusal ("notify_endpoints:\n  - name: ding\n    kind: dingtalk\n"
+                       "    url: https:///robot\n");
+    QF_CHECK (strstr (error, ":4: notify_endpoints[0].url") && strstr (error, "no host"));
+    /* WeCom takes no secret; a robot's secret is no whsec_. */
+    error = s_refusal ("notify_endpoints:\n  - name: w\n    kind: wecom\n"
+                       "    url: https://qyapi.example.com/x\n    secret: abc\n");
+    QF_CHECK (strstr (error, ":5: notify_endpoints[0].secret") && strstr (error, "WeCom"));
+    /* Email: an smtp url, an address from, a password only by environment. */
+    error = s_refusal ("notify_endpoints:\n  - name: m\n    kind: email\n"
+                       "    url: https://mail.example.com\n    from: a@example.com\n");
+    QF_CHECK (strstr (error, ":4: notify_endpoints[0].url") && strstr (error, "smtp://"));
+    error = s_refusal ("notify_endpoints:\n  - name: m\n    kind: email\n"
+                       "    url: smtp://mail.example.com\n    from: not an address\n");
+    QF_CHECK (strstr (error, ":5: notify_endpoints[0].from"));
+    error = s_refusal ("notify_endpoints:\n  - name: m\n    kind: email\n"
+                       "    url: smtp://mail.example.com\n    from: a@example.com\n"
+                       "    user: bot\n");
+    QF_CHECK (strstr (error, "notify_endpoints[0].password_env") && strstr (error, "environment"));
+    error = s_refusal ("notify_endpoints:\n  - name: m\n    kind: email\n"
+                       "    url: smtp://mail.example.com:99999\n    from: a@example.com\n");
+    QF_CHECK (strstr (error, ":4: notify_endpoints[0].url"));
+    /* A webhook still needs its whsec_ secret. */
+    error = s_refusal ("notify_endpoints:\n  - name: crm\n    url: https://crm.example.com/x\n");
+    QF_CHECK (strstr (error, "notify_endpoints[0].secret") && strstr (error, "whsec_"));
+    /* Templates: an unknown field, a malformed tag. */
+    error = s_refusal ("notify_routes:\n  - name: r\n    topics: [staff.added]\n"
+                       "    title: \"{{person}} joined\"\n");
+    QF_CHECK (strstr (error, ":4: notify_routes[0].title") && strstr (error, "person"));
+    error = s_refusal ("notify_routes:\n  - name: r\n    topics: [staff.added]\n"
+                       "    text: \"新同事 {{data.person.name\"\n");
+    QF_CHECK (strstr (error, ":4: notify_routes[0].text"));
 }
 
 QF_TEST (test_signature)
@@ -372,6 +425,7 @@ main (void)
     QF_RUN (test_endpoint_disabled_then_enabled);
     QF_RUN (test_routes);
     QF_RUN (test_config_refusals);
+    QF_RUN (test_channel_config_refusals);
     QF_RUN (test_signature);
     return qf_test_done ();
 }

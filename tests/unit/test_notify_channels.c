@@ -442,7 +442,7 @@ QF_TEST (email_message)
     /* A long name and address: the address folded onto its own line. */
     QF_CHECK (strstr (m, "?=\r\n <operations.department.night.shift@subsidiary.example.com>\r\n"));
     QF_CHECK_STR (s_header (m, "Date"), "Thu, 01 Jan 2026 00:00:00 +0000");
-    QF_CHECK_STR (s_header (m, "Message-ID"), "<qualflow.1042.msg_1042_mail@qualflow.example>");
+    QF_CHECK_STR (s_header (m, "Message-ID"), "<qualflow.msg_1042_mail@qualflow.example>");
     QF_CHECK_STR (s_header (m, "MIME-Version"), "1.0");
     QF_CHECK (
         strncmp (s_header (m, "Content-Type"), "multipart/alternative; boundary=\"=_qf_", 38) == 0);
@@ -552,7 +552,7 @@ QF_TEST (email_refuses_injection)
     /* Ids with characters a Message-ID cannot hold are made safe. */
     mail.msg_id = "msg_1_ops desk<x>";
     QF_CHECK_EQ_INT (qf_notify_email_build (&smtp, &mail, &request, error, sizeof error), 0);
-    QF_CHECK (strstr (request.body, "Message-ID: <qualflow.1.msg_1_ops-desk-x-@q.example>\r\n"));
+    QF_CHECK (strstr (request.body, "Message-ID: <qualflow.msg_1_ops-desk-x-@q.example>\r\n"));
     qf_notify_request_clear (&request);
     json_decref (to);
 }

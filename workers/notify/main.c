@@ -76,9 +76,10 @@ s_event (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t *o
         json_decref (endpoints);
         return qf_outcome_nack (outcome, 0, "no memory for the body of %s", delivery->topic);
     }
-    outcome->result = json_pack ("{s:s, s:{s:s, s:s, s:o, s:s}}", "command", "notify.enqueue",
-                                 "args", "event_id", delivery->event_id, "topic", delivery->topic,
-                                 "endpoints", endpoints, "body", text);
+    outcome->result = json_pack ("{s:s, s:{s:s, s:s, s:o, s:s, s:s}}", "command",
+                                 "notify.enqueue", "args", "event_id", delivery->event_id, "topic",
+                                 delivery->topic, "endpoints", endpoints, "body", text, "subject",
+                                 delivery->subject ? delivery->subject : "");
     free (text);
     atomic_store (&s_poke.at, qf_time_mono_ms () + POKE_DELAY_MS);
     CURLM *multi = atomic_load (&s_poke.multi);
@@ -106,6 +107,9 @@ typedef struct {
     char endpoint[65];
     int64_t started;              /* monotonic ms */
     char error[CURL_ERROR_SIZE];  /* libcurl's word on a failure */
+    int kind;                     /* qf_notify_kind_t of its endpoint */
+    char answer[2048];            /* the start of a robot's answer, NUL-terminated */
+    size_t answer_len;
     void *next;                   /* the next in flight (s_transfer_t *) */
     void *to;                     /* its endpoint's counts (s_endpoint_t *) */
 } s_transfer_t;
@@ -242,13 +246,115 @@ s_endpoint_cap (s_sender_t *self)
                                                               : notify->concurrency;
 }
 
-/* libcurl's write callback: the answer's body is dropped. */
+/* libcurl's write callback: the start of the answer is kept (a robot's
+   says whether it took the message), the rest dropped. */
 static size_t
-s_discard (char *data, size_t size, size_t count, void *arg)
+s_answer (char *data, size_t size, size_t count, void *arg)
 {
-    (void)data;
-    (void)arg;
+    s_transfer_t *transfer = arg;
+    size_t room = sizeof transfer->answer - 1 - transfer->answer_len;
+    size_t take = size * count < room ? size * count : room;
+    memcpy (transfer->answer + transfer->answer_len, data, take);
+    transfer->answer_len += take;
+    transfer->answer[transfer->answer_len] = '\0';
     return size * count;
+}
+
+/* The robot kind's name for the builders. */
+static const char *
+s_robot (int kind)
+{
+    return kind == QF_NOTIFY_WECOM      ? "wecom"
+           : kind == QF_NOTIFY_DINGTALK ? "dingtalk"
+                                        : "feishu";
+}
+
+/* What a route's title and text are filled from: the event's topic,
+   subject, time and id, and its payload as data. A new object. */
+static json_t *
+s_fields (json_t *item, json_t *body)
+{
+    return json_pack ("{s:s?, s:s?, s:s?, s:s?, s:O?}", "topic",
+                      json_string_value (json_object_get (item, "topic")), "subject",
+                      json_string_value (json_object_get (body, "subject")), "time",
+                      json_string_value (json_object_get (body, "timestamp")), "event_id",
+                      json_string_value (json_object_get (item, "event_id")), "data",
+                      json_object_get (body, "data"));
+}
+
+/* Builds a robot's or an email's request from the message's body (the
+   event, its subject and its recipients' contacts) and its route's
+   templates; 0, or a code with error saying why. */
+static int
+s_build_channel (s_sender_t *self, const qf_notify_endpoint_t *endpoint, json_t *item,
+                 qf_notify_request_t *request, char *error, size_t error_size)
+{
+    const char *topic = json_string_value (json_object_get (item, "topic"));
+    json_t *body = json_loads (json_string_value (json_object_get (item, "body")), 0, NULL);
+    json_t *fields = body ? s_fields (item, body) : NULL;
+    if (!fields) {
+        json_decref (body);
+        snprintf (error, error_size, "the message's body is not the JSON object it was enqueued as");
+        return QF_EPROTO;
+    }
+    const qf_notify_route_t *route =
+        qf_notify_route_for (self->config, topic, json_object_get (body, "data"), endpoint->name);
+    const char *title_template = route && route->title && route->title[0] ? route->title : "{{topic}} {{subject}}";
+    const char *text_template = route && route->text && route->text[0] ? route->text : "{{data}}";
+    bool email = endpoint->kind == QF_NOTIFY_EMAIL;
+    char *title = NULL, *text = NULL, *html = NULL;
+    int rc = qf_notify_template_render (title_template, fields, QF_ESCAPE_NONE, 0, &title, error,
+                                        error_size);
+    if (rc == 0)
+        rc = qf_notify_template_render (text_template, fields,
+                                        email ? QF_ESCAPE_NONE : QF_ESCAPE_MARKDOWN, 0, &text,
+                                        error, error_size);
+    if (rc == 0 && email)
+        rc = qf_notify_template_render (text_template, fields, QF_ESCAPE_HTML, 0, &html, error,
+                                        error_size);
+    if (rc == 0 && email) {
+        char host[256];
+        const char *at = strchr (endpoint->from, '@');
+        qf_notify_smtp_t smtp = {.host = host,
+                                 .tls = endpoint->tls,
+                                 .user = endpoint->user ? endpoint->user : "",
+                                 .password = endpoint->password_env && endpoint->password_env[0]
+                                                 ? getenv (endpoint->password_env)
+                                                 : NULL,
+                                 .domain = at ? at + 1 : "localhost",
+                                 .ca_file = endpoint->ca_file && endpoint->ca_file[0] ? endpoint->ca_file : NULL};
+        qf_notify_email_t mail = {.from = endpoint->from,
+                                  .to = json_object_get (body, "to"),
+                                  .subject = title,
+                                  .text = text,
+                                  .html = html,
+                                  .event_id = json_string_value (json_object_get (item, "event_id")),
+                                  .msg_id = json_string_value (json_object_get (item, "msg_id")),
+                                  .now_ms = qf_time_now_ms ()};
+        if (endpoint->user && endpoint->user[0] && !smtp.password) {
+            snprintf (error, error_size, "the environment variable %s (password_env) is not set",
+                      endpoint->password_env);
+            rc = QF_EINVAL;
+        } else if (qf_notify_smtp_url (endpoint->url, host, sizeof host, &smtp.port) != 0) {
+            snprintf (error, error_size, "url %s is not smtp://HOST[:PORT]", endpoint->url);
+            rc = QF_EINVAL;
+        } else if (json_array_size (mail.to) == 0) {
+            snprintf (error, error_size, "no recipient of the event has an email in the staff "
+                                         "directory");
+            rc = QF_EINVAL;
+        } else
+            rc = qf_notify_email_build (&smtp, &mail, request, error, error_size);
+    } else if (rc == 0)
+        rc = qf_notify_robot_build (s_robot (endpoint->kind), endpoint->url,
+                                    endpoint->secret && endpoint->secret[0] ? endpoint->secret : NULL,
+                                    qf_time_now_ms (), title, text,
+                                    json_object_get (body, "mobiles"), request, error, error_size);
+    free (title);
+    free (text);
+    free (html);
+    json_decref (fields);
+    json_decref (body);
+    return rc;
 }
 
 /* Takes the transfer off the list in flight, ends it and frees it. */
@@ -282,14 +388,14 @@ s_start (s_sender_t *self, json_t *item)
     char error[256] = "";
     if (!msg_id || !name)
         return true;
-    if (!channel || strcmp (channel, "webhook") != 0) {
-        snprintf (error, sizeof error, "channel %s is not sent by this worker",
-                  channel ? channel : "(none)");
+    if (!endpoint) {
+        snprintf (error, sizeof error, "endpoint %s is no longer in notify_endpoints", name);
         s_report (self, msg_id, 0, 0, error);
         return true;
     }
-    if (!endpoint) {
-        snprintf (error, sizeof error, "endpoint %s is no longer in notify_endpoints", name);
+    if (!channel || strcmp (channel, qf_notify_kind_names[endpoint->kind]) != 0) {
+        snprintf (error, sizeof error, "channel %s is not endpoint %s's kind (%s)",
+                  channel ? channel : "(none)", name, qf_notify_kind_names[endpoint->kind]);
         s_report (self, msg_id, 0, 0, error);
         return true;
     }
@@ -309,9 +415,12 @@ s_start (s_sender_t *self, json_t *item)
         return false;
     snprintf (transfer->msg_id, sizeof transfer->msg_id, "%s", msg_id);
     snprintf (transfer->endpoint, sizeof transfer->endpoint, "%s", name);
-    int rc = qf_notify_webhook_build (endpoint, msg_id, qf_time_now_ms (),
-                                      json_string_value (json_object_get (item, "body")),
-                                      &transfer->request, error, sizeof error);
+    transfer->kind = endpoint->kind;
+    int rc = endpoint->kind == QF_NOTIFY_WEBHOOK
+                 ? qf_notify_webhook_build (endpoint, msg_id, qf_time_now_ms (),
+                                            json_string_value (json_object_get (item, "body")),
+                                            &transfer->request, error, sizeof error)
+                 : s_build_channel (self, endpoint, item, &transfer->request, error, sizeof error);
     transfer->easy = rc == 0 ? curl_easy_init () : NULL;
     if (!transfer->easy) {
         s_report (self, msg_id, 0, 0, error[0] ? error : "could not make a transfer");
@@ -321,20 +430,14 @@ s_start (s_sender_t *self, json_t *item)
     }
     CURL *easy = transfer->easy;
     const qf_notify_config_t *notify = qf_notify_config (self->config);
-    curl_easy_setopt (easy, CURLOPT_URL, transfer->request.url);
-    curl_easy_setopt (easy, CURLOPT_HTTPHEADER, transfer->request.headers);
-    curl_easy_setopt (easy, CURLOPT_POST, 1L);
-    curl_easy_setopt (easy, CURLOPT_POSTFIELDS, transfer->request.body);
-    curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)transfer->request.body_size);
+    qf_notify_request_setup (&transfer->request, easy);
     curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long)notify->timeout_ms);
     curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS, (long)notify->timeout_ms);
     curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, transfer->error);
     curl_easy_setopt (easy, CURLOPT_PRIVATE, transfer);
-    /* The answer's body is not kept: only its status counts. */
-    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_discard);
+    curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, s_answer);
+    curl_easy_setopt (easy, CURLOPT_WRITEDATA, transfer);
     transfer->started = qf_time_mono_ms ();
     if (curl_multi_add_handle (self->multi, easy) != CURLM_OK) {
         s_report (self, msg_id, 0, 0, "could not start the transfer");
@@ -372,7 +475,15 @@ s_finish (s_sender_t *self)
         else
             snprintf (error, sizeof error, "%s", transfer->error[0] ? transfer->error
                                                                     : curl_easy_strerror (code));
-        if (code == CURLE_OK && (status < 200 || status > 299))
+        /* libcurl ends an SMTP upload well only once the server took the
+           message (250); its last reply code may be QUIT's. */
+        if (code == CURLE_OK && transfer->kind == QF_NOTIFY_EMAIL)
+            status = 250;
+        if (code == CURLE_OK && transfer->kind != QF_NOTIFY_WEBHOOK &&
+            transfer->kind != QF_NOTIFY_EMAIL)
+            qf_notify_robot_check (s_robot (transfer->kind), status, transfer->answer, error,
+                                   sizeof error); /* a 200 with an error code fails */
+        else if (code == CURLE_OK && (status < 200 || status > 299))
             snprintf (error, sizeof error, "HTTP %ld: only 2xx counts as delivered", status);
         s_report (self, transfer->msg_id, status, qf_time_mono_ms () - transfer->started, error);
         s_free_transfer (self, transfer);

@@ -227,8 +227,10 @@ int qf_notify_address_valid (const char *address);
     and the message with CRLF line ends: From, To, Subject (RFC 2047
     "=?UTF-8?B?...?=" encoded words of at most 75 characters, folded so no
     line passes 76), Date (RFC 5322, UTC), Message-ID
-    <qualflow.EVENT.MSG@domain>, MIME-Version 1.0, and a multipart/alternative
-    body with a text/plain and a text/html part, both UTF-8 and base64.
+    <qualflow.MSG@domain> (<qualflow.EVENT.MSG@domain> when MSG does not
+    begin with msg_EVENT_; on a folded line past 78 columns), MIME-Version
+    1.0, and a multipart/alternative body with a text/plain and a text/html
+    part, both UTF-8 and base64.
     Addresses holding a space, control, quote, comma, '<' or '>' are refused
     (no header can be injected through them). Returns 0, QF_EINVAL (the
     error names the field and the rule) or QF_ENOMEM. */

@@ -58,24 +58,6 @@ s_addf (s_buf_t *buf, const char *format, ...)
         s_add (buf, line, (size_t)n);
 }
 
-/*  Whether `address` is local@domain in printable ASCII with nothing a
-    header or an SMTP command could be split by. */
-int
-qf_notify_address_valid (const char *address)
-{
-    if (!address)
-        return false;
-    size_t len = strlen (address);
-    const char *at = strchr (address, '@');
-    if (len == 0 || len > S_MAX_ADDRESS || !at || at == address || !at[1] || strchr (at + 1, '@'))
-        return false;
-    for (const char *p = address; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= 0x20 || c >= 0x7f || strchr ("\"(),:;<>[]\\", c))
-            return false;
-    }
-    return true;
-}
 
 /*  Whether `name` is a host name or address usable in a URL and a
     Message-ID: letters, digits, '.', '-', and for an IPv6 address ':'. */
@@ -431,7 +413,16 @@ qf_notify_email_build (const qf_notify_smtp_t *smtp, const qf_notify_email_t *ma
     s_adds (&m, "\r\nSubject: ");
     s_adds (&m, subject);
     s_addf (&m, "\r\nDate: %s\r\n", date);
-    s_addf (&m, "Message-ID: <qualflow.%s.%s@%s>\r\n", event, msg, smtp->domain);
+    /* A message id "msg_<event>_<endpoint>" already names the event: the
+       event is not written twice, and the id goes on a line of its own
+       when "Message-ID: " and it would pass 78 columns (RFC 5322 2.1.1). */
+    char prefix[sizeof event + 8];
+    snprintf (prefix, sizeof prefix, "msg_%s_", event);
+    bool named = strncmp (msg, prefix, strlen (prefix)) == 0;
+    size_t width = strlen ("Message-ID: <qualflow.@>") + strlen (msg) + strlen (smtp->domain) +
+                   (named ? 0 : strlen (event) + 1);
+    s_addf (&m, "Message-ID:%s<qualflow.%s%s%s@%s>\r\n", width > 78 ? "\r\n " : " ",
+            named ? "" : event, named ? "" : ".", msg, smtp->domain);
     s_adds (&m, "MIME-Version: 1.0\r\n");
     s_addf (&m, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n", boundary);
     s_adds (&m, "\r\nThis is a MIME message: a text part and an HTML part.\r\n");

@@ -1,6 +1,5 @@
-/*  notify_request — what a built request sets on a libcurl easy handle, how
-    it is freed, and the small helpers the builders share
-    (notify_channels.h). */
+/*  notify_request — what a built request sets on a libcurl easy handle and
+    how it is freed (notify_channels.h). */
 #include "notify_channels.h"
 
 #include "qf_error.h"
@@ -9,39 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void
-qf_notify_error (char *error, size_t error_size, const char *format, ...)
-{
-    if (!error || error_size == 0)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (error, error_size, format, args);
-    va_end (args);
-}
-
-void
-qf_notify_buf_add (qf_notify_buf_t *buf, const char *bytes, size_t len)
-{
-    if (buf->nomem)
-        return;
-    if (buf->len + len + 1 > buf->cap) {
-        size_t cap = buf->cap ? buf->cap : 256;
-        while (cap < buf->len + len + 1)
-            cap *= 2;
-        char *data = realloc (buf->data, cap);
-        if (!data) {
-            buf->nomem = 1;
-            return;
-        }
-        buf->data = data;
-        buf->cap = cap;
-    }
-    memcpy (buf->data + buf->len, bytes, len);
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-}
 
 void
 qf_notify_request_clear (qf_notify_request_t *request)

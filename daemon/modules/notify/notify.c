@@ -14,6 +14,7 @@
     notify.enable. */
 #include "notify/notify_config.h"
 #include "notify/notify_store.h"
+#include "staff/staff.h"
 #include "qf.h"
 #include "qf_command.h"
 #include "qf_emit.h"
@@ -62,18 +63,62 @@ s_message (qf_ctx_t *ctx, json_t *args, json_t **message_p)
     return 0;
 }
 
+/*  The body of a robot's or an email's message: the event's (type,
+    timestamp, data) with its subject and the contacts of its recipients
+    (data.recipients, people of the staff directory): "to", their
+    {"address", "name"} for email; "mobiles" for DingTalk's @mentions.
+    Recipients without an address (a role nobody holds, a person with no
+    email or mobile) are left out. Caller owns *text_p. */
+static int
+s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject, char **text_p)
+{
+    json_t *body = json_deep_copy (parsed);
+    json_t *contacts = json_array ();
+    if (!body || !contacts) {
+        json_decref (body);
+        json_decref (contacts);
+        return QF_ENOMEM;
+    }
+    json_t *recipients = json_object_get (json_object_get (body, "data"), "recipients");
+    size_t i;
+    json_t *item;
+    json_array_foreach (recipients, i, item)
+    {
+        json_t *person = NULL;
+        if (!json_is_string (item) ||
+            qf_staff_get (ctx->store, json_string_value (item), &person) != 0)
+            continue;
+        const char *email = json_string_value (json_object_get (person, "email"));
+        const char *mobile = json_string_value (json_object_get (person, "mobile"));
+        const char *name = json_string_value (json_object_get (person, "name"));
+        if (kind == QF_NOTIFY_EMAIL && email && *email)
+            json_array_append_new (contacts, json_pack ("{s:s, s:s?}", "address", email, "name",
+                                                        name));
+        else if (kind == QF_NOTIFY_DINGTALK && mobile && *mobile)
+            json_array_append_new (contacts, json_string (mobile));
+        json_decref (person);
+    }
+    json_object_set_new (body, kind == QF_NOTIFY_EMAIL ? "to" : "mobiles", contacts);
+    if (subject)
+        json_object_set_new (body, "subject", json_string (subject));
+    *text_p = json_dumps (body, JSON_COMPACT);
+    json_decref (body);
+    return *text_p ? 0 : QF_ENOMEM;
+}
+
 static int
 s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     const char *event_id = json_string_value (json_object_get (args, "event_id"));
     const char *topic = json_string_value (json_object_get (args, "topic"));
     const char *body = json_string_value (json_object_get (args, "body"));
+    const char *subject = json_string_value (json_object_get (args, "subject"));
     json_t *channel_arg = json_object_get (args, "channel");
-    const char *channel = channel_arg ? json_string_value (channel_arg) : "webhook";
     json_t *endpoints = json_object_get (args, "endpoints");
     json_t *parsed = json_loads (body, 0, NULL);
     bool object = json_is_object (parsed);
-    json_decref (parsed);
+    if (!object)
+        json_decref (parsed);
     if (!object)
         return qf_ctx_error (ctx, QF_EINVAL, "args.body",
                              "args.body must be a JSON object, the message's body as it is sent");
@@ -91,7 +136,12 @@ s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         const char *endpoint = json_string_value (item);
         if (rc)
             break;
-        if (strcmp (channel, "webhook") == 0 && !qf_notify_endpoint (ctx->config, endpoint)) {
+        /* Without a channel given, each endpoint's kind is its channel. */
+        const qf_notify_endpoint_t *configured = qf_notify_endpoint (ctx->config, endpoint);
+        const char *channel = channel_arg ? json_string_value (channel_arg)
+                              : configured ? qf_notify_kind_names[configured->kind]
+                                           : "webhook";
+        if (strcmp (channel, "webhook") == 0 && !configured) {
             rc = qf_ctx_error (ctx, QF_EINVAL, "args.endpoints",
                                "args.endpoints names %.64s, which is not in notify_endpoints: "
                                "add it to the configuration or leave it out",
@@ -101,8 +151,13 @@ s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         char msg_id[160];
         snprintf (msg_id, sizeof msg_id, "msg_%s_%s", event_id, endpoint);
         bool fresh = false;
-        rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, channel, event_id, topic, body,
-                                      ctx->now, &fresh);
+        char *own = NULL;
+        if (configured && configured->kind != QF_NOTIFY_WEBHOOK)
+            rc = s_channel_body (ctx, parsed, configured->kind, subject, &own);
+        if (!rc)
+            rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, channel, event_id, topic,
+                                          own ? own : body, ctx->now, &fresh);
+        free (own);
         if (rc)
             rc = qf_ctx_error (ctx, rc, NULL, "could not enqueue %s: %s", msg_id,
                                qf_strerror (rc));
@@ -110,6 +165,7 @@ s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
             rc = QF_ENOMEM;
         added += fresh;
     }
+    json_decref (parsed);
     if (rc) {
         json_decref (ids);
         return rc;
@@ -187,7 +243,9 @@ s_attempt (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int64_t status = json_integer_value (json_object_get (args, "status"));
     int64_t latency = json_integer_value (json_object_get (args, "latency_ms"));
     const char *error = json_string_value (json_object_get (args, "error"));
-    bool ok = status >= 200 && status < 300;
+    /* A robot answering 200 with an error code is a failed attempt: the
+       worker reports its status with the error. */
+    bool ok = status >= 200 && status < 300 && !error;
     const qf_notify_config_t *notify = qf_notify_config (ctx->config);
 
     /* An attempt of a message no longer pending (sent by another worker
@@ -377,9 +435,22 @@ s_test (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     json_decref (body);
     if (!text)
         return QF_ENOMEM;
+    /* A robot's or an email's test goes by its kind; it names no
+       recipient, so an email test has nobody to go to (its log says so). */
+    const qf_notify_endpoint_t *configured = qf_notify_endpoint (ctx->config, endpoint);
+    int kind = configured ? configured->kind : QF_NOTIFY_WEBHOOK;
+    char *own = NULL;
+    int rc = 0;
+    if (kind != QF_NOTIFY_WEBHOOK) {
+        json_t *parsed = json_loads (text, 0, NULL);
+        rc = parsed ? s_channel_body (ctx, parsed, kind, "notify.test", &own) : QF_ENOMEM;
+        json_decref (parsed);
+    }
     bool fresh = false;
-    int rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, "webhook", event_id,
-                                      "notify.test", text, ctx->now, &fresh);
+    if (rc == 0)
+        rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, qf_notify_kind_names[kind],
+                                      event_id, "notify.test", own ? own : text, ctx->now, &fresh);
+    free (own);
     free (text);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not enqueue the test: %s", qf_strerror (rc));

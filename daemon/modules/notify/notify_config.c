@@ -2,6 +2,7 @@
     those of qf_config_keys.h), their rules beyond the type (a URL, a
     whsec_ secret, a UTC time) and the look-ups over them. */
 #include "notify/notify_config.h"
+#include "notify/notify_channels.h"
 
 #include "qf.h"
 #include "qf_config_keys.h"
@@ -84,20 +85,55 @@ qf_notify_utc_ms (const char *text)
     return (int64_t)seconds * 1000;
 }
 
-/* The rule of an endpoint's url: http:// or https://, a host, no blanks. */
+const char *const qf_notify_kind_names[] = {"webhook", "wecom", "dingtalk", "feishu", "email",
+                                            NULL};
+const char *const qf_notify_tls_names[] = {"starttls", "starttls_try", "tls", "plain", NULL};
+const char *const qf_notify_template_fields[] = {"topic", "subject", "time", "event_id",
+                                                 "data.*", NULL};
+
+/* The rule of an endpoint's url: http://, https:// (webhooks, robots),
+   smtp:// or smtps:// (email: the entry check says which kind takes
+   which), a host, no blanks. */
 static const char *
 s_check_url (const char *text)
 {
     const char *host = strncmp (text, "https://", 8) == 0  ? text + 8
                        : strncmp (text, "http://", 7) == 0 ? text + 7
+                       : strncmp (text, "smtps://", 8) == 0 ? text + 8
+                       : strncmp (text, "smtp://", 7) == 0 ? text + 7
                                                            : NULL;
     if (!host)
-        return "is not an http:// or https:// URL";
+        return "is not an http://, https:// (webhooks, robots) or smtp://, smtps:// (email) URL";
     if (!*host || *host == '/' || *host == ':' || *host == '?' || *host == '#')
         return "names no host";
     if (strpbrk (text, " \t\"<>\\^`{|}"))
         return "holds a blank or a character a URL may not have";
     return NULL;
+}
+
+int
+qf_notify_smtp_url (const char *url, char *host, size_t size, int *port_p)
+{
+    const char *at = url && strncmp (url, "smtps://", 8) == 0  ? url + 8
+                     : url && strncmp (url, "smtp://", 7) == 0 ? url + 7
+                                                               : NULL;
+    if (!at)
+        return QF_EINVAL;
+    size_t length = strcspn (at, ":/");
+    if (length == 0 || length >= size)
+        return QF_EINVAL;
+    memcpy (host, at, length);
+    host[length] = '\0';
+    *port_p = 0;
+    if (at[length] == ':') {
+        char *end = NULL;
+        long port = strtol (at + length + 1, &end, 10);
+        if (end == at + length + 1 || port < 1 || port > 65535 || (*end && strcmp (end, "/") != 0))
+            return QF_EINVAL;
+        *port_p = (int)port;
+    } else if (at[length] && strcmp (at + length, "/") != 0)
+        return QF_EINVAL;
+    return 0;
 }
 
 /* The rule of a signing secret: "whsec_" and the base64 of 24 to 64 bytes. */
@@ -124,6 +160,108 @@ s_check_utc (const char *text)
     return qf_notify_utc_ms (text) < 0 ? "is not a time \"YYYY-MM-DD HH:MM\" (UTC)" : NULL;
 }
 
+/* The rules of an endpoint's keys that depend on its kind. The config part
+   is in the shared library, which the daemon links without libcurl, so
+   the robots' and SMTP rules of qf_notify_robot_validate and
+   qf_notify_smtp_validate (notify_robot.c, notify_email.c, which the worker
+   applies again when it builds a message) are written here as well. */
+/* Whether an optional text key was given (absent ones may be NULL). */
+static bool
+s_given (const char *text)
+{
+    return text && *text;
+}
+
+static const char *
+s_check_endpoint (const void *entry, const char **key_p, char *buf, size_t size)
+{
+    const qf_notify_endpoint_t *self = entry;
+    const char *kind = qf_notify_kind_names[self->kind];
+    bool smtp = strncmp (self->url, "smtp", 4) == 0;
+    *key_p = "url";
+    if (self->kind == QF_NOTIFY_EMAIL) {
+        char host[256];
+        int port;
+        if (qf_notify_smtp_url (self->url, host, sizeof host, &port) != 0)
+            return "expected an email endpoint's url to be smtp://HOST[:PORT] or "
+                   "smtps://HOST[:PORT] (port 1 to 65535); write the SMTP server's address";
+        if ((self->tls == QF_SMTP_TLS) != (strncmp (self->url, "smtps://", 8) == 0))
+            return self->tls == QF_SMTP_TLS ? "expected smtps:// with tls: tls; use smtps:// or "
+                                              "another tls mode"
+                                            : "expected smtp:// with this tls mode (smtps:// is "
+                                              "tls: tls); fix the url or the tls mode";
+        *key_p = "from";
+        if (!s_given (self->from) || !qf_notify_address_valid (self->from))
+            return "expected from: to be one address local@domain (printable ASCII, no space, "
+                   "quote, comma or angle bracket); give the sender's address";
+        *key_p = "password_env";
+        if (s_given (self->user) && !s_given (self->password_env))
+            return "expected password_env (the environment variable holding the SMTP password: "
+                   "a password is never written in the file) with user:";
+        *key_p = "secret";
+        if (s_given (self->secret))
+            return "expected no secret for an email endpoint (SMTP authenticates with user: and "
+                   "password_env:); remove it";
+        return NULL;
+    }
+    *key_p = "url";
+    if (smtp) {
+        snprintf (buf, size,
+                  "expected an http:// or https:// url for a %s endpoint, got an smtp one; give "
+                  "the %s address, or kind: email",
+                  kind, self->kind == QF_NOTIFY_WEBHOOK ? "receiver's" : "robot's webhook");
+        return buf;
+    }
+    *key_p = "from";
+    if (s_given (self->from) || s_given (self->user) || s_given (self->password_env) || s_given (self->ca_file))
+        return "expected from, user, password_env and ca_file only on kind: email endpoints; "
+               "remove them";
+    *key_p = "secret";
+    if (self->kind == QF_NOTIFY_WEBHOOK) {
+        const char *wrong = s_given (self->secret) ? s_check_secret (self->secret)
+                                            : "is missing (a webhook is always signed)";
+        if (wrong) {
+            snprintf (buf, size, "expected the signing secret, whsec_ and the base64 of 24 to 64 "
+                                 "random bytes: the secret %s", wrong);
+            return buf;
+        }
+        return NULL;
+    }
+    if (s_given (self->previous_secret) || s_given (self->previous_until)) {
+        *key_p = "previous_secret";
+        return "expected previous_secret and previous_until only on webhooks (robots' secrets "
+               "do not rotate with an overlap); remove them";
+    }
+    if (self->kind == QF_NOTIFY_WECOM && s_given (self->secret))
+        return "expected no secret for a WeCom robot (its webhook key is in its url); remove it";
+    if (s_given (self->secret) && strlen (self->secret) > 1000)
+        return "expected a robot's secret of at most 1000 bytes; copy the one its settings show";
+    return NULL;
+}
+
+/* The rules of a route's title and text: well formed templates naming only
+   qf_notify_template_fields. */
+static const char *
+s_check_route (const void *entry, const char **key_p, char *buf, size_t size)
+{
+    const qf_notify_route_t *self = entry;
+    const char *keys[] = {"title", "text"};
+    const char *texts[] = {self->title, self->text};
+    for (int i = 0; i < 2; i++) {
+        char error[256];
+        if (s_given (texts[i]) &&
+            qf_notify_template_check (texts[i], qf_notify_template_fields, error, sizeof error)) {
+            *key_p = keys[i];
+            snprintf (buf, size,
+                      "expected a template whose {{fields}} are topic, subject, time, event_id "
+                      "or data.PATH: %s",
+                      error);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 /* clang-format off */
 
 /* notify: the schedule and the worker's pace. */
@@ -140,8 +278,14 @@ static const qf_key_t s_notify[] = {
 /* notify_endpoints: one entry per webhook endpoint. */
 static const qf_key_t s_endpoint[] = {
     QF_TOKEN       ("name",            END (name), NULL, NULL, QF_RESTART, "its id; unique", .required = true),
-    QF_STRING      ("url",             END (url), NULL, 2048, QF_RESTART, "where messages are POSTed: an http:// or https:// URL", .required = true, .check = s_check_url),
-    QF_STRING      ("secret",          END (secret), NULL, 256, QF_RESTART, "the signing secret: whsec_ and the base64 of 24 to 64 random bytes", .required = true, .check = s_check_secret),
+    QF_ENUM        ("kind",            END (kind), QF_NOTIFY_WEBHOOK, qf_notify_kind_names, QF_RESTART, "webhook (Standard Webhooks 1.0), wecom, dingtalk, feishu (group robots) or email (SMTP)"),
+    QF_STRING      ("url",             END (url), NULL, 2048, QF_RESTART, "where messages go: an http:// or https:// URL (webhook: the receiver; robots: the robot's webhook address), or smtp://HOST[:PORT] or smtps://HOST[:PORT] (email)", .required = true, .check = s_check_url),
+    QF_STRING      ("secret",          END (secret), "", 1000, QF_RESTART, "the signing secret: webhook (required): whsec_ and the base64 of 24 to 64 random bytes; dingtalk, feishu: the robot's signing secret (none: unsigned); none for wecom and email"),
+    QF_STRING      ("from",            END (from), "", 254, QF_RESTART, "email: the sender's address (From: and MAIL FROM)"),
+    QF_ENUM        ("tls",             END (tls), QF_SMTP_STARTTLS, qf_notify_tls_names, QF_RESTART, "email: starttls (required), starttls_try (when offered), tls (smtps://, port 465) or plain (a relay on loopback only)"),
+    QF_STRING      ("user",            END (user), "", 256, QF_RESTART, "email: the SMTP AUTH user (none: no AUTH)"),
+    QF_STRING      ("password_env",    END (password_env), "", 128, QF_RESTART, "email: the environment variable holding the SMTP password (never the password itself)"),
+    QF_STRING      ("ca_file",         END (ca_file), "", 1024, QF_RESTART, "email: a CA bundle to verify the SMTP server with (none: the system's)"),
     QF_STRING      ("previous_secret", END (previous_secret), "", 256, QF_RESTART, "the secret being rotated out: until previous_until both sign each message", .check = s_check_secret),
     QF_STRING      ("previous_until",  END (previous_until), "", 16, QF_RESTART, "\"YYYY-MM-DD HH:MM\" (UTC): the end of the rotation's overlap", .check = s_check_utc),
     QF_TOPIC_LIST  ("event_types",     END (event_types), END (event_type_count), 0, 64, QF_RESTART, "topic patterns it takes (none: every topic routed to it)"),
@@ -155,12 +299,14 @@ static const qf_key_t s_route[] = {
     QF_STRING      ("field",     ROUTE (field), "", 64, QF_RESTART, "a payload field it looks at (none: every event of its topics)"),
     QF_STRING_LIST ("values",    ROUTE (values), ROUTE (value_count), 256, 0, 64, QF_RESTART, "the values of field that route (as text: true, 3, high)"),
     QF_TOKEN_LIST  ("endpoints", ROUTE (endpoints), ROUTE (endpoint_count), NULL, 0, 0, QF_CONFIG_LIST_MAX, QF_RESTART, "the notify_endpoints it sends to", .unique = true),
+    QF_STRING      ("title",     ROUTE (title), "", 1024, QF_RESTART, "robots' title and emails' subject: UTF-8 text with {{topic}}, {{subject}}, {{time}}, {{event_id}} or {{data.PATH}} (none: the topic and subject)"),
+    QF_STRING      ("text",      ROUTE (text), "", 16384, QF_RESTART, "robots' markdown and emails' text, the same fields (none: the payload as JSON)"),
 };
 
 static const qf_section_t s_sections[] = {
     QF_MAPPING ("notify", s_notify),
-    QF_LIST    ("notify_endpoints", s_endpoint, qf_notify_endpoint_t, NOT (endpoints), NOT (endpoint_count), QF_RELOAD, "webhook endpoints (Standard Webhooks 1.0) that notifications are POSTed to"),
-    QF_LIST    ("notify_routes",    s_route,    qf_notify_route_t,    NOT (routes),    NOT (route_count),    QF_RELOAD, "which events go to which notify_endpoints"),
+    QF_LIST    ("notify_endpoints", s_endpoint, qf_notify_endpoint_t, NOT (endpoints), NOT (endpoint_count), QF_RELOAD, "where notifications go: webhooks (Standard Webhooks 1.0), WeCom, DingTalk and Feishu group robots, SMTP", .entry_check = s_check_endpoint),
+    QF_LIST    ("notify_routes",    s_route,    qf_notify_route_t,    NOT (routes),    NOT (route_count),    QF_RELOAD, "which events go to which notify_endpoints, and the title and text robots and emails get", .entry_check = s_check_route),
     {.name = NULL},
 };
 
@@ -253,6 +399,25 @@ qf_notify_route (const qf_config_t *config, const char *topic, json_t *payload, 
     }
     *names_p = names;
     return 0;
+}
+
+const qf_notify_route_t *
+qf_notify_route_for (const qf_config_t *config, const char *topic, json_t *payload,
+                     const char *endpoint)
+{
+    const qf_notify_config_t *self = qf_notify_config (config);
+    for (size_t r = 0; r < self->route_count; r++) {
+        const qf_notify_route_t *route = &self->routes[r];
+        bool matches = false;
+        for (size_t t = 0; t < route->topic_count && !matches; t++)
+            matches = qf_topic_matches (route->topics[t], topic);
+        if (!matches || !s_condition (route, payload))
+            continue;
+        for (size_t e = 0; e < route->endpoint_count; e++)
+            if (strcmp (route->endpoints[e], endpoint) == 0)
+                return route;
+    }
+    return NULL;
 }
 
 static const char *

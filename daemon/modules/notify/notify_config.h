@@ -16,11 +16,37 @@
 
 #define QF_NOTIFY_SCHEDULE_MAX 16 /* attempts of one message at most */
 
-/* One webhook endpoint (Standard Webhooks 1.0). Owned by the configuration. */
+/* What an endpoint is (notify_endpoints' kind), in the order of
+   qf_notify_kind_names. */
+typedef enum {
+    QF_NOTIFY_WEBHOOK = 0, /* Standard Webhooks 1.0 POST */
+    QF_NOTIFY_WECOM,       /* WeCom (企业微信) group robot */
+    QF_NOTIFY_DINGTALK,    /* DingTalk (钉钉) custom robot */
+    QF_NOTIFY_FEISHU,      /* Feishu (飞书) custom bot */
+    QF_NOTIFY_EMAIL        /* SMTP */
+} qf_notify_kind_t;
+
+/* "webhook", "wecom", "dingtalk", "feishu", "email": the kinds' names,
+   which are also the messages' channels; NULL-terminated. */
+extern const char *const qf_notify_kind_names[];
+
+/* How an email endpoint's SMTP connection is protected, in the order of
+   qf_notify_smtp_tls_t (notify_channels.h). */
+extern const char *const qf_notify_tls_names[];
+
+/* One endpoint: a webhook (Standard Webhooks 1.0), a group robot or an
+   SMTP server. Owned by the configuration. */
 typedef struct {
     char *name;             /* its id; unique */
-    char *url;              /* http:// or https:// */
-    char *secret;           /* "whsec_" and base64 of the signing key */
+    int kind;               /* qf_notify_kind_t */
+    char *url;              /* http(s):// (webhook, robots), smtp(s)://host[:port] (email) */
+    char *secret;           /* webhook: "whsec_" and base64 of the signing key; DingTalk,
+                               Feishu: the robot's signing secret, "" when unsigned */
+    char *from;             /* email: the sender's address */
+    int tls;                /* email: qf_notify_smtp_tls_t */
+    char *user;             /* email: AUTH user, "" for none */
+    char *password_env;     /* email: the environment variable holding the password */
+    char *ca_file;          /* email: CA bundle for the server, "" for the system's */
     char *previous_secret;  /* the key being rotated out; NULL or "" when none */
     char *previous_until;   /* "YYYY-MM-DD HH:MM" (UTC) until which both sign; NULL or "" when none */
     char **event_types;     /* topic patterns it takes; none: every routed topic */
@@ -39,7 +65,13 @@ typedef struct {
     size_t value_count;
     char *endpoints[QF_CONFIG_LIST_MAX]; /* endpoint names (notify_endpoints:) */
     size_t endpoint_count;
+    char *title;           /* template of robots' titles and emails' subjects; "" default */
+    char *text;            /* template of robots' and emails' text; "" default */
 } qf_notify_route_t;
+
+/* The fields a route's title and text may name: the event's topic,
+   subject, time and event_id, and data.* (the payload, any path). */
+extern const char *const qf_notify_template_fields[];
 
 /* The part's settings. Owned by the configuration. */
 typedef struct {
@@ -73,6 +105,17 @@ const qf_notify_endpoint_t *qf_notify_endpoint (const qf_config_t *config, const
     take the topic, each once, into *names_p (a new array, caller owns). */
 int qf_notify_route (const qf_config_t *config, const char *topic, json_t *payload,
                      json_t **names_p);
+
+/*  The first route of `topic` (whose condition `payload` meets) that
+    names `endpoint`: whose title and text an endpoint's message uses.
+    NULL when none. */
+const qf_notify_route_t *qf_notify_route_for (const qf_config_t *config, const char *topic,
+                                              json_t *payload, const char *endpoint);
+
+/*  The host and port of an email endpoint's url (smtp://host[:port] or
+    smtps://host[:port]; port 0 when not given) into host (size bytes);
+    0, or QF_EINVAL when the url is not such. */
+int qf_notify_smtp_url (const char *url, char *host, size_t size, int *port_p);
 
 /*  "YYYY-MM-DD HH:MM" in UTC as ms since the epoch; -1 when malformed. */
 int64_t qf_notify_utc_ms (const char *text);

@@ -26,9 +26,14 @@ const qf_command_spec_t qf_notify_specs[] = {
                .doc = "the endpoints (of `notify_endpoints` for webhooks) it goes to"},
               {"body", A_TEXT, true, 2, 262144,
                .doc = "the body as it is sent, a JSON object: for a webhook `{\"type\", "
-                      "\"timestamp\", \"data\"}`"},
+                      "\"timestamp\", \"data\"}`; a robot's or an email's message keeps it "
+                      "with `subject` and its recipients' contacts from the staff directory "
+                      "(`to`: emails; `mobiles`: DingTalk @mentions), rendered when it is sent"},
               {"channel", A_ENUM, false, 0, 0, "webhook wecom dingtalk feishu email",
-               .doc = "default webhook"},
+               .doc = "default: each endpoint's `kind`"},
+              {"subject", A_TEXT, false, 0, 256,
+               .doc = "the event's subject, kept in robots' and emails' bodies for their "
+                      "templates"},
               {NULL}},
      .result = "`{\"added\": N, \"messages\": [msg_id…]}`: one message per endpoint, "
                "`msg_<event_id>_<endpoint>`, pending and due at once; one already on record is "
@@ -57,7 +62,9 @@ const qf_command_spec_t qf_notify_specs[] = {
               {"status", A_INT, true, 0, 999,
                .doc = "the HTTP status, 0 when no answer came (timeout, refused, reset)"},
               {"latency_ms", A_INT, true, 0, 86400000},
-              {"error", A_TEXT, false, 1, 512, .doc = "what went wrong"},
+              {"error", A_TEXT, false, 1, 512,
+               .doc = "what went wrong: given with a 2xx (a robot's error code in its answer), "
+                      "the attempt failed"},
               {NULL}},
      .result = "`{msg_id, state, attempts, next_at}`: the attempt recorded; a 2xx marks it "
                "`sent`; else the next attempt is `notify.retry_schedule`'s next delay from now, "
