@@ -228,9 +228,8 @@ QF_TEST (directory_and_roles)
     QF_CHECK_EQ_INT (qf_staff_people_in (d.store, NULL, "sales", &people), 0);
     QF_CHECK_EQ_INT (json_array_size (people), 4);
     json_decref (people);
-    json_t *recipients = json_array ();
-    QF_CHECK_EQ_INT (qf_staff_recipients_add (d.store, recipients, "hr"), 0);
-    QF_CHECK_EQ_INT (qf_staff_recipients_add (d.store, recipients, "legal"), 0);
+    json_t *recipients = json_pack ("[s, s]", "hr", "legal");
+    QF_CHECK_EQ_INT (qf_staff_address (d.store, recipients), 0);
     QF_CHECK (s_names (recipients, "hr.wang legal"));
     json_decref (recipients);
 

@@ -7,7 +7,6 @@
 #include "qf.h"
 #include "qf_calendar.h"
 #include "qf_emit.h"
-#include "staff/staff.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,11 +112,8 @@ s_due (qf_store_t *store, const qf_config_t *config, const qf_timer_t *timer, in
         return rc < 0 ? rc : 0; /* 1: announced already */
     json_t *cards = NULL;
     rc = qf_kpi_scorecards (store, config, &period, NULL, &cards);
-    json_t *recipients = rc ? NULL : json_array ();
-    if (!rc)
-        rc = qf_staff_recipients_add (store, recipients, "supervisor");
-    if (!rc)
-        rc = qf_staff_recipients_add (store, recipients, "hr");
+    /* The roles' people of the directory when it commits (qf_staff_address). */
+    json_t *recipients = rc ? NULL : json_pack ("[s, s]", "supervisor", "hr");
     char from[16], to[16];
     qf_date_format (period.first_day, from, sizeof from);
     qf_date_format (period.last_day, to, sizeof to);

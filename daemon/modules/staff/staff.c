@@ -123,7 +123,7 @@ qf_staff__recipients (qf_store_t *store, json_t *person, bool self, bool supervi
         char role[QF_STAFF_PERSON_SIZE];
         size_t n = strcspn (p, " ");
         snprintf (role, sizeof role, "%.*s", (int)n, p);
-        rc = qf_staff_recipients_add (store, recipients, role);
+        rc = s_add_name (recipients, role); /* its people at commit: qf_staff_address */
         p += n + (p[n] == ' ');
     }
     if (rc) {
@@ -181,19 +181,6 @@ qf_staff_people_in (qf_store_t *store, const char *role, const char *department,
         json_decref (names);
     else
         *people_p = names;
-    return rc;
-}
-
-int
-qf_staff_recipients_add (qf_store_t *store, json_t *recipients, const char *role)
-{
-    json_t *people = NULL;
-    int rc = qf_staff_people_in (store, role, NULL, &people);
-    for (size_t i = 0; rc == 0 && i < json_array_size (people); i++)
-        rc = s_add_name (recipients, json_string_value (json_array_get (people, i)));
-    if (rc == 0 && json_array_size (people) == 0)
-        rc = s_add_name (recipients, role);
-    json_decref (people);
     return rc;
 }
 

@@ -43,12 +43,6 @@ int qf_staff_supervisor_of (qf_store_t *store, const char *user, char *superviso
 int qf_staff_people_in (qf_store_t *store, const char *role, const char *department,
                         json_t **people_p);
 
-/*  Appends to `recipients` (a JSON array of names) the active people
-    holding `role`, or the role's own name when the directory has none of
-    them (a department's worker or queue still gets it), skipping names
-    already there: the recipients of an event for a role. */
-int qf_staff_recipients_add (qf_store_t *store, json_t *recipients, const char *role);
-
 /*  The module's address hook (qf_module_t.address), so every event's
     `recipients` names people: each entry that names a role (qf_role.h)
     becomes the active people of the directory holding it, each other

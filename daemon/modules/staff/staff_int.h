@@ -44,8 +44,9 @@ int qf_staff__not_after_today (qf_ctx_t *ctx, json_t *args, const char *key);
 /*  The recipients of an event about `person` (a directory record, or
     NULL): their supervisor (qf_staff_supervisor_of) when `supervisor`,
     the person themselves when `self`, then the people of each role of
-    `roles` (space-separated; the role's name when the directory has
-    none). A new array, NULL when out of memory. */
+    `roles` (space-separated role names, which the staff module's address
+    hook turns into the role's people when the event commits). A new
+    array, NULL when out of memory. */
 json_t *qf_staff__recipients (qf_store_t *store, json_t *person, bool self, bool supervisor,
                               const char *roles);
 
