@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qfharness import Clock, Env, add_approved, run, start_all, wait_for  # noqa: E402
-from test_s6_3_contracts import hand_over, qj  # noqa: E402  (CLI as li.lei, a salesperson)
+from test_s6_3_contracts import hand_over, q, qj  # noqa: E402  (CLI as li.lei, a salesperson)
 from test_s6_sales_story import payloads  # noqa: E402
 
 HR = {"role": "hr", "user": "hr.wang"}
@@ -86,6 +86,14 @@ def test_assessment_story():
                 card["new_customers"], card["growth"], card["score"]) == \
             (2, 500000, 200000, 4, 2, None, score), card
         assert [i["person"] for i in report["items"]] == ["li.lei", "zhao"], report
+        # The same as a table: a header and li.lei's row with the figures.
+        rc, out, err = q(env, "report", "kpi", "--period", "2026Q3", **SUPERVISOR)
+        assert rc == 0, err
+        lines = out.splitlines()
+        header = [line.split() for line in lines if line.startswith("PERSON")]
+        assert header and header[0][:3] == ["PERSON", "PERIOD", "CONTRACTS"], out
+        row = [line.split() for line in lines if line.startswith("li.lei")]
+        assert len(row) == 1 and row[0][1:4] == ["2026Q3", "2", "500000"], out
 
         # A KPI typed in: refused, nothing recorded.
         before = env.sql("SELECT count(*) FROM events")

@@ -43,6 +43,10 @@ static const char *const s_rows[] = {
     " (6, 1, '{}', 50000, '2026-06-01', 'bob', 'sales', 0),"
     " (7, 1, '{}', 777777, '2026-06-01', 'bob', 'sales', 0)",
     /* The price contract.sign keeps on a signed contract. */
+    /* alice's conduct: one violation in 2026Q1, one in 2025Q4. */
+    "INSERT INTO staff_violations (person, type, severity, occurred, description, source,"
+    " recorded, by) VALUES ('alice', 'other', 'minor', '2026-02-10', 'late report', 'recorded',"
+    " 0, 'hr1'), ('alice', 'other', 'serious', '2025-12-01', 'earlier', 'recorded', 0, 'hr1')",
     "UPDATE contracts SET signed_price = (SELECT price FROM contract_versions v"
     " WHERE v.contract_id = contracts.id AND v.version = contracts.version)"
     " WHERE signed_on IS NOT NULL",
@@ -128,6 +132,19 @@ QF_TEST (figures_match_the_hand_calculation)
     QF_CHECK (json_is_null (json_object_get (bob, "growth")));
     QF_CHECK_EQ_INT (qf_test_int (bob, "new_customers"), 1);
     QF_CHECK (NEAR (s_real (bob, "score"), 1050.0 / 65.0));
+    /* The period's violations are on the scorecard (§5.3 in §5.2). */
+    json_t *violations = json_object_get (alice, "violations");
+    QF_CHECK_EQ_INT (json_array_size (violations), 1);
+    QF_CHECK_STR (qf_test_str (json_array_get (violations, 0), "description"), "late report");
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (bob, "violations")), 0);
+    json_decref (report);
+    /* A year (policy.assessment_period: year): all of 2026's contracts. */
+    QF_CHECK_EQ_INT (RUN_AS (&d, "sun", "supervisor", "report.kpi", &report, "{s:s}", "period",
+                             "2026"),
+                     0);
+    QF_CHECK_STR (qf_test_str (report, "to"), "2026-12-31");
+    QF_CHECK (NEAR (s_real (json_array_get (json_object_get (report, "items"), 0), "sales"),
+                    450000.0));
     json_decref (report);
     /* A person's history: Q4 2025 and Q1 2026 (the Q2 callback too). */
     QF_CHECK_EQ_INT (RUN_AS (&d, "sun", "supervisor", "report.kpi", &report, "{s:s}", "person",
