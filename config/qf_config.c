@@ -673,10 +673,10 @@ s_default_text (char *buffer, size_t size, const qf_key_t *k, bool *literal)
         case QF_CT_ENUM: snprintf (buffer, size, "%s", k->names[k->def_int]); break;
         case QF_CT_INT_LIST: s_format_list (buffer, size, k->def_ints, NULL, k->def_count); break;
         case QF_CT_TOKEN_LIST:
+        case QF_CT_TOPIC_LIST:
             s_format_list (buffer, size, NULL, k->def_texts, k->def_count);
             break;
-        case QF_CT_STRING_LIST:
-        case QF_CT_TOPIC_LIST: snprintf (buffer, size, "[]"); break;
+        case QF_CT_STRING_LIST: snprintf (buffer, size, "[]"); break;
         case QF_CT_TIME:
             snprintf (buffer, size, "%02d:%02d", (int)k->def_int / 60, (int)k->def_int % 60);
             break;
@@ -1251,6 +1251,14 @@ s_set_default (const qf_key_t *k, void *base)
         memcpy (at, k->def_ints, k->def_count * sizeof (int));
         *count = k->def_count;
         break;
+    case QF_CT_TOPIC_LIST: /* an array of its own, as s_set_list makes */
+        if (k->def_count == 0)
+            break;
+        *(char ***)at = calloc (k->def_count, sizeof (char *));
+        if (!*(char ***)at)
+            return QF_ENOMEM;
+        at = (char *)*(char ***)at;
+        /* fall through */
     case QF_CT_TOKEN_LIST:
         for (size_t i = 0; i < k->def_count; i++) {
             ((char **)at)[i] = strdup (k->def_texts[i]);
@@ -1260,7 +1268,6 @@ s_set_default (const qf_key_t *k, void *base)
         }
         break;
     case QF_CT_STRING_LIST:
-    case QF_CT_TOPIC_LIST:
     case QF_CT_DATE_MAP: break; /* empty */
     case QF_CT_TIMEZONE: {
         bool valid = s_parse_timezone (k->def_text, (int *)((char *)base + k->aux_offset));
