@@ -29,6 +29,9 @@ s_append (qf_store_t *store, int64_t time, const char *topic, const char *subjec
     if (rc == 0)
         rc = qf_store_event_append (store, topic, subject, payload, time, NULL);
     json_decref (payload);
+    for (const qf_module_t *const *module = qf_modules; rc == 0 && *module; module++)
+        if ((*module)->observe)
+            rc = (*module)->observe (store, time, topic, subject);
     return rc;
 }
 

@@ -91,6 +91,15 @@ typedef struct qf_module_t {
        out with the event. */
     int (*address) (qf_store_t *store, json_t *recipients);
 
+    /* What an appended event means to the module (NULL when nothing):
+       qf_emit calls it for every event, in the event's transaction, just
+       after the append; 0, or a QF_E* code that fails the append. It must
+       be cheap for topics it does not care for (every command pays it).
+       The notify module's: an event of a route's `done` topics about the
+       subject of an open escalation ends that escalation, in the commit
+       of the action itself. */
+    int (*observe) (qf_store_t *store, int64_t time, const char *topic, const char *subject);
+
     /* Periodic work, called from the server loop at each timer pass
        (about every 100 ms): cheap when there is nothing to do; opens the
        batch transaction itself when there is. *raised_p counts events. */

@@ -21,6 +21,8 @@ from test_s14_webhooks import SHIPPED_TOPICS, log  # noqa: E402
 HR = {"role": "hr", "user": "hr.wang"}
 DING_SECRET = "SEC0123456789abcdef0123456789abcdef"
 FEISHU_SECRET = "feishu-bot-secret-42"
+# Sent whatever the time of the run: quiet hours are test_s14_escalation's.
+AT_ONCE = {"notify.quiet_hours": "false"}
 TITLE = "新同事 New colleague: {{subject}}"
 TEXT = "**{{data.person.name}}** ({{data.person.department}}) joined; event {{event_id}}"
 
@@ -91,7 +93,7 @@ def test_robots_and_email_reach_their_receivers():
     env = None
     with wecom, ding, feishu, smtp:
         try:
-            env = Env(None, robots_yaml(wecom, ding, feishu, smtp))
+            env = Env(AT_ONCE, robots_yaml(wecom, ding, feishu, smtp))
             start(env)
             add_people(env)
             events = event_records(env, "staff.added")
@@ -165,7 +167,7 @@ def test_robot_error_code_is_retried_then_exhausted():
     env = None
     with wecom, ding, feishu, smtp:
         try:
-            env = Env({"notify.retry_schedule": "[0, 5]"},
+            env = Env(dict(AT_ONCE, **{"notify.retry_schedule": "[0, 5]"}),
                       robots_yaml(wecom, ding, feishu, smtp))
             clock = Clock(env, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()))
             with open(clock.path) as f:

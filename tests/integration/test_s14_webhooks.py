@@ -23,7 +23,8 @@ from test_sec_identity import CurveEnv, add_qual, request  # noqa: E402
 
 SECRET = "whsec_" + base64.b64encode(b"qualflow webhook secret, 32 b.").decode()
 OLD = "whsec_" + base64.b64encode(b"the secret being rotated out!!!").decode()
-SHIPPED_TOPICS = "topics: [incident.opened, risk.high, notify.exhausted, notify.endpoint_disabled]"
+SHIPPED_TOPICS = ("topics: [incident.opened, risk.high, notify.exhausted, notify.endpoint_disabled, "
+                  "notify.escalated]")
 
 
 def notify_yaml(receiver, endpoints):

@@ -213,7 +213,7 @@ QF_TEST (test_shipped_file_loads)
 
     QF_CHECK_EQ_INT (c->group_count, 7);
     const qf_group_config_t *notify = qf_config_group (c, "notify");
-    QF_CHECK (notify && notify->topic_count == 4);
+    QF_CHECK (notify && notify->topic_count == 5);
     QF_CHECK_STR (notify->role, "notify");
     const qf_group_config_t *aftersales = qf_config_group (c, "aftersales");
     QF_CHECK (aftersales && aftersales->topic_count == 1);
@@ -1463,6 +1463,9 @@ static const struct {
     {"notify.concurrency", "1", "1000", "0", "1001", false},
     {"notify.endpoint_concurrency", "1", "1000", "0", "1001", false},
     {"notify_endpoints[].rate_per_second", "0", "100000", "-1", "100001", false},
+    {"notify.digest_max", "1", "500", "0", "501", false},
+    {"notify_routes[].escalate_after_hours", "1", "2000", "0", "2001", false},
+    {"notify_routes[].escalate_depth", "1", "5", "0", "6", false},
     {"groups[].ack_wait_ms", "100", "86400000", "99", "86400001", false},
     {"groups[].max_deliveries", "1", "1000", "0", "1001", false},
 };
@@ -1516,6 +1519,9 @@ s_range_yaml (size_t i, const char *value, char *yaml, size_t size)
                   "notify_endpoints:\n  - name: x\n    url: http://127.0.0.1/\n"
                   "    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    %s: %s\n",
                   key + 19, item);
+    else if (strncmp (key, "notify_routes[].", 16) == 0)
+        snprintf (yaml, size, "notify_routes:\n  - name: x\n    topics: [a.b]\n    %s: %s\n",
+                  key + 16, item);
     else if (strncmp (key, "processing_days[].", 18) == 0)
         snprintf (yaml, size, "processing_days:\n  - name: x\n    days: %s\n", item);
     else if (strcmp (key, "assessment.plan_below") == 0 ||

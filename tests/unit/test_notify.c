@@ -365,6 +365,78 @@ QF_TEST (test_channel_config_refusals)
     QF_CHECK (strstr (error, ":4: notify_routes[0].text"));
 }
 
+/* Escalation and quiet hours: their keys' rules and defaults. */
+QF_TEST (test_wait_config)
+{
+    const char *mail = "notify_endpoints:\n  - name: mail\n    kind: email\n"
+                       "    url: smtp://127.0.0.1:2525\n    from: qualflow@example.com\n"
+                       "    tls: plain\n";
+    char yaml[2048];
+    snprintf (yaml, sizeof yaml,
+              "%snotify_routes:\n  - name: loans\n    topics: [custody.borrow_requested]\n"
+              "    recipients: [leader, li.lei]\n    endpoints: [mail]\n"
+              "    done: [custody.borrow_approved, custody.borrow_refused]\n"
+              "    escalate_after_hours: 4\n",
+              mail);
+    QF_CHECK_STR (s_refusal (yaml), "");
+    /* An action with nobody to tell of its escalation. */
+    const char *error = s_refusal ("notify_routes:\n  - name: loans\n"
+                                   "    topics: [custody.borrow_requested]\n"
+                                   "    done: [custody.borrow_approved]\n");
+    QF_CHECK (strstr (error, "notify_routes[0].done") && strstr (error, "endpoints"));
+    snprintf (yaml, sizeof yaml,
+              "%snotify_routes:\n  - name: loans\n    topics: [custody.borrow_requested]\n"
+              "    endpoints: [mail]\n    done: [custody.borrow_approved]\n"
+              "    escalate_depth: 9\n",
+              mail);
+    error = s_refusal (yaml);
+    QF_CHECK (strstr (error, ":12: notify_routes[0].escalate_depth"));
+    snprintf (yaml, sizeof yaml,
+              "%snotify_routes:\n  - name: loans\n    topics: [custody.borrow_requested]\n"
+              "    endpoints: [mail]\n    done: [not a topic]\n",
+              mail);
+    error = s_refusal (yaml);
+    QF_CHECK (strstr (error, ":11: notify_routes[0].done"));
+    error = s_refusal ("notify:\n  urgent_topics: [incident opened]\n");
+    QF_CHECK (strstr (error, ":2: notify.urgent_topics"));
+    error = s_refusal ("notify:\n  digest_max: 0\n");
+    QF_CHECK (strstr (error, ":2: notify.digest_max"));
+
+    /* Urgent topics: incident.opened and risk.high unless configured. */
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (s_open (&d, mail), 0);
+    QF_CHECK (qf_notify_config (d.config)->quiet_hours);
+    QF_CHECK (qf_notify_urgent (d.config, "incident.opened"));
+    QF_CHECK (qf_notify_urgent (d.config, "risk.high"));
+    QF_CHECK (!qf_notify_urgent (d.config, "staff.added"));
+    qf_test_daemon_close (&d);
+    snprintf (yaml, sizeof yaml, "%snotify:\n  urgent_topics: [staff.*]\n", mail);
+    QF_CHECK_EQ_INT (s_open (&d, yaml), 0);
+    QF_CHECK (qf_notify_urgent (d.config, "staff.added"));
+    QF_CHECK (!qf_notify_urgent (d.config, "incident.opened"));
+    qf_test_daemon_close (&d);
+
+    /* notify.escalated goes where the route it escalates goes. */
+    snprintf (yaml, sizeof yaml,
+              "%snotify_routes:\n  - name: loans\n    topics: [custody.borrow_requested]\n"
+              "    endpoints: [mail]\n    done: [custody.borrow_approved]\n"
+              "  - name: other\n    topics: [staff.added]\n    endpoints: [mail]\n",
+              mail);
+    QF_CHECK_EQ_INT (s_open (&d, yaml), 0);
+    json_t *payload = json_pack ("{s:s}", "route", "loans"), *names = NULL;
+    QF_CHECK_EQ_INT (qf_notify_route (d.config, "notify.escalated", payload, &names), 0);
+    QF_CHECK_EQ_INT (json_array_size (names), 1);
+    QF_CHECK_STR (qf_notify_route_for (d.config, "notify.escalated", payload, "mail")->name,
+                  "loans");
+    json_decref (names);
+    json_object_set_new (payload, "route", json_string ("gone"));
+    QF_CHECK_EQ_INT (qf_notify_route (d.config, "notify.escalated", payload, &names), 0);
+    QF_CHECK_EQ_INT (json_array_size (names), 0);
+    json_decref (names);
+    json_decref (payload);
+    qf_test_daemon_close (&d);
+}
+
 QF_TEST (test_signature)
 {
     /* The example of the Standard Webhooks specification's libraries. */
@@ -426,6 +498,7 @@ main (void)
     QF_RUN (test_routes);
     QF_RUN (test_config_refusals);
     QF_RUN (test_channel_config_refusals);
+    QF_RUN (test_wait_config);
     QF_RUN (test_signature);
     return qf_test_done ();
 }

@@ -282,9 +282,139 @@ s_fields (json_t *item, json_t *body)
                       json_object_get (body, "data"));
 }
 
+/* Fills the title, text (markdown, or plain for email) and, for email,
+   HTML of one event from its route's templates (`fields`: what they are
+   filled from). An escalation's title says its level. */
+static int
+s_render (s_sender_t *self, const qf_notify_endpoint_t *endpoint, const char *topic,
+          json_t *fields, char **title_p, char **text_p, char **html_p, char *error,
+          size_t error_size)
+{
+    json_t *data = json_object_get (fields, "data");
+    const qf_notify_route_t *route = qf_notify_route_for (self->config, topic, data, endpoint->name);
+    /* An escalation is told as the event it escalates: its topic, subject
+       and id fill the route's templates. */
+    json_t *escalation = json_object_get (data, "escalation");
+    if (strcmp (topic, QF_NOTIFY_ESCALATED) == 0 && json_is_object (escalation)) {
+        const char *keys[] = {"topic", "subject", "event_id"};
+        for (int i = 0; i < 3; i++)
+            json_object_set (fields, keys[i], json_object_get (escalation, keys[i]));
+    }
+    const char *title_template = route && route->title && route->title[0] ? route->title : "{{topic}} {{subject}}";
+    const char *text_template = route && route->text && route->text[0] ? route->text : "{{data}}";
+    bool email = endpoint->kind == QF_NOTIFY_EMAIL;
+    char *title = NULL;
+    int rc = qf_notify_template_render (title_template, fields, QF_ESCAPE_NONE, 0, &title, error,
+                                        error_size);
+    if (rc == 0)
+        rc = qf_notify_template_render (text_template, fields,
+                                        email ? QF_ESCAPE_NONE : QF_ESCAPE_MARKDOWN, 0, text_p,
+                                        error, error_size);
+    if (rc == 0 && email)
+        rc = qf_notify_template_render (text_template, fields, QF_ESCAPE_HTML, 0, html_p, error,
+                                        error_size);
+    if (rc == 0 && strcmp (topic, QF_NOTIFY_ESCALATED) == 0 && json_is_object (escalation)) {
+        size_t size = strlen (title) + 64;
+        char *marked = malloc (size);
+        if (marked)
+            snprintf (marked, size, "升级 Escalation L%lld: %s",
+                      (long long)json_integer_value (json_object_get (escalation, "level")),
+                      title);
+        free (title);
+        title = marked;
+        rc = title ? 0 : QF_ENOMEM;
+    }
+    *title_p = title;
+    return rc;
+}
+
+/* Appends text to a growing buffer; false when out of memory. */
+static bool
+s_append (char **buffer, size_t *used, const char *text)
+{
+    size_t length = strlen (text);
+    char *grown = realloc (*buffer, *used + length + 1);
+    if (!grown)
+        return false;
+    memcpy (grown + *used, text, length + 1);
+    *buffer = grown;
+    *used += length;
+    return true;
+}
+
+/* A digest's title, text and HTML: each message held for its recipient,
+   rendered by its own route, one after another. */
+static int
+s_render_digest (s_sender_t *self, const qf_notify_endpoint_t *endpoint, json_t *body,
+                 char **title_p, char **text_p, char **html_p, char *error, size_t error_size)
+{
+    json_t *items = json_object_get (json_object_get (body, "data"), "items");
+    bool email = endpoint->kind == QF_NOTIFY_EMAIL;
+    char *text = NULL, *html = NULL;
+    size_t text_used = 0, html_used = 0;
+    bool ok = s_append (&text, &text_used, "") && (!email || s_append (&html, &html_used, ""));
+    int rc = ok ? 0 : QF_ENOMEM;
+    size_t i;
+    json_t *item;
+    json_array_foreach (items, i, item)
+    {
+        if (rc)
+            break;
+        const char *type = json_string_value (json_object_get (item, "type"));
+        json_t *fields = json_pack ("{s:s?, s:O?, s:O?, s:O?, s:O?}", "topic", type, "subject",
+                                    json_object_get (item, "subject"), "time",
+                                    json_object_get (item, "timestamp"), "event_id",
+                                    json_object_get (item, "event_id"), "data",
+                                    json_object_get (item, "data"));
+        char *title = NULL, *one = NULL, *one_html = NULL;
+        rc = fields && type ? s_render (self, endpoint, type, fields, &title, &one, &one_html,
+                                         error, error_size)
+                            : QF_ENOMEM;
+        if (rc == 0)
+            ok = s_append (&text, &text_used, i ? "\n\n---\n\n" : "") &&
+                 s_append (&text, &text_used, email ? "" : "### ") &&
+                 s_append (&text, &text_used, title) && s_append (&text, &text_used, "\n\n") &&
+                 s_append (&text, &text_used, one);
+        if (rc == 0 && ok && email) {
+            char *escaped = NULL;
+            json_t *holder = json_pack ("{s:s}", "t", title);
+            rc = holder ? qf_notify_template_render ("{{t}}", holder, QF_ESCAPE_HTML, 0, &escaped,
+                                                     error, error_size)
+                        : QF_ENOMEM;
+            json_decref (holder);
+            ok = rc == 0 && s_append (&html, &html_used, "<h3>") &&
+                 s_append (&html, &html_used, escaped) &&
+                 s_append (&html, &html_used, "</h3>\n<div style=\"white-space: pre-wrap\">") &&
+                 s_append (&html, &html_used, one_html) &&
+                 s_append (&html, &html_used, "</div>\n<hr>\n");
+            free (escaped);
+        }
+        if (rc == 0 && !ok)
+            rc = QF_ENOMEM;
+        free (title);
+        free (one);
+        free (one_html);
+        json_decref (fields);
+    }
+    char heading[160];
+    snprintf (heading, sizeof heading, "非工作时间通知汇总 Digest: %zu notification%s held outside working hours",
+              json_array_size (items), json_array_size (items) == 1 ? "" : "s");
+    *title_p = rc == 0 ? strdup (heading) : NULL;
+    if (rc == 0 && !*title_p)
+        rc = QF_ENOMEM;
+    if (rc) {
+        free (text);
+        free (html);
+        return rc;
+    }
+    *text_p = text;
+    *html_p = html;
+    return 0;
+}
+
 /* Builds a robot's or an email's request from the message's body (the
-   event, its subject and its recipients' contacts) and its route's
-   templates; 0, or a code with error saying why. */
+   event, its subject and its recipients' contacts, or a digest of such)
+   and its route's templates; 0, or a code with error saying why. */
 static int
 s_build_channel (s_sender_t *self, const qf_notify_endpoint_t *endpoint, json_t *item,
                  qf_notify_request_t *request, char *error, size_t error_size)
@@ -292,26 +422,18 @@ s_build_channel (s_sender_t *self, const qf_notify_endpoint_t *endpoint, json_t 
     const char *topic = json_string_value (json_object_get (item, "topic"));
     json_t *body = json_loads (json_string_value (json_object_get (item, "body")), 0, NULL);
     json_t *fields = body ? s_fields (item, body) : NULL;
-    if (!fields) {
+    if (!fields || !topic) {
+        json_decref (fields);
         json_decref (body);
         snprintf (error, error_size, "the message's body is not the JSON object it was enqueued as");
         return QF_EPROTO;
     }
-    const qf_notify_route_t *route =
-        qf_notify_route_for (self->config, topic, json_object_get (body, "data"), endpoint->name);
-    const char *title_template = route && route->title && route->title[0] ? route->title : "{{topic}} {{subject}}";
-    const char *text_template = route && route->text && route->text[0] ? route->text : "{{data}}";
     bool email = endpoint->kind == QF_NOTIFY_EMAIL;
     char *title = NULL, *text = NULL, *html = NULL;
-    int rc = qf_notify_template_render (title_template, fields, QF_ESCAPE_NONE, 0, &title, error,
-                                        error_size);
-    if (rc == 0)
-        rc = qf_notify_template_render (text_template, fields,
-                                        email ? QF_ESCAPE_NONE : QF_ESCAPE_MARKDOWN, 0, &text,
-                                        error, error_size);
-    if (rc == 0 && email)
-        rc = qf_notify_template_render (text_template, fields, QF_ESCAPE_HTML, 0, &html, error,
-                                        error_size);
+    int rc = strcmp (topic, QF_NOTIFY_DIGEST) == 0
+                 ? s_render_digest (self, endpoint, body, &title, &text, &html, error, error_size)
+                 : s_render (self, endpoint, topic, fields, &title, &text, &html, error,
+                             error_size);
     if (rc == 0 && email) {
         char host[256];
         const char *at = strchr (endpoint->from, '@');

@@ -14,6 +14,7 @@
     notify.enable. */
 #include "notify/notify_config.h"
 #include "notify/notify_store.h"
+#include "notify/notify_wait.h"
 #include "staff/staff.h"
 #include "qf.h"
 #include "qf_command.h"
@@ -70,7 +71,8 @@ s_message (qf_ctx_t *ctx, json_t *args, json_t **message_p)
     Recipients without an address (a role nobody holds, a person with no
     email or mobile) are left out. Caller owns *text_p. */
 static int
-s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject, char **text_p)
+s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject,
+                const qf_notify_route_t *route, char **text_p)
 {
     json_t *body = json_deep_copy (parsed);
     json_t *contacts = json_array ();
@@ -79,7 +81,12 @@ s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject, ch
         json_decref (contacts);
         return QF_ENOMEM;
     }
-    json_t *recipients = json_object_get (json_object_get (body, "data"), "recipients");
+    json_t *recipients = qf_notify_people (ctx->store, route, json_object_get (body, "data"));
+    if (!recipients) {
+        json_decref (body);
+        json_decref (contacts);
+        return QF_ENOMEM;
+    }
     size_t i;
     json_t *item;
     json_array_foreach (recipients, i, item)
@@ -98,6 +105,7 @@ s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject, ch
             json_array_append_new (contacts, json_string (mobile));
         json_decref (person);
     }
+    json_decref (recipients);
     json_object_set_new (body, kind == QF_NOTIFY_EMAIL ? "to" : "mobiles", contacts);
     if (subject)
         json_object_set_new (body, "subject", json_string (subject));
@@ -128,7 +136,8 @@ s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
                                  "args.event_id must be an event id: lowercase letters, digits "
                                  "and '-'");
     json_t *ids = json_array ();
-    int added = 0, rc = ids ? 0 : QF_ENOMEM;
+    json_t *data = json_object_get (parsed, "data");
+    int added = 0, held_count = 0, rc = ids ? 0 : QF_ENOMEM;
     size_t i;
     json_t *item;
     json_array_foreach (endpoints, i, item)
@@ -152,25 +161,37 @@ s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         snprintf (msg_id, sizeof msg_id, "msg_%s_%s", event_id, endpoint);
         bool fresh = false;
         char *own = NULL;
+        bool held = false;
         if (configured && configured->kind != QF_NOTIFY_WEBHOOK)
-            rc = s_channel_body (ctx, parsed, configured->kind, subject, &own);
+            rc = s_channel_body (ctx, parsed, configured->kind, subject,
+                                 /* an escalation tells its level, not the route's own */
+                                 strcmp (topic, QF_NOTIFY_ESCALATED) == 0
+                                     ? NULL
+                                     : qf_notify_route_for (ctx->config, topic, data, endpoint),
+                                 &own);
+        /* Outside working time a person's message waits for its digest. */
         if (!rc)
+            rc = qf_notify_hold (ctx, configured, event_id, topic, own ? own : body, &held);
+        if (!rc && !held)
             rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, channel, event_id, topic,
                                           own ? own : body, ctx->now, &fresh);
         free (own);
-        if (rc)
+        if (rc && !ctx->error[0])
             rc = qf_ctx_error (ctx, rc, NULL, "could not enqueue %s: %s", msg_id,
                                qf_strerror (rc));
-        else if (json_array_append_new (ids, json_string (msg_id)) != 0)
+        else if (!rc && !held && json_array_append_new (ids, json_string (msg_id)) != 0)
             rc = QF_ENOMEM;
         added += fresh;
+        held_count += held;
     }
+    if (!rc)
+        rc = qf_notify_escalations_open (ctx, event_id, topic, subject, data);
     json_decref (parsed);
     if (rc) {
         json_decref (ids);
         return rc;
     }
-    *result_p = json_pack ("{s:i, s:o}", "added", added, "messages", ids);
+    *result_p = json_pack ("{s:i, s:o, s:i}", "added", added, "messages", ids, "held", held_count);
     return *result_p ? 0 : QF_ENOMEM;
 }
 
@@ -443,7 +464,7 @@ s_test (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = 0;
     if (kind != QF_NOTIFY_WEBHOOK) {
         json_t *parsed = json_loads (text, 0, NULL);
-        rc = parsed ? s_channel_body (ctx, parsed, kind, "notify.test", &own) : QF_ENOMEM;
+        rc = parsed ? s_channel_body (ctx, parsed, kind, "notify.test", NULL, &own) : QF_ENOMEM;
         json_decref (parsed);
     }
     bool fresh = false;
@@ -475,5 +496,7 @@ s_enable (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 const qf_handler_t qf_notify_handlers[] = {
     {"notify.enqueue", s_enqueue},     {"notify.due", s_due},   {"notify.attempt", s_attempt},
     {"notify.endpoints", s_endpoints}, {"notify.log", s_log},   {"notify.replay", s_replay},
-    {"notify.test", s_test},           {"notify.enable", s_enable}, {NULL, NULL},
+    {"notify.test", s_test},           {"notify.enable", s_enable},
+    {"notify.escalations", qf_notify_escalations_cmd}, {"notify.held", qf_notify_held_cmd},
+    {NULL, NULL},
 };

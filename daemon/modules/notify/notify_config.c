@@ -20,6 +20,9 @@
    30 min, 2 h, 5 h, 10 h, 10 h. */
 static const int s_schedule[] = {0, 5, 300, 1800, 7200, 18000, 36000, 36000};
 
+/* Told at once, even outside working time: an incident, a high risk. */
+static const char *const s_urgent[] = {"incident.opened", "risk.high"};
+
 /* Decodes standard base64 (with its padding) into out: the byte count,
    or -1 when `text` is not base64 or does not fit in size bytes. */
 static int
@@ -245,6 +248,11 @@ static const char *
 s_check_route (const void *entry, const char **key_p, char *buf, size_t size)
 {
     const qf_notify_route_t *self = entry;
+    if (self->done_count > 0 && self->endpoint_count == 0) {
+        *key_p = "done";
+        return "expected endpoints: with done (an action to wait for), the route's escalations "
+               "are told through its endpoints; name at least one";
+    }
     const char *keys[] = {"title", "text"};
     const char *texts[] = {self->title, self->text};
     for (int i = 0; i < 2; i++) {
@@ -273,6 +281,9 @@ static const qf_key_t s_notify[] = {
     QF_INT      ("notify.poll_ms",        NOT (poll_ms),         200, 10, 60000, QF_RELOAD, "how often the notify worker asks for due messages"),
     QF_INT      ("notify.concurrency",    NOT (concurrency),     64, 1, 1000, QF_RELOAD, "requests one notify worker has in flight at most"),
     QF_INT      ("notify.endpoint_concurrency", NOT (endpoint_concurrency), 16, 1, 1000, QF_RELOAD, "of them to one endpoint at most: a slow endpoint holds no more than this, the others keep the rest"),
+    QF_BOOL     ("notify.quiet_hours",    NOT (quiet_hours),     true, QF_RELOAD, "outside working time (calendar.work_start to work_end on working days) messages to people (robots, email) wait, and go as one digest per recipient when working time begins; webhooks and urgent topics go at once"),
+    QF_TOPIC_LIST ("notify.urgent_topics", NOT (urgent_topics), NOT (urgent_topic_count), 0, 64, QF_RELOAD, "topic patterns that go at once even outside working time", .def_texts = s_urgent, .def_count = QF_COUNT (s_urgent)),
+    QF_INT      ("notify.digest_max",     NOT (digest_max),      50, 1, 500, QF_RELOAD, "messages told in one digest at most: more that waited for the same recipient go in further digests"),
 };
 
 /* notify_endpoints: one entry per webhook endpoint. */
@@ -301,6 +312,10 @@ static const qf_key_t s_route[] = {
     QF_TOKEN_LIST  ("endpoints", ROUTE (endpoints), ROUTE (endpoint_count), NULL, 0, 0, QF_CONFIG_LIST_MAX, QF_RESTART, "the notify_endpoints it sends to", .unique = true),
     QF_STRING      ("title",     ROUTE (title), "", 1024, QF_RESTART, "robots' title and emails' subject: UTF-8 text with {{topic}}, {{subject}}, {{time}}, {{event_id}} or {{data.PATH}} (none: the topic and subject)"),
     QF_STRING      ("text",      ROUTE (text), "", 16384, QF_RESTART, "robots' markdown and emails' text, the same fields (none: the payload as JSON)"),
+    QF_TOKEN_LIST  ("recipients", ROUTE (recipients), ROUTE (recipient_count), NULL, 0, 0, QF_CONFIG_LIST_MAX, QF_RESTART, "people, roles or departments of the staff directory it tells, beside the event's own recipients (emails go to their addresses, DingTalk @mentions their mobiles)", .unique = true),
+    QF_TOPIC_LIST  ("done",      ROUTE (done), ROUTE (done_count), 0, 16, QF_RESTART, "topics that do the action the route asks for (e.g. custody.borrow_approved): when no event of one of them about the same subject follows within escalate_after_hours, the next level is told (none: it asks no action)"),
+    QF_INT         ("escalate_after_hours", ROUTE (escalate_after_hours), 8, 1, 2000, QF_RESTART, "working hours (business calendar) the action may take before each escalation"),
+    QF_INT         ("escalate_depth", ROUTE (escalate_depth), 2, 1, 5, QF_RESTART, "escalation levels at most: the recipients' supervisors, their supervisors..., and last management"),
 };
 
 static const qf_section_t s_sections[] = {
@@ -370,6 +385,40 @@ s_takes (const qf_notify_endpoint_t *endpoint, const char *topic)
     return false;
 }
 
+const qf_notify_route_t *
+qf_notify_route_named (const qf_config_t *config, const char *name)
+{
+    const qf_notify_config_t *self = qf_notify_config (config);
+    for (size_t r = 0; name && r < self->route_count; r++)
+        if (strcmp (self->routes[r].name, name) == 0)
+            return &self->routes[r];
+    return NULL;
+}
+
+bool
+qf_notify_urgent (const qf_config_t *config, const char *topic)
+{
+    const qf_notify_config_t *self = qf_notify_config (config);
+    for (size_t i = 0; i < self->urgent_topic_count; i++)
+        if (qf_topic_matches (self->urgent_topics[i], topic))
+            return true;
+    return false;
+}
+
+bool
+qf_notify_route_takes (const qf_notify_route_t *route, const char *topic, json_t *payload)
+{
+    const char *escalated = strcmp (topic, QF_NOTIFY_ESCALATED) == 0
+                                ? json_string_value (json_object_get (payload, "route"))
+                                : NULL;
+    if (escalated)
+        return strcmp (escalated, route->name) == 0;
+    bool matches = false;
+    for (size_t t = 0; t < route->topic_count && !matches; t++)
+        matches = qf_topic_matches (route->topics[t], topic);
+    return matches && s_condition (route, payload);
+}
+
 int
 qf_notify_route (const qf_config_t *config, const char *topic, json_t *payload, json_t **names_p)
 {
@@ -379,10 +428,7 @@ qf_notify_route (const qf_config_t *config, const char *topic, json_t *payload, 
         return QF_ENOMEM;
     for (size_t r = 0; r < self->route_count; r++) {
         const qf_notify_route_t *route = &self->routes[r];
-        bool matches = false;
-        for (size_t t = 0; t < route->topic_count && !matches; t++)
-            matches = qf_topic_matches (route->topics[t], topic);
-        if (!matches || !s_condition (route, payload))
+        if (!qf_notify_route_takes (route, topic, payload))
             continue;
         for (size_t e = 0; e < route->endpoint_count; e++) {
             const qf_notify_endpoint_t *endpoint = qf_notify_endpoint (config, route->endpoints[e]);
@@ -408,10 +454,7 @@ qf_notify_route_for (const qf_config_t *config, const char *topic, json_t *paylo
     const qf_notify_config_t *self = qf_notify_config (config);
     for (size_t r = 0; r < self->route_count; r++) {
         const qf_notify_route_t *route = &self->routes[r];
-        bool matches = false;
-        for (size_t t = 0; t < route->topic_count && !matches; t++)
-            matches = qf_topic_matches (route->topics[t], topic);
-        if (!matches || !s_condition (route, payload))
+        if (!qf_notify_route_takes (route, topic, payload))
             continue;
         for (size_t e = 0; e < route->endpoint_count; e++)
             if (strcmp (route->endpoints[e], endpoint) == 0)

@@ -16,6 +16,13 @@
 
 #define QF_NOTIFY_SCHEDULE_MAX 16 /* attempts of one message at most */
 
+/* The topic of an escalation (payload: the event's, with "route",
+   "escalation" and the next level's "recipients"), which goes to the
+   endpoints of the route whose action is late; and the type of a digest's
+   body (the messages held outside working time for one recipient). */
+#define QF_NOTIFY_ESCALATED "notify.escalated"
+#define QF_NOTIFY_DIGEST    "notify.digest"
+
 /* What an endpoint is (notify_endpoints' kind), in the order of
    qf_notify_kind_names. */
 typedef enum {
@@ -67,6 +74,13 @@ typedef struct {
     size_t endpoint_count;
     char *title;           /* template of robots' titles and emails' subjects; "" default */
     char *text;            /* template of robots' and emails' text; "" default */
+    char *recipients[QF_CONFIG_LIST_MAX]; /* people, roles or departments it tells, beside
+                                             the event's own recipients */
+    size_t recipient_count;
+    char **done;           /* topics that do the action it asks for; none: it asks none */
+    size_t done_count;
+    int escalate_after_hours; /* working hours the action may take before the next level */
+    int escalate_depth;       /* levels at most: supervisors ..., then management */
 } qf_notify_route_t;
 
 /* The fields a route's title and text may name: the event's topic,
@@ -87,6 +101,10 @@ typedef struct {
     size_t endpoint_count;
     qf_notify_route_t *routes;
     size_t route_count;
+    bool quiet_hours;         /* people's messages (robots, email) wait for working time */
+    char **urgent_topics;     /* topic patterns that go at once, even outside it */
+    size_t urgent_topic_count;
+    int digest_max;           /* messages told in one digest at most */
 } qf_notify_config_t;
 
 extern const qf_config_part_t qf_notify_config_part;
@@ -111,6 +129,17 @@ int qf_notify_route (const qf_config_t *config, const char *topic, json_t *paylo
     NULL when none. */
 const qf_notify_route_t *qf_notify_route_for (const qf_config_t *config, const char *topic,
                                               json_t *payload, const char *endpoint);
+
+/*  Whether `route` takes an event of `topic` with `payload`: one of its
+    topics and its condition; for notify.escalated, whether it is the
+    route whose action is escalated (the payload's "route"). */
+bool qf_notify_route_takes (const qf_notify_route_t *route, const char *topic, json_t *payload);
+
+/*  The route named `name`, NULL when none is configured. */
+const qf_notify_route_t *qf_notify_route_named (const qf_config_t *config, const char *name);
+
+/*  Whether `topic` goes at once outside working time (notify.urgent_topics). */
+bool qf_notify_urgent (const qf_config_t *config, const char *topic);
 
 /*  The host and port of an email endpoint's url (smtp://host[:port] or
     smtps://host[:port]; port 0 when not given) into host (size bytes);

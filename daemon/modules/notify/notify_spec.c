@@ -35,9 +35,13 @@ const qf_command_spec_t qf_notify_specs[] = {
                .doc = "the event's subject, kept in robots' and emails' bodies for their "
                       "templates"},
               {NULL}},
-     .result = "`{\"added\": N, \"messages\": [msg_id…]}`: one message per endpoint, "
+     .result = "`{\"added\": N, \"messages\": [msg_id…], \"held\": N}`: one message per endpoint, "
                "`msg_<event_id>_<endpoint>`, pending and due at once; one already on record is "
-               "left as it is (an event delivered again adds nothing)",
+               "left as it is (an event delivered again adds nothing); outside working time "
+               "a robot's or an email's message of a topic not in `notify.urgent_topics` is "
+               "held for its recipients' digests instead (`held`, `notify.held`); a route "
+               "with `done` topics opens the escalation of the event's subject "
+               "(`notify.escalations`)",
      .cli = QF_SPEC_NO_CLI,
      .brief = "hand in an event's messages",
      .help = "The notify worker's result for a routed event: its messages, one per endpoint."},
@@ -134,5 +138,37 @@ const qf_command_spec_t qf_notify_specs[] = {
      .brief = "enable a disabled endpoint",
      .help = "Enable a webhook endpoint that was disabled for failing every attempt; its "
              "pending messages go out again."},
+    {.name = "notify.escalations",
+     .roles = "admin notify management",
+     .args = {{"state", A_ENUM, false, 0, 0, "open escalated done", .option = "--state",
+               .placeholder = "S", .help = "only this state"},
+              QF_SPEC_NEXT,
+              QF_SPEC_LIMIT,
+              {NULL}},
+     .result = "`{\"items\": [{id, route, event_id, topic, subject, level, recipients, state, "
+               "due_at, done_by, done_at, created, updated}], \"next\": N|null}`, by id: the "
+               "actions routes ask for (`done`); `state` `open` (the next level is told at "
+               "`due_at`), `escalated` (the last level was told) or `done` (`done_by`: the "
+               "topic that did it); `level` 0 is the event's own recipients",
+     .brief = "actions asked for and their escalation",
+     .help = "List the actions that routes with `done` topics wait for: who was told last, "
+             "when the next level is, or what did the action.",
+     .output = QF_OUT_LIST,
+     .list_key = "items",
+     .columns = "ID:id ROUTE:route SUBJECT:subject LEVEL:level STATE:state DUE:due_at "
+                "DONE_BY:done_by"},
+    {.name = "notify.held",
+     .roles = "admin notify management",
+     .args = {QF_SPEC_NEXT, QF_SPEC_LIMIT, {NULL}},
+     .result = "`{\"items\": [{id, endpoint, recipient, event_id, topic, release_at, created}], "
+               "\"next\": N|null}`, by id: messages to people held outside working time "
+               "(`notify.quiet_hours`), each sent in its recipient's digest at `release_at`",
+     .brief = "messages held for working time",
+     .help = "List the messages to people that came outside working time and wait for the "
+             "digest sent when working time begins (one per recipient: an email address, or "
+             "a robot's group).",
+     .output = QF_OUT_LIST,
+     .list_key = "items",
+     .columns = "ID:id ENDPOINT:endpoint RECIPIENT:recipient TOPIC:topic RELEASE:release_at"},
     {NULL},
 };

@@ -92,9 +92,8 @@ qf_staff__not_after_today (qf_ctx_t *ctx, json_t *args, const char *key)
                          field, date);
 }
 
-/* Appends `name` to `list` unless it is there already. */
-static int
-s_add_name (json_t *list, const char *name)
+int
+qf_staff_name_add (json_t *list, const char *name)
 {
     size_t i;
     json_t *item;
@@ -115,15 +114,15 @@ qf_staff__recipients (qf_store_t *store, json_t *person, bool self, bool supervi
     char boss[QF_STAFF_PERSON_SIZE];
     int rc = recipients ? 0 : QF_ENOMEM;
     if (rc == 0 && name && self)
-        rc = s_add_name (recipients, name);
+        rc = qf_staff_name_add (recipients, name);
     if (rc == 0 && name && supervisor &&
         qf_staff_supervisor_of (store, name, boss, sizeof boss) == 0)
-        rc = s_add_name (recipients, boss);
+        rc = qf_staff_name_add (recipients, boss);
     for (const char *p = roles; rc == 0 && p && *p;) {
         char role[QF_STAFF_PERSON_SIZE];
         size_t n = strcspn (p, " ");
         snprintf (role, sizeof role, "%.*s", (int)n, p);
-        rc = s_add_name (recipients, role); /* its people at commit: qf_staff_address */
+        rc = qf_staff_name_add (recipients, role); /* its people at commit: qf_staff_address */
         p += n + (p[n] == ' ');
     }
     if (rc) {
@@ -213,9 +212,9 @@ qf_staff_address (qf_store_t *store, json_t *recipients)
                                                                                 &found);
         json_decref (person);
         if (rc == 0 && json_array_size (found) == 0)
-            rc = s_add_name (people, name);
+            rc = qf_staff_name_add (people, name);
         for (size_t k = 0; rc == 0 && k < json_array_size (found); k++)
-            rc = s_add_name (people, json_string_value (json_array_get (found, k)));
+            rc = qf_staff_name_add (people, json_string_value (json_array_get (found, k)));
         json_decref (found);
     }
     if (rc == 0)

@@ -37,6 +37,10 @@ int qf_staff_get (qf_store_t *store, const char *person, json_t **person_p);
     it did before the directory (a role, a configured name). */
 int qf_staff_supervisor_of (qf_store_t *store, const char *user, char *supervisor, size_t size);
 
+/*  Appends `name` to `list` (a JSON array of names) unless it is there
+    already: recipients are never repeated. 0 or QF_ENOMEM. */
+int qf_staff_name_add (json_t *list, const char *name);
+
 /*  The active people holding `role` (NULL: any role) in `department`
     (NULL: any), by login name, as a new JSON array of their login names
     (*people_p, caller owns; empty when none). */
