@@ -10,12 +10,14 @@ the event. A robot answering 200 with an error code has failed: the
 message is tried on the retry schedule, then exhausted."""
 import os
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from notify_servers import (DingTalkReceiver, FeishuReceiver, SmtpReceiver,  # noqa: E402
                             WeComReceiver)
 from qfharness import Clock, Env, event_records, run, wait_for  # noqa: E402
+from test_s14_channels import certificate  # noqa: E402
 from test_s14_webhooks import SHIPPED_TOPICS, log  # noqa: E402
 
 HR = {"role": "hr", "user": "hr.wang"}
@@ -199,6 +201,53 @@ def test_robot_error_code_is_retried_then_exhausted():
                 env.close()
 
 
+def test_email_with_starttls_and_auth_from_the_environment():
+    """The worker's email endpoint as an operator sets it up: STARTTLS
+    required, AUTH with the password in the variable password_env names
+    (never in the file), the server's certificate checked against
+    ca_file. The receiver refuses mail and AUTH before STARTTLS."""
+    cert, key = certificate(tempfile.mkdtemp())
+    smtp = SmtpReceiver(cert, key, require_tls=True, users={"qualflow": "s3cret"})
+    env = None
+    with smtp:
+        try:
+            env = Env(AT_ONCE, """
+notify_endpoints:
+  - name: mail
+    kind: email
+    url: smtp://127.0.0.1:%d
+    tls: starttls
+    from: qualflow@example.com
+    user: qualflow
+    password_env: QF_TEST_SMTP_PASSWORD
+    ca_file: %s
+notify_routes:
+  - name: staff
+    topics: [staff.added]
+    endpoints: [mail]
+    title: "%s"
+    text: "%s"
+""" % (smtp.port, cert, TITLE, TEXT))
+            with open(env.conf, encoding="utf-8") as f:
+                assert "s3cret" not in f.read()
+            with open(env.conf, encoding="utf-8") as f:
+                text = f.read()
+            with open(env.conf, "w", encoding="utf-8") as f:
+                f.write(text.replace(SHIPPED_TOPICS, "topics: [staff.added]"))
+            env.start_daemon()
+            env.start_worker("notify", env={"QF_TEST_SMTP_PASSWORD": "s3cret"})
+            add_people(env)
+            (mail,) = smtp.wait(1, 20)
+            assert not mail["problems"], mail
+            assert mail["tls"] and mail["authenticated"], mail
+            assert mail["rcpt_tos"] == ["zhao@example.com"], mail
+            assert mail["subject"] == "新同事 New colleague: staff/li.lei", mail
+        finally:
+            if env:
+                env.close()
+
+
 if __name__ == "__main__":
     run("s14_robots", [test_robots_and_email_reach_their_receivers,
-                       test_robot_error_code_is_retried_then_exhausted])
+                       test_robot_error_code_is_retried_then_exhausted,
+                       test_email_with_starttls_and_auth_from_the_environment])
