@@ -437,6 +437,130 @@ QF_TEST (test_wait_config)
     qf_test_daemon_close (&d);
 }
 
+/* A route asking for an action: qualification.created waits for its
+   review to be requested. */
+#define ACTION_YAML                                                                                \
+    QF_TEST_POLICY                                                                                 \
+    "notify_endpoints:\n"                                                                          \
+    "  - name: crm\n    url: http://127.0.0.1:9/crm\n    secret: " SECRET "\n"                     \
+    "notify_routes:\n  - name: drafts\n    topics: [qualification.created]\n"                     \
+    "    endpoints: [crm]\n    done: [qualification.review_requested]\n"                         \
+    "    escalate_after_hours: 1\n"
+
+/* Adds qualification n, hands its qualification.created in as the notify
+   worker does: its id, or 0. */
+static long long
+s_created (qf_test_daemon_t *d, int n)
+{
+    uint64_t mark = qf_test_mark (d);
+    long long id = qf_test_qual_add (d, n, "construction-general", "2028-01-01");
+    json_t *events = qf_test_events (d, mark, "qualification.created");
+    json_t *event = json_array_get (events, 0);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", id);
+    int rc = event ? qf_test_run (d, "notify", "notify.enqueue", NULL,
+                                  "{s:s, s:s, s:[s], s:s, s:s}", "event_id",
+                                  qf_test_str (event, "id"), "topic", "qualification.created",
+                                  "endpoints", "crm", "subject", subject, "body",
+                                  "{\"type\":\"qualification.created\",\"data\":{}}")
+                   : -1;
+    json_decref (events);
+    return rc ? 0 : id;
+}
+
+/* The escalation of qualification `id`: its state and done_by ("-" when
+   none), or "" when it has none. */
+static const char *
+s_escalation (qf_test_daemon_t *d, long long id)
+{
+    static char out[96];
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", id);
+    out[0] = '\0';
+    json_t *result = NULL;
+    if (qf_test_run (d, "admin", "notify.escalations", &result, "{}") == 0) {
+        size_t i;
+        json_t *row;
+        json_array_foreach (json_object_get (result, "items"), i, row)
+        {
+            if (strcmp (qf_test_str (row, "subject"), subject) == 0)
+                snprintf (out, sizeof out, "%s %s", qf_test_str (row, "state"),
+                          json_is_string (json_object_get (row, "done_by"))
+                              ? qf_test_str (row, "done_by")
+                              : "-");
+        }
+    }
+    json_decref (result);
+    return out;
+}
+
+/* The done event ends an escalation in its own commit, also after the
+   observe hook was idle (no escalation left), and when it came before the
+   escalation was opened; one not done is raised after its working hour. */
+QF_TEST (test_escalation_ends_in_the_done_commit)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (s_open (&d, ACTION_YAML), 0);
+    long long first = s_created (&d, 1);
+    QF_CHECK (first);
+    QF_CHECK_STR (s_escalation (&d, first), "open -");
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
+                                  (json_int_t)first),
+                     0);
+    QF_CHECK_STR (s_escalation (&d, first), "done qualification.review_requested");
+    /* Nothing open: the tick lets the hook rest; a new escalation wakes it. */
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    long long second = s_created (&d, 2);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
+                                  (json_int_t)second),
+                     0);
+    QF_CHECK_STR (s_escalation (&d, second), "done qualification.review_requested");
+
+    /* Done before the worker handed the event in. */
+    uint64_t mark = qf_test_mark (&d);
+    long long third = qf_test_qual_add (&d, 3, "construction-general", "2028-01-01");
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
+                                  (json_int_t)third),
+                     0);
+    json_t *events = qf_test_events (&d, mark, "qualification.created");
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", third);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL,
+                                  "{s:s, s:s, s:[s], s:s, s:s}", "event_id",
+                                  qf_test_str (json_array_get (events, 0), "id"), "topic",
+                                  "qualification.created", "endpoints", "crm", "subject",
+                                  subject, "body", "{\"type\":\"x\",\"data\":{}}"),
+                     0);
+    json_decref (events);
+    QF_CHECK_STR (s_escalation (&d, third), "done (before the escalation opened)");
+
+    /* Not done: one working hour later management is told, the last level. */
+    long long fourth = s_created (&d, 4);
+    mark = qf_test_mark (&d);
+    d.now += 59 * 60000;
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    d.now += 2 * 60000;
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 1);
+    json_t *raised = qf_test_events (&d, mark, "notify.escalated");
+    QF_CHECK_EQ_INT (json_array_size (raised), 1);
+    json_t *payload = json_object_get (json_array_get (raised, 0), "payload");
+    QF_CHECK_STR (json_string_value (json_array_get (json_object_get (payload, "recipients"), 0)),
+                  "management");
+    QF_CHECK_STR (qf_test_str (payload, "route"), "drafts");
+    QF_CHECK (json_is_true (json_object_get (json_object_get (payload, "escalation"), "final")));
+    json_decref (raised);
+    QF_CHECK_STR (s_escalation (&d, fourth), "escalated -");
+    d.now += 3600000 * 5;
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
+    /* Done after the last level still ends it. */
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
+                                  (json_int_t)fourth),
+                     0);
+    QF_CHECK_STR (s_escalation (&d, fourth), "done qualification.review_requested");
+    qf_test_daemon_close (&d);
+}
+
 QF_TEST (test_signature)
 {
     /* The example of the Standard Webhooks specification's libraries. */
@@ -499,6 +623,7 @@ main (void)
     QF_RUN (test_config_refusals);
     QF_RUN (test_channel_config_refusals);
     QF_RUN (test_wait_config);
+    QF_RUN (test_escalation_ends_in_the_done_commit);
     QF_RUN (test_signature);
     return qf_test_done ();
 }

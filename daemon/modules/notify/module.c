@@ -63,7 +63,17 @@ static int
 s_store_open (qf_store_t *store, char *error, size_t error_size)
 {
     int rc = qf_notify_store_open (store, error, error_size);
-    return rc ? rc : qf_notify_wait_store_open (store, error, error_size);
+    if (rc == 0)
+        rc = qf_notify_wait_store_open (store, error, error_size);
+    if (rc == 0)
+        qf_notify_watch (store, true);
+    return rc;
+}
+
+static void
+s_store_close (qf_store_t *store)
+{
+    qf_notify_watch (store, false);
 }
 
 const qf_module_t qf_module_notify = {
@@ -76,6 +86,7 @@ const qf_module_t qf_module_notify = {
     .migrations = s_migrations,
     .migration_count = sizeof s_migrations / sizeof s_migrations[0],
     .store_open = s_store_open,
+    .store_close = s_store_close,
     .config = &qf_notify_config_part,
     .observe = qf_notify_observe,
     .tick = qf_notify_tick,

@@ -18,6 +18,55 @@
 #define ESCALATIONS_PER_TICK 32 /* escalations raised per tick pass at most */
 #define MANAGEMENT           "management"
 
+/* Whether a store may have escalations that an event could end, so that
+   the observe hook, which every event of every command pays, costs a
+   look at one flag while there are none. A store is watched from its
+   store_open to its store_close (a few at once in tests). Set when an
+   escalation opens; cleared by the tick only when the committed state
+   has none (a rolled-back batch cannot bring one back behind it). */
+#define WATCHED_MAX 16
+static struct {
+    const qf_store_t *store;
+    bool maybe;
+} s_watched[WATCHED_MAX];
+
+/* The slot of `store` (NULL: a free one); -1 when none. */
+static int
+s_slot (const qf_store_t *store)
+{
+    for (int i = 0; i < WATCHED_MAX; i++)
+        if (s_watched[i].store == store)
+            return i;
+    return -1;
+}
+
+void
+qf_notify_watch (const qf_store_t *store, bool on)
+{
+    int slot = s_slot (on ? NULL : store);
+    if (slot < 0)
+        return; /* more stores than slots: theirs look at every event */
+    s_watched[slot].store = on ? store : NULL;
+    s_watched[slot].maybe = true;
+}
+
+/* Whether events in `store` may end an escalation: true unless its
+   committed state was seen to have none since the last one opened. */
+static bool
+s_maybe (const qf_store_t *store)
+{
+    int slot = s_slot (store);
+    return slot < 0 || s_watched[slot].maybe;
+}
+
+static void
+s_set_maybe (const qf_store_t *store, bool maybe)
+{
+    int slot = s_slot (store);
+    if (slot >= 0)
+        s_watched[slot].maybe = maybe;
+}
+
 json_t *
 qf_notify_people (qf_store_t *store, const qf_notify_route_t *route, json_t *payload)
 {
@@ -74,6 +123,8 @@ s_open (qf_ctx_t *ctx, const qf_notify_route_t *route, const char *event_id, con
     if (rc == 0)
         rc = qf_store_escalation_open (ctx->store, route->name, event_id, topic, subject, done_text,
                                        people_text, payload_text, due, ctx->now, &added);
+    if (rc == 0 && added)
+        s_set_maybe (ctx->store, true);
     /* Done before the worker handed the event in: on record, and ended. */
     if (rc == 0 && added && already) {
         json_t *mine = NULL;
@@ -120,6 +171,8 @@ qf_notify_escalations_open (qf_ctx_t *ctx, const char *event_id, const char *top
 int
 qf_notify_observe (qf_store_t *store, int64_t time, const char *topic, const char *subject)
 {
+    if (!s_maybe (store))
+        return 0;
     json_t *open = NULL;
     int rc = qf_store_escalations_of (store, subject, &open);
     size_t i;
@@ -278,6 +331,9 @@ qf_notify_tick (qf_store_t *store, const qf_config_t *config, int64_t now, int *
         return rc;
     }
     int escalated = pass.raised;
+    bool any = true, settled = false;
+    if (s_maybe (store) && qf_store_escalations_any (store, &any, &settled) == 0 && settled)
+        s_set_maybe (store, any);
     json_t *held = NULL;
     rc = qf_store_held_due (store, now, 1, &held);
     if (rc == 0 && json_array_size (held) > 0) {

@@ -44,6 +44,10 @@ json_t *qf_notify_people (qf_store_t *store, const qf_notify_route_t *route, jso
 int qf_notify_escalations_open (qf_ctx_t *ctx, const char *event_id, const char *topic,
                                 const char *subject, json_t *payload);
 
+/*  Starts (on) or ends watching `store` for events that end escalations:
+    from the module's store_open to its store_close. */
+void qf_notify_watch (const qf_store_t *store, bool on);
+
 /*  The module's observe hook (qf_module_t.observe): an event of a done
     topic about an escalation's subject ends it. */
 int qf_notify_observe (qf_store_t *store, int64_t time, const char *topic, const char *subject);

@@ -20,6 +20,7 @@ typedef enum {
     WS_HELD_OF,
     WS_HELD_DELETE,
     WS_HELD_LIST,
+    WS_ESC_ANY,
     WS_COUNT
 } wait_stmt_t;
 
@@ -50,6 +51,8 @@ static const char *const s_sql[WS_COUNT] = {
                    " WHERE endpoint = ?1 AND recipient = ?2 AND release_at <= ?3"
                    " ORDER BY id LIMIT ?4",
     [WS_HELD_DELETE] = "DELETE FROM notify_held WHERE id = ?1",
+    [WS_ESC_ANY] = "SELECT EXISTS (SELECT 1 FROM notify_escalations"
+                   " WHERE state IN ('open', 'escalated'))",
     [WS_HELD_LIST] = "SELECT id, endpoint, recipient, event_id, topic, release_at, created"
                      " FROM notify_held WHERE id > ?1 ORDER BY id LIMIT ?2",
 };
@@ -226,4 +229,15 @@ qf_store_held_list (qf_store_t *self, int64_t after, int limit, json_t **list_p)
     sqlite3_bind_int (stmt, 2, limit);
     return qf_store__rows_json (self, stmt, qf_store__row_object, NULL, "list held notifications",
                                 list_p);
+}
+
+int
+qf_store_escalations_any (qf_store_t *self, bool *any_p, bool *settled_p)
+{
+    int64_t any = 1;
+    int rc = qf_store__int_or (self, s_stmt (self, WS_ESC_ANY), 1, &any,
+                               "look for open escalations");
+    *any_p = any != 0;
+    *settled_p = sqlite3_get_autocommit (self->db) != 0;
+    return rc;
 }

@@ -68,6 +68,11 @@ int qf_store_escalations_list (qf_store_t *self, const char *state, int64_t afte
 int qf_store_escalation_done_since (qf_store_t *self, const char *event_id, const char *subject,
                                     json_t *done, bool *done_p);
 
+/*  Whether any escalation may still end (open or escalated), into
+    *any_p; *settled_p says whether that is the committed state (no
+    transaction is open, so no rollback can bring one back). */
+int qf_store_escalations_any (qf_store_t *self, bool *any_p, bool *settled_p);
+
 /*  Holds a message for `recipient` of `endpoint` until release_at,
     unless it is held already (*added_p says which). */
 int qf_store_held_add (qf_store_t *self, const char *endpoint, const char *recipient,
