@@ -2,7 +2,8 @@
     as the daemon runs it (qf_test_daemon.h), and the worker's Standard
     Webhooks signing: notify.enqueue adds nothing for an event handed in
     again; notify.due leases what is due and hands it out again, with the
-    same id, once the lease has ended; notify.attempt follows the retry
+    same id, once the lease has ended, soonest first across endpoints and
+    leaving out the excluded ones' backlog; notify.attempt follows the retry
     schedule to the exhaustion event, leaves a sent message sent, and
     disables an endpoint failing everything for notify.disable_after_s;
     notify.enable and notify.replay; configuration refused with file:line
@@ -57,6 +58,28 @@ s_due (qf_test_daemon_t *d, json_t **items_p)
         *items_p = json_incref (json_object_get (result, "items"));
     json_decref (result);
     return count;
+}
+
+/* The msg_ids (without "msg_", space-separated) that notify.due with
+   `limit` and `exclude` (one endpoint or NULL) hands out, in order. */
+static const char *
+s_due_ids (qf_test_daemon_t *d, int limit, const char *exclude)
+{
+    static char ids[512];
+    json_t *result = NULL;
+    ids[0] = '\0';
+    if (qf_test_run (d, "notify", "notify.due", &result, "{s:i, s:[s*]}", "limit", limit,
+                     "exclude", exclude) != 0)
+        return "(refused)";
+    size_t i;
+    json_t *item;
+    json_array_foreach (json_object_get (result, "items"), i, item)
+    {
+        snprintf (ids + strlen (ids), sizeof ids - strlen (ids), "%s%s", i ? " " : "",
+                  qf_test_str (item, "msg_id") + 4);
+    }
+    json_decref (result);
+    return ids;
 }
 
 /* Reports an attempt of crm's message with `status`: its new state ("" on
@@ -135,6 +158,32 @@ QF_TEST (test_lease_expires_and_the_same_id_comes_again)
     QF_CHECK_EQ_INT (qf_test_int (json_array_get (again, 0), "attempt"), 1);
     json_decref (first);
     json_decref (again);
+    qf_test_daemon_close (&d);
+}
+
+/* notify.due across endpoints: the soonest first whatever the endpoint,
+   `limit` in all, an excluded endpoint's backlog (crm: 5 messages) left
+   where it is while erp's newer message goes, leased ones skipped. */
+QF_TEST (test_due_per_endpoint)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    for (int i = 0; i < 6; i++) {
+        char event[40];
+        snprintf (event, sizeof event, "event-%d", i);
+        d.now += 10;
+        QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL,
+                                      "{s:s, s:s, s:[s], s:s}", "event_id", event, "topic",
+                                      "qualification.created", "endpoints", i == 5 ? "erp" : "crm",
+                                      "body", "{\"type\":\"t\"}"),
+                         0);
+    }
+    QF_CHECK_STR (s_due_ids (&d, 2, NULL), "event-0_crm event-1_crm");
+    QF_CHECK_STR (s_due_ids (&d, 2, "crm"), "event-5_erp");
+    /* crm's three not leased yet, soonest first; the leased two are not
+       handed out again. */
+    QF_CHECK_STR (s_due_ids (&d, 10, NULL), "event-2_crm event-3_crm event-4_crm");
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
     qf_test_daemon_close (&d);
 }
 
@@ -421,6 +470,7 @@ main (void)
     s_test_suite = "notify";
     QF_RUN (test_enqueue_is_idempotent);
     QF_RUN (test_lease_expires_and_the_same_id_comes_again);
+    QF_RUN (test_due_per_endpoint);
     QF_RUN (test_schedule_then_exhaustion);
     QF_RUN (test_endpoint_disabled_then_enabled);
     QF_RUN (test_routes);

@@ -179,15 +179,11 @@ s_due (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     const qf_notify_config_t *notify = qf_notify_config (ctx->config);
     json_t *limit = json_object_get (args, "limit");
-    json_t *exclude = json_object_get (args, "exclude");
-    char *excluded = exclude ? json_dumps (exclude, JSON_COMPACT) : NULL;
-    if (exclude && !excluded)
-        return QF_ENOMEM;
     json_t *items = NULL;
     int rc = qf_store_notify_due (ctx->store, qf_ctx_who (ctx), ctx->now,
                                   ctx->now + notify->lease_ms,
-                                  limit ? (int)json_integer_value (limit) : 100, excluded, &items);
-    free (excluded);
+                                  limit ? (int)json_integer_value (limit) : 100,
+                                  json_object_get (args, "exclude"), &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the due notifications: %s",
                              qf_strerror (rc));
