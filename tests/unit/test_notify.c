@@ -61,15 +61,17 @@ s_due (qf_test_daemon_t *d, json_t **items_p)
 }
 
 /* The msg_ids (without "msg_", space-separated) that notify.due with
-   `limit` and `exclude` (one endpoint or NULL) hands out, in order. */
+   `limit`, `per_endpoint` (0: not given) and `exclude` (one endpoint or
+   NULL) hands out, in order. */
 static const char *
-s_due_ids (qf_test_daemon_t *d, int limit, const char *exclude)
+s_due_ids (qf_test_daemon_t *d, int limit, int per_endpoint, const char *exclude)
 {
     static char ids[512];
     json_t *result = NULL;
     ids[0] = '\0';
-    if (qf_test_run (d, "notify", "notify.due", &result, "{s:i, s:[s*]}", "limit", limit,
-                     "exclude", exclude) != 0)
+    if (qf_test_run (d, "notify", "notify.due", &result, "{s:i, s:[s*], s:o*}", "limit", limit,
+                     "exclude", exclude, "per_endpoint",
+                     per_endpoint ? json_integer (per_endpoint) : NULL) != 0)
         return "(refused)";
     size_t i;
     json_t *item;
@@ -162,8 +164,9 @@ QF_TEST (test_lease_expires_and_the_same_id_comes_again)
 }
 
 /* notify.due across endpoints: the soonest first whatever the endpoint,
-   `limit` in all, an excluded endpoint's backlog (crm: 5 messages) left
-   where it is while erp's newer message goes, leased ones skipped. */
+   `limit` in all and `per_endpoint` of each, so that crm's backlog (5
+   messages) does not hold back erp's newer one; an excluded endpoint
+   left out; leased ones skipped. */
 QF_TEST (test_due_per_endpoint)
 {
     qf_test_daemon_t d;
@@ -178,11 +181,12 @@ QF_TEST (test_due_per_endpoint)
                                       "body", "{\"type\":\"t\"}"),
                          0);
     }
-    QF_CHECK_STR (s_due_ids (&d, 2, NULL), "event-0_crm event-1_crm");
-    QF_CHECK_STR (s_due_ids (&d, 2, "crm"), "event-5_erp");
-    /* crm's three not leased yet, soonest first; the leased two are not
-       handed out again. */
-    QF_CHECK_STR (s_due_ids (&d, 10, NULL), "event-2_crm event-3_crm event-4_crm");
+    /* One of each endpoint's: crm's backlog does not fill the answer. */
+    QF_CHECK_STR (s_due_ids (&d, 10, 1, NULL), "event-0_crm event-5_erp");
+    QF_CHECK_STR (s_due_ids (&d, 2, 0, "crm"), "");
+    /* Soonest first, `limit` in all; the leased ones not handed out again. */
+    QF_CHECK_STR (s_due_ids (&d, 2, 0, NULL), "event-1_crm event-2_crm");
+    QF_CHECK_STR (s_due_ids (&d, 10, 0, NULL), "event-3_crm event-4_crm");
     QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
     qf_test_daemon_close (&d);
 }

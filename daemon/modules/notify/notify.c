@@ -179,10 +179,12 @@ s_due (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     const qf_notify_config_t *notify = qf_notify_config (ctx->config);
     json_t *limit = json_object_get (args, "limit");
+    json_t *per_endpoint = json_object_get (args, "per_endpoint");
+    int most = limit ? (int)json_integer_value (limit) : 100;
     json_t *items = NULL;
     int rc = qf_store_notify_due (ctx->store, qf_ctx_who (ctx), ctx->now,
-                                  ctx->now + notify->lease_ms,
-                                  limit ? (int)json_integer_value (limit) : 100,
+                                  ctx->now + notify->lease_ms, most,
+                                  per_endpoint ? (int)json_integer_value (per_endpoint) : most,
                                   json_object_get (args, "exclude"), &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the due notifications: %s",

@@ -47,6 +47,9 @@ const qf_command_spec_t qf_notify_specs[] = {
      .args = {{"limit", A_INT, false, 1, 1000, .doc = "default 100"},
               {"exclude", A_TEXT_LIST, false, 0, 1000,
                .doc = "endpoints to leave out: those the worker has enough of in flight"},
+              {"per_endpoint", A_INT, false, 1, 1000,
+               .doc = "at most this many of one endpoint's, so that a slow endpoint's backlog "
+                      "does not fill the answer; default `limit`"},
               {NULL}},
      .result = "`{\"items\": [{id, msg_id, endpoint, channel, event_id, topic, body, attempt}], "
                "\"lease_until\": ms}`: pending messages whose attempt is due and whose endpoint "

@@ -177,17 +177,19 @@ s_lease (qf_store_t *self, int64_t id, const char *owner, int64_t lease_until, j
 
 int
 qf_store_notify_due (qf_store_t *self, const char *owner, int64_t now, int64_t lease_until,
-                     int limit, json_t *exclude, json_t **list_p)
+                     int limit, int per_endpoint, json_t *exclude, json_t **list_p)
 {
     /* Each endpoint with pending messages is asked for its own soonest
-       `limit`, then the soonest `limit` of them all are leased. */
+       `per_endpoint`, then the soonest `limit` of them all are leased. */
+    if (per_endpoint > limit)
+        per_endpoint = limit;
     json_t *endpoints = NULL, *list = json_array ();
     int rc = list ? qf_store__rows_json (self, s_stmt (self, NS_DUE_ENDPOINTS),
                                          qf_store__row_object, NULL,
                                          "read the endpoints with pending notifications",
                                          &endpoints)
                   : QF_ENOMEM;
-    size_t count = 0, room = (size_t)limit * json_array_size (endpoints);
+    size_t count = 0, room = (size_t)per_endpoint * json_array_size (endpoints);
     s_due_t *due = rc == 0 && room ? malloc (room * sizeof *due) : NULL;
     if (rc == 0 && room && !due)
         rc = QF_ENOMEM;
@@ -199,7 +201,7 @@ qf_store_notify_due (qf_store_t *self, const char *owner, int64_t now, int64_t l
         if (rc)
             break;
         if (name && !s_excluded (exclude, name))
-            rc = s_due_of (self, name, now, limit, due, &count);
+            rc = s_due_of (self, name, now, per_endpoint, due, &count);
     }
     json_decref (endpoints);
     if (rc == 0 && count > 1)
