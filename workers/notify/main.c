@@ -47,7 +47,7 @@
 
 #define POKE_DELAY_MS 2  /* after an event's messages are handed in: time for its commit */
 #define POKE_BURST_MS 50 /* then asked every POKE_STEP_MS until they come, this long */
-#define POKE_STEP_MS  5
+#define POKE_STEP_MS  1
 
 /* The session's word to the sender that messages were just handed in, so
    it asks notify.due at once instead of at its next poll. The one mutable
