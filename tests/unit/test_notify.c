@@ -4,7 +4,8 @@
     again; notify.due leases what is due and hands it out again, with the
     same id, once the lease has ended, soonest first across endpoints and
     leaving out the excluded ones' backlog; notify.attempt follows the retry
-    schedule to the exhaustion event, leaves a sent message sent, and
+    schedule to the exhaustion event, leaves a sent message sent (and
+    notify.attempts records many at once), and
     disables an endpoint failing everything for notify.disable_after_s;
     notify.enable and notify.replay; configuration refused with file:line
     (an invalid URL, a secret not whsec_ base64); the signature of the
@@ -188,6 +189,46 @@ QF_TEST (test_due_per_endpoint)
     QF_CHECK_STR (s_due_ids (&d, 2, 0, NULL), "event-1_crm event-2_crm");
     QF_CHECK_STR (s_due_ids (&d, 10, 0, NULL), "event-3_crm event-4_crm");
     QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    qf_test_daemon_close (&d);
+}
+
+/* notify.attempts: many reports in one command, each recorded as
+   notify.attempt records it; one of a message not on record answered
+   with its error while the others are recorded; one not well formed
+   refuses them all, naming it. */
+QF_TEST (test_attempts_in_one_command)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    QF_CHECK_EQ_INT (s_enqueue (&d, NULL), 0);
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 2);
+    json_t *result = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.attempts", NULL, "{s:s}", "reports",
+                                  "[{\"msg_id\": \"msg_" EVENT "_crm\", \"status\": 200,"
+                                  " \"latency_ms\": 1}, {\"msg_id\": \"msg_" EVENT "_erp\","
+                                  " \"status\": 1000, \"latency_ms\": 1}]"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.reports[1].status");
+    QF_CHECK_STR (s_attempt (&d, "crm", 0, NULL), "pending"); /* nothing of it was recorded */
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.attempts", &result, "{s:s}", "reports",
+                                  "[{\"msg_id\": \"msg_" EVENT "_crm\", \"status\": 200,"
+                                  " \"latency_ms\": 1, \"error\": null},"
+                                  " {\"msg_id\": \"msg_nothing_crm\", \"status\": 200,"
+                                  " \"latency_ms\": 1},"
+                                  " {\"msg_id\": \"msg_" EVENT "_erp\", \"status\": 503,"
+                                  " \"latency_ms\": 7, \"error\": \"HTTP 503\"}]"),
+                     0);
+    json_t *items = json_object_get (result, "items");
+    QF_CHECK_EQ_INT (json_array_size (items), 3);
+    QF_CHECK_STR (qf_test_str (json_array_get (items, 0), "state"), "sent");
+    QF_CHECK (strstr (qf_test_str (json_array_get (items, 1), "error"), "no notification"));
+    QF_CHECK_STR (qf_test_str (json_array_get (items, 2), "state"), "pending");
+    QF_CHECK_EQ_INT (qf_test_int (json_array_get (items, 2), "attempts"), 1);
+    json_decref (result);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.attempts", NULL, "{s:s}", "reports",
+                                  "{}"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.reports");
     qf_test_daemon_close (&d);
 }
 
@@ -475,6 +516,7 @@ main (void)
     QF_RUN (test_enqueue_is_idempotent);
     QF_RUN (test_lease_expires_and_the_same_id_comes_again);
     QF_RUN (test_due_per_endpoint);
+    QF_RUN (test_attempts_in_one_command);
     QF_RUN (test_schedule_then_exhaustion);
     QF_RUN (test_endpoint_disabled_then_enabled);
     QF_RUN (test_routes);

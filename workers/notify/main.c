@@ -17,8 +17,9 @@
     rate_per_second: one slow endpoint holds transfers of its own and
     never the others' (it is left out of the question once the worker
     holds enough of its messages, and an answer gives a few of each
-    endpoint's at most). Each transfer ends in notify.attempt (the HTTP status,
-    or 0 with the error, and the latency); only a 2xx within
+    endpoint's at most). Each transfer ends in a report of its attempt (the
+    HTTP status, or 0 with the error, and the latency), those that ended
+    together in one notify.attempts; only a 2xx within
     notify.timeout_ms counts. Nothing of the delivery state lives here: a
     worker killed mid-send leaves leased messages that are due again once
     their lease ends, with the same webhook-id, and a daemon killed keeps
@@ -146,7 +147,8 @@ typedef struct {
     json_t *deferred; /* due messages waiting: their endpoint has its share in flight or its
                          rate limit holds them back (waiting_since: monotonic ms) */
     s_endpoint_t *endpoints; /* one per configured endpoint */
-    int reports;             /* notify.attempt requests sent, their replies not read */
+    json_t *reports_out;     /* attempts not reported yet (s_report) */
+    int reports;             /* notify.attempts requests sent, their replies not read */
     char due_id[QF_ID_MAX + 1]; /* the request id of the notify.due out */
     int64_t due_sent;           /* monotonic ms it was sent; 0: none out */
     int due_limit;              /* its limit */
@@ -181,34 +183,57 @@ s_daemon_away (s_sender_t *self)
     self->next_ask = self->quiet_until;
 }
 
-/* Reports one attempt without waiting for the answer (replies are read
-   by s_read_replies), so one round trip per message does not bound the
-   rate. A report that does not arrive is left to the lease: the message
-   is sent again, with the same id. */
+/* Notes one attempt for the next notify.attempts (s_flush_reports). */
 static void
 s_report (s_sender_t *self, const char *msg_id, long status, int64_t latency, const char *error)
 {
-    json_t *args = json_pack ("{s:s, s:i, s:I, s:s?}", "msg_id", msg_id, "status", (int)status,
-                              "latency_ms", (json_int_t)latency, "error",
-                              error && *error ? error : NULL);
-    int rc = !args            ? QF_ENOMEM
-             : s_client (self) ? qf_client_send (self->client, "notify.attempt", "notify",
-                                                 self->instance, args, NULL)
-                               : QF_EIO;
-    json_decref (args);
-    if (rc)
-        qf_warn ("%s: the attempt (status %ld) was not reported (%s); it is sent again when its "
+    json_t *report = json_pack ("{s:s, s:i, s:I, s:s?}", "msg_id", msg_id, "status", (int)status,
+                                "latency_ms", (json_int_t)latency, "error",
+                                error && *error ? error : NULL);
+    if (!report || json_array_append_new (self->reports_out, report) != 0)
+        qf_warn ("%s: no memory to report the attempt (status %ld); it is sent again when its "
                  "lease ends",
-                 msg_id, status, qf_strerror (rc));
-    else
-        self->reports++;
+                 msg_id, status);
     qf_debug ("%s: status %ld in %lld ms", msg_id, status, (long long)latency);
+}
+
+/* Reports the attempts noted since the last time with one notify.attempts
+   (QF_NOTIFY_REPORTS_MAX at most each), without waiting for the answer
+   (s_read_replies reads it), so one round trip per message does not
+   bound the rate. A report that does not arrive is left to the lease: the
+   message is sent again, with the same id. */
+static void
+s_flush_reports (s_sender_t *self)
+{
+    while (json_array_size (self->reports_out)) {
+        json_t *batch = json_array ();
+        while (batch && json_array_size (self->reports_out) &&
+               json_array_size (batch) < QF_NOTIFY_REPORTS_MAX) {
+            json_array_append (batch, json_array_get (self->reports_out, 0));
+            json_array_remove (self->reports_out, 0);
+        }
+        char *text = batch ? json_dumps (batch, JSON_COMPACT) : NULL;
+        json_t *args = text ? json_pack ("{s:s}", "reports", text) : NULL;
+        int rc = !args            ? QF_ENOMEM
+                 : s_client (self) ? qf_client_send (self->client, "notify.attempts", "notify",
+                                                     self->instance, args, NULL)
+                                   : QF_EIO;
+        if (rc)
+            qf_warn ("%zu attempts were not reported (%s); their messages are sent again when "
+                     "their lease ends",
+                     json_array_size (batch), qf_strerror (rc));
+        else
+            self->reports++;
+        json_decref (args);
+        free (text);
+        json_decref (batch);
+    }
 }
 
 static void s_due_answer (s_sender_t *self, const qf_msg_t *reply);
 
 /* Reads the answers that have come: notify.due's (its messages are
-   started) and the reports' (a refusal is logged). */
+   started) and the reports' (a refusal, of all or of one, is logged). */
 static void
 s_read_replies (s_sender_t *self)
 {
@@ -221,12 +246,21 @@ s_read_replies (s_sender_t *self)
             self->due_sent = 0;
         } else if (self->reports > 0) {
             self->reports--;
-            if (reply.status != QF_STATUS_OK) {
-                json_t *error = json_object_get (reply.body, "error");
-                qf_warn ("notify.attempt refused (%d): %s", reply.status,
+            json_t *error = json_object_get (reply.body, "error");
+            if (reply.status != QF_STATUS_OK)
+                qf_warn ("notify.attempts refused (%d): %s", reply.status,
                          json_string_value (json_object_get (error, "message"))
                              ? json_string_value (json_object_get (error, "message"))
                              : "no message");
+            size_t i;
+            json_t *item;
+            json_array_foreach (json_object_get (json_object_get (reply.body, "result"), "items"),
+                                i, item)
+            {
+                if (json_object_get (item, "error"))
+                    qf_warn ("%s: attempt not recorded: %s",
+                             json_string_value (json_object_get (item, "msg_id")),
+                             json_string_value (json_object_get (item, "error")));
             }
         }
         qf_msg_reset (&reply);
@@ -669,6 +703,7 @@ s_run (void *arg)
         s_read_replies (self);
         if (json_array_size (self->deferred))
             s_start_deferred (self);
+        s_flush_reports (self);
         /* Nothing to ask for while a question is out (its answer is
            looked for every ms) or the worker holds all it may (until a
            transfer ends, which wakes the poll). */
@@ -704,10 +739,11 @@ s_sender_start (const qf_config_t *config, const char *instance, void **state_p)
     snprintf (self->instance, sizeof self->instance, "%s", instance);
     self->multi = curl_multi_init ();
     self->deferred = json_array ();
+    self->reports_out = json_array ();
     self->endpoints = calloc (notify->endpoint_count + 1, sizeof *self->endpoints);
     for (size_t i = 0; self->endpoints && i < notify->endpoint_count; i++)
         self->endpoints[i].endpoint = notify->endpoints[i].name;
-    if (!self->multi || !self->deferred || !self->endpoints) {
+    if (!self->multi || !self->deferred || !self->reports_out || !self->endpoints) {
         s_sender_stop (self);
         return QF_ENOMEM;
     }
@@ -746,6 +782,7 @@ s_sender_stop (void *state)
         curl_multi_cleanup (self->multi);
     qf_client_destroy (&self->client);
     json_decref (self->deferred);
+    json_decref (self->reports_out);
     free (self->endpoints);
     free (self);
     curl_global_cleanup ();

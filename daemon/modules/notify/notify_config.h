@@ -15,6 +15,7 @@
 #include "qf_config.h"
 
 #define QF_NOTIFY_SCHEDULE_MAX 16 /* attempts of one message at most */
+#define QF_NOTIFY_REPORTS_MAX  500 /* attempts reported by one notify.attempts at most */
 
 /* What an endpoint is (notify_endpoints' kind), in the order of
    qf_notify_kind_names. */
