@@ -615,9 +615,9 @@ s_room (s_sender_t *self)
 static void
 s_ask (s_sender_t *self, int64_t now)
 {
-    int limit = s_room (self);
+    int limit = s_room (self), share = PER_ANSWER * s_endpoint_cap (self);
     json_t *args = json_pack ("{s:i, s:i, s:o}", "limit", limit, "per_endpoint",
-                              PER_ANSWER * s_endpoint_cap (self), "exclude", s_full (self));
+                              share < DUE_MAX ? share : DUE_MAX, "exclude", s_full (self));
     int rc = !args            ? QF_ENOMEM
              : s_client (self) ? qf_client_send (self->client, "notify.due", "notify",
                                                  self->instance, args, self->due_id)
@@ -658,7 +658,8 @@ s_due_answer (s_sender_t *self, const qf_msg_t *reply)
     {
         s_endpoint_t *counts = s_endpoint (self, json_string_value (json_object_get (item,
                                                                                      "endpoint")));
-        if (counts && ++counts->answered == PER_ANSWER * s_endpoint_cap (self))
+        if (counts && (++counts->answered == PER_ANSWER * s_endpoint_cap (self) ||
+                       counts->answered == DUE_MAX))
             more = true; /* its share: it may have more due */
         if (!s_start (self, item))
             s_defer (self, item);
