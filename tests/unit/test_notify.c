@@ -2,8 +2,10 @@
     as the daemon runs it (qf_test_daemon.h), and the worker's Standard
     Webhooks signing: notify.enqueue adds nothing for an event handed in
     again; notify.due leases what is due and hands it out again, with the
-    same id, once the lease has ended; notify.attempt follows the retry
-    schedule to the exhaustion event, leaves a sent message sent, and
+    same id, once the lease has ended, soonest first across endpoints and
+    leaving out the excluded ones' backlog; notify.attempt follows the retry
+    schedule to the exhaustion event, leaves a sent message sent (and
+    notify.attempts records many at once), and
     disables an endpoint failing everything for notify.disable_after_s;
     notify.enable and notify.replay; configuration refused with file:line
     (an invalid URL, a secret not whsec_ base64); the signature of the
@@ -57,6 +59,30 @@ s_due (qf_test_daemon_t *d, json_t **items_p)
         *items_p = json_incref (json_object_get (result, "items"));
     json_decref (result);
     return count;
+}
+
+/* The msg_ids (without "msg_", space-separated) that notify.due with
+   `limit`, `per_endpoint` (0: not given) and `exclude` (one endpoint or
+   NULL) hands out, in order. */
+static const char *
+s_due_ids (qf_test_daemon_t *d, int limit, int per_endpoint, const char *exclude)
+{
+    static char ids[512];
+    json_t *result = NULL;
+    ids[0] = '\0';
+    if (qf_test_run (d, "notify", "notify.due", &result, "{s:i, s:[s*], s:o*}", "limit", limit,
+                     "exclude", exclude, "per_endpoint",
+                     per_endpoint ? json_integer (per_endpoint) : NULL) != 0)
+        return "(refused)";
+    size_t i;
+    json_t *item;
+    json_array_foreach (json_object_get (result, "items"), i, item)
+    {
+        snprintf (ids + strlen (ids), sizeof ids - strlen (ids), "%s%s", i ? " " : "",
+                  qf_test_str (item, "msg_id") + 4);
+    }
+    json_decref (result);
+    return ids;
 }
 
 /* Reports an attempt of crm's message with `status`: its new state ("" on
@@ -135,6 +161,74 @@ QF_TEST (test_lease_expires_and_the_same_id_comes_again)
     QF_CHECK_EQ_INT (qf_test_int (json_array_get (again, 0), "attempt"), 1);
     json_decref (first);
     json_decref (again);
+    qf_test_daemon_close (&d);
+}
+
+/* notify.due across endpoints: the soonest first whatever the endpoint,
+   `limit` in all and `per_endpoint` of each, so that crm's backlog (5
+   messages) does not hold back erp's newer one; an excluded endpoint
+   left out; leased ones skipped. */
+QF_TEST (test_due_per_endpoint)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    for (int i = 0; i < 6; i++) {
+        char event[40];
+        snprintf (event, sizeof event, "event-%d", i);
+        d.now += 10;
+        QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL,
+                                      "{s:s, s:s, s:[s], s:s}", "event_id", event, "topic",
+                                      "qualification.created", "endpoints", i == 5 ? "erp" : "crm",
+                                      "body", "{\"type\":\"t\"}"),
+                         0);
+    }
+    /* One of each endpoint's: crm's backlog does not fill the answer. */
+    QF_CHECK_STR (s_due_ids (&d, 10, 1, NULL), "event-0_crm event-5_erp");
+    QF_CHECK_STR (s_due_ids (&d, 2, 0, "crm"), "");
+    /* Soonest first, `limit` in all; the leased ones not handed out again. */
+    QF_CHECK_STR (s_due_ids (&d, 2, 0, NULL), "event-1_crm event-2_crm");
+    QF_CHECK_STR (s_due_ids (&d, 10, 0, NULL), "event-3_crm event-4_crm");
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 0);
+    qf_test_daemon_close (&d);
+}
+
+/* notify.attempts: many reports in one command, each recorded as
+   notify.attempt records it; one of a message not on record answered
+   with its error while the others are recorded; one not well formed
+   refuses them all, naming it. */
+QF_TEST (test_attempts_in_one_command)
+{
+    qf_test_daemon_t d;
+    QF_CHECK (s_open (&d, YAML_WITH ("")) == 0);
+    QF_CHECK_EQ_INT (s_enqueue (&d, NULL), 0);
+    QF_CHECK_EQ_INT (s_due (&d, NULL), 2);
+    json_t *result = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.attempts", NULL, "{s:s}", "reports",
+                                  "[{\"msg_id\": \"msg_" EVENT "_crm\", \"status\": 200,"
+                                  " \"latency_ms\": 1}, {\"msg_id\": \"msg_" EVENT "_erp\","
+                                  " \"status\": 1000, \"latency_ms\": 1}]"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.reports[1].status");
+    QF_CHECK_STR (s_attempt (&d, "crm", 0, NULL), "pending"); /* nothing of it was recorded */
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.attempts", &result, "{s:s}", "reports",
+                                  "[{\"msg_id\": \"msg_" EVENT "_crm\", \"status\": 200,"
+                                  " \"latency_ms\": 1, \"error\": null},"
+                                  " {\"msg_id\": \"msg_nothing_crm\", \"status\": 200,"
+                                  " \"latency_ms\": 1},"
+                                  " {\"msg_id\": \"msg_" EVENT "_erp\", \"status\": 503,"
+                                  " \"latency_ms\": 7, \"error\": \"HTTP 503\"}]"),
+                     0);
+    json_t *items = json_object_get (result, "items");
+    QF_CHECK_EQ_INT (json_array_size (items), 3);
+    QF_CHECK_STR (qf_test_str (json_array_get (items, 0), "state"), "sent");
+    QF_CHECK (strstr (qf_test_str (json_array_get (items, 1), "error"), "no notification"));
+    QF_CHECK_STR (qf_test_str (json_array_get (items, 2), "state"), "pending");
+    QF_CHECK_EQ_INT (qf_test_int (json_array_get (items, 2), "attempts"), 1);
+    json_decref (result);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.attempts", NULL, "{s:s}", "reports",
+                                  "{}"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "args.reports");
     qf_test_daemon_close (&d);
 }
 
@@ -617,6 +711,8 @@ main (void)
     s_test_suite = "notify";
     QF_RUN (test_enqueue_is_idempotent);
     QF_RUN (test_lease_expires_and_the_same_id_comes_again);
+    QF_RUN (test_due_per_endpoint);
+    QF_RUN (test_attempts_in_one_command);
     QF_RUN (test_schedule_then_exhaustion);
     QF_RUN (test_endpoint_disabled_then_enabled);
     QF_RUN (test_routes);

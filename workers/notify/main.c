@@ -10,12 +10,16 @@
     delivery adds nothing.
 
     Beside the session a sender thread asks notify.due for the messages
-    whose attempt is due (leased to this worker for notify.lease_ms), and
-    sends them all at once with libcurl's multi interface, up to
-    notify.concurrency in flight and within each endpoint's
-    rate_per_second: one slow endpoint holds a transfer of its own and
-    never the others. Each transfer ends in notify.attempt (the HTTP status,
-    or 0 with the error, and the latency); only a 2xx within
+    whose attempt is due (leased to this worker for notify.lease_ms),
+    without waiting for the answer, and sends them all at once with
+    libcurl's multi interface, up to notify.concurrency in flight, each
+    endpoint's notify.endpoint_concurrency and within its
+    rate_per_second: one slow endpoint holds transfers of its own and
+    never the others' (it is left out of the question once the worker
+    holds enough of its messages, and an answer gives a few of each
+    endpoint's at most). Each transfer ends in a report of its attempt (the
+    HTTP status, or 0 with the error, and the latency), those that ended
+    together in one notify.attempts; only a 2xx within
     notify.timeout_ms counts. Nothing of the delivery state lives here: a
     worker killed mid-send leaves leased messages that are due again once
     their lease ends, with the same webhook-id, and a daemon killed keeps
@@ -36,12 +40,15 @@
 #include <string.h>
 
 #define DUE_MAX      100  /* messages asked for at once */
+#define AT_HAND      4    /* an endpoint's messages leased and not sent yet, at most: this many
+                             times its share in flight (those in flight and the rest waiting,
+                             ready to go as soon as a transfer ends) */
+#define PER_ANSWER   2    /* of them notify.due hands out at once, at most: times its share */
 #define CALL_MS      2000 /* a command to the daemon, at most */
-#define DEFERRED_MAX 1000 /* messages held back by rate limits, at most */
 
 #define POKE_DELAY_MS 2  /* after an event's messages are handed in: time for its commit */
 #define POKE_BURST_MS 50 /* then asked every POKE_STEP_MS until they come, this long */
-#define POKE_STEP_MS  5
+#define POKE_STEP_MS  1
 
 /* The session's word to the sender that messages were just handed in, so
    it asks notify.due at once instead of at its next poll. The one mutable
@@ -121,6 +128,8 @@ typedef struct {
     int64_t second;       /* monotonic s */
     int sent;             /* requests started in it */
     int in_flight;        /* transfers to it now, at most notify.endpoint_concurrency */
+    bool left_out;        /* left out of the last notify.due (s_full) */
+    int answered;         /* its messages in the answer being read */
 } s_endpoint_t;
 
 /* The sender thread's state. Owned by the thread while it runs. */
@@ -135,95 +144,130 @@ typedef struct {
     s_transfer_t *transfers; /* in flight */
     CURLM *multi;
     int in_flight;
-    json_t *deferred; /* due messages held back by a rate limit */
+    json_t *deferred; /* due messages waiting: their endpoint has its share in flight or its
+                         rate limit holds them back (waiting_since: monotonic ms) */
     s_endpoint_t *endpoints; /* one per configured endpoint */
-    int reports;             /* notify.attempt requests sent, their replies not read */
+    json_t *reports_out;     /* attempts not reported yet (s_report) */
+    int reports;             /* notify.attempts requests sent, their replies not read */
+    char due_id[QF_ID_MAX + 1]; /* the request id of the notify.due out */
+    int64_t due_sent;           /* monotonic ms it was sent; 0: none out */
+    int due_limit;              /* its limit */
+    int64_t next_ask;           /* monotonic ms to ask notify.due next */
+    int64_t burst_until;        /* after a poke: asked again every POKE_STEP_MS until then */
+    bool room_made;             /* a transfer to an endpoint left out of the last question
+                                   ended: its messages may be due, ask again */
 } s_sender_t;
 
-/* Runs a command as the notify role: 0 with its result (*result_p,
-   caller owns, may be NULL), else a code. On a timeout the client is
-   made anew, so a request queued while the daemon was away is not run
-   later behind our back (a lease nobody uses). */
-static int
-s_call (s_sender_t *self, const char *command, json_t *args, json_t **result_p)
+/* The client to the daemon, made anew when needed; NULL when it cannot be. */
+static qf_client_t *
+s_client (s_sender_t *self)
 {
-    /* A daemon that did not answer (killed, restarting) is not asked again
-       for a second: the transfers in flight go on meanwhile, and what is
-       not reported is sent again when its lease ends. */
-    if (qf_time_mono_ms () < self->quiet_until)
-        return QF_EAGAIN;
     if (!self->client)
         self->client = qf_client_new (self->config->command_endpoint);
-    if (!self->client)
-        return QF_EIO;
-    int status = 0;
-    json_t *reply = NULL;
-    int rc = qf_client_call (self->client, command, "notify", self->instance, args, CALL_MS,
-                             &status, &reply);
-    if (rc == QF_ETIMEOUT || rc == QF_EPROTO) {
-        qf_client_destroy (&self->client);
-        self->reports = 0;
-        self->quiet_until = qf_time_mono_ms () + 1000;
-    }
-    if (rc == 0 && status != QF_STATUS_OK) {
-        json_t *error = json_object_get (reply, "error");
-        qf_warn ("%s refused (%d): %s", command, status,
-                 json_string_value (json_object_get (error, "message"))
-                     ? json_string_value (json_object_get (error, "message"))
-                     : "no message");
-        rc = QF_EINVAL;
-    }
-    if (rc == 0 && result_p)
-        *result_p = json_incref (json_object_get (reply, "result"));
-    json_decref (reply);
-    return rc;
+    return self->client;
 }
 
-/* Reports one attempt without waiting for the answer (replies are read
-   by s_read_replies), so one round trip per message does not bound the
-   rate. A report that does not arrive is left to the lease: the message
-   is sent again, with the same id. */
+/* The daemon did not answer notify.due in CALL_MS (killed, restarting):
+   the client is made anew, so that a request queued meanwhile is not run
+   later behind our back (a lease nobody uses), and nothing is asked for
+   a second. The transfers in flight go on meanwhile; what is not
+   reported is sent again when its lease ends. */
+static void
+s_daemon_away (s_sender_t *self)
+{
+    qf_warn ("the daemon did not answer notify.due in %d ms; asking again in 1 s", CALL_MS);
+    qf_client_destroy (&self->client);
+    self->reports = 0;
+    self->due_sent = 0;
+    self->quiet_until = qf_time_mono_ms () + 1000;
+    self->next_ask = self->quiet_until;
+}
+
+/* Notes one attempt for the next notify.attempts (s_flush_reports). */
 static void
 s_report (s_sender_t *self, const char *msg_id, long status, int64_t latency, const char *error)
 {
-    json_t *args = json_pack ("{s:s, s:i, s:I, s:s?}", "msg_id", msg_id, "status", (int)status,
-                              "latency_ms", (json_int_t)latency, "error",
-                              error && *error ? error : NULL);
-    if (!self->client)
-        self->client = qf_client_new (self->config->command_endpoint);
-    int rc = !args ? QF_ENOMEM
-             : self->client
-                 ? qf_client_send (self->client, "notify.attempt", "notify", self->instance,
-                                   args, NULL)
-                 : QF_EIO;
-    json_decref (args);
-    if (rc)
-        qf_warn ("%s: the attempt (status %ld) was not reported (%s); it is sent again when its "
+    json_t *report = json_pack ("{s:s, s:i, s:I, s:s?}", "msg_id", msg_id, "status", (int)status,
+                                "latency_ms", (json_int_t)latency, "error",
+                                error && *error ? error : NULL);
+    if (!report || json_array_append_new (self->reports_out, report) != 0)
+        qf_warn ("%s: no memory to report the attempt (status %ld); it is sent again when its "
                  "lease ends",
-                 msg_id, status, qf_strerror (rc));
-    else
-        self->reports++;
+                 msg_id, status);
     qf_debug ("%s: status %ld in %lld ms", msg_id, status, (long long)latency);
 }
 
-/* Reads the answers to the reports that have come; a refusal is logged. */
+/* Reports the attempts noted since the last time with one notify.attempts
+   (QF_NOTIFY_REPORTS_MAX at most each), without waiting for the answer
+   (s_read_replies reads it), so one round trip per message does not
+   bound the rate. A report that does not arrive is left to the lease: the
+   message is sent again, with the same id. */
+static void
+s_flush_reports (s_sender_t *self)
+{
+    while (json_array_size (self->reports_out)) {
+        json_t *batch = json_array ();
+        while (batch && json_array_size (self->reports_out) &&
+               json_array_size (batch) < QF_NOTIFY_REPORTS_MAX) {
+            json_array_append (batch, json_array_get (self->reports_out, 0));
+            json_array_remove (self->reports_out, 0);
+        }
+        char *text = batch ? json_dumps (batch, JSON_COMPACT) : NULL;
+        json_t *args = text ? json_pack ("{s:s}", "reports", text) : NULL;
+        int rc = !args            ? QF_ENOMEM
+                 : s_client (self) ? qf_client_send (self->client, "notify.attempts", "notify",
+                                                     self->instance, args, NULL)
+                                   : QF_EIO;
+        if (rc)
+            qf_warn ("%zu attempts were not reported (%s); their messages are sent again when "
+                     "their lease ends",
+                     json_array_size (batch), qf_strerror (rc));
+        else
+            self->reports++;
+        json_decref (args);
+        free (text);
+        json_decref (batch);
+    }
+}
+
+static void s_due_answer (s_sender_t *self, const qf_msg_t *reply);
+
+/* Reads the answers that have come: notify.due's (its messages are
+   started) and the reports' (a refusal, of all or of one, is logged). */
 static void
 s_read_replies (s_sender_t *self)
 {
     qf_msg_t reply;
     memset (&reply, 0, sizeof reply);
-    while (self->client && self->reports > 0 && qf_client_recv (self->client, 0, &reply) == 0) {
-        self->reports--;
-        if (reply.status != QF_STATUS_OK) {
+    while (self->client && (self->reports > 0 || self->due_sent) &&
+           qf_client_recv (self->client, 0, &reply) == 0) {
+        if (self->due_sent && strcmp (reply.request_id, self->due_id) == 0) {
+            s_due_answer (self, &reply);
+            self->due_sent = 0;
+        } else if (self->reports > 0) {
+            self->reports--;
             json_t *error = json_object_get (reply.body, "error");
-            qf_warn ("notify.attempt refused (%d): %s", reply.status,
-                     json_string_value (json_object_get (error, "message"))
-                         ? json_string_value (json_object_get (error, "message"))
-                         : "no message");
+            if (reply.status != QF_STATUS_OK)
+                qf_warn ("notify.attempts refused (%d): %s", reply.status,
+                         json_string_value (json_object_get (error, "message"))
+                             ? json_string_value (json_object_get (error, "message"))
+                             : "no message");
+            size_t i;
+            json_t *item;
+            json_array_foreach (json_object_get (json_object_get (reply.body, "result"), "items"),
+                                i, item)
+            {
+                if (json_object_get (item, "error"))
+                    qf_warn ("%s: attempt not recorded: %s",
+                             json_string_value (json_object_get (item, "msg_id")),
+                             json_string_value (json_object_get (item, "error")));
+            }
         }
         qf_msg_reset (&reply);
     }
     qf_msg_reset (&reply);
+    if (self->due_sent && qf_time_mono_ms () - self->due_sent > CALL_MS)
+        s_daemon_away (self);
 }
 
 /* The counts of the endpoint (NULL when not configured). */
@@ -493,12 +537,15 @@ s_free_transfer (s_sender_t *self, s_transfer_t *transfer)
     qf_notify_request_clear (&transfer->request);
     if (transfer->to)
         ((s_endpoint_t *)transfer->to)->in_flight--;
+    if (transfer->to && ((s_endpoint_t *)transfer->to)->left_out)
+        self->room_made = true;
     free (transfer);
     self->in_flight--;
 }
 
 /* Starts sending one due message; false when its endpoint's rate limit
-   holds it back this second, or it has its share in flight. A message that cannot be sent at all is
+   holds it back this second, or it has its share in flight, or the
+   worker notify.concurrency. A message that cannot be sent at all is
    reported as a failed attempt. */
 static bool
 s_start (s_sender_t *self, json_t *item)
@@ -523,7 +570,8 @@ s_start (s_sender_t *self, json_t *item)
     }
     s_endpoint_t *counts = s_endpoint (self, name);
     int64_t second = qf_time_mono_ms () / 1000;
-    if (counts && counts->in_flight >= s_endpoint_cap (self))
+    if ((counts && counts->in_flight >= s_endpoint_cap (self)) ||
+        self->in_flight >= qf_notify_config (self->config)->concurrency)
         return false;
     if (counts && endpoint->rate_per_second > 0) {
         if (counts->second != second)
@@ -616,20 +664,39 @@ s_finish (s_sender_t *self)
 static void
 s_start_deferred (s_sender_t *self)
 {
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    int64_t now = qf_time_mono_ms ();
     json_t *still = json_array ();
     size_t i;
     json_t *item;
     json_array_foreach (self->deferred, i, item)
     {
-        if (!s_start (self, item) && still)
+        /* One that could not be sent before its lease ends is let go: it
+           is due again then, and sent once, not by two transfers. */
+        if (now - json_integer_value (json_object_get (item, "waiting_since")) >
+            notify->lease_ms - notify->timeout_ms)
+            qf_debug ("%s: its lease ends before it could be sent; it is due again then",
+                      json_string_value (json_object_get (item, "msg_id")));
+        else if (!s_start (self, item) && still)
             json_array_append (still, item);
     }
     json_decref (self->deferred);
     self->deferred = still ? still : json_array ();
 }
 
-/* The endpoints not to ask for (a new array): those with their share in
-   flight or messages held back, so that what is asked for can go. */
+/* Keeps a due message that cannot go yet, with the time it came. */
+static void
+s_defer (s_sender_t *self, json_t *item)
+{
+    json_object_set_new (item, "waiting_since", json_integer (qf_time_mono_ms ()));
+    json_array_append (self->deferred, item);
+}
+
+/* The endpoints not to ask for (a new array): those with enough at hand
+   (what an answer gives of theirs, PER_ANSWER shares, would make more than
+   AT_HAND shares, in flight and waiting) and those held back
+   by their rate limit, whose waiting messages must go before their lease
+   ends. Marks them left_out. */
 static json_t *
 s_full (s_sender_t *self)
 {
@@ -637,79 +704,139 @@ s_full (s_sender_t *self)
     json_t *full = json_array ();
     for (size_t i = 0; full && i < notify->endpoint_count; i++) {
         s_endpoint_t *counts = &self->endpoints[i];
-        bool held = counts->in_flight >= s_endpoint_cap (self);
+        int waiting = 0;
         size_t d;
         json_t *item;
         json_array_foreach (self->deferred, d, item)
         {
-            if (held)
-                break;
-            held = strcmp (json_string_value (json_object_get (item, "endpoint")),
-                           counts->endpoint) == 0;
+            waiting += strcmp (json_string_value (json_object_get (item, "endpoint")),
+                               counts->endpoint) == 0;
         }
-        if (held)
+        counts->left_out = counts->in_flight + waiting + PER_ANSWER * s_endpoint_cap (self) >
+                               AT_HAND * s_endpoint_cap (self) ||
+                           (waiting && notify->endpoints[i].rate_per_second > 0);
+        if (counts->left_out)
             json_array_append_new (full, json_string (counts->endpoint));
     }
     return full;
+}
+
+/* How many messages to ask for now: what the worker may hold (AT_HAND
+   times notify.concurrency) less what it holds, DUE_MAX at most. */
+static int
+s_room (s_sender_t *self)
+{
+    int room = AT_HAND * qf_notify_config (self->config)->concurrency - self->in_flight -
+               (int)json_array_size (self->deferred);
+    return room < DUE_MAX ? room : DUE_MAX;
+}
+
+/* Asks notify.due without waiting for the answer (s_read_replies takes
+   it), so transfers go on and their reports go out meanwhile; one
+   question is out at a time. */
+static void
+s_ask (s_sender_t *self, int64_t now)
+{
+    int limit = s_room (self), share = PER_ANSWER * s_endpoint_cap (self);
+    json_t *args = json_pack ("{s:i, s:i, s:o}", "limit", limit, "per_endpoint",
+                              share < DUE_MAX ? share : DUE_MAX, "exclude", s_full (self));
+    int rc = !args            ? QF_ENOMEM
+             : s_client (self) ? qf_client_send (self->client, "notify.due", "notify",
+                                                 self->instance, args, self->due_id)
+                               : QF_EIO;
+    json_decref (args);
+    if (rc) {
+        qf_warn ("notify.due not sent (%s); asking again in %d ms", qf_strerror (rc),
+                 qf_notify_config (self->config)->poll_ms);
+        self->next_ask = now + qf_notify_config (self->config)->poll_ms;
+        return;
+    }
+    self->due_sent = now;
+    self->due_limit = limit;
+    self->room_made = false;
+}
+
+/* Starts (or keeps waiting) the messages of notify.due's answer, and
+   says when to ask next. */
+static void
+s_due_answer (s_sender_t *self, const qf_msg_t *reply)
+{
+    int64_t now = qf_time_mono_ms ();
+    const qf_notify_config_t *notify = qf_notify_config (self->config);
+    if (reply->status != QF_STATUS_OK) {
+        json_t *error = json_object_get (reply->body, "error");
+        qf_warn ("notify.due refused (%d): %s", reply->status,
+                 json_string_value (json_object_get (error, "message"))
+                     ? json_string_value (json_object_get (error, "message"))
+                     : "no message");
+        self->next_ask = now + notify->poll_ms;
+        return;
+    }
+    json_t *items = json_object_get (json_object_get (reply->body, "result"), "items");
+    bool more = (int)json_array_size (items) == self->due_limit;
+    size_t i;
+    json_t *item;
+    json_array_foreach (items, i, item)
+    {
+        s_endpoint_t *counts = s_endpoint (self, json_string_value (json_object_get (item,
+                                                                                     "endpoint")));
+        if (counts && (++counts->answered == PER_ANSWER * s_endpoint_cap (self) ||
+                       counts->answered == DUE_MAX))
+            more = true; /* its share: it may have more due */
+        if (!s_start (self, item))
+            s_defer (self, item);
+    }
+    for (i = 0; i < qf_notify_config (self->config)->endpoint_count; i++)
+        self->endpoints[i].answered = 0;
+    /* A full answer, or an endpoint's full share (per_endpoint): more may
+       be due, ask again at once; so too when an
+       endpoint left out has made room meanwhile. Just after a poke, the
+       messages' commit may still be on its way: ask again soon, for a
+       little while. Else at the next poll, or once room is made. */
+    if (more || self->room_made)
+        self->next_ask = now;
+    else if (json_array_size (items) == 0 && now < self->burst_until)
+        self->next_ask = now + POKE_STEP_MS;
+    else
+        self->next_ask = now + notify->poll_ms, self->burst_until = 0;
 }
 
 static void *
 s_run (void *arg)
 {
     s_sender_t *self = arg;
-    const qf_notify_config_t *notify = qf_notify_config (self->config);
-    int64_t next_ask = 0, burst_until = 0;
     while (!atomic_load (&self->stop)) {
         int64_t now = qf_time_mono_ms ();
         long long poke = atomic_load (&s_poke.at);
         if (poke && now >= poke) {
             atomic_store (&s_poke.at, 0);
-            next_ask = now;
-            burst_until = now + POKE_BURST_MS;
+            self->next_ask = now;
+            self->burst_until = now + POKE_BURST_MS;
         }
         if (json_array_size (self->deferred))
             s_start_deferred (self);
-        /* Messages held back are not counted: they wait for their own
-           endpoint, whose name is left out of the question (s_full). */
-        int room = notify->concurrency - self->in_flight;
-        bool can_ask = room > 0 && json_array_size (self->deferred) < DEFERRED_MAX;
-        if (can_ask && now >= next_ask) {
-            int limit = room < DUE_MAX ? room : DUE_MAX;
-            json_t *args = json_pack ("{s:i, s:o}", "limit", limit, "exclude", s_full (self)),
-                   *result = NULL;
-            int rc = args ? s_call (self, "notify.due", args, &result) : QF_ENOMEM;
-            json_decref (args);
-            json_t *items = json_object_get (result, "items");
-            size_t i;
-            json_t *item;
-            json_array_foreach (items, i, item)
-            {
-                if (!s_start (self, item))
-                    json_array_append (self->deferred, item);
-            }
-            /* A full answer: more may be due, ask again at once. Just after
-               a poke, the messages' commit may still be on its way: ask
-               again soon, for a little while. */
-            if (rc == 0 && (int)json_array_size (items) == limit)
-                next_ask = now;
-            else if (rc == 0 && json_array_size (items) == 0 && now < burst_until)
-                next_ask = now + POKE_STEP_MS;
-            else
-                next_ask = now + notify->poll_ms, burst_until = 0;
-            json_decref (result);
-        }
+        if (!self->due_sent && now >= self->quiet_until && now >= self->next_ask &&
+            s_room (self) > 0)
+            s_ask (self, now);
         int running = 0;
         curl_multi_perform (self->multi, &running);
         s_finish (self);
+        if (self->room_made && !self->due_sent)
+            self->next_ask = now;
         s_read_replies (self);
-        /* Every slot taken: nothing to ask for until a transfer ends,
-           which wakes the poll. */
-        room = notify->concurrency - self->in_flight;
-        can_ask = room > 0 && json_array_size (self->deferred) < DEFERRED_MAX;
-        int64_t wait = can_ask ? next_ask - qf_time_mono_ms () : 1000;
+        if (json_array_size (self->deferred))
+            s_start_deferred (self);
+        s_flush_reports (self);
+        /* Nothing to ask for while a question is out (its answer is
+           looked for every ms) or the worker holds all it may (until a
+           transfer ends, which wakes the poll). */
+        now = qf_time_mono_ms ();
+        int64_t wait = self->due_sent   ? 1
+                       : s_room (self) > 0 ? (now < self->quiet_until ? self->quiet_until : self->next_ask) - now
+                                        : 1000;
         poke = atomic_load (&s_poke.at);
-        if (poke && poke - qf_time_mono_ms () < wait)
-            wait = poke - qf_time_mono_ms ();
+        if (poke && poke - now < wait)
+            wait = poke - now;
         if (json_array_size (self->deferred) && wait > 50)
             wait = 50;
         if (wait > 0)
@@ -735,10 +862,11 @@ s_sender_start (const qf_config_t *config, const char *instance, void **state_p)
     snprintf (self->instance, sizeof self->instance, "%s", instance);
     self->multi = curl_multi_init ();
     self->deferred = json_array ();
+    self->reports_out = json_array ();
     self->endpoints = calloc (notify->endpoint_count + 1, sizeof *self->endpoints);
     for (size_t i = 0; self->endpoints && i < notify->endpoint_count; i++)
         self->endpoints[i].endpoint = notify->endpoints[i].name;
-    if (!self->multi || !self->deferred || !self->endpoints) {
+    if (!self->multi || !self->deferred || !self->reports_out || !self->endpoints) {
         s_sender_stop (self);
         return QF_ENOMEM;
     }
@@ -777,6 +905,7 @@ s_sender_stop (void *state)
         curl_multi_cleanup (self->multi);
     qf_client_destroy (&self->client);
     json_decref (self->deferred);
+    json_decref (self->reports_out);
     free (self->endpoints);
     free (self);
     curl_global_cleanup ();

@@ -14,7 +14,8 @@ extern const qf_handler_t qf_notify_handlers[];
    and endpoint, their id stable across retries, their body as it is sent,
    their state, attempts, next attempt and the lease of the worker sending
    them) and every attempt made (time, HTTP status, latency, error). The
-   first index finds the due messages, the second a message's attempts. */
+   first index finds the due messages, the second a message's attempts.
+   Version 2: the due messages found per endpoint (notify_store.c). */
 static const char *const s_migrations[] = {
     "CREATE TABLE notify_endpoints ("
     "  name TEXT PRIMARY KEY,"
@@ -56,6 +57,14 @@ static const char *const s_migrations[] = {
     "  release_at INTEGER NOT NULL, created INTEGER NOT NULL,"
     "  UNIQUE (event_id, endpoint, recipient));"
     "CREATE INDEX notify_held_release ON notify_held (release_at);",
+    /* 3: the due messages per endpoint, leases included, so that notify.due
+       asks each endpoint for its own and reads rows only for what it
+       leases: with the first index (by time alone) a slow endpoint's
+       backlog and the leased rows were read row by row on every call.
+       The first index has no other use and goes. */
+    "DROP INDEX notify_messages_due;"
+    "CREATE INDEX notify_messages_pending ON notify_messages (endpoint, next_at, lease_until)"
+    " WHERE state = 'pending';",
 };
 
 /* Both statement sets: messages and attempts, and what waits. */

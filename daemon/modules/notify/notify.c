@@ -200,15 +200,13 @@ s_due (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
     const qf_notify_config_t *notify = qf_notify_config (ctx->config);
     json_t *limit = json_object_get (args, "limit");
-    json_t *exclude = json_object_get (args, "exclude");
-    char *excluded = exclude ? json_dumps (exclude, JSON_COMPACT) : NULL;
-    if (exclude && !excluded)
-        return QF_ENOMEM;
+    json_t *per_endpoint = json_object_get (args, "per_endpoint");
+    int most = limit ? (int)json_integer_value (limit) : 100;
     json_t *items = NULL;
     int rc = qf_store_notify_due (ctx->store, qf_ctx_who (ctx), ctx->now,
-                                  ctx->now + notify->lease_ms,
-                                  limit ? (int)json_integer_value (limit) : 100, excluded, &items);
-    free (excluded);
+                                  ctx->now + notify->lease_ms, most,
+                                  per_endpoint ? (int)json_integer_value (per_endpoint) : most,
+                                  json_object_get (args, "exclude"), &items);
     if (rc)
         return qf_ctx_error (ctx, rc, NULL, "could not read the due notifications: %s",
                              qf_strerror (rc));
@@ -250,20 +248,20 @@ s_endpoint_failed (qf_ctx_t *ctx, const char *endpoint, int64_t status, const ch
                                    "recipients", "admin"));
 }
 
+/* Records one attempt (`report`: status, latency_ms, error) of `message`
+   (a row of notify_messages) and what follows from it; *result_p gets
+   {msg_id, state, attempts, next_at}. */
 static int
-s_attempt (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+s_record (qf_ctx_t *ctx, json_t *message, json_t *report, json_t **result_p)
 {
-    json_t *message = NULL;
-    int rc = s_message (ctx, args, &message);
-    if (rc)
-        return rc;
+    int rc;
     int64_t id = json_integer_value (json_object_get (message, "id"));
     int64_t attempts = json_integer_value (json_object_get (message, "attempts"));
     const char *endpoint = json_string_value (json_object_get (message, "endpoint"));
     const char *state = json_string_value (json_object_get (message, "state"));
-    int64_t status = json_integer_value (json_object_get (args, "status"));
-    int64_t latency = json_integer_value (json_object_get (args, "latency_ms"));
-    const char *error = json_string_value (json_object_get (args, "error"));
+    int64_t status = json_integer_value (json_object_get (report, "status"));
+    int64_t latency = json_integer_value (json_object_get (report, "latency_ms"));
+    const char *error = json_string_value (json_object_get (report, "error"));
     /* A robot answering 200 with an error code is a failed attempt: the
        worker reports its status with the error. */
     bool ok = status >= 200 && status < 300 && !error;
@@ -316,8 +314,111 @@ s_attempt (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         rc = *result_p ? 0 : QF_ENOMEM;
     } else if (!ctx->error[0])
         rc = qf_ctx_error (ctx, rc, NULL, "could not record the attempt: %s", qf_strerror (rc));
+    return rc;
+}
+
+static int
+s_attempt (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *message = NULL;
+    int rc = s_message (ctx, args, &message);
+    if (rc == 0)
+        rc = s_record (ctx, message, args, result_p);
     json_decref (message);
     return rc;
+}
+
+/* Checks report i of notify.attempts as the spec checks notify.attempt's
+   arguments; 0 or QF_EINVAL with the field and the rule said. */
+static int
+s_report_check (qf_ctx_t *ctx, size_t i, json_t *report)
+{
+    static const struct {
+        const char *key;
+        bool text, required;
+        int64_t min, max;
+    } rules[] = {{"msg_id", true, true, 1, 160},
+                 {"status", false, true, 0, 999},
+                 {"latency_ms", false, true, 0, 86400000},
+                 {"error", true, false, 1, 512}};
+    char field[64];
+    if (!json_is_object (report)) {
+        snprintf (field, sizeof field, "args.reports[%zu]", i);
+        return qf_ctx_error (ctx, QF_EINVAL, field,
+                             "%s must be an object {msg_id, status, latency_ms, error}", field);
+    }
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        json_t *value = json_object_get (report, rules[r].key);
+        snprintf (field, sizeof field, "args.reports[%zu].%s", i, rules[r].key);
+        if ((!value || json_is_null (value)) && !rules[r].required)
+            continue;
+        int64_t size = !value          ? -1
+                       : rules[r].text ? (json_is_string (value)
+                                              ? (int64_t)json_string_length (value)
+                                              : -1)
+                       : json_is_integer (value) ? json_integer_value (value)
+                                                 : -1;
+        if (size < rules[r].min || size > rules[r].max)
+            return qf_ctx_error (ctx, QF_EINVAL, field,
+                                 "%s must be %s %lld to %lld%s, as notify.attempt takes it",
+                                 field, rules[r].text ? "a text of" : "an integer from",
+                                 (long long)rules[r].min, (long long)rules[r].max,
+                                 rules[r].text ? " bytes" : "");
+    }
+    return 0;
+}
+
+/* notify.attempt for many: each report recorded as notify.attempt records
+   it, in one command (one round trip, one savepoint). A report of a
+   message not on record is answered with its error and the others are
+   recorded; a report not well formed refuses them all. */
+static int
+s_attempts (qf_ctx_t *ctx, json_t *args, json_t **result_p)
+{
+    json_t *reports = json_loads (json_string_value (json_object_get (args, "reports")), 0, NULL);
+    if (!json_is_array (reports) || json_array_size (reports) > QF_NOTIFY_REPORTS_MAX) {
+        json_decref (reports);
+        return qf_ctx_error (ctx, QF_EINVAL, "args.reports",
+                             "args.reports must be a JSON array of at most %d reports "
+                             "{msg_id, status, latency_ms, error}",
+                             QF_NOTIFY_REPORTS_MAX);
+    }
+    json_t *items = json_array ();
+    int rc = items ? 0 : QF_ENOMEM;
+    size_t i;
+    json_t *report;
+    json_array_foreach (reports, i, report)
+    {
+        if (rc == 0)
+            rc = s_report_check (ctx, i, report);
+    }
+    json_array_foreach (reports, i, report)
+    {
+        if (rc)
+            break;
+        const char *msg_id = json_string_value (json_object_get (report, "msg_id"));
+        json_t *message = NULL, *result = NULL;
+        rc = qf_store_notify_get (ctx->store, msg_id, &message);
+        if (rc == QF_ENOTFOUND) {
+            result = json_pack ("{s:s, s:s}", "msg_id", msg_id, "error",
+                                "no notification with this msg_id");
+            rc = result ? 0 : QF_ENOMEM;
+        } else if (rc)
+            rc = qf_ctx_error (ctx, rc, NULL, "could not read notification %.80s: %s", msg_id,
+                               qf_strerror (rc));
+        else
+            rc = s_record (ctx, message, report, &result);
+        json_decref (message);
+        if (rc == 0 && json_array_append_new (items, result) != 0)
+            rc = QF_ENOMEM;
+    }
+    json_decref (reports);
+    if (rc) {
+        json_decref (items);
+        return rc;
+    }
+    *result_p = json_pack ("{s:o}", "items", items);
+    return *result_p ? 0 : QF_ENOMEM;
 }
 
 static int
@@ -494,9 +595,10 @@ s_enable (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 }
 
 const qf_handler_t qf_notify_handlers[] = {
-    {"notify.enqueue", s_enqueue},     {"notify.due", s_due},   {"notify.attempt", s_attempt},
-    {"notify.endpoints", s_endpoints}, {"notify.log", s_log},   {"notify.replay", s_replay},
-    {"notify.test", s_test},           {"notify.enable", s_enable},
-    {"notify.escalations", qf_notify_escalations_cmd}, {"notify.held", qf_notify_held_cmd},
-    {NULL, NULL},
+    {"notify.enqueue", s_enqueue},     {"notify.due", s_due},
+    {"notify.attempt", s_attempt},     {"notify.attempts", s_attempts},
+    {"notify.endpoints", s_endpoints}, {"notify.log", s_log},
+    {"notify.replay", s_replay},       {"notify.test", s_test},
+    {"notify.enable", s_enable},       {"notify.escalations", qf_notify_escalations_cmd},
+    {"notify.held", qf_notify_held_cmd}, {NULL, NULL},
 };

@@ -15,6 +15,7 @@
 #include "qf_config.h"
 
 #define QF_NOTIFY_SCHEDULE_MAX 16 /* attempts of one message at most */
+#define QF_NOTIFY_REPORTS_MAX  500 /* attempts reported by one notify.attempts at most */
 
 /* The topic of an escalation (payload: the event's, with "route",
    "escalation" and the next level's "recipients"), which goes to the

@@ -51,6 +51,9 @@ const qf_command_spec_t qf_notify_specs[] = {
      .args = {{"limit", A_INT, false, 1, 1000, .doc = "default 100"},
               {"exclude", A_TEXT_LIST, false, 0, 1000,
                .doc = "endpoints to leave out: those the worker has enough of in flight"},
+              {"per_endpoint", A_INT, false, 1, 1000,
+               .doc = "at most this many of one endpoint's, so that a slow endpoint's backlog "
+                      "does not fill the answer; default `limit`"},
               {NULL}},
      .result = "`{\"items\": [{id, msg_id, endpoint, channel, event_id, topic, body, attempt}], "
                "\"lease_until\": ms}`: pending messages whose attempt is due and whose endpoint "
@@ -79,6 +82,21 @@ const qf_command_spec_t qf_notify_specs[] = {
      .cli = QF_SPEC_NO_CLI,
      .brief = "report an attempt to send a message",
      .help = "The notify worker's report of one attempt to send a message."},
+    {.name = "notify.attempts",
+     .roles = "notify",
+     .writes = true,
+     .args = {{"reports", A_TEXT, true, 2, 524288,
+               .doc = "a JSON array of at most 500 attempts, each an object `{msg_id, status, "
+                      "latency_ms, error}` as `notify.attempt` takes them"},
+              {NULL}},
+     .result = "`{\"items\": [{msg_id, state, attempts, next_at}…]}`, one per report in its "
+               "order, each recorded as `notify.attempt` records it; a report of a message not "
+               "on record is answered `{msg_id, error}` and the others are recorded; a report "
+               "not well formed refuses them all (400, naming it: `args.reports[i].status`)",
+     .cli = QF_SPEC_NO_CLI,
+     .brief = "report many attempts at once",
+     .help = "The notify worker's report of the attempts that ended since its last: one "
+             "round trip and one savepoint for many."},
     {.name = "notify.endpoints",
      .roles = "admin notify management",
      .result = "`{\"items\": [{name, url, state (`enabled`, `disabled`), since, failing_since, "

@@ -5,11 +5,14 @@
 #include "qf.h"
 #include "qf_store_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum {
     NS_ENQUEUE,
+    NS_DUE_ENDPOINTS,
     NS_DUE,
+    NS_DUE_GET,
     NS_LEASE,
     NS_GET,
     NS_ATTEMPT_ADD,
@@ -31,13 +34,23 @@ static const char *const s_sql[NS_COUNT] = {
     [NS_ENQUEUE] = "INSERT OR IGNORE INTO notify_messages (msg_id, endpoint, channel, event_id,"
                    " topic, body, state, attempts, next_at, created, updated)"
                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7)",
-    [NS_DUE] = "SELECT m.id, m.msg_id, m.endpoint, m.channel, m.event_id, m.topic, m.body,"
-               " m.attempts + 1 AS attempt FROM notify_messages m"
-               " LEFT JOIN notify_endpoints e ON e.name = m.endpoint"
-               " WHERE m.state = 'pending' AND m.next_at <= ?1 AND m.lease_until <= ?1"
-               " AND (e.state IS NULL OR e.state = 'enabled')"
-               " AND m.endpoint NOT IN (SELECT value FROM json_each (?3))"
-               " ORDER BY m.next_at, m.id LIMIT ?2",
+    /* The endpoints with pending messages and not disabled: one index
+       seek per endpoint (a skip scan of notify_messages_pending), however
+       many messages each has. */
+    [NS_DUE_ENDPOINTS] = "WITH RECURSIVE e (name) AS ("
+                         " SELECT min (endpoint) FROM notify_messages WHERE state = 'pending'"
+                         " UNION ALL SELECT (SELECT min (endpoint) FROM notify_messages"
+                         " WHERE state = 'pending' AND endpoint > e.name) FROM e"
+                         " WHERE e.name IS NOT NULL)"
+                         " SELECT name FROM e WHERE name IS NOT NULL AND NOT EXISTS (SELECT 1"
+                         " FROM notify_endpoints d WHERE d.name = e.name AND d.state = 'disabled')",
+    /* One endpoint's due messages, from the index alone: a slow endpoint's
+       backlog is never walked for another's, leased rows cost no row read. */
+    [NS_DUE] = "SELECT id, next_at FROM notify_messages INDEXED BY notify_messages_pending"
+               " WHERE state = 'pending' AND endpoint = ?1 AND next_at <= ?2"
+               " AND lease_until <= ?2 ORDER BY next_at LIMIT ?3",
+    [NS_DUE_GET] = "SELECT id, msg_id, endpoint, channel, event_id, topic, body,"
+                   " attempts + 1 AS attempt FROM notify_messages WHERE id = ?1",
     [NS_LEASE] = "UPDATE notify_messages SET lease_until = ?2, lease_owner = ?3 WHERE id = ?1",
     [NS_GET] = "SELECT " MESSAGE_COLUMNS " FROM notify_messages WHERE msg_id = ?1",
     [NS_ATTEMPT_ADD] = "INSERT INTO notify_attempts (message, attempt, at, status, latency_ms,"
@@ -96,25 +109,106 @@ qf_store_notify_enqueue (qf_store_t *self, const char *msg_id, const char *endpo
     return rc;
 }
 
-int
-qf_store_notify_due (qf_store_t *self, const char *owner, int64_t now, int64_t lease_until,
-                     int limit, const char *exclude, json_t **list_p)
+/* A due message found by qf_store_notify_due: its time and row id. */
+typedef struct {
+    int64_t next_at, id;
+} s_due_t;
+
+static int
+s_due_cmp (const void *a, const void *b)
+{
+    const s_due_t *x = a, *y = b;
+    if (x->next_at != y->next_at)
+        return x->next_at < y->next_at ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static bool
+s_excluded (json_t *exclude, const char *endpoint)
+{
+    size_t i;
+    json_t *name;
+    json_array_foreach (exclude, i, name)
+    {
+        if (json_is_string (name) && strcmp (json_string_value (name), endpoint) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Appends up to `limit` due messages of `endpoint` to due[*count_p]. */
+static int
+s_due_of (qf_store_t *self, const char *endpoint, int64_t now, int limit, s_due_t *due,
+          size_t *count_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, NS_DUE);
-    sqlite3_bind_int64 (stmt, 1, now);
-    sqlite3_bind_int (stmt, 2, limit);
-    sqlite3_bind_text (stmt, 3, exclude ? exclude : "[]", -1, SQLITE_STATIC);
-    json_t *list = NULL;
-    int rc = qf_store__rows_json (self, stmt, qf_store__row_object, NULL, "read due notifications",
-                                  &list);
-    for (size_t i = 0; rc == 0 && i < json_array_size (list); i++) {
-        sqlite3_stmt *lease = s_stmt (self, NS_LEASE);
-        sqlite3_bind_int64 (lease, 1,
-                            json_integer_value (json_object_get (json_array_get (list, i), "id")));
-        sqlite3_bind_int64 (lease, 2, lease_until);
-        sqlite3_bind_text (lease, 3, owner, -1, SQLITE_STATIC);
-        rc = qf_store__exec (self, lease, "lease a notification");
+    sqlite3_bind_text (stmt, 1, endpoint, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 2, now);
+    sqlite3_bind_int (stmt, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        due[*count_p].id = sqlite3_column_int64 (stmt, 0);
+        due[*count_p].next_at = sqlite3_column_int64 (stmt, 1);
+        (*count_p)++;
     }
+    sqlite3_reset (stmt);
+    return rc == SQLITE_DONE ? 0 : qf_store__fail (self, "read due notifications");
+}
+
+/* Leases message `id` and appends its row to list. */
+static int
+s_lease (qf_store_t *self, int64_t id, const char *owner, int64_t lease_until, json_t *list)
+{
+    sqlite3_stmt *stmt = s_stmt (self, NS_DUE_GET);
+    sqlite3_bind_int64 (stmt, 1, id);
+    json_t *row = NULL;
+    int rc = qf_store__row_json (self, stmt, qf_store__row_object, NULL, "read a due notification",
+                                 &row);
+    if (rc == 0 && json_array_append_new (list, row) != 0)
+        rc = QF_ENOMEM;
+    if (rc)
+        return rc;
+    stmt = s_stmt (self, NS_LEASE);
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, lease_until);
+    sqlite3_bind_text (stmt, 3, owner, -1, SQLITE_STATIC);
+    return qf_store__exec (self, stmt, "lease a notification");
+}
+
+int
+qf_store_notify_due (qf_store_t *self, const char *owner, int64_t now, int64_t lease_until,
+                     int limit, int per_endpoint, json_t *exclude, json_t **list_p)
+{
+    /* Each endpoint with pending messages is asked for its own soonest
+       `per_endpoint`, then the soonest `limit` of them all are leased. */
+    if (per_endpoint > limit)
+        per_endpoint = limit;
+    json_t *endpoints = NULL, *list = json_array ();
+    int rc = list ? qf_store__rows_json (self, s_stmt (self, NS_DUE_ENDPOINTS),
+                                         qf_store__row_object, NULL,
+                                         "read the endpoints with pending notifications",
+                                         &endpoints)
+                  : QF_ENOMEM;
+    size_t count = 0, room = (size_t)per_endpoint * json_array_size (endpoints);
+    s_due_t *due = rc == 0 && room ? malloc (room * sizeof *due) : NULL;
+    if (rc == 0 && room && !due)
+        rc = QF_ENOMEM;
+    size_t i;
+    json_t *row;
+    json_array_foreach (endpoints, i, row)
+    {
+        const char *name = json_string_value (json_object_get (row, "name"));
+        if (rc)
+            break;
+        if (name && !s_excluded (exclude, name))
+            rc = s_due_of (self, name, now, per_endpoint, due, &count);
+    }
+    json_decref (endpoints);
+    if (rc == 0 && count > 1)
+        qsort (due, count, sizeof *due, s_due_cmp);
+    for (i = 0; rc == 0 && i < count && i < (size_t)limit; i++)
+        rc = s_lease (self, due[i].id, owner, lease_until, list);
+    free (due);
     if (rc) {
         json_decref (list);
         return rc;

@@ -29,12 +29,15 @@ int qf_store_notify_enqueue (qf_store_t *self, const char *msg_id, const char *e
                              const char *body, int64_t now, bool *added_p);
 
 /*  Leases to `owner` until lease_until at most `limit` pending messages
-    due at `now` whose lease has expired and whose endpoint is not
-    disabled nor in `exclude` (a JSON array of names as text, NULL: none),
-    soonest first; *list_p gets them (id, msg_id, endpoint, channel,
-    event_id, topic, body, attempt: the number of this one). */
+    (`per_endpoint` of one endpoint at most) due at `now` whose lease has
+    expired and whose endpoint is not
+    disabled nor in `exclude` (a JSON array of names, NULL: none), soonest
+    first; *list_p gets them (id, msg_id, endpoint, channel, event_id,
+    topic, body, attempt: the number of this one). Each endpoint's due
+    messages are found on their own, so one endpoint's backlog costs the
+    others nothing. */
 int qf_store_notify_due (qf_store_t *self, const char *owner, int64_t now, int64_t lease_until,
-                         int limit, const char *exclude, json_t **list_p);
+                         int limit, int per_endpoint, json_t *exclude, json_t **list_p);
 
 /*  The message with that msg_id (id, msg_id, endpoint, channel, event_id,
     topic, body, state, attempts, next_at, lease_until, lease_owner,
