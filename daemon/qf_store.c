@@ -966,6 +966,11 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     }
     if (s_migrate (self, error, error_size) || s_migrate_modules (self, error, error_size))
         goto fail;
+    /* The schema (a new database's is most of a megabyte of WAL) is folded
+       into the database file before the first request: a disk that fills up
+       right after start must not leave a checkpoint needing that much space
+       before commits can resume. */
+    s_checkpoint (self, self->db);
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmts[i],
                                 NULL) != SQLITE_OK) {

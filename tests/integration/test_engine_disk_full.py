@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from qfharness import GOOD, Env, cli, run, wait_for  # noqa: E402
 
-DISK = "2m"                  # the small disk
+DISK = "4m"                  # the small disk: room for the schema of every module (0.7 MiB) and its WAL
 CHUNK = 64 * 1024            # the filler's files
 FREED_CHUNKS = 4             # "a little space": 256 KiB
 FAILURES = 600               # failed requests the retrying client sees while full
@@ -161,7 +161,7 @@ def test_full_disk_few_log_lines_clear_replies_and_recovery():
         after = drive(c, "after", lambda s: len(s["ok"]) >= 60, deadline=30)
         assert len(after["ok"]) >= 60, "%d commits in 30 s after freeing %d KiB: %s" % (
             len(after["ok"]), FREED_CHUNKS * CHUNK // 1024, after["messages"])
-        # Commits again; a 2 MiB disk stays low on space (under 8 MiB free).
+        # Commits again; a 4 MiB disk stays low on space (under 8 MiB free).
         storage = json.loads(cli(env, "--json", "status"))["storage"]
         assert storage["state"] == "low" and "refused_commits" not in storage, storage
         c.close()
