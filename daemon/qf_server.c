@@ -6,6 +6,7 @@
 #include "qf_command.h"
 #include "qf_delivery.h"
 #include "qf_files.h"
+#include "qf_json.h"
 #include "qf_store.h"
 #include "qf_module.h"
 #include "qf_timers.h"
@@ -379,7 +380,7 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
 static char *
 s_encode (json_t *body)
 {
-    char *raw = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    char *raw = json_is_object (body) ? qf_json_encode (body, NULL) : NULL;
     json_decref (body);
     return raw;
 }
@@ -408,10 +409,12 @@ s_encode_result (qf_ctx_t *ctx, json_t *result, char **raw_p)
 {
     char *text = ctx->result_text;
     ctx->result_text = NULL;
-    if (!text)
-        text = json_dumps (result, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t len = 0;
+    if (text)
+        len = strlen (text);
+    else
+        text = qf_json_encode (result, &len);
     json_decref (result);
-    size_t len = text ? strlen (text) : 0;
     char *raw = text ? malloc (len + 12) : NULL;
     if (raw) {
         memcpy (raw, "{\"result\":", 10);
