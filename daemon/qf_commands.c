@@ -104,6 +104,13 @@ qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, jso
     return qf_emit (ctx->store, ctx->now, topic, kind, id, payload);
 }
 
+int
+qf_ctx_emit_text (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, char *text,
+                  size_t size)
+{
+    return qf_emit_text (ctx->store, ctx->now, topic, kind, id, text, size);
+}
+
 const char *
 qf_ctx_who (qf_ctx_t *ctx)
 {
