@@ -828,24 +828,38 @@ qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command)
                          ctx->role, spec->name, spec->roles);
 }
 
-int
-qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p)
+/* Checks `own` (the command's own arguments, an object; a reference is
+   taken by the caller and released here) and runs the handler on it. */
+static int
+s_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *own, json_t **result_p)
 {
     ctx->error[0] = ctx->field[0] = 0;
-    /* Validate a private (shallow) copy so handlers may fill defaults in. */
-    json_t *copy = args ? json_copy (args) : json_object ();
-    if (!copy)
+    if (!own)
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    int rc = s_check_args (ctx, command->spec, copy);
+    int rc = s_check_args (ctx, command->spec, own);
     if (rc == 0) {
         /* Optional arguments given as null are treated as absent. */
         for (const qf_arg_spec_t *spec = command->spec->args; spec->name; spec++)
-            if (json_is_null (json_object_get (copy, spec->name)))
-                json_object_del (copy, spec->name);
-        rc = command->handler (ctx, copy, result_p);
+            if (json_is_null (json_object_get (own, spec->name)))
+                json_object_del (own, spec->name);
+        rc = command->handler (ctx, own, result_p);
     }
-    json_decref (copy);
+    json_decref (own);
     return rc;
+}
+
+int
+qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p)
+{
+    /* Validate a private (shallow) copy so handlers may fill defaults in. */
+    return s_run (ctx, command, args ? json_copy (args) : json_object (), result_p);
+}
+
+int
+qf_commands_run_own (qf_ctx_t *ctx, const qf_command_t *command, json_t *args,
+                     json_t **result_p)
+{
+    return s_run (ctx, command, args ? json_incref (args) : json_object (), result_p);
 }
 
 int

@@ -513,7 +513,8 @@ s_command_work (qf_store_t *store, void *arg)
         }
     }
     json_t *result = NULL;
-    int rc = qf_commands_run (ctx, work->command, work->args, &result);
+    /* The request's args serve this command only: run on them, not a copy. */
+    int rc = qf_commands_run_own (ctx, work->command, work->args, &result);
     /* Encoded before the savepoint is released, so that a reply too large
        to send undoes its change. */
     if (rc == 0)
@@ -607,8 +608,10 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     /* An idempotency key is the sender's own: the certificate's with CURVE,
        else the declared user's, so that one client's key never returns
        another's reply. */
-    char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX];
-    snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user", peer ? peer->key : ctx.user);
+    char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX] = "";
+    if (idem_key)
+        snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user",
+                  peer ? peer->key : ctx.user);
     /* Looked up once, then passed on. Authorize before anything else, so
        a stored reply is never shown to a role that may not run it. */
     const qf_command_t *command = qf_commands_find (msg->command);
