@@ -838,10 +838,17 @@ s_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *own, json_t **result_
         return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
     int rc = s_check_args (ctx, command->spec, own);
     if (rc == 0) {
-        /* Optional arguments given as null are treated as absent. */
-        for (const qf_arg_spec_t *spec = command->spec->args; spec->name; spec++)
-            if (json_is_null (json_object_get (own, spec->name)))
-                json_object_del (own, spec->name);
+        /* Optional arguments given as null are treated as absent. Every key
+           is one of the spec's now (s_check_args): a walk over the few
+           given, not a lookup of each the spec names. */
+        const char *key;
+        json_t *value;
+        void *next;
+        json_object_foreach_safe (own, next, key, value)
+        {
+            if (json_is_null (value))
+                json_object_del (own, key);
+        }
         rc = command->handler (ctx, own, result_p);
     }
     json_decref (own);
