@@ -40,6 +40,10 @@ int qf_ctx_error (qf_ctx_t *ctx, int rc, const char *field, const char *format, 
     command's transaction, at its time (qf_emit.h): the way a handler
     appends an event. Takes ownership of payload (NULL: QF_ENOMEM). */
 int qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, json_t *payload);
+/*  The same with a payload written as text (qf_emit_text: taken; one
+    without recipients). */
+int qf_ctx_emit_text (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, char *text,
+                      size_t size);
 
 /*  Who acts, for the record: the request's user, or its role when it
     gave no user ("" when neither). */

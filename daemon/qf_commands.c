@@ -104,6 +104,13 @@ qf_ctx_emit (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, jso
     return qf_emit (ctx->store, ctx->now, topic, kind, id, payload);
 }
 
+int
+qf_ctx_emit_text (qf_ctx_t *ctx, const char *topic, const char *kind, int64_t id, char *text,
+                  size_t size)
+{
+    return qf_emit_text (ctx->store, ctx->now, topic, kind, id, text, size);
+}
+
 const char *
 qf_ctx_who (qf_ctx_t *ctx)
 {
@@ -821,24 +828,45 @@ qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command)
                          ctx->role, spec->name, spec->roles);
 }
 
+/* Checks `own` (the command's own arguments, an object; a reference is
+   taken by the caller and released here) and runs the handler on it. */
+static int
+s_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *own, json_t **result_p)
+{
+    ctx->error[0] = ctx->field[0] = 0;
+    if (!own)
+        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
+    int rc = s_check_args (ctx, command->spec, own);
+    if (rc == 0) {
+        /* Optional arguments given as null are treated as absent. Every key
+           is one of the spec's now (s_check_args): a walk over the few
+           given, not a lookup of each the spec names. */
+        const char *key;
+        json_t *value;
+        void *next;
+        json_object_foreach_safe (own, next, key, value)
+        {
+            if (json_is_null (value))
+                json_object_del (own, key);
+        }
+        rc = command->handler (ctx, own, result_p);
+    }
+    json_decref (own);
+    return rc;
+}
+
 int
 qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p)
 {
-    ctx->error[0] = ctx->field[0] = 0;
     /* Validate a private (shallow) copy so handlers may fill defaults in. */
-    json_t *copy = args ? json_copy (args) : json_object ();
-    if (!copy)
-        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    int rc = s_check_args (ctx, command->spec, copy);
-    if (rc == 0) {
-        /* Optional arguments given as null are treated as absent. */
-        for (const qf_arg_spec_t *spec = command->spec->args; spec->name; spec++)
-            if (json_is_null (json_object_get (copy, spec->name)))
-                json_object_del (copy, spec->name);
-        rc = command->handler (ctx, copy, result_p);
-    }
-    json_decref (copy);
-    return rc;
+    return s_run (ctx, command, args ? json_copy (args) : json_object (), result_p);
+}
+
+int
+qf_commands_run_own (qf_ctx_t *ctx, const qf_command_t *command, json_t *args,
+                     json_t **result_p)
+{
+    return s_run (ctx, command, args ? json_incref (args) : json_object (), result_p);
 }
 
 int

@@ -90,6 +90,14 @@ int qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command);
     command's savepoint back. */
 int qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p);
 
+/*  The same on arguments the caller has no further use for: they are
+    checked and handed to the handler as they are, not copied, so the
+    handler's defaults and the nulls taken out change them. The server's
+    way: a request's args are read for nothing else (a copy cost a
+    qual.add 3,000 instructions). */
+int qf_commands_run_own (qf_ctx_t *ctx, const qf_command_t *command, json_t *args,
+                         json_t **result_p);
+
 /*  Looks the command up, authorizes ctx->role and runs it: for a worker's
     result, which names its command. Unknown commands get QF_EINVAL. */
 int qf_commands_execute (qf_ctx_t *ctx, const char *name, json_t *args, json_t **result_p);

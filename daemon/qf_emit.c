@@ -21,6 +21,17 @@ s_address (qf_store_t *store, json_t *payload)
     return 0;
 }
 
+/* The modules' observation of an event just appended (qf_module_t.observe). */
+static int
+s_observe (qf_store_t *store, int64_t time, const char *topic, const char *subject)
+{
+    int rc = 0;
+    for (const qf_module_t *const *module = qf_modules; rc == 0 && *module; module++)
+        if ((*module)->observe)
+            rc = (*module)->observe (store, time, topic, subject);
+    return rc;
+}
+
 /* Appends with a subject already built; takes the payload. */
 static int
 s_append (qf_store_t *store, int64_t time, const char *topic, const char *subject, json_t *payload)
@@ -29,10 +40,7 @@ s_append (qf_store_t *store, int64_t time, const char *topic, const char *subjec
     if (rc == 0)
         rc = qf_store_event_append (store, topic, subject, payload, time, NULL);
     json_decref (payload);
-    for (const qf_module_t *const *module = qf_modules; rc == 0 && *module; module++)
-        if ((*module)->observe)
-            rc = (*module)->observe (store, time, topic, subject);
-    return rc;
+    return rc ? rc : s_observe (store, time, topic, subject);
 }
 
 const char *
@@ -69,6 +77,16 @@ qf_emit (qf_store_t *store, int64_t time, const char *topic, const char *kind, i
 {
     char subject[QF_SUBJECT_MAX + 1];
     return s_append (store, time, topic, qf_subject (subject, sizeof subject, kind, id), payload);
+}
+
+int
+qf_emit_text (qf_store_t *store, int64_t time, const char *topic, const char *kind, int64_t id,
+              char *text, size_t size)
+{
+    char subject[QF_SUBJECT_MAX + 1];
+    qf_subject (subject, sizeof subject, kind, id);
+    int rc = qf_store_event_append_text (store, topic, subject, text, size, time, NULL);
+    return rc ? rc : s_observe (store, time, topic, subject);
 }
 
 int

@@ -28,6 +28,14 @@ const char *qf_subject (char *subject, size_t size, const char *kind, int64_t id
 int qf_emit (qf_store_t *store, int64_t time, const char *topic, const char *kind, int64_t id,
              json_t *payload);
 
+/*  The same with the payload already written as JSON text (`size` bytes,
+    from malloc; taken, whatever happens): for a record written without
+    its tree (qf_json_out_t). Its payload has no "recipients", so the
+    modules' address hooks have nothing to say; their observe hooks run as
+    for any event. */
+int qf_emit_text (qf_store_t *store, int64_t time, const char *topic, const char *kind, int64_t id,
+                  char *text, size_t size);
+
 /*  The same about a thing named by text: KIND/NAME (e.g. "group", "review"). */
 int qf_emit_named (qf_store_t *store, int64_t time, const char *topic, const char *kind,
                    const char *name, json_t *payload);

@@ -6,6 +6,7 @@
 #include "qf_command.h"
 #include "qf_delivery.h"
 #include "qf_files.h"
+#include "qf_json.h"
 #include "qf_store.h"
 #include "qf_module.h"
 #include "qf_timers.h"
@@ -379,7 +380,7 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
 static char *
 s_encode (json_t *body)
 {
-    char *raw = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    char *raw = json_is_object (body) ? qf_json_encode (body, NULL) : NULL;
     json_decref (body);
     return raw;
 }
@@ -408,10 +409,12 @@ s_encode_result (qf_ctx_t *ctx, json_t *result, char **raw_p)
 {
     char *text = ctx->result_text;
     ctx->result_text = NULL;
-    if (!text)
-        text = json_dumps (result, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t len = 0;
+    if (text)
+        len = strlen (text);
+    else
+        text = qf_json_encode (result, &len);
     json_decref (result);
-    size_t len = text ? strlen (text) : 0;
     char *raw = text ? malloc (len + 12) : NULL;
     if (raw) {
         memcpy (raw, "{\"result\":", 10);
@@ -510,7 +513,8 @@ s_command_work (qf_store_t *store, void *arg)
         }
     }
     json_t *result = NULL;
-    int rc = qf_commands_run (ctx, work->command, work->args, &result);
+    /* The request's args serve this command only: run on them, not a copy. */
+    int rc = qf_commands_run_own (ctx, work->command, work->args, &result);
     /* Encoded before the savepoint is released, so that a reply too large
        to send undoes its change. */
     if (rc == 0)
@@ -604,8 +608,10 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     /* An idempotency key is the sender's own: the certificate's with CURVE,
        else the declared user's, so that one client's key never returns
        another's reply. */
-    char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX];
-    snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user", peer ? peer->key : ctx.user);
+    char owner[8 + QF_ID_MAX + QF_PEER_KEY_MAX] = "";
+    if (idem_key)
+        snprintf (owner, sizeof owner, "%s:%s", peer ? "curve" : "user",
+                  peer ? peer->key : ctx.user);
     /* Looked up once, then passed on. Authorize before anything else, so
        a stored reply is never shown to a role that may not run it. */
     const qf_command_t *command = qf_commands_find (msg->command);

@@ -2,6 +2,7 @@
 #include "qf_store.h"
 #include "qf.h"
 #include "qf_store_int.h"
+#include "qf_json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -568,13 +569,17 @@ qf_store__exec (qf_store_t *self, sqlite3_stmt *stmt, const char *what)
 
 /* Statement helpers, shared with the modules' store parts ----------------- */
 
+/* Not copied (SQLITE_STATIC): the arguments outlive the statement's run,
+   and a statement is only ever run as a store function binds it (reset
+   and cleared first, qf_store__stmt). A copy cost a malloc, a memcpy and
+   a free per text; a qual.add binds six. */
 void
 qf_store__bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key)
 {
     json_t *value = json_object_get (args, key);
     if (json_is_string (value))
         sqlite3_bind_text (stmt, index, json_string_value (value), (int)json_string_length (value),
-                           SQLITE_TRANSIENT);
+                           SQLITE_STATIC);
     else
         sqlite3_bind_text (stmt, index, "", 0, SQLITE_STATIC);
 }
@@ -1225,21 +1230,15 @@ s_make_id (qf_store_t *self, char *out)
     out[32] = 0;
 }
 
-/* Encodes a payload once, into an allocation of its exact size: through a
-   scratch buffer, which spares json_dumps' growing buffer and final copy. */
+/* Encodes a payload once (qf_json_encode: jansson's bytes, a tenth of its
+   cost); `size_p` gets its length. A payload is an object or an array, as
+   json_dumps without JSON_ENCODE_ANY insists. */
 static char *
-s_encode (json_t *payload)
+s_encode (json_t *payload, size_t *size_p)
 {
-    char scratch[4096];
-    size_t size = json_dumpb (payload, scratch, sizeof scratch, JSON_COMPACT);
-    if (size == 0 || size >= sizeof scratch)
-        return json_dumps (payload, JSON_COMPACT);
-    char *text = malloc (size + 1);
-    if (text) {
-        memcpy (text, scratch, size);
-        text[size] = '\0';
-    }
-    return text;
+    if (!json_is_object (payload) && !json_is_array (payload))
+        return NULL;
+    return qf_json_encode (payload, size_p);
 }
 
 int
@@ -1248,24 +1247,41 @@ qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
 {
     if (!self->in_txn)
         return QF_EINVAL;
+    size_t size = 0;
+    char *text = s_encode (payload, &size);
+    if (!text)
+        return QF_ENOMEM;
+    return qf_store_event_append_text (self, topic, subject, text, size, time, seq_p);
+}
+
+int
+qf_store_event_append_text (qf_store_t *self, const char *topic, const char *subject, char *text,
+                            size_t size, int64_t time, uint64_t *seq_p)
+{
+    if (!self->in_txn || !text) {
+        free (text);
+        return text ? QF_EINVAL : QF_ENOMEM;
+    }
     if (self->pending_count == self->pending_cap) {
         size_t cap = self->pending_cap ? self->pending_cap * 2 : 64;
         qf_pending_t *items = realloc (self->pending, cap * sizeof *items);
-        if (!items)
+        if (!items) {
+            free (text);
             return QF_ENOMEM;
+        }
         self->pending = items;
         self->pending_cap = cap;
     }
     qf_pending_t *item = &self->pending[self->pending_count];
     memset (item, 0, sizeof *item);
-    item->payload = s_encode (payload);
+    item->payload = text;
+    item->payload_size = size;
     item->topic = strdup (topic);
     item->subject = strdup (subject ? subject : "");
-    if (!item->payload || !item->topic || !item->subject) {
+    if (!item->topic || !item->subject) {
         s_pending_free (item, 1);
         return QF_ENOMEM;
     }
-    item->payload_size = strlen (item->payload);
     item->time = time;
     s_make_id (self, item->id);
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_INSERT);

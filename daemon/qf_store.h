@@ -132,6 +132,11 @@ int qf_store_in_savepoint (qf_store_t *self, qf_store_work_fn *fn, void *arg);
     here. Fills *seq_p when not NULL. */
 int qf_store_event_append (qf_store_t *self, const char *topic, const char *subject,
                            json_t *payload, int64_t time, uint64_t *seq_p);
+/*  The same with the payload already encoded: `text` (a JSON object of
+    `size` bytes, NUL terminated, from malloc) is taken, whatever happens.
+    For a payload written as text without its tree (qf_json_out_t). */
+int qf_store_event_append_text (qf_store_t *self, const char *topic, const char *subject,
+                                char *text, size_t size, int64_t time, uint64_t *seq_p);
 /*  The JSON text of the event appended last in this transaction, as it
     will be stored and published (valid until the next append, commit or
     rollback). Lets a command answer with the same bytes: encoded once. */

@@ -133,8 +133,9 @@ qf_store__part_stmt (qf_store_t *self, const qf_store_sql_t *sql, int index)
 }
 
 /*  Binding helpers for records given as JSON arguments: a text (empty when
-    absent), a number (NULL when absent), a date YYYY-MM-DD as a day number
-    (0 when absent), and a text that may be NULL. */
+    absent; bound without a copy, so `args` must be left as it is until the
+    statement has run), a number (NULL when absent), a date YYYY-MM-DD as a
+    day number (0 when absent), and a text that may be NULL. */
 void qf_store__bind_text_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key);
 void qf_store__bind_real_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key);
 void qf_store__bind_date_arg (sqlite3_stmt *stmt, int index, json_t *args, const char *key);

@@ -1,6 +1,7 @@
 /*  qf_msg — the QFLOW/1 wire codec. */
 #include "qf_msg.h"
 #include "qf_error.h"
+#include "qf_json.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -335,7 +336,7 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
         /* jansson validates UTF-8 while parsing; our own check only words
            the error when the parse fails. */
         json_error_t jerr;
-        json_t *json = json_loadb (data, size, JSON_REJECT_DUPLICATES, &jerr);
+        json_t *json = qf_json_parse (data, size, JSON_REJECT_DUPLICATES, &jerr);
         if (!json && !qf_valid_utf8 (data, size))
             return s_fail (self, name, "%s is not valid UTF-8");
         if (!json) {
@@ -367,6 +368,8 @@ s_peer (qf_peer_t *peer, zmq_msg_t *frame)
     if (user && strlen (user) == QF_PEER_KEY_MAX)
         memcpy (peer->key, user, QF_PEER_KEY_MAX + 1);
 }
+
+static int s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed);
 
 int
 qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
@@ -411,7 +414,7 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
         views[i].data = zmq_msg_data (&frames[i]);
         views[i].size = zmq_msg_size (&frames[i]);
     }
-    int rc = qf_msg_decode (self, views, count, routed);
+    int rc = s_decode (self, views, count, routed);
     /* The routing id frame that ROUTER makes up may lack the connection's
        metadata; the peer's own frames carry it. */
     if (peer && self->routing_size > 0)
@@ -425,6 +428,14 @@ int
 qf_msg_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed)
 {
     qf_msg_reset (self);
+    return s_decode (self, frames, count, routed);
+}
+
+/* qf_msg_decode on a message already reset (qf_msg_recv_from resets it
+   first, so that a failed receive leaves it empty: once is enough). */
+static int
+s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed)
+{
     int at = 0, rc = 0;
     int sig_at = -1; /* the protocol frame, once found */
     bool overflow = count > QF_MSG_FRAMES_MAX;
@@ -635,11 +646,14 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
                 data[n] = self->raw;
                 size[n++] = self->raw_size;
             } else if (self->body) {
-                encoded = json_dumps (self->body, JSON_COMPACT);
+                size_t length = 0;
+                encoded = json_is_object (self->body) || json_is_array (self->body)
+                              ? qf_json_encode (self->body, &length)
+                              : NULL;
                 if (!encoded)
                     return QF_ENOMEM;
                 data[n] = encoded;
-                size[n++] = strlen (encoded);
+                size[n++] = length;
             } else {
                 data[n] = "{}";
                 size[n++] = 2;

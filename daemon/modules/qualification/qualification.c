@@ -12,29 +12,13 @@
 #include "qf_command.h"
 #include "qf_timers.h"
 #include "qf_emit.h"
+#include "qf_json.h"
 #include "custody/custody_store.h"
 #include "policy/policy.h"
 #include "renewal/renewal_timers.h"
 
 #include <assert.h>
 #include <string.h>
-
-/* Sets a qualification's record as the result, encoded once: the bytes of
-   the event just appended, which carries the same record. */
-static int
-s_result_is_last_payload (qf_ctx_t *ctx, json_t *record, json_t **result_p)
-{
-    size_t size = 0;
-    const char *text = qf_store_last_payload (ctx->store, &size);
-    ctx->result_text = text ? strndup (text, size) : NULL;
-    if (!ctx->result_text) {
-        *result_p = record;
-        return 0;
-    }
-    json_decref (record);
-    *result_p = NULL;
-    return 0;
-}
 
 /* A certificate's validity: the expiry after the date of issue (both already
    valid dates). `field` names the argument to blame. */
@@ -51,25 +35,73 @@ s_dates_in_order (qf_ctx_t *ctx, const char *issued, const char *expires, const 
                          issued);
 }
 
-int
-qf_qualification_add (qf_ctx_t *ctx, json_t *args, json_t **record_p)
+/* Puts a literal: punctuation and keys. */
+#define PUT(out, literal) qf_json_put_raw (out, literal, sizeof literal - 1)
+
+/* Puts `"key":` and the value of args.key (NULL: the writer fails, as
+   json_pack's "O" does). */
+static void
+s_put_arg (qf_json_out_t *out, const char *key_colon, json_t *args, const char *key)
 {
-    int rc =
-        s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
-                          json_string_value (json_object_get (args, "expires")), "args.expires");
-    if (rc)
-        return rc;
-    if (!json_object_get (args, "name"))
-        json_object_set (args, "name", json_object_get (args, "cert_no"));
-    int64_t id = 0;
-    rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
-    if (rc)
-        return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s",
-                             qf_strerror (rc));
-    /* The record as qf_store_qual_get() would read it back, without the read. */
+    qf_json_put_raw (out, key_colon, strlen (key_colon));
+    qf_json_put_value (out, json_object_get (args, key));
+}
+
+/* A number argument as the record has it: a real, or null when absent. */
+static void
+s_put_real_arg (qf_json_out_t *out, const char *key_colon, json_t *args, const char *key)
+{
+    json_t *value = json_object_get (args, key);
+    qf_json_put_raw (out, key_colon, strlen (key_colon));
+    if (value)
+        qf_json_put_real (out, json_number_value (value));
+    else
+        qf_json_put_raw (out, "null", 4);
+}
+
+/* The new qualification's record as JSON text, written without its tree:
+   the same bytes as s_new_record's tree encoded (qf_json_encode), in the
+   same order. NULL when out of memory. */
+static char *
+s_new_record_text (qf_ctx_t *ctx, json_t *args, int64_t id, size_t *size_p)
+{
+    qf_json_out_t out = {0};
+    PUT (&out, "{\"id\":");
+    qf_json_put_integer (&out, id);
+    s_put_arg (&out, ",\"name\":", args, "name");
+    s_put_arg (&out, ",\"cert_no\":", args, "cert_no");
+    s_put_arg (&out, ",\"authority\":", args, "authority");
+    s_put_arg (&out, ",\"category\":", args, "category");
+    s_put_arg (&out, ",\"scope\":", args, "scope");
+    s_put_arg (&out, ",\"issued\":", args, "issued");
+    s_put_arg (&out, ",\"expires\":", args, "expires");
+    PUT (&out, ",\"state\":\"draft\",\"round\":0,\"created\":");
+    qf_json_put_integer (&out, ctx->now);
+    PUT (&out, ",\"updated\":");
+    qf_json_put_integer (&out, ctx->now);
+    PUT (&out, ",\"created_by\":");
+    const char *user = ctx->user ? ctx->user : "";
+    qf_json_put_string (&out, user, strlen (user));
+    s_put_real_arg (&out, ",\"acquisition_cost\":", args, "acquisition_cost");
+    s_put_real_arg (&out, ",\"expected_revenue\":", args, "expected_revenue");
+    PUT (&out, ",\"suspended\":false,\"industry\":");
+    json_t *industry = json_object_get (args, "industry");
+    if (json_is_string (industry))
+        qf_json_put_string (&out, json_string_value (industry), json_string_length (industry));
+    else
+        PUT (&out, "\"\"");
+    PUT (&out, "}");
+    return qf_json_take (&out, size_p);
+}
+
+/* The new qualification's record as qf_store_qual_get() would read it
+   back, without the read. */
+static json_t *
+s_new_record (qf_ctx_t *ctx, json_t *args, int64_t id)
+{
     json_t *cost = json_object_get (args, "acquisition_cost");
     json_t *revenue = json_object_get (args, "expected_revenue");
-    json_t *record = json_pack (
+    return json_pack (
         "{s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:i, s:I, s:I, s:s, s:o, s:o, s:b, s:s}",
         "id", (json_int_t)id, "name", json_object_get (args, "name"), "cert_no",
         json_object_get (args, "cert_no"), "authority", json_object_get (args, "authority"),
@@ -83,23 +115,67 @@ qf_qualification_add (qf_ctx_t *ctx, json_t *args, json_t **record_p)
         json_is_string (json_object_get (args, "industry"))
             ? json_string_value (json_object_get (args, "industry"))
             : "");
-    if (!record)
-        return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
-    rc = qf_ctx_emit (ctx, "qualification.created", "qualification", id, json_incref (record));
+}
+
+/* Adds the qualification and raises qualification.created. With record_p,
+   the record's tree is built and given; without, the record is written
+   as text only (qual.add answers with the event's bytes). */
+static int
+s_add (qf_ctx_t *ctx, json_t *args, json_t **record_p)
+{
+    int rc =
+        s_dates_in_order (ctx, json_string_value (json_object_get (args, "issued")),
+                          json_string_value (json_object_get (args, "expires")), "args.expires");
+    if (rc)
+        return rc;
+    if (!json_object_get (args, "name"))
+        json_object_set (args, "name", json_object_get (args, "cert_no"));
+    int64_t id = 0;
+    rc = qf_store_qual_insert (ctx->store, args, ctx->now, ctx->user, &id);
+    if (rc)
+        return qf_ctx_error (ctx, rc, NULL, "could not store the qualification: %s",
+                             qf_strerror (rc));
+    json_t *record = NULL;
+    if (record_p) {
+        record = s_new_record (ctx, args, id);
+        if (!record)
+            return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
+        rc = qf_ctx_emit (ctx, "qualification.created", "qualification", id,
+                          json_incref (record));
+    } else {
+        size_t size = 0;
+        char *text = s_new_record_text (ctx, args, id, &size);
+        if (!text)
+            return qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
+        rc = qf_ctx_emit_text (ctx, "qualification.created", "qualification", id, text, size);
+    }
     if (rc) {
         json_decref (record);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
     }
-    *record_p = record;
+    if (record_p)
+        *record_p = record;
     return 0;
 }
 
+int
+qf_qualification_add (qf_ctx_t *ctx, json_t *args, json_t **record_p)
+{
+    return s_add (ctx, args, record_p);
+}
+
+/* qual.add answers with the record, the very bytes of its event. */
 static int
 s_qual_add (qf_ctx_t *ctx, json_t *args, json_t **result_p)
 {
-    json_t *record = NULL;
-    int rc = qf_qualification_add (ctx, args, &record);
-    return rc ? rc : s_result_is_last_payload (ctx, record, result_p);
+    int rc = s_add (ctx, args, NULL);
+    if (rc)
+        return rc;
+    size_t size = 0;
+    const char *text = qf_store_last_payload (ctx->store, &size);
+    ctx->result_text = text ? strndup (text, size) : NULL;
+    *result_p = NULL;
+    return ctx->result_text ? 0 : qf_ctx_error (ctx, QF_ENOMEM, NULL, "out of memory");
 }
 
 /* The tail of a command that changed one qualification: raise `topic`
