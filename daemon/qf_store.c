@@ -2,6 +2,7 @@
 #include "qf_store.h"
 #include "qf.h"
 #include "qf_store_int.h"
+#include "qf_phases.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -394,6 +395,8 @@ static const char *s_sql[ST_COUNT] = {
 };
 
 #define CHECKPOINT_INTERVAL_MS 100
+/* The WAL's size in pages past which a commit checkpoints (SQLite's default). */
+#define WAL_CHECKPOINT_PAGES 1000
 
 /* Low on space: under 8 MiB free (twice the WAL's journal_size_limit), the
    loop folds the WAL back after each commit; over 16 MiB it stops. */
@@ -428,6 +431,36 @@ s_checkpoint (qf_store_t *self, sqlite3 *db)
     else if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         qf_warn ("database %s: checkpoint failed: %s", self->path, sqlite3_errmsg (db));
     return rc;
+}
+
+/* The loop's checkpoint, timed for qf_store_take_checkpoint_ns. */
+static int
+s_checkpoint_timed (qf_store_t *self)
+{
+    int64_t start = qf_phases_now_ns ();
+    int rc = s_checkpoint (self, self->db);
+    self->checkpoint_ns += qf_phases_now_ns () - start;
+    return rc;
+}
+
+/* After each commit, with the WAL's size in pages: SQLite's own automatic
+   checkpoint (sqlite3_wal_autocheckpoint's), timed. */
+static int
+s_wal_hook (void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    if (pages >= WAL_CHECKPOINT_PAGES)
+        s_checkpoint_timed (arg);
+    return SQLITE_OK;
+}
+
+int64_t
+qf_store_take_checkpoint_ns (qf_store_t *self)
+{
+    int64_t ns = self->checkpoint_ns;
+    self->checkpoint_ns = 0;
+    return ns;
 }
 
 /* Free bytes on the database's disk for an unprivileged writer, -1 when
@@ -966,6 +999,7 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     }
     if (s_migrate (self, error, error_size) || s_migrate_modules (self, error, error_size))
         goto fail;
+    sqlite3_wal_hook (self->db, s_wal_hook, self);
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmts[i],
                                 NULL) != SQLITE_OK) {
@@ -1128,7 +1162,7 @@ qf_store_commit (qf_store_t *self)
        database needs; folded back here, the next transaction starts it
        again and reuses its file. */
     if (writes && s_low_space (self))
-        s_checkpoint (self, self->db);
+        s_checkpoint_timed (self);
     self->in_txn = false;
     /* The appended events are now durable: hand them over. */
     s_pending_free (self->committed, self->committed_count);

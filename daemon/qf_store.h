@@ -88,6 +88,10 @@ typedef struct {
 /*  Fills *storage with the state of the database's storage. */
 void qf_store_storage (qf_store_t *self, qf_store_storage_t *storage);
 
+/*  The time (ns) the daemon's loop spent copying the WAL into the database
+    since the last call, part of the commits that ran those checkpoints. */
+int64_t qf_store_take_checkpoint_ns (qf_store_t *self);
+
 /*  The schema version this binary writes (migrations applied). */
 int qf_store_schema_version (void);
 const char *qf_store_path (qf_store_t *self);
