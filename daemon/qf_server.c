@@ -800,6 +800,17 @@ s_finish_batch (qf_server_t *self, bool force)
     batch->ns[QF_PHASE_PUBLISH] += qf_phases_now_ns () - t2;
 }
 
+/* The loop's checkpoint (qf_store_checkpoint_due), after the batch's
+   replies, publication and deliveries: never between a commit and its
+   replies. */
+static void
+s_checkpoint (qf_server_t *self)
+{
+    if (qf_store_checkpoint_due (self->store))
+        qf_store_checkpoint (self->store); /* a failure is logged there; tried again later */
+    self->batch.ns[QF_PHASE_CHECKPOINT] += qf_store_take_checkpoint_ns (self->store);
+}
+
 /* Records the batch's phases; a batch over SLOW_BATCH_MS is logged, at
    most one line a second (the others counted in the next). */
 #define SLOW_BATCH_MS 100
@@ -1045,6 +1056,7 @@ qf_server_run (qf_server_t *self)
         }
         more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), self->tail);
         batch->ns[QF_PHASE_DELIVER] += qf_phases_now_ns () - deliver_start;
+        s_checkpoint (self);
         s_end_batch (self);
         if (full || timers_more)
             more = 1;

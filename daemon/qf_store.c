@@ -395,8 +395,6 @@ static const char *s_sql[ST_COUNT] = {
 };
 
 #define CHECKPOINT_INTERVAL_MS 100
-/* The WAL's size in pages past which a commit checkpoints (SQLite's default). */
-#define WAL_CHECKPOINT_PAGES 1000
 
 /* Low on space: under 8 MiB free (twice the WAL's journal_size_limit), the
    loop folds the WAL back after each commit; over 16 MiB it stops. */
@@ -443,16 +441,32 @@ s_checkpoint_timed (qf_store_t *self)
     return rc;
 }
 
-/* After each commit, with the WAL's size in pages: SQLite's own automatic
-   checkpoint (sqlite3_wal_autocheckpoint's), timed. */
+/* After each commit, with the WAL's size in pages. It replaces SQLite's
+   automatic checkpoint, which would copy the WAL and fsync the database
+   inside the COMMIT, before the batch's replies (qf_store_checkpoint_due). */
 static int
 s_wal_hook (void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void)db;
     (void)name;
-    if (pages >= WAL_CHECKPOINT_PAGES)
-        s_checkpoint_timed (arg);
+    ((qf_store_t *)arg)->wal_pages = pages;
     return SQLITE_OK;
+}
+
+bool
+qf_store_checkpoint_due (qf_store_t *self)
+{
+    return !self->in_txn && self->wal_pages >= QF_STORE_WAL_PAGES;
+}
+
+int
+qf_store_checkpoint (qf_store_t *self)
+{
+    /* The next commit says the WAL's size again; a checkpoint that found
+       the background thread at work is tried again after it. */
+    self->wal_pages = 0;
+    int rc = s_checkpoint_timed (self);
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : QF_EIO;
 }
 
 int64_t
@@ -507,8 +521,8 @@ s_low_space (qf_store_t *self)
 
 /* The checkpointer: a thread with its own connection copies committed WAL
    frames into the database file (PASSIVE: it never blocks the writer), so
-   the checkpoint that SQLite runs at commit in the daemon's loop has little
-   left to do and the loop does not stall on it. The loop's own checkpoint
+   the checkpoint that the daemon's loop runs between batches
+   (qf_store_checkpoint) has little left to do. The loop's own checkpoint
    is still needed: only a checkpoint that catches up with the writer lets
    the WAL restart from its beginning. */
 static void *
@@ -984,8 +998,8 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     /* journal_size_limit: the WAL file is cut back to 4 MiB when it restarts,
        so that a burst does not keep its space, and on a full disk the frames
        a checkpoint must fold into the database (the space it needs to bring
-       commits back) are bounded by it. 4 MiB is SQLite's automatic
-       checkpoint point (1000 pages), which the WAL seldom passes. */
+       commits back) are bounded by it. 4 MiB is the loop's checkpoint
+       point (QF_STORE_WAL_PAGES), which the WAL seldom passes. */
     char *errmsg = NULL;
     if (sqlite3_exec (self->db, pragmas, NULL, NULL, &errmsg) != SQLITE_OK ||
         sqlite3_exec (self->db,
@@ -1017,9 +1031,9 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
     /* Checkpoints: a thread copies WAL frames into the database in the
-       background; SQLite's own checkpoint at commit (every 1000 pages) then
-       finds almost nothing left to copy, and restarts the WAL so that it
-       stays small. */
+       background; the loop's own (qf_store_checkpoint, past 1000 pages,
+       after a batch's replies) then finds little left to copy, and lets
+       the WAL restart so that it stays small. */
     if (pthread_create (&self->checkpointer, NULL, s_checkpointer, self) == 0)
         self->checkpointer_running = true;
     else
