@@ -182,8 +182,10 @@ qf_phases_describe (const qf_batch_time_t *batch, char *text, size_t size)
             break;
         int wrote = snprintf (text + at, size - at, "%s%s %.2f ms", at ? ", " : "",
                               s_names[largest], batch->ns[largest] / 1e6);
-        if (wrote < 0 || (size_t)wrote >= size - at)
+        if (wrote < 0 || (size_t)wrote >= size - at) {
+            text[at] = '\0'; /* whole phases only */
             break;
+        }
         at += (size_t)wrote;
     }
 }
