@@ -82,8 +82,8 @@ s_commits (const char *dir, long count)
                   "UNIQUE, time INTEGER NOT NULL, payload TEXT NOT NULL);",
                   NULL, NULL, NULL);
     sqlite3_stmt *ins;
-    sqlite3_prepare_v2 (db, "INSERT INTO events (id, time, payload) VALUES (?1, ?2, ?3)", -1,
-                        &ins, NULL);
+    sqlite3_prepare_v2 (db, "INSERT INTO events (id, time, payload) VALUES (?1, ?2, ?3)", -1, &ins,
+                        NULL);
     double *took = calloc ((size_t)count, sizeof *took);
     const char *payload = "{\"name\":\"D234000001\",\"authority\":\"A\",\"scope\":\"S\"}";
     for (long i = 0; i < count; i++) {

@@ -45,9 +45,9 @@ typedef enum {
 
 /* One batch's timing, filled by the loop. */
 typedef struct {
-    int64_t start_ns;              /* CLOCK_MONOTONIC when the batch began */
-    int64_t ns[QF_PHASE_COUNT];    /* time in each phase */
-    uint32_t messages;             /* commands and worker messages received */
+    int64_t start_ns;           /* CLOCK_MONOTONIC when the batch began */
+    int64_t ns[QF_PHASE_COUNT]; /* time in each phase */
+    uint32_t messages;          /* commands and worker messages received */
 } qf_batch_time_t;
 
 typedef struct _qf_phases_t qf_phases_t;
