@@ -5,6 +5,8 @@
 #include "qf_phases.h"
 
 #include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -539,6 +541,13 @@ s_checkpointer (void *arg)
         return NULL;
     }
     sqlite3_busy_timeout (db, 100);
+    /* Background work at the lowest priority: sharing a core with the loop
+       (a daemon given one core), a pass copying 100 ms of WAL took the
+       loop's CPU for a scheduler slice, and the requests of those few
+       milliseconds waited for it (batches of 5-6 ms, the p99 of commands
+       on a quiet machine). The loop's own checkpoint bounds the WAL if
+       this thread gets too little CPU. */
+    setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 19);
     /* A connection learns the database is in WAL mode on its first read. */
     sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
     atomic_store (&self->checkpointing, true);
