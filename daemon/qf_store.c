@@ -1,12 +1,10 @@
 /*  qf_store — all durable state, in one SQLite file. */
 #include "qf_store.h"
+#include "qf_phases.h"
 #include "qf.h"
 #include "qf_store_int.h"
-#include "qf_phases.h"
 
 #include <errno.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,8 +14,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The engine's numbered migrations: migration N brings user_version from
