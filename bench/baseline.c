@@ -7,6 +7,12 @@
       process B: acknowledges each event it receives.
 
     Prints "baseline_events_per_s N". Usage: baseline DIR EVENTS [BATCH]
+
+      baseline --commits DIR COUNT
+          the floor of one durable command: COUNT inserts of an event, each
+          committed alone (WAL, synchronous=FULL) one millisecond apart, as
+          at 1,000 commands/s; prints "commit_p50_ms X commit_p99_ms Y
+          commit_max_ms Z".
 */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -54,9 +60,63 @@ s_acker (const char *dir)
     return 0;
 }
 
+static int
+s_cmp (const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int
+s_commits (const char *dir, long count)
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s/commits.db", dir);
+    unlink (path);
+    sqlite3 *db;
+    if (sqlite3_open (path, &db) != SQLITE_OK)
+        return 1;
+    sqlite3_exec (db,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                  "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL "
+                  "UNIQUE, time INTEGER NOT NULL, payload TEXT NOT NULL);",
+                  NULL, NULL, NULL);
+    sqlite3_stmt *ins;
+    sqlite3_prepare_v2 (db, "INSERT INTO events (id, time, payload) VALUES (?1, ?2, ?3)", -1, &ins,
+                        NULL);
+    double *took = calloc ((size_t)count, sizeof *took);
+    const char *payload = "{\"name\":\"D234000001\",\"authority\":\"A\",\"scope\":\"S\"}";
+    for (long i = 0; i < count; i++) {
+        double start = s_now ();
+        char id[40];
+        snprintf (id, sizeof id, "%032lx", i);
+        sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        sqlite3_bind_text (ins, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64 (ins, 2, i);
+        sqlite3_bind_text (ins, 3, payload, -1, SQLITE_STATIC);
+        sqlite3_step (ins);
+        sqlite3_reset (ins);
+        sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+        took[i] = (s_now () - start) * 1000;
+        double rest = start + 0.001 - s_now ();
+        if (rest > 0)
+            usleep ((useconds_t)(rest * 1e6));
+    }
+    qsort (took, (size_t)count, sizeof *took, s_cmp);
+    printf ("commit_p50_ms %.3f commit_p99_ms %.3f commit_max_ms %.3f\n", took[count / 2],
+            took[count * 99 / 100], took[count - 1]);
+    free (took);
+    sqlite3_finalize (ins);
+    sqlite3_close (db);
+    unlink (path);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+    if (argc == 4 && strcmp (argv[1], "--commits") == 0)
+        return s_commits (argv[2], atol (argv[3]) > 0 ? atol (argv[3]) : 1000);
     if (argc < 3) {
         fprintf (stderr, "usage: baseline DIR EVENTS [BATCH]\n");
         return 2;

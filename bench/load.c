@@ -6,9 +6,9 @@
           prints "commands N seconds S".
       load latency ENDPOINT RATE SECONDS
           sends qual.add at RATE per second (open loop) for SECONDS; prints
-          "latency_p50_ms X latency_p99_ms Y count N". Each command's name
-          carries its send time (CLOCK_REALTIME ns) so a sink can measure
-          delivery latency.
+          "latency_p50_ms X latency_p99_ms Y count N latency_max_ms Z".
+          Each command's name carries its send time (CLOCK_REALTIME ns) so
+          a sink can measure delivery latency.
 */
 #include "qf.h"
 #include "qf_client.h"
@@ -115,9 +115,9 @@ s_latency (qf_client_t *client, int rate, double seconds)
         }
     }
     qsort (lat, (size_t)answered, sizeof *lat, s_cmp);
-    printf ("latency_p50_ms %.3f latency_p99_ms %.3f count %ld\n",
+    printf ("latency_p50_ms %.3f latency_p99_ms %.3f count %ld latency_max_ms %.3f\n",
             answered ? lat[answered / 2] / 1e6 : 0, answered ? lat[answered * 99 / 100] / 1e6 : 0,
-            answered);
+            answered, answered ? lat[answered - 1] / 1e6 : 0);
     free (sent_at);
     free (lat);
     return answered == total ? 0 : 1;

@@ -9,6 +9,7 @@
 #include "qf_json.h"
 #include "qf_store.h"
 #include "qf_module.h"
+#include "qf_phases.h"
 #include "qf_timers.h"
 #include "qf_security.h"
 #include "qf_sendq.h"
@@ -56,6 +57,10 @@ struct qf_server_t {
     int64_t last_commit;        /* monotonic ms of the last commit */
     int64_t last_retention;     /* wall ms of the last retention pass */
     uint64_t security_seen;     /* qf_security_generation() at the last revocation sweep */
+    qf_phases_t *phases;        /* the newest batches' phase times, for status (owned) */
+    qf_batch_time_t batch;      /* the open batch's phase times */
+    int64_t slow_logged;        /* monotonic ms of the last slow batch's log line */
+    uint64_t slow_unlogged;     /* slow batches since then, not logged one by one */
 };
 
 static void
@@ -201,7 +206,8 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
         goto fail;
     self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
     self->tail = qf_tail_new (TAIL_EVENTS, TAIL_BYTES);
-    if (!self->delivery || !self->tail) {
+    self->phases = qf_phases_new ();
+    if (!self->delivery || !self->tail || !self->phases) {
         snprintf (error, error_size, "out of memory");
         goto fail;
     }
@@ -251,6 +257,7 @@ qf_server_destroy (qf_server_t **self_p)
     free (self->replies);
     qf_sendq_destroy (&self->sendq);
     qf_tail_destroy (&self->tail);
+    qf_phases_destroy (&self->phases);
     qf_config_destroy (&self->config);
     free (self);
     *self_p = NULL;
@@ -315,6 +322,7 @@ s_status (void *arg)
                    "workers_dropped", (json_int_t)qf_delivery_dropped (self->delivery)));
     json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
     json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
+    json_object_set_new (status, "batch_phases", qf_phases_status (self->phases));
     return status;
 }
 
@@ -721,6 +729,8 @@ static void
 s_finish_batch (qf_server_t *self, bool force)
 {
     int rc = 0;
+    qf_batch_time_t *batch = &self->batch;
+    int64_t t0 = qf_phases_now_ns ();
     int64_t mono = qf_time_mono_ms ();
     bool acks_due =
         qf_delivery_dirty (self->delivery) && (force || mono - self->last_commit >= ACK_FLUSH_MS);
@@ -743,6 +753,10 @@ s_finish_batch (qf_server_t *self, bool force)
         qf_delivery_after_commit (self->delivery, rc == 0);
         self->batches++;
     }
+    int64_t t1 = qf_phases_now_ns ();
+    int64_t checkpoint = qf_store_take_checkpoint_ns (self->store);
+    batch->ns[QF_PHASE_COMMIT] += t1 - t0 - checkpoint;
+    batch->ns[QF_PHASE_CHECKPOINT] += checkpoint;
     bool committed = rc == 0;
     const char *why = rc == QF_EFULL
                           ? "storage full: the database's disk has no space left, so the daemon "
@@ -765,6 +779,8 @@ s_finish_batch (qf_server_t *self, bool force)
     }
     self->reply_count = 0;
     self->reply_bytes = 0;
+    int64_t t2 = qf_phases_now_ns ();
+    batch->ns[QF_PHASE_REPLY] += t2 - t1;
     if (!committed)
         return;
     /* Publish after commit, from the bytes encoded once at append time. */
@@ -787,6 +803,42 @@ s_finish_batch (qf_server_t *self, bool force)
     }
     /* Delivery takes them from memory while they are recent. */
     qf_tail_push (self->tail, list);
+    batch->ns[QF_PHASE_PUBLISH] += qf_phases_now_ns () - t2;
+}
+
+/* The loop's checkpoint (qf_store_checkpoint_due), after the batch's
+   replies, publication and deliveries: never between a commit and its
+   replies. */
+static void
+s_checkpoint (qf_server_t *self)
+{
+    if (qf_store_checkpoint_due (self->store))
+        qf_store_checkpoint (self->store); /* a failure is logged there; tried again later */
+    self->batch.ns[QF_PHASE_CHECKPOINT] += qf_store_take_checkpoint_ns (self->store);
+}
+
+/* Records the batch's phases; a batch over SLOW_BATCH_MS is logged, at
+   most one line a second (the others counted in the next). */
+#define SLOW_BATCH_MS 100
+
+static void
+s_end_batch (qf_server_t *self)
+{
+    int64_t total = qf_phases_add (self->phases, &self->batch);
+    if (total >= SLOW_BATCH_MS * 1000000LL) {
+        int64_t mono = qf_time_mono_ms ();
+        if (mono - self->slow_logged >= 1000) {
+            char phases[256];
+            qf_phases_describe (&self->batch, phases, sizeof phases);
+            qf_info ("a batch of %u messages took %.1f ms: %s (and %llu other batches over %d "
+                     "ms since the last such line)",
+                     self->batch.messages, total / 1e6, phases,
+                     (unsigned long long)self->slow_unlogged, SLOW_BATCH_MS);
+            self->slow_logged = mono;
+            self->slow_unlogged = 0;
+        } else
+            self->slow_unlogged++;
+    }
 }
 
 /* One pass of timers, in a savepoint (qf_store_in_savepoint). */
@@ -952,11 +1004,16 @@ qf_server_run (qf_server_t *self)
             break;
         }
         int64_t now = qf_time_now_ms ();
+        qf_batch_time_t *batch = &self->batch;
+        memset (batch, 0, sizeof *batch);
+        batch->start_ns = qf_phases_now_ns ();
         int timers_more = 0;
         if (qf_time_mono_ms () >= self->next_tick) {
             timers_more = s_fire_timers (self, now);
             s_retain (self, now);
         }
+        int64_t drain_start = qf_phases_now_ns ();
+        batch->ns[QF_PHASE_TIMERS] = drain_start - batch->start_ns;
         /* New connections' handshakes, answered once per batch: no peer's
            messages come before its handshake, so the drain need not ask. */
         if (self->security && (items[2].revents & ZMQ_POLLIN))
@@ -970,13 +1027,17 @@ qf_server_run (qf_server_t *self)
             progress = false;
             int rc = s_recv (self, &msg, items[0].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
+                int64_t start = qf_phases_now_ns ();
                 s_handle_command (self, &msg, peer, rc, now);
+                batch->ns[QF_PHASE_EXECUTE] += qf_phases_now_ns () - start;
                 progress = true;
                 handled++;
             }
             rc = s_recv (self, &msg, items[1].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
+                int64_t start = qf_phases_now_ns ();
                 s_handle_worker (self, &msg, peer, rc, now);
+                batch->ns[QF_PHASE_EXECUTE] += qf_phases_now_ns () - start;
                 progress = true;
                 handled++;
             }
@@ -984,7 +1045,11 @@ qf_server_run (qf_server_t *self)
                    self->reply_bytes >= (size_t)self->config->batch_max_bytes;
         }
         qf_msg_reset (&msg);
+        batch->messages = (uint32_t)handled;
+        batch->ns[QF_PHASE_RECEIVE] =
+            qf_phases_now_ns () - drain_start - batch->ns[QF_PHASE_EXECUTE];
         s_finish_batch (self, false);
+        int64_t deliver_start = qf_phases_now_ns ();
         mono = qf_time_mono_ms ();
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
@@ -996,6 +1061,9 @@ qf_server_run (qf_server_t *self)
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
         more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), self->tail);
+        batch->ns[QF_PHASE_DELIVER] += qf_phases_now_ns () - deliver_start;
+        s_checkpoint (self);
+        s_end_batch (self);
         if (full || timers_more)
             more = 1;
     }

@@ -1,5 +1,6 @@
 /*  qf_store — all durable state, in one SQLite file. */
 #include "qf_store.h"
+#include "qf_phases.h"
 #include "qf.h"
 #include "qf_store_int.h"
 #include "qf_json.h"
@@ -14,8 +15,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The engine's numbered migrations: migration N brings user_version from
@@ -431,6 +434,52 @@ s_checkpoint (qf_store_t *self, sqlite3 *db)
     return rc;
 }
 
+/* The loop's checkpoint, timed for qf_store_take_checkpoint_ns. */
+static int
+s_checkpoint_timed (qf_store_t *self)
+{
+    int64_t start = qf_phases_now_ns ();
+    int rc = s_checkpoint (self, self->db);
+    self->checkpoint_ns += qf_phases_now_ns () - start;
+    return rc;
+}
+
+/* After each commit, with the WAL's size in pages. It replaces SQLite's
+   automatic checkpoint, which would copy the WAL and fsync the database
+   inside the COMMIT, before the batch's replies (qf_store_checkpoint_due). */
+static int
+s_wal_hook (void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    ((qf_store_t *)arg)->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+bool
+qf_store_checkpoint_due (qf_store_t *self)
+{
+    return !self->in_txn && self->wal_pages >= QF_STORE_WAL_PAGES;
+}
+
+int
+qf_store_checkpoint (qf_store_t *self)
+{
+    /* The next commit says the WAL's size again; a checkpoint that found
+       the background thread at work is tried again after it. */
+    self->wal_pages = 0;
+    int rc = s_checkpoint_timed (self);
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : QF_EIO;
+}
+
+int64_t
+qf_store_take_checkpoint_ns (qf_store_t *self)
+{
+    int64_t ns = self->checkpoint_ns;
+    self->checkpoint_ns = 0;
+    return ns;
+}
+
 /* Free bytes on the database's disk for an unprivileged writer, -1 when
    unknown. */
 static int64_t
@@ -475,8 +524,8 @@ s_low_space (qf_store_t *self)
 
 /* The checkpointer: a thread with its own connection copies committed WAL
    frames into the database file (PASSIVE: it never blocks the writer), so
-   the checkpoint that SQLite runs at commit in the daemon's loop has little
-   left to do and the loop does not stall on it. The loop's own checkpoint
+   the checkpoint that the daemon's loop runs between batches
+   (qf_store_checkpoint) has little left to do. The loop's own checkpoint
    is still needed: only a checkpoint that catches up with the writer lets
    the WAL restart from its beginning. */
 static void *
@@ -493,6 +542,13 @@ s_checkpointer (void *arg)
         return NULL;
     }
     sqlite3_busy_timeout (db, 100);
+    /* Background work at the lowest priority: sharing a core with the loop
+       (a daemon given one core), a pass copying 100 ms of WAL took the
+       loop's CPU for a scheduler slice, and the requests of those few
+       milliseconds waited for it (batches of 5-6 ms, the p99 of commands
+       on a quiet machine). The loop's own checkpoint bounds the WAL if
+       this thread gets too little CPU. */
+    setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 19);
     /* A connection learns the database is in WAL mode on its first read. */
     sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
     atomic_store (&self->checkpointing, true);
@@ -956,8 +1012,8 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     /* journal_size_limit: the WAL file is cut back to 4 MiB when it restarts,
        so that a burst does not keep its space, and on a full disk the frames
        a checkpoint must fold into the database (the space it needs to bring
-       commits back) are bounded by it. 4 MiB is SQLite's automatic
-       checkpoint point (1000 pages), which the WAL seldom passes. */
+       commits back) are bounded by it. 4 MiB is the loop's checkpoint
+       point (QF_STORE_WAL_PAGES), which the WAL seldom passes. */
     char *errmsg = NULL;
     if (sqlite3_exec (self->db, pragmas, NULL, NULL, &errmsg) != SQLITE_OK ||
         sqlite3_exec (self->db,
@@ -976,6 +1032,7 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
        right after start must not leave a checkpoint needing that much space
        before commits can resume. */
     s_checkpoint (self, self->db);
+    sqlite3_wal_hook (self->db, s_wal_hook, self);
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->stmts[i],
                                 NULL) != SQLITE_OK) {
@@ -993,9 +1050,9 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
     /* Checkpoints: a thread copies WAL frames into the database in the
-       background; SQLite's own checkpoint at commit (every 1000 pages) then
-       finds almost nothing left to copy, and restarts the WAL so that it
-       stays small. */
+       background; the loop's own (qf_store_checkpoint, past 1000 pages,
+       after a batch's replies) then finds little left to copy, and lets
+       the WAL restart so that it stays small. */
     if (pthread_create (&self->checkpointer, NULL, s_checkpointer, self) == 0)
         self->checkpointer_running = true;
     else
@@ -1138,7 +1195,7 @@ qf_store_commit (qf_store_t *self)
        database needs; folded back here, the next transaction starts it
        again and reuses its file. */
     if (writes && s_low_space (self))
-        s_checkpoint (self, self->db);
+        s_checkpoint_timed (self);
     self->in_txn = false;
     /* The appended events are now durable: hand them over. */
     s_pending_free (self->committed, self->committed_count);

@@ -88,6 +88,27 @@ typedef struct {
 /*  Fills *storage with the state of the database's storage. */
 void qf_store_storage (qf_store_t *self, qf_store_storage_t *storage);
 
+/*  The time (ns) the daemon's loop spent copying the WAL into the database
+    since the last call (qf_store_checkpoint, and the commits that
+    checkpoint when the disk is low on space). */
+int64_t qf_store_take_checkpoint_ns (qf_store_t *self);
+
+/*  Checkpoints: a background thread copies the WAL into the database every
+    CHECKPOINT_INTERVAL_MS, but only a checkpoint that catches up with the
+    writer lets the WAL start again from its beginning, so the loop runs
+    one too when the WAL has grown past QF_STORE_WAL_PAGES: never inside a
+    COMMIT (SQLite's automatic checkpoint is off) but after the batch's
+    replies, publication and deliveries. Waiting for an idle moment instead
+    let the WAL grow under a steady load, and the commit that then cut it
+    back to journal_size_limit stalled for seconds on a busy disk. True
+    when the WAL is that large and no transaction is open. */
+#define QF_STORE_WAL_PAGES 1000
+bool qf_store_checkpoint_due (qf_store_t *self);
+
+/*  Runs the loop's checkpoint (PASSIVE: it copies what the background
+    thread has not, and never waits for it). Returns 0 or a QF_E* code. */
+int qf_store_checkpoint (qf_store_t *self);
+
 /*  The schema version this binary writes (migrations applied). */
 int qf_store_schema_version (void);
 const char *qf_store_path (qf_store_t *self);

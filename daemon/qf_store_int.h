@@ -77,6 +77,8 @@ struct qf_store_t {
     int64_t begin_changes;        /* sqlite3_total_changes64 then */
     bool low_space;               /* little space left: the loop checkpoints at each commit */
     int64_t space_checked;        /* monotonic ms of the last look at free space */
+    int64_t checkpoint_ns;        /* time the loop spent checkpointing since it last asked */
+    int wal_pages;                /* pages in the WAL after the last commit */
     qf_store_part_t parts[QF_STORE_PARTS_MAX]; /* the modules' prepared statements */
     int part_count;
     const qf_module_t *const *modules; /* the modules the store was opened with */

@@ -27,12 +27,31 @@ def add_many(client, n, window=200):
     return ok
 
 
+def check_batch_phases_and_wal(env):
+    """After 10,000 commands: status shows where the batches spent their
+    time, and the WAL (tens of MiB written) restarted from its beginning,
+    so the loop's checkpoint between batches ran."""
+    status = ask(env, "status")
+    phases = status["batch_phases"]
+    assert 0 < phases["batches"] <= 4096, phases
+    for name in ("timers", "receive", "execute", "commit", "reply", "publish", "deliver",
+                 "checkpoint"):
+        spread = phases["phases_ms"][name]
+        assert 0 <= spread["p50"] <= spread["p99"] <= spread["max"], (name, spread)
+    assert phases["phases_ms"]["commit"]["max"] > 0 and phases["phases_ms"]["execute"]["max"] > 0
+    assert phases["p99_batch"]["total"] <= phases["slowest_batch"]["total"], phases
+    assert phases["slowest_batch"]["total"] == phases["total_ms"]["max"], phases
+    assert phases["p99_batch"]["messages"] >= 0 and phases["slowest_batch"]["messages"] >= 0
+    assert status["storage"]["wal_bytes"] < 8 << 20, status["storage"]
+
+
 def test_late_joiner_gets_10000_in_order():
     env = Env()
     try:
         env.start_daemon()
         c = env.client()
         add_many(c, 10000)
+        check_batch_phases_and_wal(env)
         w = Worker(env, "late", "late-1", topics=["qualification.created"], window=500)
         seqs = []
         while len(seqs) < 10000:
