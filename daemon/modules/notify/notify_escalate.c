@@ -115,7 +115,8 @@ s_open (qf_ctx_t *ctx, const qf_notify_route_t *route, const char *event_id, con
     char *people_text = people ? json_dumps (people, JSON_COMPACT) : NULL;
     char *payload_text = json_dumps (payload, JSON_COMPACT);
     int rc = done_text && people_text && payload_text ? 0 : QF_ENOMEM;
-    bool already = false, added = false;
+    bool already = false;
+    int64_t added = 0;
     if (rc == 0)
         rc = qf_store_escalation_done_since (ctx->store, event_id, subject, done, &already);
     int64_t due = qf_calendar_add_working_minutes (ctx->config, ctx->now,
@@ -125,21 +126,11 @@ s_open (qf_ctx_t *ctx, const qf_notify_route_t *route, const char *event_id, con
                                        people_text, payload_text, due, ctx->now, &added);
     if (rc == 0 && added)
         s_set_maybe (ctx->store, true);
-    /* Done before the worker handed the event in: on record, and ended. */
-    if (rc == 0 && added && already) {
-        json_t *mine = NULL;
-        rc = qf_store_escalations_of (ctx->store, subject, &mine);
-        size_t i;
-        json_t *row;
-        json_array_foreach (mine, i, row)
-        {
-            if (rc == 0)
-                rc = qf_store_escalation_done (ctx->store,
-                                               json_integer_value (json_object_get (row, "id")),
-                                               "(before the escalation opened)", ctx->now);
-        }
-        json_decref (mine);
-    }
+    /* Done before the worker handed the event in: on record, and ended
+       (this one: others of the subject wait for their own actions). */
+    if (rc == 0 && added && already)
+        rc = qf_store_escalation_done (ctx->store, added, "(before the escalation opened)",
+                                       ctx->now);
     free (done_text);
     free (people_text);
     free (payload_text);

@@ -78,7 +78,7 @@ int
 qf_store_escalation_open (qf_store_t *self, const char *route, const char *event_id,
                           const char *topic, const char *subject, const char *done,
                           const char *recipients, const char *payload, int64_t due_at, int64_t now,
-                          bool *added_p)
+                          int64_t *id_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, WS_ESC_OPEN);
     const char *texts[] = {route, event_id, topic, subject, done, recipients, payload};
@@ -87,8 +87,8 @@ qf_store_escalation_open (qf_store_t *self, const char *route, const char *event
     sqlite3_bind_int64 (stmt, 8, due_at);
     sqlite3_bind_int64 (stmt, 9, now);
     int rc = qf_store__exec (self, stmt, "open an escalation");
-    if (rc == 0 && added_p)
-        *added_p = sqlite3_changes (self->db) == 1;
+    if (rc == 0)
+        *id_p = sqlite3_changes (self->db) == 1 ? sqlite3_last_insert_rowid (self->db) : 0;
     return rc;
 }
 
@@ -235,8 +235,8 @@ int
 qf_store_escalations_any (qf_store_t *self, bool *any_p, bool *settled_p)
 {
     int64_t any = 1;
-    int rc = qf_store__int_or (self, s_stmt (self, WS_ESC_ANY), 1, &any,
-                               "look for open escalations");
+    int rc =
+        qf_store__int_or (self, s_stmt (self, WS_ESC_ANY), 1, &any, "look for open escalations");
     *any_p = any != 0;
     *settled_p = sqlite3_get_autocommit (self->db) != 0;
     return rc;

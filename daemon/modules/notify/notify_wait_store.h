@@ -30,12 +30,12 @@
 int qf_notify_wait_store_open (qf_store_t *store, char *error, size_t error_size);
 
 /*  Opens the escalation of `event_id` by `route` unless one is on record
-    (*added_p says which). done and recipients are JSON arrays as text,
+    (*id_p: the new one's id, 0 when it was there). done and recipients are JSON arrays as text,
     payload a JSON object as text. */
 int qf_store_escalation_open (qf_store_t *self, const char *route, const char *event_id,
                               const char *topic, const char *subject, const char *done,
                               const char *recipients, const char *payload, int64_t due_at,
-                              int64_t now, bool *added_p);
+                              int64_t now, int64_t *id_p);
 
 /*  The escalations of `subject` that an action may still end (open or
     escalated): [{id, done}] (done: the JSON array as text). */
