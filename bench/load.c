@@ -100,16 +100,20 @@ s_latency (qf_client_t *client, int rate, double seconds)
             json_decref (args);
             sent++;
         }
-        int64_t next = start + sent * interval;
-        int wait_ms = sent < total ? (int)((next - now) / 1000000) : 5000;
-        if (qf_client_recv (client, wait_ms < 0 ? 0 : wait_ms, &reply) == 0) {
+        /* Until the next send is due, wait for a reply without spinning: a
+           busy loop here would take the core from this process's I/O
+           thread and from the sinks, and measure them instead of the
+           daemon. */
+        int64_t wait_ns = sent < total ? start + sent * interval - now : 5000000000LL;
+        int ready = qf_client_wait_ns (client, wait_ns);
+        if (ready == 1 && qf_client_recv (client, 0, &reply) == 0) {
             /* Request ids are "<pid>-<n>" with n counting from 1. */
             const char *dash = strrchr (reply.request_id, '-');
             long n = dash ? atol (dash + 1) - 1 : -1;
             if (n >= 0 && n < total)
                 lat[answered++] = s_ns (CLOCK_MONOTONIC) - sent_at[n];
             qf_msg_reset (&reply);
-        } else if (sent >= total) {
+        } else if (ready == 0 && sent >= total) {
             fprintf (stderr, "load: replies missing\n");
             break;
         }

@@ -1,5 +1,6 @@
 /*  qf_phases — where the daemon's loop spends each batch's time (qf_phases.h). */
 #include "qf_phases.h"
+#include "qf_time.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,9 +52,7 @@ qf_phases_destroy (qf_phases_t **self_p)
 int64_t
 qf_phases_now_ns (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return qf_time_mono_ns ();
 }
 
 static int64_t

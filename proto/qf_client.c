@@ -5,6 +5,8 @@
 #include "qf_time.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +267,34 @@ qf_client_recv (qf_client_t *self, int timeout_ms, qf_msg_t *reply)
     if (!self || !reply)
         return QF_EINVAL;
     return s_recv_type (zsock_resolve (self->dealer), s_deadline (timeout_ms), QF_MSG_REPLY, reply);
+}
+
+int
+qf_client_wait_ns (qf_client_t *self, int64_t timeout_ns)
+{
+    if (!self)
+        return QF_EINVAL;
+    void *socket = zsock_resolve (self->dealer);
+    int64_t deadline = qf_time_mono_ns () + (timeout_ns > 0 ? timeout_ns : 0);
+    while (true) {
+        /* ZMQ_FD signals a change of ZMQ_EVENTS, not readability: ask
+           ZMQ_EVENTS first, and wait on the descriptor only when it says
+           nothing is ready (zmq_getsockopt(3)). */
+        int events = 0, fd = -1;
+        size_t size = sizeof events;
+        if (zmq_getsockopt (socket, ZMQ_EVENTS, &events, &size) == 0 && (events & ZMQ_POLLIN))
+            return 1;
+        int64_t left = deadline - qf_time_mono_ns ();
+        if (left <= 0)
+            return 0;
+        size = sizeof fd;
+        if (zmq_getsockopt (socket, ZMQ_FD, &fd, &size) != 0)
+            return QF_EINTR;
+        struct pollfd item = {fd, POLLIN, 0};
+        struct timespec wait = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        if (ppoll (&item, 1, &wait, NULL) < 0 && errno != EINTR)
+            return QF_EINTR;
+    }
 }
 
 int

@@ -108,6 +108,12 @@ int qf_client_send_encoded (qf_client_t *self, const char *command, const char *
     when it was readable) or QF_EINTR. */
 int qf_client_recv (qf_client_t *self, int timeout_ms, qf_msg_t *reply);
 
+/*  Waits at most timeout_ns nanoseconds (not rounded to milliseconds, as
+    zmq_poll's timeout is) until a reply can be received. For open-loop
+    load generators, which must send on time without spinning. Returns 1
+    when a reply is ready, 0 when the time passed, QF_EINTR. */
+int qf_client_wait_ns (qf_client_t *self, int64_t timeout_ns);
+
 /*  Creates a subscriber connected to an event endpoint, receiving the
     events whose topic starts with topic_prefix (NULL or "" = all).
     Returns NULL on a malformed endpoint. Caller owns the return value. */

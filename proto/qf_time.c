@@ -32,9 +32,15 @@ qf_time_now_ms (void)
 int64_t
 qf_time_mono_ms (void)
 {
+    return qf_time_mono_ns () / 1000000;
+}
+
+int64_t
+qf_time_mono_ns (void)
+{
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 char *

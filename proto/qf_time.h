@@ -18,6 +18,8 @@
 
 int64_t qf_time_now_ms (void);
 int64_t qf_time_mono_ms (void);
+/*  The same clock in nanoseconds, for phase timings and precise waits. */
+int64_t qf_time_mono_ns (void);
 
 /*  Formats epoch milliseconds as RFC 3339 UTC "2026-11-26T23:09:37.123Z"
     into buf (at least 25 bytes). Returns buf. */

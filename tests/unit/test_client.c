@@ -333,6 +333,10 @@ QF_TEST (test_pipelining)
     zactor_t *server = s_server_new (&args, "reverse3");
     qf_client_t *client = qf_client_new (args.endpoint);
     QF_CHECK (client);
+    /* Nothing to read: qf_client_wait_ns waits its time, not less. */
+    int64_t before = qf_time_mono_ns ();
+    QF_CHECK_EQ_INT (qf_client_wait_ns (client, 3000000), 0);
+    QF_CHECK (qf_time_mono_ns () - before >= 3000000);
     char ids[3][QF_ID_MAX + 1];
     for (int i = 0; i < 3; i++) {
         QF_CHECK_EQ_INT (qf_client_send (client, "ping", "admin", "bench", NULL, ids[i]), 0);
@@ -345,7 +349,9 @@ QF_TEST (test_pipelining)
     qf_msg_t reply;
     memset (&reply, 0, sizeof reply);
     for (int i = 2; i >= 0; i--) {
-        int rc = qf_client_recv (client, 2000, &reply);
+        /* A reply waiting in the socket (i < 2) or on its way: ready. */
+        QF_CHECK_EQ_INT (qf_client_wait_ns (client, 2000000000LL), 1);
+        int rc = qf_client_recv (client, 0, &reply);
         if (rc)
             qf_msg_reset (&reply);
         QF_CHECK_EQ_INT (rc, 0);
@@ -358,6 +364,8 @@ QF_TEST (test_pipelining)
         QF_CHECK_EQ_INT (n, i);
     }
     QF_CHECK_EQ_INT (qf_client_recv (client, 0, &reply), QF_ETIMEOUT);
+    QF_CHECK_EQ_INT (qf_client_wait_ns (client, 1000000), 0);
+    QF_CHECK_EQ_INT (qf_client_wait_ns (NULL, 0), QF_EINVAL);
     qf_msg_reset (&reply);
     qf_client_destroy (&client);
     zactor_destroy (&server);
