@@ -12,6 +12,8 @@ struct _qf_phases_t {
     qf_batch_time_t *ring; /* the newest batches, QF_PHASES_WINDOW of them (owned) */
     size_t next;           /* where the next batch goes */
     size_t count;          /* batches held, up to QF_PHASES_WINDOW */
+    qf_request_time_t *requests; /* the newest commands, QF_PHASES_WINDOW of them (owned) */
+    size_t request_next, request_count;
 };
 
 // clang-format off
@@ -30,9 +32,13 @@ qf_phases_t *
 qf_phases_new (void)
 {
     qf_phases_t *self = calloc (1, sizeof *self);
-    if (self)
+    if (self) {
         self->ring = calloc (QF_PHASES_WINDOW, sizeof *self->ring);
-    if (!self || !self->ring) {
+        self->requests = calloc (QF_PHASES_WINDOW, sizeof *self->requests);
+    }
+    if (!self || !self->ring || !self->requests) {
+        if (self)
+            free (self->ring);
         free (self);
         return NULL;
     }
@@ -45,6 +51,7 @@ qf_phases_destroy (qf_phases_t **self_p)
     if (!self_p || !*self_p)
         return;
     free ((*self_p)->ring);
+    free ((*self_p)->requests);
     free (*self_p);
     *self_p = NULL;
 }
@@ -75,6 +82,15 @@ qf_phases_add (qf_phases_t *self, const qf_batch_time_t *batch)
     if (self->count < QF_PHASES_WINDOW)
         self->count++;
     return total;
+}
+
+void
+qf_phases_request (qf_phases_t *self, const qf_request_time_t *request)
+{
+    self->requests[self->request_next] = *request;
+    self->request_next = (self->request_next + 1) % QF_PHASES_WINDOW;
+    if (self->request_count < QF_PHASES_WINDOW)
+        self->request_count++;
 }
 
 static int
@@ -122,14 +138,52 @@ s_cmp_ranked (const void *a, const void *b)
     return s_cmp (&((const ranked_t *)a)->total, &((const ranked_t *)b)->total);
 }
 
+static int64_t
+s_request_total (const qf_request_time_t *request)
+{
+    return request->batch_ns + request->commit_ns + request->reply_ns;
+}
+
+static json_t *
+s_request (const qf_request_time_t *request)
+{
+    return json_pack ("{s:f, s:f, s:f, s:f}", "batch", s_ms (request->batch_ns), "commit",
+                      s_ms (request->commit_ns), "reply", s_ms (request->reply_ns), "total",
+                      s_ms (s_request_total (request)));
+}
+
+/* The commands' part of the status: their spread, and the phases of the
+   command at the 99th percentile and of the slowest. */
+static json_t *
+s_requests_status (qf_phases_t *self, ranked_t *ranked, int64_t *values)
+{
+    size_t n = self->request_count;
+    json_t *status = json_pack ("{s:I}", "count", (json_int_t)n);
+    if (n == 0)
+        return status;
+    for (size_t i = 0; i < n; i++) {
+        ranked[i].total = s_request_total (&self->requests[i]);
+        ranked[i].index = i;
+        values[i] = ranked[i].total;
+    }
+    json_object_set_new (status, "total_ms", s_spread (values, n));
+    qsort (ranked, n, sizeof *ranked, s_cmp_ranked);
+    json_object_set_new (status, "p99_request",
+                         s_request (&self->requests[ranked[n * 99 / 100].index]));
+    json_object_set_new (status, "slowest_request",
+                         s_request (&self->requests[ranked[n - 1].index]));
+    return status;
+}
+
 json_t *
 qf_phases_status (qf_phases_t *self)
 {
     json_t *status = json_pack ("{s:I}", "batches", (json_int_t)self->count);
     if (self->count == 0)
         return status;
-    int64_t *values = malloc (self->count * sizeof *values);
-    ranked_t *ranked = malloc (self->count * sizeof *ranked);
+    /* Both rings hold at most QF_PHASES_WINDOW entries. */
+    int64_t *values = malloc (QF_PHASES_WINDOW * sizeof *values);
+    ranked_t *ranked = malloc (QF_PHASES_WINDOW * sizeof *ranked);
     if (!values || !ranked) {
         free (values);
         free (ranked);
@@ -160,6 +214,7 @@ qf_phases_status (qf_phases_t *self)
                          s_batch (&self->ring[ranked[self->count * 99 / 100].index]));
     json_object_set_new (status, "slowest_batch",
                          s_batch (&self->ring[ranked[self->count - 1].index]));
+    json_object_set_new (status, "requests", s_requests_status (self, ranked, values));
     free (values);
     free (ranked);
     return status;

@@ -68,8 +68,23 @@ int64_t qf_phases_add (qf_phases_t *self, const qf_batch_time_t *batch);
 /*  The figures over the window, in milliseconds: {"batches": N,
     "window_s": seconds covered, "phases_ms": {phase: {"p50", "p99",
     "max"}}, "total_ms": {...}, "p99_batch": {phase: ms, ..., "messages"},
-    "slowest_batch": {...}}. Caller owns the result. */
+    "slowest_batch": {...}, "requests": {"count": N, "total_ms": {...},
+    "p99_request": {"batch", "commit", "reply", "total"}, "slowest_request":
+    {...}}}. Caller owns the result. */
 json_t *qf_phases_status (qf_phases_t *self);
+
+/*  One command's time in the daemon, from its read off the socket to its
+    reply's send: `batch` until its batch began to commit (its own work and
+    the rest of the batch's), `commit` (0 for a reply that waited for no
+    commit) and `reply` from the commit's end to its send. The newest
+    QF_PHASES_WINDOW commands are kept. The time before the read (in the
+    socket, while the loop finishes the batch in hand) is not seen here:
+    a client's latency less this is that time and the transport's. */
+typedef struct {
+    int64_t batch_ns, commit_ns, reply_ns;
+} qf_request_time_t;
+
+void qf_phases_request (qf_phases_t *self, const qf_request_time_t *request);
 
 /*  The phases of one batch as "commit 3.1 ms, reply 0.2 ms, ..." (the
     phases over 0.05 ms, largest first), for a log line. */

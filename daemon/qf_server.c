@@ -33,6 +33,7 @@ typedef struct {
     bool writes;  /* its command changed state */
     char *raw;    /* the encoded body (owned) */
     size_t size;  /* bytes of raw */
+    int64_t read_ns; /* when its request was read (qf_phases_request) */
 } reply_t;
 
 struct qf_server_t {
@@ -59,6 +60,7 @@ struct qf_server_t {
     uint64_t security_seen;     /* qf_security_generation() at the last revocation sweep */
     qf_phases_t *phases;        /* the newest batches' phase times, for status (owned) */
     qf_batch_time_t batch;      /* the open batch's phase times */
+    int64_t read_ns;            /* when the command being handled was read */
     int64_t slow_logged;        /* monotonic ms of the last slow batch's log line */
     uint64_t slow_unlogged;     /* slow batches since then, not logged one by one */
 };
@@ -369,6 +371,7 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
         reply->writes = writes;
         reply->raw = raw;
         reply->size = strlen (raw);
+        reply->read_ns = self->read_ns;
         msg = &reply->msg;
     }
     /* Bounds the batch's work as well as the replies it holds. */
@@ -380,8 +383,11 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
     qf_copy (msg->request_id, sizeof msg->request_id,
              request->request_id[0] ? request->request_id : QF_REQUEST_ID_UNKNOWN);
     msg->status = status;
-    if (msg == &now)
+    if (msg == &now) {
         s_send_reply (self, msg, raw, strlen (raw));
+        qf_request_time_t time = {qf_phases_now_ns () - self->read_ns, 0, 0};
+        qf_phases_request (self->phases, &time);
+    }
 }
 
 /* Encodes a reply's body once; the tree is released. NULL when out of memory. */
@@ -776,6 +782,8 @@ s_finish_batch (qf_server_t *self, bool force)
         if (reply->raw)
             s_send_reply (self, &reply->msg, reply->raw, reply->size);
         reply->raw = NULL;
+        qf_request_time_t time = {t0 - reply->read_ns, t1 - t0, qf_phases_now_ns () - t1};
+        qf_phases_request (self->phases, &time);
     }
     self->reply_count = 0;
     self->reply_bytes = 0;
@@ -1028,6 +1036,7 @@ qf_server_run (qf_server_t *self)
             int rc = s_recv (self, &msg, items[0].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 int64_t start = qf_phases_now_ns ();
+                self->read_ns = start;
                 s_handle_command (self, &msg, peer, rc, now);
                 batch->ns[QF_PHASE_EXECUTE] += qf_phases_now_ns () - start;
                 progress = true;

@@ -42,6 +42,17 @@ def check_batch_phases_and_wal(env):
     assert phases["p99_batch"]["total"] <= phases["slowest_batch"]["total"], phases
     assert phases["slowest_batch"]["total"] == phases["total_ms"]["max"], phases
     assert phases["p99_batch"]["messages"] >= 0 and phases["slowest_batch"]["messages"] >= 0
+    # The commands' own times: each of the newest 4,096 commands, from its
+    # read to its reply, in its batch, commit and reply.
+    requests = phases["requests"]
+    assert requests["count"] == 4096, requests
+    spread = requests["total_ms"]
+    assert 0 < spread["p50"] <= spread["p99"] <= spread["max"], spread
+    for which in ("p99_request", "slowest_request"):
+        r = requests[which]
+        assert abs(r["batch"] + r["commit"] + r["reply"] - r["total"]) < 0.01, r
+        assert r["commit"] > 0, r  # qual.add waits for its commit
+    assert requests["slowest_request"]["total"] == spread["max"], requests
     assert status["storage"]["wal_bytes"] < 8 << 20, status["storage"]
 
 

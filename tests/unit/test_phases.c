@@ -1,7 +1,8 @@
 /*  test_phases — qf_phases: idle wake-ups are not kept, the window keeps
     the newest batches, status gives each phase's p50/p99/max and the
     phases of the batch at the 99th percentile and of the slowest, and a
-    slow batch is described with its largest phases first.
+    slow batch is described with its largest phases first; the commands'
+    own times give the phases of the command at the 99th percentile.
 */
 #include "qf_phases.h"
 #include "qf_test.h"
@@ -98,6 +99,34 @@ QF_TEST (test_window_keeps_the_newest)
     qf_phases_destroy (&phases);
 }
 
+QF_TEST (test_requests_and_the_p99_request)
+{
+    qf_phases_t *phases = qf_phases_new ();
+    qf_batch_time_t batch = s_batch (1, 100);
+    qf_phases_add (phases, &batch);
+    /* A command that waited for no commit, then the window's worth of
+       commands: 0.1 ms in their batch, a commit of i us, a reply of 5 us;
+       the slowest commit 40 ms. */
+    qf_phases_request (phases, &(qf_request_time_t){900000000, 0, 0}); /* leaves the window */
+    for (int i = 1; i <= QF_PHASES_WINDOW; i++) {
+        int64_t commit = (i == 7 ? 40000 : i) * 1000;
+        qf_phases_request (phases, &(qf_request_time_t){100000, commit, 5000});
+    }
+    json_t *status = qf_phases_status (phases);
+    json_t *requests = json_object_get (status, "requests");
+    QF_CHECK_EQ_INT ((int)json_integer_value (json_object_get (requests, "count")),
+                     QF_PHASES_WINDOW);
+    QF_CHECK (fabs (s_get (requests, "slowest_request", "commit", NULL) - 40.0) < 1e-9);
+    QF_CHECK (fabs (s_get (requests, "slowest_request", "total", NULL) - 40.105) < 1e-9);
+    /* The p99 command: index 4055 of 4096 sorted (1..6, 8..4096 us, 40 ms). */
+    QF_CHECK (fabs (s_get (requests, "p99_request", "commit", NULL) - 4.057) < 1e-9);
+    QF_CHECK (fabs (s_get (requests, "p99_request", "batch", NULL) - 0.1) < 1e-9);
+    QF_CHECK (fabs (s_get (requests, "p99_request", "reply", NULL) - 0.005) < 1e-9);
+    QF_CHECK (fabs (s_get (requests, "total_ms", "max", NULL) - 40.105) < 1e-9);
+    json_decref (status);
+    qf_phases_destroy (&phases);
+}
+
 QF_TEST (test_describe_largest_first)
 {
     qf_batch_time_t batch = s_batch (0, 120000);
@@ -119,6 +148,7 @@ main (void)
     QF_RUN (test_idle_wakeups_not_kept);
     QF_RUN (test_percentiles_and_the_p99_batch);
     QF_RUN (test_window_keeps_the_newest);
+    QF_RUN (test_requests_and_the_p99_request);
     QF_RUN (test_describe_largest_first);
     return qf_test_done ();
 }
