@@ -967,6 +967,19 @@ qf_store_schema_version (void)
     return MIGRATION_COUNT;
 }
 
+/* SQLite's memory statistics are off: no part of qualflow reads them, and
+   with them every allocation SQLite makes takes a global mutex. Set once,
+   before SQLite initialises; if something in the process already
+   initialised it, the call is refused and SQLite keeps counting, which
+   changes nothing but the cost. */
+static pthread_once_t s_sqlite_once = PTHREAD_ONCE_INIT;
+
+static void
+s_sqlite_config (void)
+{
+    sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 qf_store_t *
 qf_store_new (const char *path, qf_durability_t durability, char *error, size_t error_size)
 {
@@ -998,6 +1011,7 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
         goto fail;
     if (s_create_private (path, error, error_size))
         goto fail;
+    pthread_once (&s_sqlite_once, s_sqlite_config);
     if (sqlite3_open_v2 (path, &self->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                          NULL) != SQLITE_OK) {
