@@ -280,6 +280,30 @@ static const char *s_migrations[] = {
     "CREATE TABLE qf_schema ("
     "  module TEXT PRIMARY KEY,"
     "  version INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 13: the event log without AUTOINCREMENT, whose counter row in
+       sqlite_sequence was read and rewritten by every event appended
+       (about 5,000 instructions of a command's 150,000). A seq is still
+       never given twice: while the log holds events, a new one gets
+       max (seq) + 1, above every seq given; when retention deletes the
+       newest events, the store keeps the highest seq given in settings
+       (events.last_seq, written in the same transaction), and starts past
+       it (qf_store_events_prune, qf_store_new). The counter of a log that
+       retention already emptied goes there too. Rows, seqs and the
+       indexes stay as they were. */
+    "CREATE TABLE events_new ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  time INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  payload TEXT NOT NULL);"
+    "INSERT INTO events_new (seq, id, time, topic, subject, payload) "
+    "  SELECT seq, id, time, topic, subject, payload FROM events ORDER BY seq;"
+    "INSERT INTO settings (name, value) SELECT 'events.last_seq', seq FROM sqlite_sequence "
+    "  WHERE name = 'events' AND seq > (SELECT coalesce (max (seq), 0) FROM events);"
+    "DROP TABLE events;"
+    "ALTER TABLE events_new RENAME TO events;"
+    "CREATE INDEX events_time ON events (time);",
 };
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
@@ -338,8 +362,10 @@ static const char *s_sql[ST_COUNT] = {
     [ST_SAVEPOINT] = "SAVEPOINT cmd",
     [ST_RELEASE] = "RELEASE cmd",
     [ST_ROLLBACK_TO] = "ROLLBACK TO cmd",
-    [ST_EVENT_INSERT] = "INSERT INTO events (id, time, topic, subject, payload) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* ?6 is NULL (the next rowid, max (seq) + 1) but after retention
+       emptied the log (qf_store_t.seq_above_log). */
+    [ST_EVENT_INSERT] = "INSERT INTO events (seq, id, time, topic, subject, payload) "
+                        "VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
     [ST_EVENT_AFTER] = "SELECT seq, id, time, topic, subject, payload FROM events "
                        "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [ST_EVENT_AFTER_TOPIC] = "SELECT seq, id, time, topic, subject, payload FROM events "
@@ -980,6 +1006,31 @@ s_sqlite_config (void)
     sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+#define SEQ_SETTING "events.last_seq"
+
+/* At open: the highest seq given, when retention deleted the events up to
+   it (migration 13), is where the next event's seq starts. */
+static int
+s_seq_kept (qf_store_t *self, char *error, size_t error_size)
+{
+    char *kept = NULL;
+    int rc = qf_store_setting_get (self, SEQ_SETTING, &kept);
+    if (rc == QF_ENOTFOUND)
+        return 0;
+    if (rc) {
+        snprintf (error, error_size, "database %s: cannot read setting %s: %s", self->path,
+                  SEQ_SETTING, sqlite3_errmsg (self->db));
+        return rc;
+    }
+    uint64_t seq = strtoull (kept, NULL, 10);
+    free (kept);
+    if (seq > self->last_seq) {
+        self->last_seq = seq;
+        self->seq_above_log = true;
+    }
+    return 0;
+}
+
 qf_store_t *
 qf_store_new (const char *path, qf_durability_t durability, char *error, size_t error_size)
 {
@@ -1063,6 +1114,8 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
+    if (s_seq_kept (self, error, error_size))
+        goto fail;
     /* Checkpoints: a thread copies WAL frames into the database in the
        background; the loop's own (qf_store_checkpoint, past 1000 pages,
        after a batch's replies) then finds little left to copy, and lets
@@ -1216,8 +1269,10 @@ qf_store_commit (qf_store_t *self)
     free (self->committed);
     self->committed = self->pending;
     self->committed_count = self->pending_count;
-    if (self->pending_count)
+    if (self->pending_count) {
         self->last_seq = self->pending[self->pending_count - 1].seq;
+        self->seq_above_log = false;
+    }
     self->pending = NULL;
     self->pending_count = self->pending_cap = 0;
     return 0;
@@ -1361,6 +1416,10 @@ qf_store_event_append_text (qf_store_t *self, const char *topic, const char *sub
     sqlite3_bind_text (stmt, 3, item->topic, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, item->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, item->payload, (int)item->payload_size, SQLITE_STATIC);
+    /* Past the seq retention kept when the log holds none above it; the
+       later events of the transaction follow it by max (seq) + 1. */
+    if (self->seq_above_log && self->pending_count == 0)
+        sqlite3_bind_int64 (stmt, 6, (sqlite3_int64)self->last_seq + 1);
     int rc = qf_store__exec (self, stmt, "insert event");
     if (rc) {
         s_pending_free (item, 1);
@@ -1885,6 +1944,14 @@ qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int
     }
     if (rc == 0)
         *deleted_p = sqlite3_changes (self->db);
+    /* The newest event gone, max (seq) no longer says which seqs were
+       given: the highest is kept, in the same transaction (migration 13). */
+    if (rc == 0 && *deleted_p > 0 && up_to_seq >= self->last_seq) {
+        char seq[24];
+        snprintf (seq, sizeof seq, "%llu", (unsigned long long)self->last_seq);
+        rc = qf_store_setting_put (self, SEQ_SETTING, seq);
+        self->seq_above_log = true;
+    }
     return rc;
 }
 
