@@ -304,7 +304,44 @@ static const char *s_migrations[] = {
     "DROP TABLE events;"
     "ALTER TABLE events_new RENAME TO events;"
     "CREATE INDEX events_time ON events (time);",
+    /* 14: qualifications without AUTOINCREMENT, for the same cost at every
+       qual.add as events' in 13. An id is still never given twice: no
+       statement deletes a qualification (reviews, timers, custody and the
+       rest refer to it), so max (id) + 1 is above every id given. Other
+       tables refer to this one: it runs with foreign keys off, checked
+       before its commit (MIGRATION_REBUILDS_PARENT). Rows, ids, columns
+       in their order and the indexes stay as they were. */
+    "CREATE TABLE qualifications_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  cert_no TEXT NOT NULL,"
+    "  authority TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  scope TEXT NOT NULL,"
+    "  issued INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  acquisition_cost REAL,"
+    "  expected_revenue REAL,"
+    "  state TEXT NOT NULL,"
+    "  round INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  suspended INTEGER NOT NULL DEFAULT 0,"
+    "  industry TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO qualifications_new SELECT id, name, cert_no, authority, category, scope, issued, "
+    "  expires, acquisition_cost, expected_revenue, state, round, created, updated, created_by, "
+    "  suspended, industry FROM qualifications ORDER BY id;"
+    "DROP TABLE qualifications;"
+    "ALTER TABLE qualifications_new RENAME TO qualifications;"
+    "CREATE INDEX qualifications_state ON qualifications (state, id);"
+    "CREATE INDEX qualifications_expires ON qualifications (expires);",
 };
+/* The migration that rebuilds a table other tables refer to: SQLite's way
+   (lang_altertable.html, "other kinds of table schema changes") is with
+   foreign keys off, outside the transaction, and a foreign_key_check
+   before the commit. */
+#define MIGRATION_REBUILDS_PARENT 14
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
 /* Every statement the daemon runs, prepared once at open. */
@@ -849,6 +886,29 @@ s_create_private (const char *path, char *error, size_t error_size)
     return 0;
 }
 
+/* PRAGMA foreign_key_check finds nothing: SQLITE_OK, else SQLITE_CONSTRAINT
+   with *errmsg naming the first row that refers to no row. */
+static int
+s_foreign_keys_hold (sqlite3 *db, char **errmsg)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2 (db, "PRAGMA foreign_key_check", -1, &stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *errmsg = sqlite3_mprintf ("row %lld of %s refers to no row of %s",
+                                   (long long)sqlite3_column_int64 (stmt, 1),
+                                   (const char *)sqlite3_column_text (stmt, 0),
+                                   (const char *)sqlite3_column_text (stmt, 2));
+        rc = SQLITE_CONSTRAINT;
+    } else if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    else
+        *errmsg = sqlite3_mprintf ("%s", sqlite3_errmsg (db));
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
 static int
 s_migrate (qf_store_t *self, char *error, size_t error_size)
 {
@@ -869,15 +929,27 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
         char *errmsg = NULL;
         char bump[64];
         snprintf (bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        bool parent = v + 1 == MIGRATION_REBUILDS_PARENT;
         /* Each migration and its version bump commit together. */
-        if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK ||
+        if ((parent &&
+             sqlite3_exec (self->db, "PRAGMA foreign_keys=OFF", NULL, NULL, &errmsg) != SQLITE_OK) ||
+            sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK ||
             sqlite3_exec (self->db, s_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK ||
+            (parent && s_foreign_keys_hold (self->db, &errmsg) != SQLITE_OK) ||
             sqlite3_exec (self->db, bump, NULL, NULL, &errmsg) != SQLITE_OK ||
             sqlite3_exec (self->db, "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK) {
             snprintf (error, error_size, "database %s: migration %d failed: %s", self->path, v + 1,
                       errmsg ? errmsg : "?");
             sqlite3_free (errmsg);
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+            sqlite3_exec (self->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+            return QF_EIO;
+        }
+        if (parent && sqlite3_exec (self->db, "PRAGMA foreign_keys=ON", NULL, NULL, &errmsg) !=
+                          SQLITE_OK) {
+            snprintf (error, error_size, "database %s: foreign keys not back on: %s", self->path,
+                      errmsg ? errmsg : "?");
+            sqlite3_free (errmsg);
             return QF_EIO;
         }
         qf_info ("database %s: applied migration %d", self->path, v + 1);

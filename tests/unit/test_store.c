@@ -296,6 +296,80 @@ QF_TEST (event_seqs_are_never_reused)
     sqlite3_close (db);
 }
 
+/* Migration 14 takes AUTOINCREMENT off qualifications, which reviews and
+   others refer to: ids, columns and references stay, the next id is past
+   the last, and foreign keys are enforced again after it. */
+QF_TEST (qualifications_keep_ids_and_references)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "cert_no", "X",
+                              "authority", "A", "category", "c", "scope", "s", "issued",
+                              "2025-01-01", "expires", "2030-01-01", "industry", "rail",
+                              "acquisition_cost", 12.5);
+    json_t *findings = json_pack ("[s]", "ok");
+    int64_t id = 0;
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (id, 2);
+    QF_CHECK_EQ_INT (
+        qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2, false), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_destroy (&store);
+    /* Back to schema 13's table. */
+    QF_CHECK_EQ_INT (
+        s_sql ("CREATE TABLE q_old (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, "
+               "cert_no TEXT NOT NULL, authority TEXT NOT NULL, category TEXT NOT NULL, "
+               "scope TEXT NOT NULL, issued INTEGER NOT NULL, expires INTEGER NOT NULL, "
+               "acquisition_cost REAL, expected_revenue REAL, state TEXT NOT NULL, "
+               "round INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, "
+               "updated INTEGER NOT NULL, created_by TEXT NOT NULL, "
+               "suspended INTEGER NOT NULL DEFAULT 0, industry TEXT NOT NULL DEFAULT '');"
+               "INSERT INTO q_old SELECT * FROM qualifications;"
+               "DROP TABLE qualifications;"
+               "ALTER TABLE q_old RENAME TO qualifications;"
+               "CREATE INDEX qualifications_state ON qualifications (state, id);"
+               "CREATE INDEX qualifications_expires ON qualifications (expires);"
+               "PRAGMA user_version = 13;"),
+        SQLITE_OK);
+    store = s_open ();
+    QF_CHECK (store);
+    json_t *record = NULL;
+    QF_CHECK_EQ_INT (qf_store_qual_get (store, 2, &record), 0);
+    QF_CHECK_STR (json_string_value (json_object_get (record, "industry")), "rail");
+    QF_CHECK_STR (json_string_value (json_object_get (record, "expires")), "2030-01-01");
+    QF_CHECK (json_real_value (json_object_get (record, "acquisition_cost")) == 12.5);
+    json_decref (record);
+    json_t *reviews = NULL;
+    QF_CHECK_EQ_INT (qf_store_reviews_get (store, 2, -1, &reviews), 0);
+    QF_CHECK_EQ_INT (json_array_size (reviews), 1);
+    json_decref (reviews);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (id, 3);
+    /* Foreign keys hold again: no review of a qualification that is not. */
+    QF_CHECK (qf_store_review_put (store, 99, 1, "legal", "pass", findings, "", "w", 2, false) !=
+              0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_destroy (&store);
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    QF_CHECK_EQ_INT (sqlite3_open (s_path, &db), SQLITE_OK);
+    sqlite3_prepare_v2 (db,
+                        "SELECT count (*) FROM sqlite_master WHERE tbl_name = 'qualifications' "
+                        "AND (sql LIKE '%AUTOINCREMENT%' OR name IN ('qualifications_state', "
+                        "'qualifications_expires'))",
+                        -1, &stmt, NULL);
+    QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
+    QF_CHECK_EQ_INT (sqlite3_column_int (stmt, 0), 2); /* the two indexes, no AUTOINCREMENT */
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    json_decref (findings);
+    json_decref (args);
+}
+
 QF_TEST (append_needs_transaction)
 {
     s_fresh ();
@@ -491,6 +565,7 @@ main (void)
     QF_RUN (outbox_commits_events_with_state);
     QF_RUN (savepoint_rollback_drops_its_events_only);
     QF_RUN (event_seqs_are_never_reused);
+    QF_RUN (qualifications_keep_ids_and_references);
     QF_RUN (append_needs_transaction);
     QF_RUN (text_is_stored_verbatim);
     QF_RUN (review_once_per_department_and_round);
