@@ -719,6 +719,7 @@ s_check_args (qf_ctx_t *ctx, const qf_command_spec_t *command, json_t *args)
 {
     const char *key;
     json_t *value;
+    size_t required_seen = 0, required = 0;
     json_object_foreach (args, key, value)
     {
         const qf_arg_spec_t *spec = command->args;
@@ -727,12 +728,19 @@ s_check_args (qf_ctx_t *ctx, const qf_command_spec_t *command, json_t *args)
         if (!spec->name)
             return qf_ctx_error (ctx, QF_EINVAL, "args", "%s takes no argument \"%.40s\"",
                                  command->name, key);
+        required_seen += spec->required;
         if (json_is_null (value) && !spec->required)
             continue;
         int rc = s_check_arg (ctx, spec, value);
         if (rc)
             return rc;
     }
+    /* A key is in an object once: as many required ones seen as the table
+       has, none is missing, and none is looked up again. */
+    for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
+        required += spec->required;
+    if (required_seen == required)
+        return 0;
     for (const qf_arg_spec_t *spec = command->args; spec->name; spec++)
         if (spec->required && !json_object_get (args, spec->name))
             return qf_ctx_error (ctx, QF_EINVAL, spec->name, "%s needs the argument args.%s",

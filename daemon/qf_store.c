@@ -280,7 +280,68 @@ static const char *s_migrations[] = {
     "CREATE TABLE qf_schema ("
     "  module TEXT PRIMARY KEY,"
     "  version INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 13: the event log without AUTOINCREMENT, whose counter row in
+       sqlite_sequence was read and rewritten by every event appended
+       (about 5,000 instructions of a command's 150,000). A seq is still
+       never given twice: while the log holds events, a new one gets
+       max (seq) + 1, above every seq given; when retention deletes the
+       newest events, the store keeps the highest seq given in settings
+       (events.last_seq, written in the same transaction), and starts past
+       it (qf_store_events_prune, qf_store_new). The counter of a log that
+       retention already emptied goes there too. Rows, seqs and the
+       indexes stay as they were. */
+    "CREATE TABLE events_new ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  time INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  payload TEXT NOT NULL);"
+    "INSERT INTO events_new (seq, id, time, topic, subject, payload) "
+    "  SELECT seq, id, time, topic, subject, payload FROM events ORDER BY seq;"
+    "INSERT INTO settings (name, value) SELECT 'events.last_seq', seq FROM sqlite_sequence "
+    "  WHERE name = 'events' AND seq > (SELECT coalesce (max (seq), 0) FROM events);"
+    "DROP TABLE events;"
+    "ALTER TABLE events_new RENAME TO events;"
+    "CREATE INDEX events_time ON events (time);",
+    /* 14: qualifications without AUTOINCREMENT, for the same cost at every
+       qual.add as events' in 13. An id is still never given twice: no
+       statement deletes a qualification (reviews, timers, custody and the
+       rest refer to it), so max (id) + 1 is above every id given. Other
+       tables refer to this one: it runs with foreign keys off, checked
+       before its commit (MIGRATION_REBUILDS_PARENT). Rows, ids, columns
+       in their order and the indexes stay as they were. */
+    "CREATE TABLE qualifications_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  cert_no TEXT NOT NULL,"
+    "  authority TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  scope TEXT NOT NULL,"
+    "  issued INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  acquisition_cost REAL,"
+    "  expected_revenue REAL,"
+    "  state TEXT NOT NULL,"
+    "  round INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  suspended INTEGER NOT NULL DEFAULT 0,"
+    "  industry TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO qualifications_new SELECT id, name, cert_no, authority, category, scope, issued, "
+    "  expires, acquisition_cost, expected_revenue, state, round, created, updated, created_by, "
+    "  suspended, industry FROM qualifications ORDER BY id;"
+    "DROP TABLE qualifications;"
+    "ALTER TABLE qualifications_new RENAME TO qualifications;"
+    "CREATE INDEX qualifications_state ON qualifications (state, id);"
+    "CREATE INDEX qualifications_expires ON qualifications (expires);",
 };
+/* The migration that rebuilds a table other tables refer to: SQLite's way
+   (lang_altertable.html, "other kinds of table schema changes") is with
+   foreign keys off, outside the transaction, and a foreign_key_check
+   before the commit. */
+#define MIGRATION_REBUILDS_PARENT 14
 #define MIGRATION_COUNT ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
 /* Every statement the daemon runs, prepared once at open. */
@@ -338,8 +399,10 @@ static const char *s_sql[ST_COUNT] = {
     [ST_SAVEPOINT] = "SAVEPOINT cmd",
     [ST_RELEASE] = "RELEASE cmd",
     [ST_ROLLBACK_TO] = "ROLLBACK TO cmd",
-    [ST_EVENT_INSERT] = "INSERT INTO events (id, time, topic, subject, payload) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* ?6 is NULL (the next rowid, max (seq) + 1) but after retention
+       emptied the log (qf_store_t.seq_above_log). */
+    [ST_EVENT_INSERT] = "INSERT INTO events (seq, id, time, topic, subject, payload) "
+                        "VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
     [ST_EVENT_AFTER] = "SELECT seq, id, time, topic, subject, payload FROM events "
                        "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [ST_EVENT_AFTER_TOPIC] = "SELECT seq, id, time, topic, subject, payload FROM events "
@@ -823,6 +886,29 @@ s_create_private (const char *path, char *error, size_t error_size)
     return 0;
 }
 
+/* PRAGMA foreign_key_check finds nothing: SQLITE_OK, else SQLITE_CONSTRAINT
+   with *errmsg naming the first row that refers to no row. */
+static int
+s_foreign_keys_hold (sqlite3 *db, char **errmsg)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2 (db, "PRAGMA foreign_key_check", -1, &stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *errmsg = sqlite3_mprintf ("row %lld of %s refers to no row of %s",
+                                   (long long)sqlite3_column_int64 (stmt, 1),
+                                   (const char *)sqlite3_column_text (stmt, 0),
+                                   (const char *)sqlite3_column_text (stmt, 2));
+        rc = SQLITE_CONSTRAINT;
+    } else if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    else
+        *errmsg = sqlite3_mprintf ("%s", sqlite3_errmsg (db));
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
 static int
 s_migrate (qf_store_t *self, char *error, size_t error_size)
 {
@@ -843,15 +929,27 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
         char *errmsg = NULL;
         char bump[64];
         snprintf (bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        bool parent = v + 1 == MIGRATION_REBUILDS_PARENT;
         /* Each migration and its version bump commit together. */
-        if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK ||
+        if ((parent &&
+             sqlite3_exec (self->db, "PRAGMA foreign_keys=OFF", NULL, NULL, &errmsg) != SQLITE_OK) ||
+            sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK ||
             sqlite3_exec (self->db, s_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK ||
+            (parent && s_foreign_keys_hold (self->db, &errmsg) != SQLITE_OK) ||
             sqlite3_exec (self->db, bump, NULL, NULL, &errmsg) != SQLITE_OK ||
             sqlite3_exec (self->db, "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK) {
             snprintf (error, error_size, "database %s: migration %d failed: %s", self->path, v + 1,
                       errmsg ? errmsg : "?");
             sqlite3_free (errmsg);
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+            sqlite3_exec (self->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+            return QF_EIO;
+        }
+        if (parent && sqlite3_exec (self->db, "PRAGMA foreign_keys=ON", NULL, NULL, &errmsg) !=
+                          SQLITE_OK) {
+            snprintf (error, error_size, "database %s: foreign keys not back on: %s", self->path,
+                      errmsg ? errmsg : "?");
+            sqlite3_free (errmsg);
             return QF_EIO;
         }
         qf_info ("database %s: applied migration %d", self->path, v + 1);
@@ -967,6 +1065,44 @@ qf_store_schema_version (void)
     return MIGRATION_COUNT;
 }
 
+/* SQLite's memory statistics are off: no part of qualflow reads them, and
+   with them every allocation SQLite makes takes a global mutex. Set once,
+   before SQLite initialises; if something in the process already
+   initialised it, the call is refused and SQLite keeps counting, which
+   changes nothing but the cost. */
+static pthread_once_t s_sqlite_once = PTHREAD_ONCE_INIT;
+
+static void
+s_sqlite_config (void)
+{
+    sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+#define SEQ_SETTING "events.last_seq"
+
+/* At open: the highest seq given, when retention deleted the events up to
+   it (migration 13), is where the next event's seq starts. */
+static int
+s_seq_kept (qf_store_t *self, char *error, size_t error_size)
+{
+    char *kept = NULL;
+    int rc = qf_store_setting_get (self, SEQ_SETTING, &kept);
+    if (rc == QF_ENOTFOUND)
+        return 0;
+    if (rc) {
+        snprintf (error, error_size, "database %s: cannot read setting %s: %s", self->path,
+                  SEQ_SETTING, sqlite3_errmsg (self->db));
+        return rc;
+    }
+    uint64_t seq = strtoull (kept, NULL, 10);
+    free (kept);
+    if (seq > self->last_seq) {
+        self->last_seq = seq;
+        self->seq_above_log = true;
+    }
+    return 0;
+}
+
 qf_store_t *
 qf_store_new (const char *path, qf_durability_t durability, char *error, size_t error_size)
 {
@@ -998,6 +1134,7 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
         goto fail;
     if (s_create_private (path, error, error_size))
         goto fail;
+    pthread_once (&s_sqlite_once, s_sqlite_config);
     if (sqlite3_open_v2 (path, &self->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                          NULL) != SQLITE_OK) {
@@ -1049,6 +1186,8 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
+    if (s_seq_kept (self, error, error_size))
+        goto fail;
     /* Checkpoints: a thread copies WAL frames into the database in the
        background; the loop's own (qf_store_checkpoint, past 1000 pages,
        after a batch's replies) then finds little left to copy, and lets
@@ -1202,8 +1341,10 @@ qf_store_commit (qf_store_t *self)
     free (self->committed);
     self->committed = self->pending;
     self->committed_count = self->pending_count;
-    if (self->pending_count)
+    if (self->pending_count) {
         self->last_seq = self->pending[self->pending_count - 1].seq;
+        self->seq_above_log = false;
+    }
     self->pending = NULL;
     self->pending_count = self->pending_cap = 0;
     return 0;
@@ -1347,6 +1488,10 @@ qf_store_event_append_text (qf_store_t *self, const char *topic, const char *sub
     sqlite3_bind_text (stmt, 3, item->topic, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 4, item->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, item->payload, (int)item->payload_size, SQLITE_STATIC);
+    /* Past the seq retention kept when the log holds none above it; the
+       later events of the transaction follow it by max (seq) + 1. */
+    if (self->seq_above_log && self->pending_count == 0)
+        sqlite3_bind_int64 (stmt, 6, (sqlite3_int64)self->last_seq + 1);
     int rc = qf_store__exec (self, stmt, "insert event");
     if (rc) {
         s_pending_free (item, 1);
@@ -1871,6 +2016,14 @@ qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int
     }
     if (rc == 0)
         *deleted_p = sqlite3_changes (self->db);
+    /* The newest event gone, max (seq) no longer says which seqs were
+       given: the highest is kept, in the same transaction (migration 13). */
+    if (rc == 0 && *deleted_p > 0 && up_to_seq >= self->last_seq) {
+        char seq[24];
+        snprintf (seq, sizeof seq, "%llu", (unsigned long long)self->last_seq);
+        rc = qf_store_setting_put (self, SEQ_SETTING, seq);
+        self->seq_above_log = true;
+    }
     return rc;
 }
 

@@ -294,7 +294,9 @@ int qf_store_setting_put (qf_store_t *self, const char *name, const char *value)
 
 /*  Retention: deletes up to `limit` events with seq <= up_to_seq committed
     before `before` (ms); *deleted_p counts them. Sequence numbers are never
-    reused (AUTOINCREMENT). The results recorded for them go too. */
+    reused: when the newest event goes, its seq is kept (settings
+    events.last_seq) and the next event gets the one after it. The results
+    recorded for them go too. */
 int qf_store_events_prune (qf_store_t *self, uint64_t up_to_seq, int64_t before, int limit,
                            int *deleted_p);
 /*  Deletes up to `limit` idempotency keys first used before `before` (ms). */

@@ -60,6 +60,9 @@ struct qf_store_t {
     qf_pending_t *committed; /* events of the last commit, for the server */
     size_t committed_count;
     uint64_t last_seq;      /* highest committed seq */
+    bool seq_above_log;     /* retention may have deleted the event of last_seq: the
+                               next event gets last_seq + 1 by name, not the table's
+                               max (seq) + 1 */
     uint8_t id_prefix[8];   /* random per open: event ids are unique */
     uint64_t id_counter;    /* ... with this counter */
     pthread_t checkpointer; /* folds the WAL into the database */

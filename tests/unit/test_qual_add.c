@@ -83,10 +83,42 @@ QF_TEST (the_record_written_as_text_is_the_record_read)
     qf_test_daemon_close (&d);
 }
 
+/* The check of arguments counts the required ones it meets instead of
+   looking each up again: one missing is still named, whatever else is
+   given (as many optional ones as it lacks required ones, or a required
+   one given as null). */
+QF_TEST (a_missing_required_argument_is_named)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (qf_test_daemon_open (&d, QF_TEST_POLICY), 0);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.add", NULL,
+                                  "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", "N", "industry",
+                                  "rail", "authority", "Housing Office", "category", "construction-general",
+                                  "scope", "s", "issued", "2025-01-01", "expires", "2030-01-01"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "cert_no");
+    QF_CHECK (strstr (d.error, "needs the argument args.cert_no") != NULL);
+    QF_CHECK (qf_test_run (&d, "review", "qual.add", NULL, "{s:n, s:s, s:s, s:s, s:s, s:s}",
+                           "cert_no", "authority", "Housing Office", "category", "construction-general",
+                           "scope", "s", "issued", "2025-01-01", "expires", "2030-01-01") != 0);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.add", NULL, "{s:s, s:s, s:s, s:s, s:s}",
+                                  "cert_no", "C", "category", "construction-general", "scope",
+                                  "s", "issued", "2025-01-01", "expires", "2030-01-01"),
+                     QF_EINVAL);
+    QF_CHECK_STR (d.field, "authority");
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.add", NULL, "{s:s, s:s, s:s, s:s, s:s, s:s}",
+                                  "cert_no", "C", "authority", "Housing Office", "category",
+                                  "construction-general", "scope", "s", "issued", "2025-01-01",
+                                  "expires", "2030-01-01"),
+                     0);
+    qf_test_daemon_close (&d);
+}
+
 int
 main (void)
 {
     s_test_suite = "qual_add";
     QF_RUN (the_record_written_as_text_is_the_record_read);
+    QF_RUN (a_missing_required_argument_is_named);
     return qf_test_done ();
 }

@@ -193,6 +193,183 @@ QF_TEST (savepoint_rollback_drops_its_events_only)
     qf_store_destroy (&store);
 }
 
+/* Counts events whose topic is "old" in arg[0], sums their seqs in arg[1]. */
+static int
+s_seq_sum (const qf_event_t *event, void *arg)
+{
+    uint64_t *seqs = arg;
+    if (strcmp (event->topic, "old") == 0) {
+        seqs[0]++;
+        seqs[1] += event->seq;
+    }
+    return 0;
+}
+
+/* Appends one event in its own transaction; returns its seq (0 on failure). */
+static uint64_t
+s_append_one (qf_store_t *store, const char *topic)
+{
+    json_t *payload = json_object ();
+    uint64_t seq = 0;
+    if (qf_store_begin (store) || qf_store_event_append (store, topic, "", payload, 1, &seq) ||
+        qf_store_commit (store))
+        seq = 0;
+    json_decref (payload);
+    return seq;
+}
+
+/* Runs `sql` on the database file while no store has it open. */
+static int
+s_sql (const char *sql)
+{
+    sqlite3 *db;
+    int rc = sqlite3_open (s_path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+    sqlite3_close (db);
+    return rc;
+}
+
+/* Migration 13 takes AUTOINCREMENT off the event log. A seq is never
+   given twice all the same: a database of schema 12 whose counter
+   (sqlite_sequence) is above its log goes on past the counter, and a log
+   that retention empties goes on past its newest seq after a restart. */
+QF_TEST (event_seqs_are_never_reused)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    for (int i = 1; i <= 3; i++)
+        QF_CHECK_EQ_INT (s_append_one (store, "old"), i);
+    qf_store_destroy (&store);
+    /* Back to schema 12's log, whose counter says events 4 to 7 were given
+       and pruned (an older retention could delete the newest). */
+    QF_CHECK_EQ_INT (s_sql ("CREATE TABLE events_old (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                            "id TEXT NOT NULL UNIQUE, time INTEGER NOT NULL, topic TEXT NOT NULL, "
+                            "subject TEXT NOT NULL, payload TEXT NOT NULL);"
+                            "INSERT INTO events_old SELECT * FROM events;"
+                            "DROP TABLE events;"
+                            "ALTER TABLE events_old RENAME TO events;"
+                            "CREATE INDEX events_time ON events (time);"
+                            "UPDATE sqlite_sequence SET seq = 7 WHERE name = 'events';"
+                            "PRAGMA user_version = 12;"),
+                     SQLITE_OK);
+    store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 7);
+    uint64_t seqs[2] = {0, 0}; /* the old events, as they were */
+    QF_CHECK_EQ_INT (qf_store_events_after (store, 0, 10, s_seq_sum, seqs), 0);
+    QF_CHECK_EQ_INT (seqs[0], 3);
+    QF_CHECK_EQ_INT (seqs[1], 1 + 2 + 3);
+    QF_CHECK_EQ_INT (s_append_one (store, "new"), 8);
+    QF_CHECK_EQ_INT (s_append_one (store, "new"), 9);
+    /* Retention deletes every event, the newest too. */
+    int deleted = 0;
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_events_prune (store, 9, INT64_MAX, 100, &deleted), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (deleted, 5);
+    QF_CHECK_EQ_INT (s_append_one (store, "after"), 10);
+    /* And again, with a restart between. */
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_events_prune (store, 10, INT64_MAX, 100, &deleted), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (deleted, 1);
+    qf_store_destroy (&store);
+    store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 10);
+    QF_CHECK_EQ_INT (s_append_one (store, "after"), 11);
+    qf_store_destroy (&store);
+    store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_last_seq (store), 11);
+    QF_CHECK_EQ_INT (s_append_one (store, "later"), 12);
+    qf_store_destroy (&store);
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    QF_CHECK_EQ_INT (sqlite3_open (s_path, &db), SQLITE_OK);
+    sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE name = 'events'", -1, &stmt, NULL);
+    QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
+    QF_CHECK (strstr ((const char *)sqlite3_column_text (stmt, 0), "AUTOINCREMENT") == NULL);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+}
+
+/* Migration 14 takes AUTOINCREMENT off qualifications, which reviews and
+   others refer to: ids, columns and references stay, the next id is past
+   the last, and foreign keys are enforced again after it. */
+QF_TEST (qualifications_keep_ids_and_references)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    json_t *args = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "cert_no", "X",
+                              "authority", "A", "category", "c", "scope", "s", "issued",
+                              "2025-01-01", "expires", "2030-01-01", "industry", "rail",
+                              "acquisition_cost", 12.5);
+    json_t *findings = json_pack ("[s]", "ok");
+    int64_t id = 0;
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (id, 2);
+    QF_CHECK_EQ_INT (
+        qf_store_review_put (store, id, 1, "legal", "pass", findings, "", "w", 2, false), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_destroy (&store);
+    /* Back to schema 13's table. */
+    QF_CHECK_EQ_INT (
+        s_sql ("CREATE TABLE q_old (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, "
+               "cert_no TEXT NOT NULL, authority TEXT NOT NULL, category TEXT NOT NULL, "
+               "scope TEXT NOT NULL, issued INTEGER NOT NULL, expires INTEGER NOT NULL, "
+               "acquisition_cost REAL, expected_revenue REAL, state TEXT NOT NULL, "
+               "round INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, "
+               "updated INTEGER NOT NULL, created_by TEXT NOT NULL, "
+               "suspended INTEGER NOT NULL DEFAULT 0, industry TEXT NOT NULL DEFAULT '');"
+               "INSERT INTO q_old SELECT * FROM qualifications;"
+               "DROP TABLE qualifications;"
+               "ALTER TABLE q_old RENAME TO qualifications;"
+               "CREATE INDEX qualifications_state ON qualifications (state, id);"
+               "CREATE INDEX qualifications_expires ON qualifications (expires);"
+               "PRAGMA user_version = 13;"),
+        SQLITE_OK);
+    store = s_open ();
+    QF_CHECK (store);
+    json_t *record = NULL;
+    QF_CHECK_EQ_INT (qf_store_qual_get (store, 2, &record), 0);
+    QF_CHECK_STR (json_string_value (json_object_get (record, "industry")), "rail");
+    QF_CHECK_STR (json_string_value (json_object_get (record, "expires")), "2030-01-01");
+    QF_CHECK (json_real_value (json_object_get (record, "acquisition_cost")) == 12.5);
+    json_decref (record);
+    json_t *reviews = NULL;
+    QF_CHECK_EQ_INT (qf_store_reviews_get (store, 2, -1, &reviews), 0);
+    QF_CHECK_EQ_INT (json_array_size (reviews), 1);
+    json_decref (reviews);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_qual_insert (store, args, 1, "u", &id), 0);
+    QF_CHECK_EQ_INT (id, 3);
+    /* Foreign keys hold again: no review of a qualification that is not. */
+    QF_CHECK (qf_store_review_put (store, 99, 1, "legal", "pass", findings, "", "w", 2, false) !=
+              0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    qf_store_destroy (&store);
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    QF_CHECK_EQ_INT (sqlite3_open (s_path, &db), SQLITE_OK);
+    sqlite3_prepare_v2 (db,
+                        "SELECT count (*) FROM sqlite_master WHERE tbl_name = 'qualifications' "
+                        "AND (sql LIKE '%AUTOINCREMENT%' OR name IN ('qualifications_state', "
+                        "'qualifications_expires'))",
+                        -1, &stmt, NULL);
+    QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
+    QF_CHECK_EQ_INT (sqlite3_column_int (stmt, 0), 2); /* the two indexes, no AUTOINCREMENT */
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    json_decref (findings);
+    json_decref (args);
+}
+
 QF_TEST (append_needs_transaction)
 {
     s_fresh ();
@@ -387,6 +564,8 @@ main (void)
     QF_RUN (second_open_is_locked_out);
     QF_RUN (outbox_commits_events_with_state);
     QF_RUN (savepoint_rollback_drops_its_events_only);
+    QF_RUN (event_seqs_are_never_reused);
+    QF_RUN (qualifications_keep_ids_and_references);
     QF_RUN (append_needs_transaction);
     QF_RUN (text_is_stored_verbatim);
     QF_RUN (review_once_per_department_and_round);
