@@ -925,7 +925,16 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
                   self->path, version, MIGRATION_COUNT);
         return QF_EINVAL;
     }
+    /* A database of an older release: some migrations rebuild a table, which
+       on a large database takes time (README Operations: Upgrades) that the
+       operator should not mistake for a hung start. */
+    if (version > 0 && version < MIGRATION_COUNT)
+        qf_info ("database %s: upgrading its schema from version %d to %d before the first "
+                 "request; a migration that rebuilds a table copies it, which on a large "
+                 "database takes a while and as much free disk space as the table",
+                 self->path, version, MIGRATION_COUNT);
     for (int v = version; v < MIGRATION_COUNT; v++) {
+        int64_t started = qf_time_mono_ms ();
         char *errmsg = NULL;
         char bump[64];
         snprintf (bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
@@ -952,7 +961,8 @@ s_migrate (qf_store_t *self, char *error, size_t error_size)
             sqlite3_free (errmsg);
             return QF_EIO;
         }
-        qf_info ("database %s: applied migration %d", self->path, v + 1);
+        qf_info ("database %s: applied migration %d in %.1f s", self->path, v + 1,
+                 (qf_time_mono_ms () - started) / 1000.0);
     }
     return 0;
 }
