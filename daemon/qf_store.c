@@ -452,9 +452,11 @@ static const char *s_sql[ST_COUNT] = {
     [ST_DLQ_GET] = "SELECT seq, event_id, topic, attempts, last_error, time FROM dead_letters "
                    "WHERE group_name = ?1 AND seq = ?2",
     [ST_DLQ_COUNT] = "SELECT count (*) FROM dead_letters WHERE group_name = ?1",
+    /* None at or after the time: the next seq, past the one retention kept
+       (?2, qf_store_last_seq) when it emptied the log. */
     [ST_EVENT_AT_TIME] = "SELECT coalesce ((SELECT seq FROM events WHERE time >= ?1 "
-                         "ORDER BY time, seq LIMIT 1), (SELECT coalesce (max (seq), 0) + 1 "
-                         "FROM events))",
+                         "ORDER BY time, seq LIMIT 1), (SELECT max (coalesce (max (seq), 0), ?2) "
+                         "+ 1 FROM events))",
     [ST_IDEM_GET] = "SELECT command, reply FROM idempotency WHERE owner = ?1 AND key = ?2",
     [ST_IDEM_PUT] = "INSERT INTO idempotency (owner, key, command, reply, time) "
                     "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1941,6 +1943,7 @@ qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
 {
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_AT_TIME);
     sqlite3_bind_int64 (stmt, 1, time);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)self->last_seq);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)
         *seq_p = (uint64_t)sqlite3_column_int64 (stmt, 0);

@@ -279,7 +279,13 @@ QF_TEST (event_seqs_are_never_reused)
     store = s_open ();
     QF_CHECK (store);
     QF_CHECK_EQ_INT (qf_store_last_seq (store), 10);
+    /* A seek by time past the emptied log gives the next seq, not 1. */
+    uint64_t next = 0;
+    QF_CHECK_EQ_INT (qf_store_event_seq_at (store, INT64_MAX, &next), 0);
+    QF_CHECK_EQ_INT ((int)next, 11);
     QF_CHECK_EQ_INT (s_append_one (store, "after"), 11);
+    QF_CHECK_EQ_INT (qf_store_event_seq_at (store, INT64_MAX, &next), 0);
+    QF_CHECK_EQ_INT ((int)next, 12);
     qf_store_destroy (&store);
     store = s_open ();
     QF_CHECK (store);
