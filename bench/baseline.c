@@ -13,8 +13,21 @@
           committed alone (WAL, synchronous=FULL) one millisecond apart, as
           at 1,000 commands/s; prints "commit_p50_ms X commit_p99_ms Y
           commit_max_ms Z".
+
+      baseline --fsyncs DIR COUNT THREADS
+          whether this disk serves overlapping fsyncs faster: COUNT writes
+          of 32 KiB arrive one millisecond apart, each written and
+          fdatasynced by one of THREADS threads (1: a write arriving during
+          a sync waits for it, as a command waits for the batch in hand);
+          prints "threads T fsync_p50_ms X fsync_p99_ms Y fsync_max_ms Z",
+          from each write's arrival to its fdatasync's return.
 */
+#include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +125,103 @@ s_commits (const char *dir, long count)
     return 0;
 }
 
+/* --fsyncs: the writes, their arrival times, then their latencies. */
+#define FSYNC_WRITE 32768
+#define FSYNC_SLOTS 128
+
+typedef struct {
+    int fd;
+    long count;
+    int64_t *arrived, *durable; /* CLOCK_MONOTONIC ns, per write */
+    atomic_long posted, taken;  /* writes arrived; writes taken by a thread */
+    char data[FSYNC_WRITE];
+} fsyncs_t;
+
+static int64_t
+s_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *
+s_fsync_thread (void *arg)
+{
+    fsyncs_t *f = arg;
+    while (true) {
+        long job = atomic_load (&f->taken);
+        if (job >= f->count)
+            return NULL;
+        if (job >= atomic_load (&f->posted)) {
+            usleep (20);
+            continue;
+        }
+        if (!atomic_compare_exchange_weak (&f->taken, &job, job + 1))
+            continue;
+        if (pwrite (f->fd, f->data, FSYNC_WRITE, (off_t)(job % FSYNC_SLOTS) * FSYNC_WRITE) !=
+                FSYNC_WRITE ||
+            fdatasync (f->fd) != 0)
+            perror ("baseline --fsyncs");
+        f->durable[job] = s_ns ();
+    }
+}
+
+static int
+s_cmp_ns (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int
+s_fsyncs (const char *dir, long count, int threads)
+{
+    static fsyncs_t f;
+    char path[512];
+    snprintf (path, sizeof path, "%s/fsyncs.dat", dir);
+    f.fd = open (path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (f.fd < 0 || threads < 1 || threads > 16)
+        return 1;
+    f.count = count;
+    memset (f.data, 'x', sizeof f.data);
+    /* The file's blocks exist before: each fdatasync flushes data only. */
+    for (int i = 0; i < FSYNC_SLOTS; i++)
+        if (pwrite (f.fd, f.data, FSYNC_WRITE, (off_t)i * FSYNC_WRITE) != FSYNC_WRITE)
+            return 1;
+    fsync (f.fd);
+    f.arrived = calloc ((size_t)count, sizeof (int64_t));
+    f.durable = calloc ((size_t)count, sizeof (int64_t));
+    pthread_t tids[16];
+    for (int i = 0; i < threads; i++)
+        pthread_create (&tids[i], NULL, s_fsync_thread, &f);
+    int64_t start = s_ns ();
+    for (long i = 0; i < count; i++) {
+        while (s_ns () < start + i * 1000000)
+            usleep (50);
+        f.arrived[i] = s_ns ();
+        atomic_store (&f.posted, i + 1);
+    }
+    for (int i = 0; i < threads; i++)
+        pthread_join (tids[i], NULL);
+    for (long i = 0; i < count; i++)
+        f.durable[i] -= f.arrived[i];
+    qsort (f.durable, (size_t)count, sizeof (int64_t), s_cmp_ns);
+    printf ("threads %d fsync_p50_ms %.3f fsync_p99_ms %.3f fsync_max_ms %.3f\n", threads,
+            f.durable[count / 2] / 1e6, f.durable[count * 99 / 100] / 1e6,
+            f.durable[count - 1] / 1e6);
+    close (f.fd);
+    unlink (path);
+    free (f.arrived);
+    free (f.durable);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+    if (argc == 5 && strcmp (argv[1], "--fsyncs") == 0)
+        return s_fsyncs (argv[2], atol (argv[3]) > 0 ? atol (argv[3]) : 3000, atoi (argv[4]));
     if (argc == 4 && strcmp (argv[1], "--commits") == 0)
         return s_commits (argv[2], atol (argv[3]) > 0 ? atol (argv[3]) : 1000);
     if (argc < 3) {
