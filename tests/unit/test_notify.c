@@ -562,10 +562,10 @@ s_created (qf_test_daemon_t *d, int n)
     return rc ? 0 : id;
 }
 
-/* The escalation of qualification `id`: its state and done_by ("-" when
-   none), or "" when it has none. */
+/* The escalation of qualification `id` of `route` (NULL: of any route):
+   its state and done_by ("-" when none), or "" when it has none. */
 static const char *
-s_escalation (qf_test_daemon_t *d, long long id)
+s_route_escalation (qf_test_daemon_t *d, long long id, const char *route)
 {
     static char out[96];
     char subject[64];
@@ -577,7 +577,8 @@ s_escalation (qf_test_daemon_t *d, long long id)
         json_t *row;
         json_array_foreach (json_object_get (result, "items"), i, row)
         {
-            if (strcmp (qf_test_str (row, "subject"), subject) == 0)
+            if (strcmp (qf_test_str (row, "subject"), subject) == 0 &&
+                (!route || strcmp (qf_test_str (row, "route"), route) == 0))
                 snprintf (out, sizeof out, "%s %s", qf_test_str (row, "state"),
                           json_is_string (json_object_get (row, "done_by"))
                               ? qf_test_str (row, "done_by")
@@ -586,6 +587,28 @@ s_escalation (qf_test_daemon_t *d, long long id)
     }
     json_decref (result);
     return out;
+}
+
+static const char *
+s_escalation (qf_test_daemon_t *d, long long id)
+{
+    return s_route_escalation (d, id, NULL);
+}
+
+/* Hands qualification `id`'s qualification.created (raised after `mark`)
+   in as the notify worker does, late: 0 or the error. */
+static int
+s_hand_in (qf_test_daemon_t *d, uint64_t mark, long long id)
+{
+    json_t *events = qf_test_events (d, mark, "qualification.created");
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", id);
+    int rc = qf_test_run (d, "notify", "notify.enqueue", NULL, "{s:s, s:s, s:[s], s:s, s:s}",
+                          "event_id", qf_test_str (json_array_get (events, 0), "id"), "topic",
+                          "qualification.created", "endpoints", "crm", "subject", subject, "body",
+                          "{\"type\":\"x\",\"data\":{}}");
+    json_decref (events);
+    return rc;
 }
 
 /* The done event ends an escalation in its own commit, also after the
@@ -617,16 +640,7 @@ QF_TEST (test_escalation_ends_in_the_done_commit)
     QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
                                   (json_int_t)third),
                      0);
-    json_t *events = qf_test_events (&d, mark, "qualification.created");
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", third);
-    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.enqueue", NULL,
-                                  "{s:s, s:s, s:[s], s:s, s:s}", "event_id",
-                                  qf_test_str (json_array_get (events, 0), "id"), "topic",
-                                  "qualification.created", "endpoints", "crm", "subject",
-                                  subject, "body", "{\"type\":\"x\",\"data\":{}}"),
-                     0);
-    json_decref (events);
+    QF_CHECK_EQ_INT (s_hand_in (&d, mark, third), 0);
     QF_CHECK_STR (s_escalation (&d, third), "done (before the escalation opened)");
 
     /* Not done: one working hour later management is told, the last level. */
@@ -652,6 +666,40 @@ QF_TEST (test_escalation_ends_in_the_done_commit)
                                   (json_int_t)fourth),
                      0);
     QF_CHECK_STR (s_escalation (&d, fourth), "done qualification.review_requested");
+    qf_test_daemon_close (&d);
+}
+
+/* Two routes of one topic wait for different actions. One done before the
+   worker handed the event in ends that route's escalation only; the other
+   route's stays open until its own done topic. */
+#define TWO_ROUTES_YAML                                                                            \
+    ACTION_YAML "  - name: approvals\n    topics: [qualification.created]\n"                      \
+                "    endpoints: [crm]\n    done: [qualification.approved]\n"                        \
+                "    escalate_after_hours: 1\n"
+
+QF_TEST (test_done_before_open_ends_its_route_only)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (s_open (&d, TWO_ROUTES_YAML), 0);
+    /* The review is requested before the worker hands the event in. */
+    uint64_t mark = qf_test_mark (&d);
+    long long id = qf_test_qual_add (&d, 1, "construction-general", "2028-01-01");
+    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
+                                  (json_int_t)id),
+                     0);
+    QF_CHECK_EQ_INT (s_hand_in (&d, mark, id), 0);
+    QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "done (before the escalation opened)");
+    QF_CHECK_STR (s_route_escalation (&d, id, "approvals"), "open -");
+    /* One working hour later only the approvals route is raised. */
+    mark = qf_test_mark (&d);
+    d.now += 61 * 60000;
+    QF_CHECK_EQ_INT (qf_test_tick (&d), 1);
+    json_t *raised = qf_test_events (&d, mark, "notify.escalated");
+    QF_CHECK_EQ_INT (json_array_size (raised), 1);
+    QF_CHECK_STR (qf_test_str (json_object_get (json_array_get (raised, 0), "payload"), "route"),
+                  "approvals");
+    json_decref (raised);
+    QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "done (before the escalation opened)");
     qf_test_daemon_close (&d);
 }
 
@@ -710,6 +758,7 @@ main (void)
 {
     s_test_suite = "notify";
     QF_RUN (test_enqueue_is_idempotent);
+    QF_RUN (test_done_before_open_ends_its_route_only);
     QF_RUN (test_lease_expires_and_the_same_id_comes_again);
     QF_RUN (test_due_per_endpoint);
     QF_RUN (test_attempts_in_one_command);
