@@ -9,14 +9,16 @@ custody.borrow_refused about the same qualification. Without it, after
 management, and no more; the action done (even after the last level)
 ends it, and a loan approved in time is never escalated. Outside working
 time the new colleagues' messages wait and go as one digest per
-recipient at 08:30 the next working day, while an urgent topic goes at
-once; an escalation counts working hours only, so it passes the night."""
+recipient at 08:30 the next working day (an email's for each address; a
+DingTalk group's one digest @mentioning the mobiles of all its held
+messages' recipients), while an urgent topic goes at once; an escalation
+counts working hours only, so it passes the night."""
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from notify_servers import SmtpReceiver  # noqa: E402
+from notify_servers import DingTalkReceiver, SmtpReceiver  # noqa: E402
 from qfharness import (Clock, Env, add_approved, ask, event_records, ms, run,  # noqa: E402
                        wait_for)
 from test_s14_webhooks import SHIPPED_TOPICS  # noqa: E402
@@ -25,9 +27,15 @@ HR = {"role": "hr", "user": "hr.wang"}
 ARCHIVE = {"custodian": "王芳 (logistics)", "location": "safe 2", "acquired": "2026-05-28"}
 
 
-def mail_yaml(smtp):
+MOBILES = {"zhou": "13800138001", "lin": "13800138002"}
+
+
+def mail_yaml(smtp, ding):
     return """
 notify_endpoints:
+  - name: ding
+    kind: dingtalk
+    url: %s
   - name: mail
     kind: email
     url: smtp://127.0.0.1:%d
@@ -45,10 +53,10 @@ notify_routes:
     escalate_depth: 2
   - name: staff
     topics: [staff.added]
-    endpoints: [mail]
+    endpoints: [mail, ding]
     title: "新同事 New colleague: {{data.person.name}}"
     text: "{{data.person.name}} joins {{data.person.department}}"
-""" % smtp.port
+""" % (ding.url("/robot/send?access_token=t1"), smtp.port)
 
 
 def mails_to(smtp, address, prefix):
@@ -78,13 +86,21 @@ def call(c, command, args, role):
     return body["result"]
 
 
+def digests(ding):
+    """The DingTalk digests received."""
+    with ding.lock:
+        got = list(ding.received)
+    return [r for r in got
+            if ((r["json"] or {}).get("markdown") or {}).get("title", "").startswith("非工作时间")]
+
+
 def test_escalation_and_quiet_hours():
-    smtp = SmtpReceiver()
+    smtp, ding = SmtpReceiver(), DingTalkReceiver()
     env = None
-    with smtp:
+    with smtp, ding:
         try:
             env = Env({"notify.urgent_topics": "[custody.borrow_requested, incident.opened]"},
-                      mail_yaml(smtp))
+                      mail_yaml(smtp, ding))
             clock = Clock(env, "2026-12-07T01:00:00")  # Monday 09:00 in Hefei
             with open(env.conf, encoding="utf-8") as f:
                 text = f.read()
@@ -107,6 +123,8 @@ def test_escalation_and_quiet_hours():
                         "email": person + "@example.com"}
                 if supervisor:
                     args["supervisor"] = supervisor
+                if person in MOBILES:
+                    args["mobile"] = MOBILES[person]
                 status, body = c.call("staff.add", args, **HR)
                 assert status == 200, body
             quals = []
@@ -167,22 +185,26 @@ def test_escalation_and_quiet_hours():
             row = [e for e in escalations(env) if e["subject"] == "qualification/%d" % qa][0]
             assert (row["state"], row["done_by"]) == ("done", "custody.borrow_refused"), row
 
-            # Two new colleagues under zhou: held for zhou's digest.
-            for person in ("han", "wu"):
+            # Two new colleagues under zhou and one under lin: held for
+            # zhou's and lin's digests, and the DingTalk group's.
+            for person, supervisor in (("han", "zhou"), ("wu", "zhou"), ("li", "lin")):
                 status, body = c.call("staff.add", {
                     "person": person, "name": person.title(), "department": "logistics",
-                    "roles": "logistics", "supervisor": "zhou", "started": "2026-12-07",
+                    "roles": "logistics", "supervisor": supervisor, "started": "2026-12-07",
                     "onboarded": "2026-12-07"}, **HR)
                 assert status == 200, body
-            assert wait_for(lambda: len(ask(env, "notify.held")["items"]) == 2, 20)
+            assert wait_for(lambda: len(ask(env, "notify.held")["items"]) == 6, 20)
             held = ask(env, "notify.held")["items"]
-            assert {(h["endpoint"], h["recipient"], h["release_at"]) for h in held} == {
-                ("mail", "zhou@example.com", ms("2026-12-08T00:30:00"))}, held
+            release = ms("2026-12-08T00:30:00")
+            assert sorted((h["endpoint"], h["recipient"], h["release_at"]) for h in held) == [
+                ("ding", "", release)] * 3 + [("mail", "lin@example.com", release)] + [
+                ("mail", "zhou@example.com", release)] * 2, held
             # An urgent topic goes at once: loan A asked for again.
             call(c, "loan.request", dict(loan, qualification_id=qa), "sales")
             assert wait_for(lambda: len(mails_to(smtp, "lin@example.com", "借用审批")) == 3, 20)
             assert not mails_to(smtp, "zhou@example.com", "新同事 New colleague: Han")
             assert not mails_to(smtp, "zhou@example.com", "非工作时间")
+            assert not digests(ding)
 
             # Tuesday 08:31: one digest for zhou with both; nothing held.
             clock.set("2026-12-08T00:31:00", c)
@@ -191,6 +213,14 @@ def test_escalation_and_quiet_hours():
             for name in ("Han", "Wu"):
                 assert "新同事 New colleague: %s" % name in digest["text"], digest["text"]
                 assert "%s joins logistics" % name in digest["html"], digest["html"]
+            one_mail(smtp, "lin@example.com", "非工作时间通知汇总 Digest: 1")
+            # One DingTalk digest of the three, @mentioning both supervisors.
+            assert wait_for(lambda: digests(ding), 20), ding.received
+            (robot,) = digests(ding)
+            assert not robot["problems"], robot
+            assert sorted(robot["json"]["at"]["atMobiles"]) == sorted(MOBILES.values()), robot
+            for name in ("Han", "Wu", "Li"):
+                assert "新同事 New colleague: %s" % name in robot["json"]["markdown"]["text"], robot
             assert ask(env, "notify.held")["items"] == []
             # The night's loan request escalates two working hours into
             # Tuesday (10:30), not during the night.
