@@ -677,6 +677,27 @@ QF_TEST (test_escalation_ends_in_the_done_commit)
                 "    endpoints: [crm]\n    done: [qualification.approved]\n"                        \
                 "    escalate_after_hours: 1\n"
 
+/* Moves the clock `ms` on and ticks: the routes of the escalations raised,
+   in order, separated by spaces. */
+static const char *
+s_raised_after (qf_test_daemon_t *d, int64_t ms)
+{
+    static char out[256];
+    out[0] = '\0';
+    uint64_t mark = qf_test_mark (d);
+    d->now += ms;
+    qf_test_tick (d);
+    json_t *raised = qf_test_events (d, mark, "notify.escalated");
+    for (size_t i = 0; i < json_array_size (raised); i++) {
+        const char *route =
+            qf_test_str (json_object_get (json_array_get (raised, i), "payload"), "route");
+        size_t used = strlen (out);
+        snprintf (out + used, sizeof out - used, "%s%s", used ? " " : "", route);
+    }
+    json_decref (raised);
+    return out;
+}
+
 QF_TEST (test_done_before_open_ends_its_route_only)
 {
     qf_test_daemon_t d;
@@ -691,15 +712,36 @@ QF_TEST (test_done_before_open_ends_its_route_only)
     QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "done (before the escalation opened)");
     QF_CHECK_STR (s_route_escalation (&d, id, "approvals"), "open -");
     /* One working hour later only the approvals route is raised. */
-    mark = qf_test_mark (&d);
-    d.now += 61 * 60000;
-    QF_CHECK_EQ_INT (qf_test_tick (&d), 1);
-    json_t *raised = qf_test_events (&d, mark, "notify.escalated");
-    QF_CHECK_EQ_INT (json_array_size (raised), 1);
-    QF_CHECK_STR (qf_test_str (json_object_get (json_array_get (raised, 0), "payload"), "route"),
-                  "approvals");
-    json_decref (raised);
+    QF_CHECK_STR (s_raised_after (&d, 61 * 60000), "approvals");
     QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "done (before the escalation opened)");
+    qf_test_daemon_close (&d);
+}
+
+/* A route taken out of the configuration while its escalation waits (a
+   reload): at its due time nobody is told, and it stops, escalated at the
+   level it had reached. */
+QF_TEST (test_escalation_of_a_removed_route_stops)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (s_open (&d, TWO_ROUTES_YAML), 0);
+    long long id = s_created (&d, 1);
+    QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "open -");
+    QF_CHECK_STR (s_route_escalation (&d, id, "approvals"), "open -");
+    /* The reload keeps approvals and takes drafts out. */
+    qf_config_destroy (&d.config);
+    d.config = qf_test_config (QF_TEST_DAEMON_YAML QF_TEST_POLICY
+                               "notify_endpoints:\n"
+                               "  - name: crm\n    url: http://127.0.0.1:9/crm\n    secret: " SECRET
+                               "\nnotify_routes:\n  - name: approvals\n"
+                               "    topics: [qualification.created]\n    endpoints: [crm]\n"
+                               "    done: [qualification.approved]\n    escalate_after_hours: 1\n");
+    QF_CHECK (d.config);
+    QF_CHECK_STR (s_raised_after (&d, 61 * 60000), "approvals");
+    QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "escalated -");
+    /* Stopped; approvals told management, its last level: nothing more. */
+    QF_CHECK_STR (s_raised_after (&d, 3 * 3600000), "");
+    QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "escalated -");
+    QF_CHECK_STR (s_route_escalation (&d, id, "approvals"), "escalated -");
     qf_test_daemon_close (&d);
 }
 
@@ -759,6 +801,7 @@ main (void)
     s_test_suite = "notify";
     QF_RUN (test_enqueue_is_idempotent);
     QF_RUN (test_done_before_open_ends_its_route_only);
+    QF_RUN (test_escalation_of_a_removed_route_stops);
     QF_RUN (test_lease_expires_and_the_same_id_comes_again);
     QF_RUN (test_due_per_endpoint);
     QF_RUN (test_attempts_in_one_command);
