@@ -144,9 +144,13 @@ def test_robots_and_email_reach_their_receivers():
                 assert record["channel"] == {"ding": "dingtalk", "mail": "email"}.get(
                     endpoint, endpoint), record
             # zhao's own event names nobody with an email: its email fails
-            # with the reason, the robots took it.
-            zhao = log(env, "msg_%s_mail" % ids["staff/zhao"])
-            assert "email" in (zhao["attempt_log"][0]["error"] or ""), zhao
+            # at once, never tried, with the reason; the robots took it.
+            msg = "msg_%s_mail" % ids["staff/zhao"]
+            zhao = log(env, msg)
+            assert (zhao["state"], zhao["attempts"], zhao["attempt_log"]) == ("failed", 0, []), zhao
+            (why,) = [e["payload"] for e in event_records(env, "notify.exhausted")
+                      if e["payload"]["msg_id"] == msg]
+            assert "email address" in why["last_error"] and why["attempts"] == 0, why
 
             # notify.test of a robot goes as a robot message, by its kind.
             c = env.client()

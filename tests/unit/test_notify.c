@@ -745,6 +745,72 @@ QF_TEST (test_escalation_of_a_removed_route_stops)
     qf_test_daemon_close (&d);
 }
 
+/* Hands in qualification.created `event_id` for endpoint mail. */
+static int
+s_enqueue_mail (qf_test_daemon_t *d, const char *event_id, json_t **result_p)
+{
+    return qf_test_run (d, "notify", "notify.enqueue", result_p, "{s:s, s:s, s:[s], s:s}",
+                        "event_id", event_id, "topic", "qualification.created", "endpoints", "mail",
+                        "body", "{\"type\":\"qualification.created\",\"data\":{}}");
+}
+
+/* An email none of whose recipients has an address fails at once, with
+   notify.exhausted saying why: never attempted, never held for a digest,
+   and never counted against its endpoint. */
+QF_TEST (test_email_to_nobody_fails_at_once)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (s_open (&d, QF_TEST_POLICY
+                             "notify_endpoints:\n"
+                             "  - name: mail\n    kind: email\n    url: smtp://127.0.0.1:9\n"
+                             "    from: qualflow@example.com\n    tls: plain\n"
+                             "notify_routes:\n  - name: drafts\n"
+                             "    topics: [qualification.created]\n    endpoints: [mail]\n"),
+                     0);
+    /* In working time and, the next evening, in quiet hours. */
+    for (int evening = 0; evening < 2; evening++) {
+        d.now = qf_test_at (QF_TEST_MONDAY, evening ? 20 : 10, 0) + evening * 86400000LL;
+        uint64_t mark = qf_test_mark (&d);
+        long long id = qf_test_qual_add (&d, 1 + evening, "construction-general", "2028-01-01");
+        QF_CHECK (id);
+        json_t *events = qf_test_events (&d, mark, "qualification.created");
+        const char *event_id = qf_test_str (json_array_get (events, 0), "id");
+        json_t *result = NULL;
+        QF_CHECK_EQ_INT (s_enqueue_mail (&d, event_id, &result), 0);
+        QF_CHECK_EQ_INT (json_integer_value (json_object_get (result, "added")), 1);
+        QF_CHECK_EQ_INT (json_integer_value (json_object_get (result, "held")), 0);
+        char msg_id[160];
+        snprintf (msg_id, sizeof msg_id, "msg_%s_mail", event_id);
+        json_decref (result);
+        QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.log", &result, "{s:s}", "msg_id",
+                                      msg_id),
+                         0);
+        QF_CHECK_STR (qf_test_str (result, "state"), "failed");
+        QF_CHECK_EQ_INT (json_integer_value (json_object_get (result, "attempts")), 0);
+        json_decref (result);
+        json_t *exhausted = qf_test_events (&d, mark, "notify.exhausted");
+        QF_CHECK_EQ_INT (json_array_size (exhausted), 1);
+        json_t *payload = json_object_get (json_array_get (exhausted, 0), "payload");
+        QF_CHECK_STR (qf_test_str (payload, "msg_id"), msg_id);
+        QF_CHECK (strstr (qf_test_str (payload, "last_error"), "no recipient") != NULL);
+        json_decref (exhausted);
+        /* Handed in again (a redelivery): nothing more. */
+        QF_CHECK_EQ_INT (s_enqueue_mail (&d, event_id, &result), 0);
+        QF_CHECK_EQ_INT (json_integer_value (json_object_get (result, "added")), 0);
+        json_decref (result);
+        QF_CHECK_EQ_INT (qf_test_count (&d, mark, "notify.exhausted"), 1);
+        json_decref (events);
+    }
+    json_t *result = NULL;
+    QF_CHECK_EQ_INT (qf_test_run (&d, "notify", "notify.due", &result, "{}"), 0);
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (result, "items")), 0);
+    json_decref (result);
+    QF_CHECK_EQ_INT (qf_test_run (&d, "admin", "notify.held", &result, "{}"), 0);
+    QF_CHECK_EQ_INT (json_array_size (json_object_get (result, "items")), 0);
+    json_decref (result);
+    qf_test_daemon_close (&d);
+}
+
 QF_TEST (test_signature)
 {
     /* The example of the Standard Webhooks specification's libraries. */
@@ -802,6 +868,7 @@ main (void)
     QF_RUN (test_enqueue_is_idempotent);
     QF_RUN (test_done_before_open_ends_its_route_only);
     QF_RUN (test_escalation_of_a_removed_route_stops);
+    QF_RUN (test_email_to_nobody_fails_at_once);
     QF_RUN (test_lease_expires_and_the_same_id_comes_again);
     QF_RUN (test_due_per_endpoint);
     QF_RUN (test_attempts_in_one_command);

@@ -69,10 +69,11 @@ s_message (qf_ctx_t *ctx, json_t *args, json_t **message_p)
     (data.recipients, people of the staff directory): "to", their
     {"address", "name"} for email; "mobiles" for DingTalk's @mentions.
     Recipients without an address (a role nobody holds, a person with no
-    email or mobile) are left out. Caller owns *text_p. */
+    email or mobile) are left out; *contacts_p says how many are in.
+    Caller owns *text_p. */
 static int
 s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject,
-                const qf_notify_route_t *route, char **text_p)
+                const qf_notify_route_t *route, char **text_p, size_t *contacts_p)
 {
     json_t *body = json_deep_copy (parsed);
     json_t *contacts = json_array ();
@@ -106,12 +107,38 @@ s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject,
         json_decref (person);
     }
     json_decref (recipients);
+    *contacts_p = json_array_size (contacts);
     json_object_set_new (body, kind == QF_NOTIFY_EMAIL ? "to" : "mobiles", contacts);
     if (subject)
         json_object_set_new (body, "subject", json_string (subject));
     *text_p = json_dumps (body, JSON_COMPACT);
     json_decref (body);
     return *text_p ? 0 : QF_ENOMEM;
+}
+
+static int s_exhausted (qf_ctx_t *ctx, json_t *message, int64_t attempts, int64_t status,
+                        const char *error);
+
+/* An email none of whose recipients has an address cannot be sent: failed
+   at once, with notify.exhausted, rather than attempted on the schedule
+   (each attempt refused by the server, counted against the endpoint,
+   which could end disabled for everyone) or held for a digest to nobody. */
+#define NOBODY_ERROR                                                                               \
+    "no recipient of this message has an email address in the staff directory: give them one "     \
+    "(staff.update --email) or route the topic to another endpoint"
+
+static int
+s_nobody (qf_ctx_t *ctx, const char *msg_id)
+{
+    json_t *message = NULL;
+    int rc = qf_store_notify_get (ctx->store, msg_id, &message);
+    if (rc == 0)
+        rc = qf_store_notify_set (ctx->store, json_integer_value (json_object_get (message, "id")),
+                                  "failed", 0, ctx->now, ctx->now);
+    if (rc == 0)
+        rc = s_exhausted (ctx, message, 0, 0, NOBODY_ERROR);
+    json_decref (message);
+    return rc;
 }
 
 static int
@@ -162,19 +189,23 @@ s_enqueue (qf_ctx_t *ctx, json_t *args, json_t **result_p)
         bool fresh = false;
         char *own = NULL;
         bool held = false;
+        size_t contacts = 0;
         if (configured && configured->kind != QF_NOTIFY_WEBHOOK)
             rc = s_channel_body (ctx, parsed, configured->kind, subject,
                                  /* an escalation tells its level, not the route's own */
                                  strcmp (topic, QF_NOTIFY_ESCALATED) == 0
                                      ? NULL
                                      : qf_notify_route_for (ctx->config, topic, data, endpoint),
-                                 &own);
+                                 &own, &contacts);
+        bool nobody = configured && configured->kind == QF_NOTIFY_EMAIL && contacts == 0;
         /* Outside working time a person's message waits for its digest. */
-        if (!rc)
+        if (!rc && !nobody)
             rc = qf_notify_hold (ctx, configured, event_id, topic, own ? own : body, &held);
         if (!rc && !held)
             rc = qf_store_notify_enqueue (ctx->store, msg_id, endpoint, channel, event_id, topic,
                                           own ? own : body, ctx->now, &fresh);
+        if (!rc && nobody && fresh)
+            rc = s_nobody (ctx, msg_id);
         free (own);
         if (rc && !ctx->error[0])
             rc = qf_ctx_error (ctx, rc, NULL, "could not enqueue %s: %s", msg_id,
@@ -248,6 +279,23 @@ s_endpoint_failed (qf_ctx_t *ctx, const char *endpoint, int64_t status, const ch
                                    "recipients", "admin"));
 }
 
+/* notify.exhausted of `message` (a row of notify_messages), failed after
+   `attempts` with the last `status` and `error`. */
+static int
+s_exhausted (qf_ctx_t *ctx, json_t *message, int64_t attempts, int64_t status, const char *error)
+{
+    return qf_ctx_emit (
+        ctx, "notify.exhausted", "notify_message",
+        json_integer_value (json_object_get (message, "id")),
+        json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:[s]}", "msg_id",
+                   json_string_value (json_object_get (message, "msg_id")), "endpoint",
+                   json_string_value (json_object_get (message, "endpoint")), "topic",
+                   json_string_value (json_object_get (message, "topic")), "event_id",
+                   json_string_value (json_object_get (message, "event_id")), "attempts",
+                   (json_int_t)attempts, "last_status", (json_int_t)status, "last_error", error,
+                   "recipients", "admin"));
+}
+
 /* Records one attempt (`report`: status, latency_ms, error) of `message`
    (a row of notify_messages) and what follows from it; *result_p gets
    {msg_id, state, attempts, next_at}. */
@@ -296,16 +344,7 @@ s_record (qf_ctx_t *ctx, json_t *message, json_t *report, json_t **result_p)
     } else if (rc == 0)
         rc = s_endpoint_failed (ctx, endpoint, status, error);
     if (rc == 0 && pending && strcmp (next_state, "failed") == 0)
-        rc = qf_ctx_emit (ctx, "notify.exhausted", "notify_message", id,
-                          json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:[s]}", "msg_id",
-                                     json_string_value (json_object_get (message, "msg_id")),
-                                     "endpoint", endpoint, "topic",
-                                     json_string_value (json_object_get (message, "topic")),
-                                     "event_id",
-                                     json_string_value (json_object_get (message, "event_id")),
-                                     "attempts", (json_int_t)attempts, "last_status",
-                                     (json_int_t)status, "last_error", error, "recipients",
-                                     "admin"));
+        rc = s_exhausted (ctx, message, attempts, status, error);
     if (rc == 0) {
         *result_p = json_pack ("{s:s, s:s, s:I, s:I}", "msg_id",
                                json_string_value (json_object_get (message, "msg_id")), "state",
@@ -565,7 +604,9 @@ s_test (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     int rc = 0;
     if (kind != QF_NOTIFY_WEBHOOK) {
         json_t *parsed = json_loads (text, 0, NULL);
-        rc = parsed ? s_channel_body (ctx, parsed, kind, "notify.test", NULL, &own) : QF_ENOMEM;
+        size_t contacts = 0;
+        rc = parsed ? s_channel_body (ctx, parsed, kind, "notify.test", NULL, &own, &contacts)
+                    : QF_ENOMEM;
         json_decref (parsed);
     }
     bool fresh = false;

@@ -39,7 +39,9 @@ const qf_command_spec_t qf_notify_specs[] = {
                "`msg_<event_id>_<endpoint>`, pending and due at once; one already on record is "
                "left as it is (an event delivered again adds nothing); outside working time "
                "a robot's or an email's message of a topic not in `notify.urgent_topics` is "
-               "held for its recipients' digests instead (`held`, `notify.held`); a route "
+               "held for its recipients' digests instead (`held`, `notify.held`); an "
+               "email none of whose recipients has an address is on record `failed` at once, "
+               "with `notify.exhausted` (0 attempts); a route "
                "with `done` topics opens the escalation of the event's subject "
                "(`notify.escalations`)",
      .cli = QF_SPEC_NO_CLI,
