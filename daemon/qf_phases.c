@@ -56,12 +56,6 @@ qf_phases_destroy (qf_phases_t **self_p)
     *self_p = NULL;
 }
 
-int64_t
-qf_phases_now_ns (void)
-{
-    return qf_time_mono_ns ();
-}
-
 static int64_t
 s_total (const qf_batch_time_t *batch)
 {

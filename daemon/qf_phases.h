@@ -1,9 +1,9 @@
 /*  =========================================================================
     qf_phases — where the daemon's loop spends each batch's time
 
-    The loop reads the monotonic clock between the phases of every batch
-    (a few reads per batch, one pair per message) and hands the durations
-    here. The newest QF_PHASES_WINDOW batches are kept; `status` reports,
+    The loop reads the monotonic clock (qf_time_mono_ns) between the phases
+    of every batch (a few reads per batch, one pair per message) and hands
+    the durations here. The newest QF_PHASES_WINDOW batches are kept; `status` reports,
     per phase, the median, the 99th percentile and the maximum over them,
     and the phases of the batch at the 99th percentile of total time and of
     the slowest: a request waits for the batch in progress when it arrives
@@ -57,8 +57,6 @@ typedef struct _qf_phases_t qf_phases_t;
 qf_phases_t *qf_phases_new (void);
 void qf_phases_destroy (qf_phases_t **self_p);
 
-/*  The monotonic clock in nanoseconds (a vDSO read, no system call). */
-int64_t qf_phases_now_ns (void);
 
 /*  Records one batch. A batch that received nothing and spent under a
     microsecond is an idle wake-up and is not kept. Returns the batch's

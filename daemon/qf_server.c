@@ -385,7 +385,7 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
     msg->status = status;
     if (msg == &now) {
         s_send_reply (self, msg, raw, strlen (raw));
-        qf_request_time_t time = {qf_phases_now_ns () - self->read_ns, 0, 0};
+        qf_request_time_t time = {qf_time_mono_ns () - self->read_ns, 0, 0};
         qf_phases_request (self->phases, &time);
     }
 }
@@ -736,7 +736,7 @@ s_finish_batch (qf_server_t *self, bool force)
 {
     int rc = 0;
     qf_batch_time_t *batch = &self->batch;
-    int64_t t0 = qf_phases_now_ns ();
+    int64_t t0 = qf_time_mono_ns ();
     int64_t mono = qf_time_mono_ms ();
     bool acks_due =
         qf_delivery_dirty (self->delivery) && (force || mono - self->last_commit >= ACK_FLUSH_MS);
@@ -759,7 +759,7 @@ s_finish_batch (qf_server_t *self, bool force)
         qf_delivery_after_commit (self->delivery, rc == 0);
         self->batches++;
     }
-    int64_t t1 = qf_phases_now_ns ();
+    int64_t t1 = qf_time_mono_ns ();
     int64_t checkpoint = qf_store_take_checkpoint_ns (self->store);
     batch->ns[QF_PHASE_COMMIT] += t1 - t0 - checkpoint;
     batch->ns[QF_PHASE_CHECKPOINT] += checkpoint;
@@ -782,12 +782,12 @@ s_finish_batch (qf_server_t *self, bool force)
         if (reply->raw)
             s_send_reply (self, &reply->msg, reply->raw, reply->size);
         reply->raw = NULL;
-        qf_request_time_t time = {t0 - reply->read_ns, t1 - t0, qf_phases_now_ns () - t1};
+        qf_request_time_t time = {t0 - reply->read_ns, t1 - t0, qf_time_mono_ns () - t1};
         qf_phases_request (self->phases, &time);
     }
     self->reply_count = 0;
     self->reply_bytes = 0;
-    int64_t t2 = qf_phases_now_ns ();
+    int64_t t2 = qf_time_mono_ns ();
     batch->ns[QF_PHASE_REPLY] += t2 - t1;
     if (!committed)
         return;
@@ -811,7 +811,7 @@ s_finish_batch (qf_server_t *self, bool force)
     }
     /* Delivery takes them from memory while they are recent. */
     qf_tail_push (self->tail, list);
-    batch->ns[QF_PHASE_PUBLISH] += qf_phases_now_ns () - t2;
+    batch->ns[QF_PHASE_PUBLISH] += qf_time_mono_ns () - t2;
 }
 
 /* The loop's checkpoint (qf_store_checkpoint_due), after the batch's
@@ -1014,13 +1014,13 @@ qf_server_run (qf_server_t *self)
         int64_t now = qf_time_now_ms ();
         qf_batch_time_t *batch = &self->batch;
         memset (batch, 0, sizeof *batch);
-        batch->start_ns = qf_phases_now_ns ();
+        batch->start_ns = qf_time_mono_ns ();
         int timers_more = 0;
         if (qf_time_mono_ms () >= self->next_tick) {
             timers_more = s_fire_timers (self, now);
             s_retain (self, now);
         }
-        int64_t drain_start = qf_phases_now_ns ();
+        int64_t drain_start = qf_time_mono_ns ();
         batch->ns[QF_PHASE_TIMERS] = drain_start - batch->start_ns;
         /* New connections' handshakes, answered once per batch: no peer's
            messages come before its handshake, so the drain need not ask. */
@@ -1035,18 +1035,18 @@ qf_server_run (qf_server_t *self)
             progress = false;
             int rc = s_recv (self, &msg, items[0].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
-                int64_t start = qf_phases_now_ns ();
+                int64_t start = qf_time_mono_ns ();
                 self->read_ns = start;
                 s_handle_command (self, &msg, peer, rc, now);
-                batch->ns[QF_PHASE_EXECUTE] += qf_phases_now_ns () - start;
+                batch->ns[QF_PHASE_EXECUTE] += qf_time_mono_ns () - start;
                 progress = true;
                 handled++;
             }
             rc = s_recv (self, &msg, items[1].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
-                int64_t start = qf_phases_now_ns ();
+                int64_t start = qf_time_mono_ns ();
                 s_handle_worker (self, &msg, peer, rc, now);
-                batch->ns[QF_PHASE_EXECUTE] += qf_phases_now_ns () - start;
+                batch->ns[QF_PHASE_EXECUTE] += qf_time_mono_ns () - start;
                 progress = true;
                 handled++;
             }
@@ -1056,9 +1056,9 @@ qf_server_run (qf_server_t *self)
         qf_msg_reset (&msg);
         batch->messages = (uint32_t)handled;
         batch->ns[QF_PHASE_RECEIVE] =
-            qf_phases_now_ns () - drain_start - batch->ns[QF_PHASE_EXECUTE];
+            qf_time_mono_ns () - drain_start - batch->ns[QF_PHASE_EXECUTE];
         s_finish_batch (self, false);
-        int64_t deliver_start = qf_phases_now_ns ();
+        int64_t deliver_start = qf_time_mono_ns ();
         mono = qf_time_mono_ms ();
         if (mono >= self->next_tick) {
             qf_delivery_tick (self->delivery);
@@ -1070,7 +1070,7 @@ qf_server_run (qf_server_t *self)
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
         more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), self->tail);
-        batch->ns[QF_PHASE_DELIVER] += qf_phases_now_ns () - deliver_start;
+        batch->ns[QF_PHASE_DELIVER] += qf_time_mono_ns () - deliver_start;
         s_checkpoint (self);
         s_end_batch (self);
         if (full || timers_more)

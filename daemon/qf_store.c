@@ -503,9 +503,9 @@ s_checkpoint (qf_store_t *self, sqlite3 *db)
 static int
 s_checkpoint_timed (qf_store_t *self)
 {
-    int64_t start = qf_phases_now_ns ();
+    int64_t start = qf_time_mono_ns ();
     int rc = s_checkpoint (self, self->db);
-    self->checkpoint_ns += qf_phases_now_ns () - start;
+    self->checkpoint_ns += qf_time_mono_ns () - start;
     return rc;
 }
 

@@ -595,11 +595,16 @@ s_escalation (qf_test_daemon_t *d, long long id)
     return s_route_escalation (d, id, NULL);
 }
 
-/* Hands qualification `id`'s qualification.created (raised after `mark`)
-   in as the notify worker does, late: 0 or the error. */
-static int
-s_hand_in (qf_test_daemon_t *d, uint64_t mark, long long id)
+/* Adds qualification n and submits it (qualification.review_requested,
+   the drafts route's done topic), then hands its qualification.created in
+   as the notify worker does, late: its id, or 0. */
+static long long
+s_done_before_hand_in (qf_test_daemon_t *d, int n)
 {
+    uint64_t mark = qf_test_mark (d);
+    long long id = qf_test_qual_add (d, n, "construction-general", "2028-01-01");
+    if (!id || qf_test_run (d, "review", "qual.submit", NULL, "{s:I}", "id", (json_int_t)id))
+        return 0;
     json_t *events = qf_test_events (d, mark, "qualification.created");
     char subject[64];
     snprintf (subject, sizeof subject, "qualification/%lld", id);
@@ -608,7 +613,7 @@ s_hand_in (qf_test_daemon_t *d, uint64_t mark, long long id)
                           "qualification.created", "endpoints", "crm", "subject", subject, "body",
                           "{\"type\":\"x\",\"data\":{}}");
     json_decref (events);
-    return rc;
+    return rc ? 0 : id;
 }
 
 /* The done event ends an escalation in its own commit, also after the
@@ -635,17 +640,13 @@ QF_TEST (test_escalation_ends_in_the_done_commit)
     QF_CHECK_STR (s_escalation (&d, second), "done qualification.review_requested");
 
     /* Done before the worker handed the event in. */
-    uint64_t mark = qf_test_mark (&d);
-    long long third = qf_test_qual_add (&d, 3, "construction-general", "2028-01-01");
-    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
-                                  (json_int_t)third),
-                     0);
-    QF_CHECK_EQ_INT (s_hand_in (&d, mark, third), 0);
+    long long third = s_done_before_hand_in (&d, 3);
+    QF_CHECK (third);
     QF_CHECK_STR (s_escalation (&d, third), "done (before the escalation opened)");
 
     /* Not done: one working hour later management is told, the last level. */
     long long fourth = s_created (&d, 4);
-    mark = qf_test_mark (&d);
+    uint64_t mark = qf_test_mark (&d);
     d.now += 59 * 60000;
     QF_CHECK_EQ_INT (qf_test_tick (&d), 0);
     d.now += 2 * 60000;
@@ -703,12 +704,8 @@ QF_TEST (test_done_before_open_ends_its_route_only)
     qf_test_daemon_t d;
     QF_CHECK_EQ_INT (s_open (&d, TWO_ROUTES_YAML), 0);
     /* The review is requested before the worker hands the event in. */
-    uint64_t mark = qf_test_mark (&d);
-    long long id = qf_test_qual_add (&d, 1, "construction-general", "2028-01-01");
-    QF_CHECK_EQ_INT (qf_test_run (&d, "review", "qual.submit", NULL, "{s:I}", "id",
-                                  (json_int_t)id),
-                     0);
-    QF_CHECK_EQ_INT (s_hand_in (&d, mark, id), 0);
+    long long id = s_done_before_hand_in (&d, 1);
+    QF_CHECK (id);
     QF_CHECK_STR (s_route_escalation (&d, id, "drafts"), "done (before the escalation opened)");
     QF_CHECK_STR (s_route_escalation (&d, id, "approvals"), "open -");
     /* One working hour later only the approvals route is raised. */

@@ -116,8 +116,22 @@ s_channel_body (qf_ctx_t *ctx, json_t *parsed, int kind, const char *subject,
     return *text_p ? 0 : QF_ENOMEM;
 }
 
-static int s_exhausted (qf_ctx_t *ctx, json_t *message, int64_t attempts, int64_t status,
-                        const char *error);
+/* notify.exhausted of `message` (a row of notify_messages), failed after
+   `attempts` with the last `status` and `error`. */
+static int
+s_exhausted (qf_ctx_t *ctx, json_t *message, int64_t attempts, int64_t status, const char *error)
+{
+    return qf_ctx_emit (
+        ctx, "notify.exhausted", "notify_message",
+        json_integer_value (json_object_get (message, "id")),
+        json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:[s]}", "msg_id",
+                   json_string_value (json_object_get (message, "msg_id")), "endpoint",
+                   json_string_value (json_object_get (message, "endpoint")), "topic",
+                   json_string_value (json_object_get (message, "topic")), "event_id",
+                   json_string_value (json_object_get (message, "event_id")), "attempts",
+                   (json_int_t)attempts, "last_status", (json_int_t)status, "last_error", error,
+                   "recipients", "admin"));
+}
 
 /* An email none of whose recipients has an address cannot be sent: failed
    at once, with notify.exhausted, rather than attempted on the schedule
@@ -277,23 +291,6 @@ s_endpoint_failed (qf_ctx_t *ctx, const char *endpoint, int64_t status, const ch
                           json_pack ("{s:s, s:I, s:s, s:[s]}", "endpoint", endpoint,
                                    "failing_since", (json_int_t)failing_since, "reason", reason,
                                    "recipients", "admin"));
-}
-
-/* notify.exhausted of `message` (a row of notify_messages), failed after
-   `attempts` with the last `status` and `error`. */
-static int
-s_exhausted (qf_ctx_t *ctx, json_t *message, int64_t attempts, int64_t status, const char *error)
-{
-    return qf_ctx_emit (
-        ctx, "notify.exhausted", "notify_message",
-        json_integer_value (json_object_get (message, "id")),
-        json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:[s]}", "msg_id",
-                   json_string_value (json_object_get (message, "msg_id")), "endpoint",
-                   json_string_value (json_object_get (message, "endpoint")), "topic",
-                   json_string_value (json_object_get (message, "topic")), "event_id",
-                   json_string_value (json_object_get (message, "event_id")), "attempts",
-                   (json_int_t)attempts, "last_status", (json_int_t)status, "last_error", error,
-                   "recipients", "admin"));
 }
 
 /* Records one attempt (`report`: status, latency_ms, error) of `message`
