@@ -336,6 +336,14 @@ static const char *s_migrations[] = {
     "ALTER TABLE qualifications_new RENAME TO qualifications;"
     "CREATE INDEX qualifications_state ON qualifications (state, id);"
     "CREATE INDEX qualifications_expires ON qualifications (expires);",
+    /* 15: the event log without its index on time, which every append
+       paid for (4,600 instructions of a qual.add's 142,000) and which only
+       retention and groups.seek by time read. Event times now never go
+       backwards along the log (qf_store_event_append_text keeps each at
+       least its predecessor's), so both find their place by seq instead:
+       seek by a binary search, retention by looking at the oldest events
+       only (qf_store_event_seq_at, qf_store_events_prune). */
+    "DROP INDEX events_time;",
 };
 /* The migration that rebuilds a table other tables refer to: SQLite's way
    (lang_altertable.html, "other kinds of table schema changes") is with
@@ -379,7 +387,7 @@ typedef enum {
     ST_DLQ_LIST,
     ST_DLQ_GET,
     ST_DLQ_COUNT,
-    ST_EVENT_AT_TIME,
+    ST_EVENT_FROM,
     ST_IDEM_GET,
     ST_IDEM_PUT,
     ST_SETTING_GET,
@@ -412,11 +420,16 @@ static const char *s_sql[ST_COUNT] = {
     [ST_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [ST_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?1, ?2) "
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    /* The oldest ?3 events up to ?1, those of them before ?2: times grow
+       along the log (migration 15), so these are all the log holds before
+       ?2 within that many, found without an index on time and without
+       reading the newer ones. */
     [ST_EVENTS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
-                        "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
+                        "WHERE seq <= ?1 ORDER BY seq LIMIT ?3) AND time < ?2",
     /* The same slice of events as ST_EVENTS_PRUNE: their results go first. */
     [ST_RESULTS_PRUNE] = "DELETE FROM results WHERE event_id IN (SELECT id FROM events "
-                         "WHERE seq <= ?1 AND time < ?2 ORDER BY seq LIMIT ?3)",
+                         "WHERE seq IN (SELECT seq FROM events WHERE seq <= ?1 ORDER BY seq "
+                         "LIMIT ?3) AND time < ?2)",
     [ST_IDEM_PRUNE] = "DELETE FROM idempotency WHERE (owner, key) IN (SELECT owner, key FROM "
                       "idempotency WHERE time < ?1 LIMIT ?2)",
     [ST_EVENT_FIRST] = "SELECT coalesce (min (seq), 0) FROM events",
@@ -452,11 +465,8 @@ static const char *s_sql[ST_COUNT] = {
     [ST_DLQ_GET] = "SELECT seq, event_id, topic, attempts, last_error, time FROM dead_letters "
                    "WHERE group_name = ?1 AND seq = ?2",
     [ST_DLQ_COUNT] = "SELECT count (*) FROM dead_letters WHERE group_name = ?1",
-    /* None at or after the time: the next seq, past the one retention kept
-       (?2, qf_store_last_seq) when it emptied the log. */
-    [ST_EVENT_AT_TIME] = "SELECT coalesce ((SELECT seq FROM events WHERE time >= ?1 "
-                         "ORDER BY time, seq LIMIT 1), (SELECT max (coalesce (max (seq), 0), ?2) "
-                         "+ 1 FROM events))",
+    /* One step of qf_store_event_seq_at's search: the first event from ?1. */
+    [ST_EVENT_FROM] = "SELECT seq, time FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1",
     [ST_IDEM_GET] = "SELECT command, reply FROM idempotency WHERE owner = ?1 AND key = ?2",
     [ST_IDEM_PUT] = "INSERT INTO idempotency (owner, key, command, reply, time) "
                     "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1090,6 +1100,24 @@ s_sqlite_config (void)
     sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* The first event at or after seq `from`: 0 with its seq and time,
+   QF_ENOTFOUND when none. */
+static int
+s_event_from (qf_store_t *self, uint64_t from, uint64_t *seq_p, int64_t *time_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_FROM);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)from);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *seq_p = (uint64_t)sqlite3_column_int64 (stmt, 0);
+        *time_p = sqlite3_column_int64 (stmt, 1);
+    }
+    sqlite3_reset (stmt);
+    return rc == SQLITE_ROW    ? 0
+           : rc == SQLITE_DONE ? QF_ENOTFOUND
+                               : qf_store__fail (self, "find event by time");
+}
+
 #define SEQ_SETTING "events.last_seq"
 
 /* At open: the highest seq given, when retention deleted the events up to
@@ -1198,6 +1226,14 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     if (sqlite3_step (stmt) == SQLITE_ROW)
         self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
     sqlite3_reset (stmt);
+    uint64_t newest = 0;
+    int found = self->last_seq > 0 ? s_event_from (self, self->last_seq, &newest, &self->last_time)
+                                   : QF_ENOTFOUND;
+    if (found && found != QF_ENOTFOUND) {
+        snprintf (error, error_size, "database %s: cannot read the newest event: %s", self->path,
+                  sqlite3_errmsg (self->db));
+        goto fail;
+    }
     if (s_seq_kept (self, error, error_size))
         goto fail;
     /* Checkpoints: a thread copies WAL frames into the database in the
@@ -1492,6 +1528,11 @@ qf_store_event_append_text (qf_store_t *self, const char *topic, const char *sub
         s_pending_free (item, 1);
         return QF_ENOMEM;
     }
+    /* Never before the event ahead of it, so that times grow along the
+       log even when the clock is set back (migration 15). */
+    if (time < self->last_time)
+        time = self->last_time;
+    self->last_time = time;
     item->time = time;
     s_make_id (self, item->id);
     sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_INSERT);
@@ -1941,14 +1982,45 @@ qf_store_dlq_count (qf_store_t *self, const char *group, int64_t *count_p)
 int
 qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_AT_TIME);
-    sqlite3_bind_int64 (stmt, 1, time);
-    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)self->last_seq);
-    int rc = sqlite3_step (stmt);
-    if (rc == SQLITE_ROW)
-        *seq_p = (uint64_t)sqlite3_column_int64 (stmt, 0);
-    sqlite3_reset (stmt);
-    return rc == SQLITE_ROW ? 0 : qf_store__fail (self, "find event by time");
+    /* Times grow along the log (migration 15): a binary search over seqs,
+       about 2 log2 (events) row reads, finds the first event at or after
+       `time` without an index on time. Seqs may have gaps (retention
+       deletes an old event behind a newer one in a log written while the
+       clock was set back, before migration 15): each probe reads the first
+       event from its seq. */
+    uint64_t first = 0, last = 0;
+    int rc = qf_store_event_first (self, &first);
+    if (rc == 0) {
+        sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
+        rc = sqlite3_step (stmt) == SQLITE_ROW ? 0 : qf_store__fail (self, "find event by time");
+        if (rc == 0)
+            last = (uint64_t)sqlite3_column_int64 (stmt, 0);
+        sqlite3_reset (stmt);
+    }
+    if (rc)
+        return rc;
+    /* None at or after the time: the next seq, past the one retention kept
+       when it emptied the log. */
+    uint64_t found = (last > self->last_seq ? last : self->last_seq) + 1;
+    uint64_t lo = first, hi = last;
+    while (first > 0 && lo <= hi) {
+        uint64_t mid = lo + (hi - lo) / 2, seq = 0;
+        int64_t at = 0;
+        rc = s_event_from (self, mid, &seq, &at);
+        if (rc == QF_ENOTFOUND || (rc == 0 && seq > hi)) {
+            hi = mid - 1; /* nothing in [mid, hi] */
+            continue;
+        }
+        if (rc)
+            return rc;
+        if (at >= time) {
+            found = seq;
+            hi = mid - 1; /* mid >= first >= 1 */
+        } else
+            lo = seq + 1;
+    }
+    *seq_p = found;
+    return 0;
 }
 
 int

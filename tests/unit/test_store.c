@@ -338,6 +338,7 @@ QF_TEST (qualifications_keep_ids_and_references)
                "ALTER TABLE q_old RENAME TO qualifications;"
                "CREATE INDEX qualifications_state ON qualifications (state, id);"
                "CREATE INDEX qualifications_expires ON qualifications (expires);"
+               "CREATE INDEX events_time ON events (time);"
                "PRAGMA user_version = 13;"),
         SQLITE_OK);
     store = s_open ();
@@ -374,6 +375,125 @@ QF_TEST (qualifications_keep_ids_and_references)
     sqlite3_close (db);
     json_decref (findings);
     json_decref (args);
+}
+
+/* Migration 15 drops the index on event time: times grow along the log
+   (an event is never older than the one before it, across a restart too),
+   groups.seek by time finds its event by a binary search over seqs, also
+   over a log with gaps, and retention looks at the oldest events only. */
+#define TIMES_MAX 300
+
+typedef struct {
+    uint64_t seq[TIMES_MAX];
+    int64_t time[TIMES_MAX];
+    int count;
+} times_t;
+
+static int
+s_times (const qf_event_t *event, void *arg)
+{
+    times_t *times = arg;
+    if (times->count < TIMES_MAX) {
+        times->seq[times->count] = event->seq;
+        times->time[times->count++] = event->time;
+    }
+    return 0;
+}
+
+/* What qf_store_event_seq_at must answer, read off every event in order. */
+static uint64_t
+s_seq_at_by_scan (const times_t *times, int64_t time, uint64_t last)
+{
+    for (int i = 0; i < times->count; i++)
+        if (times->time[i] >= time)
+            return times->seq[i];
+    return last + 1;
+}
+
+static void
+s_check_seeks (const char *s_test_name, qf_store_t *store, times_t *times)
+{
+    times->count = 0;
+    QF_CHECK_EQ_INT (qf_store_events_after (store, 0, TIMES_MAX, s_times, times), 0);
+    for (int64_t t = 0; t <= times->time[times->count - 1] + 2; t++) {
+        uint64_t seq = 0;
+        QF_CHECK_EQ_INT (qf_store_event_seq_at (store, t, &seq), 0);
+        QF_CHECK_EQ_INT ((long long)seq,
+                         (long long)s_seq_at_by_scan (times, t, qf_store_last_seq (store)));
+    }
+}
+
+QF_TEST (event_times_grow_and_seek_by_search)
+{
+    s_fresh ();
+    qf_store_t *store = s_open ();
+    QF_CHECK (store);
+    /* Times that go back now and then, as a clock set back would give. */
+    json_t *payload = json_object ();
+    int64_t clock = 100, newest = 0;
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    for (int i = 0; i < 200; i++) {
+        clock += (i % 7 == 3) ? -25 : (i % 3);
+        QF_CHECK_EQ_INT (qf_store_event_append (store, "t", "", payload, clock, NULL), 0);
+        newest = clock > newest ? clock : newest;
+    }
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    times_t times = {0};
+    QF_CHECK_EQ_INT (qf_store_events_after (store, 0, TIMES_MAX, s_times, &times), 0);
+    QF_CHECK_EQ_INT (times.count, 200);
+    for (int i = 1; i < times.count; i++)
+        QF_CHECK (times.time[i] >= times.time[i - 1]);
+    QF_CHECK_EQ_INT (times.time[199], newest);
+    s_check_seeks (s_test_name, store, &times);
+    qf_store_destroy (&store);
+    /* No index on time; and after a restart the next event is not older
+       than the newest either. */
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    QF_CHECK_EQ_INT (sqlite3_open (s_path, &db), SQLITE_OK);
+    sqlite3_prepare_v2 (db, "SELECT count (*) FROM sqlite_master WHERE tbl_name = 'events'"
+                        " AND type = 'index'", -1, &stmt, NULL);
+    QF_CHECK_EQ_INT (sqlite3_step (stmt), SQLITE_ROW);
+    QF_CHECK_EQ_INT (sqlite3_column_int (stmt, 0), 1); /* the id's, for UNIQUE */
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (s_append_one (store, "late"), 201); /* at time 1 */
+    times.count = 0;
+    QF_CHECK_EQ_INT (qf_store_events_after (store, 200, 1, s_times, &times), 0);
+    QF_CHECK_EQ_INT (times.time[0], newest);
+    qf_store_destroy (&store);
+    /* Gaps in the seqs: every seek still agrees with a scan. */
+    QF_CHECK_EQ_INT (s_sql ("DELETE FROM events WHERE seq BETWEEN 50 AND 80 OR seq IN (1, 120, "
+                            "199, 200);"),
+                     SQLITE_OK);
+    store = s_open ();
+    QF_CHECK (store);
+    s_check_seeks (s_test_name, store, &times);
+    /* Retention looks at the oldest `limit` events only and deletes those
+       of them that are old enough: the first 10 left, up to time 110. */
+    int64_t before = times.time[10];
+    int expect = 0;
+    for (int i = 0; i < 10; i++)
+        expect += times.time[i] < before;
+    int deleted = 0;
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_events_prune (store, 1000, before, 10, &deleted), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK (expect > 0);
+    QF_CHECK_EQ_INT (deleted, expect);
+    uint64_t first = 0;
+    QF_CHECK_EQ_INT (qf_store_event_first (store, &first), 0);
+    QF_CHECK_EQ_INT ((long long)first, (long long)times.seq[expect]);
+    /* Nothing old enough among the oldest: nothing goes. */
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_events_prune (store, 1000, times.time[0], 10, &deleted), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (deleted, 0);
+    s_check_seeks (s_test_name, store, &times);
+    qf_store_destroy (&store);
+    json_decref (payload);
 }
 
 QF_TEST (append_needs_transaction)
@@ -572,6 +692,7 @@ main (void)
     QF_RUN (savepoint_rollback_drops_its_events_only);
     QF_RUN (event_seqs_are_never_reused);
     QF_RUN (qualifications_keep_ids_and_references);
+    QF_RUN (event_times_grow_and_seek_by_search);
     QF_RUN (append_needs_transaction);
     QF_RUN (text_is_stored_verbatim);
     QF_RUN (review_once_per_department_and_round);
