@@ -1320,11 +1320,28 @@ qf_store_storage (qf_store_t *self, qf_store_storage_t *storage)
     storage->wal_bytes = stat (wal, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
+/* Generations are counted for the whole process, so that two stores
+   never share one. */
+static atomic_uint_fast64_t s_generations;
+
+uint64_t
+qf_store_generation (qf_store_t *self)
+{
+    return self->generation;
+}
+
+void
+qf_store_touch (qf_store_t *self)
+{
+    self->generation = atomic_fetch_add (&s_generations, 1) + 1;
+}
+
 int
 qf_store_begin (qf_store_t *self)
 {
     if (self->in_txn)
         return 0;
+    qf_store_touch (self);
     /* Read before BEGIN: a checkpoint counted by then emptied the WAL
        before this transaction's snapshot (qf_store_commit). */
     self->begin_checkpoints = atomic_load (&self->checkpoints_done);
@@ -1404,6 +1421,7 @@ qf_store_rollback (qf_store_t *self)
     int rc = 0;
     if (self->in_txn && !sqlite3_get_autocommit (self->db))
         rc = qf_store__exec (self, s_stmt (self, ST_ROLLBACK), "ROLLBACK");
+    qf_store_touch (self);
     self->in_txn = false;
     s_pending_free (self->pending, self->pending_count);
     self->pending_count = 0;
@@ -1436,6 +1454,7 @@ qf_store_rollback_savepoint (qf_store_t *self)
     s_pending_free (self->pending + self->savepoint_mark,
                     self->pending_count - self->savepoint_mark);
     self->pending_count = self->savepoint_mark;
+    qf_store_touch (self);
     int rc = qf_store__exec (self, s_stmt (self, ST_ROLLBACK_TO), "ROLLBACK TO");
     if (rc == 0)
         rc = qf_store__exec (self, s_stmt (self, ST_RELEASE), "RELEASE");

@@ -134,6 +134,14 @@ int qf_store_savepoint (qf_store_t *self);
 int qf_store_release (qf_store_t *self);
 int qf_store_rollback_savepoint (qf_store_t *self);
 
+/*  A number that changes whenever rows read before may no longer be what
+    the database holds: at every BEGIN, ROLLBACK and ROLLBACK TO, and when
+    a module says it changed rows that it caches (qf_store_touch). No two
+    stores of the process ever have the same one. A module keeps a row it
+    read while the number stays the same: within one transaction at most. */
+uint64_t qf_store_generation (qf_store_t *self);
+void qf_store_touch (qf_store_t *self);
+
 /*  Runs fn (self, arg) in a savepoint of the batch transaction (begun if
     none is open): the one way to do work that must change all or nothing.
     The savepoint is released when fn returns 0, and rolled back, with the

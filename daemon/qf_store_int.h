@@ -60,6 +60,7 @@ struct qf_store_t {
     qf_pending_t *committed; /* events of the last commit, for the server */
     size_t committed_count;
     uint64_t last_seq;      /* highest committed seq */
+    uint64_t generation;    /* qf_store_generation */
     int64_t last_time;      /* time of the newest event appended: the next is not older */
     bool seq_above_log;     /* retention may have deleted the event of last_seq: the
                                next event gets last_seq + 1 by name, not the table's

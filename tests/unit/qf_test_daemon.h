@@ -113,6 +113,20 @@ qf_test_daemon_close (qf_test_daemon_t *d)
     }
 }
 
+/*  A command's context as the server makes it: d's store, configuration
+    and time, `role`, d->user (or "tester"). */
+static inline void
+qf_test_ctx (qf_test_daemon_t *d, const char *role, qf_ctx_t *ctx)
+{
+    memset (ctx, 0, sizeof *ctx);
+    ctx->store = d->store;
+    ctx->config = d->config;
+    ctx->now = d->now;
+    ctx->role = role;
+    ctx->user = d->user ? d->user : "tester";
+    ctx->from_worker = d->from_worker;
+}
+
 /*  Runs `command` as `role` with args built by json_pack (format and its
     values; "{}" for none), as the server runs a request: looked up,
     authorized, checked and run in a transaction of its own. Returns its
@@ -134,13 +148,7 @@ qf_test_run (qf_test_daemon_t *d, const char *role, const char *command, json_t 
         return QF_ENOMEM;
     }
     qf_ctx_t ctx;
-    memset (&ctx, 0, sizeof ctx);
-    ctx.store = d->store;
-    ctx.config = d->config;
-    ctx.now = d->now;
-    ctx.role = role;
-    ctx.user = d->user ? d->user : "tester";
-    ctx.from_worker = d->from_worker;
+    qf_test_ctx (d, role, &ctx);
     json_t *result = NULL;
     const qf_command_t *found = qf_commands_find (command);
     int rc = found ? qf_commands_authorize (&ctx, found)

@@ -365,6 +365,54 @@ QF_TEST (require_directory)
     qf_test_daemon_close (&d);
 }
 
+/* Authorization reads a person once per store generation (one batch of
+   the server's): a change to the directory inside the transaction, and
+   its rollback, are seen by the next command all the same. */
+static int
+s_authorize (qf_test_daemon_t *d, const char *user, const char *role, const char *command)
+{
+    qf_ctx_t ctx;
+    d->user = user;
+    qf_test_ctx (d, role, &ctx);
+    d->user = NULL;
+    return qf_commands_authorize (&ctx, qf_commands_find (command));
+}
+
+QF_TEST (authorize_sees_changes_in_its_transaction)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (qf_test_daemon_open (&d, YAML_WITH ("  require_directory: true\n")), 0);
+    QF_CHECK_EQ_INT (s_add (&d, "hr.wang", "hr", NULL, "2022-01-01"), 0);
+    QF_CHECK_EQ_INT (s_add (&d, "li.lei", "sales", NULL, "2026-03-02"), 0);
+    json_t *legal = json_pack ("{s:[s]}", "roles", "legal");
+    QF_CHECK_EQ_INT (qf_store_begin (d.store), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "sales", "staff.list"), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "sales", "staff.list"), 0);
+    /* Another role, then a person added, in the same transaction. */
+    QF_CHECK_EQ_INT (qf_store_savepoint (d.store), 0);
+    QF_CHECK_EQ_INT (qf_staff_store_person_update (d.store, "li.lei", legal, "hr.wang", d.now), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "sales", "staff.list"), QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "legal", "staff.list"), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "wu.min", "sales", "staff.list"), QF_EFORBIDDEN);
+    json_t *wu = json_pack ("{s:s, s:s, s:s, s:[s], s:s}", "person", "wu.min", "name", "Wu",
+                            "department", "sales", "roles", "sales", "started", "2026-01-05");
+    QF_CHECK_EQ_INT (qf_staff_store_person_add (d.store, wu, "hr.wang", d.now), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "wu.min", "sales", "staff.list"), 0);
+    /* Undone: as before. */
+    QF_CHECK_EQ_INT (qf_store_rollback_savepoint (d.store), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "wu.min", "sales", "staff.list"), QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "sales", "staff.list"), 0);
+    QF_CHECK_EQ_INT (qf_staff_store_person_leave (d.store, "li.lei", "2026-06-01", "moved",
+                                                  "hr.wang", d.now),
+                     0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "sales", "staff.list"), QF_EFORBIDDEN);
+    QF_CHECK_EQ_INT (qf_store_rollback (d.store), 0);
+    QF_CHECK_EQ_INT (s_authorize (&d, "li.lei", "sales", "staff.list"), 0);
+    json_decref (wu);
+    json_decref (legal);
+    qf_test_daemon_close (&d);
+}
+
 /* A qualification, a customer of li.lei and a proposal of it at `price`:
    its id, or 0. */
 static long long
@@ -729,5 +777,6 @@ main (void)
     QF_RUN (onboarding_overdue_once);
     QF_RUN (yearly_hours_once_a_year);
     QF_RUN (conduct);
+    QF_RUN (authorize_sees_changes_in_its_transaction);
     return qf_test_done ();
 }
