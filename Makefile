@@ -44,8 +44,15 @@ DAEMON_PKGS := $(filter-out libcurl libsodium,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 WPKG_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS_BASE) $(CFLAGS_V) $(PKG_CFLAGS) $(CFLAGS)
-LIBS       = $(PKG_LIBS) -lm -pthread
-WLIBS      = $(WPKG_LIBS) -lm -pthread
+# The release build's allocator: mimalloc (Debian's libmimalloc-dev), linked
+# first so that it is every library's malloc too (libzmq, SQLite, jansson):
+# about 8,000 instructions fewer per qual.add than glibc's (README,
+# Performance). ALLOCATOR=libc keeps glibc's; the sanitizer builds keep
+# their own, which must see every allocation.
+ALLOCATOR ?= mimalloc
+ALLOC_LIBS := $(if $(filter release,$(VARIANT)),$(if $(filter mimalloc,$(ALLOCATOR)),-lmimalloc))
+LIBS       = $(ALLOC_LIBS) $(PKG_LIBS) -lm -pthread
+WLIBS      = $(ALLOC_LIBS) $(WPKG_LIBS) -lm -pthread
 
 B := build/$(VARIANT)
 

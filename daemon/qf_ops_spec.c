@@ -22,7 +22,9 @@ const qf_command_spec_t qf_ops_specs[] = {
     {.name = "status",
      .roles = "*",
      .result =
-         "`{\"version\", \"pid\" (the daemon's process id), \"uptime_s\", \"database\", "
+         "`{\"version\", \"pid\" (the daemon's process id), \"uptime_s\", \"allocator\" (the "
+         "library whose malloc the daemon uses: libmimalloc.so.2 in a release build, "
+         "libc.so.6 with ALLOCATOR=libc), \"database\", "
          "\"security\" (\"none\" or \"curve\"), \"server_public_key\" (with CURVE), "
          "\"endpoints\": {command, worker, event}, \"last_seq\", \"first_seq\" (the oldest event "
          "kept; see `daemon.retention_days`), \"next_timer_due\" (ms, when a timer is pending), "

@@ -15,6 +15,7 @@
 #include "qf_sendq.h"
 
 #include <czmq.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -265,6 +266,19 @@ qf_server_destroy (qf_server_t **self_p)
     *self_p = NULL;
 }
 
+/* The file name of the library whose malloc the process uses: the build
+   links mimalloc first (Makefile, ALLOCATOR), which status shows. */
+static const char *
+s_allocator (void)
+{
+    Dl_info info;
+    void *fn = dlsym (RTLD_DEFAULT, "malloc");
+    if (!fn || !dladdr (fn, &info) || !info.dli_fname)
+        return "unknown";
+    const char *slash = strrchr (info.dli_fname, '/');
+    return slash ? slash + 1 : info.dli_fname;
+}
+
 static json_t *
 s_status (void *arg)
 {
@@ -276,6 +290,7 @@ s_status (void *arg)
     json_object_set_new (status, "pid", json_integer ((json_int_t)getpid ()));
     json_object_set_new (status, "uptime_s",
                          json_integer ((qf_time_now_ms () - self->started) / 1000));
+    json_object_set_new (status, "allocator", json_string (s_allocator ()));
     json_object_set_new (status, "database", json_string (self->config->database));
     json_object_set_new (status, "security", json_string (self->security ? "curve" : "none"));
     if (self->security)

@@ -100,6 +100,7 @@ test_every_dependency_is_used() {
             libyaml-dev)     evidence='#include <yaml\.h>' ;;
             libjansson-dev)  evidence='#include <jansson\.h>' ;;
             libsodium-dev)   evidence='#include <sodium\.h>' ;;
+            libmimalloc-dev) evidence='-lmimalloc' ;;
             libcurl4-openssl-dev|libcurl4-gnutls-dev) evidence='#include <curl/curl\.h>' ;;
             sqlite3)         evidence='(^|[^_a-z0-9/.-])sqlite3 ' ;;
             python3)         evidence='python3' ;;

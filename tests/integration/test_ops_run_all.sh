@@ -47,6 +47,15 @@ test_second_run_all_starts_nothing() {
     local before daemon_pid
     before=$(worker_instances)
     daemon_pid=$(qf_cli --json status | $PY -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+    # The release build's malloc is mimalloc's (Makefile, ALLOCATOR): for
+    # the daemon and, linked the same way, every worker.
+    local allocator
+    allocator=$(qf_cli --json status | $PY -c 'import json, sys; print(json.load(sys.stdin)["allocator"])')
+    [ "$allocator" = libmimalloc.so.2 ] ||
+        { qf_fail "the release daemon's malloc comes from '$allocator', not mimalloc"; return 1; }
+    ldd "$QF_ROOT"/bin/qualflow-* | grep -q "not found" && { qf_fail "a worker lacks a library"; return 1; }
+    [ "$(ldd "$QF_ROOT"/bin/qualflow-* | grep -c libmimalloc)" -eq "$want" ] ||
+        { qf_fail "not every worker links mimalloc"; return 1; }
 
     start_run_all "$QF_CONF" "$QF_TMP/second.log"
     local second=$RUN_PID rc
