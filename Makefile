@@ -141,6 +141,10 @@ libs:
 	  echo "qualflow: missing libraries: $$(for p in $(PKGS); do pkg-config --exists $$p || printf '%s ' $$p; done)" >&2; \
 	  echo "qualflow: run 'make deps' (as root it installs the Debian packages; otherwise it prints the apt-get line)" >&2; \
 	  exit 1; }
+	@[ -z "$(ALLOC_LIBS)" ] || [ "$$($(CC) -print-file-name=libmimalloc.so)" != libmimalloc.so ] || { \
+	  echo "qualflow: missing library: mimalloc (Debian libmimalloc-dev), the release build's allocator" >&2; \
+	  echo "qualflow: run 'make deps', or build with glibc's malloc: make ALLOCATOR=libc" >&2; \
+	  exit 1; }
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
