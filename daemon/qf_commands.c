@@ -571,6 +571,12 @@ qf_commands_writes (const qf_command_t *command)
     return command->spec->writes;
 }
 
+bool
+qf_commands_needs_savepoint (const qf_command_t *command)
+{
+    return command->spec->savepoint;
+}
+
 void
 qf_commands_print_reference (FILE *out)
 {

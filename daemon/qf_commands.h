@@ -79,6 +79,10 @@ const qf_command_t *qf_commands_find (const char *name);
 /*  Whether the command changes state (reads need no transaction). */
 bool qf_commands_writes (const qf_command_t *command);
 
+/*  Whether the command, which writes, may fail after it changed rows, and
+    so runs in a savepoint of its own (its spec's `savepoint`). */
+bool qf_commands_needs_savepoint (const qf_command_t *command);
+
 /*  Checks that ctx->role may run the command: 0 or QF_EFORBIDDEN with
     ctx->error naming the allowed roles. */
 int qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command);

@@ -62,6 +62,8 @@ struct qf_server_t {
     qf_phases_t *phases;        /* the newest batches' phase times, for status (owned) */
     qf_batch_time_t batch;      /* the open batch's phase times */
     int64_t read_ns;            /* when the command being handled was read */
+    bool partial;               /* a command failed after it changed rows: the batch
+                                   must be rolled back (s_finish_batch) */
     int64_t slow_logged;        /* monotonic ms of the last slow batch's log line */
     uint64_t slow_unlogged;     /* slow batches since then, not logged one by one */
 };
@@ -654,7 +656,23 @@ s_handle_command (qf_server_t *self, qf_msg_t *msg, const qf_peer_t *peer, int r
     bool writes = qf_commands_writes (command);
     command_work_t work = {self, msg, &ctx, command, args, writes ? idem_key : NULL, owner};
     if (writes) {
-        rc = qf_store_in_savepoint (self->store, s_command_work, &work);
+        /* Most commands check everything before they change anything, and
+           run without a savepoint; those that may fail after a change run
+           in one (qf_store_unguarded: a savepoint copies every page the
+           command changes). One that fails after a change all the same
+           takes its batch with it: the batch is rolled back, and every
+           request in it told that nothing was changed. */
+        bool partial = false;
+        rc = qf_commands_needs_savepoint (command)
+                 ? qf_store_in_savepoint (self->store, s_command_work, &work)
+                 : qf_store_unguarded (self->store, s_command_work, &work, &partial);
+        if (partial) {
+            qf_error ("command %s failed after it had changed rows (%s): its batch is rolled "
+                      "back and its clients are told to retry; this is a bug of the command: "
+                      "its spec should ask for a savepoint",
+                      msg->command, ctx.error[0] ? ctx.error : qf_strerror (rc));
+            self->partial = true;
+        }
         if (!work.ran) {
             s_reply_error (self, msg, QF_STATUS_SERVER_ERROR,
                            "the database could not start a transaction; nothing was changed; "
@@ -758,7 +776,7 @@ s_finish_batch (qf_server_t *self, bool force)
     if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery) ||
         acks_due) {
         self->last_commit = mono;
-        rc = s_need_transaction (self);
+        rc = self->partial ? QF_EINVAL : s_need_transaction (self);
         if (rc == 0)
             rc = qf_delivery_before_commit (self->delivery);
         if (rc == 0)
@@ -767,10 +785,11 @@ s_finish_batch (qf_server_t *self, bool force)
             qf_store_rollback (self->store);
         /* The same text for every failed batch, so that qf_log counts the
            repeats of a lasting failure instead of printing each. */
-        if (rc)
+        if (rc && !self->partial)
             qf_error ("a batch could not be committed: %s; nothing in it was changed; its "
                       "clients are told to retry",
                       qf_strerror (rc));
+        self->partial = false;
         qf_delivery_after_commit (self->delivery, rc == 0);
         self->batches++;
     }
@@ -1056,6 +1075,8 @@ qf_server_run (qf_server_t *self)
                 batch->ns[QF_PHASE_EXECUTE] += qf_time_mono_ns () - start;
                 progress = true;
                 handled++;
+                if (self->partial)
+                    break; /* nothing more on top of half a command */
             }
             rc = s_recv (self, &msg, items[1].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {

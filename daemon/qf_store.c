@@ -1330,6 +1330,12 @@ qf_store_generation (qf_store_t *self)
     return self->generation;
 }
 
+uint64_t
+qf_store_changes (qf_store_t *self)
+{
+    return (uint64_t)sqlite3_total_changes64 (self->db) + self->pending_count;
+}
+
 void
 qf_store_touch (qf_store_t *self)
 {
@@ -1476,6 +1482,19 @@ qf_store_in_savepoint (qf_store_t *self, qf_store_work_fn *fn, void *arg)
        events are not published with a batch that lacks its rows. */
     if (rc)
         qf_store_rollback_savepoint (self);
+    return rc;
+}
+
+int
+qf_store_unguarded (qf_store_t *self, qf_store_work_fn *fn, void *arg, bool *partial_p)
+{
+    *partial_p = false;
+    int rc = qf_store_begin (self);
+    if (rc)
+        return rc;
+    uint64_t before = qf_store_changes (self);
+    rc = fn (self, arg);
+    *partial_p = rc != 0 && qf_store_changes (self) != before;
     return rc;
 }
 

@@ -88,6 +88,10 @@ typedef struct {
     const char *name;                     /* on the wire: "qual.add" */
     const char *roles;                    /* space-separated roles, or "*" for any */
     bool writes;                          /* changes state */
+    /* A command that writes and may fail after it changed rows runs in a
+       savepoint of its own, which its failure rolls back; the others check
+       everything first and run without one (qf_server.c, s_handle_command) */
+    bool savepoint;
     qf_arg_spec_t args[QF_SPEC_ARGS_MAX]; /* NULL-name terminated */
     const char *roles_note;               /* a rule about the roles, said after them, or NULL */
     const char *result;                   /* what success returns (PROTOCOL.md, Markdown) */

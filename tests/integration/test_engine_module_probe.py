@@ -128,6 +128,56 @@ def test_probe_timer_kind_fires_once():
         env.close()
 
 
+def s_pipeline(c, command, prefix, failing_at, count):
+    """Sends `count` notes at once, texts `prefix`0, `prefix`1..., the one at
+    `failing_at` refused after its change (args.fail); returns
+    {text: (status, body)}."""
+    sent = {}
+    for i in range(count):
+        args = {"text": "%s%d" % (prefix, i)}
+        if i == failing_at:
+            args["fail"] = "after-write"
+        sent[c.send(command, args, role="review")] = args["text"]
+    got = {}
+    while len(got) < count:
+        rid, status, body = c.recv(10000)
+        got[sent[rid]] = (status, body)
+    return got
+
+
+def test_a_command_failing_after_a_change_is_never_committed():
+    """probe.note runs without a savepoint (it checks first); when it fails
+    after its change all the same, its batch is rolled back: its client
+    gets its own refusal, the batch's others are told that nothing was
+    changed, and no half of anything is committed. probe.note_guarded asks
+    for a savepoint: its failure undoes it alone."""
+    env = Env()
+    try:
+        c = start_test_daemon(env)
+        for command, prefix in (("probe.note", "u"), ("probe.note_guarded", "g")):
+            got = s_pipeline(c, command, prefix, 20, 40)
+            status, body = got.pop(prefix + "20")
+            assert status == 409 and "args.fail" in body["error"]["message"], body
+            kept = {t for (t,) in env.sql("SELECT text FROM probe_notes")}
+            assert prefix + "20" not in kept, kept
+            events = c.call("events.list", {"topic": "probe.noted", "limit": 1000})[1]
+            noted = {e["payload"]["note"]["text"] for e in events["result"]["events"]}
+            assert prefix + "20" not in noted, noted
+            for text, (status, body) in got.items():
+                if status == 200:
+                    assert text in kept and text in noted, (text, body)
+                else:
+                    assert command == "probe.note" and status == 500, (command, text, body)
+                    assert "nothing was changed" in body["error"]["message"], body
+                    assert text not in kept, text
+        log = open(os.path.join(env.dir, "daemon.log"), encoding="utf-8").read()
+        assert log.count("command probe.note failed after it had changed rows") == 1, log
+        assert "probe.note_guarded failed after" not in log, log
+        c.close()
+    finally:
+        env.close()
+
+
 def test_qualflowd_has_no_probe():
     env = Env()
     try:
@@ -197,4 +247,5 @@ if __name__ == "__main__":
                          test_reopening_applies_nothing_and_keeps_rows,
                          test_probe_timer_kind_fires_once,
                          test_qualflowd_has_no_probe,
-                         test_probe_configuration_section])
+                         test_probe_configuration_section,
+                         test_a_command_failing_after_a_change_is_never_committed])

@@ -28,6 +28,8 @@ const qf_command_spec_t qf_aftersales_specs[] = {
     {.name = "callback.record",
      .roles = "sales aftersales supervisor management",
      .writes = true,
+     /* a problem's kind is checked as its feedback case is added */
+     .savepoint = true,
      .args = {{"id", A_INT, true, 1, INT64_MAX, .option = "ID"},
               {"reached", A_ENUM, true, 0, 0, "yes no", .option = "--reached|--not-reached",
                .help = "the call reached the customer (give --score and --said)|it did not (tried "

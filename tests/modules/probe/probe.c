@@ -41,6 +41,12 @@ s_note (qf_ctx_t *ctx, json_t *args, json_t **result_p)
     }
     if (rc == 0)
         rc = qf_ctx_emit (ctx, "probe.noted", "probe", id, json_pack ("{s:O}", "note", note));
+    if (rc == 0 && json_object_get (args, "fail")) {
+        json_decref (note);
+        return qf_ctx_error (ctx, QF_ECONFLICT, "args.fail",
+                             "note %lld and its event were recorded, then refused (args.fail)",
+                             (long long)id);
+    }
     if (rc) {
         json_decref (note);
         return qf_ctx_error (ctx, rc, NULL, "could not record the event: %s", qf_strerror (rc));
@@ -81,6 +87,7 @@ const qf_timer_kind_t qf_probe_timer_kinds[] = {
 /* Handlers, bound by name to the specs of probe_spec.c. */
 const qf_handler_t qf_probe_handlers[] = {
     {"probe.note", s_note},
+    {"probe.note_guarded", s_note},
     {"probe.get", s_get},
     {NULL},
 };
