@@ -27,7 +27,7 @@ static const char *const s_shift_names[] = {"previous", "next", NULL};
 static const qf_key_t s_daemon[] = {
     QF_STRING   ("daemon.database",          CFG (database),          "var/qualflow.db",        4096, QF_RESTART, "SQLite database file (events, leases, records)"),
     QF_ENDPOINT ("daemon.command_endpoint",  CFG (command_endpoint),  "ipc://run/command.sock", 1024, QF_RESTART, "ROUTER endpoint for requests and replies"),
-    QF_ENDPOINT ("daemon.event_endpoint",    CFG (event_endpoint),    "ipc://run/events.sock",  1024, QF_RESTART, "PUB endpoint for the live event stream"),
+    QF_ENDPOINT ("daemon.event_endpoint",    CFG (event_endpoint),    "ipc://run/events.sock",  1024, QF_RESTART, "XPUB endpoint for the live event stream"),
     QF_ENDPOINT ("daemon.worker_endpoint",   CFG (worker_endpoint),   "ipc://run/worker.sock",  1024, QF_RESTART, "ROUTER endpoint for consumer-group delivery to workers"),
     QF_ENUM     ("daemon.durability",        CFG (durability),        QF_DURABILITY_FULL, s_durability_names, QF_RESTART, "SQLite synchronous mode: full survives power loss, normal is faster"),
     QF_ENUM     ("daemon.log_level",         CFG (log_level),         QF_LOG_INFO,        s_log_level_names,  QF_RELOAD,  "least severe log level written"),

@@ -13,6 +13,7 @@
 #include "qf_timers.h"
 #include "qf_security.h"
 #include "qf_sendq.h"
+#include "qf_subs.h"
 
 #include <czmq.h>
 #include <dlfcn.h>
@@ -43,7 +44,8 @@ struct qf_server_t {
     qf_delivery_t *delivery; /* owned */
     zsock_t *command;        /* ROUTER */
     zsock_t *worker;         /* ROUTER */
-    zsock_t *events;         /* PUB */
+    zsock_t *events;         /* XPUB */
+    qf_subs_t *subs;         /* its subscriptions: whether anyone listens */
     qf_security_t *security; /* CURVE server, or NULL when security.curve is off */
     reply_t *replies;        /* held replies of the open batch */
     size_t reply_count, reply_cap;
@@ -55,6 +57,7 @@ struct qf_server_t {
     int64_t started;            /* wall clock ms at start */
     int64_t next_tick;          /* monotonic ms of the next timer pass */
     uint64_t batches, commands; /* counters for status */
+    uint64_t published, skipped; /* events published, and not: nobody subscribed */
     qf_tail_t *tail;            /* the newest committed events, for dispatch */
     int64_t last_commit;        /* monotonic ms of the last commit */
     int64_t last_retention;     /* wall ms of the last retention pass */
@@ -203,7 +206,7 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     if (!self->worker)
         goto fail;
     self->events =
-        s_bind (self->security, ZMQ_PUB, self->config->event_endpoint, "daemon.event_endpoint",
+        s_bind (self->security, ZMQ_XPUB, self->config->event_endpoint, "daemon.event_endpoint",
                 self->event_hwm, SUBSCRIBER_FRAME_MAX, error, error_size);
     if (!self->events)
         goto fail;
@@ -212,7 +215,8 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
     self->delivery = qf_delivery_new (self->store, self->config, zsock_resolve (self->worker));
     self->tail = qf_tail_new (TAIL_EVENTS, TAIL_BYTES);
     self->phases = qf_phases_new ();
-    if (!self->delivery || !self->tail || !self->phases) {
+    self->subs = qf_subs_new ();
+    if (!self->delivery || !self->tail || !self->phases || !self->subs) {
         snprintf (error, error_size, "out of memory");
         goto fail;
     }
@@ -255,6 +259,7 @@ qf_server_destroy (qf_server_t **self_p)
     zsock_destroy (&self->command);
     zsock_destroy (&self->worker);
     zsock_destroy (&self->events);
+    qf_subs_destroy (&self->subs);
     qf_security_server_destroy (&self->security);
     qf_store_destroy (&self->store);
     for (size_t i = 0; i < self->reply_count; i++)
@@ -339,6 +344,13 @@ s_status (void *arg)
                    (json_int_t)qf_sendq_peers (self->sendq), "event_messages_per_subscriber",
                    self->event_hwm, "replies_dropped", (json_int_t)qf_sendq_dropped (self->sendq),
                    "workers_dropped", (json_int_t)qf_delivery_dropped (self->delivery)));
+    json_object_set_new (
+        status, "event_stream",
+        json_pack ("{s:I, s:b, s:I, s:I, s:I}", "subscribed_prefixes",
+                   (json_int_t)qf_subs_prefixes (self->subs), "prefixes_overflowed",
+                   qf_subs_overflowed (self->subs), "events_published",
+                   (json_int_t)self->published, "events_skipped", (json_int_t)self->skipped,
+                   "messages_ignored", (json_int_t)qf_subs_ignored (self->subs)));
     json_object_set_new (status, "batches", json_integer ((json_int_t)self->batches));
     json_object_set_new (status, "commands", json_integer ((json_int_t)self->commands));
     json_object_set_new (status, "batch_phases", qf_phases_status (self->phases));
@@ -760,6 +772,11 @@ s_event_hwm (qf_server_t *self, const qf_event_list_t *list)
     }
 }
 
+/* The most messages read from the event socket in one turn of the loop:
+   a peer that floods it with subscriptions gets no more of the daemon's
+   time than a batch of commands. */
+#define SUBS_PER_TURN 1000
+
 /* Commits the batch, then answers, publishes and hands events on. Plain
    acks alone wait up to ACK_FLUSH_MS for company (`force` commits them). */
 #define ACK_FLUSH_MS 50
@@ -825,12 +842,21 @@ s_finish_batch (qf_server_t *self, bool force)
     batch->ns[QF_PHASE_REPLY] += t2 - t1;
     if (!committed)
         return;
-    /* Publish after commit, from the bytes encoded once at append time. */
+    /* Publish after commit, from the bytes encoded once at append time;
+       only while someone is subscribed (a subscription that came since
+       the poll counts), since libzmq takes every frame even for nobody. */
     qf_event_list_t committed_events, *list = &committed_events;
     qf_store_take_committed (self->store, list);
     void *events = zsock_resolve (self->events);
     s_event_hwm (self, list);
-    for (size_t i = 0; i < list->count; i++) {
+    if (list->count && !qf_subs_any (self->subs))
+        qf_subs_read (self->subs, events, SUBS_PER_TURN);
+    bool listened = qf_subs_any (self->subs);
+    if (listened)
+        self->published += list->count;
+    else
+        self->skipped += list->count;
+    for (size_t i = 0; listened && i < list->count; i++) {
         qf_event_t *event = &list->items[i];
         qf_msg_t msg = {0};
         msg.id = QF_MSG_EVENT;
@@ -1021,14 +1047,16 @@ s_recv (qf_server_t *self, qf_msg_t *msg, void *socket, qf_peer_t *peer)
 int
 qf_server_run (qf_server_t *self)
 {
-    /* With CURVE, the ZAP handler is polled too: it answers new
-       connections between batches (qf_security.h). */
+    /* The event socket's subscriptions are read as they come, so that they
+       do not pile up (qf_subs.h). With CURVE, the ZAP handler is polled
+       too: it answers new connections between batches (qf_security.h). */
     zmq_pollitem_t items[] = {
         {zsock_resolve (self->command), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0},
+        {zsock_resolve (self->events), 0, ZMQ_POLLIN, 0},
         {self->security ? qf_security_zap_socket (self->security) : NULL, 0, ZMQ_POLLIN, 0},
     };
-    int nitems = self->security ? 3 : 2;
+    int nitems = self->security ? 4 : 3;
     int more = 0;
     qf_msg_t msg = {0};
     /* Who sent each message: read only with CURVE, where it decides. */
@@ -1058,8 +1086,10 @@ qf_server_run (qf_server_t *self)
         batch->ns[QF_PHASE_TIMERS] = drain_start - batch->start_ns;
         /* New connections' handshakes, answered once per batch: no peer's
            messages come before its handshake, so the drain need not ask. */
-        if (self->security && (items[2].revents & ZMQ_POLLIN))
+        if (self->security && (items[3].revents & ZMQ_POLLIN))
             qf_security_zap_handle (self->security);
+        if (items[2].revents & ZMQ_POLLIN)
+            qf_subs_read (self->subs, items[2].socket, SUBS_PER_TURN);
         int handled = 0;
         bool progress = true;
         /* Drain both sockets in turn, never waiting on either, until the
