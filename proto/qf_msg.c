@@ -54,12 +54,38 @@ static const type_spec_t s_types[QF_MSG_COUNT] = {
     [QF_MSG_EVENT] = {"EVENT", {F_SEQ, F_EVENT_ID, F_SUBJECT, F_TIME, F_BODY, F_END}},
 };
 
+/* qf_msg_reset names every field: one added to qf_msg_t changes its size
+   and stops the build here until it is reset there too. */
+_Static_assert (sizeof (void *) != 8 || sizeof (qf_msg_t) == 2120,
+                "a field was added to qf_msg_t: reset it in qf_msg_reset, then update this size");
+
 void
 qf_msg_reset (qf_msg_t *self)
 {
     if (self->body)
         json_decref (self->body);
-    memset (self, 0, sizeof *self);
+    /* Field by field, each text field emptied by its first byte: the
+       struct's 1.9 KB of buffers are not written again for every message
+       (a memset of the whole was a quarter of the codec's own cost). Every
+       field reads as after a memset: texts empty, numbers 0, pointers NULL,
+       and the routing id's bytes count only up to routing_size. */
+    self->id = QF_MSG_NONE;
+    self->routing_size = 0;
+    self->req_envelope = false;
+    self->request_id[0] = self->command[0] = self->event_id[0] = 0;
+    self->topic[0] = self->subject[0] = self->reason[0] = 0;
+    self->status = 0;
+    self->seq = 0;
+    self->time = 0;
+    self->attempt = self->flags = 0;
+    self->delay = 0;
+    self->body = NULL;
+    self->raw = NULL;
+    self->raw_size = 0;
+    self->raw_free = NULL;
+    self->raw_hint = NULL;
+    self->error[0] = self->error_field[0] = 0;
+    self->error_status = 0;
 }
 
 const char *

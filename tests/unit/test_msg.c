@@ -213,6 +213,53 @@ QF_TEST (decode_needs_no_socket)
     QF_CHECK (strstr (in.error, "no QFLOW/1 protocol frame") != NULL);
 }
 
+/* A message reused for the next reads as a fresh one: qf_msg_reset
+   empties every field a DELIVER and an ERROR filled, and a REPLY decoded
+   after them carries none of theirs. */
+static void
+s_check_empty_but (const char *s_test_name, const qf_msg_t *m)
+{
+    QF_CHECK (m->routing_size == 0 && !m->req_envelope && m->command[0] == 0);
+    QF_CHECK (m->seq == 0 && m->event_id[0] == 0 && m->topic[0] == 0 && m->subject[0] == 0);
+    QF_CHECK (m->time == 0 && m->attempt == 0 && m->flags == 0 && m->delay == 0);
+    QF_CHECK (m->reason[0] == 0 && m->raw == NULL && m->raw_size == 0 && m->raw_free == NULL);
+    QF_CHECK (m->raw_hint == NULL && m->error[0] == 0 && m->error_field[0] == 0);
+    QF_CHECK (m->error_status == 0);
+}
+
+QF_TEST (reset_leaves_nothing_of_the_last_message)
+{
+    const char *deliver[] = {QF_PROTOCOL, "DELIVER", "7", "e-1", "t.x", "s/1", "1700", "2", "1",
+                             "{\"a\":1}"};
+    const char *error[] = {QF_PROTOCOL, "ERROR", "409", "7", "too late"};
+    const char *reply[] = {QF_PROTOCOL, "REPLY", "r-9", "200", "{}"};
+    qf_frame_t frames[10];
+    qf_msg_t m;
+    memset (&m, 0xa5, sizeof m); /* whatever the stack held */
+    m.body = NULL;
+    for (int i = 0; i < 10; i++)
+        frames[i] = (qf_frame_t){deliver[i], strlen (deliver[i])};
+    QF_CHECK_EQ_INT (qf_msg_decode (&m, frames, 10, false), 0);
+    QF_CHECK (m.seq == 7 && m.attempt == 2 && m.flags == 1 && strcmp (m.subject, "s/1") == 0);
+    m.raw = "x";
+    m.raw_size = 1;
+    m.error_status = 413;
+    qf_msg_reset (&m);
+    QF_CHECK (m.id == QF_MSG_NONE && m.body == NULL && m.request_id[0] == 0 && m.status == 0);
+    s_check_empty_but (s_test_name, &m);
+    for (int i = 0; i < 5; i++)
+        frames[i] = (qf_frame_t){error[i], strlen (error[i])};
+    QF_CHECK_EQ_INT (qf_msg_decode (&m, frames, 5, false), 0);
+    QF_CHECK (m.status == 409 && strcmp (m.reason, "too late") == 0);
+    for (int i = 0; i < 5; i++)
+        frames[i] = (qf_frame_t){reply[i], strlen (reply[i])};
+    QF_CHECK_EQ_INT (qf_msg_decode (&m, frames, 5, false), 0);
+    QF_CHECK (m.id == QF_MSG_REPLY && m.status == 200 && strcmp (m.request_id, "r-9") == 0);
+    QF_CHECK (json_is_object (m.body) && json_object_size (m.body) == 0);
+    s_check_empty_but (s_test_name, &m);
+    qf_msg_reset (&m);
+}
+
 QF_TEST (unknown_type_is_refused)
 {
     qf_msg_t in = {0};
@@ -404,6 +451,7 @@ main (void)
     QF_RUN (truncated_message_is_refused);
     QF_RUN (extra_frames_are_refused);
     QF_RUN (decode_needs_no_socket);
+    QF_RUN (reset_leaves_nothing_of_the_last_message);
     QF_RUN (unknown_type_is_refused);
     QF_RUN (invalid_json_is_refused);
     QF_RUN (invalid_utf8_is_refused);
