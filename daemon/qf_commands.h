@@ -90,8 +90,8 @@ int qf_commands_authorize (qf_ctx_t *ctx, const qf_command_t *command);
 /*  Runs an authorized command: checks its arguments (an object, or NULL
     for none) against its spec, then runs its handler. On success returns
     0 and a new result object in *result_p. On failure returns a QF_E*
-    code with ctx->error (and ctx->field) set; the caller rolls the
-    command's savepoint back. */
+    code with ctx->error (and ctx->field) set; what the command changed
+    before it failed is the caller's to undo (qf_server.c). */
 int qf_commands_run (qf_ctx_t *ctx, const qf_command_t *command, json_t *args, json_t **result_p);
 
 /*  The same on arguments the caller has no further use for: they are
