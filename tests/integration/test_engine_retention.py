@@ -1,7 +1,10 @@
 """The engine's event log: retention deletes old events only once every
 group is past them, idempotency keys expire on their own clock, and
-sequence numbers are never reused."""
+sequence numbers are never reused; a database of the previous schema is
+upgraded at start, and the log says so."""
 import os
+import signal
+import sqlite3
 import sys
 import time
 
@@ -57,7 +60,56 @@ def test_retention_deletes_old_events_every_group_is_past():
         env.close()
 
 
+def test_an_older_schema_is_upgraded_and_says_so():
+    """A log of schema 14 (with its index on time) is upgraded by migration
+    15 at start: the daemon says that it upgrades, and each migration's
+    time; the events stay, the index goes, seeks by time still find them.
+    A new database and an upgraded one say nothing of upgrading."""
+    env = Env()
+    path = os.path.join(env.dir, "daemon.log")
+
+    def log_since(start):
+        with open(path, "rb") as f:
+            return f.read()[start:].decode("utf-8")
+    try:
+        env.start_daemon()
+        c = env.client()
+        for _ in range(3):
+            assert c.call("qual.add", GOOD, role="review")[0] == 200
+        c.close()
+        env.kill_daemon(signal.SIGTERM)
+        new = log_since(0)
+        assert "applied migration 15 in " in new and "upgrading" not in new, new
+        con = sqlite3.connect(env.db)
+        con.execute("CREATE INDEX events_time ON events (time)")
+        con.execute("PRAGMA user_version = 14")
+        con.commit()
+        con.close()
+        start = os.path.getsize(path)
+        env.start_daemon()
+        log = log_since(start)
+        assert log.count("upgrading its schema") == 1, log
+        assert "upgrading its schema from version 14 to 15" in log, log
+        assert log.count("applied migration 15 in ") == 1, log
+        assert "applied migration 14 in" not in log, log
+        assert env.sql("SELECT name FROM sqlite_master WHERE name = 'events_time'") == []
+        assert env.sql("PRAGMA user_version") == [(15,)]
+        c = env.client()
+        first = event_records(env)[0]
+        status, body = c.call("groups.seek", {"group": "legal", "time": first["time"]})
+        assert status == 200 and body["result"]["next_seq"] == first["seq"], body
+        c.close()
+        env.kill_daemon(signal.SIGTERM)
+        start = os.path.getsize(path)
+        env.start_daemon()
+        log = log_since(start)
+        assert "upgrading" not in log and "applied migration" not in log, log
+    finally:
+        env.close()
+
+
 if __name__ == "__main__":
     run("engine_retention", [
         test_retention_deletes_old_events_every_group_is_past,
+        test_an_older_schema_is_upgraded_and_says_so,
     ])
