@@ -38,6 +38,8 @@ typedef struct {
     const char *user;               /* acting user, for the record */
     bool from_worker;               /* a worker's result, not a person's request:
                                        its reply is dropped (qf_dispatch.c) */
+    uint64_t event_seq;             /* a worker's result: the seq of the event it
+                                       answers; else 0 */
     const qf_peer_t *peer;          /* with CURVE: who sent it, else NULL */
     /* Server callbacks for commands that describe the daemon itself. */
     json_t *(*status_fn) (void *arg); /* returns a new status object */

@@ -271,6 +271,7 @@ qf_dispatch__ack (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg, qf_ct
             ctx->role = group->role;
             ctx->user = user;
             ctx->from_worker = true;
+            ctx->event_seq = entry->seq;
             result_work_t work = {ctx, result, group->name, entry->event_id};
             rc = qf_store_in_savepoint (self->store, s_run_result, &work);
             if (rc && !ctx->error[0])

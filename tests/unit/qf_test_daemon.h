@@ -50,6 +50,7 @@ typedef struct {
     qf_store_t *store;   /* open on path */
     int64_t now;         /* the time commands and ticks run at */
     bool from_worker;    /* the next commands are a worker's results */
+    uint64_t event_seq;  /* ... answering the event of this seq (0: none) */
     const char *user;    /* the next commands' user; NULL: "tester" */
     char error[512];     /* the last failed command's error */
     char field[80];      /* and its field */
@@ -125,6 +126,7 @@ qf_test_ctx (qf_test_daemon_t *d, const char *role, qf_ctx_t *ctx)
     ctx->role = role;
     ctx->user = d->user ? d->user : "tester";
     ctx->from_worker = d->from_worker;
+    ctx->event_seq = d->event_seq;
 }
 
 /*  Runs `command` as `role` with args built by json_pack (format and its

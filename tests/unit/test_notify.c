@@ -12,6 +12,7 @@
     specification's example and both signatures during a rotation. */
 #include "notify/notify_channels.h"
 #include "notify/notify_config.h"
+#include "notify/notify_wait_store.h"
 #include "qf_test.h"
 #include "qf_test_daemon.h"
 
@@ -595,25 +596,45 @@ s_escalation (qf_test_daemon_t *d, long long id)
     return s_route_escalation (d, id, NULL);
 }
 
+/* Adds qualification n and submits it (the action), appends `filler`
+   other events, then hands its qualification.created in as the notify
+   worker does, naming the event's seq when `with_seq` (a worker's result
+   does: qf_ctx_t.event_seq): its id, or 0. */
+static long long
+s_done_then_handed_in (qf_test_daemon_t *d, int n, int filler, bool with_seq)
+{
+    uint64_t mark = qf_test_mark (d);
+    long long id = qf_test_qual_add (d, n, "construction-general", "2028-01-01");
+    if (!id || qf_test_run (d, "review", "qual.submit", NULL, "{s:I}", "id", (json_int_t)id))
+        return 0;
+    json_t *payload = json_object ();
+    int rc = filler ? qf_store_begin (d->store) : 0;
+    for (int i = 0; rc == 0 && i < filler; i++)
+        rc = qf_store_event_append (d->store, "test.filler", "", payload, d->now, NULL);
+    rc = rc ? rc : filler ? qf_store_commit (d->store) : 0;
+    json_decref (payload);
+    json_t *events = qf_test_events (d, mark, "qualification.created");
+    json_t *event = json_array_get (events, 0);
+    char subject[64];
+    snprintf (subject, sizeof subject, "qualification/%lld", id);
+    d->event_seq = with_seq ? (uint64_t)json_integer_value (json_object_get (event, "seq")) : 0;
+    rc = rc ? rc
+            : qf_test_run (d, "notify", "notify.enqueue", NULL, "{s:s, s:s, s:[s], s:s, s:s}",
+                           "event_id", qf_test_str (event, "id"), "topic",
+                           "qualification.created", "endpoints", "crm", "subject", subject,
+                           "body", "{\"type\":\"x\",\"data\":{}}");
+    d->event_seq = 0;
+    json_decref (events);
+    return rc ? 0 : id;
+}
+
 /* Adds qualification n and submits it (qualification.review_requested,
    the drafts route's done topic), then hands its qualification.created in
    as the notify worker does, late: its id, or 0. */
 static long long
 s_done_before_hand_in (qf_test_daemon_t *d, int n)
 {
-    uint64_t mark = qf_test_mark (d);
-    long long id = qf_test_qual_add (d, n, "construction-general", "2028-01-01");
-    if (!id || qf_test_run (d, "review", "qual.submit", NULL, "{s:I}", "id", (json_int_t)id))
-        return 0;
-    json_t *events = qf_test_events (d, mark, "qualification.created");
-    char subject[64];
-    snprintf (subject, sizeof subject, "qualification/%lld", id);
-    int rc = qf_test_run (d, "notify", "notify.enqueue", NULL, "{s:s, s:s, s:[s], s:s, s:s}",
-                          "event_id", qf_test_str (json_array_get (events, 0), "id"), "topic",
-                          "qualification.created", "endpoints", "crm", "subject", subject, "body",
-                          "{\"type\":\"x\",\"data\":{}}");
-    json_decref (events);
-    return rc ? 0 : id;
+    return s_done_then_handed_in (d, n, 0, false);
 }
 
 /* The done event ends an escalation in its own commit, also after the
@@ -667,6 +688,24 @@ QF_TEST (test_escalation_ends_in_the_done_commit)
                                   (json_int_t)fourth),
                      0);
     QF_CHECK_STR (s_escalation (&d, fourth), "done qualification.review_requested");
+    qf_test_daemon_close (&d);
+}
+
+/* The event log has no index on ids: a worker's result names its event's
+   seq, and the action done before the hand-in is found however far behind
+   the worker was; a hand-in without the seq looks among the newest
+   QF_NOTIFY_ID_SCAN events only, and an event older than those counts as
+   not done (its escalation opens, to be ended by the next action). */
+QF_TEST (test_done_before_open_found_by_seq)
+{
+    qf_test_daemon_t d;
+    QF_CHECK_EQ_INT (s_open (&d, ACTION_YAML), 0);
+    long long near = s_done_then_handed_in (&d, 1, 10, false);
+    QF_CHECK_STR (s_escalation (&d, near), "done (before the escalation opened)");
+    long long far = s_done_then_handed_in (&d, 2, QF_NOTIFY_ID_SCAN + 1, false);
+    QF_CHECK_STR (s_escalation (&d, far), "open -");
+    long long named = s_done_then_handed_in (&d, 3, QF_NOTIFY_ID_SCAN + 1, true);
+    QF_CHECK_STR (s_escalation (&d, named), "done (before the escalation opened)");
     qf_test_daemon_close (&d);
 }
 
@@ -876,6 +915,7 @@ main (void)
     QF_RUN (test_channel_config_refusals);
     QF_RUN (test_wait_config);
     QF_RUN (test_escalation_ends_in_the_done_commit);
+    QF_RUN (test_done_before_open_found_by_seq);
     QF_RUN (test_signature);
     return qf_test_done ();
 }

@@ -118,7 +118,8 @@ s_open (qf_ctx_t *ctx, const qf_notify_route_t *route, const char *event_id, con
     bool already = false;
     int64_t added = 0;
     if (rc == 0)
-        rc = qf_store_escalation_done_since (ctx->store, event_id, subject, done, &already);
+        rc = qf_store_escalation_done_since (ctx->store, event_id, ctx->event_seq, subject, done,
+                                             &already);
     int64_t due = qf_calendar_add_working_minutes (ctx->config, ctx->now,
                                                    (int64_t)route->escalate_after_hours * 60);
     if (rc == 0)

@@ -15,6 +15,7 @@ typedef enum {
     WS_ESC_SET,
     WS_ESC_LIST,
     WS_DONE_SINCE,
+    WS_EVENT_SEQ,
     WS_HELD_ADD,
     WS_HELD_DUE,
     WS_HELD_OF,
@@ -41,8 +42,10 @@ static const char *const s_sql[WS_COUNT] = {
                     " done_by, done_at, created, updated FROM notify_escalations"
                     " WHERE (?1 IS NULL OR state = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
     [WS_DONE_SINCE] = "SELECT topic FROM events WHERE subject = ?2"
-                      " AND seq > (SELECT seq FROM events WHERE id = ?1)"
-                      " AND seq <= (SELECT seq FROM events WHERE id = ?1) + ?3",
+                      " AND seq > ?1 AND seq <= ?1 + ?3",
+    /* The event `id` ?1 is, at ?2 or among the newest from ?3 on. */
+    [WS_EVENT_SEQ] = "SELECT seq FROM events WHERE seq = ?2 AND id = ?1"
+                     " UNION ALL SELECT seq FROM events WHERE seq > ?3 AND id = ?1 LIMIT 1",
     [WS_HELD_ADD] = "INSERT OR IGNORE INTO notify_held (endpoint, recipient, event_id, topic, body,"
                     " release_at, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [WS_HELD_DUE] = "SELECT DISTINCT endpoint, recipient FROM notify_held WHERE release_at <= ?1"
@@ -148,15 +151,26 @@ qf_store_escalations_list (qf_store_t *self, const char *state, int64_t after, i
 }
 
 int
-qf_store_escalation_done_since (qf_store_t *self, const char *event_id, const char *subject,
-                                json_t *done, bool *done_p)
+qf_store_escalation_done_since (qf_store_t *self, const char *event_id, uint64_t seq,
+                                const char *subject, json_t *done, bool *done_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, WS_DONE_SINCE);
+    *done_p = false;
+    sqlite3_stmt *stmt = s_stmt (self, WS_EVENT_SEQ);
     sqlite3_bind_text (stmt, 1, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)seq);
+    uint64_t last = qf_store_last_seq (self);
+    sqlite3_bind_int64 (stmt, 3,
+                        (sqlite3_int64)(last > QF_NOTIFY_ID_SCAN ? last - QF_NOTIFY_ID_SCAN : 0));
+    int rc = sqlite3_step (stmt);
+    seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64 (stmt, 0) : 0;
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : qf_store__fail (self, "look for the event by id");
+    stmt = s_stmt (self, WS_DONE_SINCE);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)seq);
     sqlite3_bind_text (stmt, 2, subject, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 3, QF_NOTIFY_DONE_SCAN);
-    *done_p = false;
-    int rc = SQLITE_DONE;
+    rc = SQLITE_DONE;
     while (!*done_p && (rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         const char *topic = (const char *)sqlite3_column_text (stmt, 0);
         size_t i;

@@ -63,9 +63,15 @@ int qf_store_escalations_list (qf_store_t *self, const char *state, int64_t afte
 /*  Whether an event of one of `done` (a JSON array of topic patterns)
     about `subject` was appended after event `event_id`: the action was
     done before its escalation was opened (the worker was behind). Reads
-    at most QF_NOTIFY_DONE_SCAN events after it. */
+    at most QF_NOTIFY_DONE_SCAN events after it. `seq` is the event's seq
+    when the caller knows it (a worker's result: qf_ctx_t.event_seq), else
+    0: the event is then looked for by id among the newest
+    QF_NOTIFY_ID_SCAN events (the log has no index on ids), and one not
+    found there counts as not done. */
 #define QF_NOTIFY_DONE_SCAN 100000
-int qf_store_escalation_done_since (qf_store_t *self, const char *event_id, const char *subject,
+#define QF_NOTIFY_ID_SCAN   10000
+int qf_store_escalation_done_since (qf_store_t *self, const char *event_id, uint64_t seq,
+                                    const char *subject,
                                     json_t *done, bool *done_p);
 
 /*  Whether any escalation may still end (open or escalated), into
