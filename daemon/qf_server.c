@@ -793,7 +793,11 @@ s_finish_batch (qf_server_t *self, bool force)
     if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery) ||
         acks_due) {
         self->last_commit = mono;
-        rc = self->partial ? QF_EINVAL : s_need_transaction (self);
+        /* A command failed after it changed rows (s_handle_command): the
+           batch is rolled back whole, as one whose commit failed. */
+        bool partial = self->partial;
+        self->partial = false;
+        rc = partial ? QF_EINVAL : s_need_transaction (self);
         if (rc == 0)
             rc = qf_delivery_before_commit (self->delivery);
         if (rc == 0)
@@ -802,11 +806,10 @@ s_finish_batch (qf_server_t *self, bool force)
             qf_store_rollback (self->store);
         /* The same text for every failed batch, so that qf_log counts the
            repeats of a lasting failure instead of printing each. */
-        if (rc && !self->partial)
+        if (rc && !partial) /* that one was logged with the command's name */
             qf_error ("a batch could not be committed: %s; nothing in it was changed; its "
                       "clients are told to retry",
                       qf_strerror (rc));
-        self->partial = false;
         qf_delivery_after_commit (self->delivery, rc == 0);
         self->batches++;
     }

@@ -378,7 +378,7 @@ typedef enum {
     ST_EVENT_INSERT,
     ST_EVENT_AFTER,
     ST_EVENT_GET,
-    ST_EVENT_LAST,
+    ST_EVENT_NEWEST,
     ST_EVENT_AFTER_TOPIC,
     ST_GROUP_LOAD,
     ST_GROUP_UPSERT,
@@ -431,7 +431,7 @@ static const char *s_sql[ST_COUNT] = {
     [ST_EVENT_AFTER_TOPIC] = "SELECT seq, id, time, topic, subject, payload FROM events "
                              "WHERE seq > ?1 AND topic = ?3 ORDER BY seq LIMIT ?2",
     [ST_EVENT_GET] = "SELECT seq, id, time, topic, subject, payload FROM events WHERE seq = ?1",
-    [ST_EVENT_LAST] = "SELECT coalesce (max (seq), 0) FROM events",
+    [ST_EVENT_NEWEST] = "SELECT seq, time FROM events ORDER BY seq DESC LIMIT 1",
     [ST_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [ST_SETTING_PUT] = "INSERT INTO settings (name, value) VALUES (?1, ?2) "
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -1115,13 +1115,11 @@ s_sqlite_config (void)
     sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* The first event at or after seq `from`: 0 with its seq and time,
-   QF_ENOTFOUND when none. */
+/* An event's seq and time from a bound statement of ST_EVENT_FROM or
+   ST_EVENT_NEWEST: 0, QF_ENOTFOUND when it has no row, or the error. */
 static int
-s_event_from (qf_store_t *self, uint64_t from, uint64_t *seq_p, int64_t *time_p)
+s_event_seq_time (qf_store_t *self, sqlite3_stmt *stmt, uint64_t *seq_p, int64_t *time_p)
 {
-    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_FROM);
-    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)from);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW) {
         *seq_p = (uint64_t)sqlite3_column_int64 (stmt, 0);
@@ -1130,7 +1128,23 @@ s_event_from (qf_store_t *self, uint64_t from, uint64_t *seq_p, int64_t *time_p)
     sqlite3_reset (stmt);
     return rc == SQLITE_ROW    ? 0
            : rc == SQLITE_DONE ? QF_ENOTFOUND
-                               : qf_store__fail (self, "find event by time");
+                               : qf_store__fail (self, "read the event log");
+}
+
+/* The first event at or after seq `from`. */
+static int
+s_event_from (qf_store_t *self, uint64_t from, uint64_t *seq_p, int64_t *time_p)
+{
+    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_FROM);
+    sqlite3_bind_int64 (stmt, 1, (sqlite3_int64)from);
+    return s_event_seq_time (self, stmt, seq_p, time_p);
+}
+
+/* The newest event of the log. */
+static int
+s_event_newest (qf_store_t *self, uint64_t *seq_p, int64_t *time_p)
+{
+    return s_event_seq_time (self, s_stmt (self, ST_EVENT_NEWEST), seq_p, time_p);
 }
 
 #define SEQ_SETTING "events.last_seq"
@@ -1237,13 +1251,8 @@ qf_store_new_with (const char *path, qf_durability_t durability, const qf_module
     for (size_t m = 0; modules[m]; m++)
         if (modules[m]->store_open && modules[m]->store_open (self, error, error_size))
             goto fail;
-    sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-        self->last_seq = (uint64_t)sqlite3_column_int64 (stmt, 0);
-    sqlite3_reset (stmt);
-    uint64_t newest = 0;
-    int found = self->last_seq > 0 ? s_event_from (self, self->last_seq, &newest, &self->last_time)
-                                   : QF_ENOTFOUND;
+    /* The next event's seq and its earliest time come from the newest. */
+    int found = s_event_newest (self, &self->last_seq, &self->last_time);
     if (found && found != QF_ENOTFOUND) {
         snprintf (error, error_size, "database %s: cannot read the newest event: %s", self->path,
                   sqlite3_errmsg (self->db));
@@ -2042,14 +2051,10 @@ qf_store_event_seq_at (qf_store_t *self, int64_t time, uint64_t *seq_p)
        clock was set back, before migration 15): each probe reads the first
        event from its seq. */
     uint64_t first = 0, last = 0;
+    int64_t newest_time = 0;
     int rc = qf_store_event_first (self, &first);
-    if (rc == 0) {
-        sqlite3_stmt *stmt = s_stmt (self, ST_EVENT_LAST);
-        rc = sqlite3_step (stmt) == SQLITE_ROW ? 0 : qf_store__fail (self, "find event by time");
-        if (rc == 0)
-            last = (uint64_t)sqlite3_column_int64 (stmt, 0);
-        sqlite3_reset (stmt);
-    }
+    if (rc == 0 && (rc = s_event_newest (self, &last, &newest_time)) == QF_ENOTFOUND)
+        rc = 0;
     if (rc)
         return rc;
     /* None at or after the time: the next seq, past the one retention kept

@@ -493,6 +493,22 @@ QF_TEST (event_times_grow_and_seek_by_search)
     QF_CHECK_EQ_INT (deleted, 0);
     s_check_seeks (s_test_name, store, &times);
     qf_store_destroy (&store);
+    /* A log written before migration 15 while the clock was set back: the
+       oldest 10 events are newer than the next 10. Retention looks at the
+       oldest 10 only (a scan past them would read the whole log whenever
+       the oldest are not old enough), so it deletes nothing yet. */
+    QF_CHECK_EQ_INT (s_sql ("UPDATE events SET time = 1000000 WHERE seq IN (SELECT seq FROM "
+                            "events ORDER BY seq LIMIT 10);"
+                            "UPDATE events SET time = 1 WHERE seq IN (SELECT seq FROM events "
+                            "ORDER BY seq LIMIT 10 OFFSET 10);"),
+                     SQLITE_OK);
+    store = s_open ();
+    QF_CHECK (store);
+    QF_CHECK_EQ_INT (qf_store_begin (store), 0);
+    QF_CHECK_EQ_INT (qf_store_events_prune (store, 1000, 500, 10, &deleted), 0);
+    QF_CHECK_EQ_INT (qf_store_commit (store), 0);
+    QF_CHECK_EQ_INT (deleted, 0);
+    qf_store_destroy (&store);
     json_decref (payload);
 }
 

@@ -143,7 +143,7 @@ s_bind_key (sqlite3_stmt *stmt, int index, json_t *object, const char *key)
 static int
 s_insert (qf_store_t *store, sqlite3_stmt *stmt, const char *what, int64_t *id_p)
 {
-    qf_store_touch (store); /* qf_staff_authorize keeps the person it read */
+    qf_store_touch (store); /* as s_update */
     int rc = sqlite3_step (stmt);
     rc = rc == SQLITE_DONE                                           ? 0
          : (sqlite3_errcode (store->db) & 0xff) == SQLITE_CONSTRAINT ? QF_ECONFLICT
@@ -155,13 +155,22 @@ s_insert (qf_store_t *store, sqlite3_stmt *stmt, const char *what, int64_t *id_p
     return rc;
 }
 
+/* Runs an UPDATE, starting a new store generation first: qf_staff_authorize
+   keeps the person it read while the generation stays the same. */
+static int
+s_update (qf_store_t *store, sqlite3_stmt *stmt, const char *what)
+{
+    qf_store_touch (store);
+    int rc = qf_store__exec (store, stmt, what);
+    sqlite3_clear_bindings (stmt);
+    return rc;
+}
+
 /* Runs an UPDATE that must change one row; QF_ECONFLICT when none. */
 static int
 s_change_one (qf_store_t *store, sqlite3_stmt *stmt, const char *what)
 {
-    qf_store_touch (store); /* qf_staff_authorize keeps the person it read */
-    int rc = qf_store__exec (store, stmt, what);
-    sqlite3_clear_bindings (stmt);
+    int rc = s_update (store, stmt, what);
     return rc == 0 && sqlite3_changes (store->db) != 1 ? QF_ECONFLICT : rc;
 }
 
@@ -244,10 +253,7 @@ qf_staff_store_person_onboarded (qf_store_t *store, const char *person, const ch
     qf_store__bind_opt_text (stmt, 1, person);
     qf_store__bind_opt_text (stmt, 2, date);
     sqlite3_bind_int64 (stmt, 3, now);
-    qf_store_touch (store);
-    int rc = qf_store__exec (store, stmt, "record a person's onboarding");
-    sqlite3_clear_bindings (stmt);
-    return rc;
+    return s_update (store, stmt, "record a person's onboarding");
 }
 
 int
