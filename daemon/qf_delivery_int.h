@@ -263,6 +263,11 @@ void qf_dispatch__fail (qf_delivery_t *self, qf_group_t *group, qf_entry_t *entr
 /*  Handles ACK, NACK and EXTEND from a session. */
 void qf_dispatch__ack (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg, qf_ctx_t *ctx);
 
+/*  An ACKS from `member`: each of its seqs acked as by an ACK with {}.
+    Seqs not awaiting an ack from the member's group are refused with one
+    ERROR 409 for the message, naming how many and the first. */
+void qf_dispatch__acks (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg);
+
 /*  Writes a dead letter recorded in the batch: its row in the dead-letter
     list and the delivery.dead_lettered event. */
 int qf_dispatch__dead_letter (qf_delivery_t *self, qf_group_t *group, const qf_op_t *op);

@@ -297,6 +297,36 @@ qf_dispatch__ack (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg, qf_ct
 }
 
 void
+qf_dispatch__acks (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg)
+{
+    qf_group_t *group = member->group;
+    size_t refused = 0;
+    uint64_t first = 0;
+    for (size_t i = 0; i < msg->seq_count; i++) {
+        qf_entry_t *entry = qf_groups__entry (group, msg->seqs[i]);
+        if (!entry || entry->state == E_ACKED) {
+            if (!refused++)
+                first = msg->seqs[i];
+            continue;
+        }
+        qf_groups__ack (group, entry);
+    }
+    if (refused) {
+        /* One ERROR for the message, whatever it lists: a peer's ACKS of
+           1,024 stale seqs costs the daemon one answer, not 1,024. */
+        char reason[QF_REASON_MAX];
+        snprintf (reason, sizeof reason,
+                  "%zu of the %zu seqs of this ACKS are not awaiting an ack from group %s "
+                  "(duplicate, unknown, or another group's), the first %llu; the others were "
+                  "acknowledged",
+                  refused, msg->seq_count, group->name, (unsigned long long)first);
+        qf_warn ("worker %s: %s", member->instance, reason);
+        qf_sessions__send_error (self, msg->routing, msg->routing_size, QF_STATUS_CONFLICT, first,
+                                 reason);
+    }
+}
+
+void
 qf_dispatch__after_commit (qf_delivery_t *self, bool committed)
 {
     if (!committed) {

@@ -319,13 +319,14 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     qf_msg_t welcome = {0};
     welcome.id = QF_MSG_WELCOME;
     /* window_max and position tell the worker what it asked cannot: that a
-       larger window was capped, and where the group starts (PROTOCOL.md 6.2). */
+       larger window was capped, and where the group starts; acks_max that
+       this daemon takes ACKS (PROTOCOL.md 6.2). */
     welcome.body = json_pack (
-        "{s:s, s:s, s:i, s:i, s:i, s:I, s:i, s:o, s:I}", "group", group->name, "instance",
+        "{s:s, s:s, s:i, s:i, s:i, s:I, s:i, s:o, s:I, s:i}", "group", group->name, "instance",
         member->instance, "window", window, "window_max", self->config->window, "heartbeat_ms",
         self->config->heartbeat_ms, "ack_wait_ms", (json_int_t)group->ack_wait_ms, "max_deliveries",
         group->max_deliveries, "topics", json_loads (group->topics_json, 0, NULL), "position",
-        (json_int_t)group->floor);
+        (json_int_t)group->floor, "acks_max", QF_ACKS_MAX);
     s_defer (self, member, &welcome);
     qf_info ("worker %s joined group %s (window %d)", member->instance, group->name, window);
 }
@@ -417,6 +418,7 @@ qf_delivery_handle (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     case QF_MSG_ACK:
     case QF_MSG_NACK:
     case QF_MSG_EXTEND: qf_dispatch__ack (self, member, msg, ctx); break;
+    case QF_MSG_ACKS: qf_dispatch__acks (self, member, msg); break;
     default: {
         char reason[128];
         snprintf (reason, sizeof reason, "%s is not a message a worker sends",

@@ -24,12 +24,13 @@ typedef enum {
     F_DELAY,
     F_REASON,
     F_BODY,
+    F_SEQS,
     F_END
 } field_t;
 
 static const char *s_field_names[] = {"request_id", "command", "status", "seq",     "event_id",
                                       "topic",      "subject", "time",   "attempt", "flags",
-                                      "delay",      "reason",  "body"};
+                                      "delay",      "reason",  "body",   "seqs"};
 
 /* Frames after the type frame, per message type, as in PROTOCOL.md. */
 typedef struct {
@@ -52,11 +53,12 @@ static const type_spec_t s_types[QF_MSG_COUNT] = {
     [QF_MSG_BYE] = {"BYE", {F_END}},
     [QF_MSG_ERROR] = {"ERROR", {F_STATUS, F_SEQ, F_REASON, F_END}},
     [QF_MSG_EVENT] = {"EVENT", {F_SEQ, F_EVENT_ID, F_SUBJECT, F_TIME, F_BODY, F_END}},
+    [QF_MSG_ACKS] = {"ACKS", {F_SEQS, F_END}},
 };
 
 /* qf_msg_reset names every field: one added to qf_msg_t changes its size
    and stops the build here until it is reset there too. */
-_Static_assert (sizeof (void *) != 8 || sizeof (qf_msg_t) == 2120,
+_Static_assert (sizeof (void *) != 8 || sizeof (qf_msg_t) == 2136,
                 "a field was added to qf_msg_t: reset it in qf_msg_reset, then update this size");
 
 void
@@ -80,6 +82,11 @@ qf_msg_reset (qf_msg_t *self)
     self->attempt = self->flags = 0;
     self->delay = 0;
     self->body = NULL;
+    if (self->seqs) {
+        free (self->seqs);
+        self->seqs = NULL;
+    }
+    self->seq_count = 0;
     self->raw = NULL;
     self->raw_size = 0;
     self->raw_free = NULL;
@@ -279,6 +286,43 @@ s_too_large (qf_msg_t *self, const char *field, size_t size, size_t max)
     return QF_EPROTO;
 }
 
+/* The seqs of an ACKS: 1 to QF_ACKS_MAX numbers, each as a `number`
+   frame would be, separated by single commas (PROTOCOL.md 2). */
+static int
+s_decode_seqs (qf_msg_t *self, const char *name, const char *data, size_t size)
+{
+    if (size > QF_SEQS_MAX)
+        return s_too_large (self, name, size, QF_SEQS_MAX);
+    size_t count = 1;
+    for (size_t i = 0; i < size; i++)
+        count += data[i] == ',';
+    if (count > QF_ACKS_MAX) {
+        s_refuse (self, QF_STATUS_TOO_LARGE, name, "%s");
+        snprintf (self->error, sizeof self->error, "%s lists %zu seqs; at most %d are allowed",
+                  name, count, QF_ACKS_MAX);
+        return QF_EPROTO;
+    }
+    uint64_t *seqs = malloc (count * sizeof *seqs);
+    if (!seqs)
+        return s_refuse (self, QF_STATUS_SERVER_ERROR, name, "no memory for %s");
+    size_t at = 0, n = 0;
+    while (n < count) {
+        size_t end = at;
+        while (end < size && data[end] != ',')
+            end++;
+        if (!s_parse_u64 (data + at, end - at, &seqs[n])) {
+            free (seqs);
+            return s_fail (self, name,
+                           "%s must be unsigned decimal numbers separated by single commas");
+        }
+        n++;
+        at = end + 1;
+    }
+    self->seqs = seqs;
+    self->seq_count = count;
+    return 0;
+}
+
 /* Decodes one field frame into the message; returns 0 or QF_EPROTO. */
 static int
 s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
@@ -378,6 +422,7 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
         self->body = json;
         return 0;
     }
+    case F_SEQS: return s_decode_seqs (self, name, data, size);
     default: return s_fail (self, "type", "internal: unknown field in %s");
     }
 }
@@ -569,6 +614,11 @@ done:
         json_decref (self->body);
         self->body = NULL;
     }
+    if (rc && self->seqs) {
+        free (self->seqs);
+        self->seqs = NULL;
+        self->seq_count = 0;
+    }
     return rc;
 }
 
@@ -665,6 +715,20 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
             num = (uint64_t)self->delay;
             is_num = true;
             break;
+        case F_SEQS:
+            if (!self->seq_count || self->seq_count > QF_ACKS_MAX || !self->seqs)
+                return QF_EINVAL;
+            encoded = malloc (self->seq_count * 20);
+            if (!encoded)
+                return QF_ENOMEM;
+            size[n] = 0;
+            for (size_t k = 0; k < self->seq_count; k++) {
+                if (k)
+                    encoded[size[n]++] = ',';
+                size[n] += s_format_u64 (encoded + size[n], self->seqs[k]);
+            }
+            data[n++] = encoded;
+            continue;
         case F_BODY:
             if (self->raw) {
                 if (self->raw_free)

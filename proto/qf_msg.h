@@ -37,6 +37,8 @@
 #define QF_WIRE_MAX      (2 * 1024 * 1024) /* ZMQ_MAXMSGSIZE on every socket */
 #define QF_ROUTING_MAX   256
 #define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (its metadata) */
+#define QF_ACKS_MAX      1024 /* seqs in one ACKS (PROTOCOL.md 6.3) */
+#define QF_SEQS_MAX      (QF_ACKS_MAX * 20) /* its seqs frame: 19 digits and a comma each */
 
 /* The request_id of a REPLY to a request whose own id could not be read;
    reserved, so a client never uses it (PROTOCOL.md 5). */
@@ -66,6 +68,7 @@ typedef enum {
     QF_MSG_BYE,       /* worker -> daemon: no fields */
     QF_MSG_ERROR,     /* daemon -> worker: status seq reason */
     QF_MSG_EVENT,     /* daemon PUB -> observers: topic seq event_id subject time payload */
+    QF_MSG_ACKS,      /* worker -> daemon: seqs (ACK with {} of each) */
     QF_MSG_COUNT
 } qf_msg_id_t;
 
@@ -92,6 +95,8 @@ typedef struct {
     uint32_t flags;                        /* DELIVER: QF_DELIVER_* bits */
     int64_t delay;                         /* NACK: ms before the retry */
     char reason[QF_REASON_MAX + 1];        /* NACK, ERROR */
+    uint64_t *seqs;                        /* ACKS: seq_count seqs (owned, malloc'd) */
+    size_t seq_count;                      /* ACKS: 1..QF_ACKS_MAX */
     json_t *body;                          /* decoded JSON object (owned), or NULL */
     const char *raw;                       /* when sending: body/payload bytes (borrowed) */
     size_t raw_size;                       /* length of raw */

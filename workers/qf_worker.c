@@ -34,6 +34,7 @@
 #define BACKOFF_MAX_MS     5000
 #define HEARTBEAT_DEFAULT  1000
 #define WINDOW_MAX         10000
+#define ACK_HOLD_MS        2 /* most an empty-result ack is held for an ACKS, between handlers */
 
 /* Where the session is; see the diagram above. */
 typedef enum { S_CLOSED = 0, S_HELLO_SENT, S_LIVE } state_t;
@@ -67,6 +68,13 @@ struct _qf_worker_t {
     uint64_t busy_seq; /* ... on this delivery */
     char busy_event_id[QF_ID_MAX + 1];
     qf_msg_t in; /* receive buffer, reused */
+
+    /* Empty-result acks held to go out together as one ACKS (PROTOCOL.md
+       6.3), when the daemon's WELCOME says it takes them (acks_max). */
+    size_t acks_max;              /* from WELCOME; 0 = send each ACK alone */
+    size_t ack_count;             /* held now */
+    int64_t ack_held_at;          /* mono ms when the first of them was held */
+    uint64_t acks[QF_ACKS_MAX];   /* their seqs */
 };
 
 /* Truncates text in place so it does not end inside a UTF-8 sequence. */
@@ -139,6 +147,21 @@ s_close (qf_worker_t *self)
         zsock_destroy (&self->sock);
     self->handle = NULL;
     self->state = S_CLOSED;
+    /* Held acks go with the session: the daemon delivers those events again. */
+    self->ack_count = 0;
+}
+
+static int s_send (qf_worker_t *self, qf_msg_t *msg);
+
+/* Sends the held acks as one ACKS. */
+static void
+s_flush_acks (qf_worker_t *self)
+{
+    if (!self->ack_count)
+        return;
+    qf_msg_t acks = {.id = QF_MSG_ACKS, .seqs = self->acks, .seq_count = self->ack_count};
+    self->ack_count = 0; /* before s_send, which flushes first */
+    s_send (self, &acks);
 }
 
 /* Sends one message without blocking and notes the time. */
@@ -147,6 +170,9 @@ s_send (qf_worker_t *self, qf_msg_t *msg)
 {
     if (!self->handle)
         return QF_EINVAL;
+    /* Held acks go first, so the daemon sees this worker's answers in the
+       order it gave them. */
+    s_flush_acks (self);
     int rc = qf_msg_send (msg, self->handle, ZMQ_DONTWAIT);
     if (rc == 0)
         self->last_sent = qf_time_mono_ms ();
@@ -367,6 +393,9 @@ s_on_welcome (qf_worker_t *self, qf_msg_t *msg)
     int64_t window = s_json_int (msg->body, "window", self->window_asked);
     self->window = window > 0 && window <= WINDOW_MAX ? (int)window : self->window_asked;
     self->max_deliveries = (int)s_json_int (msg->body, "max_deliveries", 0);
+    int64_t acks_max = s_json_int (msg->body, "acks_max", 0);
+    self->acks_max = acks_max > 1 ? (size_t)(acks_max < QF_ACKS_MAX ? acks_max : QF_ACKS_MAX) : 0;
+    self->ack_count = 0;
     self->state = S_LIVE;
     self->sessions++;
     self->backoff_ms = BACKOFF_INITIAL_MS;
@@ -463,6 +492,10 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
               msg->topic, msg->subject, msg->attempt, msg->flags);
     qf_outcome_t outcome;
     memset (&outcome, 0, sizeof outcome);
+    /* A handler may take long: held acks older than ACK_HOLD_MS leave
+       before it runs, so none waits for more than that and one handler. */
+    if (self->ack_count && qf_time_mono_ms () - self->ack_held_at >= ACK_HOLD_MS)
+        s_flush_acks (self);
     self->busy = true;
     self->busy_seq = msg->seq;
     snprintf (self->busy_event_id, sizeof self->busy_event_id, "%s", msg->event_id);
@@ -475,6 +508,14 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
     if (!self->handle || self->state != S_LIVE) {
         /* The session went away while the handler ran; the daemon delivers again. */
         json_decref (outcome.result);
+        return;
+    }
+    if (rc == 0 && !outcome.result && self->acks_max) {
+        if (!self->ack_count)
+            self->ack_held_at = qf_time_mono_ms ();
+        self->acks[self->ack_count++] = msg->seq;
+        if (self->ack_count >= self->acks_max)
+            s_flush_acks (self);
         return;
     }
     qf_msg_t answer;
@@ -530,6 +571,7 @@ s_drain (qf_worker_t *self)
         qf_msg_reset (&self->in);
     }
     qf_msg_reset (&self->in);
+    s_flush_acks (self); /* nothing more waiting: the acks held go now */
 }
 
 int

@@ -12,7 +12,10 @@
 
     The handler runs in the worker's own thread, one delivery at a time, in
     sequence order.  A handler that works longer than the lease calls
-    qf_worker_extend() now and then.
+    qf_worker_extend() now and then.  Acks with an empty result are held
+    while more deliveries wait on the socket and go out together as one
+    ACKS (when the daemon's WELCOME offers acks_max): each waits at most
+    2 ms and one handler's run, and all go before any other message.
 
     A worker declares what it handles as a dispatch table, topic pattern
     to handler; the library calls the handler of the first row whose

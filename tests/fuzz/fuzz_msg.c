@@ -7,8 +7,9 @@
 
     Invariants: the decoder returns 0 or QF_EPROTO; on success the type
     is known, the text fields are NUL-terminated within their buffers and
-    the body, if any, is a JSON object; on failure there is a message and
-    no body. ASan and UBSan check every byte read.
+    the body, if any, is a JSON object, and an ACKS holds 1 to QF_ACKS_MAX
+    seqs; on failure there is a message and neither body nor seqs. ASan
+    and UBSan check every byte read.
 */
 #include "qf_fuzz.h"
 
@@ -57,9 +58,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         QF_FUZZ_REQUIRE (!msg.body || json_is_object (msg.body));
         QF_FUZZ_REQUIRE (routed == (msg.routing_size > 0));
         QF_FUZZ_REQUIRE (msg.routing_size <= QF_ROUTING_MAX);
+        QF_FUZZ_REQUIRE ((msg.id == QF_MSG_ACKS) == (msg.seqs != NULL));
+        QF_FUZZ_REQUIRE (msg.id != QF_MSG_ACKS ||
+                         (msg.seq_count >= 1 && msg.seq_count <= QF_ACKS_MAX));
     } else {
         QF_FUZZ_REQUIRE (msg.error[0] != '\0' && s_terminated (msg.error, sizeof msg.error));
-        QF_FUZZ_REQUIRE (msg.body == NULL);
+        QF_FUZZ_REQUIRE (msg.body == NULL && msg.seqs == NULL && msg.seq_count == 0);
     }
     QF_FUZZ_REQUIRE (s_terminated (msg.request_id, sizeof msg.request_id));
     QF_FUZZ_REQUIRE (s_terminated (msg.command, sizeof msg.command));

@@ -675,6 +675,35 @@ def check_duplicate_ack_409(st):
     expect_error(st, 409, d["seq"])
 
 
+def check_acks_in_one_message(st):
+    # Section 6.3: ACKS acknowledges several events in one message, as an
+    # ACK with {} of each; WELCOME says how many it may list. Seqs not
+    # awaiting an ack get one ERROR 409 naming the first; the others count.
+    welcome = join_group(st, "py-acks")
+    expect(welcome.get("acks_max") == 1024, "WELCOME acks_max %s" % welcome.get("acks_max"))
+    records = [add_qual(st, "D23400020%d" % i) for i in range(3)]
+    seqs = [next_deliver(st, r)["seq"] for r in records]
+    st.peer.send_worker("ACKS", ",".join(str(s) for s in seqs))
+    wait_position(st, "py-acks", seqs[-1])
+    no_error(st, "after ACKS of three delivered events")
+    no_deliver(st, seqs[0], 1.5 * ACK_WAIT_MS / 1000.0, "after ACKS")
+    # Acked already, plus one never delivered (the newest seq is below it).
+    fresh = add_qual(st, "D234000210")
+    d = next_deliver(st, fresh)
+    st.peer.send_worker("ACKS", "%d,%d,%d" % (seqs[1], d["seq"], d["seq"] + 1000))
+    reason = expect_error(st, 409, seqs[1])
+    expect("2 of the 3 seqs" in reason and "py-acks" in reason,
+           "ERROR for the refused seqs: %s" % reason)
+    wait_position(st, "py-acks", d["seq"])
+    for bad in ("1,,2", "x", ",".join(["1"] * 1025)):
+        st.peer.inbox = [m for m in st.peer.inbox if m[0] != "ERROR"]
+        st.peer.send_worker("ACKS", bad)
+        status = 413 if len(bad) > 100 else 400
+        reason = expect_error(st, status, 0)
+        expect("seqs" in reason, "ERROR %d for ACKS %r does not name the frame: %s"
+               % (status, bad[:20], reason))
+
+
 def check_dead_letter(st):
     # max_deliveries NACKs: the event goes to the dead-letter list with the
     # last reason, an event delivery.dead_lettered is appended, and no more
@@ -941,6 +970,7 @@ CHECKS = [
     ("lease_redelivers", check_lease_redelivers),
     ("extend_keeps_lease", check_extend_keeps_lease),
     ("duplicate_ack_409", check_duplicate_ack_409),
+    ("acks_in_one_message", check_acks_in_one_message),
     ("dead_letter_and_retry", check_dead_letter),
     ("position_and_seek", check_position_and_seek),
     ("replay_in_order", check_replay_in_order),

@@ -224,7 +224,7 @@ s_check_empty_but (const char *s_test_name, const qf_msg_t *m)
     QF_CHECK (m->time == 0 && m->attempt == 0 && m->flags == 0 && m->delay == 0);
     QF_CHECK (m->reason[0] == 0 && m->raw == NULL && m->raw_size == 0 && m->raw_free == NULL);
     QF_CHECK (m->raw_hint == NULL && m->error[0] == 0 && m->error_field[0] == 0);
-    QF_CHECK (m->error_status == 0);
+    QF_CHECK (m->error_status == 0 && m->seqs == NULL && m->seq_count == 0);
 }
 
 QF_TEST (reset_leaves_nothing_of_the_last_message)
@@ -237,6 +237,7 @@ QF_TEST (reset_leaves_nothing_of_the_last_message)
     qf_msg_t m;
     memset (&m, 0xa5, sizeof m); /* whatever the stack held */
     m.body = NULL;
+    m.seqs = NULL;
     for (int i = 0; i < 10; i++)
         frames[i] = (qf_frame_t){deliver[i], strlen (deliver[i])};
     QF_CHECK_EQ_INT (qf_msg_decode (&m, frames, 10, false), 0);
@@ -400,6 +401,59 @@ QF_TEST (refusals_name_the_field_and_status)
     QF_CHECK_EQ_INT ((int)strlen (in.reason), QF_REASON_MAX);
 }
 
+/* ACKS carries 1 to QF_ACKS_MAX seqs in one frame, comma-separated; it
+   round-trips, a message reused after it holds none of them, and any
+   other spelling is refused naming the frame (over the limit: 413). */
+QF_TEST (acks_carry_a_list_of_seqs)
+{
+    uint64_t seqs[QF_ACKS_MAX];
+    for (size_t i = 0; i < QF_ACKS_MAX; i++)
+        seqs[i] = i == 0 ? UINT64_C (9223372036854775807) : (uint64_t)i * 7;
+    qf_msg_t out = {.id = QF_MSG_ACKS, .seqs = seqs, .seq_count = QF_ACKS_MAX};
+    qf_msg_t in = {0};
+    QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
+    QF_CHECK_EQ_INT (in.id, QF_MSG_ACKS);
+    QF_CHECK_EQ_INT ((int)in.seq_count, QF_ACKS_MAX);
+    QF_CHECK (memcmp (in.seqs, seqs, sizeof seqs) == 0);
+    out.seq_count = 1;
+    QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
+    QF_CHECK (in.seq_count == 1 && in.seqs[0] == seqs[0]);
+    const char *hello[] = {QF_PROTOCOL, "HELLO", "{}"};
+    QF_CHECK_EQ_INT (s_raw (&in, 3, hello, NULL), 0);
+    QF_CHECK (in.seqs == NULL && in.seq_count == 0);
+    /* Nothing to send is the sender's bug, not a frame. */
+    out.seq_count = 0;
+    QF_CHECK_EQ_INT (qf_msg_send (&out, zsock_resolve (s_dealer), 0), QF_EINVAL);
+
+    const char *bad[] = {"", ",", "1,", ",1", "1,,2", "1 ,2", "1;2", "-1", "+1", "0x10",
+                         "12345678901234567890"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *frames[] = {QF_PROTOCOL, "ACKS", bad[i]};
+        QF_CHECK_EQ_INT (s_raw (&in, 3, frames, NULL), QF_EPROTO);
+        QF_CHECK_STR (in.error_field, "seqs");
+        QF_CHECK_EQ_INT (in.error_status, QF_STATUS_BAD_REQUEST);
+        QF_CHECK (in.seqs == NULL);
+    }
+    /* 1,025 seqs, and a frame longer than 1,024 seqs can be. */
+    static char many[QF_SEQS_MAX + 2];
+    size_t n = 0;
+    for (int i = 0; i <= QF_ACKS_MAX; i++)
+        n += (size_t)sprintf (many + n, i ? ",%d" : "%d", i + 1);
+    const char *too_many[] = {QF_PROTOCOL, "ACKS", many};
+    QF_CHECK_EQ_INT (s_raw (&in, 3, too_many, NULL), QF_EPROTO);
+    QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
+    QF_CHECK (strstr (in.error, "1025 seqs; at most 1024") != NULL);
+    memset (many, '1', QF_SEQS_MAX + 1);
+    many[QF_SEQS_MAX + 1] = 0;
+    QF_CHECK_EQ_INT (s_raw (&in, 3, too_many, NULL), QF_EPROTO);
+    QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
+    QF_CHECK_STR (in.error_field, "seqs");
+    const char *two[] = {QF_PROTOCOL, "ACKS", "1", "2"};
+    QF_CHECK_EQ_INT (s_raw (&in, 4, two, NULL), QF_EPROTO);
+    QF_CHECK_STR (in.error_field, "frames");
+    qf_msg_reset (&in);
+}
+
 QF_TEST (nonblocking_recv_says_eagain)
 {
     qf_msg_t in = {0};
@@ -458,6 +512,7 @@ main (void)
     QF_RUN (oversized_body_is_refused);
     QF_RUN (bad_fields_are_refused);
     QF_RUN (refusals_name_the_field_and_status);
+    QF_RUN (acks_carry_a_list_of_seqs);
     QF_RUN (nonblocking_recv_says_eagain);
     QF_RUN (status_mapping);
     QF_RUN (dates);

@@ -36,6 +36,8 @@ typedef enum {
     H_EXTEND,         /* qf_worker_extend twice (right and wrong seq), then ACK {} */
     H_ROUTES,         /* the dispatch table s_routes instead of one handler; its
                          review row answers as H_ACK_RESULT */
+    H_BATCH,          /* seq 1 sleeps 100 ms, seq 4 answers as H_ACK_RESULT, others as
+                         H_ACK_EMPTY */
 } handler_mode_t;
 
 /* What the handler saw; written in the worker's thread under the fixture's
@@ -115,6 +117,12 @@ s_handler (qf_worker_t *worker, const qf_worker_event_t *delivery, qf_outcome_t 
                        json_integer_value (json_object_get (delivery->payload, "id")));
         return 0;
     case H_ACK_EMPTY: return 0;
+    case H_BATCH:
+        if (delivery->seq == 1)
+            usleep (100 * 1000); /* the deliveries after it queue up meanwhile */
+        if (delivery->seq == 4)
+            outcome->result = json_pack ("{s:s}", "command", "ping");
+        return 0;
     case H_NACK: return qf_outcome_nack (outcome, 1500, "database %s is down", "qf");
     case H_NACK_PLAIN:
         /* The worker owns the result also on NACK: ASan sees a leak otherwise. */
@@ -270,14 +278,23 @@ s_send (fixture_t *f, qf_msg_t *msg)
     return rc;
 }
 
+/* WELCOME; with acks_max > 0 it says the daemon takes ACKS of that many. */
 static int
-s_send_welcome (fixture_t *f, const char *instance)
+s_send_welcome_acks (fixture_t *f, const char *instance, int acks_max)
 {
     qf_msg_t msg = {.id = QF_MSG_WELCOME};
     msg.body = json_pack ("{s:s, s:s, s:i, s:i, s:i, s:i, s:[s]}", "group", "legal", "instance",
                           instance, "window", 5, "heartbeat_ms", HEARTBEAT_MS, "ack_wait_ms", 30000,
                           "max_deliveries", 5, "topics", "qualification.review_requested");
+    if (acks_max)
+        json_object_set_new (msg.body, "acks_max", json_integer (acks_max));
     return s_send (f, &msg);
+}
+
+static int
+s_send_welcome (fixture_t *f, const char *instance)
+{
+    return s_send_welcome_acks (f, instance, 0);
 }
 
 static int
@@ -919,6 +936,73 @@ QF_TEST (test_routes_dispatch_by_topic)
     s_teardown (&f);
 }
 
+/*  With a daemon whose WELCOME says acks_max 4: empty-result acks of the
+    deliveries read together go out as ACKS of at most 4 seqs; an ACK with
+    a result is sent after the acks held before it (the daemon sees the
+    answers in their order); the last ones leave once nothing more waits.
+    Thirteen deliveries, the first handled slowly so the rest queue up. */
+static void
+s_body_acks (const char *s_test_name, fixture_t *f)
+{
+    qf_msg_t msg = {0};
+    s_expect_hello (s_test_name, f, &msg, "legal-test-11", 7);
+    qf_msg_reset (&msg);
+    if (s_test_current_failed)
+        return;
+    QF_CHECK_EQ_INT (s_send_welcome_acks (f, "legal-test-11", 4), 0);
+    for (uint64_t seq = 1; seq <= 13; seq++)
+        QF_CHECK_EQ_INT (s_send_deliver (f, seq, 1, 0), 0);
+    int acked[14] = {0}, total = 0, acks_messages = 0, largest = 0;
+    bool result_ok = false, order_ok = true;
+    while (total < 13) {
+        if (s_recv (f, &msg, WAIT_MS, true) != 0)
+            break;
+        if (msg.id == QF_MSG_ACK) {
+            result_ok = msg.seq == 4 && msg.body &&
+                        json_is_string (json_object_get (msg.body, "command"));
+            for (uint64_t before = 1; before < 4; before++)
+                order_ok = order_ok && acked[before] == 1;
+            if (msg.seq <= 13)
+                acked[msg.seq]++;
+            total++;
+        } else if (msg.id == QF_MSG_ACKS) {
+            acks_messages++;
+            if ((int)msg.seq_count > largest)
+                largest = (int)msg.seq_count;
+            for (size_t i = 0; i < msg.seq_count; i++) {
+                if (msg.seqs[i] >= 1 && msg.seqs[i] <= 13)
+                    acked[msg.seqs[i]]++;
+                total++;
+            }
+        } else {
+            QF_CHECK_STR (qf_msg_type_name (msg.id), "ACK or ACKS");
+            total = 100;
+        }
+        qf_msg_reset (&msg);
+    }
+    QF_CHECK_EQ_INT (total, 13);
+    for (int seq = 1; seq <= 13; seq++)
+        QF_CHECK_EQ_INT (acked[seq], 1);
+    QF_CHECK (result_ok);
+    QF_CHECK (order_ok);
+    QF_CHECK (largest > 1 && largest <= 4);
+    QF_CHECK (acks_messages >= 3); /* 12 empty acks, at most 4 a message */
+    /* A delivery read alone is acked at once, not held. */
+    QF_CHECK_EQ_INT (s_send_deliver (f, 14, 1, 0), 0);
+    QF_CHECK_EQ_INT (s_recv (f, &msg, WAIT_MS, true), 0);
+    QF_CHECK_STR (qf_msg_type_name (msg.id), "ACKS");
+    QF_CHECK (msg.seq_count == 1 && msg.seqs && msg.seqs[0] == 14);
+    qf_msg_reset (&msg);
+}
+
+QF_TEST (test_empty_acks_go_together)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-11", 7, H_BATCH), 0);
+    s_body_acks (s_test_name, &f);
+    s_teardown (&f);
+}
+
 /* Runs one test under a watchdog: a hang kills the process (the runner
    counts that as a failure) instead of stalling. */
 #define RUN_BOUNDED(name)                                                                          \
@@ -949,5 +1033,6 @@ main (void)
     RUN_BOUNDED (test_error_403_ends_the_session);
     RUN_BOUNDED (test_silence_reconnects);
     RUN_BOUNDED (test_bye_on_stop);
+    RUN_BOUNDED (test_empty_acks_go_together);
     return qf_test_done ();
 }
