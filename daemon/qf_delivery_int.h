@@ -74,6 +74,7 @@ struct qf_member_t {
     int64_t last_heard;                    /* monotonic ms of its last message */
     int64_t last_sent;                     /* monotonic ms of our last message to it */
     bool welcome_pending;                  /* WELCOME waits for the batch commit */
+    bool packed;                           /* HELLO asked for PACKED, not DELIVER */
     bool dead;                             /* to be removed after the current pass */
     qf_member_t *next;                     /* in the delivery's member list */
 };

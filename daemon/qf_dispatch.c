@@ -411,7 +411,7 @@ s_deliver (qf_delivery_t *self, qf_group_t *group, qf_member_t *member, qf_entry
            const qf_event_t *event)
 {
     qf_msg_t msg = {0};
-    msg.id = QF_MSG_DELIVER;
+    msg.id = member->packed ? QF_MSG_PACKED : QF_MSG_DELIVER;
     msg.seq = event->seq;
     qf_copy (msg.event_id, sizeof msg.event_id, event->id);
     qf_copy (msg.topic, sizeof msg.topic, event->topic);

@@ -169,9 +169,10 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     json_object_foreach (body, key, value)
     {
         if (strcmp (key, "group") && strcmp (key, "instance") && strcmp (key, "topics") &&
-            strcmp (key, "window")) {
+            strcmp (key, "window") && strcmp (key, "packed")) {
             snprintf (reason, sizeof reason,
-                      "HELLO has unknown key \"%.40s\"; allowed: group, instance, topics, window",
+                      "HELLO has unknown key \"%.40s\"; allowed: group, instance, topics, window, "
+                      "packed",
                       key);
             return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST, reason);
         }
@@ -180,6 +181,7 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     const char *instance = json_string_value (json_object_get (body, "instance"));
     json_t *topics = json_object_get (body, "topics");
     json_t *window_j = json_object_get (body, "window");
+    json_t *packed = json_object_get (body, "packed");
     /* A value over its limit is 413, like any field (PROTOCOL.md 4). */
     if ((name && strlen (name) > QF_NAME_MAX) || (instance && strlen (instance) > QF_ID_MAX))
         return s_hello_error (self, msg, QF_STATUS_TOO_LARGE,
@@ -193,6 +195,9 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     if (!instance || !qf_valid_printable (instance, QF_ID_MAX))
         return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
                               "HELLO instance must be 1-64 printable ASCII characters");
+    if (packed && !json_is_boolean (packed))
+        return s_hello_error (self, msg, QF_STATUS_BAD_REQUEST,
+                              "HELLO packed must be true (deliveries as PACKED) or false");
     const qf_peer_t *peer = ctx->peer;
     if (peer && !qf_security_allows (peer->groups, name)) {
         snprintf (reason, sizeof reason,
@@ -310,6 +315,7 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
     }
     member->group = group;
     member->window = window;
+    member->packed = json_is_true (packed);
     member->last_heard = member->last_sent = qf_time_mono_ms ();
     member->welcome_pending = true;
     member->next = self->members;
@@ -322,11 +328,11 @@ s_handle_hello (qf_delivery_t *self, qf_msg_t *msg, qf_ctx_t *ctx)
        larger window was capped, and where the group starts; acks_max that
        this daemon takes ACKS (PROTOCOL.md 6.2). */
     welcome.body = json_pack (
-        "{s:s, s:s, s:i, s:i, s:i, s:I, s:i, s:o, s:I, s:i}", "group", group->name, "instance",
+        "{s:s, s:s, s:i, s:i, s:i, s:I, s:i, s:o, s:I, s:i, s:b}", "group", group->name, "instance",
         member->instance, "window", window, "window_max", self->config->window, "heartbeat_ms",
         self->config->heartbeat_ms, "ack_wait_ms", (json_int_t)group->ack_wait_ms, "max_deliveries",
         group->max_deliveries, "topics", json_loads (group->topics_json, 0, NULL), "position",
-        (json_int_t)group->floor, "acks_max", QF_ACKS_MAX);
+        (json_int_t)group->floor, "acks_max", QF_ACKS_MAX, "packed", member->packed);
     s_defer (self, member, &welcome);
     qf_info ("worker %s joined group %s (window %d)", member->instance, group->name, window);
 }

@@ -25,12 +25,14 @@ typedef enum {
     F_REASON,
     F_BODY,
     F_SEQS,
+    F_HEAD,
     F_END
 } field_t;
 
 static const char *s_field_names[] = {"request_id", "command", "status", "seq",     "event_id",
                                       "topic",      "subject", "time",   "attempt", "flags",
-                                      "delay",      "reason",  "body",   "seqs"};
+                                      "delay",      "reason",  "body",   "seqs",
+                                      "head"};
 
 /* Frames after the type frame, per message type, as in PROTOCOL.md. */
 typedef struct {
@@ -54,6 +56,7 @@ static const type_spec_t s_types[QF_MSG_COUNT] = {
     [QF_MSG_ERROR] = {"ERROR", {F_STATUS, F_SEQ, F_REASON, F_END}},
     [QF_MSG_EVENT] = {"EVENT", {F_SEQ, F_EVENT_ID, F_SUBJECT, F_TIME, F_BODY, F_END}},
     [QF_MSG_ACKS] = {"ACKS", {F_SEQS, F_END}},
+    [QF_MSG_PACKED] = {"PACKED", {F_HEAD, F_BODY, F_END}},
 };
 
 /* qf_msg_reset names every field: one added to qf_msg_t changes its size
@@ -323,6 +326,37 @@ s_decode_seqs (qf_msg_t *self, const char *name, const char *data, size_t size)
     return 0;
 }
 
+static int s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size);
+
+/* The fields of a DELIVER that a PACKED carries in its head frame, in order. */
+static const field_t s_head_fields[] = {F_SEQ,  F_EVENT_ID, F_TOPIC, F_SUBJECT,
+                                        F_TIME, F_ATTEMPT,  F_FLAGS};
+#define HEAD_FIELDS (sizeof s_head_fields / sizeof s_head_fields[0])
+
+/* PACKED's head: DELIVER's seven small fields separated by single spaces,
+   each checked as its own frame would be (an empty subject is none). */
+static int
+s_decode_head (qf_msg_t *self, const char *name, const char *data, size_t size)
+{
+    if (size > QF_HEAD_MAX)
+        return s_too_large (self, name, size, QF_HEAD_MAX);
+    size_t at = 0;
+    for (size_t i = 0; i < HEAD_FIELDS; i++) {
+        const char *space = memchr (data + at, ' ', size - at);
+        bool last = i + 1 == HEAD_FIELDS;
+        if (last != (space == NULL))
+            return s_fail (self, name,
+                           "%s must be seq, event_id, topic, subject, time, attempt and flags "
+                           "separated by single spaces");
+        size_t end = space ? (size_t)(space - data) : size;
+        int rc = s_decode_field (self, s_head_fields[i], data + at, end - at);
+        if (rc)
+            return rc;
+        at = end + 1;
+    }
+    return 0;
+}
+
 /* Decodes one field frame into the message; returns 0 or QF_EPROTO. */
 static int
 s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
@@ -423,6 +457,7 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
         return 0;
     }
     case F_SEQS: return s_decode_seqs (self, name, data, size);
+    case F_HEAD: return s_decode_head (self, name, data, size);
     default: return s_fail (self, "type", "internal: unknown field in %s");
     }
 }
@@ -659,6 +694,7 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
     }
     const type_spec_t *spec = &s_types[self->id];
     char numbers[8][24];
+    char head[QF_HEAD_MAX + 1];
     const void *data[QF_MSG_FRAMES_MAX];
     size_t size[QF_MSG_FRAMES_MAX];
     char *encoded = NULL;
@@ -715,6 +751,36 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
             num = (uint64_t)self->delay;
             is_num = true;
             break;
+        case F_HEAD: {
+            /* Numbers of 19 digits at most, as the head's limit counts them. */
+            if (self->seq > (uint64_t)INT64_MAX || self->time < 0) {
+                free (encoded);
+                return QF_EINVAL;
+            }
+            size_t at = 0;
+            for (size_t k = 0; k < HEAD_FIELDS; k++) {
+                const char *part = NULL;
+                if (k)
+                    head[at++] = ' ';
+                switch (s_head_fields[k]) {
+                case F_SEQ: at += s_format_u64 (head + at, self->seq); break;
+                case F_EVENT_ID: part = self->event_id; break;
+                case F_TOPIC: part = self->topic; break;
+                case F_SUBJECT: part = self->subject; break;
+                case F_TIME: at += s_format_u64 (head + at, (uint64_t)self->time); break;
+                case F_ATTEMPT: at += s_format_u64 (head + at, self->attempt); break;
+                default: at += s_format_u64 (head + at, self->flags); break;
+                }
+                if (part) {
+                    size_t len = strlen (part); /* each within its buffer: fits */
+                    memcpy (head + at, part, len);
+                    at += len;
+                }
+            }
+            data[n] = head;
+            size[n++] = at;
+            continue;
+        }
         case F_SEQS:
             if (!self->seq_count || self->seq_count > QF_ACKS_MAX || !self->seqs)
                 return QF_EINVAL;

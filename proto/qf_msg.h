@@ -39,6 +39,9 @@
 #define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (its metadata) */
 #define QF_ACKS_MAX      1024 /* seqs in one ACKS (PROTOCOL.md 6.3) */
 #define QF_SEQS_MAX      (QF_ACKS_MAX * 20) /* its seqs frame: 19 digits and a comma each */
+/* PACKED's head frame: seq event_id topic subject time attempt flags, at
+   their longest, and the six spaces between them (PROTOCOL.md 2). */
+#define QF_HEAD_MAX (19 + QF_ID_MAX + QF_TOPIC_MAX + QF_SUBJECT_MAX + 19 + 10 + 10 + 6)
 
 /* The request_id of a REPLY to a request whose own id could not be read;
    reserved, so a client never uses it (PROTOCOL.md 5). */
@@ -69,6 +72,7 @@ typedef enum {
     QF_MSG_ERROR,     /* daemon -> worker: status seq reason */
     QF_MSG_EVENT,     /* daemon PUB -> observers: topic seq event_id subject time payload */
     QF_MSG_ACKS,      /* worker -> daemon: seqs (ACK with {} of each) */
+    QF_MSG_PACKED,    /* daemon -> worker: head payload (a DELIVER, 7 fields in one frame) */
     QF_MSG_COUNT
 } qf_msg_id_t;
 
@@ -92,7 +96,8 @@ typedef struct {
     char subject[QF_SUBJECT_MAX + 1];      /* DELIVER, EVENT */
     int64_t time;                          /* DELIVER, EVENT: commit time, ms since epoch */
     uint32_t attempt;                      /* DELIVER: 1 on first delivery */
-    uint32_t flags;                        /* DELIVER: QF_DELIVER_* bits */
+    uint32_t flags;                        /* DELIVER: QF_DELIVER_* bits
+                                              (DELIVER's fields are PACKED's too) */
     int64_t delay;                         /* NACK: ms before the retry */
     char reason[QF_REASON_MAX + 1];        /* NACK, ERROR */
     uint64_t *seqs;                        /* ACKS: seq_count seqs (owned, malloc'd) */

@@ -333,7 +333,10 @@ s_open (qf_worker_t *self)
     self->handle = zsock_resolve (self->sock);
 
     qf_msg_t hello = {.id = QF_MSG_HELLO};
-    hello.body = json_pack ("{s:s, s:s}", "group", self->group, "instance", self->instance);
+    /* packed: deliveries as PACKED, DELIVER's fields in one frame (half the
+       frames for the daemon to send and for us to read). */
+    hello.body = json_pack ("{s:s, s:s, s:b}", "group", self->group, "instance", self->instance,
+                            "packed", 1);
     if (!hello.body) {
         s_close (self);
         return QF_ENOMEM;
@@ -547,7 +550,8 @@ s_on_message (qf_worker_t *self, qf_msg_t *msg)
     switch (msg->id) {
     case QF_MSG_WELCOME: s_on_welcome (self, msg); break;
     case QF_MSG_ERROR: s_on_error (self, msg); break;
-    case QF_MSG_DELIVER: s_on_deliver (self, msg); break;
+    case QF_MSG_DELIVER:
+    case QF_MSG_PACKED: s_on_deliver (self, msg); break;
     case QF_MSG_HEARTBEAT: break;
     default: qf_warn ("unexpected %s from the daemon ignored", qf_msg_type_name (msg->id)); break;
     }

@@ -704,6 +704,51 @@ def check_acks_in_one_message(st):
                % (status, bad[:20], reason))
 
 
+def check_packed_deliveries(st):
+    # Section 6.2: a HELLO with "packed": true gets its deliveries as
+    # PACKED, DELIVER's seven small fields in one head frame separated by
+    # single spaces, then the payload; WELCOME says so. Anything but a
+    # boolean is refused.
+    peer = st.peer
+    group = "py-packed"
+    for bad in ("yes", 1):
+        peer.open_worker()
+        peer.send_worker("HELLO", encode({"group": group, "instance": "py-p", "topics": [CREATED],
+                                          "packed": bad}))
+        reason = expect_error(st, 400, 0)
+        expect("packed" in reason, "ERROR for packed %r: %s" % (bad, reason))
+    status, body = peer.call("groups.list")
+    last_seq = body.get("result", {}).get("last_seq")
+    peer.open_worker()
+    peer.send_worker("HELLO", encode({"group": group, "instance": "py-p", "topics": [CREATED],
+                                      "packed": True}))
+    msg = peer.wait_worker(lambda m: m[0] in ("WELCOME", "ERROR"), 5.0, "WELCOME")
+    expect(msg[0] == "WELCOME", "HELLO with packed refused: %s" % msg)
+    expect(json.loads(msg[1].decode()).get("packed") is True, "WELCOME lacks packed: true")
+    status, body = peer.call("groups.seek", {"group": group, "seq": last_seq + 1})
+    expect(status == 200, "groups.seek answered %d: %s" % (status, body))
+    record = add_qual(st, "D234000301")
+    subject = "qualification/%d" % record["id"]
+    msg = peer.wait_worker(lambda m: m[0] == "PACKED" and len(m) == 3
+                           and m[1].split(b" ")[3] == subject.encode(), 5.0, "PACKED")
+    head = msg[1].decode("ascii").split(" ")
+    expect(len(head) == 7, "PACKED head has %d fields: %r" % (len(head), msg[1]))
+    seq, event_id, topic, subj, tm, attempt, flags = head
+    expect(topic == CREATED and subj == subject and attempt == "1" and flags == "0",
+           "PACKED head %r" % head)
+    expect(re.fullmatch(r"[0-9a-f]{32}", event_id) and abs(int(tm) / 1000.0 - time.time()) < 60,
+           "PACKED event_id or time %r" % head)
+    expect(json.loads(msg[2].decode("utf-8")).get("id") == record["id"],
+           "PACKED payload %r" % msg[2][:200])
+    expect(not [m for m in peer.inbox if m[0] == "DELIVER"], "DELIVER to a packed session")
+    peer.send_worker("ACK", seq, event_id, b"{}")
+    wait_position(st, group, int(seq))
+    no_error(st, "after ACK of a PACKED delivery")
+    peer.send_worker("BYE")
+    peer.worker.close()
+    peer.worker = None
+
+
 def check_dead_letter(st):
     # max_deliveries NACKs: the event goes to the dead-letter list with the
     # last reason, an event delivery.dead_lettered is appended, and no more
@@ -971,6 +1016,7 @@ CHECKS = [
     ("extend_keeps_lease", check_extend_keeps_lease),
     ("duplicate_ack_409", check_duplicate_ack_409),
     ("acks_in_one_message", check_acks_in_one_message),
+    ("packed_deliveries", check_packed_deliveries),
     ("dead_letter_and_retry", check_dead_letter),
     ("position_and_seek", check_position_and_seek),
     ("replay_in_order", check_replay_in_order),

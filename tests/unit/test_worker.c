@@ -78,6 +78,7 @@ typedef struct {
     unsigned char peer[QF_ROUTING_MAX]; /* routing id of the last HELLO */
     size_t peer_size;
     handler_mode_t mode;  /* how the handler answers; set before the start */
+    bool packed;          /* deliveries go as PACKED, not DELIVER */
     pthread_mutex_t lock; /* guards seen */
     seen_t seen;
     uint64_t sessions_at_end; /* qf_worker_sessions after the thread ended */
@@ -301,7 +302,7 @@ static int
 s_send_deliver_topic (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags,
                       const char *topic)
 {
-    qf_msg_t msg = {.id = QF_MSG_DELIVER,
+    qf_msg_t msg = {.id = f->packed ? QF_MSG_PACKED : QF_MSG_DELIVER,
                     .seq = seq,
                     .time = 1764199777123LL,
                     .attempt = attempt,
@@ -376,6 +377,8 @@ s_expect_hello (const char *s_test_name, fixture_t *f, qf_msg_t *msg, const char
         QF_CHECK (w == NULL);
     /* A configured group: topics are omitted (section 6.2). */
     QF_CHECK (json_object_get (msg->body, "topics") == NULL);
+    /* Deliveries in two frames, please. */
+    QF_CHECK (json_is_true (json_object_get (msg->body, "packed")));
 }
 
 /* HELLO, then WELCOME; on return the session is live. */
@@ -525,6 +528,16 @@ QF_TEST (test_deliver_ack_result)
 {
     fixture_t f;
     QF_CHECK_EQ_INT (s_setup (&f, "legal-test-2", 7, H_ACK_RESULT), 0);
+    s_body_deliver_ack (s_test_name, &f);
+    s_teardown (&f);
+}
+
+/* The same delivery as a PACKED: the handler sees the same fields. */
+QF_TEST (test_packed_delivery)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-2", 7, H_ACK_RESULT), 0);
+    f.packed = true;
     s_body_deliver_ack (s_test_name, &f);
     s_teardown (&f);
 }
@@ -1022,6 +1035,7 @@ main (void)
     RUN_BOUNDED (test_hello_fields);
     RUN_BOUNDED (test_hello_defaults);
     RUN_BOUNDED (test_deliver_ack_result);
+    RUN_BOUNDED (test_packed_delivery);
     RUN_BOUNDED (test_handler_failure_nacks);
     RUN_BOUNDED (test_handler_failure_default_reason);
     RUN_BOUNDED (test_result_not_object_nacks);
