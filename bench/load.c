@@ -63,7 +63,7 @@ s_throughput (qf_client_t *client, long count, int window)
                 break;
             sent++;
         }
-        if (qf_client_recv (client, 10000, &reply) != 0) {
+        if (qf_client_recv_status (client, 10000, &reply) != 0) {
             fprintf (stderr, "load: no reply within 10 s (%ld answered)\n", answered);
             return 1;
         }
@@ -106,7 +106,7 @@ s_latency (qf_client_t *client, int rate, double seconds)
            daemon. */
         int64_t wait_ns = sent < total ? start + sent * interval - now : 5000000000LL;
         int ready = qf_client_wait_ns (client, wait_ns);
-        if (ready == 1 && qf_client_recv (client, 0, &reply) == 0) {
+        if (ready == 1 && qf_client_recv_status (client, 0, &reply) == 0) {
             /* Request ids are "<pid>-<n>" with n counting from 1. */
             const char *dash = strrchr (reply.request_id, '-');
             long n = dash ? atol (dash + 1) - 1 : -1;

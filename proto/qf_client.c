@@ -79,13 +79,13 @@ s_deadline (int timeout_ms)
 /* Receives one message of type `want` before the deadline. Returns 0,
    QF_ETIMEOUT, QF_EPROTO or QF_EINTR. */
 static int
-s_recv_type (void *socket, int64_t deadline, qf_msg_id_t want, qf_msg_t *msg)
+s_recv_type (void *socket, int64_t deadline, qf_msg_id_t want, qf_msg_t *msg, int flags)
 {
     while (true) {
         int rc = s_wait_readable (socket, deadline);
         if (rc)
             return rc;
-        rc = qf_msg_recv (msg, socket, false, ZMQ_DONTWAIT);
+        rc = qf_msg_recv (msg, socket, false, ZMQ_DONTWAIT | flags);
         if (rc == QF_EAGAIN)
             continue;
         if (rc)
@@ -266,7 +266,17 @@ qf_client_recv (qf_client_t *self, int timeout_ms, qf_msg_t *reply)
 {
     if (!self || !reply)
         return QF_EINVAL;
-    return s_recv_type (zsock_resolve (self->dealer), s_deadline (timeout_ms), QF_MSG_REPLY, reply);
+    return s_recv_type (zsock_resolve (self->dealer), s_deadline (timeout_ms), QF_MSG_REPLY, reply,
+                        0);
+}
+
+int
+qf_client_recv_status (qf_client_t *self, int timeout_ms, qf_msg_t *reply)
+{
+    if (!self || !reply)
+        return QF_EINVAL;
+    return s_recv_type (zsock_resolve (self->dealer), s_deadline (timeout_ms), QF_MSG_REPLY, reply,
+                        QF_MSG_NO_BODY);
 }
 
 int
@@ -326,7 +336,7 @@ qf_client_call_keyed (qf_client_t *self, const char *command, const char *role, 
     memset (&reply, 0, sizeof reply);
     void *socket = zsock_resolve (self->dealer);
     while (true) {
-        rc = s_recv_type (socket, deadline, QF_MSG_REPLY, &reply);
+        rc = s_recv_type (socket, deadline, QF_MSG_REPLY, &reply, 0);
         bool ours = strcmp (reply.request_id, request_id) == 0;
         if (rc == QF_EPROTO && reply.request_id[0] && !ours)
             continue; /* a malformed late answer to an older request */
@@ -379,5 +389,5 @@ qf_sub_recv (qf_sub_t *self, int timeout_ms, qf_msg_t *event)
 {
     if (!self || !event)
         return QF_EINVAL;
-    return s_recv_type (zsock_resolve (self->sub), s_deadline (timeout_ms), QF_MSG_EVENT, event);
+    return s_recv_type (zsock_resolve (self->sub), s_deadline (timeout_ms), QF_MSG_EVENT, event, 0);
 }

@@ -108,6 +108,12 @@ int qf_client_send_encoded (qf_client_t *self, const char *command, const char *
     when it was readable) or QF_EINTR. */
 int qf_client_recv (qf_client_t *self, int timeout_ms, qf_msg_t *reply);
 
+/*  qf_client_recv without parsing the reply's body (reply->body is NULL):
+    for a client that sends many commands and needs only their status and
+    request id, such as a bulk import or the benchmark's load, to which
+    parsing each reply's record was half its cost. */
+int qf_client_recv_status (qf_client_t *self, int timeout_ms, qf_msg_t *reply);
+
 /*  Waits at most timeout_ns nanoseconds (not rounded to milliseconds, as
     zmq_poll's timeout is) until a reply can be received. For open-loop
     load generators, which must send on time without spinning. Returns 1

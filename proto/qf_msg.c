@@ -326,7 +326,8 @@ s_decode_seqs (qf_msg_t *self, const char *name, const char *data, size_t size)
     return 0;
 }
 
-static int s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size);
+static int s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size,
+                           int flags);
 
 /* The fields of a DELIVER that a PACKED carries in its head frame, in order. */
 static const field_t s_head_fields[] = {F_SEQ,  F_EVENT_ID, F_TOPIC, F_SUBJECT,
@@ -349,7 +350,7 @@ s_decode_head (qf_msg_t *self, const char *name, const char *data, size_t size)
                            "%s must be seq, event_id, topic, subject, time, attempt and flags "
                            "separated by single spaces");
         size_t end = space ? (size_t)(space - data) : size;
-        int rc = s_decode_field (self, s_head_fields[i], data + at, end - at);
+        int rc = s_decode_field (self, s_head_fields[i], data + at, end - at, 0);
         if (rc)
             return rc;
         at = end + 1;
@@ -357,9 +358,10 @@ s_decode_head (qf_msg_t *self, const char *name, const char *data, size_t size)
     return 0;
 }
 
-/* Decodes one field frame into the message; returns 0 or QF_EPROTO. */
+/* Decodes one field frame into the message; returns 0 or QF_EPROTO.
+   `flags` as qf_msg_recv's: QF_MSG_NO_BODY leaves a body unparsed. */
 static int
-s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
+s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size, int flags)
 {
     const char *name = s_field_names[field];
     uint64_t v = 0;
@@ -437,6 +439,8 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size)
                       QF_BODY_MAX);
             return QF_EPROTO;
         }
+        if (flags & QF_MSG_NO_BODY)
+            return 0;
         /* jansson validates UTF-8 while parsing; our own check only words
            the error when the parse fails. */
         json_error_t jerr;
@@ -475,7 +479,8 @@ s_peer (qf_peer_t *peer, zmq_msg_t *frame)
         memcpy (peer->key, user, QF_PEER_KEY_MAX + 1);
 }
 
-static int s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed);
+static int s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed,
+                     int flags);
 
 int
 qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags)
@@ -498,7 +503,7 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
         zmq_msg_t extra;
         zmq_msg_t *frame = count <= QF_MSG_FRAMES_MAX ? &frames[count] : &extra;
         zmq_msg_init (frame);
-        if (zmq_msg_recv (frame, socket, count == 0 ? flags : 0) < 0) {
+        if (zmq_msg_recv (frame, socket, count == 0 ? flags & ZMQ_DONTWAIT : 0) < 0) {
             int err = errno;
             zmq_msg_close (frame);
             for (int i = 0; i < count; i++)
@@ -520,7 +525,7 @@ qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_peer_
         views[i].data = zmq_msg_data (&frames[i]);
         views[i].size = zmq_msg_size (&frames[i]);
     }
-    int rc = s_decode (self, views, count, routed);
+    int rc = s_decode (self, views, count, routed, flags);
     /* The routing id frame that ROUTER makes up may lack the connection's
        metadata; the peer's own frames carry it. */
     if (peer && self->routing_size > 0)
@@ -534,13 +539,13 @@ int
 qf_msg_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed)
 {
     qf_msg_reset (self);
-    return s_decode (self, frames, count, routed);
+    return s_decode (self, frames, count, routed, 0);
 }
 
 /* qf_msg_decode on a message already reset (qf_msg_recv_from resets it
    first, so that a failed receive leaves it empty: once is enough). */
 static int
-s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed)
+s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed, int flags)
 {
     int at = 0, rc = 0;
     int sig_at = -1; /* the protocol frame, once found */
@@ -616,7 +621,7 @@ s_decode (qf_msg_t *self, const qf_frame_t *frames, int count, bool routed)
         nfields++;
     /* Decode what is there first so the request_id survives a count error. */
     for (int i = 0; i < nfields && at + i < count; i++) {
-        rc = s_decode_field (self, fields[i], frames[at + i].data, frames[at + i].size);
+        rc = s_decode_field (self, fields[i], frames[at + i].data, frames[at + i].size, flags);
         if (rc)
             goto done;
     }

@@ -138,7 +138,9 @@ const char *qf_msg_type_name (qf_msg_id_t id);
 
 /*  Receives one message from a libzmq socket handle (use zsock_resolve()).
     `routed` says the socket is a ROUTER, so the first frame is a peer id.
-    `flags` is 0 or ZMQ_DONTWAIT. Returns 0, QF_EAGAIN (nothing to read),
+    `flags` is 0 or ZMQ_DONTWAIT, and QF_MSG_NO_BODY: the body frame is
+    checked against its size limit but not parsed (self->body stays NULL),
+    for a receiver that needs only the other fields. Returns 0, QF_EAGAIN (nothing to read),
     QF_EINTR (interrupted or the context is closing), or QF_EPROTO with
     self->error saying what was wrong, self->error_field naming the frame
     and self->error_status the status to answer with (413 for a frame over
@@ -146,6 +148,7 @@ const char *qf_msg_type_name (qf_msg_id_t id);
     request_id that can be read are kept so the sender can be told: the
     REQUEST's own, or, when the protocol frame or the type is wrong, the
     third frame of a five-frame message if it is a valid id. */
+#define QF_MSG_NO_BODY 0x10000
 int qf_msg_recv (qf_msg_t *self, void *socket, bool routed, int flags);
 
 /* One frame of a received message: its bytes, borrowed. */

@@ -371,6 +371,44 @@ QF_TEST (test_pipelining)
     zactor_destroy (&server);
 }
 
+/* qf_client_recv_status: the request id and status of each reply, its
+   body left unparsed, so even a body that is not JSON passes; a reply
+   that is malformed otherwise is still refused. */
+QF_TEST (test_status_only)
+{
+    server_args_t args;
+    zactor_t *server = s_server_new (&args, "reverse3");
+    qf_client_t *client = qf_client_new (args.endpoint);
+    QF_CHECK (client);
+    char ids[3][QF_ID_MAX + 1];
+    for (int i = 0; i < 3; i++)
+        QF_CHECK_EQ_INT (qf_client_send (client, "ping", "admin", "bench", NULL, ids[i]), 0);
+    qf_msg_t reply;
+    memset (&reply, 0, sizeof reply);
+    for (int i = 2; i >= 0; i--) {
+        QF_CHECK_EQ_INT (qf_client_recv_status (client, 2000, &reply), 0);
+        QF_CHECK_STR (reply.request_id, ids[i]);
+        QF_CHECK_EQ_INT (reply.status, 200);
+        QF_CHECK (reply.body == NULL);
+        qf_msg_reset (&reply);
+    }
+    qf_client_destroy (&client);
+    zactor_destroy (&server);
+    const char *modes[] = {"bad-body", "bad-frames"};
+    for (size_t i = 0; i < 2; i++) {
+        server = s_server_new (&args, modes[i]);
+        client = qf_client_new (args.endpoint);
+        char id[QF_ID_MAX + 1];
+        QF_CHECK_EQ_INT (qf_client_send (client, "ping", "admin", NULL, NULL, id), 0);
+        QF_CHECK_EQ_INT (qf_client_recv_status (client, 2000, &reply), i == 0 ? 0 : QF_EPROTO);
+        QF_CHECK (reply.body == NULL);
+        qf_msg_reset (&reply);
+        qf_client_destroy (&client);
+        zactor_destroy (&server);
+    }
+    QF_CHECK_EQ_INT (qf_client_recv_status (NULL, 0, &reply), QF_EINVAL);
+}
+
 /* Bad arguments are refused before anything is sent. */
 QF_TEST (test_invalid_arguments)
 {
@@ -504,6 +542,7 @@ main (void)
     QF_RUN (test_no_daemon);
     QF_RUN (test_malformed_reply);
     QF_RUN (test_pipelining);
+    QF_RUN (test_status_only);
     QF_RUN (test_invalid_arguments);
     QF_RUN (test_subscriber);
     return qf_test_done ();
