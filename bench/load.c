@@ -84,6 +84,7 @@ s_latency (qf_client_t *client, int rate, double seconds)
     long total = (long)(rate * seconds);
     int64_t *sent_at = calloc ((size_t)total, sizeof *sent_at);
     int64_t *lat = calloc ((size_t)total, sizeof *lat);
+    long *lat_at = calloc ((size_t)total, sizeof *lat_at); /* which request each is */
     long sent = 0, answered = 0;
     int64_t start = s_ns (CLOCK_MONOTONIC);
     int64_t interval = 1000000000LL / rate;
@@ -110,20 +111,32 @@ s_latency (qf_client_t *client, int rate, double seconds)
             /* Request ids are "<pid>-<n>" with n counting from 1. */
             const char *dash = strrchr (reply.request_id, '-');
             long n = dash ? atol (dash + 1) - 1 : -1;
-            if (n >= 0 && n < total)
+            if (n >= 0 && n < total) {
+                lat_at[answered] = n;
                 lat[answered++] = s_ns (CLOCK_MONOTONIC) - sent_at[n];
+            }
             qf_msg_reset (&reply);
         } else if (ready == 0 && sent >= total) {
             fprintf (stderr, "load: replies missing\n");
             break;
         }
     }
+    /* QF_LOAD_TRACE=FILE: each request's send time (ms from the start)
+       and latency, to see when the slow ones were sent. */
+    const char *trace = getenv ("QF_LOAD_TRACE");
+    FILE *file = trace && *trace ? fopen (trace, "w") : NULL;
+    for (long i = 0; file && i < answered; i++)
+        if (lat_at[i] >= 0)
+            fprintf (file, "%.3f %.3f\n", (sent_at[lat_at[i]] - start) / 1e6, lat[i] / 1e6);
+    if (file)
+        fclose (file);
     qsort (lat, (size_t)answered, sizeof *lat, s_cmp);
     printf ("latency_p50_ms %.3f latency_p99_ms %.3f count %ld latency_max_ms %.3f\n",
             answered ? lat[answered / 2] / 1e6 : 0, answered ? lat[answered * 99 / 100] / 1e6 : 0,
             answered, answered ? lat[answered - 1] / 1e6 : 0);
     free (sent_at);
     free (lat);
+    free (lat_at);
     return answered == total ? 0 : 1;
 }
 
