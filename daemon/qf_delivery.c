@@ -32,6 +32,7 @@ qf_delivery_destroy (qf_delivery_t **self_p)
     }
     while (self->members) {
         qf_member_t *next = self->members->next;
+        qf_packed_destroy (&self->members->pack);
         free (self->members);
         self->members = next;
     }

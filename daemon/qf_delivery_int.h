@@ -75,6 +75,8 @@ struct qf_member_t {
     int64_t last_sent;                     /* monotonic ms of our last message to it */
     bool welcome_pending;                  /* WELCOME waits for the batch commit */
     bool packed;                           /* HELLO asked for PACKED, not DELIVER */
+    qf_packed_t *pack;                     /* its deliveries of this pass, sent together at
+                                              its end (qf_sessions__flush); owned */
     bool dead;                             /* to be removed after the current pass */
     qf_member_t *next;                     /* in the delivery's member list */
 };
@@ -231,6 +233,13 @@ void qf_groups__finish_deletes (qf_delivery_t *self, bool committed);
 
 /*  Sends a message to a session now; marks it dead when it is unreachable. */
 void qf_sessions__send (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg);
+
+/*  Sends each packed member's deliveries of this pass as one PACKED (or a
+    few, at QF_PACKED_MAX events or QF_BODY_MAX bytes of payloads). */
+void qf_sessions__flush (qf_delivery_t *self);
+
+/*  Sends `member`'s pack now, if it holds anything. */
+void qf_sessions__flush_member (qf_delivery_t *self, qf_member_t *member);
 
 /*  Sends ERROR `status` to a routing id, session or not. */
 void qf_sessions__send_error (qf_delivery_t *self, const unsigned char *routing,

@@ -411,7 +411,7 @@ s_deliver (qf_delivery_t *self, qf_group_t *group, qf_member_t *member, qf_entry
            const qf_event_t *event)
 {
     qf_msg_t msg = {0};
-    msg.id = member->packed ? QF_MSG_PACKED : QF_MSG_DELIVER;
+    msg.id = QF_MSG_DELIVER;
     msg.seq = event->seq;
     qf_copy (msg.event_id, sizeof msg.event_id, event->id);
     qf_copy (msg.topic, sizeof msg.topic, event->topic);
@@ -431,7 +431,25 @@ s_deliver (qf_delivery_t *self, qf_group_t *group, qf_member_t *member, qf_entry
     entry->member = member;
     entry->deadline = qf_time_mono_ms () + group->ack_wait_ms;
     member->in_flight++;
-    qf_sessions__send (self, member, &msg);
+    if (!member->packed) {
+        qf_sessions__send (self, member, &msg);
+        return;
+    }
+    /* A packed session's deliveries of this pass go together at its end
+       (qf_delivery_dispatch): one message, two frames, for all of them. */
+    if (!member->pack)
+        member->pack = calloc (1, sizeof *member->pack);
+    int rc = member->pack ? qf_packed_append (member->pack, &msg, msg.raw, msg.raw_size) : QF_ENOMEM;
+    if (rc == QF_ETOOBIG) {
+        qf_sessions__flush_member (self, member);
+        rc = qf_packed_append (member->pack, &msg, msg.raw, msg.raw_size);
+    }
+    if (rc && !member->dead) {
+        qf_warn ("worker %s of group %s: delivery of event %llu could not be packed (%s); "
+                 "ending its session and re-delivering its events",
+                 member->instance, group->name, (unsigned long long)event->seq, qf_strerror (rc));
+        member->dead = true;
+    }
 }
 
 static int
@@ -555,6 +573,7 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail)
         if (!d.stalled && group->next_seq <= last_seq)
             more = 1;
     }
+    qf_sessions__flush (self);
     qf_sessions__reap (self);
     return more;
 }

@@ -13,7 +13,11 @@
 #include "qf_security.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <zmq.h>
+
+/* A member's pack keeps its buffers between passes up to this size. */
+#define PACK_KEEP_BYTES (256 * 1024)
 
 /* Sending ------------------------------------------------------------------ */
 
@@ -37,6 +41,31 @@ qf_sessions__send (qf_delivery_t *self, qf_member_t *member, qf_msg_t *msg)
         member->dead = true;
     }
     member->last_sent = qf_time_mono_ms ();
+}
+
+void
+qf_sessions__flush_member (qf_delivery_t *self, qf_member_t *member)
+{
+    qf_packed_t *pack = member->pack;
+    if (!pack || !pack->count)
+        return;
+    qf_msg_t msg = {.id = QF_MSG_PACKED, .packed = pack};
+    qf_sessions__send (self, member, &msg);
+    qf_packed_clear (pack);
+    /* A burst's megabyte is not kept for every worker that once had one. */
+    if (pack->payloads_cap > PACK_KEEP_BYTES) {
+        free (pack->payloads);
+        free (pack->heads);
+        pack->payloads = pack->heads = NULL;
+        pack->payloads_cap = pack->heads_cap = 0;
+    }
+}
+
+void
+qf_sessions__flush (qf_delivery_t *self)
+{
+    for (qf_member_t *member = self->members; member; member = member->next)
+        qf_sessions__flush_member (self, member);
 }
 
 void
@@ -125,6 +154,7 @@ qf_sessions__remove (qf_delivery_t *self, qf_member_t *member, const char *why)
     if (*link)
         *link = member->next;
     self->member_count--;
+    qf_packed_destroy (&member->pack);
     free (member);
 }
 

@@ -25,14 +25,15 @@ typedef enum {
     F_REASON,
     F_BODY,
     F_SEQS,
-    F_HEAD,
+    F_HEADS,
+    F_PAYLOADS,
     F_END
 } field_t;
 
 static const char *s_field_names[] = {"request_id", "command", "status", "seq",     "event_id",
                                       "topic",      "subject", "time",   "attempt", "flags",
                                       "delay",      "reason",  "body",   "seqs",
-                                      "head"};
+                                      "heads",      "payloads"};
 
 /* Frames after the type frame, per message type, as in PROTOCOL.md. */
 typedef struct {
@@ -56,12 +57,17 @@ static const type_spec_t s_types[QF_MSG_COUNT] = {
     [QF_MSG_ERROR] = {"ERROR", {F_STATUS, F_SEQ, F_REASON, F_END}},
     [QF_MSG_EVENT] = {"EVENT", {F_SEQ, F_EVENT_ID, F_SUBJECT, F_TIME, F_BODY, F_END}},
     [QF_MSG_ACKS] = {"ACKS", {F_SEQS, F_END}},
-    [QF_MSG_PACKED] = {"PACKED", {F_HEAD, F_BODY, F_END}},
+    [QF_MSG_PACKED] = {"PACKED", {F_HEADS, F_PAYLOADS, F_END}},
 };
+
+/* The fields of a DELIVER that a line of PACKED's heads carries, in order. */
+static const field_t s_head_fields[] = {F_SEQ,  F_EVENT_ID, F_TOPIC, F_SUBJECT,
+                                        F_TIME, F_ATTEMPT,  F_FLAGS};
+#define HEAD_FIELDS (sizeof s_head_fields / sizeof s_head_fields[0])
 
 /* qf_msg_reset names every field: one added to qf_msg_t changes its size
    and stops the build here until it is reset there too. */
-_Static_assert (sizeof (void *) != 8 || sizeof (qf_msg_t) == 2136,
+_Static_assert (sizeof (void *) != 8 || sizeof (qf_msg_t) == 2144,
                 "a field was added to qf_msg_t: reset it in qf_msg_reset, then update this size");
 
 void
@@ -90,6 +96,8 @@ qf_msg_reset (qf_msg_t *self)
         self->seqs = NULL;
     }
     self->seq_count = 0;
+    if (self->packed)
+        qf_packed_destroy (&self->packed);
     self->raw = NULL;
     self->raw_size = 0;
     self->raw_free = NULL;
@@ -190,6 +198,101 @@ s_format_u64 (char *buf, uint64_t value)
         buf[i] = tmp[n - 1 - i];
     buf[n] = 0;
     return n;
+}
+
+/* Makes room for `more` bytes in a pack's buffer. */
+static bool
+s_reserve (char **buffer, size_t *cap, size_t used, size_t more)
+{
+    if (used + more <= *cap)
+        return true;
+    size_t want = *cap ? *cap * 2 : 4096;
+    while (want < used + more)
+        want *= 2;
+    char *grown = realloc (*buffer, want);
+    if (!grown)
+        return false;
+    *buffer = grown;
+    *cap = want;
+    return true;
+}
+
+int
+qf_packed_append (qf_packed_t *self, const qf_msg_t *fields, const char *payload, size_t size)
+{
+    /* Numbers of 19 digits at most, as the head's limit counts them. */
+    if (!self || !fields || !payload || size < 2 || size > QF_BODY_MAX ||
+        fields->seq > (uint64_t)INT64_MAX || fields->time < 0)
+        return QF_EINVAL;
+    if (self->count >= QF_PACKED_MAX || (self->count && self->payloads_size + size > QF_BODY_MAX))
+        return QF_ETOOBIG;
+    if (!s_reserve (&self->heads, &self->heads_cap, self->heads_size, QF_HEAD_MAX + 1) ||
+        !s_reserve (&self->payloads, &self->payloads_cap, self->payloads_size, size))
+        return QF_ENOMEM;
+    char *head = self->heads + self->heads_size;
+    size_t at = 0;
+    if (self->count)
+        head[at++] = '\n';
+    for (size_t k = 0; k <= HEAD_FIELDS; k++) {
+        const char *part = NULL;
+        size_t cap = 0;
+        if (k)
+            head[at++] = ' ';
+        switch (k < HEAD_FIELDS ? s_head_fields[k] : F_BODY) {
+        case F_SEQ: at += s_format_u64 (head + at, fields->seq); break;
+        case F_EVENT_ID:
+            part = fields->event_id;
+            cap = QF_ID_MAX;
+            break;
+        case F_TOPIC:
+            part = fields->topic;
+            cap = QF_TOPIC_MAX;
+            break;
+        case F_SUBJECT:
+            part = fields->subject;
+            cap = QF_SUBJECT_MAX;
+            break;
+        case F_TIME: at += s_format_u64 (head + at, (uint64_t)fields->time); break;
+        case F_ATTEMPT: at += s_format_u64 (head + at, fields->attempt); break;
+        case F_FLAGS: at += s_format_u64 (head + at, fields->flags); break;
+        default: at += s_format_u64 (head + at, size); break;
+        }
+        if (part) {
+            size_t len = strnlen (part, cap); /* at most its limit: the line fits */
+            memcpy (head + at, part, len);
+            at += len;
+        }
+    }
+    self->heads_size += at;
+    memcpy (self->payloads + self->payloads_size, payload, size);
+    self->payloads_size += size;
+    self->count++;
+    return 0;
+}
+
+void
+qf_packed_clear (qf_packed_t *self)
+{
+    for (size_t i = 0; self->events && i < self->count; i++)
+        json_decref (self->events[i].body);
+    free (self->events);
+    self->events = NULL;
+    self->count = 0;
+    self->heads_size = 0;
+    self->payloads_size = 0;
+}
+
+void
+qf_packed_destroy (qf_packed_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    qf_packed_t *self = *self_p;
+    qf_packed_clear (self);
+    free (self->heads);
+    free (self->payloads);
+    free (self);
+    *self_p = NULL;
 }
 
 int
@@ -329,31 +432,116 @@ s_decode_seqs (qf_msg_t *self, const char *name, const char *data, size_t size)
 static int s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size,
                            int flags);
 
-/* The fields of a DELIVER that a PACKED carries in its head frame, in order. */
-static const field_t s_head_fields[] = {F_SEQ,  F_EVENT_ID, F_TOPIC, F_SUBJECT,
-                                        F_TIME, F_ATTEMPT,  F_FLAGS};
-#define HEAD_FIELDS (sizeof s_head_fields / sizeof s_head_fields[0])
+static const char s_heads_shape[] =
+    "%s must be lines of seq, event_id, topic, subject, time, attempt, flags and the "
+    "payload's size, separated by single spaces";
 
-/* PACKED's head: DELIVER's seven small fields separated by single spaces,
-   each checked as its own frame would be (an empty subject is none). */
+/* One line of PACKED's heads into `event`: DELIVER's seven small fields,
+   each checked as its own frame would be (an empty subject is none), and
+   its payload's size. The message's own DELIVER fields are its scratch. */
 static int
-s_decode_head (qf_msg_t *self, const char *name, const char *data, size_t size)
+s_decode_head (qf_msg_t *self, const char *name, const char *data, size_t size,
+               qf_packed_event_t *event)
 {
-    if (size > QF_HEAD_MAX)
-        return s_too_large (self, name, size, QF_HEAD_MAX);
     size_t at = 0;
-    for (size_t i = 0; i < HEAD_FIELDS; i++) {
+    for (size_t i = 0; i <= HEAD_FIELDS; i++) {
         const char *space = memchr (data + at, ' ', size - at);
-        bool last = i + 1 == HEAD_FIELDS;
+        bool last = i == HEAD_FIELDS;
         if (last != (space == NULL))
-            return s_fail (self, name,
-                           "%s must be seq, event_id, topic, subject, time, attempt and flags "
-                           "separated by single spaces");
+            return s_fail (self, name, s_heads_shape);
         size_t end = space ? (size_t)(space - data) : size;
+        if (last) {
+            uint64_t bytes = 0;
+            if (!s_parse_u64 (data + at, end - at, &bytes) || bytes < 2 || bytes > QF_BODY_MAX)
+                return s_fail (self, name, "%s: a payload's size must be 2 to 1048576 bytes");
+            event->size = (size_t)bytes;
+            break;
+        }
         int rc = s_decode_field (self, s_head_fields[i], data + at, end - at, 0);
         if (rc)
             return rc;
         at = end + 1;
+    }
+    event->seq = self->seq;
+    memcpy (event->event_id, self->event_id, sizeof event->event_id);
+    memcpy (event->topic, self->topic, sizeof event->topic);
+    memcpy (event->subject, self->subject, sizeof event->subject);
+    event->time = self->time;
+    event->attempt = self->attempt;
+    event->flags = self->flags;
+    self->subject[0] = 0;
+    return 0;
+}
+
+/* PACKED's heads: 1 to QF_PACKED_MAX lines separated by single LFs. */
+static int
+s_decode_heads (qf_msg_t *self, const char *name, const char *data, size_t size)
+{
+    if (size > QF_HEADS_MAX)
+        return s_too_large (self, name, size, QF_HEADS_MAX);
+    size_t count = 1;
+    for (size_t i = 0; i < size; i++)
+        count += data[i] == '\n';
+    if (count > QF_PACKED_MAX) {
+        s_refuse (self, QF_STATUS_TOO_LARGE, name, "%s");
+        snprintf (self->error, sizeof self->error, "%s has %zu lines; at most %d are allowed",
+                  name, count, QF_PACKED_MAX);
+        return QF_EPROTO;
+    }
+    qf_packed_t *pack = calloc (1, sizeof *pack);
+    if (pack)
+        pack->events = calloc (count, sizeof *pack->events);
+    if (!pack || !pack->events) {
+        free (pack);
+        return s_refuse (self, QF_STATUS_SERVER_ERROR, name, "no memory for %s");
+    }
+    self->packed = pack;
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *lf = memchr (data + at, '\n', size - at);
+        size_t end = lf ? (size_t)(lf - data) : size;
+        if (end - at > QF_HEAD_MAX)
+            return s_fail (self, name, s_heads_shape);
+        int rc = s_decode_head (self, name, data + at, end - at, &pack->events[i]);
+        if (rc)
+            return rc;
+        pack->count++;
+        at = end + 1;
+    }
+    return 0;
+}
+
+/* PACKED's payloads: each event's JSON object in turn, their sizes as the
+   heads say, nothing between or after them. */
+static int
+s_decode_payloads (qf_msg_t *self, const char *name, const char *data, size_t size)
+{
+    if (size > QF_BODY_MAX)
+        return s_too_large (self, name, size, QF_BODY_MAX);
+    qf_packed_t *pack = self->packed;
+    size_t total = 0;
+    for (size_t i = 0; pack && i < pack->count; i++)
+        total += pack->events[i].size;
+    if (!pack || total != size) {
+        s_fail (self, name, "%s");
+        snprintf (self->error, sizeof self->error,
+                  "%s is %zu bytes; the heads' sizes add up to %zu", name, size, total);
+        return QF_EPROTO;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < pack->count; i++) {
+        qf_packed_event_t *event = &pack->events[i];
+        json_error_t jerr;
+        event->body = qf_json_parse (data + at, event->size, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object (event->body)) {
+            s_fail (self, name, "%s");
+            snprintf (self->error, sizeof self->error,
+                      "%s: the payload of seq %llu is not a JSON object%s%s", name,
+                      (unsigned long long)event->seq, event->body ? "" : ": ",
+                      event->body ? "" : jerr.text);
+            return QF_EPROTO;
+        }
+        at += event->size;
     }
     return 0;
 }
@@ -461,7 +649,8 @@ s_decode_field (qf_msg_t *self, field_t field, const char *data, size_t size, in
         return 0;
     }
     case F_SEQS: return s_decode_seqs (self, name, data, size);
-    case F_HEAD: return s_decode_head (self, name, data, size);
+    case F_HEADS: return s_decode_heads (self, name, data, size);
+    case F_PAYLOADS: return s_decode_payloads (self, name, data, size);
     default: return s_fail (self, "type", "internal: unknown field in %s");
     }
 }
@@ -659,6 +848,8 @@ done:
         self->seqs = NULL;
         self->seq_count = 0;
     }
+    if (rc && self->packed)
+        qf_packed_destroy (&self->packed);
     return rc;
 }
 
@@ -699,7 +890,6 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
     }
     const type_spec_t *spec = &s_types[self->id];
     char numbers[8][24];
-    char head[QF_HEAD_MAX + 1];
     const void *data[QF_MSG_FRAMES_MAX];
     size_t size[QF_MSG_FRAMES_MAX];
     char *encoded = NULL;
@@ -756,36 +946,15 @@ qf_msg_send (qf_msg_t *self, void *socket, int flags)
             num = (uint64_t)self->delay;
             is_num = true;
             break;
-        case F_HEAD: {
-            /* Numbers of 19 digits at most, as the head's limit counts them. */
-            if (self->seq > (uint64_t)INT64_MAX || self->time < 0) {
+        case F_HEADS:
+        case F_PAYLOADS:
+            if (!self->packed || !self->packed->count) {
                 free (encoded);
                 return QF_EINVAL;
             }
-            size_t at = 0;
-            for (size_t k = 0; k < HEAD_FIELDS; k++) {
-                const char *part = NULL;
-                if (k)
-                    head[at++] = ' ';
-                switch (s_head_fields[k]) {
-                case F_SEQ: at += s_format_u64 (head + at, self->seq); break;
-                case F_EVENT_ID: part = self->event_id; break;
-                case F_TOPIC: part = self->topic; break;
-                case F_SUBJECT: part = self->subject; break;
-                case F_TIME: at += s_format_u64 (head + at, (uint64_t)self->time); break;
-                case F_ATTEMPT: at += s_format_u64 (head + at, self->attempt); break;
-                default: at += s_format_u64 (head + at, self->flags); break;
-                }
-                if (part) {
-                    size_t len = strlen (part); /* each within its buffer: fits */
-                    memcpy (head + at, part, len);
-                    at += len;
-                }
-            }
-            data[n] = head;
-            size[n++] = at;
+            data[n] = *f == F_HEADS ? self->packed->heads : self->packed->payloads;
+            size[n++] = *f == F_HEADS ? self->packed->heads_size : self->packed->payloads_size;
             continue;
-        }
         case F_SEQS:
             if (!self->seq_count || self->seq_count > QF_ACKS_MAX || !self->seqs)
                 return QF_EINVAL;

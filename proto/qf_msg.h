@@ -39,9 +39,13 @@
 #define QF_PEER_LIST_MAX 255 /* a certificate's roles or groups (its metadata) */
 #define QF_ACKS_MAX      1024 /* seqs in one ACKS (PROTOCOL.md 6.3) */
 #define QF_SEQS_MAX      (QF_ACKS_MAX * 20) /* its seqs frame: 19 digits and a comma each */
-/* PACKED's head frame: seq event_id topic subject time attempt flags, at
-   their longest, and the six spaces between them (PROTOCOL.md 2). */
-#define QF_HEAD_MAX (19 + QF_ID_MAX + QF_TOPIC_MAX + QF_SUBJECT_MAX + 19 + 10 + 10 + 6)
+/* One line of PACKED's heads frame: seq event_id topic subject time
+   attempt flags size, at their longest, and the seven spaces between them
+   (PROTOCOL.md 2). A PACKED carries at most QF_PACKED_MAX events, whose
+   payloads together are at most QF_BODY_MAX bytes. */
+#define QF_HEAD_MAX   (19 + QF_ID_MAX + QF_TOPIC_MAX + QF_SUBJECT_MAX + 19 + 10 + 10 + 7 + 7)
+#define QF_PACKED_MAX 256
+#define QF_HEADS_MAX  (QF_PACKED_MAX * (QF_HEAD_MAX + 1))
 
 /* The request_id of a REPLY to a request whose own id could not be read;
    reserved, so a client never uses it (PROTOCOL.md 5). */
@@ -72,9 +76,34 @@ typedef enum {
     QF_MSG_ERROR,     /* daemon -> worker: status seq reason */
     QF_MSG_EVENT,     /* daemon PUB -> observers: topic seq event_id subject time payload */
     QF_MSG_ACKS,      /* worker -> daemon: seqs (ACK with {} of each) */
-    QF_MSG_PACKED,    /* daemon -> worker: head payload (a DELIVER, 7 fields in one frame) */
+    QF_MSG_PACKED,    /* daemon -> worker: heads payloads (DELIVERs, several in 2 frames) */
     QF_MSG_COUNT
 } qf_msg_id_t;
+
+/* One event of a PACKED: DELIVER's fields. */
+typedef struct {
+    uint64_t seq;
+    char event_id[QF_ID_MAX + 1];
+    char topic[QF_TOPIC_MAX + 1];
+    char subject[QF_SUBJECT_MAX + 1];
+    int64_t time;
+    uint32_t attempt;
+    uint32_t flags;
+    size_t size;  /* its payload's bytes */
+    json_t *body; /* its payload, parsed (owned by the message) */
+} qf_packed_event_t;
+
+/* A PACKED's events. Received: `events` holds `count` of them, parsed.
+   To send: `heads` and `payloads` are the two frames, built with
+   qf_packed_append (their bytes are owned by the pack). */
+typedef struct {
+    size_t count;
+    qf_packed_event_t *events; /* received (owned) */
+    char *heads;               /* to send: the heads frame (owned) */
+    size_t heads_size, heads_cap;
+    char *payloads; /* to send: the payloads frame (owned) */
+    size_t payloads_size, payloads_cap;
+} qf_packed_t;
 
 /* Frees the bytes of a message's `raw` that libzmq took without a copy. */
 typedef void (qf_msg_free_fn) (void *data, void *hint);
@@ -101,6 +130,7 @@ typedef struct {
     int64_t delay;                         /* NACK: ms before the retry */
     char reason[QF_REASON_MAX + 1];        /* NACK, ERROR */
     uint64_t *seqs;                        /* ACKS: seq_count seqs (owned, malloc'd) */
+    qf_packed_t *packed;                   /* PACKED: its events (owned) */
     size_t seq_count;                      /* ACKS: 1..QF_ACKS_MAX */
     json_t *body;                          /* decoded JSON object (owned), or NULL */
     const char *raw;                       /* when sending: body/payload bytes (borrowed) */
@@ -178,6 +208,20 @@ int qf_msg_recv_from (qf_msg_t *self, void *socket, bool routed, int flags, qf_p
     QF_EINVAL for a message that breaks the protocol's own rules, or
     QF_EAGAIN/QF_EIO when the socket refused it. */
 int qf_msg_send (qf_msg_t *self, void *socket, int flags);
+
+/*  Adds one event to a PACKED to send: its DELIVER fields as in `fields`
+    (seq, event_id, topic, subject, time, attempt, flags) and its payload.
+    Returns 0, QF_ETOOBIG when the pack is full (QF_PACKED_MAX events, or
+    the payloads would pass QF_BODY_MAX: send it and start another; an
+    empty pack takes any payload up to QF_BODY_MAX), QF_EINVAL for a field
+    the head cannot hold, or QF_ENOMEM. */
+int qf_packed_append (qf_packed_t *self, const qf_msg_t *fields, const char *payload, size_t size);
+
+/*  Empties a pack for reuse, keeping its buffers. */
+void qf_packed_clear (qf_packed_t *self);
+
+/*  Frees a pack's buffers and events, and the pack; safe on NULL. */
+void qf_packed_destroy (qf_packed_t **self_p);
 
 /*  Validators used by the codec, exported for modules that check fields. */
 bool qf_valid_token (const char *text, size_t max);     /* [a-z0-9._-]+ */

@@ -473,6 +473,61 @@ s_dispatch (qf_worker_t *self, qf_worker_event_t *delivery, qf_outcome_t *outcom
     return 0;
 }
 
+/* Runs the handler on one delivery and answers it (or holds its ack). */
+static void
+s_handle_delivery (qf_worker_t *self, qf_worker_event_t *d)
+{
+    qf_debug ("DELIVER seq %llu %s %s attempt %u flags %u", (unsigned long long)d->seq,
+              d->topic, d->subject, d->attempt, d->flags);
+    qf_outcome_t outcome;
+    memset (&outcome, 0, sizeof outcome);
+    /* A handler may take long: held acks older than ACK_HOLD_MS leave
+       before it runs, so none waits for more than that and one handler. */
+    if (self->ack_count && qf_time_mono_ms () - self->ack_held_at >= ACK_HOLD_MS)
+        s_flush_acks (self);
+    self->busy = true;
+    self->busy_seq = d->seq;
+    snprintf (self->busy_event_id, sizeof self->busy_event_id, "%s", d->event_id);
+    int rc = s_dispatch (self, d, &outcome);
+    self->busy = false;
+    if (rc == 0 && outcome.result && !json_is_object (outcome.result)) {
+        qf_error ("handler for %s returned a result that is not a JSON object", d->topic);
+        rc = qf_outcome_nack (&outcome, 0, "worker bug: result is not a JSON object");
+    }
+    if (!self->handle || self->state != S_LIVE) {
+        /* The session went away while the handler ran; the daemon delivers again. */
+        json_decref (outcome.result);
+        return;
+    }
+    if (rc == 0 && !outcome.result && self->acks_max) {
+        if (!self->ack_count)
+            self->ack_held_at = qf_time_mono_ms ();
+        self->acks[self->ack_count++] = d->seq;
+        if (self->ack_count >= self->acks_max)
+            s_flush_acks (self);
+        return;
+    }
+    qf_msg_t answer;
+    memset (&answer, 0, sizeof answer);
+    answer.seq = d->seq;
+    snprintf (answer.event_id, sizeof answer.event_id, "%s", d->event_id);
+    if (rc == 0) {
+        answer.id = QF_MSG_ACK;
+        answer.body = outcome.result; /* qf_msg_reset releases it */
+        outcome.result = NULL;
+    } else {
+        answer.id = QF_MSG_NACK;
+        answer.delay = outcome.delay_ms > 0 ? outcome.delay_ms : 0;
+        if (!outcome.reason[0])
+            snprintf (outcome.reason, sizeof outcome.reason, "%s", qf_strerror (rc));
+        snprintf (answer.reason, sizeof answer.reason, "%s", outcome.reason);
+        json_decref (outcome.result);
+        qf_info ("NACK seq %llu %s: %s", (unsigned long long)d->seq, d->topic, answer.reason);
+    }
+    s_send (self, &answer);
+    qf_msg_reset (&answer);
+}
+
 static void
 s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
 {
@@ -491,55 +546,33 @@ s_on_deliver (qf_worker_t *self, qf_msg_t *msg)
         .processed = (msg->flags & QF_DELIVER_PROCESSED) != 0,
         .payload = msg->body,
     };
-    qf_debug ("DELIVER seq %llu %s %s attempt %u flags %u", (unsigned long long)msg->seq,
-              msg->topic, msg->subject, msg->attempt, msg->flags);
-    qf_outcome_t outcome;
-    memset (&outcome, 0, sizeof outcome);
-    /* A handler may take long: held acks older than ACK_HOLD_MS leave
-       before it runs, so none waits for more than that and one handler. */
-    if (self->ack_count && qf_time_mono_ms () - self->ack_held_at >= ACK_HOLD_MS)
-        s_flush_acks (self);
-    self->busy = true;
-    self->busy_seq = msg->seq;
-    snprintf (self->busy_event_id, sizeof self->busy_event_id, "%s", msg->event_id);
-    int rc = s_dispatch (self, &delivery, &outcome);
-    self->busy = false;
-    if (rc == 0 && outcome.result && !json_is_object (outcome.result)) {
-        qf_error ("handler for %s returned a result that is not a JSON object", msg->topic);
-        rc = qf_outcome_nack (&outcome, 0, "worker bug: result is not a JSON object");
-    }
-    if (!self->handle || self->state != S_LIVE) {
-        /* The session went away while the handler ran; the daemon delivers again. */
-        json_decref (outcome.result);
+    s_handle_delivery (self, &delivery);
+}
+
+/* A PACKED: its deliveries in order, as if each had come alone, until the
+   session ends (the daemon hands the rest out again). */
+static void
+s_on_packed (qf_worker_t *self, qf_msg_t *msg)
+{
+    if (self->state != S_LIVE) {
+        qf_warn ("PACKED of %zu events before WELCOME ignored", msg->packed->count);
         return;
     }
-    if (rc == 0 && !outcome.result && self->acks_max) {
-        if (!self->ack_count)
-            self->ack_held_at = qf_time_mono_ms ();
-        self->acks[self->ack_count++] = msg->seq;
-        if (self->ack_count >= self->acks_max)
-            s_flush_acks (self);
-        return;
+    for (size_t i = 0; i < msg->packed->count && self->state == S_LIVE && !self->stopping; i++) {
+        const qf_packed_event_t *e = &msg->packed->events[i];
+        qf_worker_event_t delivery = {
+            .seq = e->seq,
+            .event_id = e->event_id,
+            .topic = e->topic,
+            .subject = e->subject,
+            .time = e->time,
+            .attempt = e->attempt,
+            .flags = e->flags,
+            .processed = (e->flags & QF_DELIVER_PROCESSED) != 0,
+            .payload = e->body,
+        };
+        s_handle_delivery (self, &delivery);
     }
-    qf_msg_t answer;
-    memset (&answer, 0, sizeof answer);
-    answer.seq = msg->seq;
-    snprintf (answer.event_id, sizeof answer.event_id, "%s", msg->event_id);
-    if (rc == 0) {
-        answer.id = QF_MSG_ACK;
-        answer.body = outcome.result; /* qf_msg_reset releases it */
-        outcome.result = NULL;
-    } else {
-        answer.id = QF_MSG_NACK;
-        answer.delay = outcome.delay_ms > 0 ? outcome.delay_ms : 0;
-        if (!outcome.reason[0])
-            snprintf (outcome.reason, sizeof outcome.reason, "%s", qf_strerror (rc));
-        snprintf (answer.reason, sizeof answer.reason, "%s", outcome.reason);
-        json_decref (outcome.result);
-        qf_info ("NACK seq %llu %s: %s", (unsigned long long)msg->seq, msg->topic, answer.reason);
-    }
-    s_send (self, &answer);
-    qf_msg_reset (&answer);
 }
 
 /* Handles one message from the daemon. */
@@ -550,8 +583,8 @@ s_on_message (qf_worker_t *self, qf_msg_t *msg)
     switch (msg->id) {
     case QF_MSG_WELCOME: s_on_welcome (self, msg); break;
     case QF_MSG_ERROR: s_on_error (self, msg); break;
-    case QF_MSG_DELIVER:
-    case QF_MSG_PACKED: s_on_deliver (self, msg); break;
+    case QF_MSG_DELIVER: s_on_deliver (self, msg); break;
+    case QF_MSG_PACKED: s_on_packed (self, msg); break;
     case QF_MSG_HEARTBEAT: break;
     default: qf_warn ("unexpected %s from the daemon ignored", qf_msg_type_name (msg->id)); break;
     }

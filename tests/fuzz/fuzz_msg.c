@@ -7,9 +7,10 @@
 
     Invariants: the decoder returns 0 or QF_EPROTO; on success the type
     is known, the text fields are NUL-terminated within their buffers and
-    the body, if any, is a JSON object, and an ACKS holds 1 to QF_ACKS_MAX
-    seqs; on failure there is a message and neither body nor seqs. ASan
-    and UBSan check every byte read.
+    the body, if any, is a JSON object, an ACKS holds 1 to QF_ACKS_MAX
+    seqs and a PACKED 1 to QF_PACKED_MAX events with object payloads; on
+    failure there is a message and neither body, seqs nor events. ASan and
+    UBSan check every byte read.
 */
 #include "qf_fuzz.h"
 
@@ -59,11 +60,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         QF_FUZZ_REQUIRE (routed == (msg.routing_size > 0));
         QF_FUZZ_REQUIRE (msg.routing_size <= QF_ROUTING_MAX);
         QF_FUZZ_REQUIRE ((msg.id == QF_MSG_ACKS) == (msg.seqs != NULL));
+        QF_FUZZ_REQUIRE ((msg.id == QF_MSG_PACKED) == (msg.packed != NULL));
+        QF_FUZZ_REQUIRE (msg.id != QF_MSG_PACKED ||
+                         (msg.packed->count >= 1 && msg.packed->count <= QF_PACKED_MAX));
+        for (size_t i = 0; msg.packed && i < msg.packed->count; i++)
+            QF_FUZZ_REQUIRE (json_is_object (msg.packed->events[i].body) &&
+                             s_terminated (msg.packed->events[i].topic,
+                                           sizeof msg.packed->events[i].topic));
         QF_FUZZ_REQUIRE (msg.id != QF_MSG_ACKS ||
                          (msg.seq_count >= 1 && msg.seq_count <= QF_ACKS_MAX));
     } else {
         QF_FUZZ_REQUIRE (msg.error[0] != '\0' && s_terminated (msg.error, sizeof msg.error));
-        QF_FUZZ_REQUIRE (msg.body == NULL && msg.seqs == NULL && msg.seq_count == 0);
+        QF_FUZZ_REQUIRE (msg.body == NULL && msg.seqs == NULL && msg.seq_count == 0 &&
+                         msg.packed == NULL);
     }
     QF_FUZZ_REQUIRE (s_terminated (msg.request_id, sizeof msg.request_id));
     QF_FUZZ_REQUIRE (s_terminated (msg.command, sizeof msg.command));

@@ -97,6 +97,9 @@ static char s_dir[64];
 
 /* Opens the fixture; group g takes topics t.* with the given lease and
    most deliveries. Returns 0, or prints why and returns -1. */
+/* delivery.window of the next s_open. */
+static int s_window = 64;
+
 static int
 s_open (fixture_t *f, int ack_wait_ms, int max_deliveries)
 {
@@ -107,10 +110,10 @@ s_open (fixture_t *f, int ack_wait_ms, int max_deliveries)
     char yaml[512];
     snprintf (yaml, sizeof yaml,
               "daemon:\n  heartbeat_ms: 60000\n"
-              "delivery:\n  backoff_initial_ms: 1\n  backoff_max_ms: 1\n"
+              "delivery:\n  backoff_initial_ms: 1\n  backoff_max_ms: 1\n  window: %d\n"
               "groups:\n  - name: g\n    topics: [t.*]\n    ack_wait_ms: %d\n"
               "    max_deliveries: %d\n",
-              ack_wait_ms, max_deliveries);
+              s_window, ack_wait_ms, max_deliveries);
     f->config = qf_test_config (yaml);
     char error[512] = "";
     f->store = f->config ? qf_store_new (f->path, QF_DURABILITY_FULL, error, sizeof error) : NULL;
@@ -196,9 +199,10 @@ s_append (fixture_t *f, int count)
     return rc ? rc : s_batch (f);
 }
 
-/* Hands a message from the worker to delivery, as the server would. */
+/* Hands a message from the worker to delivery, as the server would; the
+   message keeps what it holds (seqs the caller owns). */
 static void
-s_handle (fixture_t *f, qf_msg_t *msg)
+s_handle_borrowed (fixture_t *f, qf_msg_t *msg)
 {
     qf_ctx_t ctx;
     memset (&ctx, 0, sizeof ctx);
@@ -209,6 +213,13 @@ s_handle (fixture_t *f, qf_msg_t *msg)
     memcpy (msg->routing, "w1", 2);
     msg->routing_size = 2;
     qf_delivery_handle (f->delivery, msg, &ctx);
+}
+
+/* s_handle_borrowed, then the message is emptied. */
+static void
+s_handle (fixture_t *f, qf_msg_t *msg)
+{
+    s_handle_borrowed (f, msg);
     qf_msg_reset (msg);
 }
 
@@ -249,13 +260,14 @@ s_next (fixture_t *f, qf_msg_t *msg, bool tick)
     return QF_EAGAIN;
 }
 
-/* Joins group g as w1 and reads the WELCOME, which waits for the commit. */
+/* Joins group g as w1 and reads the WELCOME, which waits for the commit;
+   `packed` asks for PACKED deliveries. */
 static int
-s_join (fixture_t *f)
+s_join_as (fixture_t *f, bool packed)
 {
     qf_msg_t msg = {0};
     msg.id = QF_MSG_HELLO;
-    msg.body = json_pack ("{s:s, s:s}", "group", "g", "instance", "w1");
+    msg.body = json_pack ("{s:s, s:s, s:b}", "group", "g", "instance", "w1", "packed", packed);
     s_handle (f, &msg);
     int rc = s_batch (f);
     if (rc == 0)
@@ -264,6 +276,12 @@ s_join (fixture_t *f)
         rc = QF_EPROTO;
     qf_msg_reset (&msg);
     return rc;
+}
+
+static int
+s_join (fixture_t *f)
+{
+    return s_join_as (f, false);
 }
 
 /* Group g's position as delivery reports it (groups.list). */
@@ -323,6 +341,65 @@ s_failed_row (uint64_t seq, uint32_t attempts, const char *last_error, bool pinn
     failed->attempts = attempts;
     snprintf (failed->last_error, sizeof failed->last_error, "%s", last_error ? last_error : "");
     return 0;
+}
+
+/* A packed session gets the events of one pass in one PACKED, in seq
+   order with their payloads, and one ACKS acknowledges them all. */
+QF_TEST (a_pass_goes_to_a_packed_session_in_one_message)
+{
+    fixture_t f;
+    QF_CHECK (s_open (&f, 30000, 5) == 0);
+    QF_CHECK_EQ_INT (s_join_as (&f, true), 0);
+    QF_CHECK_EQ_INT (s_append (&f, 3), 0);
+    qf_msg_t msg = {0};
+    QF_CHECK_EQ_INT (s_next (&f, &msg, false), 0);
+    QF_CHECK_EQ_INT (msg.id, QF_MSG_PACKED);
+    QF_CHECK (msg.packed && msg.packed->count == 3);
+    for (size_t i = 0; msg.packed && i < msg.packed->count; i++) {
+        const qf_packed_event_t *e = &msg.packed->events[i];
+        QF_CHECK_EQ_INT (e->seq, i + 1);
+        QF_CHECK_STR (e->topic, "t.x");
+        QF_CHECK_STR (e->subject, "thing/1");
+        QF_CHECK_EQ_INT (e->attempt, 1);
+        QF_CHECK_EQ_INT (json_integer_value (json_object_get (e->body, "i")), (int)i);
+    }
+    qf_msg_reset (&msg);
+    QF_CHECK_EQ_INT (s_status (&f, "in_flight"), 3);
+    uint64_t seqs[] = {1, 2, 3};
+    qf_msg_t acks = {.id = QF_MSG_ACKS, .seqs = seqs, .seq_count = 3};
+    s_handle_borrowed (&f, &acks);
+    QF_CHECK_EQ_INT (s_batch (&f), 0);
+    QF_CHECK_EQ_INT (s_position (&f), 3);
+    QF_CHECK_EQ_INT (s_stored_position (&f), 3);
+    QF_CHECK_EQ_INT (s_status (&f, "in_flight"), 0);
+    s_close (&f);
+}
+
+/* A pass of 300 events to one packed session: a full PACKED of 256, then
+   one of the other 44. */
+QF_TEST (a_full_pack_is_sent_and_another_begun)
+{
+    fixture_t f;
+    s_window = 1000;
+    int rc = s_open (&f, 30000, 5);
+    s_window = 64;
+    QF_CHECK (rc == 0);
+    QF_CHECK_EQ_INT (s_join_as (&f, true), 0);
+    QF_CHECK_EQ_INT (s_append (&f, 300), 0);
+    qf_msg_t msg = {0};
+    size_t counts[2] = {0, 0};
+    uint64_t next = 1;
+    for (int i = 0; i < 2; i++) {
+        QF_CHECK_EQ_INT (s_next (&f, &msg, false), 0);
+        QF_CHECK_EQ_INT (msg.id, QF_MSG_PACKED);
+        for (size_t k = 0; msg.packed && k < msg.packed->count; k++)
+            QF_CHECK_EQ_INT (msg.packed->events[k].seq, next++);
+        counts[i] = msg.packed ? msg.packed->count : 0;
+        qf_msg_reset (&msg);
+    }
+    QF_CHECK_EQ_INT (counts[0], QF_PACKED_MAX);
+    QF_CHECK_EQ_INT (counts[1], 300 - QF_PACKED_MAX);
+    s_close (&f);
 }
 
 QF_TEST (acks_out_of_order_move_the_position_once_the_gap_closes)
@@ -585,6 +662,8 @@ main (void)
         printf ("FAIL delivery: setup: cannot make a temporary directory\n");
         return 1;
     }
+    QF_RUN (a_pass_goes_to_a_packed_session_in_one_message);
+    QF_RUN (a_full_pack_is_sent_and_another_begun);
     QF_RUN (acks_out_of_order_move_the_position_once_the_gap_closes);
     QF_RUN (acks_above_the_position_survive_a_restart);
     QF_RUN (nack_delay_over_the_cap_is_refused_and_changes_nothing);

@@ -70,9 +70,9 @@ QF_TEST (request_roundtrip)
 
 QF_TEST (every_worker_type_roundtrips)
 {
-    qf_msg_id_t types[] = {QF_MSG_REPLY,  QF_MSG_HELLO, QF_MSG_WELCOME,   QF_MSG_DELIVER,
-                           QF_MSG_PACKED, QF_MSG_ACK,   QF_MSG_NACK,      QF_MSG_EXTEND,
-                           QF_MSG_BYE,    QF_MSG_ERROR, QF_MSG_HEARTBEAT};
+    qf_msg_id_t types[] = {QF_MSG_REPLY, QF_MSG_HELLO, QF_MSG_WELCOME,  QF_MSG_DELIVER,
+                           QF_MSG_ACK,   QF_MSG_NACK,  QF_MSG_EXTEND,   QF_MSG_BYE,
+                           QF_MSG_ERROR, QF_MSG_HEARTBEAT};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         qf_msg_t out = {0}, in = {0};
         out.id = types[i];
@@ -96,7 +96,6 @@ QF_TEST (every_worker_type_roundtrips)
             QF_CHECK_EQ_INT (in.status, 409);
             break;
         case QF_MSG_DELIVER:
-        case QF_MSG_PACKED:
             QF_CHECK_EQ_INT (in.seq, 1234567890123LL);
             QF_CHECK_STR (in.event_id, out.event_id);
             QF_CHECK_STR (in.topic, out.topic);
@@ -226,7 +225,7 @@ s_check_empty_but (const char *s_test_name, const qf_msg_t *m)
     QF_CHECK (m->time == 0 && m->attempt == 0 && m->flags == 0 && m->delay == 0);
     QF_CHECK (m->reason[0] == 0 && m->raw == NULL && m->raw_size == 0 && m->raw_free == NULL);
     QF_CHECK (m->raw_hint == NULL && m->error[0] == 0 && m->error_field[0] == 0);
-    QF_CHECK (m->error_status == 0 && m->seqs == NULL && m->seq_count == 0);
+    QF_CHECK (m->error_status == 0 && m->seqs == NULL && m->seq_count == 0 && m->packed == NULL);
 }
 
 QF_TEST (reset_leaves_nothing_of_the_last_message)
@@ -240,6 +239,7 @@ QF_TEST (reset_leaves_nothing_of_the_last_message)
     memset (&m, 0xa5, sizeof m); /* whatever the stack held */
     m.body = NULL;
     m.seqs = NULL;
+    m.packed = NULL;
     for (int i = 0; i < 10; i++)
         frames[i] = (qf_frame_t){deliver[i], strlen (deliver[i])};
     QF_CHECK_EQ_INT (qf_msg_decode (&m, frames, 10, false), 0);
@@ -456,76 +456,172 @@ QF_TEST (acks_carry_a_list_of_seqs)
     qf_msg_reset (&in);
 }
 
-/* PACKED is a DELIVER whose seven small fields share one frame, separated
-   by single spaces: the same values at their longest, and an empty
-   subject, come through; every field is checked as its own frame would
-   be, and the head's shape and length are checked too. */
-QF_TEST (packed_carries_a_delivery_in_two_frames)
+/* PACKED carries several deliveries in two frames: a line per event of
+   DELIVER's seven small fields and its payload's size, then the payloads
+   one after another. The longest fields, an empty subject and UTF-8 come
+   through; a pack is full at QF_PACKED_MAX events or QF_BODY_MAX bytes of
+   payloads; every field is checked as its own frame would be, and the
+   lines, sizes and payloads as a whole too. */
+QF_TEST (packed_carries_deliveries_in_two_frames)
 {
-    qf_msg_t out = {.id = QF_MSG_PACKED, .seq = UINT64_C (9223372036854775807)};
-    memset (out.event_id, 'e', QF_ID_MAX);
-    memset (out.topic, 't', QF_TOPIC_MAX);
-    memset (out.subject, 's', QF_SUBJECT_MAX);
-    out.time = INT64_MAX;
-    out.attempt = UINT32_MAX;
-    out.flags = UINT32_MAX;
-    out.raw = "{\"id\":7}";
-    out.raw_size = strlen (out.raw);
-    qf_msg_t in = {0};
+    qf_packed_t *pack = calloc (1, sizeof *pack);
+    QF_CHECK (pack != NULL);
+    qf_msg_t fields = {.seq = UINT64_C (9223372036854775807),
+                       .time = INT64_MAX,
+                       .attempt = UINT32_MAX,
+                       .flags = UINT32_MAX};
+    memset (fields.event_id, 'e', QF_ID_MAX);
+    memset (fields.topic, 't', QF_TOPIC_MAX);
+    memset (fields.subject, 's', QF_SUBJECT_MAX);
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, "{\"id\":7}", 8), 0);
+    fields.seq = 5;
+    fields.subject[0] = 0;
+    strcpy (fields.topic, "qualification.created");
+    fields.time = 1700;
+    fields.attempt = 1;
+    fields.flags = 0;
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, "{}", 2), 0);
+    fields.seq = 6;
+    strcpy (fields.subject, "qualification/7");
+    const char *chinese = "{\"n\":\"二级\"}";
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, chinese, strlen (chinese)), 0);
+    qf_msg_t out = {.id = QF_MSG_PACKED, .packed = pack};
     QF_CHECK_EQ_INT (qf_msg_send (&out, zsock_resolve (s_dealer), 0), 0);
     zmsg_t *wire = zmsg_recv (s_router);
-    QF_CHECK (wire && zmsg_size (wire) == 5); /* routing, QFLOW/1, PACKED, head, payload */
-    zframe_t *head = zmsg_first (wire);
-    for (int i = 0; i < 3 && head; i++)
-        head = zmsg_next (wire);
-    QF_CHECK (head && zframe_size (head) == QF_HEAD_MAX);
+    QF_CHECK (wire && zmsg_size (wire) == 5); /* routing, QFLOW/1, PACKED, heads, payloads */
+    zframe_t *heads = zmsg_first (wire);
+    for (int i = 0; i < 3 && heads; i++)
+        heads = zmsg_next (wire);
+    /* The first line is as long as a line can be but for its size's 6 digits. */
+    const char *lf = heads ? memchr (zframe_data (heads), '\n', zframe_size (heads)) : NULL;
+    QF_CHECK (lf && lf - (const char *)zframe_data (heads) == QF_HEAD_MAX - 6);
     zmsg_destroy (&wire);
+    qf_msg_t in = {0};
     QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
     QF_CHECK_EQ_INT (in.id, QF_MSG_PACKED);
-    QF_CHECK (in.seq == out.seq && in.time == INT64_MAX && in.attempt == UINT32_MAX);
-    QF_CHECK (in.flags == UINT32_MAX && strcmp (in.event_id, out.event_id) == 0);
-    QF_CHECK (strcmp (in.topic, out.topic) == 0 && strcmp (in.subject, out.subject) == 0);
-    QF_CHECK_EQ_INT (json_integer_value (json_object_get (in.body, "id")), 7);
-    out.subject[0] = 0;
-    out.seq = 5;
+    QF_CHECK (in.packed && in.packed->count == 3);
+    if (s_test_current_failed)
+        return;
+    const qf_packed_event_t *e = in.packed->events;
+    QF_CHECK (e[0].seq == UINT64_C (9223372036854775807) && e[0].time == INT64_MAX);
+    QF_CHECK (e[0].attempt == UINT32_MAX && e[0].flags == UINT32_MAX);
+    QF_CHECK (strlen (e[0].event_id) == QF_ID_MAX && strlen (e[0].topic) == QF_TOPIC_MAX);
+    QF_CHECK (strlen (e[0].subject) == QF_SUBJECT_MAX);
+    QF_CHECK_EQ_INT (json_integer_value (json_object_get (e[0].body, "id")), 7);
+    QF_CHECK (e[1].seq == 5 && e[1].subject[0] == 0 && json_object_size (e[1].body) == 0);
+    QF_CHECK_STR (e[1].topic, "qualification.created");
+    QF_CHECK_STR (e[2].subject, "qualification/7");
+    QF_CHECK_STR (json_string_value (json_object_get (e[2].body, "n")), "二级");
+    qf_msg_reset (&in);
+    QF_CHECK (in.packed == NULL);
+
+    /* Full at QF_PACKED_MAX events, or at QF_BODY_MAX bytes of payloads;
+       an empty pack takes a payload of QF_BODY_MAX. */
+    qf_packed_clear (pack);
+    for (int i = 0; i < QF_PACKED_MAX; i++)
+        QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, "{}", 2), 0);
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, "{}", 2), QF_ETOOBIG);
     QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
-    QF_CHECK (in.seq == 5 && in.subject[0] == 0 && in.topic[0] == 't');
-    /* Numbers the head cannot hold in 19 digits are the sender's bug. */
-    out.seq = UINT64_C (9223372036854775808);
+    QF_CHECK (in.packed && in.packed->count == QF_PACKED_MAX);
+    qf_msg_reset (&in);
+    qf_packed_clear (pack);
+    char *big = malloc (QF_BODY_MAX);
+    QF_CHECK (big != NULL);
+    if (!big)
+        return;
+    memset (big, 'a', QF_BODY_MAX);
+    memcpy (big, "{\"x\":\"", 6);
+    memcpy (big + QF_BODY_MAX - 2, "\"}", 2);
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, big, QF_BODY_MAX), 0);
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, "{}", 2), QF_ETOOBIG);
+    QF_CHECK_EQ_INT (s_roundtrip (&out, &in), 0);
+    QF_CHECK (in.packed && in.packed->count == 1 && in.packed->events[0].size == QF_BODY_MAX);
+    qf_msg_reset (&in);
+    /* Numbers the head cannot hold in 19 digits are the sender's bug, and
+       so is a PACKED with nothing in it. */
+    qf_packed_clear (pack);
+    fields.seq = UINT64_C (9223372036854775808);
+    QF_CHECK_EQ_INT (qf_packed_append (pack, &fields, "{}", 2), QF_EINVAL);
     QF_CHECK_EQ_INT (qf_msg_send (&out, zsock_resolve (s_dealer), 0), QF_EINVAL);
+    qf_packed_destroy (&pack);
 
     struct {
-        const char *head;
+        const char *heads;
+        const char *payloads;
         const char *field;
     } bad[] = {
-        {"1 e t.x s 1700 1", "head"},         /* six fields */
-        {"1 e t.x s 1700 1 0 9", "head"},     /* eight */
-        {"1 e t.x s  1700 1 0", "time"},      /* a double space: an empty time */
-        {"", "head"},
-        {"x e t.x s 1700 1 0", "seq"},
-        {"1  t.x s 1700 1 0", "event_id"},    /* empty id */
-        {"1 e T.x s 1700 1 0", "topic"},
-        {"1 e t.x s\x01 1700 1 0", "subject"},
-        {"1 e t.x s -1 1 0", "time"},
-        {"1 e t.x s 1700 4294967296 0", "attempt"},
-        {"1 e t.x s 1700 1 0x1", "flags"},
+        {"1 e t.x s 1700 1 0", "{}", "heads"},        /* no size */
+        {"1 e t.x s 1700 1 0 2 9", "{}", "heads"},    /* nine fields */
+        {"1 e t.x s  1700 1 0 2", "{}", "time"},      /* a double space: an empty time */
+        {"", "{}", "heads"},
+        {"1 e t.x s 1700 1 0 2\n", "{}", "heads"},    /* an empty last line */
+        {"x e t.x s 1700 1 0 2", "{}", "seq"},
+        {"1  t.x s 1700 1 0 2", "{}", "event_id"},    /* empty id */
+        {"1 e T.x s 1700 1 0 2", "{}", "topic"},
+        {"1 e t.x s\x01 1700 1 0 2", "{}", "subject"},
+        {"1 e t.x s -1 1 0 2", "{}", "time"},
+        {"1 e t.x s 1700 4294967296 0 2", "{}", "attempt"},
+        {"1 e t.x s 1700 1 0x1 2", "{}", "flags"},
+        {"1 e t.x s 1700 1 0 1", "{}", "heads"},      /* a payload under 2 bytes */
+        {"1 e t.x s 1700 1 0 3", "{}", "payloads"},   /* sizes add up to 3, not 2 */
+        {"1 e t.x s 1700 1 0 2", "[]", "payloads"},   /* not an object */
+        {"1 e t.x s 1700 1 0 2\n2 e t.x s 1700 1 0 3", "{}{\"", "payloads"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *frames[] = {QF_PROTOCOL, "PACKED", bad[i].head, "{}"};
+        const char *frames[] = {QF_PROTOCOL, "PACKED", bad[i].heads, bad[i].payloads};
         QF_CHECK_EQ_INT (s_raw (&in, 4, frames, NULL), QF_EPROTO);
         QF_CHECK_STR (in.error_field, bad[i].field);
         QF_CHECK_EQ_INT (in.error_status, QF_STATUS_BAD_REQUEST);
+        QF_CHECK (in.packed == NULL);
     }
-    static char long_head[QF_HEAD_MAX + 2];
-    memset (long_head, '1', sizeof long_head - 1);
-    const char *too_long[] = {QF_PROTOCOL, "PACKED", long_head, "{}"};
-    QF_CHECK_EQ_INT (s_raw (&in, 4, too_long, NULL), QF_EPROTO);
-    QF_CHECK_STR (in.error_field, "head");
-    QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
-    const char *no_payload[] = {QF_PROTOCOL, "PACKED", "1 e t.x s 1700 1 0"};
-    QF_CHECK_EQ_INT (s_raw (&in, 3, no_payload, NULL), QF_EPROTO);
-    QF_CHECK_STR (in.error_field, "body");
+    /* 257 lines, heads longer than 256 lines can be, payloads over 1 MiB. */
+    size_t line = strlen ("1 e t.x s 1700 1 0 2\n");
+    char *many = malloc ((QF_PACKED_MAX + 1) * line + 1);
+    char *payloads = malloc (2 * (QF_PACKED_MAX + 1) + 1);
+    char *long_heads = malloc (QF_HEADS_MAX + 2);
+    QF_CHECK (many && payloads && long_heads);
+    if (!many || !payloads || !long_heads) {
+        free (many);
+        free (payloads);
+        free (long_heads);
+        free (big);
+        return;
+    }
+    for (int i = 0; i <= QF_PACKED_MAX; i++) {
+        memcpy (many + i * line, "1 e t.x s 1700 1 0 2\n", line);
+        memcpy (payloads + 2 * i, "{}", 2);
+    }
+    many[(QF_PACKED_MAX + 1) * line - 1] = 0;
+    payloads[2 * (QF_PACKED_MAX + 1)] = 0;
+    memset (long_heads, '1', QF_HEADS_MAX + 1);
+    long_heads[QF_HEADS_MAX + 1] = 0;
+    const char *over[][2] = {{many, payloads}, {long_heads, "{}"}};
+    const char *over_field[] = {"heads", "heads"};
+    for (int i = 0; i < 2; i++) {
+        const char *frames[] = {QF_PROTOCOL, "PACKED", over[i][0], over[i][1]};
+        QF_CHECK_EQ_INT (s_raw (&in, 4, frames, NULL), QF_EPROTO);
+        QF_CHECK_STR (in.error_field, over_field[i]);
+        QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
+    }
+    const char *huge[] = {QF_PROTOCOL, "PACKED", "1 e t.x s 1700 1 0 2", big};
+    size_t huge_sizes[] = {7, 6, strlen (huge[2]), QF_BODY_MAX + 1};
+    char *bigger = realloc (big, QF_BODY_MAX + 1);
+    QF_CHECK (bigger != NULL);
+    if (bigger) {
+        huge[3] = big = bigger;
+        QF_CHECK_EQ_INT (s_raw (&in, 4, huge, huge_sizes), QF_EPROTO);
+        QF_CHECK_STR (in.error_field, "payloads");
+        QF_CHECK_EQ_INT (in.error_status, QF_STATUS_TOO_LARGE);
+    }
+    const char *no_payloads[] = {QF_PROTOCOL, "PACKED", "1 e t.x s 1700 1 0 2"};
+    QF_CHECK_EQ_INT (s_raw (&in, 3, no_payloads, NULL), QF_EPROTO);
+    QF_CHECK_STR (in.error_field, "payloads");
+    QF_CHECK (in.packed == NULL);
     qf_msg_reset (&in);
+    free (many);
+    free (payloads);
+    free (long_heads);
+    free (big);
 }
 
 QF_TEST (nonblocking_recv_says_eagain)
@@ -587,7 +683,7 @@ main (void)
     QF_RUN (bad_fields_are_refused);
     QF_RUN (refusals_name_the_field_and_status);
     QF_RUN (acks_carry_a_list_of_seqs);
-    QF_RUN (packed_carries_a_delivery_in_two_frames);
+    QF_RUN (packed_carries_deliveries_in_two_frames);
     QF_RUN (nonblocking_recv_says_eagain);
     QF_RUN (status_mapping);
     QF_RUN (dates);

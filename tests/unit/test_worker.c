@@ -298,6 +298,21 @@ s_send_welcome (fixture_t *f, const char *instance)
     return s_send_welcome_acks (f, instance, 0);
 }
 
+/* Turns a DELIVER into a PACKED of `copies` deliveries: this one, then the
+   same with the next seqs. */
+static int
+s_pack (qf_msg_t *msg, int copies)
+{
+    char *payload = json_dumps (msg->body, JSON_COMPACT);
+    msg->packed = calloc (1, sizeof *msg->packed);
+    int rc = payload && msg->packed ? 0 : -1;
+    for (int i = 0; rc == 0 && i < copies; i++, msg->seq++)
+        rc = qf_packed_append (msg->packed, msg, payload, strlen (payload));
+    free (payload);
+    msg->id = QF_MSG_PACKED;
+    return rc;
+}
+
 static int
 s_send_deliver_topic (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t flags,
                       const char *topic)
@@ -312,6 +327,8 @@ s_send_deliver_topic (fixture_t *f, uint64_t seq, uint32_t attempt, uint32_t fla
     snprintf (msg.subject, sizeof msg.subject, "%s", "qualification/7");
     msg.body = json_pack ("{s:i, s:s, s:[s,s]}", "id", 7, "name", "二级资质", "departments",
                           "legal", "finance");
+    if (f->packed && s_pack (&msg, 1))
+        return -1;
     return s_send (f, &msg);
 }
 
@@ -539,6 +556,43 @@ QF_TEST (test_packed_delivery)
     QF_CHECK_EQ_INT (s_setup (&f, "legal-test-2", 7, H_ACK_RESULT), 0);
     f.packed = true;
     s_body_deliver_ack (s_test_name, &f);
+    s_teardown (&f);
+}
+
+/* One PACKED of three deliveries: the handler sees each in turn, and each
+   is answered, in order. */
+static void
+s_body_packed_three (const char *s_test_name, fixture_t *f)
+{
+    s_open_session (s_test_name, f, "legal-test-12");
+    if (s_test_current_failed)
+        return;
+    qf_msg_t msg = {.id = QF_MSG_DELIVER, .seq = 21, .time = 1764199777123LL, .attempt = 1};
+    snprintf (msg.event_id, sizeof msg.event_id, "%s", EVENT_ID);
+    snprintf (msg.topic, sizeof msg.topic, "%s", "qualification.review_requested");
+    msg.body = json_pack ("{s:i}", "id", 7);
+    QF_CHECK_EQ_INT (s_pack (&msg, 3), 0);
+    QF_CHECK_EQ_INT (s_send (f, &msg), 0);
+    for (uint64_t seq = 21; seq <= 23; seq++) {
+        qf_msg_t answer = {0};
+        QF_CHECK_EQ_INT (s_recv (f, &answer, WAIT_MS, true), 0);
+        qf_msg_id_t id = answer.id;
+        uint64_t got = answer.seq;
+        qf_msg_reset (&answer);
+        QF_CHECK_STR (qf_msg_type_name (id), "ACK");
+        QF_CHECK_EQ_INT (got, seq);
+    }
+    seen_t seen = s_seen (f);
+    QF_CHECK_EQ_INT (seen.calls, 3);
+    QF_CHECK_EQ_INT (seen.seq, 23);
+    QF_CHECK_STR (seen.subject, "");
+}
+
+QF_TEST (test_packed_three)
+{
+    fixture_t f;
+    QF_CHECK_EQ_INT (s_setup (&f, "legal-test-12", 7, H_ACK_RESULT), 0);
+    s_body_packed_three (s_test_name, &f);
     s_teardown (&f);
 }
 
@@ -1036,6 +1090,7 @@ main (void)
     RUN_BOUNDED (test_hello_defaults);
     RUN_BOUNDED (test_deliver_ack_result);
     RUN_BOUNDED (test_packed_delivery);
+    RUN_BOUNDED (test_packed_three);
     RUN_BOUNDED (test_handler_failure_nacks);
     RUN_BOUNDED (test_handler_failure_default_reason);
     RUN_BOUNDED (test_result_not_object_nacks);
