@@ -94,6 +94,9 @@ TEST_SRC   := $(wildcard tests/unit/test_*.c)
 # Probes: programs the integration tests drive (tests/probe/NAME.c), built
 # beside the unit tests but not run by themselves (not named test_*).
 PROBE_SRC  := $(wildcard tests/probe/*.c)
+# Faults: libraries the integration tests preload into a real daemon
+# (tests/faults/NAME.c -> lib$(NAME).so), built without the sanitizers.
+FAULT_SRC  := $(wildcard tests/faults/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 # Fuzz targets: tests/fuzz/fuzz_NAME.c, each with its corpus in tests/fuzz/corpus/NAME/.
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -115,6 +118,7 @@ TEST_PARTLIST := $(B)/obj/gen/qf_config_parts_test.o
 TEST_MODLIST := $(B)/obj/gen/qf_modules_test.o
 TESTS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 PROBES  := $(patsubst tests/probe/%.c,$(B)/tests/%,$(PROBE_SRC))
+FAULTS  := $(patsubst tests/faults/%.c,$(B)/tests/lib%.so,$(FAULT_SRC))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 # Each fuzz target with a plain main() that replays its corpus: make test
 # runs them (tests/run picks up test_*), with no need for clang.
@@ -130,7 +134,7 @@ all: libs
 	@$(MAKE) --no-print-directory build
 	@mkdir -p bin && cp -f $(PROGS) bin/
 
-build: $(PROGS) $(TESTS) $(PROBES) $(REPLAYS) $(BENCHES) $(TEST_DAEMON)
+build: $(PROGS) $(TESTS) $(PROBES) $(FAULTS) $(REPLAYS) $(BENCHES) $(TEST_DAEMON)
 
 # Fails with the exact apt-get line when packages are missing and we are not root.
 deps:
@@ -233,6 +237,10 @@ $(PROBES): $(B)/tests/%: $(B)/obj/tests/probe/%.o $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_V) $(LDFLAGS) -o $@ $^ $(WLIBS)
+$(FAULTS): $(B)/tests/lib%.so: tests/faults/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl
 $(REPLAYS): $(B)/tests/test_fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
 	$(LIBQFD) $(LIBQFW) $(LIBQF)
 	@mkdir -p $(dir $@)

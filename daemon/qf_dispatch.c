@@ -404,6 +404,7 @@ typedef struct {
     qf_entry_t *entry; /* redelivery: the entry being handed out again */
     int scanned;       /* events looked at in this pass */
     bool stalled;      /* no member has room */
+    uint64_t last_seq; /* the newest event on disk: none past it is handed out */
 } dispatch_t;
 
 static void
@@ -457,6 +458,8 @@ s_dispatch_new (const qf_event_t *event, void *arg)
 {
     dispatch_t *d = arg;
     qf_group_t *group = d->group;
+    if (event->seq > d->last_seq)
+        return 1; /* committed, not yet on disk (qf_sync.h) */
     d->scanned++;
     bool wanted = qf_groups__matches (group, event->topic);
     /* Skip what was acknowledged before a restart. */
@@ -529,7 +532,7 @@ qf_delivery_dispatch (qf_delivery_t *self, uint64_t last_seq, qf_tail_t *tail)
            whose workers are busy, costs nothing). */
         if (group->deleting || !s_group_has_room (self, group))
             continue;
-        dispatch_t d = {self, group, NULL, 0, false};
+        dispatch_t d = {self, group, NULL, 0, false, last_seq};
         /* Events to hand out again come first: dead letters sent back, then
            failed events in sequence order. */
         for (size_t i = 0; i < group->retry_count + group->count && !d.stalled; i++) {

@@ -14,7 +14,7 @@
       timers      due timers, module ticks and retention (at a tick only)
       receive     reading messages from the sockets (drain time less execute)
       execute     running the commands and worker messages
-      commit      COMMIT, with the WAL's fsync (synchronous=FULL)
+      commit      COMMIT: writing the WAL (its fsync runs beside the loop, qf_sync.h)
       reply       sending the replies held for the commit
       publish     publishing the committed events
       deliver     handing events to the workers and the periodic ticks

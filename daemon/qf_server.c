@@ -14,6 +14,7 @@
 #include "qf_security.h"
 #include "qf_sendq.h"
 #include "qf_subs.h"
+#include "qf_sync.h"
 
 #include <czmq.h>
 #include <dlfcn.h>
@@ -36,7 +37,17 @@ typedef struct {
     char *raw;    /* the encoded body (owned) */
     size_t size;  /* bytes of raw */
     int64_t read_ns; /* when its request was read (qf_phases_request) */
+    uint64_t gen;    /* the commit it waits for (held replies) */
+    int64_t commit_ns; /* when its batch began to commit */
 } reply_t;
+
+/* What one commit made, held until the sync that covers it (qf_sync.h):
+   its events, to publish and hand to delivery, and the log's end then. */
+typedef struct {
+    uint64_t gen;
+    uint64_t last_seq;
+    qf_event_list_t events;
+} held_commit_t;
 
 struct qf_server_t {
     qf_config_t *config;     /* owned; replaced on reload */
@@ -67,6 +78,14 @@ struct qf_server_t {
     int64_t read_ns;            /* when the command being handled was read */
     bool partial;               /* a command failed after it changed rows: the batch
                                    must be rolled back (s_finish_batch) */
+    qf_sync_t *sync;            /* the WAL's fsync beside the loop (durability full), or NULL */
+    uint64_t commit_gen;        /* commits so far (generations, qf_sync.h) */
+    uint64_t durable_gen;       /* the newest commit known on disk */
+    uint64_t durable_seq;       /* the log's end at that commit: delivery stops there */
+    reply_t *held;              /* replies of commits not yet on disk, oldest at held_head */
+    size_t held_head, held_count, held_cap;
+    held_commit_t *commits;     /* commits not yet on disk, oldest at commits_head */
+    size_t commits_head, commits_count, commits_cap;
     int64_t slow_logged;        /* monotonic ms of the last slow batch's log line */
     uint64_t slow_unlogged;     /* slow batches since then, not logged one by one */
 };
@@ -236,6 +255,20 @@ qf_server_new (qf_config_t **config_p, char *error, size_t error_size)
         goto fail;
     }
     qf_timers_warn_uncovered (self->store, self->config, "start");
+    /* From here on, with durability full, commits are made durable by the
+       sync thread while the loop goes on (qf_sync.h). */
+    if (self->config->durability == QF_DURABILITY_FULL) {
+        char wal[4096];
+        if (qf_store_defer_sync (self->store, wal, sizeof wal)) {
+            snprintf (error, error_size, "cannot set up the WAL's sync for %s",
+                      self->config->database);
+            goto fail;
+        }
+        self->sync = qf_sync_new (wal, error, error_size);
+        if (!self->sync)
+            goto fail;
+    }
+    self->durable_seq = qf_store_last_seq (self->store);
     qf_info ("qualflowd %s started: database %s (schema %d, last seq %llu), commands %s, "
              "workers %s, events %s; %s",
              QF_VERSION, self->config->database, qf_store_schema_version (),
@@ -255,6 +288,7 @@ qf_server_destroy (qf_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     qf_server_t *self = *self_p;
+    qf_sync_destroy (&self->sync);
     qf_delivery_destroy (&self->delivery);
     zsock_destroy (&self->command);
     zsock_destroy (&self->worker);
@@ -265,6 +299,12 @@ qf_server_destroy (qf_server_t **self_p)
     for (size_t i = 0; i < self->reply_count; i++)
         free (self->replies[i].raw);
     free (self->replies);
+    for (size_t i = self->held_head; i < self->held_count; i++)
+        free (self->held[i].raw);
+    free (self->held);
+    for (size_t i = self->commits_head; i < self->commits_count; i++)
+        qf_event_list_free (&self->commits[i].events);
+    free (self->commits);
     qf_sendq_destroy (&self->sendq);
     qf_tail_destroy (&self->tail);
     qf_phases_destroy (&self->phases);
@@ -310,6 +350,12 @@ s_status (void *arg)
                          json_pack ("{s:s, s:s, s:s}", "command", self->config->command_endpoint,
                                     "worker", self->config->worker_endpoint, "event",
                                     self->config->event_endpoint));
+    /* With durability full: the WAL's syncs beside the loop (qf_sync.h). */
+    json_t *sync = self->sync ? qf_sync_status (self->sync) : json_null ();
+    if (sync && self->sync)
+        json_object_set_new (sync, "waiting_commits",
+                             json_integer ((json_int_t)(self->commit_gen - self->durable_gen)));
+    json_object_set_new (status, "wal_sync", sync);
     uint64_t first = 0;
     if (qf_store_event_first (self->store, &first) == 0)
         json_object_set_new (status, "first_seq", json_integer ((json_int_t)first));
@@ -383,7 +429,9 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
         return;
     }
     qf_msg_t now = {0}, *msg = &now;
-    if (writes || qf_store_in_transaction (self->store)) {
+    /* While a commit is not yet on disk, even a reply that changed nothing
+       waits for it: it may show what that commit changed. */
+    if (writes || qf_store_in_transaction (self->store) || self->durable_gen < self->commit_gen) {
         if (self->reply_count == self->reply_cap) {
             size_t cap = self->reply_cap ? self->reply_cap * 2 : 256;
             reply_t *grown = realloc (self->replies, cap * sizeof *grown);
@@ -777,8 +825,145 @@ s_event_hwm (qf_server_t *self, const qf_event_list_t *list)
    time than a batch of commands. */
 #define SUBS_PER_TURN 1000
 
-/* Commits the batch, then answers, publishes and hands events on. Plain
-   acks alone wait up to ACK_FLUSH_MS for company (`force` commits them). */
+/* Grows a held array to hold one more; false when out of memory. */
+static bool
+s_hold_room (void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return true;
+    size_t grown_cap = *cap ? *cap * 2 : 256;
+    void *grown = realloc (*items, grown_cap * size);
+    if (!grown)
+        return false;
+    *items = grown;
+    *cap = grown_cap;
+    return true;
+}
+
+/* A sync of the WAL failed: what the disk kept is unknown, so nothing it
+   should have covered may be answered. The daemon stops at once, without
+   a last checkpoint; at its next start SQLite recovers what the disk kept
+   (qf_sync.h). */
+static void
+s_sync_failed (qf_server_t *self)
+{
+    char why[512];
+    qf_sync_failed (self->sync, why, sizeof why);
+    qf_error ("the database's WAL could not be made durable (%s): qualflowd stops now without "
+              "answering the %zu requests that waited for it, which were not confirmed and "
+              "may be lost; check the disk (dmesg), then start qualflowd again: it recovers "
+              "what was written",
+              why, self->held_count - self->held_head);
+    qf_log_flush (true);
+    _exit (QF_EXIT_SYNC_FAILED);
+}
+
+/* Sends the replies and publishes the events of every commit now on disk:
+   all of them without a sync thread (durability normal). */
+static void
+s_release (qf_server_t *self)
+{
+    uint64_t durable = self->commit_gen;
+    if (self->sync) {
+        durable = qf_sync_peek (self->sync);
+        if (qf_sync_failed (self->sync, NULL, 0))
+            s_sync_failed (self);
+    }
+    self->durable_gen = durable;
+    qf_batch_time_t *batch = &self->batch;
+    int64_t t0 = qf_time_mono_ns ();
+    size_t i = self->held_head;
+    for (; i < self->held_count && self->held[i].gen <= durable; i++) {
+        reply_t *reply = &self->held[i];
+        int64_t start = qf_time_mono_ns ();
+        if (reply->raw)
+            s_send_reply (self, &reply->msg, reply->raw, reply->size);
+        reply->raw = NULL;
+        qf_request_time_t time = {reply->commit_ns - reply->read_ns, start - reply->commit_ns,
+                                  qf_time_mono_ns () - start};
+        qf_phases_request (self->phases, &time);
+    }
+    self->held_head = i;
+    if (self->held_head == self->held_count)
+        self->held_head = self->held_count = 0;
+    int64_t t1 = qf_time_mono_ns ();
+    batch->ns[QF_PHASE_REPLY] += t1 - t0;
+    void *events = zsock_resolve (self->events);
+    for (i = self->commits_head; i < self->commits_count && self->commits[i].gen <= durable; i++) {
+        /* Publish from the bytes encoded once at append time; only while
+           someone is subscribed (a subscription that came since the poll
+           counts), since libzmq takes every frame even for nobody. */
+        qf_event_list_t *list = &self->commits[i].events;
+        self->durable_seq = self->commits[i].last_seq;
+        s_event_hwm (self, list);
+        if (list->count && !qf_subs_any (self->subs))
+            qf_subs_read (self->subs, events, SUBS_PER_TURN);
+        bool listened = qf_subs_any (self->subs);
+        if (listened)
+            self->published += list->count;
+        else
+            self->skipped += list->count;
+        for (size_t k = 0; listened && k < list->count; k++) {
+            qf_event_t *event = &list->items[k];
+            qf_msg_t msg = {0};
+            msg.id = QF_MSG_EVENT;
+            qf_copy (msg.topic, sizeof msg.topic, event->topic);
+            msg.seq = event->seq;
+            qf_copy (msg.event_id, sizeof msg.event_id, event->id);
+            qf_copy (msg.subject, sizeof msg.subject, event->subject);
+            msg.time = event->time;
+            msg.raw = event->payload;
+            msg.raw_size = event->payload_size;
+            qf_msg_send (&msg, events, ZMQ_DONTWAIT);
+        }
+        /* Delivery takes them from memory while they are recent. */
+        qf_tail_push (self->tail, list);
+        qf_event_list_free (list);
+    }
+    self->commits_head = i;
+    if (self->commits_head == self->commits_count)
+        self->commits_head = self->commits_count = 0;
+    batch->ns[QF_PHASE_PUBLISH] += qf_time_mono_ns () - t1;
+}
+
+/* After a commit: numbers it, asks for its sync and holds its events
+   (taken from the store) until then. */
+static void
+s_committed (qf_server_t *self)
+{
+    self->commit_gen++;
+    if (self->sync)
+        qf_sync_request (self->sync, self->commit_gen);
+    qf_event_list_t list;
+    qf_store_take_committed (self->store, &list);
+    if (!s_hold_room ((void **)&self->commits, &self->commits_cap, self->commits_count,
+                      sizeof *self->commits)) {
+        /* Publishing is best effort and delivery reads the log: only the
+           events are lost to the stream, and delivery waits for the next. */
+        qf_error ("out of memory holding %zu committed events to publish", list.count);
+        qf_event_list_free (&list);
+        return;
+    }
+    held_commit_t *commit = &self->commits[self->commits_count++];
+    commit->gen = self->commit_gen;
+    commit->last_seq = qf_store_last_seq (self->store);
+    commit->events = list;
+}
+
+/* Whether so much waits for the sync in hand that the loop should wait for
+   it before reading more: what a stalled disk makes the daemon hold stays
+   bounded (the clients' windows bound it too). */
+#define HELD_COMMITS_MAX 64
+static bool
+s_held_too_much (qf_server_t *self)
+{
+    return self->held_count - self->held_head > 4 * (size_t)self->config->batch_max ||
+           self->commits_count - self->commits_head >= HELD_COMMITS_MAX;
+}
+
+/* Commits the batch, then holds its replies and events until the commit is
+   on disk (s_release). Plain acks alone wait up to ACK_FLUSH_MS for company
+   (`force` commits them). */
 #define ACK_FLUSH_MS 50
 
 static void
@@ -790,6 +975,7 @@ s_finish_batch (qf_server_t *self, bool force)
     int64_t mono = qf_time_mono_ms ();
     bool acks_due =
         qf_delivery_dirty (self->delivery) && (force || mono - self->last_commit >= ACK_FLUSH_MS);
+    bool wrote = false;
     if (qf_store_in_transaction (self->store) || qf_delivery_must_commit (self->delivery) ||
         acks_due) {
         self->last_commit = mono;
@@ -812,12 +998,14 @@ s_finish_batch (qf_server_t *self, bool force)
                       qf_strerror (rc));
         qf_delivery_after_commit (self->delivery, rc == 0);
         self->batches++;
+        wrote = rc == 0;
     }
     int64_t t1 = qf_time_mono_ns ();
     int64_t checkpoint = qf_store_take_checkpoint_ns (self->store);
     batch->ns[QF_PHASE_COMMIT] += t1 - t0 - checkpoint;
     batch->ns[QF_PHASE_CHECKPOINT] += checkpoint;
-    bool committed = rc == 0;
+    if (wrote)
+        s_committed (self);
     const char *why = rc == QF_EFULL
                           ? "storage full: the database's disk has no space left, so the daemon "
                             "could not commit this request; nothing was changed; retry after the "
@@ -826,55 +1014,27 @@ s_finish_batch (qf_server_t *self, bool force)
                             "retry later";
     for (size_t i = 0; i < self->reply_count; i++) {
         reply_t *reply = &self->replies[i];
-        if (!committed && reply->writes) {
+        if (rc && reply->writes) {
             free (reply->raw);
             reply->msg.status = QF_STATUS_SERVER_ERROR;
             reply->raw =
                 s_encode (json_pack ("{s:{s:i, s:s}}", "error", "status", 500, "message", why));
             reply->size = reply->raw ? strlen (reply->raw) : 0;
         }
-        if (reply->raw)
-            s_send_reply (self, &reply->msg, reply->raw, reply->size);
-        reply->raw = NULL;
-        qf_request_time_t time = {t0 - reply->read_ns, t1 - t0, qf_time_mono_ns () - t1};
-        qf_phases_request (self->phases, &time);
+        /* Each waits for the newest commit: its own, or one it may have seen. */
+        reply->gen = self->commit_gen;
+        reply->commit_ns = t0;
+        if (!s_hold_room ((void **)&self->held, &self->held_cap, self->held_count,
+                          sizeof *self->held)) {
+            qf_error ("out of memory holding a reply; the client will time out");
+            free (reply->raw);
+            continue;
+        }
+        self->held[self->held_count++] = *reply;
     }
     self->reply_count = 0;
     self->reply_bytes = 0;
-    int64_t t2 = qf_time_mono_ns ();
-    batch->ns[QF_PHASE_REPLY] += t2 - t1;
-    if (!committed)
-        return;
-    /* Publish after commit, from the bytes encoded once at append time;
-       only while someone is subscribed (a subscription that came since
-       the poll counts), since libzmq takes every frame even for nobody. */
-    qf_event_list_t committed_events, *list = &committed_events;
-    qf_store_take_committed (self->store, list);
-    void *events = zsock_resolve (self->events);
-    s_event_hwm (self, list);
-    if (list->count && !qf_subs_any (self->subs))
-        qf_subs_read (self->subs, events, SUBS_PER_TURN);
-    bool listened = qf_subs_any (self->subs);
-    if (listened)
-        self->published += list->count;
-    else
-        self->skipped += list->count;
-    for (size_t i = 0; listened && i < list->count; i++) {
-        qf_event_t *event = &list->items[i];
-        qf_msg_t msg = {0};
-        msg.id = QF_MSG_EVENT;
-        qf_copy (msg.topic, sizeof msg.topic, event->topic);
-        msg.seq = event->seq;
-        qf_copy (msg.event_id, sizeof msg.event_id, event->id);
-        qf_copy (msg.subject, sizeof msg.subject, event->subject);
-        msg.time = event->time;
-        msg.raw = event->payload;
-        msg.raw_size = event->payload_size;
-        qf_msg_send (&msg, events, ZMQ_DONTWAIT);
-    }
-    /* Delivery takes them from memory while they are recent. */
-    qf_tail_push (self->tail, list);
-    batch->ns[QF_PHASE_PUBLISH] += qf_time_mono_ns () - t2;
+    s_release (self);
 }
 
 /* The loop's checkpoint (qf_store_checkpoint_due), after the batch's
@@ -1001,6 +1161,8 @@ s_reload (qf_server_t *self)
         rc = qf_timers_calendar_sync (self->store, next, qf_time_now_ms (), "SIGHUP", NULL);
     if (rc == 0)
         rc = qf_store_commit (self->store);
+    if (rc == 0)
+        s_committed (self);
     if (rc) {
         qf_store_rollback (self->store);
         qf_error ("SIGHUP: configuration not reloaded, keeping the running one: the pending "
@@ -1053,13 +1215,21 @@ qf_server_run (qf_server_t *self)
     /* The event socket's subscriptions are read as they come, so that they
        do not pile up (qf_subs.h). With CURVE, the ZAP handler is polled
        too: it answers new connections between batches (qf_security.h). */
-    zmq_pollitem_t items[] = {
+    zmq_pollitem_t items[5] = {
         {zsock_resolve (self->command), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->events), 0, ZMQ_POLLIN, 0},
-        {self->security ? qf_security_zap_socket (self->security) : NULL, 0, ZMQ_POLLIN, 0},
     };
-    int nitems = self->security ? 4 : 3;
+    int nitems = 3, zap_item = -1, sync_item = -1;
+    if (self->sync) {
+        sync_item = nitems++;
+        items[sync_item] = (zmq_pollitem_t){NULL, qf_sync_fd (self->sync), ZMQ_POLLIN, 0};
+    }
+    if (self->security) {
+        zap_item = nitems++;
+        items[zap_item] =
+            (zmq_pollitem_t){qf_security_zap_socket (self->security), 0, ZMQ_POLLIN, 0};
+    }
     int more = 0;
     qf_msg_t msg = {0};
     /* Who sent each message: read only with CURVE, where it decides. */
@@ -1089,10 +1259,20 @@ qf_server_run (qf_server_t *self)
         batch->ns[QF_PHASE_TIMERS] = drain_start - batch->start_ns;
         /* New connections' handshakes, answered once per batch: no peer's
            messages come before its handshake, so the drain need not ask. */
-        if (self->security && (items[3].revents & ZMQ_POLLIN))
+        if (zap_item >= 0 && (items[zap_item].revents & ZMQ_POLLIN))
             qf_security_zap_handle (self->security);
         if (items[2].revents & ZMQ_POLLIN)
             qf_subs_read (self->subs, items[2].socket, SUBS_PER_TURN);
+        /* Commits the sync thread has made durable since: answered first.
+           Too much held for a slow disk: wait for it before reading more. */
+        if (sync_item >= 0) {
+            if (items[sync_item].revents & ZMQ_POLLIN)
+                qf_sync_done (self->sync);
+            if (s_held_too_much (self))
+                qf_sync_wait (self->sync, self->commit_gen);
+            if (qf_sync_peek (self->sync) > self->durable_gen)
+                s_release (self);
+        }
         int handled = 0;
         bool progress = true;
         /* Drain both sockets in turn, never waiting on either, until the
@@ -1111,6 +1291,10 @@ qf_server_run (qf_server_t *self)
                 if (self->partial)
                     break; /* nothing more on top of half a command */
             }
+            /* A sync that ended meanwhile: its replies need not wait for
+               this batch. */
+            if (self->sync && qf_sync_peek (self->sync) > self->durable_gen)
+                s_release (self);
             rc = s_recv (self, &msg, items[1].socket, peer);
             if (rc == 0 || rc == QF_EPROTO) {
                 int64_t start = qf_time_mono_ns ();
@@ -1138,15 +1322,20 @@ qf_server_run (qf_server_t *self)
             int interval = self->config->heartbeat_ms / 4;
             self->next_tick = mono + (interval < ACK_FLUSH_MS ? interval : ACK_FLUSH_MS);
         }
-        more = qf_delivery_dispatch (self->delivery, qf_store_last_seq (self->store), self->tail);
+        more = qf_delivery_dispatch (self->delivery, self->durable_seq, self->tail);
         batch->ns[QF_PHASE_DELIVER] += qf_time_mono_ns () - deliver_start;
         s_checkpoint (self);
         s_end_batch (self);
         if (full || timers_more)
             more = 1;
     }
-    /* Stop: the batch in hand was committed and answered above; the acks too. */
+    /* Stop: the batch in hand is committed, the acks too, and answered
+       once on disk. */
     s_finish_batch (self, true);
+    if (self->sync) {
+        qf_sync_wait (self->sync, self->commit_gen);
+        s_release (self);
+    }
     qf_info ("qualflowd stopping: %llu batches, %llu commands, last seq %llu",
              (unsigned long long)self->batches, (unsigned long long)self->commands,
              (unsigned long long)qf_store_last_seq (self->store));

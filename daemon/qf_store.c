@@ -1638,6 +1638,17 @@ qf_event_list_free (qf_event_list_t *list)
     memset (list, 0, sizeof *list);
 }
 
+int
+qf_store_defer_sync (qf_store_t *self, char *wal_path, size_t size)
+{
+    const char *wal = sqlite3_filename_wal (sqlite3_db_filename (self->db, "main"));
+    if (!wal || (size_t)snprintf (wal_path, size, "%s", wal) >= size)
+        return QF_EINVAL;
+    return sqlite3_exec (self->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : qf_store__fail (self, "PRAGMA synchronous=NORMAL");
+}
+
 void
 qf_store_take_committed (qf_store_t *self, qf_event_list_t *list)
 {

@@ -184,6 +184,14 @@ int qf_store_event_append_text (qf_store_t *self, const char *topic, const char 
     rollback). Lets a command answer with the same bytes: encoded once. */
 const char *qf_store_last_payload (qf_store_t *self, size_t *size_p);
 
+/*  From now on a commit does not wait for the disk (synchronous=NORMAL):
+    the caller makes commits durable by an fdatasync of the WAL file, whose
+    path is copied to `wal_path`, before it tells anyone of them
+    (qf_sync.h). Checkpoints still sync the WAL before they copy it and the
+    database after, so the WAL is never started again over frames that are
+    not in the database on disk. */
+int qf_store_defer_sync (qf_store_t *self, char *wal_path, size_t size);
+
 /*  Moves the events committed by the last qf_store_commit() into list
     (caller frees with qf_event_list_free). */
 void qf_store_take_committed (qf_store_t *self, qf_event_list_t *list);

@@ -29,7 +29,10 @@ s_usage (FILE *out)
              "  --version             print the version\n"
              "\n"
              "Signals: SIGINT/SIGTERM stop after committing the batch in hand;\n"
-             "SIGHUP reloads the reloadable configuration values.\n",
+             "SIGHUP reloads the reloadable configuration values.\n"
+             "\n"
+             "Exit status: 0 after a stop, 1 when it cannot start or the loop fails,\n"
+             "3 when the disk failed to make a commit durable (restart it).\n",
              QF_CONFIG_DEFAULT_PATH);
 }
 

@@ -53,11 +53,13 @@ class Env:
         worker): no linger, and a send to a dead peer gives up after 5 s."""
         return dealer(ctx or self.ctx, self.endpoint(name))
 
-    def start_daemon(self, wait=True, release=False):
+    def start_daemon(self, wait=True, release=False, env=None):
         log = open(os.path.join(self.dir, "daemon.log"), "ab")
         binary = os.path.join(RELEASE_BIN if release else BIN, "qualflowd")
+        e = dict(os.environ)
+        e.update(env or {})
         self.daemon = subprocess.Popen([binary, "-c", self.conf],
-                                       stdout=log, stderr=subprocess.STDOUT)
+                                       stdout=log, stderr=subprocess.STDOUT, env=e)
         self.procs.append(self.daemon)
         if wait:
             client = self.client()
