@@ -29,7 +29,7 @@ static const qf_key_t s_daemon[] = {
     QF_ENDPOINT ("daemon.command_endpoint",  CFG (command_endpoint),  "ipc://run/command.sock", 1024, QF_RESTART, "ROUTER endpoint for requests and replies"),
     QF_ENDPOINT ("daemon.event_endpoint",    CFG (event_endpoint),    "ipc://run/events.sock",  1024, QF_RESTART, "XPUB endpoint for the live event stream"),
     QF_ENDPOINT ("daemon.worker_endpoint",   CFG (worker_endpoint),   "ipc://run/worker.sock",  1024, QF_RESTART, "ROUTER endpoint for consumer-group delivery to workers"),
-    QF_ENUM     ("daemon.durability",        CFG (durability),        QF_DURABILITY_FULL, s_durability_names, QF_RESTART, "SQLite synchronous mode: full survives power loss, normal is faster"),
+    QF_ENUM     ("daemon.durability",        CFG (durability),        QF_DURABILITY_FULL, s_durability_names, QF_RESTART, "full: a change is answered only once on disk (the WAL is synced beside the loop) and survives power loss; normal: no sync at commit, a power cut may lose the newest"),
     QF_ENUM     ("daemon.log_level",         CFG (log_level),         QF_LOG_INFO,        s_log_level_names,  QF_RELOAD,  "least severe log level written"),
     QF_BOOL     ("daemon.syslog",            CFG (syslog),            0,                                      QF_RELOAD,  "also send log records to syslog (LOG_DAEMON)"),
     QF_INT      ("daemon.batch_max",         CFG (batch_max),         1000,     1,       100000,              QF_RELOAD,  "most messages handled per database commit"),
