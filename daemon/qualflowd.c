@@ -8,6 +8,7 @@
 #include "qf_store.h"
 
 #include <czmq.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,12 @@ main (int argc, char **argv)
     qf_log_init ("qualflowd", verbose ? QF_LOG_DEBUG : (qf_log_level_t)config->log_level,
                  config->syslog);
     qf_server_install_signals ();
+    /* libzmq's I/O thread as SCHED_BATCH: a message the loop hands it then
+       does not preempt the loop on a core they share; it is sent when the
+       loop waits (or at the scheduler's next tick), together with the
+       others of the batch, instead of one context switch each. Set before
+       the first socket starts the thread. */
+    zsys_set_thread_sched_policy (SCHED_BATCH);
     qf_server_t *server = qf_server_new (&config, error, sizeof error);
     if (!server) {
         qf_error ("cannot start: %s", error);

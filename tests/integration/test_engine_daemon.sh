@@ -157,6 +157,23 @@ test_sighup_reloads_and_refuses_restart_keys() {
     qf_cli ping >/dev/null || { qf_fail "daemon stopped answering after reloads"; return 1; }
 }
 
+# libzmq's I/O thread runs SCHED_BATCH (policy 3 in /proc's stat), so
+# that a message the loop hands it does not preempt the loop on a shared
+# core; the loop's own threads keep the default policy (0).
+test_io_thread_does_not_preempt_the_loop() {
+    qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
+    local task name policy io=0
+    for task in /proc/"$QF_DAEMON_PID"/task/*; do
+        name=$(cat "$task/comm")
+        policy=$(sed 's/.*) //' "$task/stat" | cut -d' ' -f39)
+        case $name in
+        ZMQbg/IO/*) io=1; [ "$policy" = 3 ] || { qf_fail "$name has policy $policy, want 3 (SCHED_BATCH)"; return 1; } ;;
+        qualflowd) [ "$policy" = 0 ] || { qf_fail "a loop thread has policy $policy, want 0"; return 1; } ;;
+        esac
+    done
+    [ $io = 1 ] || { qf_fail "no ZMQbg/IO thread in $(cat /proc/"$QF_DAEMON_PID"/task/*/comm)"; return 1; }
+}
+
 test_hostile_input_on_both_sockets() {
     qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
     $PY - "$QF_TMP" <<'EOF' || { qf_fail "hostile input checks failed"; return 1; }
@@ -218,7 +235,7 @@ print("ok")
 EOF
 }
 
-qf_run_tests test_check_config_accepts_shipped_file test_readme_configuration_reference_is_current \
+qf_run_tests test_io_thread_does_not_preempt_the_loop test_check_config_accepts_shipped_file test_readme_configuration_reference_is_current \
     test_check_config_names_line_of_wrong_type \
     test_daemon_refuses_to_start_on_bad_config test_second_daemon_on_same_database_is_refused \
     test_kill9_after_answer_loses_nothing test_sigterm_in_burst_commits_what_it_answered \
