@@ -74,7 +74,8 @@ json_t *qf_phases_status (qf_phases_t *self);
 /*  One command's time in the daemon, from its read off the socket to its
     reply's send: `batch` until its batch began to commit (its own work and
     the rest of the batch's), `commit` (0 for a reply that waited for no
-    commit) and `reply` from the commit's end to its send. The newest
+    commit; else until the WAL sync that covers it, qf_sync.h, had
+    returned and the loop saw it) and `reply` from then to its send. The newest
     QF_PHASES_WINDOW commands are kept. The time before the read (in the
     socket, while the loop finishes the batch in hand) is not seen here:
     a client's latency less this is that time and the transport's. */
