@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -636,9 +637,15 @@ s_checkpointer (void *arg)
        (a daemon given one core), a pass copying 100 ms of WAL took the
        loop's CPU for a scheduler slice, and the requests of those few
        milliseconds waited for it (batches of 5-6 ms, the p99 of commands
-       on a quiet machine). The loop's own checkpoint bounds the WAL if
-       this thread gets too little CPU. */
-    setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 19);
+       on a quiet machine). SCHED_IDLE, not only nice 19: libzmq's I/O
+       thread is SCHED_BATCH (qualflowd.c), which preempts on waking only
+       a SCHED_IDLE thread, so a request arriving during a pass is not left
+       for the scheduler's next tick. The loop's own checkpoint bounds the
+       WAL if this thread gets too little CPU. */
+    pthread_setname_np (pthread_self (), "qf-checkpoint");
+    struct sched_param idle = {0};
+    if (sched_setscheduler ((pid_t)syscall (SYS_gettid), SCHED_IDLE, &idle) != 0)
+        setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), 19);
     /* A connection learns the database is in WAL mode on its first read. */
     sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
     atomic_store (&self->checkpointing, true);

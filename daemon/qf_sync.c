@@ -47,6 +47,7 @@ static void *
 s_run (void *arg)
 {
     qf_sync_t *self = arg;
+    pthread_setname_np (pthread_self (), "qf-sync");
     pthread_mutex_lock (&self->lock);
     while (true) {
         while (!self->stop && self->requested <= atomic_load (&self->durable))

@@ -157,21 +157,22 @@ test_sighup_reloads_and_refuses_restart_keys() {
     qf_cli ping >/dev/null || { qf_fail "daemon stopped answering after reloads"; return 1; }
 }
 
-# libzmq's I/O thread runs SCHED_BATCH (policy 3 in /proc's stat), so
-# that a message the loop hands it does not preempt the loop on a shared
-# core; the loop's own threads keep the default policy (0).
+# Each thread's scheduling policy (/proc's stat): libzmq's I/O thread runs
+# SCHED_BATCH (3), so that a message the loop hands it does not preempt the
+# loop on a shared core; the checkpoint thread SCHED_IDLE (5), so that the
+# I/O thread, waking, does preempt it; the loop and the WAL's sync thread
+# keep the default (0).
 test_io_thread_does_not_preempt_the_loop() {
     qf_start_daemon || { qf_fail "daemon did not start"; return 1; }
-    local task name policy io=0
+    local task name policy seen=""
     for task in /proc/"$QF_DAEMON_PID"/task/*; do
         name=$(cat "$task/comm")
         policy=$(sed 's/.*) //' "$task/stat" | cut -d' ' -f39)
-        case $name in
-        ZMQbg/IO/*) io=1; [ "$policy" = 3 ] || { qf_fail "$name has policy $policy, want 3 (SCHED_BATCH)"; return 1; } ;;
-        qualflowd) [ "$policy" = 0 ] || { qf_fail "a loop thread has policy $policy, want 0"; return 1; } ;;
-        esac
+        seen="$seen $name=$policy"
     done
-    [ $io = 1 ] || { qf_fail "no ZMQbg/IO thread in $(cat /proc/"$QF_DAEMON_PID"/task/*/comm)"; return 1; }
+    for want in ZMQbg/IO/0=3 qf-checkpoint=5 qf-sync=0 qualflowd=0; do
+        [[ "$seen " == *" $want "* ]] || { qf_fail "want $want among the threads:$seen"; return 1; }
+    done
 }
 
 test_hostile_input_on_both_sockets() {
