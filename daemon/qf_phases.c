@@ -100,10 +100,11 @@ s_ms (int64_t ns)
     return (double)(ns / 1000) / 1000.0;
 }
 
-/* {"p50", "p99", "max"} of `values` (sorted here). */
-static json_t *
-s_spread (int64_t *values, size_t count)
+json_t *
+qf_phases_spread (int64_t *values, size_t count)
 {
+    if (count == 0)
+        return json_pack ("{s:f, s:f, s:f}", "p50", 0.0, "p99", 0.0, "max", 0.0);
     qsort (values, count, sizeof *values, s_cmp);
     return json_pack ("{s:f, s:f, s:f}", "p50", s_ms (values[count / 2]), "p99",
                       s_ms (values[count * 99 / 100]), "max", s_ms (values[count - 1]));
@@ -160,7 +161,7 @@ s_requests_status (qf_phases_t *self, ranked_t *ranked, int64_t *values)
         ranked[i].index = i;
         values[i] = ranked[i].total;
     }
-    json_object_set_new (status, "total_ms", s_spread (values, n));
+    json_object_set_new (status, "total_ms", qf_phases_spread (values, n));
     qsort (ranked, n, sizeof *ranked, s_cmp_ranked);
     json_object_set_new (status, "p99_request",
                          s_request (&self->requests[ranked[n * 99 / 100].index]));
@@ -194,7 +195,7 @@ qf_phases_status (qf_phases_t *self)
     for (int p = 0; p < QF_PHASE_COUNT; p++) {
         for (size_t i = 0; i < self->count; i++)
             values[i] = self->ring[i].ns[p];
-        json_object_set_new (phases, s_names[p], s_spread (values, self->count));
+        json_object_set_new (phases, s_names[p], qf_phases_spread (values, self->count));
     }
     json_object_set_new (status, "phases_ms", phases);
     for (size_t i = 0; i < self->count; i++) {
@@ -202,7 +203,7 @@ qf_phases_status (qf_phases_t *self)
         ranked[i].index = i;
         values[i] = ranked[i].total;
     }
-    json_object_set_new (status, "total_ms", s_spread (values, self->count));
+    json_object_set_new (status, "total_ms", qf_phases_spread (values, self->count));
     qsort (ranked, self->count, sizeof *ranked, s_cmp_ranked);
     json_object_set_new (status, "p99_batch",
                          s_batch (&self->ring[ranked[self->count * 99 / 100].index]));

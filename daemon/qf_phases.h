@@ -71,6 +71,10 @@ int64_t qf_phases_add (qf_phases_t *self, const qf_batch_time_t *batch);
     {...}}}. Caller owns the result. */
 json_t *qf_phases_status (qf_phases_t *self);
 
+/*  {"p50", "p99", "max"} in milliseconds of `count` durations in ns
+    (`values` is sorted here); zeros when there are none. */
+json_t *qf_phases_spread (int64_t *values, size_t count);
+
 /*  One command's time in the daemon, from its read off the socket to its
     reply's send: `batch` until its batch began to commit (its own work and
     the rest of the batch's), `commit` (0 for a reply that waited for no

@@ -58,8 +58,11 @@ struct qf_server_t {
     zsock_t *events;         /* XPUB */
     qf_subs_t *subs;         /* its subscriptions: whether anyone listens */
     qf_security_t *security; /* CURVE server, or NULL when security.curve is off */
-    reply_t *replies;        /* held replies of the open batch */
-    size_t reply_count, reply_cap;
+    /* Replies waiting, oldest first from reply_head: those of commits not
+       yet on disk (each with its commit's number), then the `reply_open`
+       of the open batch (s_reply, s_finish_batch, s_release). */
+    reply_t *replies;
+    size_t reply_head, reply_count, reply_cap, reply_open;
     size_t reply_bytes;         /* bytes of the replies given in the open batch */
     qf_sendq_t *sendq;          /* what each client has left unread, bounded */
     int event_hwm;              /* ZMQ_SNDHWM of the event socket now */
@@ -82,8 +85,6 @@ struct qf_server_t {
     uint64_t commit_gen;        /* commits so far (generations, qf_sync.h) */
     uint64_t durable_gen;       /* the newest commit known on disk */
     uint64_t durable_seq;       /* the log's end at that commit: delivery stops there */
-    reply_t *held;              /* replies of commits not yet on disk, oldest at held_head */
-    size_t held_head, held_count, held_cap;
     held_commit_t *commits;     /* commits not yet on disk, oldest at commits_head */
     size_t commits_head, commits_count, commits_cap;
     int64_t slow_logged;        /* monotonic ms of the last slow batch's log line */
@@ -296,12 +297,9 @@ qf_server_destroy (qf_server_t **self_p)
     qf_subs_destroy (&self->subs);
     qf_security_server_destroy (&self->security);
     qf_store_destroy (&self->store);
-    for (size_t i = 0; i < self->reply_count; i++)
+    for (size_t i = self->reply_head; i < self->reply_count; i++)
         free (self->replies[i].raw);
     free (self->replies);
-    for (size_t i = self->held_head; i < self->held_count; i++)
-        free (self->held[i].raw);
-    free (self->held);
     for (size_t i = self->commits_head; i < self->commits_count; i++)
         qf_event_list_free (&self->commits[i].events);
     free (self->commits);
@@ -417,6 +415,31 @@ s_send_reply (qf_server_t *self, qf_msg_t *msg, char *raw, size_t size)
         qf_debug ("reply to request %s could not be sent (client gone)", msg->request_id);
 }
 
+/* Makes room for one more item at the end of a queue of `size`-byte items
+   whose live ones are [*head, *count): when the array is full and at least
+   half of it was taken off the front, the rest moves to the front, else
+   the array doubles, so a queue that is never empty stays bounded by its
+   most live items. False when out of memory (the items are kept). */
+static bool
+s_queue_room (void **items, size_t *head, size_t *count, size_t *cap, size_t size)
+{
+    if (*count < *cap)
+        return true;
+    if (*head > 0 && *head >= *count / 2) {
+        memmove (*items, (char *)*items + *head * size, (*count - *head) * size);
+        *count -= *head;
+        *head = 0;
+        return true;
+    }
+    size_t grown_cap = *cap ? *cap * 2 : 256;
+    void *grown = realloc (*items, grown_cap * size);
+    if (!grown)
+        return false;
+    *items = grown;
+    *cap = grown_cap;
+    return true;
+}
+
 /* Answers the request in `request` (its routing is reused) with an encoded
    body, taking `raw`. A reply that changed nothing, given while the batch
    has changed nothing either, goes out at once: it depends on no commit.
@@ -432,18 +455,14 @@ s_reply (qf_server_t *self, qf_msg_t *request, int status, char *raw, bool write
     /* While a commit is not yet on disk, even a reply that changed nothing
        waits for it: it may show what that commit changed. */
     if (writes || qf_store_in_transaction (self->store) || self->durable_gen < self->commit_gen) {
-        if (self->reply_count == self->reply_cap) {
-            size_t cap = self->reply_cap ? self->reply_cap * 2 : 256;
-            reply_t *grown = realloc (self->replies, cap * sizeof *grown);
-            if (!grown) {
-                free (raw);
-                qf_error ("out of memory queueing a reply; the client will time out");
-                return;
-            }
-            self->replies = grown;
-            self->reply_cap = cap;
+        if (!s_queue_room ((void **)&self->replies, &self->reply_head, &self->reply_count,
+                           &self->reply_cap, sizeof *self->replies)) {
+            free (raw);
+            qf_error ("out of memory queueing a reply; the client will time out");
+            return;
         }
         reply_t *reply = &self->replies[self->reply_count++];
+        self->reply_open++;
         memset (reply, 0, sizeof *reply);
         reply->writes = writes;
         reply->raw = raw;
@@ -825,21 +844,6 @@ s_event_hwm (qf_server_t *self, const qf_event_list_t *list)
    time than a batch of commands. */
 #define SUBS_PER_TURN 1000
 
-/* Grows a held array to hold one more; false when out of memory. */
-static bool
-s_hold_room (void **items, size_t *cap, size_t count, size_t size)
-{
-    if (count < *cap)
-        return true;
-    size_t grown_cap = *cap ? *cap * 2 : 256;
-    void *grown = realloc (*items, grown_cap * size);
-    if (!grown)
-        return false;
-    *items = grown;
-    *cap = grown_cap;
-    return true;
-}
-
 /* A sync of the WAL failed: what the disk kept is unknown, so nothing it
    should have covered may be answered. The daemon stops at once, without
    a last checkpoint; at its next start SQLite recovers what the disk kept
@@ -853,7 +857,7 @@ s_sync_failed (qf_server_t *self)
               "answering the %zu requests that waited for it, which were not confirmed and "
               "may be lost; check the disk (dmesg), then start qualflowd again: it recovers "
               "what was written",
-              why, self->held_count - self->held_head);
+              why, self->reply_count - self->reply_head - self->reply_open);
     qf_log_flush (true);
     _exit (QF_EXIT_SYNC_FAILED);
 }
@@ -872,9 +876,9 @@ s_release (qf_server_t *self)
     self->durable_gen = durable;
     qf_batch_time_t *batch = &self->batch;
     int64_t t0 = qf_time_mono_ns ();
-    size_t i = self->held_head;
-    for (; i < self->held_count && self->held[i].gen <= durable; i++) {
-        reply_t *reply = &self->held[i];
+    size_t i = self->reply_head, closed = self->reply_count - self->reply_open;
+    for (; i < closed && self->replies[i].gen <= durable; i++) {
+        reply_t *reply = &self->replies[i];
         int64_t start = qf_time_mono_ns ();
         if (reply->raw)
             s_send_reply (self, &reply->msg, reply->raw, reply->size);
@@ -883,9 +887,9 @@ s_release (qf_server_t *self)
                                   qf_time_mono_ns () - start};
         qf_phases_request (self->phases, &time);
     }
-    self->held_head = i;
-    if (self->held_head == self->held_count)
-        self->held_head = self->held_count = 0;
+    self->reply_head = i;
+    if (self->reply_head == self->reply_count)
+        self->reply_head = self->reply_count = 0;
     int64_t t1 = qf_time_mono_ns ();
     batch->ns[QF_PHASE_REPLY] += t1 - t0;
     void *events = zsock_resolve (self->events);
@@ -936,8 +940,8 @@ s_committed (qf_server_t *self)
         qf_sync_request (self->sync, self->commit_gen);
     qf_event_list_t list;
     qf_store_take_committed (self->store, &list);
-    if (!s_hold_room ((void **)&self->commits, &self->commits_cap, self->commits_count,
-                      sizeof *self->commits)) {
+    if (!s_queue_room ((void **)&self->commits, &self->commits_head, &self->commits_count,
+                       &self->commits_cap, sizeof *self->commits)) {
         /* Publishing is best effort and delivery reads the log: only the
            events are lost to the stream, and delivery waits for the next. */
         qf_error ("out of memory holding %zu committed events to publish", list.count);
@@ -957,7 +961,8 @@ s_committed (qf_server_t *self)
 static bool
 s_held_too_much (qf_server_t *self)
 {
-    return self->held_count - self->held_head > 4 * (size_t)self->config->batch_max ||
+    return self->reply_count - self->reply_head - self->reply_open >
+               4 * (size_t)self->config->batch_max ||
            self->commits_count - self->commits_head >= HELD_COMMITS_MAX;
 }
 
@@ -1012,7 +1017,7 @@ s_finish_batch (qf_server_t *self, bool force)
                             "operator has freed space there (qualflow status shows storage)"
                           : "the daemon could not commit this request; nothing was changed; "
                             "retry later";
-    for (size_t i = 0; i < self->reply_count; i++) {
+    for (size_t i = self->reply_count - self->reply_open; i < self->reply_count; i++) {
         reply_t *reply = &self->replies[i];
         if (rc && reply->writes) {
             free (reply->raw);
@@ -1024,15 +1029,8 @@ s_finish_batch (qf_server_t *self, bool force)
         /* Each waits for the newest commit: its own, or one it may have seen. */
         reply->gen = self->commit_gen;
         reply->commit_ns = t0;
-        if (!s_hold_room ((void **)&self->held, &self->held_cap, self->held_count,
-                          sizeof *self->held)) {
-            qf_error ("out of memory holding a reply; the client will time out");
-            free (reply->raw);
-            continue;
-        }
-        self->held[self->held_count++] = *reply;
     }
-    self->reply_count = 0;
+    self->reply_open = 0;
     self->reply_bytes = 0;
     s_release (self);
 }

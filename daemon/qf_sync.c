@@ -1,7 +1,7 @@
 /*  qf_sync — makes the loop's commits durable beside the loop; see qf_sync.h. */
 #include "qf_sync.h"
 
-#include "qf_log.h"
+#include "qf_phases.h"
 #include "qf_time.h"
 
 #include <errno.h>
@@ -191,13 +191,6 @@ qf_sync_failed (qf_sync_t *self, char *why, size_t why_size)
     return 1;
 }
 
-static int
-s_compare (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 json_t *
 qf_sync_status (qf_sync_t *self)
 {
@@ -207,10 +200,7 @@ qf_sync_status (qf_sync_t *self)
     memcpy (times, self->times, n * sizeof *times);
     uint64_t syncs = self->syncs, generations = self->generations;
     pthread_mutex_unlock (&self->lock);
-    qsort (times, n, sizeof *times, s_compare);
-    double p50 = n ? times[n / 2] / 1e6 : 0, p99 = n ? times[(n * 99) / 100] / 1e6 : 0,
-           max = n ? times[n - 1] / 1e6 : 0;
-    return json_pack ("{s:I, s:f, s:{s:f, s:f, s:f}}", "syncs", (json_int_t)syncs,
-                      "generations_per_sync", syncs ? (double)generations / (double)syncs : 0.0,
-                      "sync_ms", "p50", p50, "p99", p99, "max", max);
+    return json_pack ("{s:I, s:f, s:o}", "syncs", (json_int_t)syncs, "generations_per_sync",
+                      syncs ? (double)generations / (double)syncs : 0.0, "sync_ms",
+                      qf_phases_spread (times, n));
 }

@@ -38,24 +38,26 @@ s_failing (int fd)
     return getenv ("QF_FAILSYNC_FAIL") != NULL;
 }
 
-int
-fdatasync (int fd)
+/* The call `name` of the C library on `fd`, unless the disk is failing. */
+static int
+s_sync (int fd, const char *name)
 {
     if (s_failing (fd)) {
         errno = EIO;
         return -1;
     }
-    int (*real) (int) = (int (*) (int))dlsym (RTLD_NEXT, "fdatasync");
+    int (*real) (int) = (int (*) (int))dlsym (RTLD_NEXT, name);
     return real (fd);
+}
+
+int
+fdatasync (int fd)
+{
+    return s_sync (fd, "fdatasync");
 }
 
 int
 fsync (int fd)
 {
-    if (s_failing (fd)) {
-        errno = EIO;
-        return -1;
-    }
-    int (*real) (int) = (int (*) (int))dlsym (RTLD_NEXT, "fsync");
-    return real (fd);
+    return s_sync (fd, "fsync");
 }

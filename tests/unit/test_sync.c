@@ -43,6 +43,11 @@ QF_TEST (test_generations_become_durable)
         return;
     QF_CHECK (qf_sync_peek (sync) == 0);
     QF_CHECK (!s_readable (qf_sync_fd (sync), 0));
+    /* No sync yet: the figures are zeros. */
+    json_t *none = qf_sync_status (sync);
+    QF_CHECK (json_integer_value (json_object_get (none, "syncs")) == 0);
+    QF_CHECK (json_real_value (json_object_get (json_object_get (none, "sync_ms"), "max")) == 0);
+    json_decref (none);
     /* Nothing asked: waiting for it returns at once. */
     QF_CHECK (qf_sync_wait (sync, 5) == 0);
     qf_sync_request (sync, 1);
